@@ -1,0 +1,62 @@
+// The HTTP app: request ids, access logs, metrics, health endpoints and problem+json errors.
+// Partner routes (/v1) mount here as their issues land; the bot's webhook too.
+import { randomUUID } from 'node:crypto';
+import { Hono } from 'hono';
+import { routePath } from 'hono/route';
+import type { PgBoss } from 'pg-boss';
+import type { AppContext } from '#src/context.ts';
+import { checkReadiness } from '#src/health.ts';
+import type { ApiEnv } from './env.ts';
+import { problem } from './problem.ts';
+
+export interface ApiDeps {
+  ctx: AppContext;
+  boss: Pick<PgBoss, 'getQueues'>;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
+
+export function createApi({ ctx, boss }: ApiDeps) {
+  const app = new Hono<ApiEnv>();
+  const { metrics } = ctx;
+
+  app.use(async (c, next) => {
+    const incoming = c.req.header('x-request-id');
+    const requestId = incoming && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    const logger = ctx.logger.child({ requestId });
+    c.set('requestId', requestId);
+    c.set('logger', logger);
+    c.header('x-request-id', requestId);
+    const started = performance.now();
+    await next();
+    const route = c.res.status === 404 ? '(unmatched)' : routePath(c);
+    const labels = { method: c.req.method, route, status: String(c.res.status) };
+    metrics.httpRequests.inc(labels);
+    metrics.httpDuration.observe(labels, (performance.now() - started) / 1000);
+    if (route !== '/healthz' && route !== '/metrics') {
+      logger.info({ method: c.req.method, route, status: c.res.status, ms: Math.round(performance.now() - started) }, 'request');
+    }
+  });
+
+  app.get('/healthz', (c) => c.json({ status: 'ok' }));
+
+  app.get('/readyz', async (c) => {
+    const report = await checkReadiness({ db: ctx.db, state: ctx.state, boss });
+    return c.json({ status: report.ready ? 'ready' : 'not_ready', checks: report.checks }, report.ready ? 200 : 503);
+  });
+
+  app.get('/metrics', async (c) => {
+    return c.body(await metrics.registry.metrics(), 200, { 'content-type': metrics.registry.contentType });
+  });
+
+  app.notFound((c) => problem(c, 404, 'not_found', 'No such endpoint', { detail: `${c.req.method} ${c.req.path}` }));
+
+  app.onError((error, c) => {
+    c.get('logger').error({ err: error }, 'unhandled error');
+    return problem(c, 500, 'internal_error', 'Internal server error');
+  });
+
+  return app;
+}
+
+export type Api = ReturnType<typeof createApi>;

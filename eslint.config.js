@@ -1,0 +1,44 @@
+// Lint rules. The layering rules are the important part: src/ is the domain core and must not
+// depend on the Telegram or HTTP adapters (only src/main.ts, the composition root, wires them).
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+const adapterLibraries = [
+  { group: ['grammy', 'grammy/*', '@grammyjs/*'], message: 'src/ is the domain core: grammY belongs in bot/.' },
+  { group: ['hono', 'hono/*', '@hono/*'], message: 'src/ is the domain core: Hono belongs in api/.' },
+];
+const adapterFolders = [
+  { group: ['#bot/*', '#api/*', '**/bot/*', '**/api/*'], message: 'Only src/main.ts may import bot/ or api/.' },
+];
+
+export default tseslint.config(
+  { ignores: ['node_modules/', '.data/', 'coverage/'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly', fetch: 'readonly' } },
+    rules: {
+      '@typescript-eslint/no-explicit-any': 'off',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
+    },
+  },
+  {
+    files: ['src/**/*.ts'],
+    ignores: ['src/main.ts'],
+    rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns: [...adapterLibraries, ...adapterFolders] }] },
+  },
+  {
+    files: ['src/main.ts'],
+    rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns: adapterLibraries }] },
+  },
+  {
+    files: ['migrations/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['#src/*', '**/src/*'], message: 'Migrations are frozen in time: never import app code.' }] },
+      ],
+    },
+  },
+);

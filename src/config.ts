@@ -1,0 +1,120 @@
+// Configuration: read from the environment (and `.env` if present) once, validated with zod.
+// A bad value stops the process with one message naming the variable (see ConfigError).
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+
+export const ROLES = ['api', 'worker', 'bot'] as const;
+export type Role = (typeof ROLES)[number];
+
+const emptyToUndefined = (value: unknown) => (value === '' ? undefined : value);
+const optionalString = z.preprocess(emptyToUndefined, z.string().optional());
+const optionalUrl = (protocols: RegExp) =>
+  z.preprocess(
+    emptyToUndefined,
+    z
+      .url({ protocol: protocols, error: `must be a URL (${protocols.source})` })
+      .optional(),
+  );
+
+const rolesSchema = z
+  .string()
+  .transform((value) => value.split(',').map((role) => role.trim()).filter(Boolean))
+  .pipe(z.array(z.enum(ROLES, { error: `each role must be one of ${ROLES.join(', ')}` })).min(1, 'name at least one role'))
+  .transform((roles) => [...new Set(roles)]);
+
+const telegramIdsSchema = z
+  .string()
+  .transform((value) => value.split(',').map((id) => id.trim()).filter(Boolean))
+  .pipe(z.array(z.string().regex(/^\d{1,20}$/, 'must be a comma-separated list of numeric Telegram user ids')));
+
+/** Every variable the system reads. `.env.example` lists the same names with these defaults. */
+export const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  APP_ROLES: rolesSchema.default(['api', 'worker', 'bot']),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  PUBLIC_URL: optionalUrl(/^https?$/),
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
+
+  DATABASE_URL: optionalUrl(/^postgres(ql)?$/),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  EMBEDDED_PG_DIR: z.string().min(1).default('.data/postgres'),
+  EMBEDDED_PG_PORT: z.coerce.number().int().min(0).max(65535).default(0),
+
+  REDIS_URL: optionalUrl(/^rediss?$/),
+  REDIS_KEY_PREFIX: z.string().default('steller:'),
+
+  TELEGRAM_BOT_TOKEN: z.preprocess(
+    emptyToUndefined,
+    z.string().regex(/^\d+:[A-Za-z0-9_-]{20,}$/, 'must look like 123456:ABC… (from @BotFather)').optional(),
+  ),
+  BOT_API_ROOT: z
+    .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+    .refine((value) => !value.endsWith('/'), 'must not end with a slash')
+    .default('https://api.telegram.org'),
+  ADMIN_TELEGRAM_IDS: telegramIdsSchema.default([]),
+
+  VENDOR: z.enum(['simulator', 'bamboo']).default('simulator'),
+  BAMBOO_BASE_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).default('https://api.bamboocardportal.com'),
+  BAMBOO_CLIENT_ID: optionalString,
+  BAMBOO_CLIENT_SECRET: optionalString,
+
+  SETTLEMENT_CURRENCY: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as USD').default('USD'),
+  DEMO_SEED: z
+    .enum(['auto', 'always', 'never'], { error: 'must be auto, always or never' })
+    .default('auto'),
+});
+
+export type Env = z.input<typeof envSchema>;
+export type Config = Readonly<z.output<typeof envSchema>> & {
+  /** Absolute project root: relative paths in the config resolve against it. */
+  readonly rootDir: string;
+};
+
+/** Names of variables whose values must never be printed. The logger redacts them too. */
+export const SECRET_VARIABLES = ['DATABASE_URL', 'REDIS_URL', 'TELEGRAM_BOT_TOKEN', 'BAMBOO_CLIENT_SECRET'] as const;
+
+export class ConfigError extends Error {
+  constructor(readonly issues: { variable: string; problem: string }[]) {
+    super(
+      `Invalid configuration: ${issues.map((issue) => `${issue.variable} ${issue.problem}`).join('; ')}`,
+    );
+    this.name = 'ConfigError';
+  }
+}
+
+export const PROJECT_ROOT = path.resolve(import.meta.dirname, '..');
+
+/** Validates an environment-like object. Pure: tests call it with plain objects. */
+export function createConfig(env: Record<string, string | undefined>, rootDir = PROJECT_ROOT): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => ({
+        variable: String(issue.path[0] ?? '(environment)'),
+        // The message never includes the value, so a bad secret is not echoed.
+        problem: issue.code === 'invalid_type' && env[String(issue.path[0])] === undefined ? 'is required' : issue.message,
+      })),
+    );
+  }
+  const config = parsed.data;
+  if (config.VENDOR === 'bamboo' && (!config.BAMBOO_CLIENT_ID || !config.BAMBOO_CLIENT_SECRET)) {
+    throw new ConfigError([
+      { variable: config.BAMBOO_CLIENT_ID ? 'BAMBOO_CLIENT_SECRET' : 'BAMBOO_CLIENT_ID', problem: 'is required when VENDOR=bamboo' },
+    ]);
+  }
+  return Object.freeze({ ...config, rootDir });
+}
+
+/** Reads `.env` (if present, without overriding the real environment) and validates once. */
+export function loadConfig(rootDir = PROJECT_ROOT): Config {
+  const envFile = path.join(rootDir, '.env');
+  if (existsSync(envFile)) process.loadEnvFile(envFile);
+  return createConfig(process.env, rootDir);
+}
+
+export function resolvePath(config: Config, relativeOrAbsolute: string): string {
+  return path.resolve(config.rootDir, relativeOrAbsolute);
+}

@@ -1,0 +1,62 @@
+// Kysely over node-postgres. Type parsing is decided here, once, for our pool only
+// (pg-boss keeps its own pool and the library defaults):
+//   int8 (money in minor units, count(*))  -> bigint
+//   numeric (vendor decimals, FX rates)   -> string, converted with a decimal library at the edge
+//   timestamptz                            -> Date (pg default)
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import type { DB } from './schema.ts';
+
+const INT8_OID = 20;
+
+const types = {
+  getTypeParser(oid: number, format?: 'text' | 'binary') {
+    if (oid === INT8_OID) return (value: string) => BigInt(value);
+    return pg.types.getTypeParser(oid, format);
+  },
+} as pg.CustomTypesConfig;
+
+export type Database = Kysely<DB>;
+
+export interface DatabaseHandle {
+  db: Database;
+  pool: pg.Pool;
+}
+
+export function createDatabase(connectionString: string, options: { poolSize?: number; applicationName?: string } = {}): DatabaseHandle {
+  const pool = new pg.Pool({
+    connectionString,
+    max: options.poolSize ?? 10,
+    types,
+    application_name: options.applicationName ?? 'steller',
+    connectionTimeoutMillis: 5_000,
+  });
+  // An idle client that loses its connection must not crash the process; the next query reconnects.
+  pool.on('error', () => undefined);
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  return { db, pool };
+}
+
+/** Replaces the database name in a connection URL (used for admin and per-test databases). */
+export function withDatabaseName(connectionString: string, database: string): string {
+  const url = new URL(connectionString);
+  url.pathname = `/${database}`;
+  return url.toString();
+}
+
+/** Creates a database if it does not exist yet (connects to the `postgres` maintenance db). */
+export async function ensureDatabaseExists(connectionString: string): Promise<void> {
+  const name = decodeURIComponent(new URL(connectionString).pathname.slice(1));
+  const admin = new pg.Client({ connectionString: withDatabaseName(connectionString, 'postgres') });
+  await admin.connect();
+  try {
+    const existing = await admin.query('select 1 from pg_database where datname = $1', [name]);
+    if (existing.rowCount === 0) {
+      await admin.query(`create database ${admin.escapeIdentifier(name)}`).catch((error: { code?: string }) => {
+        if (error.code !== '42P04') throw error; // created concurrently by another process
+      });
+    }
+  } finally {
+    await admin.end();
+  }
+}

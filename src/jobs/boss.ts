@@ -1,0 +1,143 @@
+// pg-boss wiring: queue creation from the registry, schedules, workers, and the outbox-style
+// `enqueue` that writes a job inside the caller's Kysely transaction.
+import type { Kysely } from 'kysely';
+import { PgBoss, fromKysely, type Queue } from 'pg-boss';
+import type { z } from 'zod';
+import type { AppContext } from '../context.ts';
+import type { Logger } from '../logger.ts';
+import type { Metrics } from '../metrics.ts';
+import { deadLetterName, type QueueDefinition } from './registry.ts';
+
+export const BOSS_SCHEMA = 'pgboss';
+
+export interface BossOptions {
+  connectionString: string;
+  schema?: string;
+  /** Only worker processes run cron and maintenance; API and bot processes just send. */
+  worker: boolean;
+  logger: Logger;
+}
+
+export async function startBoss(options: BossOptions): Promise<PgBoss> {
+  const boss = new PgBoss({
+    connectionString: options.connectionString,
+    schema: options.schema ?? BOSS_SCHEMA,
+    application_name: 'steller-jobs',
+    max: 5,
+    schedule: options.worker,
+    supervise: options.worker,
+    useListenNotify: options.worker,
+  });
+  // Must be registered before start: an unhandled 'error' event would kill the process.
+  boss.on('error', (error) => options.logger.error({ err: error }, 'pg-boss error'));
+  await boss.start();
+  return boss;
+}
+
+function queueOptions(definition: QueueDefinition): Omit<Queue, 'name'> {
+  return {
+    policy: definition.policy ?? 'standard',
+    retryLimit: definition.retry.limit,
+    retryDelay: definition.retry.delaySeconds,
+    retryBackoff: definition.retry.backoff,
+    ...(definition.retry.delayMaxSeconds !== undefined ? { retryDelayMax: definition.retry.delayMaxSeconds } : {}),
+    expireInSeconds: definition.expireInSeconds,
+    ...(definition.deadLetter ? { deadLetter: deadLetterName(definition.name) } : {}),
+  };
+}
+
+/** Creates every queue (dead-letter queues first) and brings existing ones up to date. */
+export async function ensureQueues(boss: PgBoss, queues: readonly QueueDefinition[]): Promise<void> {
+  for (const definition of queues) {
+    if (definition.deadLetter) {
+      await boss.createQueue(deadLetterName(definition.name), { retentionSeconds: 30 * 24 * 3600 });
+    }
+    const { policy, ...updatable } = queueOptions(definition);
+    // createQueue ignores options on an existing queue; updateQueue applies changed ones.
+    await boss.createQueue(definition.name, { policy, ...updatable });
+    await boss.updateQueue(definition.name, updatable);
+  }
+}
+
+/** Upserts each queue's cron schedule; pg-boss deduplicates across instances. */
+export async function registerSchedules(boss: PgBoss, queues: readonly QueueDefinition[]): Promise<void> {
+  for (const definition of queues) {
+    if (!definition.schedule) continue;
+    await boss.schedule(definition.name, definition.schedule.cron, definition.schedule.data as object, {
+      tz: definition.schedule.tz ?? 'UTC',
+    });
+  }
+}
+
+export interface EnqueueOptions {
+  /** The caller's transaction: the job is committed or rolled back with it (outbox). */
+  db?: Kysely<any>;
+  startAfter?: number | Date;
+  singletonKey?: string;
+}
+
+export interface JobQueue {
+  /** Validates the payload against the queue's schema and sends it. Null when deduplicated. */
+  enqueue<Schema extends z.ZodType>(
+    queue: QueueDefinition<Schema>,
+    data: z.input<Schema>,
+    options?: EnqueueOptions,
+  ): Promise<string | null>;
+}
+
+export function createJobQueue(boss: PgBoss): JobQueue {
+  return {
+    async enqueue(queue, data, options = {}) {
+      const payload = queue.payload.parse(data) as object;
+      return boss.send(queue.name, payload, {
+        ...(options.db ? { db: fromKysely(options.db) } : {}),
+        ...(options.startAfter !== undefined ? { startAfter: options.startAfter } : {}),
+        ...(options.singletonKey ? { singletonKey: options.singletonKey } : {}),
+      });
+    },
+  };
+}
+
+/** Starts one worker per queue. Returns the worker ids (for offWork). */
+export async function startWorkers(
+  boss: PgBoss,
+  queues: readonly QueueDefinition[],
+  ctx: AppContext,
+  metrics: Metrics,
+): Promise<string[]> {
+  const ids: string[] = [];
+  for (const definition of queues) {
+    const id = await boss.work(
+      definition.name,
+      {
+        pollingIntervalSeconds: definition.pollingIntervalSeconds ?? 2,
+        batchSize: 1,
+        localConcurrency: definition.concurrency ?? 1,
+      },
+      async ([job]) => {
+        if (!job) return undefined;
+        const log = ctx.logger.child({ queue: definition.name, jobId: job.id });
+        const stopTimer = metrics.jobDuration.startTimer({ queue: definition.name });
+        try {
+          const data = definition.payload.parse(job.data);
+          const result = await definition.handle({ ...ctx, logger: log }, data, {
+            id: job.id,
+            retryCount: job.retryCount,
+            signal: job.signal,
+          });
+          metrics.jobs.inc({ queue: definition.name, outcome: 'completed' });
+          stopTimer({ outcome: 'completed' });
+          log.debug('job completed');
+          return result;
+        } catch (error) {
+          metrics.jobs.inc({ queue: definition.name, outcome: 'failed' });
+          stopTimer({ outcome: 'failed' });
+          log.warn({ err: error, retryCount: job.retryCount }, 'job failed');
+          throw error;
+        }
+      },
+    );
+    ids.push(id);
+  }
+  return ids;
+}

@@ -1,0 +1,5 @@
+// Every queue of the system, in one list. Add a queue by adding its definition here.
+import { heartbeatQueue } from './handlers/heartbeat.ts';
+import type { QueueDefinition } from './registry.ts';
+
+export const QUEUES: readonly QueueDefinition[] = [heartbeatQueue];
