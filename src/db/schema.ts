@@ -1,8 +1,10 @@
-// The database as Kysely sees it. Hand-kept: one interface per table, in migration order.
-// Money columns are int8 and arrive as bigint (see database.ts).
+// The database as Kysely sees it. Hand-kept: each area declares its tables next to its code
+// (`<area>.tables.ts`) and DB below extends them all. Money columns are int8 and arrive as bigint.
 import type { ColumnType, Generated, Selectable } from 'kysely';
 
 export type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+/** int8 money/count columns: bigint out, bigint or decimal string in. */
+export type Int8 = ColumnType<bigint, bigint | string | number, bigint | string | number>;
 
 export interface AppMetaTable {
   key: string;
@@ -11,6 +13,8 @@ export interface AppMetaTable {
 }
 export type AppMetaRow = Selectable<AppMetaTable>;
 
-export interface DB {
+export interface CoreTables {
   app_meta: AppMetaTable;
 }
+
+export interface DB extends CoreTables {}
