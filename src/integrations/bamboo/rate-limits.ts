@@ -31,6 +31,7 @@ export interface BambooRateLimiterOptions {
   /** Replaces Bamboo's limits (e.g. a benchmark measuring our side only). */
   limits?: Partial<Record<EndpointClass, { points: number; durationMs: number }>>;
   checkoutGapMs?: number;
+  checkoutPerProduct?: { points: number; durationMs: number };
   sleep?: (ms: number) => Promise<void>;
   now?: () => number;
 }
@@ -58,7 +59,7 @@ export class BambooRateLimiter {
     this.#limiters = Object.fromEntries(
       Object.entries(limits).map(([endpoint, limit]) => [endpoint, state.createRateLimiter({ name: `bamboo:${endpoint}`, ...limit })]),
     ) as Record<EndpointClass, RateLimiter>;
-    this.#perProduct = state.createRateLimiter({ name: 'bamboo:checkout-product', ...CHECKOUT_PER_PRODUCT });
+    this.#perProduct = state.createRateLimiter({ name: 'bamboo:checkout-product', ...(options.checkoutPerProduct ?? CHECKOUT_PER_PRODUCT) });
   }
 
   /**
