@@ -519,6 +519,11 @@ export class BambooSimulator {
 
     const outcome = this.#placeOrder(credential, requestId, accountId, lines as Record<string, unknown>[], fault?.order ?? requestFault);
     if (typeof outcome === 'string') return reason(outcome);
+    // Only orders count toward "6 orders for the same product per minute".
+    for (const productId of new Set(outcome.lines.map((orderLine) => orderLine.product.id))) {
+      const key = `${credential.clientId}:checkout:${productId}`;
+      this.#windows.set(key, [...(this.#windows.get(key) ?? []), this.#clock.now()]);
+    }
     if (fault?.status) return json({ message: 'An error has occurred.' }, fault.status);
     // The documented answer: the RequestId as a bare JSON string.
     return json(requestId);
