@@ -151,14 +151,39 @@ export interface VendorOrder {
   items: OrderItem[];
 }
 
-const mapCard = (card: z.output<typeof wireCard>): Card => ({
-  id: card.id,
-  serialNumber: card.serialNumber,
-  cardCode: card.cardCode,
-  pin: card.pin,
-  expiresAt: card.expirationDate,
-  status: card.status,
-});
+const REDACTED = '[redacted]';
+
+/**
+ * Cards hide their code and PIN from JSON.stringify (so pino, at any depth) and from util.inspect
+ * (console.log): the fields themselves are read directly, for encryption at rest.
+ */
+function mapCard(card: z.output<typeof wireCard>): Card {
+  const visible = (value: string | null) => (value === null ? null : REDACTED);
+  return Object.defineProperties(
+    {
+      id: card.id,
+      serialNumber: card.serialNumber,
+      cardCode: card.cardCode,
+      pin: card.pin,
+      expiresAt: card.expirationDate,
+      status: card.status,
+    },
+    {
+      toJSON: {
+        enumerable: false,
+        value(this: Card) {
+          return { ...this, cardCode: visible(this.cardCode), pin: visible(this.pin) };
+        },
+      },
+      [Symbol.for('nodejs.util.inspect.custom')]: {
+        enumerable: false,
+        value(this: Card) {
+          return { ...this, cardCode: visible(this.cardCode), pin: visible(this.pin) };
+        },
+      },
+    },
+  );
+}
 
 export function mapOrder(order: z.output<typeof wireOrder>): VendorOrder {
   return {

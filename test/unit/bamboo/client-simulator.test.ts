@@ -1,5 +1,6 @@
 // The Bamboo client against the simulator, through msw: every endpoint, every reason code, the
 // asynchronous fulfilment with faults, callbacks, FX, the ledger and the report.
+import { inspect } from 'node:util';
 import Big from 'big.js';
 import { http, HttpResponse } from 'msw';
 import { describe, expect, it } from 'vitest';
@@ -11,6 +12,7 @@ import {
   type SimulatorCredential,
 } from '../../../src/integrations/bamboo/simulator/index.ts';
 import { wireOrderCallback } from '../../../src/integrations/bamboo/wire.ts';
+import { createLogger } from '../../../src/logger.ts';
 import { money, type Money } from '../../../src/shared/money.ts';
 import { mswServer } from '../../setup/msw.ts';
 import { mountSimulator, simulatorClient } from '../../support/bamboo.ts';
@@ -295,5 +297,26 @@ describe('Bamboo client against the simulator', () => {
     expect(row).toMatchObject({ requestId, channel: 'Sandbox', denomination: 'USD 10', quantity: 2, unitPrice: usd(947n), total: usd(947n), status: 'PartialFailed' });
     expect(row!.orderDate?.toISOString()).toBe(`${day}T00:00:00.000Z`);
     await expect(client.getOrdersReport({ startDate: '2026-1-1', endDate: day })).rejects.toThrow(/YYYY-MM-DD/);
+  });
+});
+
+describe('card secrets', () => {
+  it('never reach a log line or console output, at any depth', async () => {
+    const { clock } = mountSimulator({ rateLimits: false });
+    const client = simulatorClient();
+    const requestId = crypto.randomUUID();
+    await client.placeOrder({ requestId, lines: [line(SIM_PRODUCTS.steam10, 1, usd(1000n))] });
+    clock.advance(2000);
+    const order = (await client.getOrder(requestId))!;
+    const card = order.items[0]!.cards[0]!;
+    expect(card.cardCode).toMatch(/^[0-9A-F]{32}$/);
+
+    const lines: string[] = [];
+    const logger = createLogger({ level: 'info', destination: { write: (text: string) => void lines.push(text) } });
+    logger.info({ job: { result: { order } } }, 'placed');
+    expect(lines.join('')).toContain(requestId);
+    expect(lines.join('')).not.toContain(card.cardCode);
+    expect(inspect({ deep: { order } }, { depth: 10 })).not.toContain(card.cardCode);
+    expect(JSON.stringify(card)).toContain('"cardCode":"[redacted]"');
   });
 });
