@@ -1,6 +1,7 @@
 // The database as Kysely sees it. Hand-kept: each area declares its tables next to its code
 // (`<area>.tables.ts`) and DB below extends them all. Money columns are int8 and arrive as bigint.
 import type { ColumnType, Generated, Selectable } from 'kysely';
+import type { CatalogTables } from '../domain/catalog/catalog.tables.ts';
 
 export type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 /** int8 money/count columns: bigint out, bigint or decimal string in. */
@@ -17,5 +18,4 @@ export interface CoreTables {
   app_meta: AppMetaTable;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- the areas add their tables here
-export interface DB extends CoreTables {}
+export interface DB extends CoreTables, CatalogTables {}
