@@ -6,6 +6,7 @@ import { createBot } from '#bot/index.ts';
 import type { Config, Role } from './config.ts';
 import { createAppContext, type AppResources } from './context.ts';
 import { registerSchedules, startWorkers } from './jobs/boss.ts';
+import { queueFirstSyncs } from './jobs/handlers/catalog.ts';
 import { QUEUES } from './jobs/queues.ts';
 import { redactUrl, type Logger } from './logger.ts';
 import { seedOnStart } from './seed.ts';
@@ -56,6 +57,7 @@ export async function startApp(config: Config, logger: Logger, options: StartOpt
       await registerSchedules(resources.boss, QUEUES);
       await startWorkers(resources.boss, QUEUES, resources, resources.metrics);
       summary.push(`worker: ${QUEUES.length} queue(s): ${QUEUES.map((queue) => queue.name).join(', ')}`);
+      summary.push(...(await queueFirstSyncs(resources)));
     }
 
     if (roles.includes('api')) {

@@ -42,7 +42,7 @@ export function simulatorClient(
   const limiter = new BambooRateLimiter(state, {
     key: SANDBOX_CREDENTIAL.clientId,
     limits: UNLIMITED,
-    checkoutGapMs: 0,
+    minGapMs: {},
     checkoutPerProduct: { points: 10_000, durationMs: 60_000 },
     now: () => clock.now(),
     sleep: async (ms) => clock.advance(ms),

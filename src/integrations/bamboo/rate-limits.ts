@@ -23,6 +23,20 @@ export type EndpointClass = keyof typeof BAMBOO_LIMITS;
 export const CHECKOUT_GAP_MS = 500;
 export const CHECKOUT_PER_PRODUCT = { points: 6, durationMs: 60_000 } as const;
 
+/**
+ * Minimum gaps between two calls of a class, on top of the counted limits. Bamboo counts when a
+ * request arrives, we count when it leaves: network jitter can bring two calls paced exactly at the
+ * limit closer together there, so the one-a-second classes and checkout keep 100 ms of margin.
+ */
+export const MIN_GAP_MS: Partial<Record<EndpointClass, number>> = {
+  checkout: CHECKOUT_GAP_MS + 100,
+  catalog: 1_100,
+  categories: 1_100,
+  accounts: 1_100,
+  ordersReport: 1_100,
+  notification: 1_100,
+};
+
 export interface BambooRateLimiterOptions {
   /** Bamboo's limits count per client (credential pair): use the client id. */
   key: string;
@@ -30,7 +44,8 @@ export interface BambooRateLimiterOptions {
   maxWaitMs?: number;
   /** Replaces Bamboo's limits (e.g. a benchmark measuring our side only). */
   limits?: Partial<Record<EndpointClass, { points: number; durationMs: number }>>;
-  checkoutGapMs?: number;
+  /** Replaces MIN_GAP_MS (tests: 0 for no gaps). */
+  minGapMs?: Partial<Record<EndpointClass, number>>;
   checkoutPerProduct?: { points: number; durationMs: number };
   sleep?: (ms: number) => Promise<void>;
   now?: () => number;
@@ -42,7 +57,7 @@ export class BambooRateLimiter {
   readonly #state: SharedState;
   readonly #key: string;
   readonly #maxWaitMs: number;
-  readonly #checkoutGapMs: number;
+  readonly #minGapMs: Partial<Record<EndpointClass, number>>;
   readonly #sleep: (ms: number) => Promise<void>;
   readonly #now: () => number;
   readonly #limiters: Record<EndpointClass, RateLimiter>;
@@ -52,7 +67,7 @@ export class BambooRateLimiter {
     this.#state = state;
     this.#key = options.key;
     this.#maxWaitMs = options.maxWaitMs ?? 60_000;
-    this.#checkoutGapMs = options.checkoutGapMs ?? CHECKOUT_GAP_MS;
+    this.#minGapMs = options.minGapMs ?? MIN_GAP_MS;
     this.#sleep = options.sleep ?? realSleep;
     this.#now = options.now ?? Date.now;
     const limits = { ...BAMBOO_LIMITS, ...options.limits };
@@ -85,13 +100,13 @@ export class BambooRateLimiter {
 
   /** 0 when the call may go now; otherwise how long to wait before trying again. */
   async #tryAcquire(endpoint: EndpointClass, productIds: readonly number[]): Promise<number> {
-    if (endpoint === 'checkout') {
+    const gapMs = this.#minGapMs[endpoint] ?? 0;
+    if (gapMs > 0) {
       // The gap first: losing the race costs nothing, and the counted quotas are not spent.
-      const gapKey = `bamboo:checkout-gap:${this.#key}`;
-      const nextAllowedAt = this.#now() + this.#checkoutGapMs;
-      if (!(await this.#state.kv.setIfAbsent(gapKey, String(nextAllowedAt), this.#checkoutGapMs))) {
-        const holder = Number(await this.#state.kv.get(gapKey));
-        return Math.max(10, Number.isFinite(holder) ? holder - this.#now() : this.#checkoutGapMs);
+      const gapKey = `bamboo:gap:${endpoint}:${this.#key}`;
+      if (!(await this.#state.kv.setIfAbsent(gapKey, String(this.#now() + gapMs), gapMs))) {
+        const nextAllowedAt = Number(await this.#state.kv.get(gapKey));
+        return Math.max(10, Number.isFinite(nextAllowedAt) ? nextAllowedAt - this.#now() : gapMs);
       }
     }
     const decision = await this.#limiters[endpoint].consume(this.#key);

@@ -14,7 +14,7 @@ const BASE = 'https://api.bamboocardportal.com';
 
 function newClient() {
   // A short checkout gap keeps the test fast; the limits themselves are tested elsewhere.
-  const limiter = new BambooRateLimiter(createMemoryState(), { key: 'test', checkoutGapMs: 5, limits: { checkout: { points: 100, durationMs: 1000 } } });
+  const limiter = new BambooRateLimiter(createMemoryState(), { key: 'test', minGapMs: {}, limits: { checkout: { points: 100, durationMs: 1000 } } });
   return new BambooClient({ baseUrl: BASE, clientId: 'id', clientSecret: 'secret', accountId: 555, limiter });
 }
 
