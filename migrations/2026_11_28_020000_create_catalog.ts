@@ -58,6 +58,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('modified_since', 'date')
     .addColumn('started_at', 'timestamptz', (column) => column.notNull().defaultTo(sql`now()`))
     .addColumn('finished_at', 'timestamptz')
+    // Pages are counted in the page size Bamboo actually used (it may cap what we ask for).
+    .addColumn('page_size', 'integer')
     .addColumn('next_page', 'integer', (column) => column.notNull().defaultTo(0))
     .addColumn('total_pages', 'integer')
     .addColumn('pages', 'integer', (column) => column.notNull().defaultTo(0))

@@ -10,10 +10,10 @@ import { createTestDatabase } from '../support/db.ts';
 
 const PAGE_SIZE = 250;
 
-async function setup() {
+async function setup(simulatorOptions: { maxPageSize?: number } = {}) {
   const { db } = await createTestDatabase();
   const clock = new ManualClock();
-  const { simulator } = mountSimulator({ clock, rateLimits: false });
+  const { simulator } = mountSimulator({ clock, rateLimits: false, ...simulatorOptions });
   const vendor = simulatorClient({ clock, limiterOptions: { maxWaitMs: 60_000 } });
   const deps: CatalogSyncDeps = { db, vendor, now: () => new Date(clock.now()) };
   const activeProducts = async () =>
@@ -145,5 +145,25 @@ describe('catalog sync', () => {
 
     clock.advance(25 * 3_600_000); // the last full sync is now more than a day old
     expect((await syncCatalog(deps, { mode: 'auto', pageSize: PAGE_SIZE })).kind).toBe('full');
+  });
+
+  it('follows the page size Bamboo uses when it caps the one asked for', async () => {
+    const { simulator, deps, activeProducts } = await setup({ maxPageSize: 100 });
+    const summary = await syncCatalog(deps, { mode: 'full', pageSize: PAGE_SIZE });
+    expect(summary.pages).toBe(Math.ceil(simulator.brands.length / 100));
+    expect(await activeProducts()).toBe(simulator.productCount);
+  });
+
+  it('refuses to apply a catalog that suddenly lost more than half its products', async () => {
+    const { db, simulator, deps, activeProducts } = await setup();
+    await syncCatalog(deps, { mode: 'full', pageSize: PAGE_SIZE });
+    for (const brand of simulator.brands.slice(0, Math.ceil(simulator.brands.length * 0.6))) {
+      for (const product of [...brand.products]) simulator.removeProduct(product.id);
+    }
+    await expect(syncCatalog(deps, { mode: 'full', pageSize: PAGE_SIZE })).rejects.toThrow(/shrank/);
+    expect(await activeProducts()).toBeGreaterThanOrEqual(9000);
+    const runs = await db.selectFrom('catalog_sync_runs').select('status').orderBy('id').execute();
+    expect(runs.map((run) => run.status)).toEqual(['succeeded', 'failed']);
+    expect(await db.selectFrom('catalog_sync_pages').selectAll().execute()).toEqual([]);
   });
 });

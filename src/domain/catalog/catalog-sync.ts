@@ -10,6 +10,7 @@ import { sql } from 'kysely';
 import type { Database } from '../../db/database.ts';
 import type { BambooClient, CatalogBrand } from '../../integrations/bamboo/index.ts';
 import type { Logger } from '../../logger.ts';
+import { DomainError } from '../../shared/errors.ts';
 import type { CatalogSyncRunRow } from './catalog.tables.ts';
 
 export type SyncMode = 'auto' | 'full' | 'delta';
@@ -71,6 +72,13 @@ interface StagedProduct {
 }
 
 const DAY_MS = 86_400_000;
+
+/** Half the catalog gone at once is far likelier a truncated answer than a real change. */
+export class CatalogShrankError extends DomainError {
+  constructor(active: number, seen: number) {
+    super('catalog_shrank', `the vendor catalog shrank from ${active} to ${seen} products in one run; not applied`, { active, seen });
+  }
+}
 const CHUNK = 1000;
 
 function stage(brand: CatalogBrand): StagedBrand {
@@ -133,7 +141,7 @@ export async function syncCatalog(deps: CatalogSyncDeps, options: CatalogSyncOpt
 }
 
 async function fullSync(deps: CatalogSyncDeps, options: CatalogSyncOptions, resume: CatalogSyncRunRow | undefined, now: () => Date): Promise<SyncSummary> {
-  const pageSize = options.pageSize ?? 100;
+  let pageSize = resume?.page_size ?? options.pageSize ?? 100;
   const run =
     resume ??
     (await deps.db.insertInto('catalog_sync_runs').values({ kind: 'full', status: 'running', started_at: now() }).returningAll().executeTakeFirstOrThrow());
@@ -145,6 +153,11 @@ async function fullSync(deps: CatalogSyncDeps, options: CatalogSyncOptions, resu
     for (;;) {
       if (totalPages !== null && pageIndex >= totalPages) break;
       const page = await deps.vendor.getCatalogPage({ pageIndex, pageSize });
+      if (page.pageSize !== pageSize) {
+        // Bamboo capped the page size: page indexes only line up if we use its size from page 0.
+        if (pageIndex !== 0) throw new Error(`Bamboo changed the page size mid-run (${pageSize} → ${page.pageSize})`);
+        pageSize = page.pageSize;
+      }
       totalPages = Math.max(1, Math.ceil(page.totalBrands / pageSize));
       const staged = page.brands.map(stage);
       const isLast = page.brands.length < pageSize || pageIndex + 1 >= totalPages;
@@ -157,7 +170,7 @@ async function fullSync(deps: CatalogSyncDeps, options: CatalogSyncOptions, resu
           .execute();
         await trx
           .updateTable('catalog_sync_runs')
-          .set({ next_page: pageIndex + 1, total_pages: totalPages, pages: sql`pages + 1` })
+          .set({ next_page: pageIndex + 1, total_pages: totalPages, page_size: pageSize, pages: sql`pages + 1` })
           .where('id', '=', run.id)
           .execute();
       });
@@ -168,6 +181,11 @@ async function fullSync(deps: CatalogSyncDeps, options: CatalogSyncOptions, resu
     const categories = await deps.vendor.getCategories();
     return await commitFullRun(deps, run.id, categories, now);
   } catch (error) {
+    if (error instanceof CatalogShrankError) {
+      // Resuming would apply the same pages again: drop them, the next run fetches afresh.
+      await finishFailed(deps, run.id, error.message, now);
+      throw error;
+    }
     // The run stays `running` with its pages: the next attempt resumes from `next_page`.
     await recordError(deps, run.id, error, now);
     deps.logger?.warn({ runId, page: pageIndex, err: error }, 'catalog full sync paused by an error; it resumes on the next run');
@@ -193,8 +211,12 @@ async function commitFullRun(
         )
         .execute();
     }
-    const counts = await applyBrands(trx, brands, now);
     const seen = brands.flatMap((brand) => brand.products.map((product) => String(product.id)));
+    const active = await trx.selectFrom('catalog_products').select((eb) => eb.fn.countAll<string>().as('n')).where('active', '=', true).executeTakeFirstOrThrow();
+    if (Number(active.n) >= 100 && seen.length < Number(active.n) / 2) {
+      throw new CatalogShrankError(Number(active.n), seen.length);
+    }
+    const counts = await applyBrands(trx, brands, now);
     const removed = await trx
       .updateTable('catalog_products')
       .set({ active: false, updated_at: now() })

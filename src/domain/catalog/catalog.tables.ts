@@ -54,6 +54,7 @@ export interface CatalogSyncRunsTable {
   modified_since: ColumnType<string | null, string | null | undefined, string | null>;
   started_at: Timestamp;
   finished_at: NullableTimestamp;
+  page_size: number | null;
   next_page: Generated<number>;
   total_pages: number | null;
   pages: Generated<number>;
