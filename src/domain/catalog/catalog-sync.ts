@@ -159,6 +159,7 @@ async function fullSync(deps: CatalogSyncDeps, options: CatalogSyncOptions, resu
         pageSize = page.pageSize;
       }
       totalPages = Math.max(1, Math.ceil(page.totalBrands / pageSize));
+      if (page.skipped.length > 0) deps.logger?.warn({ runId, page: pageIndex, skipped: page.skipped }, 'catalog products skipped: unreadable amounts');
       const staged = page.brands.map(stage);
       const isLast = page.brands.length < pageSize || pageIndex + 1 >= totalPages;
       if (isLast) totalPages = pageIndex + 1;

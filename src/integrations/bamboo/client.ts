@@ -4,8 +4,8 @@
 import Big from 'big.js';
 import type { z } from 'zod';
 import type { Logger } from '../../logger.ts';
-import { formatAmount } from '../../shared/money.ts';
-import { BambooError } from './errors.ts';
+import { BambooError, BambooRateLimitError } from './errors.ts';
+import { formatAmount, MoneyError } from '../../shared/money.ts';
 import { jsonDecimal, parseJsonExact } from './json.ts';
 import {
   isReasonCode,
@@ -140,7 +140,7 @@ export class BambooClient {
       TargetCurrency: query.targetCurrency,
     };
     const page = await this.#get('catalog', PATHS.catalog, wireCatalogPage, params, this.#options.catalogTimeoutMs);
-    return mapCatalogPage(page);
+    return this.#map('catalog', () => mapCatalogPage(page));
   }
 
   /** Every page of the catalog in order, at the limiter's pace. */
@@ -158,7 +158,8 @@ export class BambooClient {
   }
 
   async getAccounts(): Promise<Account[]> {
-    return mapAccounts(await this.#get('accounts', PATHS.accounts, wireAccounts));
+    const body = await this.#get('accounts', PATHS.accounts, wireAccounts);
+    return this.#map('accounts', () => mapAccounts(body));
   }
 
   /**
@@ -177,8 +178,13 @@ export class BambooClient {
       })),
     });
     const productIds = order.lines.map((line) => line.productId);
-    // Rate-limit waits happen before anything is sent; a BambooRateLimitError here means "not sent".
-    await this.#options.limiter.acquire('checkout', { productIds });
+    // Rate-limit waits happen before anything is sent: a wait too long means "not sent, retry later".
+    try {
+      await this.#options.limiter.acquire('checkout', { productIds });
+    } catch (error) {
+      if (!(error instanceof BambooRateLimitError)) throw error;
+      return { kind: 'rejected', reason: 'RateLimited', message: error.message, retryable: true, retryAfterMs: error.retryAfterMs };
+    }
     let response: RawResponse;
     try {
       response = await this.#send('checkout', 'POST', PATHS.checkout, body, this.#options.timeoutMs);
@@ -216,7 +222,8 @@ export class BambooClient {
   /** The order placed with `requestId`; undefined when Bamboo has none (OrderNotFound). */
   async getOrder(requestId: string): Promise<VendorOrder | undefined> {
     try {
-      return mapOrder(await this.#get('getOrder', PATHS.getOrder + encodeURIComponent(requestId), wireOrder));
+      const body = await this.#get('getOrder', PATHS.getOrder + encodeURIComponent(requestId), wireOrder);
+      return this.#map('getOrder', () => mapOrder(body));
     } catch (error) {
       if (error instanceof BambooError && (error.details.reason === 'OrderNotFound' || error.details.status === 404)) return undefined;
       throw error;
@@ -238,7 +245,8 @@ export class BambooClient {
   async getOrdersReport(range: { startDate: string; endDate: string }): Promise<OrdersReportRow[]> {
     assertDay('startDate', range.startDate);
     assertDay('endDate', range.endDate);
-    return mapOrdersReport(await this.#get('ordersReport', PATHS.ordersReport, wireOrdersReport, range));
+    const rows = await this.#get('ordersReport', PATHS.ordersReport, wireOrdersReport, range);
+    return this.#map('ordersReport', () => mapOrdersReport(rows));
   }
 
   async getNotificationSettings(): Promise<NotificationSettings> {
@@ -283,9 +291,7 @@ export class BambooClient {
       const { status, text } = response;
       if (status === 429) {
         const retryAfterMs = await this.#blockAfter429(endpoint, response, attempt);
-        if (attempt >= this.#options.maxAttempts) {
-          throw new BambooError('vendor_rate_limited', `Bamboo ${endpoint} answered 429`, { endpoint, status, retryAfterMs });
-        }
+        if (attempt >= this.#options.maxAttempts) throw new BambooRateLimitError(endpoint, retryAfterMs);
         continue; // the limiter now holds everyone (us included) until the wait has passed
       }
       if (status >= 200 && status < 300) return this.#decode(endpoint, text, schema);
@@ -296,6 +302,16 @@ export class BambooClient {
         status,
         ...(status === 400 && message ? { reason: message } : {}),
       });
+    }
+  }
+
+  /** An amount in a currency we cannot read is a bad response, reported like one. */
+  #map<T>(endpoint: EndpointClass, map: () => T): T {
+    try {
+      return map();
+    } catch (error) {
+      if (!(error instanceof MoneyError)) throw error;
+      throw new BambooError('vendor_bad_response', `Bamboo ${endpoint} sent an amount we cannot read (${error.message})`, { endpoint }, { cause: error });
     }
   }
 

@@ -1,7 +1,7 @@
 // What the Bamboo client returns: the wire shapes mapped to our vocabulary. Amounts become Money
 // (minor units, half-up from Bamboo's 4+ decimals, via parseMoney only); rates stay decimal strings.
 import type { z } from 'zod';
-import { parseMoney, type Money } from '../../shared/money.ts';
+import { MoneyError, parseMoney, type Money } from '../../shared/money.ts';
 import type {
   wireAccounts,
   wireBrand,
@@ -78,6 +78,8 @@ export interface CatalogPage {
   /** Total matching brands (not products) over all pages. */
   totalBrands: number;
   brands: CatalogBrand[];
+  /** Products left out because an amount or currency could not be read (we cannot price them). */
+  skipped: { productId: number; reason: string }[];
 }
 
 function mapProduct(product: z.output<typeof wireProduct>, brandCurrency: string): CatalogProduct {
@@ -91,13 +93,25 @@ function mapProduct(product: z.output<typeof wireProduct>, brandCurrency: string
   };
 }
 
-function mapBrand(brand: z.output<typeof wireBrand>): CatalogBrand {
+function mapBrand(brand: z.output<typeof wireBrand>, skipped: CatalogPage['skipped']): CatalogBrand {
   const { products, modifiedDate, ...rest } = brand;
-  return { ...rest, modifiedAt: modifiedDate, products: products.map((product) => mapProduct(product, brand.currencyCode)) };
+  const mapped: CatalogProduct[] = [];
+  for (const product of products) {
+    try {
+      mapped.push(mapProduct(product, brand.currencyCode));
+    } catch (error) {
+      // One odd product must not sink the page; it is reported instead.
+      if (!(error instanceof MoneyError)) throw error;
+      skipped.push({ productId: product.id, reason: error.message });
+    }
+  }
+  return { ...rest, modifiedAt: modifiedDate, products: mapped };
 }
 
 export function mapCatalogPage(page: z.output<typeof wireCatalogPage>): CatalogPage {
-  return { pageIndex: page.pageIndex, pageSize: page.pageSize, totalBrands: page.count, brands: page.items.map(mapBrand) };
+  const skipped: CatalogPage['skipped'] = [];
+  const brands = page.items.map((brand) => mapBrand(brand, skipped));
+  return { pageIndex: page.pageIndex, pageSize: page.pageSize, totalBrands: page.count, brands, skipped };
 }
 
 export interface Account {
@@ -218,8 +232,16 @@ export const mapExchangeRates = (body: z.output<typeof wireExchangeRates>): Exch
   rates: body.rates.map((rate) => ({ currency: rate.currencyCode, rate: rate.value })),
 });
 
-const amountOrNull = (amount: { value: string; currencyCode: string | null } | null | undefined): Money | null =>
-  amount?.currencyCode ? toMoney(amount.value, amount.currencyCode) : null;
+/** Ledger amounts are informational: one we cannot read becomes null rather than failing the call. */
+function amountOrNull(amount: { value: string; currencyCode: string | null } | null | undefined): Money | null {
+  if (!amount?.currencyCode) return null;
+  try {
+    return toMoney(amount.value, amount.currencyCode);
+  } catch (error) {
+    if (error instanceof MoneyError) return null;
+    throw error;
+  }
+}
 
 export interface VendorTransaction {
   transactionId: string;

@@ -165,4 +165,42 @@ describe('Bamboo client decoding', () => {
     expect(error).toMatchObject({ code: 'vendor_bad_response' });
     expect(error.message).not.toContain('SECRET');
   });
+
+  it('skips a catalog product it cannot price and keeps the rest of the page', async () => {
+    mswServer.use(
+      http.get(`${BASE}/api/integration/v2.0/catalog`, () =>
+        raw(`{"pageIndex":0,"pageSize":100,"count":1,"items":[{"name":"B","countryCode":"US","currencyCode":"USD","modifiedDate":null,
+          "products":[{"id":1,"name":"ok","minFaceValue":10,"maxFaceValue":10,"count":0,"price":{"min":9.5,"max":9.5,"currencyCode":"USD"}},
+          {"id":2,"name":"odd","minFaceValue":10,"maxFaceValue":10,"count":null,"price":{"min":9.5,"max":9.5,"currencyCode":"US Dollar"}}]}]}`),
+      ),
+    );
+    const page = await newClient().getCatalogPage();
+    expect(page.brands[0]!.products.map((product) => [product.id, product.stock])).toEqual([[1, 0]]);
+    expect(page.skipped).toEqual([{ productId: 2, reason: expect.stringContaining('ISO 4217') }]);
+  });
+
+  it('reports an order in a currency it cannot read as a bad response', async () => {
+    mswServer.use(
+      http.get(`${BASE}/api/integration/v1.0/orders/:id`, () =>
+        raw('{"orderId":1,"requestId":"r","items":[],"status":"Created","createdDate":null,"total":0,"errorMessage":null,"orderType":null,"currency":"$"}'),
+      ),
+    );
+    await expect(newClient().getOrder('r')).rejects.toMatchObject({ code: 'vendor_bad_response' });
+  });
+
+  it('does not send a checkout the limiter would hold too long: rejected as retryable instead', async () => {
+    let sent = 0;
+    mswServer.use(
+      http.post(`${BASE}/api/integration/v1.0/orders/checkout`, () => {
+        sent += 1;
+        return raw('"r"');
+      }),
+    );
+    const limiter = new BambooRateLimiter(createMemoryState(), { key: 'busy', minGapMs: {}, maxWaitMs: 0 });
+    await limiter.block('checkout', 30_000);
+    const client = new BambooClient({ baseUrl: BASE, clientId: 'id', clientSecret: 'secret', accountId: 555, limiter });
+    const result = await client.placeOrder({ requestId: 'r', lines: [{ productId: 1, quantity: 1, faceValue: money(1000n, 'USD') }] });
+    expect(result).toMatchObject({ kind: 'rejected', reason: 'RateLimited', retryable: true });
+    expect(sent).toBe(0);
+  });
 });
