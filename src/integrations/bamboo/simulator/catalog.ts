@@ -35,6 +35,9 @@ export interface SimBrand {
   modifiedAt: number;
   categoryIds: number[];
   products: SimProduct[];
+  /** v2.1 brand SKU (derived when absent) and status (`Live` when absent). */
+  sku?: string;
+  status?: 'Live' | 'TemporaryInactive';
 }
 
 /** Bamboo's category list (reference §6.3); ids 8, 28 and 29 do not exist. */
@@ -153,13 +156,13 @@ function documentedBrands(modifiedAt: number): SimBrand[] {
       products: [product({ id: SIM_PRODUCTS.itunes100, name: 'iTunes USA eGift voucher', minFaceValue: '100', maxFaceValue: '100', fixedPrice: '100' })],
     }),
     brand({
-      id: 2118, name: 'Test Brand UAE', countryCode: 'AE', currencyCode: 'AED', modifiedAt, categoryIds: [6],
+      id: 2118, name: 'Test Brand UAE', sku: 'TBRAND-AE', countryCode: 'AE', currencyCode: 'AED', modifiedAt, categoryIds: [6],
       logoUrl: 'https://bamboo-assets.s3.amazonaws.com/app-images/brand-images/2118/card-picture',
       products: ['1', '10', '20'].map((face, index) =>
         product({ id: 900001 + index, name: `Test Brand UAE ${face} AED`, minFaceValue: face, maxFaceValue: face }),
       ),
     }),
-    brand({ id: 6132, name: 'Test Brand Bahrain', countryCode: 'BH', currencyCode: 'BHD', modifiedAt, categoryIds: [], products: [] }),
+    brand({ id: 6132, name: 'Test Brand Bahrain', sku: 'TBRAND1-AE', status: 'TemporaryInactive', countryCode: 'BH', currencyCode: 'BHD', modifiedAt, categoryIds: [], products: [] }),
     brand({
       id: 9001, name: 'Simulator Test Brand', countryCode: 'US', currencyCode: 'USD', modifiedAt, categoryIds: [9],
       products: [

@@ -80,7 +80,24 @@ export interface RequestFault {
   times?: number;
 }
 
-export type SimEndpoint = EndpointClass | 'unknown';
+/** The endpoints our client uses, plus the ones it does not (v1 catalog, brands, stock, countries, v2 checkout). */
+export type SimEndpoint = EndpointClass | 'catalogV1' | 'brands' | 'stock' | 'countries' | 'checkoutV2' | 'unknown';
+
+/** Published limits per endpoint (reference §4.1); v2 checkout shares the checkout windows. */
+const SIM_LIMITS: Record<Exclude<SimEndpoint, 'checkout' | 'checkoutV2' | 'unknown'>, { points: number; durationMs: number }> = {
+  ...BAMBOO_LIMITS,
+  catalogV1: { points: 2, durationMs: 3_600_000 },
+  brands: { points: 1, durationMs: 1_000 },
+  stock: { points: 1, durationMs: 1_000 },
+  countries: { points: 1, durationMs: 1_000 },
+};
+
+const COUNTRY_NAMES: Record<string, [name: string, alpha3: string]> = {
+  US: ['United States', 'USA'], GB: ['United Kingdom', 'GBR'], DE: ['Germany', 'DEU'], FR: ['France', 'FRA'], IT: ['Italy', 'ITA'],
+  ES: ['Spain', 'ESP'], NL: ['Netherlands', 'NLD'], AE: ['United Arab Emirates', 'ARE'], SA: ['Saudi Arabia', 'SAU'],
+  BH: ['Bahrain', 'BHR'], KW: ['Kuwait', 'KWT'], IN: ['India', 'IND'], JP: ['Japan', 'JPN'], CA: ['Canada', 'CAN'],
+  AU: ['Australia', 'AUS'], TR: ['Turkey', 'TUR'],
+};
 
 export interface SimulatorOptions {
   hosts?: string[];
@@ -302,8 +319,8 @@ export class BambooSimulator {
     if (fault?.status && !fault.afterCommit) return json({ message: 'An error has occurred.' }, fault.status);
 
     // Checkout counts its own windows once it knows the products (6 per product a minute).
-    if (endpoint !== 'checkout') {
-      const wait = this.#rateLimit(`${credential.clientId}:${endpoint}`, BAMBOO_LIMITS[endpoint]);
+    if (endpoint !== 'checkout' && endpoint !== 'checkoutV2') {
+      const wait = this.#rateLimit(`${credential.clientId}:${endpoint}`, SIM_LIMITS[endpoint]);
       if (wait !== undefined) return this.#tooMany(wait);
     }
     const query = new Map([...url.searchParams].map(([name, value]) => [name.toLowerCase(), value]));
@@ -315,10 +332,19 @@ export class BambooSimulator {
         return json(CATEGORIES.map((category) => ({ ...category, description: '' })));
       case 'accounts':
         return this.#accountsOf(credential);
-      case 'checkout': {
-        const response = await this.#checkout(credential, request, fault?.order);
+      case 'checkout':
+      case 'checkoutV2': {
+        const response = await this.#checkout(credential, request, fault?.order, endpoint === 'checkoutV2' ? 2 : 1);
         return fault?.status && response.status === 200 ? json({ message: 'An error has occurred.' }, fault.status) : response;
       }
+      case 'catalogV1':
+        return json({ brands: this.brands.map((brand) => this.#brandJson(brand, brand.products, undefined)) });
+      case 'brands':
+        return this.#brandList(query);
+      case 'stock':
+        return this.#stock(rest);
+      case 'countries':
+        return this.#countries();
       case 'getOrder':
         return this.#getOrder(credential, decodeURIComponent(rest.slice('orders/'.length)));
       case 'ordersReport':
@@ -336,7 +362,12 @@ export class BambooSimulator {
     const path = rest.toLowerCase();
     if (version === '2' && method === 'GET' && path === 'catalog') return 'catalog';
     if (version === '2' && method === 'GET' && path === 'categories') return 'categories';
+    if (version === '2' && method === 'GET' && path === 'brands') return 'brands';
+    if (version === '2' && method === 'GET' && /^getstock\/[^/]+\/[^/]+$/.test(path)) return 'stock';
+    if (version === '2' && method === 'GET' && path === 'catalog-countries') return 'countries';
+    if (version === '2' && method === 'POST' && path === 'orders/checkout') return 'checkoutV2';
     if (version !== '1') return 'unknown';
+    if (method === 'GET' && path === 'catalog') return 'catalogV1';
     if (method === 'GET' && path === 'accounts') return 'accounts';
     if (method === 'POST' && path === 'orders/checkout') return 'checkout';
     if (method === 'GET' && path === 'orders') return 'ordersReport';
@@ -437,7 +468,12 @@ export class BambooSimulator {
       if (filtersProducts && products.length === 0) continue;
       matching.push({ brand, products });
     }
-    const items = matching.slice(pageIndex * pageSize, (pageIndex + 1) * pageSize).map(({ brand, products }) => ({
+    const items = matching.slice(pageIndex * pageSize, (pageIndex + 1) * pageSize).map(({ brand, products }) => this.#brandJson(brand, products, target));
+    return json({ pageIndex, pageSize, count: matching.length, items });
+  }
+
+  #brandJson(brand: SimBrand, products: SimProduct[], target: string | undefined) {
+    return {
       internalId: String(brand.id),
       name: brand.name,
       countryCode: brand.countryCode,
@@ -450,8 +486,70 @@ export class BambooSimulator {
       modifiedDate: bambooTimestamp(brand.modifiedAt),
       products: products.map((product) => this.#productJson(brand, product, target)),
       categories: brand.categoryIds.map((id) => ({ id, name: CATEGORIES.find((category) => category.id === id)?.name ?? '', description: '' })),
+    };
+  }
+
+  /** v2.1 brand list: SKU, status, face values as fixed or range entries, category ids. */
+  #brandList(query: Map<string, string>): Response {
+    const number = (name: string, fallback: number) => (/^\d+$/.test(query.get(name) ?? '') ? Number(query.get(name)) : fallback);
+    const pageSize = Math.max(1, number('pagesize', 100));
+    const pageIndex = number('pageindex', 0);
+    const modified = query.get('modifieddate');
+    const matching = this.brands.filter(
+      (brand) =>
+        (!query.get('currencycode') || brand.currencyCode === query.get('currencycode')!.toUpperCase()) &&
+        (!query.get('countrycode') || brand.countryCode === query.get('countrycode')!.toUpperCase()) &&
+        (!query.get('name') || brand.name.toLowerCase().includes(query.get('name')!.toLowerCase())) &&
+        (!query.get('sku') || brandSku(brand) === query.get('sku')!.toUpperCase()) &&
+        (!query.has('categoryid') || brand.categoryIds.includes(number('categoryid', -1))) &&
+        (!modified || !DAY_PATTERN.test(modified) || brand.modifiedAt >= dayStart(modified)),
+    );
+    const items = matching.slice(pageIndex * pageSize, (pageIndex + 1) * pageSize).map((brand) => ({
+      id: brand.id,
+      name: brand.name,
+      sku: brandSku(brand),
+      countryCode: brand.countryCode,
+      currencyCode: brand.currencyCode,
+      description: brand.description,
+      disclaimer: brand.disclaimer,
+      redemptionInstructions: brand.redemptionInstructions,
+      terms: brand.terms,
+      status: brand.status ?? 'Live',
+      logoUrl: brand.logoUrl,
+      modifiedDate: bambooTimestamp(brand.modifiedAt),
+      faceValues: brand.products.map((product) => ({ min: jsonDecimal(product.minFaceValue), max: jsonDecimal(product.maxFaceValue) })),
+      categories: brand.categoryIds,
     }));
     return json({ pageIndex, pageSize, count: matching.length, items });
+  }
+
+  /** Stock and price for a brand SKU and face value; `isStocked: false` means unlimited. */
+  #stock(rest: string): Response {
+    const [, sku = '', faceValue = ''] = rest.split('/').map(decodeURIComponent);
+    const match = isDecimal(faceValue) ? this.#productBySku(sku, new Big(faceValue)) : undefined;
+    if (!match) return json({ message: `Product with sku ${sku} not found` }, 400);
+    const { brand, product } = match;
+    return json({
+      faceValue: jsonDecimal(new Big(faceValue).toFixed()),
+      quantity: product.count ?? 0,
+      isStocked: product.count !== null,
+      price: decimalOut(unitPrice(product, new Big(faceValue).toFixed())),
+      currencyCode: brand.currencyCode,
+    });
+  }
+
+  #countries(): Response {
+    const currencies = new Map<string, string>();
+    for (const brand of this.brands) if (!currencies.has(brand.countryCode)) currencies.set(brand.countryCode, brand.currencyCode);
+    return json(
+      [...currencies].map(([code, currency]) => ({ code, name: COUNTRY_NAMES[code]?.[0] ?? code, defaultCurrencyCode: currency, alpha3Code: COUNTRY_NAMES[code]?.[1] ?? code })),
+    );
+  }
+
+  #productBySku(sku: string, value: Big): { brand: SimBrand; product: SimProduct } | undefined {
+    const brand = this.brands.find((candidate) => brandSku(candidate) === sku.toUpperCase());
+    const product = brand?.products.find((candidate) => value.gte(candidate.minFaceValue) && value.lte(candidate.maxFaceValue));
+    return brand && product ? { brand, product } : undefined;
   }
 
   #productJson(brand: SimBrand, product: SimProduct, target: string | undefined) {
@@ -477,7 +575,8 @@ export class BambooSimulator {
 
   // ---- orders ----------------------------------------------------------------------------------
 
-  async #checkout(credential: SimulatorCredential, request: Request, requestFault: ProductFault | undefined): Promise<Response> {
+  /** v1 (by ProductId, answers the bare RequestId) and v2 (by brand SKU, answers an object). */
+  async #checkout(credential: SimulatorCredential, request: Request, requestFault: ProductFault | undefined, version: 1 | 2): Promise<Response> {
     let raw: unknown;
     try {
       raw = parseJsonExact(await request.text());
@@ -492,6 +591,14 @@ export class BambooSimulator {
       return json({ message: 'RequestId, AccountId and Products are required.' }, 400);
     }
     const lines = products.map(lowerKeys);
+    if (version === 2) {
+      for (const line of lines) {
+        const sku = typeof line?.sku === 'string' ? line.sku : '';
+        const match = isDecimal(line?.value) ? this.#productBySku(sku, new Big(String(line!.value))) : undefined;
+        if (!match) return json({ message: `Product with sku ${sku} not found` }, 400);
+        line!.productid = match.product.id;
+      }
+    }
     if (lines.some((line) => typeof line?.productid !== 'number' || typeof line.quantity !== 'number' || line.quantity < 1 || !isDecimal(line.value))) {
       return json({ message: 'Each product needs ProductId, Quantity >= 1 and Value.' }, 400);
     }
@@ -525,7 +632,11 @@ export class BambooSimulator {
       this.#windows.set(key, [...(this.#windows.get(key) ?? []), this.#clock.now()]);
     }
     if (fault?.status) return json({ message: 'An error has occurred.' }, fault.status);
-    // The documented answer: the RequestId as a bare JSON string.
+    if (version === 2) {
+      const totalCards = outcome.lines.reduce((sum, orderLine) => sum + orderLine.quantity, 0);
+      return json({ requestId, orderNumber: orderNumber(outcome.orderId), status: outcome.status, currencyCode: outcome.currency, totalCards });
+    }
+    // The documented v1 answer: the RequestId as a bare JSON string.
     return json(requestId);
   }
 
@@ -846,6 +957,11 @@ export class BambooSimulator {
 
 /** "O-" + the order id zero-padded to 8 digits. */
 export const orderNumber = (orderId: number) => `O-${String(orderId).padStart(8, '0')}`;
+
+/** A brand's SKU (v2.1 API): given for the documented test brands, derived for generated ones. */
+export function brandSku(brand: SimBrand): string {
+  return (brand.sku ?? `${brand.name.replace(/[^A-Za-z0-9]+/g, '').slice(0, 12)}-${brand.countryCode}-${brand.id}`).toUpperCase();
+}
 
 /** Request bodies bind case-insensitively (ASP.NET): compare keys in lower case. */
 function lowerKeys(value: unknown): Record<string, unknown> | undefined {
