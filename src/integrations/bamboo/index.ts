@@ -35,3 +35,4 @@ export function createVendor(config: Config, state: SharedState, logger: Logger)
     ...(simulated ? { fetch: (request: Request) => (simulator ??= new BambooSimulator()).handle(request) } : {}),
   });
 }
+export { verifyOrderCallback, type CallbackCheck, type OrderCallback } from './callback.ts';

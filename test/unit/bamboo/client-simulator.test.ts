@@ -11,7 +11,7 @@ import {
   SIM_PRODUCTS,
   type SimulatorCredential,
 } from '../../../src/integrations/bamboo/simulator/index.ts';
-import { wireOrderCallback } from '../../../src/integrations/bamboo/wire.ts';
+import { verifyOrderCallback } from '../../../src/integrations/bamboo/callback.ts';
 import { createLogger } from '../../../src/logger.ts';
 import { money, type Money } from '../../../src/shared/money.ts';
 import { mswServer } from '../../setup/msw.ts';
@@ -259,8 +259,14 @@ describe('Bamboo client against the simulator', () => {
     clock.advance(1000);
     await simulator.idle();
     expect(simulator.callbacks).toMatchObject([{ url: settings.notificationUrlSandbox, status: 204 }]);
-    const callback = wireOrderCallback.parse(received[0]);
-    expect(callback).toMatchObject({ requestid: requestId, status: 'succeeded', totalcards: 2, secretkey: 'shh' });
+    expect(verifyOrderCallback(received[0], 'shh')).toEqual({ ok: true, callback: { requestId, orderId: expect.any(Number), status: 'Succeeded', totalCards: 2 } });
+    expect(verifyOrderCallback(received[0], 'other')).toEqual({ ok: false, reason: 'bad_secret' });
+    expect(verifyOrderCallback({ RequestId: requestId, OrderId: 1, Status: 'PartialFailed', SecretKey: 'shh' }, 'shh')).toMatchObject({
+      ok: true,
+      callback: { status: 'PartialFailed', totalCards: null },
+    });
+    expect(verifyOrderCallback({ hello: 'world' }, 'shh')).toEqual({ ok: false, reason: 'malformed' });
+    expect(verifyOrderCallback({ ...(received[0] as object), secretKey: '' }, '')).toEqual({ ok: false, reason: 'bad_secret' });
   });
 
   it('returns FX rates and debits a foreign-currency order through FX', async () => {
