@@ -214,6 +214,23 @@ describe('Bamboo client against the simulator', () => {
     expect((await client.getOrder(timed))?.final).toBe('Succeeded');
   });
 
+  it('delays answers and fulfilment when told to', async () => {
+    const slept: number[] = [];
+    const { simulator, clock } = mountSimulator({ rateLimits: false, sleep: async (ms) => void slept.push(ms) });
+    const client = simulatorClient();
+    simulator.injectFault({ endpoint: 'accounts', delayMs: 2500 });
+    await client.getAccounts();
+    expect(slept).toEqual([2500]);
+
+    simulator.setProductFault(SIM_PRODUCTS.steam10, { fulfilAfterMs: 30_000 });
+    const requestId = crypto.randomUUID();
+    await client.placeOrder({ requestId, lines: [line(SIM_PRODUCTS.steam10, 1, usd(1000n))] });
+    clock.advance(29_000);
+    expect((await client.getOrder(requestId))?.status).toBe('Processing');
+    clock.advance(1_000);
+    expect((await client.getOrder(requestId))?.final).toBe('Succeeded');
+  });
+
   it('reports unknown on a 5xx after the order was created and on a timeout; Get Order resolves both', async () => {
     const { simulator } = mountSimulator({ rateLimits: false });
     const client = simulatorClient({ timeoutMs: 50 });
