@@ -112,6 +112,22 @@ describe('catalog sync', () => {
     expect(after.errors).toHaveLength(1); // the error stays on the record
   });
 
+  it('stops between pages when its signal aborts (a worker shutting down) and resumes later', async () => {
+    const { db, deps, simulator } = await setup();
+    const shutdown = new AbortController();
+    const stopped = await syncCatalog(deps, {
+      mode: 'full',
+      pageSize: PAGE_SIZE,
+      signal: shutdown.signal,
+      onProgress: ({ pagesDone }) => {
+        if (pagesDone === 2) shutdown.abort();
+      },
+    }).catch((error: unknown) => error);
+    expect((stopped as Error).name).toBe('AbortError');
+    expect(await db.selectFrom('catalog_sync_runs').select(['status', 'next_page']).executeTakeFirstOrThrow()).toEqual({ status: 'running', next_page: 2 });
+    expect((await syncCatalog(deps, { mode: 'auto', pageSize: PAGE_SIZE })).productsSeen).toBe(simulator.productCount);
+  });
+
   it('abandons a stale running run and starts a fresh one', async () => {
     const { db, clock, simulator, deps } = await setup();
     await syncCatalog(deps, {

@@ -30,6 +30,8 @@ export interface CatalogSyncOptions {
   /** `auto` runs a full sync when the last successful one is older than this (default 24 h). */
   fullEveryMs?: number;
   onProgress?: (progress: { runId: string; kind: 'full' | 'delta'; pagesDone: number; totalPages: number | null }) => void;
+  /** Stops between pages (a worker shutting down); a full run stays resumable. */
+  signal?: AbortSignal;
 }
 
 export interface SyncSummary {
@@ -152,6 +154,7 @@ async function fullSync(deps: CatalogSyncDeps, options: CatalogSyncOptions, resu
   try {
     for (;;) {
       if (totalPages !== null && pageIndex >= totalPages) break;
+      options.signal?.throwIfAborted();
       const page = await deps.vendor.getCatalogPage({ pageIndex, pageSize });
       if (page.pageSize !== pageSize) {
         // Bamboo capped the page size: page indexes only line up if we use its size from page 0.
@@ -265,6 +268,7 @@ async function deltaSync(deps: CatalogSyncDeps, options: CatalogSyncOptions, sin
     const brands: StagedBrand[] = [];
     let pages = 0;
     for await (const page of deps.vendor.catalogPages({ modifiedSince, pageSize })) {
+      options.signal?.throwIfAborted();
       brands.push(...page.brands.map(stage));
       pages += 1;
       options.onProgress?.({ runId, kind: 'delta', pagesDone: pages, totalPages: Math.max(1, Math.ceil(page.totalBrands / pageSize)) });

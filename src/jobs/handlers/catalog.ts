@@ -19,9 +19,9 @@ export const catalogSyncQueue = defineQueue({
   deadLetter: true,
   // `auto`: a full sync when the last one is a day old (or a run is waiting to resume), else a delta.
   schedule: { cron: '*/30 * * * *', data: { mode: 'auto' } },
-  async handle(ctx, data) {
+  async handle(ctx, data, job) {
     return withLock(ctx.state.locks, CATALOG_SYNC_LOCK, 3_600_000, () =>
-      syncCatalog({ db: ctx.db, vendor: ctx.vendor, logger: ctx.logger }, { mode: data.mode }),
+      syncCatalog({ db: ctx.db, vendor: ctx.vendor, logger: ctx.logger }, { mode: data.mode, signal: job.signal }),
     );
   },
 });
