@@ -17,4 +17,5 @@ export interface CoreTables {
   app_meta: AppMetaTable;
 }
 
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- the areas add their tables here
 export interface DB extends CoreTables {}
