@@ -3,7 +3,8 @@
 // `npm start` in another terminal), we connect to it instead of starting a second one: that is how
 // the CLI reaches the same database as the running app.
 import { execFileSync, spawn } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
@@ -126,8 +127,27 @@ function isAlive(pid: number): boolean {
   }
 }
 
+/**
+ * As root, the server runs as the `postgres` OS user, which must be able to enter every folder above
+ * the data directory. A project checked out under /root (mode 0700) is not: then the data lives in
+ * /var/lib/steller/<project hash>/ instead, and we say so.
+ */
+function reachableDataDir(dataDir: string, log: Logger | undefined): string {
+  if (!isRoot()) return dataDir;
+  for (let dir = path.dirname(dataDir); dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    if (existsSync(dir) && (statSync(dir).mode & 0o001) === 0) {
+      const hash = createHash('sha256').update(dataDir).digest('hex').slice(0, 12);
+      const fallback = path.join('/var/lib/steller', hash, path.basename(dataDir));
+      mkdirSync(path.dirname(fallback), { recursive: true, mode: 0o755 });
+      log?.warn({ dataDir, fallback, blockedBy: dir }, 'the postgres OS user cannot enter the data directory; using the fallback');
+      return fallback;
+    }
+  }
+  return dataDir;
+}
+
 export async function startEmbeddedDatabase(options: EmbeddedOptions): Promise<EmbeddedDatabase> {
-  const dataDir = path.resolve(options.dataDir);
+  const dataDir = reachableDataDir(path.resolve(options.dataDir), options.logger);
   const database = options.database ?? 'steller';
   const log = options.logger;
 
