@@ -65,21 +65,18 @@ export async function freePort(): Promise<number> {
   });
 }
 
-async function waitForPort(port: number, timeoutMs: number, exited: () => boolean): Promise<void> {
+/**
+ * Waits until the server writes "ready" into postmaster.pid (PostgreSQL's own signal that it accepts
+ * connections). Not a TCP probe: test tools that intercept sockets would fake a connect.
+ */
+async function waitUntilReady(dataDir: string, timeoutMs: number, exited: () => boolean): Promise<void> {
+  const pidFile = path.join(dataDir, 'postmaster.pid');
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const socket = net.connect(port, '127.0.0.1');
-      socket.once('connect', () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once('error', () => resolve(false));
-    });
-    if (ok) return;
+    if (existsSync(pidFile) && readFileSync(pidFile, 'utf8').split('\n')[7]?.trim() === 'ready') return;
     if (exited()) throw new Error('embedded PostgreSQL exited during start');
-    if (Date.now() > deadline) throw new Error(`embedded PostgreSQL did not open port ${port} in ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    if (Date.now() > deadline) throw new Error(`embedded PostgreSQL was not ready after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
   }
 }
 
@@ -173,7 +170,7 @@ export async function startEmbeddedDatabase(options: EmbeddedOptions): Promise<E
   const pid = server.pid;
   if (pid === undefined) throw new Error('could not start the embedded PostgreSQL server');
   try {
-    await waitForPort(port, 15_000, () => server.exitCode !== null);
+    await waitUntilReady(dataDir, 15_000, () => server.exitCode !== null);
   } catch (error) {
     if (isAlive(pid)) process.kill(pid, 'SIGINT');
     throw new Error(`${error instanceof Error ? error.message : String(error)} (see ${dataDir}.log)`, { cause: error });
