@@ -13,8 +13,16 @@ export interface AppMetaTable {
 }
 export type AppMetaRow = Selectable<AppMetaTable>;
 
+export interface KvStoreTable {
+  key: string;
+  value: string;
+  expires_at: Date | null;
+  updated_at: Generated<Timestamp>;
+}
+
 export interface CoreTables {
   app_meta: AppMetaTable;
+  kv_store: KvStoreTable;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type -- the areas add their tables here

@@ -1,7 +1,16 @@
 // One suite, two implementations: in-process (no Redis) and Redis (when REDIS_URL is set; CI sets it).
 import { afterAll, describe, expect, it } from 'vitest';
-import { LockBusyError, createMemoryState, createRedisState, withLock, type SharedState } from '../../src/shared-state/index.ts';
-import { testRedisPrefix } from '../support/db.ts';
+import {
+  LockBusyError,
+  createMemoryState,
+  createPostgresKeyValueStore,
+  createRedisState,
+  sweepExpiredEntries,
+  withLock,
+  type KeyValueStore,
+  type SharedState,
+} from '../../src/shared-state/index.ts';
+import { createTestDatabase, testRedisPrefix } from '../support/db.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -11,27 +20,50 @@ if (process.env.REDIS_URL) {
   implementations.push(['redis', () => createRedisState(url, testRedisPrefix('shared-state'))]);
 }
 
-describe.each(implementations)('shared state (%s)', (_kind, create) => {
-  const state = create();
-  afterAll(() => state.close());
+const { db } = await createTestDatabase();
+const stores: [string, () => { kv: KeyValueStore; close(): Promise<void> }][] = [
+  ...implementations,
+  ['postgres', () => ({ kv: createPostgresKeyValueStore(db), close: async () => undefined })],
+];
+
+describe.each(stores)('key/value store (%s)', (_kind, create) => {
+  const { kv, close } = create();
+  afterAll(() => close());
 
   it('stores values with and without a time to live', async () => {
-    await state.kv.set('plain', 'a');
-    await state.kv.set('short', 'b', 50);
-    expect(await state.kv.get('plain')).toBe('a');
-    expect(await state.kv.get('short')).toBe('b');
+    await kv.set('plain', 'a');
+    await kv.set('short', 'b', 50);
+    expect(await kv.get('plain')).toBe('a');
+    expect(await kv.get('short')).toBe('b');
     await sleep(120);
-    expect(await state.kv.get('short')).toBeUndefined();
-    await state.kv.delete('plain');
-    expect(await state.kv.get('plain')).toBeUndefined();
+    expect(await kv.get('short')).toBeUndefined();
+    await kv.delete('plain');
+    expect(await kv.get('plain')).toBeUndefined();
   });
 
   it('setIfAbsent lets exactly one of many concurrent callers win', async () => {
-    const results = await Promise.all(Array.from({ length: 20 }, (_, index) => state.kv.setIfAbsent('once', String(index), 1_000)));
+    const results = await Promise.all(Array.from({ length: 20 }, (_, index) => kv.setIfAbsent('once', String(index), 1_000)));
     expect(results.filter(Boolean)).toHaveLength(1);
     await sleep(0);
-    expect(await state.kv.setIfAbsent('once', 'again', 1_000)).toBe(false);
+    expect(await kv.setIfAbsent('once', 'again', 1_000)).toBe(false);
   });
+
+});
+
+describe('postgres key/value store', () => {
+  it('sweeps expired entries and keeps live ones', async () => {
+    const kv = createPostgresKeyValueStore(db);
+    await kv.set('sweep-me', 'x', 1);
+    await kv.set('keep-me', 'y');
+    await sleep(20);
+    expect(await sweepExpiredEntries(db)).toBeGreaterThanOrEqual(1);
+    expect(await kv.get('keep-me')).toBe('y');
+  });
+});
+
+describe.each(implementations)('shared state (%s)', (_kind, create) => {
+  const state = create();
+  afterAll(() => state.close());
 
   it('locks are exclusive, released by their owner only, and expire', async () => {
     const first = await state.locks.acquire('job', 100);
