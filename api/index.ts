@@ -1,7 +1,7 @@
 // The HTTP app: request ids, access logs, metrics, health endpoints and problem+json errors.
 // Partner routes (/v1) mount here as their issues land; the bot's webhook too.
 import { randomUUID } from 'node:crypto';
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import { routePath } from 'hono/route';
 import type { PgBoss } from 'pg-boss';
 import type { AppContext } from '#src/context.ts';
@@ -12,11 +12,13 @@ import { problem } from './problem.ts';
 export interface ApiDeps {
   ctx: AppContext;
   boss: Pick<PgBoss, 'getQueues'>;
+  /** Telegram updates in webhook mode (see bot/webhook.ts). */
+  telegramWebhook?: { path: string; handler: (c: Context) => Promise<Response> };
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
 
-export function createApi({ ctx, boss }: ApiDeps) {
+export function createApi({ ctx, boss, telegramWebhook }: ApiDeps) {
   const app = new Hono<ApiEnv>();
   const { metrics } = ctx;
 
@@ -48,6 +50,8 @@ export function createApi({ ctx, boss }: ApiDeps) {
   app.get('/metrics', async (c) => {
     return c.body(await metrics.registry.metrics(), 200, { 'content-type': metrics.registry.contentType });
   });
+
+  if (telegramWebhook) app.post(telegramWebhook.path, (c) => telegramWebhook.handler(c));
 
   app.notFound((c) => problem(c, 404, 'not_found', 'No such endpoint', { detail: `${c.req.method} ${c.req.path}` }));
 

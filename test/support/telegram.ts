@@ -40,7 +40,7 @@ export function recordingFetch() {
 
 let updateId = 1;
 
-export function textMessage(fromId: number, text: string): Update {
+export function textMessage(fromId: number, text: string, languageCode?: string): Update {
   updateId += 1;
   const entities = text.startsWith('/') ? [{ type: 'bot_command' as const, offset: 0, length: text.split(' ')[0]!.length }] : undefined;
   return {
@@ -49,9 +49,32 @@ export function textMessage(fromId: number, text: string): Update {
       message_id: updateId,
       date: Math.floor(Date.now() / 1000),
       chat: { id: fromId, type: 'private', first_name: 'Test' },
-      from: { id: fromId, is_bot: false, first_name: 'Test' },
+      from: { id: fromId, is_bot: false, first_name: 'Test', ...(languageCode ? { language_code: languageCode } : {}) },
       text,
       ...(entities ? { entities } : {}),
     },
   };
 }
+
+export function callbackQuery(fromId: number, data: string, messageId = 1): Update {
+  updateId += 1;
+  return {
+    update_id: updateId,
+    callback_query: {
+      id: `cq-${updateId}`,
+      chat_instance: 'test',
+      from: { id: fromId, is_bot: false, first_name: 'Test' },
+      data,
+      message: {
+        message_id: messageId,
+        date: Math.floor(Date.now() / 1000),
+        chat: { id: fromId, type: 'private', first_name: 'Test' },
+        text: 'menu',
+      },
+    },
+  };
+}
+
+/** Texts sent with sendMessage / editMessageText, in order. */
+export const sentTexts = (calls: RecordedCall[]) =>
+  calls.filter((call) => call.method === 'sendMessage' || call.method === 'editMessageText').map((call) => String(call.payload.text));
