@@ -77,7 +77,7 @@ export async function startApp(config: Config, logger: Logger, options: StartOpt
       const { server, url } = await listen(app.fetch, config.HOST, config.PORT);
       apiUrl = url;
       stoppers.push(() => closeServer(server, config.SHUTDOWN_TIMEOUT_MS));
-      summary.push(`api: ${url} (health ${url}/healthz, readiness ${url}/readyz, metrics ${url}/metrics)`);
+      summary.push(`api: ${url} (docs ${url}/docs, health ${url}/healthz, readiness ${url}/readyz, metrics ${url}/metrics)`);
     }
 
     if (roles.includes('bot')) {
