@@ -3,6 +3,7 @@
 import { createApi } from '#api/index.ts';
 import { closeServer, listen } from '#api/server.ts';
 import { createBot, startPolling } from '#bot/index.ts';
+import { createTelegramGateway } from '#bot/notifier.ts';
 import { WEBHOOK_PATH, registerWebhook, telegramWebhookHandler } from '#bot/webhook.ts';
 import type { Config, Role } from './config.ts';
 import { createAppContext, type AppResources } from './context.ts';
@@ -52,6 +53,11 @@ export async function startApp(config: Config, logger: Logger, options: StartOpt
     );
     summary.push(resources.state.kind === 'redis' ? `redis: ${redactUrl(config.REDIS_URL ?? '')}` : 'redis: not configured, in-process state (single process only)');
     summary.push(`vendor: ${config.VENDOR === 'simulator' ? 'Bamboo simulator (no credentials needed)' : `Bamboo at ${config.BAMBOO_BASE_URL}`}`);
+
+    // Workers send notifications straight through the Bot API, whichever process runs the bot.
+    if (config.TELEGRAM_BOT_TOKEN) {
+      resources.telegram = createTelegramGateway({ token: config.TELEGRAM_BOT_TOKEN, apiRoot: config.BOT_API_ROOT });
+    }
 
     if (roles.includes('worker')) {
       await registerSchedules(resources.boss, QUEUES);
