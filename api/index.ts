@@ -1,23 +1,27 @@
 // The HTTP app: request ids, access logs, metrics, health endpoints and problem+json errors.
-// Partner routes (/v1) mount here as their issues land; the bot's webhook too.
+// Partner routes (/v1, with OpenAPI from their zod schemas) mount here; the bot's webhook too.
 import { randomUUID } from 'node:crypto';
-import { Hono } from 'hono';
+import { Scalar } from '@scalar/hono-api-reference';
+import type { Context } from 'hono';
 import { routePath } from 'hono/route';
 import type { PgBoss } from 'pg-boss';
 import type { AppContext } from '#src/context.ts';
 import { checkReadiness } from '#src/health.ts';
-import type { ApiEnv } from './env.ts';
+import { handleError } from './errors.ts';
 import { problem } from './problem.ts';
+import { createRouter } from './router.ts';
 
 export interface ApiDeps {
   ctx: AppContext;
   boss: Pick<PgBoss, 'getQueues'>;
+  /** Telegram updates in webhook mode (see bot/webhook.ts). */
+  telegramWebhook?: { path: string; handler: (c: Context) => Promise<Response> };
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
 
-export function createApi({ ctx, boss }: ApiDeps) {
-  const app = new Hono<ApiEnv>();
+export function createApi({ ctx, boss, telegramWebhook }: ApiDeps) {
+  const app = createRouter();
   const { metrics } = ctx;
 
   app.use(async (c, next) => {
@@ -49,12 +53,21 @@ export function createApi({ ctx, boss }: ApiDeps) {
     return c.body(await metrics.registry.metrics(), 200, { 'content-type': metrics.registry.contentType });
   });
 
+  if (telegramWebhook) app.post(telegramWebhook.path, (c) => telegramWebhook.handler(c));
+
   app.notFound((c) => problem(c, 404, 'not_found', 'No such endpoint', { detail: `${c.req.method} ${c.req.path}` }));
 
-  app.onError((error, c) => {
-    c.get('logger').error({ err: error }, 'unhandled error');
-    return problem(c, 500, 'internal_error', 'Internal server error');
+  app.onError(handleError);
+
+  app.doc31('/openapi.json', {
+    openapi: '3.1.0',
+    info: {
+      title: 'Steller Agency API',
+      version: '1.0.0',
+      description: 'Gift cards for B2B partners. Errors are RFC 9457 problem+json with a stable `code`.',
+    },
   });
+  app.get('/docs', Scalar({ url: '/openapi.json', pageTitle: 'Steller Agency API' }));
 
   return app;
 }

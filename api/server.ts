@@ -14,12 +14,16 @@ export async function listen(fetch: (request: Request) => Response | Promise<Res
 /** Stops accepting connections, lets in-flight requests finish (up to `timeoutMs`), then cuts the rest. */
 export async function closeServer(server: Server, timeoutMs: number): Promise<void> {
   await new Promise<void>((resolve) => {
+    // Keep-alive connections become idle when their last response ends; close them as they do.
+    const sweeper = setInterval(() => server.closeIdleConnections(), 50);
     const timer = setTimeout(() => {
+      clearInterval(sweeper);
       server.closeAllConnections();
       resolve();
     }, timeoutMs);
     server.close(() => {
       clearTimeout(timer);
+      clearInterval(sweeper);
       resolve();
     });
     server.closeIdleConnections();

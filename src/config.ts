@@ -55,6 +55,11 @@ export const envSchema = z.object({
     .refine((value) => !value.endsWith('/'), 'must not end with a slash')
     .default('https://api.telegram.org'),
   ADMIN_TELEGRAM_IDS: telegramIdsSchema.default([]),
+  BOT_MODE: z.enum(['polling', 'webhook'], { error: 'must be polling or webhook' }).default('polling'),
+  BOT_WEBHOOK_SECRET: z.preprocess(
+    emptyToUndefined,
+    z.string().regex(/^[A-Za-z0-9_-]{16,256}$/, 'must be 16-256 characters of A-Z, a-z, 0-9, _ and -').optional(),
+  ),
 
   VENDOR: z.enum(['simulator', 'bamboo']).default('simulator'),
   BAMBOO_BASE_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).default('https://api.bamboocardportal.com'),
@@ -78,7 +83,7 @@ export type Config = Readonly<z.output<typeof envSchema>> & {
 };
 
 /** Names of variables whose values must never be printed. The logger redacts them too. */
-export const SECRET_VARIABLES = ['DATABASE_URL', 'REDIS_URL', 'TELEGRAM_BOT_TOKEN', 'BAMBOO_CLIENT_SECRET'] as const;
+export const SECRET_VARIABLES = ['DATABASE_URL', 'REDIS_URL', 'TELEGRAM_BOT_TOKEN', 'BOT_WEBHOOK_SECRET', 'BAMBOO_CLIENT_SECRET'] as const;
 
 export class ConfigError extends Error {
   constructor(readonly issues: { variable: string; problem: string }[]) {
@@ -107,6 +112,10 @@ export function createConfig(env: Record<string, string | undefined>, rootDir = 
   if (config.VENDOR === 'bamboo') {
     const missing = (['BAMBOO_CLIENT_ID', 'BAMBOO_CLIENT_SECRET', 'BAMBOO_ACCOUNT_ID'] as const).filter((name) => config[name] === undefined);
     if (missing.length > 0) throw new ConfigError(missing.map((variable) => ({ variable, problem: 'is required when VENDOR=bamboo' })));
+  }
+  if (config.BOT_MODE === 'webhook' && config.TELEGRAM_BOT_TOKEN) {
+    const missing = (['PUBLIC_URL', 'BOT_WEBHOOK_SECRET'] as const).filter((name) => !config[name]);
+    if (missing.length > 0) throw new ConfigError(missing.map((variable) => ({ variable, problem: 'is required when BOT_MODE=webhook' })));
   }
   return Object.freeze({ ...config, rootDir });
 }

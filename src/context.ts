@@ -9,6 +9,7 @@ import { migrateToLatest } from './db/migrate.ts';
 import { createJobQueue, ensureQueues, startBoss, type JobQueue } from './jobs/boss.ts';
 import { QUEUES } from './jobs/queues.ts';
 import type { Logger } from './logger.ts';
+import type { TelegramGateway } from './notifications/telegram.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { createSharedState, type SharedState } from './shared-state/index.ts';
 
@@ -63,6 +64,8 @@ export interface AppContext {
   state: SharedState;
   jobs: JobQueue;
   metrics: Metrics;
+  /** Sends to Telegram (bot/notifier.ts); absent without TELEGRAM_BOT_TOKEN. */
+  telegram?: TelegramGateway;
   /** Bamboo, or its in-process simulator (VENDOR). Every call goes through the shared rate limiter. */
   vendor: BambooClient;
 }

@@ -2,7 +2,9 @@
 // starts the roles this process runs (api, worker, bot) and stops them in order on shutdown.
 import { createApi } from '#api/index.ts';
 import { closeServer, listen } from '#api/server.ts';
-import { createBot } from '#bot/index.ts';
+import { createBot, startPolling } from '#bot/index.ts';
+import { createTelegramGateway } from '#bot/notifier.ts';
+import { WEBHOOK_PATH, registerWebhook, telegramWebhookHandler } from '#bot/webhook.ts';
 import type { Config, Role } from './config.ts';
 import { createAppContext, type AppResources } from './context.ts';
 import { registerSchedules, startWorkers } from './jobs/boss.ts';
@@ -53,6 +55,11 @@ export async function startApp(config: Config, logger: Logger, options: StartOpt
     summary.push(resources.state.kind === 'redis' ? `redis: ${redactUrl(config.REDIS_URL ?? '')}` : 'redis: not configured, in-process state (single process only)');
     summary.push(`vendor: ${config.VENDOR === 'simulator' ? 'Bamboo simulator (no credentials needed)' : `Bamboo at ${config.BAMBOO_BASE_URL}`}`);
 
+    // Workers send notifications straight through the Bot API, whichever process runs the bot.
+    if (config.TELEGRAM_BOT_TOKEN) {
+      resources.telegram = createTelegramGateway({ token: config.TELEGRAM_BOT_TOKEN, apiRoot: config.BOT_API_ROOT });
+    }
+
     if (roles.includes('worker')) {
       await registerSchedules(resources.boss, QUEUES);
       await startWorkers(resources.boss, QUEUES, resources, resources.metrics);
@@ -60,23 +67,37 @@ export async function startApp(config: Config, logger: Logger, options: StartOpt
       summary.push(...(await queueFirstSyncs(resources)));
     }
 
+    // The bot instance exists where updates arrive: the bot role (polling) or the api role (webhook).
+    const webhookMode = config.BOT_MODE === 'webhook';
+    const token = config.TELEGRAM_BOT_TOKEN;
+    const bot =
+      token && (roles.includes('bot') || (webhookMode && roles.includes('api')))
+        ? createBot(resources, { token, apiRoot: config.BOT_API_ROOT, mode: config.BOT_MODE })
+        : undefined;
+    if (bot) await bot.init();
+
     if (roles.includes('api')) {
-      const app = createApi({ ctx: resources, boss: resources.boss });
+      const app = createApi({
+        ctx: resources,
+        boss: resources.boss,
+        ...(bot && webhookMode ? { telegramWebhook: { path: WEBHOOK_PATH, handler: telegramWebhookHandler(bot, config.BOT_WEBHOOK_SECRET as string) } } : {}),
+      });
       const { server, url } = await listen(app.fetch, config.HOST, config.PORT);
       apiUrl = url;
       stoppers.push(() => closeServer(server, config.SHUTDOWN_TIMEOUT_MS));
-      summary.push(`api: ${url} (health ${url}/healthz, readiness ${url}/readyz, metrics ${url}/metrics)`);
+      summary.push(`api: ${url} (docs ${url}/docs, health ${url}/healthz, readiness ${url}/readyz, metrics ${url}/metrics)`);
     }
 
     if (roles.includes('bot')) {
-      if (config.TELEGRAM_BOT_TOKEN) {
-        const bot = createBot(resources, { token: config.TELEGRAM_BOT_TOKEN, apiRoot: config.BOT_API_ROOT });
-        await bot.init();
-        void bot.start({ drop_pending_updates: false }).catch((error: unknown) => logger.error({ err: error }, 'bot polling stopped'));
-        stoppers.push(() => bot.stop());
-        summary.push(`bot: @${bot.botInfo.username} (long polling); open https://t.me/${bot.botInfo.username}`);
+      if (!bot) {
+        summary.push('bot: off: set TELEGRAM_BOT_TOKEN (from @BotFather) to run the Telegram bot');
+      } else if (webhookMode) {
+        const url = await registerWebhook(bot, config.PUBLIC_URL as string, config.BOT_WEBHOOK_SECRET as string);
+        summary.push(`bot: @${bot.botInfo.username} via webhook ${url} (served by the api role); open https://t.me/${bot.botInfo.username}`);
       } else {
-        summary.push('bot: not started: set TELEGRAM_BOT_TOKEN (from @BotFather) to run the Telegram bot');
+        const polling = startPolling(bot);
+        stoppers.push(() => polling.stop());
+        summary.push(`bot: @${bot.botInfo.username} (long polling); open https://t.me/${bot.botInfo.username}`);
       }
     }
   } catch (error) {

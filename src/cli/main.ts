@@ -3,8 +3,10 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config.ts';
 import { MigrationError } from '../db/migrate.ts';
+import { DomainError } from '../shared/errors.ts';
 import { registerCatalogCommands } from './commands/catalog.ts';
 import { registerDatabaseCommands } from './commands/database.ts';
+import { registerOpsCommands } from './commands/ops.ts';
 import { registerStartCommand } from './commands/start.ts';
 import { CliError } from './output.ts';
 
@@ -16,11 +18,12 @@ export function buildProgram(): Command {
     .exitOverride();
   registerStartCommand(program);
   registerDatabaseCommands(program);
+  registerOpsCommands(program);
   registerCatalogCommands(program);
   return program;
 }
 
-const EXPECTED_ERRORS = [ConfigError, MigrationError, CliError];
+const EXPECTED_ERRORS = [ConfigError, MigrationError, CliError, DomainError];
 
 export async function runCli(argv: string[]): Promise<void> {
   try {

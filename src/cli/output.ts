@@ -19,7 +19,7 @@ export function commandEnv(command: Command): CommandEnv {
 
 export function print(json: boolean, result: unknown, lines: string[]): void {
   if (json) {
-    process.stdout.write(`${JSON.stringify(result, (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value), 2)}\n`);
+    process.stdout.write(`${JSON.stringify(result, (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value))}\n`);
   } else {
     for (const line of lines) process.stdout.write(`${line}\n`);
   }

@@ -3,7 +3,8 @@
 // `npm start` in another terminal), we connect to it instead of starting a second one: that is how
 // the CLI reaches the same database as the running app.
 import { execFileSync, spawn } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
@@ -64,21 +65,18 @@ export async function freePort(): Promise<number> {
   });
 }
 
-async function waitForPort(port: number, timeoutMs: number, exited: () => boolean): Promise<void> {
+/**
+ * Waits until the server writes "ready" into postmaster.pid (PostgreSQL's own signal that it accepts
+ * connections). Not a TCP probe: test tools that intercept sockets would fake a connect.
+ */
+async function waitUntilReady(dataDir: string, timeoutMs: number, exited: () => boolean): Promise<void> {
+  const pidFile = path.join(dataDir, 'postmaster.pid');
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const socket = net.connect(port, '127.0.0.1');
-      socket.once('connect', () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once('error', () => resolve(false));
-    });
-    if (ok) return;
+    if (existsSync(pidFile) && readFileSync(pidFile, 'utf8').split('\n')[7]?.trim() === 'ready') return;
     if (exited()) throw new Error('embedded PostgreSQL exited during start');
-    if (Date.now() > deadline) throw new Error(`embedded PostgreSQL did not open port ${port} in ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    if (Date.now() > deadline) throw new Error(`embedded PostgreSQL was not ready after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
   }
 }
 
@@ -126,8 +124,27 @@ function isAlive(pid: number): boolean {
   }
 }
 
+/**
+ * As root, the server runs as the `postgres` OS user, which must be able to enter every folder above
+ * the data directory. A project checked out under /root (mode 0700) is not: then the data lives in
+ * /var/lib/steller/<project hash>/ instead, and we say so.
+ */
+function reachableDataDir(dataDir: string, log: Logger | undefined): string {
+  if (!isRoot()) return dataDir;
+  for (let dir = path.dirname(dataDir); dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    if (existsSync(dir) && (statSync(dir).mode & 0o001) === 0) {
+      const hash = createHash('sha256').update(dataDir).digest('hex').slice(0, 12);
+      const fallback = path.join('/var/lib/steller', hash, path.basename(dataDir));
+      mkdirSync(path.dirname(fallback), { recursive: true, mode: 0o755 });
+      log?.warn({ dataDir, fallback, blockedBy: dir }, 'the postgres OS user cannot enter the data directory; using the fallback');
+      return fallback;
+    }
+  }
+  return dataDir;
+}
+
 export async function startEmbeddedDatabase(options: EmbeddedOptions): Promise<EmbeddedDatabase> {
-  const dataDir = path.resolve(options.dataDir);
+  const dataDir = reachableDataDir(path.resolve(options.dataDir), options.logger);
   const database = options.database ?? 'steller';
   const log = options.logger;
 
@@ -153,7 +170,7 @@ export async function startEmbeddedDatabase(options: EmbeddedOptions): Promise<E
   const pid = server.pid;
   if (pid === undefined) throw new Error('could not start the embedded PostgreSQL server');
   try {
-    await waitForPort(port, 15_000, () => server.exitCode !== null);
+    await waitUntilReady(dataDir, 15_000, () => server.exitCode !== null);
   } catch (error) {
     if (isAlive(pid)) process.kill(pid, 'SIGINT');
     throw new Error(`${error instanceof Error ? error.message : String(error)} (see ${dataDir}.log)`, { cause: error });

@@ -14,8 +14,16 @@ export interface AppMetaTable {
 }
 export type AppMetaRow = Selectable<AppMetaTable>;
 
+export interface KvStoreTable {
+  key: string;
+  value: string;
+  expires_at: Date | null;
+  updated_at: Generated<Timestamp>;
+}
+
 export interface CoreTables {
   app_meta: AppMetaTable;
+  kv_store: KvStoreTable;
 }
 
 export interface DB extends CoreTables, CatalogTables {}

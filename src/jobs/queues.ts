@@ -1,6 +1,8 @@
 // Every queue of the system, in one list. Add a queue by adding its definition here.
 import { catalogSyncQueue, fxSyncQueue } from './handlers/catalog.ts';
 import { heartbeatQueue } from './handlers/heartbeat.ts';
+import { kvSweepQueue } from './handlers/kv-sweep.ts';
+import { telegramDeleteQueue, telegramSendQueue } from './handlers/telegram.ts';
 import type { QueueDefinition } from './registry.ts';
 
-export const QUEUES: readonly QueueDefinition[] = [heartbeatQueue, catalogSyncQueue, fxSyncQueue];
+export const QUEUES: readonly QueueDefinition[] = [heartbeatQueue, kvSweepQueue, telegramSendQueue, telegramDeleteQueue, catalogSyncQueue, fxSyncQueue];

@@ -61,6 +61,16 @@ describe('configuration', () => {
     expect([bamboo.VENDOR, bamboo.BAMBOO_ACCOUNT_ID]).toEqual(['bamboo', 555]);
   });
 
+  it('webhook mode needs a public URL and a secret token', () => {
+    const token = '123456:AAAAAAAAAAAAAAAAAAAAAAAAAAAA';
+    expect(configError({ TELEGRAM_BOT_TOKEN: token, BOT_MODE: 'webhook' }).issues.map((issue) => issue.variable)).toEqual([
+      'PUBLIC_URL',
+      'BOT_WEBHOOK_SECRET',
+    ]);
+    const config = createConfig({ TELEGRAM_BOT_TOKEN: token, BOT_MODE: 'webhook', PUBLIC_URL: 'https://x.example', BOT_WEBHOOK_SECRET: 's'.repeat(20) });
+    expect(config.BOT_MODE).toBe('webhook');
+  });
+
   it('never echoes a secret value in the error', () => {
     const token = 'not-a-token-but-secret-value-123';
     const error = configError({ TELEGRAM_BOT_TOKEN: token });

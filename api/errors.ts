@@ -1,0 +1,46 @@
+// How domain errors and invalid input become RFC 9457 problem+json responses.
+import type { Context } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { ZodError } from 'zod';
+import { DomainError } from '#src/shared/errors.ts';
+import type { ApiEnv } from './env.ts';
+import { problem } from './problem.ts';
+
+/** HTTP status per domain error code; codes not listed are 422 (understood, but refused). */
+const STATUS_BY_CODE: Record<string, ContentfulStatusCode> = {
+  unauthorized: 401,
+  forbidden: 403,
+  not_direct_child: 403,
+  insufficient_funds: 402,
+  idempotency_conflict: 409,
+  already_decided: 409,
+  rate_limited: 429,
+};
+
+export function statusForDomainError(error: DomainError): ContentfulStatusCode {
+  if (error.code.endsWith('_not_found')) return 404;
+  return STATUS_BY_CODE[error.code] ?? 422;
+}
+
+const titleFromCode = (code: string) => code.charAt(0).toUpperCase() + code.slice(1).replaceAll('_', ' ');
+
+/** Every failing field at once, as `path: message`. */
+export function validationProblem(c: Context<ApiEnv>, error: ZodError, target: string) {
+  return problem(c, 400, 'validation_failed', 'The request is not valid', {
+    detail: `${error.issues.length} problem${error.issues.length === 1 ? '' : 's'} in the ${target}`,
+    errors: error.issues.map((issue) => ({ path: [target, ...issue.path.map(String)].join('.'), message: issue.message })),
+  });
+}
+
+/** The single error handler: known errors keep their code, anything else is a 500 without details. */
+export function handleError(error: Error, c: Context<ApiEnv>) {
+  if (error instanceof DomainError) {
+    return problem(c, statusForDomainError(error), error.code, titleFromCode(error.code), { detail: error.message, ...error.details });
+  }
+  if (error instanceof HTTPException) {
+    return problem(c, error.status as ContentfulStatusCode, `http_${error.status}`, error.message || 'Request failed');
+  }
+  c.get('logger').error({ err: error }, 'unhandled error');
+  return problem(c, 500, 'internal_error', 'Internal server error');
+}

@@ -1,0 +1,62 @@
+// The TelegramGateway port (src/notifications/telegram.ts) over grammY's Api: renders texts from
+// the locale files and maps Telegram's refusals to the errors the send queue understands.
+import { Api, GrammyError, InlineKeyboard } from 'grammy';
+import {
+  TelegramPermanentError,
+  TelegramRateLimitedError,
+  type TelegramGateway,
+  type textSchema,
+} from '#src/notifications/telegram.ts';
+import type { z } from 'zod';
+import { DEFAULT_LOCALE, createI18n } from './i18n.ts';
+
+export interface GatewayOptions {
+  token: string;
+  apiRoot: string;
+  /** Given in tests to record outgoing Bot API calls. */
+  fetch?: typeof fetch;
+}
+
+function translateError(error: unknown): unknown {
+  if (!(error instanceof GrammyError)) return error;
+  if (error.error_code === 429) return new TelegramRateLimitedError(error.parameters.retry_after ?? 1);
+  // Blocked by the user, deactivated, or a chat that does not exist: retrying cannot help.
+  if (error.error_code === 403 || (error.error_code === 400 && /chat not found|message to delete not found/i.test(error.description))) {
+    return new TelegramPermanentError(error.description);
+  }
+  return error;
+}
+
+export function createTelegramGateway(options: GatewayOptions): TelegramGateway {
+  const api = new Api(options.token, { apiRoot: options.apiRoot, ...(options.fetch ? { fetch: options.fetch as never } : {}) });
+  const i18n = createI18n();
+  const render = (text: z.output<typeof textSchema>, locale: string) =>
+    'raw' in text ? text.raw : i18n.translate(i18n.locales.includes(locale) ? locale : DEFAULT_LOCALE, text.key, text.vars);
+
+  return {
+    async send(message) {
+      const locale = message.locale ?? DEFAULT_LOCALE;
+      const keyboard = message.buttons
+        ? InlineKeyboard.from(message.buttons.map((row) => row.map((button) => InlineKeyboard.text(render(button.text, locale), button.callbackData))))
+        : undefined;
+      try {
+        const sent = await api.sendMessage(Number(message.chatId), render(message.text, locale), {
+          protect_content: message.protectContent,
+          ...(keyboard ? { reply_markup: keyboard } : {}),
+        });
+        return { chatId: message.chatId, messageId: sent.message_id };
+      } catch (error) {
+        throw translateError(error);
+      }
+    },
+    async deleteMessage(chatId, messageId) {
+      try {
+        await api.deleteMessage(Number(chatId), messageId);
+      } catch (error) {
+        const translated = translateError(error);
+        if (translated instanceof TelegramPermanentError) return; // already gone: the goal is reached
+        throw translated;
+      }
+    },
+  };
+}

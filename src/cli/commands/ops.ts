@@ -1,0 +1,64 @@
+import type { Command } from 'commander';
+import { openDatabase } from '../../context.ts';
+import { startBoss } from '../../jobs/boss.ts';
+import { QUEUES } from '../../jobs/queues.ts';
+import { failedJobs, queueSummaries, retryAll, retryJob } from '../../ops/jobs.ts';
+import { CliError, commandEnv, print, type CommandEnv } from '../output.ts';
+
+async function withJobs<T>(env: CommandEnv, fn: (deps: { db: Awaited<ReturnType<typeof openDatabase>>['db']; boss: Awaited<ReturnType<typeof startBoss>> }) => Promise<T>): Promise<T> {
+  const connection = await openDatabase(env.config, env.logger);
+  const boss = await startBoss({ connectionString: connection.url, worker: false, logger: env.logger });
+  try {
+    return await fn({ db: connection.db, boss });
+  } finally {
+    await boss.stop({ graceful: false });
+    await connection.close();
+  }
+}
+
+export function registerOpsCommands(program: Command): void {
+  const ops = program.command('ops').description('operations: queues, failed jobs, retries');
+
+  ops
+    .command('queues')
+    .description('waiting, active and failed jobs per queue, with the oldest waiting job')
+    .action(async (_options: unknown, command: Command) => {
+      const env = commandEnv(command);
+      const summaries = await withJobs(env, ({ db }) => queueSummaries(db, QUEUES.map((queue) => queue.name)));
+      print(env.json, summaries, [
+        `${'queue'.padEnd(28)} ${'waiting'.padStart(8)} ${'active'.padStart(7)} ${'failed'.padStart(7)}  oldest waiting`,
+        ...summaries.map(
+          (row) =>
+            `${row.queue.padEnd(28)} ${String(row.waiting).padStart(8)} ${String(row.active).padStart(7)} ${String(row.failed).padStart(7)}  ${row.oldestWaitingSince?.toISOString() ?? '-'}`,
+        ),
+      ]);
+    });
+
+  ops
+    .command('failed')
+    .description('failed and dead-lettered jobs with their error, newest first')
+    .option('--queue <name>', 'only this queue (and its dead-letter queue)')
+    .option('--limit <n>', 'at most this many', '50')
+    .action(async (options: { queue?: string; limit: string }, command: Command) => {
+      const env = commandEnv(command);
+      const limit = Number(options.limit);
+      if (!Number.isInteger(limit) || limit < 1) throw new CliError('--limit takes a positive number');
+      const jobs = await withJobs(env, ({ db }) => failedJobs(db, { ...(options.queue ? { queue: options.queue } : {}), limit }));
+      print(env.json, jobs, jobs.length ? jobs.map((job) => `${job.createdAt.toISOString()}  ${job.queue}  ${job.id}  (${job.failedIn}) ${job.error}`) : ['no failed jobs']);
+    });
+
+  ops
+    .command('retry')
+    .description('run failed work again: one job, or --all')
+    .argument('[queue]', 'queue of the job (a .dead queue for dead-lettered jobs)')
+    .argument('[id]', 'job id')
+    .option('--all', 'every failed and dead-lettered job (of [queue] when given)')
+    .action(async (queue: string | undefined, id: string | undefined, options: { all?: boolean }, command: Command) => {
+      const env = commandEnv(command);
+      if (!options.all && (!queue || !id)) throw new CliError('give a queue and a job id, or --all');
+      const retried = await withJobs(env, ({ db, boss }) =>
+        options.all ? retryAll(boss, db, queue) : retryJob(boss, db, queue as string, id as string).then((one) => [one]),
+      );
+      print(env.json, retried, retried.length ? retried.map((job) => `retried ${job.queue} ${job.id}`) : ['nothing to retry']);
+    });
+}

@@ -1,0 +1,89 @@
+// Outgoing Telegram messages. Throttled through the shared limiters (one per chat, one global) and
+// retried with backoff; Telegram's own 429 blocks the global limiter for its retry_after.
+import { z } from 'zod';
+import type { AppContext } from '../../context.ts';
+import { TelegramPermanentError, TelegramRateLimitedError, telegramMessageSchema } from '../../notifications/telegram.ts';
+import type { RateLimiter } from '../../shared-state/index.ts';
+import { defineQueue } from '../registry.ts';
+
+const PER_CHAT_PER_SECOND = 1;
+const GLOBAL_PER_SECOND = 30;
+/** Longest we wait inside one job for a free slot before letting pg-boss retry later. */
+const MAX_WAIT_MS = 5_000;
+
+const limiters = new WeakMap<AppContext['state'], { chat: RateLimiter; global: RateLimiter }>();
+function telegramLimiters(ctx: AppContext) {
+  let found = limiters.get(ctx.state);
+  if (!found) {
+    found = {
+      chat: ctx.state.createRateLimiter({ name: 'telegram:chat', points: PER_CHAT_PER_SECOND, durationMs: 1_000 }),
+      global: ctx.state.createRateLimiter({ name: 'telegram:global', points: GLOBAL_PER_SECOND, durationMs: 1_000 }),
+    };
+    limiters.set(ctx.state, found);
+  }
+  return found;
+}
+
+/** Waits until both limiters allow one message (bounded); throws to retry the job later. */
+async function takeSlot(ctx: AppContext, chatId: string): Promise<void> {
+  const { chat, global } = telegramLimiters(ctx);
+  const deadline = Date.now() + MAX_WAIT_MS;
+  for (const [limiter, key] of [
+    [chat, chatId],
+    [global, 'all'],
+  ] as const) {
+    for (;;) {
+      const decision = await limiter.consume(key);
+      if (decision.allowed) break;
+      if (Date.now() + decision.retryAfterMs > deadline) throw new Error(`telegram limit for ${key}: no slot within ${MAX_WAIT_MS} ms`);
+      await new Promise((resolve) => setTimeout(resolve, decision.retryAfterMs));
+    }
+  }
+}
+
+export const telegramDeleteQueue = defineQueue({
+  name: 'telegram.delete',
+  payload: z.object({ chatId: z.string(), messageId: z.number().int() }),
+  retry: { limit: 5, delaySeconds: 5, backoff: true, delayMaxSeconds: 300 },
+  expireInSeconds: 60,
+  deadLetter: true,
+  pollingIntervalSeconds: 0.5,
+  async handle(ctx, data) {
+    if (!ctx.telegram) return { skipped: 'bot not configured' };
+    await ctx.telegram.deleteMessage(data.chatId, data.messageId);
+    return { deleted: true };
+  },
+});
+
+export const telegramSendQueue = defineQueue({
+  name: 'telegram.send',
+  payload: telegramMessageSchema,
+  retry: { limit: 8, delaySeconds: 2, backoff: true, delayMaxSeconds: 600 },
+  expireInSeconds: 60,
+  deadLetter: true,
+  pollingIntervalSeconds: 0.5,
+  concurrency: 4,
+  async handle(ctx, message) {
+    if (!ctx.telegram) {
+      ctx.logger.warn({ chatId: message.chatId }, 'telegram message dropped: TELEGRAM_BOT_TOKEN is not set');
+      return { skipped: 'bot not configured' };
+    }
+    await takeSlot(ctx, message.chatId);
+    try {
+      const sent = await ctx.telegram.send(message);
+      if (message.deleteAfterSeconds) {
+        await ctx.jobs.enqueue(telegramDeleteQueue, { chatId: sent.chatId, messageId: sent.messageId }, { startAfter: message.deleteAfterSeconds });
+      }
+      return { messageId: sent.messageId };
+    } catch (error) {
+      if (error instanceof TelegramRateLimitedError) {
+        await telegramLimiters(ctx).global.block('all', error.retryAfterSeconds * 1000);
+      }
+      if (error instanceof TelegramPermanentError) {
+        ctx.logger.warn({ chatId: message.chatId, reason: error.message }, 'telegram message not deliverable');
+        return { undeliverable: error.message };
+      }
+      throw error;
+    }
+  },
+});

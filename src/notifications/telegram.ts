@@ -1,0 +1,48 @@
+// Messages to Telegram users leave through one pg-boss queue, so they survive restarts, respect
+// Telegram's flood limits (≈1 message/s per chat, ≈30/s overall) and retry on 429. The domain only
+// describes a message (a text key of the bot's locale files, or text it already rendered); the bot
+// adapter (bot/notifier.ts) renders and sends it through the TelegramGateway port.
+import { z } from 'zod';
+
+export const textSchema = z.union([
+  z.object({ key: z.string().min(1), vars: z.record(z.string(), z.union([z.string(), z.number()])).default({}) }),
+  z.object({ raw: z.string().min(1).max(4096) }),
+]);
+
+export const buttonSchema = z.object({ text: textSchema, callbackData: z.string().min(1).max(64) });
+
+export const telegramMessageSchema = z.object({
+  chatId: z.string().regex(/^-?\d+$/),
+  text: textSchema,
+  /** Locale of the recipient; the bot's default when absent. */
+  locale: z.string().min(2).max(8).optional(),
+  buttons: z.array(z.array(buttonSchema)).max(20).optional(),
+  /** Telegram's content protection (no forwarding or saving), for card codes. */
+  protectContent: z.boolean().default(false),
+  /** Deletes the message after this many seconds (revealed card codes). */
+  deleteAfterSeconds: z.number().int().min(1).max(48 * 3600).optional(),
+});
+export type TelegramMessage = z.input<typeof telegramMessageSchema>;
+
+export interface SentMessage {
+  chatId: string;
+  messageId: number;
+}
+
+/** Telegram said "too many requests": wait this long before the next call. */
+export class TelegramRateLimitedError extends Error {
+  override name = 'TelegramRateLimitedError';
+  constructor(readonly retryAfterSeconds: number) {
+    super(`Telegram rate limit: retry after ${retryAfterSeconds} s`);
+  }
+}
+
+/** Telegram refused for good (blocked by the user, chat not found): retrying cannot help. */
+export class TelegramPermanentError extends Error {
+  override name = 'TelegramPermanentError';
+}
+
+export interface TelegramGateway {
+  send(message: z.output<typeof telegramMessageSchema>): Promise<SentMessage>;
+  deleteMessage(chatId: string, messageId: number): Promise<void>;
+}

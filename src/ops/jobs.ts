@@ -1,0 +1,122 @@
+// Operations views of the job system: what waits, what failed and why, and putting failed work back.
+// Reads pg-boss's job table directly (one query for every queue); retries go through pg-boss.
+import { sql } from 'kysely';
+import type { PgBoss } from 'pg-boss';
+import type { Database } from '../db/database.ts';
+import { BOSS_SCHEMA } from '../jobs/boss.ts';
+import { deadLetterName } from '../jobs/registry.ts';
+import { DomainError } from '../shared/errors.ts';
+
+export interface QueueSummary {
+  queue: string;
+  waiting: number;
+  active: number;
+  failed: number;
+  /** Created time of the oldest job still waiting (created or retry), if any. */
+  oldestWaitingSince: Date | null;
+}
+
+export interface FailedJob {
+  queue: string;
+  id: string;
+  /** For a dead-lettered job: the queue it failed in. */
+  failedIn: string;
+  error: string;
+  retryCount: number;
+  createdAt: Date;
+  data: unknown;
+}
+
+const job = (table: string) => sql.table(`${BOSS_SCHEMA}.${table}`);
+
+export async function queueSummaries(db: Database, queueNames: readonly string[]): Promise<QueueSummary[]> {
+  const names = [...new Set(queueNames.flatMap((name) => [name, deadLetterName(name)]))];
+  const rows = await sql<{ name: string; waiting: bigint; active: bigint; failed: bigint; oldest: Date | null }>`
+    select name,
+      count(*) filter (where state in ('created', 'retry')) as waiting,
+      count(*) filter (where state = 'active') as active,
+      count(*) filter (where state = 'failed') as failed,
+      min(created_on) filter (where state in ('created', 'retry')) as oldest
+    from ${job('job')}
+    where name = any(${names})
+    group by name`.execute(db);
+  const byName = new Map(rows.rows.map((row) => [row.name, row]));
+  return names
+    .map((queue) => {
+      const row = byName.get(queue);
+      return {
+        queue,
+        waiting: Number(row?.waiting ?? 0n),
+        active: Number(row?.active ?? 0n),
+        failed: Number(row?.failed ?? 0n),
+        oldestWaitingSince: row?.oldest ?? null,
+      };
+    })
+    .filter((summary) => !summary.queue.endsWith('.dead') || summary.waiting + summary.failed > 0);
+}
+
+function errorText(output: unknown): string {
+  if (output && typeof output === 'object' && 'message' in output) return String((output as { message: unknown }).message);
+  return output === null || output === undefined ? '(no error recorded)' : JSON.stringify(output);
+}
+
+/**
+ * Work that failed for good, newest first: failed jobs, and dead-letter entries whose original job is
+ * gone (pg-boss keeps both a failed job and its dead-letter copy; each piece of work is listed once).
+ */
+export async function failedJobs(db: Database, options: { queue?: string; id?: string; limit?: number } = {}): Promise<FailedJob[]> {
+  const rows = await sql<{
+    name: string;
+    id: string;
+    state: string;
+    output: unknown;
+    source_name: string | null;
+    source_output: unknown;
+    retry_count: number;
+    created_on: Date;
+    data: unknown;
+  }>`
+    select name, id, state, output, source_name, source_output, retry_count, created_on, data
+    from ${job('job')} job
+    where (state = 'failed' or (name like '%.dead' and state in ('created', 'retry')
+        and not exists (select 1 from ${job('job')} original where original.id = job.source_id and original.state = 'failed')))
+      ${options.queue ? sql`and (name = ${options.queue} or name = ${deadLetterName(options.queue)})` : sql``}
+      ${options.id ? sql`and id = ${options.id}` : sql``}
+    order by created_on desc
+    limit ${options.limit ?? 50}`.execute(db);
+  return rows.rows.map((row) => ({
+    queue: row.name,
+    id: row.id,
+    failedIn: row.source_name ?? row.name.replace(/\.dead$/, ''),
+    error: errorText(row.name.endsWith('.dead') ? row.source_output : row.output),
+    retryCount: row.retry_count,
+    createdAt: row.created_on,
+    data: row.data,
+  }));
+}
+
+/**
+ * Runs failed work again, once. A failed job is retried in place and its dead-letter copy dropped; a
+ * dead-letter entry whose original is gone is sent back to the queue it failed in.
+ */
+export async function retryJob(boss: PgBoss, db: Database, queue: string, id: string): Promise<{ queue: string; id: string }> {
+  const found = (await failedJobs(db, { queue: queue.replace(/\.dead$/, ''), id })).find((candidate) => candidate.queue === queue);
+  if (!found) throw new DomainError('job_not_found', `no failed or dead-lettered job ${id} in ${queue}`);
+  if (queue.endsWith('.dead')) {
+    const newId = await boss.send(found.failedIn, found.data as object);
+    await boss.deleteJob(queue, id);
+    return { queue: found.failedIn, id: newId ?? id };
+  }
+  await boss.retry(queue, id);
+  const copies = await sql<{ id: string }>`select id from ${job('job')} where name = ${deadLetterName(queue)} and source_id = ${id}`.execute(db);
+  if (copies.rows.length > 0) await boss.deleteJob(deadLetterName(queue), copies.rows.map((copy) => copy.id));
+  return { queue, id };
+}
+
+/** Retries every failed and dead-lettered job (of one queue, or all). */
+export async function retryAll(boss: PgBoss, db: Database, queue?: string): Promise<{ queue: string; id: string }[]> {
+  const jobs = await failedJobs(db, { ...(queue ? { queue } : {}), limit: 10_000 });
+  const retried = [];
+  for (const failed of jobs) retried.push(await retryJob(boss, db, failed.queue, failed.id));
+  return retried;
+}

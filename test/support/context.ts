@@ -1,0 +1,42 @@
+// An AppContext over a test database: real PostgreSQL, real pg-boss, memory or Redis state.
+import { afterAll } from 'vitest';
+import { createConfig, type Config } from '../../src/config.ts';
+import type { AppContext } from '../../src/context.ts';
+import { createVendor } from '../../src/integrations/bamboo/index.ts';
+import { createJobQueue, ensureQueues, startBoss } from '../../src/jobs/boss.ts';
+import { QUEUES } from '../../src/jobs/queues.ts';
+import { createLogger } from '../../src/logger.ts';
+import { createMetrics } from '../../src/metrics.ts';
+import { createMemoryState, createRedisState, type SharedState } from '../../src/shared-state/index.ts';
+import { createTestDatabase, testRedisPrefix, type TestDatabase } from './db.ts';
+
+export interface TestContext {
+  ctx: AppContext;
+  boss: Awaited<ReturnType<typeof startBoss>>;
+  database: TestDatabase;
+}
+
+export async function createTestContext(options: { env?: Record<string, string>; redis?: boolean } = {}): Promise<TestContext> {
+  const database = await createTestDatabase();
+  const config: Config = createConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', DATABASE_URL: database.url, ...options.env });
+  const logger = createLogger({ level: 'silent', pretty: false });
+  const state: SharedState =
+    options.redis && process.env.REDIS_URL ? createRedisState(process.env.REDIS_URL, testRedisPrefix('ctx')) : createMemoryState();
+  const boss = await startBoss({ connectionString: database.url, worker: false, logger });
+  await ensureQueues(boss, QUEUES);
+  const ctx: AppContext = {
+    config,
+    logger,
+    db: database.db,
+    state,
+    jobs: createJobQueue(boss),
+    metrics: createMetrics({ defaultMetrics: false }),
+    // The in-process simulator unless the test's env says otherwise (no network either way under msw).
+    vendor: createVendor(config, state, logger),
+  };
+  afterAll(async () => {
+    await boss.stop({ graceful: false });
+    await state.close();
+  });
+  return { ctx, boss, database };
+}
