@@ -55,7 +55,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('id', 'bigserial', (column) => column.primaryKey())
     .addColumn('kind', 'text', (column) => column.notNull().check(sql`kind in ('full', 'delta')`))
     .addColumn('status', 'text', (column) => column.notNull().check(sql`status in ('running', 'succeeded', 'failed')`))
-    .addColumn('modified_since', 'date')
+    // The YYYY-MM-DD a delta asked Bamboo for, as sent (text: pg would turn a date into local midnight).
+    .addColumn('modified_since', 'text')
     .addColumn('started_at', 'timestamptz', (column) => column.notNull().defaultTo(sql`now()`))
     .addColumn('finished_at', 'timestamptz')
     // Pages are counted in the page size Bamboo actually used (it may cap what we ask for).

@@ -157,7 +157,9 @@ describe('catalog sync', () => {
     const itunes = await db.selectFrom('catalog_products').select('stock').where('id', '=', BigInt(SIM_PRODUCTS.itunes100)).executeTakeFirstOrThrow();
     expect(itunes.stock).toBe(9);
     const run = await db.selectFrom('catalog_sync_runs').selectAll().where('id', '=', BigInt(delta.runId)).executeTakeFirstOrThrow();
-    expect(run).toMatchObject({ kind: 'delta', status: 'succeeded', modified_since: expect.anything() });
+    expect(run).toMatchObject({ kind: 'delta', status: 'succeeded' });
+    // The day before the full sync started (the manual clock starts on 2026-11-28).
+    expect(run.modified_since).toBe('2026-11-27');
 
     clock.advance(25 * 3_600_000); // the last full sync is now more than a day old
     expect((await syncCatalog(deps, { mode: 'auto', pageSize: PAGE_SIZE })).kind).toBe('full');

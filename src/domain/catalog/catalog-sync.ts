@@ -256,8 +256,9 @@ async function commitFullRun(
 
 async function deltaSync(deps: CatalogSyncDeps, options: CatalogSyncOptions, since: Date, now: () => Date): Promise<SyncSummary> {
   const pageSize = options.pageSize ?? 100;
-  // Bamboo filters by day; starting from the day of the last good run overlaps a little, never misses.
-  const modifiedSince = since.toISOString().slice(0, 10);
+  // Bamboo filters by whole days and does not say whether "after" includes the day given: asking
+  // from the day before the last good run started overlaps a little and never misses a change.
+  const modifiedSince = new Date(since.getTime() - DAY_MS).toISOString().slice(0, 10);
   const run = await deps.db
     .insertInto('catalog_sync_runs')
     .values({ kind: 'delta', status: 'running', modified_since: modifiedSince, started_at: now() })
