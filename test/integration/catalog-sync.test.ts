@@ -3,6 +3,8 @@
 // and the run resumes), delta sync, and abandoning a stale run.
 import { describe, expect, it } from 'vitest';
 import { syncCatalog, type CatalogSyncDeps } from '../../src/domain/catalog/catalog-sync.ts';
+import { findProduct, listActiveProducts, listCategories } from '../../src/domain/catalog/catalog.repository.ts';
+import { money } from '../../src/shared/money.ts';
 import { BambooError, BambooRateLimitError } from '../../src/integrations/bamboo/errors.ts';
 import { ManualClock, SIM_PRODUCTS } from '../../src/integrations/bamboo/simulator/index.ts';
 import { mountSimulator, simulatorClient } from '../support/bamboo.ts';
@@ -183,5 +185,37 @@ describe('catalog sync', () => {
     const runs = await db.selectFrom('catalog_sync_runs').select('status').orderBy('id').execute();
     expect(runs.map((run) => run.status)).toEqual(['succeeded', 'failed']);
     expect(await db.selectFrom('catalog_sync_pages').selectAll().execute()).toEqual([]);
+  });
+});
+
+describe('catalog reads', () => {
+  it('finds products and lists active ones by currency, country and name, page by page', async () => {
+    const { db, simulator, deps } = await setup();
+    await syncCatalog(deps, { mode: 'full', pageSize: PAGE_SIZE });
+    simulator.removeProduct(SIM_PRODUCTS.itunes100);
+    await syncCatalog(deps, { mode: 'full', pageSize: PAGE_SIZE });
+
+    expect(await findProduct(db, SIM_PRODUCTS.steam10)).toMatchObject({
+      name: 'Steam 10 USD BH',
+      brand: { name: 'Steam Bahrain', countryCode: 'BH' },
+      kind: 'fixed',
+      faceValue: { min: money(1000n, 'USD'), max: money(1000n, 'USD') },
+      cost: { min: money(947n, 'USD') },
+      stock: null,
+      active: true,
+    });
+    expect((await findProduct(db, SIM_PRODUCTS.itunes100))?.active).toBe(false);
+    expect(await findProduct(db, 1)).toBeUndefined();
+
+    const uae = await listActiveProducts(db, { search: 'test brand uae', currency: 'AED' });
+    expect(uae.map((product) => product.faceValue.min)).toEqual([money(100n, 'AED'), money(1000n, 'AED'), money(2000n, 'AED')]);
+    expect(await listActiveProducts(db, { search: 'iTunes USA eGift' })).toEqual([]);
+    const firstPage = await listActiveProducts(db, { countryCode: 'BH', limit: 20 });
+    const secondPage = await listActiveProducts(db, { countryCode: 'BH', limit: 20, afterId: firstPage.at(-1)!.id });
+    expect(firstPage).toHaveLength(20);
+    expect(secondPage[0]!.id).toBeGreaterThan(firstPage.at(-1)!.id);
+    expect([...firstPage, ...secondPage].every((product) => product.brand.countryCode === 'BH' && product.active)).toBe(true);
+    expect(await listActiveProducts(db, { search: '100%_' })).toEqual([]);
+    expect((await listCategories(db))[0]).toEqual({ id: 6, name: 'Airlines & Hotels' });
   });
 });
