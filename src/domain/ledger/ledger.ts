@@ -10,7 +10,7 @@ import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.ts';
 import { withTransaction } from '../../db/transaction.ts';
 import { DomainError } from '../../shared/errors.ts';
-import { formatMoney, money, type Money } from '../../shared/money.ts';
+import { formatMoney, money, multiply, type Money } from '../../shared/money.ts';
 import type { Actor } from '../actor.ts';
 import { writeAudit } from '../audit/audit.ts';
 import { toJson } from '../json.ts';
@@ -97,6 +97,15 @@ export async function createWallet(db: Kysely<DB>, accountId: string, currency: 
   const id = walletId(accountId);
   await db.insertInto('ledger_accounts').values({ id, kind: 'wallet', account_id: accountId, currency, balance: 0n }).execute();
   return id;
+}
+
+/** The two entries of a simple movement of a positive amount from one ledger account to another. */
+export function movement(from: string, to: string, amount: Money): EntryInput[] {
+  if (amount.amount <= 0n) throw new DomainError('invalid_amount', `the amount must be positive, not ${formatMoney(amount)}`);
+  return [
+    { ledgerAccountId: from, amount: multiply(amount, -1n) },
+    { ledgerAccountId: to, amount },
+  ];
 }
 
 function validate(input: TransferInput): void {
