@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config.ts';
 import { MigrationError } from '../db/migrate.ts';
 import { registerDatabaseCommands } from './commands/database.ts';
+import { registerMoneyCommands } from './commands/money.ts';
 import { registerStartCommand } from './commands/start.ts';
 import { CliError } from './output.ts';
 
@@ -15,6 +16,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerStartCommand(program);
   registerDatabaseCommands(program);
+  registerMoneyCommands(program);
   return program;
 }
 

@@ -1,5 +1,6 @@
 // Every queue of the system, in one list. Add a queue by adding its definition here.
 import { heartbeatQueue } from './handlers/heartbeat.ts';
+import { ledgerCheckQueue } from './handlers/ledger-check.ts';
 import type { QueueDefinition } from './registry.ts';
 
-export const QUEUES: readonly QueueDefinition[] = [heartbeatQueue];
+export const QUEUES: readonly QueueDefinition[] = [heartbeatQueue, ledgerCheckQueue];
