@@ -241,4 +241,20 @@ describe('consistency check', () => {
     expect(invariants).toEqual(['ledger_unbalanced', 'transfer_unbalanced', 'wallet_balance_mismatch']);
     expect(report.drifts.find((entry) => entry.invariant === 'transfer_unbalanced')?.transferIds).toEqual([id]);
   });
+
+  it('finds entries on an unknown ledger account or in another currency than their account', async () => {
+    const { db: broken } = await createTestDatabase();
+    const agent = await makeAccount(broken, 'agent');
+    const { id } = await broken.insertInto('transfers').values({ idempotency_key: 'forged-2', kind: 'manual_credit' }).returning('id').executeTakeFirstOrThrow();
+    await broken
+      .insertInto('entries')
+      .values([
+        { transfer_id: id, ledger_account_id: 'system:nowhere:EUR', currency: 'EUR', amount: -500n },
+        { transfer_id: id, ledger_account_id: walletId(agent.id), currency: 'EUR', amount: 500n },
+      ])
+      .execute();
+    const report = await checkLedgerConsistency(broken);
+    const orphans = report.drifts.filter((entry) => entry.invariant === 'entry_account_mismatch');
+    expect(orphans.map((entry) => entry.ledgerAccountIds[0]).sort()).toEqual(['system:nowhere:EUR', walletId(agent.id)].sort());
+  });
 });

@@ -1,11 +1,18 @@
 // The invariants of SPEC §3, checked against the whole ledger (hourly job and `steller ledger check`):
 //   1. each transfer's entries sum to zero per currency (and it has at least two); so does everything;
+//      each entry names an existing ledger account in that account's currency;
 //   2. each wallet's stored balance equals the sum of its entries;
 //   3. no wallet balance is negative (the CHECK makes this unreachable; checked anyway).
 import { sql, type Kysely } from 'kysely';
 import type { DB } from '../../db/schema.ts';
 
-export type Invariant = 'transfer_unbalanced' | 'transfer_too_few_entries' | 'ledger_unbalanced' | 'wallet_balance_mismatch' | 'negative_wallet';
+export type Invariant =
+  | 'transfer_unbalanced'
+  | 'transfer_too_few_entries'
+  | 'ledger_unbalanced'
+  | 'entry_account_mismatch'
+  | 'wallet_balance_mismatch'
+  | 'negative_wallet';
 
 export interface LedgerDrift {
   invariant: Invariant;
@@ -47,6 +54,14 @@ export async function checkLedgerConsistency(db: Kysely<DB>): Promise<Consistenc
   const total = await sql<{ currency: string; sum: string }>`
     select currency, sum(amount)::text as sum from entries group by currency having sum(amount) <> 0`.execute(db);
   for (const row of total.rows) drift('ledger_unbalanced', { details: { currency: row.currency, sum: row.sum } });
+
+  const orphans = await sql<{ transfer_id: string; ledger_account_id: string; currency: string }>`
+    select e.transfer_id, e.ledger_account_id, e.currency from entries e
+    left join ledger_accounts la on la.id = e.ledger_account_id
+    where la.id is null or la.currency <> e.currency limit ${LIMIT}`.execute(db);
+  for (const row of orphans.rows) {
+    drift('entry_account_mismatch', { transferIds: [row.transfer_id], ledgerAccountIds: [row.ledger_account_id], details: { currency: row.currency } });
+  }
 
   const mismatched = await sql<{ id: string; account_id: string; balance: string; entries: string }>`
     select la.id, la.account_id, la.balance::text as balance, coalesce(sum(e.amount), 0)::text as entries

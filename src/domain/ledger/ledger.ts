@@ -2,17 +2,15 @@
 // zero per currency, one transaction, one unique idempotency key. Sign convention: an entry's
 // amount is what it adds to its account's balance (see the ledger migration).
 //
-// Concurrency: the key is claimed first with INSERT … ON CONFLICT DO NOTHING, so a concurrent
-// replay waits for the first transfer to commit (or roll back) and then returns it. Only customer
-// wallet rows are locked (SELECT … FOR NO KEY UPDATE, sorted by id so two transfers never deadlock), as
-// late as possible to keep lock hold times short. System accounts are never locked or updated.
-import type { Kysely } from 'kysely';
+// Concurrency (see the ledger_transfer migration): the key is claimed first with INSERT … ON
+// CONFLICT DO NOTHING, so a concurrent replay waits for the first transfer to commit (or roll back)
+// and then returns it. Only customer wallet rows are locked (SELECT … FOR NO KEY UPDATE, sorted by
+// id so two transfers never deadlock). System accounts are never locked or updated.
+import { sql, type Kysely } from 'kysely';
 import type { DB } from '../../db/schema.ts';
-import { withTransaction } from '../../db/transaction.ts';
 import { DomainError } from '../../shared/errors.ts';
 import { formatMoney, money, multiply, type Money } from '../../shared/money.ts';
 import type { Actor } from '../actor.ts';
-import { writeAudit } from '../audit/audit.ts';
 import { toJson } from '../json.ts';
 
 export const SYSTEM_ACCOUNTS = [
@@ -48,7 +46,6 @@ export type TransferKind = (typeof TRANSFER_KINDS)[number];
 
 export const walletId = (accountId: string): string => `wallet:${accountId}`;
 export const systemAccountId = (code: SystemAccountCode, currency: string): string => `system:${code}:${currency}`;
-const isWallet = (ledgerAccountId: string): boolean => ledgerAccountId.startsWith('wallet:');
 
 export interface EntryInput {
   ledgerAccountId: string;
@@ -168,113 +165,64 @@ function replayOf(original: Transfer, input: TransferInput): TransferResult {
 /**
  * Moves money. Replaying a key returns the original transfer and moves nothing; replaying it with
  * different entries is an `idempotency_conflict`. A debit below zero on a customer wallet is
- * `insufficient_funds` (with the current balance). Inside a caller's transaction it joins it; when
- * it throws, that transaction must roll back (withTransaction does).
+ * `insufficient_funds` (with the current balance). The writes are one statement (the
+ * `ledger_transfer` database function); inside a caller's transaction they join it, and a refusal
+ * aborts that transaction.
  */
 export async function transfer(db: Kysely<DB>, input: TransferInput): Promise<TransferResult> {
   validate(input);
-  return withTransaction(db, async (trx) => {
-    const claimed = await trx
-      .insertInto('transfers')
-      .values({
-        idempotency_key: input.idempotencyKey,
-        kind: input.kind,
-        metadata: toJson(input.metadata ?? {}),
-        actor_account_id: input.actor.accountId,
-      })
-      .onConflict((conflict) => conflict.column('idempotency_key').doNothing())
-      .returning(['id', 'created_at'])
-      .executeTakeFirst();
-    if (!claimed) {
-      // The key is taken by a committed transfer (ON CONFLICT waited for it if it was in flight).
-      const original = await loadTransfer(trx, { idempotencyKey: input.idempotencyKey });
-      if (!original) throw new Error(`transfer with idempotency key ${input.idempotencyKey} vanished`);
-      return replayOf(original, input);
-    }
-
-    await trx
-      .insertInto('entries')
-      .values(
-        input.entries.map((entry) => ({
-          transfer_id: claimed.id,
-          ledger_account_id: entry.ledgerAccountId,
-          currency: entry.amount.currency,
-          amount: entry.amount.amount,
-        })),
-      )
-      .execute()
-      .catch((error: unknown) => {
-        if ((error as { code?: string }).code === '23503') {
-          throw new DomainError('ledger_account_not_found', 'a ledger account of this transfer does not exist or has another currency', {
-            ledgerAccountIds: input.entries.map((entry) => entry.ledgerAccountId),
-          });
-        }
-        throw error;
-      });
-
-    const wallets = input.entries.filter((entry) => isWallet(entry.ledgerAccountId));
-    await applyToWallets(trx, wallets);
-
-    const result: Transfer = {
-      id: claimed.id,
-      idempotencyKey: input.idempotencyKey,
-      kind: input.kind,
-      metadata: input.metadata ?? {},
-      actorAccountId: input.actor.accountId,
-      createdAt: claimed.created_at,
-      entries: input.entries.map((entry) => ({ ledgerAccountId: entry.ledgerAccountId, amount: entry.amount })),
-    };
-    await writeAudit(trx, {
-      actor: input.actor,
-      action: 'ledger.transfer',
-      subject: { type: 'transfer', id: claimed.id },
-      after: {
-        kind: input.kind,
-        idempotencyKey: input.idempotencyKey,
-        entries: input.entries.map((entry) => ({ ledgerAccountId: entry.ledgerAccountId, amount: formatMoney(entry.amount) })),
-        metadata: input.metadata ?? {},
-      },
+  const metadata = input.metadata ?? {};
+  const audit = {
+    kind: input.kind,
+    idempotencyKey: input.idempotencyKey,
+    entries: input.entries.map((entry) => ({ ledgerAccountId: entry.ledgerAccountId, amount: formatMoney(entry.amount) })),
+    metadata,
+  };
+  const result = await sql<{ transfer_id: string; created_at: Date; replayed: boolean }>`
+    select * from ledger_transfer(
+      ${input.idempotencyKey}, ${input.kind}, ${toJson(metadata)}::jsonb, ${input.actor.accountId}::uuid, ${input.actor.channel},
+      ${input.entries.map((entry) => entry.ledgerAccountId)}::text[],
+      ${input.entries.map((entry) => entry.amount.currency)}::text[],
+      ${input.entries.map((entry) => entry.amount.amount.toString())}::bigint[],
+      ${toJson(audit)}::jsonb)`
+    .execute(db)
+    .catch((error: unknown) => {
+      throw refusal(error, input);
     });
-    return { transfer: result, replayed: false };
-  });
+  const row = result.rows[0];
+  if (!row) throw new Error(`ledger_transfer returned nothing for ${input.idempotencyKey}`);
+  if (row.replayed) return replayOf(await getTransfer(db, row.transfer_id), input);
+  const transfer: Transfer = {
+    id: row.transfer_id,
+    idempotencyKey: input.idempotencyKey,
+    kind: input.kind,
+    metadata,
+    actorAccountId: input.actor.accountId,
+    createdAt: row.created_at,
+    entries: input.entries.map((entry) => ({ ledgerAccountId: entry.ledgerAccountId, amount: entry.amount })),
+  };
+  return { transfer, replayed: false };
 }
 
-/** Locks the wallets (sorted by id: a consistent order rules out deadlocks), checks funds, updates. */
-async function applyToWallets(trx: Kysely<DB>, entries: EntryInput[]): Promise<void> {
-  if (entries.length === 0) return;
-  const locked = await trx
-    .selectFrom('ledger_accounts')
-    .select(['id', 'account_id', 'balance', 'currency'])
-    .where(
-      'id',
-      'in',
-      entries.map((entry) => entry.ledgerAccountId),
-    )
-    .orderBy('id')
-    // NO KEY UPDATE, the lock an UPDATE of a non-key column takes: it does not conflict with the
-    // KEY SHARE locks that inserting entries (foreign keys) takes on the same rows.
-    .forNoKeyUpdate()
-    .execute();
-  for (const entry of entries) {
-    const wallet = locked.find((row) => row.id === entry.ledgerAccountId);
-    if (!wallet || wallet.balance === null) throw new DomainError('ledger_account_not_found', `no wallet ${entry.ledgerAccountId}`);
-    const after = wallet.balance + entry.amount.amount;
-    if (after < 0n) {
-      const balance = money(wallet.balance, wallet.currency);
-      throw new DomainError('insufficient_funds', `insufficient funds: the balance is ${formatMoney(balance)}, ${formatMoney(money(-entry.amount.amount, wallet.currency))} needed`, {
-        accountId: wallet.account_id,
-        balance: formatMoney(balance),
-        required: formatMoney(money(-entry.amount.amount, wallet.currency)),
-      });
-    }
+/** Turns the database's refusals into domain errors; anything else passes through. */
+function refusal(error: unknown, input: TransferInput): unknown {
+  const { code, detail } = error as { code?: string; detail?: string };
+  if (code === 'SL001' && detail) {
+    const facts = JSON.parse(detail) as { accountId: string; balance: string; required: string; currency: string };
+    const balance = formatMoney(money(BigInt(facts.balance), facts.currency));
+    const required = formatMoney(money(BigInt(facts.required), facts.currency));
+    return new DomainError('insufficient_funds', `insufficient funds: the balance is ${balance}, ${required} needed`, {
+      accountId: facts.accountId,
+      balance,
+      required,
+    });
   }
-  for (const entry of [...entries].sort((a, b) => (a.ledgerAccountId < b.ledgerAccountId ? -1 : 1))) {
-    await trx
-      .updateTable('ledger_accounts')
-      .set((eb) => ({ balance: eb('balance', '+', entry.amount.amount) }))
-      .where('id', '=', entry.ledgerAccountId)
-      .execute();
+  if (code === 'SL002') {
+    return new DomainError('ledger_account_not_found', 'a ledger account of this transfer does not exist or has another currency', {
+      ledgerAccountIds: input.entries.map((entry) => entry.ledgerAccountId),
+    });
   }
+  return error;
 }
 
 /** A ledger account's balance: stored for wallets, the sum of entries for system accounts. */
