@@ -36,7 +36,6 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('actor_account_id', 'uuid', (column) => column.references('accounts.id'))
     .addColumn('created_at', 'timestamptz', (column) => column.notNull().defaultTo(sql`now()`))
     .execute();
-  await db.schema.createIndex('transfers_kind_created_at_idx').on('transfers').columns(['kind', 'created_at']).execute();
 
   await db.schema
     .createTable('entries')

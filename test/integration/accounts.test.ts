@@ -8,6 +8,7 @@ import {
   bindTelegram,
   canOrder,
   createAccount,
+  ensureConfiguredAdmins,
   listChildren,
   setAccountStatus,
 } from '../../src/domain/accounts/accounts.ts';
@@ -160,6 +161,24 @@ describe('Telegram identity', () => {
     // An admin promotes another.
     const promoted = await addAdmin(db, as(first.account), { telegramUserId: nextTelegramId(), currency: 'USD' });
     expect(promoted.account.role).toBe('admin');
+  });
+});
+
+describe('admins from configuration (ADMIN_TELEGRAM_IDS)', () => {
+  it('are created at start, idempotently, even by two processes at once; an agent id is reported, not promoted', async () => {
+    const [first, second] = [nextTelegramId(), nextTelegramId()];
+    const agent = await makeAccount(db, 'agent');
+    const agentTelegram = nextTelegramId();
+    await bindTelegram(db, operator, agent.id, agentTelegram);
+    const [a, b] = await Promise.all([
+      ensureConfiguredAdmins(db, [first, second, agentTelegram], 'USD'),
+      ensureConfiguredAdmins(db, [first, second, agentTelegram], 'USD'),
+    ]);
+    expect(a.admins.map((admin) => admin.telegramUserId)).toEqual([first, second]);
+    expect(b.admins.map((admin) => admin.id)).toEqual(a.admins.map((admin) => admin.id));
+    expect(a.conflicts).toEqual([{ telegramUserId: agentTelegram, accountId: agent.id, role: 'agent' }]);
+    const again = await ensureConfiguredAdmins(db, [first], 'USD');
+    expect(again.admins[0]?.id).toBe(a.admins[0]?.id);
   });
 });
 

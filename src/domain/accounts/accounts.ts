@@ -302,3 +302,27 @@ export async function addAdmin(db: Kysely<DB>, actor: Actor, input: { telegramUs
     return { account, created: true };
   });
 }
+
+/**
+ * Bootstraps the admins named in configuration (ADMIN_TELEGRAM_IDS) at start: idempotent, safe when
+ * several processes start at once. A configured id that belongs to a non-admin account is reported,
+ * not changed.
+ */
+export async function ensureConfiguredAdmins(
+  db: Kysely<DB>,
+  telegramUserIds: readonly string[],
+  currency: string,
+): Promise<{ admins: Account[]; conflicts: { telegramUserId: string; accountId: string; role: AccountRole }[] }> {
+  const admins: Account[] = [];
+  const conflicts: { telegramUserId: string; accountId: string; role: AccountRole }[] = [];
+  for (const telegramUserId of telegramUserIds) {
+    const result = await addAdmin(db, { accountId: null, channel: 'system' }, { telegramUserId, currency }).catch(async (error: unknown) => {
+      // Another process may have created it a moment ago: then it exists now.
+      if (!(error instanceof DomainError) || error.code !== 'telegram_id_taken') throw error;
+      return { account: await findAccountByTelegramId(db, telegramUserId), created: false };
+    });
+    if (result.account?.role === 'admin') admins.push(result.account);
+    else if (result.account) conflicts.push({ telegramUserId, accountId: result.account.id, role: result.account.role });
+  }
+  return { admins, conflicts };
+}
