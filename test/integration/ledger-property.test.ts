@@ -172,6 +172,14 @@ describe('ledger properties', () => {
           const report = await checkLedgerConsistency(db);
           expect(report.drifts).toEqual([]);
         }
+        // Every money movement left exactly one audit row.
+        const movements = await db.selectFrom('transfers').select((eb) => eb.fn.countAll<bigint>().as('count')).executeTakeFirstOrThrow();
+        const audited = await db
+          .selectFrom('audit_log')
+          .select((eb) => eb.fn.countAll<bigint>().as('count'))
+          .where('action', '=', 'ledger.transfer')
+          .executeTakeFirstOrThrow();
+        expect(audited.count).toBe(movements.count);
       }),
       { numRuns: 50 },
     );
