@@ -51,7 +51,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('created_at', 'timestamptz', (column) => column.notNull().defaultTo(sql`now()`))
     .execute();
   await db.schema.createIndex('entries_transfer_id_idx').on('entries').column('transfer_id').execute();
-  await db.schema.createIndex('entries_account_created_at_idx').on('entries').columns(['ledger_account_id', 'created_at']).execute();
+  // A wallet's history, newest first (id order), and per-account sums.
+  await db.schema.createIndex('entries_account_id_idx').on('entries').columns(['ledger_account_id', 'id']).execute();
 
   // Append-only: history is corrected by new transfers, never by editing entries.
   await sql`

@@ -3,7 +3,7 @@ import { accountActor } from '../../src/domain/actor.ts';
 import type { Account } from '../../src/domain/accounts/accounts.ts';
 import { allocate } from '../../src/domain/funding/allocation.ts';
 import { balanceOf, movement, systemAccountId, transfer, walletId } from '../../src/domain/ledger/ledger.ts';
-import { monthlyStatement } from '../../src/domain/ledger/statements.ts';
+import { monthlyStatement, walletTransactions } from '../../src/domain/ledger/statements.ts';
 import { monthOf, nextMonth, parseMonth } from '../../src/domain/month.ts';
 import { accruedRevenueShare, closeRevenueShareMonth, recordRevenueShareAccrual } from '../../src/domain/revenue-share/revenue-share.ts';
 import { formatAmount, parseMoney } from '../../src/shared/money.ts';
@@ -142,5 +142,35 @@ describe('monthly statement', () => {
     await expectDomainError(monthlyStatement(own, as(stranger), sub.id, current.label), 'not_direct_child');
     expect(parseMonth(current.label).start.getUTCDate()).toBe(1);
     await expectLedgerConsistent(own);
+  });
+});
+
+describe('wallet history', () => {
+  it('lists a wallet’s movements newest first, page by page, for the owner, its parent and admins only', async () => {
+    const { agent, sub } = await makeTree(db);
+    const { agent: stranger } = await makeTree(db);
+    await fund(db, agent, '20.00');
+    for (let index = 1; index <= 5; index += 1) {
+      await allocate(db, as(agent), { childId: sub.id, amount: usd(`${index}.00`), idempotencyKey: `history-${index}` });
+    }
+    const first = await walletTransactions(db, as(agent), agent.id, { limit: 4 });
+    expect(first.items.map((item) => [item.kind, formatAmount(item.amount)])).toEqual([
+      ['allocation', '-5.00'],
+      ['allocation', '-4.00'],
+      ['allocation', '-3.00'],
+      ['allocation', '-2.00'],
+    ]);
+    expect(first.nextCursor).not.toBeNull();
+    const second = await walletTransactions(db, as(agent), agent.id, { limit: 4, cursor: first.nextCursor as string });
+    expect(second.items.map((item) => [item.kind, formatAmount(item.amount)])).toEqual([
+      ['allocation', '-1.00'],
+      ['topup', '20.00'],
+    ]);
+    expect(second.nextCursor).toBeNull();
+    expect((await walletTransactions(db, as(agent), sub.id)).items).toHaveLength(5);
+    expect((await walletTransactions(db, operator, sub.id)).items).toHaveLength(5);
+    await expectDomainError(walletTransactions(db, as(sub), agent.id), 'not_direct_child');
+    await expectDomainError(walletTransactions(db, as(stranger), sub.id), 'not_direct_child');
+    await expectDomainError(walletTransactions(db, as(agent), agent.id, { cursor: 'abc' }), 'invalid_cursor');
   });
 });

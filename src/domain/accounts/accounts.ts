@@ -123,6 +123,13 @@ export async function getDirectChild(db: Kysely<DB>, principal: Principal, child
   return child;
 }
 
+/** Whether the actor may see an account's wallet, history and statement: its own, a direct child's, or (admins) anyone's. */
+export function assertCanSee(principal: Principal, account: Account): void {
+  if (principal.kind !== 'account') return;
+  if (principal.account.id === account.id || account.parentId === principal.account.id) return;
+  throw new DomainError('not_direct_child', 'you can only see your own account and your direct sub-accounts', { accountId: account.id });
+}
+
 /** Accounts the actor may see below itself: direct children only (admins: any account's children). */
 export async function listChildren(db: Kysely<DB>, actor: Actor, parentId?: string): Promise<Account[]> {
   const principal = await resolvePrincipal(db, actor);

@@ -1,4 +1,4 @@
-// Monthly wallet statements: opening balance, what came in and went out by category, closing
+// Wallet history (paginated) and monthly statements: opening balance, what came in and went out by category, closing
 // balance. Computed from the entries (the ledger is the truth), so opening + movements = closing.
 //   orders        — holds, releases, settlements and refunds of orders (kinds `order_*`)
 //   revenueShare  — revenue-share payouts received
@@ -7,7 +7,7 @@ import { sql, type Kysely } from 'kysely';
 import type { DB } from '../../db/schema.ts';
 import { DomainError } from '../../shared/errors.ts';
 import { money, type Money } from '../../shared/money.ts';
-import { getAccount, resolvePrincipal } from '../accounts/accounts.ts';
+import { assertCanSee, getAccount, resolvePrincipal } from '../accounts/accounts.ts';
 import type { Actor } from '../actor.ts';
 import { parseMonth } from '../month.ts';
 import { walletId } from './ledger.ts';
@@ -28,9 +28,7 @@ export async function monthlyStatement(db: Kysely<DB>, actor: Actor, accountId: 
   const month = parseMonth(label);
   const principal = await resolvePrincipal(db, actor);
   const account = await getAccount(db, accountId);
-  if (principal.kind === 'account' && principal.account.id !== account.id && account.parentId !== principal.account.id) {
-    throw new DomainError('not_direct_child', 'you can only see your own statement and your direct sub-accounts’', { accountId });
-  }
+  assertCanSee(principal, account);
   const ledgerAccountId = walletId(account.id);
   const rows = await sql<{ category: string; total: string }>`
     select case
@@ -51,4 +49,47 @@ export async function monthlyStatement(db: Kysely<DB>, actor: Actor, accountId: 
     account.currency,
   );
   return { accountId: account.id, month: month.label, ...parts, closing };
+}
+
+export interface WalletTransaction {
+  /** Entry id, also the pagination cursor. */
+  id: string;
+  transferId: string;
+  kind: string;
+  /** Signed: positive came in, negative went out. */
+  amount: Money;
+  at: Date;
+  metadata: Record<string, unknown>;
+}
+
+/** A wallet's movements, newest first, `limit` at a time; pass `nextCursor` back for the next page. */
+export async function walletTransactions(
+  db: Kysely<DB>,
+  actor: Actor,
+  accountId: string,
+  page: { cursor?: string; limit?: number } = {},
+): Promise<{ items: WalletTransaction[]; nextCursor: string | null }> {
+  const principal = await resolvePrincipal(db, actor);
+  const account = await getAccount(db, accountId);
+  assertCanSee(principal, account);
+  if (page.cursor !== undefined && !/^\d{1,19}$/.test(page.cursor)) throw new DomainError('invalid_cursor', 'this page cursor is not valid');
+  const limit = Math.min(Math.max(page.limit ?? 20, 1), 200);
+  const rows = await db
+    .selectFrom('entries as e')
+    .innerJoin('transfers as t', 't.id', 'e.transfer_id')
+    .select(['e.id', 'e.transfer_id', 'e.amount', 'e.currency', 'e.created_at', 't.kind', 't.metadata'])
+    .where('e.ledger_account_id', '=', walletId(account.id))
+    .$if(page.cursor !== undefined, (query) => query.where('e.id', '<', BigInt(page.cursor as string)))
+    .orderBy('e.id', 'desc')
+    .limit(limit + 1)
+    .execute();
+  const items = rows.slice(0, limit).map((row) => ({
+    id: row.id.toString(),
+    transferId: row.transfer_id,
+    kind: row.kind,
+    amount: money(row.amount, row.currency),
+    at: row.created_at,
+    metadata: row.metadata,
+  }));
+  return { items, nextCursor: rows.length > limit ? (items.at(-1)?.id ?? null) : null };
 }
