@@ -13,7 +13,7 @@ import {
 } from '../../src/domain/funding/allocation.ts';
 import { creditWallet, debitWallet } from '../../src/domain/funding/manual.ts';
 import { approveTopup, createTopupRequest, getTopupRequest, listPendingTopups, rejectTopup } from '../../src/domain/funding/topups.ts';
-import { balanceOf, systemAccountId } from '../../src/domain/ledger/ledger.ts';
+import { balanceOf, movement, systemAccountId, transfer, walletId } from '../../src/domain/ledger/ledger.ts';
 import { isDomainError } from '../../src/shared/errors.ts';
 import { formatMoney, parseMoney } from '../../src/shared/money.ts';
 import { createTestDatabase } from '../support/db.ts';
@@ -117,7 +117,7 @@ describe('top-ups', () => {
   describe('under concurrency', () => {
     let wide: Database;
     beforeAll(() => {
-      wide = createDatabase(url, { poolSize: 10 }).db;
+      wide = createDatabase(url, { poolSize: 16 }).db;
     });
     afterAll(async () => {
       await wide.destroy();
@@ -139,6 +139,49 @@ describe('top-ups', () => {
       const credits = await db.selectFrom('transfers').select('id').where('kind', '=', 'topup').where('idempotency_key', 'like', 'topup:%').execute();
       const approvedRequests = await db.selectFrom('topup_requests').select('id').where('status', '=', 'approved').execute();
       expect(credits).toHaveLength(approvedRequests.length);
+      await expectLedgerConsistent(db);
+    });
+
+    it('an agent pressing "fulfil" twice at once allocates once', async () => {
+      const { agent, sub } = await makeTree(db);
+      await fund(db, agent, '10.00');
+      const request = await requestFunds(db, as(sub), { amount: usd('6.00') });
+      const outcomes = await Promise.allSettled([fulfilFundRequest(wide, as(agent), request.id), fulfilFundRequest(wide, as(agent), request.id)]);
+      expect(outcomes.filter((outcome) => outcome.status === 'fulfilled')).toHaveLength(1);
+      expect(isDomainError(outcomes.find((outcome) => outcome.status === 'rejected')?.reason, 'fund_request_already_decided')).toBe(true);
+      expect([await balance(db, agent), await balance(db, sub)]).toEqual(['4.00', '6.00']);
+      await expectLedgerConsistent(db);
+    });
+
+    it('a burst of parallel allocations, reclaims and holds in one tree conserves money and never overdraws', async () => {
+      const agent = await makeAccount(db, 'agent');
+      const subs = [await makeAccount(db, 'sub_agent', agent), await makeAccount(db, 'sub_agent', agent), await makeAccount(db, 'sub_agent', agent)];
+      await fund(db, agent, '30.00');
+      for (const sub of subs) await fund(db, sub, '5.00');
+      const clearing = systemAccountId('order_clearing', 'USD');
+      const clearingBefore = (await balanceOf(db, clearing)).amount;
+      const operations = Array.from({ length: 60 }, (_, index) => {
+        const sub = subs[index % 3] as (typeof subs)[number];
+        const key = `burst-${index}`;
+        switch (index % 4) {
+          case 0:
+            return () => allocate(wide, as(agent), { childId: sub.id, amount: usd('3.00'), idempotencyKey: key });
+          case 1:
+            return () => reclaim(wide, as(agent), { childId: sub.id, amount: usd('4.00'), idempotencyKey: key });
+          case 2:
+            return () => transfer(wide, { idempotencyKey: key, kind: 'order_hold', actor: as(sub), entries: movement(walletId(sub.id), clearing, usd('2.50')) });
+          default:
+            return () => transfer(wide, { idempotencyKey: key, kind: 'order_hold', actor: as(agent), entries: movement(walletId(agent.id), clearing, usd('5.00')) });
+        }
+      });
+      const outcomes = await Promise.allSettled(operations.map((operation) => operation()));
+      const refused = outcomes.filter((outcome) => outcome.status === 'rejected');
+      expect(refused.every((outcome) => isDomainError(outcome.reason, 'insufficient_funds'))).toBe(true);
+      expect(refused.length).toBeGreaterThan(0); // the burst asks for more than there is
+      const wallets = await Promise.all([agent, ...subs].map(async (account) => (await balanceOf(db, walletId(account.id))).amount));
+      expect(wallets.every((value) => value >= 0n)).toBe(true);
+      const held = (await balanceOf(db, clearing)).amount - clearingBefore;
+      expect(wallets.reduce((sum, value) => sum + value, 0n) + held).toBe(4500n);
       await expectLedgerConsistent(db);
     });
   });

@@ -11,7 +11,9 @@ import { queryAuditLog } from '../../src/domain/audit/audit.ts';
 import { onLedgerDrift } from '../../src/domain/ledger/alerts.ts';
 import type { ConsistencyReport } from '../../src/domain/ledger/consistency.ts';
 import { walletId } from '../../src/domain/ledger/ledger.ts';
+import { createJobQueue, ensureQueues, registerSchedules, startBoss, startWorkers } from '../../src/jobs/boss.ts';
 import { ledgerCheckQueue } from '../../src/jobs/handlers/ledger-check.ts';
+import { createMetrics } from '../../src/metrics.ts';
 import { QUEUES } from '../../src/jobs/queues.ts';
 import { createLogger } from '../../src/logger.ts';
 import { createTestDatabase } from '../support/db.ts';
@@ -97,6 +99,29 @@ describe('ledger consistency job', () => {
   it('is a queue that runs hourly', () => {
     expect(QUEUES).toContain(ledgerCheckQueue);
     expect(ledgerCheckQueue.schedule?.cron).toBe('0 * * * *');
+  });
+
+  it('runs through pg-boss: the queue, its dead-letter queue and its cron schedule are accepted, and a job completes', async () => {
+    const logger = createLogger({ level: 'silent' });
+    const boss = await startBoss({ connectionString: url, schema: `boss_money_${process.pid}`, worker: true, logger });
+    try {
+      await ensureQueues(boss, QUEUES);
+      await registerSchedules(boss, [ledgerCheckQueue]);
+      expect((await boss.getSchedules()).map((schedule) => [schedule.name, schedule.cron])).toContainEqual([ledgerCheckQueue.name, '0 * * * *']);
+      const ctx = { db, logger } as unknown as AppContext;
+      await startWorkers(boss, [{ ...ledgerCheckQueue, pollingIntervalSeconds: 0.5 }], ctx, createMetrics({ defaultMetrics: false }));
+      const id = await createJobQueue(boss).enqueue(ledgerCheckQueue, {});
+      expect(id).not.toBeNull();
+      let job = await boss.getJobById(ledgerCheckQueue.name, id as string);
+      for (let attempt = 0; attempt < 100 && job?.state !== 'completed' && job?.state !== 'failed'; attempt += 1) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        job = await boss.getJobById(ledgerCheckQueue.name, id as string);
+      }
+      expect(job?.state).toBe('completed');
+      expect(job?.output).toMatchObject({ ok: true, drifts: 0 });
+    } finally {
+      await boss.stop({ graceful: false });
+    }
   });
 
   it('raises the drift alert with the accounts involved', async () => {
