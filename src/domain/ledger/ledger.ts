@@ -1,5 +1,5 @@
 // The double-entry ledger (SPEC §3). `transfer` is the one way money moves: ≥ 2 entries summing to
-// zero per currency, one transaction, one unique idempotency key. Sign convention: an entry's
+// zero per currency, atomic, one unique idempotency key. Sign convention: an entry's
 // amount is what it adds to its account's balance (see the ledger migration).
 //
 // Concurrency (see the ledger_transfer migration): the key is claimed first with INSERT … ON
@@ -124,14 +124,9 @@ function validate(input: TransferInput): void {
 
 const entryKey = (entry: { ledgerAccountId: string; amount: Money }) => `${entry.ledgerAccountId}|${entry.amount.currency}|${entry.amount.amount}`;
 
-async function loadTransfer(db: Kysely<DB>, where: { id: string } | { idempotencyKey: string }): Promise<Transfer | undefined> {
-  const row = await db
-    .selectFrom('transfers')
-    .selectAll()
-    .$if('id' in where, (query) => query.where('id', '=', (where as { id: string }).id))
-    .$if('idempotencyKey' in where, (query) => query.where('idempotency_key', '=', (where as { idempotencyKey: string }).idempotencyKey))
-    .executeTakeFirst();
-  if (!row) return undefined;
+export async function getTransfer(db: Kysely<DB>, id: string): Promise<Transfer> {
+  const row = await db.selectFrom('transfers').selectAll().where('id', '=', id).executeTakeFirst();
+  if (!row) throw new DomainError('transfer_not_found', `no transfer ${id}`);
   const entries = await db.selectFrom('entries').selectAll().where('transfer_id', '=', row.id).orderBy('id').execute();
   return {
     id: row.id,
@@ -142,12 +137,6 @@ async function loadTransfer(db: Kysely<DB>, where: { id: string } | { idempotenc
     createdAt: row.created_at,
     entries: entries.map((entry) => ({ ledgerAccountId: entry.ledger_account_id, amount: money(entry.amount, entry.currency) })),
   };
-}
-
-export async function getTransfer(db: Kysely<DB>, id: string): Promise<Transfer> {
-  const found = await loadTransfer(db, { id });
-  if (!found) throw new DomainError('transfer_not_found', `no transfer ${id}`);
-  return found;
 }
 
 function replayOf(original: Transfer, input: TransferInput): TransferResult {
