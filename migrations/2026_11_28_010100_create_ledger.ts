@@ -56,16 +56,16 @@ export async function up(db: Kysely<any>): Promise<void> {
 
   // Append-only: history is corrected by new transfers, never by editing entries.
   await sql`
-    create function reject_modification() returns trigger language plpgsql as $$
+    create function append_only_guard() returns trigger language plpgsql as $$
     begin
       raise exception '% is append-only: % is not allowed', tg_table_name, tg_op using errcode = 'restrict_violation';
     end
     $$`.execute(db);
   for (const table of ['entries', 'transfers']) {
     await sql`create trigger ${sql.raw(`${table}_append_only`)} before update or delete on ${sql.table(table)}
-      for each row execute function reject_modification()`.execute(db);
+      for each row execute function append_only_guard()`.execute(db);
     await sql`create trigger ${sql.raw(`${table}_no_truncate`)} before truncate on ${sql.table(table)}
-      for each statement execute function reject_modification()`.execute(db);
+      for each statement execute function append_only_guard()`.execute(db);
   }
 }
 
@@ -73,5 +73,5 @@ export async function down(db: Kysely<any>): Promise<void> {
   await db.schema.dropTable('entries').execute();
   await db.schema.dropTable('transfers').execute();
   await db.schema.dropTable('ledger_accounts').execute();
-  await sql`drop function reject_modification()`.execute(db);
+  await sql`drop function append_only_guard()`.execute(db);
 }

@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 
 // Who did what to whom, when and through which channel (SPEC §2): every money movement and every
-// change of rights or status. Append-only like the ledger (uses its reject_modification()).
+// change of rights or status. Append-only like the ledger (uses its append_only_guard()).
 export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
     .createTable('audit_log')
@@ -22,7 +22,7 @@ export async function up(db: Kysely<any>): Promise<void> {
   // Rows arrive in time order: a BRIN index serves date ranges at almost no write cost.
   await db.schema.createIndex('audit_log_at_idx').on('audit_log').using('brin').column('at').execute();
   await sql`create trigger audit_log_append_only before update or delete on audit_log
-    for each row execute function reject_modification()`.execute(db);
+    for each row execute function append_only_guard()`.execute(db);
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
