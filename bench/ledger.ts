@@ -22,6 +22,7 @@ import { money } from '../src/shared/money.ts';
 const SERVER = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 8);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
 const WALLETS = 1000;
 const operator = platformActor('system');
 const runId = `bench_${Date.now().toString(36)}`;
@@ -43,43 +44,62 @@ interface Result {
   p99?: number;
 }
 
+/** One timed slice of a run: operations done, seconds taken, and latencies (ms) or their average. */
+interface Slice {
+  operations: number;
+  seconds: number;
+  latencies?: number[];
+  averageLatency?: number;
+}
+
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 }
 
-/** CLIENTS loops, each doing `operation` back to back for SECONDS; transfers/s and latency (ms). */
-async function drive(name: string, operation: (client: number, sequence: number) => Promise<unknown>): Promise<Result> {
+/** Numbers idempotency keys across all slices. */
+let sequence = 0;
+
+/** CLIENTS loops, each doing `operation` back to back for `seconds`. */
+async function drive(seconds: number, operation: (sequence: number) => Promise<unknown>): Promise<Slice> {
   const latencies: number[] = [];
-  const deadline = performance.now() + SECONDS * 1000;
-  let sequence = 0;
+  const deadline = performance.now() + seconds * 1000;
   const started = performance.now();
   await Promise.all(
-    Array.from({ length: CLIENTS }, async (_, client) => {
+    Array.from({ length: CLIENTS }, async () => {
       while (performance.now() < deadline) {
         sequence += 1;
         const begin = performance.now();
-        await operation(client, sequence);
+        await operation(sequence);
         latencies.push(performance.now() - begin);
       }
     }),
   );
-  const elapsed = (performance.now() - started) / 1000;
-  latencies.sort((a, b) => a - b);
-  return { name, tps: latencies.length / elapsed, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+  return { operations: latencies.length, seconds: (performance.now() - started) / 1000, latencies };
 }
 
-function pgbench(name: string, database: string, args: string[]): Result {
+function pgbench(seconds: number, database: string, args: string[]): Slice {
   const url = new URL(withDatabaseName(SERVER, database));
   const connection = ['-h', url.hostname, '-p', url.port || '5432', '-U', decodeURIComponent(url.username || 'postgres')];
   const env = { ...process.env, ...(url.password ? { PGPASSWORD: decodeURIComponent(url.password) } : {}) };
-  const output = execFileSync('pgbench', [...connection, '-c', String(CLIENTS), '-j', String(Math.min(CLIENTS, 4)), '-T', String(SECONDS), '-r', ...args, database], {
+  const output = execFileSync('pgbench', [...connection, '-c', String(CLIENTS), '-j', String(Math.min(CLIENTS, 4)), '-T', String(seconds), ...args, database], {
     env,
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const tps = Number(/tps = ([\d.]+)/.exec(output)?.[1]);
-  const latency = Number(/latency average = ([\d.]+) ms/.exec(output)?.[1]);
-  return { name, tps, p50: latency }; // pgbench reports an average, not percentiles
+  // pgbench reports an average latency, not percentiles.
+  return { operations: tps * seconds, seconds, averageLatency: Number(/latency average = ([\d.]+) ms/.exec(output)?.[1]) };
+}
+
+function combine(name: string, slices: Slice[]): Result {
+  const operations = slices.reduce((sum, slice) => sum + slice.operations, 0);
+  const seconds = slices.reduce((sum, slice) => sum + slice.seconds, 0);
+  if (slices.every((slice) => slice.latencies)) {
+    const latencies = slices.flatMap((slice) => slice.latencies ?? []).sort((a, b) => a - b);
+    return { name, tps: operations / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+  }
+  const average = slices.reduce((sum, slice) => sum + (slice.averageLatency ?? 0) * slice.operations, 0) / operations;
+  return { name, tps: operations / seconds, p50: average };
 }
 
 function pgbenchInit(database: string): void {
@@ -136,24 +156,32 @@ async function main(): Promise<void> {
     await setup.query('create table hot_row_history (id bigserial primary key, delta bigint not null, at timestamptz not null default now())');
     await setup.end();
 
-    process.stderr.write(`benchmarking: ${CLIENTS} clients, ${SECONDS} s per run\n`);
-    // Each ledger run follows its baseline directly, so both see the same load on the machine.
-    const results: Result[] = [];
-    const log = (result: Result) => {
-      results.push(result);
-      process.stderr.write(`  ${result.name}: ${result.tps.toFixed(0)} tps\n`);
-    };
-    log(pgbench('pgbench simple-update (-N)', pgbenchDb, ['-N']));
-    log(await drive('ledger, 1,000 wallets', (_client, sequence) => hold(db, wallets[Math.floor(Math.random() * wallets.length)] as string, `many-${sequence}`)));
-    log(pgbench('pgbench hot row (1 UPDATE + 1 INSERT)', pgbenchDb, ['-f', hotRowScript]));
-    log(await drive('ledger, 1 hot wallet', (_client, sequence) => hold(db, hot, `hot-${sequence}`)));
+    process.stderr.write(`benchmarking: ${CLIENTS} clients, ${SECONDS} s per run in ${ROUNDS} alternating slices\n`);
+    // Each ledger run alternates with its baseline in short slices, so both see the same load on a
+    // machine shared with other work.
+    const slice = SECONDS / ROUNDS;
+    const runs = { simple: [] as Slice[], many: [] as Slice[], hotRow: [] as Slice[], hotWallet: [] as Slice[] };
+    for (let round = 0; round < ROUNDS; round += 1) {
+      runs.simple.push(pgbench(slice, pgbenchDb, ['-N']));
+      runs.many.push(await drive(slice, (n) => hold(db, wallets[Math.floor(Math.random() * wallets.length)] as string, `many-${n}`)));
+    }
+    for (let round = 0; round < ROUNDS; round += 1) {
+      runs.hotRow.push(pgbench(slice, pgbenchDb, ['-f', hotRowScript]));
+      runs.hotWallet.push(await drive(slice, (n) => hold(db, hot, `hot-${n}`)));
+    }
+    const results = [
+      combine('pgbench simple-update (-N)', runs.simple),
+      combine('ledger, 1,000 wallets', runs.many),
+      combine('pgbench hot row (1 UPDATE + 1 INSERT)', runs.hotRow),
+      combine('ledger, 1 hot wallet', runs.hotWallet),
+    ];
 
     const report = await checkLedgerConsistency(db);
     if (!report.ok) throw new Error(`ledger drift after the benchmark: ${JSON.stringify(report.drifts)}`);
     const [simple, many, hotRow, hotWallet] = results as [Result, Result, Result, Result];
     const fmt = (value: number | undefined) => (value === undefined || Number.isNaN(value) ? '–' : value.toFixed(1));
     const lines = [
-      `### Ledger transfers (${new Date().toISOString().slice(0, 10)}, ${os.cpus().length} cores, ${CLIENTS} clients, ${SECONDS} s each)`,
+      `### Ledger transfers (${new Date().toISOString().slice(0, 10)}, ${os.cpus().length} cores, ${CLIENTS} clients, ${SECONDS} s each in ${ROUNDS} alternating slices)`,
       '',
       '| run | transfers/s | p50 ms | p99 ms |',
       '|---|---:|---:|---:|',

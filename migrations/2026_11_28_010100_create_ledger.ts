@@ -39,7 +39,9 @@ export async function up(db: Kysely<any>): Promise<void> {
 
   await db.schema
     .createTable('entries')
-    .addColumn('id', 'bigserial', (column) => column.primaryKey())
+    // Sequence order = append order: the cursor of a wallet's history. Not the key (one index fewer
+    // to maintain on the hot path); the key says an account appears once per transfer.
+    .addColumn('id', 'bigserial', (column) => column.notNull())
     .addColumn('transfer_id', 'uuid', (column) => column.notNull().references('transfers.id'))
     // No foreign key on purpose: every entry would take a KEY SHARE lock on its ledger account row,
     // and the system accounts (order clearing…) are in nearly every transfer, so they would become
@@ -49,8 +51,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('currency', 'text', (column) => column.notNull())
     .addColumn('amount', 'int8', (column) => column.notNull().check(sql`amount <> 0`))
     .addColumn('created_at', 'timestamptz', (column) => column.notNull().defaultTo(sql`now()`))
+    .addPrimaryKeyConstraint('entries_pkey', ['transfer_id', 'ledger_account_id'])
     .execute();
-  await db.schema.createIndex('entries_transfer_id_idx').on('entries').column('transfer_id').execute();
   // A wallet's history, newest first (id order), and per-account sums.
   await db.schema.createIndex('entries_account_id_idx').on('entries').columns(['ledger_account_id', 'id']).execute();
 
