@@ -6,6 +6,7 @@ import { MigrationError } from '../db/migrate.ts';
 import { DomainError } from '../shared/errors.ts';
 import { registerDatabaseCommands } from './commands/database.ts';
 import { registerOpsCommands } from './commands/ops.ts';
+import { registerMoneyCommands } from './commands/money.ts';
 import { registerStartCommand } from './commands/start.ts';
 import { CliError } from './output.ts';
 
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
   registerStartCommand(program);
   registerDatabaseCommands(program);
   registerOpsCommands(program);
+  registerMoneyCommands(program);
   return program;
 }
 

@@ -1,7 +1,8 @@
 // Every queue of the system, in one list. Add a queue by adding its definition here.
 import { heartbeatQueue } from './handlers/heartbeat.ts';
 import { kvSweepQueue } from './handlers/kv-sweep.ts';
+import { ledgerCheckQueue } from './handlers/ledger-check.ts';
 import { telegramDeleteQueue, telegramSendQueue } from './handlers/telegram.ts';
 import type { QueueDefinition } from './registry.ts';
 
-export const QUEUES: readonly QueueDefinition[] = [heartbeatQueue, kvSweepQueue, telegramSendQueue, telegramDeleteQueue];
+export const QUEUES: readonly QueueDefinition[] = [heartbeatQueue, kvSweepQueue, telegramSendQueue, telegramDeleteQueue, ledgerCheckQueue];
