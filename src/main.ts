@@ -7,6 +7,7 @@ import { createTelegramGateway } from '#bot/notifier.ts';
 import { WEBHOOK_PATH, registerWebhook, telegramWebhookHandler } from '#bot/webhook.ts';
 import type { Config, Role } from './config.ts';
 import { createAppContext, type AppResources } from './context.ts';
+import { ensureConfiguredAdmins } from './domain/accounts/accounts.ts';
 import { registerSchedules, startWorkers } from './jobs/boss.ts';
 import { queueFirstSyncs } from './jobs/handlers/catalog.ts';
 import { QUEUES } from './jobs/queues.ts';
@@ -46,6 +47,8 @@ export async function startApp(config: Config, logger: Logger, options: StartOpt
   try {
     const seed = await seedOnStart(resources.db, config);
     if (seed.seeded) summary.push(`demo data seeded: ${seed.steps.join('; ')}`);
+    const configured = await ensureConfiguredAdmins(resources.db, config.ADMIN_TELEGRAM_IDS, config.SETTLEMENT_CURRENCY);
+    for (const conflict of configured.conflicts) logger.warn(conflict, 'ADMIN_TELEGRAM_IDS names a Telegram user who has a non-admin account: left unchanged');
 
     summary.push(
       resources.database.embedded

@@ -7,6 +7,7 @@ import { DomainError } from '../shared/errors.ts';
 import { registerCatalogCommands } from './commands/catalog.ts';
 import { registerDatabaseCommands } from './commands/database.ts';
 import { registerOpsCommands } from './commands/ops.ts';
+import { registerMoneyCommands } from './commands/money.ts';
 import { registerStartCommand } from './commands/start.ts';
 import { CliError } from './output.ts';
 
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   registerStartCommand(program);
   registerDatabaseCommands(program);
   registerOpsCommands(program);
+  registerMoneyCommands(program);
   registerCatalogCommands(program);
   return program;
 }

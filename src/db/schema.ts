@@ -1,7 +1,12 @@
 // The database as Kysely sees it. Hand-kept: each area declares its tables next to its code
 // (`<area>.tables.ts`) and DB below extends them all. Money columns are int8 and arrive as bigint.
 import type { ColumnType, Generated, Selectable } from 'kysely';
+import type { AccountsTables } from '../domain/accounts/accounts.tables.ts';
+import type { AuditTables } from '../domain/audit/audit.tables.ts';
 import type { CatalogTables } from '../domain/catalog/catalog.tables.ts';
+import type { FundingTables } from '../domain/funding/funding.tables.ts';
+import type { LedgerTables } from '../domain/ledger/ledger.tables.ts';
+import type { RevenueShareTables } from '../domain/revenue-share/revenue-share.tables.ts';
 
 export type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 /** int8 money/count columns: bigint out, bigint or decimal string in. */
@@ -26,4 +31,4 @@ export interface CoreTables {
   kv_store: KvStoreTable;
 }
 
-export interface DB extends CoreTables, CatalogTables {}
+export interface DB extends CoreTables, AccountsTables, LedgerTables, AuditTables, FundingTables, RevenueShareTables, CatalogTables {}

@@ -2,7 +2,8 @@
 import { catalogSyncQueue, fxSyncQueue } from './handlers/catalog.ts';
 import { heartbeatQueue } from './handlers/heartbeat.ts';
 import { kvSweepQueue } from './handlers/kv-sweep.ts';
+import { ledgerCheckQueue } from './handlers/ledger-check.ts';
 import { telegramDeleteQueue, telegramSendQueue } from './handlers/telegram.ts';
 import type { QueueDefinition } from './registry.ts';
 
-export const QUEUES: readonly QueueDefinition[] = [heartbeatQueue, kvSweepQueue, telegramSendQueue, telegramDeleteQueue, catalogSyncQueue, fxSyncQueue];
+export const QUEUES: readonly QueueDefinition[] = [heartbeatQueue, kvSweepQueue, telegramSendQueue, telegramDeleteQueue, ledgerCheckQueue, catalogSyncQueue, fxSyncQueue];

@@ -1,0 +1,135 @@
+// Operator commands for the money core: accounts, admins, wallet credit/debit, ledger check.
+// The operator acts as the platform (audit rows show channel `cli` and no actor account).
+import { randomUUID } from 'node:crypto';
+import type { Command } from 'commander';
+import { openDatabase } from '../../context.ts';
+import type { Database } from '../../db/database.ts';
+import { addAdmin, createAccount, getAccount, type Account } from '../../domain/accounts/accounts.ts';
+import { ACCOUNT_ROLES, type AccountRole } from '../../domain/accounts/accounts.tables.ts';
+import { platformActor } from '../../domain/actor.ts';
+import { creditWallet, debitWallet } from '../../domain/funding/manual.ts';
+import { runConsistencyCheck } from '../../domain/ledger/alerts.ts';
+import { walletBalance } from '../../domain/ledger/ledger.ts';
+import { DomainError } from '../../shared/errors.ts';
+import { MoneyError, formatMoney, parseMoney, toJsonMoney } from '../../shared/money.ts';
+import { CliError, commandEnv, print, type CommandEnv } from '../output.ts';
+
+const operator = platformActor('cli');
+
+/** Opens the database for one command; domain refusals become CLI errors (message, exit 1). */
+async function withDatabase(command: Command, run: (db: Database, env: CommandEnv) => Promise<void>): Promise<void> {
+  const env = commandEnv(command);
+  const connection = await openDatabase(env.config, env.logger);
+  try {
+    await run(connection.db, env);
+  } catch (error) {
+    if (error instanceof DomainError) throw new CliError(`${error.code}: ${error.message}`);
+    if (error instanceof MoneyError) throw new CliError(error.message);
+    throw error;
+  } finally {
+    await connection.close();
+  }
+}
+
+const accountLine = (account: Account) =>
+  `${account.id}  ${account.role}  ${account.name}  ${account.status}${account.parentId ? `  parent ${account.parentId}` : ''}`;
+
+export function registerMoneyCommands(program: Command): void {
+  const account = program.command('account').description('accounts of the hierarchy');
+  account
+    .command('create')
+    .description('create an account (and its wallet)')
+    .requiredOption('--role <role>', ACCOUNT_ROLES.join(' | '))
+    .requiredOption('--name <name>', 'display name')
+    .option('--parent <accountId>', 'parent account (a partner for an agent, an agent for a sub-agent)')
+    .option('--currency <code>', 'wallet currency for an account without parent (default: SETTLEMENT_CURRENCY)')
+    .option('--telegram-id <id>', 'bind this Telegram user id')
+    .action(async (options: { role: string; name: string; parent?: string; currency?: string; telegramId?: string }, command: Command) => {
+      if (!ACCOUNT_ROLES.includes(options.role as AccountRole)) throw new CliError(`--role must be one of ${ACCOUNT_ROLES.join(', ')}`);
+      await withDatabase(command, async (db, { config, json }) => {
+        const created = await createAccount(db, operator, {
+          role: options.role as AccountRole,
+          name: options.name,
+          parentId: options.parent ?? null,
+          ...(options.parent ? (options.currency ? { currency: options.currency } : {}) : { currency: options.currency ?? config.SETTLEMENT_CURRENCY }),
+          ...(options.telegramId ? { telegramUserId: options.telegramId } : {}),
+        });
+        print(json, created, [`created ${accountLine(created)}`]);
+      });
+    });
+  account
+    .command('show')
+    .description('an account and its wallet balance')
+    .argument('<accountId>')
+    .action(async (accountId: string, _options: unknown, command: Command) => {
+      await withDatabase(command, async (db, { json }) => {
+        const found = await getAccount(db, accountId);
+        const balance = found.role === 'admin' ? null : await walletBalance(db, found.id);
+        print(json, { ...found, balance: balance && toJsonMoney(balance) }, [accountLine(found), ...(balance ? [`balance ${formatMoney(balance)}`] : [])]);
+      });
+    });
+
+  program
+    .command('admin')
+    .description('admins')
+    .command('add')
+    .description('make a Telegram user an admin (idempotent)')
+    .requiredOption('--telegram-id <id>', 'Telegram user id')
+    .option('--name <name>', 'display name')
+    .action(async (options: { telegramId: string; name?: string }, command: Command) => {
+      if (!/^\d{1,20}$/.test(options.telegramId)) throw new CliError('--telegram-id must be a numeric Telegram user id');
+      await withDatabase(command, async (db, { config, json }) => {
+        const { account: admin, created } = await addAdmin(db, operator, {
+          telegramUserId: options.telegramId,
+          currency: config.SETTLEMENT_CURRENCY,
+          ...(options.name ? { name: options.name } : {}),
+        });
+        print(json, { ...admin, created }, [`${created ? 'added' : 'already an admin:'} ${accountLine(admin)}`]);
+      });
+    });
+
+  const wallet = program.command('wallet').description('wallet credit and debit (admin adjustments, always with a reason)');
+  for (const direction of ['credit', 'debit'] as const) {
+    wallet
+      .command(direction)
+      .description(`${direction} a wallet against the adjustments account`)
+      .requiredOption('--account <accountId>', 'account whose wallet to ' + direction)
+      .requiredOption('--amount <decimal>', 'amount in the wallet currency, e.g. 10.00')
+      .requiredOption('--reason <text>', 'why (kept in the ledger and the audit log)')
+      .option('--idempotency-key <key>', 'reuse to make a retried command safe (default: a new key)')
+      .action(async (options: { account: string; amount: string; reason: string; idempotencyKey?: string }, command: Command) => {
+        await withDatabase(command, async (db, { json }) => {
+          const target = await getAccount(db, options.account);
+          const input = {
+            accountId: target.id,
+            amount: parseMoney(options.amount, target.currency),
+            reason: options.reason,
+            idempotencyKey: options.idempotencyKey ?? randomUUID(),
+          };
+          const result = direction === 'credit' ? await creditWallet(db, operator, input) : await debitWallet(db, operator, input);
+          const balance = await walletBalance(db, target.id);
+          print(
+            json,
+            { transferId: result.transfer.id, replayed: result.replayed, amount: toJsonMoney(input.amount), balance: toJsonMoney(balance) },
+            [`${result.replayed ? 'already done (same idempotency key)' : `${direction}ed ${formatMoney(input.amount)}`}; balance ${formatMoney(balance)}`],
+          );
+        });
+      });
+  }
+
+  program
+    .command('ledger')
+    .description('the double-entry ledger')
+    .command('check')
+    .description('check the ledger invariants; exits non-zero on drift')
+    .action(async (_options: unknown, command: Command) => {
+      await withDatabase(command, async (db, { json, logger }) => {
+        const report = await runConsistencyCheck(db, logger);
+        print(json, report, [
+          report.ok ? `ledger consistent (${report.transfers} transfers, ${report.wallets} wallets)` : `LEDGER DRIFT: ${report.drifts.length} problem(s)`,
+          ...report.drifts.map((drift) => `  ${drift.invariant}  accounts=[${drift.accountIds.join(',')}] transfers=[${drift.transferIds.join(',')}] ${JSON.stringify(drift.details)}`),
+        ]);
+        if (!report.ok) throw new CliError('ledger drift found');
+      });
+    });
+}

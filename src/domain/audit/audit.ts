@@ -1,0 +1,53 @@
+// The audit log: one row for every money movement and every change of rights or status (SPEC §2).
+// Written in the same transaction as the change it describes, so neither exists without the other.
+import type { Kysely } from 'kysely';
+import type { DB } from '../../db/schema.ts';
+import type { Actor } from '../actor.ts';
+import { toJson } from '../json.ts';
+import type { AuditLogRow } from './audit.tables.ts';
+
+export interface AuditRecord {
+  actor: Actor;
+  /** Dotted verb: `account.paused`, `topup.approved`, `ledger.transfer`… */
+  action: string;
+  subject: { type: string; id: string };
+  before?: unknown;
+  after?: unknown;
+}
+
+export async function writeAudit(db: Kysely<DB>, record: AuditRecord): Promise<void> {
+  await db
+    .insertInto('audit_log')
+    .values({
+      actor_account_id: record.actor.accountId,
+      channel: record.actor.channel,
+      action: record.action,
+      subject_type: record.subject.type,
+      subject_id: record.subject.id,
+      before: record.before === undefined ? null : toJson(record.before),
+      after: record.after === undefined ? null : toJson(record.after),
+    })
+    .execute();
+}
+
+export interface AuditQuery {
+  actorAccountId?: string;
+  subject?: { type: string; id: string };
+  action?: string;
+  from?: Date;
+  to?: Date;
+  /** Newest first; pass the last row's id to get the next page. */
+  beforeId?: bigint;
+  limit?: number;
+}
+
+export async function queryAuditLog(db: Kysely<DB>, query: AuditQuery = {}): Promise<AuditLogRow[]> {
+  let select = db.selectFrom('audit_log').selectAll();
+  if (query.actorAccountId) select = select.where('actor_account_id', '=', query.actorAccountId);
+  if (query.subject) select = select.where('subject_type', '=', query.subject.type).where('subject_id', '=', query.subject.id);
+  if (query.action) select = select.where('action', '=', query.action);
+  if (query.from) select = select.where('at', '>=', query.from);
+  if (query.to) select = select.where('at', '<', query.to);
+  if (query.beforeId !== undefined) select = select.where('id', '<', query.beforeId);
+  return select.orderBy('id', 'desc').limit(Math.min(query.limit ?? 50, 500)).execute();
+}

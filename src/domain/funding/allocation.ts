@@ -1,0 +1,190 @@
+// Allocation (SPEC §7): a parent moves money from its wallet to a direct child's wallet, or reclaims
+// unspent money back (up to the child's balance), each one ledger transfer. A sub-agent may ask its
+// agent for funds; the agent fulfils (an allocation, idempotent on the request) or declines.
+//
+// A paused parent cannot allocate or reclaim (it has no rights), a paused child cannot be allocated
+// to; reclaiming from a paused child is allowed, since taking unspent money back is what a parent
+// typically does with a child it stopped.
+import type { Kysely } from 'kysely';
+import type { DB } from '../../db/schema.ts';
+import { withTransaction } from '../../db/transaction.ts';
+import { DomainError } from '../../shared/errors.ts';
+import { money, type Money } from '../../shared/money.ts';
+import { assertActive, getDirectChild, resolvePrincipal, type Account } from '../accounts/accounts.ts';
+import type { Actor } from '../actor.ts';
+import { writeAudit } from '../audit/audit.ts';
+import { movement, transfer, walletId, type TransferResult } from '../ledger/ledger.ts';
+import type { FundRequestRow } from './funding.tables.ts';
+import { assertAmountFor } from './wallet-account.ts';
+
+/** The acting parent (an active agent or partner) and its direct child. */
+async function parentAndChild(trx: Kysely<DB>, actor: Actor, childId: string): Promise<{ parent: Account; child: Account }> {
+  const principal = await resolvePrincipal(trx, actor);
+  if (principal.kind !== 'account') throw new DomainError('forbidden', 'only a parent account allocates to its sub-accounts (admins credit wallets instead)');
+  const child = await getDirectChild(trx, principal, childId);
+  return { parent: principal.account, child };
+}
+
+export interface AllocationInput {
+  childId: string;
+  amount: Money;
+  /** One key per intended movement (a retried button press must reuse it). */
+  idempotencyKey: string;
+}
+
+export async function allocate(db: Kysely<DB>, actor: Actor, input: AllocationInput): Promise<TransferResult> {
+  return withTransaction(db, async (trx) => {
+    const { parent, child } = await parentAndChild(trx, actor, input.childId);
+    assertActive(child);
+    assertAmountFor(parent, input.amount);
+    return transfer(trx, {
+      idempotencyKey: `allocation:${input.idempotencyKey}`,
+      kind: 'allocation',
+      entries: movement(walletId(parent.id), walletId(child.id), input.amount),
+      metadata: { parentId: parent.id, childId: child.id },
+      actor,
+    });
+  });
+}
+
+export async function reclaim(db: Kysely<DB>, actor: Actor, input: AllocationInput): Promise<TransferResult> {
+  return withTransaction(db, async (trx) => {
+    const { parent, child } = await parentAndChild(trx, actor, input.childId);
+    assertAmountFor(parent, input.amount);
+    return transfer(trx, {
+      idempotencyKey: `reclaim:${input.idempotencyKey}`,
+      kind: 'reclaim',
+      entries: movement(walletId(child.id), walletId(parent.id), input.amount),
+      metadata: { parentId: parent.id, childId: child.id },
+      actor,
+    });
+  });
+}
+
+export interface FundRequest {
+  id: string;
+  subAgentId: string;
+  agentId: string;
+  amount: Money;
+  note: string | null;
+  status: 'pending' | 'fulfilled' | 'declined';
+  decidedAt: Date | null;
+  reason: string | null;
+  transferId: string | null;
+  createdAt: Date;
+}
+
+function toFundRequest(row: FundRequestRow): FundRequest {
+  return {
+    id: row.id,
+    subAgentId: row.sub_agent_id,
+    agentId: row.agent_id,
+    amount: money(row.amount, row.currency),
+    note: row.note,
+    status: row.status,
+    decidedAt: row.decided_at,
+    reason: row.reason,
+    transferId: row.transfer_id,
+    createdAt: row.created_at,
+  };
+}
+
+/** A sub-agent asks its agent for funds. */
+export async function requestFunds(db: Kysely<DB>, actor: Actor, input: { amount: Money; note?: string }): Promise<FundRequest> {
+  return withTransaction(db, async (trx) => {
+    const principal = await resolvePrincipal(trx, actor);
+    if (principal.kind !== 'account' || principal.account.role !== 'sub_agent' || !principal.account.parentId) {
+      throw new DomainError('forbidden', 'only sub-agents ask their agent for funds');
+    }
+    const sub = principal.account;
+    assertAmountFor(sub, input.amount);
+    const row = await trx
+      .insertInto('fund_requests')
+      .values({
+        sub_agent_id: sub.id,
+        agent_id: sub.parentId as string,
+        amount: input.amount.amount,
+        currency: input.amount.currency,
+        note: input.note?.trim().slice(0, 500) || null,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    const request = toFundRequest(row);
+    await writeAudit(trx, { actor, action: 'fund_request.created', subject: { type: 'fund_request', id: request.id }, after: request });
+    return request;
+  });
+}
+
+async function decideFundRequest(
+  trx: Kysely<DB>,
+  agent: Account,
+  requestId: string,
+  decision: { status: 'fulfilled' | 'declined'; reason: string | null },
+): Promise<FundRequestRow> {
+  const decided = await trx
+    .updateTable('fund_requests')
+    .set({ status: decision.status, reason: decision.reason, decided_at: new Date() })
+    .where('id', '=', requestId)
+    .where('agent_id', '=', agent.id)
+    .where('status', '=', 'pending')
+    .returningAll()
+    .executeTakeFirst();
+  if (decided) return decided;
+  const existing = await trx.selectFrom('fund_requests').select(['status', 'agent_id']).where('id', '=', requestId).executeTakeFirst();
+  if (!existing || existing.agent_id !== agent.id) throw new DomainError('fund_request_not_found', 'no such funding request');
+  throw new DomainError('fund_request_already_decided', `this funding request was already ${existing.status}`, { status: existing.status });
+}
+
+/** The agent grants the request: one allocation, keyed by the request, so it happens once. */
+export async function fulfilFundRequest(db: Kysely<DB>, actor: Actor, requestId: string): Promise<FundRequest> {
+  return withTransaction(db, async (trx) => {
+    const principal = await resolvePrincipal(trx, actor);
+    if (principal.kind !== 'account') throw new DomainError('forbidden', 'only the agent asked decides a funding request');
+    const row = await decideFundRequest(trx, principal.account, requestId, { status: 'fulfilled', reason: null });
+    const { transfer: allocation } = await allocate(trx, actor, {
+      childId: row.sub_agent_id,
+      amount: money(row.amount, row.currency),
+      idempotencyKey: `fund-request:${row.id}`,
+    });
+    const fulfilled = await trx.updateTable('fund_requests').set({ transfer_id: allocation.id }).where('id', '=', row.id).returningAll().executeTakeFirstOrThrow();
+    await writeAudit(trx, {
+      actor,
+      action: 'fund_request.fulfilled',
+      subject: { type: 'fund_request', id: row.id },
+      before: { status: 'pending' },
+      after: { status: 'fulfilled', transferId: allocation.id },
+    });
+    return toFundRequest(fulfilled);
+  });
+}
+
+export async function declineFundRequest(db: Kysely<DB>, actor: Actor, requestId: string, reason?: string): Promise<FundRequest> {
+  return withTransaction(db, async (trx) => {
+    const principal = await resolvePrincipal(trx, actor);
+    if (principal.kind !== 'account') throw new DomainError('forbidden', 'only the agent asked decides a funding request');
+    const why = reason?.trim().slice(0, 500) || null;
+    const row = await decideFundRequest(trx, principal.account, requestId, { status: 'declined', reason: why });
+    await writeAudit(trx, {
+      actor,
+      action: 'fund_request.declined',
+      subject: { type: 'fund_request', id: row.id },
+      before: { status: 'pending' },
+      after: { status: 'declined', reason: why },
+    });
+    return toFundRequest(row);
+  });
+}
+
+/** The agent's open funding requests, oldest first. */
+export async function listPendingFundRequests(db: Kysely<DB>, actor: Actor): Promise<FundRequest[]> {
+  const principal = await resolvePrincipal(db, actor);
+  if (principal.kind !== 'account') throw new DomainError('forbidden', 'funding requests are addressed to an agent');
+  const rows = await db
+    .selectFrom('fund_requests')
+    .selectAll()
+    .where('agent_id', '=', principal.account.id)
+    .where('status', '=', 'pending')
+    .orderBy('created_at')
+    .execute();
+  return rows.map(toFundRequest);
+}

@@ -1,0 +1,43 @@
+// Admin manual credit and debit of a wallet (SPEC §2): always with a reason, always one ledger
+// transfer against the `adjustments` system account, idempotent on the caller's key.
+import type { Kysely } from 'kysely';
+import type { DB } from '../../db/schema.ts';
+import { withTransaction } from '../../db/transaction.ts';
+import type { Money } from '../../shared/money.ts';
+import { requireAdmin } from '../accounts/accounts.ts';
+import type { Actor } from '../actor.ts';
+import { movement, systemAccountId, transfer, walletId, type TransferResult } from '../ledger/ledger.ts';
+import { getWalletAccount, requireReason } from './wallet-account.ts';
+
+export interface ManualAdjustment {
+  accountId: string;
+  amount: Money;
+  reason: string;
+  /** One key per intended adjustment (a retry of the same command must reuse it). */
+  idempotencyKey: string;
+}
+
+export async function creditWallet(db: Kysely<DB>, actor: Actor, input: ManualAdjustment): Promise<TransferResult> {
+  return adjust(db, actor, input, 'credit');
+}
+
+export async function debitWallet(db: Kysely<DB>, actor: Actor, input: ManualAdjustment): Promise<TransferResult> {
+  return adjust(db, actor, input, 'debit');
+}
+
+async function adjust(db: Kysely<DB>, actor: Actor, input: ManualAdjustment, direction: 'credit' | 'debit'): Promise<TransferResult> {
+  const reason = requireReason(input.reason);
+  return withTransaction(db, async (trx) => {
+    await requireAdmin(trx, actor);
+    const account = await getWalletAccount(trx, input.accountId, input.amount);
+    const adjustments = systemAccountId('adjustments', account.currency);
+    const wallet = walletId(account.id);
+    return transfer(trx, {
+      idempotencyKey: `manual:${input.idempotencyKey}`,
+      kind: direction === 'credit' ? 'manual_credit' : 'manual_debit',
+      entries: direction === 'credit' ? movement(adjustments, wallet, input.amount) : movement(wallet, adjustments, input.amount),
+      metadata: { reason, accountId: account.id },
+      actor,
+    });
+  });
+}

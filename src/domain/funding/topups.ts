@@ -1,0 +1,173 @@
+// Top-up requests (SPEC §7): an agent (or partner) asks for a credit against an offline payment,
+// with a proof; an admin approves (one ledger transfer, idempotent on the request) or rejects with a
+// reason. The decision is a conditional UPDATE on `status = 'pending'`: of two admins pressing at
+// once, the second waits for the first's row lock, then finds the request decided.
+import type { Kysely } from 'kysely';
+import type { DB } from '../../db/schema.ts';
+import { withTransaction } from '../../db/transaction.ts';
+import { DomainError } from '../../shared/errors.ts';
+import { money, type Money } from '../../shared/money.ts';
+import { requireAdmin, resolvePrincipal } from '../accounts/accounts.ts';
+import type { Actor } from '../actor.ts';
+import { writeAudit } from '../audit/audit.ts';
+import { movement, systemAccountId, transfer, walletId } from '../ledger/ledger.ts';
+import type { TopupRequestRow } from './funding.tables.ts';
+import { assertAmountFor, requireReason } from './wallet-account.ts';
+
+export type TopupProof =
+  /** A Telegram photo. `fileUniqueId` is the same for the same picture sent again; prefer it for duplicate detection. */
+  | { kind: 'photo'; fileId: string; fileUniqueId?: string }
+  /** A payment reference typed by the agent (bank transfer id…). */
+  | { kind: 'reference'; text: string };
+
+export interface TopupRequest {
+  id: string;
+  accountId: string;
+  amount: Money;
+  proof: { kind: 'photo' | 'reference'; value: string };
+  /** An earlier request with the same proof, if any: the admin should look twice. */
+  duplicateOf: string | null;
+  status: 'pending' | 'approved' | 'rejected';
+  decidedBy: string | null;
+  decidedAt: Date | null;
+  reason: string | null;
+  transferId: string | null;
+  createdAt: Date;
+}
+
+function toTopup(row: TopupRequestRow): TopupRequest {
+  return {
+    id: row.id,
+    accountId: row.account_id,
+    amount: money(row.amount, row.currency),
+    proof: { kind: row.proof_kind, value: row.proof_value },
+    duplicateOf: row.duplicate_of,
+    status: row.status,
+    decidedBy: row.decided_by,
+    decidedAt: row.decided_at,
+    reason: row.reason,
+    transferId: row.transfer_id,
+    createdAt: row.created_at,
+  };
+}
+
+/** Same proof, same fingerprint: photo by its stable id, references ignoring case and spacing. */
+export function proofFingerprint(proof: TopupProof): string {
+  if (proof.kind === 'photo') return `photo:${proof.fileUniqueId ?? proof.fileId}`;
+  return `reference:${proof.text.trim().toLowerCase().replace(/\s+/g, ' ')}`;
+}
+
+function proofValue(proof: TopupProof): string {
+  const value = proof.kind === 'photo' ? proof.fileId.trim() : proof.text.trim();
+  if (!value) throw new DomainError('proof_required', 'a payment proof (photo or reference) is required');
+  if (value.length > 500) throw new DomainError('proof_too_long', 'a payment reference has at most 500 characters');
+  return value;
+}
+
+export async function createTopupRequest(db: Kysely<DB>, actor: Actor, input: { amount: Money; proof: TopupProof }): Promise<TopupRequest> {
+  const value = proofValue(input.proof);
+  const fingerprint = proofFingerprint(input.proof);
+  return withTransaction(db, async (trx) => {
+    const principal = await resolvePrincipal(trx, actor);
+    if (principal.kind !== 'account' || (principal.account.role !== 'agent' && principal.account.role !== 'partner')) {
+      throw new DomainError('forbidden', 'only agents and partners request top-ups (sub-agents ask their agent)');
+    }
+    const account = principal.account;
+    assertAmountFor(account, input.amount);
+    const earlier = await trx
+      .selectFrom('topup_requests')
+      .select('id')
+      .where('proof_fingerprint', '=', fingerprint)
+      .orderBy('created_at')
+      .limit(1)
+      .executeTakeFirst();
+    const row = await trx
+      .insertInto('topup_requests')
+      .values({
+        account_id: account.id,
+        amount: input.amount.amount,
+        currency: input.amount.currency,
+        proof_kind: input.proof.kind,
+        proof_value: value,
+        proof_fingerprint: fingerprint,
+        duplicate_of: earlier?.id ?? null,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    const request = toTopup(row);
+    await writeAudit(trx, { actor, action: 'topup.requested', subject: { type: 'topup_request', id: request.id }, after: request });
+    return request;
+  });
+}
+
+async function decide(
+  trx: Kysely<DB>,
+  actor: Actor,
+  requestId: string,
+  decision: { status: 'approved' | 'rejected'; reason: string | null },
+): Promise<TopupRequestRow> {
+  const decided = await trx
+    .updateTable('topup_requests')
+    .set({ status: decision.status, reason: decision.reason, decided_by: actor.accountId, decided_at: new Date() })
+    .where('id', '=', requestId)
+    .where('status', '=', 'pending')
+    .returningAll()
+    .executeTakeFirst();
+  if (decided) return decided;
+  const existing = await trx.selectFrom('topup_requests').select('status').where('id', '=', requestId).executeTakeFirst();
+  if (!existing) throw new DomainError('topup_not_found', `no top-up request ${requestId}`);
+  throw new DomainError('topup_already_decided', `this top-up request was already ${existing.status}`, { status: existing.status });
+}
+
+/** Approves once: credits the wallet from `funding` with the request's own idempotency key. */
+export async function approveTopup(db: Kysely<DB>, actor: Actor, requestId: string): Promise<TopupRequest> {
+  return withTransaction(db, async (trx) => {
+    await requireAdmin(trx, actor);
+    const row = await decide(trx, actor, requestId, { status: 'approved', reason: null });
+    const amount = money(row.amount, row.currency);
+    const { transfer: credit } = await transfer(trx, {
+      idempotencyKey: `topup:${row.id}`,
+      kind: 'topup',
+      entries: movement(systemAccountId('funding', row.currency), walletId(row.account_id), amount),
+      metadata: { topupRequestId: row.id },
+      actor,
+    });
+    const approved = await trx.updateTable('topup_requests').set({ transfer_id: credit.id }).where('id', '=', row.id).returningAll().executeTakeFirstOrThrow();
+    await writeAudit(trx, {
+      actor,
+      action: 'topup.approved',
+      subject: { type: 'topup_request', id: row.id },
+      before: { status: 'pending' },
+      after: { status: 'approved', transferId: credit.id },
+    });
+    return toTopup(approved);
+  });
+}
+
+export async function rejectTopup(db: Kysely<DB>, actor: Actor, requestId: string, reason: string): Promise<TopupRequest> {
+  const why = requireReason(reason);
+  return withTransaction(db, async (trx) => {
+    await requireAdmin(trx, actor);
+    const row = await decide(trx, actor, requestId, { status: 'rejected', reason: why });
+    await writeAudit(trx, {
+      actor,
+      action: 'topup.rejected',
+      subject: { type: 'topup_request', id: row.id },
+      before: { status: 'pending' },
+      after: { status: 'rejected', reason: why },
+    });
+    return toTopup(row);
+  });
+}
+
+export async function getTopupRequest(db: Kysely<DB>, requestId: string): Promise<TopupRequest> {
+  const row = await db.selectFrom('topup_requests').selectAll().where('id', '=', requestId).executeTakeFirst();
+  if (!row) throw new DomainError('topup_not_found', `no top-up request ${requestId}`);
+  return toTopup(row);
+}
+
+/** Pending requests, oldest first (the admins' queue). */
+export async function listPendingTopups(db: Kysely<DB>, limit = 50): Promise<TopupRequest[]> {
+  const rows = await db.selectFrom('topup_requests').selectAll().where('status', '=', 'pending').orderBy('created_at').limit(limit).execute();
+  return rows.map(toTopup);
+}

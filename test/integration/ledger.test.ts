@@ -1,0 +1,260 @@
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDatabase, type Database } from '../../src/db/database.ts';
+import type { Account } from '../../src/domain/accounts/accounts.ts';
+import { onLedgerDrift, raiseLedgerDrift } from '../../src/domain/ledger/alerts.ts';
+import { checkLedgerConsistency, type ConsistencyReport } from '../../src/domain/ledger/consistency.ts';
+import { balanceOf, systemAccountId, transfer, walletId, type EntryInput } from '../../src/domain/ledger/ledger.ts';
+import { queryAuditLog } from '../../src/domain/audit/audit.ts';
+import { createLogger } from '../../src/logger.ts';
+import { isDomainError } from '../../src/shared/errors.ts';
+import { formatMoney, money, parseMoney } from '../../src/shared/money.ts';
+import { createTestDatabase } from '../support/db.ts';
+import { balance, expectDomainError, expectLedgerConsistent, fund, makeAccount, operator } from '../support/money.ts';
+
+const { db, url } = await createTestDatabase();
+const usd = (value: string) => parseMoney(value, 'USD');
+const neg = (value: string) => parseMoney(`-${value}`, 'USD');
+
+/** wallet → order clearing (a hold), the most common debit. */
+function debit(account: Account, amount: string, key: string): Parameters<typeof transfer>[1] {
+  return {
+    idempotencyKey: key,
+    kind: 'order_hold',
+    actor: operator,
+    entries: [
+      { ledgerAccountId: walletId(account.id), amount: neg(amount) },
+      { ledgerAccountId: systemAccountId('order_clearing', 'USD'), amount: usd(amount) },
+    ],
+  };
+}
+
+describe('ledger transfer', () => {
+  it('moves money between a wallet and a system account, and audits it', async () => {
+    const agent = await makeAccount(db, 'agent');
+    await fund(db, agent, '100.00');
+    const result = await transfer(db, debit(agent, '30.00', 'hold-1'));
+    expect(result.replayed).toBe(false);
+    expect(await balance(db, agent)).toBe('70.00');
+    // System accounts store no balance: it is the sum of their entries.
+    const clearing = await db.selectFrom('ledger_accounts').select('balance').where('id', '=', systemAccountId('order_clearing', 'USD')).executeTakeFirstOrThrow();
+    expect(clearing.balance).toBeNull();
+    expect(formatMoney(await balanceOf(db, systemAccountId('order_clearing', 'USD')))).toBe('30.00 USD');
+    const audit = await queryAuditLog(db, { subject: { type: 'transfer', id: result.transfer.id } });
+    expect(audit).toHaveLength(1);
+    expect(audit[0]?.action).toBe('ledger.transfer');
+    await expectLedgerConsistent(db);
+  });
+
+  it('replays a key: returns the original transfer and moves nothing', async () => {
+    const agent = await makeAccount(db, 'agent');
+    await fund(db, agent, '50.00');
+    const first = await transfer(db, debit(agent, '10.00', 'replay-1'));
+    const second = await transfer(db, debit(agent, '10.00', 'replay-1'));
+    expect(second.replayed).toBe(true);
+    expect(second.transfer.id).toBe(first.transfer.id);
+    expect(await balance(db, agent)).toBe('40.00');
+    const conflict = await expectDomainError(transfer(db, debit(agent, '11.00', 'replay-1')), 'idempotency_conflict');
+    expect(conflict.details.transferId).toBe(first.transfer.id);
+    expect(await balance(db, agent)).toBe('40.00');
+    await expectLedgerConsistent(db);
+  });
+
+  it('refuses malformed transfers before touching the database', async () => {
+    const agent = await makeAccount(db, 'agent');
+    const wallet = walletId(agent.id);
+    const clearing = systemAccountId('order_clearing', 'USD');
+    const attempts: EntryInput[][] = [
+      [{ ledgerAccountId: wallet, amount: usd('1.00') }],
+      [
+        { ledgerAccountId: wallet, amount: usd('1.00') },
+        { ledgerAccountId: clearing, amount: neg('0.99') },
+      ],
+      [
+        { ledgerAccountId: wallet, amount: usd('0') },
+        { ledgerAccountId: clearing, amount: usd('0') },
+      ],
+      [
+        { ledgerAccountId: wallet, amount: usd('1.00') },
+        { ledgerAccountId: clearing, amount: money(-100n, 'EUR') },
+      ],
+    ];
+    for (const [index, entries] of attempts.entries()) {
+      await expectDomainError(transfer(db, { idempotencyKey: `bad-${index}`, kind: 'manual_credit', actor: operator, entries }), 'invalid_transfer');
+    }
+    await expectDomainError(transfer(db, { ...debit(agent, '1.00', 'x'), idempotencyKey: '' }), 'invalid_transfer');
+  });
+
+  it('refuses an unknown ledger account or one in another currency', async () => {
+    const agent = await makeAccount(db, 'agent');
+    await fund(db, agent, '5.00');
+    await expectDomainError(
+      transfer(db, {
+        idempotencyKey: 'eur-into-usd',
+        kind: 'manual_credit',
+        actor: operator,
+        entries: [
+          { ledgerAccountId: walletId(agent.id), amount: money(100n, 'EUR') },
+          { ledgerAccountId: systemAccountId('adjustments', 'EUR'), amount: money(-100n, 'EUR') },
+        ],
+      }),
+      'ledger_account_not_found',
+    );
+    await expectDomainError(transfer(db, debit({ ...agent, id: '00000000-0000-4000-8000-000000000000' }, '1.00', 'ghost')), 'ledger_account_not_found');
+    expect(await balance(db, agent)).toBe('5.00');
+    await expectLedgerConsistent(db);
+  });
+
+  it('refuses over-spending with the current balance, and leaves no trace', async () => {
+    const agent = await makeAccount(db, 'agent');
+    await fund(db, agent, '10.00');
+    const error = await expectDomainError(transfer(db, debit(agent, '10.01', 'overspend')), 'insufficient_funds');
+    expect(error.details).toMatchObject({ balance: '10.00 USD', required: '10.01 USD', accountId: agent.id });
+    expect(error.message).toContain('10.00 USD');
+    expect(await db.selectFrom('transfers').select('id').where('idempotency_key', '=', 'overspend').execute()).toEqual([]);
+    expect(await balance(db, agent)).toBe('10.00');
+    // The key was not consumed: a smaller retry with a new key works, and so would the same key.
+    await transfer(db, debit(agent, '10.00', 'overspend'));
+    expect(await balance(db, agent)).toBe('0.00');
+    await expectLedgerConsistent(db);
+  });
+
+  it('keeps entries and transfers append-only, and wallets non-negative, in the database itself', async () => {
+    const agent = await makeAccount(db, 'agent');
+    await fund(db, agent, '1.00');
+    await expect(sql`update entries set amount = amount + 1`.execute(db)).rejects.toThrow(/append-only/);
+    await expect(sql`delete from entries`.execute(db)).rejects.toThrow(/append-only/);
+    await expect(sql`truncate entries cascade`.execute(db)).rejects.toThrow(/append-only/);
+    await expect(sql`update transfers set kind = 'x'`.execute(db)).rejects.toThrow(/append-only/);
+    await expect(sql`delete from audit_log`.execute(db)).rejects.toThrow(/append-only/);
+    await expect(db.updateTable('ledger_accounts').set({ balance: -1n }).where('id', '=', walletId(agent.id)).execute()).rejects.toThrow(
+      /ledger_accounts_wallet_balance_not_negative/,
+    );
+    await expectLedgerConsistent(db);
+  });
+});
+
+describe('ledger under concurrency (real PostgreSQL, separate connections)', () => {
+  let wide: Database;
+  beforeAll(() => {
+    wide = createDatabase(url, { poolSize: 25 }).db;
+  });
+  afterAll(async () => {
+    await wide.destroy();
+  });
+
+  it('50 parallel debits of 5.00 from 100.00: exactly 20 succeed, the balance ends at 0.00, never below', async () => {
+    const agent = await makeAccount(db, 'agent');
+    await fund(db, agent, '100.00');
+    let watching = true;
+    const seen: bigint[] = [];
+    const watcher = (async () => {
+      while (watching) {
+        const row = await db.selectFrom('ledger_accounts').select('balance').where('id', '=', walletId(agent.id)).executeTakeFirstOrThrow();
+        seen.push(row.balance as bigint);
+      }
+    })();
+    const outcomes = await Promise.allSettled(Array.from({ length: 50 }, (_, index) => transfer(wide, debit(agent, '5.00', `race-${index}`))));
+    watching = false;
+    await watcher;
+    const succeeded = outcomes.filter((outcome) => outcome.status === 'fulfilled');
+    const refused = outcomes.filter((outcome) => outcome.status === 'rejected');
+    expect(succeeded).toHaveLength(20);
+    expect(refused.every((outcome) => isDomainError(outcome.reason, 'insufficient_funds'))).toBe(true);
+    expect(await balance(db, agent)).toBe('0.00');
+    expect(seen.length).toBeGreaterThan(0);
+    expect(seen.every((value) => value >= 0n)).toBe(true);
+    const holds = await db.selectFrom('entries').select('amount').where('ledger_account_id', '=', walletId(agent.id)).where('amount', '<', 0n).execute();
+    expect(holds).toHaveLength(20);
+    await expectLedgerConsistent(db);
+  });
+
+  it('the same key sent 10 times at once moves money once', async () => {
+    const agent = await makeAccount(db, 'agent');
+    await fund(db, agent, '20.00');
+    const results = await Promise.all(Array.from({ length: 10 }, () => transfer(wide, debit(agent, '7.00', 'same-key'))));
+    expect(new Set(results.map((result) => result.transfer.id)).size).toBe(1);
+    expect(results.filter((result) => !result.replayed)).toHaveLength(1);
+    expect(await balance(db, agent)).toBe('13.00');
+    await expectLedgerConsistent(db);
+  });
+
+  it('transfers in opposite directions between two wallets do not deadlock', async () => {
+    const a = await makeAccount(db, 'agent');
+    const b = await makeAccount(db, 'sub_agent', a);
+    await fund(db, a, '100.00');
+    await fund(db, b, '100.00');
+    const move = (from: Account, to: Account, key: string) =>
+      transfer(wide, {
+        idempotencyKey: key,
+        kind: 'allocation',
+        actor: operator,
+        entries: [
+          { ledgerAccountId: walletId(to.id), amount: usd('1.00') },
+          { ledgerAccountId: walletId(from.id), amount: neg('1.00') },
+        ],
+      });
+    await Promise.all(Array.from({ length: 40 }, (_, index) => (index % 2 ? move(a, b, `ab-${index}`) : move(b, a, `ba-${index}`))));
+    expect(await balance(db, a)).toBe('100.00');
+    expect(await balance(db, b)).toBe('100.00');
+    await expectLedgerConsistent(db);
+  });
+});
+
+describe('consistency check', () => {
+  it('finds a wallet whose stored balance drifted and alerts subscribers with the accounts involved', async () => {
+    const { db: broken } = await createTestDatabase();
+    const agent = await makeAccount(broken, 'agent');
+    await fund(broken, agent, '10.00');
+    expect((await checkLedgerConsistency(broken)).ok).toBe(true);
+
+    await broken.updateTable('ledger_accounts').set({ balance: 999n }).where('id', '=', walletId(agent.id)).execute();
+    const report = await checkLedgerConsistency(broken);
+    expect(report.ok).toBe(false);
+    expect(report.drifts).toEqual([
+      expect.objectContaining({ invariant: 'wallet_balance_mismatch', accountIds: [agent.id], details: { storedBalance: '999', sumOfEntries: '1000' } }),
+    ]);
+
+    const received: ConsistencyReport[] = [];
+    const unsubscribe = onLedgerDrift((alert) => {
+      received.push(alert);
+    });
+    await raiseLedgerDrift(report, createLogger({ level: 'silent' }));
+    unsubscribe();
+    await raiseLedgerDrift(report, createLogger({ level: 'silent' }));
+    expect(received).toHaveLength(1);
+  });
+
+  it('finds a transfer whose entries do not sum to zero', async () => {
+    const { db: broken } = await createTestDatabase();
+    const agent = await makeAccount(broken, 'agent');
+    const { id } = await broken.insertInto('transfers').values({ idempotency_key: 'forged', kind: 'manual_credit' }).returning('id').executeTakeFirstOrThrow();
+    await broken
+      .insertInto('entries')
+      .values([
+        { transfer_id: id, ledger_account_id: systemAccountId('adjustments', 'USD'), currency: 'USD', amount: -500n },
+        { transfer_id: id, ledger_account_id: walletId(agent.id), currency: 'USD', amount: 400n },
+      ])
+      .execute();
+    const report = await checkLedgerConsistency(broken);
+    const invariants = report.drifts.map((entry) => entry.invariant).sort();
+    expect(invariants).toEqual(['ledger_unbalanced', 'transfer_unbalanced', 'wallet_balance_mismatch']);
+    expect(report.drifts.find((entry) => entry.invariant === 'transfer_unbalanced')?.transferIds).toEqual([id]);
+  });
+
+  it('finds entries on an unknown ledger account or in another currency than their account', async () => {
+    const { db: broken } = await createTestDatabase();
+    const agent = await makeAccount(broken, 'agent');
+    const { id } = await broken.insertInto('transfers').values({ idempotency_key: 'forged-2', kind: 'manual_credit' }).returning('id').executeTakeFirstOrThrow();
+    await broken
+      .insertInto('entries')
+      .values([
+        { transfer_id: id, ledger_account_id: 'system:nowhere:EUR', currency: 'EUR', amount: -500n },
+        { transfer_id: id, ledger_account_id: walletId(agent.id), currency: 'EUR', amount: 500n },
+      ])
+      .execute();
+    const report = await checkLedgerConsistency(broken);
+    const orphans = report.drifts.filter((entry) => entry.invariant === 'entry_account_mismatch');
+    expect(orphans.map((entry) => entry.ledgerAccountIds[0]).sort()).toEqual(['system:nowhere:EUR', walletId(agent.id)].sort());
+  });
+});
