@@ -65,6 +65,10 @@ export const envSchema = z.object({
   BAMBOO_BASE_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).default('https://api.bamboocardportal.com'),
   BAMBOO_CLIENT_ID: optionalString,
   BAMBOO_CLIENT_SECRET: optionalString,
+  /** The Bamboo account Place Order debits (sandbox and live accounts differ). */
+  BAMBOO_ACCOUNT_ID: z.preprocess(emptyToUndefined, z.coerce.number().int().positive().optional()),
+  /** Longest one Bamboo call waits for the shared rate limiter before failing as rate limited. */
+  BAMBOO_MAX_WAIT_MS: z.coerce.number().int().min(0).max(3_600_000).default(60_000),
 
   SETTLEMENT_CURRENCY: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as USD').default('USD'),
   DEMO_SEED: z
@@ -105,10 +109,9 @@ export function createConfig(env: Record<string, string | undefined>, rootDir = 
     );
   }
   const config = parsed.data;
-  if (config.VENDOR === 'bamboo' && (!config.BAMBOO_CLIENT_ID || !config.BAMBOO_CLIENT_SECRET)) {
-    throw new ConfigError([
-      { variable: config.BAMBOO_CLIENT_ID ? 'BAMBOO_CLIENT_SECRET' : 'BAMBOO_CLIENT_ID', problem: 'is required when VENDOR=bamboo' },
-    ]);
+  if (config.VENDOR === 'bamboo') {
+    const missing = (['BAMBOO_CLIENT_ID', 'BAMBOO_CLIENT_SECRET', 'BAMBOO_ACCOUNT_ID'] as const).filter((name) => config[name] === undefined);
+    if (missing.length > 0) throw new ConfigError(missing.map((variable) => ({ variable, problem: 'is required when VENDOR=bamboo' })));
   }
   if (config.BOT_MODE === 'webhook' && config.TELEGRAM_BOT_TOKEN) {
     const missing = (['PUBLIC_URL', 'BOT_WEBHOOK_SECRET'] as const).filter((name) => !config[name]);

@@ -3,6 +3,7 @@
 import type { PgBoss } from 'pg-boss';
 import { resolvePath, type Config, type Role } from './config.ts';
 import { createDatabase, ensureDatabaseExists, type Database } from './db/database.ts';
+import { createVendor, type BambooClient } from './integrations/bamboo/index.ts';
 import { startEmbeddedDatabase, type EmbeddedDatabase } from './db/embedded.ts';
 import { migrateToLatest } from './db/migrate.ts';
 import { createJobQueue, ensureQueues, startBoss, type JobQueue } from './jobs/boss.ts';
@@ -65,6 +66,8 @@ export interface AppContext {
   metrics: Metrics;
   /** Sends to Telegram (bot/notifier.ts); absent without TELEGRAM_BOT_TOKEN. */
   telegram?: TelegramGateway;
+  /** Bamboo, or its in-process simulator (VENDOR). Every call goes through the shared rate limiter. */
+  vendor: BambooClient;
 }
 
 export interface AppResources extends AppContext {
@@ -103,6 +106,7 @@ export async function createAppContext(
       state,
       jobs: createJobQueue(startedBoss),
       metrics,
+      vendor: createVendor(config, state, logger),
       database,
       boss: startedBoss,
       roles,

@@ -9,6 +9,7 @@ import type { Config, Role } from './config.ts';
 import { createAppContext, type AppResources } from './context.ts';
 import { ensureConfiguredAdmins } from './domain/accounts/accounts.ts';
 import { registerSchedules, startWorkers } from './jobs/boss.ts';
+import { queueFirstSyncs } from './jobs/handlers/catalog.ts';
 import { QUEUES } from './jobs/queues.ts';
 import { redactUrl, type Logger } from './logger.ts';
 import { seedOnStart } from './seed.ts';
@@ -66,6 +67,7 @@ export async function startApp(config: Config, logger: Logger, options: StartOpt
       await registerSchedules(resources.boss, QUEUES);
       await startWorkers(resources.boss, QUEUES, resources, resources.metrics);
       summary.push(`worker: ${QUEUES.length} queue(s): ${QUEUES.map((queue) => queue.name).join(', ')}`);
+      summary.push(...(await queueFirstSyncs(resources)));
     }
 
     // The bot instance exists where updates arrive: the bot role (polling) or the api role (webhook).

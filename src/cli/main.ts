@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config.ts';
 import { MigrationError } from '../db/migrate.ts';
 import { DomainError } from '../shared/errors.ts';
+import { registerCatalogCommands } from './commands/catalog.ts';
 import { registerDatabaseCommands } from './commands/database.ts';
 import { registerOpsCommands } from './commands/ops.ts';
 import { registerMoneyCommands } from './commands/money.ts';
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
   registerDatabaseCommands(program);
   registerOpsCommands(program);
   registerMoneyCommands(program);
+  registerCatalogCommands(program);
   return program;
 }
 

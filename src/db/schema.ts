@@ -6,6 +6,7 @@ import type { AuditTables } from '../domain/audit/audit.tables.ts';
 import type { FundingTables } from '../domain/funding/funding.tables.ts';
 import type { LedgerTables } from '../domain/ledger/ledger.tables.ts';
 import type { RevenueShareTables } from '../domain/revenue-share/revenue-share.tables.ts';
+import type { CatalogTables } from '../domain/catalog/catalog.tables.ts';
 
 export type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 /** int8 money/count columns: bigint out, bigint or decimal string in. */
@@ -30,4 +31,4 @@ export interface CoreTables {
   kv_store: KvStoreTable;
 }
 
-export interface DB extends CoreTables, AccountsTables, LedgerTables, AuditTables, FundingTables, RevenueShareTables {}
+export interface DB extends CoreTables, AccountsTables, LedgerTables, AuditTables, FundingTables, RevenueShareTables, CatalogTables {}

@@ -1,8 +1,17 @@
 // Every queue of the system, in one list. Add a queue by adding its definition here.
+import { catalogSyncQueue, fxSyncQueue } from './handlers/catalog.ts';
 import { heartbeatQueue } from './handlers/heartbeat.ts';
 import { kvSweepQueue } from './handlers/kv-sweep.ts';
 import { ledgerCheckQueue } from './handlers/ledger-check.ts';
 import { telegramDeleteQueue, telegramSendQueue } from './handlers/telegram.ts';
 import type { QueueDefinition } from './registry.ts';
 
-export const QUEUES: readonly QueueDefinition[] = [heartbeatQueue, kvSweepQueue, telegramSendQueue, telegramDeleteQueue, ledgerCheckQueue];
+export const QUEUES: readonly QueueDefinition[] = [
+  heartbeatQueue,
+  kvSweepQueue,
+  telegramSendQueue,
+  telegramDeleteQueue,
+  ledgerCheckQueue,
+  catalogSyncQueue,
+  fxSyncQueue,
+];

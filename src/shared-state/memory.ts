@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { RateLimiterMemory } from 'rate-limiter-flexible';
 import { adaptLimiter, assertWholeSeconds } from './rate-limit.ts';
-import type { KeyValueStore, LockManager, SharedState } from './types.ts';
+import type { KeyValueStore, LockManager, RateLimiter, SharedState } from './types.ts';
 
 interface Entry {
   value: string;
@@ -11,6 +11,7 @@ interface Entry {
 /** In-process state for a single process without Redis. Expiry is checked on read. */
 export function createMemoryState(): SharedState {
   const entries = new Map<string, Entry>();
+  const limiters = new Map<string, RateLimiter>();
   const live = (key: string) => {
     const entry = entries.get(key);
     if (entry && entry.expiresAt <= Date.now()) {
@@ -54,9 +55,17 @@ export function createMemoryState(): SharedState {
     kind: 'memory',
     kv,
     locks,
-    createRateLimiter: ({ name, points, durationMs }) =>
-      assertWholeSeconds(durationMs) &&
-      adaptLimiter(new RateLimiterMemory({ keyPrefix: name, points, duration: durationMs / 1000 })),
+    // Same name, same counters (as with Redis): two limiters created under one name share a quota.
+    createRateLimiter: ({ name, points, durationMs }) => {
+      assertWholeSeconds(durationMs);
+      const id = `${name}:${points}:${durationMs}`;
+      let limiter = limiters.get(id);
+      if (!limiter) {
+        limiter = adaptLimiter(new RateLimiterMemory({ keyPrefix: name, points, duration: durationMs / 1000 }));
+        limiters.set(id, limiter);
+      }
+      return limiter;
+    },
     async ping() {},
     async close() {
       entries.clear();

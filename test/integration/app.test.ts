@@ -14,6 +14,7 @@ import { createLogger } from '../../src/logger.ts';
 import { startApp } from '../../src/main.ts';
 import { createMetrics } from '../../src/metrics.ts';
 import { createMemoryState } from '../../src/shared-state/index.ts';
+import { createVendor } from '../../src/integrations/bamboo/index.ts';
 import { createTestContext } from '../support/context.ts';
 import { createTestDatabase } from '../support/db.ts';
 
@@ -52,13 +53,16 @@ describe('the running app', () => {
   it('readiness fails with 503 when the database is down', async () => {
     const deadPort = await freePort();
     const { db } = createDatabase(`postgres://postgres@127.0.0.1:${deadPort}/nothing`, { poolSize: 1 });
+    const config = createConfig({});
+    const state = createMemoryState();
     const ctx = {
-      config: createConfig({}),
+      config,
       logger: silent,
       db,
-      state: createMemoryState(),
+      state,
       jobs: { enqueue: async () => null },
       metrics: createMetrics({ defaultMetrics: false }),
+      vendor: createVendor(config, state, silent),
     };
     const api = createApi({ ctx, boss: { getQueues: async () => [] } });
     const response = await api.request('/readyz');

@@ -2,6 +2,7 @@
 import { afterAll } from 'vitest';
 import { createConfig, type Config } from '../../src/config.ts';
 import type { AppContext } from '../../src/context.ts';
+import { createVendor } from '../../src/integrations/bamboo/index.ts';
 import { createJobQueue, ensureQueues, startBoss } from '../../src/jobs/boss.ts';
 import { QUEUES } from '../../src/jobs/queues.ts';
 import { createLogger } from '../../src/logger.ts';
@@ -23,7 +24,16 @@ export async function createTestContext(options: { env?: Record<string, string>;
     options.redis && process.env.REDIS_URL ? createRedisState(process.env.REDIS_URL, testRedisPrefix('ctx')) : createMemoryState();
   const boss = await startBoss({ connectionString: database.url, worker: false, logger });
   await ensureQueues(boss, QUEUES);
-  const ctx: AppContext = { config, logger, db: database.db, state, jobs: createJobQueue(boss), metrics: createMetrics({ defaultMetrics: false }) };
+  const ctx: AppContext = {
+    config,
+    logger,
+    db: database.db,
+    state,
+    jobs: createJobQueue(boss),
+    metrics: createMetrics({ defaultMetrics: false }),
+    // The in-process simulator unless the test's env says otherwise (no network either way under msw).
+    vendor: createVendor(config, state, logger),
+  };
   afterAll(async () => {
     await boss.stop({ graceful: false });
     await state.close();

@@ -51,8 +51,14 @@ describe('configuration', () => {
   });
 
   it('requires Bamboo credentials only with the real vendor', () => {
-    expect(configError({ VENDOR: 'bamboo' }).message).toBe('Invalid configuration: BAMBOO_CLIENT_ID is required when VENDOR=bamboo');
-    expect(createConfig({ VENDOR: 'bamboo', BAMBOO_CLIENT_ID: 'id', BAMBOO_CLIENT_SECRET: 's' }).VENDOR).toBe('bamboo');
+    expect(configError({ VENDOR: 'bamboo' }).message).toBe(
+      'Invalid configuration: BAMBOO_CLIENT_ID is required when VENDOR=bamboo; BAMBOO_CLIENT_SECRET is required when VENDOR=bamboo; BAMBOO_ACCOUNT_ID is required when VENDOR=bamboo',
+    );
+    expect(configError({ VENDOR: 'bamboo', BAMBOO_CLIENT_ID: 'id', BAMBOO_CLIENT_SECRET: 's' }).issues).toEqual([
+      { variable: 'BAMBOO_ACCOUNT_ID', problem: 'is required when VENDOR=bamboo' },
+    ]);
+    const bamboo = createConfig({ VENDOR: 'bamboo', BAMBOO_CLIENT_ID: 'id', BAMBOO_CLIENT_SECRET: 's', BAMBOO_ACCOUNT_ID: '555' });
+    expect([bamboo.VENDOR, bamboo.BAMBOO_ACCOUNT_ID]).toEqual(['bamboo', 555]);
   });
 
   it('webhook mode needs a public URL and a secret token', () => {

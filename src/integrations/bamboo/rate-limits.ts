@@ -1,0 +1,135 @@
+// Bamboo's published rate limits (reference §4.1), enforced on our side before each call and shared
+// by every process through SharedState (Redis when configured). Bamboo counts per client, so the
+// limiter key is the client id. A 429 from Bamboo blocks the whole endpoint class for the wait it
+// names. The "other APIs: 1 request/second" limit is applied per endpoint.
+import type { RateLimiter, SharedState } from '../../shared-state/types.ts';
+import { BambooRateLimitError } from './errors.ts';
+
+export const BAMBOO_LIMITS = {
+  catalog: { points: 1, durationMs: 1_000 },
+  categories: { points: 1, durationMs: 1_000 },
+  accounts: { points: 1, durationMs: 1_000 },
+  checkout: { points: 2, durationMs: 1_000 },
+  getOrder: { points: 120, durationMs: 60_000 },
+  exchangeRates: { points: 20, durationMs: 60_000 },
+  transactions: { points: 4, durationMs: 3_600_000 },
+  ordersReport: { points: 1, durationMs: 1_000 },
+  notification: { points: 1, durationMs: 1_000 },
+} as const satisfies Record<string, { points: number; durationMs: number }>;
+
+export type EndpointClass = keyof typeof BAMBOO_LIMITS;
+
+/** Place Order extras: a minimum gap between any two checkouts, and at most 6 per product a minute. */
+export const CHECKOUT_GAP_MS = 500;
+export const CHECKOUT_PER_PRODUCT = { points: 6, durationMs: 60_000 } as const;
+
+/**
+ * Minimum gaps between two calls of a class, on top of the counted limits. Bamboo counts when a
+ * request arrives, we count when it leaves: network jitter can bring two calls paced exactly at the
+ * limit closer together there, so the one-a-second classes and checkout keep 100 ms of margin.
+ */
+export const MIN_GAP_MS: Partial<Record<EndpointClass, number>> = {
+  checkout: CHECKOUT_GAP_MS + 100,
+  catalog: 1_100,
+  categories: 1_100,
+  accounts: 1_100,
+  ordersReport: 1_100,
+  notification: 1_100,
+};
+
+export interface BambooRateLimiterOptions {
+  /** Bamboo's limits count per client (credential pair): use the client id. */
+  key: string;
+  /** Longest a single call waits for the limiter before BambooRateLimitError (default 60 s). */
+  maxWaitMs?: number;
+  /** Replaces Bamboo's limits (e.g. a benchmark measuring our side only). */
+  limits?: Partial<Record<EndpointClass, { points: number; durationMs: number }>>;
+  /** Replaces MIN_GAP_MS (tests: 0 for no gaps). */
+  minGapMs?: Partial<Record<EndpointClass, number>>;
+  checkoutPerProduct?: { points: number; durationMs: number };
+  sleep?: (ms: number) => Promise<void>;
+  now?: () => number;
+}
+
+const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export class BambooRateLimiter {
+  readonly #state: SharedState;
+  readonly #key: string;
+  readonly #maxWaitMs: number;
+  readonly #minGapMs: Partial<Record<EndpointClass, number>>;
+  readonly #sleep: (ms: number) => Promise<void>;
+  readonly #now: () => number;
+  readonly #limiters: Record<EndpointClass, RateLimiter>;
+  readonly #perProduct: RateLimiter;
+
+  constructor(state: SharedState, options: BambooRateLimiterOptions) {
+    this.#state = state;
+    this.#key = options.key;
+    this.#maxWaitMs = options.maxWaitMs ?? 60_000;
+    this.#minGapMs = options.minGapMs ?? MIN_GAP_MS;
+    this.#sleep = options.sleep ?? realSleep;
+    this.#now = options.now ?? Date.now;
+    const limits = { ...BAMBOO_LIMITS, ...options.limits };
+    this.#limiters = Object.fromEntries(
+      Object.entries(limits).map(([endpoint, limit]) => [endpoint, state.createRateLimiter({ name: `bamboo:${endpoint}`, ...limit })]),
+    ) as Record<EndpointClass, RateLimiter>;
+    this.#perProduct = state.createRateLimiter({ name: 'bamboo:checkout-product', ...(options.checkoutPerProduct ?? CHECKOUT_PER_PRODUCT) });
+  }
+
+  /**
+   * Waits until a call to `endpoint` is allowed (for checkout: also the gap and each product's
+   * quota), then takes its place. Throws BambooRateLimitError when that would take longer than
+   * `maxWaitMs` (default from the options).
+   */
+  async acquire(endpoint: EndpointClass, options: { productIds?: readonly number[]; maxWaitMs?: number } = {}): Promise<void> {
+    const deadline = this.#now() + (options.maxWaitMs ?? this.#maxWaitMs);
+    for (;;) {
+      const waitMs = await this.#tryAcquire(endpoint, options.productIds ?? []);
+      if (waitMs === 0) return;
+      if (this.#now() + waitMs > deadline) throw new BambooRateLimitError(endpoint, waitMs);
+      await this.#sleep(waitMs);
+    }
+  }
+
+  /** After a 429: nobody calls this endpoint class until `ms` have passed (rounded up to whole seconds). */
+  async block(endpoint: EndpointClass, ms: number): Promise<void> {
+    // The Redis limiter stores blocks in whole seconds; a block under one second would never expire.
+    await this.#limiters[endpoint].block(this.#key, Math.max(1, Math.ceil(ms / 1000)) * 1000);
+  }
+
+  /** 0 when the call may go now; otherwise how long to wait before trying again. */
+  async #tryAcquire(endpoint: EndpointClass, productIds: readonly number[]): Promise<number> {
+    const gapMs = this.#minGapMs[endpoint] ?? 0;
+    if (gapMs > 0) {
+      // The gap first: losing the race costs nothing, and the counted quotas are not spent.
+      const gapKey = `bamboo:gap:${endpoint}:${this.#key}`;
+      if (!(await this.#state.kv.setIfAbsent(gapKey, String(this.#now() + gapMs), gapMs))) {
+        const nextAllowedAt = Number(await this.#state.kv.get(gapKey));
+        return Math.max(10, Number.isFinite(nextAllowedAt) ? nextAllowedAt - this.#now() : gapMs);
+      }
+    }
+    const decision = await this.#limiters[endpoint].consume(this.#key);
+    if (!decision.allowed) return decision.retryAfterMs;
+    for (const productId of new Set(productIds)) {
+      const product = await this.#perProduct.consume(`${this.#key}:${productId}`);
+      if (!product.allowed) return product.retryAfterMs;
+    }
+    return 0;
+  }
+}
+
+/**
+ * How long Bamboo asks us to wait after a 429: the Retry-After header (seconds or an HTTP date),
+ * else "wait (for) N second(s)" in the body text. undefined when neither says.
+ */
+export function parseRetryAfterMs(headers: Headers, bodyText: string, now = Date.now()): number | undefined {
+  const header = headers.get('retry-after')?.trim();
+  if (header) {
+    if (/^\d+$/.test(header)) return Number(header) * 1000;
+    const date = Date.parse(header);
+    if (!Number.isNaN(date)) return Math.max(0, date - now);
+  }
+  const match = /wait\s+(?:for\s+)?(\d+)\s+seconds?/i.exec(bodyText);
+  return match ? Number(match[1]) * 1000 : undefined;
+}
