@@ -3,10 +3,10 @@
 import type { ColumnType, Generated, Selectable } from 'kysely';
 import type { AccountsTables } from '../domain/accounts/accounts.tables.ts';
 import type { AuditTables } from '../domain/audit/audit.tables.ts';
-import type { CatalogTables } from '../domain/catalog/catalog.tables.ts';
 import type { FundingTables } from '../domain/funding/funding.tables.ts';
 import type { LedgerTables } from '../domain/ledger/ledger.tables.ts';
 import type { RevenueShareTables } from '../domain/revenue-share/revenue-share.tables.ts';
+import type { CatalogTables } from '../domain/catalog/catalog.tables.ts';
 
 export type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 /** int8 money/count columns: bigint out, bigint or decimal string in. */

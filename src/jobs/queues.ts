@@ -6,4 +6,12 @@ import { ledgerCheckQueue } from './handlers/ledger-check.ts';
 import { telegramDeleteQueue, telegramSendQueue } from './handlers/telegram.ts';
 import type { QueueDefinition } from './registry.ts';
 
-export const QUEUES: readonly QueueDefinition[] = [heartbeatQueue, kvSweepQueue, telegramSendQueue, telegramDeleteQueue, ledgerCheckQueue, catalogSyncQueue, fxSyncQueue];
+export const QUEUES: readonly QueueDefinition[] = [
+  heartbeatQueue,
+  kvSweepQueue,
+  telegramSendQueue,
+  telegramDeleteQueue,
+  ledgerCheckQueue,
+  catalogSyncQueue,
+  fxSyncQueue,
+];
