@@ -2,7 +2,7 @@
 // wired to it, and a SharedState whose time is a fake clock so rate-limit waits cost no real time.
 import { http } from 'msw';
 import { BambooClient, type BambooClientOptions } from '../../src/integrations/bamboo/client.ts';
-import { BambooRateLimiter, type BambooRateLimiterOptions, type EndpointClass } from '../../src/integrations/bamboo/rate-limits.ts';
+import { BAMBOO_LIMITS, BambooRateLimiter, type BambooRateLimiterOptions, type EndpointClass } from '../../src/integrations/bamboo/rate-limits.ts';
 import { BambooSimulator, ManualClock, SANDBOX_CREDENTIAL, SIMULATOR_HOSTS, type SimulatorOptions } from '../../src/integrations/bamboo/simulator/index.ts';
 import { generateCatalog } from '../../src/integrations/bamboo/simulator/catalog.ts';
 import type { KeyValueStore, RateLimiter, SharedState } from '../../src/shared-state/types.ts';
@@ -24,12 +24,10 @@ export function mountSimulator(options: SimulatorOptions = {}): { simulator: Bam
 }
 
 /** Limits high enough that tests never wait, for tests about something else. */
-export const UNLIMITED: BambooRateLimiterOptions['limits'] = Object.fromEntries(
-  ['catalog', 'categories', 'accounts', 'checkout', 'getOrder', 'exchangeRates', 'transactions', 'ordersReport', 'notification'].map((endpoint) => [
-    endpoint,
-    { points: 10_000, durationMs: 1000 },
-  ]),
-) as Record<EndpointClass, { points: number; durationMs: number }>;
+export const UNLIMITED = Object.fromEntries(Object.keys(BAMBOO_LIMITS).map((endpoint) => [endpoint, { points: 10_000, durationMs: 1000 }])) as Record<
+  EndpointClass,
+  { points: number; durationMs: number }
+>;
 
 /**
  * A client of the simulator's sandbox credentials. Its limiter runs on `clock` (a fresh manual clock
