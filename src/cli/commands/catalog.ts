@@ -67,6 +67,34 @@ export function registerCatalogCommands(program: Command): void {
       ]);
     });
 
+  catalog
+    .command('runs')
+    .description('the last catalog sync runs: when, how many pages and products, errors')
+    .option('--limit <n>', 'how many runs', '10')
+    .action(async (options: { limit: string }, command: Command) => {
+      const env = commandEnv(command);
+      const limit = Number(options.limit);
+      if (!Number.isInteger(limit) || limit < 1) throw new CliError('--limit takes a positive whole number');
+      const connection = await openDatabase(env.config, env.logger);
+      try {
+        const runs = await connection.db.selectFrom('catalog_sync_runs').selectAll().orderBy('id', 'desc').limit(limit).execute();
+        print(
+          env.json,
+          runs,
+          runs.length === 0
+            ? ['no catalog sync has run yet (npx steller catalog sync)']
+            : runs.map(
+                (run) =>
+                  `#${run.id} ${run.kind.padEnd(5)} ${run.status.padEnd(9)} ${run.started_at.toISOString()}  ${run.pages} page(s), ` +
+                  `+${run.products_added} ~${run.products_changed} -${run.products_removed}` +
+                  (run.errors.length > 0 ? `  last error: ${run.errors.at(-1)?.message}` : ''),
+              ),
+        );
+      } finally {
+        await connection.close();
+      }
+    });
+
   program
     .command('fx')
     .description('exchange rates')
