@@ -16,23 +16,23 @@ const job: JobInfo = { id: 'job-1', retryCount: 0, signal: new AbortController()
 async function setup() {
   const { db } = await createTestDatabase();
   const clock = new ManualClock();
-  mountSimulator({ clock, rateLimits: false });
+  const { simulator } = mountSimulator({ clock, rateLimits: false });
   const vendor = simulatorClient({ clock });
   const state = createMemoryState();
-  const enqueued: { queue: string; data: unknown }[] = [];
+  const enqueued: { queue: string; data: unknown; options?: { startAfter?: Date } }[] = [];
   const ctx = {
     db,
     vendor,
     state,
     logger: createLogger({ level: 'silent', pretty: false }),
     jobs: {
-      async enqueue(queue: { name: string }, data: unknown) {
-        enqueued.push({ queue: queue.name, data });
+      async enqueue(queue: { name: string }, data: unknown, options?: { startAfter?: Date }) {
+        enqueued.push({ queue: queue.name, data, ...(options ? { options } : {}) });
         return 'id';
       },
     },
   } as unknown as AppContext;
-  return { db, clock, ctx, state, enqueued };
+  return { db, clock, ctx, state, enqueued, simulator };
 }
 
 describe('catalog and FX jobs', () => {
@@ -43,6 +43,17 @@ describe('catalog and FX jobs', () => {
     await lock?.release();
     const summary = await catalogSyncQueue.handle(ctx, catalogSyncQueue.payload.parse({}), job);
     expect(summary).toMatchObject({ kind: 'full', removed: 0 });
+  });
+
+  it('a long vendor rate-limit wait pauses the job and queues its continuation for that moment', async () => {
+    const { ctx, db, simulator, enqueued } = await setup();
+    simulator.injectFault({ endpoint: 'catalog', rateLimitSeconds: 3406 });
+    const before = Date.now();
+    const result = (await catalogSyncQueue.handle(ctx, { mode: 'full' }, job)) as { paused: boolean; resumesAt: string };
+    expect(result.paused).toBe(true);
+    expect(enqueued).toEqual([{ queue: 'catalog.sync', data: { mode: 'full' }, options: { startAfter: new Date(result.resumesAt) } }]);
+    expect(Date.parse(result.resumesAt) - before).toBeGreaterThanOrEqual(3_406_000);
+    expect((await db.selectFrom('catalog_sync_runs').select('status').executeTakeFirstOrThrow()).status).toBe('running');
   });
 
   it('queues the first syncs on a fresh install only', async () => {

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { AppContext } from '../../context.ts';
 import { syncCatalog } from '../../domain/catalog/catalog-sync.ts';
 import { syncFxRates } from '../../domain/catalog/fx.ts';
+import { BambooRateLimitError } from '../../integrations/bamboo/errors.ts';
 import { withLock } from '../../shared-state/types.ts';
 import { defineQueue } from '../registry.ts';
 
@@ -20,9 +21,19 @@ export const catalogSyncQueue = defineQueue({
   // `auto`: a full sync when the last one is a day old (or a run is waiting to resume), else a delta.
   schedule: { cron: '*/30 * * * *', data: { mode: 'auto' } },
   async handle(ctx, data, job) {
-    return withLock(ctx.state.locks, CATALOG_SYNC_LOCK, 3_600_000, () =>
-      syncCatalog({ db: ctx.db, vendor: ctx.vendor, logger: ctx.logger }, { mode: data.mode, signal: job.signal }),
-    );
+    try {
+      return await withLock(ctx.state.locks, CATALOG_SYNC_LOCK, 3_600_000, () =>
+        syncCatalog({ db: ctx.db, vendor: ctx.vendor, logger: ctx.logger }, { mode: data.mode, signal: job.signal }),
+      );
+    } catch (error) {
+      if (!(error instanceof BambooRateLimitError)) throw error;
+      // Bamboo named its wait: come back exactly then (the run resumes from its next page) rather
+      // than spend retries on a limiter that refuses until that moment.
+      const resumesAt = new Date(Date.now() + error.retryAfterMs);
+      await ctx.jobs.enqueue(catalogSyncQueue, { mode: data.mode }, { startAfter: resumesAt });
+      ctx.logger.warn({ resumesAt }, 'catalog sync paused by the vendor rate limit');
+      return { paused: true, resumesAt: resumesAt.toISOString() };
+    }
   },
 });
 
