@@ -145,6 +145,9 @@ describe('Telegram identity', () => {
     await expectDomainError(bindTelegram(db, operator, agent.id, nextTelegramId()), 'telegram_already_bound');
     await expectDomainError(bindTelegram(db, operator, sub.id, id), 'telegram_id_taken');
     await expectDomainError(bindTelegram(db, as(agent), sub.id, nextTelegramId()), 'forbidden');
+    for (const bad of ['abc', '-5', '0', '1.5', '99999999999999999999']) {
+      await expectDomainError(bindTelegram(db, operator, sub.id, bad), 'invalid_telegram_id');
+    }
   });
 
   it('admins are added by Telegram id, idempotently; another role keeps its account', async () => {
