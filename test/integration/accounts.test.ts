@@ -244,6 +244,15 @@ describe('invites', () => {
       await wide.destroy();
     });
 
+    it('one Telegram user bound to two accounts at once: one wins', async () => {
+      const first = await makeAccount(db, 'agent');
+      const second = await makeAccount(db, 'agent');
+      const id = nextTelegramId();
+      const outcomes = await Promise.allSettled([bindTelegram(wide, operator, first.id, id), bindTelegram(wide, operator, second.id, id)]);
+      expect(outcomes.filter((outcome) => outcome.status === 'fulfilled')).toHaveLength(1);
+      expect(isDomainError(outcomes.find((outcome) => outcome.status === 'rejected')?.reason, 'telegram_id_taken')).toBe(true);
+    });
+
     it('20 parallel redemptions of one invite: exactly one wins', async () => {
       const agent = await makeAccount(db, 'agent');
       const { invite, token } = await createInvite(db, as(agent), { role: 'sub_agent' });

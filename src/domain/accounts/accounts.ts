@@ -230,7 +230,12 @@ export async function bindTelegram(db: Kysely<DB>, actor: Actor, accountId: stri
       .where('id', '=', accountId)
       .where('telegram_user_id', 'is', null)
       .returningAll()
-      .executeTakeFirst();
+      .executeTakeFirst()
+      .catch((error: unknown) => {
+        // Bound to another account a moment ago: the unique index decides.
+        if ((error as { code?: string }).code === '23505') throw new DomainError('telegram_id_taken', 'this Telegram user already has an account');
+        throw error;
+      });
     if (!row) throw new DomainError('telegram_already_bound', 'this account is already bound to a Telegram user', { accountId });
     const updated = toAccount(row);
     await writeAudit(trx, {
