@@ -145,6 +145,9 @@ describe('Telegram identity', () => {
     await expectDomainError(bindTelegram(db, operator, agent.id, nextTelegramId()), 'telegram_already_bound');
     await expectDomainError(bindTelegram(db, operator, sub.id, id), 'telegram_id_taken');
     await expectDomainError(bindTelegram(db, as(agent), sub.id, nextTelegramId()), 'forbidden');
+    for (const bad of ['abc', '-5', '0', '1.5', '99999999999999999999']) {
+      await expectDomainError(bindTelegram(db, operator, sub.id, bad), 'invalid_telegram_id');
+    }
   });
 
   it('admins are added by Telegram id, idempotently; another role keeps its account', async () => {
@@ -239,6 +242,15 @@ describe('invites', () => {
     });
     afterAll(async () => {
       await wide.destroy();
+    });
+
+    it('one Telegram user bound to two accounts at once: one wins', async () => {
+      const first = await makeAccount(db, 'agent');
+      const second = await makeAccount(db, 'agent');
+      const id = nextTelegramId();
+      const outcomes = await Promise.allSettled([bindTelegram(wide, operator, first.id, id), bindTelegram(wide, operator, second.id, id)]);
+      expect(outcomes.filter((outcome) => outcome.status === 'fulfilled')).toHaveLength(1);
+      expect(isDomainError(outcomes.find((outcome) => outcome.status === 'rejected')?.reason, 'telegram_id_taken')).toBe(true);
     });
 
     it('20 parallel redemptions of one invite: exactly one wins', async () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { createDatabase } from '../../src/db/database.ts';
 import { accountActor } from '../../src/domain/actor.ts';
 import type { Account } from '../../src/domain/accounts/accounts.ts';
 import { allocate } from '../../src/domain/funding/allocation.ts';
@@ -84,6 +85,39 @@ describe('revenue share', () => {
     expect(late.month).toBe('2026-10');
     expect(await balance(db, agent)).toBe('0.10');
     await expectLedgerConsistent(db);
+  });
+
+  it('accruals racing a month close are either in its payout or in the next month, never lost', async () => {
+    const { db: own, url } = await createTestDatabase();
+    const wide = createDatabase(url, { poolSize: 12 }).db;
+    try {
+      const { agent, sub } = await makeTree(own);
+      await fund(own, sub, '10.00');
+      const orders = Array.from({ length: 30 }, (_, index) => `race-${index}`);
+      for (const orderId of orders) {
+        await transfer(own, { idempotencyKey: `hold:${orderId}`, kind: 'order_hold', actor: operator, entries: movement(walletId(sub.id), systemAccountId('order_clearing', 'USD'), usd('0.30')) });
+      }
+      const august = new Date(Date.UTC(2026, 7, 20));
+      const accrue = (orderId: string) => recordRevenueShareAccrual(wide, { orderId, subAgentId: sub.id, amount: usd('0.10'), completedAt: august, actor: operator });
+      await Promise.all(orders.slice(0, 5).map(accrue));
+      await Promise.all([
+        ...orders.slice(5).map(accrue),
+        closeRevenueShareMonth(wide, operator, '2026-08'),
+        closeRevenueShareMonth(wide, operator, '2026-08'),
+      ]);
+      const payout = await own.selectFrom('revenue_share_payouts').select('amount').where('agent_id', '=', agent.id).where('month', '=', '2026-08-01').executeTakeFirstOrThrow();
+      const inAugust = await accruedRevenueShare(own, agent.id, '2026-08');
+      const inSeptember = await accruedRevenueShare(own, agent.id, '2026-09');
+      expect(payout.amount).toBe(inAugust.amount);
+      expect(inAugust.amount).toBeGreaterThanOrEqual(50n);
+      expect(inAugust.amount + inSeptember.amount).toBe(300n);
+      expect(await balance(own, agent)).toBe(formatAmount(inAugust));
+      await closeRevenueShareMonth(own, operator, '2026-09');
+      expect(await balance(own, agent)).toBe('3.00');
+      await expectLedgerConsistent(own);
+    } finally {
+      await wide.destroy();
+    }
   });
 
   it('refuses what it must', async () => {

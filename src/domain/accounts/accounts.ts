@@ -51,8 +51,15 @@ export async function getAccount(db: Kysely<DB>, id: string): Promise<Account> {
   return account;
 }
 
+/** A Telegram user id (a positive integer of at most 52 bits, so at most 16 digits); anything else is refused. */
+export function parseTelegramId(value: string | bigint): bigint {
+  const text = value.toString();
+  if (!/^[1-9]\d{0,15}$/.test(text)) throw new DomainError('invalid_telegram_id', 'a Telegram user id is a positive whole number', { telegramUserId: text });
+  return BigInt(text);
+}
+
 export async function findAccountByTelegramId(db: Kysely<DB>, telegramUserId: string | bigint): Promise<Account | undefined> {
-  const row = await db.selectFrom('accounts').selectAll().where('telegram_user_id', '=', BigInt(telegramUserId)).executeTakeFirst();
+  const row = await db.selectFrom('accounts').selectAll().where('telegram_user_id', '=', parseTelegramId(telegramUserId)).executeTakeFirst();
   return row && toAccount(row);
 }
 
@@ -186,7 +193,7 @@ export async function insertAccount(trx: Kysely<DB>, actor: Actor, input: Create
   if (parent && parent.currency !== currency) {
     throw new DomainError('currency_mismatch', `a child account uses its parent's currency (${parent.currency})`, { currency });
   }
-  const telegramUserId = input.telegramUserId == null ? null : BigInt(input.telegramUserId);
+  const telegramUserId = input.telegramUserId == null ? null : parseTelegramId(input.telegramUserId);
   if (telegramUserId !== null && (await findAccountByTelegramId(trx, telegramUserId))) {
     throw new DomainError('telegram_id_taken', 'this Telegram user already has an account', { telegramUserId: telegramUserId.toString() });
   }
@@ -219,11 +226,16 @@ export async function bindTelegram(db: Kysely<DB>, actor: Actor, accountId: stri
     }
     const row = await trx
       .updateTable('accounts')
-      .set({ telegram_user_id: BigInt(telegramUserId), updated_at: new Date() })
+      .set({ telegram_user_id: parseTelegramId(telegramUserId), updated_at: new Date() })
       .where('id', '=', accountId)
       .where('telegram_user_id', 'is', null)
       .returningAll()
-      .executeTakeFirst();
+      .executeTakeFirst()
+      .catch((error: unknown) => {
+        // Bound to another account a moment ago: the unique index decides.
+        if ((error as { code?: string }).code === '23505') throw new DomainError('telegram_id_taken', 'this Telegram user already has an account');
+        throw error;
+      });
     if (!row) throw new DomainError('telegram_already_bound', 'this account is already bound to a Telegram user', { accountId });
     const updated = toAccount(row);
     await writeAudit(trx, {

@@ -46,6 +46,9 @@ export async function recordRevenueShareAccrual(db: Kysely<DB>, input: AccrualIn
     if (sub.role !== 'sub_agent' || !sub.parentId) throw new DomainError('not_a_sub_agent', 'revenue share accrues on sub-agent orders only');
     if (input.amount.currency !== sub.currency) throw new DomainError('currency_mismatch', `the share must be in ${sub.currency}`);
     const agentId = sub.parentId;
+    // Shared lock on the agent: a payout in progress (which takes it exclusively) finishes first,
+    // so an accrual is either counted in its month's payout or moved to the next month.
+    await trx.selectFrom('accounts').select('id').where('id', '=', agentId).forShare().execute();
 
     let month: Month = monthOf(input.completedAt);
     const paid = await trx.selectFrom('revenue_share_payouts').select('id').where('agent_id', '=', agentId).where('month', '=', month.firstDay).executeTakeFirst();
@@ -115,19 +118,18 @@ export async function closeRevenueShareMonth(db: Kysely<DB>, actor: Actor, label
   const month = parseMonth(label);
   if (month.end > now) throw new DomainError('month_not_over', `${label} is not over yet`);
   await requireAdmin(db, actor);
-  const totals = await db
+  const agents = await db
     .selectFrom('revenue_share_accruals')
-    .select(['agent_id', 'currency', (eb) => eb.fn.sum<string>('amount').as('total')])
+    .select('agent_id')
+    .distinct()
     .where('month', '=', month.firstDay)
-    .groupBy(['agent_id', 'currency'])
     .orderBy('agent_id')
     .execute();
   const payouts: Payout[] = [];
-  for (const row of totals) {
-    const amount = money(BigInt(row.total), row.currency);
-    if (amount.amount === 0n) continue;
+  for (const { agent_id: agentId } of agents) {
     // One transaction per agent: one agent's failure does not hold back the others' pay.
-    payouts.push(await payAgent(db, actor, row.agent_id, month, amount));
+    const payout = await payAgent(db, actor, agentId, month);
+    if (payout) payouts.push(payout);
   }
   await writeAudit(db, {
     actor,
@@ -138,9 +140,26 @@ export async function closeRevenueShareMonth(db: Kysely<DB>, actor: Actor, label
   return payouts;
 }
 
-async function payAgent(db: Kysely<DB>, actor: Actor, agentId: string, month: Month, amount: Money): Promise<Payout> {
+async function payAgent(db: Kysely<DB>, actor: Actor, agentId: string, month: Month): Promise<Payout | undefined> {
   return withTransaction(db, async (trx) => {
-    const { transfer: paid, replayed } = await transfer(trx, {
+    // Exclusive against accruals for this agent (they take a shared lock): the total is final.
+    const agent = await trx.selectFrom('accounts').select(['id', 'currency']).where('id', '=', agentId).forNoKeyUpdate().executeTakeFirstOrThrow();
+    const existing = await trx
+      .selectFrom('revenue_share_payouts')
+      .select(['amount', 'currency', 'transfer_id'])
+      .where('agent_id', '=', agentId)
+      .where('month', '=', month.firstDay)
+      .executeTakeFirst();
+    if (existing) return { agentId, amount: money(existing.amount, existing.currency), transferId: existing.transfer_id, alreadyPaid: true };
+    const { total } = await trx
+      .selectFrom('revenue_share_accruals')
+      .select(sql<string>`coalesce(sum(amount), 0)::text`.as('total'))
+      .where('agent_id', '=', agentId)
+      .where('month', '=', month.firstDay)
+      .executeTakeFirstOrThrow();
+    const amount = money(BigInt(total), agent.currency);
+    if (amount.amount === 0n) return undefined;
+    const { transfer: paid } = await transfer(trx, {
       idempotencyKey: `revenue-share:${agentId}:${month.label}`,
       kind: 'revenue_share_payout',
       entries: movement(systemAccountId('revenue_share_payable', amount.currency), walletId(agentId), amount),
@@ -150,10 +169,8 @@ async function payAgent(db: Kysely<DB>, actor: Actor, agentId: string, month: Mo
     await trx
       .insertInto('revenue_share_payouts')
       .values({ agent_id: agentId, month: month.firstDay, amount: amount.amount, currency: amount.currency, transfer_id: paid.id })
-      .onConflict((conflict) => conflict.columns(['agent_id', 'month']).doNothing())
       .execute();
-    const stored = paid.entries.find((entry) => entry.ledgerAccountId === walletId(agentId));
-    return { agentId, amount: stored?.amount ?? amount, transferId: paid.id, alreadyPaid: replayed };
+    return { agentId, amount, transferId: paid.id, alreadyPaid: false };
   });
 }
 
