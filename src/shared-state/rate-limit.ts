@@ -16,7 +16,9 @@ export function adaptLimiter(limiter: RateLimiterAbstract): RateLimiter {
       }
     },
     async block(key, ms) {
-      await limiter.block(key, Math.max(ms, 1) / 1000);
+      // Whole seconds, rounded up: the Redis limiter truncates fractions, and a block that rounds
+      // to 0 s would get no expiry at all (a permanent block).
+      await limiter.block(key, Math.max(1, Math.ceil(ms / 1000)));
     },
   };
 }
