@@ -15,3 +15,77 @@ language-choose = اختر لغتك:
 language-set = تم تعيين اللغة إلى العربية.
 button-stale = هذا الزر لم يعد صالحًا. يرجى فتح القائمة مرة أخرى عبر /start.
 error-generic = حدث خطأ ما. يرجى المحاولة مرة أخرى بعد قليل.
+
+## البداية والقوائم
+start-welcome = أهلًا بك! حسابك جاهز.
+start-already-registered = لديك حساب بالفعل؛ لا يمكن استخدام رابط دعوة مرة أخرى.
+menu-title-admin = قائمة المشرف ({ $name })
+menu-title-agent = قائمة الوكيل ({ $name })
+menu-title-sub-agent = قائمة الوكيل الفرعي ({ $name })
+menu-title-partner = يستخدم الشركاء واجهة REST وليس هذا البوت.
+menu-paused = حسابك موقوف مؤقتًا: يمكنك الاطلاع فقط دون تحريك الأموال. تواصل مع وكيلك أو معنا.
+menu-wallet = 💰 المحفظة
+menu-topup = ➕ شحن الرصيد
+menu-network = 👥 شبكتي
+menu-revenue-share = 📈 حصة الإيرادات
+menu-ask-funds = 🙋 طلب رصيد
+menu-pending-topups = 📥 طلبات الشحن المعلقة
+menu-adjust = ✏️ إضافة / خصم
+menu-invite-agent = ✉️ دعوة وكيل
+menu-tree = 🌳 الحسابات
+menu-audit = 📜 سجل التدقيق
+menu-close-month = 📅 إقفال شهر
+menu-admins = 🛡 المشرفون
+button-menu = ⬅️ القائمة
+button-back = ⬅️ رجوع
+button-older = الأقدم ▶️
+button-next = التالي ▶️
+button-previous = ◀️ السابق
+button-previous-month = ◀️ الشهر السابق
+button-next-month = الشهر التالي ▶️
+button-cancel = ✖️ إلغاء
+
+## المحفظة
+wallet-balance = رصيدك: { $balance }
+wallet-transactions = 🧾 المعاملات
+wallet-statement = 📄 كشف الحساب
+wallet-transactions-title = أحدث المعاملات:
+wallet-transactions-older = معاملات أقدم:
+wallet-transactions-none = لا توجد معاملات بعد.
+wallet-transaction-line = { $date } · { $kind ->
+    [topup] شحن
+    [manual_credit] إضافة
+    [manual_debit] خصم
+    [allocation] تحويل لوكيل فرعي
+    [reclaim] استرداد
+    [order_hold] طلب
+    [order_release] إلغاء حجز طلب
+    [order_settle] تسوية طلب
+    [order_refund] استرداد طلب
+    [revenue_share_payout] حصة الإيرادات
+   *[other] أخرى
+  } · { $amount }
+wallet-statement-text =
+    كشف حساب شهر { $month }
+    الرصيد الافتتاحي: { $opening }
+    الإيداعات: { $credits }
+    الخصومات: { $debits }
+    الطلبات: { $orders }
+    حصة الإيرادات: { $revenueShare }
+    الرصيد الختامي: { $closing }
+
+## أخطاء يمكن للمستخدم التصرف بشأنها
+error-account-paused = حسابك موقوف مؤقتًا، لذا لا يمكن تنفيذ ذلك الآن.
+error-parent-paused = حساب وكيلك موقوف مؤقتًا، لذا لا يمكن تنفيذ ذلك الآن.
+error-forbidden = غير مسموح لك بتنفيذ هذا.
+error-insufficient-funds = الرصيد غير كافٍ: الرصيد الحالي { $balance }.
+error-not-direct-child = يمكنك التصرف فقط في وكلائك الفرعيين المباشرين.
+error-topup-already-decided = تم البت في طلب الشحن هذا مسبقًا.
+error-fund-request-already-decided = تم البت في طلب الرصيد هذا مسبقًا.
+error-invite-not-found = رابط الدعوة غير صالح. اطلب رابطًا جديدًا.
+error-invite-used = تم استخدام رابط الدعوة هذا مسبقًا. اطلب رابطًا جديدًا.
+error-invite-revoked = تم إلغاء رابط الدعوة هذا. اطلب رابطًا جديدًا.
+error-invite-expired = انتهت صلاحية رابط الدعوة هذا. اطلب رابطًا جديدًا.
+error-telegram-id-taken = حساب تيليجرام هذا مرتبط بحساب آخر بالفعل.
+error-month-not-over = هذا الشهر لم ينتهِ بعد.
+error-account-not-found = لا يوجد حساب بهذا المعرف.

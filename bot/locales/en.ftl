@@ -15,3 +15,77 @@ language-choose = Choose your language:
 language-set = Language set to English.
 button-stale = This button is no longer valid. Please open the menu again with /start.
 error-generic = Something went wrong. Please try again in a moment.
+
+## Start and menus
+start-welcome = Welcome! Your account is ready.
+start-already-registered = You already have an account; an invite link cannot be used again.
+menu-title-admin = Admin menu ({ $name })
+menu-title-agent = Agent menu ({ $name })
+menu-title-sub-agent = Sub-agent menu ({ $name })
+menu-title-partner = Partners use the REST API, not this bot.
+menu-paused = Your account is paused: you can look, but not move money. Contact your agent or us.
+menu-wallet = 💰 Wallet
+menu-topup = ➕ Top up
+menu-network = 👥 My network
+menu-revenue-share = 📈 Revenue share
+menu-ask-funds = 🙋 Ask for funds
+menu-pending-topups = 📥 Pending top-ups
+menu-adjust = ✏️ Credit / debit
+menu-invite-agent = ✉️ Invite an agent
+menu-tree = 🌳 Accounts
+menu-audit = 📜 Audit log
+menu-close-month = 📅 Close a month
+menu-admins = 🛡 Admins
+button-menu = ⬅️ Menu
+button-back = ⬅️ Back
+button-older = Older ▶️
+button-next = Next ▶️
+button-previous = ◀️ Previous
+button-previous-month = ◀️ Previous month
+button-next-month = Next month ▶️
+button-cancel = ✖️ Cancel
+
+## Wallet
+wallet-balance = Your balance: { $balance }
+wallet-transactions = 🧾 Transactions
+wallet-statement = 📄 Statement
+wallet-transactions-title = Recent transactions:
+wallet-transactions-older = Older transactions:
+wallet-transactions-none = No transactions yet.
+wallet-transaction-line = { $date } · { $kind ->
+    [topup] Top-up
+    [manual_credit] Credit
+    [manual_debit] Debit
+    [allocation] Allocation
+    [reclaim] Reclaim
+    [order_hold] Order
+    [order_release] Order released
+    [order_settle] Order settled
+    [order_refund] Order refund
+    [revenue_share_payout] Revenue share
+   *[other] Other
+  } · { $amount }
+wallet-statement-text =
+    Statement for { $month }
+    Opening balance: { $opening }
+    Credits: { $credits }
+    Debits: { $debits }
+    Orders: { $orders }
+    Revenue share: { $revenueShare }
+    Closing balance: { $closing }
+
+## Errors the user can act on
+error-account-paused = Your account is paused, so this is not possible right now.
+error-parent-paused = Your agent's account is paused, so this is not possible right now.
+error-forbidden = You are not allowed to do this.
+error-insufficient-funds = Not enough funds: the balance is { $balance }.
+error-not-direct-child = You can only act on your own direct sub-agents.
+error-topup-already-decided = This top-up request was already decided.
+error-fund-request-already-decided = This request for funds was already decided.
+error-invite-not-found = This invite link is not valid. Ask for a new one.
+error-invite-used = This invite link was already used. Ask for a new one.
+error-invite-revoked = This invite link was revoked. Ask for a new one.
+error-invite-expired = This invite link has expired. Ask for a new one.
+error-telegram-id-taken = This Telegram account already belongs to another account.
+error-month-not-over = This month is not over yet.
+error-account-not-found = No such account.

@@ -1,0 +1,12 @@
+// The role features, each in two parts: its conversations (installed before every feature's
+// handlers, so an active flow sees its updates first) and its menu and button handlers.
+import type { Composer } from 'grammy';
+import type { BotContext } from '../context.ts';
+import { walletFeature } from './wallet.ts';
+
+export interface Feature {
+  flows(): Composer<BotContext>;
+  handlers(): Composer<BotContext>;
+}
+
+export const FEATURES: readonly Feature[] = [walletFeature];
