@@ -2,7 +2,7 @@
 import { createBot } from '../../bot/index.ts';
 import type { AppContext } from '../../src/context.ts';
 import { platformActor } from '../../src/domain/actor.ts';
-import { addAdmin, type Account } from '../../src/domain/accounts/accounts.ts';
+import { addAdmin, createAccount, type Account } from '../../src/domain/accounts/accounts.ts';
 import { createInvite } from '../../src/domain/accounts/invites.ts';
 import { createPostgresKeyValueStore, type KeyValueStore } from '../../src/shared-state/index.ts';
 import { BOT_TOKEN, botInfo, recordingFetch } from './telegram.ts';
@@ -29,4 +29,21 @@ export async function inviteToken(ctx: AppContext, role: 'agent' | 'sub_agent', 
   const actor = parent ? { accountId: parent.id, channel: 'telegram' as const } : platformActor('cli');
   const { token } = await createInvite(ctx.db, actor, { role, ...(parent ? {} : { currency: 'USD' }) });
   return token;
+}
+
+/** An account already bound to a Telegram user (as if it had redeemed an invite). */
+export async function makeBotAccount(
+  ctx: AppContext,
+  role: 'agent' | 'sub_agent',
+  options: { parent?: Account; currency?: string; name?: string } = {},
+): Promise<{ account: Account; telegramUserId: number }> {
+  const telegramUserId = nextTelegramId();
+  const account = await createAccount(ctx.db, platformActor('cli'), {
+    role,
+    name: options.name ?? `${role} ${telegramUserId}`,
+    parentId: options.parent?.id ?? null,
+    ...(options.parent ? {} : { currency: options.currency ?? 'USD' }),
+    telegramUserId: String(telegramUserId),
+  });
+  return { account, telegramUserId };
 }
