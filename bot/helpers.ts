@@ -7,7 +7,7 @@ import { telegramSendQueue } from '#src/jobs/handlers/telegram.ts';
 import type { TelegramMessage } from '#src/notifications/telegram.ts';
 import { isDomainError } from '#src/shared/errors.ts';
 import { MoneyError, formatMoney, parseMoney, type Money } from '#src/shared/money.ts';
-import type { BaseContext, BotUser } from './context.ts';
+import type { BaseContext, BotContext, BotUser } from './context.ts';
 
 export const telegramActor = (account: Account): Actor => ({ accountId: account.id, channel: 'telegram' });
 
@@ -65,3 +65,9 @@ export async function notify(app: AppContext, user: BotUser, message: Omit<Teleg
 
 export const isRole = (ctx: BaseContext, ...roles: Account['role'][]): boolean =>
   ctx.user !== undefined && roles.includes(ctx.user.account.role);
+
+/** Starts a flow, leaving any other first (a menu button pressed in the middle of another flow). */
+export async function enterFlow(ctx: BotContext, id: string, ...args: (string | number)[]): Promise<void> {
+  await ctx.conversation.exitAll();
+  await ctx.conversation.enter(id, ...args);
+}

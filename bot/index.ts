@@ -12,7 +12,7 @@
 import { autoRetry } from '@grammyjs/auto-retry';
 import { conversations } from '@grammyjs/conversations';
 import { run, sequentialize } from '@grammyjs/runner';
-import { Bot } from 'grammy';
+import { Bot, type BotError } from 'grammy';
 import type { UserFromGetMe } from 'grammy/types';
 import type { AppContext } from '#src/context.ts';
 import type { KeyValueStore } from '#src/shared-state/index.ts';
@@ -67,7 +67,24 @@ export function createBot(app: AppContext, options: BotOptions): Bot<BotContext>
   bot.use(loadUser(deps));
   bot.use(i18n);
 
-  const withChat = bot.filter((ctx) => ctx.chat !== undefined);
+  // Errors end in one place: a refusal the user can act on (paused, insufficient funds, already
+  // decided…) is answered; anything else is logged and gets the generic message. The boundary (not
+  // only bot.catch) keeps webhook and handleUpdate callers from seeing a failure for these.
+  const handleError = async (error: BotError<BotContext>) => {
+    const ctx = error.ctx;
+    const explained = errorText(ctx, error.error);
+    if (explained) {
+      if (ctx.callbackQuery) await ctx.answerCallbackQuery({ text: explained, show_alert: true }).catch(() => undefined);
+      else await ctx.reply(explained).catch(() => undefined);
+      return;
+    }
+    app.logger.error({ err: error.error, updateId: ctx.update.update_id }, 'bot update failed');
+    if (ctx.callbackQuery) await ctx.answerCallbackQuery().catch(() => undefined);
+    await ctx.reply(ctx.t('error-generic')).catch(() => undefined);
+  };
+  const guarded = bot.errorBoundary(handleError);
+
+  const withChat = guarded.filter((ctx) => ctx.chat !== undefined);
   withChat.use(
     conversations<BotContext, ConvContext>({
       storage: { type: 'key', version: CONVERSATIONS_VERSION, prefix: 'bot:convo:', adapter: conversationAdapter(store) },
@@ -78,21 +95,9 @@ export function createBot(app: AppContext, options: BotOptions): Bot<BotContext>
   for (const feature of FEATURES) withChat.use(feature.flows());
   for (const feature of FEATURES) withChat.use(feature.handlers());
 
-  bot.on('callback_query', (ctx) => ctx.answerCallbackQuery({ text: ctx.t('button-stale'), show_alert: true }));
+  guarded.on('callback_query', (ctx) => ctx.answerCallbackQuery({ text: ctx.t('button-stale'), show_alert: true }));
 
-  bot.catch(async (error) => {
-    const ctx = error.ctx;
-    // A refusal the user can act on (paused, insufficient funds, already decided…) is an answer, not a failure.
-    const explained = errorText(ctx, error.error);
-    if (explained) {
-      if (ctx.callbackQuery) await ctx.answerCallbackQuery({ text: explained, show_alert: true }).catch(() => undefined);
-      else await ctx.reply(explained).catch(() => undefined);
-      return;
-    }
-    app.logger.error({ err: error.error, updateId: ctx.update.update_id }, 'bot update failed');
-    if (ctx.callbackQuery) await ctx.answerCallbackQuery().catch(() => undefined);
-    await ctx.reply(ctx.t('error-generic')).catch(() => undefined);
-  });
+  bot.catch(handleError);
   return bot;
 }
 

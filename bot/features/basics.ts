@@ -6,6 +6,7 @@ import { redeemInvite } from '#src/domain/accounts/invites.ts';
 import type { BotContext } from '../context.ts';
 import { errorText } from '../helpers.ts';
 import { supportedLocale } from '../i18n.ts';
+import { CANCEL_FLOW } from '../flows.ts';
 import { HOME, mainMenu } from './menus.ts';
 
 export const LANGUAGE_CALLBACK = /^lang:([a-z]{2})$/;
@@ -66,6 +67,13 @@ export function basicsFeature(locales: readonly string[]): Composer<BotContext> 
     const active = Object.keys(ctx.conversation.active()).length > 0;
     await ctx.conversation.exitAll();
     await ctx.reply(ctx.t(active ? 'cancel-done' : 'cancel-nothing'), { reply_markup: { remove_keyboard: true } });
+  });
+
+  // The Cancel button under every flow's question: the same as /cancel.
+  feature.callbackQuery(CANCEL_FLOW, async (ctx) => {
+    await ctx.conversation.exitAll();
+    await ctx.answerCallbackQuery();
+    await ctx.editMessageText(ctx.t('cancel-done'));
   });
 
   // The choice is stored on the account; someone without one only gets the explanation.

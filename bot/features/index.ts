@@ -2,6 +2,7 @@
 // handlers, so an active flow sees its updates first) and its menu and button handlers.
 import type { Composer } from 'grammy';
 import type { BotContext } from '../context.ts';
+import { topupFeature } from './topup.ts';
 import { walletFeature } from './wallet.ts';
 
 export interface Feature {
@@ -9,4 +10,4 @@ export interface Feature {
   handlers(): Composer<BotContext>;
 }
 
-export const FEATURES: readonly Feature[] = [walletFeature];
+export const FEATURES: readonly Feature[] = [walletFeature, topupFeature];

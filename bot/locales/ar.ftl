@@ -89,3 +89,35 @@ error-invite-expired = انتهت صلاحية رابط الدعوة هذا. ا�
 error-telegram-id-taken = حساب تيليجرام هذا مرتبط بحساب آخر بالفعل.
 error-month-not-over = هذا الشهر لم ينتهِ بعد.
 error-account-not-found = لا يوجد حساب بهذا المعرف.
+
+## الخطوات
+flow-expect-text = يرجى كتابة إجابتك، أو اضغط إلغاء.
+flow-expect-button = يرجى استخدام الأزرار أعلاه، أو /cancel.
+flow-amount-invalid = هذا ليس مبلغًا صالحًا بعملة { $currency }. اكتب رقمًا موجبًا، مثل 100 أو 99.50.
+
+## شحن الرصيد
+topup-ask-amount = كم تريد أن تشحن، بعملة { $currency }؟
+topup-ask-proof = أرسل إثبات الدفع: صورة الإيصال، أو مرجع الدفع كنص.
+topup-summary =
+    طلب شحن
+    المبلغ: { $amount }
+    الإثبات: { $proof }
+    هل تريد إرساله إلى المشرفين؟
+topup-send = ✅ إرسال
+topup-sent = تم إرسال طلب الشحن بمبلغ { $amount }. سيتم إبلاغك عند البت فيه.
+topup-admin-request =
+    طلب شحن من { $name }
+    المبلغ: { $amount }
+    الإثبات: { $proof }{ $duplicate ->
+        [yes] {"\u000A"}⚠️ استُخدم الإثبات نفسه في طلب سابق.
+       *[no] {""}
+    }
+topup-approve = ✅ موافقة
+topup-reject = ❌ رفض
+topup-ask-reason = ما سبب الرفض؟ سيقرأ الوكيل السبب.
+topup-rejected = تم رفض طلب الشحن بمبلغ { $amount }. السبب: { $reason }
+topup-rejected-admin = تم رفض الشحن بمبلغ { $amount } وإبلاغ الوكيل.
+topup-approved = تمت الموافقة على شحن { $amount }. رصيدك: { $balance }
+topup-approved-admin = تمت الموافقة على الشحن بمبلغ { $amount } وإبلاغ الوكيل.
+topup-pending-title = طلبات الشحن المعلقة (الأقدم أولًا):
+topup-pending-none = لا توجد طلبات شحن معلقة.

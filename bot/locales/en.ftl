@@ -89,3 +89,35 @@ error-invite-expired = This invite link has expired. Ask for a new one.
 error-telegram-id-taken = This Telegram account already belongs to another account.
 error-month-not-over = This month is not over yet.
 error-account-not-found = No such account.
+
+## Flows
+flow-expect-text = Please type your answer, or press Cancel.
+flow-expect-button = Please use the buttons above, or /cancel.
+flow-amount-invalid = That is not a valid amount in { $currency }. Type a positive number, e.g. 100 or 99.50.
+
+## Top-up
+topup-ask-amount = How much do you want to top up, in { $currency }?
+topup-ask-proof = Send the payment proof: a photo of the receipt, or the payment reference as text.
+topup-summary =
+    Top-up request
+    Amount: { $amount }
+    Proof: { $proof }
+    Send it to the admins?
+topup-send = ✅ Send
+topup-sent = Your top-up request for { $amount } was sent. You will be told when it is decided.
+topup-admin-request =
+    Top-up request from { $name }
+    Amount: { $amount }
+    Proof: { $proof }{ $duplicate ->
+        [yes] {"\u000A"}⚠️ The same proof was used in an earlier request.
+       *[no] {""}
+    }
+topup-approve = ✅ Approve
+topup-reject = ❌ Reject
+topup-ask-reason = Why is it rejected? The agent will read your reason.
+topup-rejected = Your top-up request for { $amount } was rejected. Reason: { $reason }
+topup-rejected-admin = Rejected the top-up of { $amount }; the agent was told.
+topup-approved = Your top-up of { $amount } was approved. Your balance: { $balance }
+topup-approved-admin = Approved the top-up of { $amount }; the agent was told.
+topup-pending-title = Pending top-ups (oldest first):
+topup-pending-none = No pending top-ups.

@@ -1,5 +1,8 @@
 // A bot over a test AppContext with a recording fetch; a "restart" is a new bot on the same store.
+import type { PgBoss } from 'pg-boss';
 import { createBot } from '../../bot/index.ts';
+import { telegramSendQueue } from '../../src/jobs/handlers/telegram.ts';
+import type { TelegramMessage } from '../../src/notifications/telegram.ts';
 import type { AppContext } from '../../src/context.ts';
 import { platformActor } from '../../src/domain/actor.ts';
 import { addAdmin, createAccount, type Account } from '../../src/domain/accounts/accounts.ts';
@@ -46,4 +49,10 @@ export async function makeBotAccount(
     telegramUserId: String(telegramUserId),
   });
   return { account, telegramUserId };
+}
+
+/** Messages queued for a chat on telegram.send (what the notifier will deliver), oldest first. */
+export async function queuedMessages(boss: PgBoss, chatId: number): Promise<TelegramMessage[]> {
+  const jobs = await boss.findJobs<TelegramMessage>(telegramSendQueue.name, { data: { chatId: String(chatId) } });
+  return jobs.sort((a, b) => a.createdOn.getTime() - b.createdOn.getTime()).map((job) => job.data);
 }
