@@ -4,6 +4,7 @@
 // menu that starts another flow leaves this one first (enterFlow).
 import type { Conversation } from '@grammyjs/conversations';
 import { InlineKeyboard } from 'grammy';
+import { DomainError, isDomainError } from '#src/shared/errors.ts';
 import type { Money } from '#src/shared/money.ts';
 import type { BotContext, ConvContext } from './context.ts';
 import { parseAmount } from './helpers.ts';
@@ -36,10 +37,28 @@ export async function askAmount(conversation: Flow, ctx: ConvContext, currency: 
   }
 }
 
-/** Waits for a press of one of `actions` on a confirmation carrying `key` (`<prefix>:<action>:<key>`). */
+/**
+ * Waits for a press on a confirmation carrying `key` (`<prefix>:<action>:<key>`). The caller answers
+ * the callback query after acting, so a refusal can still answer it with an alert.
+ */
 export async function waitConfirmation(conversation: Flow, prefix: string, key: string): Promise<{ ctx: ConvContext; action: string }> {
   const pattern = new RegExp(`^${prefix}:([a-z]+):${key}$`);
   const answer = await conversation.waitForCallbackQuery(pattern, { otherwise: remind('flow-expect-button'), next: true });
-  await answer.answerCallbackQuery();
   return { ctx: answer, action: (answer.match as RegExpMatchArray)[1] as string };
+}
+
+/**
+ * `conversation.external` for domain calls. Results are stored and structured-cloned, which turns a
+ * DomainError into a plain Error; this keeps its code so the refusal reaches the user as a message.
+ */
+export function domainCall<T>(conversation: Flow, task: () => Promise<T>): Promise<T> {
+  return conversation.external({
+    task,
+    beforeStoreError: (error: unknown) =>
+      isDomainError(error) ? { domainError: { code: error.code, message: error.message, details: error.details } } : error,
+    afterLoadError: (stored: unknown) => {
+      const domain = (stored as { domainError?: { code: string; message: string; details: Record<string, unknown> } } | null)?.domainError;
+      return domain ? new DomainError(domain.code, domain.message, domain.details) : stored;
+    },
+  });
 }

@@ -2,6 +2,7 @@
 // messages, and notifications through the telegram.send queue.
 import type { AppContext } from '#src/context.ts';
 import type { Account } from '#src/domain/accounts/accounts.ts';
+import { findTelegramUser } from '#src/domain/accounts/language.ts';
 import type { Actor } from '#src/domain/actor.ts';
 import { telegramSendQueue } from '#src/jobs/handlers/telegram.ts';
 import type { TelegramMessage } from '#src/notifications/telegram.ts';
@@ -34,6 +35,8 @@ const EXPLAINED_ERRORS = new Set([
   'not_direct_child',
   'topup_already_decided',
   'fund_request_already_decided',
+  'fund_request_not_found',
+  'topup_not_found',
   'invite_not_found',
   'invite_used',
   'invite_revoked',
@@ -70,4 +73,18 @@ export const isRole = (ctx: BaseContext, ...roles: Account['role'][]): boolean =
 export async function enterFlow(ctx: BotContext, id: string, ...args: (string | number)[]): Promise<void> {
   await ctx.conversation.exitAll();
   await ctx.conversation.enter(id, ...args);
+}
+
+/** Tells the wallet's owner when money left it and the balance is now below LOW_BALANCE_THRESHOLD. */
+export async function warnIfLowBalance(app: AppContext, user: BotUser | undefined, balance: Money): Promise<void> {
+  if (!user) return;
+  const threshold = parseMoney(app.config.LOW_BALANCE_THRESHOLD, balance.currency, 'half-up');
+  if (balance.amount >= threshold.amount) return;
+  await notify(app, user, { text: { key: 'low-balance', vars: { balance: showMoney(balance), threshold: showMoney(threshold) } } });
+}
+
+/** The Telegram side of an account (for notifications), if it is bound to a Telegram user. */
+export async function telegramUserOf(app: AppContext, accountId: string): Promise<BotUser | undefined> {
+  const row = await app.db.selectFrom('accounts').select('telegram_user_id').where('id', '=', accountId).executeTakeFirst();
+  return row?.telegram_user_id == null ? undefined : findTelegramUser(app.db, row.telegram_user_id);
 }

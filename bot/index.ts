@@ -74,8 +74,9 @@ export function createBot(app: AppContext, options: BotOptions): Bot<BotContext>
     const ctx = error.ctx;
     const explained = errorText(ctx, error.error);
     if (explained) {
-      if (ctx.callbackQuery) await ctx.answerCallbackQuery({ text: explained, show_alert: true }).catch(() => undefined);
-      else await ctx.reply(explained).catch(() => undefined);
+      // A button's query can be answered once: when it already was, the refusal becomes a message.
+      const answered = ctx.callbackQuery ? await ctx.answerCallbackQuery({ text: explained, show_alert: true }).then(() => true, () => false) : false;
+      if (!answered) await ctx.reply(explained).catch(() => undefined);
       return;
     }
     app.logger.error({ err: error.error, updateId: ctx.update.update_id }, 'bot update failed');

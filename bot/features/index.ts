@@ -2,6 +2,7 @@
 // handlers, so an active flow sees its updates first) and its menu and button handlers.
 import type { Composer } from 'grammy';
 import type { BotContext } from '../context.ts';
+import { networkFeature } from './network.ts';
 import { topupFeature } from './topup.ts';
 import { walletFeature } from './wallet.ts';
 
@@ -10,4 +11,4 @@ export interface Feature {
   handlers(): Composer<BotContext>;
 }
 
-export const FEATURES: readonly Feature[] = [walletFeature, topupFeature];
+export const FEATURES: readonly Feature[] = [walletFeature, topupFeature, networkFeature];

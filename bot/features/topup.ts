@@ -6,13 +6,13 @@ import { randomUUID } from 'node:crypto';
 import { createConversation } from '@grammyjs/conversations';
 import { Composer, InlineKeyboard } from 'grammy';
 import { getAccount } from '#src/domain/accounts/accounts.ts';
-import { findTelegramUser, telegramAdmins } from '#src/domain/accounts/language.ts';
+import { telegramAdmins } from '#src/domain/accounts/language.ts';
 import { approveTopup, createTopupRequest, getTopupRequest, listPendingTopups, rejectTopup, type TopupProof, type TopupRequest } from '#src/domain/funding/topups.ts';
 import { walletBalance } from '#src/domain/ledger/ledger.ts';
 import type { AppContext } from '#src/context.ts';
-import type { BotContext, BotUser, ConvContext } from '../context.ts';
-import { cancelKeyboard, askAmount, waitConfirmation, waitText, type Flow } from '../flows.ts';
-import { enterFlow, isRole, notify, showMoney, telegramActor } from '../helpers.ts';
+import type { BotContext, ConvContext } from '../context.ts';
+import { cancelKeyboard, askAmount, waitConfirmation, waitText, domainCall, type Flow } from '../flows.ts';
+import { enterFlow, isRole, notify, showMoney, telegramActor, telegramUserOf } from '../helpers.ts';
 import type { Feature } from './index.ts';
 import { backHome } from './menus.ts';
 
@@ -50,11 +50,6 @@ async function notifyAdmins(app: AppContext, request: TopupRequest, agentName: s
   }
 }
 
-async function agentOf(app: AppContext, accountId: string): Promise<BotUser | undefined> {
-  const account = await getAccount(app.db, accountId);
-  return account.telegramUserId === null ? undefined : findTelegramUser(app.db, account.telegramUserId);
-}
-
 async function topupFlow(conversation: Flow, ctx: ConvContext): Promise<void> {
   const account = ctx.user?.account;
   if (!account) return;
@@ -79,15 +74,17 @@ async function topupFlow(conversation: Flow, ctx: ConvContext): Promise<void> {
   );
   const confirmation = await waitConfirmation(conversation, 'tu', key);
   if (confirmation.action !== 'send') {
+    await confirmation.ctx.answerCallbackQuery();
     await confirmation.ctx.editMessageText(confirmation.ctx.t('cancel-done'));
     return;
   }
-  const amountText = await conversation.external(async () => {
+  const amountText = await domainCall(conversation, async () => {
     const { app } = ctx.deps;
     const request = await createTopupRequest(app.db, telegramActor(account), { amount: asked.amount, proof });
     await notifyAdmins(app, request, account.name);
     return showMoney(request.amount);
   });
+  await confirmation.ctx.answerCallbackQuery();
   await confirmation.ctx.editMessageText(confirmation.ctx.t('topup-sent', { amount: amountText }), { reply_markup: backHome(confirmation.ctx) });
 }
 
@@ -96,10 +93,10 @@ async function rejectFlow(conversation: Flow, ctx: ConvContext, requestId: strin
   if (!admin) return;
   await ctx.reply(ctx.t('topup-ask-reason'), { reply_markup: cancelKeyboard(ctx) });
   const answer = await waitText(conversation);
-  const amountText = await conversation.external(async () => {
+  const amountText = await domainCall(conversation, async () => {
     const { app } = ctx.deps;
     const rejected = await rejectTopup(app.db, telegramActor(admin), requestId, answer.text);
-    const agent = await agentOf(app, rejected.accountId);
+    const agent = await telegramUserOf(app, rejected.accountId);
     if (agent) await notify(app, agent, { text: { key: 'topup-rejected', vars: { amount: showMoney(rejected.amount), reason: answer.text } } });
     return showMoney(rejected.amount);
   });
@@ -127,7 +124,7 @@ function handlers(): Composer<BotContext> {
   admins.callbackQuery(new RegExp(`^tu:ok:(${UUID})$`), async (ctx) => {
     const { app } = ctx.deps;
     const approved = await approveTopup(app.db, telegramActor(ctx.user!.account), ctx.match[1] as string);
-    const agent = await agentOf(app, approved.accountId);
+    const agent = await telegramUserOf(app, approved.accountId);
     if (agent) {
       const balance = await walletBalance(app.db, approved.accountId);
       await notify(app, agent, { text: { key: 'topup-approved', vars: { amount: showMoney(approved.amount), balance: showMoney(balance) } } });

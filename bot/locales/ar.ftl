@@ -121,3 +121,59 @@ topup-approved = تمت الموافقة على شحن { $amount }. رصيدك: 
 topup-approved-admin = تمت الموافقة على الشحن بمبلغ { $amount } وإبلاغ الوكيل.
 topup-pending-title = طلبات الشحن المعلقة (الأقدم أولًا):
 topup-pending-none = لا توجد طلبات شحن معلقة.
+button-confirm = ✅ تأكيد
+
+## شبكتي
+network-title = وكلاؤك الفرعيون ({ $count })، المبيعات في { $month }:
+network-empty = لا يوجد وكلاء فرعيون بعد. ادعُ أحدهم بالزر أدناه.
+network-line = { $name } · الرصيد { $balance } · المبيعات { $sales }{ $status ->
+    [paused] {" "}· ⏸ موقوف
+   *[other] {""}
+  }
+network-invite = ✉️ دعوة وكيل فرعي
+network-invite-link =
+    أرسل هذا الرابط إلى وكيلك الفرعي الجديد. يعمل مرة واحدة وتنتهي صلاحيته خلال 7 أيام:
+    { $link }
+network-sub-agent =
+    { $name }
+    الرصيد: { $balance }
+    الحالة: { $status ->
+        [paused] ⏸ موقوف
+       *[other] ✅ نشط
+    }
+network-allocate = ➡️ تحويل رصيد
+network-reclaim = ⬅️ استرداد رصيد
+network-pause = ⏸ إيقاف
+network-resume = ▶️ استئناف
+network-paused = تم الإيقاف.
+network-resumed = تم الاستئناف.
+network-allocate-amount = كم تريد أن تحوّل، بعملة { $currency }؟
+network-reclaim-amount = كم تريد أن تسترد، بعملة { $currency }؟
+network-allocate-confirm = تحويل { $amount } إلى { $name }؟
+network-reclaim-confirm = استرداد { $amount } من { $name }؟
+network-allocated =
+    تم تحويل { $amount } إلى { $name }.
+    رصيدك: { $own }
+    { $name }: { $child }
+network-reclaimed =
+    تم استرداد { $amount } من { $name }.
+    رصيدك: { $own }
+    { $name }: { $child }
+revenue-share =
+    حصة الإيرادات
+    المستحق في { $month }: { $accrued }
+    المدفوع حتى الآن: { $paid }
+
+## الرصيد بين الوكيل والوكيل الفرعي
+funds-ask-amount = كم تحتاج، بعملة { $currency }؟ سيتم إرسال الطلب إلى وكيلك.
+funds-asked = تم إرسال طلب بمبلغ { $amount } إلى وكيلك.
+funds-request = يطلب { $name } منك مبلغ { $amount }.
+funds-allocate-button = ✅ تحويل { $amount }
+funds-decline-button = ❌ رفض
+funds-allocated = تم تحويل { $amount }. رصيدك: { $balance }
+funds-declined-agent = تم رفض طلب مبلغ { $amount }.
+funds-received = وصلك مبلغ { $amount }. رصيدك: { $balance }
+funds-declined = رفض وكيلك طلبك بمبلغ { $amount }.
+low-balance = رصيدك منخفض: { $balance } (أقل من { $threshold }).
+error-fund-request-not-found = طلب الرصيد هذا غير موجود أو غير موجّه إليك.
+error-topup-not-found = طلب الشحن هذا غير موجود.

@@ -121,3 +121,59 @@ topup-approved = Your top-up of { $amount } was approved. Your balance: { $balan
 topup-approved-admin = Approved the top-up of { $amount }; the agent was told.
 topup-pending-title = Pending top-ups (oldest first):
 topup-pending-none = No pending top-ups.
+button-confirm = ✅ Confirm
+
+## My network
+network-title = Your sub-agents ({ $count }), sales in { $month }:
+network-empty = No sub-agents yet. Invite one with the button below.
+network-line = { $name } · balance { $balance } · sales { $sales }{ $status ->
+    [paused] {" "}· ⏸ paused
+   *[other] {""}
+  }
+network-invite = ✉️ Invite a sub-agent
+network-invite-link =
+    Send this link to your new sub-agent. It works once and expires in 7 days:
+    { $link }
+network-sub-agent =
+    { $name }
+    Balance: { $balance }
+    Status: { $status ->
+        [paused] ⏸ paused
+       *[other] ✅ active
+    }
+network-allocate = ➡️ Allocate
+network-reclaim = ⬅️ Reclaim
+network-pause = ⏸ Pause
+network-resume = ▶️ Resume
+network-paused = Paused.
+network-resumed = Resumed.
+network-allocate-amount = How much do you want to give, in { $currency }?
+network-reclaim-amount = How much do you want to take back, in { $currency }?
+network-allocate-confirm = Give { $amount } to { $name }?
+network-reclaim-confirm = Take { $amount } back from { $name }?
+network-allocated =
+    Gave { $amount } to { $name }.
+    Your balance: { $own }
+    { $name }: { $child }
+network-reclaimed =
+    Took { $amount } back from { $name }.
+    Your balance: { $own }
+    { $name }: { $child }
+revenue-share =
+    Revenue share
+    Accrued in { $month }: { $accrued }
+    Paid so far: { $paid }
+
+## Funds between agent and sub-agent
+funds-ask-amount = How much do you need, in { $currency }? Your agent will be asked.
+funds-asked = Your agent was asked for { $amount }.
+funds-request = { $name } asks you for { $amount }.
+funds-allocate-button = ✅ Give { $amount }
+funds-decline-button = ❌ Decline
+funds-allocated = Gave { $amount }. Your balance: { $balance }
+funds-declined-agent = Declined the request for { $amount }.
+funds-received = You received { $amount }. Your balance: { $balance }
+funds-declined = Your agent declined your request for { $amount }.
+low-balance = Your balance is low: { $balance } (below { $threshold }).
+error-fund-request-not-found = This request for funds does not exist or is not addressed to you.
+error-topup-not-found = This top-up request does not exist.

@@ -168,3 +168,14 @@ export async function accruedRevenueShare(db: Kysely<DB>, agentId: string, label
     .executeTakeFirstOrThrow();
   return money(BigInt(total), agent.currency);
 }
+
+/** What an agent was paid in revenue share so far, all months together. */
+export async function paidRevenueShare(db: Kysely<DB>, agentId: string): Promise<Money> {
+  const agent = await getAccount(db, agentId);
+  const { total } = await db
+    .selectFrom('revenue_share_payouts')
+    .select(sql<string>`coalesce(sum(amount), 0)::text`.as('total'))
+    .where('agent_id', '=', agentId)
+    .executeTakeFirstOrThrow();
+  return money(BigInt(total), agent.currency);
+}
