@@ -44,6 +44,10 @@ const EXPLAINED_ERRORS = new Set([
   'telegram_id_taken',
   'month_not_over',
   'account_not_found',
+  'not_an_admin',
+  'cannot_demote_self',
+  'reason_too_long',
+  'proof_too_long',
 ]);
 
 /** The localized message for an error, or undefined when it is not one the user can act on. */

@@ -2,6 +2,7 @@
 // handlers, so an active flow sees its updates first) and its menu and button handlers.
 import type { Composer } from 'grammy';
 import type { BotContext } from '../context.ts';
+import { adminFeature } from './admin.ts';
 import { networkFeature } from './network.ts';
 import { topupFeature } from './topup.ts';
 import { walletFeature } from './wallet.ts';
@@ -11,4 +12,4 @@ export interface Feature {
   handlers(): Composer<BotContext>;
 }
 
-export const FEATURES: readonly Feature[] = [walletFeature, topupFeature, networkFeature];
+export const FEATURES: readonly Feature[] = [walletFeature, topupFeature, networkFeature, adminFeature];

@@ -177,3 +177,61 @@ funds-declined = رفض وكيلك طلبك بمبلغ { $amount }.
 low-balance = رصيدك منخفض: { $balance } (أقل من { $threshold }).
 error-fund-request-not-found = طلب الرصيد هذا غير موجود أو غير موجّه إليك.
 error-topup-not-found = طلب الشحن هذا غير موجود.
+error-not-an-admin = هذا الحساب ليس مشرفًا.
+error-cannot-demote-self = لا يمكنك إلغاء صلاحيات الإشراف عن نفسك.
+error-reason-too-long = يجب ألا يتجاوز السبب 500 حرف.
+error-proof-too-long = يجب ألا يتجاوز مرجع الدفع 500 حرف.
+funds-debited = تم خصم { $amount } من محفظتك. السبب: { $reason }. رصيدك: { $balance }
+revenue-share-paid = تم دفع حصتك من الإيرادات عن { $month }: { $amount }.
+
+## المشرف
+admin-tree-title = الحسابات ({ $count })، المبيعات في { $month }:
+admin-tree-empty = لا توجد حسابات هنا بعد.
+admin-adjust-hint = افتح حسابًا لإضافة رصيد إلى محفظته أو الخصم منها.
+admin-account =
+    { $name } ({ $role ->
+        [agent] وكيل
+        [sub_agent] وكيل فرعي
+        [partner] شريك
+       *[other] مشرف
+    })
+    الحالة: { $status ->
+        [paused] ⏸ موقوف
+       *[other] ✅ نشط
+    }
+    الرصيد: { $balance }
+admin-credit = ➕ إضافة
+admin-debit = ➖ خصم
+admin-children = 👥 الوكلاء الفرعيون
+admin-credit-amount = كم تريد أن تضيف، بعملة { $currency }؟
+admin-debit-amount = كم تريد أن تخصم، بعملة { $currency }؟
+admin-adjust-reason = ما السبب؟ يُحفظ في سجل التدقيق ويظهر لصاحب الحساب.
+admin-credit-confirm = إضافة { $amount } إلى { $name }؟ السبب: { $reason }
+admin-debit-confirm = خصم { $amount } من { $name }؟ السبب: { $reason }
+admin-credited = تمت إضافة { $amount } إلى { $name }. الرصيد الآن: { $balance }
+admin-debited = تم خصم { $amount } من { $name }. الرصيد الآن: { $balance }
+admin-invite-link =
+    أرسل هذا الرابط إلى الوكيل الجديد. يعمل مرة واحدة وتنتهي صلاحيته خلال 7 أيام:
+    { $link }
+admin-audit-title = سجل التدقيق (الأحدث أولًا):
+admin-audit-empty = لا يوجد شيء مسجل بعد.
+admin-audit-line = { $at } · { $action } · { $subject } · { $channel }
+admin-close-title = حصة الإيرادات عن { $month }
+admin-close-line = { $name }: { $amount }{ $paid ->
+    [yes] {" "}(مدفوعة)
+   *[no] {""}
+  }
+admin-close-nothing = لا يوجد ما يُدفع عن هذا الشهر.
+admin-close-confirm = ✅ دفع هذا الشهر
+admin-closed = تم إقفال { $month }: { $count } دفعة.
+admin-admins-title = المشرفون:
+admin-admin-line = { $name }{ $status ->
+    [paused] {" "}(أُلغي الإشراف)
+   *[other] {""}
+  }
+admin-demote = ➖ إلغاء إشراف { $name }
+admin-promote = ➕ ترقية مشرف
+admin-promote-ask = اكتب معرّف مستخدم تيليجرام (أرقام) للمشرف الجديد.
+admin-promote-invalid = معرّف مستخدم تيليجرام أرقام فقط. حاول مرة أخرى.
+admin-promoted = أصبح { $name } مشرفًا.
+admin-demoted = لم يعد { $name } مشرفًا.

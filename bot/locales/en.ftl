@@ -177,3 +177,61 @@ funds-declined = Your agent declined your request for { $amount }.
 low-balance = Your balance is low: { $balance } (below { $threshold }).
 error-fund-request-not-found = This request for funds does not exist or is not addressed to you.
 error-topup-not-found = This top-up request does not exist.
+error-not-an-admin = This account is not an admin.
+error-cannot-demote-self = You cannot demote yourself.
+error-reason-too-long = A reason has at most 500 characters.
+error-proof-too-long = A payment reference has at most 500 characters.
+funds-debited = { $amount } was debited from your wallet. Reason: { $reason }. Your balance: { $balance }
+revenue-share-paid = Your revenue share for { $month } was paid: { $amount }.
+
+## Admin
+admin-tree-title = Accounts ({ $count }), sales in { $month }:
+admin-tree-empty = No accounts here yet.
+admin-adjust-hint = Open an account to credit or debit its wallet.
+admin-account =
+    { $name } ({ $role ->
+        [agent] agent
+        [sub_agent] sub-agent
+        [partner] partner
+       *[other] admin
+    })
+    Status: { $status ->
+        [paused] ⏸ paused
+       *[other] ✅ active
+    }
+    Balance: { $balance }
+admin-credit = ➕ Credit
+admin-debit = ➖ Debit
+admin-children = 👥 Sub-agents
+admin-credit-amount = How much to credit, in { $currency }?
+admin-debit-amount = How much to debit, in { $currency }?
+admin-adjust-reason = What is the reason? It is kept in the audit log and shown to the account.
+admin-credit-confirm = Credit { $amount } to { $name }? Reason: { $reason }
+admin-debit-confirm = Debit { $amount } from { $name }? Reason: { $reason }
+admin-credited = Credited { $amount } to { $name }. Balance now: { $balance }
+admin-debited = Debited { $amount } from { $name }. Balance now: { $balance }
+admin-invite-link =
+    Send this link to the new agent. It works once and expires in 7 days:
+    { $link }
+admin-audit-title = Audit log (newest first):
+admin-audit-empty = Nothing recorded yet.
+admin-audit-line = { $at } · { $action } · { $subject } · { $channel }
+admin-close-title = Revenue share for { $month }
+admin-close-line = { $name }: { $amount }{ $paid ->
+    [yes] {" "}(paid)
+   *[no] {""}
+  }
+admin-close-nothing = Nothing to pay for this month.
+admin-close-confirm = ✅ Pay this month
+admin-closed = { $month } closed: { $count } payout(s) made.
+admin-admins-title = Admins:
+admin-admin-line = { $name }{ $status ->
+    [paused] {" "}(demoted)
+   *[other] {""}
+  }
+admin-demote = ➖ Demote { $name }
+admin-promote = ➕ Promote an admin
+admin-promote-ask = Type the Telegram user id (digits) of the new admin.
+admin-promote-invalid = A Telegram user id is made of digits only. Try again.
+admin-promoted = { $name } is now an admin.
+admin-demoted = { $name } is no longer an admin.

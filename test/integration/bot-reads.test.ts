@@ -6,7 +6,10 @@ import { defaultAccountLanguage, findTelegramUser, setAccountLanguage, telegramA
 import { childSummaries } from '../../src/domain/accounts/network.ts';
 import { addAdmin, setAccountStatus } from '../../src/domain/accounts/accounts.ts';
 import { monthOf } from '../../src/domain/month.ts';
-import { paidRevenueShare } from '../../src/domain/revenue-share/revenue-share.ts';
+import { demoteAdmin, promoteAdmin } from '../../src/domain/accounts/admins.ts';
+import { movement, systemAccountId, transfer, walletId } from '../../src/domain/ledger/ledger.ts';
+import { paidRevenueShare, previewRevenueShareMonth, recordRevenueShareAccrual, closeRevenueShareMonth } from '../../src/domain/revenue-share/revenue-share.ts';
+import { parseMoney } from '../../src/shared/money.ts';
 import { createTestDatabase } from '../support/db.ts';
 import { expectDomainError, fund, makeAccount, makeTree, operator } from '../support/money.ts';
 
@@ -50,5 +53,30 @@ describe('bot reads', () => {
   it('sums revenue share paid so far (nothing before any payout)', async () => {
     const agent = await makeAccount(db, 'agent');
     expect(await paidRevenueShare(db, agent.id)).toEqual({ amount: 0n, currency: 'USD' });
+  });
+
+  it('promotes, demotes (never oneself) and promotes a demoted admin again', async () => {
+    const first = await promoteAdmin(db, operator, { telegramUserId: '5550200', currency: 'USD' });
+    const second = await promoteAdmin(db, accountActor(first.id, 'telegram'), { telegramUserId: '5550201', currency: 'USD' });
+    await expectDomainError(demoteAdmin(db, accountActor(first.id, 'telegram'), first.id), 'cannot_demote_self');
+    expect((await demoteAdmin(db, accountActor(first.id, 'telegram'), second.id)).status).toBe('paused');
+    await expectDomainError(promoteAdmin(db, accountActor(second.id, 'telegram'), { telegramUserId: '5550202', currency: 'USD' }), 'account_paused');
+    const again = await promoteAdmin(db, accountActor(first.id, 'telegram'), { telegramUserId: '5550201', currency: 'USD' });
+    expect(again).toMatchObject({ id: second.id, status: 'active' });
+    const agent = await makeAccount(db, 'agent');
+    await expectDomainError(demoteAdmin(db, operator, agent.id), 'not_an_admin');
+  });
+
+  it('previews a month of revenue share, and marks what is paid', async () => {
+    const { agent, sub } = await makeTree(db);
+    await fund(db, sub, '10.00');
+    await transfer(db, { idempotencyKey: 'preview-hold', kind: 'order_hold', actor: operator, entries: movement(walletId(sub.id), systemAccountId('order_clearing', 'USD'), parseMoney('5.00', 'USD')) });
+    await recordRevenueShareAccrual(db, { orderId: 'preview-order', subAgentId: sub.id, amount: parseMoney('0.40', 'USD'), completedAt: new Date(Date.UTC(2025, 4, 3)), actor: operator });
+    const before = await previewRevenueShareMonth(db, operator, '2025-05');
+    expect(before).toEqual([{ agentId: agent.id, agentName: agent.name, amount: { amount: 40n, currency: 'USD' }, paid: false }]);
+    await closeRevenueShareMonth(db, operator, '2025-05');
+    expect((await previewRevenueShareMonth(db, operator, '2025-05'))[0]?.paid).toBe(true);
+    expect(await paidRevenueShare(db, agent.id)).toEqual({ amount: 40n, currency: 'USD' });
+    await expectDomainError(previewRevenueShareMonth(db, accountActor(agent.id, 'telegram'), '2025-05'), 'forbidden');
   });
 });
