@@ -235,3 +235,7 @@ admin-promote-ask = اكتب معرّف مستخدم تيليجرام (أرقا�
 admin-promote-invalid = معرّف مستخدم تيليجرام أرقام فقط. حاول مرة أخرى.
 admin-promoted = أصبح { $name } مشرفًا.
 admin-demoted = لم يعد { $name } مشرفًا.
+ledger-drift-alert =
+    ⚠️ فشل فحص دفتر الحسابات: { $count } مشكلة ({ $invariants }).
+    الحسابات المعنية: { $accounts }
+    شغّل `steller ledger check` لمعرفة التفاصيل.

@@ -235,3 +235,7 @@ admin-promote-ask = Type the Telegram user id (digits) of the new admin.
 admin-promote-invalid = A Telegram user id is made of digits only. Try again.
 admin-promoted = { $name } is now an admin.
 admin-demoted = { $name } is no longer an admin.
+ledger-drift-alert =
+    ⚠️ Ledger check failed: { $count } problem(s) ({ $invariants }).
+    Accounts involved: { $accounts }
+    Run `steller ledger check` for details.
