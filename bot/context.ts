@@ -4,7 +4,7 @@ import type { ConversationFlavor } from '@grammyjs/conversations';
 import type { I18nFlavor } from '@grammyjs/i18n';
 import type { Context } from 'grammy';
 import type { AppContext } from '#src/context.ts';
-import type { Account } from '#src/domain/accounts/accounts.ts';
+import type { Recipient } from '#src/notifications/notify.ts';
 import type { KeyValueStore } from '#src/shared-state/index.ts';
 
 export interface BotDeps {
@@ -13,11 +13,8 @@ export interface BotDeps {
   store: KeyValueStore;
 }
 
-/** The Telegram user's account, if they have one, and the bot language stored on it. */
-export interface BotUser {
-  account: Account;
-  language: string | null;
-}
+/** The Telegram user's account and the bot language stored on it (the same shape notifications take). */
+export type BotUser = Recipient;
 
 export interface UserFlavor {
   deps: BotDeps;

@@ -1,14 +1,10 @@
 // Small helpers every feature uses: who is acting, money as text, domain errors as friendly
-// messages, and notifications through the telegram.send queue.
-import type { AppContext } from '#src/context.ts';
+// messages, entering flows. Notifications: src/notifications/notify.ts (shared with src/).
 import type { Account } from '#src/domain/accounts/accounts.ts';
-import { findTelegramUser } from '#src/domain/accounts/language.ts';
 import type { Actor } from '#src/domain/actor.ts';
-import { telegramSendQueue } from '#src/jobs/handlers/telegram.ts';
-import type { TelegramMessage } from '#src/notifications/telegram.ts';
 import { isDomainError } from '#src/shared/errors.ts';
 import { MoneyError, formatMoney, parseMoney, type Money } from '#src/shared/money.ts';
-import type { BaseContext, BotContext, BotUser } from './context.ts';
+import type { BaseContext, BotContext } from './context.ts';
 
 export const telegramActor = (account: Account): Actor => ({ accountId: account.id, channel: 'telegram' });
 
@@ -59,16 +55,7 @@ export function errorText(ctx: BaseContext, error: unknown): string | undefined 
   return ctx.t(`error-${error.code.replaceAll('_', '-')}`, vars);
 }
 
-/** The locale a notification to this user is rendered in. */
-export const localeOf = (user: { language: string | null }) => user.language ?? undefined;
 
-/** Queues a message to a Telegram user (throttled and retried by the telegram.send queue). */
-export async function notify(app: AppContext, user: BotUser, message: Omit<TelegramMessage, 'chatId' | 'locale'>): Promise<void> {
-  const chatId = user.account.telegramUserId;
-  if (chatId === null) return; // not bound to Telegram: nobody to tell
-  const locale = localeOf(user);
-  await app.jobs.enqueue(telegramSendQueue, { ...message, chatId, ...(locale ? { locale } : {}) });
-}
 
 export const isRole = (ctx: BaseContext, ...roles: Account['role'][]): boolean =>
   ctx.user !== undefined && roles.includes(ctx.user.account.role);
@@ -79,16 +66,4 @@ export async function enterFlow(ctx: BotContext, id: string, ...args: (string | 
   await ctx.conversation.enter(id, ...args);
 }
 
-/** Tells the wallet's owner when money left it and the balance is now below LOW_BALANCE_THRESHOLD. */
-export async function warnIfLowBalance(app: AppContext, user: BotUser | undefined, balance: Money): Promise<void> {
-  if (!user) return;
-  const threshold = parseMoney(app.config.LOW_BALANCE_THRESHOLD, balance.currency, 'half-up');
-  if (balance.amount >= threshold.amount) return;
-  await notify(app, user, { text: { key: 'low-balance', vars: { balance: showMoney(balance), threshold: showMoney(threshold) } } });
-}
 
-/** The Telegram side of an account (for notifications), if it is bound to a Telegram user. */
-export async function telegramUserOf(app: AppContext, accountId: string): Promise<BotUser | undefined> {
-  const row = await app.db.selectFrom('accounts').select('telegram_user_id').where('id', '=', accountId).executeTakeFirst();
-  return row?.telegram_user_id == null ? undefined : findTelegramUser(app.db, row.telegram_user_id);
-}

@@ -14,9 +14,10 @@ import { creditWallet, debitWallet } from '#src/domain/funding/manual.ts';
 import { walletBalance } from '#src/domain/ledger/ledger.ts';
 import { monthOf, parseMonth } from '#src/domain/month.ts';
 import { closeRevenueShareMonth, previewRevenueShareMonth } from '#src/domain/revenue-share/revenue-share.ts';
+import { notify, recipientOf, warnIfLowBalance } from '#src/notifications/notify.ts';
 import type { BotContext, ConvContext } from '../context.ts';
 import { cancelKeyboard, askAmount, domainCall, waitConfirmation, waitText, type Flow } from '../flows.ts';
-import { enterFlow, isRole, notify, showMoney, telegramActor, telegramUserOf, warnIfLowBalance } from '../helpers.ts';
+import { enterFlow, isRole, showMoney, telegramActor } from '../helpers.ts';
 import type { Feature } from './index.ts';
 import { HOME, backHome } from './menus.ts';
 import { inviteLink } from './network.ts';
@@ -57,7 +58,7 @@ async function adjustFlow(conversation: Flow, ctx: ConvContext, direction: strin
     if (direction === 'credit') await creditWallet(app.db, telegramActor(admin), input);
     else await debitWallet(app.db, telegramActor(admin), input);
     const after = await walletBalance(app.db, accountId);
-    const owner = await telegramUserOf(app, accountId);
+    const owner = await recipientOf(app, accountId);
     if (owner && direction === 'credit') {
       await notify(app, owner, { text: { key: 'funds-received', vars: { amount: showMoney(asked.amount), balance: showMoney(after) } } });
     }
@@ -213,7 +214,7 @@ function handlers(): Composer<BotContext> {
     const payouts = await closeRevenueShareMonth(app.db, telegramActor(ctx.user!.account), month);
     const fresh = payouts.filter((payout) => !payout.alreadyPaid);
     for (const payout of fresh) {
-      const agent = await telegramUserOf(app, payout.agentId);
+      const agent = await recipientOf(app, payout.agentId);
       if (agent) await notify(app, agent, { text: { key: 'revenue-share-paid', vars: { month, amount: showMoney(payout.amount) } } });
     }
     await ctx.answerCallbackQuery();

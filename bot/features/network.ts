@@ -12,9 +12,10 @@ import { allocate, declineFundRequest, fulfilFundRequest, reclaim, requestFunds 
 import { walletBalance } from '#src/domain/ledger/ledger.ts';
 import { monthOf } from '#src/domain/month.ts';
 import { accruedRevenueShare, paidRevenueShare } from '#src/domain/revenue-share/revenue-share.ts';
+import { notify, recipientOf, warnIfLowBalance } from '#src/notifications/notify.ts';
 import type { BotContext, ConvContext } from '../context.ts';
 import { askAmount, waitConfirmation, domainCall, type Flow } from '../flows.ts';
-import { enterFlow, isRole, notify, showMoney, telegramActor, telegramUserOf, warnIfLowBalance } from '../helpers.ts';
+import { enterFlow, isRole, showMoney, telegramActor } from '../helpers.ts';
 import type { Feature } from './index.ts';
 import { HOME, backHome } from './menus.ts';
 
@@ -53,7 +54,7 @@ async function allocateFlow(conversation: Flow, ctx: ConvContext, direction: str
     else await reclaim(app.db, telegramActor(agent), input);
     const own = await walletBalance(app.db, agent.id);
     const child = await walletBalance(app.db, childId);
-    const childUser = await telegramUserOf(app, childId);
+    const childUser = await recipientOf(app, childId);
     if (direction === 'give' && childUser) {
       await notify(app, childUser, { text: { key: 'funds-received', vars: { amount: showMoney(asked.amount), balance: showMoney(child) } } });
     }
@@ -75,7 +76,7 @@ async function askFundsFlow(conversation: Flow, ctx: ConvContext): Promise<void>
   const amountText = await domainCall(conversation, async () => {
     const { app } = ctx.deps;
     const request = await requestFunds(app.db, telegramActor(sub), { amount: asked.amount });
-    const agent = await telegramUserOf(app, request.agentId);
+    const agent = await recipientOf(app, request.agentId);
     if (agent) {
       await notify(app, agent, {
         text: { key: 'funds-request', vars: { name: sub.name, amount: showMoney(request.amount) } },
@@ -175,7 +176,7 @@ function handlers(): Composer<BotContext> {
     const { app } = ctx.deps;
     const fulfilled = await fulfilFundRequest(app.db, telegramActor(ctx.user!.account), ctx.match[1] as string);
     const [own, child] = [await walletBalance(app.db, fulfilled.agentId), await walletBalance(app.db, fulfilled.subAgentId)];
-    const sub = await telegramUserOf(app, fulfilled.subAgentId);
+    const sub = await recipientOf(app, fulfilled.subAgentId);
     if (sub) await notify(app, sub, { text: { key: 'funds-received', vars: { amount: showMoney(fulfilled.amount), balance: showMoney(child) } } });
     await warnIfLowBalance(app, ctx.user, own);
     await ctx.answerCallbackQuery();
@@ -186,7 +187,7 @@ function handlers(): Composer<BotContext> {
   agents.callbackQuery(new RegExp(`^fr:no:(${UUID})$`), async (ctx) => {
     const { app } = ctx.deps;
     const declined = await declineFundRequest(app.db, telegramActor(ctx.user!.account), ctx.match[1] as string);
-    const sub = await telegramUserOf(app, declined.subAgentId);
+    const sub = await recipientOf(app, declined.subAgentId);
     if (sub) await notify(app, sub, { text: { key: 'funds-declined', vars: { amount: showMoney(declined.amount) } } });
     await ctx.answerCallbackQuery();
     await ctx.editMessageReplyMarkup();

@@ -10,9 +10,10 @@ import { telegramAdmins } from '#src/domain/accounts/language.ts';
 import { approveTopup, createTopupRequest, getTopupRequest, listPendingTopups, rejectTopup, type TopupProof, type TopupRequest } from '#src/domain/funding/topups.ts';
 import { walletBalance } from '#src/domain/ledger/ledger.ts';
 import type { AppContext } from '#src/context.ts';
+import { notify, recipientOf } from '#src/notifications/notify.ts';
 import type { BotContext, ConvContext } from '../context.ts';
 import { cancelKeyboard, askAmount, waitConfirmation, waitText, domainCall, type Flow } from '../flows.ts';
-import { enterFlow, isRole, notify, showMoney, telegramActor, telegramUserOf } from '../helpers.ts';
+import { enterFlow, isRole, showMoney, telegramActor } from '../helpers.ts';
 import type { Feature } from './index.ts';
 import { backHome } from './menus.ts';
 
@@ -96,7 +97,7 @@ async function rejectFlow(conversation: Flow, ctx: ConvContext, requestId: strin
   const amountText = await domainCall(conversation, async () => {
     const { app } = ctx.deps;
     const rejected = await rejectTopup(app.db, telegramActor(admin), requestId, answer.text);
-    const agent = await telegramUserOf(app, rejected.accountId);
+    const agent = await recipientOf(app, rejected.accountId);
     if (agent) await notify(app, agent, { text: { key: 'topup-rejected', vars: { amount: showMoney(rejected.amount), reason: answer.text } } });
     return showMoney(rejected.amount);
   });
@@ -124,7 +125,7 @@ function handlers(): Composer<BotContext> {
   admins.callbackQuery(new RegExp(`^tu:ok:(${UUID})$`), async (ctx) => {
     const { app } = ctx.deps;
     const approved = await approveTopup(app.db, telegramActor(ctx.user!.account), ctx.match[1] as string);
-    const agent = await telegramUserOf(app, approved.accountId);
+    const agent = await recipientOf(app, approved.accountId);
     if (agent) {
       const balance = await walletBalance(app.db, approved.accountId);
       await notify(app, agent, { text: { key: 'topup-approved', vars: { amount: showMoney(approved.amount), balance: showMoney(balance) } } });

@@ -5,7 +5,7 @@ import type { AppContext } from '../context.ts';
 import { telegramAdmins } from '../domain/accounts/language.ts';
 import { onLedgerDrift } from '../domain/ledger/alerts.ts';
 import { accountsInvolved, type ConsistencyReport } from '../domain/ledger/consistency.ts';
-import { telegramSendQueue } from '../jobs/handlers/telegram.ts';
+import { notify } from './notify.ts';
 
 /** At most this many account ids in the alert text (the log has them all). */
 const ACCOUNTS_SHOWN = 10;
@@ -17,10 +17,7 @@ export async function alertAdminsOfDrift(app: AppContext, report: ConsistencyRep
     invariants: [...new Set(report.drifts.map((drift) => drift.invariant))].join(', '),
     accounts: accounts.slice(0, ACCOUNTS_SHOWN).join(', ') || '—',
   };
-  for (const admin of await telegramAdmins(app.db)) {
-    const chatId = admin.account.telegramUserId as string;
-    await app.jobs.enqueue(telegramSendQueue, { chatId, ...(admin.language ? { locale: admin.language } : {}), text: { key: 'ledger-drift-alert', vars } });
-  }
+  for (const admin of await telegramAdmins(app.db)) await notify(app, admin, { text: { key: 'ledger-drift-alert', vars } });
 }
 
 /** Subscribes the admins' drift alert; returns the unsubscribe function. */

@@ -30,8 +30,12 @@ describe('agent top-up', () => {
     const after = startTestBot(ctx, store); // a new process in the middle of the flow
     await after.bot.handleUpdate(photoMessage(agent.telegramUserId, 'receipt-photo-1'));
     expect(lastText(after.calls)).toContain('Amount: 150.50 USD');
-    await after.bot.handleUpdate(callbackQuery(agent.telegramUserId, buttonData(after.calls, 'Send')));
+    const send = buttonData(after.calls, 'Send');
+    await after.bot.handleUpdate(callbackQuery(agent.telegramUserId, send));
     expect(lastText(after.calls)).toBe('Your top-up request for 150.50 USD was sent. You will be told when it is decided.');
+    await after.bot.handleUpdate(callbackQuery(agent.telegramUserId, send)); // double tap: stale, no second request
+    expect(after.calls.at(-1)?.payload.text).toContain('no longer valid');
+    expect((await topupCount(agent.account.id)).requests).toHaveLength(1);
 
     const [request] = (await topupCount(agent.account.id)).requests;
     expect(await getTopupRequest(ctx.db, request!.id)).toMatchObject({ status: 'pending', proof: { kind: 'photo', value: 'receipt-photo-1' } });
