@@ -2,6 +2,7 @@
 // messages, entering flows. Notifications: src/notifications/notify.ts (shared with src/).
 import type { Account } from '#src/domain/accounts/accounts.ts';
 import type { Actor } from '#src/domain/actor.ts';
+import type { InlineKeyboard } from 'grammy';
 import { isDomainError } from '#src/shared/errors.ts';
 import { MoneyError, formatMoney, parseMoney, type Money } from '#src/shared/money.ts';
 import type { BaseContext, BotContext } from './context.ts';
@@ -67,3 +68,8 @@ export async function enterFlow(ctx: BotContext, id: string, ...args: (string | 
 }
 
 
+
+/** Starts a new keyboard row unless the current one is still empty (no empty rows reach Telegram). */
+export function newRow(keyboard: InlineKeyboard): InlineKeyboard {
+  return keyboard.inline_keyboard.at(-1)?.length ? keyboard.row() : keyboard;
+}

@@ -64,7 +64,7 @@ export function createBot(app: AppContext, options: BotOptions): Bot<BotContext>
   });
 
   bot.use(options.mode === 'webhook' ? chatLock(app.state.locks) : sequentialize((ctx: BotContext) => ctx.chatId?.toString()));
-  bot.use(loadUser(deps));
+  bot.use(loadUser(deps, i18n.locales));
   bot.use(i18n);
 
   // Errors end in one place: a refusal the user can act on (paused, insufficient funds, already
@@ -89,7 +89,7 @@ export function createBot(app: AppContext, options: BotOptions): Bot<BotContext>
   withChat.use(
     conversations<BotContext, ConvContext>({
       storage: { type: 'key', version: CONVERSATIONS_VERSION, prefix: 'bot:convo:', adapter: conversationAdapter(store) },
-      plugins: [loadUser(deps), i18n],
+      plugins: [loadUser(deps, i18n.locales), i18n],
     }),
   );
   withChat.use(basicsFeature(i18n.locales));

@@ -17,7 +17,7 @@ import { closeRevenueShareMonth, previewRevenueShareMonth } from '#src/domain/re
 import { notify, recipientOf, warnIfLowBalance } from '#src/notifications/notify.ts';
 import type { BotContext, ConvContext } from '../context.ts';
 import { cancelKeyboard, askAmount, domainCall, waitConfirmation, waitText, type Flow } from '../flows.ts';
-import { enterFlow, isRole, showMoney, telegramActor } from '../helpers.ts';
+import { enterFlow, isRole, showMoney, telegramActor, newRow } from '../helpers.ts';
 import type { Feature } from './index.ts';
 import { HOME, backHome } from './menus.ts';
 import { inviteLink } from './network.ts';
@@ -27,6 +27,7 @@ export const PROMOTE_FLOW = 'admin-promote';
 const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
 const PAGE_SIZE = 8;
 const AUDIT_PAGE_SIZE = 10;
+const PREVIEW_PAGE_SIZE = 15;
 
 /** The month before `label`. */
 const previousMonth = (label: string) => monthOf(new Date(parseMonth(label).start.getTime() - 1)).label;
@@ -112,7 +113,7 @@ async function showTree(ctx: BotContext, page: number, parentId: string | undefi
   for (const item of items) keyboard.text(`${item.account.name} · ${showMoney(item.balance)}`, `adm:acct:${item.account.id}`).row();
   if (page > 0) keyboard.text(ctx.t('button-previous'), pageData(page - 1));
   if (total > (page + 1) * PAGE_SIZE) keyboard.text(ctx.t('button-next'), pageData(page + 1));
-  keyboard.row().text(ctx.t('button-menu'), HOME);
+  newRow(keyboard).text(ctx.t('button-menu'), HOME);
   const lines = items.map((item) =>
     ctx.t('network-line', { name: item.account.name, balance: showMoney(item.balance), sales: showMoney(item.monthSales), status: item.account.status }),
   );
@@ -132,17 +133,21 @@ async function showAccount(ctx: BotContext, accountId: string): Promise<void> {
   }
   keyboard.text(ctx.t(account.status === 'active' ? 'network-pause' : 'network-resume'), `adm:${account.status === 'active' ? 'pause' : 'resume'}:${account.id}`);
   if (account.role === 'agent' || account.role === 'partner') keyboard.text(ctx.t('admin-children'), `adm:kids:${account.id}:0`);
-  keyboard.row().text(ctx.t('button-back'), account.parentId ? `adm:kids:${account.parentId}:0` : 'adm:tree:0');
+  newRow(keyboard).text(ctx.t('button-back'), account.parentId ? `adm:kids:${account.parentId}:0` : 'adm:tree:0');
   await ctx.editMessageText(ctx.t('admin-account', { name: account.name, role: account.role, status: account.status, balance: balanceText }), {
     reply_markup: keyboard,
   });
 }
 
-async function showClosePreview(ctx: BotContext, month: string): Promise<void> {
+async function showClosePreview(ctx: BotContext, month: string, page = 0): Promise<void> {
   const preview = await previewRevenueShareMonth(ctx.deps.app.db, telegramActor(ctx.user!.account), month);
-  const lines = preview.map((row) => ctx.t('admin-close-line', { name: row.agentName, amount: showMoney(row.amount), paid: row.paid ? 'yes' : 'no' }));
+  const shown = preview.slice(page * PREVIEW_PAGE_SIZE, (page + 1) * PREVIEW_PAGE_SIZE);
+  const lines = shown.map((row) => ctx.t('admin-close-line', { name: row.agentName, amount: showMoney(row.amount), paid: row.paid ? 'yes' : 'no' }));
   const keyboard = new InlineKeyboard();
-  if (preview.some((row) => !row.paid)) keyboard.text(ctx.t('admin-close-confirm'), `adm:close:${month}:ok`).row();
+  if (page > 0) keyboard.text(ctx.t('button-previous'), `adm:close:${month}:${page - 1}`);
+  if (preview.length > (page + 1) * PREVIEW_PAGE_SIZE) keyboard.text(ctx.t('button-next'), `adm:close:${month}:${page + 1}`);
+  if (preview.some((row) => !row.paid)) newRow(keyboard).text(ctx.t('admin-close-confirm'), `adm:close:${month}:ok`);
+  newRow(keyboard);
   keyboard.text(ctx.t('button-previous-month'), `adm:close:${previousMonth(month)}`).text(ctx.t('button-menu'), HOME);
   const body = lines.length > 0 ? lines.join('\n') : ctx.t('admin-close-nothing');
   await ctx.editMessageText(`${ctx.t('admin-close-title', { month })}\n\n${body}`, { reply_markup: keyboard });
@@ -203,9 +208,9 @@ function handlers(): Composer<BotContext> {
     await ctx.answerCallbackQuery();
     await showClosePreview(ctx, previousMonth(monthOf(new Date()).label));
   });
-  admins.callbackQuery(/^adm:close:(\d{4}-\d{2})$/, async (ctx) => {
+  admins.callbackQuery(/^adm:close:(\d{4}-\d{2})(?::(\d{1,3}))?$/, async (ctx) => {
     await ctx.answerCallbackQuery();
-    await showClosePreview(ctx, ctx.match[1] as string);
+    await showClosePreview(ctx, ctx.match[1] as string, Number(ctx.match[2] ?? 0));
   });
   // Safe to press twice: each agent's payout is keyed by (agent, month) in the ledger.
   admins.callbackQuery(/^adm:close:(\d{4}-\d{2}):ok$/, async (ctx) => {

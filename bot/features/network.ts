@@ -5,17 +5,17 @@
 import { randomUUID } from 'node:crypto';
 import { createConversation } from '@grammyjs/conversations';
 import { Composer, InlineKeyboard } from 'grammy';
-import { getDirectChild, resolvePrincipal, setAccountStatus } from '#src/domain/accounts/accounts.ts';
+import { getAccount, getDirectChild, resolvePrincipal, setAccountStatus } from '#src/domain/accounts/accounts.ts';
 import { createInvite } from '#src/domain/accounts/invites.ts';
 import { childSummaries } from '#src/domain/accounts/network.ts';
-import { allocate, declineFundRequest, fulfilFundRequest, reclaim, requestFunds } from '#src/domain/funding/allocation.ts';
+import { allocate, declineFundRequest, fulfilFundRequest, listPendingFundRequests, reclaim, requestFunds } from '#src/domain/funding/allocation.ts';
 import { walletBalance } from '#src/domain/ledger/ledger.ts';
 import { monthOf } from '#src/domain/month.ts';
 import { accruedRevenueShare, paidRevenueShare } from '#src/domain/revenue-share/revenue-share.ts';
 import { notify, recipientOf, warnIfLowBalance } from '#src/notifications/notify.ts';
 import type { BotContext, ConvContext } from '../context.ts';
 import { askAmount, waitConfirmation, domainCall, type Flow } from '../flows.ts';
-import { enterFlow, isRole, showMoney, telegramActor } from '../helpers.ts';
+import { enterFlow, isRole, showMoney, telegramActor, newRow } from '../helpers.ts';
 import type { Feature } from './index.ts';
 import { HOME, backHome } from './menus.ts';
 
@@ -131,7 +131,7 @@ function handlers(): Composer<BotContext> {
     for (const item of items) keyboard.text(item.account.name, `net:sub:${item.account.id}`).row();
     if (page > 0) keyboard.text(ctx.t('button-previous'), `net:list:${page - 1}`);
     if (total > (page + 1) * PAGE_SIZE) keyboard.text(ctx.t('button-next'), `net:list:${page + 1}`);
-    keyboard.row().text(ctx.t('network-invite'), 'net:invite').text(ctx.t('button-menu'), HOME);
+    newRow(keyboard).text(ctx.t('network-invite'), 'net:invite').text(ctx.t('network-requests'), 'net:reqs').row().text(ctx.t('button-menu'), HOME);
     const title = ctx.t('network-title', { month, count: total });
     await ctx.answerCallbackQuery();
     await ctx.editMessageText(lines.length > 0 ? `${title}\n\n${lines.join('\n')}` : `${title}\n\n${ctx.t('network-empty')}`, { reply_markup: keyboard });
@@ -171,7 +171,24 @@ function handlers(): Composer<BotContext> {
     await ctx.editMessageText(ctx.t('revenue-share', { month, accrued: showMoney(accrued), paid: showMoney(paid) }), { reply_markup: backHome(ctx) });
   });
 
-  // The answers to a sub-agent's request (buttons of the notification).
+  // Open requests for funds (also reachable when the notification was missed), oldest first.
+  agents.callbackQuery('net:reqs', async (ctx) => {
+    const { db } = ctx.deps.app;
+    const pending = (await listPendingFundRequests(db, telegramActor(ctx.user!.account))).slice(0, PAGE_SIZE);
+    const keyboard = new InlineKeyboard();
+    for (const request of pending) {
+      const sub = await getAccount(db, request.subAgentId);
+      keyboard
+        .text(ctx.t('funds-request-line', { name: sub.name, amount: showMoney(request.amount) }), `fr:ok:${request.id}`)
+        .text(ctx.t('funds-decline-button'), `fr:no:${request.id}`)
+        .row();
+    }
+    keyboard.text(ctx.t('button-back'), 'net:list:0');
+    await ctx.answerCallbackQuery();
+    await ctx.editMessageText(ctx.t(pending.length > 0 ? 'network-requests-title' : 'network-requests-none'), { reply_markup: keyboard });
+  });
+
+  // The answers to a sub-agent's request (buttons of the notification and of the list above).
   agents.callbackQuery(new RegExp(`^fr:ok:(${UUID})$`), async (ctx) => {
     const { app } = ctx.deps;
     const fulfilled = await fulfilFundRequest(app.db, telegramActor(ctx.user!.account), ctx.match[1] as string);

@@ -13,9 +13,9 @@ import type { AppContext } from '#src/context.ts';
 import { notify, recipientOf } from '#src/notifications/notify.ts';
 import type { BotContext, ConvContext } from '../context.ts';
 import { cancelKeyboard, askAmount, waitConfirmation, waitText, domainCall, type Flow } from '../flows.ts';
-import { enterFlow, isRole, showMoney, telegramActor } from '../helpers.ts';
+import { enterFlow, isRole, showMoney, telegramActor, newRow } from '../helpers.ts';
 import type { Feature } from './index.ts';
-import { backHome } from './menus.ts';
+import { HOME, backHome } from './menus.ts';
 
 export const TOPUP_FLOW = 'topup';
 export const TOPUP_REJECT_FLOW = 'topup-reject';
@@ -154,7 +154,7 @@ function handlers(): Composer<BotContext> {
     }
     if (page > 0) keyboard.text(ctx.t('button-previous'), `adm:topups:${page - 1}`);
     if (pending.length > (page + 1) * PAGE_SIZE) keyboard.text(ctx.t('button-next'), `adm:topups:${page + 1}`);
-    keyboard.row().text(ctx.t('button-menu'), 'm:home');
+    newRow(keyboard).text(ctx.t('button-menu'), HOME);
     await ctx.answerCallbackQuery();
     await ctx.editMessageText(ctx.t(shown.length > 0 ? 'topup-pending-title' : 'topup-pending-none'), { reply_markup: keyboard });
   });

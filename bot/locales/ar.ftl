@@ -239,3 +239,7 @@ ledger-drift-alert =
     ⚠️ فشل فحص دفتر الحسابات: { $count } مشكلة ({ $invariants }).
     الحسابات المعنية: { $accounts }
     شغّل `steller ledger check` لمعرفة التفاصيل.
+network-requests = 📥 الطلبات
+network-requests-title = طلبات الرصيد (اضغط للتحويل):
+network-requests-none = لا توجد طلبات رصيد مفتوحة.
+funds-request-line = ✅ { $amount } · { $name }

@@ -239,3 +239,7 @@ ledger-drift-alert =
     ⚠️ Ledger check failed: { $count } problem(s) ({ $invariants }).
     Accounts involved: { $accounts }
     Run `steller ledger check` for details.
+network-requests = 📥 Requests
+network-requests-title = Requests for funds (tap to give):
+network-requests-none = No open requests for funds.
+funds-request-line = ✅ { $amount } · { $name }

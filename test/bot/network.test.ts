@@ -103,6 +103,19 @@ describe('my network (agent)', () => {
     expect(await balance(ctx.db, sub.account)).toBe('40.00');
     expect(await balance(ctx.db, agent.account)).toBe('60.00');
     expect((await queuedMessages(boss, sub.telegramUserId)).at(-1)).toMatchObject({ text: { key: 'funds-received' } });
+
+    // A missed notification: the open request is also in My network → Requests.
+    await bot.handleUpdate(callbackQuery(sub.telegramUserId, 'fr:new'));
+    await bot.handleUpdate(textMessage(sub.telegramUserId, '500'));
+    await bot.handleUpdate(callbackQuery(agent.telegramUserId, 'net:reqs'));
+    expect(lastText(calls)).toBe('Requests for funds (tap to give):');
+    expect(buttonData(calls, '500.00 USD · Needy')).toMatch(/^fr:ok:/);
+    await bot.handleUpdate(callbackQuery(agent.telegramUserId, buttonData(calls, 'Decline')));
+    expect(lastText(calls)).toBe('Declined the request for 500.00 USD.');
+    expect((await queuedMessages(boss, sub.telegramUserId)).at(-1)).toMatchObject({ text: { key: 'funds-declined', vars: { amount: '500.00 USD' } } });
+    await bot.handleUpdate(callbackQuery(agent.telegramUserId, 'net:reqs'));
+    expect(lastText(calls)).toBe('No open requests for funds.');
+    expect(await balance(ctx.db, sub.account)).toBe('40.00');
     await expectLedgerConsistent(ctx.db);
   });
 

@@ -32,6 +32,8 @@ export function recordingFetch() {
     const body = init?.body;
     const payload = typeof body === 'string' ? (JSON.parse(body) as Record<string, unknown>) : {};
     calls.push({ method, payload });
+    const rows = (payload.reply_markup as { inline_keyboard?: unknown[][] } | undefined)?.inline_keyboard;
+    if (rows?.some((row) => row.length === 0)) throw new Error(`${method}: an inline keyboard with an empty row`);
     const result = resultOf(method, payload, () => (messageId += 1));
     return new Response(JSON.stringify({ ok: true, result }), { headers: { 'content-type': 'application/json' } });
   };
