@@ -3,7 +3,7 @@
 import type { Account } from '#src/domain/accounts/accounts.ts';
 import type { Actor } from '#src/domain/actor.ts';
 import type { InlineKeyboard } from 'grammy';
-import { isDomainError } from '#src/shared/errors.ts';
+import { DomainError, isDomainError } from '#src/shared/errors.ts';
 import { MoneyError, formatMoney, parseMoney, type Money } from '#src/shared/money.ts';
 import type { BaseContext, BotContext } from './context.ts';
 
@@ -45,6 +45,7 @@ const EXPLAINED_ERRORS = new Set([
   'cannot_demote_self',
   'reason_too_long',
   'proof_too_long',
+  'no_wallet',
 ]);
 
 /** The localized message for an error, or undefined when it is not one the user can act on. */
@@ -61,8 +62,14 @@ export function errorText(ctx: BaseContext, error: unknown): string | undefined 
 export const isRole = (ctx: BaseContext, ...roles: Account['role'][]): boolean =>
   ctx.user !== undefined && roles.includes(ctx.user.account.role);
 
-/** Starts a flow, leaving any other first (a menu button pressed in the middle of another flow). */
+/**
+ * Starts a flow, leaving any other first (a menu button pressed in the middle of another flow).
+ * Every flow moves money or rights, which a paused account cannot: refused before the first question
+ * (the domain refuses again at the end). Callers answer the button after entering, so that a
+ * refusal can be the button's answer.
+ */
 export async function enterFlow(ctx: BotContext, id: string, ...args: (string | number)[]): Promise<void> {
+  if (ctx.user?.account.status === 'paused') throw new DomainError('account_paused', 'a paused account cannot start this');
   await ctx.conversation.exitAll();
   await ctx.conversation.enter(id, ...args);
 }

@@ -180,8 +180,8 @@ function handlers(): Composer<BotContext> {
     await showAccount(ctx, ctx.match[2] as string);
   });
   admins.callbackQuery(new RegExp(`^adm:(credit|debit):(${UUID})$`), async (ctx) => {
-    await ctx.answerCallbackQuery();
     await enterFlow(ctx, ADJUST_FLOW, ctx.match[1] as string, ctx.match[2] as string);
+    await ctx.answerCallbackQuery();
   });
 
   admins.callbackQuery('adm:invite', async (ctx) => {
@@ -243,8 +243,8 @@ function handlers(): Composer<BotContext> {
     await ctx.editMessageText(ctx.t('admin-demoted', { name: demoted.name }), { reply_markup: backHome(ctx) });
   });
   admins.callbackQuery('adm:promote', async (ctx) => {
-    await ctx.answerCallbackQuery();
     await enterFlow(ctx, PROMOTE_FLOW);
+    await ctx.answerCallbackQuery();
   });
 
   return feature;

@@ -152,8 +152,8 @@ function handlers(): Composer<BotContext> {
   agents.callbackQuery(new RegExp(`^net:(give|take):(${UUID})$`), async (ctx) => {
     const { db } = ctx.deps.app;
     await getDirectChild(db, await resolvePrincipal(db, telegramActor(ctx.user!.account)), ctx.match[2] as string); // refuse before asking
-    await ctx.answerCallbackQuery();
     await enterFlow(ctx, ALLOCATE_FLOW, ctx.match[1] as string, ctx.match[2] as string);
+    await ctx.answerCallbackQuery();
   });
 
   agents.callbackQuery('net:invite', async (ctx) => {
@@ -213,8 +213,8 @@ function handlers(): Composer<BotContext> {
 
   const subAgents = feature.filter((ctx) => isRole(ctx, 'sub_agent'));
   subAgents.callbackQuery('fr:new', async (ctx) => {
-    await ctx.answerCallbackQuery();
     await enterFlow(ctx, ASK_FUNDS_FLOW);
+    await ctx.answerCallbackQuery();
   });
 
   return feature;

@@ -116,8 +116,8 @@ function handlers(): Composer<BotContext> {
 
   const agents = feature.filter((ctx) => isRole(ctx, 'agent'));
   agents.callbackQuery('tu:new', async (ctx) => {
-    await ctx.answerCallbackQuery();
     await enterFlow(ctx, TOPUP_FLOW);
+    await ctx.answerCallbackQuery();
   });
 
   const admins = feature.filter((ctx) => isRole(ctx, 'admin'));
@@ -138,8 +138,8 @@ function handlers(): Composer<BotContext> {
   admins.callbackQuery(new RegExp(`^tu:no:(${UUID})$`), async (ctx) => {
     const request = await getTopupRequest(ctx.deps.app.db, ctx.match[1] as string);
     if (request.status !== 'pending') return ctx.answerCallbackQuery({ text: ctx.t('error-topup-already-decided'), show_alert: true });
-    await ctx.answerCallbackQuery();
     await enterFlow(ctx, TOPUP_REJECT_FLOW, request.id);
+    await ctx.answerCallbackQuery();
   });
 
   // The pending queue, oldest first, a page at a time; a request opens with its proof and buttons.

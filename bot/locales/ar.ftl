@@ -243,3 +243,4 @@ network-requests = 📥 الطلبات
 network-requests-title = طلبات الرصيد (اضغط للتحويل):
 network-requests-none = لا توجد طلبات رصيد مفتوحة.
 funds-request-line = ✅ { $amount } · { $name }
+error-no-wallet = حسابات المشرفين ليس لها محفظة.

@@ -243,3 +243,4 @@ network-requests = 📥 Requests
 network-requests-title = Requests for funds (tap to give):
 network-requests-none = No open requests for funds.
 funds-request-line = ✅ { $amount } · { $name }
+error-no-wallet = Admin accounts have no wallet.

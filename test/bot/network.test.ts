@@ -80,8 +80,9 @@ describe('my network (agent)', () => {
     expect((await getAccount(ctx.db, sub.account.id)).status).toBe('paused');
     expect(lastText(calls)).toContain('⏸ paused');
     await bot.handleUpdate(callbackQuery(sub.telegramUserId, 'fr:new'));
-    await bot.handleUpdate(textMessage(sub.telegramUserId, '5'));
-    expect(lastText(calls)).toBe('Your account is paused, so this is not possible right now.');
+    expect(calls.at(-1)?.payload).toMatchObject({ show_alert: true, text: 'Your account is paused, so this is not possible right now.' });
+    await bot.handleUpdate(textMessage(sub.telegramUserId, '5')); // no flow started: nothing asked, nothing answered
+    expect(calls.at(-1)?.method).toBe('answerCallbackQuery');
     await bot.handleUpdate(callbackQuery(agent.telegramUserId, `net:resume:${sub.account.id}`));
     expect((await getAccount(ctx.db, sub.account.id)).status).toBe('active');
   });

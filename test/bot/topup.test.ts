@@ -108,6 +108,18 @@ describe('agent top-up', () => {
     expect((await topupCount(agent.account.id)).requests).toHaveLength(0);
   });
 
+  it('a paused agent cannot start a top-up', async () => {
+    const agent = await makeBotAccount(ctx, 'agent');
+    await ctx.db.updateTable('accounts').set({ status: 'paused' }).where('id', '=', agent.account.id).execute();
+    const { bot, calls } = startTestBot(ctx, store);
+    await bot.handleUpdate(callbackQuery(agent.telegramUserId, 'tu:new'));
+    expect(calls).toEqual([
+      { method: 'answerCallbackQuery', payload: expect.objectContaining({ show_alert: true, text: 'Your account is paused, so this is not possible right now.' }) },
+    ]);
+    await bot.handleUpdate(textMessage(agent.telegramUserId, '/start'));
+    expect(lastText(calls)).toContain('Your account is paused: you can look, but not move money.');
+  });
+
   it('admins list pending requests and open one with its proof', async () => {
     const admin = await makeAdmin(ctx);
     const agent = await makeBotAccount(ctx, 'agent', { name: 'Listed Agent' });
