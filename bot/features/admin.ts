@@ -226,14 +226,18 @@ function handlers(): Composer<BotContext> {
     await ctx.editMessageText(ctx.t('admin-closed', { month, count: fresh.length }), { reply_markup: backHome(ctx) });
   });
 
-  admins.callbackQuery('adm:admins', async (ctx) => {
-    const keyboard = new InlineKeyboard();
+  admins.callbackQuery(/^adm:admins(?::(\d{1,3}))?$/, async (ctx) => {
+    const page = Number(ctx.match[1] ?? 0);
     const all = await listAdmins(ctx.deps.app.db);
-    const lines = all.map((admin) => ctx.t('admin-admin-line', { name: admin.name, status: admin.status }));
-    for (const admin of all) {
+    const shown = all.slice(page * PAGE_SIZE, (page + 1) * PAGE_SIZE);
+    const lines = shown.map((admin) => ctx.t('admin-admin-line', { name: admin.name, status: admin.status }));
+    const keyboard = new InlineKeyboard();
+    for (const admin of shown) {
       if (admin.status === 'active' && admin.id !== ctx.user!.account.id) keyboard.text(ctx.t('admin-demote', { name: admin.name }), `adm:demote:${admin.id}`).row();
     }
-    keyboard.text(ctx.t('admin-promote'), 'adm:promote').text(ctx.t('button-menu'), HOME);
+    if (page > 0) keyboard.text(ctx.t('button-previous'), `adm:admins:${page - 1}`);
+    if (all.length > (page + 1) * PAGE_SIZE) keyboard.text(ctx.t('button-next'), `adm:admins:${page + 1}`);
+    newRow(keyboard).text(ctx.t('admin-promote'), 'adm:promote').text(ctx.t('button-menu'), HOME);
     await ctx.answerCallbackQuery();
     await ctx.editMessageText(`${ctx.t('admin-admins-title')}\n\n${lines.join('\n')}`, { reply_markup: keyboard });
   });

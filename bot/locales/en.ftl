@@ -9,6 +9,7 @@ help =
     /start — main menu
     /language — change the language
     /cancel — leave the current step
+    Everything else is in the menu of /start: wallet, top-ups, your network, and for admins the approvals and accounts.
 cancel-done = Cancelled. Nothing was changed.
 cancel-nothing = There is nothing to cancel.
 language-choose = Choose your language:

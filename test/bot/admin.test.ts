@@ -130,6 +130,14 @@ describe('admin', () => {
     await bot.handleUpdate(callbackQuery(newAdminId, 'adm:tree:0'));
     expect(calls.at(-1)?.payload).toMatchObject({ show_alert: true, text: 'Your account is paused, so this is not possible right now.' });
     expect(lastButtons(calls).some((button) => button.callback_data?.startsWith(`adm:demote:${admin.account.id}`))).toBe(false);
+
+    for (let index = 0; index < 9; index += 1) await makeAdmin(ctx); // more than one page of admins
+    await bot.handleUpdate(callbackQuery(admin.telegramUserId, 'adm:admins'));
+    const firstPage = lastText(calls);
+    await bot.handleUpdate(callbackQuery(admin.telegramUserId, buttonData(calls, 'Next')));
+    expect(lastText(calls)).not.toBe(firstPage);
+    expect(lastText(calls).split('\n').length).toBeGreaterThan(2);
+    expect(buttonData(calls, 'Previous')).toBe('adm:admins:0');
   });
 
   it('agents and sub-agents cannot reach admin actions, even with forged buttons', async () => {
