@@ -12,7 +12,7 @@
 import { autoRetry } from '@grammyjs/auto-retry';
 import { conversations } from '@grammyjs/conversations';
 import { run, sequentialize } from '@grammyjs/runner';
-import { Bot, type BotError } from 'grammy';
+import { Bot, GrammyError, type BotError } from 'grammy';
 import type { UserFromGetMe } from 'grammy/types';
 import type { AppContext } from '#src/context.ts';
 import type { KeyValueStore } from '#src/shared-state/index.ts';
@@ -77,6 +77,11 @@ export function createBot(app: AppContext, options: BotOptions): Bot<BotContext>
       // A button's query can be answered once: when it already was, the refusal becomes a message.
       const answered = ctx.callbackQuery ? await ctx.answerCallbackQuery({ text: explained, show_alert: true }).then(() => true, () => false) : false;
       if (!answered) await ctx.reply(explained).catch(() => undefined);
+      return;
+    }
+    // A double tap re-renders the same screen: Telegram refuses the identical edit, and that is fine.
+    if (error.error instanceof GrammyError && /message is not modified/i.test(error.error.description)) {
+      if (ctx.callbackQuery) await ctx.answerCallbackQuery().catch(() => undefined);
       return;
     }
     app.logger.error({ err: error.error, updateId: ctx.update.update_id }, 'bot update failed');

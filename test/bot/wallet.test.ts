@@ -3,7 +3,8 @@ import { monthOf } from '../../src/domain/month.ts';
 import { createTestContext } from '../support/context.ts';
 import { makeAdmin, makeBotAccount, newStore, startTestBot } from '../support/bot.ts';
 import { expectLedgerConsistent, fund } from '../support/money.ts';
-import { buttonData, callbackQuery, lastText } from '../support/telegram.ts';
+import { createBot } from '../../bot/index.ts';
+import { BOT_TOKEN, botInfo, buttonData, callbackQuery, lastText, recordingFetch } from '../support/telegram.ts';
 
 const { ctx } = await createTestContext();
 const store = newStore(ctx);
@@ -62,6 +63,22 @@ describe('wallet', () => {
     );
     await bot.handleUpdate(callbackQuery(agent.telegramUserId, buttonData(calls, 'Previous month')));
     expect(lastText(calls)).toContain('Closing balance: 0.00 USD');
+  });
+
+  it('a double tap that re-renders the same screen is not an error', async () => {
+    const agent = await makeBotAccount(ctx, 'agent');
+    const recorder = recordingFetch();
+    // Telegram refuses an edit that changes nothing.
+    const fetch: typeof globalThis.fetch = async (input, init) => {
+      if (String(input).endsWith('/editMessageText')) {
+        return new Response(JSON.stringify({ ok: false, error_code: 400, description: 'Bad Request: message is not modified' }), { status: 400 });
+      }
+      return recorder.fetch(input as string, init);
+    };
+    const bot = createBot(ctx, { token: BOT_TOKEN, apiRoot: 'https://api.telegram.org', botInfo, fetch, store });
+    await bot.handleUpdate(callbackQuery(agent.telegramUserId, 'w:home'));
+    expect(recorder.calls.map((call) => call.method)).toContain('answerCallbackQuery');
+    expect(recorder.calls.some((call) => call.method === 'sendMessage')).toBe(false); // no "something went wrong"
   });
 
   it('admins and strangers get the stale-button answer, not a wallet', async () => {
