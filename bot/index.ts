@@ -1,27 +1,32 @@
 // The Telegram bot. createBot builds it (no network); main.ts starts it (long polling with the
 // runner, or webhooks through the API). The middleware order below is part of the contract:
-//   1. deps            AppContext + restart-safe store on every context
-//   2. update logger   one child logger per update (update id on every line)
-//   3. ordering        per-chat: runner's sequentialize (polling) or a shared lock (webhook)
-//   4. i18n            locale from the user's choice, else Telegram's language code
+//   1. update logger   one child logger per update (update id on every line)
+//   2. ordering        per-chat: runner's sequentialize (polling) or a shared lock (webhook)
+//   3. deps + user     AppContext, restart-safe store and the user's account (after the lock: fresh)
+//   4. i18n            locale stored on the account, else Telegram's language code
 //   5. conversations   only for updates with a chat (a chatless key would be shared by everyone)
-//   6. features        commands, menus, flows
-//   7. stale buttons   any callback nobody handled gets a clear "no longer valid"
+//   6. basics          /start, /help, /cancel, /language: before the flows, so /cancel always wins
+//   7. flows           the conversations (they see an update only when one is active)
+//   8. features        menus and buttons, guarded by role
+//   9. stale buttons   any callback nobody handled gets a clear "no longer valid"
 import { autoRetry } from '@grammyjs/auto-retry';
 import { conversations } from '@grammyjs/conversations';
 import { run, sequentialize } from '@grammyjs/runner';
-import { Bot } from 'grammy';
+import { Bot, GrammyError, type BotError } from 'grammy';
 import type { UserFromGetMe } from 'grammy/types';
 import type { AppContext } from '#src/context.ts';
 import type { KeyValueStore } from '#src/shared-state/index.ts';
 import type { BotContext, ConvContext } from './context.ts';
 import { basicsFeature } from './features/basics.ts';
 import { createI18n } from './i18n.ts';
+import { FEATURES } from './features/index.ts';
+import { errorText } from './helpers.ts';
 import { chatLock } from './middlewares/chat-lock.ts';
+import { loadUser } from './middlewares/user.ts';
 import { conversationAdapter, createBotStore } from './storage.ts';
 
 /** Bump whenever a conversation's code changes: stored conversations of older code are dropped. */
-export const CONVERSATIONS_VERSION = 1;
+export const CONVERSATIONS_VERSION = 2;
 
 export interface BotOptions {
   token: string;
@@ -49,10 +54,7 @@ export function createBot(app: AppContext, options: BotOptions): Bot<BotContext>
   const store = options.store ?? createBotStore(app);
   const i18n = createI18n();
 
-  bot.use((ctx, next) => {
-    ctx.deps = { app, store };
-    return next();
-  });
+  const deps = { app, store };
 
   bot.use(async (ctx, next) => {
     const log = app.logger.child({ updateId: ctx.update.update_id });
@@ -62,22 +64,46 @@ export function createBot(app: AppContext, options: BotOptions): Bot<BotContext>
   });
 
   bot.use(options.mode === 'webhook' ? chatLock(app.state.locks) : sequentialize((ctx: BotContext) => ctx.chatId?.toString()));
+  bot.use(loadUser(deps, i18n.locales));
   bot.use(i18n);
 
-  const withChat = bot.filter((ctx) => ctx.chat !== undefined);
+  // Errors end in one place: a refusal the user can act on (paused, insufficient funds, already
+  // decided…) is answered; anything else is logged and gets the generic message. The boundary (not
+  // only bot.catch) keeps webhook and handleUpdate callers from seeing a failure for these.
+  const handleError = async (error: BotError<BotContext>) => {
+    const ctx = error.ctx;
+    const explained = errorText(ctx, error.error);
+    if (explained) {
+      // A button's query can be answered once: when it already was, the refusal becomes a message.
+      const answered = ctx.callbackQuery ? await ctx.answerCallbackQuery({ text: explained, show_alert: true }).then(() => true, () => false) : false;
+      if (!answered) await ctx.reply(explained).catch(() => undefined);
+      return;
+    }
+    // A double tap re-renders the same screen: Telegram refuses the identical edit, and that is fine.
+    if (error.error instanceof GrammyError && /message is not modified/i.test(error.error.description)) {
+      if (ctx.callbackQuery) await ctx.answerCallbackQuery().catch(() => undefined);
+      return;
+    }
+    app.logger.error({ err: error.error, updateId: ctx.update.update_id }, 'bot update failed');
+    if (ctx.callbackQuery) await ctx.answerCallbackQuery().catch(() => undefined);
+    await ctx.reply(ctx.t('error-generic')).catch(() => undefined);
+  };
+  const guarded = bot.errorBoundary(handleError);
+
+  const withChat = guarded.filter((ctx) => ctx.chat !== undefined);
   withChat.use(
     conversations<BotContext, ConvContext>({
       storage: { type: 'key', version: CONVERSATIONS_VERSION, prefix: 'bot:convo:', adapter: conversationAdapter(store) },
+      plugins: [loadUser(deps, i18n.locales), i18n],
     }),
   );
   withChat.use(basicsFeature(i18n.locales));
+  for (const feature of FEATURES) withChat.use(feature.flows());
+  for (const feature of FEATURES) withChat.use(feature.handlers());
 
-  bot.on('callback_query', (ctx) => ctx.answerCallbackQuery({ text: ctx.t('button-stale'), show_alert: true }));
+  guarded.on('callback_query', (ctx) => ctx.answerCallbackQuery({ text: ctx.t('button-stale'), show_alert: true }));
 
-  bot.catch(async (error) => {
-    app.logger.error({ err: error.error, updateId: error.ctx.update.update_id }, 'bot update failed');
-    await error.ctx.reply(error.ctx.t('error-generic')).catch(() => undefined);
-  });
+  bot.catch(handleError);
   return bot;
 }
 

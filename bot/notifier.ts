@@ -17,6 +17,9 @@ export interface GatewayOptions {
   fetch?: typeof fetch;
 }
 
+/** Telegram's limit for a photo caption. */
+const CAPTION_LIMIT = 1024;
+
 function translateError(error: unknown): unknown {
   if (!(error instanceof GrammyError)) return error;
   if (error.error_code === 429) return new TelegramRateLimitedError(error.parameters.retry_after ?? 1);
@@ -40,10 +43,11 @@ export function createTelegramGateway(options: GatewayOptions): TelegramGateway 
         ? InlineKeyboard.from(message.buttons.map((row) => row.map((button) => InlineKeyboard.text(render(button.text, locale), button.callbackData))))
         : undefined;
       try {
-        const sent = await api.sendMessage(Number(message.chatId), render(message.text, locale), {
-          protect_content: message.protectContent,
-          ...(keyboard ? { reply_markup: keyboard } : {}),
-        });
+        const options = { protect_content: message.protectContent, ...(keyboard ? { reply_markup: keyboard } : {}) };
+        const text = render(message.text, locale);
+        const sent = message.photo
+          ? await api.sendPhoto(Number(message.chatId), message.photo, { ...options, caption: text.slice(0, CAPTION_LIMIT) })
+          : await api.sendMessage(Number(message.chatId), text, options);
         return { chatId: message.chatId, messageId: sent.message_id };
       } catch (error) {
         throw translateError(error);

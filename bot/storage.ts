@@ -26,5 +26,3 @@ export function conversationAdapter<S>(store: KeyValueStore): VersionedStateStor
     },
   };
 }
-
-export const languageKey = (userId: number) => `bot:lang:${userId}`;

@@ -70,6 +70,8 @@ export const envSchema = z.object({
   /** Longest one Bamboo call waits for the shared rate limiter before failing as rate limited. */
   BAMBOO_MAX_WAIT_MS: z.coerce.number().int().min(0).max(3_600_000).default(60_000),
 
+  /** A wallet below this (a decimal in the wallet's own currency) after money leaves it: its owner is told. */
+  LOW_BALANCE_THRESHOLD: z.string().regex(/^\d+(\.\d+)?$/, 'must be a decimal amount such as 20 or 20.00').default('20'),
   SETTLEMENT_CURRENCY: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as USD').default('USD'),
   DEMO_SEED: z
     .enum(['auto', 'always', 'never'], { error: 'must be auto, always or never' })

@@ -12,6 +12,7 @@ import { registerSchedules, startWorkers } from './jobs/boss.ts';
 import { queueFirstSyncs } from './jobs/handlers/catalog.ts';
 import { QUEUES } from './jobs/queues.ts';
 import { redactUrl, type Logger } from './logger.ts';
+import { subscribeDriftAlerts } from './notifications/admin-alerts.ts';
 import { seedOnStart } from './seed.ts';
 
 export interface RunningApp {
@@ -64,6 +65,9 @@ export async function startApp(config: Config, logger: Logger, options: StartOpt
     }
 
     if (roles.includes('worker')) {
+      // The hourly ledger check runs here: its drift alerts reach the admins in Telegram.
+      const unsubscribeDrift = subscribeDriftAlerts(resources);
+      stoppers.push(async () => unsubscribeDrift());
       await registerSchedules(resources.boss, QUEUES);
       await startWorkers(resources.boss, QUEUES, resources, resources.metrics);
       summary.push(`worker: ${QUEUES.length} queue(s): ${QUEUES.map((queue) => queue.name).join(', ')}`);

@@ -1,15 +1,65 @@
-// Commands every user has: /start, /help, /cancel, /language.
+// Commands every user has: /start (with or without an invite), /help, /cancel, /language, and the
+// main menu button.
 import { Composer, InlineKeyboard } from 'grammy';
+import { defaultAccountLanguage, findTelegramUser, setAccountLanguage } from '#src/domain/accounts/language.ts';
+import { redeemInvite } from '#src/domain/accounts/invites.ts';
 import type { BotContext } from '../context.ts';
-import { languageKey } from '../storage.ts';
+import { errorText } from '../helpers.ts';
+import { supportedLocale } from '../i18n.ts';
+import { CANCEL_FLOW } from '../flows.ts';
+import { HOME, mainMenu } from './menus.ts';
 
 export const LANGUAGE_CALLBACK = /^lang:([a-z]{2})$/;
+
+async function showMenu(ctx: BotContext, mode: 'reply' | 'edit'): Promise<void> {
+  if (!ctx.user) {
+    await ctx.reply(ctx.t('start-unknown'));
+    return;
+  }
+  const { text, keyboard } = mainMenu(ctx, ctx.user);
+  if (mode === 'edit') await ctx.editMessageText(text, { reply_markup: keyboard });
+  else await ctx.reply(text, { reply_markup: keyboard });
+}
+
+/** `/start <token>`: binds this Telegram user to the invited account, once. */
+async function redeem(ctx: BotContext, token: string, locales: readonly string[]): Promise<void> {
+  if (ctx.user) {
+    await ctx.reply(ctx.t('start-already-registered'));
+    return showMenu(ctx, 'reply');
+  }
+  const from = ctx.from;
+  if (!from) return;
+  const { app } = ctx.deps;
+  try {
+    const name = [from.first_name, from.last_name].filter(Boolean).join(' ') || String(from.id);
+    const account = await redeemInvite(app.db, { token, telegramUserId: String(from.id), name });
+    const locale = supportedLocale(locales, from.language_code);
+    if (locale) await defaultAccountLanguage(app.db, account.id, locale);
+  } catch (error) {
+    const text = errorText(ctx, error);
+    if (!text) throw error;
+    await ctx.reply(text);
+    return;
+  }
+  ctx.user = await findTelegramUser(app.db, from.id);
+  await ctx.i18n.renegotiateLocale();
+  await ctx.reply(ctx.t('start-welcome'));
+  await showMenu(ctx, 'reply');
+}
 
 export function basicsFeature(locales: readonly string[]): Composer<BotContext> {
   const feature = new Composer<BotContext>();
 
-  // Role menus replace this greeting once accounts exist; an unknown user only gets the explanation.
-  feature.command('start', (ctx) => ctx.reply(ctx.t('start-unknown')));
+  feature.command('start', async (ctx) => {
+    const token = ctx.match.trim();
+    if (token) return redeem(ctx, token, locales);
+    return showMenu(ctx, 'reply');
+  });
+
+  feature.callbackQuery(HOME, async (ctx) => {
+    await ctx.answerCallbackQuery();
+    await showMenu(ctx, 'edit');
+  });
 
   feature.command('help', (ctx) => ctx.reply(ctx.t('help')));
 
@@ -19,16 +69,25 @@ export function basicsFeature(locales: readonly string[]): Composer<BotContext> 
     await ctx.reply(ctx.t(active ? 'cancel-done' : 'cancel-nothing'), { reply_markup: { remove_keyboard: true } });
   });
 
+  // The Cancel button under every flow's question: the same as /cancel.
+  feature.callbackQuery(CANCEL_FLOW, async (ctx) => {
+    await ctx.conversation.exitAll();
+    await ctx.answerCallbackQuery();
+    await ctx.editMessageText(ctx.t('cancel-done'));
+  });
+
+  // The choice is stored on the account; someone without one only gets the explanation.
   feature.command('language', async (ctx) => {
+    if (!ctx.user) return ctx.reply(ctx.t('start-unknown'));
     const keyboard = new InlineKeyboard();
     for (const locale of locales) keyboard.text(ctx.i18n.fluent.translate(locale, 'language-name'), `lang:${locale}`);
     await ctx.reply(ctx.t('language-choose'), { reply_markup: keyboard });
   });
 
-  feature.callbackQuery(LANGUAGE_CALLBACK, async (ctx) => {
+  feature.callbackQuery(LANGUAGE_CALLBACK, async (ctx, next) => {
     const locale = ctx.match[1] as string;
-    if (!locales.includes(locale)) return ctx.answerCallbackQuery({ text: ctx.t('button-stale'), show_alert: true });
-    await ctx.deps.store.set(languageKey(ctx.from.id), locale);
+    if (!ctx.user || !locales.includes(locale)) return next(); // stale-button handler answers
+    await setAccountLanguage(ctx.deps.app.db, ctx.user.account.id, locale);
     ctx.i18n.useLocale(locale);
     await ctx.answerCallbackQuery();
     await ctx.editMessageText(ctx.t('language-set'));

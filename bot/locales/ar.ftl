@@ -9,9 +9,239 @@ help =
     /start — القائمة الرئيسية
     /language — تغيير اللغة
     /cancel — إلغاء الخطوة الحالية
+    كل ما عدا ذلك في قائمة /start: المحفظة، شحن الرصيد، شبكتك، وللمشرفين الموافقات والحسابات.
 cancel-done = تم الإلغاء. لم يتغير شيء.
 cancel-nothing = لا يوجد ما يمكن إلغاؤه.
 language-choose = اختر لغتك:
 language-set = تم تعيين اللغة إلى العربية.
 button-stale = هذا الزر لم يعد صالحًا. يرجى فتح القائمة مرة أخرى عبر /start.
 error-generic = حدث خطأ ما. يرجى المحاولة مرة أخرى بعد قليل.
+
+## البداية والقوائم
+start-welcome = أهلًا بك! حسابك جاهز.
+start-already-registered = لديك حساب بالفعل؛ لا يمكن استخدام رابط دعوة مرة أخرى.
+menu-title-admin = قائمة المشرف ({ $name })
+menu-title-agent = قائمة الوكيل ({ $name })
+menu-title-sub-agent = قائمة الوكيل الفرعي ({ $name })
+menu-title-partner = يستخدم الشركاء واجهة REST وليس هذا البوت.
+menu-paused = حسابك موقوف مؤقتًا: يمكنك الاطلاع فقط دون تحريك الأموال. تواصل مع وكيلك أو معنا.
+menu-wallet = 💰 المحفظة
+menu-topup = ➕ شحن الرصيد
+menu-network = 👥 شبكتي
+menu-revenue-share = 📈 حصة الإيرادات
+menu-ask-funds = 🙋 طلب رصيد
+menu-pending-topups = 📥 طلبات الشحن المعلقة
+menu-adjust = ✏️ إضافة / خصم
+menu-invite-agent = ✉️ دعوة وكيل
+menu-tree = 🌳 الحسابات
+menu-audit = 📜 سجل التدقيق
+menu-close-month = 📅 إقفال شهر
+menu-admins = 🛡 المشرفون
+button-menu = ⬅️ القائمة
+button-back = ⬅️ رجوع
+button-older = الأقدم ▶️
+button-next = التالي ▶️
+button-previous = ◀️ السابق
+button-previous-month = ◀️ الشهر السابق
+button-next-month = الشهر التالي ▶️
+button-cancel = ✖️ إلغاء
+
+## المحفظة
+wallet-balance = رصيدك: { $balance }
+wallet-transactions = 🧾 المعاملات
+wallet-statement = 📄 كشف الحساب
+wallet-transactions-title = أحدث المعاملات:
+wallet-transactions-older = معاملات أقدم:
+wallet-transactions-none = لا توجد معاملات بعد.
+wallet-transaction-line = { $date } · { $kind ->
+    [topup] شحن
+    [manual_credit] إضافة
+    [manual_debit] خصم
+    [allocation] تحويل لوكيل فرعي
+    [reclaim] استرداد
+    [order_hold] طلب
+    [order_release] إلغاء حجز طلب
+    [order_settle] تسوية طلب
+    [order_refund] استرداد طلب
+    [revenue_share_payout] حصة الإيرادات
+   *[other] أخرى
+  } · { $amount }
+wallet-statement-text =
+    كشف حساب شهر { $month }
+    الرصيد الافتتاحي: { $opening }
+    الإيداعات: { $credits }
+    الخصومات: { $debits }
+    الطلبات: { $orders }
+    حصة الإيرادات: { $revenueShare }
+    الرصيد الختامي: { $closing }
+
+## أخطاء يمكن للمستخدم التصرف بشأنها
+error-account-paused = حسابك موقوف مؤقتًا، لذا لا يمكن تنفيذ ذلك الآن.
+error-parent-paused = حساب وكيلك موقوف مؤقتًا، لذا لا يمكن تنفيذ ذلك الآن.
+error-forbidden = غير مسموح لك بتنفيذ هذا.
+error-insufficient-funds = الرصيد غير كافٍ: الرصيد الحالي { $balance }.
+error-not-direct-child = يمكنك التصرف فقط في وكلائك الفرعيين المباشرين.
+error-topup-already-decided = تم البت في طلب الشحن هذا مسبقًا.
+error-fund-request-already-decided = تم البت في طلب الرصيد هذا مسبقًا.
+error-invite-not-found = رابط الدعوة غير صالح. اطلب رابطًا جديدًا.
+error-invite-used = تم استخدام رابط الدعوة هذا مسبقًا. اطلب رابطًا جديدًا.
+error-invite-revoked = تم إلغاء رابط الدعوة هذا. اطلب رابطًا جديدًا.
+error-invite-expired = انتهت صلاحية رابط الدعوة هذا. اطلب رابطًا جديدًا.
+error-telegram-id-taken = حساب تيليجرام هذا مرتبط بحساب آخر بالفعل.
+error-month-not-over = هذا الشهر لم ينتهِ بعد.
+error-account-not-found = لا يوجد حساب بهذا المعرف.
+
+## الخطوات
+flow-expect-text = يرجى كتابة إجابتك، أو اضغط إلغاء.
+flow-expect-button = يرجى استخدام الأزرار أعلاه، أو /cancel.
+flow-amount-invalid = هذا ليس مبلغًا صالحًا بعملة { $currency }. اكتب رقمًا موجبًا، مثل 100 أو 99.50.
+
+## شحن الرصيد
+topup-ask-amount = كم تريد أن تشحن، بعملة { $currency }؟
+topup-ask-proof = أرسل إثبات الدفع: صورة الإيصال، أو مرجع الدفع كنص.
+topup-summary =
+    طلب شحن
+    المبلغ: { $amount }
+    الإثبات: { $proof }
+    هل تريد إرساله إلى المشرفين؟
+topup-send = ✅ إرسال
+topup-sent = تم إرسال طلب الشحن بمبلغ { $amount }. سيتم إبلاغك عند البت فيه.
+topup-admin-request =
+    طلب شحن من { $name }
+    المبلغ: { $amount }
+    الإثبات: { $proof }{ $duplicate ->
+        [yes] {"\u000A"}⚠️ استُخدم الإثبات نفسه في طلب سابق.
+       *[no] {""}
+    }
+topup-approve = ✅ موافقة
+topup-reject = ❌ رفض
+topup-ask-reason = ما سبب الرفض؟ سيقرأ الوكيل السبب.
+topup-rejected = تم رفض طلب الشحن بمبلغ { $amount }. السبب: { $reason }
+topup-rejected-admin = تم رفض الشحن بمبلغ { $amount } وإبلاغ الوكيل.
+topup-approved = تمت الموافقة على شحن { $amount }. رصيدك: { $balance }
+topup-approved-admin = تمت الموافقة على الشحن بمبلغ { $amount } وإبلاغ الوكيل.
+topup-pending-title = طلبات الشحن المعلقة (الأقدم أولًا):
+topup-pending-none = لا توجد طلبات شحن معلقة.
+button-confirm = ✅ تأكيد
+
+## شبكتي
+network-title = وكلاؤك الفرعيون ({ $count })، المبيعات في { $month }:
+network-empty = لا يوجد وكلاء فرعيون بعد. ادعُ أحدهم بالزر أدناه.
+network-line = { $name } · الرصيد { $balance } · المبيعات { $sales }{ $status ->
+    [paused] {" "}· ⏸ موقوف
+   *[other] {""}
+  }
+network-invite = ✉️ دعوة وكيل فرعي
+network-invite-link =
+    أرسل هذا الرابط إلى وكيلك الفرعي الجديد. يعمل مرة واحدة وتنتهي صلاحيته خلال 7 أيام:
+    { $link }
+network-sub-agent =
+    { $name }
+    الرصيد: { $balance }
+    الحالة: { $status ->
+        [paused] ⏸ موقوف
+       *[other] ✅ نشط
+    }
+network-allocate = ➡️ تحويل رصيد
+network-reclaim = ⬅️ استرداد رصيد
+network-pause = ⏸ إيقاف
+network-resume = ▶️ استئناف
+network-paused = تم الإيقاف.
+network-resumed = تم الاستئناف.
+network-allocate-amount = كم تريد أن تحوّل، بعملة { $currency }؟
+network-reclaim-amount = كم تريد أن تسترد، بعملة { $currency }؟
+network-allocate-confirm = تحويل { $amount } إلى { $name }؟
+network-reclaim-confirm = استرداد { $amount } من { $name }؟
+network-allocated =
+    تم تحويل { $amount } إلى { $name }.
+    رصيدك: { $own }
+    { $name }: { $child }
+network-reclaimed =
+    تم استرداد { $amount } من { $name }.
+    رصيدك: { $own }
+    { $name }: { $child }
+revenue-share =
+    حصة الإيرادات
+    المستحق في { $month }: { $accrued }
+    المدفوع حتى الآن: { $paid }
+
+## الرصيد بين الوكيل والوكيل الفرعي
+funds-ask-amount = كم تحتاج، بعملة { $currency }؟ سيتم إرسال الطلب إلى وكيلك.
+funds-asked = تم إرسال طلب بمبلغ { $amount } إلى وكيلك.
+funds-request = يطلب { $name } منك مبلغ { $amount }.
+funds-allocate-button = ✅ تحويل { $amount }
+funds-decline-button = ❌ رفض
+funds-allocated = تم تحويل { $amount }. رصيدك: { $balance }
+funds-declined-agent = تم رفض طلب مبلغ { $amount }.
+funds-received = وصلك مبلغ { $amount }. رصيدك: { $balance }
+funds-declined = رفض وكيلك طلبك بمبلغ { $amount }.
+low-balance = رصيدك منخفض: { $balance } (أقل من { $threshold }).
+error-fund-request-not-found = طلب الرصيد هذا غير موجود أو غير موجّه إليك.
+error-topup-not-found = طلب الشحن هذا غير موجود.
+error-not-an-admin = هذا الحساب ليس مشرفًا.
+error-cannot-demote-self = لا يمكنك إلغاء صلاحيات الإشراف عن نفسك.
+error-reason-too-long = يجب ألا يتجاوز السبب 500 حرف.
+error-proof-too-long = يجب ألا يتجاوز مرجع الدفع 500 حرف.
+funds-debited = تم خصم { $amount } من محفظتك. السبب: { $reason }. رصيدك: { $balance }
+revenue-share-paid = تم دفع حصتك من الإيرادات عن { $month }: { $amount }.
+
+## المشرف
+admin-tree-title = الحسابات ({ $count })، المبيعات في { $month }:
+admin-tree-empty = لا توجد حسابات هنا بعد.
+admin-adjust-hint = افتح حسابًا لإضافة رصيد إلى محفظته أو الخصم منها.
+admin-account =
+    { $name } ({ $role ->
+        [agent] وكيل
+        [sub_agent] وكيل فرعي
+        [partner] شريك
+       *[other] مشرف
+    })
+    الحالة: { $status ->
+        [paused] ⏸ موقوف
+       *[other] ✅ نشط
+    }
+    الرصيد: { $balance }
+admin-credit = ➕ إضافة
+admin-debit = ➖ خصم
+admin-children = 👥 الوكلاء الفرعيون
+admin-credit-amount = كم تريد أن تضيف، بعملة { $currency }؟
+admin-debit-amount = كم تريد أن تخصم، بعملة { $currency }؟
+admin-adjust-reason = ما السبب؟ يُحفظ في سجل التدقيق ويظهر لصاحب الحساب.
+admin-credit-confirm = إضافة { $amount } إلى { $name }؟ السبب: { $reason }
+admin-debit-confirm = خصم { $amount } من { $name }؟ السبب: { $reason }
+admin-credited = تمت إضافة { $amount } إلى { $name }. الرصيد الآن: { $balance }
+admin-debited = تم خصم { $amount } من { $name }. الرصيد الآن: { $balance }
+admin-invite-link =
+    أرسل هذا الرابط إلى الوكيل الجديد. يعمل مرة واحدة وتنتهي صلاحيته خلال 7 أيام:
+    { $link }
+admin-audit-title = سجل التدقيق (الأحدث أولًا):
+admin-audit-empty = لا يوجد شيء مسجل بعد.
+admin-audit-line = { $at } · { $action } · { $subject } · { $channel }
+admin-close-title = حصة الإيرادات عن { $month }
+admin-close-line = { $name }: { $amount }{ $paid ->
+    [yes] {" "}(مدفوعة)
+   *[no] {""}
+  }
+admin-close-nothing = لا يوجد ما يُدفع عن هذا الشهر.
+admin-close-confirm = ✅ دفع هذا الشهر
+admin-closed = تم إقفال { $month }: { $count } دفعة.
+admin-admins-title = المشرفون:
+admin-admin-line = { $name }{ $status ->
+    [paused] {" "}(أُلغي الإشراف)
+   *[other] {""}
+  }
+admin-demote = ➖ إلغاء إشراف { $name }
+admin-promote = ➕ ترقية مشرف
+admin-promote-ask = اكتب معرّف مستخدم تيليجرام (أرقام) للمشرف الجديد.
+admin-promote-invalid = معرّف مستخدم تيليجرام أرقام فقط. حاول مرة أخرى.
+admin-promoted = أصبح { $name } مشرفًا.
+admin-demoted = لم يعد { $name } مشرفًا.
+ledger-drift-alert =
+    ⚠️ فشل فحص دفتر الحسابات: { $count } مشكلة ({ $invariants }).
+    الحسابات المعنية: { $accounts }
+    شغّل `steller ledger check` لمعرفة التفاصيل.
+network-requests = 📥 الطلبات
+network-requests-title = طلبات الرصيد (اضغط للتحويل):
+network-requests-none = لا توجد طلبات رصيد مفتوحة.
+funds-request-line = ✅ { $amount } · { $name }
+error-no-wallet = حسابات المشرفين ليس لها محفظة.

@@ -9,9 +9,239 @@ help =
     /start — main menu
     /language — change the language
     /cancel — leave the current step
+    Everything else is in the menu of /start: wallet, top-ups, your network, and for admins the approvals and accounts.
 cancel-done = Cancelled. Nothing was changed.
 cancel-nothing = There is nothing to cancel.
 language-choose = Choose your language:
 language-set = Language set to English.
 button-stale = This button is no longer valid. Please open the menu again with /start.
 error-generic = Something went wrong. Please try again in a moment.
+
+## Start and menus
+start-welcome = Welcome! Your account is ready.
+start-already-registered = You already have an account; an invite link cannot be used again.
+menu-title-admin = Admin menu ({ $name })
+menu-title-agent = Agent menu ({ $name })
+menu-title-sub-agent = Sub-agent menu ({ $name })
+menu-title-partner = Partners use the REST API, not this bot.
+menu-paused = Your account is paused: you can look, but not move money. Contact your agent or us.
+menu-wallet = 💰 Wallet
+menu-topup = ➕ Top up
+menu-network = 👥 My network
+menu-revenue-share = 📈 Revenue share
+menu-ask-funds = 🙋 Ask for funds
+menu-pending-topups = 📥 Pending top-ups
+menu-adjust = ✏️ Credit / debit
+menu-invite-agent = ✉️ Invite an agent
+menu-tree = 🌳 Accounts
+menu-audit = 📜 Audit log
+menu-close-month = 📅 Close a month
+menu-admins = 🛡 Admins
+button-menu = ⬅️ Menu
+button-back = ⬅️ Back
+button-older = Older ▶️
+button-next = Next ▶️
+button-previous = ◀️ Previous
+button-previous-month = ◀️ Previous month
+button-next-month = Next month ▶️
+button-cancel = ✖️ Cancel
+
+## Wallet
+wallet-balance = Your balance: { $balance }
+wallet-transactions = 🧾 Transactions
+wallet-statement = 📄 Statement
+wallet-transactions-title = Recent transactions:
+wallet-transactions-older = Older transactions:
+wallet-transactions-none = No transactions yet.
+wallet-transaction-line = { $date } · { $kind ->
+    [topup] Top-up
+    [manual_credit] Credit
+    [manual_debit] Debit
+    [allocation] Allocation
+    [reclaim] Reclaim
+    [order_hold] Order
+    [order_release] Order released
+    [order_settle] Order settled
+    [order_refund] Order refund
+    [revenue_share_payout] Revenue share
+   *[other] Other
+  } · { $amount }
+wallet-statement-text =
+    Statement for { $month }
+    Opening balance: { $opening }
+    Credits: { $credits }
+    Debits: { $debits }
+    Orders: { $orders }
+    Revenue share: { $revenueShare }
+    Closing balance: { $closing }
+
+## Errors the user can act on
+error-account-paused = Your account is paused, so this is not possible right now.
+error-parent-paused = Your agent's account is paused, so this is not possible right now.
+error-forbidden = You are not allowed to do this.
+error-insufficient-funds = Not enough funds: the balance is { $balance }.
+error-not-direct-child = You can only act on your own direct sub-agents.
+error-topup-already-decided = This top-up request was already decided.
+error-fund-request-already-decided = This request for funds was already decided.
+error-invite-not-found = This invite link is not valid. Ask for a new one.
+error-invite-used = This invite link was already used. Ask for a new one.
+error-invite-revoked = This invite link was revoked. Ask for a new one.
+error-invite-expired = This invite link has expired. Ask for a new one.
+error-telegram-id-taken = This Telegram account already belongs to another account.
+error-month-not-over = This month is not over yet.
+error-account-not-found = No such account.
+
+## Flows
+flow-expect-text = Please type your answer, or press Cancel.
+flow-expect-button = Please use the buttons above, or /cancel.
+flow-amount-invalid = That is not a valid amount in { $currency }. Type a positive number, e.g. 100 or 99.50.
+
+## Top-up
+topup-ask-amount = How much do you want to top up, in { $currency }?
+topup-ask-proof = Send the payment proof: a photo of the receipt, or the payment reference as text.
+topup-summary =
+    Top-up request
+    Amount: { $amount }
+    Proof: { $proof }
+    Send it to the admins?
+topup-send = ✅ Send
+topup-sent = Your top-up request for { $amount } was sent. You will be told when it is decided.
+topup-admin-request =
+    Top-up request from { $name }
+    Amount: { $amount }
+    Proof: { $proof }{ $duplicate ->
+        [yes] {"\u000A"}⚠️ The same proof was used in an earlier request.
+       *[no] {""}
+    }
+topup-approve = ✅ Approve
+topup-reject = ❌ Reject
+topup-ask-reason = Why is it rejected? The agent will read your reason.
+topup-rejected = Your top-up request for { $amount } was rejected. Reason: { $reason }
+topup-rejected-admin = Rejected the top-up of { $amount }; the agent was told.
+topup-approved = Your top-up of { $amount } was approved. Your balance: { $balance }
+topup-approved-admin = Approved the top-up of { $amount }; the agent was told.
+topup-pending-title = Pending top-ups (oldest first):
+topup-pending-none = No pending top-ups.
+button-confirm = ✅ Confirm
+
+## My network
+network-title = Your sub-agents ({ $count }), sales in { $month }:
+network-empty = No sub-agents yet. Invite one with the button below.
+network-line = { $name } · balance { $balance } · sales { $sales }{ $status ->
+    [paused] {" "}· ⏸ paused
+   *[other] {""}
+  }
+network-invite = ✉️ Invite a sub-agent
+network-invite-link =
+    Send this link to your new sub-agent. It works once and expires in 7 days:
+    { $link }
+network-sub-agent =
+    { $name }
+    Balance: { $balance }
+    Status: { $status ->
+        [paused] ⏸ paused
+       *[other] ✅ active
+    }
+network-allocate = ➡️ Allocate
+network-reclaim = ⬅️ Reclaim
+network-pause = ⏸ Pause
+network-resume = ▶️ Resume
+network-paused = Paused.
+network-resumed = Resumed.
+network-allocate-amount = How much do you want to give, in { $currency }?
+network-reclaim-amount = How much do you want to take back, in { $currency }?
+network-allocate-confirm = Give { $amount } to { $name }?
+network-reclaim-confirm = Take { $amount } back from { $name }?
+network-allocated =
+    Gave { $amount } to { $name }.
+    Your balance: { $own }
+    { $name }: { $child }
+network-reclaimed =
+    Took { $amount } back from { $name }.
+    Your balance: { $own }
+    { $name }: { $child }
+revenue-share =
+    Revenue share
+    Accrued in { $month }: { $accrued }
+    Paid so far: { $paid }
+
+## Funds between agent and sub-agent
+funds-ask-amount = How much do you need, in { $currency }? Your agent will be asked.
+funds-asked = Your agent was asked for { $amount }.
+funds-request = { $name } asks you for { $amount }.
+funds-allocate-button = ✅ Give { $amount }
+funds-decline-button = ❌ Decline
+funds-allocated = Gave { $amount }. Your balance: { $balance }
+funds-declined-agent = Declined the request for { $amount }.
+funds-received = You received { $amount }. Your balance: { $balance }
+funds-declined = Your agent declined your request for { $amount }.
+low-balance = Your balance is low: { $balance } (below { $threshold }).
+error-fund-request-not-found = This request for funds does not exist or is not addressed to you.
+error-topup-not-found = This top-up request does not exist.
+error-not-an-admin = This account is not an admin.
+error-cannot-demote-self = You cannot demote yourself.
+error-reason-too-long = A reason has at most 500 characters.
+error-proof-too-long = A payment reference has at most 500 characters.
+funds-debited = { $amount } was debited from your wallet. Reason: { $reason }. Your balance: { $balance }
+revenue-share-paid = Your revenue share for { $month } was paid: { $amount }.
+
+## Admin
+admin-tree-title = Accounts ({ $count }), sales in { $month }:
+admin-tree-empty = No accounts here yet.
+admin-adjust-hint = Open an account to credit or debit its wallet.
+admin-account =
+    { $name } ({ $role ->
+        [agent] agent
+        [sub_agent] sub-agent
+        [partner] partner
+       *[other] admin
+    })
+    Status: { $status ->
+        [paused] ⏸ paused
+       *[other] ✅ active
+    }
+    Balance: { $balance }
+admin-credit = ➕ Credit
+admin-debit = ➖ Debit
+admin-children = 👥 Sub-agents
+admin-credit-amount = How much to credit, in { $currency }?
+admin-debit-amount = How much to debit, in { $currency }?
+admin-adjust-reason = What is the reason? It is kept in the audit log and shown to the account.
+admin-credit-confirm = Credit { $amount } to { $name }? Reason: { $reason }
+admin-debit-confirm = Debit { $amount } from { $name }? Reason: { $reason }
+admin-credited = Credited { $amount } to { $name }. Balance now: { $balance }
+admin-debited = Debited { $amount } from { $name }. Balance now: { $balance }
+admin-invite-link =
+    Send this link to the new agent. It works once and expires in 7 days:
+    { $link }
+admin-audit-title = Audit log (newest first):
+admin-audit-empty = Nothing recorded yet.
+admin-audit-line = { $at } · { $action } · { $subject } · { $channel }
+admin-close-title = Revenue share for { $month }
+admin-close-line = { $name }: { $amount }{ $paid ->
+    [yes] {" "}(paid)
+   *[no] {""}
+  }
+admin-close-nothing = Nothing to pay for this month.
+admin-close-confirm = ✅ Pay this month
+admin-closed = { $month } closed: { $count } payout(s) made.
+admin-admins-title = Admins:
+admin-admin-line = { $name }{ $status ->
+    [paused] {" "}(demoted)
+   *[other] {""}
+  }
+admin-demote = ➖ Demote { $name }
+admin-promote = ➕ Promote an admin
+admin-promote-ask = Type the Telegram user id (digits) of the new admin.
+admin-promote-invalid = A Telegram user id is made of digits only. Try again.
+admin-promoted = { $name } is now an admin.
+admin-demoted = { $name } is no longer an admin.
+ledger-drift-alert =
+    ⚠️ Ledger check failed: { $count } problem(s) ({ $invariants }).
+    Accounts involved: { $accounts }
+    Run `steller ledger check` for details.
+network-requests = 📥 Requests
+network-requests-title = Requests for funds (tap to give):
+network-requests-none = No open requests for funds.
+funds-request-line = ✅ { $amount } · { $name }
+error-no-wallet = Admin accounts have no wallet.

@@ -17,6 +17,8 @@ export const telegramMessageSchema = z.object({
   /** Locale of the recipient; the bot's default when absent. */
   locale: z.string().min(2).max(8).optional(),
   buttons: z.array(z.array(buttonSchema)).max(20).optional(),
+  /** A Telegram file id (a top-up proof): sent as a photo, with the text as its caption. */
+  photo: z.string().min(1).max(256).optional(),
   /** Telegram's content protection (no forwarding or saving), for card codes. */
   protectContent: z.boolean().default(false),
   /** Deletes the message after this many seconds (revealed card codes). */

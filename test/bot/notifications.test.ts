@@ -49,6 +49,21 @@ describe('telegram notifications', () => {
     });
   });
 
+  it('sends a photo (a top-up proof) with the rendered text as its caption', async () => {
+    const { fetch, calls } = recordingFetch();
+    const ctx = contextWith(fetch);
+    await send(ctx, {
+      chatId: '49',
+      photo: 'proof-file-id',
+      text: { key: 'topup-approve' },
+      buttons: [[{ text: { key: 'topup-reject' }, callbackData: 'tu:no:x' }]],
+    });
+    expect(calls[0]).toMatchObject({
+      method: 'sendPhoto',
+      payload: { chat_id: 49, photo: 'proof-file-id', caption: '✅ Approve', reply_markup: { inline_keyboard: [[{ text: '❌ Reject', callback_data: 'tu:no:x' }]] } },
+    });
+  });
+
   it('schedules the deletion of a message that must not stay (revealed codes)', async () => {
     const { fetch } = recordingFetch();
     const ctx = contextWith(fetch);

@@ -28,23 +28,6 @@ describe('bot basics', () => {
     expect(calls[0]?.payload).toMatchObject({ chat_id: 101 });
   });
 
-  it('/language stores the choice, and later texts use it (also after a restart)', async () => {
-    const first = testBot();
-    await first.bot.handleUpdate(textMessage(201, '/language'));
-    const keyboard = first.calls[0]?.payload.reply_markup as { inline_keyboard: { text: string; callback_data: string }[][] };
-    const buttons = keyboard.inline_keyboard.flat();
-    expect(buttons.map((button) => button.text)).toEqual(expect.arrayContaining(['English', 'العربية']));
-    const arabicButton = buttons.find((button) => button.text === 'العربية');
-
-    await first.bot.handleUpdate(callbackQuery(201, arabicButton?.callback_data as string));
-    expect(first.calls.map((call) => call.method)).toEqual(['sendMessage', 'answerCallbackQuery', 'editMessageText']);
-    expect(sentTexts(first.calls)[1]).toBe('تم تعيين اللغة إلى العربية.');
-
-    const restarted = testBot(); // a new process: same storage, nothing in memory
-    await restarted.bot.handleUpdate(textMessage(201, '/help', 'en'));
-    expect(sentTexts(restarted.calls)[0]).toContain('تبيع وكالة ستيلر');
-  });
-
   it('answers a stale or forged button with a clear message', async () => {
     const { bot, calls } = testBot();
     await bot.handleUpdate(callbackQuery(301, 'order:confirm:forged'));

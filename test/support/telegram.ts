@@ -32,13 +32,48 @@ export function recordingFetch() {
     const body = init?.body;
     const payload = typeof body === 'string' ? (JSON.parse(body) as Record<string, unknown>) : {};
     calls.push({ method, payload });
-    const result = method.startsWith('send') ? { message_id: (messageId += 1), date: 0, chat: { id: payload.chat_id, type: 'private' } } : true;
+    const rows = (payload.reply_markup as { inline_keyboard?: unknown[][] } | undefined)?.inline_keyboard;
+    if (rows?.some((row) => row.length === 0)) throw new Error(`${method}: an inline keyboard with an empty row`);
+    const result = resultOf(method, payload, () => (messageId += 1));
     return new Response(JSON.stringify({ ok: true, result }), { headers: { 'content-type': 'application/json' } });
   };
   return { fetch, calls };
 }
 
+/** A result shaped like the Bot API's for the method (a Message for sendX and editX, else true). */
+function resultOf(method: string, payload: Record<string, unknown>, nextMessageId: () => number): unknown {
+  const chat = { id: payload.chat_id, type: 'private', first_name: 'Test' };
+  const message = { date: Math.floor(Date.now() / 1000), chat, from: { id: botInfo.id, is_bot: true, first_name: botInfo.first_name } };
+  if (method.startsWith('send')) {
+    const content =
+      method === 'sendPhoto'
+        ? { photo: [{ file_id: String(payload.photo), file_unique_id: 'u', width: 1, height: 1 }], caption: payload.caption }
+        : { text: payload.text };
+    return { ...message, message_id: nextMessageId(), ...content };
+  }
+  if (method === 'editMessageText') return { ...message, message_id: payload.message_id, text: payload.text };
+  if (method === 'editMessageReplyMarkup' || method === 'editMessageCaption') return { ...message, message_id: payload.message_id, text: '' };
+  return true;
+}
+
 let updateId = 1;
+
+export function photoMessage(fromId: number, fileId: string, fileUniqueId = `${fileId}-unique`): Update {
+  updateId += 1;
+  return {
+    update_id: updateId,
+    message: {
+      message_id: updateId,
+      date: Math.floor(Date.now() / 1000),
+      chat: { id: fromId, type: 'private', first_name: 'Test' },
+      from: { id: fromId, is_bot: false, first_name: 'Test' },
+      photo: [
+        { file_id: `${fileId}-small`, file_unique_id: `${fileUniqueId}-small`, width: 90, height: 90 },
+        { file_id: fileId, file_unique_id: fileUniqueId, width: 800, height: 800 },
+      ],
+    },
+  };
+}
 
 export function textMessage(fromId: number, text: string, languageCode?: string): Update {
   updateId += 1;
@@ -78,3 +113,28 @@ export function callbackQuery(fromId: number, data: string, messageId = 1): Upda
 /** Texts sent with sendMessage / editMessageText, in order. */
 export const sentTexts = (calls: RecordedCall[]) =>
   calls.filter((call) => call.method === 'sendMessage' || call.method === 'editMessageText').map((call) => String(call.payload.text));
+
+export interface InlineButton {
+  text: string;
+  callback_data?: string;
+  url?: string;
+}
+
+/** The inline buttons of the last call that had a keyboard. */
+export function lastButtons(calls: RecordedCall[]): InlineButton[] {
+  for (const call of [...calls].reverse()) {
+    const markup = call.payload.reply_markup as { inline_keyboard?: InlineButton[][] } | undefined;
+    if (markup?.inline_keyboard) return markup.inline_keyboard.flat();
+  }
+  return [];
+}
+
+/** The callback data of the last-shown button whose text contains `label`. */
+export function buttonData(calls: RecordedCall[], label: string): string {
+  const button = lastButtons(calls).find((candidate) => candidate.text.includes(label));
+  if (!button?.callback_data) throw new Error(`no button "${label}" in ${JSON.stringify(lastButtons(calls).map((b) => b.text))}`);
+  return button.callback_data;
+}
+
+/** The last text the user saw (sent or edited). */
+export const lastText = (calls: RecordedCall[]) => sentTexts(calls).at(-1) ?? '';

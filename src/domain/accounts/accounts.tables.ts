@@ -16,6 +16,8 @@ export interface AccountsTable {
   status: Generated<AccountStatus>;
   telegram_user_id: TelegramId;
   currency: string;
+  /** The bot's language for this user (a locale code); null follows Telegram's language code. */
+  language: ColumnType<string | null, string | null | undefined, string | null>;
   created_at: Timestamp;
   updated_at: Timestamp;
 }

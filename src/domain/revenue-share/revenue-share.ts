@@ -185,3 +185,40 @@ export async function accruedRevenueShare(db: Kysely<DB>, agentId: string, label
     .executeTakeFirstOrThrow();
   return money(BigInt(total), agent.currency);
 }
+
+/** What an agent was paid in revenue share so far, all months together. */
+export async function paidRevenueShare(db: Kysely<DB>, agentId: string): Promise<Money> {
+  const agent = await getAccount(db, agentId);
+  const { total } = await db
+    .selectFrom('revenue_share_payouts')
+    .select(sql<string>`coalesce(sum(amount), 0)::text`.as('total'))
+    .where('agent_id', '=', agentId)
+    .executeTakeFirstOrThrow();
+  return money(BigInt(total), agent.currency);
+}
+
+export interface PayoutPreview {
+  agentId: string;
+  agentName: string;
+  amount: Money;
+  /** Already paid for this month (closing again moves nothing for this agent). */
+  paid: boolean;
+}
+
+/** What closing month M would pay, per agent (admins only): the preview before the confirmation. */
+export async function previewRevenueShareMonth(db: Kysely<DB>, actor: Actor, label: string): Promise<PayoutPreview[]> {
+  const month = parseMonth(label);
+  await requireAdmin(db, actor);
+  const rows = await db
+    .selectFrom('revenue_share_accruals as a')
+    .innerJoin('accounts as agent', 'agent.id', 'a.agent_id')
+    .leftJoin('revenue_share_payouts as p', (join) => join.onRef('p.agent_id', '=', 'a.agent_id').on('p.month', '=', month.firstDay))
+    .select(['a.agent_id', 'agent.name', 'a.currency', (eb) => eb.fn.sum<string>('a.amount').as('total'), sql<boolean>`bool_or(p.id is not null)`.as('paid')])
+    .where('a.month', '=', month.firstDay)
+    .groupBy(['a.agent_id', 'agent.name', 'a.currency'])
+    .orderBy('agent.name')
+    .execute();
+  return rows
+    .map((row) => ({ agentId: row.agent_id, agentName: row.name, amount: money(BigInt(row.total), row.currency), paid: row.paid }))
+    .filter((row) => row.amount.amount !== 0n);
+}

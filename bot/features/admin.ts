@@ -1,0 +1,257 @@
+// Admin: pending top-ups (topup.ts), credit / debit any wallet with a reason, invite an agent, the
+// account tree (paged), pause / resume any account, the audit log, closing a month of revenue share
+// (preview, then confirm), promoting and demoting admins. Rights are checked again by the domain
+// (requireAdmin) whatever the buttons say.
+import { randomUUID } from 'node:crypto';
+import { createConversation } from '@grammyjs/conversations';
+import { Composer, InlineKeyboard } from 'grammy';
+import { getAccount, setAccountStatus } from '#src/domain/accounts/accounts.ts';
+import { demoteAdmin, listAdmins, promoteAdmin } from '#src/domain/accounts/admins.ts';
+import { createInvite } from '#src/domain/accounts/invites.ts';
+import { childSummaries } from '#src/domain/accounts/network.ts';
+import { queryAuditLog } from '#src/domain/audit/audit.ts';
+import { creditWallet, debitWallet } from '#src/domain/funding/manual.ts';
+import { walletBalance } from '#src/domain/ledger/ledger.ts';
+import { monthOf, parseMonth } from '#src/domain/month.ts';
+import { closeRevenueShareMonth, previewRevenueShareMonth } from '#src/domain/revenue-share/revenue-share.ts';
+import { notify, recipientOf, warnIfLowBalance } from '#src/notifications/notify.ts';
+import type { BotContext, ConvContext } from '../context.ts';
+import { cancelKeyboard, askAmount, domainCall, waitConfirmation, waitText, type Flow } from '../flows.ts';
+import { enterFlow, isRole, showMoney, telegramActor, newRow } from '../helpers.ts';
+import type { Feature } from './index.ts';
+import { HOME, backHome } from './menus.ts';
+import { inviteLink } from './network.ts';
+
+export const ADJUST_FLOW = 'admin-adjust';
+export const PROMOTE_FLOW = 'admin-promote';
+const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
+const PAGE_SIZE = 8;
+const AUDIT_PAGE_SIZE = 10;
+const PREVIEW_PAGE_SIZE = 15;
+
+/** The month before `label`. */
+const previousMonth = (label: string) => monthOf(new Date(parseMonth(label).start.getTime() - 1)).label;
+
+/** Credit or debit a wallet: amount → reason → confirm (the button carries the idempotency key). */
+async function adjustFlow(conversation: Flow, ctx: ConvContext, direction: string, accountId: string): Promise<void> {
+  const admin = ctx.user?.account;
+  if (!admin || (direction !== 'credit' && direction !== 'debit')) return;
+  const target = await domainCall(conversation, async () => {
+    const account = await getAccount(ctx.deps.app.db, accountId);
+    return { name: account.name, currency: account.currency };
+  });
+  const asked = await askAmount(conversation, ctx, target.currency, direction === 'credit' ? 'admin-credit-amount' : 'admin-debit-amount');
+  await asked.ctx.reply(asked.ctx.t('admin-adjust-reason'), { reply_markup: cancelKeyboard(asked.ctx) });
+  const reason = await waitText(conversation);
+  const key = await conversation.external(() => randomUUID());
+  const keyboard = new InlineKeyboard().text(reason.ctx.t('button-confirm'), `aj:ok:${key}`).text(reason.ctx.t('button-cancel'), `aj:drop:${key}`);
+  const vars = { amount: showMoney(asked.amount), name: target.name, reason: reason.text };
+  await reason.ctx.reply(reason.ctx.t(direction === 'credit' ? 'admin-credit-confirm' : 'admin-debit-confirm', vars), { reply_markup: keyboard });
+  const confirmation = await waitConfirmation(conversation, 'aj', key);
+  if (confirmation.action !== 'ok') {
+    await confirmation.ctx.answerCallbackQuery();
+    await confirmation.ctx.editMessageText(confirmation.ctx.t('cancel-done'));
+    return;
+  }
+  const balance = await domainCall(conversation, async () => {
+    const { app } = ctx.deps;
+    const input = { accountId, amount: asked.amount, reason: reason.text, idempotencyKey: key };
+    if (direction === 'credit') await creditWallet(app.db, telegramActor(admin), input);
+    else await debitWallet(app.db, telegramActor(admin), input);
+    const after = await walletBalance(app.db, accountId);
+    const owner = await recipientOf(app, accountId);
+    if (owner && direction === 'credit') {
+      await notify(app, owner, { text: { key: 'funds-received', vars: { amount: showMoney(asked.amount), balance: showMoney(after) } } });
+    }
+    if (owner && direction === 'debit') {
+      await notify(app, owner, { text: { key: 'funds-debited', vars: { amount: showMoney(asked.amount), reason: reason.text, balance: showMoney(after) } } });
+      await warnIfLowBalance(app, owner, after);
+    }
+    return showMoney(after);
+  });
+  await confirmation.ctx.answerCallbackQuery();
+  await confirmation.ctx.editMessageText(confirmation.ctx.t(direction === 'credit' ? 'admin-credited' : 'admin-debited', { ...vars, balance }), {
+    reply_markup: new InlineKeyboard().text(confirmation.ctx.t('button-back'), `adm:acct:${accountId}`),
+  });
+}
+
+/** Promote: the admin types the new admin's numeric Telegram user id. */
+async function promoteFlow(conversation: Flow, ctx: ConvContext): Promise<void> {
+  const admin = ctx.user?.account;
+  if (!admin) return;
+  await ctx.reply(ctx.t('admin-promote-ask'), { reply_markup: cancelKeyboard(ctx) });
+  let answer = await waitText(conversation);
+  while (!/^\d{1,19}$/.test(answer.text)) {
+    await answer.ctx.reply(answer.ctx.t('admin-promote-invalid'), { reply_markup: cancelKeyboard(answer.ctx) });
+    answer = await waitText(conversation);
+  }
+  const name = await domainCall(conversation, async () => {
+    const promoted = await promoteAdmin(ctx.deps.app.db, telegramActor(admin), { telegramUserId: answer.text, currency: ctx.deps.app.config.SETTLEMENT_CURRENCY });
+    return promoted.name;
+  });
+  await answer.ctx.reply(answer.ctx.t('admin-promoted', { name }), { reply_markup: backHome(answer.ctx) });
+}
+
+function flows(): Composer<BotContext> {
+  const composer = new Composer<BotContext>();
+  composer.use(createConversation<BotContext, ConvContext>(adjustFlow, ADJUST_FLOW));
+  composer.use(createConversation<BotContext, ConvContext>(promoteFlow, PROMOTE_FLOW));
+  return composer;
+}
+
+/** One page of accounts: the top level (parentId undefined) or an agent's sub-agents. */
+async function showTree(ctx: BotContext, page: number, parentId: string | undefined, hintKey?: string): Promise<void> {
+  const month = monthOf(new Date()).label;
+  const { items, total } = await childSummaries(ctx.deps.app.db, telegramActor(ctx.user!.account), {
+    month,
+    offset: page * PAGE_SIZE,
+    limit: PAGE_SIZE,
+    ...(parentId ? { parentId } : {}),
+  });
+  const pageData = (to: number) => (parentId ? `adm:kids:${parentId}:${to}` : `adm:tree:${to}`);
+  const keyboard = new InlineKeyboard();
+  for (const item of items) keyboard.text(`${item.account.name} · ${showMoney(item.balance)}`, `adm:acct:${item.account.id}`).row();
+  if (page > 0) keyboard.text(ctx.t('button-previous'), pageData(page - 1));
+  if (total > (page + 1) * PAGE_SIZE) keyboard.text(ctx.t('button-next'), pageData(page + 1));
+  newRow(keyboard).text(ctx.t('button-menu'), HOME);
+  const lines = items.map((item) =>
+    ctx.t('network-line', { name: item.account.name, balance: showMoney(item.balance), sales: showMoney(item.monthSales), status: item.account.status }),
+  );
+  const title = ctx.t('admin-tree-title', { month, count: total });
+  const hint = hintKey ? `${ctx.t(hintKey)}\n\n` : '';
+  await ctx.editMessageText(`${hint}${title}\n\n${lines.length > 0 ? lines.join('\n') : ctx.t('admin-tree-empty')}`, { reply_markup: keyboard });
+}
+
+async function showAccount(ctx: BotContext, accountId: string): Promise<void> {
+  const { db } = ctx.deps.app;
+  const account = await getAccount(db, accountId);
+  const keyboard = new InlineKeyboard();
+  let balanceText = '—';
+  if (account.role !== 'admin') {
+    balanceText = showMoney(await walletBalance(db, account.id));
+    keyboard.text(ctx.t('admin-credit'), `adm:credit:${account.id}`).text(ctx.t('admin-debit'), `adm:debit:${account.id}`).row();
+  }
+  keyboard.text(ctx.t(account.status === 'active' ? 'network-pause' : 'network-resume'), `adm:${account.status === 'active' ? 'pause' : 'resume'}:${account.id}`);
+  if (account.role === 'agent' || account.role === 'partner') keyboard.text(ctx.t('admin-children'), `adm:kids:${account.id}:0`);
+  newRow(keyboard).text(ctx.t('button-back'), account.parentId ? `adm:kids:${account.parentId}:0` : 'adm:tree:0');
+  await ctx.editMessageText(ctx.t('admin-account', { name: account.name, role: account.role, status: account.status, balance: balanceText }), {
+    reply_markup: keyboard,
+  });
+}
+
+async function showClosePreview(ctx: BotContext, month: string, page = 0): Promise<void> {
+  const preview = await previewRevenueShareMonth(ctx.deps.app.db, telegramActor(ctx.user!.account), month);
+  const shown = preview.slice(page * PREVIEW_PAGE_SIZE, (page + 1) * PREVIEW_PAGE_SIZE);
+  const lines = shown.map((row) => ctx.t('admin-close-line', { name: row.agentName, amount: showMoney(row.amount), paid: row.paid ? 'yes' : 'no' }));
+  const keyboard = new InlineKeyboard();
+  if (page > 0) keyboard.text(ctx.t('button-previous'), `adm:close:${month}:${page - 1}`);
+  if (preview.length > (page + 1) * PREVIEW_PAGE_SIZE) keyboard.text(ctx.t('button-next'), `adm:close:${month}:${page + 1}`);
+  if (preview.some((row) => !row.paid)) newRow(keyboard).text(ctx.t('admin-close-confirm'), `adm:close:${month}:ok`);
+  newRow(keyboard);
+  keyboard.text(ctx.t('button-previous-month'), `adm:close:${previousMonth(month)}`).text(ctx.t('button-menu'), HOME);
+  const body = lines.length > 0 ? lines.join('\n') : ctx.t('admin-close-nothing');
+  await ctx.editMessageText(`${ctx.t('admin-close-title', { month })}\n\n${body}`, { reply_markup: keyboard });
+}
+
+function handlers(): Composer<BotContext> {
+  const feature = new Composer<BotContext>();
+  const admins = feature.filter((ctx) => isRole(ctx, 'admin'));
+
+  admins.callbackQuery(/^adm:tree:(\d{1,4})$/, async (ctx) => {
+    await ctx.answerCallbackQuery();
+    await showTree(ctx, Number(ctx.match[1]), undefined);
+  });
+  admins.callbackQuery(new RegExp(`^adm:kids:(${UUID}):(\\d{1,4})$`), async (ctx) => {
+    await ctx.answerCallbackQuery();
+    await showTree(ctx, Number(ctx.match[2]), ctx.match[1] as string);
+  });
+  admins.callbackQuery('adm:adjust', async (ctx) => {
+    await ctx.answerCallbackQuery();
+    await showTree(ctx, 0, undefined, 'admin-adjust-hint');
+  });
+  admins.callbackQuery(new RegExp(`^adm:acct:(${UUID})$`), async (ctx) => {
+    await ctx.answerCallbackQuery();
+    await showAccount(ctx, ctx.match[1] as string);
+  });
+  admins.callbackQuery(new RegExp(`^adm:(pause|resume):(${UUID})$`), async (ctx) => {
+    const status = ctx.match[1] === 'pause' ? 'paused' : 'active';
+    await setAccountStatus(ctx.deps.app.db, telegramActor(ctx.user!.account), ctx.match[2] as string, status);
+    await ctx.answerCallbackQuery({ text: ctx.t(status === 'paused' ? 'network-paused' : 'network-resumed') });
+    await showAccount(ctx, ctx.match[2] as string);
+  });
+  admins.callbackQuery(new RegExp(`^adm:(credit|debit):(${UUID})$`), async (ctx) => {
+    await enterFlow(ctx, ADJUST_FLOW, ctx.match[1] as string, ctx.match[2] as string);
+    await ctx.answerCallbackQuery();
+  });
+
+  admins.callbackQuery('adm:invite', async (ctx) => {
+    const { app } = ctx.deps;
+    const { token } = await createInvite(app.db, telegramActor(ctx.user!.account), { role: 'agent', currency: app.config.SETTLEMENT_CURRENCY });
+    await ctx.answerCallbackQuery();
+    await ctx.reply(ctx.t('admin-invite-link', { link: inviteLink(ctx.me.username, token) }), { reply_markup: backHome(ctx) });
+  });
+
+  admins.callbackQuery(/^adm:audit(?::(\d{1,19}))?$/, async (ctx) => {
+    const before = ctx.match[1];
+    const rows = await queryAuditLog(ctx.deps.app.db, { limit: AUDIT_PAGE_SIZE, ...(before ? { beforeId: BigInt(before) } : {}) });
+    const lines = rows.map((row) =>
+      ctx.t('admin-audit-line', { at: row.at.toISOString().slice(0, 16).replace('T', ' '), action: row.action, subject: row.subject_type, channel: row.channel }),
+    );
+    const keyboard = new InlineKeyboard();
+    if (rows.length === AUDIT_PAGE_SIZE) keyboard.text(ctx.t('button-older'), `adm:audit:${rows.at(-1)!.id}`);
+    keyboard.text(ctx.t('button-menu'), HOME);
+    await ctx.answerCallbackQuery();
+    await ctx.editMessageText(`${ctx.t('admin-audit-title')}\n\n${lines.join('\n') || ctx.t('admin-audit-empty')}`, { reply_markup: keyboard });
+  });
+
+  admins.callbackQuery('adm:close', async (ctx) => {
+    await ctx.answerCallbackQuery();
+    await showClosePreview(ctx, previousMonth(monthOf(new Date()).label));
+  });
+  admins.callbackQuery(/^adm:close:(\d{4}-\d{2})(?::(\d{1,3}))?$/, async (ctx) => {
+    await ctx.answerCallbackQuery();
+    await showClosePreview(ctx, ctx.match[1] as string, Number(ctx.match[2] ?? 0));
+  });
+  // Safe to press twice: each agent's payout is keyed by (agent, month) in the ledger.
+  admins.callbackQuery(/^adm:close:(\d{4}-\d{2}):ok$/, async (ctx) => {
+    const { app } = ctx.deps;
+    const month = ctx.match[1] as string;
+    const payouts = await closeRevenueShareMonth(app.db, telegramActor(ctx.user!.account), month);
+    const fresh = payouts.filter((payout) => !payout.alreadyPaid);
+    for (const payout of fresh) {
+      const agent = await recipientOf(app, payout.agentId);
+      if (agent) await notify(app, agent, { text: { key: 'revenue-share-paid', vars: { month, amount: showMoney(payout.amount) } } });
+    }
+    await ctx.answerCallbackQuery();
+    await ctx.editMessageText(ctx.t('admin-closed', { month, count: fresh.length }), { reply_markup: backHome(ctx) });
+  });
+
+  admins.callbackQuery(/^adm:admins(?::(\d{1,3}))?$/, async (ctx) => {
+    const page = Number(ctx.match[1] ?? 0);
+    const all = await listAdmins(ctx.deps.app.db);
+    const shown = all.slice(page * PAGE_SIZE, (page + 1) * PAGE_SIZE);
+    const lines = shown.map((admin) => ctx.t('admin-admin-line', { name: admin.name, status: admin.status }));
+    const keyboard = new InlineKeyboard();
+    for (const admin of shown) {
+      if (admin.status === 'active' && admin.id !== ctx.user!.account.id) keyboard.text(ctx.t('admin-demote', { name: admin.name }), `adm:demote:${admin.id}`).row();
+    }
+    if (page > 0) keyboard.text(ctx.t('button-previous'), `adm:admins:${page - 1}`);
+    if (all.length > (page + 1) * PAGE_SIZE) keyboard.text(ctx.t('button-next'), `adm:admins:${page + 1}`);
+    newRow(keyboard).text(ctx.t('admin-promote'), 'adm:promote').text(ctx.t('button-menu'), HOME);
+    await ctx.answerCallbackQuery();
+    await ctx.editMessageText(`${ctx.t('admin-admins-title')}\n\n${lines.join('\n')}`, { reply_markup: keyboard });
+  });
+  admins.callbackQuery(new RegExp(`^adm:demote:(${UUID})$`), async (ctx) => {
+    const demoted = await demoteAdmin(ctx.deps.app.db, telegramActor(ctx.user!.account), ctx.match[1] as string);
+    await ctx.answerCallbackQuery();
+    await ctx.editMessageText(ctx.t('admin-demoted', { name: demoted.name }), { reply_markup: backHome(ctx) });
+  });
+  admins.callbackQuery('adm:promote', async (ctx) => {
+    await enterFlow(ctx, PROMOTE_FLOW);
+    await ctx.answerCallbackQuery();
+  });
+
+  return feature;
+}
+
+export const adminFeature: Feature = { flows, handlers };

@@ -1,0 +1,15 @@
+// The role features, each in two parts: its conversations (installed before every feature's
+// handlers, so an active flow sees its updates first) and its menu and button handlers.
+import type { Composer } from 'grammy';
+import type { BotContext } from '../context.ts';
+import { adminFeature } from './admin.ts';
+import { networkFeature } from './network.ts';
+import { topupFeature } from './topup.ts';
+import { walletFeature } from './wallet.ts';
+
+export interface Feature {
+  flows(): Composer<BotContext>;
+  handlers(): Composer<BotContext>;
+}
+
+export const FEATURES: readonly Feature[] = [walletFeature, topupFeature, networkFeature, adminFeature];

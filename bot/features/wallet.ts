@@ -1,0 +1,81 @@
+// Wallet (agent, sub-agent): balance, recent transactions (paginated by the ledger's cursor) and
+// the monthly statement. Everything is read from the ledger through the domain.
+import { Composer, InlineKeyboard } from 'grammy';
+import { walletBalance } from '#src/domain/ledger/ledger.ts';
+import { monthlyStatement, walletTransactions } from '#src/domain/ledger/statements.ts';
+import { monthOf, parseMonth } from '#src/domain/month.ts';
+import type { BotContext } from '../context.ts';
+import { isRole, showMoney, telegramActor } from '../helpers.ts';
+import { HOME } from './menus.ts';
+import type { Feature } from './index.ts';
+
+const PAGE_SIZE = 10;
+
+/** The month before `label` ("2026-01" → "2025-12"). */
+function previousMonth(label: string): string {
+  const start = parseMonth(label).start;
+  return monthOf(new Date(start.getTime() - 1)).label;
+}
+
+function handlers(): Composer<BotContext> {
+  const feature = new Composer<BotContext>();
+  const wallet = feature.filter((ctx) => isRole(ctx, 'agent', 'sub_agent'));
+
+  wallet.callbackQuery('w:home', async (ctx) => {
+    const { account } = ctx.user!;
+    const balance = await walletBalance(ctx.deps.app.db, account.id);
+    const month = monthOf(new Date()).label;
+    const keyboard = new InlineKeyboard()
+      .text(ctx.t('wallet-transactions'), 'w:tx')
+      .text(ctx.t('wallet-statement'), `w:st:${month}`)
+      .row()
+      .text(ctx.t('button-menu'), HOME);
+    await ctx.answerCallbackQuery();
+    await ctx.editMessageText(ctx.t('wallet-balance', { balance: showMoney(balance) }), { reply_markup: keyboard });
+  });
+
+  wallet.callbackQuery(/^w:tx(?::(\d{1,19}))?$/, async (ctx) => {
+    const { account } = ctx.user!;
+    const cursor = ctx.match[1];
+    const page = await walletTransactions(ctx.deps.app.db, telegramActor(account), account.id, {
+      limit: PAGE_SIZE,
+      ...(cursor ? { cursor } : {}),
+    });
+    const lines = page.items.map((item) =>
+      ctx.t('wallet-transaction-line', { date: item.at.toISOString().slice(0, 10), kind: item.kind, amount: showMoney(item.amount) }),
+    );
+    const keyboard = new InlineKeyboard();
+    if (page.nextCursor) keyboard.text(ctx.t('button-older'), `w:tx:${page.nextCursor}`);
+    keyboard.text(ctx.t('button-back'), 'w:home');
+    const title = ctx.t(cursor ? 'wallet-transactions-older' : 'wallet-transactions-title');
+    const body = lines.length > 0 ? lines.join('\n') : ctx.t('wallet-transactions-none');
+    await ctx.answerCallbackQuery();
+    await ctx.editMessageText(`${title}\n\n${body}`, { reply_markup: keyboard });
+  });
+
+  wallet.callbackQuery(/^w:st:(\d{4}-\d{2})$/, async (ctx) => {
+    const { account } = ctx.user!;
+    const month = ctx.match[1] as string;
+    const statement = await monthlyStatement(ctx.deps.app.db, telegramActor(account), account.id, month);
+    const keyboard = new InlineKeyboard().text(ctx.t('button-previous-month'), `w:st:${previousMonth(month)}`);
+    if (month < monthOf(new Date()).label) keyboard.text(ctx.t('button-next-month'), `w:st:${monthOf(parseMonth(month).end).label}`);
+    keyboard.row().text(ctx.t('button-back'), 'w:home');
+    await ctx.answerCallbackQuery();
+    await ctx.editMessageText(
+      ctx.t('wallet-statement-text', {
+        month: statement.month,
+        opening: showMoney(statement.opening),
+        credits: showMoney(statement.credits),
+        debits: showMoney(statement.debits),
+        orders: showMoney(statement.orders),
+        revenueShare: showMoney(statement.revenueShare),
+        closing: showMoney(statement.closing),
+      }),
+      { reply_markup: keyboard },
+    );
+  });
+
+  return feature;
+}
+
+export const walletFeature: Feature = { flows: () => new Composer<BotContext>(), handlers };

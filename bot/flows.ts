@@ -1,0 +1,64 @@
+// Building blocks of the conversations (multi-step flows). Replay rules (conversations v2): every
+// DB, Redis or clock call goes through `conversation.external`; Bot API calls on the inside ctx do not.
+// Waiting steps pass updates they do not want on (`next: true`), so menu buttons keep working; a
+// menu that starts another flow leaves this one first (enterFlow).
+import type { Conversation } from '@grammyjs/conversations';
+import { InlineKeyboard } from 'grammy';
+import { DomainError, isDomainError } from '#src/shared/errors.ts';
+import type { Money } from '#src/shared/money.ts';
+import type { BotContext, ConvContext } from './context.ts';
+import { parseAmount } from './helpers.ts';
+
+export type Flow = Conversation<BotContext, ConvContext>;
+
+export const CANCEL_FLOW = 'flow:cancel';
+
+export const cancelKeyboard = (ctx: ConvContext) => new InlineKeyboard().text(ctx.t('button-cancel'), CANCEL_FLOW);
+
+/** Only plain messages get the reminder; buttons and commands go on to the menus. */
+const remind = (key: string, vars: Record<string, string> = {}) => async (ctx: ConvContext) => {
+  if (ctx.message && !ctx.message.text?.startsWith('/')) await ctx.reply(ctx.t(key, vars));
+};
+
+/** Waits for a text message; anything else is reminded (messages) or passed on (buttons, commands). */
+export async function waitText(conversation: Flow, reminderKey = 'flow-expect-text'): Promise<{ ctx: ConvContext; text: string }> {
+  const answer = await conversation.waitFor('message:text', { otherwise: remind(reminderKey), next: true });
+  return { ctx: answer, text: answer.message.text.trim() };
+}
+
+/** Asks until a positive amount in `currency` is typed (with the currency's decimals). */
+export async function askAmount(conversation: Flow, ctx: ConvContext, currency: string, promptKey: string): Promise<{ ctx: ConvContext; amount: Money }> {
+  await ctx.reply(ctx.t(promptKey, { currency }), { reply_markup: cancelKeyboard(ctx) });
+  for (;;) {
+    const answer = await waitText(conversation);
+    const amount = parseAmount(answer.text, currency);
+    if (amount) return { ctx: answer.ctx, amount };
+    await answer.ctx.reply(answer.ctx.t('flow-amount-invalid', { currency }), { reply_markup: cancelKeyboard(answer.ctx) });
+  }
+}
+
+/**
+ * Waits for a press on a confirmation carrying `key` (`<prefix>:<action>:<key>`). The caller answers
+ * the callback query after acting, so a refusal can still answer it with an alert.
+ */
+export async function waitConfirmation(conversation: Flow, prefix: string, key: string): Promise<{ ctx: ConvContext; action: string }> {
+  const pattern = new RegExp(`^${prefix}:([a-z]+):${key}$`);
+  const answer = await conversation.waitForCallbackQuery(pattern, { otherwise: remind('flow-expect-button'), next: true });
+  return { ctx: answer, action: (answer.match as RegExpMatchArray)[1] as string };
+}
+
+/**
+ * `conversation.external` for domain calls. Results are stored and structured-cloned, which turns a
+ * DomainError into a plain Error; this keeps its code so the refusal reaches the user as a message.
+ */
+export function domainCall<T>(conversation: Flow, task: () => Promise<T>): Promise<T> {
+  return conversation.external({
+    task,
+    beforeStoreError: (error: unknown) =>
+      isDomainError(error) ? { domainError: { code: error.code, message: error.message, details: error.details } } : error,
+    afterLoadError: (stored: unknown) => {
+      const domain = (stored as { domainError?: { code: string; message: string; details: Record<string, unknown> } } | null)?.domainError;
+      return domain ? new DomainError(domain.code, domain.message, domain.details) : stored;
+    },
+  });
+}

@@ -1,0 +1,36 @@
+// Messages to one user of an account, through the telegram.send queue, in the account's language.
+// Used by the bot and by anything in src/ that must tell a user something (the order engine's
+// results, low balance after a purchase).
+import type { AppContext } from '../context.ts';
+import type { Account } from '../domain/accounts/accounts.ts';
+import { findTelegramUser } from '../domain/accounts/language.ts';
+import { telegramSendQueue } from '../jobs/handlers/telegram.ts';
+import { formatMoney, parseMoney, type Money } from '../shared/money.ts';
+import type { TelegramMessage } from './telegram.ts';
+
+/** An account with its bot language (null: the bot's default). */
+export interface Recipient {
+  account: Account;
+  language: string | null;
+}
+
+/** Queues a message to the account's Telegram user; nothing when the account is not bound to Telegram. */
+export async function notify(app: AppContext, recipient: Recipient, message: Omit<TelegramMessage, 'chatId' | 'locale'>): Promise<void> {
+  const chatId = recipient.account.telegramUserId;
+  if (chatId === null) return;
+  await app.jobs.enqueue(telegramSendQueue, { ...message, chatId, ...(recipient.language ? { locale: recipient.language } : {}) });
+}
+
+/** The recipient behind an account id, if it is bound to a Telegram user. */
+export async function recipientOf(app: AppContext, accountId: string): Promise<Recipient | undefined> {
+  const row = await app.db.selectFrom('accounts').select('telegram_user_id').where('id', '=', accountId).executeTakeFirst();
+  return row?.telegram_user_id == null ? undefined : findTelegramUser(app.db, row.telegram_user_id);
+}
+
+/** After money left a wallet: tells its owner when the balance is below LOW_BALANCE_THRESHOLD. */
+export async function warnIfLowBalance(app: AppContext, recipient: Recipient | undefined, balance: Money): Promise<void> {
+  if (!recipient) return;
+  const threshold = parseMoney(app.config.LOW_BALANCE_THRESHOLD, balance.currency, 'half-up');
+  if (balance.amount >= threshold.amount) return;
+  await notify(app, recipient, { text: { key: 'low-balance', vars: { balance: formatMoney(balance), threshold: formatMoney(threshold) } } });
+}

@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { raiseLedgerDrift } from '../../src/domain/ledger/alerts.ts';
+import { subscribeDriftAlerts } from '../../src/notifications/admin-alerts.ts';
+import { createTestContext } from '../support/context.ts';
+import { makeAdmin, queuedMessages } from '../support/bot.ts';
+
+const { ctx, boss } = await createTestContext();
+
+describe('ledger drift alerts', () => {
+  it('reach every active admin in their language through the send queue', async () => {
+    const english = await makeAdmin(ctx);
+    const arabic = await makeAdmin(ctx);
+    await ctx.db.updateTable('accounts').set({ language: 'ar' }).where('id', '=', arabic.account.id).execute();
+    const unsubscribe = subscribeDriftAlerts(ctx);
+    try {
+      await raiseLedgerDrift(
+        {
+          ok: false,
+          checkedAt: new Date(),
+          transfers: 1,
+          wallets: 1,
+          drifts: [{ invariant: 'wallet_balance_mismatch', accountIds: ['acc-1'], ledgerAccountIds: ['wallet:acc-1'], transferIds: [], details: {} }],
+        },
+        ctx.logger,
+      );
+    } finally {
+      unsubscribe();
+    }
+    const vars = { count: 1, invariants: 'wallet_balance_mismatch', accounts: 'acc-1' };
+    expect(await queuedMessages(boss, english.telegramUserId)).toEqual([expect.objectContaining({ text: { key: 'ledger-drift-alert', vars } })]);
+    expect(await queuedMessages(boss, arabic.telegramUserId)).toEqual([expect.objectContaining({ locale: 'ar', text: { key: 'ledger-drift-alert', vars } })]);
+  });
+});

@@ -1,0 +1,43 @@
+// Notification texts are named by key in code (the queue carries keys, not texts): each one must
+// exist and render completely in every language.
+import { describe, expect, it } from 'vitest';
+import { createI18n } from '../../bot/i18n.ts';
+
+const vars = { name: 'Nour', amount: '10.00 USD', balance: '5.00 USD', threshold: '20.00 USD', reason: 'late', month: '2026-10', count: 2, invariants: 'x', accounts: 'a, b', proof: 'REF', duplicate: 'no' };
+const NOTIFICATION_KEYS = [
+  'topup-admin-request',
+  'topup-approve',
+  'topup-reject',
+  'topup-approved',
+  'topup-rejected',
+  'funds-request',
+  'funds-allocate-button',
+  'funds-decline-button',
+  'funds-received',
+  'funds-declined',
+  'funds-debited',
+  'low-balance',
+  'revenue-share-paid',
+  'ledger-drift-alert',
+];
+
+describe('notification texts', () => {
+  const i18n = createI18n();
+  for (const locale of ['en', 'ar']) {
+    it(`render completely in ${locale}`, () => {
+      for (const key of NOTIFICATION_KEYS) {
+        const text = i18n.translate(locale, key, vars);
+        expect(text, key).not.toBe(key);
+        expect(text, key).not.toMatch(/[{}]/);
+      }
+    });
+  }
+
+  it('warn about a reused proof on a line of its own', () => {
+    expect(i18n.translate('en', 'topup-admin-request', { ...vars, duplicate: 'yes' })).toBe(
+      'Top-up request from Nour\nAmount: 10.00 USD\nProof: REF\n⚠️ The same proof was used in an earlier request.',
+    );
+    expect(i18n.translate('en', 'topup-admin-request', vars)).toBe('Top-up request from Nour\nAmount: 10.00 USD\nProof: REF');
+    expect(i18n.translate('ar', 'topup-admin-request', { ...vars, duplicate: 'yes' })).toContain('\n⚠️ استُخدم الإثبات نفسه');
+  });
+});
