@@ -4,7 +4,7 @@
 // signing every attempt. While a rotated secret is in its overlap (24 h) each delivery carries a
 // signature under both secrets, so the partner can switch its verifier at any moment.
 import { randomBytes } from 'node:crypto';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { Webhook } from 'standardwebhooks';
 import type { DB } from '../../db/schema.ts';
 import { withTransaction } from '../../db/transaction.ts';
@@ -258,13 +258,12 @@ export async function listWebhookEvents(
   let query = db.selectFrom('webhook_events').selectAll().where('account_id', '=', accountId);
   if (page.status) query = query.where('status', '=', page.status);
   if (page.cursor !== undefined) {
-    const after = UUID.test(page.cursor)
-      ? await db.selectFrom('webhook_events').select(['created_at', 'id']).where('id', '=', page.cursor).where('account_id', '=', accountId).executeTakeFirst()
+    const known = UUID.test(page.cursor)
+      ? await db.selectFrom('webhook_events').select('id').where('id', '=', page.cursor).where('account_id', '=', accountId).executeTakeFirst()
       : undefined;
-    if (!after) throw new DomainError('invalid_cursor', 'this page cursor is not valid');
-    query = query.where((eb) =>
-      eb.or([eb('created_at', '<', after.created_at), eb.and([eb('created_at', '=', after.created_at), eb('id', '<', after.id)])]),
-    );
+    if (!known) throw new DomainError('invalid_cursor', 'this page cursor is not valid');
+    // Compared in SQL: timestamptz has microseconds, a JavaScript Date only milliseconds.
+    query = query.where(sql<boolean>`(created_at, id) < (select created_at, id from webhook_events where id = ${known.id})`);
   }
   const rows = await query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit + 1).execute();
   const items = rows.slice(0, limit).map(toEvent);
