@@ -1,8 +1,11 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { createApi } from '../../api/index.ts';
 import { platformActor } from '../../src/domain/actor.ts';
 import { setAccountStatus } from '../../src/domain/accounts/accounts.ts';
 import { apiKeySecret, authenticateApiKey, hashApiKey } from '../../src/domain/api-keys/api-keys.ts';
+import { createRedisState } from '../../src/shared-state/index.ts';
 import { createApiHarness, expectProblem } from '../support/api.ts';
+import { testRedisPrefix } from '../support/db.ts';
 
 const harness = await createApiHarness();
 const { ctx, call } = harness;
@@ -38,6 +41,12 @@ describe('API keys and authentication', () => {
     await expectProblem(await call('nonsense', 'GET', '/v1/wallet'), 401, 'unauthorized');
     await expectProblem(await call(`sk_live_${'A'.repeat(32)}`, 'GET', '/v1/wallet'), 401, 'unauthorized');
     await expectProblem(await harness.api.request('/v1/wallet', { headers: { authorization: 'Basic abc' } }), 401, 'unauthorized');
+    expect((await call(null, 'GET', '/v1/wallet')).headers.get('www-authenticate')).toBe('Bearer');
+  });
+
+  it('an unknown /v1 route is 404 problem+json for a known key', async () => {
+    const partner = await harness.makePartner();
+    await expectProblem(await call(partner.liveKey, 'GET', '/v1/nothing-here'), 404, 'not_found');
   });
 
   it('an admin revokes a key: it stops at once, the other keys keep working', async () => {
@@ -94,6 +103,22 @@ describe('API keys and authentication', () => {
     const agent = await call(harness.adminKey, 'POST', '/v1/admin/accounts', { role: 'agent', name: 'Agent A' });
     const { account } = (await agent.json()) as { account: { id: string } };
     await expectProblem(await call(harness.adminKey, 'POST', `/v1/admin/accounts/${account.id}/api-keys`, { mode: 'live' }), 422, 'api_key_not_allowed');
+  });
+});
+
+describe.runIf(process.env.REDIS_URL)('rate limits shared by API processes through Redis', async () => {
+  const shared = await createApiHarness({ redis: true, env: { API_RATE_LIMIT_PER_MINUTE: '2' } });
+
+  it('two API instances with their own Redis connections count one budget per key', async () => {
+    const otherState = createRedisState(process.env.REDIS_URL as string, testRedisPrefix('ctx'));
+    onTestFinished(() => otherState.close());
+    const otherProcess = createApi({ ctx: { ...shared.ctx, state: otherState }, boss: shared.boss });
+    const partner = await shared.makePartner();
+    const headers = { authorization: `Bearer ${partner.liveKey}` };
+    expect((await shared.api.request('/v1/wallet', { headers })).status).toBe(200);
+    expect((await otherProcess.request('/v1/wallet', { headers })).status).toBe(200);
+    await expectProblem(await shared.api.request('/v1/wallet', { headers }), 429, 'rate_limited');
+    await expectProblem(await otherProcess.request('/v1/wallet', { headers }), 429, 'rate_limited');
   });
 });
 
