@@ -94,7 +94,15 @@ export function adminRoutes(ctx: AppContext) {
         }),
       ),
       responses: {
-        201: json(z.object({ account: AccountSchema, sandboxAccountId: z.string().uuid().nullable(), apiKey: IssuedApiKeySchema.nullable() }), 'The account'),
+        201: json(
+          z.object({
+            account: AccountSchema,
+            sandboxAccountId: z.string().uuid().nullable(),
+            // Optional rather than nullable: the generator drops `null` beside a named schema's $ref.
+            apiKey: IssuedApiKeySchema.optional().openapi({ description: 'Partners only: the first `sk_test_` key, shown once.' }),
+          }),
+          'The account',
+        ),
         ...errorResponses({ 422: 'Refused by the hierarchy rules (e.g. `invalid_parent`, `currency_required`)' }),
       },
     }),
@@ -109,7 +117,7 @@ export function adminRoutes(ctx: AppContext) {
       });
       const apiKey = account.role === 'partner' ? await issueApiKey(ctx.db, apiKeySecret(ctx.config), actor, { accountId: account.id, mode: 'test' }) : null;
       return c.json(
-        { account: presentAccount(account), sandboxAccountId: apiKey?.accountId ?? null, apiKey: apiKey && presentIssuedKey(apiKey) },
+        { account: presentAccount(account), sandboxAccountId: apiKey?.accountId ?? null, ...(apiKey ? { apiKey: presentIssuedKey(apiKey) } : {}) },
         201,
       );
     },
@@ -205,7 +213,7 @@ export function adminRoutes(ctx: AppContext) {
           }),
           'A page of audit rows',
         ),
-        ...errorResponses(),
+        ...errorResponses({ 422: 'subjectType without subjectId or the reverse (`invalid_filter`)' }),
       },
     }),
     async (c) => {

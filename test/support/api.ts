@@ -6,6 +6,7 @@ import { accountActor, platformActor } from '../../src/domain/actor.ts';
 import { addAdmin, createAccount, type Account } from '../../src/domain/accounts/accounts.ts';
 import { apiKeySecret, issueApiKey } from '../../src/domain/api-keys/api-keys.ts';
 import { createTestContext, type TestContext } from './context.ts';
+import { createOpenApiChecker } from './openapi.ts';
 
 export interface Partner {
   account: Account;
@@ -34,9 +35,11 @@ export async function createApiHarness(options: Parameters<typeof createTestCont
     return { account, liveKey: live.key, testKey: test.key, sandboxId: test.accountId };
   }
 
-  /** A request with `Authorization: Bearer <key>` (JSON body when given). */
-  function call(key: string | null, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
-    return api.request(path, {
+  const checkResponse = createOpenApiChecker((await (await api.request('/openapi.json')).json()) as Parameters<typeof createOpenApiChecker>[0]);
+
+  /** A request with `Authorization: Bearer <key>` (JSON body when given); the answer is checked against the OpenAPI document. */
+  async function call(key: string | null, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
+    const response = await api.request(path, {
       method,
       headers: {
         ...(key ? { authorization: `Bearer ${key}` } : {}),
@@ -45,6 +48,8 @@ export async function createApiHarness(options: Parameters<typeof createTestCont
       },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
+    await checkResponse(method, path, response);
+    return response;
   }
 
   return { ...context, api, admin, adminKey, adminActor: accountActor(admin.id, 'api'), makePartner, call };
