@@ -1,10 +1,12 @@
 import { http, HttpResponse } from 'msw';
 import { Webhook } from 'standardwebhooks';
-import { describe, expect, it } from 'vitest';
+import { sql } from 'kysely';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { creditWallet } from '../../src/domain/funding/manual.ts';
 import { enqueueWebhookEvent, SECRET_OVERLAP_MS, deliverWebhookEvent } from '../../src/domain/webhooks/webhooks.ts';
-import { WEBHOOK_RETRY, webhookDeliverQueue, webhookDispatchQueue } from '../../src/jobs/handlers/webhooks.ts';
-import type { JobInfo } from '../../src/jobs/registry.ts';
+import { ensureQueues, startWorkers } from '../../src/jobs/boss.ts';
+import { defineWebhookDeliveryQueue, WEBHOOK_RETRY, webhookDeliverQueue, webhookDispatchQueue } from '../../src/jobs/handlers/webhooks.ts';
+import { deadLetterName, type JobInfo } from '../../src/jobs/registry.ts';
 import { parseMoney } from '../../src/shared/money.ts';
 import { mswServer } from '../setup/msw.ts';
 import { createApiHarness, expectProblem, type Partner } from '../support/api.ts';
@@ -219,3 +221,50 @@ describe('events list and redelivery', () => {
   });
 });
 
+
+describe('retries through pg-boss', () => {
+  // The real queue's code with a fast policy: retries without delay, polling every half second.
+  const fastQueue = defineWebhookDeliveryQueue('test.webhook.deliver', { limit: 2, delaySeconds: 0, backoff: false }, 0.5);
+
+  async function waitForStatus(eventId: string, status: string) {
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      const row = await ctx.db.selectFrom('webhook_events').selectAll().where('id', '=', eventId).executeTakeFirstOrThrow();
+      if (row.status === status) return row;
+      if (Date.now() > deadline) throw new Error(`event ${eventId} is ${row.status}, not ${status}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
+  it('retries a failing receiver, then dead-letters; a receiver that recovers gets it delivered', async () => {
+    await ensureQueues(boss, [fastQueue]);
+    await startWorkers(boss, [fastQueue], ctx, ctx.metrics);
+    onTestFinished(() => boss.offWork(fastQueue.name));
+    const failing = await harness.makePartner();
+    await setEndpoint(failing, 'https://acme.example/hooks/always-down');
+    const failed = receiver('https://acme.example/hooks/always-down', [500]);
+    const recovering = await harness.makePartner();
+    await setEndpoint(recovering, 'https://acme.example/hooks/flaky');
+    const flaky = receiver('https://acme.example/hooks/flaky', [502, 200]);
+
+    const deadId = await enqueueWebhookEvent(ctx.db, failing.account.id, 'order.failed', { orderId: 'o-dead' });
+    const okId = await enqueueWebhookEvent(ctx.db, recovering.account.id, 'order.completed', { orderId: 'o-ok' });
+    await ctx.jobs.enqueue(fastQueue, { eventId: deadId });
+    await ctx.jobs.enqueue(fastQueue, { eventId: okId });
+
+    expect(await waitForStatus(okId, 'delivered')).toMatchObject({ attempts: 2, last_response_status: 200 });
+    expect(flaky).toHaveLength(2);
+    expect(await waitForStatus(deadId, 'dead')).toMatchObject({ attempts: 3, last_response_status: 500 });
+    expect(failed).toHaveLength(3);
+    // Each attempt is signed anew with the same webhook-id.
+    expect(new Set(failed.map((delivery) => delivery.headers['webhook-id']))).toEqual(new Set([deadId]));
+    const deadline = Date.now() + 10_000;
+    let deadJobs = 0;
+    while (deadJobs === 0 && Date.now() < deadline) {
+      const result = await sql<{ count: string }>`select count(*)::text as count from pgboss.job where name = ${deadLetterName(fastQueue.name)}`.execute(ctx.db);
+      deadJobs = Number(result.rows[0]?.count);
+      if (deadJobs === 0) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(deadJobs).toBe(1);
+  });
+});

@@ -6,23 +6,28 @@ import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import { deliverWebhookEvent, dispatchPendingWebhookEvents } from '../../domain/webhooks/webhooks.ts';
 import type { JobQueue } from '../boss.ts';
-import { defineQueue } from '../registry.ts';
+import { defineQueue, type QueueDefinition } from '../registry.ts';
 
 export const WEBHOOK_RETRY = { limit: 30, delaySeconds: 30, backoff: true, delayMaxSeconds: 3600 };
 
-export const webhookDeliverQueue = defineQueue({
-  name: 'webhook.deliver',
-  payload: z.object({ eventId: z.string().uuid() }).strict(),
-  retry: WEBHOOK_RETRY,
-  expireInSeconds: 60,
-  deadLetter: true,
-  pollingIntervalSeconds: 1,
-  concurrency: 5,
-  async handle(ctx, data, job) {
-    const status = await deliverWebhookEvent(ctx.db, data.eventId, { final: job.retryCount >= WEBHOOK_RETRY.limit });
-    return { status };
-  },
-});
+/** A delivery queue; the last retry marks the event dead. Tests make fast variants of the real one. */
+export function defineWebhookDeliveryQueue(name: string, retry: QueueDefinition['retry'], pollingIntervalSeconds = 1) {
+  return defineQueue({
+    name,
+    payload: z.object({ eventId: z.string().uuid() }).strict(),
+    retry,
+    expireInSeconds: 60,
+    deadLetter: true,
+    pollingIntervalSeconds,
+    concurrency: 5,
+    async handle(ctx, data, job) {
+      const status = await deliverWebhookEvent(ctx.db, data.eventId, { final: job.retryCount >= retry.limit });
+      return { status };
+    },
+  });
+}
+
+export const webhookDeliverQueue = defineWebhookDeliveryQueue('webhook.deliver', WEBHOOK_RETRY);
 
 /** Queues the delivery of one event inside the caller's transaction. */
 export function sendWebhookDelivery(jobs: JobQueue) {
