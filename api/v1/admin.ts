@@ -109,13 +109,17 @@ export function adminRoutes(ctx: AppContext) {
     async (c) => {
       const input = c.req.valid('json');
       const actor = adminActor(c);
-      const account = await createAccount(ctx.db, actor, {
-        role: input.role,
-        name: input.name,
-        parentId: input.parentId ?? null,
-        ...(input.currency ? { currency: input.currency } : input.parentId ? {} : { currency: ctx.config.SETTLEMENT_CURRENCY }),
+      // A partner comes with its first key: both or neither.
+      const { account, apiKey } = await ctx.db.transaction().execute(async (trx) => {
+        const created = await createAccount(trx, actor, {
+          role: input.role,
+          name: input.name,
+          parentId: input.parentId ?? null,
+          ...(input.currency ? { currency: input.currency } : input.parentId ? {} : { currency: ctx.config.SETTLEMENT_CURRENCY }),
+        });
+        const key = created.role === 'partner' ? await issueApiKey(trx, apiKeySecret(ctx.config), actor, { accountId: created.id, mode: 'test' }) : null;
+        return { account: created, apiKey: key };
       });
-      const apiKey = account.role === 'partner' ? await issueApiKey(ctx.db, apiKeySecret(ctx.config), actor, { accountId: account.id, mode: 'test' }) : null;
       return c.json(
         { account: presentAccount(account), sandboxAccountId: apiKey?.accountId ?? null, ...(apiKey ? { apiKey: presentIssuedKey(apiKey) } : {}) },
         201,
