@@ -44,13 +44,16 @@ async function eventsOf(accountId: string) {
   return ctx.db.selectFrom('webhook_events').selectAll().where('account_id', '=', accountId).orderBy('created_at').execute();
 }
 
-/** Runs the dispatcher, then every delivery job it queued, through pg-boss. */
-async function dispatchAndDeliver(): Promise<unknown[]> {
+/**
+ * Runs the dispatcher, then the delivery jobs it queued for `eventIds` through pg-boss (events of
+ * other tests, which deliver directly, are queued too and just completed here).
+ */
+async function dispatchAndDeliver(eventIds: string[]): Promise<unknown[]> {
   await webhookDispatchQueue.handle(ctx, {}, jobInfo());
   const jobs = await boss.fetch<{ eventId: string }>(webhookDeliverQueue.name, { batchSize: 50 });
   const outcomes = [];
   for (const job of jobs) {
-    outcomes.push(await webhookDeliverQueue.handle(ctx, webhookDeliverQueue.payload.parse(job.data), jobInfo()).catch((error: unknown) => error));
+    if (eventIds.includes(job.data.eventId)) outcomes.push(await webhookDeliverQueue.handle(ctx, webhookDeliverQueue.payload.parse(job.data), jobInfo()).catch((error: unknown) => error));
     await boss.complete(webhookDeliverQueue.name, job.id);
   }
   return outcomes;
@@ -67,6 +70,17 @@ describe('webhook endpoint', () => {
     // The sandbox has its own endpoint.
     await expectProblem(await call(partner.testKey, 'GET', '/v1/webhook-endpoint'), 404, 'webhook_endpoint_not_found');
     await expectProblem(await call(partner.liveKey, 'PUT', '/v1/webhook-endpoint', { url: 'http://partner.example/hooks' }), 400, 'validation_failed');
+  });
+
+  it('refuses URLs pointing inside (SSRF) and never follows redirects', async () => {
+    const partner = await harness.makePartner();
+    for (const url of ['https://localhost/x', 'https://127.0.0.1/x', 'https://169.254.169.254/latest', 'https://10.1.2.3/', 'https://[::1]/', 'https://[fd00::1]/', 'https://user:pw@partner.example/', 'https://db.internal/']) {
+      await expectProblem(await call(partner.liveKey, 'PUT', '/v1/webhook-endpoint', { url }), 422, 'invalid_webhook_url');
+    }
+    await setEndpoint(partner, 'https://acme.example/hooks/moved');
+    mswServer.use(http.post('https://acme.example/hooks/moved', () => new HttpResponse(null, { status: 307, headers: { location: 'https://169.254.169.254/latest' } })));
+    const eventId = await enqueueWebhookEvent(ctx.db, partner.account.id, 'order.completed', { orderId: 'o-r' });
+    await expect(deliverWebhookEvent(ctx.db, eventId, { final: false })).rejects.toThrow('answered 307');
   });
 });
 
@@ -108,7 +122,7 @@ describe('delivery', () => {
     const { secret } = await setEndpoint(partner, 'https://acme.example/hooks/ok');
     const received = receiver('https://acme.example/hooks/ok');
     const eventId = await enqueueWebhookEvent(ctx.db, partner.account.id, 'order.completed', { orderId: 'o-1' });
-    expect(await dispatchAndDeliver()).toContainEqual({ status: 'delivered' });
+    expect(await dispatchAndDeliver([eventId])).toEqual([{ status: 'delivered' }]);
     expect(received).toHaveLength(1);
     const delivery = received[0] as Received;
     expect(delivery.headers['webhook-id']).toBe(eventId);

@@ -4,6 +4,7 @@
 // signing every attempt. While a rotated secret is in its overlap (24 h) each delivery carries a
 // signature under both secrets, so the partner can switch its verifier at any moment.
 import { randomBytes } from 'node:crypto';
+import { isIP } from 'node:net';
 import { sql, type Kysely } from 'kysely';
 import { Webhook } from 'standardwebhooks';
 import type { DB } from '../../db/schema.ts';
@@ -57,9 +58,7 @@ export async function setWebhookEndpoint(
   input: { url: string; rotateSecret?: boolean },
   now = new Date(),
 ): Promise<WebhookEndpoint> {
-  if (!/^https:\/\/[^\s]+$/.test(input.url) || input.url.length > 2000) {
-    throw new DomainError('invalid_webhook_url', 'the webhook URL must be an https URL of at most 2000 characters');
-  }
+  assertDeliverableUrl(input.url);
   return withTransaction(db, async (trx) => {
     const existing = await trx.selectFrom('webhook_endpoints').selectAll().where('account_id', '=', accountId).forUpdate().executeTakeFirst();
     if (!existing) {
@@ -81,6 +80,46 @@ export async function setWebhookEndpoint(
       .executeTakeFirstOrThrow();
     return toEndpoint(row, now);
   });
+}
+
+/**
+ * Partner URLs are fetched by our servers: refuse what points inside (localhost, private, link-local
+ * and other non-public address literals). A public name that resolves to a private address is not
+ * caught here (see docs/api.md); redirects are never followed.
+ */
+export function assertDeliverableUrl(url: string): void {
+  const refuse = (why: string) => new DomainError('invalid_webhook_url', `the webhook URL ${why}`);
+  if (url.length > 2000) throw refuse('has more than 2000 characters');
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw refuse('is not a URL');
+  }
+  if (parsed.protocol !== 'https:') throw refuse('must use https');
+  if (parsed.username || parsed.password) throw refuse('must not carry credentials');
+  const host = parsed.hostname.toLowerCase().replace(/^\[|\]$/g, '');
+  if (host === 'localhost' || host.endsWith('.localhost') || host.endsWith('.internal') || host.endsWith('.local')) throw refuse('must be a public host');
+  const ipVersion = isIP(host);
+  if (ipVersion === 4 && !isPublicIpv4(host)) throw refuse('must be a public address');
+  if (ipVersion === 6 && !isPublicIpv6(host)) throw refuse('must be a public address');
+}
+
+function isPublicIpv4(address: string): boolean {
+  const [a = 0, b = 0] = address.split('.').map(Number);
+  if (a === 0 || a === 10 || a === 127 || a >= 224) return false;
+  if (a === 100 && b >= 64 && b <= 127) return false; // carrier-grade NAT
+  if (a === 169 && b === 254) return false; // link-local, cloud metadata
+  if (a === 172 && b >= 16 && b <= 31) return false;
+  if (a === 192 && b === 168) return false;
+  return true;
+}
+
+function isPublicIpv6(address: string): boolean {
+  if (address === '::' || address === '::1') return false;
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(address);
+  if (mapped?.[1]) return isPublicIpv4(mapped[1]);
+  return !/^(fc|fd|fe8|fe9|fea|feb|ff)/.test(address);
 }
 
 /**
@@ -184,6 +223,8 @@ export async function deliverWebhookEvent(db: Kysely<DB>, eventId: string, optio
       method: 'POST',
       headers: { 'content-type': 'application/json', 'user-agent': 'Steller-Webhooks/1', ...signWebhook(endpoint, event.id, body, now) },
       body,
+      // A redirect could lead our server to an internal address: it counts as a failed attempt.
+      redirect: 'manual',
       signal: AbortSignal.timeout(DELIVERY_TIMEOUT_MS),
     });
     responseStatus = response.status;
