@@ -13,6 +13,7 @@ const STATUS_BY_CODE: Record<string, ContentfulStatusCode> = {
   unauthorized: 401,
   forbidden: 403,
   account_paused: 403,
+  ip_not_allowed: 403,
   api_key_not_allowed: 422,
   api_key_already_rotated: 409,
   invalid_cursor: 400,

@@ -22,6 +22,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('created_by', 'uuid', (column) => column.references('accounts.id'))
     .addColumn('created_at', 'timestamptz', (column) => column.notNull().defaultTo(sql`now()`))
     .addColumn('last_used_at', 'timestamptz')
+    // Addresses or CIDR blocks the key may be used from; null: anywhere.
+    .addColumn('ip_allowlist', sql`text[]`)
     // Set when the key is rotated: it keeps working until then (the grace period).
     .addColumn('expires_at', 'timestamptz')
     .addColumn('revoked_at', 'timestamptz')

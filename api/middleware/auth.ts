@@ -1,11 +1,13 @@
 // API key authentication for /v1: `Authorization: Bearer <key>` or `x-api-key: <key>`. Missing,
-// unknown, revoked and expired keys are 401; a paused account is 403 (all problem+json).
+// unknown, revoked and expired keys are 401; a caller outside the key's IP allowlist or a paused
+// account is 403 (all problem+json).
 import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import type { AppContext } from '#src/context.ts';
 import { apiKeySecret, authenticateApiKey, type ApiPrincipal } from '#src/domain/api-keys/api-keys.ts';
 import { DomainError } from '#src/shared/errors.ts';
 import type { ApiEnv } from '../env.ts';
+import { clientAddress } from './rate-limit.ts';
 
 export function presentedKey(c: Context<ApiEnv>): string | undefined {
   const authorization = c.req.header('authorization');
@@ -24,7 +26,7 @@ export function authenticate(ctx: AppContext) {
       c.header('WWW-Authenticate', 'Bearer');
       throw new DomainError('unauthorized', 'An API key is required: Authorization: Bearer <key> or x-api-key: <key>');
     }
-    c.set('principal', await authenticateApiKey(ctx.db, secret, key));
+    c.set('principal', await authenticateApiKey(ctx.db, secret, key, { clientAddress: clientAddress(c.env) }));
     await next();
   });
 }

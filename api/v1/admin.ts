@@ -279,16 +279,24 @@ export function adminRoutes(ctx: AppContext) {
       summary: 'Issue an API key (shown once)',
       description: '`live` keys act on the account; `test` keys on the partner\'s sandbox account. Admin accounts get live keys.',
       security: SECURITY,
-      request: { params: IdParams, ...body(z.object({ mode: z.enum(['live', 'test']) })) },
+      request: {
+        params: IdParams,
+        ...body(
+          z.object({
+            mode: z.enum(['live', 'test']),
+            ipAllowlist: z.array(z.string().max(50)).max(50).optional().openapi({ description: 'IPv4/IPv6 addresses or CIDR blocks; omit for anywhere.' }),
+          }),
+        ),
+      },
       responses: {
         201: json(IssuedApiKeySchema, 'The new key'),
-        ...errorResponses({ 404: 'No such account', 422: 'This account cannot have such a key (`api_key_not_allowed`)' }),
+        ...errorResponses({ 404: 'No such account', 422: 'This account cannot have such a key (`api_key_not_allowed`), or a bad allowlist (`invalid_ip_allowlist`)' }),
       },
     }),
     async (c) => {
       const { id } = c.req.valid('param');
-      const { mode } = c.req.valid('json');
-      const issued = await issueApiKey(ctx.db, apiKeySecret(ctx.config), adminActor(c), { accountId: id, mode });
+      const { mode, ipAllowlist } = c.req.valid('json');
+      const issued = await issueApiKey(ctx.db, apiKeySecret(ctx.config), adminActor(c), { accountId: id, mode, ipAllowlist: ipAllowlist ?? null });
       return c.json(presentIssuedKey(issued), 201);
     },
   );

@@ -17,6 +17,7 @@ export const ApiKeySchema = z
     lastUsedAt: z.string().datetime().nullable(),
     expiresAt: z.string().datetime().nullable(),
     revokedAt: z.string().datetime().nullable(),
+    ipAllowlist: z.array(z.string()).nullable().openapi({ description: 'Addresses or CIDR blocks the key works from; null: anywhere.', example: ['203.0.113.0/24'] }),
   })
   .openapi('ApiKey');
 
@@ -35,6 +36,7 @@ export const presentApiKey = (info: ApiKeyInfo) => ({
   lastUsedAt: iso(info.lastUsedAt),
   expiresAt: iso(info.expiresAt),
   revokedAt: iso(info.revokedAt),
+  ipAllowlist: info.ipAllowlist,
 });
 
 export const presentIssuedKey = (issued: IssuedApiKey) => ({ ...presentApiKey(issued), key: issued.key });
@@ -47,7 +49,7 @@ export function keyRoutes(ctx: AppContext) {
       path: '/keys/rotate',
       tags: ['Keys'],
       summary: 'Replace the calling key',
-      description: 'Returns a new key of the same mode. The calling key keeps working for a grace period (24 h by default), then expires.',
+      description: 'Returns a new key of the same mode and IP allowlist. The calling key keeps working for a grace period (24 h by default), then expires.',
       security: SECURITY,
       responses: {
         201: { description: 'The new key (shown once)', content: { 'application/json': { schema: IssuedApiKeySchema } } },

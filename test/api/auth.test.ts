@@ -77,9 +77,9 @@ describe('API keys and authentication', () => {
     await expectProblem(await call(partner.liveKey, 'POST', '/v1/keys/rotate'), 409, 'api_key_already_rotated');
     const secret = apiKeySecret(ctx.config);
     const graceEnd = Date.now() + ctx.config.API_KEY_ROTATION_GRACE_SECONDS * 1000;
-    await expect(authenticateApiKey(ctx.db, secret, partner.liveKey, new Date(graceEnd - 60_000))).resolves.toMatchObject({ accountId: partner.account.id });
-    await expect(authenticateApiKey(ctx.db, secret, partner.liveKey, new Date(graceEnd + 60_000))).rejects.toMatchObject({ code: 'unauthorized' });
-    await expect(authenticateApiKey(ctx.db, secret, issued.key, new Date(graceEnd + 60_000))).resolves.toMatchObject({ mode: 'live' });
+    await expect(authenticateApiKey(ctx.db, secret, partner.liveKey, { now: new Date(graceEnd - 60_000) })).resolves.toMatchObject({ accountId: partner.account.id });
+    await expect(authenticateApiKey(ctx.db, secret, partner.liveKey, { now: new Date(graceEnd + 60_000) })).rejects.toMatchObject({ code: 'unauthorized' });
+    await expect(authenticateApiKey(ctx.db, secret, issued.key, { now: new Date(graceEnd + 60_000) })).resolves.toMatchObject({ mode: 'live' });
   });
 
   it('a paused partner gets 403 on live and test keys; resumed, it works again', async () => {
@@ -95,6 +95,28 @@ describe('API keys and authentication', () => {
     const partner = await harness.makePartner();
     await expectProblem(await call(partner.liveKey, 'GET', '/v1/admin/accounts'), 403, 'forbidden');
     await expectProblem(await call(harness.adminKey, 'GET', '/v1/wallet'), 403, 'forbidden');
+  });
+
+  it('a key with an IP allowlist works only from those addresses (and keeps it when rotated)', async () => {
+    const partner = await harness.makePartner();
+    const issued = await call(harness.adminKey, 'POST', `/v1/admin/accounts/${partner.account.id}/api-keys`, { mode: 'live', ipAllowlist: ['203.0.113.0/24', '2001:db8::1'] });
+    expect(issued.status).toBe(201);
+    const { key, ipAllowlist } = (await issued.json()) as { key: string; ipAllowlist: string[] };
+    expect(ipAllowlist).toEqual(['203.0.113.0/24', '2001:db8::1/128']);
+    const from = (address: string | undefined, path = '/v1/wallet', method = 'GET') =>
+      harness.api.request(path, { method, headers: { authorization: `Bearer ${key}` } }, address ? { incoming: { socket: { remoteAddress: address } } } : {});
+    expect((await from('203.0.113.7')).status).toBe(200);
+    expect((await from('::ffff:203.0.113.9')).status).toBe(200);
+    expect((await from('2001:db8::1')).status).toBe(200);
+    await expectProblem(await from('198.51.100.1'), 403, 'ip_not_allowed');
+    await expectProblem(await from(undefined), 403, 'ip_not_allowed');
+    const rotated = (await (await from('203.0.113.7', '/v1/keys/rotate', 'POST')).json()) as { ipAllowlist: string[] };
+    expect(rotated.ipAllowlist).toEqual(['203.0.113.0/24', '2001:db8::1/128']);
+    await expectProblem(
+      await call(harness.adminKey, 'POST', `/v1/admin/accounts/${partner.account.id}/api-keys`, { mode: 'live', ipAllowlist: ['10.0.0.0/33'] }),
+      422,
+      'invalid_ip_allowlist',
+    );
   });
 
   it('test keys cannot be issued for a sandbox, nor for agents', async () => {

@@ -26,7 +26,7 @@ afterEach(() => {
   vi.unstubAllEnvs();
 });
 
-const wallet = (key: string) => api.request('/v1/wallet', { headers: { authorization: `Bearer ${key}` } });
+const wallet = (key: string) => api.request('/v1/wallet', { headers: { authorization: `Bearer ${key}` } }, { incoming: { socket: { remoteAddress: '10.1.2.3' } } });
 
 describe('steller CLI (API keys)', () => {
   it('a partner from the CLI gets a sandbox key that works; funded by wallet credit', async () => {
@@ -45,7 +45,8 @@ describe('steller CLI (API keys)', () => {
 
   it('issues, lists and revokes keys', async () => {
     const partner = await steller('account', 'create', '--role', 'partner', '--name', 'Corp');
-    const issued = await steller('api-key', 'create', '--account', partner.id);
+    const issued = await steller('api-key', 'create', '--account', partner.id, '--ip-allow', '10.0.0.0/8, 192.0.2.1');
+    expect(issued.ipAllowlist).toEqual(['10.0.0.0/8', '192.0.2.1/32']);
     expect(issued.key).toMatch(/^sk_live_/);
     expect((await wallet(issued.key)).status).toBe(200);
     const listed = await steller('api-key', 'list', '--account', partner.id);

@@ -15,9 +15,14 @@ export function registerApiKeyCommands(program: Command): void {
     .description('issue a key: live or test (sandbox) for a partner, live for an admin')
     .requiredOption('--account <accountId>', 'a partner or admin account')
     .option('--test', 'a sandbox key (sk_test_) acting on the partner\'s test wallet')
-    .action(async (options: { account: string; test?: boolean }, command: Command) => {
+    .option('--ip-allow <list>', 'comma-separated IP addresses or CIDR blocks the key may be used from')
+    .action(async (options: { account: string; test?: boolean; ipAllow?: string }, command: Command) => {
       await withDatabase(command, async (db, { config, json }) => {
-        const issued = await issueApiKey(db, apiKeySecret(config), operator, { accountId: options.account, mode: options.test ? 'test' : 'live' });
+        const issued = await issueApiKey(db, apiKeySecret(config), operator, {
+          accountId: options.account,
+          mode: options.test ? 'test' : 'live',
+          ipAllowlist: options.ipAllow ? options.ipAllow.split(',') : null,
+        });
         print(json, issued, [`API key (shown once, acts on ${issued.accountId}): ${issued.key}`]);
       });
     });

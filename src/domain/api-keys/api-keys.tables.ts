@@ -13,6 +13,7 @@ export interface ApiKeysTable {
   created_by: string | null;
   created_at: Timestamp;
   last_used_at: NullableTimestamp;
+  ip_allowlist: string[] | null;
   expires_at: NullableTimestamp;
   revoked_at: NullableTimestamp;
   revoked_by: string | null;

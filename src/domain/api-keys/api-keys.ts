@@ -3,6 +3,7 @@
 // account, `sk_test_` keys on its sandbox account: a separate account with its own wallet, so test
 // money and real money never meet. Admin keys act as an admin account.
 import { createHmac, randomBytes } from 'node:crypto';
+import { BlockList, isIP } from 'node:net';
 import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.ts';
 import { withTransaction } from '../../db/transaction.ts';
@@ -36,6 +37,8 @@ export interface ApiKeyInfo {
   lastUsedAt: Date | null;
   expiresAt: Date | null;
   revokedAt: Date | null;
+  /** Addresses or CIDR blocks the key works from; null: anywhere. */
+  ipAllowlist: string[] | null;
 }
 
 /** A newly made key: `key` is the only time the secret is available. */
@@ -53,18 +56,53 @@ function toInfo(row: ApiKeyRow): ApiKeyInfo {
     lastUsedAt: row.last_used_at,
     expiresAt: row.expires_at,
     revokedAt: row.revoked_at,
+    ipAllowlist: row.ip_allowlist,
   };
 }
 
-async function insertKey(trx: Kysely<DB>, secret: string, accountId: string, mode: ApiKeyMode, createdBy: string | null): Promise<IssuedApiKey> {
+/** Checks and normalises an allowlist: IPv4/IPv6 addresses or CIDR blocks, at most 50. */
+export function parseIpAllowlist(entries: readonly string[] | null | undefined): string[] | null {
+  if (entries === null || entries === undefined || entries.length === 0) return null;
+  if (entries.length > 50) throw new DomainError('invalid_ip_allowlist', 'an allowlist has at most 50 entries');
+  return entries.map((entry) => {
+    const [address = '', prefix, extra] = entry.trim().split('/');
+    const version = isIP(address);
+    const bits = prefix === undefined ? (version === 4 ? 32 : 128) : Number(prefix);
+    if (version === 0 || extra !== undefined || !Number.isInteger(bits) || bits < 0 || bits > (version === 4 ? 32 : 128) || (prefix !== undefined && !/^\d+$/.test(prefix))) {
+      throw new DomainError('invalid_ip_allowlist', `not an IP address or CIDR block: ${entry}`, { entry });
+    }
+    return `${address}/${bits}`;
+  });
+}
+
+function allows(allowlist: readonly string[], address: string | undefined): boolean {
+  if (!address) return false;
+  // IPv4 clients on a dual-stack socket show up as ::ffff:a.b.c.d.
+  const client = address.startsWith('::ffff:') && isIP(address.slice(7)) === 4 ? address.slice(7) : address;
+  const version = isIP(client);
+  if (version === 0) return false;
+  const list = new BlockList();
+  for (const entry of allowlist) {
+    const [network = '', bits = '0'] = entry.split('/');
+    list.addSubnet(network, Number(bits), isIP(network) === 4 ? 'ipv4' : 'ipv6');
+  }
+  return list.check(client, version === 4 ? 'ipv4' : 'ipv6');
+}
+
+async function insertKey(
+  trx: Kysely<DB>,
+  secret: string,
+  key: { accountId: string; mode: ApiKeyMode; createdBy: string | null; ipAllowlist: string[] | null },
+): Promise<IssuedApiKey> {
+  const { accountId, mode, createdBy, ipAllowlist } = key;
   // 24 random bytes = 32 base64url characters: guessing is out of reach, so a fast hash is enough.
-  const key = `sk_${mode}_${randomBytes(24).toString('base64url')}`;
+  const plain = `sk_${mode}_${randomBytes(24).toString('base64url')}`;
   const row = await trx
     .insertInto('api_keys')
-    .values({ account_id: accountId, mode, prefix: key.slice(0, VISIBLE_LENGTH), key_hash: hashApiKey(secret, key), created_by: createdBy })
+    .values({ account_id: accountId, mode, prefix: plain.slice(0, VISIBLE_LENGTH), key_hash: hashApiKey(secret, plain), created_by: createdBy, ip_allowlist: ipAllowlist })
     .returningAll()
     .executeTakeFirstOrThrow();
-  return { ...toInfo(row), key };
+  return { ...toInfo(row), key: plain };
 }
 
 /** The sandbox account of a partner (made on first use): role partner, same currency, its own wallet. */
@@ -89,7 +127,13 @@ export async function findSandboxAccountId(db: Kysely<DB>, partnerId: string): P
  * Issues a key (admins and the platform only). Partners get `live` or `test` keys; a `test` key
  * acts on the partner's sandbox account. Admin accounts get `live` keys for the admin endpoints.
  */
-export async function issueApiKey(db: Kysely<DB>, secret: string, actor: Actor, input: { accountId: string; mode: ApiKeyMode }): Promise<IssuedApiKey> {
+export async function issueApiKey(
+  db: Kysely<DB>,
+  secret: string,
+  actor: Actor,
+  input: { accountId: string; mode: ApiKeyMode; ipAllowlist?: readonly string[] | null },
+): Promise<IssuedApiKey> {
+  const ipAllowlist = parseIpAllowlist(input.ipAllowlist);
   return withTransaction(db, async (trx) => {
     await requireAdmin(trx, actor);
     const account = await getAccount(trx, input.accountId);
@@ -99,8 +143,8 @@ export async function issueApiKey(db: Kysely<DB>, secret: string, actor: Actor, 
     if (account.role === 'admin' && input.mode === 'test') throw new DomainError('api_key_not_allowed', 'admin keys are live keys');
     if (await isSandboxAccount(trx, account.id)) throw new DomainError('api_key_not_allowed', 'issue test keys on the partner, not its sandbox');
     const target = input.mode === 'test' ? await ensureSandboxAccount(trx, account) : account;
-    const issued = await insertKey(trx, secret, target.id, input.mode, actor.accountId);
-    await writeAudit(trx, { actor, action: 'api_key.created', subject: { type: 'api_key', id: issued.id }, after: { accountId: issued.accountId, mode: issued.mode, prefix: issued.prefix } });
+    const issued = await insertKey(trx, secret, { accountId: target.id, mode: input.mode, createdBy: actor.accountId, ipAllowlist });
+    await writeAudit(trx, { actor, action: 'api_key.created', subject: { type: 'api_key', id: issued.id }, after: { accountId: issued.accountId, mode: issued.mode, prefix: issued.prefix, ipAllowlist } });
     return issued;
   });
 }
@@ -123,15 +167,24 @@ export interface ApiPrincipal {
 
 const INVALID_KEY = 'The API key is not valid (unknown, revoked or expired)';
 
-/** Checks a presented key; refuses unknown, revoked and expired keys, and paused accounts. */
-export async function authenticateApiKey(db: Kysely<DB>, secret: string, key: string, now = new Date()): Promise<ApiPrincipal> {
+/**
+ * Checks a presented key; refuses unknown, revoked and expired keys, callers outside the key's IP
+ * allowlist, and paused accounts.
+ */
+export async function authenticateApiKey(
+  db: Kysely<DB>,
+  secret: string,
+  key: string,
+  request: { now?: Date; clientAddress?: string | undefined } = {},
+): Promise<ApiPrincipal> {
+  const now = request.now ?? new Date();
   if (!KEY_FORMAT.test(key)) throw new DomainError('unauthorized', INVALID_KEY);
   const row = await db
     .selectFrom('api_keys as k')
     .innerJoin('accounts as a', 'a.id', 'k.account_id')
     .leftJoin('api_sandbox_accounts as s', 's.sandbox_account_id', 'a.id')
     .leftJoin('accounts as owner', 'owner.id', 's.partner_id')
-    .select(['k.id', 'k.mode', 'k.expires_at', 'k.revoked_at', 'k.last_used_at', 'a.id as account_id', 'a.role', 'a.status'])
+    .select(['k.id', 'k.mode', 'k.expires_at', 'k.revoked_at', 'k.last_used_at', 'k.ip_allowlist', 'a.id as account_id', 'a.role', 'a.status'])
     .select(['owner.id as owner_id', 'owner.status as owner_status'])
     .where('k.key_hash', '=', hashApiKey(secret, key))
     .executeTakeFirst();
@@ -139,6 +192,9 @@ export async function authenticateApiKey(db: Kysely<DB>, secret: string, key: st
     throw new DomainError('unauthorized', INVALID_KEY);
   }
   if (row.role !== 'partner' && row.role !== 'admin') throw new DomainError('unauthorized', INVALID_KEY);
+  if (row.ip_allowlist !== null && !allows(row.ip_allowlist, request.clientAddress)) {
+    throw new DomainError('ip_not_allowed', 'this API key cannot be used from this address', { address: request.clientAddress ?? null });
+  }
   if (row.status === 'paused' || row.owner_status === 'paused') {
     throw new DomainError('account_paused', 'this account is paused', { accountId: row.owner_id ?? row.account_id });
   }
@@ -154,12 +210,13 @@ export async function authenticateApiKey(db: Kysely<DB>, secret: string, key: st
  * working for `graceSeconds`. A key already rotated cannot be rotated again (rotate the new one).
  */
 export async function rotateApiKey(db: Kysely<DB>, secret: string, principal: ApiPrincipal, graceSeconds: number, now = new Date()): Promise<IssuedApiKey> {
+  // The new key keeps the old key's mode, account and IP allowlist.
   return withTransaction(db, async (trx) => {
     const old = await trx.selectFrom('api_keys').selectAll().where('id', '=', principal.keyId).forUpdate().executeTakeFirstOrThrow();
     if (old.replaced_by !== null || old.revoked_at !== null) {
       throw new DomainError('api_key_already_rotated', 'this key was already rotated; rotate with the new key', { keyId: old.id });
     }
-    const issued = await insertKey(trx, secret, old.account_id, old.mode, principal.ownerId);
+    const issued = await insertKey(trx, secret, { accountId: old.account_id, mode: old.mode, createdBy: principal.ownerId, ipAllowlist: old.ip_allowlist });
     const graceEnd = new Date(now.getTime() + graceSeconds * 1000);
     const expiresAt = old.expires_at !== null && old.expires_at < graceEnd ? old.expires_at : graceEnd;
     await trx.updateTable('api_keys').set({ expires_at: expiresAt, replaced_by: issued.id }).where('id', '=', old.id).execute();
