@@ -98,7 +98,8 @@ export function catalogRoutes(ctx: AppContext) {
       const principal = partnerPrincipal(c);
       const product = await getCatalogProduct(ctx.db, c.req.valid('param').productId);
       const [presented] = await presentProducts(ctx, principal, [product]);
-      return c.json(presented as NonNullable<typeof presented>, 200);
+      if (!presented) throw new Error(`presentProducts dropped product ${product.id}`);
+      return c.json(presented, 200);
     },
   );
 

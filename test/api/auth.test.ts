@@ -1,8 +1,8 @@
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { createApi } from '../../api/index.ts';
 import { platformActor } from '../../src/domain/actor.ts';
-import { setAccountStatus } from '../../src/domain/accounts/accounts.ts';
-import { apiKeySecret, authenticateApiKey, hashApiKey } from '../../src/domain/api-keys/api-keys.ts';
+import { createAccount, setAccountStatus } from '../../src/domain/accounts/accounts.ts';
+import { apiKeySecret, authenticateApiKey, hashApiKey, issueApiKey } from '../../src/domain/api-keys/api-keys.ts';
 import { createRedisState } from '../../src/shared-state/index.ts';
 import { createApiHarness, expectProblem } from '../support/api.ts';
 import { testRedisPrefix } from '../support/db.ts';
@@ -117,6 +117,16 @@ describe('API keys and authentication', () => {
       422,
       'invalid_ip_allowlist',
     );
+  });
+
+  it('concurrent first test keys of a partner share one sandbox account', async () => {
+    const partner = await createAccount(ctx.db, platformActor('cli'), { role: 'partner', name: 'Racer', currency: 'USD' });
+    const keys = await Promise.all(
+      Array.from({ length: 5 }, () => issueApiKey(ctx.db, apiKeySecret(ctx.config), platformActor('cli'), { accountId: partner.id, mode: 'test' })),
+    );
+    expect(new Set(keys.map((key) => key.accountId)).size).toBe(1);
+    const links = await ctx.db.selectFrom('api_sandbox_accounts').selectAll().where('partner_id', '=', partner.id).execute();
+    expect(links).toEqual([expect.objectContaining({ sandbox_account_id: keys[0]?.accountId })]);
   });
 
   it('test keys cannot be issued for a sandbox, nor for agents', async () => {

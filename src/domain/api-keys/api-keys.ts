@@ -107,6 +107,8 @@ async function insertKey(
 
 /** The sandbox account of a partner (made on first use): role partner, same currency, its own wallet. */
 export async function ensureSandboxAccount(trx: Kysely<DB>, partner: Account): Promise<Account> {
+  // Serialises two first test keys of one partner, so it gets one sandbox.
+  await trx.selectFrom('accounts').select('id').where('id', '=', partner.id).forUpdate().execute();
   const link = await trx.selectFrom('api_sandbox_accounts').select('sandbox_account_id').where('partner_id', '=', partner.id).executeTakeFirst();
   if (link) return getAccount(trx, link.sandbox_account_id);
   const sandbox = await insertAccount(trx, platformActor(), {
