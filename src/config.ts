@@ -74,8 +74,10 @@ export const envSchema = z.object({
   API_KEY_SECRET: z.preprocess(emptyToUndefined, z.string().min(32, 'must be at least 32 characters').optional()),
   /** How long a rotated API key keeps working. */
   API_KEY_ROTATION_GRACE_SECONDS: z.coerce.number().int().min(0).max(30 * 86_400).default(86_400),
-  /** Requests per minute per API key (shared through Redis when REDIS_URL is set). */
+  /** Reads (GET) per minute per API key (shared through Redis when REDIS_URL is set). */
   API_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(120),
+  /** Writes (POST, PUT, PATCH, DELETE) per minute per API key, counted apart from reads. */
+  API_WRITE_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(60),
 
   SETTLEMENT_CURRENCY: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as USD').default('USD'),
   DEMO_SEED: z

@@ -13,10 +13,14 @@ import { webhookRoutes } from './webhooks.ts';
 
 export function createV1Api(ctx: AppContext) {
   const v1 = createRouter();
-  const points = ctx.config.API_RATE_LIMIT_PER_MINUTE;
-  const limiter = ctx.state.createRateLimiter({ name: 'api:key', points, durationMs: 60_000 });
+  // Two route classes, each with its own per-key budget: reads, and writes (which cost more).
+  const limits = { read: ctx.config.API_RATE_LIMIT_PER_MINUTE, write: ctx.config.API_WRITE_RATE_LIMIT_PER_MINUTE };
+  const limiters = {
+    read: rateLimit({ limiter: ctx.state.createRateLimiter({ name: 'api:read', points: limits.read, durationMs: 60_000 }), points: limits.read, windowSeconds: 60, key: (c) => c.var.principal.keyId }),
+    write: rateLimit({ limiter: ctx.state.createRateLimiter({ name: 'api:write', points: limits.write, durationMs: 60_000 }), points: limits.write, windowSeconds: 60, key: (c) => c.var.principal.keyId }),
+  };
   v1.use('*', authenticate(ctx));
-  v1.use('*', rateLimit({ limiter, points, windowSeconds: 60, key: (c) => c.var.principal.keyId }));
+  v1.use('*', (c, next) => (c.req.method === 'GET' || c.req.method === 'HEAD' ? limiters.read(c, next) : limiters.write(c, next)));
   v1.use('/admin/*', requireAdminKey);
   v1.route('/', walletRoutes(ctx));
   v1.route('/', catalogRoutes(ctx));

@@ -155,7 +155,7 @@ describe.runIf(process.env.REDIS_URL)('rate limits shared by API processes throu
 });
 
 describe('rate limits per key', async () => {
-  const limited = await createApiHarness({ redis: true, env: { API_RATE_LIMIT_PER_MINUTE: '3' } });
+  const limited = await createApiHarness({ redis: true, env: { API_RATE_LIMIT_PER_MINUTE: '3', API_WRITE_RATE_LIMIT_PER_MINUTE: '1' } });
 
   it('counts per key with RateLimit headers and answers 429 with Retry-After', async () => {
     const first = await limited.makePartner();
@@ -170,5 +170,16 @@ describe('rate limits per key', async () => {
     // Another key of the same partner has its own budget.
     expect((await limited.call(first.testKey, 'GET', '/v1/wallet')).status).toBe(200);
     expect((await limited.call(second.liveKey, 'GET', '/v1/wallet')).status).toBe(200);
+  });
+
+  it('writes have their own budget', async () => {
+    const partner = await limited.makePartner();
+    const put = () => limited.call(partner.liveKey, 'PUT', '/v1/webhook-endpoint', { url: 'https://partner.example/hooks' });
+    const first = await put();
+    expect(first.status).toBe(200);
+    expect(first.headers.get('RateLimit-Limit')).toBe('1');
+    await expectProblem(await put(), 429, 'rate_limited');
+    // Reads still have theirs.
+    expect((await limited.call(partner.liveKey, 'GET', '/v1/webhook-endpoint')).status).toBe(200);
   });
 });
