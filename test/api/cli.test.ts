@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createApi } from '../../api/index.ts';
 import { buildProgram } from '../../src/cli/main.ts';
 import { createTestContext } from '../support/context.ts';
+import { expectLedgerConsistent } from '../support/money.ts';
 
 const { ctx, boss, database } = await createTestContext();
 const api = createApi({ ctx, boss });
@@ -41,6 +42,7 @@ describe('steller CLI (API keys)', () => {
     expect(live.apiKeyAccountId).toBe(live.id);
     const agent = await steller('account', 'create', '--role', 'agent', '--name', 'No keys');
     expect(agent.apiKey).toBeUndefined();
+    await expectLedgerConsistent(ctx.db);
   });
 
   it('issues, lists and revokes keys', async () => {

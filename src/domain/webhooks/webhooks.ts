@@ -209,7 +209,9 @@ export interface DeliveryOptions {
 export async function deliverWebhookEvent(db: Kysely<DB>, eventId: string, options: DeliveryOptions): Promise<WebhookEventStatus> {
   const now = options.now ?? new Date();
   const event = await db.selectFrom('webhook_events').selectAll().where('id', '=', eventId).executeTakeFirst();
-  if (!event || event.status === 'delivered') return event?.status ?? 'delivered';
+  if (!event) throw new Error(`no webhook event ${eventId}`);
+  // A retry of an event delivered meanwhile (e.g. by a redelivery) sends nothing twice.
+  if (event.status === 'delivered') return 'delivered';
   const endpoint = await db.selectFrom('webhook_endpoints').selectAll().where('account_id', '=', event.account_id).executeTakeFirst();
   if (!endpoint) {
     await recordAttempt(db, eventId, { status: 'no_endpoint', error: 'no webhook endpoint was set', now, counts: false });
