@@ -1,6 +1,7 @@
-// The partner API under /v1: every route needs an API key and is rate limited per key (shared
-// through Redis). Admin routes (/v1/admin) need an admin key. Routes stay thin: they validate,
-// call a domain service with the key's account, and present the result.
+// The partner API under /v1: every route needs an API key and is rate limited per key and route
+// class (shared through Redis). Admin routes (/v1/admin) need an admin key. Routes stay thin: they
+// validate, call a domain service with the key's account (`partnerPrincipal(c).accountId`), and
+// present the result. New resources (orders) mount below like the others.
 import type { AppContext } from '#src/context.ts';
 import { authenticate, requireAdminKey } from '../middleware/auth.ts';
 import { rateLimit } from '../middleware/rate-limit.ts';
@@ -13,14 +14,13 @@ import { webhookRoutes } from './webhooks.ts';
 
 export function createV1Api(ctx: AppContext) {
   const v1 = createRouter();
-  // Two route classes, each with its own per-key budget: reads, and writes (which cost more).
-  const limits = { read: ctx.config.API_RATE_LIMIT_PER_MINUTE, write: ctx.config.API_WRITE_RATE_LIMIT_PER_MINUTE };
-  const limiters = {
-    read: rateLimit({ limiter: ctx.state.createRateLimiter({ name: 'api:read', points: limits.read, durationMs: 60_000 }), points: limits.read, windowSeconds: 60, key: (c) => c.var.principal.keyId }),
-    write: rateLimit({ limiter: ctx.state.createRateLimiter({ name: 'api:write', points: limits.write, durationMs: 60_000 }), points: limits.write, windowSeconds: 60, key: (c) => c.var.principal.keyId }),
-  };
+  // Two route classes with their own per-key budget: reads, and writes (which cost more).
+  const perKey = (name: string, points: number) =>
+    rateLimit({ limiter: ctx.state.createRateLimiter({ name, points, durationMs: 60_000 }), points, windowSeconds: 60, key: (c) => c.var.principal.keyId });
+  const reads = perKey('api:read', ctx.config.API_RATE_LIMIT_PER_MINUTE);
+  const writes = perKey('api:write', ctx.config.API_WRITE_RATE_LIMIT_PER_MINUTE);
   v1.use('*', authenticate(ctx));
-  v1.use('*', (c, next) => (c.req.method === 'GET' || c.req.method === 'HEAD' ? limiters.read(c, next) : limiters.write(c, next)));
+  v1.use('*', (c, next) => (c.req.method === 'GET' || c.req.method === 'HEAD' ? reads(c, next) : writes(c, next)));
   v1.use('/admin/*', requireAdminKey);
   v1.route('/', walletRoutes(ctx));
   v1.route('/', catalogRoutes(ctx));
