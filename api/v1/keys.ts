@@ -1,8 +1,8 @@
-// POST /v1/keys/rotate: the partner replaces the key it calls with; the old key keeps working for
+// GET /v1/keys lists the partner's keys; POST /v1/keys/rotate: the partner replaces the key it calls with; the old key keeps working for
 // the configured grace period (API_KEY_ROTATION_GRACE_SECONDS).
 import { createRoute, z } from '@hono/zod-openapi';
 import type { AppContext } from '#src/context.ts';
-import { apiKeySecret, rotateApiKey, type ApiKeyInfo, type IssuedApiKey } from '#src/domain/api-keys/api-keys.ts';
+import { apiKeySecret, listOwnApiKeys, rotateApiKey, type ApiKeyInfo, type IssuedApiKey } from '#src/domain/api-keys/api-keys.ts';
 import { partnerPrincipal } from '../middleware/auth.ts';
 import { createRouter } from '../router.ts';
 import { errorResponses, SECURITY } from '../schemas.ts';
@@ -43,6 +43,22 @@ export const presentIssuedKey = (issued: IssuedApiKey) => ({ ...presentApiKey(is
 
 export function keyRoutes(ctx: AppContext) {
   const router = createRouter();
+
+  router.openapi(
+    createRoute({
+      method: 'get',
+      path: '/keys',
+      tags: ['Keys'],
+      summary: 'The keys of the account the calling key acts on (prefixes, never the keys)',
+      description: 'Live keys list the live keys, test keys the sandbox keys. `expiresAt` is set on a rotated key.',
+      security: SECURITY,
+      responses: {
+        200: { description: 'Keys, newest first', content: { 'application/json': { schema: z.object({ data: z.array(ApiKeySchema) }) } } },
+        ...errorResponses(),
+      },
+    }),
+    async (c) => c.json({ data: (await listOwnApiKeys(ctx.db, partnerPrincipal(c))).map(presentApiKey) }, 200),
+  );
   router.openapi(
     createRoute({
       method: 'post',

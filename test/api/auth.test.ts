@@ -80,6 +80,12 @@ describe('API keys and authentication', () => {
     await expect(authenticateApiKey(ctx.db, secret, partner.liveKey, { now: new Date(graceEnd - 60_000) })).resolves.toMatchObject({ accountId: partner.account.id });
     await expect(authenticateApiKey(ctx.db, secret, partner.liveKey, { now: new Date(graceEnd + 60_000) })).rejects.toMatchObject({ code: 'unauthorized' });
     await expect(authenticateApiKey(ctx.db, secret, issued.key, { now: new Date(graceEnd + 60_000) })).resolves.toMatchObject({ mode: 'live' });
+    const listed = (await (await call(issued.key, 'GET', '/v1/keys')).json()) as { data: { prefix: string; expiresAt: string | null; mode: string }[] };
+    expect(listed.data.map((key) => [key.prefix, key.expiresAt === null])).toEqual([
+      [issued.key.slice(0, 12), true],
+      [partner.liveKey.slice(0, 12), false],
+    ]);
+    expect(JSON.stringify(listed)).not.toContain(issued.key);
   });
 
   it('a paused partner gets 403 on live and test keys; resumed, it works again', async () => {

@@ -262,11 +262,15 @@ export async function listApiKeys(db: Kysely<DB>, actor: Actor, accountId: strin
   await requireAdmin(db, actor);
   const account = await getAccount(db, accountId);
   const sandboxId = await findSandboxAccountId(db, account.id);
-  const rows = await db
-    .selectFrom('api_keys')
-    .selectAll()
-    .where('account_id', 'in', sandboxId ? [account.id, sandboxId] : [account.id])
-    .orderBy('created_at', 'desc')
-    .execute();
+  return keysOf(db, sandboxId ? [account.id, sandboxId] : [account.id]);
+}
+
+/** The keys of the account a key acts on (a partner sees its live keys with a live key, its test keys with a test key). */
+export async function listOwnApiKeys(db: Kysely<DB>, principal: ApiPrincipal): Promise<ApiKeyInfo[]> {
+  return keysOf(db, [principal.accountId]);
+}
+
+async function keysOf(db: Kysely<DB>, accountIds: string[]): Promise<ApiKeyInfo[]> {
+  const rows = await db.selectFrom('api_keys').selectAll().where('account_id', 'in', accountIds).orderBy('created_at', 'desc').execute();
   return rows.map(toInfo);
 }
