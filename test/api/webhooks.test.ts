@@ -5,7 +5,7 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { creditWallet } from '../../src/domain/funding/manual.ts';
 import { enqueueWebhookEvent, SECRET_OVERLAP_MS, deliverWebhookEvent } from '../../src/domain/webhooks/webhooks.ts';
 import { ensureQueues, startWorkers } from '../../src/jobs/boss.ts';
-import { defineWebhookDeliveryQueue, WEBHOOK_RETRY, webhookDeliverQueue, webhookDispatchQueue } from '../../src/jobs/handlers/webhooks.ts';
+import { defineWebhookDeliveryQueue, DISPATCH_INTERVAL_SECONDS, WEBHOOK_RETRY, webhookDeliverQueue, webhookDispatchQueue } from '../../src/jobs/handlers/webhooks.ts';
 import { deadLetterName, type JobInfo } from '../../src/jobs/registry.ts';
 import { parseMoney } from '../../src/shared/money.ts';
 import { mswServer } from '../setup/msw.ts';
@@ -235,6 +235,24 @@ describe('events list and redelivery', () => {
   });
 });
 
+
+describe('dispatcher', () => {
+  it('each run queues the next one a few seconds later; the queue never holds more than one waiting run', async () => {
+    const waiting = async () => {
+      const result = await sql<{ count: string }>`
+        select count(*)::text as count from pgboss.job where name = ${webhookDispatchQueue.name} and state = 'created'`.execute(ctx.db);
+      return Number(result.rows[0]?.count);
+    };
+    await webhookDispatchQueue.handle(ctx, {}, jobInfo());
+    await webhookDispatchQueue.handle(ctx, {}, jobInfo());
+    expect(await waiting()).toBe(1);
+    const next = await sql<{ start_after: Date }>`
+      select start_after from pgboss.job where name = ${webhookDispatchQueue.name} and state = 'created'`.execute(ctx.db);
+    const delay = (next.rows[0]?.start_after.getTime() ?? 0) - Date.now();
+    expect(delay).toBeGreaterThan(0);
+    expect(delay).toBeLessThanOrEqual(DISPATCH_INTERVAL_SECONDS * 1000);
+  });
+});
 
 describe('retries through pg-boss', () => {
   // The real queue's code with a fast policy: retries without delay, polling every half second.

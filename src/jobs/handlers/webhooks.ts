@@ -1,5 +1,5 @@
-// Webhook delivery. `webhook.dispatch` (each minute) queues a `webhook.deliver` job for every event
-// not yet queued; `webhook.deliver` makes one signed attempt. Retries back off exponentially from
+// Webhook delivery. `webhook.dispatch` (every few seconds) queues a `webhook.deliver` job for every
+// event not yet queued; `webhook.deliver` makes one signed attempt. Retries back off exponentially from
 // 30 s, capped at 1 h per wait: 30 retries take at least ~25 h (pg-boss jitters each wait between
 // half and all of 30 s · 2^n), then the job goes to `webhook.deliver.dead` and the event is `dead`.
 import type { Kysely } from 'kysely';
@@ -34,16 +34,23 @@ export function sendWebhookDelivery(jobs: JobQueue) {
   return (trx: Kysely<any>, eventId: string) => jobs.enqueue(webhookDeliverQueue, { eventId }, { db: trx });
 }
 
-export const webhookDispatchQueue = defineQueue({
+/** Seconds between dispatcher runs: each run queues the next one; the minute cron restarts a broken chain. */
+export const DISPATCH_INTERVAL_SECONDS = 5;
+
+const dispatchPayload = z.object({}).strict();
+
+export const webhookDispatchQueue: QueueDefinition<typeof dispatchPayload> = defineQueue({
   name: 'webhook.dispatch',
-  payload: z.object({}).strict(),
-  policy: 'singleton',
+  payload: dispatchPayload,
+  // At most one run queued and one running: the cron and the chain never pile up.
+  policy: 'stately',
   retry: { limit: 2, delaySeconds: 10, backoff: false },
   expireInSeconds: 60,
   deadLetter: false,
   schedule: { cron: '* * * * *', data: {} },
   async handle(ctx) {
     const queued = await dispatchPendingWebhookEvents(ctx.db, sendWebhookDelivery(ctx.jobs));
+    await ctx.jobs.enqueue(webhookDispatchQueue, {}, { startAfter: DISPATCH_INTERVAL_SECONDS });
     return { queued };
   },
 });
