@@ -50,7 +50,7 @@ const AdjustmentSchema = z.object({
   reason: z.string().min(1).max(500),
 });
 const AdjustmentHeaders = z.object({
-  'idempotency-key': z.string().min(1).max(180).openapi({ param: { name: 'idempotency-key', in: 'header' }, description: 'One key per intended adjustment.' }),
+  'idempotency-key': z.string().min(1).max(150).openapi({ param: { name: 'idempotency-key', in: 'header' }, description: 'One key (up to 150 characters) per intended adjustment.' }),
 });
 const AdjustmentResultSchema = z
   .object({ transferId: z.string().uuid(), replayed: z.boolean(), balance: MoneySchema })

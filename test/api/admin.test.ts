@@ -79,6 +79,10 @@ describe('admin credit and debit', () => {
       400,
       'validation_failed',
     );
+    // The longest accepted key still fits the ledger's 200-character limit once prefixed.
+    expect((await adjust('credit', partner.account.id, '0.50', 'k'.repeat(150))).status).toBe(200);
+    await expectProblem(await adjust('credit', partner.account.id, '0.50', 'k'.repeat(151)), 400, 'validation_failed');
+    await adjust('debit', partner.account.id, '0.50', 'k6');
     expect(await (await call(partner.liveKey, 'GET', '/v1/wallet')).json()).toMatchObject({ balance: { amount: '69.50' } });
     await expectLedgerConsistent(ctx.db);
   });
