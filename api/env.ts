@@ -1,3 +1,4 @@
+import type { ApiPrincipal } from '#src/domain/api-keys/api-keys.ts';
 import type { Logger } from '#src/logger.ts';
 
 /** What every route can read from `c.var`. */
@@ -5,5 +6,7 @@ export interface ApiEnv {
   Variables: {
     requestId: string;
     logger: Logger;
+    /** Set by the API key middleware on /v1 routes. */
+    principal: ApiPrincipal;
   };
 }

@@ -4,6 +4,7 @@ import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { ZodError } from 'zod';
 import { DomainError } from '#src/shared/errors.ts';
+import { MoneyError } from '#src/shared/money.ts';
 import type { ApiEnv } from './env.ts';
 import { problem } from './problem.ts';
 
@@ -11,6 +12,11 @@ import { problem } from './problem.ts';
 const STATUS_BY_CODE: Record<string, ContentfulStatusCode> = {
   unauthorized: 401,
   forbidden: 403,
+  account_paused: 403,
+  ip_not_allowed: 403,
+  api_key_not_allowed: 422,
+  api_key_already_rotated: 409,
+  invalid_cursor: 400,
   not_direct_child: 403,
   insufficient_funds: 402,
   idempotency_conflict: 409,
@@ -38,6 +44,8 @@ export function handleError(error: Error, c: Context<ApiEnv>) {
   if (error instanceof DomainError) {
     return problem(c, statusForDomainError(error), error.code, titleFromCode(error.code), { detail: error.message, ...error.details });
   }
+  // An amount or currency the money rules refuse (too many decimals, unknown code): the caller's input.
+  if (error instanceof MoneyError) return problem(c, 422, 'invalid_amount', 'Invalid amount', { detail: error.message });
   if (error instanceof HTTPException) {
     return problem(c, error.status as ContentfulStatusCode, `http_${error.status}`, error.message || 'Request failed');
   }

@@ -10,6 +10,7 @@ import { checkReadiness } from '#src/health.ts';
 import { handleError } from './errors.ts';
 import { problem } from './problem.ts';
 import { createRouter } from './router.ts';
+import { createV1Api } from './v1/index.ts';
 
 export interface ApiDeps {
   ctx: AppContext;
@@ -53,6 +54,8 @@ export function createApi({ ctx, boss, telegramWebhook }: ApiDeps) {
     return c.body(await metrics.registry.metrics(), 200, { 'content-type': metrics.registry.contentType });
   });
 
+  app.route('/v1', createV1Api(ctx));
+
   if (telegramWebhook) app.post(telegramWebhook.path, (c) => telegramWebhook.handler(c));
 
   app.notFound((c) => problem(c, 404, 'not_found', 'No such endpoint', { detail: `${c.req.method} ${c.req.path}` }));
@@ -66,6 +69,11 @@ export function createApi({ ctx, boss, telegramWebhook }: ApiDeps) {
       version: '1.0.0',
       description: 'Gift cards for B2B partners. Errors are RFC 9457 problem+json with a stable `code`.',
     },
+  });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'An API key (`sk_live_…` or `sk_test_…`) as `Authorization: Bearer <key>`; `x-api-key: <key>` works too.',
   });
   app.get('/docs', Scalar({ url: '/openapi.json', pageTitle: 'Steller Agency API' }));
 

@@ -72,6 +72,15 @@ export const envSchema = z.object({
 
   /** A wallet below this (a decimal in the wallet's own currency) after money leaves it: its owner is told. */
   LOW_BALANCE_THRESHOLD: z.string().regex(/^\d+(\.\d+)?$/, 'must be a decimal amount such as 20 or 20.00').default('20'),
+  /** Server secret of the API key HMAC (see docs/decisions/0004-api-keys-and-sandbox.md); required in production. */
+  API_KEY_SECRET: z.preprocess(emptyToUndefined, z.string().min(32, 'must be at least 32 characters').optional()),
+  /** How long a rotated API key keeps working. */
+  API_KEY_ROTATION_GRACE_SECONDS: z.coerce.number().int().min(0).max(30 * 86_400).default(86_400),
+  /** Reads (GET) per minute per API key (shared through Redis when REDIS_URL is set). */
+  API_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(120),
+  /** Writes (POST, PUT, PATCH, DELETE) per minute per API key, counted apart from reads. */
+  API_WRITE_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(60),
+
   SETTLEMENT_CURRENCY: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as USD').default('USD'),
   DEMO_SEED: z
     .enum(['auto', 'always', 'never'], { error: 'must be auto, always or never' })
@@ -85,7 +94,7 @@ export type Config = Readonly<z.output<typeof envSchema>> & {
 };
 
 /** Names of variables whose values must never be printed. The logger redacts them too. */
-export const SECRET_VARIABLES = ['DATABASE_URL', 'REDIS_URL', 'TELEGRAM_BOT_TOKEN', 'BOT_WEBHOOK_SECRET', 'BAMBOO_CLIENT_SECRET'] as const;
+export const SECRET_VARIABLES = ['DATABASE_URL', 'REDIS_URL', 'TELEGRAM_BOT_TOKEN', 'BOT_WEBHOOK_SECRET', 'BAMBOO_CLIENT_SECRET', 'API_KEY_SECRET'] as const;
 
 export class ConfigError extends Error {
   constructor(readonly issues: { variable: string; problem: string }[]) {
@@ -118,6 +127,9 @@ export function createConfig(env: Record<string, string | undefined>, rootDir = 
   if (config.BOT_MODE === 'webhook' && config.TELEGRAM_BOT_TOKEN) {
     const missing = (['PUBLIC_URL', 'BOT_WEBHOOK_SECRET'] as const).filter((name) => !config[name]);
     if (missing.length > 0) throw new ConfigError(missing.map((variable) => ({ variable, problem: 'is required when BOT_MODE=webhook' })));
+  }
+  if (config.NODE_ENV === 'production' && config.APP_ROLES.includes('api') && !config.API_KEY_SECRET) {
+    throw new ConfigError([{ variable: 'API_KEY_SECRET', problem: 'is required in production when the api role runs' }]);
   }
   return Object.freeze({ ...config, rootDir });
 }

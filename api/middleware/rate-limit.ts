@@ -16,7 +16,7 @@ export interface RateLimitOptions {
 
 export function rateLimit({ limiter, points, windowSeconds, key }: RateLimitOptions) {
   return createMiddleware<ApiEnv>(async (c, next) => {
-    const caller = key ? key(c) : clientAddress(c.env);
+    const caller = key ? key(c) : (clientAddress(c.env) ?? 'unknown');
     const decision = await limiter.consume(caller);
     const resetSeconds = Math.ceil((decision.retryAfterMs || windowSeconds * 1000) / 1000);
     c.header('RateLimit-Limit', String(points));
@@ -31,7 +31,7 @@ export function rateLimit({ limiter, points, windowSeconds, key }: RateLimitOpti
 }
 
 /** The peer address from @hono/node-server's bindings (no proxy headers are trusted). */
-function clientAddress(env: unknown): string {
+export function clientAddress(env: unknown): string | undefined {
   const incoming = (env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming;
-  return incoming?.socket?.remoteAddress ?? 'unknown';
+  return incoming?.socket?.remoteAddress;
 }

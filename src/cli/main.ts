@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config.ts';
 import { MigrationError } from '../db/migrate.ts';
 import { DomainError } from '../shared/errors.ts';
+import { registerApiKeyCommands } from './commands/api-keys.ts';
 import { registerCatalogCommands } from './commands/catalog.ts';
 import { registerDatabaseCommands } from './commands/database.ts';
 import { registerOpsCommands } from './commands/ops.ts';
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
   registerOpsCommands(program);
   registerMoneyCommands(program);
   registerCatalogCommands(program);
+  registerApiKeyCommands(program);
   return program;
 }
 

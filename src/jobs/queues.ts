@@ -4,6 +4,7 @@ import { heartbeatQueue } from './handlers/heartbeat.ts';
 import { kvSweepQueue } from './handlers/kv-sweep.ts';
 import { ledgerCheckQueue } from './handlers/ledger-check.ts';
 import { telegramDeleteQueue, telegramSendQueue } from './handlers/telegram.ts';
+import { webhookDeliverQueue, webhookDispatchQueue } from './handlers/webhooks.ts';
 import type { QueueDefinition } from './registry.ts';
 
 export const QUEUES: readonly QueueDefinition[] = [
@@ -14,4 +15,6 @@ export const QUEUES: readonly QueueDefinition[] = [
   ledgerCheckQueue,
   catalogSyncQueue,
   fxSyncQueue,
+  webhookDispatchQueue,
+  webhookDeliverQueue,
 ];

@@ -7,6 +7,7 @@ import type { Database } from '../../db/database.ts';
 import { addAdmin, createAccount, getAccount, type Account } from '../../domain/accounts/accounts.ts';
 import { ACCOUNT_ROLES, type AccountRole } from '../../domain/accounts/accounts.tables.ts';
 import { platformActor } from '../../domain/actor.ts';
+import { apiKeySecret, issueApiKey } from '../../domain/api-keys/api-keys.ts';
 import { creditWallet, debitWallet } from '../../domain/funding/manual.ts';
 import { runConsistencyCheck } from '../../domain/ledger/alerts.ts';
 import { walletBalance } from '../../domain/ledger/ledger.ts';
@@ -17,7 +18,7 @@ import { CliError, commandEnv, print, type CommandEnv } from '../output.ts';
 const operator = platformActor('cli');
 
 /** Opens the database for one command; domain refusals become CLI errors (message, exit 1). */
-async function withDatabase(command: Command, run: (db: Database, env: CommandEnv) => Promise<void>): Promise<void> {
+export async function withDatabase(command: Command, run: (db: Database, env: CommandEnv) => Promise<void>): Promise<void> {
   const env = commandEnv(command);
   const connection = await openDatabase(env.config, env.logger);
   try {
@@ -44,17 +45,28 @@ export function registerMoneyCommands(program: Command): void {
     .option('--parent <accountId>', 'parent account (a partner for an agent, an agent for a sub-agent)')
     .option('--currency <code>', 'wallet currency for an account without parent (default: SETTLEMENT_CURRENCY)')
     .option('--telegram-id <id>', 'bind this Telegram user id')
-    .action(async (options: { role: string; name: string; parent?: string; currency?: string; telegramId?: string }, command: Command) => {
+    .option('--live', 'a partner gets a live API key instead of a sandbox (sk_test_) key')
+    .action(async (options: { role: string; name: string; parent?: string; currency?: string; telegramId?: string; live?: boolean }, command: Command) => {
       if (!ACCOUNT_ROLES.includes(options.role as AccountRole)) throw new CliError(`--role must be one of ${ACCOUNT_ROLES.join(', ')}`);
       await withDatabase(command, async (db, { config, json }) => {
-        const created = await createAccount(db, operator, {
-          role: options.role as AccountRole,
-          name: options.name,
-          parentId: options.parent ?? null,
-          ...(options.parent ? (options.currency ? { currency: options.currency } : {}) : { currency: options.currency ?? config.SETTLEMENT_CURRENCY }),
-          ...(options.telegramId ? { telegramUserId: options.telegramId } : {}),
+        // A partner is created with its first API key (shown once), both or neither.
+        const { created, apiKey } = await db.transaction().execute(async (trx) => {
+          const account = await createAccount(trx, operator, {
+            role: options.role as AccountRole,
+            name: options.name,
+            parentId: options.parent ?? null,
+            ...(options.parent ? (options.currency ? { currency: options.currency } : {}) : { currency: options.currency ?? config.SETTLEMENT_CURRENCY }),
+            ...(options.telegramId ? { telegramUserId: options.telegramId } : {}),
+          });
+          const key = account.role === 'partner'
+            ? await issueApiKey(trx, apiKeySecret(config), operator, { accountId: account.id, mode: options.live ? 'live' : 'test' })
+            : null;
+          return { created: account, apiKey: key };
         });
-        print(json, created, [`created ${accountLine(created)}`]);
+        print(json, apiKey ? { ...created, apiKey: apiKey.key, apiKeyAccountId: apiKey.accountId } : created, [
+          `created ${accountLine(created)}`,
+          ...(apiKey ? [`API key (shown once, acts on ${apiKey.accountId}): ${apiKey.key}`] : []),
+        ]);
       });
     });
   account

@@ -10,8 +10,10 @@ import { sql, type Kysely } from 'kysely';
 import type { DB } from '../../db/schema.ts';
 import { DomainError } from '../../shared/errors.ts';
 import { formatMoney, money, multiply, type Money } from '../../shared/money.ts';
+import { withTransaction } from '../../db/transaction.ts';
 import type { Actor } from '../actor.ts';
 import { toJson } from '../json.ts';
+import { mayCreditWallet, recordWalletCredits } from '../webhooks/wallet-events.ts';
 
 export const SYSTEM_ACCOUNTS = [
   /** Money entering from outside (approved top-ups). */
@@ -160,6 +162,16 @@ function replayOf(original: Transfer, input: TransferInput): TransferResult {
  */
 export async function transfer(db: Kysely<DB>, input: TransferInput): Promise<TransferResult> {
   validate(input);
+  // A credit to a partner's wallet writes its `wallet.credited` webhook event in the same transaction.
+  if (!mayCreditWallet(input)) return writeTransfer(db, input);
+  return withTransaction(db, async (trx) => {
+    const result = await writeTransfer(trx, input);
+    if (!result.replayed) await recordWalletCredits(trx, result.transfer);
+    return result;
+  });
+}
+
+async function writeTransfer(db: Kysely<DB>, input: TransferInput): Promise<TransferResult> {
   const metadata = input.metadata ?? {};
   const audit = {
     kind: input.kind,

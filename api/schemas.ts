@@ -1,0 +1,47 @@
+// Schemas shared by the /v1 routes: money, problems, pagination, and the error responses each
+// route documents. The OpenAPI document is generated from these same schemas.
+import { z } from '@hono/zod-openapi';
+
+export const MoneySchema = z
+  .object({
+    amount: z.string().regex(/^-?\d+(\.\d+)?$/).openapi({ example: '10.00' }),
+    currency: z.string().length(3).openapi({ example: 'USD' }),
+  })
+  .openapi('Money', { description: 'An exact amount: a decimal string in the currency\'s minor-unit precision.' });
+
+export const ProblemSchema = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    code: z.string().openapi({ example: 'validation_failed' }),
+    detail: z.string().optional(),
+    requestId: z.string().optional(),
+    errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  })
+  .passthrough()
+  .openapi('Problem', { description: 'RFC 9457 problem details with a stable machine `code`.' });
+
+const problemResponse = (description: string) => ({
+  description,
+  content: { 'application/problem+json': { schema: ProblemSchema } },
+});
+
+/** The error responses every authenticated route can give, plus the route's own. */
+export function errorResponses(extra: Record<number, string> = {}) {
+  const base: Record<number, string> = {
+    400: 'Invalid input (`validation_failed`, every failing field listed)',
+    401: 'Missing, unknown, revoked or expired API key (`unauthorized`)',
+    403: 'Paused account (`account_paused`), an address outside the key\'s allowlist (`ip_not_allowed`) or a key of the wrong kind (`forbidden`)',
+    429: 'Rate limited (`rate_limited`); see Retry-After',
+    ...extra,
+  };
+  return Object.fromEntries(Object.entries(base).map(([status, description]) => [status, problemResponse(description)]));
+}
+
+export const PageQuerySchema = z.object({
+  cursor: z.string().max(100).optional().openapi({ description: 'The `nextCursor` of the previous page.' }),
+  limit: z.coerce.number().int().min(1).max(200).default(50).openapi({ example: 50 }),
+});
+
+export const SECURITY = [{ apiKey: [] }];

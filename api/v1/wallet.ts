@@ -1,0 +1,110 @@
+// GET /v1/wallet and GET /v1/transactions (JSON pages, or the whole history as CSV).
+import { createRoute, z } from '@hono/zod-openapi';
+import { stringify } from 'csv-stringify/sync';
+import type { AppContext } from '#src/context.ts';
+import { accountActor } from '#src/domain/actor.ts';
+import { walletBalance } from '#src/domain/ledger/ledger.ts';
+import { walletTransactions, type WalletTransaction } from '#src/domain/ledger/statements.ts';
+import { formatAmount, toJsonMoney } from '#src/shared/money.ts';
+import { partnerPrincipal } from '../middleware/auth.ts';
+import { createRouter } from '../router.ts';
+import { errorResponses, MoneySchema, PageQuerySchema, SECURITY } from '../schemas.ts';
+
+const WalletSchema = z
+  .object({
+    accountId: z.string().uuid(),
+    mode: z.enum(['live', 'test']).openapi({ description: '`test` for the sandbox wallet of `sk_test_` keys.' }),
+    balance: MoneySchema,
+  })
+  .openapi('Wallet');
+
+const TransactionSchema = z
+  .object({
+    id: z.string().openapi({ example: '1024' }),
+    transferId: z.string().uuid(),
+    kind: z.string().openapi({ example: 'manual_credit' }),
+    amount: MoneySchema.openapi({ description: 'Signed: positive came in, negative went out.' }),
+    createdAt: z.string().datetime(),
+  })
+  .openapi('Transaction');
+
+const TransactionPageSchema = z.object({ data: z.array(TransactionSchema), nextCursor: z.string().nullable() }).openapi('TransactionPage');
+
+/** CSV exports walk the pages up to this many rows; ask again with a narrower account history otherwise. */
+export const CSV_EXPORT_MAX_ROWS = 100_000;
+
+const toTransaction = (item: WalletTransaction) => ({
+  id: item.id,
+  transferId: item.transferId,
+  kind: item.kind,
+  amount: toJsonMoney(item.amount),
+  createdAt: item.at.toISOString(),
+});
+
+export function walletRoutes(ctx: AppContext) {
+  const router = createRouter();
+
+  router.openapi(
+    createRoute({
+      method: 'get',
+      path: '/wallet',
+      tags: ['Wallet'],
+      summary: 'The balance of the wallet the key acts on',
+      security: SECURITY,
+      responses: { 200: { description: 'The wallet', content: { 'application/json': { schema: WalletSchema } } }, ...errorResponses() },
+    }),
+    async (c) => {
+      const principal = partnerPrincipal(c);
+      const balance = await walletBalance(ctx.db, principal.accountId);
+      return c.json({ accountId: principal.accountId, mode: principal.mode, balance: toJsonMoney(balance) }, 200);
+    },
+  );
+
+  router.openapi(
+    createRoute({
+      method: 'get',
+      path: '/transactions',
+      tags: ['Wallet'],
+      summary: 'Wallet movements, newest first',
+      description: 'JSON pages with a cursor, or the whole history as CSV with `?format=csv` or `Accept: text/csv`.',
+      security: SECURITY,
+      request: { query: PageQuerySchema.extend({ format: z.enum(['json', 'csv']).optional() }) },
+      responses: {
+        200: {
+          description: 'A page of transactions (or CSV)',
+          content: {
+            'application/json': { schema: TransactionPageSchema },
+            'text/csv': { schema: z.string().openapi({ example: 'id,created_at,kind,amount,currency,transfer_id\n' }) },
+          },
+        },
+        ...errorResponses({ 400: 'Invalid input or cursor (`validation_failed`, `invalid_cursor`)' }),
+      },
+    }),
+    async (c) => {
+      const principal = partnerPrincipal(c);
+      const query = c.req.valid('query');
+      const actor = accountActor(principal.accountId, 'api');
+      const wantsCsv = query.format === 'csv' || (query.format === undefined && (c.req.header('accept') ?? '').includes('text/csv'));
+      if (!wantsCsv) {
+        const page = await walletTransactions(ctx.db, actor, principal.accountId, { cursor: query.cursor, limit: query.limit });
+        return c.json({ data: page.items.map(toTransaction), nextCursor: page.nextCursor }, 200);
+      }
+      const rows: string[][] = [];
+      let cursor = query.cursor;
+      do {
+        const page = await walletTransactions(ctx.db, actor, principal.accountId, { cursor, limit: 200 });
+        for (const item of page.items) {
+          rows.push([item.id, item.at.toISOString(), item.kind, formatAmount(item.amount), item.amount.currency, item.transferId]);
+        }
+        cursor = page.nextCursor ?? undefined;
+      } while (cursor !== undefined && rows.length < CSV_EXPORT_MAX_ROWS);
+      const csv = stringify(rows, { header: true, columns: ['id', 'created_at', 'kind', 'amount', 'currency', 'transfer_id'] });
+      return c.body(csv, 200, {
+        'content-type': 'text/csv; charset=utf-8',
+        'content-disposition': `attachment; filename="transactions-${principal.accountId}.csv"`,
+      });
+    },
+  );
+
+  return router;
+}

@@ -1,0 +1,160 @@
+// The partner's webhook endpoint (get/set, secret rotation), its recent events with delivery
+// attempts, and redelivery on demand. Test keys configure the sandbox account's own endpoint.
+import { createRoute, z } from '@hono/zod-openapi';
+import type { AppContext } from '#src/context.ts';
+import {
+  getWebhookEndpoint,
+  listWebhookEvents,
+  redeliverWebhookEvent,
+  setWebhookEndpoint,
+  WEBHOOK_EVENT_TYPES,
+  type WebhookEndpoint,
+  type WebhookEvent,
+} from '#src/domain/webhooks/webhooks.ts';
+import { sendWebhookDelivery } from '#src/jobs/handlers/webhooks.ts';
+import { partnerPrincipal } from '../middleware/auth.ts';
+import { createRouter } from '../router.ts';
+import { errorResponses, PageQuerySchema, SECURITY } from '../schemas.ts';
+
+const EndpointSchema = z
+  .object({
+    url: z.string().url(),
+    secret: z.string().openapi({ description: 'The `whsec_` signing secret (Standard Webhooks).', example: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' }),
+    previousSecretExpiresAt: z
+      .string()
+      .datetime()
+      .nullable()
+      .openapi({ description: 'After a rotation, deliveries are also signed with the previous secret until then.' }),
+    updatedAt: z.string().datetime(),
+  })
+  .openapi('WebhookEndpoint');
+
+const STATUSES = ['pending', 'delivered', 'retrying', 'dead', 'no_endpoint'] as const;
+
+const EventSchema = z
+  .object({
+    id: z.string().uuid().openapi({ description: 'Also the `webhook-id` header of every attempt.' }),
+    type: z.enum(WEBHOOK_EVENT_TYPES),
+    data: z.record(z.string(), z.unknown()),
+    status: z.enum(STATUSES),
+    attempts: z.number().int(),
+    lastAttemptAt: z.string().datetime().nullable(),
+    lastResponseStatus: z.number().int().nullable(),
+    lastError: z.string().nullable(),
+    deliveredAt: z.string().datetime().nullable(),
+    createdAt: z.string().datetime(),
+  })
+  .openapi('WebhookEvent');
+
+const iso = (date: Date | null) => (date === null ? null : date.toISOString());
+
+const presentEndpoint = (endpoint: WebhookEndpoint) => ({
+  url: endpoint.url,
+  secret: endpoint.secret,
+  previousSecretExpiresAt: iso(endpoint.previousSecretExpiresAt),
+  updatedAt: endpoint.updatedAt.toISOString(),
+});
+
+const presentEvent = (event: WebhookEvent) => ({
+  id: event.id,
+  type: event.type as (typeof WEBHOOK_EVENT_TYPES)[number],
+  data: event.data,
+  status: event.status,
+  attempts: event.attempts,
+  lastAttemptAt: iso(event.lastAttemptAt),
+  lastResponseStatus: event.lastResponseStatus,
+  lastError: event.lastError,
+  deliveredAt: iso(event.deliveredAt),
+  createdAt: event.createdAt.toISOString(),
+});
+
+export function webhookRoutes(ctx: AppContext) {
+  const router = createRouter();
+  const tags = ['Webhooks'];
+  const endpointResponse = { description: 'The endpoint', content: { 'application/json': { schema: EndpointSchema } } };
+
+  router.openapi(
+    createRoute({
+      method: 'get',
+      path: '/webhook-endpoint',
+      tags,
+      summary: 'The webhook endpoint and its signing secret',
+      security: SECURITY,
+      responses: { 200: endpointResponse, ...errorResponses({ 404: 'No endpoint set yet (`webhook_endpoint_not_found`)' }) },
+    }),
+    async (c) => c.json(presentEndpoint(await getWebhookEndpoint(ctx.db, partnerPrincipal(c).accountId)), 200),
+  );
+
+  router.openapi(
+    createRoute({
+      method: 'put',
+      path: '/webhook-endpoint',
+      tags,
+      summary: 'Set the webhook URL; optionally rotate the secret',
+      description: 'A new endpoint gets a secret. With `rotateSecret: true` a new secret signs from now on and the old one keeps signing for 24 h.',
+      security: SECURITY,
+      request: {
+        body: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: z.object({
+                url: z.string().url().max(2000).startsWith('https://', 'must be an https URL').openapi({ example: 'https://partner.example/hooks/steller' }),
+                rotateSecret: z.boolean().default(false),
+              }),
+            },
+          },
+        },
+      },
+      responses: { 200: endpointResponse, ...errorResponses({ 422: 'Not an https URL (`invalid_webhook_url`)' }) },
+    }),
+    async (c) => {
+      const input = c.req.valid('json');
+      const endpoint = await setWebhookEndpoint(ctx.db, partnerPrincipal(c).accountId, input);
+      return c.json(presentEndpoint(endpoint), 200);
+    },
+  );
+
+  router.openapi(
+    createRoute({
+      method: 'get',
+      path: '/webhook-events',
+      tags,
+      summary: 'Recent events with their delivery state, newest first',
+      security: SECURITY,
+      request: { query: PageQuerySchema.extend({ status: z.enum(STATUSES).optional() }) },
+      responses: {
+        200: {
+          description: 'A page of events',
+          content: { 'application/json': { schema: z.object({ data: z.array(EventSchema), nextCursor: z.string().nullable() }) } },
+        },
+        ...errorResponses({ 400: 'Invalid input or cursor (`validation_failed`, `invalid_cursor`)' }),
+      },
+    }),
+    async (c) => {
+      const page = await listWebhookEvents(ctx.db, partnerPrincipal(c).accountId, c.req.valid('query'));
+      return c.json({ data: page.items.map(presentEvent), nextCursor: page.nextCursor }, 200);
+    },
+  );
+
+  router.openapi(
+    createRoute({
+      method: 'post',
+      path: '/webhook-events/{id}/redeliver',
+      tags,
+      summary: 'Deliver an event again (a new round of attempts)',
+      security: SECURITY,
+      request: { params: z.object({ id: z.string().max(100).openapi({ param: { name: 'id', in: 'path' } }) }) },
+      responses: {
+        202: { description: 'Queued', content: { 'application/json': { schema: EventSchema } } },
+        ...errorResponses({ 404: 'No such event of yours (`webhook_event_not_found`)' }),
+      },
+    }),
+    async (c) => {
+      const event = await redeliverWebhookEvent(ctx.db, partnerPrincipal(c).accountId, c.req.valid('param').id, sendWebhookDelivery(ctx.jobs));
+      return c.json(presentEvent(event), 202);
+    },
+  );
+
+  return router;
+}

@@ -1,0 +1,30 @@
+// The admin's view of all accounts: filtered, paginated by id (stable under inserts).
+import type { Kysely } from 'kysely';
+import type { DB } from '../../db/schema.ts';
+import { DomainError } from '../../shared/errors.ts';
+import type { Actor } from '../actor.ts';
+import { requireAdmin, toAccount, type Account } from './accounts.ts';
+import type { AccountRole, AccountStatus } from './accounts.tables.ts';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export async function listAccounts(
+  db: Kysely<DB>,
+  actor: Actor,
+  filter: { role?: AccountRole; status?: AccountStatus; cursor?: string; limit?: number } = {},
+): Promise<{ items: Account[]; nextCursor: string | null }> {
+  await requireAdmin(db, actor);
+  if (filter.cursor !== undefined && !UUID.test(filter.cursor)) throw new DomainError('invalid_cursor', 'this page cursor is not valid');
+  const limit = Math.min(Math.max(filter.limit ?? 50, 1), 200);
+  const rows = await db
+    .selectFrom('accounts')
+    .selectAll()
+    .$if(filter.role !== undefined, (query) => query.where('role', '=', filter.role as AccountRole))
+    .$if(filter.status !== undefined, (query) => query.where('status', '=', filter.status as AccountStatus))
+    .$if(filter.cursor !== undefined, (query) => query.where('id', '>', filter.cursor as string))
+    .orderBy('id')
+    .limit(limit + 1)
+    .execute();
+  const items = rows.slice(0, limit).map(toAccount);
+  return { items, nextCursor: rows.length > limit ? (items.at(-1)?.id ?? null) : null };
+}

@@ -1,0 +1,33 @@
+// Tables of the API keys area (migration 2026_11_28_050000_create_api_keys).
+import type { Generated, Selectable } from 'kysely';
+import type { NullableTimestamp, Timestamp } from '../columns.ts';
+
+export type ApiKeyMode = 'live' | 'test';
+
+export interface ApiKeysTable {
+  id: Generated<string>;
+  account_id: string;
+  mode: ApiKeyMode;
+  prefix: string;
+  key_hash: string;
+  created_by: string | null;
+  created_at: Timestamp;
+  last_used_at: NullableTimestamp;
+  ip_allowlist: string[] | null;
+  expires_at: NullableTimestamp;
+  revoked_at: NullableTimestamp;
+  revoked_by: string | null;
+  replaced_by: string | null;
+}
+export type ApiKeyRow = Selectable<ApiKeysTable>;
+
+export interface ApiSandboxAccountsTable {
+  partner_id: string;
+  sandbox_account_id: string;
+  created_at: Timestamp;
+}
+
+export interface ApiKeysTables {
+  api_keys: ApiKeysTable;
+  api_sandbox_accounts: ApiSandboxAccountsTable;
+}

@@ -1,0 +1,340 @@
+// Partner webhooks per the Standard Webhooks specification (SPEC §9): one endpoint per account,
+// events written in the transaction of the change they report (`enqueueWebhookEvent`), delivered by
+// the `webhook.deliver` queue (src/jobs/handlers/webhooks.ts) with the `standardwebhooks` library
+// signing every attempt. While a rotated secret is in its overlap (24 h) each delivery carries a
+// signature under both secrets, so the partner can switch its verifier at any moment.
+import { randomBytes } from 'node:crypto';
+import { isIP } from 'node:net';
+import { sql, type Kysely } from 'kysely';
+import { Webhook } from 'standardwebhooks';
+import type { DB } from '../../db/schema.ts';
+import { withTransaction } from '../../db/transaction.ts';
+import { DomainError } from '../../shared/errors.ts';
+import { toJson } from '../json.ts';
+import type { WebhookEndpointRow, WebhookEventRow, WebhookEventStatus } from './webhooks.tables.ts';
+
+export const WEBHOOK_EVENT_TYPES = ['wallet.credited', 'order.completed', 'order.partially_completed', 'order.failed'] as const;
+export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
+
+/** How long the old secret still signs after a rotation. */
+export const SECRET_OVERLAP_MS = 24 * 60 * 60 * 1000;
+/** One delivery attempt waits this long for the partner's answer. */
+export const DELIVERY_TIMEOUT_MS = 10_000;
+
+export function generateWebhookSecret(): string {
+  return `whsec_${randomBytes(24).toString('base64')}`;
+}
+
+export interface WebhookEndpoint {
+  accountId: string;
+  url: string;
+  secret: string;
+  /** The secret before the last rotation, still signing until `previousSecretExpiresAt`. */
+  previousSecretExpiresAt: Date | null;
+  updatedAt: Date;
+}
+
+const toEndpoint = (row: WebhookEndpointRow, now: Date): WebhookEndpoint => ({
+  accountId: row.account_id,
+  url: row.url,
+  secret: row.secret,
+  previousSecretExpiresAt: row.previous_secret_expires_at !== null && row.previous_secret_expires_at > now ? row.previous_secret_expires_at : null,
+  updatedAt: row.updated_at,
+});
+
+export async function getWebhookEndpoint(db: Kysely<DB>, accountId: string, now = new Date()): Promise<WebhookEndpoint> {
+  const row = await db.selectFrom('webhook_endpoints').selectAll().where('account_id', '=', accountId).executeTakeFirst();
+  if (!row) throw new DomainError('webhook_endpoint_not_found', 'no webhook endpoint is set; PUT one first');
+  return toEndpoint(row, now);
+}
+
+/**
+ * Sets the endpoint URL (a new endpoint gets a secret). `rotateSecret` makes a new secret and keeps
+ * the current one signing for 24 h.
+ */
+export async function setWebhookEndpoint(
+  db: Kysely<DB>,
+  accountId: string,
+  input: { url: string; rotateSecret?: boolean },
+  now = new Date(),
+): Promise<WebhookEndpoint> {
+  assertDeliverableUrl(input.url);
+  return withTransaction(db, async (trx) => {
+    const existing = await trx.selectFrom('webhook_endpoints').selectAll().where('account_id', '=', accountId).forUpdate().executeTakeFirst();
+    if (!existing) {
+      const row = await trx
+        .insertInto('webhook_endpoints')
+        .values({ account_id: accountId, url: input.url, secret: generateWebhookSecret(), created_at: now, updated_at: now })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      return toEndpoint(row, now);
+    }
+    const rotation = input.rotateSecret
+      ? { secret: generateWebhookSecret(), previous_secret: existing.secret, previous_secret_expires_at: new Date(now.getTime() + SECRET_OVERLAP_MS) }
+      : {};
+    const row = await trx
+      .updateTable('webhook_endpoints')
+      .set({ url: input.url, updated_at: now, ...rotation })
+      .where('account_id', '=', accountId)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return toEndpoint(row, now);
+  });
+}
+
+/**
+ * Partner URLs are fetched by our servers: refuse what points inside (localhost, private, link-local
+ * and other non-public address literals). A public name that resolves to a private address is not
+ * caught here (see docs/api.md); redirects are never followed.
+ */
+export function assertDeliverableUrl(url: string): void {
+  const refuse = (why: string) => new DomainError('invalid_webhook_url', `the webhook URL ${why}`);
+  if (url.length > 2000) throw refuse('has more than 2000 characters');
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw refuse('is not a URL');
+  }
+  if (parsed.protocol !== 'https:') throw refuse('must use https');
+  if (parsed.username || parsed.password) throw refuse('must not carry credentials');
+  const host = parsed.hostname.toLowerCase().replace(/^\[|\]$/g, '');
+  if (host === 'localhost' || host.endsWith('.localhost') || host.endsWith('.internal') || host.endsWith('.local')) throw refuse('must be a public host');
+  const ipVersion = isIP(host);
+  if (ipVersion === 4 && !isPublicIpv4(host)) throw refuse('must be a public address');
+  if (ipVersion === 6 && !isPublicIpv6(host)) throw refuse('must be a public address');
+}
+
+function isPublicIpv4(address: string): boolean {
+  const [a = 0, b = 0] = address.split('.').map(Number);
+  if (a === 0 || a === 10 || a === 127 || a >= 224) return false;
+  if (a === 100 && b >= 64 && b <= 127) return false; // carrier-grade NAT
+  if (a === 169 && b === 254) return false; // link-local, cloud metadata
+  if (a === 172 && b >= 16 && b <= 31) return false;
+  if (a === 192 && b === 168) return false;
+  return true;
+}
+
+function isPublicIpv6(address: string): boolean {
+  if (address === '::' || address === '::1') return false;
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(address);
+  if (mapped?.[1]) return isPublicIpv4(mapped[1]);
+  return !/^(fc|fd|fe8|fe9|fea|feb|ff)/.test(address);
+}
+
+/**
+ * Records an event for an account's webhook, inside the caller's transaction (it exists exactly
+ * when the change it reports does). The dispatcher queues its delivery within a minute; a caller
+ * with a job queue may call `dispatchPendingWebhookEvents` after commit to send it at once.
+ */
+export async function enqueueWebhookEvent(
+  trx: Kysely<DB>,
+  accountId: string,
+  type: WebhookEventType,
+  data: Record<string, unknown>,
+): Promise<string> {
+  const row = await trx
+    .insertInto('webhook_events')
+    .values({ account_id: accountId, type, payload: toJson(data) })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return row.id;
+}
+
+/**
+ * Queues the delivery of events not yet queued, each in the same transaction that marks it, so an
+ * event is queued exactly once. `send` enqueues one delivery job inside `trx`.
+ */
+export async function dispatchPendingWebhookEvents(
+  db: Kysely<DB>,
+  send: (trx: Kysely<DB>, eventId: string) => Promise<unknown>,
+  limit = 100,
+): Promise<number> {
+  return withTransaction(db, async (trx) => {
+    const rows = await trx
+      .selectFrom('webhook_events')
+      .select('id')
+      .where('queued_at', 'is', null)
+      .orderBy('created_at')
+      .limit(limit)
+      .forUpdate()
+      .skipLocked()
+      .execute();
+    for (const row of rows) await send(trx, row.id);
+    if (rows.length > 0) {
+      await trx.updateTable('webhook_events').set({ queued_at: new Date() }).where('id', 'in', rows.map((row) => row.id)).execute();
+    }
+    return rows.length;
+  });
+}
+
+/** The JSON body partners receive: type, timestamp (when the event happened) and data. */
+export function webhookBody(event: Pick<WebhookEventRow, 'type' | 'payload' | 'created_at'>): string {
+  return JSON.stringify({ type: event.type, timestamp: event.created_at.toISOString(), data: event.payload });
+}
+
+/** The Standard Webhooks headers: signatures under the current secret and, during an overlap, the previous one. */
+export function signWebhook(
+  endpoint: Pick<WebhookEndpointRow, 'secret' | 'previous_secret' | 'previous_secret_expires_at'>,
+  messageId: string,
+  body: string,
+  now: Date,
+): Record<string, string> {
+  const secrets = [endpoint.secret];
+  if (endpoint.previous_secret && endpoint.previous_secret_expires_at && endpoint.previous_secret_expires_at > now) {
+    secrets.push(endpoint.previous_secret);
+  }
+  return {
+    'webhook-id': messageId,
+    'webhook-timestamp': Math.floor(now.getTime() / 1000).toString(),
+    'webhook-signature': secrets.map((secret) => new Webhook(secret).sign(messageId, now, body)).join(' '),
+  };
+}
+
+export class WebhookDeliveryError extends Error {
+  override name = 'WebhookDeliveryError';
+}
+
+export interface DeliveryOptions {
+  /** The last attempt the queue will make: a failure now dead-letters the event. */
+  final: boolean;
+  fetch?: typeof fetch;
+  now?: Date;
+}
+
+/**
+ * One delivery attempt. Success (2xx) marks the event delivered; a failure records the answer and
+ * throws `WebhookDeliveryError` so the queue retries (or marks it dead on the final attempt).
+ */
+export async function deliverWebhookEvent(db: Kysely<DB>, eventId: string, options: DeliveryOptions): Promise<WebhookEventStatus> {
+  const now = options.now ?? new Date();
+  const event = await db.selectFrom('webhook_events').selectAll().where('id', '=', eventId).executeTakeFirst();
+  if (!event) throw new Error(`no webhook event ${eventId}`);
+  // A retry of an event delivered meanwhile (e.g. by a redelivery) sends nothing twice.
+  if (event.status === 'delivered') return 'delivered';
+  const endpoint = await db.selectFrom('webhook_endpoints').selectAll().where('account_id', '=', event.account_id).executeTakeFirst();
+  if (!endpoint) {
+    await recordAttempt(db, eventId, { status: 'no_endpoint', error: 'no webhook endpoint was set', now, counts: false });
+    return 'no_endpoint';
+  }
+  const body = webhookBody(event);
+  let responseStatus: number | null = null;
+  let error: string | null = null;
+  try {
+    const response = await (options.fetch ?? fetch)(endpoint.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'user-agent': 'Steller-Webhooks/1', ...signWebhook(endpoint, event.id, body, now) },
+      body,
+      // A redirect could lead our server to an internal address: it counts as a failed attempt.
+      redirect: 'manual',
+      signal: AbortSignal.timeout(DELIVERY_TIMEOUT_MS),
+    });
+    responseStatus = response.status;
+    await response.body?.cancel();
+    if (!response.ok) error = `the endpoint answered ${response.status}`;
+  } catch (failure) {
+    error = failure instanceof Error ? failure.message.slice(0, 500) : 'delivery failed';
+  }
+  if (error === null) {
+    await recordAttempt(db, eventId, { status: 'delivered', responseStatus, error: null, now, counts: true });
+    return 'delivered';
+  }
+  const status = options.final ? 'dead' : 'retrying';
+  await recordAttempt(db, eventId, { status, responseStatus, error, now, counts: true });
+  throw new WebhookDeliveryError(`webhook ${eventId} to account ${event.account_id}: ${error}`);
+}
+
+async function recordAttempt(
+  db: Kysely<DB>,
+  eventId: string,
+  attempt: { status: WebhookEventStatus; responseStatus?: number | null; error: string | null; now: Date; counts: boolean },
+): Promise<void> {
+  await db
+    .updateTable('webhook_events')
+    .set((eb) => ({
+      status: attempt.status,
+      attempts: attempt.counts ? eb('attempts', '+', 1) : eb.ref('attempts'),
+      last_attempt_at: attempt.now,
+      last_response_status: attempt.responseStatus ?? null,
+      last_error: attempt.error,
+      ...(attempt.status === 'delivered' ? { delivered_at: attempt.now } : {}),
+    }))
+    .where('id', '=', eventId)
+    .execute();
+}
+
+export interface WebhookEvent {
+  id: string;
+  type: string;
+  data: Record<string, unknown>;
+  status: WebhookEventStatus;
+  attempts: number;
+  lastAttemptAt: Date | null;
+  lastResponseStatus: number | null;
+  lastError: string | null;
+  deliveredAt: Date | null;
+  createdAt: Date;
+}
+
+const toEvent = (row: WebhookEventRow): WebhookEvent => ({
+  id: row.id,
+  type: row.type,
+  data: row.payload,
+  status: row.status,
+  attempts: row.attempts,
+  lastAttemptAt: row.last_attempt_at,
+  lastResponseStatus: row.last_response_status,
+  lastError: row.last_error,
+  deliveredAt: row.delivered_at,
+  createdAt: row.created_at,
+});
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** An account's events, newest first; the cursor is the last event's id. */
+export async function listWebhookEvents(
+  db: Kysely<DB>,
+  accountId: string,
+  page: { cursor?: string; limit?: number; status?: WebhookEventStatus } = {},
+): Promise<{ items: WebhookEvent[]; nextCursor: string | null }> {
+  const limit = Math.min(Math.max(page.limit ?? 50, 1), 200);
+  let query = db.selectFrom('webhook_events').selectAll().where('account_id', '=', accountId);
+  if (page.status) query = query.where('status', '=', page.status);
+  if (page.cursor !== undefined) {
+    const known = UUID.test(page.cursor)
+      ? await db.selectFrom('webhook_events').select('id').where('id', '=', page.cursor).where('account_id', '=', accountId).executeTakeFirst()
+      : undefined;
+    if (!known) throw new DomainError('invalid_cursor', 'this page cursor is not valid');
+    // Compared in SQL: timestamptz has microseconds, a JavaScript Date only milliseconds.
+    query = query.where(sql<boolean>`(created_at, id) < (select created_at, id from webhook_events where id = ${known.id})`);
+  }
+  const rows = await query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit + 1).execute();
+  const items = rows.slice(0, limit).map(toEvent);
+  return { items, nextCursor: rows.length > limit ? (items.at(-1)?.id ?? null) : null };
+}
+
+/**
+ * Puts an account's event back to pending for a new round of attempts; `send` queues the delivery
+ * in the same transaction. Another account's event is not found (no probing).
+ */
+export async function redeliverWebhookEvent(
+  db: Kysely<DB>,
+  accountId: string,
+  eventId: string,
+  send: (trx: Kysely<DB>, eventId: string) => Promise<unknown>,
+): Promise<WebhookEvent> {
+  return withTransaction(db, async (trx) => {
+    const row = UUID.test(eventId)
+      ? await trx
+          .updateTable('webhook_events')
+          .set({ status: 'pending', queued_at: new Date() })
+          .where('id', '=', eventId)
+          .where('account_id', '=', accountId)
+          .returningAll()
+          .executeTakeFirst()
+      : undefined;
+    if (!row) throw new DomainError('webhook_event_not_found', `no webhook event ${eventId}`, { eventId });
+    await send(trx, row.id);
+    return toEvent(row);
+  });
+}

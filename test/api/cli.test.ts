@@ -1,0 +1,60 @@
+// Partner onboarding from the CLI: account create prints the first key; api-key create|list|revoke.
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createApi } from '../../api/index.ts';
+import { buildProgram } from '../../src/cli/main.ts';
+import { createTestContext } from '../support/context.ts';
+import { expectLedgerConsistent } from '../support/money.ts';
+
+const { ctx, boss, database } = await createTestContext();
+const api = createApi({ ctx, boss });
+
+async function steller(...args: string[]): Promise<any> {
+  vi.stubEnv('DATABASE_URL', database.url);
+  let output = '';
+  const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    output += chunk.toString();
+    return true;
+  });
+  try {
+    await buildProgram().parseAsync(['node', 'steller', '--json', ...args]);
+  } finally {
+    write.mockRestore();
+  }
+  return JSON.parse(output);
+}
+
+afterEach(() => {
+  vi.unstubAllEnvs();
+});
+
+const wallet = (key: string) => api.request('/v1/wallet', { headers: { authorization: `Bearer ${key}` } }, { incoming: { socket: { remoteAddress: '10.1.2.3' } } });
+
+describe('steller CLI (API keys)', () => {
+  it('a partner from the CLI gets a sandbox key that works; funded by wallet credit', async () => {
+    const partner = await steller('account', 'create', '--role', 'partner', '--name', 'Acme');
+    expect(partner.apiKey).toMatch(/^sk_test_/);
+    expect(partner.apiKeyAccountId).not.toBe(partner.id);
+    await steller('wallet', 'credit', '--account', partner.apiKeyAccountId, '--amount', '100.00', '--reason', 'sandbox funds');
+    expect(await (await wallet(partner.apiKey)).json()).toMatchObject({ mode: 'test', balance: { amount: '100.00', currency: 'USD' } });
+
+    const live = await steller('account', 'create', '--role', 'partner', '--name', 'Bolt', '--live');
+    expect(live.apiKey).toMatch(/^sk_live_/);
+    expect(live.apiKeyAccountId).toBe(live.id);
+    const agent = await steller('account', 'create', '--role', 'agent', '--name', 'No keys');
+    expect(agent.apiKey).toBeUndefined();
+    await expectLedgerConsistent(ctx.db);
+  });
+
+  it('issues, lists and revokes keys', async () => {
+    const partner = await steller('account', 'create', '--role', 'partner', '--name', 'Corp');
+    const issued = await steller('api-key', 'create', '--account', partner.id, '--ip-allow', '10.0.0.0/8, 192.0.2.1');
+    expect(issued.ipAllowlist).toEqual(['10.0.0.0/8', '192.0.2.1/32']);
+    expect(issued.key).toMatch(/^sk_live_/);
+    expect((await wallet(issued.key)).status).toBe(200);
+    const listed = await steller('api-key', 'list', '--account', partner.id);
+    expect(listed.map((key: { mode: string }) => key.mode).sort()).toEqual(['live', 'test']);
+    expect(JSON.stringify(listed)).not.toContain(issued.key);
+    await steller('api-key', 'revoke', issued.id);
+    expect((await wallet(issued.key)).status).toBe(401);
+  });
+});

@@ -1,0 +1,302 @@
+import { http, HttpResponse } from 'msw';
+import { Webhook } from 'standardwebhooks';
+import { sql } from 'kysely';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { creditWallet } from '../../src/domain/funding/manual.ts';
+import { enqueueWebhookEvent, SECRET_OVERLAP_MS, deliverWebhookEvent } from '../../src/domain/webhooks/webhooks.ts';
+import { ensureQueues, startWorkers } from '../../src/jobs/boss.ts';
+import { defineWebhookDeliveryQueue, DISPATCH_INTERVAL_SECONDS, WEBHOOK_RETRY, webhookDeliverQueue, webhookDispatchQueue } from '../../src/jobs/handlers/webhooks.ts';
+import { deadLetterName, type JobInfo } from '../../src/jobs/registry.ts';
+import { parseMoney } from '../../src/shared/money.ts';
+import { mswServer } from '../setup/msw.ts';
+import { createApiHarness, expectProblem, type Partner } from '../support/api.ts';
+import { expectLedgerConsistent, fund, makeAccount } from '../support/money.ts';
+
+const harness = await createApiHarness();
+const { ctx, boss, call } = harness;
+
+const jobInfo = (retryCount = 0): JobInfo => ({ id: 'test-job', retryCount, signal: new AbortController().signal });
+
+interface Received {
+  body: string;
+  headers: Record<string, string>;
+}
+
+/** msw plays the partner's receiver: records what arrives, answers with the given statuses in turn. */
+function receiver(url: string, statuses: number[] = [200]) {
+  const received: Received[] = [];
+  mswServer.use(
+    http.post(url, async ({ request }) => {
+      received.push({ body: await request.text(), headers: Object.fromEntries(request.headers.entries()) });
+      return new HttpResponse(null, { status: statuses[Math.min(received.length - 1, statuses.length - 1)] });
+    }),
+  );
+  return received;
+}
+
+async function setEndpoint(partner: Partner, url: string, rotateSecret = false) {
+  const response = await call(partner.liveKey, 'PUT', '/v1/webhook-endpoint', { url, rotateSecret });
+  expect(response.status).toBe(200);
+  return (await response.json()) as { url: string; secret: string; previousSecretExpiresAt: string | null };
+}
+
+async function eventsOf(accountId: string) {
+  return ctx.db.selectFrom('webhook_events').selectAll().where('account_id', '=', accountId).orderBy('created_at').execute();
+}
+
+/**
+ * Runs the dispatcher, then the delivery jobs it queued for `eventIds` through pg-boss (events of
+ * other tests, which deliver directly, are queued too and just completed here).
+ */
+async function dispatchAndDeliver(eventIds: string[]): Promise<unknown[]> {
+  await webhookDispatchQueue.handle(ctx, {}, jobInfo());
+  const jobs = await boss.fetch<{ eventId: string }>(webhookDeliverQueue.name, { batchSize: 50 });
+  const outcomes = [];
+  for (const job of jobs) {
+    if (eventIds.includes(job.data.eventId)) outcomes.push(await webhookDeliverQueue.handle(ctx, webhookDeliverQueue.payload.parse(job.data), jobInfo()).catch((error: unknown) => error));
+    await boss.complete(webhookDeliverQueue.name, job.id);
+  }
+  return outcomes;
+}
+
+describe('webhook endpoint', () => {
+  it('sets a URL with a whsec_ secret, reads it back, refuses non-https URLs', async () => {
+    const partner = await harness.makePartner();
+    await expectProblem(await call(partner.liveKey, 'GET', '/v1/webhook-endpoint'), 404, 'webhook_endpoint_not_found');
+    const endpoint = await setEndpoint(partner, 'https://partner.example/hooks');
+    expect(endpoint.secret).toMatch(/^whsec_/);
+    expect(endpoint.previousSecretExpiresAt).toBeNull();
+    expect(await (await call(partner.liveKey, 'GET', '/v1/webhook-endpoint')).json()).toMatchObject({ url: 'https://partner.example/hooks', secret: endpoint.secret });
+    // The sandbox has its own endpoint.
+    await expectProblem(await call(partner.testKey, 'GET', '/v1/webhook-endpoint'), 404, 'webhook_endpoint_not_found');
+    await expectProblem(await call(partner.liveKey, 'PUT', '/v1/webhook-endpoint', { url: 'http://partner.example/hooks' }), 400, 'validation_failed');
+  });
+
+  it('refuses URLs pointing inside (SSRF) and never follows redirects', async () => {
+    const partner = await harness.makePartner();
+    for (const url of ['https://localhost/x', 'https://127.0.0.1/x', 'https://169.254.169.254/latest', 'https://10.1.2.3/', 'https://[::1]/', 'https://[fd00::1]/', 'https://user:pw@partner.example/', 'https://db.internal/']) {
+      await expectProblem(await call(partner.liveKey, 'PUT', '/v1/webhook-endpoint', { url }), 422, 'invalid_webhook_url');
+    }
+    await setEndpoint(partner, 'https://acme.example/hooks/moved');
+    mswServer.use(http.post('https://acme.example/hooks/moved', () => new HttpResponse(null, { status: 307, headers: { location: 'https://169.254.169.254/latest' } })));
+    const eventId = await enqueueWebhookEvent(ctx.db, partner.account.id, 'order.completed', { orderId: 'o-r' });
+    await expect(deliverWebhookEvent(ctx.db, eventId, { final: false })).rejects.toThrow('answered 307');
+  });
+});
+
+describe('wallet.credited', () => {
+  it('is recorded in the credit\'s transaction for partners (live and sandbox), once per credit, not for agents', async () => {
+    const partner = await harness.makePartner();
+    const admin = harness.adminActor;
+    const credit = (accountId: string, key: string) => creditWallet(ctx.db, admin, { accountId, amount: parseMoney('25.00', 'USD'), reason: 'top-up', idempotencyKey: key });
+    const { transfer } = await credit(partner.account.id, `wc-${partner.account.id}`);
+    await credit(partner.account.id, `wc-${partner.account.id}`); // replay: no second event
+    await credit(partner.sandboxId, `wc-${partner.sandboxId}`);
+    const agent = await makeAccount(ctx.db, 'agent');
+    await fund(ctx.db, agent, '10.00');
+    const [event] = await eventsOf(partner.account.id);
+    expect(await eventsOf(partner.account.id)).toHaveLength(1);
+    expect(event).toMatchObject({ type: 'wallet.credited', status: 'pending' });
+    expect(event?.payload).toMatchObject({ accountId: partner.account.id, transferId: transfer.id, kind: 'manual_credit', amount: { amount: '25.00', currency: 'USD' }, balance: { amount: '25.00', currency: 'USD' } });
+    expect(await eventsOf(partner.sandboxId)).toHaveLength(1);
+    expect(await eventsOf(agent.id)).toHaveLength(0);
+    await expectLedgerConsistent(ctx.db);
+  });
+
+  it('a credit rolled back leaves no event', async () => {
+    const partner = await harness.makePartner();
+    await expect(
+      ctx.db.transaction().execute(async (trx) => {
+        await creditWallet(trx, harness.adminActor, { accountId: partner.account.id, amount: parseMoney('5.00', 'USD'), reason: 'r', idempotencyKey: `rb-${partner.account.id}` });
+        throw new Error('roll back');
+      }),
+    ).rejects.toThrow('roll back');
+    expect(await eventsOf(partner.account.id)).toHaveLength(0);
+    await expectLedgerConsistent(ctx.db);
+  });
+});
+
+describe('delivery', () => {
+  it('signs per Standard Webhooks; the partner verifies with the same library', async () => {
+    const partner = await harness.makePartner();
+    const { secret } = await setEndpoint(partner, 'https://acme.example/hooks/ok');
+    const received = receiver('https://acme.example/hooks/ok');
+    const eventId = await enqueueWebhookEvent(ctx.db, partner.account.id, 'order.completed', { orderId: 'o-1' });
+    expect(await dispatchAndDeliver([eventId])).toEqual([{ status: 'delivered' }]);
+    expect(received).toHaveLength(1);
+    const delivery = received[0] as Received;
+    expect(delivery.headers['webhook-id']).toBe(eventId);
+    expect(Number(delivery.headers['webhook-timestamp'])).toBeCloseTo(Date.now() / 1000, -2);
+    const verified = new Webhook(secret).verify(delivery.body, delivery.headers);
+    expect(verified).toMatchObject({ type: 'order.completed', data: { orderId: 'o-1' } });
+    expect(() => new Webhook(`whsec_${Buffer.from('another secret of 24 bytes!').toString('base64')}`).verify(delivery.body, delivery.headers)).toThrow();
+    const [event] = await eventsOf(partner.account.id);
+    expect(event).toMatchObject({ status: 'delivered', attempts: 1, last_response_status: 200 });
+    // Dispatching again queues nothing new: each event is queued once.
+    expect(await webhookDispatchQueue.handle(ctx, {}, jobInfo())).toEqual({ queued: 0 });
+  });
+
+  it('a failing receiver: retried (the job throws) and dead on the last attempt; visible in /webhook-events', async () => {
+    const partner = await harness.makePartner();
+    await setEndpoint(partner, 'https://acme.example/hooks/down');
+    const received = receiver('https://acme.example/hooks/down', [503]);
+    const eventId = await enqueueWebhookEvent(ctx.db, partner.account.id, 'order.failed', { orderId: 'o-2' });
+    await expect(webhookDeliverQueue.handle(ctx, { eventId }, jobInfo(0))).rejects.toThrow('answered 503');
+    expect((await eventsOf(partner.account.id))[0]).toMatchObject({ status: 'retrying', attempts: 1, last_response_status: 503 });
+    await expect(webhookDeliverQueue.handle(ctx, { eventId }, jobInfo(WEBHOOK_RETRY.limit))).rejects.toThrow('answered 503');
+    expect(received).toHaveLength(2);
+    const listed = (await (await call(partner.liveKey, 'GET', '/v1/webhook-events?status=dead')).json()) as { data: { id: string; attempts: number; lastError: string }[] };
+    expect(listed.data).toEqual([expect.objectContaining({ id: eventId, attempts: 2, lastError: 'the endpoint answered 503' })]);
+  });
+
+  it('network errors count as failed attempts', async () => {
+    const partner = await harness.makePartner();
+    await setEndpoint(partner, 'https://acme.example/hooks/broken');
+    mswServer.use(http.post('https://acme.example/hooks/broken', () => HttpResponse.error()));
+    const eventId = await enqueueWebhookEvent(ctx.db, partner.account.id, 'order.failed', { orderId: 'o-3' });
+    await expect(deliverWebhookEvent(ctx.db, eventId, { final: false })).rejects.toThrow();
+    expect((await eventsOf(partner.account.id))[0]).toMatchObject({ status: 'retrying', attempts: 1, last_response_status: null });
+  });
+
+  it('without an endpoint the event is kept as no_endpoint (redeliver once one is set)', async () => {
+    const partner = await harness.makePartner();
+    const eventId = await enqueueWebhookEvent(ctx.db, partner.account.id, 'order.completed', { orderId: 'o-4' });
+    expect(await deliverWebhookEvent(ctx.db, eventId, { final: false })).toBe('no_endpoint');
+    expect((await eventsOf(partner.account.id))[0]).toMatchObject({ status: 'no_endpoint', attempts: 0 });
+  });
+
+  it('backs off exponentially for at least 24 h before dead-lettering', async () => {
+    // pg-boss waits between half and all of delay · 2^min(16, n + 1), capped at delayMax, before retry n + 1.
+    let shortest = 0;
+    for (let retry = 0; retry < WEBHOOK_RETRY.limit; retry += 1) {
+      shortest += Math.min(WEBHOOK_RETRY.delayMaxSeconds, (WEBHOOK_RETRY.delaySeconds * 2 ** Math.min(16, retry + 1)) / 2);
+    }
+    expect(shortest).toBeGreaterThanOrEqual(24 * 3600);
+    const queue = await boss.getQueue(webhookDeliverQueue.name);
+    expect(queue).toMatchObject({ retryLimit: WEBHOOK_RETRY.limit, retryBackoff: true, retryDelayMax: WEBHOOK_RETRY.delayMaxSeconds, deadLetter: 'webhook.deliver.dead' });
+  });
+});
+
+describe('secret rotation', () => {
+  it('signs with both secrets for 24 h, then with the new one only', async () => {
+    const partner = await harness.makePartner();
+    const { secret: oldSecret } = await setEndpoint(partner, 'https://acme.example/hooks/rotating');
+    const rotated = await setEndpoint(partner, 'https://acme.example/hooks/rotating', true);
+    expect(rotated.secret).not.toBe(oldSecret);
+    expect(new Date(rotated.previousSecretExpiresAt ?? 0).getTime()).toBeGreaterThan(Date.now() + SECRET_OVERLAP_MS - 60_000);
+    const received = receiver('https://acme.example/hooks/rotating');
+    const eventId = await enqueueWebhookEvent(ctx.db, partner.account.id, 'wallet.credited', { n: 1 });
+    await deliverWebhookEvent(ctx.db, eventId, { final: false });
+    const during = received[0] as Received;
+    expect(during.headers['webhook-signature']?.split(' ')).toHaveLength(2);
+    expect(new Webhook(oldSecret).verify(during.body, during.headers)).toMatchObject({ data: { n: 1 } });
+    expect(new Webhook(rotated.secret).verify(during.body, during.headers)).toMatchObject({ data: { n: 1 } });
+
+    const later = await enqueueWebhookEvent(ctx.db, partner.account.id, 'wallet.credited', { n: 2 });
+    await deliverWebhookEvent(ctx.db, later, { final: false, now: new Date(Date.now() + SECRET_OVERLAP_MS + 1000) });
+    const after = received[1] as Received;
+    expect(after.headers['webhook-signature']?.split(' ')).toHaveLength(1);
+    // Made "25 h later", the receiver's timestamp check would refuse it now; compare signatures directly.
+    const signature = (secret: string) => new Webhook(secret).sign(later, new Date(Number(after.headers['webhook-timestamp']) * 1000), after.body);
+    expect(after.headers['webhook-signature']).toBe(signature(rotated.secret));
+    expect(after.headers['webhook-signature']).not.toContain(signature(oldSecret).slice(3));
+  });
+});
+
+describe('events list and redelivery', () => {
+  it('lists newest first with a cursor; redelivers on demand; another partner\'s event is 404', async () => {
+    const partner = await harness.makePartner();
+    const other = await harness.makePartner();
+    const ids = [];
+    for (let index = 0; index < 3; index += 1) ids.push(await enqueueWebhookEvent(ctx.db, partner.account.id, 'order.completed', { index }));
+    const first = (await (await call(partner.liveKey, 'GET', '/v1/webhook-events?limit=2')).json()) as { data: { id: string }[]; nextCursor: string };
+    expect(first.data.map((event) => event.id)).toEqual([ids[2], ids[1]]);
+    const second = (await (await call(partner.liveKey, 'GET', `/v1/webhook-events?limit=2&cursor=${first.nextCursor}`)).json()) as { data: { id: string }[]; nextCursor: string | null };
+    expect(second.data.map((event) => event.id)).toEqual([ids[0]]);
+    expect(second.nextCursor).toBeNull();
+
+    await setEndpoint(partner, 'https://acme.example/hooks/redeliver');
+    const received = receiver('https://acme.example/hooks/redeliver');
+    const redeliver = await call(partner.liveKey, 'POST', `/v1/webhook-events/${ids[0]}/redeliver`);
+    expect(redeliver.status).toBe(202);
+    expect(await redeliver.json()).toMatchObject({ id: ids[0], status: 'pending' });
+    const jobs = await boss.fetch<{ eventId: string }>(webhookDeliverQueue.name, { batchSize: 50 });
+    expect(jobs.map((job) => job.data.eventId)).toContain(ids[0]);
+    for (const job of jobs) {
+      await webhookDeliverQueue.handle(ctx, job.data, jobInfo()).catch(() => undefined);
+      await boss.complete(webhookDeliverQueue.name, job.id);
+    }
+    expect(received.map((delivery) => delivery.headers['webhook-id'])).toContain(ids[0]);
+
+    await expectProblem(await call(other.liveKey, 'POST', `/v1/webhook-events/${ids[0]}/redeliver`), 404, 'webhook_event_not_found');
+    await expectProblem(await call(partner.testKey, 'POST', `/v1/webhook-events/${ids[0]}/redeliver`), 404, 'webhook_event_not_found');
+    const otherList = (await (await call(other.liveKey, 'GET', '/v1/webhook-events')).json()) as { data: unknown[] };
+    expect(otherList.data).toEqual([]);
+  });
+});
+
+
+describe('dispatcher', () => {
+  it('each run queues the next one a few seconds later; the queue never holds more than one waiting run', async () => {
+    const waiting = async () => {
+      const result = await sql<{ count: string }>`
+        select count(*)::text as count from pgboss.job where name = ${webhookDispatchQueue.name} and state = 'created'`.execute(ctx.db);
+      return Number(result.rows[0]?.count);
+    };
+    await webhookDispatchQueue.handle(ctx, {}, jobInfo());
+    await webhookDispatchQueue.handle(ctx, {}, jobInfo());
+    expect(await waiting()).toBe(1);
+    const next = await sql<{ start_after: Date }>`
+      select start_after from pgboss.job where name = ${webhookDispatchQueue.name} and state = 'created'`.execute(ctx.db);
+    const delay = (next.rows[0]?.start_after.getTime() ?? 0) - Date.now();
+    expect(delay).toBeGreaterThan(0);
+    expect(delay).toBeLessThanOrEqual(DISPATCH_INTERVAL_SECONDS * 1000);
+  });
+});
+
+describe('retries through pg-boss', () => {
+  // The real queue's code with a fast policy: retries without delay, polling every half second.
+  const fastQueue = defineWebhookDeliveryQueue('test.webhook.deliver', { limit: 2, delaySeconds: 0, backoff: false }, 0.5);
+
+  async function waitForStatus(eventId: string, status: string) {
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      const row = await ctx.db.selectFrom('webhook_events').selectAll().where('id', '=', eventId).executeTakeFirstOrThrow();
+      if (row.status === status) return row;
+      if (Date.now() > deadline) throw new Error(`event ${eventId} is ${row.status}, not ${status}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
+  it('retries a failing receiver, then dead-letters; a receiver that recovers gets it delivered', async () => {
+    await ensureQueues(boss, [fastQueue]);
+    await startWorkers(boss, [fastQueue], ctx, ctx.metrics);
+    onTestFinished(() => boss.offWork(fastQueue.name));
+    const failing = await harness.makePartner();
+    await setEndpoint(failing, 'https://acme.example/hooks/always-down');
+    const failed = receiver('https://acme.example/hooks/always-down', [500]);
+    const recovering = await harness.makePartner();
+    await setEndpoint(recovering, 'https://acme.example/hooks/flaky');
+    const flaky = receiver('https://acme.example/hooks/flaky', [502, 200]);
+
+    const deadId = await enqueueWebhookEvent(ctx.db, failing.account.id, 'order.failed', { orderId: 'o-dead' });
+    const okId = await enqueueWebhookEvent(ctx.db, recovering.account.id, 'order.completed', { orderId: 'o-ok' });
+    await ctx.jobs.enqueue(fastQueue, { eventId: deadId });
+    await ctx.jobs.enqueue(fastQueue, { eventId: okId });
+
+    expect(await waitForStatus(okId, 'delivered')).toMatchObject({ attempts: 2, last_response_status: 200 });
+    expect(flaky).toHaveLength(2);
+    expect(await waitForStatus(deadId, 'dead')).toMatchObject({ attempts: 3, last_response_status: 500 });
+    expect(failed).toHaveLength(3);
+    // Each attempt is signed anew with the same webhook-id.
+    expect(new Set(failed.map((delivery) => delivery.headers['webhook-id']))).toEqual(new Set([deadId]));
+    const deadline = Date.now() + 10_000;
+    let deadJobs = 0;
+    while (deadJobs === 0 && Date.now() < deadline) {
+      const result = await sql<{ count: string }>`select count(*)::text as count from pgboss.job where name = ${deadLetterName(fastQueue.name)}`.execute(ctx.db);
+      deadJobs = Number(result.rows[0]?.count);
+      if (deadJobs === 0) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(deadJobs).toBe(1);
+  });
+});
