@@ -7,6 +7,8 @@ import type { FundingTables } from '../domain/funding/funding.tables.ts';
 import type { LedgerTables } from '../domain/ledger/ledger.tables.ts';
 import type { RevenueShareTables } from '../domain/revenue-share/revenue-share.tables.ts';
 import type { CatalogTables } from '../domain/catalog/catalog.tables.ts';
+import type { PricingTables } from '../domain/pricing/pricing.tables.ts';
+import type { OrdersTables } from '../domain/orders/orders.tables.ts';
 
 export type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 /** int8 money/count columns: bigint out, bigint or decimal string in. */
@@ -31,4 +33,4 @@ export interface CoreTables {
   kv_store: KvStoreTable;
 }
 
-export interface DB extends CoreTables, AccountsTables, LedgerTables, AuditTables, FundingTables, RevenueShareTables, CatalogTables {}
+export interface DB extends CoreTables, AccountsTables, LedgerTables, AuditTables, FundingTables, RevenueShareTables, CatalogTables, PricingTables, OrdersTables {}
