@@ -2,6 +2,7 @@
 import { catalogSyncQueue, fxSyncQueue } from './handlers/catalog.ts';
 import { heartbeatQueue } from './handlers/heartbeat.ts';
 import { kvSweepQueue } from './handlers/kv-sweep.ts';
+import { orderEventsQueue, orderPlaceQueue, orderPollQueue, orderReconcileQueue } from './handlers/orders.ts';
 import { ledgerCheckQueue } from './handlers/ledger-check.ts';
 import { telegramDeleteQueue, telegramSendQueue } from './handlers/telegram.ts';
 import type { QueueDefinition } from './registry.ts';
@@ -14,4 +15,8 @@ export const QUEUES: readonly QueueDefinition[] = [
   ledgerCheckQueue,
   catalogSyncQueue,
   fxSyncQueue,
+  orderPlaceQueue,
+  orderPollQueue,
+  orderEventsQueue,
+  orderReconcileQueue,
 ];
