@@ -2,6 +2,7 @@
 // (runDueJobs), so every step, duplicate and "crash" is explicit. Every scenario ends with the
 // money check: per order held = settled + refunded, and the SPEC §3 invariants.
 import { describe, expect, it } from 'vitest';
+import { createApi } from '../../api/index.ts';
 import { accountActor } from '../../src/domain/actor.ts';
 import type { Account } from '../../src/domain/accounts/accounts.ts';
 import { queryAuditLog } from '../../src/domain/audit/audit.ts';
@@ -427,5 +428,27 @@ describe('order intake', () => {
     expect(await balance(db, account)).toBe('70.00');
     await expectDomainError(setRiskLimits(db, accountActor(account.id, 'api'), { accountId: account.id }, { dailySpend: null, dailyOrderCount: null }), 'forbidden');
     await setRiskLimits(db, operator, { role: 'partner' }, { dailySpend: null, dailyOrderCount: null });
+  });
+});
+
+describe('Bamboo callback route', () => {
+  it('POST /bamboo/callback: 401 for a wrong secret, 400 for junk, 200 and a poll for a known order', async () => {
+    vendor();
+    const app = createApi({ ctx, boss: test.boss });
+    const account = await buyer();
+    const { order: created } = await order(account);
+    await placeWithVendor(ctx, created.id);
+    const requestId = (await getOrderFor(db, operator, created.id)).vendorRequestId as string;
+    const post = (body: unknown) =>
+      app.request('/bamboo/callback', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const callback = (secretKey: string) => ({ orderId: 7, status: 'succeeded', totalCards: 1, createdOn: '2026-11-28T00:00:00', completedOn: '2026-11-28T00:00:01', secretKey, requestId });
+    expect((await post(callback('nope'))).status).toBe(401);
+    expect((await post('junk')).status).toBe(400);
+    const before = await queuedFor(test, orderPollQueue, created.id);
+    const accepted = await post(callback('callback-secret-1234'));
+    expect(accepted.status).toBe(200);
+    expect(await queuedFor(test, orderPollQueue, created.id)).toBe(before + 1);
+    expect(await statusOf(created.id)).toBe('processing');
+    await expectOrderMoneyConserved(db, [created.id]);
   });
 });
