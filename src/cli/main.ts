@@ -8,6 +8,7 @@ import { registerCatalogCommands } from './commands/catalog.ts';
 import { registerDatabaseCommands } from './commands/database.ts';
 import { registerOpsCommands } from './commands/ops.ts';
 import { registerMoneyCommands } from './commands/money.ts';
+import { registerOrderCommands } from './commands/orders.ts';
 import { registerStartCommand } from './commands/start.ts';
 import { CliError } from './output.ts';
 
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
   registerOpsCommands(program);
   registerMoneyCommands(program);
   registerCatalogCommands(program);
+  registerOrderCommands(program);
   return program;
 }
 

@@ -11,6 +11,7 @@ import type { OrderEvent } from '../../src/domain/orders/events.ts';
 import { finishOrder, placeWithVendor, pollVendorOrder, RetryLater } from '../../src/domain/orders/fulfilment.ts';
 import { createOrder, getOrderFor, revealOrderCards } from '../../src/domain/orders/orders.ts';
 import { handleVendorCallback, reconcileOrders } from '../../src/domain/orders/reconciliation.ts';
+import { refundOrder, retryOrder, showOrder } from '../../src/domain/orders/operator.ts';
 import { setRiskLimits } from '../../src/domain/orders/risk.ts';
 import { assignPricePlan, createPricePlan } from '../../src/domain/pricing/pricing.ts';
 import { accruedRevenueShare } from '../../src/domain/revenue-share/revenue-share.ts';
@@ -450,5 +451,33 @@ describe('Bamboo callback route', () => {
     expect(await queuedFor(test, orderPollQueue, created.id)).toBe(before + 1);
     expect(await statusOf(created.id)).toBe('processing');
     await expectOrderMoneyConserved(db, [created.id]);
+  });
+});
+
+describe('operator tools', () => {
+  it('show by number, retry pushes an order on, refund only when Bamboo confirms failed or has no order', async () => {
+    const { simulator, clock } = vendor();
+    const account = await buyer();
+    const { order: working } = await order(account);
+    expect((await showOrder(db, working.number)).order.id).toBe(working.id);
+    expect(await retryOrder(ctx, working.id)).toBe('placed');
+    await expectDomainError(refundOrder(ctx, working.id), 'vendor_not_failed');
+    clock.advance(1500);
+    expect(await retryOrder(ctx, working.id)).toBe('finished');
+    await expectDomainError(refundOrder(ctx, working.id), 'order_final');
+    expect((await showOrder(db, working.id)).transitions.map((transition) => transition.status)).toEqual(['pending', 'placing', 'processing', 'completed']);
+
+    simulator.setProductFault(SIM_PRODUCTS.steam10, { outcome: 'fail' });
+    const { order: failing } = await order(account);
+    await retryOrder(ctx, failing.id);
+    clock.advance(1500);
+    expect(await refundOrder(ctx, failing.id)).toBe('failed');
+    simulator.setProductFault(SIM_PRODUCTS.steam10, undefined);
+
+    const { order: neverSent } = await order(account);
+    expect(await refundOrder(ctx, neverSent.id)).toBe('failed');
+    expect(await placeWithVendor(ctx, neverSent.id)).toBe('skipped');
+    expect(await balance(db, account)).toBe('90.00');
+    await expectOrderMoneyConserved(db, [working.id, failing.id, neverSent.id]);
   });
 });
