@@ -188,6 +188,8 @@ export async function finishOrder(ctx: FulfilmentContext, orderId: string, vendo
     const order = await lockOrder(trx, orderId);
     if (!order) throw new Error(`order ${orderId} vanished`);
     if (isFinal(order.status)) return order.status;
+    // Only an order Bamboo has (it was sent) can finish from Bamboo's answer.
+    if (order.status !== 'placing' && order.status !== 'processing') throw new Error(`order ${orderId} is ${order.status}: it was never sent to the vendor`);
     const cards = deliveredCards(order, vendorOrder);
     const delivered = cards.length;
     const status: 'completed' | 'partially_completed' | 'failed' = delivered === order.quantity ? 'completed' : delivered === 0 ? 'failed' : 'partially_completed';
