@@ -4,15 +4,16 @@
 import { describe, expect, it } from 'vitest';
 import { createApi } from '../../api/index.ts';
 import { accountActor } from '../../src/domain/actor.ts';
-import type { Account } from '../../src/domain/accounts/accounts.ts';
+import { addAdmin, type Account } from '../../src/domain/accounts/accounts.ts';
 import { queryAuditLog } from '../../src/domain/audit/audit.ts';
 import { balanceOf, systemAccountId } from '../../src/domain/ledger/ledger.ts';
 import type { OrderEvent } from '../../src/domain/orders/events.ts';
 import { finishOrder, placeWithVendor, pollVendorOrder, RetryLater } from '../../src/domain/orders/fulfilment.ts';
-import { createOrder, getOrderFor, revealOrderCards } from '../../src/domain/orders/orders.ts';
+import { createOrder, getOrderFor, listOrders, revealOrderCards } from '../../src/domain/orders/orders.ts';
 import { handleVendorCallback, reconcileOrders } from '../../src/domain/orders/reconciliation.ts';
 import { refundOrder, retryOrder, showOrder } from '../../src/domain/orders/operator.ts';
 import { setRiskLimits } from '../../src/domain/orders/risk.ts';
+import { saveCardList } from '../../src/domain/pricing/card-list.ts';
 import { assignPricePlan, createPricePlan } from '../../src/domain/pricing/pricing.ts';
 import { accruedRevenueShare } from '../../src/domain/revenue-share/revenue-share.ts';
 import { SIM_PRODUCTS } from '../../src/integrations/bamboo/simulator/index.ts';
@@ -479,5 +480,41 @@ describe('operator tools', () => {
     expect(await placeWithVendor(ctx, neverSent.id)).toBe('skipped');
     expect(await balance(db, account)).toBe('90.00');
     await expectOrderMoneyConserved(db, [working.id, failing.id, neverSent.id]);
+  });
+});
+
+describe('reading orders and the Telegram channel', () => {
+  it('lists own orders newest first with a cursor; an agent sees its direct sub-agent’s orders, not others', async () => {
+    vendor();
+    const { agent, sub } = await makeTree(db);
+    await fund(db, sub, '100.00');
+    const created = [];
+    for (let i = 0; i < 3; i += 1) created.push((await order(sub)).order);
+    const first = await listOrders(db, accountActor(sub.id, 'api'), { limit: 2 });
+    expect(first.orders.map((o) => o.id)).toEqual([created[2]?.id, created[1]?.id]);
+    const second = await listOrders(db, accountActor(sub.id, 'api'), { limit: 2, cursor: first.nextCursor as string });
+    expect(second).toEqual({ orders: [expect.objectContaining({ id: created[0]?.id })], nextCursor: null });
+    expect((await listOrders(db, accountActor(agent.id, 'telegram'), { buyerId: sub.id })).orders).toHaveLength(3);
+    expect(await getOrderFor(db, accountActor(agent.id, 'telegram'), created[0]!.id)).toMatchObject({ buyerId: sub.id });
+    await expectDomainError(revealOrderCards(ctx, accountActor(agent.id, 'telegram'), created[0]!.id), 'order_not_found');
+    const stranger = await makeAccount(db, 'partner');
+    await expectDomainError(listOrders(db, accountActor(stranger.id, 'api'), { buyerId: sub.id }), 'not_direct_child');
+    await expectDomainError(getOrderFor(db, accountActor(stranger.id, 'api'), created[0]!.id), 'order_not_found');
+    expect((await listOrders(db, operator, { buyerId: sub.id, status: 'pending' })).orders).toHaveLength(3);
+  });
+
+  it('Telegram orders: only what the card list offers, at most BOT_MAX_QUANTITY cards', async () => {
+    vendor();
+    const { account: admin } = await addAdmin(db, operator, { telegramUserId: '777001', currency: 'USD' });
+    await saveCardList(db, accountActor(admin.id, 'telegram'), [{ productId: BigInt(SIM_PRODUCTS.range), range: { min: 1000n, max: 5000n } }], { maxEntries: 10 });
+    const { agent } = await makeTree(db);
+    await fund(db, agent, '500.00');
+    const viaBot = (productId: number, face: string, quantity = 1) =>
+      createOrder(ctx, { buyerId: agent.id, actor: accountActor(agent.id, 'telegram'), clientReference: `tg-${(references += 1)}`, productId, face: usd(face), quantity });
+    expect((await viaBot(SIM_PRODUCTS.range, '20.00')).created).toBe(true);
+    await expectDomainError(viaBot(SIM_PRODUCTS.range, '60.00'), 'not_on_card_list');
+    await expectDomainError(viaBot(SIM_PRODUCTS.steam10, '10.00'), 'not_on_card_list');
+    await expectDomainError(viaBot(SIM_PRODUCTS.range, '20.00', ctx.config.BOT_MAX_QUANTITY + 1), 'invalid_quantity');
+    expect(await balance(db, agent)).toBe('480.00');
   });
 });

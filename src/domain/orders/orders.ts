@@ -219,3 +219,39 @@ export async function revealOrderCards(ctx: Pick<AppContext, 'db' | 'config'>, a
     };
   });
 }
+
+export interface OrderListQuery {
+  /** Whose orders: the actor's own by default; a direct sub-agent's for its agent; anyone's for admins. */
+  buyerId?: string;
+  status?: OrderStatus;
+  from?: Date;
+  to?: Date;
+  /** `nextCursor` of the previous page. */
+  cursor?: string;
+  limit?: number;
+}
+
+/** Newest first, cursor-paginated by order number. Never carries card codes. */
+export async function listOrders(db: Kysely<DB>, actor: Actor, query: OrderListQuery = {}): Promise<{ orders: Order[]; nextCursor: string | null }> {
+  const principal = await resolvePrincipal(db, actor);
+  const buyerId = query.buyerId ?? (principal.kind === 'account' ? principal.account.id : undefined);
+  if (principal.kind === 'account' && buyerId !== principal.account.id) {
+    const buyer = buyerId ? await getAccount(db, buyerId) : undefined;
+    if (buyer?.parentId !== principal.account.id) throw new DomainError('not_direct_child', 'only your own or your direct sub-agents’ orders');
+  }
+  const limit = Math.min(Math.max(query.limit ?? 20, 1), 100);
+  if (query.cursor !== undefined && !/^\d{1,18}$/.test(query.cursor)) throw new DomainError('invalid_cursor', 'not a cursor from this list');
+  const rows = await db
+    .selectFrom('orders')
+    .selectAll()
+    .$if(buyerId !== undefined, (q) => q.where('buyer_id', '=', buyerId as string))
+    .$if(query.status !== undefined, (q) => q.where('status', '=', query.status as OrderStatus))
+    .$if(query.from !== undefined, (q) => q.where('created_at', '>=', query.from as Date))
+    .$if(query.to !== undefined, (q) => q.where('created_at', '<', query.to as Date))
+    .$if(query.cursor !== undefined, (q) => q.where('number', '<', BigInt(query.cursor as string)))
+    .orderBy('number', 'desc')
+    .limit(limit + 1)
+    .execute();
+  const page = rows.slice(0, limit);
+  return { orders: page.map(toOrder), nextCursor: rows.length > limit ? String(page[page.length - 1]?.number) : null };
+}
