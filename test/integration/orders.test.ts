@@ -12,6 +12,7 @@ import { finishOrder, placeWithVendor, pollVendorOrder, RetryLater } from '../..
 import { createOrder, getOrderFor, listOrders, revealOrderCards } from '../../src/domain/orders/orders.ts';
 import { handleVendorCallback, reconcileOrders } from '../../src/domain/orders/reconciliation.ts';
 import { refundOrder, retryOrder, showOrder } from '../../src/domain/orders/operator.ts';
+import { onRiskAlert, type RiskAlert } from '../../src/domain/orders/risk-alerts.ts';
 import { setRiskLimits } from '../../src/domain/orders/risk.ts';
 import { saveCardList } from '../../src/domain/pricing/card-list.ts';
 import { assignPricePlan, createPricePlan } from '../../src/domain/pricing/pricing.ts';
@@ -430,6 +431,30 @@ describe('order intake', () => {
     expect(await balance(db, account)).toBe('70.00');
     await expectDomainError(setRiskLimits(db, accountActor(account.id, 'api'), { accountId: account.id }, { dailySpend: null, dailyOrderCount: null }), 'forbidden');
     await setRiskLimits(db, operator, { role: 'partner' }, { dailySpend: null, dailyOrderCount: null });
+  });
+
+  it('risk monitoring: spend 3× above the 30-day pattern and a burst of refusals alert admins once, without blocking', async () => {
+    vendor();
+    const alerts: RiskAlert[] = [];
+    const unsubscribe = onRiskAlert((alert) => void alerts.push(alert));
+    try {
+      const account = await buyer('200.00');
+      const { order: old } = await order(account, { quantity: 3 });
+      // Its history: 30.00 twenty days ago (a 1.00 daily average).
+      await db.updateTable('orders').set({ created_at: new Date(Date.now() - 20 * 86_400_000) }).where('id', '=', old.id).execute();
+      await order(account, { quantity: 3 }); // 30.00 today > 3 × 1.00
+      await order(account);
+      expect(alerts).toEqual([{ kind: 'unusual_spend', accountId: account.id, spentToday: '30.00 USD', dailyAverage: '1.00 USD' }]);
+
+      const poor = await buyer('1.00');
+      for (let i = 0; i < 6; i += 1) await expectDomainError(order(poor), 'insufficient_funds');
+      expect(alerts.filter((alert) => alert.kind === 'refusal_burst')).toEqual([
+        { kind: 'refusal_burst', accountId: poor.id, refusals: 5, windowMinutes: 10, lastCode: 'insufficient_funds' },
+      ]);
+      await expectOrderMoneyConserved(db, [old.id]);
+    } finally {
+      unsubscribe();
+    }
   });
 });
 

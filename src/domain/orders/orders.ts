@@ -7,7 +7,7 @@ import type { AppContext } from '../../context.ts';
 import type { DB } from '../../db/schema.ts';
 import { withTransaction } from '../../db/transaction.ts';
 import { orderPlaceQueue } from '../../jobs/handlers/orders.ts';
-import { DomainError } from '../../shared/errors.ts';
+import { DomainError, isDomainError } from '../../shared/errors.ts';
 import { formatMoney, money, multiply, type Money } from '../../shared/money.ts';
 import { assertCanOrder, getAccount, resolvePrincipal } from '../accounts/accounts.ts';
 import type { Actor, Channel } from '../actor.ts';
@@ -17,6 +17,7 @@ import { assertOnCardList } from '../pricing/card-list.ts';
 import { assertProfitGuard, quotePrice } from '../pricing/pricing.ts';
 import { cardKeyring, decryptCardValue } from './card-crypto.ts';
 import type { OrderRow, OrderStatus } from './orders.tables.ts';
+import { checkUnusualSpend, countRefusal } from './risk-alerts.ts';
 import { assertWithinRiskLimits } from './risk.ts';
 
 export const MAX_QUANTITY = 500;
@@ -92,10 +93,32 @@ export async function recordTransition(db: Kysely<DB>, orderId: string, status: 
   await db.insertInto('order_transitions').values({ order_id: orderId, status, detail: detail ? JSON.stringify(detail) : null }).execute();
 }
 
-export type OrderIntakeContext = Pick<AppContext, 'db' | 'jobs' | 'config'>;
+export type OrderIntakeContext = Pick<AppContext, 'db' | 'jobs' | 'config' | 'state' | 'logger'>;
 
-/** Creates an order and holds its total, or returns the order this (buyer, reference) already made. */
+/** Refusals that count towards a burst alert (not input mistakes like a bad quantity). */
+const RISK_REFUSALS = new Set(['insufficient_funds', 'daily_limit_exceeded', 'profit_guard', 'max_price_exceeded', 'account_paused', 'parent_paused']);
+
+/**
+ * Creates an order and holds its total, or returns the order this (buyer, reference) already made.
+ * Risk monitoring runs after the transaction and never changes its outcome.
+ */
 export async function createOrder(ctx: OrderIntakeContext, input: CreateOrderInput): Promise<{ order: Order; created: boolean }> {
+  let result: { order: Order; created: boolean };
+  try {
+    result = await intake(ctx, input);
+  } catch (error) {
+    if (isDomainError(error) && RISK_REFUSALS.has(error.code) && !ctx.db.isTransaction) {
+      await countRefusal(ctx, input.buyerId, error.code).catch((alertError: unknown) => ctx.logger.error({ err: alertError }, 'risk monitoring failed'));
+    }
+    throw error;
+  }
+  if (result.created && !ctx.db.isTransaction) {
+    await checkUnusualSpend(ctx, result.order).catch((alertError: unknown) => ctx.logger.error({ err: alertError }, 'risk monitoring failed'));
+  }
+  return result;
+}
+
+async function intake(ctx: OrderIntakeContext, input: CreateOrderInput): Promise<{ order: Order; created: boolean }> {
   const channel: Channel = input.actor.channel;
   if (input.actor.accountId !== input.buyerId) throw new DomainError('forbidden', 'orders are placed by the buyer itself');
   const maxQuantity = channel === 'telegram' ? ctx.config.BOT_MAX_QUANTITY : MAX_QUANTITY;
