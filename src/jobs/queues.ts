@@ -2,7 +2,7 @@
 import { catalogSyncQueue, fxSyncQueue } from './handlers/catalog.ts';
 import { heartbeatQueue } from './handlers/heartbeat.ts';
 import { kvSweepQueue } from './handlers/kv-sweep.ts';
-import { orderEventsQueue, orderPlaceQueue, orderPollQueue, orderReconcileQueue } from './handlers/orders.ts';
+import { orderEventsQueue, orderPlaceQueue, orderPollQueue, orderReconcileQueue, orderVendorComparisonQueue } from './handlers/orders.ts';
 import { ledgerCheckQueue } from './handlers/ledger-check.ts';
 import { telegramDeleteQueue, telegramSendQueue } from './handlers/telegram.ts';
 import type { QueueDefinition } from './registry.ts';
@@ -19,4 +19,5 @@ export const QUEUES: readonly QueueDefinition[] = [
   orderPollQueue,
   orderEventsQueue,
   orderReconcileQueue,
+  orderVendorComparisonQueue,
 ];

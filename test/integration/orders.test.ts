@@ -10,14 +10,14 @@ import { balanceOf, systemAccountId } from '../../src/domain/ledger/ledger.ts';
 import type { OrderEvent } from '../../src/domain/orders/events.ts';
 import { finishOrder, placeWithVendor, pollVendorOrder, RetryLater } from '../../src/domain/orders/fulfilment.ts';
 import { createOrder, getOrderFor, listOrders, revealOrderCards } from '../../src/domain/orders/orders.ts';
-import { handleVendorCallback, reconcileOrders } from '../../src/domain/orders/reconciliation.ts';
+import { compareWithVendorTransactions, handleVendorCallback, reconcileOrders } from '../../src/domain/orders/reconciliation.ts';
 import { refundOrder, retryOrder, showOrder } from '../../src/domain/orders/operator.ts';
 import { onRiskAlert, type RiskAlert } from '../../src/domain/orders/risk-alerts.ts';
 import { setRiskLimits } from '../../src/domain/orders/risk.ts';
 import { saveCardList } from '../../src/domain/pricing/card-list.ts';
 import { assignPricePlan, createPricePlan } from '../../src/domain/pricing/pricing.ts';
 import { accruedRevenueShare } from '../../src/domain/revenue-share/revenue-share.ts';
-import { SIM_PRODUCTS } from '../../src/integrations/bamboo/simulator/index.ts';
+import { ManualClock, SIM_PRODUCTS } from '../../src/integrations/bamboo/simulator/index.ts';
 import { orderEventsQueue, orderPlaceQueue, orderPollQueue } from '../../src/jobs/handlers/orders.ts';
 import { formatAmount, parseMoney } from '../../src/shared/money.ts';
 import { mountSimulator, simulatorClient } from '../support/bamboo.ts';
@@ -541,5 +541,46 @@ describe('reading orders and the Telegram channel', () => {
     await expectDomainError(viaBot(SIM_PRODUCTS.steam10, '10.00'), 'not_on_card_list');
     await expectDomainError(viaBot(SIM_PRODUCTS.range, '20.00', ctx.config.BOT_MAX_QUANTITY + 1), 'invalid_quantity');
     expect(await balance(db, agent)).toBe('480.00');
+  });
+});
+
+describe('daily comparison with Bamboo transactions', () => {
+  it('matching orders give no differences; unknown, missing and mismatched charges are flagged', async () => {
+    await db.updateTable('orders').set({ created_at: new Date('2026-01-01T00:00:00Z') }).execute(); // other tests' orders: another day
+    const clock = new ManualClock(Date.now());
+    const { simulator } = mountSimulator({ rateLimits: false, clock });
+    ctx.vendor = simulatorClient({ clock });
+    const day = new Date(clock.now()).toISOString().slice(0, 10);
+    const account = await buyer('200.00');
+    const { order: done } = await order(account, { quantity: 2 });
+    const { order: partial } = await order(account, { quantity: 3 });
+    const { order: failed } = await order(account);
+    await placeWithVendor(ctx, done.id);
+    simulator.injectFault({ endpoint: 'checkout', order: { outcome: 'partial-fail', failedCards: 1 } });
+    await placeWithVendor(ctx, partial.id);
+    simulator.injectFault({ endpoint: 'checkout', order: { outcome: 'fail' } });
+    await placeWithVendor(ctx, failed.id);
+    clock.advance(1500);
+    await runDueJobs(test, ctx, orderPollQueue);
+    expect([await statusOf(done.id), await statusOf(partial.id), await statusOf(failed.id)]).toEqual(['completed', 'partially_completed', 'failed']);
+    expect(await compareWithVendorTransactions(ctx, day)).toEqual([]);
+
+    // A vendor order we never made, and an amount we recorded differently.
+    const stray = crypto.randomUUID();
+    await ctx.vendor.placeOrder({ requestId: stray, lines: [{ productId: SIM_PRODUCTS.steam10, quantity: 1, faceValue: usd('10.00') }] });
+    await db.updateTable('orders').set({ vendor_total_minor: 1n }).where('id', '=', done.id).execute();
+    const differences = await compareWithVendorTransactions(ctx, day);
+    expect(differences).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ kind: 'unknown_to_us', requestId: stray, vendorCharged: '9.47 USD' }),
+        expect.objectContaining({ kind: 'amount_mismatch', orderId: done.id, vendorCharged: '18.94 USD', weRecorded: '0.01 USD' }),
+      ]),
+    );
+    expect(differences).toHaveLength(2);
+    // An order we settled that Bamboo has no charge for.
+    await db.updateTable('orders').set({ vendor_request_id: crypto.randomUUID() }).where('id', '=', partial.id).execute();
+    expect(await compareWithVendorTransactions(ctx, day)).toEqual(
+      expect.arrayContaining([expect.objectContaining({ kind: 'missing_at_vendor', orderId: partial.id, weRecorded: '18.94 USD' })]),
+    );
   });
 });

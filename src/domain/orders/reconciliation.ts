@@ -6,6 +6,7 @@
 import type { AppContext } from '../../context.ts';
 import { verifyOrderCallback } from '../../integrations/bamboo/callback.ts';
 import { orderPlaceQueue, orderPollQueue } from '../../jobs/handlers/orders.ts';
+import { formatMoney, money } from '../../shared/money.ts';
 import { failOrder, finishOrder, type FulfilmentContext } from './fulfilment.ts';
 
 /** A pending order older than this had its place job lost: it is enqueued again. */
@@ -72,4 +73,83 @@ export async function handleVendorCallback(ctx: Pick<AppContext, 'db' | 'jobs' |
   if (!order) return { ok: true, orderId: null };
   if (order.status === 'processing') await ctx.jobs.enqueue(orderPollQueue, { orderId: order.id });
   return { ok: true, orderId: order.id };
+}
+
+export interface VendorDifference {
+  kind: 'unknown_to_us' | 'missing_at_vendor' | 'amount_mismatch';
+  requestId: string;
+  orderId: string | null;
+  /** What Bamboo's transactions say it charged net (charges minus refunds), and what we recorded. */
+  vendorCharged: string | null;
+  weRecorded: string | null;
+}
+
+/**
+ * The daily comparison of our orders with Bamboo's transactions report for one UTC day
+ * (YYYY-MM-DD): every RequestId Bamboo charged must be one of our orders, every order we settled
+ * must be charged there, and the net charge (orders minus refunds) must equal the vendor total we
+ * recorded. Differences are returned and logged for an operator; nothing is changed.
+ */
+export async function compareWithVendorTransactions(ctx: FulfilmentContext, day: string): Promise<VendorDifference[]> {
+  const start = new Date(`${day}T00:00:00Z`);
+  if (Number.isNaN(start.getTime())) throw new Error(`not a day: ${day}`);
+  const end = new Date(start.getTime() + 86_400_000);
+  const transactions = await ctx.vendor.getTransactions({ startDate: day, endDate: day });
+  const charged = new Map<string, { amount: bigint; currency: string }>();
+  for (const txn of transactions) {
+    if (!txn.requestId || !txn.amount) continue;
+    const requestId = txn.requestId.trim().toLowerCase();
+    const sum = charged.get(requestId) ?? { amount: 0n, currency: txn.amount.currency };
+    // Bamboo's amounts are signed from its side: an order is negative, a refund positive.
+    sum.amount -= txn.amount.amount;
+    charged.set(requestId, sum);
+  }
+  const chargedIds = [...charged.keys()].filter((id) => UUID.test(id));
+  const ours = await ctx.db
+    .selectFrom('orders')
+    .select(['id', 'vendor_request_id', 'status', 'vendor_total_minor', 'vendor_currency', 'cards_delivered'])
+    .where('vendor_request_id', 'is not', null)
+    .where((eb) =>
+      eb.or([
+        eb.and([eb('created_at', '>=', start), eb('created_at', '<', end)]),
+        ...(chargedIds.length > 0 ? [eb('vendor_request_id', 'in', chargedIds)] : []),
+      ]),
+    )
+    .execute();
+  const byRequest = new Map(ours.map((order) => [(order.vendor_request_id as string).toLowerCase(), order]));
+  const differences: VendorDifference[] = [];
+  const show = (amount: bigint, currency: string) => formatMoney(money(amount, currency));
+  for (const [requestId, vendor] of charged) {
+    const order = byRequest.get(requestId);
+    if (!order) {
+      differences.push({ kind: 'unknown_to_us', requestId, orderId: null, vendorCharged: show(vendor.amount, vendor.currency), weRecorded: null });
+      continue;
+    }
+    // Orders still open are settled later: compared on the day they are created once final.
+    if (!['completed', 'partially_completed', 'failed'].includes(order.status)) continue;
+    const recorded = (order.cards_delivered ?? 0) > 0 ? (order.vendor_total_minor ?? 0n) : 0n;
+    if (recorded !== vendor.amount || (recorded !== 0n && order.vendor_currency !== vendor.currency)) {
+      differences.push({
+        kind: 'amount_mismatch',
+        requestId,
+        orderId: order.id,
+        vendorCharged: show(vendor.amount, vendor.currency),
+        weRecorded: show(recorded, order.vendor_currency ?? vendor.currency),
+      });
+    }
+  }
+  for (const order of ours) {
+    const requestId = (order.vendor_request_id as string).toLowerCase();
+    if (charged.has(requestId) || (order.cards_delivered ?? 0) === 0) continue;
+    differences.push({
+      kind: 'missing_at_vendor',
+      requestId,
+      orderId: order.id,
+      vendorCharged: null,
+      weRecorded: show(order.vendor_total_minor ?? 0n, order.vendor_currency ?? 'USD'),
+    });
+  }
+  if (differences.length > 0) ctx.logger.error({ day, differences }, `orders and Bamboo's transactions differ on ${day}`);
+  else ctx.logger.info({ day, transactions: transactions.length, orders: ours.length }, 'orders match Bamboo transactions');
+  return differences;
 }

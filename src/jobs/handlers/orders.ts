@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { loggingOrderEventSink, ORDER_EVENT_TYPES, type OrderEvent } from '../../domain/orders/events.ts';
 import { placeWithVendor, pollVendorOrder } from '../../domain/orders/fulfilment.ts';
 import { formatOrderNumber } from '../../domain/orders/orders.ts';
-import { reconcileOrders } from '../../domain/orders/reconciliation.ts';
+import { compareWithVendorTransactions, reconcileOrders } from '../../domain/orders/reconciliation.ts';
 import { formatAmount, money } from '../../shared/money.ts';
 import { defineQueue } from '../registry.ts';
 
@@ -77,5 +77,22 @@ export const orderReconcileQueue = defineQueue({
   schedule: { cron: '*/5 * * * *', data: {} },
   async handle(ctx) {
     return reconcileOrders(ctx);
+  },
+});
+
+export const orderVendorComparisonQueue = defineQueue({
+  name: 'order.vendor-comparison',
+  // The UTC day to compare; the daily run compares yesterday.
+  payload: z.object({ day: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).optional() }).strict(),
+  policy: 'singleton',
+  // Bamboo allows 4 transactions calls an hour: retry slowly.
+  retry: { limit: 3, delaySeconds: 900, backoff: false },
+  expireInSeconds: 10 * 60,
+  deadLetter: true,
+  schedule: { cron: '30 2 * * *', data: {} },
+  async handle(ctx, data) {
+    const day = data.day ?? new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+    const differences = await compareWithVendorTransactions(ctx, day);
+    return { day, differences: differences.length };
   },
 });
