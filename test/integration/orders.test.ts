@@ -497,7 +497,8 @@ describe('operator tools', () => {
     const { order: failing } = await order(account);
     await retryOrder(ctx, failing.id);
     clock.advance(1500);
-    expect(await refundOrder(ctx, failing.id)).toBe('failed');
+    expect(await refundOrder(ctx, failing.id)).toBe('finished'); // from Bamboo's Failed: the whole hold back
+    expect(await statusOf(failing.id)).toBe('failed');
     simulator.setProductFault(SIM_PRODUCTS.steam10, undefined);
 
     const { order: neverSent } = await order(account);
@@ -582,5 +583,36 @@ describe('daily comparison with Bamboo transactions', () => {
     expect(await compareWithVendorTransactions(ctx, day)).toEqual(
       expect.arrayContaining([expect.objectContaining({ kind: 'missing_at_vendor', orderId: partial.id, weRecorded: '18.94 USD' })]),
     );
+  });
+});
+
+describe('place holds the order lock across the vendor call', () => {
+  it('reconciliation cannot refund an order whose place call is on its way', async () => {
+    const { simulator, clock } = vendor();
+    const account = await buyer();
+    const { order: created } = await order(account);
+    // The checkout answers slowly; meanwhile reconciliation (past the deadline) looks at the order.
+    let releaseCheckout!: () => void;
+    const checkoutGate = new Promise<void>((resolve) => (releaseCheckout = resolve));
+    const slowVendor = Object.create(ctx.vendor) as typeof ctx.vendor;
+    slowVendor.placeOrder = async (request) => {
+      await checkoutGate;
+      return ctx.vendor.placeOrder(request);
+    };
+    const placing = placeWithVendor({ ...ctx, vendor: slowVendor }, created.id);
+    await new Promise((resolve) => setTimeout(resolve, 50)); // the claim is committed, the call waits
+    expect(await statusOf(created.id)).toBe('placing');
+    const later = new Date(Date.now() + ctx.config.ORDER_DEADLINE_SECONDS * 1000 + 1000);
+    const reconciling = reconcileOrders(ctx, later);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    releaseCheckout();
+    expect(await placing).toBe('placed');
+    await reconciling;
+    expect(await statusOf(created.id)).toBe('processing'); // not refunded: Bamboo has it
+    clock.advance(1500);
+    await runDueJobs(test, ctx, orderPollQueue);
+    expect(await statusOf(created.id)).toBe('completed');
+    expect(simulator.requestCount).toBeGreaterThan(0);
+    await expectOrderMoneyConserved(db, [created.id]);
   });
 });

@@ -55,48 +55,48 @@ export async function placeWithVendor(ctx: FulfilmentContext, orderId: string): 
     if (!order) return undefined;
     if (order.status === 'pending') {
       const requestId = randomUUID();
-      const placing = await trx
-        .updateTable('orders')
-        .set({ status: 'placing', vendor_request_id: requestId, updated_at: new Date() })
-        .where('id', '=', orderId)
-        .returningAll()
-        .executeTakeFirstOrThrow();
+      await trx.updateTable('orders').set({ status: 'placing', vendor_request_id: requestId, updated_at: new Date() }).where('id', '=', orderId).execute();
       await recordTransition(trx, orderId, 'placing', { requestId });
-      return { order: placing, firstAttempt: true };
+      return { firstAttempt: true };
     }
-    if (order.status === 'placing') return { order, firstAttempt: false };
+    if (order.status === 'placing') return { firstAttempt: false };
     return undefined;
   });
   if (!claim) return 'skipped';
-  const { order } = claim;
-  const requestId = order.vendor_request_id as string;
 
-  if (!claim.firstAttempt) {
-    const existing = await ctx.vendor.getOrder(requestId);
-    if (existing) return acceptVendorOrder(ctx, orderId, existing);
-  }
-  const result = await ctx.vendor.placeOrder({
-    requestId,
-    lines: [{ productId: Number(order.product_id), quantity: order.quantity, faceValue: money(order.face_minor, order.face_currency) }],
-  });
-  if (result.kind === 'accepted') {
-    await withTransaction(ctx.db, async (trx) => {
-      const locked = await lockOrder(trx, orderId);
-      if (locked?.status !== 'placing') return;
-      await markProcessing(ctx, trx, orderId, null);
+  // The vendor calls run while this transaction holds the order's row lock: a duplicate place job,
+  // reconciliation or an operator refund waits until the outcome is recorded, so nobody can decide
+  // "Bamboo has no such order" while our call is on its way. (The claim above is already committed:
+  // the RequestId is stored before the first call.)
+  return withTransaction(ctx.db, async (trx) => {
+    const order = await lockOrder(trx, orderId);
+    if (order?.status !== 'placing') return 'skipped';
+    const step: FulfilmentContext = { ...ctx, db: trx };
+    const requestId = order.vendor_request_id as string;
+
+    if (!claim.firstAttempt) {
+      const existing = await ctx.vendor.getOrder(requestId);
+      if (existing) return acceptVendorOrder(step, orderId, existing);
+    }
+    const result = await ctx.vendor.placeOrder({
+      requestId,
+      lines: [{ productId: Number(order.product_id), quantity: order.quantity, faceValue: money(order.face_minor, order.face_currency) }],
     });
-    return 'placed';
-  }
-  if (result.kind === 'rejected') {
-    if (result.retryable) throw new RetryLater(`Bamboo asks to retry order ${orderId} later (${result.reason})`);
-    await failOrder(ctx, orderId, `vendor_rejected:${result.reason}`, { onlyFrom: ['placing'] });
-    return 'failed';
-  }
-  // Unknown: the order may or may not exist at Bamboo. Ask; if Bamboo has none, the retry sends the
-  // same RequestId again.
-  const found = await ctx.vendor.getOrder(requestId);
-  if (found) return acceptVendorOrder(ctx, orderId, found);
-  throw new RetryLater(`Bamboo outcome of order ${orderId} unknown (${result.cause}) and not found yet`);
+    if (result.kind === 'accepted') {
+      await markProcessing(step, trx, orderId, null);
+      return 'placed';
+    }
+    if (result.kind === 'rejected') {
+      if (result.retryable) throw new RetryLater(`Bamboo asks to retry order ${orderId} later (${result.reason})`);
+      await failOrder(step, orderId, `vendor_rejected:${result.reason}`, { onlyFrom: ['placing'] });
+      return 'failed';
+    }
+    // Unknown: the order may or may not exist at Bamboo. Ask; if Bamboo has none, the retry sends
+    // the same RequestId again.
+    const found = await ctx.vendor.getOrder(requestId);
+    if (found) return acceptVendorOrder(step, orderId, found);
+    throw new RetryLater(`Bamboo outcome of order ${orderId} unknown (${result.cause}) and not found yet`);
+  });
 }
 
 async function markProcessing(ctx: FulfilmentContext, trx: Transaction<DB>, orderId: string, vendorOrderId: number | null): Promise<void> {
@@ -291,5 +291,35 @@ export async function failOrder(ctx: FulfilmentContext, orderId: string, reason:
     await recordTransition(trx, orderId, 'failed', { reason });
     await ctx.jobs.enqueue(orderEventsQueue, { orderId, type: 'order.failed' }, { db: trx });
     return true;
+  });
+}
+
+export type ResolveOutcome = 'finished' | 'failed' | 'open' | 'skipped';
+
+/**
+ * Settles an open, sent order against Get Order under its row lock (so no place call can be in
+ * flight): a final answer `accept`s → finished; no such order at Bamboo → failed and refunded;
+ * anything else → left open. Used by reconciliation and the operator refund.
+ */
+export async function resolveWithVendor(
+  ctx: FulfilmentContext,
+  orderId: string,
+  options: { reason: string; accept?: (vendorOrder: VendorOrder) => boolean },
+): Promise<ResolveOutcome> {
+  const accept = options.accept ?? ((vendorOrder: VendorOrder) => vendorOrder.final !== undefined);
+  return withTransaction(ctx.db, async (trx) => {
+    const order = await lockOrder(trx, orderId);
+    if (!order?.vendor_request_id || (order.status !== 'placing' && order.status !== 'processing')) return 'skipped';
+    const step: FulfilmentContext = { ...ctx, db: trx };
+    const vendorOrder = await ctx.vendor.getOrder(order.vendor_request_id);
+    if (!vendorOrder) {
+      await failOrder(step, orderId, options.reason, { onlyFrom: ['placing', 'processing'] });
+      return 'failed';
+    }
+    if (vendorOrder.final && accept(vendorOrder)) {
+      await finishOrder(step, orderId, vendorOrder);
+      return 'finished';
+    }
+    return 'open';
   });
 }

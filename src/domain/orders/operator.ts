@@ -4,7 +4,7 @@
 import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.ts';
 import { DomainError } from '../../shared/errors.ts';
-import { failOrder, finishOrder, placeWithVendor, pollVendorOrder, type FulfilmentContext } from './fulfilment.ts';
+import { failOrder, placeWithVendor, pollVendorOrder, resolveWithVendor, type FulfilmentContext } from './fulfilment.ts';
 import { toOrder, type Order } from './orders.ts';
 import { FINAL_STATUSES } from './orders.tables.ts';
 
@@ -43,8 +43,10 @@ export async function refundOrder(ctx: FulfilmentContext, orderId: string): Prom
   if (!order.vendorRequestId) {
     return (await failOrder(ctx, order.id, 'refunded_by_operator:never_sent', { onlyFrom: ['pending'] })) ? 'failed' : 'unchanged';
   }
-  const vendorOrder = await ctx.vendor.getOrder(order.vendorRequestId);
-  if (!vendorOrder) return (await failOrder(ctx, order.id, 'refunded_by_operator:vendor_has_no_order', { onlyFrom: ['placing', 'processing'] })) ? 'failed' : 'unchanged';
-  if (vendorOrder.final === 'Failed') return finishOrder(ctx, order.id, vendorOrder);
-  throw new DomainError('vendor_not_failed', `Bamboo reports order ${order.number} as ${vendorOrder.status}: not refundable; retry it instead`);
+  const outcome = await resolveWithVendor(ctx, order.id, {
+    reason: 'refunded_by_operator:vendor_has_no_order',
+    accept: (vendorOrder) => vendorOrder.final === 'Failed',
+  });
+  if (outcome === 'open') throw new DomainError('vendor_not_failed', `Bamboo does not report order ${order.number} as failed: not refundable; retry it instead`);
+  return outcome;
 }

@@ -7,7 +7,7 @@ import type { AppContext } from '../../context.ts';
 import { verifyOrderCallback } from '../../integrations/bamboo/callback.ts';
 import { orderPlaceQueue, orderPollQueue } from '../../jobs/handlers/orders.ts';
 import { formatMoney, money } from '../../shared/money.ts';
-import { failOrder, finishOrder, type FulfilmentContext } from './fulfilment.ts';
+import { resolveWithVendor, type FulfilmentContext } from './fulfilment.ts';
 
 /** A pending order older than this had its place job lost: it is enqueued again. */
 const PENDING_GRACE_MS = 2 * 60_000;
@@ -38,13 +38,14 @@ export async function reconcileOrders(ctx: FulfilmentContext, now = new Date(), 
       report.requeued += 1;
       continue;
     }
-    const vendorOrder = await ctx.vendor.getOrder(order.vendor_request_id);
-    if (vendorOrder?.final) {
-      await finishOrder(ctx, order.id, vendorOrder);
-      report.finished += 1;
-    } else if (!vendorOrder) {
-      if (await failOrder(ctx, order.id, 'vendor_has_no_order', { onlyFrom: ['placing', 'processing'] })) report.failed += 1;
-    } else {
+    try {
+      const outcome = await resolveWithVendor(ctx, order.id, { reason: 'vendor_has_no_order' });
+      if (outcome === 'finished') report.finished += 1;
+      else if (outcome === 'failed') report.failed += 1;
+      else if (outcome === 'open') report.stillOpen.push(order.id);
+    } catch (error) {
+      // One order Bamboo cannot answer for now (rate limit, outage) does not stop the others.
+      ctx.logger.error({ err: error, orderId: order.id }, 'reconciliation could not resolve the order; next run tries again');
       report.stillOpen.push(order.id);
     }
   }
