@@ -42,6 +42,7 @@ await insertProduct(db, { id: SIM_PRODUCTS.outOfStock, minFace: 2500n, costMin: 
 await insertProduct(db, { id: SIM_PRODUCTS.disabled, minFace: 1000n, costMin: 950n });
 await insertProduct(db, { id: SIM_PRODUCTS.noClientPrice, minFace: 1000n, costMin: 950n });
 await insertProduct(db, { id: SIM_PRODUCTS.limitedStock, minFace: 1000n, costMin: 950n });
+await insertProduct(db, { id: 990_001, minFace: 1000n, costMin: 950n }); // in our catalog, unknown to Bamboo
 
 function vendor() {
   const mounted = mountSimulator({ rateLimits: false });
@@ -191,6 +192,29 @@ describe('order engine: vendor failures', () => {
     const finished = await getOrderFor(db, operator, created.id);
     expect(finished).toMatchObject({ status: 'failed', failureReason: `vendor_rejected:${reason}` });
     expect(await balance(db, account)).toBe('100.00');
+    await expectOrderMoneyConserved(db, [created.id]);
+  });
+
+  it.each([
+    ['InvalidProductIds', 'a product Bamboo does not have'],
+    ['InsufficientBalance', 'our Bamboo account cannot pay'],
+    ['WrongAccount', 'an inactive Bamboo account'],
+    ['Unauthorized', 'wrong credentials'],
+  ])('%s (%s) fails the order and releases the hold', async (reason) => {
+    const { clock } = vendor();
+    if (reason === 'WrongAccount') ctx.vendor = simulatorClient({ clock, accountId: 557 });
+    if (reason === 'Unauthorized') ctx.vendor = simulatorClient({ clock, clientSecret: 'not-the-secret' });
+    const account = await buyer('200000.00');
+    const spec =
+      reason === 'InvalidProductIds'
+        ? { productId: 990_001, face: '10.00' }
+        : reason === 'InsufficientBalance'
+          ? { productId: SIM_PRODUCTS.range, face: '250.00', quantity: 500 }
+          : {};
+    const { order: created } = await order(account, spec);
+    expect(await runDueJobs(test, ctx, orderPlaceQueue)).toEqual([{ outcome: 'failed' }]);
+    expect(await getOrderFor(db, operator, created.id)).toMatchObject({ status: 'failed', failureReason: `vendor_rejected:${reason}` });
+    expect(await balance(db, account)).toBe('200000.00');
     await expectOrderMoneyConserved(db, [created.id]);
   });
 
