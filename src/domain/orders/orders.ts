@@ -154,6 +154,7 @@ async function intake(ctx: OrderIntakeContext, input: CreateOrderInput): Promise
     if (channel === 'telegram') await assertOnCardList(trx, BigInt(input.productId), input.face.amount);
     const quote = await quotePrice(trx, {
       accountId: buyer.id,
+      account: buyer,
       productId: input.productId,
       face: input.face,
       orderFee: { amount: ctx.config.ORDER_FEE, currency: ctx.config.SETTLEMENT_CURRENCY },

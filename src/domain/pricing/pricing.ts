@@ -121,20 +121,24 @@ export async function getProduct(db: Kysely<DB>, productId: number | bigint): Pr
  * plan the product's discount, else the plan default. No plan at all means face value (0 bps).
  */
 export async function discountFor(db: Kysely<DB>, account: Account, productId: bigint): Promise<{ planId: string | null; discountBps: number }> {
-  const own = await db.selectFrom('account_price_plans').select('plan_id').where('account_id', '=', account.id).executeTakeFirst();
-  const planId =
-    own?.plan_id ??
-    (account.role === 'admin'
-      ? undefined
-      : (await db.selectFrom('role_price_plans').select('plan_id').where('role', '=', account.role).executeTakeFirst())?.plan_id);
-  if (!planId) return { planId: null, discountBps: 0 };
+  // One round trip: the account's plan, else its role's; the product's discount, else the default.
   const row = await db
     .selectFrom('price_plans')
     .leftJoin('price_plan_discounts', (join) => join.onRef('price_plan_discounts.plan_id', '=', 'price_plans.id').on('price_plan_discounts.product_id', '=', productId))
-    .select(['price_plans.default_discount_bps', 'price_plan_discounts.discount_bps'])
-    .where('price_plans.id', '=', planId)
-    .executeTakeFirstOrThrow();
-  return { planId, discountBps: row.discount_bps ?? row.default_discount_bps };
+    .select(['price_plans.id', 'price_plans.default_discount_bps', 'price_plan_discounts.discount_bps'])
+    .where(({ eb, fn, selectFrom }) =>
+      eb(
+        'price_plans.id',
+        '=',
+        fn.coalesce(
+          selectFrom('account_price_plans').select('plan_id').where('account_id', '=', account.id),
+          selectFrom('role_price_plans').select('plan_id').where('role', '=', account.role as 'agent'),
+        ),
+      ),
+    )
+    .executeTakeFirst();
+  if (!row) return { planId: null, discountBps: 0 };
+  return { planId: row.id, discountBps: row.discount_bps ?? row.default_discount_bps };
 }
 
 /** Validates a denomination against the synced product: the fixed value, or inside the range. */
@@ -207,6 +211,8 @@ async function unitPriceFor(db: Kysely<DB>, account: Account, product: CatalogPr
 
 export interface QuoteInput {
   accountId: string;
+  /** The buyer when the caller already loaded it (saves a read). */
+  account?: Account;
   productId: number | bigint;
   /** Face value (denomination) in the product's currency. */
   face: Money;
@@ -216,7 +222,7 @@ export interface QuoteInput {
 
 /** The price of one card of `face` for `accountId`. Throws for an unknown/inactive product or a bad denomination. */
 export async function quotePrice(db: Kysely<DB>, input: QuoteInput): Promise<PriceQuote> {
-  const account = await getAccount(db, input.accountId);
+  const account = input.account ?? (await getAccount(db, input.accountId));
   const product = await getProduct(db, input.productId);
   if (!product.active) throw new DomainError('product_not_found', `product ${product.id} is no longer sold`, { productId: String(product.id) });
   assertDenomination(product, input.face);
