@@ -546,6 +546,8 @@ describe('reading orders and the Telegram channel', () => {
     expect(second).toEqual({ orders: [expect.objectContaining({ id: created[0]?.id })], nextCursor: null });
     expect((await listOrders(db, accountActor(agent.id, 'telegram'), { buyerId: sub.id })).orders).toHaveLength(3);
     expect(await getOrderFor(db, accountActor(agent.id, 'telegram'), created[0]!.id)).toMatchObject({ buyerId: sub.id });
+    expect((await getOrderFor(db, accountActor(sub.id, 'telegram'), created[1]!.number)).id).toBe(created[1]!.id);
+    await expectDomainError(getOrderFor(db, accountActor(sub.id, 'telegram'), 'not-an-id'), 'order_not_found');
     await expectDomainError(revealOrderCards(ctx, accountActor(agent.id, 'telegram'), created[0]!.id), 'order_not_found');
     const stranger = await makeAccount(db, 'partner');
     await expectDomainError(listOrders(db, accountActor(stranger.id, 'api'), { buyerId: sub.id }), 'not_direct_child');

@@ -207,9 +207,18 @@ async function intake(ctx: OrderIntakeContext, input: CreateOrderInput): Promise
   });
 }
 
-/** The order as its buyer, the buyer's direct parent, or an admin/the platform may see it. */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The order (by id or by number, ST-000123) as its buyer, the buyer's direct parent, or an admin/the platform may see it. */
 export async function getOrderFor(db: Kysely<DB>, actor: Actor, orderId: string): Promise<Order> {
-  const row = await db.selectFrom('orders').selectAll().where('id', '=', orderId).executeTakeFirst();
+  const number = /^ST-(\d{1,18})$/i.exec(orderId)?.[1];
+  if (number === undefined && !UUID.test(orderId)) throw new DomainError('order_not_found', `no order ${orderId}`);
+  const row = await db
+    .selectFrom('orders')
+    .selectAll()
+    .$if(number !== undefined, (query) => query.where('number', '=', BigInt(number ?? 0)))
+    .$if(number === undefined, (query) => query.where('id', '=', orderId))
+    .executeTakeFirst();
   if (!row) throw new DomainError('order_not_found', `no order ${orderId}`);
   const principal = await resolvePrincipal(db, actor);
   if (principal.kind === 'account' && row.buyer_id !== principal.account.id) {
