@@ -3,7 +3,7 @@ import { addAdmin } from '../../src/domain/accounts/accounts.ts';
 import { accountActor } from '../../src/domain/actor.ts';
 import { queryAuditLog } from '../../src/domain/audit/audit.ts';
 import { assertOnCardList, readCardList, saveCardList } from '../../src/domain/pricing/card-list.ts';
-import { assertProfitGuard, assignPricePlan, createPricePlan, quotePrice, setProductDiscount } from '../../src/domain/pricing/pricing.ts';
+import { assertProfitGuard, assignPricePlan, catalogPrices, createPricePlan, quotePrice, setProductDiscount } from '../../src/domain/pricing/pricing.ts';
 import { formatAmount, parseMoney } from '../../src/shared/money.ts';
 import { insertProduct, insertRate } from '../support/catalog.ts';
 import { createTestDatabase } from '../support/db.ts';
@@ -147,6 +147,24 @@ describe('pricing engine', () => {
     const actions = (await queryAuditLog(db, { subject: { type: 'price_plan', id: plan.id } })).map((row) => row.action);
     expect(actions).toContain('price_plan.created');
     expect((await queryAuditLog(db, { subject: { type: 'account', id: partner.id } })).map((row) => row.action)).toContain('price_plan.assigned');
+  });
+});
+
+describe('catalog display prices', () => {
+  it('come from quotePrice: fixed and range, FX, guard, inactive and unpriceable products left out', async () => {
+    const partner = await makeAccount(db, 'partner');
+    await assignPricePlan(db, operator, { accountId: partner.id }, (await planOf('display 4%', 400)).id);
+    await insertProduct(db, { id: 10, currency: 'GBP', minFace: 1000n, costCurrency: 'GBP', costMin: 900n });
+    const prices = await catalogPrices(db, { accountId: partner.id, productIds: [1, 2, 3, 8, 10, 404], orderFee: noFee });
+    expect(prices.map((p) => [Number(p.productId), p.kind, formatAmount(p.minPrice), formatAmount(p.maxPrice), p.orderable])).toEqual([
+      [1, 'fixed', '9.60', '9.60', true],
+      [2, 'range', '4.80', '480.00', true],
+      [3, 'fixed', '11.02', '11.02', true], // 9.60 EUR → USD
+    ]);
+    const charged = await quotePrice(db, { accountId: partner.id, productId: 3, face: parseMoney('10.00', 'EUR'), orderFee: noFee });
+    expect(charged.unitPrice).toEqual(prices[2]?.minPrice);
+    await assignPricePlan(db, operator, { accountId: partner.id }, (await planOf('display 10%', 1000)).id);
+    expect((await catalogPrices(db, { accountId: partner.id, productIds: [1], orderFee: noFee }))[0]?.orderable).toBe(false);
   });
 });
 

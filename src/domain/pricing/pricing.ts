@@ -261,3 +261,38 @@ export function assertProfitGuard(quote: PriceQuote): void {
     throw new DomainError('profit_guard', 'this card cannot be sold at this price right now', { productId: String(quote.productId) });
   }
 }
+
+export interface CatalogPrice {
+  productId: bigint;
+  kind: 'fixed' | 'range';
+  /** Buyer's price per card at the smallest and largest face value (equal for a fixed product). */
+  minPrice: Money;
+  maxPrice: Money;
+  /** False when the profit guard would refuse it at this moment (shown as unavailable). */
+  orderable: boolean;
+}
+
+/**
+ * Display prices for a page of products (at most 100), from `quotePrice` itself so what a buyer sees
+ * is what they are charged. Products that cannot be priced now (inactive, no FX rate) are left out.
+ */
+export async function catalogPrices(db: Kysely<DB>, input: { accountId: string; productIds: readonly (number | bigint)[]; orderFee: QuoteInput['orderFee'] }): Promise<CatalogPrice[]> {
+  if (input.productIds.length > 100) throw new DomainError('invalid_page', 'price at most 100 products at a time');
+  const account = await getAccount(db, input.accountId);
+  const prices: CatalogPrice[] = [];
+  for (const productId of input.productIds) {
+    const product = await db.selectFrom('catalog_products').selectAll().where('id', '=', BigInt(productId)).executeTakeFirst();
+    if (!product?.active) continue;
+    const quote = (face: bigint) => quotePrice(db, { accountId: account.id, account, productId, face: money(face, product.face_currency), orderFee: input.orderFee });
+    try {
+      const low = await quote(product.min_face_minor);
+      const high = product.max_face_minor === product.min_face_minor ? low : await quote(product.max_face_minor);
+      const guarded = (q: PriceQuote) => q.platformUnitPrice.amount >= q.unitCostWithFee.amount;
+      prices.push({ productId: product.id, kind: product.kind, minPrice: low.unitPrice, maxPrice: high.unitPrice, orderable: guarded(low) && guarded(high) });
+    } catch (error) {
+      if (error instanceof DomainError && error.code === 'fx_rate_missing') continue;
+      throw error;
+    }
+  }
+  return prices;
+}
