@@ -255,6 +255,22 @@ describe('order engine: vendor failures', () => {
     await expectOrderMoneyConserved(db, [created.id]);
   });
 
+  it('a timeout on place (Bamboo never answered): resolved by Get Order, then the same RequestId again', async () => {
+    const { simulator, clock } = vendor();
+    ctx.vendor = simulatorClient({ clock, timeoutMs: 30 });
+    const account = await buyer();
+    const { order: created } = await order(account);
+    simulator.injectFault({ endpoint: 'checkout', hang: true });
+    await expect(placeWithVendor(ctx, created.id)).rejects.toBeInstanceOf(RetryLater);
+    expect(await statusOf(created.id)).toBe('placing');
+    expect(await placeWithVendor(ctx, created.id)).toBe('placed');
+    clock.advance(1500);
+    await runDueJobs(test, ctx, orderPollQueue);
+    expect(await statusOf(created.id)).toBe('completed');
+    expect(await balance(db, account)).toBe('90.00');
+    await expectOrderMoneyConserved(db, [created.id]);
+  });
+
   it('429 on place: retried later with the same RequestId; 429 on poll: polled again later', async () => {
     const { simulator, clock } = vendor();
     const account = await buyer();
