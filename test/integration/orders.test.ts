@@ -167,6 +167,24 @@ describe('order engine: vendor failures', () => {
     await expectOrderMoneyConserved(db, [created.id]);
   });
 
+  it('a partially fulfilled sub-agent order accrues the share of the delivered cards only', async () => {
+    const { simulator, clock } = vendor();
+    const { agent, sub } = await makeTree(db);
+    await assignPricePlan(db, operator, { accountId: agent.id }, (await createPricePlan(db, operator, { name: 'p-agent 4%', defaultDiscountBps: 400 })).id);
+    await assignPricePlan(db, operator, { accountId: sub.id }, (await createPricePlan(db, operator, { name: 'p-sub 2%', defaultDiscountBps: 200 })).id);
+    await fund(db, sub, '50.00');
+    simulator.setProductFault(SIM_PRODUCTS.steam10, { outcome: 'partial-fail', failedCards: 1 });
+    const { order: created } = await order(sub, { quantity: 3 });
+    await runDueJobs(test, ctx, orderPlaceQueue);
+    clock.advance(1500);
+    await runDueJobs(test, ctx, orderPollQueue);
+    expect(await getOrderFor(db, operator, created.id)).toMatchObject({ status: 'partially_completed', cardsDelivered: 2 });
+    expect(await balance(db, sub)).toBe('30.40'); // 50.00 − 3 × 9.80 + 9.80
+    const accrual = await db.selectFrom('revenue_share_accruals').select('amount').where('order_id', '=', created.id).executeTakeFirstOrThrow();
+    expect(accrual.amount).toBe(40n); // 2 × 0.20
+    await expectOrderMoneyConserved(db, [created.id]);
+  });
+
   it('Failed refunds the whole hold', async () => {
     const { simulator, clock } = vendor();
     simulator.setProductFault(SIM_PRODUCTS.steam10, { outcome: 'fail' });
