@@ -9,6 +9,7 @@ import { registerDatabaseCommands } from './commands/database.ts';
 import { registerOpsCommands } from './commands/ops.ts';
 import { registerMoneyCommands } from './commands/money.ts';
 import { registerOrderCommands } from './commands/orders.ts';
+import { registerPricingCommands } from './commands/pricing.ts';
 import { registerStartCommand } from './commands/start.ts';
 import { CliError } from './output.ts';
 
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   registerMoneyCommands(program);
   registerCatalogCommands(program);
   registerOrderCommands(program);
+  registerPricingCommands(program);
   return program;
 }
 
