@@ -7,6 +7,7 @@ import { routePath } from 'hono/route';
 import type { PgBoss } from 'pg-boss';
 import type { AppContext } from '#src/context.ts';
 import { checkReadiness } from '#src/health.ts';
+import { bambooCallbackRoutes } from './bamboo-callback.ts';
 import { handleError } from './errors.ts';
 import { problem } from './problem.ts';
 import { createRouter } from './router.ts';
@@ -55,6 +56,7 @@ export function createApi({ ctx, boss, telegramWebhook }: ApiDeps) {
   });
 
   app.route('/v1', createV1Api(ctx));
+  app.route('/', bambooCallbackRoutes(ctx));
 
   if (telegramWebhook) app.post(telegramWebhook.path, (c) => telegramWebhook.handler(c));
 

@@ -80,6 +80,21 @@ export const envSchema = z.object({
   API_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(120),
   /** Writes (POST, PUT, PATCH, DELETE) per minute per API key, counted apart from reads. */
   API_WRITE_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(60),
+  /** Decimal amount in SETTLEMENT_CURRENCY added to the vendor cost by the profit guard. */
+  ORDER_FEE: z.string().regex(/^\d+(\.\d+)?$/, 'must be a non-negative decimal amount such as 0.05').default('0'),
+  /** Most entries the Telegram card list may hold. */
+  CARD_LIST_MAX_ENTRIES: z.coerce.number().int().min(1).max(100).default(10),
+  /** Most cards in one bot order (the API allows up to 500). */
+  BOT_MAX_QUANTITY: z.coerce.number().int().min(1).max(500).default(10),
+  /** How long an order may wait for the vendor before reconciliation takes over. */
+  ORDER_DEADLINE_SECONDS: z.coerce.number().int().min(10).max(7 * 24 * 3600).default(15 * 60),
+  /** Card code/PIN encryption keys: comma-separated `id:base64 of 32 bytes`; the first encrypts, all decrypt. */
+  CARD_ENCRYPTION_KEYS: z.preprocess(
+    emptyToUndefined,
+    z.string().regex(/^[A-Za-z0-9_-]{1,32}:[A-Za-z0-9+/=]{43,44}(,[A-Za-z0-9_-]{1,32}:[A-Za-z0-9+/=]{43,44})*$/, 'must be id:base64key[,id:base64key…] (32-byte keys)').optional(),
+  ),
+  /** The secret Bamboo sends with order-completion callbacks (set it with notification set). */
+  BAMBOO_CALLBACK_SECRET: optionalString,
 
   SETTLEMENT_CURRENCY: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as USD').default('USD'),
   DEMO_SEED: z
@@ -94,7 +109,16 @@ export type Config = Readonly<z.output<typeof envSchema>> & {
 };
 
 /** Names of variables whose values must never be printed. The logger redacts them too. */
-export const SECRET_VARIABLES = ['DATABASE_URL', 'REDIS_URL', 'TELEGRAM_BOT_TOKEN', 'BOT_WEBHOOK_SECRET', 'BAMBOO_CLIENT_SECRET', 'API_KEY_SECRET'] as const;
+export const SECRET_VARIABLES = [
+  'DATABASE_URL',
+  'REDIS_URL',
+  'TELEGRAM_BOT_TOKEN',
+  'BOT_WEBHOOK_SECRET',
+  'BAMBOO_CLIENT_SECRET',
+  'API_KEY_SECRET',
+  'CARD_ENCRYPTION_KEYS',
+  'BAMBOO_CALLBACK_SECRET',
+] as const;
 
 export class ConfigError extends Error {
   constructor(readonly issues: { variable: string; problem: string }[]) {
@@ -123,6 +147,9 @@ export function createConfig(env: Record<string, string | undefined>, rootDir = 
   if (config.VENDOR === 'bamboo') {
     const missing = (['BAMBOO_CLIENT_ID', 'BAMBOO_CLIENT_SECRET', 'BAMBOO_ACCOUNT_ID'] as const).filter((name) => config[name] === undefined);
     if (missing.length > 0) throw new ConfigError(missing.map((variable) => ({ variable, problem: 'is required when VENDOR=bamboo' })));
+  }
+  if (config.NODE_ENV === 'production' && !config.CARD_ENCRYPTION_KEYS) {
+    throw new ConfigError([{ variable: 'CARD_ENCRYPTION_KEYS', problem: 'is required when NODE_ENV=production' }]);
   }
   if (config.BOT_MODE === 'webhook' && config.TELEGRAM_BOT_TOKEN) {
     const missing = (['PUBLIC_URL', 'BOT_WEBHOOK_SECRET'] as const).filter((name) => !config[name]);

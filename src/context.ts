@@ -9,6 +9,7 @@ import { migrateToLatest } from './db/migrate.ts';
 import { createJobQueue, ensureQueues, startBoss, type JobQueue } from './jobs/boss.ts';
 import { QUEUES } from './jobs/queues.ts';
 import type { Logger } from './logger.ts';
+import type { OrderEventSink } from './domain/orders/events.ts';
 import type { TelegramGateway } from './notifications/telegram.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { createSharedState, type SharedState } from './shared-state/index.ts';
@@ -68,6 +69,8 @@ export interface AppContext {
   telegram?: TelegramGateway;
   /** Bamboo, or its in-process simulator (VENDOR). Every call goes through the shared rate limiter. */
   vendor: BambooClient;
+  /** Where order events go (bot or webhook adapter, wired in main.ts); logged when absent. */
+  orderEvents?: OrderEventSink;
 }
 
 export interface AppResources extends AppContext {

@@ -9,6 +9,8 @@ import { registerCatalogCommands } from './commands/catalog.ts';
 import { registerDatabaseCommands } from './commands/database.ts';
 import { registerOpsCommands } from './commands/ops.ts';
 import { registerMoneyCommands } from './commands/money.ts';
+import { registerOrderCommands } from './commands/orders.ts';
+import { registerPricingCommands } from './commands/pricing.ts';
 import { registerStartCommand } from './commands/start.ts';
 import { CliError } from './output.ts';
 
@@ -24,6 +26,8 @@ export function buildProgram(): Command {
   registerMoneyCommands(program);
   registerCatalogCommands(program);
   registerApiKeyCommands(program);
+  registerOrderCommands(program);
+  registerPricingCommands(program);
   return program;
 }
 

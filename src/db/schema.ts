@@ -9,6 +9,8 @@ import type { RevenueShareTables } from '../domain/revenue-share/revenue-share.t
 import type { CatalogTables } from '../domain/catalog/catalog.tables.ts';
 import type { ApiKeysTables } from '../domain/api-keys/api-keys.tables.ts';
 import type { WebhooksTables } from '../domain/webhooks/webhooks.tables.ts';
+import type { PricingTables } from '../domain/pricing/pricing.tables.ts';
+import type { OrdersTables } from '../domain/orders/orders.tables.ts';
 
 export type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 /** int8 money/count columns: bigint out, bigint or decimal string in. */
@@ -33,5 +35,15 @@ export interface CoreTables {
   kv_store: KvStoreTable;
 }
 
-export interface DB extends CoreTables, AccountsTables, LedgerTables, AuditTables, FundingTables, RevenueShareTables, CatalogTables,
-    ApiKeysTables, WebhooksTables {}
+export interface DB
+  extends CoreTables,
+    AccountsTables,
+    LedgerTables,
+    AuditTables,
+    FundingTables,
+    RevenueShareTables,
+    CatalogTables,
+    ApiKeysTables,
+    WebhooksTables,
+    PricingTables,
+    OrdersTables {}

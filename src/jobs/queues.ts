@@ -2,6 +2,7 @@
 import { catalogSyncQueue, fxSyncQueue } from './handlers/catalog.ts';
 import { heartbeatQueue } from './handlers/heartbeat.ts';
 import { kvSweepQueue } from './handlers/kv-sweep.ts';
+import { orderEventsQueue, orderPlaceQueue, orderPollQueue, orderReconcileQueue, orderVendorComparisonQueue } from './handlers/orders.ts';
 import { ledgerCheckQueue } from './handlers/ledger-check.ts';
 import { telegramDeleteQueue, telegramSendQueue } from './handlers/telegram.ts';
 import { webhookDeliverQueue, webhookDispatchQueue } from './handlers/webhooks.ts';
@@ -17,4 +18,9 @@ export const QUEUES: readonly QueueDefinition[] = [
   fxSyncQueue,
   webhookDispatchQueue,
   webhookDeliverQueue,
+  orderPlaceQueue,
+  orderPollQueue,
+  orderEventsQueue,
+  orderReconcileQueue,
+  orderVendorComparisonQueue,
 ];

@@ -1,0 +1,325 @@
+// Buying the cards (SPEC §6.2–6.4): place with a RequestId stored before the first call, poll with
+// backoff up to the deadline, finish (cards encrypted, ledger settled, unfulfilled cards refunded)
+// or fail (the whole hold back). Every step locks the order row and checks its state first, so a
+// step that runs twice (duplicate job, callback + poll, reconciliation) changes nothing the second
+// time, and the one money-back key per order (`order-return:<id>`) refunds at most once.
+import { randomUUID } from 'node:crypto';
+import type { Kysely, Transaction } from 'kysely';
+import type { AppContext } from '../../context.ts';
+import type { DB } from '../../db/schema.ts';
+import { withTransaction } from '../../db/transaction.ts';
+import type { VendorOrder } from '../../integrations/bamboo/index.ts';
+import { BambooRateLimitError } from '../../integrations/bamboo/errors.ts';
+import { orderEventsQueue, orderPollQueue } from '../../jobs/handlers/orders.ts';
+import { formatMoney, money, type Money } from '../../shared/money.ts';
+import { getAccount } from '../accounts/accounts.ts';
+import { platformActor } from '../actor.ts';
+import { convertWithStoredRate } from '../catalog/fx.ts';
+import { systemAccountId, transfer, walletId, type EntryInput } from '../ledger/ledger.ts';
+import { recordRevenueShareAccrual } from '../revenue-share/revenue-share.ts';
+import { cardKeyring, encryptCardValue } from './card-crypto.ts';
+import type { OrderEventType } from './events.ts';
+import { formatOrderNumber, recordTransition } from './orders.ts';
+import { FINAL_STATUSES, type OrderRow, type OrderStatus } from './orders.tables.ts';
+
+export type FulfilmentContext = Pick<AppContext, 'db' | 'jobs' | 'config' | 'vendor' | 'logger'>;
+
+const system = platformActor('system');
+
+/** Seconds before poll n+1 (SPEC §6.3): 2 s, 5 s, 10 s, then every 30 s until the deadline. */
+export const POLL_DELAYS_SECONDS = [2, 5, 10, 30] as const;
+export const pollDelaySeconds = (pollCount: number) => POLL_DELAYS_SECONDS[Math.min(pollCount, POLL_DELAYS_SECONDS.length - 1)] as number;
+
+/** A step that must be tried again later (pg-boss retries the job): the order is left as it is. */
+export class RetryLater extends Error {
+  override name = 'RetryLater';
+}
+
+async function lockOrder(trx: Transaction<DB>, orderId: string): Promise<OrderRow | undefined> {
+  return trx.selectFrom('orders').selectAll().where('id', '=', orderId).forUpdate().executeTakeFirst();
+}
+
+const isFinal = (status: OrderStatus) => FINAL_STATUSES.includes(status);
+
+export type PlaceOutcome = 'placed' | 'failed' | 'finished' | 'skipped';
+
+/**
+ * The place job. First run: generate and store the RequestId (status `placing`), then call Place
+ * Order. A later run finds `placing` and cannot know whether the earlier call reached Bamboo, so it
+ * asks Get Order first and only then sends Place Order again, with the same RequestId (Bamboo
+ * answers `OrderAlreadyExists` for a second one: never a second vendor order).
+ */
+export async function placeWithVendor(ctx: FulfilmentContext, orderId: string): Promise<PlaceOutcome> {
+  const claim = await withTransaction(ctx.db, async (trx) => {
+    const order = await lockOrder(trx, orderId);
+    if (!order) return undefined;
+    if (order.status === 'pending') {
+      const requestId = randomUUID();
+      await trx.updateTable('orders').set({ status: 'placing', vendor_request_id: requestId, updated_at: new Date() }).where('id', '=', orderId).execute();
+      await recordTransition(trx, orderId, 'placing', { requestId });
+      return { firstAttempt: true };
+    }
+    if (order.status === 'placing') return { firstAttempt: false };
+    return undefined;
+  });
+  if (!claim) return 'skipped';
+
+  // The vendor calls run while this transaction holds the order's row lock: a duplicate place job,
+  // reconciliation or an operator refund waits until the outcome is recorded, so nobody can decide
+  // "Bamboo has no such order" while our call is on its way. (The claim above is already committed:
+  // the RequestId is stored before the first call.)
+  return withTransaction(ctx.db, async (trx) => {
+    const order = await lockOrder(trx, orderId);
+    if (order?.status !== 'placing') return 'skipped';
+    const step: FulfilmentContext = { ...ctx, db: trx };
+    const requestId = order.vendor_request_id as string;
+
+    if (!claim.firstAttempt) {
+      const existing = await ctx.vendor.getOrder(requestId);
+      if (existing) return acceptVendorOrder(step, orderId, existing);
+    }
+    const result = await ctx.vendor.placeOrder({
+      requestId,
+      lines: [{ productId: Number(order.product_id), quantity: order.quantity, faceValue: money(order.face_minor, order.face_currency) }],
+    });
+    if (result.kind === 'accepted') {
+      await markProcessing(step, trx, orderId, null);
+      return 'placed';
+    }
+    if (result.kind === 'rejected') {
+      if (result.retryable) throw new RetryLater(`Bamboo asks to retry order ${orderId} later (${result.reason})`);
+      await failOrder(step, orderId, `vendor_rejected:${result.reason}`, { onlyFrom: ['placing'] });
+      return 'failed';
+    }
+    // Unknown: the order may or may not exist at Bamboo. Ask; if Bamboo has none, the retry sends
+    // the same RequestId again.
+    const found = await ctx.vendor.getOrder(requestId);
+    if (found) return acceptVendorOrder(step, orderId, found);
+    throw new RetryLater(`Bamboo outcome of order ${orderId} unknown (${result.cause}) and not found yet`);
+  });
+}
+
+async function markProcessing(ctx: FulfilmentContext, trx: Transaction<DB>, orderId: string, vendorOrderId: number | null): Promise<void> {
+  await trx
+    .updateTable('orders')
+    .set({ status: 'processing', vendor_order_id: vendorOrderId === null ? null : BigInt(vendorOrderId), updated_at: new Date() })
+    .where('id', '=', orderId)
+    .execute();
+  await recordTransition(trx, orderId, 'processing', vendorOrderId === null ? undefined : { vendorOrderId });
+  // Poll at once; `pollCount: 0` starts the backoff chain.
+  await ctx.jobs.enqueue(orderPollQueue, { orderId, pollCount: 0 }, { db: trx });
+}
+
+/** Bamboo has the order: finish it when final, otherwise mark it processing and poll. */
+async function acceptVendorOrder(ctx: FulfilmentContext, orderId: string, vendorOrder: VendorOrder): Promise<PlaceOutcome> {
+  if (vendorOrder.final) {
+    await finishOrder(ctx, orderId, vendorOrder);
+    return 'finished';
+  }
+  await withTransaction(ctx.db, async (trx) => {
+    const locked = await lockOrder(trx, orderId);
+    if (locked?.status !== 'placing') return;
+    await markProcessing(ctx, trx, orderId, vendorOrder.orderId);
+  });
+  return 'placed';
+}
+
+export type PollOutcome = 'finished' | 'waiting' | 'past_deadline' | 'skipped';
+
+/**
+ * The poll job. `pollCount` orders the backoff chain: only the run that advances the order's
+ * poll_count from `pollCount` schedules the next poll, so a duplicate job (or a callback-triggered
+ * poll, which has no count) never forks the chain.
+ */
+export async function pollVendorOrder(ctx: FulfilmentContext, orderId: string, pollCount: number | undefined, now = new Date()): Promise<PollOutcome> {
+  const order = await ctx.db.selectFrom('orders').selectAll().where('id', '=', orderId).executeTakeFirst();
+  if (!order || order.status !== 'processing' || !order.vendor_request_id) return 'skipped';
+  let vendorOrder: VendorOrder | undefined;
+  try {
+    vendorOrder = await ctx.vendor.getOrder(order.vendor_request_id);
+  } catch (error) {
+    if (!(error instanceof BambooRateLimitError)) throw error;
+    ctx.logger.warn({ orderId, retryAfterMs: error.retryAfterMs }, 'Get Order rate limited; polling later');
+  }
+  if (vendorOrder?.final) {
+    await finishOrder(ctx, orderId, vendorOrder);
+    return 'finished';
+  }
+  if (now >= order.deadline_at) {
+    ctx.logger.warn({ orderId }, 'order past its deadline: left to reconciliation');
+    return 'past_deadline';
+  }
+  if (pollCount !== undefined) {
+    await withTransaction(ctx.db, async (trx) => {
+      const advanced = await trx
+        .updateTable('orders')
+        .set({ poll_count: pollCount + 1 })
+        .where('id', '=', orderId)
+        .where('poll_count', '=', pollCount)
+        .where('status', '=', 'processing')
+        .executeTakeFirst();
+      if (advanced.numUpdatedRows === 0n) return;
+      await ctx.jobs.enqueue(orderPollQueue, { orderId, pollCount: pollCount + 1 }, { db: trx, startAfter: pollDelaySeconds(pollCount) });
+    });
+  }
+  return 'waiting';
+}
+
+/** Cards of our product that Bamboo delivered with a code. */
+function deliveredCards(order: OrderRow, vendorOrder: VendorOrder) {
+  const cards = vendorOrder.items.filter((item) => item.productId === Number(order.product_id)).flatMap((item) => item.cards);
+  return cards.filter((card) => card.cardCode !== null && (vendorOrder.final !== 'Failed')).slice(0, order.quantity);
+}
+
+const eventFor: Record<'completed' | 'partially_completed' | 'failed', OrderEventType> = {
+  completed: 'order.completed',
+  partially_completed: 'order.partially_completed',
+  failed: 'order.failed',
+};
+
+/**
+ * Finishes an order from Bamboo's final answer, in one transaction: cards stored encrypted; the
+ * delivered cards' price settled (clearing → vendor payable for what Bamboo charged, revenue for
+ * the rest, the agent's share accrued); the unfulfilled cards' price refunded; the event enqueued.
+ */
+export async function finishOrder(ctx: FulfilmentContext, orderId: string, vendorOrder: VendorOrder): Promise<OrderStatus> {
+  const keyring = cardKeyring(ctx.config);
+  return withTransaction(ctx.db, async (trx) => {
+    const order = await lockOrder(trx, orderId);
+    if (!order) throw new Error(`order ${orderId} vanished`);
+    if (isFinal(order.status)) return order.status;
+    // Only an order Bamboo has (it was sent) can finish from Bamboo's answer.
+    if (order.status !== 'placing' && order.status !== 'processing') throw new Error(`order ${orderId} is ${order.status}: it was never sent to the vendor`);
+    const cards = deliveredCards(order, vendorOrder);
+    const delivered = cards.length;
+    const status: 'completed' | 'partially_completed' | 'failed' = delivered === order.quantity ? 'completed' : delivered === 0 ? 'failed' : 'partially_completed';
+
+    for (const card of cards) {
+      const boundTo = `${orderId}:${card.id}`;
+      await trx
+        .insertInto('order_cards')
+        .values({
+          order_id: orderId,
+          vendor_card_id: BigInt(card.id),
+          serial_number: card.serialNumber,
+          code_encrypted: card.cardCode === null ? null : encryptCardValue(keyring, card.cardCode, `${boundTo}:code`),
+          pin_encrypted: card.pin === null ? null : encryptCardValue(keyring, card.pin, `${boundTo}:pin`),
+          key_id: keyring.currentKeyId,
+          expires_at: card.expiresAt,
+        })
+        .onConflict((conflict) => conflict.columns(['order_id', 'vendor_card_id']).doNothing())
+        .execute();
+    }
+
+    const currency = order.currency;
+    const clearing = systemAccountId('order_clearing', currency);
+    const deliveredPrice = order.unit_price_minor * BigInt(delivered);
+    const share = order.revenue_share_unit_minor * BigInt(delivered);
+    if (delivered > 0) {
+      const vendorCost: Money = vendorOrder.total.currency === currency ? vendorOrder.total : (await convertWithStoredRate(trx, vendorOrder.total, currency)).converted;
+      // Clearing gives up the delivered cards' price minus the agent's share (accrued below).
+      const entries: EntryInput[] = [
+        { ledgerAccountId: clearing, amount: money(-(deliveredPrice - share), currency) },
+        { ledgerAccountId: systemAccountId('vendor_payable', currency), amount: vendorCost },
+        { ledgerAccountId: systemAccountId('revenue', currency), amount: money(deliveredPrice - share - vendorCost.amount, currency) },
+      ].filter((entry) => entry.amount.amount !== 0n);
+      if (entries.length >= 2) {
+        await transfer(trx, {
+          idempotencyKey: `order-settle:${orderId}`,
+          kind: 'order_settle',
+          entries,
+          metadata: { orderId, orderNumber: formatOrderNumber(order.number), cards: delivered, vendorTotal: formatMoney(vendorOrder.total) },
+          actor: system,
+        });
+      }
+      const buyer = await getAccount(trx, order.buyer_id);
+      if (buyer.role === 'sub_agent' && share > 0n) {
+        await recordRevenueShareAccrual(trx, { orderId, subAgentId: buyer.id, amount: money(share, currency), completedAt: new Date(), actor: system });
+      }
+    }
+    const refund = order.unit_price_minor * BigInt(order.quantity - delivered);
+    if (refund > 0n) await returnMoney(trx, order, refund, 'order_refund');
+
+    await trx
+      .updateTable('orders')
+      .set({
+        status,
+        cards_delivered: delivered,
+        vendor_order_id: BigInt(vendorOrder.orderId),
+        vendor_total_minor: vendorOrder.total.amount,
+        vendor_currency: vendorOrder.total.currency,
+        failure_reason: status === 'failed' ? `vendor_${vendorOrder.final ?? 'failed'}` : null,
+        finished_at: new Date(),
+        updated_at: new Date(),
+      })
+      .where('id', '=', orderId)
+      .execute();
+    await recordTransition(trx, orderId, status, { vendorStatus: vendorOrder.status, cards: delivered, refunded: formatMoney(money(refund, currency)) });
+    await ctx.jobs.enqueue(orderEventsQueue, { orderId, type: eventFor[status] }, { db: trx });
+    return status;
+  });
+}
+
+/** The one money-back transfer of an order (clearing → wallet); its key makes it happen at most once. */
+async function returnMoney(trx: Kysely<DB>, order: OrderRow, amount: bigint, kind: 'order_refund' | 'order_release'): Promise<void> {
+  await transfer(trx, {
+    idempotencyKey: `order-return:${order.id}`,
+    kind,
+    entries: [
+      { ledgerAccountId: systemAccountId('order_clearing', order.currency), amount: money(-amount, order.currency) },
+      { ledgerAccountId: walletId(order.buyer_id), amount: money(amount, order.currency) },
+    ],
+    metadata: { orderId: order.id, orderNumber: formatOrderNumber(order.number) },
+    actor: system,
+  });
+}
+
+/**
+ * Fails an order and returns its whole hold to the buyer. `onlyFrom` names the states this caller
+ * may fail it from (a rejection only fails an order still `placing`).
+ */
+export async function failOrder(ctx: FulfilmentContext, orderId: string, reason: string, options: { onlyFrom: OrderStatus[] }): Promise<boolean> {
+  return withTransaction(ctx.db, async (trx) => {
+    const order = await lockOrder(trx, orderId);
+    if (!order || !options.onlyFrom.includes(order.status)) return false;
+    await returnMoney(trx, order, order.total_minor, order.status === 'processing' ? 'order_refund' : 'order_release');
+    await trx
+      .updateTable('orders')
+      .set({ status: 'failed', cards_delivered: 0, failure_reason: reason, finished_at: new Date(), updated_at: new Date() })
+      .where('id', '=', orderId)
+      .execute();
+    await recordTransition(trx, orderId, 'failed', { reason });
+    await ctx.jobs.enqueue(orderEventsQueue, { orderId, type: 'order.failed' }, { db: trx });
+    return true;
+  });
+}
+
+export type ResolveOutcome = 'finished' | 'failed' | 'open' | 'skipped';
+
+/**
+ * Settles an open, sent order against Get Order under its row lock (so no place call can be in
+ * flight): a final answer `accept`s → finished; no such order at Bamboo → failed and refunded;
+ * anything else → left open. Used by reconciliation and the operator refund.
+ */
+export async function resolveWithVendor(
+  ctx: FulfilmentContext,
+  orderId: string,
+  options: { reason: string; accept?: (vendorOrder: VendorOrder) => boolean },
+): Promise<ResolveOutcome> {
+  const accept = options.accept ?? ((vendorOrder: VendorOrder) => vendorOrder.final !== undefined);
+  return withTransaction(ctx.db, async (trx) => {
+    const order = await lockOrder(trx, orderId);
+    if (!order?.vendor_request_id || (order.status !== 'placing' && order.status !== 'processing')) return 'skipped';
+    const step: FulfilmentContext = { ...ctx, db: trx };
+    const vendorOrder = await ctx.vendor.getOrder(order.vendor_request_id);
+    if (!vendorOrder) {
+      await failOrder(step, orderId, options.reason, { onlyFrom: ['placing', 'processing'] });
+      return 'failed';
+    }
+    if (vendorOrder.final && accept(vendorOrder)) {
+      await finishOrder(step, orderId, vendorOrder);
+      return 'finished';
+    }
+    return 'open';
+  });
+}

@@ -1,0 +1,82 @@
+// Tables of the orders area (migration 2026_11_28_030100_create_orders).
+import type { ColumnType, Generated, Selectable } from 'kysely';
+import type { Int8 } from '../../db/schema.ts';
+import type { NullableTimestamp, Timestamp } from '../columns.ts';
+
+export const ORDER_STATUSES = ['pending', 'placing', 'processing', 'completed', 'partially_completed', 'failed'] as const;
+export type OrderStatus = (typeof ORDER_STATUSES)[number];
+export const FINAL_STATUSES: readonly OrderStatus[] = ['completed', 'partially_completed', 'failed'];
+
+type NullableInt8 = ColumnType<bigint | null, bigint | string | null | undefined, bigint | string | null>;
+
+export interface OrdersTable {
+  id: Generated<string>;
+  number: ColumnType<bigint, undefined, never>;
+  buyer_id: string;
+  channel: string;
+  client_reference: string;
+  request_fingerprint: string;
+  product_id: Int8;
+  face_currency: string;
+  face_minor: Int8;
+  quantity: number;
+  currency: string;
+  unit_price_minor: Int8;
+  total_minor: Int8;
+  platform_unit_price_minor: Int8;
+  revenue_share_unit_minor: Int8;
+  discount_bps: number;
+  price_plan_id: string | null;
+  fx_rate: ColumnType<string | null, string | null | undefined, string | null>;
+  fx_source_time: NullableTimestamp;
+  status: OrderStatus;
+  vendor_request_id: ColumnType<string | null, string | null | undefined, string | null>;
+  vendor_order_id: NullableInt8;
+  vendor_total_minor: NullableInt8;
+  vendor_currency: ColumnType<string | null, string | null | undefined, string | null>;
+  cards_delivered: ColumnType<number | null, number | null | undefined, number | null>;
+  failure_reason: ColumnType<string | null, string | null | undefined, string | null>;
+  poll_count: Generated<number>;
+  deadline_at: Timestamp;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  finished_at: NullableTimestamp;
+}
+export type OrderRow = Selectable<OrdersTable>;
+
+export interface OrderTransitionsTable {
+  id: Generated<bigint>;
+  order_id: string;
+  status: string;
+  detail: ColumnType<unknown, string | null | undefined, never>;
+  at: Timestamp;
+}
+
+export interface OrderCardsTable {
+  id: Generated<string>;
+  order_id: string;
+  vendor_card_id: Int8;
+  serial_number: string | null;
+  code_encrypted: string | null;
+  pin_encrypted: string | null;
+  key_id: string;
+  expires_at: NullableTimestamp;
+  created_at: Timestamp;
+}
+export type OrderCardRow = Selectable<OrderCardsTable>;
+
+export interface RiskLimitsTable {
+  id: Generated<bigint>;
+  role: string | null;
+  account_id: string | null;
+  daily_spend_minor: NullableInt8;
+  daily_order_count: number | null;
+  updated_at: Timestamp;
+}
+
+export interface OrdersTables {
+  orders: OrdersTable;
+  order_transitions: OrderTransitionsTable;
+  order_cards: OrderCardsTable;
+  risk_limits: RiskLimitsTable;
+}

@@ -1,0 +1,83 @@
+// Risk monitoring (issue 5): admin alerts that never block an order. Spend far above an account's
+// usual pattern (today > 3× its average day over the previous 30 days) and bursts of refused
+// orders (5 refusals within 10 minutes) are published to in-process subscribers (the bot telling
+// admins subscribes at start-up, as for ledger drift); without subscribers they are logged. Each
+// alert fires once per account and day (spend) or window (refusals), shared through SharedState.
+import { sql } from 'kysely';
+import type { AppContext } from '../../context.ts';
+import { formatMoney, money } from '../../shared/money.ts';
+import type { Order } from './orders.ts';
+
+export const UNUSUAL_SPEND_FACTOR = 3n;
+export const REFUSAL_BURST = { refusals: 5, windowMs: 10 * 60_000 } as const;
+
+export type RiskAlert =
+  | { kind: 'unusual_spend'; accountId: string; spentToday: string; dailyAverage: string }
+  | { kind: 'refusal_burst'; accountId: string; refusals: number; windowMinutes: number; lastCode: string };
+
+export type RiskAlertListener = (alert: RiskAlert) => void | Promise<void>;
+const listeners = new Set<RiskAlertListener>();
+
+export function onRiskAlert(listener: RiskAlertListener): () => void {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+}
+
+type AlertContext = Pick<AppContext, 'db' | 'state' | 'logger'>;
+
+async function raise(ctx: AlertContext, alert: RiskAlert): Promise<void> {
+  ctx.logger.warn({ alert }, `risk alert: ${alert.kind}`);
+  for (const listener of [...listeners]) {
+    try {
+      await listener(alert);
+    } catch (error) {
+      ctx.logger.error({ err: error }, 'risk alert listener failed');
+    }
+  }
+}
+
+const dayStart = (at: Date) => new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth(), at.getUTCDate()));
+
+/** After a new order: alerts when today's spend passes 3× the account's 30-day daily average. */
+export async function checkUnusualSpend(ctx: AlertContext, order: Order, now = new Date()): Promise<void> {
+  const today = dayStart(now);
+  const monthAgo = new Date(today.getTime() - 30 * 86_400_000);
+  const spend = await ctx.db
+    .selectFrom('orders')
+    .select([
+      sql<string>`coalesce(sum(total_minor) filter (where created_at >= ${today}), 0)`.as('today'),
+      sql<string>`coalesce(sum(total_minor) filter (where created_at < ${today}), 0)`.as('before'),
+    ])
+    .where('buyer_id', '=', order.buyerId)
+    .where('created_at', '>=', monthAgo)
+    .where('status', '!=', 'failed')
+    .executeTakeFirstOrThrow();
+  const spentToday = BigInt(spend.today);
+  const previous30Days = BigInt(spend.before);
+  // No history, no pattern: a new account's first days are not "unusual".
+  if (previous30Days === 0n || spentToday * 30n <= UNUSUAL_SPEND_FACTOR * previous30Days) return;
+  const once = await ctx.state.kv.setIfAbsent(`risk-alert:spend:${order.buyerId}:${today.toISOString().slice(0, 10)}`, '1', 86_400_000);
+  if (!once) return;
+  await raise(ctx, {
+    kind: 'unusual_spend',
+    accountId: order.buyerId,
+    spentToday: formatMoney(money(spentToday, order.total.currency)),
+    dailyAverage: formatMoney(money(previous30Days / 30n, order.total.currency)),
+  });
+}
+
+const limiters = new WeakMap<AppContext['state'], ReturnType<AppContext['state']['createRateLimiter']>>();
+
+/** After a refused order: alerts when an account collects a burst of refusals. */
+export async function countRefusal(ctx: AlertContext, accountId: string, code: string): Promise<void> {
+  let limiter = limiters.get(ctx.state);
+  if (!limiter) {
+    limiter = ctx.state.createRateLimiter({ name: 'order-refusals', points: REFUSAL_BURST.refusals - 1, durationMs: REFUSAL_BURST.windowMs });
+    limiters.set(ctx.state, limiter);
+  }
+  const decision = await limiter.consume(accountId);
+  if (decision.allowed) return;
+  const once = await ctx.state.kv.setIfAbsent(`risk-alert:refusals:${accountId}`, '1', REFUSAL_BURST.windowMs);
+  if (!once) return;
+  await raise(ctx, { kind: 'refusal_burst', accountId, refusals: REFUSAL_BURST.refusals, windowMinutes: REFUSAL_BURST.windowMs / 60_000, lastCode: code });
+}

@@ -1,0 +1,298 @@
+// The pricing engine (SPEC §4): the one source of a buyer's price, for catalog display and for
+// charging. Buyer price per card = face × (1 − discount) half up in the face currency, then converted
+// to the wallet currency with the newest stored FX rate (the rate is returned so the order records
+// it). For a sub-agent the platform's price is the parent agent's price; the spread above it is the
+// agent's revenue share. Totals are unit prices × quantity, so refunding n cards is exact.
+import Big from 'big.js';
+import type { Kysely } from 'kysely';
+import type { DB } from '../../db/schema.ts';
+import { withTransaction } from '../../db/transaction.ts';
+import { DomainError } from '../../shared/errors.ts';
+import { applyDiscountBps, formatMoney, money, parseMoney, type Money } from '../../shared/money.ts';
+import { getAccount, requireAdmin, type Account } from '../accounts/accounts.ts';
+import type { Actor } from '../actor.ts';
+import { writeAudit } from '../audit/audit.ts';
+import type { CatalogProductRow } from '../catalog/catalog.tables.ts';
+import { convertWithStoredRate } from '../catalog/fx.ts';
+
+export interface PricePlan {
+  id: string;
+  name: string;
+  defaultDiscountBps: number;
+}
+
+function assertBps(bps: number): void {
+  if (!Number.isInteger(bps) || bps <= -10_000 || bps >= 10_000) {
+    throw new DomainError('invalid_discount', `a discount is whole basis points between -9999 and 9999, not ${bps}`);
+  }
+}
+
+export async function createPricePlan(db: Kysely<DB>, actor: Actor, input: { name: string; defaultDiscountBps: number }): Promise<PricePlan> {
+  assertBps(input.defaultDiscountBps);
+  return withTransaction(db, async (trx) => {
+    await requireAdmin(trx, actor);
+    const row = await trx
+      .insertInto('price_plans')
+      .values({ name: input.name, default_discount_bps: input.defaultDiscountBps })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    const plan = { id: row.id, name: row.name, defaultDiscountBps: row.default_discount_bps };
+    await writeAudit(trx, { actor, action: 'price_plan.created', subject: { type: 'price_plan', id: plan.id }, after: plan });
+    return plan;
+  });
+}
+
+/** Sets (or with null removes) a plan's discount for one product. */
+export async function setProductDiscount(db: Kysely<DB>, actor: Actor, input: { planId: string; productId: number | bigint; discountBps: number | null }): Promise<void> {
+  if (input.discountBps !== null) assertBps(input.discountBps);
+  await withTransaction(db, async (trx) => {
+    await requireAdmin(trx, actor);
+    await getPlan(trx, input.planId);
+    const before = await trx
+      .selectFrom('price_plan_discounts')
+      .select('discount_bps')
+      .where('plan_id', '=', input.planId)
+      .where('product_id', '=', BigInt(input.productId))
+      .executeTakeFirst();
+    if (input.discountBps === null) {
+      await trx.deleteFrom('price_plan_discounts').where('plan_id', '=', input.planId).where('product_id', '=', BigInt(input.productId)).execute();
+    } else {
+      await getProduct(trx, input.productId);
+      await trx
+        .insertInto('price_plan_discounts')
+        .values({ plan_id: input.planId, product_id: BigInt(input.productId), discount_bps: input.discountBps })
+        .onConflict((conflict) => conflict.columns(['plan_id', 'product_id']).doUpdateSet({ discount_bps: input.discountBps as number }))
+        .execute();
+    }
+    await writeAudit(trx, {
+      actor,
+      action: 'price_plan.discount_set',
+      subject: { type: 'price_plan', id: input.planId },
+      before: { productId: String(input.productId), discountBps: before?.discount_bps ?? null },
+      after: { productId: String(input.productId), discountBps: input.discountBps },
+    });
+  });
+}
+
+/** Gives one account its own plan, or sets the default plan of a role. */
+export async function assignPricePlan(
+  db: Kysely<DB>,
+  actor: Actor,
+  target: { accountId: string } | { role: 'agent' | 'sub_agent' | 'partner' },
+  planId: string,
+): Promise<void> {
+  await withTransaction(db, async (trx) => {
+    await requireAdmin(trx, actor);
+    await getPlan(trx, planId);
+    if ('accountId' in target) {
+      const account = await getAccount(trx, target.accountId);
+      if (account.role === 'admin') throw new DomainError('role_cannot_order', 'admins have no price plan');
+      await trx
+        .insertInto('account_price_plans')
+        .values({ account_id: account.id, plan_id: planId })
+        .onConflict((conflict) => conflict.column('account_id').doUpdateSet({ plan_id: planId }))
+        .execute();
+      await writeAudit(trx, { actor, action: 'price_plan.assigned', subject: { type: 'account', id: account.id }, after: { planId } });
+    } else {
+      await trx
+        .insertInto('role_price_plans')
+        .values({ role: target.role, plan_id: planId })
+        .onConflict((conflict) => conflict.column('role').doUpdateSet({ plan_id: planId }))
+        .execute();
+      await writeAudit(trx, { actor, action: 'price_plan.role_default_set', subject: { type: 'role', id: target.role }, after: { planId } });
+    }
+  });
+}
+
+async function getPlan(db: Kysely<DB>, planId: string) {
+  const row = await db.selectFrom('price_plans').selectAll().where('id', '=', planId).executeTakeFirst();
+  if (!row) throw new DomainError('price_plan_not_found', `no price plan ${planId}`);
+  return row;
+}
+
+export async function getProduct(db: Kysely<DB>, productId: number | bigint): Promise<CatalogProductRow> {
+  const row = await db.selectFrom('catalog_products').selectAll().where('id', '=', BigInt(productId)).executeTakeFirst();
+  if (!row) throw new DomainError('product_not_found', `no product ${productId}`, { productId: String(productId) });
+  return row;
+}
+
+/**
+ * The discount an account gets on a product: its own plan, else its role's default plan; within the
+ * plan the product's discount, else the plan default. No plan at all means face value (0 bps).
+ */
+export async function discountFor(db: Kysely<DB>, account: Account, productId: bigint): Promise<{ planId: string | null; discountBps: number }> {
+  // One round trip: the account's plan, else its role's; the product's discount, else the default.
+  const row = await db
+    .selectFrom('price_plans')
+    .leftJoin('price_plan_discounts', (join) => join.onRef('price_plan_discounts.plan_id', '=', 'price_plans.id').on('price_plan_discounts.product_id', '=', productId))
+    .select(['price_plans.id', 'price_plans.default_discount_bps', 'price_plan_discounts.discount_bps'])
+    .where(({ eb, fn, selectFrom }) =>
+      eb(
+        'price_plans.id',
+        '=',
+        fn.coalesce(
+          selectFrom('account_price_plans').select('plan_id').where('account_id', '=', account.id),
+          selectFrom('role_price_plans').select('plan_id').where('role', '=', account.role as 'agent'),
+        ),
+      ),
+    )
+    .executeTakeFirst();
+  if (!row) return { planId: null, discountBps: 0 };
+  return { planId: row.id, discountBps: row.discount_bps ?? row.default_discount_bps };
+}
+
+/** Validates a denomination against the synced product: the fixed value, or inside the range. */
+export function assertDenomination(product: CatalogProductRow, face: Money): void {
+  if (face.currency !== product.face_currency) {
+    throw new DomainError('denomination_out_of_range', `product ${product.id} is sold in ${product.face_currency}, not ${face.currency}`);
+  }
+  if (face.amount < product.min_face_minor || face.amount > product.max_face_minor) {
+    const range =
+      product.kind === 'fixed'
+        ? formatMoney(money(product.min_face_minor, product.face_currency))
+        : `${formatMoney(money(product.min_face_minor, product.face_currency))} to ${formatMoney(money(product.max_face_minor, product.face_currency))}`;
+    throw new DomainError('denomination_out_of_range', `product ${product.id} takes ${range}, not ${formatMoney(face)}`, {
+      productId: String(product.id),
+      min: String(product.min_face_minor),
+      max: String(product.max_face_minor),
+    });
+  }
+}
+
+/**
+ * The vendor's cost of one card of `face` (its latest synced price): the fixed price, or for a range
+ * product the linear interpolation between the prices of the range's ends (half up).
+ */
+export function vendorUnitCost(product: CatalogProductRow, face: Money): Money {
+  if (product.kind === 'fixed' || product.max_face_minor === product.min_face_minor) return money(product.cost_min_minor, product.cost_currency);
+  const span = new Big((product.max_face_minor - product.min_face_minor).toString());
+  const position = new Big((face.amount - product.min_face_minor).toString()).div(span);
+  const cost = new Big(product.cost_min_minor.toString())
+    .plus(new Big((product.cost_max_minor - product.cost_min_minor).toString()).times(position))
+    .round(0, Big.roundHalfUp);
+  return money(BigInt(cost.toFixed(0)), product.cost_currency);
+}
+
+export interface FxUsed {
+  from: string;
+  to: string;
+  rate: string;
+  sourceTime: Date;
+}
+
+export interface PriceQuote {
+  productId: bigint;
+  face: Money;
+  planId: string | null;
+  discountBps: number;
+  /** What the buyer pays per card, in the wallet currency. */
+  unitPrice: Money;
+  /** The platform's price per card: the buyer's, or for a sub-agent the parent agent's. */
+  platformUnitPrice: Money;
+  /** Sub-agent price − agent price per card, never negative; zero for everyone else. */
+  revenueShareUnit: Money;
+  /** Vendor cost per card converted to the wallet currency, plus ORDER_FEE: the profit guard's floor. */
+  unitCostWithFee: Money;
+  /** The rate that turned the face currency into the wallet currency (null when they are the same). */
+  fx: FxUsed | null;
+}
+
+async function toCurrency(db: Kysely<DB>, value: Money, currency: string): Promise<{ value: Money; fx: FxUsed | null }> {
+  if (value.currency === currency) return { value, fx: null };
+  const { converted, rate, sourceTime } = await convertWithStoredRate(db, value, currency);
+  return { value: converted, fx: { from: value.currency, to: currency, rate, sourceTime } };
+}
+
+async function unitPriceFor(db: Kysely<DB>, account: Account, product: CatalogProductRow, face: Money) {
+  const { planId, discountBps } = await discountFor(db, account, product.id);
+  const { value, fx } = await toCurrency(db, applyDiscountBps(face, discountBps), account.currency);
+  return { planId, discountBps, unitPrice: value, fx };
+}
+
+export interface QuoteInput {
+  accountId: string;
+  /** The buyer when the caller already loaded it (saves a read). */
+  account?: Account;
+  productId: number | bigint;
+  /** Face value (denomination) in the product's currency. */
+  face: Money;
+  /** ORDER_FEE as a decimal in the settlement currency. */
+  orderFee: { amount: string; currency: string };
+}
+
+/** The price of one card of `face` for `accountId`. Throws for an unknown/inactive product or a bad denomination. */
+export async function quotePrice(db: Kysely<DB>, input: QuoteInput): Promise<PriceQuote> {
+  const account = input.account ?? (await getAccount(db, input.accountId));
+  const product = await getProduct(db, input.productId);
+  if (!product.active) throw new DomainError('product_not_found', `product ${product.id} is no longer sold`, { productId: String(product.id) });
+  assertDenomination(product, input.face);
+
+  const own = await unitPriceFor(db, account, product, input.face);
+  let platformUnitPrice = own.unitPrice;
+  let revenueShareUnit = money(0n, account.currency);
+  if (account.role === 'sub_agent' && account.parentId) {
+    const agent = await getAccount(db, account.parentId);
+    const agentPrice = await unitPriceFor(db, agent, product, input.face);
+    const { value: agentUnitPrice } = await toCurrency(db, agentPrice.unitPrice, account.currency);
+    platformUnitPrice = agentUnitPrice;
+    const spread = own.unitPrice.amount - agentUnitPrice.amount;
+    revenueShareUnit = money(spread > 0n ? spread : 0n, account.currency);
+    // With no spread the platform's price is what the sub-agent pays.
+    if (spread <= 0n) platformUnitPrice = own.unitPrice;
+  }
+  const { value: cost } = await toCurrency(db, vendorUnitCost(product, input.face), account.currency);
+  const { value: fee } = await toCurrency(db, parseMoney(input.orderFee.amount, input.orderFee.currency, 'half-up'), account.currency);
+  return {
+    productId: product.id,
+    face: input.face,
+    planId: own.planId,
+    discountBps: own.discountBps,
+    unitPrice: own.unitPrice,
+    platformUnitPrice,
+    revenueShareUnit,
+    unitCostWithFee: money(cost.amount + fee.amount, account.currency),
+    fx: own.fx,
+  };
+}
+
+/** Profit guard (SPEC §4): refused before any debit when the platform's price < vendor cost + fee. */
+export function assertProfitGuard(quote: PriceQuote): void {
+  if (quote.platformUnitPrice.amount < quote.unitCostWithFee.amount) {
+    throw new DomainError('profit_guard', 'this card cannot be sold at this price right now', { productId: String(quote.productId) });
+  }
+}
+
+export interface CatalogPrice {
+  productId: bigint;
+  kind: 'fixed' | 'range';
+  /** Buyer's price per card at the smallest and largest face value (equal for a fixed product). */
+  minPrice: Money;
+  maxPrice: Money;
+  /** False when the profit guard would refuse it at this moment (shown as unavailable). */
+  orderable: boolean;
+}
+
+/**
+ * Display prices for a page of products (at most 100), from `quotePrice` itself so what a buyer sees
+ * is what they are charged. Products that cannot be priced now (inactive, no FX rate) are left out.
+ */
+export async function catalogPrices(db: Kysely<DB>, input: { accountId: string; productIds: readonly (number | bigint)[]; orderFee: QuoteInput['orderFee'] }): Promise<CatalogPrice[]> {
+  if (input.productIds.length > 100) throw new DomainError('invalid_page', 'price at most 100 products at a time');
+  const account = await getAccount(db, input.accountId);
+  const prices: CatalogPrice[] = [];
+  for (const productId of input.productIds) {
+    const product = await db.selectFrom('catalog_products').selectAll().where('id', '=', BigInt(productId)).executeTakeFirst();
+    if (!product?.active) continue;
+    const quote = (face: bigint) => quotePrice(db, { accountId: account.id, account, productId, face: money(face, product.face_currency), orderFee: input.orderFee });
+    try {
+      const low = await quote(product.min_face_minor);
+      const high = product.max_face_minor === product.min_face_minor ? low : await quote(product.max_face_minor);
+      const guarded = (q: PriceQuote) => q.platformUnitPrice.amount >= q.unitCostWithFee.amount;
+      prices.push({ productId: product.id, kind: product.kind, minPrice: low.unitPrice, maxPrice: high.unitPrice, orderable: guarded(low) && guarded(high) });
+    } catch (error) {
+      if (error instanceof DomainError && error.code === 'fx_rate_missing') continue;
+      throw error;
+    }
+  }
+  return prices;
+}

@@ -1,0 +1,85 @@
+// `steller order show|retry|refund` in-process against a test database.
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { buildProgram } from '../../src/cli/main.ts';
+import { accountActor } from '../../src/domain/actor.ts';
+import { createOrder } from '../../src/domain/orders/orders.ts';
+import { SIM_PRODUCTS } from '../../src/integrations/bamboo/simulator/index.ts';
+import { formatAmount, parseMoney } from '../../src/shared/money.ts';
+import { queryAuditLog } from '../../src/domain/audit/audit.ts';
+import { riskLimitsFor } from '../../src/domain/orders/risk.ts';
+import { quotePrice } from '../../src/domain/pricing/pricing.ts';
+import { insertProduct } from '../support/catalog.ts';
+import { createTestContext } from '../support/context.ts';
+import { balance, expectDomainError, fund, makeAccount } from '../support/money.ts';
+import { expectOrderMoneyConserved } from '../support/orders.ts';
+
+const { ctx, database } = await createTestContext();
+const { db } = ctx;
+
+async function steller(...args: string[]): Promise<any> {
+  vi.stubEnv('DATABASE_URL', database.url);
+  let output = '';
+  const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    output += chunk.toString();
+    return true;
+  });
+  try {
+    await buildProgram().parseAsync(['node', 'steller', '--json', ...args]);
+  } finally {
+    write.mockRestore();
+  }
+  return JSON.parse(output);
+}
+
+afterEach(() => {
+  vi.unstubAllEnvs();
+});
+
+describe('steller plan / risk / card-list', () => {
+  it('creates and assigns a plan, sets risk limits and the card list, all audited', async () => {
+    await insertProduct(db, { id: SIM_PRODUCTS.range, minFace: 500n, maxFace: 50_000n, costMin: 475n, costMax: 47_500n });
+    const partner = await makeAccount(db, 'partner');
+    const plan = await steller('plan', 'create', '--name', 'cli 3%', '--discount-bps', '300');
+    await steller('plan', 'discount', '--plan', plan.id, '--product', String(SIM_PRODUCTS.range), '--bps', '150');
+    await steller('plan', 'assign', '--plan', plan.id, '--role', 'partner');
+    const quote = await quotePrice(db, { accountId: partner.id, productId: SIM_PRODUCTS.range, face: parseMoney('100.00', 'USD'), orderFee: { amount: '0', currency: 'USD' } });
+    expect(formatAmount(quote.unitPrice)).toBe('98.50');
+
+    expect(await steller('risk', 'set', '--account', partner.id, '--daily-orders', '3')).toMatchObject({ accountId: partner.id, dailyOrderCount: 3, dailySpend: null });
+    expect(await riskLimitsFor(db, partner)).toEqual({ dailySpend: null, dailyOrderCount: 3 });
+
+    const entries = JSON.stringify([{ productId: SIM_PRODUCTS.range, range: { min: 1000, max: 5000 } }]);
+    expect(await steller('card-list', 'set', '--entries', entries)).toEqual([{ position: 0, productId: String(SIM_PRODUCTS.range), range: { min: '1000', max: '5000' } }]);
+    expect(await steller('card-list', 'show')).toHaveLength(1);
+    await expectDomainError(steller('card-list', 'set', '--entries', JSON.stringify([{ productId: SIM_PRODUCTS.range, range: { min: 100, max: 5000 } }])), 'denomination_out_of_range');
+    const audited = (await queryAuditLog(db, { limit: 50 })).map((row) => row.action);
+    expect(audited).toEqual(expect.arrayContaining(['price_plan.created', 'price_plan.discount_set', 'price_plan.role_default_set', 'risk_limits.set', 'card_list.saved']));
+  });
+});
+
+describe('steller order', () => {
+  it('shows an order by number and refunds one that never reached the vendor, once', async () => {
+    await insertProduct(db, { id: SIM_PRODUCTS.steam10, minFace: 1000n, costMin: 947n });
+    const buyer = await makeAccount(db, 'agent'); // no plan: face value
+    await fund(db, buyer, '50.00');
+    const { order } = await createOrder(ctx, {
+      buyerId: buyer.id,
+      actor: accountActor(buyer.id, 'api'),
+      clientReference: 'cli-1',
+      productId: SIM_PRODUCTS.steam10,
+      face: parseMoney('10.00', 'USD'),
+      quantity: 2,
+    });
+    const shown = await steller('order', 'show', '--id', order.number);
+    expect(shown).toMatchObject({ order: { id: order.id, status: 'pending', number: order.number }, cardsStored: 0 });
+    expect(shown.transitions.map((transition: { status: string }) => transition.status)).toEqual(['pending']);
+    expect(await balance(db, buyer)).toBe('30.00');
+
+    expect(await steller('order', 'refund', '--id', order.id)).toEqual({ outcome: 'failed' });
+    expect(await balance(db, buyer)).toBe('50.00');
+    await expectDomainError(steller('order', 'refund', '--id', order.id), 'order_final');
+    await expectDomainError(steller('order', 'retry', '--id', order.id), 'order_final');
+    expect(await balance(db, buyer)).toBe('50.00');
+    await expectOrderMoneyConserved(db, [order.id]);
+  });
+});
