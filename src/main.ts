@@ -7,6 +7,7 @@ import { createTelegramGateway } from '#bot/notifier.ts';
 import { WEBHOOK_PATH, registerWebhook, telegramWebhookHandler } from '#bot/webhook.ts';
 import type { Config, Role } from './config.ts';
 import { createAppContext, type AppResources } from './context.ts';
+import { loggingOrderEventSink, routeOrderEvents } from './domain/orders/events.ts';
 import { ensureConfiguredAdmins } from './domain/accounts/accounts.ts';
 import { registerSchedules, startWorkers } from './jobs/boss.ts';
 import { queueFirstSyncs } from './jobs/handlers/catalog.ts';
@@ -63,6 +64,9 @@ export async function startApp(config: Config, logger: Logger, options: StartOpt
     if (config.TELEGRAM_BOT_TOKEN) {
       resources.telegram = createTelegramGateway({ token: config.TELEGRAM_BOT_TOKEN, apiRoot: config.BOT_API_ROOT });
     }
+
+    // Order results go back the way the order came: the bot for Telegram buyers, webhooks for partners.
+    resources.orderEvents = routeOrderEvents({}, loggingOrderEventSink(logger));
 
     if (roles.includes('worker')) {
       // The hourly ledger check runs here: its drift alerts reach the admins in Telegram.

@@ -38,3 +38,15 @@ export function loggingOrderEventSink(logger: Logger): OrderEventSink {
     },
   };
 }
+
+/**
+ * Sends each event to the adapter of the channel the order came from (`telegram` → the bot's
+ * message, `api` → the partner's webhook); channels without an adapter fall back (logging).
+ */
+export function routeOrderEvents(sinks: Partial<Record<string, OrderEventSink>>, fallback: OrderEventSink): OrderEventSink {
+  return {
+    async deliver(event) {
+      await (sinks[event.channel] ?? fallback).deliver(event);
+    },
+  };
+}
