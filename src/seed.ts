@@ -1,54 +1,69 @@
-// Demo data for the embedded default. Each step is idempotent, so seeding twice changes nothing.
-// Later issues add their steps (admin and agent accounts, simulator catalog, a card list).
+// Demo data for the embedded default, so a fresh `npm start` can be tried at once: a partner with a
+// sandbox API key and sandbox funds, and an invite for a demo agent to open in Telegram. Seeding runs
+// in one transaction; the secrets it makes (the key, the invite token) are shown once, in the report.
 import { sql } from 'kysely';
 import type { Config } from './config.ts';
 import type { Database } from './db/database.ts';
+import { createAccount } from './domain/accounts/accounts.ts';
+import { createInvite } from './domain/accounts/invites.ts';
+import { platformActor } from './domain/actor.ts';
+import { apiKeySecret, issueApiKey } from './domain/api-keys/api-keys.ts';
+import { creditWallet } from './domain/funding/manual.ts';
+import { formatMoney, parseMoney } from './shared/money.ts';
 
 export const DEMO_SEED_KEY = 'demo_seed';
+const SANDBOX_FUNDS = '1000.00';
 
 export interface SeedReport {
   seeded: boolean;
+  /** What was created, one line each; secrets appear here once and nowhere else. */
   steps: string[];
 }
-
-interface SeedStep {
-  name: string;
-  run(db: Database, config: Config): Promise<void>;
-}
-
-const steps: SeedStep[] = [
-  {
-    name: 'installation record (vendor, admins from ADMIN_TELEGRAM_IDS)',
-    async run(db, config) {
-      const value = JSON.stringify({
-        seededAt: new Date().toISOString(),
-        vendor: config.VENDOR,
-        adminTelegramIds: config.ADMIN_TELEGRAM_IDS,
-      });
-      await db
-        .insertInto('app_meta')
-        .values({ key: DEMO_SEED_KEY, value })
-        .onConflict((conflict) => conflict.column('key').doUpdateSet({ value, updated_at: sql`now()` }))
-        .execute();
-    },
-  },
-];
 
 export async function isDemoSeeded(db: Database): Promise<boolean> {
   const row = await db.selectFrom('app_meta').select('key').where('key', '=', DEMO_SEED_KEY).executeTakeFirst();
   return row !== undefined;
 }
 
+/** Loads the demo data once per database; a second call changes nothing. */
 export async function seedDemo(db: Database, config: Config): Promise<SeedReport> {
-  await db.transaction().execute(async (trx) => {
-    for (const step of steps) await step.run(trx, config);
+  const actor = platformActor('system');
+  const currency = config.SETTLEMENT_CURRENCY;
+  return db.transaction().execute(async (trx) => {
+    // The lock makes two starts racing on a fresh database seed once.
+    await sql`select pg_advisory_xact_lock(hashtext(${DEMO_SEED_KEY}))`.execute(trx);
+    if (await isDemoSeeded(trx)) return { seeded: false, steps: ['demo data is already there'] };
+    const partner = await createAccount(trx, actor, { role: 'partner', name: 'Demo Partner', currency });
+    const key = await issueApiKey(trx, apiKeySecret(config), actor, { accountId: partner.id, mode: 'test' });
+    const funds = parseMoney(SANDBOX_FUNDS, currency);
+    await creditWallet(trx, actor, {
+      accountId: key.accountId,
+      amount: funds,
+      reason: 'demo sandbox funds',
+      idempotencyKey: `demo-seed:sandbox-funds:${key.accountId}`,
+    });
+    const { token } = await createInvite(trx, actor, { role: 'agent', name: 'Demo Agent', currency });
+
+    await trx
+      .insertInto('app_meta')
+      .values({ key: DEMO_SEED_KEY, value: JSON.stringify({ seededAt: new Date().toISOString(), vendor: config.VENDOR, partnerId: partner.id }) })
+      .onConflict((conflict) => conflict.column('key').doUpdateSet({ value: sql`excluded.value`, updated_at: sql`now()` }))
+      .execute();
+
+    return {
+      seeded: true,
+      steps: [
+        `demo partner "${partner.name}" with a sandbox key (shown once): ${key.key}  (sandbox wallet: ${formatMoney(funds)})`,
+        `  try: curl -H "Authorization: Bearer ${key.key}" http://${config.HOST}:${config.PORT}/v1/wallet`,
+        `demo agent invite (valid 7 days): send "/start ${token}" to the bot, or open https://t.me/<your bot>?start=${token}`,
+      ],
+    };
   });
-  return { seeded: true, steps: steps.map((step) => step.name) };
 }
 
-/** Seeds on first start with the embedded database (DEMO_SEED=auto), always, or never. */
+/** Seeds on the first start: with the embedded database (DEMO_SEED=auto), with any (always), or never. */
 export async function seedOnStart(db: Database, config: Config): Promise<SeedReport> {
   const wanted = config.DEMO_SEED === 'always' || (config.DEMO_SEED === 'auto' && !config.DATABASE_URL);
-  if (!wanted || (config.DEMO_SEED === 'auto' && (await isDemoSeeded(db)))) return { seeded: false, steps: [] };
+  if (!wanted || (await isDemoSeeded(db))) return { seeded: false, steps: [] };
   return seedDemo(db, config);
 }

@@ -5,7 +5,11 @@ import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createConfig } from '../../src/config.ts';
 import { runningServerPort, startEmbeddedDatabase } from '../../src/db/embedded.ts';
+import { apiKeySecret, authenticateApiKey } from '../../src/domain/api-keys/api-keys.ts';
+import { checkLedgerConsistency } from '../../src/domain/ledger/consistency.ts';
+import { walletBalance } from '../../src/domain/ledger/ledger.ts';
 import { isDemoSeeded, seedOnStart } from '../../src/seed.ts';
+import { formatMoney } from '../../src/shared/money.ts';
 import { createTestDatabase } from '../support/db.ts';
 
 async function canQuery(url: string): Promise<boolean> {
@@ -54,12 +58,27 @@ describe('demo seed on start', () => {
     expect(await seedOnStart(db, createConfig({ DATABASE_URL: url }))).toEqual({ seeded: false, steps: [] });
     expect(await isDemoSeeded(db)).toBe(false);
 
-    const embeddedDefault = createConfig({ ADMIN_TELEGRAM_IDS: '777' });
-    expect((await seedOnStart(db, embeddedDefault)).seeded).toBe(true);
-    const row = await db.selectFrom('app_meta').selectAll().where('key', '=', 'demo_seed').executeTakeFirstOrThrow();
-    expect(row.value).toMatchObject({ vendor: 'simulator', adminTelegramIds: ['777'] });
-    expect((await seedOnStart(db, embeddedDefault)).seeded).toBe(false); // only the first start
+    const embeddedDefault = createConfig({});
+    const report = await seedOnStart(db, embeddedDefault);
+    expect(report.seeded).toBe(true);
+    const key = /(sk_test_[A-Za-z0-9_-]+)/.exec(report.steps.join('\n'))?.[1];
+    expect(key).toBeDefined();
+    expect(report.steps.join('\n')).toMatch(/\/start [A-Za-z0-9_-]{43}/);
 
+    // The sandbox key works and reaches a funded sandbox wallet; the ledger stays consistent.
+    const principal = await authenticateApiKey(db, apiKeySecret(embeddedDefault), key as string);
+    expect(principal.mode).toBe('test');
+    expect(formatMoney(await walletBalance(db, principal.accountId))).toBe('1000.00 USD');
+    expect((await checkLedgerConsistency(db)).ok).toBe(true);
+
+    expect((await seedOnStart(db, embeddedDefault)).seeded).toBe(false); // only the first start
+    expect((await seedOnStart(db, createConfig({ DATABASE_URL: url, DEMO_SEED: 'always' }))).seeded).toBe(false);
+    const partners = await db.selectFrom('accounts').select('id').where('name', '=', 'Demo Partner').execute();
+    expect(partners).toHaveLength(1);
+  });
+
+  it('DEMO_SEED=always seeds a database given by DATABASE_URL', async () => {
+    const { db, url } = await createTestDatabase();
     expect((await seedOnStart(db, createConfig({ DATABASE_URL: url, DEMO_SEED: 'always' }))).seeded).toBe(true);
   });
 });

@@ -34,13 +34,13 @@ export function registerDatabaseCommands(program: Command): void {
   program
     .command('seed')
     .description('load data into the database')
-    .requiredOption('--demo', 'the demo data (idempotent)')
+    .requiredOption('--demo', 'the demo data: a partner with a sandbox key and funds, an agent invite (once per database)')
     .action(async (_options: unknown, command: Command) => {
       const { config, logger, json } = commandEnv(command);
       const connection = await openDatabase(config, logger);
       try {
         const report = await seedDemo(connection.db, config);
-        print(json, report, report.steps.map((step) => `seeded: ${step}`));
+        print(json, report, report.steps);
       } finally {
         await connection.close();
       }
