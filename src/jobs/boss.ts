@@ -43,6 +43,7 @@ function queueOptions(definition: QueueDefinition): Omit<Queue, 'name'> {
     ...(definition.retry.delayMaxSeconds !== undefined ? { retryDelayMax: definition.retry.delayMaxSeconds } : {}),
     expireInSeconds: definition.expireInSeconds,
     ...(definition.deadLetter ? { deadLetter: deadLetterName(definition.name) } : {}),
+    notify: definition.notify ?? false,
   };
 }
 

@@ -21,6 +21,11 @@ export interface QueueDefinition<Schema extends z.ZodType = z.ZodType> {
   deadLetter: boolean;
   /** Worker polling interval; 0.5 s for latency-sensitive queues. */
   pollingIntervalSeconds?: number;
+  /**
+   * Latency-sensitive: a send wakes the workers at once through LISTEN/NOTIFY (milliseconds instead
+   * of a polling interval); polling stays as the safety net.
+   */
+  notify?: boolean;
   /** Jobs of this queue run at most this many at once in one process. */
   concurrency?: number;
   schedule?: { cron: string; data: z.input<Schema>; tz?: string };

@@ -18,6 +18,7 @@ export const orderPlaceQueue = defineQueue({
   expireInSeconds: 120,
   deadLetter: true,
   pollingIntervalSeconds: 0.5,
+  notify: true,
   concurrency: 4,
   async handle(ctx, data) {
     return { outcome: await placeWithVendor(ctx, data.orderId) };
@@ -32,6 +33,7 @@ export const orderPollQueue = defineQueue({
   expireInSeconds: 120,
   deadLetter: true,
   pollingIntervalSeconds: 0.5,
+  notify: true,
   concurrency: 4,
   async handle(ctx, data) {
     return { outcome: await pollVendorOrder(ctx, data.orderId, data.pollCount) };

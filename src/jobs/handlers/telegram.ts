@@ -48,6 +48,7 @@ export const telegramDeleteQueue = defineQueue({
   expireInSeconds: 60,
   deadLetter: true,
   pollingIntervalSeconds: 0.5,
+  notify: true,
   async handle(ctx, data) {
     if (!ctx.telegram) return { skipped: 'bot not configured' };
     await ctx.telegram.deleteMessage(data.chatId, data.messageId);
@@ -62,6 +63,7 @@ export const telegramSendQueue = defineQueue({
   expireInSeconds: 60,
   deadLetter: true,
   pollingIntervalSeconds: 0.5,
+  notify: true,
   concurrency: 4,
   async handle(ctx, message) {
     if (!ctx.telegram) {
