@@ -4,6 +4,7 @@ import type { Composer } from 'grammy';
 import type { BotContext } from '../context.ts';
 import { adminFeature } from './admin.ts';
 import { networkFeature } from './network.ts';
+import { ordersFeature } from './orders.ts';
 import { topupFeature } from './topup.ts';
 import { walletFeature } from './wallet.ts';
 
@@ -12,4 +13,4 @@ export interface Feature {
   handlers(): Composer<BotContext>;
 }
 
-export const FEATURES: readonly Feature[] = [walletFeature, topupFeature, networkFeature, adminFeature];
+export const FEATURES: readonly Feature[] = [walletFeature, ordersFeature, topupFeature, networkFeature, adminFeature];

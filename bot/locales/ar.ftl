@@ -245,3 +245,42 @@ network-requests-title = طلبات الرصيد (اضغط للتحويل):
 network-requests-none = لا توجد طلبات رصيد مفتوحة.
 funds-request-line = ✅ { $amount } · { $name }
 error-no-wallet = حسابات المشرفين ليس لها محفظة.
+
+# الطلبات
+menu-order = 🛒 طلب بطاقات
+menu-my-orders = 🧾 طلباتي
+order-no-cards = لا توجد بطاقات معروضة للبيع الآن. يرجى المحاولة لاحقاً.
+order-choose-card = أي بطاقة تريد؟
+order-choose-value = { $card }: اختر القيمة.
+order-ask-amount = اكتب قيمة البطاقة بعملة { $currency }، من { $min } إلى { $max }.
+order-amount-invalid = يجب أن تكون القيمة مبلغاً من { $min } إلى { $max }. حاول مرة أخرى.
+order-ask-quantity = كم بطاقة؟ (من 1 إلى { $max })
+order-quantity-invalid = اكتب عدداً صحيحاً من 1 إلى { $max }.
+order-summary =
+    يرجى مراجعة طلبك:
+    البطاقة: { $card } · { $face }
+    الكمية: { $quantity }
+    سعر البطاقة: { $unit }
+    الإجمالي: { $total }
+    الرصيد الحالي: { $balance }
+    الرصيد بعد الطلب: { $after }
+order-accepted =
+    تم قبول الطلب { $number }: { $quantity } × { $card } { $face }، { $total }.
+    ستصلك البطاقات هنا خلال لحظات.
+order-list-title = طلباتك، الأحدث أولاً:
+order-list-none = ليس لديك طلبات بعد.
+order-line = { $number } · { $quantity } × { $face } · { $total } · { $status }
+order-status-pending = ⏳ مقبول
+order-status-placing = ⏳ قيد الإرسال
+order-status-processing = ⏳ قيد التنفيذ
+order-status-completed = ✅ مكتمل
+order-status-partially-completed = ⚠️ تم تسليم جزء منه
+order-status-failed = ❌ فشل
+error-daily-limit-exceeded = هذا الطلب يتجاوز حدك اليومي. جرّب طلباً أصغر أو غداً.
+error-profit-guard = لا يمكن بيع هذه البطاقة بهذا السعر الآن. يرجى التواصل معنا.
+error-not-on-card-list = هذه البطاقة لم تعد معروضة للبيع.
+error-denomination-out-of-range = قيمة البطاقة هذه غير متاحة.
+error-product-not-found = هذه البطاقة لم تعد تباع.
+error-invalid-quantity = هذه الكمية غير مسموح بها.
+error-role-cannot-order = لا يمكن لحسابك طلب البطاقات.
+error-order-not-found = لا يوجد طلب كهذا.

@@ -245,3 +245,42 @@ network-requests-title = Requests for funds (tap to give):
 network-requests-none = No open requests for funds.
 funds-request-line = ✅ { $amount } · { $name }
 error-no-wallet = Admin accounts have no wallet.
+
+# Ordering
+menu-order = 🛒 Order cards
+menu-my-orders = 🧾 My orders
+order-no-cards = No cards are on sale right now. Please try again later.
+order-choose-card = Which card do you want?
+order-choose-value = { $card }: choose the value.
+order-ask-amount = Type the card value in { $currency }, from { $min } to { $max }.
+order-amount-invalid = The value must be an amount from { $min } to { $max }. Try again.
+order-ask-quantity = How many cards? (1 to { $max })
+order-quantity-invalid = Type a whole number from 1 to { $max }.
+order-summary =
+    Please check your order:
+    Card: { $card } · { $face }
+    Quantity: { $quantity }
+    Price per card: { $unit }
+    Total: { $total }
+    Balance now: { $balance }
+    Balance after: { $after }
+order-accepted =
+    Order { $number } accepted: { $quantity } × { $card } { $face }, { $total }.
+    Your cards arrive here in a moment.
+order-list-title = Your orders, newest first:
+order-list-none = You have no orders yet.
+order-line = { $number } · { $quantity } × { $face } · { $total } · { $status }
+order-status-pending = ⏳ accepted
+order-status-placing = ⏳ placing
+order-status-processing = ⏳ processing
+order-status-completed = ✅ completed
+order-status-partially-completed = ⚠️ partly delivered
+order-status-failed = ❌ failed
+error-daily-limit-exceeded = This order is above your daily limit. Try a smaller order or tomorrow.
+error-profit-guard = This card cannot be sold at this price right now. Please contact us.
+error-not-on-card-list = This card is no longer on sale.
+error-denomination-out-of-range = This card value is not available.
+error-product-not-found = This card is no longer sold.
+error-invalid-quantity = That quantity is not allowed.
+error-role-cannot-order = Your account cannot order cards.
+error-order-not-found = No such order.

@@ -1,0 +1,147 @@
+// Ordering through the bot against the Bamboo simulator (msw): card list → card → value → quantity
+// → confirmation → order, then the order jobs run by hand (runDueJobs) as in the order-engine tests.
+import { describe, expect, it } from 'vitest';
+import { setAccountStatus } from '../../src/domain/accounts/accounts.ts';
+import { setAccountLanguage } from '../../src/domain/accounts/language.ts';
+import { saveCardList } from '../../src/domain/pricing/card-list.ts';
+import { SIM_PRODUCTS } from '../../src/integrations/bamboo/simulator/index.ts';
+import { orderPlaceQueue, orderPollQueue } from '../../src/jobs/handlers/orders.ts';
+import { mountSimulator, simulatorClient } from '../support/bamboo.ts';
+import { makeBotAccount, newStore, startTestBot } from '../support/bot.ts';
+import { insertProduct } from '../support/catalog.ts';
+import { createTestContext } from '../support/context.ts';
+import { balance, fund, operator } from '../support/money.ts';
+import { expectOrderMoneyConserved, runDueJobs } from '../support/orders.ts';
+import { buttonData, callbackQuery, lastText, textMessage } from '../support/telegram.ts';
+
+const test = await createTestContext();
+const { ctx } = test;
+const store = newStore(ctx);
+const { clock } = mountSimulator({ rateLimits: false });
+ctx.vendor = simulatorClient({ clock });
+
+await insertProduct(ctx.db, { id: SIM_PRODUCTS.steam10, minFace: 1000n, costMin: 947n });
+await insertProduct(ctx.db, { id: SIM_PRODUCTS.range, minFace: 500n, maxFace: 50_000n, costMin: 475n, costMax: 47_500n });
+await saveCardList(
+  ctx.db,
+  operator,
+  [
+    { productId: BigInt(SIM_PRODUCTS.steam10), denominations: [1000n] },
+    { productId: BigInt(SIM_PRODUCTS.range), range: { min: 500n, max: 20_000n } },
+  ],
+  { maxEntries: 10 },
+);
+
+const ordersOf = (buyerId: string) => ctx.db.selectFrom('orders').selectAll().where('buyer_id', '=', buyerId).execute();
+
+async function fundedAgent(amount = '100.00') {
+  const agent = await makeBotAccount(ctx, 'agent');
+  await fund(ctx.db, agent.account, amount);
+  return agent;
+}
+
+describe('ordering through the bot', () => {
+  it('fixed card, two of them: summary with price and balance after; double confirm orders once; jobs complete it', async () => {
+    const agent = await fundedAgent();
+    const { bot, calls } = startTestBot(ctx, store);
+    const user = agent.telegramUserId;
+    await bot.handleUpdate(callbackQuery(user, 'o:new'));
+    expect(lastText(calls)).toBe('Which card do you want?');
+    await bot.handleUpdate(callbackQuery(user, buttonData(calls, `Product ${SIM_PRODUCTS.steam10}`)));
+    expect(lastText(calls)).toContain('choose the value');
+    await bot.handleUpdate(callbackQuery(user, buttonData(calls, '10.00 USD')));
+    expect(lastText(calls)).toBe('How many cards? (1 to 10)');
+    await bot.handleUpdate(textMessage(user, '11'));
+    expect(lastText(calls)).toBe('Type a whole number from 1 to 10.');
+    await bot.handleUpdate(textMessage(user, '2'));
+    const summary = lastText(calls);
+    expect(summary).toContain('Total: 20.00 USD');
+    expect(summary).toContain('Balance now: 100.00 USD');
+    expect(summary).toContain('Balance after: 80.00 USD');
+    const confirm = buttonData(calls, 'Confirm');
+
+    await bot.handleUpdate(callbackQuery(user, confirm));
+    expect(lastText(calls)).toMatch(/^Order ST-\d{6} accepted: 2 × Product \d+ 10\.00 USD, 20\.00 USD\./);
+    await bot.handleUpdate(callbackQuery(user, confirm)); // double tap
+    expect(calls.at(-1)?.payload.text).toContain('no longer valid');
+    const again = startTestBot(ctx, store); // the button replayed to another process
+    await again.bot.handleUpdate(callbackQuery(user, confirm));
+    expect(again.calls.at(-1)?.payload.text).toContain('no longer valid');
+
+    const orders = await ordersOf(agent.account.id);
+    expect(orders).toHaveLength(1);
+    expect(orders[0]).toMatchObject({ channel: 'telegram', quantity: 2, total_minor: 2000n, client_reference: `tg:${confirm.split(':')[2]}` });
+    expect(await balance(ctx.db, agent.account)).toBe('80.00');
+    await expectOrderMoneyConserved(ctx.db, [orders[0]!.id]);
+
+    expect(await runDueJobs(test, ctx, orderPlaceQueue)).toEqual([{ outcome: 'placed' }]);
+    clock.advance(1500);
+    expect(await runDueJobs(test, ctx, orderPollQueue)).toEqual([{ outcome: 'finished' }]);
+    const [done] = await ordersOf(agent.account.id);
+    expect(done).toMatchObject({ status: 'completed', cards_delivered: 2 });
+    await expectOrderMoneyConserved(ctx.db, [done!.id]);
+
+    await bot.handleUpdate(callbackQuery(user, 'o:list'));
+    expect(lastText(calls)).toContain(`ST-${String(done!.number).padStart(6, '0')} · 2 × 10.00 USD · 20.00 USD · ✅ completed`);
+  });
+
+  it('range card: the bounds are shown, a value outside is refused; the flow survives a restart', async () => {
+    const agent = await fundedAgent();
+    const user = agent.telegramUserId;
+    const before = startTestBot(ctx, store);
+    await before.bot.handleUpdate(callbackQuery(user, 'o:new'));
+    await before.bot.handleUpdate(callbackQuery(user, buttonData(before.calls, `Product ${SIM_PRODUCTS.range}`)));
+    expect(lastText(before.calls)).toBe('Type the card value in USD, from 5.00 USD to 200.00 USD.');
+    await before.bot.handleUpdate(textMessage(user, '250'));
+    expect(lastText(before.calls)).toBe('The value must be an amount from 5.00 USD to 200.00 USD. Try again.');
+    await before.bot.handleUpdate(textMessage(user, '25.50'));
+
+    const after = startTestBot(ctx, store); // a new process in the middle of ordering
+    await after.bot.handleUpdate(textMessage(user, '1'));
+    expect(lastText(after.calls)).toContain('Total: 25.50 USD');
+    await after.bot.handleUpdate(callbackQuery(user, buttonData(after.calls, 'Confirm')));
+    expect(lastText(after.calls)).toMatch(/^Order ST-\d{6} accepted: 1 × Product \d+ 25\.50 USD/);
+    const orders = await ordersOf(agent.account.id);
+    expect(orders.map((order) => order.face_minor)).toEqual([2550n]);
+    await expectOrderMoneyConserved(ctx.db, [orders[0]!.id]);
+  });
+
+  it('refusals: a paused account cannot start; not enough funds is explained and holds nothing', async () => {
+    const paused = await fundedAgent();
+    await setAccountStatus(ctx.db, operator, paused.account.id, 'paused');
+    const { bot, calls } = startTestBot(ctx, store);
+    await bot.handleUpdate(callbackQuery(paused.telegramUserId, 'o:new'));
+    expect(calls.at(-1)?.payload).toMatchObject({ show_alert: true, text: 'Your account is paused, so this is not possible right now.' });
+    expect(await ordersOf(paused.account.id)).toEqual([]);
+
+    const poor = await fundedAgent('5.00');
+    await bot.handleUpdate(callbackQuery(poor.telegramUserId, 'o:new'));
+    await bot.handleUpdate(callbackQuery(poor.telegramUserId, buttonData(calls, `Product ${SIM_PRODUCTS.steam10}`)));
+    await bot.handleUpdate(callbackQuery(poor.telegramUserId, buttonData(calls, '10.00 USD')));
+    await bot.handleUpdate(textMessage(poor.telegramUserId, '1'));
+    expect(lastText(calls)).toContain('Balance after: -5.00 USD');
+    await bot.handleUpdate(callbackQuery(poor.telegramUserId, buttonData(calls, 'Confirm')));
+    expect(calls.at(-1)?.payload).toMatchObject({ show_alert: true, text: 'Not enough funds: the balance is 5.00 USD.' });
+    expect(await ordersOf(poor.account.id)).toEqual([]);
+    expect(await balance(ctx.db, poor.account)).toBe('5.00');
+  });
+
+  it('a sub-agent orders too; Arabic texts', async () => {
+    const agent = await fundedAgent();
+    const sub = await makeBotAccount(ctx, 'sub_agent', { parent: agent.account });
+    await fund(ctx.db, sub.account, '50.00');
+    await setAccountLanguage(ctx.db, sub.account.id, 'ar');
+    const { bot, calls } = startTestBot(ctx, store);
+    await bot.handleUpdate(textMessage(sub.telegramUserId, '/start'));
+    expect(JSON.stringify(calls.at(-1)?.payload.reply_markup)).toContain('طلب بطاقات');
+    await bot.handleUpdate(callbackQuery(sub.telegramUserId, 'o:new'));
+    expect(lastText(calls)).toBe('أي بطاقة تريد؟');
+    await bot.handleUpdate(callbackQuery(sub.telegramUserId, 'oc:0'));
+    await bot.handleUpdate(callbackQuery(sub.telegramUserId, 'od:1000'));
+    await bot.handleUpdate(textMessage(sub.telegramUserId, '1'));
+    expect(lastText(calls)).toContain('الإجمالي: 10.00 USD');
+    await bot.handleUpdate(callbackQuery(sub.telegramUserId, buttonData(calls, 'تأكيد')));
+    expect(lastText(calls)).toMatch(/^تم قبول الطلب ST-\d{6}/);
+    expect(await ordersOf(sub.account.id)).toHaveLength(1);
+  });
+});
