@@ -54,6 +54,7 @@ const EXPLAINED_ERRORS = new Set([
   'invalid_quantity',
   'role_cannot_order',
   'order_not_found',
+  'card_not_found',
 ]);
 
 /** The localized message for an error, or undefined when it is not one the user can act on. */

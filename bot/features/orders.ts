@@ -7,9 +7,10 @@ import { randomUUID } from 'node:crypto';
 import { createConversation } from '@grammyjs/conversations';
 import { Composer, InlineKeyboard } from 'grammy';
 import { walletBalance } from '#src/domain/ledger/ledger.ts';
-import { createOrder, listOrders, type Order } from '#src/domain/orders/orders.ts';
+import { createOrder, formatOrderNumber, listOrders, revealOrderCards, type Order, type RevealedCard } from '#src/domain/orders/orders.ts';
 import { readCardList } from '#src/domain/pricing/card-list.ts';
 import { getProduct, quotePrice } from '#src/domain/pricing/pricing.ts';
+import { telegramDeleteQueue } from '#src/jobs/handlers/telegram.ts';
 import { formatMoney, money, multiply, subtract } from '#src/shared/money.ts';
 import type { BotContext, ConvContext } from '../context.ts';
 import { cancelKeyboard, domainCall, waitButton, waitConfirmation, waitText, type Flow } from '../flows.ts';
@@ -19,6 +20,7 @@ import { HOME, backHome } from './menus.ts';
 
 export const ORDER_FLOW = 'order';
 const PAGE_SIZE = 8;
+const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
 
 /** A card list entry as the flow keeps it (plain strings: the replay log stores it). */
 interface CardChoice {
@@ -173,6 +175,16 @@ function orderLine(ctx: BotContext, order: Order): string {
   });
 }
 
+/** The revealed card as the buyer reads it (code, PIN, serial and expiry when there are). */
+function revealedText(ctx: BotContext, orderNumber: string, position: number, card: RevealedCard): string {
+  const lines = [ctx.t('order-revealed-title', { number: orderNumber, position }), ctx.t('order-revealed-code', { code: card.code ?? '—' })];
+  if (card.pin) lines.push(ctx.t('order-revealed-pin', { pin: card.pin }));
+  if (card.serialNumber) lines.push(ctx.t('order-revealed-serial', { serial: card.serialNumber }));
+  if (card.expiresAt) lines.push(ctx.t('order-revealed-expiry', { expiry: card.expiresAt.toISOString().slice(0, 10) }));
+  lines.push(ctx.t('order-revealed-deleted', { seconds: ctx.deps.app.config.REVEAL_DELETE_AFTER_SECONDS }));
+  return lines.join('\n');
+}
+
 function flows(): Composer<BotContext> {
   const composer = new Composer<BotContext>();
   composer.use(createConversation<BotContext, ConvContext>(orderFlow, ORDER_FLOW));
@@ -198,6 +210,25 @@ function handlers(): Composer<BotContext> {
     newRow(keyboard).text(ctx.t('button-menu'), HOME);
     await ctx.answerCallbackQuery();
     await ctx.editMessageText(lines.length > 0 ? `${ctx.t('order-list-title')}\n\n${lines.join('\n')}` : ctx.t('order-list-none'), { reply_markup: keyboard });
+  });
+
+  // Reveal one card (the delivery message's button): the buyer only (the domain refuses anyone
+  // else, as "no such order"), audited there. Sent directly (not through telegram.send, so the code
+  // is never stored in a job), content-protected, and deleted by a telegram.delete job.
+  buyers.callbackQuery(new RegExp(`^o:rv:(${UUID}):(\\d{1,3})$`), async (ctx) => {
+    const { app } = ctx.deps;
+    const orderId = ctx.match[1] as string;
+    const index = Number(ctx.match[2]);
+    const [card] = await revealOrderCards(app, telegramActor(ctx.user!.account), orderId, { index });
+    const { number } = await app.db.selectFrom('orders').select('number').where('id', '=', orderId).executeTakeFirstOrThrow();
+    const sent = await ctx
+      .reply(revealedText(ctx, formatOrderNumber(number), index + 1, card!), { protect_content: true })
+      .catch(() => {
+        // A Bot API error carries the request payload (the code): never let it reach the logs.
+        throw new Error('sending a revealed card failed');
+      });
+    await app.jobs.enqueue(telegramDeleteQueue, { chatId: String(sent.chat.id), messageId: sent.message_id }, { startAfter: app.config.REVEAL_DELETE_AFTER_SECONDS });
+    await ctx.answerCallbackQuery();
   });
 
   return feature;

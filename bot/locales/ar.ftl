@@ -284,3 +284,17 @@ error-product-not-found = هذه البطاقة لم تعد تباع.
 error-invalid-quantity = هذه الكمية غير مسموح بها.
 error-role-cannot-order = لا يمكن لحسابك طلب البطاقات.
 error-order-not-found = لا يوجد طلب كهذا.
+order-card =
+    🎁 { $number } · البطاقة { $position } من { $quantity }
+    { $card } · { $face }
+    الرمز: { $masked }
+order-reveal = 🔓 إظهار
+order-failed = ❌ فشل الطلب { $number } ({ $card } { $face }): لم تُسلَّم أي بطاقة. أُعيد { $refunded } إلى محفظتك.
+order-partly-delivered = ⚠️ الطلب { $number }: سُلّمت { $delivered } من { $quantity } بطاقات. أُعيد { $refunded } عن الباقي إلى محفظتك.
+order-revealed-title = 🔓 { $number } · البطاقة { $position }
+order-revealed-code = الرمز: { $code }
+order-revealed-pin = الرقم السري: { $pin }
+order-revealed-serial = الرقم التسلسلي: { $serial }
+order-revealed-expiry = تاريخ الانتهاء: { $expiry }
+order-revealed-deleted = ستُحذف هذه الرسالة بعد { $seconds } ثانية.
+error-card-not-found = لا توجد بطاقة كهذه في هذا الطلب.

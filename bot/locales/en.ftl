@@ -284,3 +284,17 @@ error-product-not-found = This card is no longer sold.
 error-invalid-quantity = That quantity is not allowed.
 error-role-cannot-order = Your account cannot order cards.
 error-order-not-found = No such order.
+order-card =
+    🎁 { $number } · card { $position } of { $quantity }
+    { $card } · { $face }
+    Code: { $masked }
+order-reveal = 🔓 Reveal
+order-failed = ❌ Order { $number } ({ $card } { $face }) failed: no card was delivered. { $refunded } went back to your wallet.
+order-partly-delivered = ⚠️ Order { $number }: { $delivered } of { $quantity } cards delivered. { $refunded } for the rest went back to your wallet.
+order-revealed-title = 🔓 { $number } · card { $position }
+order-revealed-code = Code: { $code }
+order-revealed-pin = PIN: { $pin }
+order-revealed-serial = Serial: { $serial }
+order-revealed-expiry = Expires: { $expiry }
+order-revealed-deleted = This message is deleted in { $seconds } seconds.
+error-card-not-found = This order has no such card.

@@ -1,24 +1,36 @@
 // Ordering through the bot against the Bamboo simulator (msw): card list → card → value → quantity
 // → confirmation → order, then the order jobs run by hand (runDueJobs) as in the order-engine tests.
 import { describe, expect, it } from 'vitest';
+import type { Bot } from 'grammy';
+import type { BotContext } from '../../bot/context.ts';
+import { queryAuditLog } from '../../src/domain/audit/audit.ts';
+import { loggingOrderEventSink, routeOrderEvents } from '../../src/domain/orders/events.ts';
+import { telegramDeleteQueue } from '../../src/jobs/handlers/telegram.ts';
+import { telegramOrderEventSink } from '../../src/notifications/order-events.ts';
 import { setAccountStatus } from '../../src/domain/accounts/accounts.ts';
 import { setAccountLanguage } from '../../src/domain/accounts/language.ts';
 import { saveCardList } from '../../src/domain/pricing/card-list.ts';
 import { SIM_PRODUCTS } from '../../src/integrations/bamboo/simulator/index.ts';
-import { orderPlaceQueue, orderPollQueue } from '../../src/jobs/handlers/orders.ts';
+import { orderEventsQueue, orderPlaceQueue, orderPollQueue } from '../../src/jobs/handlers/orders.ts';
 import { mountSimulator, simulatorClient } from '../support/bamboo.ts';
-import { makeBotAccount, newStore, startTestBot } from '../support/bot.ts';
+import { makeBotAccount, newStore, queuedMessages, startTestBot } from '../support/bot.ts';
 import { insertProduct } from '../support/catalog.ts';
 import { createTestContext } from '../support/context.ts';
 import { balance, fund, operator } from '../support/money.ts';
 import { expectOrderMoneyConserved, runDueJobs } from '../support/orders.ts';
-import { buttonData, callbackQuery, lastText, textMessage } from '../support/telegram.ts';
+import { buttonData, callbackQuery, lastText, textMessage, type RecordedCall } from '../support/telegram.ts';
 
 const test = await createTestContext();
 const { ctx } = test;
 const store = newStore(ctx);
-const { clock } = mountSimulator({ rateLimits: false });
-ctx.vendor = simulatorClient({ clock });
+/** The simulator for one test (msw handlers are reset after each test). */
+function vendor() {
+  const mounted = mountSimulator({ rateLimits: false });
+  ctx.vendor = simulatorClient({ clock: mounted.clock });
+  return mounted;
+}
+const orderEvents = routeOrderEvents({ telegram: telegramOrderEventSink(ctx) }, loggingOrderEventSink(ctx.logger));
+ctx.orderEvents = orderEvents;
 
 await insertProduct(ctx.db, { id: SIM_PRODUCTS.steam10, minFace: 1000n, costMin: 947n });
 await insertProduct(ctx.db, { id: SIM_PRODUCTS.range, minFace: 500n, maxFace: 50_000n, costMin: 475n, costMax: 47_500n });
@@ -42,6 +54,7 @@ async function fundedAgent(amount = '100.00') {
 
 describe('ordering through the bot', () => {
   it('fixed card, two of them: summary with price and balance after; double confirm orders once; jobs complete it', async () => {
+    const { clock } = vendor();
     const agent = await fundedAgent();
     const { bot, calls } = startTestBot(ctx, store);
     const user = agent.telegramUserId;
@@ -143,5 +156,90 @@ describe('ordering through the bot', () => {
     await bot.handleUpdate(callbackQuery(sub.telegramUserId, buttonData(calls, 'تأكيد')));
     expect(lastText(calls)).toMatch(/^تم قبول الطلب ST-\d{6}/);
     expect(await ordersOf(sub.account.id)).toHaveLength(1);
+  });
+});
+
+/** Orders `quantity` Steam cards through the bot and returns the order id. */
+async function orderSteam(bot: Bot<BotContext>, calls: RecordedCall[], user: number, quantity: number): Promise<string> {
+  await bot.handleUpdate(callbackQuery(user, 'o:new'));
+  await bot.handleUpdate(callbackQuery(user, 'oc:0'));
+  await bot.handleUpdate(callbackQuery(user, 'od:1000'));
+  await bot.handleUpdate(textMessage(user, String(quantity)));
+  await bot.handleUpdate(callbackQuery(user, buttonData(calls, 'Confirm')));
+  const number = /Order (ST-\d{6}) accepted/.exec(lastText(calls))?.[1];
+  const row = await ctx.db.selectFrom('orders').select('id').where('number', '=', BigInt(number!.slice(3))).executeTakeFirstOrThrow();
+  return row.id;
+}
+
+async function runOrderToTheEnd(clock: ReturnType<typeof vendor>['clock']): Promise<void> {
+  await runDueJobs(test, ctx, orderPlaceQueue);
+  clock.advance(1500);
+  await runDueJobs(test, ctx, orderPollQueue);
+  await runDueJobs(test, ctx, orderEventsQueue);
+}
+
+describe('delivery and reveal', () => {
+  it('one message per card, masked, once even when the event is delivered again; the buyer reveals, others cannot', async () => {
+    const { clock } = vendor();
+    const agent = await fundedAgent();
+    const { bot, calls } = startTestBot(ctx, store);
+    const orderId = await orderSteam(bot, calls, agent.telegramUserId, 2);
+    await runOrderToTheEnd(clock);
+    const event = { type: 'order.completed' as const, orderId, orderNumber: 'x', buyerId: agent.account.id, channel: 'telegram', clientReference: 'x', quantity: 2, cardsDelivered: 2, charged: '20.00', refunded: '0.00', currency: 'USD', failureReason: null };
+    await orderEvents.deliver(event); // a retried event job
+
+    // Queued in one transaction (same creation time): compare in card order.
+    const position = (message: { text: unknown }) => (message.text as { vars: { position: number } }).vars.position;
+    const messages = (await queuedMessages(test.boss, agent.telegramUserId)).sort((a, b) => position(a) - position(b));
+    expect(messages.map((message) => message.text)).toEqual([
+      { key: 'order-card', vars: expect.objectContaining({ position: 1, quantity: 2, face: '10.00 USD', masked: expect.stringMatching(/^•••• \S{4}$/) }) },
+      { key: 'order-card', vars: expect.objectContaining({ position: 2, quantity: 2 }) },
+    ]);
+    expect(messages.map((message) => message.buttons?.[0]?.[0]?.callbackData)).toEqual([`o:rv:${orderId}:0`, `o:rv:${orderId}:1`]);
+
+    // Another user's forged reveal: refused, nothing revealed or audited.
+    const other = await fundedAgent();
+    await bot.handleUpdate(callbackQuery(other.telegramUserId, `o:rv:${orderId}:0`));
+    expect(calls.at(-1)?.payload).toMatchObject({ show_alert: true, text: 'No such order.' });
+    const audited = async () => (await queryAuditLog(ctx.db, { subject: { type: 'order', id: orderId } })).filter((row) => row.action === 'order.cards_revealed');
+    expect(await audited()).toHaveLength(0);
+
+    await bot.handleUpdate(callbackQuery(agent.telegramUserId, `o:rv:${orderId}:1`));
+    const reveal = calls.filter((call) => call.method === 'sendMessage').at(-1)!;
+    expect(reveal.payload).toMatchObject({ protect_content: true });
+    const masked = (messages[1]!.text as unknown as { vars: { masked: string } }).vars.masked.slice(-4);
+    expect(String(reveal.payload.text)).toMatch(new RegExp(`Code: \\S*${masked}\\n`));
+    expect(String(reveal.payload.text)).toContain('deleted in 60 seconds');
+    expect(await audited()).toHaveLength(1);
+
+    // The deletion job: scheduled 60 s later for that message, and it deletes it.
+    const [job] = await test.boss.findJobs<{ chatId: string; messageId: number }>(telegramDeleteQueue.name, { data: { chatId: String(agent.telegramUserId) } });
+    expect(job!.data.messageId).toBeGreaterThan(0);
+    expect(job!.startAfter.getTime() - Date.now()).toBeGreaterThan(55_000);
+    const deleted: unknown[] = [];
+    const withGateway = { ...ctx, telegram: { send: async () => ({ chatId: '', messageId: 0 }), deleteMessage: async (chatId: string, messageId: number) => void deleted.push([chatId, messageId]) } };
+    await telegramDeleteQueue.handle(withGateway, job!.data, { id: job!.id, retryCount: 0, signal: new AbortController().signal });
+    expect(deleted).toEqual([[String(agent.telegramUserId), job!.data.messageId]]);
+  });
+
+  it('a partly failed order says what was refunded; a failed one too', async () => {
+    const { simulator, clock } = vendor();
+    const agent = await fundedAgent();
+    const { bot, calls } = startTestBot(ctx, store);
+    simulator.setProductFault(SIM_PRODUCTS.steam10, { outcome: 'partial-fail', failedCards: 2 });
+    await orderSteam(bot, calls, agent.telegramUserId, 3);
+    await runOrderToTheEnd(clock);
+    simulator.setProductFault(SIM_PRODUCTS.steam10, { outcome: 'fail' });
+    await orderSteam(bot, calls, agent.telegramUserId, 1);
+    await runOrderToTheEnd(clock);
+    simulator.setProductFault(SIM_PRODUCTS.steam10, undefined);
+    const texts = (await queuedMessages(test.boss, agent.telegramUserId)).map((message) => message.text);
+    expect(texts).toHaveLength(3); // queued in one transaction each: no order among them
+    expect(texts).toEqual(expect.arrayContaining([
+      { key: 'order-card', vars: expect.objectContaining({ position: 1, quantity: 3 }) },
+      { key: 'order-partly-delivered', vars: expect.objectContaining({ delivered: 1, quantity: 3, refunded: '20.00 USD' }) },
+      { key: 'order-failed', vars: expect.objectContaining({ refunded: '10.00 USD' }) },
+    ]));
+    expect(await balance(ctx.db, agent.account)).toBe('90.00');
   });
 });
