@@ -7,10 +7,11 @@ import { randomUUID } from 'node:crypto';
 import { createConversation } from '@grammyjs/conversations';
 import { Composer, InlineKeyboard } from 'grammy';
 import { walletBalance } from '#src/domain/ledger/ledger.ts';
-import { createOrder, formatOrderNumber, listOrders, revealOrderCards, type Order, type RevealedCard } from '#src/domain/orders/orders.ts';
+import { createOrder, formatOrderNumber, getOrderFor, listOrders, maskedOrderCards, revealOrderCards, type Order, type RevealedCard } from '#src/domain/orders/orders.ts';
 import { readCardList } from '#src/domain/pricing/card-list.ts';
 import { getProduct, quotePrice } from '#src/domain/pricing/pricing.ts';
 import { telegramDeleteQueue } from '#src/jobs/handlers/telegram.ts';
+import { revealButtonData } from '#src/notifications/order-events.ts';
 import { formatMoney, money, multiply, subtract } from '#src/shared/money.ts';
 import type { BotContext, ConvContext } from '../context.ts';
 import { cancelKeyboard, domainCall, waitButton, waitConfirmation, waitText, type Flow } from '../flows.ts';
@@ -185,6 +186,22 @@ function revealedText(ctx: BotContext, orderNumber: string, position: number, ca
   return lines.join('\n');
 }
 
+/** A page of orders (the user's own, or a direct sub-agent's for its agent), each opening its detail. */
+async function showOrders(ctx: BotContext, buyerId: string | undefined, cursor: string | undefined): Promise<void> {
+  const page = await listOrders(ctx.deps.app.db, telegramActor(ctx.user!.account), {
+    limit: PAGE_SIZE,
+    ...(buyerId ? { buyerId } : {}),
+    ...(cursor ? { cursor } : {}),
+  });
+  const keyboard = new InlineKeyboard();
+  for (const order of page.orders) keyboard.text(order.number, `o:view:${order.id}`).row();
+  if (page.nextCursor) keyboard.text(ctx.t('button-older'), buyerId ? `o:of:${buyerId}:${page.nextCursor}` : `o:list:${page.nextCursor}`);
+  newRow(keyboard).text(ctx.t('button-back'), buyerId ? `net:sub:${buyerId}` : HOME);
+  const lines = page.orders.map((order) => orderLine(ctx, order));
+  await ctx.answerCallbackQuery();
+  await ctx.editMessageText(lines.length > 0 ? `${ctx.t('order-list-title')}\n\n${lines.join('\n')}` : ctx.t('order-list-none'), { reply_markup: keyboard });
+}
+
 function flows(): Composer<BotContext> {
   const composer = new Composer<BotContext>();
   composer.use(createConversation<BotContext, ConvContext>(orderFlow, ORDER_FLOW));
@@ -201,15 +218,29 @@ function handlers(): Composer<BotContext> {
   });
 
   // My orders, newest first; the cursor is the last shown order number (listOrders' cursor).
-  buyers.callbackQuery(/^o:list(?::(\d{1,18}))?$/, async (ctx) => {
-    const cursor = ctx.match[1];
-    const page = await listOrders(ctx.deps.app.db, telegramActor(ctx.user!.account), { limit: PAGE_SIZE, ...(cursor ? { cursor } : {}) });
-    const lines = page.orders.map((order) => orderLine(ctx, order));
+  buyers.callbackQuery(/^o:list(?::(\d{1,18}))?$/, (ctx) => showOrders(ctx, undefined, ctx.match[1]));
+
+  // A direct sub-agent's orders for its agent (no codes; the domain refuses anyone else's).
+  feature
+    .filter((ctx) => isRole(ctx, 'agent'))
+    .callbackQuery(new RegExp(`^o:of:(${UUID})(?::(\\d{1,18}))?$`), (ctx) => showOrders(ctx, ctx.match[1] as string, ctx.match[2]));
+
+  // One order: status, and for its buyer the cards (masked) with Reveal buttons, to reveal again.
+  buyers.callbackQuery(new RegExp(`^o:view:(${UUID})$`), async (ctx) => {
+    const { app } = ctx.deps;
+    const account = ctx.user!.account;
+    const order = await getOrderFor(app.db, telegramActor(account), ctx.match[1] as string);
     const keyboard = new InlineKeyboard();
-    if (page.nextCursor) keyboard.text(ctx.t('button-older'), `o:list:${page.nextCursor}`);
-    newRow(keyboard).text(ctx.t('button-menu'), HOME);
+    const lines = [orderLine(ctx, order)];
+    if (order.buyerId === account.id) {
+      for (const card of await maskedOrderCards(app, order.id)) {
+        lines.push(ctx.t('order-card-line', { position: card.index + 1, masked: card.masked }));
+        keyboard.text(`${ctx.t('order-reveal')} ${card.index + 1}`, revealButtonData(order.id, card.index)).row();
+      }
+    }
+    newRow(keyboard).text(ctx.t('button-back'), order.buyerId === account.id ? 'o:list' : `o:of:${order.buyerId}`);
     await ctx.answerCallbackQuery();
-    await ctx.editMessageText(lines.length > 0 ? `${ctx.t('order-list-title')}\n\n${lines.join('\n')}` : ctx.t('order-list-none'), { reply_markup: keyboard });
+    await ctx.editMessageText(lines.join('\n'), { reply_markup: keyboard });
   });
 
   // Reveal one card (the delivery message's button): the buyer only (the domain refuses anyone

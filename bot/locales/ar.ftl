@@ -298,3 +298,5 @@ order-revealed-serial = الرقم التسلسلي: { $serial }
 order-revealed-expiry = تاريخ الانتهاء: { $expiry }
 order-revealed-deleted = ستُحذف هذه الرسالة بعد { $seconds } ثانية.
 error-card-not-found = لا توجد بطاقة كهذه في هذا الطلب.
+order-card-line = البطاقة { $position }: { $masked }
+network-orders = 🧾 الطلبات

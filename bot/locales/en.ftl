@@ -298,3 +298,5 @@ order-revealed-serial = Serial: { $serial }
 order-revealed-expiry = Expires: { $expiry }
 order-revealed-deleted = This message is deleted in { $seconds } seconds.
 error-card-not-found = This order has no such card.
+order-card-line = Card { $position }: { $masked }
+network-orders = 🧾 Orders

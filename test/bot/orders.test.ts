@@ -155,7 +155,24 @@ describe('ordering through the bot', () => {
     expect(lastText(calls)).toContain('الإجمالي: 10.00 USD');
     await bot.handleUpdate(callbackQuery(sub.telegramUserId, buttonData(calls, 'تأكيد')));
     expect(lastText(calls)).toMatch(/^تم قبول الطلب ST-\d{6}/);
-    expect(await ordersOf(sub.account.id)).toHaveLength(1);
+    const [order] = await ordersOf(sub.account.id);
+
+    // Its agent sees the order (no codes, no reveal); another agent and the sub-agent itself cannot use that view.
+    const agentView = startTestBot(ctx, store);
+    await agentView.bot.handleUpdate(callbackQuery(agent.telegramUserId, `o:of:${sub.account.id}`));
+    expect(lastText(agentView.calls)).toContain('1 × 10.00 USD · 10.00 USD · ⏳ accepted');
+    await agentView.bot.handleUpdate(callbackQuery(agent.telegramUserId, `o:view:${order!.id}`));
+    expect(lastText(agentView.calls)).not.toContain('••••');
+    expect(JSON.stringify(agentView.calls.at(-1)?.payload.reply_markup)).not.toContain('o:rv:');
+    await agentView.bot.handleUpdate(callbackQuery(agent.telegramUserId, `o:rv:${order!.id}:0`));
+    expect(agentView.calls.at(-1)?.payload).toMatchObject({ show_alert: true, text: 'No such order.' });
+    const stranger = await fundedAgent();
+    await agentView.bot.handleUpdate(callbackQuery(stranger.telegramUserId, `o:of:${sub.account.id}`));
+    expect(agentView.calls.at(-1)?.payload).toMatchObject({ show_alert: true, text: 'You can only act on your own direct sub-agents.' });
+    await agentView.bot.handleUpdate(callbackQuery(stranger.telegramUserId, `o:view:${order!.id}`));
+    expect(agentView.calls.at(-1)?.payload).toMatchObject({ show_alert: true, text: 'No such order.' });
+    await agentView.bot.handleUpdate(callbackQuery(sub.telegramUserId, `o:of:${agent.account.id}`));
+    expect(String(agentView.calls.at(-1)?.payload.text)).toMatch(/صالح|valid/);
   });
 });
 
@@ -211,6 +228,14 @@ describe('delivery and reveal', () => {
     expect(String(reveal.payload.text)).toMatch(new RegExp(`Code: \\S*${masked}\\n`));
     expect(String(reveal.payload.text)).toContain('deleted in 60 seconds');
     expect(await audited()).toHaveLength(1);
+
+    // Reveal again from My orders (audited again).
+    await bot.handleUpdate(callbackQuery(agent.telegramUserId, 'o:list'));
+    await bot.handleUpdate(callbackQuery(agent.telegramUserId, `o:view:${orderId}`));
+    expect(lastText(calls)).toContain(`Card 2: •••• ${masked}`);
+    await bot.handleUpdate(callbackQuery(agent.telegramUserId, buttonData(calls, 'Reveal 2')));
+    expect(calls.filter((call) => call.method === 'sendMessage').at(-1)?.payload).toMatchObject({ protect_content: true, text: reveal.payload.text });
+    expect(await audited()).toHaveLength(2);
 
     // The deletion job: scheduled 60 s later for that message, and it deletes it.
     const [job] = await test.boss.findJobs<{ chatId: string; messageId: number }>(telegramDeleteQueue.name, { data: { chatId: String(agent.telegramUserId) } });
