@@ -300,3 +300,9 @@ order-revealed-deleted = ستُحذف هذه الرسالة بعد { $seconds } 
 error-card-not-found = لا توجد بطاقة كهذه في هذا الطلب.
 order-card-line = البطاقة { $position }: { $masked }
 network-orders = 🧾 الطلبات
+risk-alert-unusual-spend =
+    ⚠️ إنفاق غير معتاد: { $name } ({ $role }) أنفق { $spent } اليوم؛ متوسط يومه { $average }.
+    الحساب: { $accountId }
+risk-alert-refusals =
+    ⚠️ { $refusals } طلبات مرفوضة خلال { $minutes } دقيقة لـ { $name } ({ $role })؛ آخر سبب: { $code }.
+    الحساب: { $accountId }

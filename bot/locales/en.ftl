@@ -300,3 +300,9 @@ order-revealed-deleted = This message is deleted in { $seconds } seconds.
 error-card-not-found = This order has no such card.
 order-card-line = Card { $position }: { $masked }
 network-orders = 🧾 Orders
+risk-alert-unusual-spend =
+    ⚠️ Unusual spend: { $name } ({ $role }) spent { $spent } today; its average day is { $average }.
+    Account: { $accountId }
+risk-alert-refusals =
+    ⚠️ { $refusals } refused orders within { $minutes } minutes for { $name } ({ $role }); last reason: { $code }.
+    Account: { $accountId }
