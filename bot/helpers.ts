@@ -55,6 +55,7 @@ const EXPLAINED_ERRORS = new Set([
   'role_cannot_order',
   'order_not_found',
   'card_not_found',
+  'invalid_card_list',
 ]);
 
 /** The localized message for an error, or undefined when it is not one the user can act on. */

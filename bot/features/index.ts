@@ -3,6 +3,7 @@
 import type { Composer } from 'grammy';
 import type { BotContext } from '../context.ts';
 import { adminFeature } from './admin.ts';
+import { cardListFeature } from './card-list.ts';
 import { networkFeature } from './network.ts';
 import { ordersFeature } from './orders.ts';
 import { topupFeature } from './topup.ts';
@@ -13,4 +14,4 @@ export interface Feature {
   handlers(): Composer<BotContext>;
 }
 
-export const FEATURES: readonly Feature[] = [walletFeature, ordersFeature, topupFeature, networkFeature, adminFeature];
+export const FEATURES: readonly Feature[] = [walletFeature, ordersFeature, topupFeature, networkFeature, adminFeature, cardListFeature];

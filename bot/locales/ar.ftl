@@ -306,3 +306,17 @@ risk-alert-unusual-spend =
 risk-alert-refusals =
     ⚠️ { $refusals } طلبات مرفوضة خلال { $minutes } دقيقة لـ { $name } ({ $role })؛ آخر سبب: { $code }.
     الحساب: { $accountId }
+menu-card-list = 🗂 قائمة البطاقات
+card-list-title = البطاقات التي يبيعها البوت، بهذا الترتيب:
+card-list-empty = قائمة البطاقات فارغة: البوت لا يبيع شيئاً. أضف بطاقة.
+card-list-line = { $position }. { $name } (#{ $id }) · { $faces }
+card-list-add = ➕ إضافة بطاقة
+card-list-open = 🗂 قائمة البطاقات
+card-list-ask-product = اكتب رقم المنتج للبطاقة المراد إضافتها (رقمه في الكتالوج المتزامن).
+card-list-product-invalid = رقم المنتج يتكون من أرقام فقط. ابدأ من جديد من قائمة البطاقات.
+card-list-ask-fixed = { $name }: اكتب القيم المراد بيعها مفصولة بفواصل (مثلاً { $min }). العملة: { $currency }.
+card-list-ask-range = { $name } يقبل من { $min } إلى { $max }: اكتب النطاق المراد بيعه، مثلاً 5-200، أو قيماً ثابتة مفصولة بفواصل. العملة: { $currency }.
+card-list-faces-invalid = اكتب قيماً مفصولة بفواصل (10, 25) أو نطاقاً (5-200).
+card-list-added = تمت إضافة { $name }. تحتوي قائمة البطاقات الآن على { $count } بطاقة.
+card-list-changed = تغيرت قائمة البطاقات في هذه الأثناء. افتحها مرة أخرى.
+error-invalid-card-list = هذا التعديل على قائمة البطاقات غير صالح (قيمة خارج نطاق المنتج، أو قيمة مكررة، أو عدد كبير من البطاقات).

@@ -306,3 +306,17 @@ risk-alert-unusual-spend =
 risk-alert-refusals =
     ⚠️ { $refusals } refused orders within { $minutes } minutes for { $name } ({ $role }); last reason: { $code }.
     Account: { $accountId }
+menu-card-list = 🗂 Card list
+card-list-title = The cards the bot sells, in this order:
+card-list-empty = The card list is empty: the bot sells nothing. Add a card.
+card-list-line = { $position }. { $name } (#{ $id }) · { $faces }
+card-list-add = ➕ Add a card
+card-list-open = 🗂 Card list
+card-list-ask-product = Type the product id of the card to add (the id in the synced catalog).
+card-list-product-invalid = A product id is made of digits only. Start again from the card list.
+card-list-ask-fixed = { $name }: type the values to sell, separated by commas (e.g. { $min }). Currency: { $currency }.
+card-list-ask-range = { $name } takes { $min } to { $max }: type the range to sell, e.g. 5-200, or fixed values separated by commas. Currency: { $currency }.
+card-list-faces-invalid = Type values separated by commas (10, 25) or a range (5-200).
+card-list-added = { $name } added. The card list now has { $count } card(s).
+card-list-changed = The card list changed in the meantime. Open it again.
+error-invalid-card-list = This card list change is not valid (a value outside the product's range, a duplicate, or too many cards).
