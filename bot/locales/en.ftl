@@ -320,3 +320,9 @@ card-list-faces-invalid = Type values separated by commas (10, 25) or a range (5
 card-list-added = { $name } added. The card list now has { $count } card(s).
 card-list-changed = The card list changed in the meantime. Open it again.
 error-invalid-card-list = This card list change is not valid (a value outside the product's range, a duplicate, or too many cards).
+daily-summary =
+    📊 Daily summary for { $day } (UTC)
+    Orders: { $orders } (✅ { $completed } · ⚠️ { $partial } partly · ❌ { $failed } failed · ⏳ { $open } open)
+    GMV: { $gmv }
+    Pending top-ups now: { $topups }
+    Vendor balance now: { $vendor }
