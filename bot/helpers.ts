@@ -56,6 +56,8 @@ const EXPLAINED_ERRORS = new Set([
   'order_not_found',
   'card_not_found',
   'invalid_card_list',
+  'invalid_discount',
+  'price_plan_not_found',
 ]);
 
 /** The localized message for an error, or undefined when it is not one the user can act on. */

@@ -6,6 +6,7 @@ import { adminFeature } from './admin.ts';
 import { cardListFeature } from './card-list.ts';
 import { networkFeature } from './network.ts';
 import { ordersFeature } from './orders.ts';
+import { pricePlansFeature } from './price-plans.ts';
 import { topupFeature } from './topup.ts';
 import { walletFeature } from './wallet.ts';
 
@@ -14,4 +15,4 @@ export interface Feature {
   handlers(): Composer<BotContext>;
 }
 
-export const FEATURES: readonly Feature[] = [walletFeature, ordersFeature, topupFeature, networkFeature, adminFeature, cardListFeature];
+export const FEATURES: readonly Feature[] = [walletFeature, ordersFeature, topupFeature, networkFeature, adminFeature, cardListFeature, pricePlansFeature];

@@ -326,3 +326,30 @@ daily-summary =
     إجمالي المبيعات: { $gmv }
     طلبات الشحن المعلقة الآن: { $topups }
     رصيد المورد الآن: { $vendor }
+menu-price-plans = 🏷 خطط الأسعار
+plans-title = خطط الأسعار (خصم من القيمة الاسمية؛ السالب = زيادة):
+plans-none = لا توجد خطط أسعار بعد: الجميع يدفع القيمة الاسمية.
+plan-new = ➕ خطة جديدة
+plan-open = 🏷 فتح الخطة
+plan-give = 🏷 خطة الأسعار
+plan-detail =
+    الخطة { $name }: خصم { $discount } افتراضياً
+    افتراضية لـ: { $roles } · خطة خاصة لـ { $accounts } حساب
+plan-product-line = المنتج #{ $product }: { $discount }
+plan-set-discount = ✏️ خصم لمنتج
+plan-default-agents = افتراضية للوكلاء
+plan-default-subs = افتراضية للوكلاء الفرعيين
+plan-role-agents = الوكلاء
+plan-role-subs = الوكلاء الفرعيين
+plan-role-set = أصبحت الآن الخطة الافتراضية لـ { $role }.
+plan-ask-name = ما اسم الخطة الجديدة؟
+plan-ask-default = الخصم الافتراضي بالنسبة المئوية (مثلاً 5 أو 2.5؛ -3 لزيادة 3%)؟
+plan-percent-invalid = اكتب نسبة مئوية مثل 5 أو 2.5 أو -3.
+plan-created = تم إنشاء الخطة { $name } (خصم { $discount } افتراضياً).
+plan-ask-discount = اكتب رقم المنتج وخصمه بالنسبة المئوية، مثلاً 439685 4.5 (أو 439685 - لإزالته).
+plan-discount-invalid = اكتب رقم منتج ونسبة مئوية، مثلاً 439685 4.5، أو 439685 - للإزالة.
+plan-discount-set = المنتج #{ $product }: { $discount } في هذه الخطة.
+plan-pick = أي خطة لهذا الحساب؟
+plan-assigned = أصبح لدى { $name } الخطة { $plan }.
+error-invalid-discount = الخصم بين -99.99% و 99.99%.
+error-price-plan-not-found = لا توجد خطة أسعار كهذه.

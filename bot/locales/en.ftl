@@ -326,3 +326,30 @@ daily-summary =
     GMV: { $gmv }
     Pending top-ups now: { $topups }
     Vendor balance now: { $vendor }
+menu-price-plans = 🏷 Price plans
+plans-title = Price plans (discount off face value; negative = markup):
+plans-none = No price plans yet: everyone pays face value.
+plan-new = ➕ New plan
+plan-open = 🏷 Open the plan
+plan-give = 🏷 Price plan
+plan-detail =
+    Plan { $name }: { $discount } off by default
+    Default for: { $roles } · own plan of { $accounts } account(s)
+plan-product-line = Product #{ $product }: { $discount }
+plan-set-discount = ✏️ Discount for a product
+plan-default-agents = Default for agents
+plan-default-subs = Default for sub-agents
+plan-role-agents = agents
+plan-role-subs = sub-agents
+plan-role-set = Now the default plan for { $role }.
+plan-ask-name = Name of the new plan?
+plan-ask-default = Its default discount in percent (e.g. 5, 2.5; -3 for a 3% markup)?
+plan-percent-invalid = Type a percentage such as 5, 2.5 or -3.
+plan-created = Plan { $name } created ({ $discount } off by default).
+plan-ask-discount = Type the product id and its discount in percent, e.g. 439685 4.5 (or 439685 - to remove it).
+plan-discount-invalid = Type a product id and a percentage, e.g. 439685 4.5, or 439685 - to remove.
+plan-discount-set = Product #{ $product }: { $discount } in this plan.
+plan-pick = Which plan for this account?
+plan-assigned = { $name } now has the plan { $plan }.
+error-invalid-discount = A discount is between -99.99% and 99.99%.
+error-price-plan-not-found = No such price plan.
