@@ -47,6 +47,12 @@ export async function waitConfirmation(conversation: Flow, prefix: string, key: 
   return { ctx: answer, action: (answer.match as RegExpMatchArray)[1] as string };
 }
 
+/** Waits for a press on a button whose data matches `pattern` (a choice in a list); the caller answers it. */
+export async function waitButton(conversation: Flow, pattern: RegExp): Promise<{ ctx: ConvContext; match: RegExpMatchArray }> {
+  const answer = await conversation.waitForCallbackQuery(pattern, { otherwise: remind('flow-expect-button'), next: true });
+  return { ctx: answer, match: answer.match as RegExpMatchArray };
+}
+
 /**
  * `conversation.external` for domain calls. Results are stored and structured-cloned, which turns a
  * DomainError into a plain Error; this keeps its code so the refusal reaches the user as a message.

@@ -46,6 +46,18 @@ const EXPLAINED_ERRORS = new Set([
   'reason_too_long',
   'proof_too_long',
   'no_wallet',
+  'daily_limit_exceeded',
+  'profit_guard',
+  'not_on_card_list',
+  'denomination_out_of_range',
+  'product_not_found',
+  'invalid_quantity',
+  'role_cannot_order',
+  'order_not_found',
+  'card_not_found',
+  'invalid_card_list',
+  'invalid_discount',
+  'price_plan_not_found',
 ]);
 
 /** The localized message for an error, or undefined when it is not one the user can act on. */

@@ -86,6 +86,8 @@ export const envSchema = z.object({
   CARD_LIST_MAX_ENTRIES: z.coerce.number().int().min(1).max(100).default(10),
   /** Most cards in one bot order (the API allows up to 500). */
   BOT_MAX_QUANTITY: z.coerce.number().int().min(1).max(500).default(10),
+  /** A revealed card code (code + PIN message in the bot) is deleted after this many seconds. */
+  REVEAL_DELETE_AFTER_SECONDS: z.coerce.number().int().min(5).max(48 * 3600).default(60),
   /** How long an order may wait for the vendor before reconciliation takes over. */
   ORDER_DEADLINE_SECONDS: z.coerce.number().int().min(10).max(7 * 24 * 3600).default(15 * 60),
   /** Card code/PIN encryption keys: comma-separated `id:base64 of 32 bytes`; the first encrypts, all decrypt. */

@@ -13,7 +13,8 @@ import { registerSchedules, startWorkers } from './jobs/boss.ts';
 import { queueFirstSyncs } from './jobs/handlers/catalog.ts';
 import { QUEUES } from './jobs/queues.ts';
 import { redactUrl, type Logger } from './logger.ts';
-import { subscribeDriftAlerts } from './notifications/admin-alerts.ts';
+import { subscribeDriftAlerts, subscribeRiskAlerts } from './notifications/admin-alerts.ts';
+import { telegramOrderEventSink } from './notifications/order-events.ts';
 import { seedOnStart } from './seed.ts';
 
 export interface RunningApp {
@@ -66,7 +67,10 @@ export async function startApp(config: Config, logger: Logger, options: StartOpt
     }
 
     // Order results go back the way the order came: the bot for Telegram buyers, webhooks for partners.
-    resources.orderEvents = routeOrderEvents({}, loggingOrderEventSink(logger));
+    resources.orderEvents = routeOrderEvents({ telegram: telegramOrderEventSink(resources) }, loggingOrderEventSink(logger));
+    // Risk alerts are raised where orders are taken (api, bot): every process tells the admins.
+    const unsubscribeRisk = subscribeRiskAlerts(resources);
+    stoppers.push(async () => unsubscribeRisk());
 
     if (roles.includes('worker')) {
       // The hourly ledger check runs here: its drift alerts reach the admins in Telegram.

@@ -133,6 +133,7 @@ async function showAccount(ctx: BotContext, accountId: string): Promise<void> {
   }
   keyboard.text(ctx.t(account.status === 'active' ? 'network-pause' : 'network-resume'), `adm:${account.status === 'active' ? 'pause' : 'resume'}:${account.id}`);
   if (account.role === 'agent' || account.role === 'partner') keyboard.text(ctx.t('admin-children'), `adm:kids:${account.id}:0`);
+  if (account.role !== 'admin') newRow(keyboard).text(ctx.t('plan-give'), `pp:acct:${account.id}`);
   newRow(keyboard).text(ctx.t('button-back'), account.parentId ? `adm:kids:${account.parentId}:0` : 'adm:tree:0');
   await ctx.editMessageText(ctx.t('admin-account', { name: account.name, role: account.role, status: account.status, balance: balanceText }), {
     reply_markup: keyboard,

@@ -3,7 +3,10 @@
 import type { Composer } from 'grammy';
 import type { BotContext } from '../context.ts';
 import { adminFeature } from './admin.ts';
+import { cardListFeature } from './card-list.ts';
 import { networkFeature } from './network.ts';
+import { ordersFeature } from './orders.ts';
+import { pricePlansFeature } from './price-plans.ts';
 import { topupFeature } from './topup.ts';
 import { walletFeature } from './wallet.ts';
 
@@ -12,4 +15,4 @@ export interface Feature {
   handlers(): Composer<BotContext>;
 }
 
-export const FEATURES: readonly Feature[] = [walletFeature, topupFeature, networkFeature, adminFeature];
+export const FEATURES: readonly Feature[] = [walletFeature, ordersFeature, topupFeature, networkFeature, adminFeature, cardListFeature, pricePlansFeature];

@@ -12,11 +12,14 @@ export function mainMenu(ctx: BaseContext, user: BotUser): { text: string; keybo
     keyboard.text(ctx.t('menu-pending-topups'), 'adm:topups').row();
     keyboard.text(ctx.t('menu-adjust'), 'adm:adjust').text(ctx.t('menu-invite-agent'), 'adm:invite').row();
     keyboard.text(ctx.t('menu-tree'), 'adm:tree:0').text(ctx.t('menu-audit'), 'adm:audit').row();
-    keyboard.text(ctx.t('menu-close-month'), 'adm:close').text(ctx.t('menu-admins'), 'adm:admins');
+    keyboard.text(ctx.t('menu-close-month'), 'adm:close').text(ctx.t('menu-admins'), 'adm:admins').row();
+    keyboard.text(ctx.t('menu-card-list'), 'adm:cards').text(ctx.t('menu-price-plans'), 'adm:plans');
   } else if (account.role === 'agent') {
+    keyboard.text(ctx.t('menu-order'), 'o:new').text(ctx.t('menu-my-orders'), 'o:list').row();
     keyboard.text(ctx.t('menu-wallet'), 'w:home').text(ctx.t('menu-topup'), 'tu:new').row();
     keyboard.text(ctx.t('menu-network'), 'net:list:0').text(ctx.t('menu-revenue-share'), 'net:rs');
   } else if (account.role === 'sub_agent') {
+    keyboard.text(ctx.t('menu-order'), 'o:new').text(ctx.t('menu-my-orders'), 'o:list').row();
     keyboard.text(ctx.t('menu-wallet'), 'w:home').text(ctx.t('menu-ask-funds'), 'fr:new');
   }
   const greeting = ctx.t(`menu-title-${account.role.replace('_', '-')}`, { name: account.name });

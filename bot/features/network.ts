@@ -110,6 +110,7 @@ async function showSubAgent(ctx: BotContext, childId: string): Promise<void> {
     .text(ctx.t('network-reclaim'), `net:take:${child.id}`)
     .row()
     .text(ctx.t(child.status === 'active' ? 'network-pause' : 'network-resume'), `net:${child.status === 'active' ? 'pause' : 'resume'}:${child.id}`)
+    .text(ctx.t('network-orders'), `o:of:${child.id}`)
     .row()
     .text(ctx.t('button-back'), 'net:list:0');
   const text = ctx.t('network-sub-agent', { name: child.name, balance: showMoney(balance), status: child.status });

@@ -245,3 +245,111 @@ network-requests-title = طلبات الرصيد (اضغط للتحويل):
 network-requests-none = لا توجد طلبات رصيد مفتوحة.
 funds-request-line = ✅ { $amount } · { $name }
 error-no-wallet = حسابات المشرفين ليس لها محفظة.
+
+# الطلبات
+menu-order = 🛒 طلب بطاقات
+menu-my-orders = 🧾 طلباتي
+order-no-cards = لا توجد بطاقات معروضة للبيع الآن. يرجى المحاولة لاحقاً.
+order-choose-card = أي بطاقة تريد؟
+order-choose-value = { $card }: اختر القيمة.
+order-ask-amount = اكتب قيمة البطاقة بعملة { $currency }، من { $min } إلى { $max }.
+order-amount-invalid = يجب أن تكون القيمة مبلغاً من { $min } إلى { $max }. حاول مرة أخرى.
+order-ask-quantity = كم بطاقة؟ (من 1 إلى { $max })
+order-quantity-invalid = اكتب عدداً صحيحاً من 1 إلى { $max }.
+order-summary =
+    يرجى مراجعة طلبك:
+    البطاقة: { $card } · { $face }
+    الكمية: { $quantity }
+    سعر البطاقة: { $unit }
+    الإجمالي: { $total }
+    الرصيد الحالي: { $balance }
+    الرصيد بعد الطلب: { $after }
+order-accepted =
+    تم قبول الطلب { $number }: { $quantity } × { $card } { $face }، { $total }.
+    ستصلك البطاقات هنا خلال لحظات.
+order-list-title = طلباتك، الأحدث أولاً:
+order-list-none = ليس لديك طلبات بعد.
+order-line = { $number } · { $quantity } × { $face } · { $total } · { $status }
+order-status-pending = ⏳ مقبول
+order-status-placing = ⏳ قيد الإرسال
+order-status-processing = ⏳ قيد التنفيذ
+order-status-completed = ✅ مكتمل
+order-status-partially-completed = ⚠️ تم تسليم جزء منه
+order-status-failed = ❌ فشل
+error-daily-limit-exceeded = هذا الطلب يتجاوز حدك اليومي. جرّب طلباً أصغر أو غداً.
+error-profit-guard = لا يمكن بيع هذه البطاقة بهذا السعر الآن. يرجى التواصل معنا.
+error-not-on-card-list = هذه البطاقة لم تعد معروضة للبيع.
+error-denomination-out-of-range = قيمة البطاقة هذه غير متاحة.
+error-product-not-found = هذه البطاقة لم تعد تباع.
+error-invalid-quantity = هذه الكمية غير مسموح بها.
+error-role-cannot-order = لا يمكن لحسابك طلب البطاقات.
+error-order-not-found = لا يوجد طلب كهذا.
+order-card =
+    🎁 { $number } · البطاقة { $position } من { $quantity }
+    { $card } · { $face }
+    الرمز: { $masked }
+order-reveal = 🔓 إظهار
+order-failed = ❌ فشل الطلب { $number } ({ $card } { $face }): لم تُسلَّم أي بطاقة. أُعيد { $refunded } إلى محفظتك.
+order-partly-delivered = ⚠️ الطلب { $number }: سُلّمت { $delivered } من { $quantity } بطاقات. أُعيد { $refunded } عن الباقي إلى محفظتك.
+order-revealed-title = 🔓 { $number } · البطاقة { $position }
+order-revealed-code = الرمز: { $code }
+order-revealed-pin = الرقم السري: { $pin }
+order-revealed-serial = الرقم التسلسلي: { $serial }
+order-revealed-expiry = تاريخ الانتهاء: { $expiry }
+order-revealed-deleted = ستُحذف هذه الرسالة بعد { $seconds } ثانية.
+error-card-not-found = لا توجد بطاقة كهذه في هذا الطلب.
+order-card-line = البطاقة { $position }: { $masked }
+network-orders = 🧾 الطلبات
+risk-alert-unusual-spend =
+    ⚠️ إنفاق غير معتاد: { $name } ({ $role }) أنفق { $spent } اليوم؛ متوسط يومه { $average }.
+    الحساب: { $accountId }
+risk-alert-refusals =
+    ⚠️ { $refusals } طلبات مرفوضة خلال { $minutes } دقيقة لـ { $name } ({ $role })؛ آخر سبب: { $code }.
+    الحساب: { $accountId }
+menu-card-list = 🗂 قائمة البطاقات
+card-list-title = البطاقات التي يبيعها البوت، بهذا الترتيب:
+card-list-empty = قائمة البطاقات فارغة: البوت لا يبيع شيئاً. أضف بطاقة.
+card-list-line = { $position }. { $name } (#{ $id }) · { $faces }
+card-list-add = ➕ إضافة بطاقة
+card-list-open = 🗂 قائمة البطاقات
+card-list-ask-product = اكتب رقم المنتج للبطاقة المراد إضافتها (رقمه في الكتالوج المتزامن).
+card-list-product-invalid = رقم المنتج يتكون من أرقام فقط. ابدأ من جديد من قائمة البطاقات.
+card-list-ask-fixed = { $name }: اكتب القيم المراد بيعها مفصولة بفواصل (مثلاً { $min }). العملة: { $currency }.
+card-list-ask-range = { $name } يقبل من { $min } إلى { $max }: اكتب النطاق المراد بيعه، مثلاً 5-200، أو قيماً ثابتة مفصولة بفواصل. العملة: { $currency }.
+card-list-faces-invalid = اكتب قيماً مفصولة بفواصل (10, 25) أو نطاقاً (5-200).
+card-list-added = تمت إضافة { $name }. تحتوي قائمة البطاقات الآن على { $count } بطاقة.
+card-list-changed = تغيرت قائمة البطاقات في هذه الأثناء. افتحها مرة أخرى.
+error-invalid-card-list = هذا التعديل على قائمة البطاقات غير صالح (قيمة خارج نطاق المنتج، أو قيمة مكررة، أو عدد كبير من البطاقات).
+daily-summary =
+    📊 الملخص اليومي ليوم { $day } (UTC)
+    الطلبات: { $orders } (✅ { $completed } · ⚠️ { $partial } جزئياً · ❌ { $failed } فشل · ⏳ { $open } مفتوح)
+    إجمالي المبيعات: { $gmv }
+    طلبات الشحن المعلقة الآن: { $topups }
+    رصيد المورد الآن: { $vendor }
+menu-price-plans = 🏷 خطط الأسعار
+plans-title = خطط الأسعار (خصم من القيمة الاسمية؛ السالب = زيادة):
+plans-none = لا توجد خطط أسعار بعد: الجميع يدفع القيمة الاسمية.
+plan-new = ➕ خطة جديدة
+plan-open = 🏷 فتح الخطة
+plan-give = 🏷 خطة الأسعار
+plan-detail =
+    الخطة { $name }: خصم { $discount } افتراضياً
+    افتراضية لـ: { $roles } · خطة خاصة لـ { $accounts } حساب
+plan-product-line = المنتج #{ $product }: { $discount }
+plan-set-discount = ✏️ خصم لمنتج
+plan-default-agents = افتراضية للوكلاء
+plan-default-subs = افتراضية للوكلاء الفرعيين
+plan-role-agents = الوكلاء
+plan-role-subs = الوكلاء الفرعيين
+plan-role-set = أصبحت الآن الخطة الافتراضية لـ { $role }.
+plan-ask-name = ما اسم الخطة الجديدة؟
+plan-ask-default = الخصم الافتراضي بالنسبة المئوية (مثلاً 5 أو 2.5؛ -3 لزيادة 3%)؟
+plan-percent-invalid = اكتب نسبة مئوية مثل 5 أو 2.5 أو -3.
+plan-created = تم إنشاء الخطة { $name } (خصم { $discount } افتراضياً).
+plan-ask-discount = اكتب رقم المنتج وخصمه بالنسبة المئوية، مثلاً 439685 4.5 (أو 439685 - لإزالته).
+plan-discount-invalid = اكتب رقم منتج ونسبة مئوية، مثلاً 439685 4.5، أو 439685 - للإزالة.
+plan-discount-set = المنتج #{ $product }: { $discount } في هذه الخطة.
+plan-pick = أي خطة لهذا الحساب؟
+plan-assigned = أصبح لدى { $name } الخطة { $plan }.
+error-invalid-discount = الخصم بين -99.99% و 99.99%.
+error-price-plan-not-found = لا توجد خطة أسعار كهذه.

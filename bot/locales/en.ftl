@@ -245,3 +245,111 @@ network-requests-title = Requests for funds (tap to give):
 network-requests-none = No open requests for funds.
 funds-request-line = ✅ { $amount } · { $name }
 error-no-wallet = Admin accounts have no wallet.
+
+# Ordering
+menu-order = 🛒 Order cards
+menu-my-orders = 🧾 My orders
+order-no-cards = No cards are on sale right now. Please try again later.
+order-choose-card = Which card do you want?
+order-choose-value = { $card }: choose the value.
+order-ask-amount = Type the card value in { $currency }, from { $min } to { $max }.
+order-amount-invalid = The value must be an amount from { $min } to { $max }. Try again.
+order-ask-quantity = How many cards? (1 to { $max })
+order-quantity-invalid = Type a whole number from 1 to { $max }.
+order-summary =
+    Please check your order:
+    Card: { $card } · { $face }
+    Quantity: { $quantity }
+    Price per card: { $unit }
+    Total: { $total }
+    Balance now: { $balance }
+    Balance after: { $after }
+order-accepted =
+    Order { $number } accepted: { $quantity } × { $card } { $face }, { $total }.
+    Your cards arrive here in a moment.
+order-list-title = Your orders, newest first:
+order-list-none = You have no orders yet.
+order-line = { $number } · { $quantity } × { $face } · { $total } · { $status }
+order-status-pending = ⏳ accepted
+order-status-placing = ⏳ placing
+order-status-processing = ⏳ processing
+order-status-completed = ✅ completed
+order-status-partially-completed = ⚠️ partly delivered
+order-status-failed = ❌ failed
+error-daily-limit-exceeded = This order is above your daily limit. Try a smaller order or tomorrow.
+error-profit-guard = This card cannot be sold at this price right now. Please contact us.
+error-not-on-card-list = This card is no longer on sale.
+error-denomination-out-of-range = This card value is not available.
+error-product-not-found = This card is no longer sold.
+error-invalid-quantity = That quantity is not allowed.
+error-role-cannot-order = Your account cannot order cards.
+error-order-not-found = No such order.
+order-card =
+    🎁 { $number } · card { $position } of { $quantity }
+    { $card } · { $face }
+    Code: { $masked }
+order-reveal = 🔓 Reveal
+order-failed = ❌ Order { $number } ({ $card } { $face }) failed: no card was delivered. { $refunded } went back to your wallet.
+order-partly-delivered = ⚠️ Order { $number }: { $delivered } of { $quantity } cards delivered. { $refunded } for the rest went back to your wallet.
+order-revealed-title = 🔓 { $number } · card { $position }
+order-revealed-code = Code: { $code }
+order-revealed-pin = PIN: { $pin }
+order-revealed-serial = Serial: { $serial }
+order-revealed-expiry = Expires: { $expiry }
+order-revealed-deleted = This message is deleted in { $seconds } seconds.
+error-card-not-found = This order has no such card.
+order-card-line = Card { $position }: { $masked }
+network-orders = 🧾 Orders
+risk-alert-unusual-spend =
+    ⚠️ Unusual spend: { $name } ({ $role }) spent { $spent } today; its average day is { $average }.
+    Account: { $accountId }
+risk-alert-refusals =
+    ⚠️ { $refusals } refused orders within { $minutes } minutes for { $name } ({ $role }); last reason: { $code }.
+    Account: { $accountId }
+menu-card-list = 🗂 Card list
+card-list-title = The cards the bot sells, in this order:
+card-list-empty = The card list is empty: the bot sells nothing. Add a card.
+card-list-line = { $position }. { $name } (#{ $id }) · { $faces }
+card-list-add = ➕ Add a card
+card-list-open = 🗂 Card list
+card-list-ask-product = Type the product id of the card to add (the id in the synced catalog).
+card-list-product-invalid = A product id is made of digits only. Start again from the card list.
+card-list-ask-fixed = { $name }: type the values to sell, separated by commas (e.g. { $min }). Currency: { $currency }.
+card-list-ask-range = { $name } takes { $min } to { $max }: type the range to sell, e.g. 5-200, or fixed values separated by commas. Currency: { $currency }.
+card-list-faces-invalid = Type values separated by commas (10, 25) or a range (5-200).
+card-list-added = { $name } added. The card list now has { $count } card(s).
+card-list-changed = The card list changed in the meantime. Open it again.
+error-invalid-card-list = This card list change is not valid (a value outside the product's range, a duplicate, or too many cards).
+daily-summary =
+    📊 Daily summary for { $day } (UTC)
+    Orders: { $orders } (✅ { $completed } · ⚠️ { $partial } partly · ❌ { $failed } failed · ⏳ { $open } open)
+    GMV: { $gmv }
+    Pending top-ups now: { $topups }
+    Vendor balance now: { $vendor }
+menu-price-plans = 🏷 Price plans
+plans-title = Price plans (discount off face value; negative = markup):
+plans-none = No price plans yet: everyone pays face value.
+plan-new = ➕ New plan
+plan-open = 🏷 Open the plan
+plan-give = 🏷 Price plan
+plan-detail =
+    Plan { $name }: { $discount } off by default
+    Default for: { $roles } · own plan of { $accounts } account(s)
+plan-product-line = Product #{ $product }: { $discount }
+plan-set-discount = ✏️ Discount for a product
+plan-default-agents = Default for agents
+plan-default-subs = Default for sub-agents
+plan-role-agents = agents
+plan-role-subs = sub-agents
+plan-role-set = Now the default plan for { $role }.
+plan-ask-name = Name of the new plan?
+plan-ask-default = Its default discount in percent (e.g. 5, 2.5; -3 for a 3% markup)?
+plan-percent-invalid = Type a percentage such as 5, 2.5 or -3.
+plan-created = Plan { $name } created ({ $discount } off by default).
+plan-ask-discount = Type the product id and its discount in percent, e.g. 439685 4.5 (or 439685 - to remove it).
+plan-discount-invalid = Type a product id and a percentage, e.g. 439685 4.5, or 439685 - to remove.
+plan-discount-set = Product #{ $product }: { $discount } in this plan.
+plan-pick = Which plan for this account?
+plan-assigned = { $name } now has the plan { $plan }.
+error-invalid-discount = A discount is between -99.99% and 99.99%.
+error-price-plan-not-found = No such price plan.

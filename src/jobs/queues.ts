@@ -1,5 +1,6 @@
 // Every queue of the system, in one list. Add a queue by adding its definition here.
 import { catalogSyncQueue, fxSyncQueue } from './handlers/catalog.ts';
+import { dailySummaryQueue } from './handlers/daily-summary.ts';
 import { heartbeatQueue } from './handlers/heartbeat.ts';
 import { kvSweepQueue } from './handlers/kv-sweep.ts';
 import { orderEventsQueue, orderPlaceQueue, orderPollQueue, orderReconcileQueue, orderVendorComparisonQueue } from './handlers/orders.ts';
@@ -23,4 +24,5 @@ export const QUEUES: readonly QueueDefinition[] = [
   orderEventsQueue,
   orderReconcileQueue,
   orderVendorComparisonQueue,
+  dailySummaryQueue,
 ];

@@ -1,10 +1,15 @@
-// Alerts for the admins in Telegram: ledger drift found by the consistency check. Subscribed at
-// start-up in the processes that run the check (the worker role); sent through the telegram.send
-// queue in each admin's language.
+// Alerts for the admins in Telegram: ledger drift found by the consistency check (subscribed at
+// start-up in the processes that run the check, the worker role) and the order engine's risk alerts
+// (subscribed in every process: orders are taken by the api and bot roles). Sent through the
+// telegram.send queue in each admin's language.
 import type { AppContext } from '../context.ts';
+import { withTransaction } from '../db/transaction.ts';
 import { telegramAdmins } from '../domain/accounts/language.ts';
 import { onLedgerDrift } from '../domain/ledger/alerts.ts';
 import { accountsInvolved, type ConsistencyReport } from '../domain/ledger/consistency.ts';
+import { onRiskAlert, type RiskAlert } from '../domain/orders/risk-alerts.ts';
+import type { DailySummary } from '../domain/orders/summary.ts';
+import { createPostgresKeyValueStore } from '../shared-state/index.ts';
 import { notify } from './notify.ts';
 
 /** At most this many account ids in the alert text (the log has them all). */
@@ -23,4 +28,44 @@ export async function alertAdminsOfDrift(app: AppContext, report: ConsistencyRep
 /** Subscribes the admins' drift alert; returns the unsubscribe function. */
 export function subscribeDriftAlerts(app: AppContext): () => void {
   return onLedgerDrift((report) => alertAdminsOfDrift(app, report));
+}
+
+/** A risk alert (unusual spend, a burst of refused orders) to every admin, with the account's name. */
+export async function alertAdminsOfRisk(app: AppContext, alert: RiskAlert): Promise<void> {
+  const account = await app.db.selectFrom('accounts').select(['name', 'role']).where('id', '=', alert.accountId).executeTakeFirst();
+  const who = { name: account?.name ?? alert.accountId, role: account?.role ?? '?', accountId: alert.accountId };
+  const text =
+    alert.kind === 'unusual_spend'
+      ? { key: 'risk-alert-unusual-spend', vars: { ...who, spent: alert.spentToday, average: alert.dailyAverage } }
+      : { key: 'risk-alert-refusals', vars: { ...who, refusals: alert.refusals, minutes: alert.windowMinutes, code: alert.lastCode } };
+  for (const admin of await telegramAdmins(app.db)) await notify(app, admin, { text });
+}
+
+/** Subscribes the admins' risk alert; returns the unsubscribe function. */
+export function subscribeRiskAlerts(app: AppContext): () => void {
+  return onRiskAlert((alert) => alertAdminsOfRisk(app, alert));
+}
+
+/**
+ * The daily summary to every admin, once per day: a marker (`daily-summary:<day>`) and the messages'
+ * jobs are written in one transaction, so a retried or duplicated job sends nothing more.
+ */
+export async function sendDailySummary(app: AppContext, summary: DailySummary): Promise<boolean> {
+  const vars = {
+    day: summary.day,
+    orders: summary.orders,
+    completed: summary.completed,
+    partial: summary.partiallyCompleted,
+    failed: summary.failed,
+    open: summary.open,
+    gmv: summary.gmv.join(', ') || '0',
+    topups: summary.pendingTopups,
+    vendor: summary.vendorBalance === null ? '?' : summary.vendorBalance.join(', ') || '—',
+  };
+  const admins = await telegramAdmins(app.db);
+  return withTransaction(app.db, async (trx) => {
+    if (!(await createPostgresKeyValueStore(trx).setIfAbsent(`daily-summary:${summary.day}`, 'sent', 7 * 24 * 3600 * 1000))) return false;
+    for (const admin of admins) await notify(app, admin, { text: { key: 'daily-summary', vars } }, { db: trx });
+    return true;
+  });
 }

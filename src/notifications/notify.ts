@@ -1,7 +1,9 @@
 // Messages to one user of an account, through the telegram.send queue, in the account's language.
 // Used by the bot and by anything in src/ that must tell a user something (the order engine's
 // results, low balance after a purchase).
+import type { Kysely } from 'kysely';
 import type { AppContext } from '../context.ts';
+import type { DB } from '../db/schema.ts';
 import type { Account } from '../domain/accounts/accounts.ts';
 import { findTelegramUser } from '../domain/accounts/language.ts';
 import { telegramSendQueue } from '../jobs/handlers/telegram.ts';
@@ -14,11 +16,19 @@ export interface Recipient {
   language: string | null;
 }
 
-/** Queues a message to the account's Telegram user; nothing when the account is not bound to Telegram. */
-export async function notify(app: AppContext, recipient: Recipient, message: Omit<TelegramMessage, 'chatId' | 'locale'>): Promise<void> {
+/**
+ * Queues a message to the account's Telegram user; nothing when the account is not bound to Telegram.
+ * With `db` (a transaction) the message is queued only if that transaction commits.
+ */
+export async function notify(
+  app: Pick<AppContext, 'jobs'>,
+  recipient: Recipient,
+  message: Omit<TelegramMessage, 'chatId' | 'locale'>,
+  options: { db?: Kysely<DB> } = {},
+): Promise<void> {
   const chatId = recipient.account.telegramUserId;
   if (chatId === null) return;
-  await app.jobs.enqueue(telegramSendQueue, { ...message, chatId, ...(recipient.language ? { locale: recipient.language } : {}) });
+  await app.jobs.enqueue(telegramSendQueue, { ...message, chatId, ...(recipient.language ? { locale: recipient.language } : {}) }, options.db ? { db: options.db } : {});
 }
 
 /** The recipient behind an account id, if it is bound to a Telegram user. */

@@ -75,12 +75,12 @@ describe('menus per role', () => {
     await bot.handleUpdate(textMessage(agentId, `/start ${await inviteToken(ctx, 'agent')}`));
     await bot.handleUpdate(textMessage(agentId, '/start'));
     expect(lastText(calls)).toContain('Agent menu');
-    expect(lastButtons(calls).map((button) => button.callback_data)).toEqual(['w:home', 'tu:new', 'net:list:0', 'net:rs']);
+    expect(lastButtons(calls).map((button) => button.callback_data)).toEqual(['o:new', 'o:list', 'w:home', 'tu:new', 'net:list:0', 'net:rs']);
 
     const agent = (await findTelegramUser(ctx.db, agentId))!.account;
     const subId = nextTelegramId();
     await bot.handleUpdate(textMessage(subId, `/start ${await inviteToken(ctx, 'sub_agent', agent)}`));
-    expect(lastButtons(calls).map((button) => button.callback_data)).toEqual(['w:home', 'fr:new']);
+    expect(lastButtons(calls).map((button) => button.callback_data)).toEqual(['o:new', 'o:list', 'w:home', 'fr:new']);
 
     const before = calls.length;
     await bot.handleUpdate(textMessage(nextTelegramId(), '/start'));
@@ -99,11 +99,11 @@ describe('menus per role', () => {
 
     const agentId = nextTelegramId();
     await bot.handleUpdate(textMessage(agentId, `/start ${await inviteToken(ctx, 'agent')}`, 'ar'));
-    expect(lastButtons(calls).map((button) => button.text)).toEqual(['💰 المحفظة', '➕ شحن الرصيد', '👥 شبكتي', '📈 حصة الإيرادات']);
+    expect(lastButtons(calls).map((button) => button.text)).toEqual(['🛒 طلب بطاقات', '🧾 طلباتي', '💰 المحفظة', '➕ شحن الرصيد', '👥 شبكتي', '📈 حصة الإيرادات']);
     const agent = (await findTelegramUser(ctx.db, agentId))!.account;
     await bot.handleUpdate(textMessage(nextTelegramId(), `/start ${await inviteToken(ctx, 'sub_agent', agent)}`, 'ar-EG'));
     expect(lastText(calls)).toContain('قائمة الوكيل الفرعي');
-    expect(lastButtons(calls).map((button) => button.text)).toEqual(['💰 المحفظة', '🙋 طلب رصيد']);
+    expect(lastButtons(calls).map((button) => button.text)).toEqual(['🛒 طلب بطاقات', '🧾 طلباتي', '💰 المحفظة', '🙋 طلب رصيد']);
   });
 
   it('/language stores the choice on the account (a new bot instance uses it)', async () => {

@@ -1,14 +1,24 @@
-// No secret in any log line of a full flow: invite tokens, the bot token, links carrying tokens.
+// No secret in any log line of a full flow: invite tokens, the bot token, links carrying tokens,
+// card codes and PINs (an order through the bot, delivered and revealed).
 import { describe, expect, it } from 'vitest';
 import type { AppContext } from '../../src/context.ts';
 import { findTelegramUser } from '../../src/domain/accounts/language.ts';
+import { revealOrderCards } from '../../src/domain/orders/orders.ts';
+import { saveCardList } from '../../src/domain/pricing/card-list.ts';
+import { SIM_PRODUCTS } from '../../src/integrations/bamboo/simulator/index.ts';
+import { orderEventsQueue, orderPlaceQueue, orderPollQueue } from '../../src/jobs/handlers/orders.ts';
 import { createLogger } from '../../src/logger.ts';
+import { telegramOrderEventSink } from '../../src/notifications/order-events.ts';
+import { mountSimulator, simulatorClient } from '../support/bamboo.ts';
+import { insertProduct } from '../support/catalog.ts';
+import { runDueJobs } from '../support/orders.ts';
 import { createTestContext } from '../support/context.ts';
 import { inviteToken, makeAdmin, newStore, nextTelegramId, startTestBot } from '../support/bot.ts';
-import { expectLedgerConsistent } from '../support/money.ts';
+import { expectLedgerConsistent, operator } from '../support/money.ts';
 import { BOT_TOKEN, buttonData, callbackQuery, lastText, photoMessage, textMessage } from '../support/telegram.ts';
 
-const { ctx: baseCtx } = await createTestContext();
+const test = await createTestContext();
+const { ctx: baseCtx } = test;
 
 describe('bot logs', () => {
   it('a full flow at debug level logs no token or key', async () => {
@@ -45,12 +55,39 @@ describe('bot logs', () => {
     await bot.handleUpdate(callbackQuery(admin.telegramUserId, 'adm:invite'));
     secrets.push(/\?start=([A-Za-z0-9_-]+)/.exec(lastText(calls))?.[1] as string);
 
+    // A full order and a reveal: the card code and PIN never reach a log line.
+    const { clock } = mountSimulator({ rateLimits: false });
+    ctx.vendor = simulatorClient({ clock });
+    await insertProduct(ctx.db, { id: SIM_PRODUCTS.steam10, minFace: 1000n, costMin: 947n });
+    await saveCardList(ctx.db, operator, [{ productId: BigInt(SIM_PRODUCTS.steam10), denominations: [1000n] }], { maxEntries: 10 });
+    ctx.orderEvents = telegramOrderEventSink(ctx);
+    await bot.handleUpdate(callbackQuery(agentId, 'o:new'));
+    await bot.handleUpdate(callbackQuery(agentId, 'oc:0'));
+    await bot.handleUpdate(callbackQuery(agentId, 'od:1000'));
+    await bot.handleUpdate(textMessage(agentId, '1'));
+    await bot.handleUpdate(callbackQuery(agentId, buttonData(calls, 'Confirm')));
+    await runDueJobs(test, ctx, orderPlaceQueue);
+    clock.advance(1500);
+    await runDueJobs(test, ctx, orderPollQueue);
+    await runDueJobs(test, ctx, orderEventsQueue);
+    const order = await ctx.db.selectFrom('orders').select(['id', 'status']).executeTakeFirstOrThrow();
+    expect(order.status).toBe('completed');
+    await bot.handleUpdate(callbackQuery(agentId, `o:rv:${order.id}:0`));
+    const [card] = await revealOrderCards(ctx, { accountId: (await findTelegramUser(ctx.db, agentId))!.account.id, channel: 'telegram' }, order.id);
+    const revealed = calls.filter((call) => call.method === 'sendMessage').at(-1)?.payload.text as string;
+    expect(revealed).toContain(`Code: ${card!.code}`); // the reveal really showed it
+    expect(revealed).toContain(`PIN: ${card!.pin}`);
+    secrets.push(card!.code!);
+    // A PIN is short (digits could appear anywhere): no line may carry it as a value or in the message.
+    const pinShapes = [`"${card!.pin}"`, `PIN: ${card!.pin}`];
+
     expect(JSON.stringify(calls)).toContain(subToken); // the link really went to the user
     expect(lines.length).toBeGreaterThan(10); // the flow was logged (one line per update at least)
     for (const secret of secrets) {
       expect(secret.length).toBeGreaterThan(20);
       expect(lines.filter((line) => line.includes(secret))).toEqual([]);
     }
+    for (const shape of pinShapes) expect(lines.filter((line) => line.includes(shape))).toEqual([]);
     await expectLedgerConsistent(ctx.db);
   });
 });

@@ -235,13 +235,23 @@ export interface RevealedCard {
   expiresAt: Date | null;
 }
 
-/** Decrypts an order's cards for its buyer only; every reveal is audited. */
-export async function revealOrderCards(ctx: Pick<AppContext, 'db' | 'config'>, actor: Actor, orderId: string): Promise<RevealedCard[]> {
-  const row = await ctx.db.selectFrom('orders').select(['id', 'buyer_id']).where('id', '=', orderId).executeTakeFirst();
+/**
+ * Decrypts an order's cards for its buyer only (all of them, or the one at `index` in the order's
+ * card order: the bot's per-card Reveal button); every reveal is audited.
+ */
+export async function revealOrderCards(ctx: Pick<AppContext, 'db' | 'config'>, actor: Actor, orderId: string, options: { index?: number } = {}): Promise<RevealedCard[]> {
+  const row = UUID.test(orderId) ? await ctx.db.selectFrom('orders').select(['id', 'buyer_id']).where('id', '=', orderId).executeTakeFirst() : undefined;
   if (!row || actor.accountId !== row.buyer_id) throw new DomainError('order_not_found', `no order ${orderId}`);
   const keyring = cardKeyring(ctx.config);
-  const cards = await ctx.db.selectFrom('order_cards').selectAll().where('order_id', '=', orderId).orderBy('vendor_card_id').execute();
-  await writeAudit(ctx.db, { actor, action: 'order.cards_revealed', subject: { type: 'order', id: orderId }, after: { cards: cards.length } });
+  const all = await ctx.db.selectFrom('order_cards').selectAll().where('order_id', '=', orderId).orderBy('vendor_card_id').execute();
+  const cards = options.index === undefined ? all : all.slice(options.index, options.index + 1);
+  if (cards.length === 0) throw new DomainError('card_not_found', `order ${orderId} has no such card`);
+  await writeAudit(ctx.db, {
+    actor,
+    action: 'order.cards_revealed',
+    subject: { type: 'order', id: orderId },
+    after: { cards: cards.length, ...(options.index === undefined ? {} : { index: options.index }) },
+  });
   return cards.map((card) => {
     const boundTo = `${orderId}:${card.vendor_card_id}`;
     return {
@@ -250,6 +260,22 @@ export async function revealOrderCards(ctx: Pick<AppContext, 'db' | 'config'>, a
       pin: card.pin_encrypted === null ? null : decryptCardValue(keyring, card.key_id, card.pin_encrypted, `${boundTo}:pin`),
       expiresAt: card.expires_at,
     };
+  });
+}
+
+/** How many characters of a code a masked card shows (`•••• 7F3A`). */
+const MASK_VISIBLE = 4;
+
+/**
+ * An order's cards with the code masked to its last characters, in the order `revealOrderCards`
+ * uses (index = position): what a delivery message shows before the buyer asks to reveal.
+ */
+export async function maskedOrderCards(ctx: Pick<AppContext, 'db' | 'config'>, orderId: string): Promise<{ index: number; masked: string }[]> {
+  const keyring = cardKeyring(ctx.config);
+  const cards = await ctx.db.selectFrom('order_cards').selectAll().where('order_id', '=', orderId).orderBy('vendor_card_id').execute();
+  return cards.map((card, index) => {
+    const code = card.code_encrypted === null ? '' : decryptCardValue(keyring, card.key_id, card.code_encrypted, `${orderId}:${card.vendor_card_id}:code`);
+    return { index, masked: `•••• ${code.length > MASK_VISIBLE * 2 ? code.slice(-MASK_VISIBLE) : ''}`.trim() };
   });
 }
 

@@ -104,6 +104,31 @@ export async function assignPricePlan(
   });
 }
 
+export interface PricePlanOverview extends PricePlan {
+  /** Roles whose default this plan is. */
+  roles: string[];
+  /** Accounts with this plan as their own. */
+  accounts: number;
+  /** Per-product discounts, product ids as strings. */
+  discounts: { productId: string; discountBps: number }[];
+}
+
+/** Every price plan with where it applies (admin screens; the plans themselves are not secret). */
+export async function listPricePlans(db: Kysely<DB>): Promise<PricePlanOverview[]> {
+  const plans = await db.selectFrom('price_plans').selectAll().orderBy('name').orderBy('id').execute();
+  const roles = await db.selectFrom('role_price_plans').selectAll().execute();
+  const accounts = await db.selectFrom('account_price_plans').select(['plan_id']).execute();
+  const discounts = await db.selectFrom('price_plan_discounts').selectAll().orderBy('product_id').execute();
+  return plans.map((plan) => ({
+    id: plan.id,
+    name: plan.name,
+    defaultDiscountBps: plan.default_discount_bps,
+    roles: roles.filter((row) => row.plan_id === plan.id).map((row) => row.role),
+    accounts: accounts.filter((row) => row.plan_id === plan.id).length,
+    discounts: discounts.filter((row) => row.plan_id === plan.id).map((row) => ({ productId: String(row.product_id), discountBps: row.discount_bps })),
+  }));
+}
+
 async function getPlan(db: Kysely<DB>, planId: string) {
   const row = await db.selectFrom('price_plans').selectAll().where('id', '=', planId).executeTakeFirst();
   if (!row) throw new DomainError('price_plan_not_found', `no price plan ${planId}`);

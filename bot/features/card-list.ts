@@ -1,0 +1,135 @@
+// Admin: the Telegram card list (SPEC §5). Shown in its order with buttons to move an entry up or
+// remove it, and an "add" flow: product id → fixed values ("10, 25, 50") or a range ("5-200").
+// Every change saves the whole list through `saveCardList` (admin-only, validated against the synced
+// product, audited). The buttons name the entry's position and product, so a button shown before
+// another admin's change is refused instead of acting on a different entry.
+import { createConversation } from '@grammyjs/conversations';
+import { Composer, InlineKeyboard } from 'grammy';
+import { readCardList, saveCardList, type CardListEntry, type CardListEntryInput } from '#src/domain/pricing/card-list.ts';
+import { getProduct } from '#src/domain/pricing/pricing.ts';
+import { formatMoney, money, parseMoney } from '#src/shared/money.ts';
+import type { BotContext, ConvContext } from '../context.ts';
+import { cancelKeyboard, domainCall, waitText, type Flow } from '../flows.ts';
+import { enterFlow, isRole, newRow, telegramActor } from '../helpers.ts';
+import type { Feature } from './index.ts';
+import { HOME } from './menus.ts';
+
+export const CARD_LIST_ADD_FLOW = 'card-list-add';
+
+const withoutPosition = (entry: CardListEntry): CardListEntryInput =>
+  'denominations' in entry ? { productId: entry.productId, denominations: entry.denominations } : { productId: entry.productId, range: entry.range };
+
+/** Face values an admin typed: "10, 25" (fixed values) or "5-200" (a range), in the product's currency. */
+export function parseFaces(text: string, currency: string): { denominations: bigint[] } | { range: { min: bigint; max: bigint } } | undefined {
+  const parse = (value: string) => {
+    try {
+      return parseMoney(value.trim(), currency).amount;
+    } catch {
+      return undefined;
+    }
+  };
+  const range = /^\s*([\d.]+)\s*-\s*([\d.]+)\s*$/.exec(text);
+  if (range) {
+    const [min, max] = [parse(range[1] as string), parse(range[2] as string)];
+    return min !== undefined && max !== undefined ? { range: { min, max } } : undefined;
+  }
+  const values = text.split(',').map(parse);
+  return values.length > 0 && values.every((value) => value !== undefined && value > 0n) ? { denominations: values as bigint[] } : undefined;
+}
+
+async function showCardList(ctx: BotContext): Promise<void> {
+  const { db } = ctx.deps.app;
+  const entries = await readCardList(db);
+  const lines: string[] = [];
+  const keyboard = new InlineKeyboard();
+  for (const entry of entries) {
+    const product = await getProduct(db, entry.productId);
+    const show = (minor: bigint) => formatMoney(money(minor, product.face_currency));
+    const faces = 'denominations' in entry ? entry.denominations.map(show).join(', ') : `${show(entry.range.min)} – ${show(entry.range.max)}`;
+    const position = entry.position + 1;
+    lines.push(ctx.t('card-list-line', { position, name: product.name, id: String(product.id), faces }));
+    if (entry.position > 0) keyboard.text(`⬆️ ${position}`, `cl:up:${entry.position}:${entry.productId}`);
+    keyboard.text(`✖️ ${position}`, `cl:rm:${entry.position}:${entry.productId}`).row();
+  }
+  newRow(keyboard).text(ctx.t('card-list-add'), 'cl:add').row().text(ctx.t('button-menu'), HOME);
+  const text = lines.length > 0 ? `${ctx.t('card-list-title')}\n\n${lines.join('\n')}` : ctx.t('card-list-empty');
+  if (ctx.callbackQuery) await ctx.editMessageText(text, { reply_markup: keyboard });
+  else await ctx.reply(text, { reply_markup: keyboard });
+}
+
+async function addFlow(conversation: Flow, ctx: ConvContext): Promise<void> {
+  const admin = ctx.user?.account;
+  if (!admin) return;
+  await ctx.reply(ctx.t('card-list-ask-product'), { reply_markup: cancelKeyboard(ctx) });
+  const asked = await waitText(conversation);
+  if (!/^\d{1,18}$/.test(asked.text)) {
+    await asked.ctx.reply(asked.ctx.t('card-list-product-invalid'));
+    return;
+  }
+  const product = await domainCall(conversation, async () => {
+    const row = await getProduct(ctx.deps.app.db, BigInt(asked.text));
+    const show = (minor: bigint) => formatMoney(money(minor, row.face_currency));
+    return { id: String(row.id), name: row.name, kind: row.kind, currency: row.face_currency, min: show(row.min_face_minor), max: show(row.max_face_minor) };
+  });
+  await asked.ctx.reply(asked.ctx.t(product.kind === 'range' ? 'card-list-ask-range' : 'card-list-ask-fixed', product), { reply_markup: cancelKeyboard(asked.ctx) });
+  for (;;) {
+    const answer = await waitText(conversation);
+    const faces = parseFaces(answer.text, product.currency);
+    if (!faces) {
+      await answer.ctx.reply(answer.ctx.t('card-list-faces-invalid'), { reply_markup: cancelKeyboard(answer.ctx) });
+      continue;
+    }
+    const count = await domainCall(conversation, async () => {
+      const { app } = ctx.deps;
+      const current = (await readCardList(app.db)).map(withoutPosition);
+      const saved = await saveCardList(app.db, telegramActor(admin), [...current, { productId: BigInt(product.id), ...faces }], {
+        maxEntries: app.config.CARD_LIST_MAX_ENTRIES,
+      });
+      return saved.length;
+    });
+    await answer.ctx.reply(answer.ctx.t('card-list-added', { name: product.name, count }), {
+      reply_markup: new InlineKeyboard().text(answer.ctx.t('card-list-open'), 'adm:cards'),
+    });
+    return;
+  }
+}
+
+function flows(): Composer<BotContext> {
+  const composer = new Composer<BotContext>();
+  composer.use(createConversation<BotContext, ConvContext>(addFlow, CARD_LIST_ADD_FLOW));
+  return composer;
+}
+
+function handlers(): Composer<BotContext> {
+  const feature = new Composer<BotContext>();
+  const admins = feature.filter((ctx) => isRole(ctx, 'admin'));
+
+  admins.callbackQuery('adm:cards', async (ctx) => {
+    await ctx.answerCallbackQuery();
+    await showCardList(ctx);
+  });
+
+  admins.callbackQuery('cl:add', async (ctx) => {
+    await enterFlow(ctx, CARD_LIST_ADD_FLOW);
+    await ctx.answerCallbackQuery();
+  });
+
+  // Move up or remove the entry at a position, if it still holds the product the button was drawn for.
+  admins.callbackQuery(/^cl:(up|rm):(\d{1,3}):(\d{1,18})$/, async (ctx) => {
+    const { app } = ctx.deps;
+    const [action, position, productId] = [ctx.match[1], Number(ctx.match[2]), BigInt(ctx.match[3] as string)];
+    const entries = (await readCardList(app.db)).map(withoutPosition);
+    if (entries[position]?.productId !== productId || (action === 'up' && position === 0)) {
+      return ctx.answerCallbackQuery({ text: ctx.t('card-list-changed'), show_alert: true });
+    }
+    const [entry] = entries.splice(position, 1);
+    if (action === 'up') entries.splice(position - 1, 0, entry!);
+    await saveCardList(app.db, telegramActor(ctx.user!.account), entries, { maxEntries: app.config.CARD_LIST_MAX_ENTRIES });
+    await ctx.answerCallbackQuery();
+    await showCardList(ctx);
+  });
+
+  return feature;
+}
+
+export const cardListFeature: Feature = { flows, handlers };

@@ -1,0 +1,268 @@
+// Ordering (SPEC §5, §6) for agents and sub-agents: card list → card → denomination (buttons for
+// fixed values, a typed amount for a range) → quantity → confirmation (price from `quotePrice`,
+// balance after) → Confirm. The Confirm button carries a random key drawn inside the flow; the order's
+// client reference is `tg:<key>`, so a double tap (a stale button after the first) or any replay of
+// the same key finds the same order in `createOrder` and never holds money twice.
+import { randomUUID } from 'node:crypto';
+import { createConversation } from '@grammyjs/conversations';
+import { Composer, InlineKeyboard } from 'grammy';
+import { walletBalance } from '#src/domain/ledger/ledger.ts';
+import { createOrder, formatOrderNumber, getOrderFor, listOrders, maskedOrderCards, revealOrderCards, type Order, type RevealedCard } from '#src/domain/orders/orders.ts';
+import { readCardList } from '#src/domain/pricing/card-list.ts';
+import { getProduct, quotePrice } from '#src/domain/pricing/pricing.ts';
+import { telegramDeleteQueue } from '#src/jobs/handlers/telegram.ts';
+import { revealButtonData } from '#src/notifications/order-events.ts';
+import { formatMoney, money, multiply, subtract } from '#src/shared/money.ts';
+import type { BotContext, ConvContext } from '../context.ts';
+import { cancelKeyboard, domainCall, waitButton, waitConfirmation, waitText, type Flow } from '../flows.ts';
+import { enterFlow, isRole, newRow, parseAmount, showMoney, telegramActor } from '../helpers.ts';
+import type { Feature } from './index.ts';
+import { HOME, backHome } from './menus.ts';
+
+export const ORDER_FLOW = 'order';
+const PAGE_SIZE = 8;
+const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
+
+/** A card list entry as the flow keeps it (plain strings: the replay log stores it). */
+interface CardChoice {
+  productId: string;
+  name: string;
+  currency: string;
+  /** Fixed values in minor units, or the range's bounds. */
+  denominations: string[] | null;
+  min: string;
+  max: string;
+}
+
+async function cardChoices(ctx: ConvContext): Promise<CardChoice[]> {
+  const { db } = ctx.deps.app;
+  const choices: CardChoice[] = [];
+  for (const entry of await readCardList(db)) {
+    const product = await getProduct(db, entry.productId);
+    if (!product.active) continue;
+    const fixed = 'denominations' in entry ? entry.denominations : null;
+    choices.push({
+      productId: String(product.id),
+      name: product.name,
+      currency: product.face_currency,
+      denominations: fixed ? fixed.map(String) : null,
+      min: String(fixed ? fixed[0] : 'range' in entry ? entry.range.min : 0n),
+      max: String(fixed ? fixed.at(-1) : 'range' in entry ? entry.range.max : 0n),
+    });
+  }
+  return choices;
+}
+
+const showFace = (minor: string, currency: string) => formatMoney(money(BigInt(minor), currency));
+
+/** Asks for a face value of a range card until one inside its bounds is typed. */
+async function askFace(conversation: Flow, ctx: ConvContext, card: CardChoice): Promise<{ ctx: ConvContext; face: string }> {
+  const bounds = { min: showFace(card.min, card.currency), max: showFace(card.max, card.currency), currency: card.currency };
+  await ctx.reply(ctx.t('order-ask-amount', bounds), { reply_markup: cancelKeyboard(ctx) });
+  for (;;) {
+    const answer = await waitText(conversation);
+    const amount = parseAmount(answer.text, card.currency);
+    if (amount && amount.amount >= BigInt(card.min) && amount.amount <= BigInt(card.max)) return { ctx: answer.ctx, face: String(amount.amount) };
+    await answer.ctx.reply(answer.ctx.t('order-amount-invalid', bounds), { reply_markup: cancelKeyboard(answer.ctx) });
+  }
+}
+
+async function askQuantity(conversation: Flow, ctx: ConvContext, max: number): Promise<{ ctx: ConvContext; quantity: number }> {
+  await ctx.reply(ctx.t('order-ask-quantity', { max }), { reply_markup: cancelKeyboard(ctx) });
+  for (;;) {
+    const answer = await waitText(conversation);
+    const quantity = /^\d{1,3}$/.test(answer.text) ? Number(answer.text) : 0;
+    if (quantity >= 1 && quantity <= max) return { ctx: answer.ctx, quantity };
+    await answer.ctx.reply(answer.ctx.t('order-quantity-invalid', { max }), { reply_markup: cancelKeyboard(answer.ctx) });
+  }
+}
+
+async function orderFlow(conversation: Flow, ctx: ConvContext): Promise<void> {
+  const account = ctx.user?.account;
+  if (!account) return;
+  const cards = await domainCall(conversation, () => cardChoices(ctx));
+  if (cards.length === 0) {
+    await ctx.reply(ctx.t('order-no-cards'), { reply_markup: backHome(ctx) });
+    return;
+  }
+  const list = new InlineKeyboard();
+  cards.forEach((card, index) => list.text(card.name, `oc:${index}`).row());
+  list.text(ctx.t('button-cancel'), 'flow:cancel');
+  await ctx.reply(ctx.t('order-choose-card'), { reply_markup: list });
+  const picked = await waitButton(conversation, /^oc:(\d{1,2})$/);
+  const card = cards[Number(picked.match[1])];
+  await picked.ctx.answerCallbackQuery();
+  if (!card) return;
+
+  let faceStep: { ctx: ConvContext; face: string };
+  if (card.denominations) {
+    const values = new InlineKeyboard();
+    card.denominations.forEach((face, index) => {
+      if (index > 0 && index % 3 === 0) values.row();
+      values.text(showFace(face, card.currency), `od:${face}`);
+    });
+    newRow(values).text(picked.ctx.t('button-cancel'), 'flow:cancel');
+    await picked.ctx.reply(picked.ctx.t('order-choose-value', { card: card.name }), { reply_markup: values });
+    for (;;) {
+      const value = await waitButton(conversation, /^od:(\d{1,18})$/);
+      await value.ctx.answerCallbackQuery();
+      const face = value.match[1] as string;
+      if (card.denominations.includes(face)) {
+        faceStep = { ctx: value.ctx, face };
+        break;
+      }
+    }
+  } else {
+    faceStep = await askFace(conversation, picked.ctx, card);
+  }
+
+  const counted = await askQuantity(conversation, faceStep.ctx, ctx.deps.app.config.BOT_MAX_QUANTITY);
+  const face = money(BigInt(faceStep.face), card.currency);
+  const summary = await domainCall(conversation, async () => {
+    const { app } = ctx.deps;
+    const quote = await quotePrice(app.db, {
+      accountId: account.id,
+      productId: BigInt(card.productId),
+      face,
+      orderFee: { amount: app.config.ORDER_FEE, currency: app.config.SETTLEMENT_CURRENCY },
+    });
+    const total = multiply(quote.unitPrice, BigInt(counted.quantity));
+    const balance = await walletBalance(app.db, account.id);
+    return {
+      key: randomUUID(),
+      vars: {
+        card: card.name,
+        face: formatMoney(face),
+        quantity: counted.quantity,
+        unit: showMoney(quote.unitPrice),
+        total: showMoney(total),
+        balance: showMoney(balance),
+        after: showMoney(subtract(balance, total)),
+      },
+    };
+  });
+  const confirm = new InlineKeyboard().text(counted.ctx.t('button-confirm'), `or:ok:${summary.key}`).text(counted.ctx.t('button-cancel'), `or:drop:${summary.key}`);
+  await counted.ctx.reply(counted.ctx.t('order-summary', summary.vars), { reply_markup: confirm });
+
+  const confirmation = await waitConfirmation(conversation, 'or', summary.key);
+  if (confirmation.action !== 'ok') {
+    await confirmation.ctx.answerCallbackQuery();
+    await confirmation.ctx.editMessageText(confirmation.ctx.t('cancel-done'));
+    return;
+  }
+  const number = await domainCall(conversation, async () => {
+    const { order } = await createOrder(ctx.deps.app, {
+      buyerId: account.id,
+      actor: telegramActor(account),
+      clientReference: `tg:${summary.key}`,
+      productId: BigInt(card.productId),
+      face,
+      quantity: counted.quantity,
+    });
+    return order.number;
+  });
+  await confirmation.ctx.answerCallbackQuery();
+  await confirmation.ctx.editMessageText(confirmation.ctx.t('order-accepted', { number, ...summary.vars }), { reply_markup: backHome(confirmation.ctx) });
+}
+
+/** One line of "My orders": number, card count and face, total, status. */
+function orderLine(ctx: BotContext, order: Order): string {
+  return ctx.t('order-line', {
+    number: order.number,
+    quantity: order.quantity,
+    face: formatMoney(order.face),
+    total: showMoney(order.total),
+    status: ctx.t(`order-status-${order.status.replace('_', '-')}`),
+  });
+}
+
+/** The revealed card as the buyer reads it (code, PIN, serial and expiry when there are). */
+function revealedText(ctx: BotContext, orderNumber: string, position: number, card: RevealedCard): string {
+  const lines = [ctx.t('order-revealed-title', { number: orderNumber, position }), ctx.t('order-revealed-code', { code: card.code ?? '—' })];
+  if (card.pin) lines.push(ctx.t('order-revealed-pin', { pin: card.pin }));
+  if (card.serialNumber) lines.push(ctx.t('order-revealed-serial', { serial: card.serialNumber }));
+  if (card.expiresAt) lines.push(ctx.t('order-revealed-expiry', { expiry: card.expiresAt.toISOString().slice(0, 10) }));
+  lines.push(ctx.t('order-revealed-deleted', { seconds: ctx.deps.app.config.REVEAL_DELETE_AFTER_SECONDS }));
+  return lines.join('\n');
+}
+
+/** A page of orders (the user's own, or a direct sub-agent's for its agent), each opening its detail. */
+async function showOrders(ctx: BotContext, buyerId: string | undefined, cursor: string | undefined): Promise<void> {
+  const page = await listOrders(ctx.deps.app.db, telegramActor(ctx.user!.account), {
+    limit: PAGE_SIZE,
+    ...(buyerId ? { buyerId } : {}),
+    ...(cursor ? { cursor } : {}),
+  });
+  const keyboard = new InlineKeyboard();
+  for (const order of page.orders) keyboard.text(order.number, `o:view:${order.id}`).row();
+  if (page.nextCursor) keyboard.text(ctx.t('button-older'), buyerId ? `o:of:${buyerId}:${page.nextCursor}` : `o:list:${page.nextCursor}`);
+  newRow(keyboard).text(ctx.t('button-back'), buyerId ? `net:sub:${buyerId}` : HOME);
+  const lines = page.orders.map((order) => orderLine(ctx, order));
+  await ctx.answerCallbackQuery();
+  await ctx.editMessageText(lines.length > 0 ? `${ctx.t('order-list-title')}\n\n${lines.join('\n')}` : ctx.t('order-list-none'), { reply_markup: keyboard });
+}
+
+function flows(): Composer<BotContext> {
+  const composer = new Composer<BotContext>();
+  composer.use(createConversation<BotContext, ConvContext>(orderFlow, ORDER_FLOW));
+  return composer;
+}
+
+function handlers(): Composer<BotContext> {
+  const feature = new Composer<BotContext>();
+  const buyers = feature.filter((ctx) => isRole(ctx, 'agent', 'sub_agent'));
+
+  buyers.callbackQuery('o:new', async (ctx) => {
+    await enterFlow(ctx, ORDER_FLOW);
+    await ctx.answerCallbackQuery();
+  });
+
+  // My orders, newest first; the cursor is the last shown order number (listOrders' cursor).
+  buyers.callbackQuery(/^o:list(?::(\d{1,18}))?$/, (ctx) => showOrders(ctx, undefined, ctx.match[1]));
+
+  // A direct sub-agent's orders for its agent (no codes; the domain refuses anyone else's).
+  feature
+    .filter((ctx) => isRole(ctx, 'agent'))
+    .callbackQuery(new RegExp(`^o:of:(${UUID})(?::(\\d{1,18}))?$`), (ctx) => showOrders(ctx, ctx.match[1] as string, ctx.match[2]));
+
+  // One order: status, and for its buyer the cards (masked) with Reveal buttons, to reveal again.
+  buyers.callbackQuery(new RegExp(`^o:view:(${UUID})$`), async (ctx) => {
+    const { app } = ctx.deps;
+    const account = ctx.user!.account;
+    const order = await getOrderFor(app.db, telegramActor(account), ctx.match[1] as string);
+    const keyboard = new InlineKeyboard();
+    const lines = [orderLine(ctx, order)];
+    if (order.buyerId === account.id) {
+      for (const card of await maskedOrderCards(app, order.id)) {
+        lines.push(ctx.t('order-card-line', { position: card.index + 1, masked: card.masked }));
+        keyboard.text(`${ctx.t('order-reveal')} ${card.index + 1}`, revealButtonData(order.id, card.index)).row();
+      }
+    }
+    newRow(keyboard).text(ctx.t('button-back'), order.buyerId === account.id ? 'o:list' : `o:of:${order.buyerId}`);
+    await ctx.answerCallbackQuery();
+    await ctx.editMessageText(lines.join('\n'), { reply_markup: keyboard });
+  });
+
+  // Reveal one card (the delivery message's button): the buyer only (the domain refuses anyone
+  // else, as "no such order"), audited there. Sent directly (not through telegram.send, so the code
+  // is never stored in a job), content-protected, and deleted by a telegram.delete job.
+  buyers.callbackQuery(new RegExp(`^o:rv:(${UUID}):(\\d{1,3})$`), async (ctx) => {
+    const { app } = ctx.deps;
+    const orderId = ctx.match[1] as string;
+    const index = Number(ctx.match[2]);
+    const [card] = await revealOrderCards(app, telegramActor(ctx.user!.account), orderId, { index });
+    const { number } = await app.db.selectFrom('orders').select('number').where('id', '=', orderId).executeTakeFirstOrThrow();
+    const sent = await ctx
+      .reply(revealedText(ctx, formatOrderNumber(number), index + 1, card!), { protect_content: true })
+      .catch(() => {
+        // A Bot API error carries the request payload (the code): never let it reach the logs.
+        throw new Error('sending a revealed card failed');
+      });
+    await app.jobs.enqueue(telegramDeleteQueue, { chatId: String(sent.chat.id), messageId: sent.message_id }, { startAfter: app.config.REVEAL_DELETE_AFTER_SECONDS });
+    await ctx.answerCallbackQuery();
+  });
+
+  return feature;
+}
+
+export const ordersFeature: Feature = { flows, handlers };

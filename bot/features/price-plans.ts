@@ -1,0 +1,158 @@
+// Admin: price plans (SPEC §4) in the bot. The plans list → one plan (default discount, per-product
+// discounts, where it applies) with buttons to set a product discount, make it the default of a
+// role; a new plan (name → default discount); and from an account's screen, give it a plan.
+// Discounts are typed in percent (5, 2.5, or -3 for a markup) and stored in basis points; the
+// domain functions check admin rights, validate and audit.
+import { createConversation } from '@grammyjs/conversations';
+import { Composer, InlineKeyboard } from 'grammy';
+import { getAccount } from '#src/domain/accounts/accounts.ts';
+import { assignPricePlan, createPricePlan, listPricePlans, setProductDiscount, type PricePlanOverview } from '#src/domain/pricing/pricing.ts';
+import type { BotContext, ConvContext } from '../context.ts';
+import { cancelKeyboard, domainCall, waitButton, waitText, type Flow } from '../flows.ts';
+import { enterFlow, isRole, newRow, telegramActor } from '../helpers.ts';
+import type { Feature } from './index.ts';
+import { HOME } from './menus.ts';
+
+export const PLAN_NEW_FLOW = 'price-plan-new';
+export const PLAN_DISCOUNT_FLOW = 'price-plan-discount';
+export const PLAN_ASSIGN_FLOW = 'price-plan-assign';
+const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
+
+/** "5", "2.5", "-3" (percent, at most two decimals) → basis points; undefined when not one. */
+export function parsePercent(text: string): number | undefined {
+  const match = /^(-?)(\d{1,2})(?:[.,](\d{1,2}))?\s*%?$/.exec(text.trim());
+  if (!match) return undefined;
+  const bps = Number(match[2]) * 100 + Number((match[3] ?? '').padEnd(2, '0'));
+  return match[1] ? -bps : bps;
+}
+
+const percent = (bps: number) => `${(bps / 100).toFixed(2).replace(/\.?0+$/, '')}%`;
+
+function planText(ctx: BotContext, plan: PricePlanOverview): string {
+  const lines = [ctx.t('plan-detail', { name: plan.name, discount: percent(plan.defaultDiscountBps), roles: plan.roles.join(', ') || '—', accounts: plan.accounts })];
+  for (const discount of plan.discounts) lines.push(ctx.t('plan-product-line', { product: discount.productId, discount: percent(discount.discountBps) }));
+  return lines.join('\n');
+}
+
+async function newPlanFlow(conversation: Flow, ctx: ConvContext): Promise<void> {
+  const admin = ctx.user?.account;
+  if (!admin) return;
+  await ctx.reply(ctx.t('plan-ask-name'), { reply_markup: cancelKeyboard(ctx) });
+  const name = await waitText(conversation);
+  await name.ctx.reply(name.ctx.t('plan-ask-default'), { reply_markup: cancelKeyboard(name.ctx) });
+  for (;;) {
+    const answer = await waitText(conversation);
+    const bps = parsePercent(answer.text);
+    if (bps === undefined) {
+      await answer.ctx.reply(answer.ctx.t('plan-percent-invalid'), { reply_markup: cancelKeyboard(answer.ctx) });
+      continue;
+    }
+    const planId = await domainCall(conversation, async () => (await createPricePlan(ctx.deps.app.db, telegramActor(admin), { name: name.text, defaultDiscountBps: bps })).id);
+    await answer.ctx.reply(answer.ctx.t('plan-created', { name: name.text, discount: percent(bps) }), {
+      reply_markup: new InlineKeyboard().text(answer.ctx.t('plan-open'), `pp:view:${planId}`),
+    });
+    return;
+  }
+}
+
+async function discountFlow(conversation: Flow, ctx: ConvContext, planId: string): Promise<void> {
+  const admin = ctx.user?.account;
+  if (!admin) return;
+  await ctx.reply(ctx.t('plan-ask-discount'), { reply_markup: cancelKeyboard(ctx) });
+  for (;;) {
+    const answer = await waitText(conversation);
+    const match = /^(\d{1,18})\s+(\S+)$/.exec(answer.text);
+    const bps = match?.[2] === '-' ? null : match ? parsePercent(match[2] as string) : undefined;
+    if (!match || bps === undefined) {
+      await answer.ctx.reply(answer.ctx.t('plan-discount-invalid'), { reply_markup: cancelKeyboard(answer.ctx) });
+      continue;
+    }
+    await domainCall(conversation, () => setProductDiscount(ctx.deps.app.db, telegramActor(admin), { planId, productId: BigInt(match[1] as string), discountBps: bps }));
+    await answer.ctx.reply(answer.ctx.t('plan-discount-set', { product: match[1] as string, discount: bps === null ? '—' : percent(bps) }), {
+      reply_markup: new InlineKeyboard().text(answer.ctx.t('plan-open'), `pp:view:${planId}`),
+    });
+    return;
+  }
+}
+
+async function assignFlow(conversation: Flow, ctx: ConvContext, accountId: string): Promise<void> {
+  const admin = ctx.user?.account;
+  if (!admin) return;
+  const plans = await domainCall(conversation, async () => (await listPricePlans(ctx.deps.app.db)).map((plan) => ({ id: plan.id, label: `${plan.name} · ${percent(plan.defaultDiscountBps)}` })));
+  const keyboard = new InlineKeyboard();
+  plans.forEach((plan, index) => keyboard.text(plan.label, `ppa:${index}`).row());
+  keyboard.text(ctx.t('button-cancel'), 'flow:cancel');
+  await ctx.reply(ctx.t(plans.length > 0 ? 'plan-pick' : 'plans-none'), { reply_markup: keyboard });
+  const picked = await waitButton(conversation, /^ppa:(\d{1,3})$/);
+  const plan = plans[Number(picked.match[1])];
+  if (!plan) return;
+  const name = await domainCall(conversation, async () => {
+    await assignPricePlan(ctx.deps.app.db, telegramActor(admin), { accountId }, plan.id);
+    return (await getAccount(ctx.deps.app.db, accountId)).name;
+  });
+  await picked.ctx.answerCallbackQuery();
+  await picked.ctx.editMessageText(picked.ctx.t('plan-assigned', { name, plan: plan.label }), {
+    reply_markup: new InlineKeyboard().text(picked.ctx.t('button-back'), `adm:acct:${accountId}`),
+  });
+}
+
+function flows(): Composer<BotContext> {
+  const composer = new Composer<BotContext>();
+  composer.use(createConversation<BotContext, ConvContext>(newPlanFlow, PLAN_NEW_FLOW));
+  composer.use(createConversation<BotContext, ConvContext>(discountFlow, PLAN_DISCOUNT_FLOW));
+  composer.use(createConversation<BotContext, ConvContext>(assignFlow, PLAN_ASSIGN_FLOW));
+  return composer;
+}
+
+function handlers(): Composer<BotContext> {
+  const feature = new Composer<BotContext>();
+  const admins = feature.filter((ctx) => isRole(ctx, 'admin'));
+
+  admins.callbackQuery('adm:plans', async (ctx) => {
+    const plans = await listPricePlans(ctx.deps.app.db);
+    const keyboard = new InlineKeyboard();
+    for (const plan of plans) keyboard.text(`${plan.name} · ${percent(plan.defaultDiscountBps)}`, `pp:view:${plan.id}`).row();
+    keyboard.text(ctx.t('plan-new'), 'pp:new').row().text(ctx.t('button-menu'), HOME);
+    await ctx.answerCallbackQuery();
+    await ctx.editMessageText(ctx.t(plans.length > 0 ? 'plans-title' : 'plans-none'), { reply_markup: keyboard });
+  });
+
+  admins.callbackQuery(new RegExp(`^pp:view:(${UUID})$`), async (ctx) => {
+    const plan = (await listPricePlans(ctx.deps.app.db)).find((candidate) => candidate.id === ctx.match[1]);
+    if (!plan) return ctx.answerCallbackQuery({ text: ctx.t('error-price-plan-not-found'), show_alert: true });
+    const keyboard = new InlineKeyboard()
+      .text(ctx.t('plan-set-discount'), `pp:disc:${plan.id}`)
+      .row()
+      .text(ctx.t('plan-default-agents'), `pp:role:${plan.id}:agent`)
+      .text(ctx.t('plan-default-subs'), `pp:role:${plan.id}:sub`);
+    newRow(keyboard).text(ctx.t('button-back'), 'adm:plans');
+    await ctx.answerCallbackQuery();
+    await ctx.editMessageText(planText(ctx, plan), { reply_markup: keyboard });
+  });
+
+  admins.callbackQuery('pp:new', async (ctx) => {
+    await enterFlow(ctx, PLAN_NEW_FLOW);
+    await ctx.answerCallbackQuery();
+  });
+
+  admins.callbackQuery(new RegExp(`^pp:disc:(${UUID})$`), async (ctx) => {
+    await enterFlow(ctx, PLAN_DISCOUNT_FLOW, ctx.match[1] as string);
+    await ctx.answerCallbackQuery();
+  });
+
+  admins.callbackQuery(new RegExp(`^pp:role:(${UUID}):(agent|sub)$`), async (ctx) => {
+    const role = ctx.match[2] === 'agent' ? 'agent' : 'sub_agent';
+    await assignPricePlan(ctx.deps.app.db, telegramActor(ctx.user!.account), { role }, ctx.match[1] as string);
+    await ctx.answerCallbackQuery({ text: ctx.t('plan-role-set', { role: ctx.t(role === 'agent' ? 'plan-role-agents' : 'plan-role-subs') }) });
+  });
+
+  // From an account's admin screen: give the account its own plan.
+  admins.callbackQuery(new RegExp(`^pp:acct:(${UUID})$`), async (ctx) => {
+    await enterFlow(ctx, PLAN_ASSIGN_FLOW, ctx.match[1] as string);
+    await ctx.answerCallbackQuery();
+  });
+
+  return feature;
+}
+
+export const pricePlansFeature: Feature = { flows, handlers };

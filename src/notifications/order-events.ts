@@ -1,0 +1,65 @@
+// The Telegram adapter of the order events (OrderEventSink, src/domain/orders/events.ts): tells a
+// bot buyer how the order ended. Completed or partly completed: one message per card, the code
+// masked (`•••• 7F3A`) with a Reveal button (`o:rv:<order>:<index>`, handled by the bot, buyer only);
+// partly completed or failed: what was refunded. Card codes never leave here: the reveal decrypts
+// them on demand.
+//
+// Idempotent: a retried event job must not message twice. A marker row (`order-event:<order>`, in
+// the PostgreSQL key-value store) and the messages' jobs are written in one transaction, so either
+// both exist or neither; a second delivery finds the marker and sends nothing.
+import type { AppContext } from '../context.ts';
+import { withTransaction } from '../db/transaction.ts';
+import type { OrderEvent, OrderEventSink } from '../domain/orders/events.ts';
+import { maskedOrderCards } from '../domain/orders/orders.ts';
+import { createPostgresKeyValueStore } from '../shared-state/index.ts';
+import { formatMoney, money, parseMoney } from '../shared/money.ts';
+import { notify, recipientOf } from './notify.ts';
+
+/** Long enough to outlive every retry of an event job (pg-boss gives up well within a day). */
+const MARKER_TTL_MS = 30 * 24 * 3600 * 1000;
+
+export const revealButtonData = (orderId: string, index: number) => `o:rv:${orderId}:${index}`;
+
+export function telegramOrderEventSink(app: AppContext): OrderEventSink {
+  return {
+    async deliver(event: OrderEvent) {
+      const buyer = await recipientOf(app, event.buyerId);
+      if (!buyer) return; // not bound to Telegram (any more): nobody to tell
+      const order = await app.db
+        .selectFrom('orders')
+        .innerJoin('catalog_products', 'catalog_products.id', 'orders.product_id')
+        .select(['catalog_products.name', 'orders.face_minor', 'orders.face_currency'])
+        .where('orders.id', '=', event.orderId)
+        .executeTakeFirstOrThrow();
+      const cards = await maskedOrderCards(app, event.orderId);
+      const common = { number: event.orderNumber, card: order.name, face: formatMoney(money(order.face_minor, order.face_currency)) };
+      const refunded = formatMoney(parseMoney(event.refunded, event.currency));
+
+      await withTransaction(app.db, async (trx) => {
+        const firstDelivery = await createPostgresKeyValueStore(trx).setIfAbsent(`order-event:${event.orderId}`, event.type, MARKER_TTL_MS);
+        if (!firstDelivery) return;
+        for (const card of cards) {
+          await notify(
+            app,
+            buyer,
+            {
+              text: { key: 'order-card', vars: { ...common, position: card.index + 1, quantity: event.quantity, masked: card.masked } },
+              buttons: [[{ text: { key: 'order-reveal', vars: {} }, callbackData: revealButtonData(event.orderId, card.index) }]],
+            },
+            { db: trx },
+          );
+        }
+        if (event.type === 'order.failed') {
+          await notify(app, buyer, { text: { key: 'order-failed', vars: { ...common, refunded } } }, { db: trx });
+        } else if (event.type === 'order.partially_completed') {
+          await notify(
+            app,
+            buyer,
+            { text: { key: 'order-partly-delivered', vars: { ...common, delivered: event.cardsDelivered, quantity: event.quantity, refunded } } },
+            { db: trx },
+          );
+        }
+      });
+    },
+  };
+}

@@ -1,0 +1,55 @@
+// The admins' daily summary: a day of orders against the simulator (one completed, one failed),
+// a pending top-up, the vendor balance; sent once per day even when the job runs twice.
+import { describe, expect, it } from 'vitest';
+import { accountActor } from '../../src/domain/actor.ts';
+import { createTopupRequest } from '../../src/domain/funding/topups.ts';
+import { createOrder } from '../../src/domain/orders/orders.ts';
+import { SIM_PRODUCTS } from '../../src/integrations/bamboo/simulator/index.ts';
+import { dailySummaryQueue } from '../../src/jobs/handlers/daily-summary.ts';
+import { orderPlaceQueue, orderPollQueue } from '../../src/jobs/handlers/orders.ts';
+import { parseMoney } from '../../src/shared/money.ts';
+import { mountSimulator, simulatorClient } from '../support/bamboo.ts';
+import { makeAdmin, makeBotAccount, queuedMessages } from '../support/bot.ts';
+import { insertProduct } from '../support/catalog.ts';
+import { createTestContext } from '../support/context.ts';
+import { fund, makeAccount } from '../support/money.ts';
+import { runDueJobs } from '../support/orders.ts';
+
+const test = await createTestContext();
+const { ctx } = test;
+await insertProduct(ctx.db, { id: SIM_PRODUCTS.steam10, minFace: 1000n, costMin: 947n });
+const job = { id: 'test', retryCount: 0, signal: new AbortController().signal };
+
+describe('daily summary', () => {
+  it('counts the day, tells every admin once', async () => {
+    const { simulator, clock } = mountSimulator({ rateLimits: false });
+    ctx.vendor = simulatorClient({ clock });
+    const admin = await makeAdmin(ctx);
+    const partner = await makeAccount(ctx.db, 'partner');
+    await fund(ctx.db, partner, '100.00');
+    const order = (reference: string, quantity: number) =>
+      createOrder(ctx, { buyerId: partner.id, actor: accountActor(partner.id, 'api'), clientReference: reference, productId: SIM_PRODUCTS.steam10, face: parseMoney('10.00', 'USD'), quantity });
+    await order('summary-1', 2);
+    await runDueJobs(test, ctx, orderPlaceQueue);
+    clock.advance(1500);
+    await runDueJobs(test, ctx, orderPollQueue);
+    simulator.setProductFault(SIM_PRODUCTS.steam10, { outcome: 'fail' });
+    await order('summary-2', 1);
+    await runDueJobs(test, ctx, orderPlaceQueue);
+    clock.advance(1500);
+    await runDueJobs(test, ctx, orderPollQueue);
+    await order('summary-3', 1); // still open
+    const agent = await makeBotAccount(ctx, 'agent');
+    await createTopupRequest(ctx.db, accountActor(agent.account.id, 'telegram'), { amount: parseMoney('50.00', 'USD'), proof: { kind: 'reference', text: 'REF-1' } });
+
+    const day = new Date().toISOString().slice(0, 10);
+    expect(await dailySummaryQueue.handle(ctx, { day }, job)).toEqual({ day, sent: true });
+    expect(await dailySummaryQueue.handle(ctx, { day }, job)).toEqual({ day, sent: false });
+    const messages = await queuedMessages(test.boss, admin.telegramUserId);
+    expect(messages).toHaveLength(1);
+    expect(messages[0]!.text).toEqual({
+      key: 'daily-summary',
+      vars: { day, orders: 3, completed: 1, partial: 0, failed: 1, open: 1, gmv: '20.00 USD', topups: 1, vendor: expect.stringMatching(/\d+\.\d{2} USD/) },
+    });
+  });
+});

@@ -1,0 +1,270 @@
+// Ordering through the bot against the Bamboo simulator (msw): card list → card → value → quantity
+// → confirmation → order, then the order jobs run by hand (runDueJobs) as in the order-engine tests.
+import { describe, expect, it } from 'vitest';
+import type { Bot } from 'grammy';
+import type { BotContext } from '../../bot/context.ts';
+import { queryAuditLog } from '../../src/domain/audit/audit.ts';
+import { loggingOrderEventSink, routeOrderEvents } from '../../src/domain/orders/events.ts';
+import { telegramDeleteQueue } from '../../src/jobs/handlers/telegram.ts';
+import { telegramOrderEventSink } from '../../src/notifications/order-events.ts';
+import { setAccountStatus } from '../../src/domain/accounts/accounts.ts';
+import { setAccountLanguage } from '../../src/domain/accounts/language.ts';
+import { saveCardList } from '../../src/domain/pricing/card-list.ts';
+import { SIM_PRODUCTS } from '../../src/integrations/bamboo/simulator/index.ts';
+import { orderEventsQueue, orderPlaceQueue, orderPollQueue } from '../../src/jobs/handlers/orders.ts';
+import { mountSimulator, simulatorClient } from '../support/bamboo.ts';
+import { makeBotAccount, newStore, queuedMessages, startTestBot } from '../support/bot.ts';
+import { insertProduct } from '../support/catalog.ts';
+import { createTestContext } from '../support/context.ts';
+import { balance, fund, operator } from '../support/money.ts';
+import { expectOrderMoneyConserved, runDueJobs } from '../support/orders.ts';
+import { buttonData, callbackQuery, lastText, textMessage, type RecordedCall } from '../support/telegram.ts';
+
+const test = await createTestContext();
+const { ctx } = test;
+const store = newStore(ctx);
+/** The simulator for one test (msw handlers are reset after each test). */
+function vendor() {
+  const mounted = mountSimulator({ rateLimits: false });
+  ctx.vendor = simulatorClient({ clock: mounted.clock });
+  return mounted;
+}
+const orderEvents = routeOrderEvents({ telegram: telegramOrderEventSink(ctx) }, loggingOrderEventSink(ctx.logger));
+ctx.orderEvents = orderEvents;
+
+await insertProduct(ctx.db, { id: SIM_PRODUCTS.steam10, minFace: 1000n, costMin: 947n });
+await insertProduct(ctx.db, { id: SIM_PRODUCTS.range, minFace: 500n, maxFace: 50_000n, costMin: 475n, costMax: 47_500n });
+await saveCardList(
+  ctx.db,
+  operator,
+  [
+    { productId: BigInt(SIM_PRODUCTS.steam10), denominations: [1000n] },
+    { productId: BigInt(SIM_PRODUCTS.range), range: { min: 500n, max: 20_000n } },
+  ],
+  { maxEntries: 10 },
+);
+
+const ordersOf = (buyerId: string) => ctx.db.selectFrom('orders').selectAll().where('buyer_id', '=', buyerId).execute();
+
+async function fundedAgent(amount = '100.00') {
+  const agent = await makeBotAccount(ctx, 'agent');
+  await fund(ctx.db, agent.account, amount);
+  return agent;
+}
+
+describe('ordering through the bot', () => {
+  it('fixed card, two of them: summary with price and balance after; double confirm orders once; jobs complete it', async () => {
+    const { clock } = vendor();
+    const agent = await fundedAgent();
+    const { bot, calls } = startTestBot(ctx, store);
+    const user = agent.telegramUserId;
+    await bot.handleUpdate(callbackQuery(user, 'o:new'));
+    expect(lastText(calls)).toBe('Which card do you want?');
+    await bot.handleUpdate(callbackQuery(user, buttonData(calls, `Product ${SIM_PRODUCTS.steam10}`)));
+    expect(lastText(calls)).toContain('choose the value');
+    await bot.handleUpdate(callbackQuery(user, buttonData(calls, '10.00 USD')));
+    expect(lastText(calls)).toBe('How many cards? (1 to 10)');
+    await bot.handleUpdate(textMessage(user, '11'));
+    expect(lastText(calls)).toBe('Type a whole number from 1 to 10.');
+    await bot.handleUpdate(textMessage(user, '2'));
+    const summary = lastText(calls);
+    expect(summary).toContain('Total: 20.00 USD');
+    expect(summary).toContain('Balance now: 100.00 USD');
+    expect(summary).toContain('Balance after: 80.00 USD');
+    const confirm = buttonData(calls, 'Confirm');
+
+    await bot.handleUpdate(callbackQuery(user, confirm));
+    expect(lastText(calls)).toMatch(/^Order ST-\d{6} accepted: 2 × Product \d+ 10\.00 USD, 20\.00 USD\./);
+    await bot.handleUpdate(callbackQuery(user, confirm)); // double tap
+    expect(calls.at(-1)?.payload.text).toContain('no longer valid');
+    const again = startTestBot(ctx, store); // the button replayed to another process
+    await again.bot.handleUpdate(callbackQuery(user, confirm));
+    expect(again.calls.at(-1)?.payload.text).toContain('no longer valid');
+
+    const orders = await ordersOf(agent.account.id);
+    expect(orders).toHaveLength(1);
+    expect(orders[0]).toMatchObject({ channel: 'telegram', quantity: 2, total_minor: 2000n, client_reference: `tg:${confirm.split(':')[2]}` });
+    expect(await balance(ctx.db, agent.account)).toBe('80.00');
+    await expectOrderMoneyConserved(ctx.db, [orders[0]!.id]);
+
+    expect(await runDueJobs(test, ctx, orderPlaceQueue)).toEqual([{ outcome: 'placed' }]);
+    clock.advance(1500);
+    expect(await runDueJobs(test, ctx, orderPollQueue)).toEqual([{ outcome: 'finished' }]);
+    const [done] = await ordersOf(agent.account.id);
+    expect(done).toMatchObject({ status: 'completed', cards_delivered: 2 });
+    await expectOrderMoneyConserved(ctx.db, [done!.id]);
+
+    await bot.handleUpdate(callbackQuery(user, 'o:list'));
+    expect(lastText(calls)).toContain(`ST-${String(done!.number).padStart(6, '0')} · 2 × 10.00 USD · 20.00 USD · ✅ completed`);
+  });
+
+  it('range card: the bounds are shown, a value outside is refused; the flow survives a restart', async () => {
+    const agent = await fundedAgent();
+    const user = agent.telegramUserId;
+    const before = startTestBot(ctx, store);
+    await before.bot.handleUpdate(callbackQuery(user, 'o:new'));
+    await before.bot.handleUpdate(callbackQuery(user, buttonData(before.calls, `Product ${SIM_PRODUCTS.range}`)));
+    expect(lastText(before.calls)).toBe('Type the card value in USD, from 5.00 USD to 200.00 USD.');
+    await before.bot.handleUpdate(textMessage(user, '250'));
+    expect(lastText(before.calls)).toBe('The value must be an amount from 5.00 USD to 200.00 USD. Try again.');
+    await before.bot.handleUpdate(textMessage(user, '25.50'));
+
+    const after = startTestBot(ctx, store); // a new process in the middle of ordering
+    await after.bot.handleUpdate(textMessage(user, '1'));
+    expect(lastText(after.calls)).toContain('Total: 25.50 USD');
+    await after.bot.handleUpdate(callbackQuery(user, buttonData(after.calls, 'Confirm')));
+    expect(lastText(after.calls)).toMatch(/^Order ST-\d{6} accepted: 1 × Product \d+ 25\.50 USD/);
+    const orders = await ordersOf(agent.account.id);
+    expect(orders.map((order) => order.face_minor)).toEqual([2550n]);
+    await expectOrderMoneyConserved(ctx.db, [orders[0]!.id]);
+  });
+
+  it('refusals: a paused account cannot start; not enough funds is explained and holds nothing', async () => {
+    const paused = await fundedAgent();
+    await setAccountStatus(ctx.db, operator, paused.account.id, 'paused');
+    const { bot, calls } = startTestBot(ctx, store);
+    await bot.handleUpdate(callbackQuery(paused.telegramUserId, 'o:new'));
+    expect(calls.at(-1)?.payload).toMatchObject({ show_alert: true, text: 'Your account is paused, so this is not possible right now.' });
+    expect(await ordersOf(paused.account.id)).toEqual([]);
+
+    const poor = await fundedAgent('5.00');
+    await bot.handleUpdate(callbackQuery(poor.telegramUserId, 'o:new'));
+    await bot.handleUpdate(callbackQuery(poor.telegramUserId, buttonData(calls, `Product ${SIM_PRODUCTS.steam10}`)));
+    await bot.handleUpdate(callbackQuery(poor.telegramUserId, buttonData(calls, '10.00 USD')));
+    await bot.handleUpdate(textMessage(poor.telegramUserId, '1'));
+    expect(lastText(calls)).toContain('Balance after: -5.00 USD');
+    await bot.handleUpdate(callbackQuery(poor.telegramUserId, buttonData(calls, 'Confirm')));
+    expect(calls.at(-1)?.payload).toMatchObject({ show_alert: true, text: 'Not enough funds: the balance is 5.00 USD.' });
+    expect(await ordersOf(poor.account.id)).toEqual([]);
+    expect(await balance(ctx.db, poor.account)).toBe('5.00');
+  });
+
+  it('a sub-agent orders too; Arabic texts', async () => {
+    const agent = await fundedAgent();
+    const sub = await makeBotAccount(ctx, 'sub_agent', { parent: agent.account });
+    await fund(ctx.db, sub.account, '50.00');
+    await setAccountLanguage(ctx.db, sub.account.id, 'ar');
+    const { bot, calls } = startTestBot(ctx, store);
+    await bot.handleUpdate(textMessage(sub.telegramUserId, '/start'));
+    expect(JSON.stringify(calls.at(-1)?.payload.reply_markup)).toContain('طلب بطاقات');
+    await bot.handleUpdate(callbackQuery(sub.telegramUserId, 'o:new'));
+    expect(lastText(calls)).toBe('أي بطاقة تريد؟');
+    await bot.handleUpdate(callbackQuery(sub.telegramUserId, 'oc:0'));
+    await bot.handleUpdate(callbackQuery(sub.telegramUserId, 'od:1000'));
+    await bot.handleUpdate(textMessage(sub.telegramUserId, '1'));
+    expect(lastText(calls)).toContain('الإجمالي: 10.00 USD');
+    await bot.handleUpdate(callbackQuery(sub.telegramUserId, buttonData(calls, 'تأكيد')));
+    expect(lastText(calls)).toMatch(/^تم قبول الطلب ST-\d{6}/);
+    const [order] = await ordersOf(sub.account.id);
+
+    // Its agent sees the order (no codes, no reveal); another agent and the sub-agent itself cannot use that view.
+    const agentView = startTestBot(ctx, store);
+    await agentView.bot.handleUpdate(callbackQuery(agent.telegramUserId, `o:of:${sub.account.id}`));
+    expect(lastText(agentView.calls)).toContain('1 × 10.00 USD · 10.00 USD · ⏳ accepted');
+    await agentView.bot.handleUpdate(callbackQuery(agent.telegramUserId, `o:view:${order!.id}`));
+    expect(lastText(agentView.calls)).not.toContain('••••');
+    expect(JSON.stringify(agentView.calls.at(-1)?.payload.reply_markup)).not.toContain('o:rv:');
+    await agentView.bot.handleUpdate(callbackQuery(agent.telegramUserId, `o:rv:${order!.id}:0`));
+    expect(agentView.calls.at(-1)?.payload).toMatchObject({ show_alert: true, text: 'No such order.' });
+    const stranger = await fundedAgent();
+    await agentView.bot.handleUpdate(callbackQuery(stranger.telegramUserId, `o:of:${sub.account.id}`));
+    expect(agentView.calls.at(-1)?.payload).toMatchObject({ show_alert: true, text: 'You can only act on your own direct sub-agents.' });
+    await agentView.bot.handleUpdate(callbackQuery(stranger.telegramUserId, `o:view:${order!.id}`));
+    expect(agentView.calls.at(-1)?.payload).toMatchObject({ show_alert: true, text: 'No such order.' });
+    await agentView.bot.handleUpdate(callbackQuery(sub.telegramUserId, `o:of:${agent.account.id}`));
+    expect(String(agentView.calls.at(-1)?.payload.text)).toMatch(/صالح|valid/);
+  });
+});
+
+/** Orders `quantity` Steam cards through the bot and returns the order id. */
+async function orderSteam(bot: Bot<BotContext>, calls: RecordedCall[], user: number, quantity: number): Promise<string> {
+  await bot.handleUpdate(callbackQuery(user, 'o:new'));
+  await bot.handleUpdate(callbackQuery(user, 'oc:0'));
+  await bot.handleUpdate(callbackQuery(user, 'od:1000'));
+  await bot.handleUpdate(textMessage(user, String(quantity)));
+  await bot.handleUpdate(callbackQuery(user, buttonData(calls, 'Confirm')));
+  const number = /Order (ST-\d{6}) accepted/.exec(lastText(calls))?.[1];
+  const row = await ctx.db.selectFrom('orders').select('id').where('number', '=', BigInt(number!.slice(3))).executeTakeFirstOrThrow();
+  return row.id;
+}
+
+async function runOrderToTheEnd(clock: ReturnType<typeof vendor>['clock']): Promise<void> {
+  await runDueJobs(test, ctx, orderPlaceQueue);
+  clock.advance(1500);
+  await runDueJobs(test, ctx, orderPollQueue);
+  await runDueJobs(test, ctx, orderEventsQueue);
+}
+
+describe('delivery and reveal', () => {
+  it('one message per card, masked, once even when the event is delivered again; the buyer reveals, others cannot', async () => {
+    const { clock } = vendor();
+    const agent = await fundedAgent();
+    const { bot, calls } = startTestBot(ctx, store);
+    const orderId = await orderSteam(bot, calls, agent.telegramUserId, 2);
+    await runOrderToTheEnd(clock);
+    const event = { type: 'order.completed' as const, orderId, orderNumber: 'x', buyerId: agent.account.id, channel: 'telegram', clientReference: 'x', quantity: 2, cardsDelivered: 2, charged: '20.00', refunded: '0.00', currency: 'USD', failureReason: null };
+    await orderEvents.deliver(event); // a retried event job
+
+    // Queued in one transaction (same creation time): compare in card order.
+    const position = (message: { text: unknown }) => (message.text as { vars: { position: number } }).vars.position;
+    const messages = (await queuedMessages(test.boss, agent.telegramUserId)).sort((a, b) => position(a) - position(b));
+    expect(messages.map((message) => message.text)).toEqual([
+      { key: 'order-card', vars: expect.objectContaining({ position: 1, quantity: 2, face: '10.00 USD', masked: expect.stringMatching(/^•••• \S{4}$/) }) },
+      { key: 'order-card', vars: expect.objectContaining({ position: 2, quantity: 2 }) },
+    ]);
+    expect(messages.map((message) => message.buttons?.[0]?.[0]?.callbackData)).toEqual([`o:rv:${orderId}:0`, `o:rv:${orderId}:1`]);
+
+    // Another user's forged reveal: refused, nothing revealed or audited.
+    const other = await fundedAgent();
+    await bot.handleUpdate(callbackQuery(other.telegramUserId, `o:rv:${orderId}:0`));
+    expect(calls.at(-1)?.payload).toMatchObject({ show_alert: true, text: 'No such order.' });
+    const audited = async () => (await queryAuditLog(ctx.db, { subject: { type: 'order', id: orderId } })).filter((row) => row.action === 'order.cards_revealed');
+    expect(await audited()).toHaveLength(0);
+
+    await bot.handleUpdate(callbackQuery(agent.telegramUserId, `o:rv:${orderId}:1`));
+    const reveal = calls.filter((call) => call.method === 'sendMessage').at(-1)!;
+    expect(reveal.payload).toMatchObject({ protect_content: true });
+    const masked = (messages[1]!.text as unknown as { vars: { masked: string } }).vars.masked.slice(-4);
+    expect(String(reveal.payload.text)).toMatch(new RegExp(`Code: \\S*${masked}\\n`));
+    expect(String(reveal.payload.text)).toContain('deleted in 60 seconds');
+    expect(await audited()).toHaveLength(1);
+
+    // Reveal again from My orders (audited again).
+    await bot.handleUpdate(callbackQuery(agent.telegramUserId, 'o:list'));
+    await bot.handleUpdate(callbackQuery(agent.telegramUserId, `o:view:${orderId}`));
+    expect(lastText(calls)).toContain(`Card 2: •••• ${masked}`);
+    await bot.handleUpdate(callbackQuery(agent.telegramUserId, buttonData(calls, 'Reveal 2')));
+    expect(calls.filter((call) => call.method === 'sendMessage').at(-1)?.payload).toMatchObject({ protect_content: true, text: reveal.payload.text });
+    expect(await audited()).toHaveLength(2);
+
+    // The deletion job: scheduled 60 s later for that message, and it deletes it.
+    const [job] = await test.boss.findJobs<{ chatId: string; messageId: number }>(telegramDeleteQueue.name, { data: { chatId: String(agent.telegramUserId) } });
+    expect(job!.data.messageId).toBeGreaterThan(0);
+    expect(job!.startAfter.getTime() - Date.now()).toBeGreaterThan(55_000);
+    const deleted: unknown[] = [];
+    const withGateway = { ...ctx, telegram: { send: async () => ({ chatId: '', messageId: 0 }), deleteMessage: async (chatId: string, messageId: number) => void deleted.push([chatId, messageId]) } };
+    await telegramDeleteQueue.handle(withGateway, job!.data, { id: job!.id, retryCount: 0, signal: new AbortController().signal });
+    expect(deleted).toEqual([[String(agent.telegramUserId), job!.data.messageId]]);
+  });
+
+  it('a partly failed order says what was refunded; a failed one too', async () => {
+    const { simulator, clock } = vendor();
+    const agent = await fundedAgent();
+    const { bot, calls } = startTestBot(ctx, store);
+    simulator.setProductFault(SIM_PRODUCTS.steam10, { outcome: 'partial-fail', failedCards: 2 });
+    await orderSteam(bot, calls, agent.telegramUserId, 3);
+    await runOrderToTheEnd(clock);
+    simulator.setProductFault(SIM_PRODUCTS.steam10, { outcome: 'fail' });
+    await orderSteam(bot, calls, agent.telegramUserId, 1);
+    await runOrderToTheEnd(clock);
+    simulator.setProductFault(SIM_PRODUCTS.steam10, undefined);
+    const texts = (await queuedMessages(test.boss, agent.telegramUserId)).map((message) => message.text);
+    expect(texts).toHaveLength(3); // queued in one transaction each: no order among them
+    expect(texts).toEqual(expect.arrayContaining([
+      { key: 'order-card', vars: expect.objectContaining({ position: 1, quantity: 3 }) },
+      { key: 'order-partly-delivered', vars: expect.objectContaining({ delivered: 1, quantity: 3, refunded: '20.00 USD' }) },
+      { key: 'order-failed', vars: expect.objectContaining({ refunded: '10.00 USD' }) },
+    ]));
+    expect(await balance(ctx.db, agent.account)).toBe('90.00');
+  });
+});
