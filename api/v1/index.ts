@@ -1,7 +1,7 @@
 // The partner API under /v1: every route needs an API key and is rate limited per key and route
 // class (shared through Redis). Admin routes (/v1/admin) need an admin key. Routes stay thin: they
 // validate, call a domain service with the key's account (`partnerPrincipal(c).accountId`), and
-// present the result. New resources (orders) mount below like the others.
+// present the result.
 import type { AppContext } from '#src/context.ts';
 import { authenticate, requireAdminKey } from '../middleware/auth.ts';
 import { rateLimit } from '../middleware/rate-limit.ts';
@@ -9,6 +9,7 @@ import { createRouter } from '../router.ts';
 import { adminRoutes } from './admin.ts';
 import { catalogRoutes } from './catalog.ts';
 import { keyRoutes } from './keys.ts';
+import { orderRoutes } from './orders.ts';
 import { walletRoutes } from './wallet.ts';
 import { webhookRoutes } from './webhooks.ts';
 
@@ -24,6 +25,7 @@ export function createV1Api(ctx: AppContext) {
   v1.use('/admin/*', requireAdminKey);
   v1.route('/', walletRoutes(ctx));
   v1.route('/', catalogRoutes(ctx));
+  v1.route('/', orderRoutes(ctx));
   v1.route('/', webhookRoutes(ctx));
   v1.route('/', keyRoutes(ctx));
   v1.route('/admin', adminRoutes(ctx));
