@@ -36,6 +36,7 @@ ctx.orderEvents = routeOrderEvents(
 );
 
 await insertProduct(db, { id: SIM_PRODUCTS.steam10, minFace: 1000n, costMin: 947n });
+await insertProduct(db, { id: SIM_PRODUCTS.outOfStock, minFace: 2500n, costMin: 2375n });
 
 // msw handlers are reset after each test: a fresh simulator per test.
 let clock: ManualClock;
@@ -268,5 +269,53 @@ describe('order webhooks', () => {
     expect(codes).toHaveLength(3);
     expect(delivery.body).not.toMatch(/"code"|"pin"/);
     await expectOrderMoneyConserved(db, [order.id]);
+  });
+});
+
+describe('GET /v1/usage', () => {
+  it('counts requests, orders and spend per day, the success rate and top products', async () => {
+    const partner = await partnerWith('100.00');
+    const completed = (await (await call(partner.liveKey, 'POST', '/v1/orders', steam(2))).json()) as OrderBody;
+    const outOfStock = { productId: String(SIM_PRODUCTS.outOfStock), faceValue: { amount: '25.00', currency: 'USD' }, quantity: 1 };
+    const failed = (await (await call(partner.liveKey, 'POST', '/v1/orders', outOfStock)).json()) as OrderBody;
+    await driveToCompletion();
+    expect(((await (await call(partner.liveKey, 'GET', `/v1/orders/${failed.id}`)).json()) as OrderBody).status).toBe('failed');
+    // An order from 40 days ago is outside the default 30 days.
+    const old = (await (await call(partner.liveKey, 'POST', '/v1/orders', steam(1))).json()) as OrderBody;
+    await db.updateTable('orders').set({ created_at: new Date(Date.now() - 40 * 86_400_000) }).where('id', '=', old.id).execute();
+
+    const response = await call(partner.liveKey, 'GET', '/v1/usage');
+    expect(response.status).toBe(200);
+    const usage = (await response.json()) as {
+      from: string;
+      to: string;
+      days: { date: string; requests: number; orders: number; spend: { amount: string } }[];
+      totals: Record<string, unknown>;
+      topProducts: unknown[];
+    };
+    const today = new Date().toISOString().slice(0, 10);
+    expect(usage.days).toHaveLength(30);
+    expect(usage.to).toBe(today);
+    // Five requests so far today, this one included.
+    expect(usage.days.at(-1)).toEqual({ date: today, requests: 5, orders: 2, spend: { amount: '20.00', currency: 'USD' } });
+    expect(usage.totals).toEqual({
+      requests: 5,
+      orders: 2,
+      completed: 1,
+      partiallyCompleted: 0,
+      failed: 1,
+      spend: { amount: '20.00', currency: 'USD' },
+      successRate: 0.5,
+    });
+    expect(usage.topProducts).toEqual([
+      { productId: String(SIM_PRODUCTS.steam10), orders: 1, cards: 2, spend: { amount: '20.00', currency: 'USD' } },
+      { productId: String(SIM_PRODUCTS.outOfStock), orders: 1, cards: 0, spend: { amount: '0.00', currency: 'USD' } },
+    ]);
+    const week = (await (await call(partner.liveKey, 'GET', '/v1/usage?days=7')).json()) as { days: unknown[] };
+    expect(week.days).toHaveLength(7);
+    await expectProblem(await call(partner.liveKey, 'GET', '/v1/usage?days=91'), 400, 'validation_failed');
+    await expectProblem(await call(harness.adminKey, 'GET', '/v1/usage'), 403, 'forbidden');
+    await driveToCompletion();
+    await expectOrderMoneyConserved(db, [completed.id, failed.id, old.id]);
   });
 });
