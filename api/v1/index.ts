@@ -8,6 +8,7 @@ import { rateLimit } from '../middleware/rate-limit.ts';
 import { createRequestCounter } from '../request-counter.ts';
 import { createRouter } from '../router.ts';
 import { adminRoutes } from './admin.ts';
+import { adminPricingRoutes } from './admin-pricing.ts';
 import { catalogRoutes } from './catalog.ts';
 import { keyRoutes } from './keys.ts';
 import { orderRoutes } from './orders.ts';
@@ -37,5 +38,6 @@ export function createV1Api(ctx: AppContext) {
   v1.route('/', webhookRoutes(ctx));
   v1.route('/', keyRoutes(ctx));
   v1.route('/admin', adminRoutes(ctx));
+  v1.route('/admin', adminPricingRoutes(ctx));
   return v1;
 }
