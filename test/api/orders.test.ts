@@ -319,3 +319,38 @@ describe('GET /v1/usage', () => {
     await expectOrderMoneyConserved(db, [completed.id, failed.id, old.id]);
   });
 });
+
+describe('GET /v1/admin/metrics', () => {
+  interface Metrics {
+    ordersLast24h: { status: string; count: number }[];
+    chargedLast24h: { amount: string; currency: string }[];
+    openOrders: { count: number; oldestCreatedAt: string | null };
+    walletBalances: { amount: string; currency: string }[];
+    accounts: { role: string; status: string; count: number }[];
+  }
+  const metrics = async () => (await (await call(harness.adminKey, 'GET', '/v1/admin/metrics')).json()) as Metrics;
+  const count = (rows: { status: string; count: number }[], status: string) => rows.find((row) => row.status === status)?.count ?? 0;
+  const usd = (rows: { amount: string; currency: string }[]) => Number(rows.find((row) => row.currency === 'USD')?.amount ?? '0');
+
+  it('reflects a new partner, an open order, then its completion and charge', async () => {
+    const before = await metrics();
+    const partner = await partnerWith('30.00');
+    const order = (await (await call(partner.liveKey, 'POST', '/v1/orders', steam(2))).json()) as OrderBody;
+    const open = await metrics();
+    expect(open.openOrders.count).toBe(before.openOrders.count + 1);
+    expect(open.openOrders.oldestCreatedAt).not.toBeNull();
+    expect(count(open.ordersLast24h, 'pending')).toBe(count(before.ordersLast24h, 'pending') + 1);
+    // Funding added 30.00 to wallets; the hold took 20.00 out.
+    expect(usd(open.walletBalances)).toBeCloseTo(usd(before.walletBalances) + 10, 2);
+    const partners = (m: Metrics) => m.accounts.filter((row) => row.role === 'partner').reduce((sum, row) => sum + row.count, 0);
+    expect(partners(open)).toBeGreaterThan(partners(before));
+
+    await driveToCompletion();
+    const after = await metrics();
+    expect(after.openOrders.count).toBe(before.openOrders.count);
+    expect(count(after.ordersLast24h, 'completed')).toBe(count(before.ordersLast24h, 'completed') + 1);
+    expect(usd(after.chargedLast24h)).toBeCloseTo(usd(before.chargedLast24h) + 20, 2);
+    await expectProblem(await call(partner.liveKey, 'GET', '/v1/admin/metrics'), 403, 'forbidden');
+    await expectOrderMoneyConserved(db, [order.id]);
+  });
+});
