@@ -1,6 +1,7 @@
 // Orders over REST against real PostgreSQL and the Bamboo simulator (through msw). The order jobs run
 // by hand (runDueJobs), as in test/integration/orders.test.ts. Every answer is checked against the
 // served OpenAPI document (harness.call); every money test ends with the ledger checks.
+import { sql } from 'kysely';
 import { http, HttpResponse } from 'msw';
 import { Webhook } from 'standardwebhooks';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -214,6 +215,10 @@ describe('POST /v1/orders, GET /v1/orders/{id}, GET /v1/orders', () => {
     }
     await driveToCompletion();
     expect(((await (await call(partner.testKey, 'GET', `/v1/orders/${order.id}`)).json()) as OrderBody).status).toBe('completed');
+    // Its webhook event belongs to the sandbox account (its endpoint), never the live one.
+    await runDueJobs(harness, ctx, orderEventsQueue);
+    const hooks = await db.selectFrom('webhook_events').select(['account_id', 'type']).where(sql<string>`payload->>'orderId'`, '=', order.id).execute();
+    expect(hooks).toEqual([{ account_id: partner.sandboxId, type: 'order.completed' }]);
     await expectOrderMoneyConserved(db, [order.id]);
   });
 });
