@@ -37,32 +37,35 @@ export const CatalogProductSchema = z
 
 /** The one place catalog products become API objects, each with the partner's price; unpriceable ones are dropped. */
 async function presentProducts(ctx: AppContext, principal: ApiPrincipal, products: CatalogProduct[]) {
+  const orderFee = { amount: ctx.config.ORDER_FEE, currency: ctx.config.SETTLEMENT_CURRENCY };
   const prices = [];
   // catalogPrices takes at most 100 products at a time; a page has up to 200.
   for (let start = 0; start < products.length; start += 100) {
     const productIds = products.slice(start, start + 100).map((product) => BigInt(product.id));
-    prices.push(...(await catalogPrices(ctx.db, { accountId: principal.accountId, productIds, orderFee: { amount: ctx.config.ORDER_FEE, currency: ctx.config.SETTLEMENT_CURRENCY } })));
+    prices.push(...(await catalogPrices(ctx.db, { accountId: principal.accountId, productIds, orderFee })));
   }
   const priceById = new Map(prices.map((price) => [String(price.productId), price]));
   return products.flatMap((product) => {
     const price = priceById.get(product.id);
     if (!price) return [];
-    return [{
-    id: product.id,
-    name: product.name,
-    brand: product.brand,
-    country: product.country,
-    currency: product.currency,
-    kind: product.kind,
-    denominations: { min: toJsonMoney(product.minFaceValue), max: toJsonMoney(product.maxFaceValue) },
-    categoryIds: product.categoryIds,
-    stock: product.stock,
-    description: product.description,
-    redemptionInstructions: product.redemptionInstructions,
-    terms: product.terms,
-      price: { min: toJsonMoney(price.minPrice), max: toJsonMoney(price.maxPrice) },
-      orderable: price.orderable,
-    }];
+    return [
+      {
+        id: product.id,
+        name: product.name,
+        brand: product.brand,
+        country: product.country,
+        currency: product.currency,
+        kind: product.kind,
+        denominations: { min: toJsonMoney(product.minFaceValue), max: toJsonMoney(product.maxFaceValue) },
+        price: { min: toJsonMoney(price.minPrice), max: toJsonMoney(price.maxPrice) },
+        orderable: price.orderable,
+        categoryIds: product.categoryIds,
+        stock: product.stock,
+        description: product.description,
+        redemptionInstructions: product.redemptionInstructions,
+        terms: product.terms,
+      },
+    ];
   });
 }
 
