@@ -9,6 +9,7 @@ import type { Config, Role } from './config.ts';
 import { createAppContext, type AppResources } from './context.ts';
 import { loggingOrderEventSink, routeOrderEvents } from './domain/orders/events.ts';
 import { ensureConfiguredAdmins } from './domain/accounts/accounts.ts';
+import { webhookOrderEventSink } from './domain/webhooks/order-events.ts';
 import { registerSchedules, startWorkers } from './jobs/boss.ts';
 import { queueFirstSyncs } from './jobs/handlers/catalog.ts';
 import { QUEUES } from './jobs/queues.ts';
@@ -67,7 +68,10 @@ export async function startApp(config: Config, logger: Logger, options: StartOpt
     }
 
     // Order results go back the way the order came: the bot for Telegram buyers, webhooks for partners.
-    resources.orderEvents = routeOrderEvents({ telegram: telegramOrderEventSink(resources) }, loggingOrderEventSink(logger));
+    resources.orderEvents = routeOrderEvents(
+      { telegram: telegramOrderEventSink(resources), api: webhookOrderEventSink(resources) },
+      loggingOrderEventSink(logger),
+    );
     // Risk alerts are raised where orders are taken (api, bot): every process tells the admins.
     const unsubscribeRisk = subscribeRiskAlerts(resources);
     stoppers.push(async () => unsubscribeRisk());

@@ -1,4 +1,4 @@
-// Admin endpoints (admin key): accounts, manual credit/debit, the audit log, API keys.
+// Admin endpoints (admin key): accounts, manual credit/debit, the audit log, API keys, platform metrics.
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { AppContext } from '#src/context.ts';
@@ -10,6 +10,7 @@ import { apiKeySecret, findSandboxAccountId, issueApiKey, listApiKeys, revokeApi
 import { queryAuditLog } from '#src/domain/audit/audit.ts';
 import { creditWallet, debitWallet } from '#src/domain/funding/manual.ts';
 import { walletBalance } from '#src/domain/ledger/ledger.ts';
+import { platformMetrics } from '#src/domain/usage/platform-metrics.ts';
 import { DomainError } from '#src/shared/errors.ts';
 import { parseMoney, toJsonMoney } from '#src/shared/money.ts';
 import type { ApiEnv } from '../env.ts';
@@ -55,6 +56,19 @@ const AdjustmentHeaders = z.object({
 const AdjustmentResultSchema = z
   .object({ transferId: z.string().uuid(), replayed: z.boolean(), balance: MoneySchema })
   .openapi('Adjustment');
+
+const Counts = <T extends z.ZodRawShape>(shape: T) => z.array(z.object({ ...shape, count: z.number().int() }));
+const PlatformMetricsSchema = z
+  .object({
+    at: z.string().datetime(),
+    accounts: Counts({ role: z.string(), status: z.string() }),
+    ordersLast24h: Counts({ status: z.string() }),
+    chargedLast24h: z.array(MoneySchema).openapi({ description: 'What finished orders created in the last 24 h were charged (delivered cards), per currency.' }),
+    openOrders: z.object({ count: z.number().int(), oldestCreatedAt: z.string().datetime().nullable() }),
+    webhookEvents: Counts({ status: z.string() }).openapi({ description: 'Events not delivered (yet): pending, retrying, dead.' }),
+    walletBalances: z.array(MoneySchema).openapi({ description: 'Sum of customer wallet balances (what the platform owes), per currency.' }),
+  })
+  .openapi('PlatformMetrics');
 
 export function adminRoutes(ctx: AppContext) {
   const router = createRouter();
@@ -314,6 +328,31 @@ export function adminRoutes(ctx: AppContext) {
     async (c) => {
       const { id } = c.req.valid('param');
       return c.json(presentApiKey(await revokeApiKey(ctx.db, adminActor(c), id)), 200);
+    },
+  );
+
+  router.openapi(
+    createRoute({
+      method: 'get',
+      path: '/metrics',
+      tags,
+      summary: 'Platform figures: accounts, orders and charges of the last 24 h, open orders, webhook backlog, wallet totals',
+      description: 'Process metrics for monitoring systems are at `GET /metrics` (Prometheus, not under /v1).',
+      security: SECURITY,
+      responses: { 200: json(PlatformMetricsSchema, 'The figures now'), ...errorResponses() },
+    }),
+    async (c) => {
+      const metrics = await platformMetrics(ctx.db, adminActor(c));
+      return c.json(
+        {
+          ...metrics,
+          at: metrics.at.toISOString(),
+          chargedLast24h: metrics.chargedLast24h.map(toJsonMoney),
+          openOrders: { count: metrics.openOrders.count, oldestCreatedAt: metrics.openOrders.oldestCreatedAt?.toISOString() ?? null },
+          walletBalances: metrics.walletBalances.map(toJsonMoney),
+        },
+        200,
+      );
     },
   );
 

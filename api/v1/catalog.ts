@@ -1,12 +1,14 @@
 // GET /v1/catalog and GET /v1/catalog/{productId}: the synced catalog, with face values.
 //
-// Pricing seam: the partner's price is added in `presentProducts` only (both routes go through it)
-// and in `CatalogProductSchema`. The pricing engine will provide a batch `price(accountId, products)`;
-// call it there and add `price: MoneySchema` to the schema. See docs/api.md, "Catalog".
+// The partner's price joins in `presentProducts` only (both routes go through it), from
+// `catalogPrices`, the one price source (what is shown is what an order is charged). Products the
+// partner's plan cannot price right now (no stored FX rate) are left out (SPEC §5).
 import { createRoute, z } from '@hono/zod-openapi';
 import type { AppContext } from '#src/context.ts';
 import type { ApiPrincipal } from '#src/domain/api-keys/api-keys.ts';
 import { getCatalogProduct, listCatalog, type CatalogProduct } from '#src/domain/catalog/catalog-read.ts';
+import { catalogPrices } from '#src/domain/pricing/pricing.ts';
+import { DomainError } from '#src/shared/errors.ts';
 import { toJsonMoney } from '#src/shared/money.ts';
 import { partnerPrincipal } from '../middleware/auth.ts';
 import { createRouter } from '../router.ts';
@@ -21,6 +23,10 @@ export const CatalogProductSchema = z
     currency: z.string().openapi({ example: 'USD' }),
     kind: z.enum(['fixed', 'range']),
     denominations: z.object({ min: MoneySchema, max: MoneySchema }).openapi({ description: 'Face values: equal for `fixed` products.' }),
+    price: z
+      .object({ min: MoneySchema, max: MoneySchema })
+      .openapi({ description: 'Your price per card (in your wallet currency) at the smallest and largest face value: equal for `fixed` products.' }),
+    orderable: z.boolean().openapi({ description: 'False while the product cannot be sold at this price (orders are refused with `profit_guard`).' }),
     categoryIds: z.array(z.number().int()),
     stock: z.number().int().nullable(),
     description: z.string().nullable(),
@@ -29,22 +35,38 @@ export const CatalogProductSchema = z
   })
   .openapi('CatalogProduct');
 
-/** The one place catalog products become API objects (and where the partner's price will join). */
-async function presentProducts(_ctx: AppContext, _principal: ApiPrincipal, products: CatalogProduct[]) {
-  return products.map((product) => ({
-    id: product.id,
-    name: product.name,
-    brand: product.brand,
-    country: product.country,
-    currency: product.currency,
-    kind: product.kind,
-    denominations: { min: toJsonMoney(product.minFaceValue), max: toJsonMoney(product.maxFaceValue) },
-    categoryIds: product.categoryIds,
-    stock: product.stock,
-    description: product.description,
-    redemptionInstructions: product.redemptionInstructions,
-    terms: product.terms,
-  }));
+/** The one place catalog products become API objects, each with the partner's price; unpriceable ones are dropped. */
+async function presentProducts(ctx: AppContext, principal: ApiPrincipal, products: CatalogProduct[]) {
+  const orderFee = { amount: ctx.config.ORDER_FEE, currency: ctx.config.SETTLEMENT_CURRENCY };
+  const prices = [];
+  // catalogPrices takes at most 100 products at a time; a page has up to 200.
+  for (let start = 0; start < products.length; start += 100) {
+    const productIds = products.slice(start, start + 100).map((product) => BigInt(product.id));
+    prices.push(...(await catalogPrices(ctx.db, { accountId: principal.accountId, productIds, orderFee })));
+  }
+  const priceById = new Map(prices.map((price) => [String(price.productId), price]));
+  return products.flatMap((product) => {
+    const price = priceById.get(product.id);
+    if (!price) return [];
+    return [
+      {
+        id: product.id,
+        name: product.name,
+        brand: product.brand,
+        country: product.country,
+        currency: product.currency,
+        kind: product.kind,
+        denominations: { min: toJsonMoney(product.minFaceValue), max: toJsonMoney(product.maxFaceValue) },
+        price: { min: toJsonMoney(price.minPrice), max: toJsonMoney(price.maxPrice) },
+        orderable: price.orderable,
+        categoryIds: product.categoryIds,
+        stock: product.stock,
+        description: product.description,
+        redemptionInstructions: product.redemptionInstructions,
+        terms: product.terms,
+      },
+    ];
+  });
 }
 
 export function catalogRoutes(ctx: AppContext) {
@@ -91,14 +113,14 @@ export function catalogRoutes(ctx: AppContext) {
       request: { params: z.object({ productId: z.string().max(20).openapi({ param: { name: 'productId', in: 'path' }, example: '120394' }) }) },
       responses: {
         200: { description: 'The product', content: { 'application/json': { schema: CatalogProductSchema } } },
-        ...errorResponses({ 404: 'No such active product (`product_not_found`)' }),
+        ...errorResponses({ 404: 'No such active product, or none your plan can price now (`product_not_found`)' }),
       },
     }),
     async (c) => {
       const principal = partnerPrincipal(c);
       const product = await getCatalogProduct(ctx.db, c.req.valid('param').productId);
       const [presented] = await presentProducts(ctx, principal, [product]);
-      if (!presented) throw new Error(`presentProducts dropped product ${product.id}`);
+      if (!presented) throw new DomainError('product_not_found', `product ${product.id} cannot be priced for you right now`);
       return c.json(presented, 200);
     },
   );

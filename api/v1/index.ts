@@ -1,14 +1,18 @@
 // The partner API under /v1: every route needs an API key and is rate limited per key and route
 // class (shared through Redis). Admin routes (/v1/admin) need an admin key. Routes stay thin: they
 // validate, call a domain service with the key's account (`partnerPrincipal(c).accountId`), and
-// present the result. New resources (orders) mount below like the others.
+// present the result.
 import type { AppContext } from '#src/context.ts';
 import { authenticate, requireAdminKey } from '../middleware/auth.ts';
 import { rateLimit } from '../middleware/rate-limit.ts';
+import { createRequestCounter } from '../request-counter.ts';
 import { createRouter } from '../router.ts';
 import { adminRoutes } from './admin.ts';
+import { adminPricingRoutes } from './admin-pricing.ts';
 import { catalogRoutes } from './catalog.ts';
 import { keyRoutes } from './keys.ts';
+import { orderRoutes } from './orders.ts';
+import { usageRoutes } from './usage.ts';
 import { walletRoutes } from './wallet.ts';
 import { webhookRoutes } from './webhooks.ts';
 
@@ -19,13 +23,21 @@ export function createV1Api(ctx: AppContext) {
     rateLimit({ limiter: ctx.state.createRateLimiter({ name, points, durationMs: 60_000 }), points, windowSeconds: 60, key: (c) => c.var.principal.keyId });
   const reads = perKey('api:read', ctx.config.API_RATE_LIMIT_PER_MINUTE);
   const writes = perKey('api:write', ctx.config.API_WRITE_RATE_LIMIT_PER_MINUTE);
+  const requests = createRequestCounter(ctx);
   v1.use('*', authenticate(ctx));
+  v1.use('*', async (c, next) => {
+    requests.count(c.var.principal.accountId);
+    await next();
+  });
   v1.use('*', (c, next) => (c.req.method === 'GET' || c.req.method === 'HEAD' ? reads(c, next) : writes(c, next)));
   v1.use('/admin/*', requireAdminKey);
   v1.route('/', walletRoutes(ctx));
   v1.route('/', catalogRoutes(ctx));
+  v1.route('/', orderRoutes(ctx));
+  v1.route('/', usageRoutes(ctx, requests));
   v1.route('/', webhookRoutes(ctx));
   v1.route('/', keyRoutes(ctx));
   v1.route('/admin', adminRoutes(ctx));
+  v1.route('/admin', adminPricingRoutes(ctx));
   return v1;
 }

@@ -1,9 +1,13 @@
 import { describe, expect, it } from 'vitest';
+import { assignPricePlan, createPricePlan } from '../../src/domain/pricing/pricing.ts';
 import { createApiHarness, expectProblem } from '../support/api.ts';
+import { insertRate } from '../support/catalog.ts';
 
 const harness = await createApiHarness();
 const { ctx, call } = harness;
 const partner = await harness.makePartner();
+// The EUR product is priced in the partner's USD wallet through a stored rate (none = not listed).
+await insertRate(ctx.db, 'USD', 'EUR', '0.8');
 
 await ctx.db
   .insertInto('catalog_brands')
@@ -56,8 +60,29 @@ describe('catalog', () => {
       currency: 'USD',
       kind: 'range',
       denominations: { min: { amount: '5.00', currency: 'USD' }, max: { amount: '500.00', currency: 'USD' } },
+      // No plan: face value.
+      price: { min: { amount: '5.00', currency: 'USD' }, max: { amount: '500.00', currency: 'USD' } },
+      orderable: true,
     });
+    expect(page.data[2]).toMatchObject({ id: '103', price: { min: { amount: '31.25', currency: 'USD' } } });
     expect(JSON.stringify(page)).not.toMatch(/cost/i);
+  });
+
+  it("shows the partner's plan price, and leaves out what cannot be priced", async () => {
+    const other = await harness.makePartner();
+    const plan = await createPricePlan(ctx.db, harness.adminActor, { name: `catalog-4pct-${other.account.id}`, defaultDiscountBps: 400 });
+    await assignPricePlan(ctx.db, harness.adminActor, { accountId: other.account.id }, plan.id);
+    const page = (await (await call(other.liveKey, 'GET', '/v1/catalog?currency=USD')).json()) as CatalogPage;
+    expect(page.data.map((item) => [item.id, (item.price as { min: { amount: string } }).min.amount])).toEqual([
+      ['101', '9.60'],
+      ['102', '4.80'],
+      ['104', '19.20'],
+    ]);
+    // A GBP product without a stored USD→GBP rate cannot be priced: neither listed nor shown.
+    await ctx.db.insertInto('catalog_products').values(product(106, 'amazon-us', 'Amazon GBP 10', 'GBP', 1000, 1000)).execute();
+    expect(ids(await list('?currency=GBP'))).toEqual([]);
+    await expectProblem(await call(partner.liveKey, 'GET', '/v1/catalog/106'), 404, 'product_not_found');
+    await ctx.db.deleteFrom('catalog_products').where('id', '=', 106n).execute();
   });
 
   it('filters by country, currency, brand, category and search words', async () => {

@@ -1,5 +1,5 @@
 // Tables of the API keys area (migration 2026_11_28_050000_create_api_keys).
-import type { Generated, Selectable } from 'kysely';
+import type { ColumnType, Generated, Selectable } from 'kysely';
 import type { NullableTimestamp, Timestamp } from '../columns.ts';
 
 export type ApiKeyMode = 'live' | 'test';
@@ -27,7 +27,16 @@ export interface ApiSandboxAccountsTable {
   created_at: Timestamp;
 }
 
+/** Requests per account and UTC day (migration 2026_11_28_070100), for usage stats. */
+export interface ApiUsageDaysTable {
+  account_id: string;
+  /** YYYY-MM-DD (UTC). */
+  day: ColumnType<string, string, string>;
+  requests: ColumnType<bigint, bigint | number, bigint | number>;
+}
+
 export interface ApiKeysTables {
   api_keys: ApiKeysTable;
   api_sandbox_accounts: ApiSandboxAccountsTable;
+  api_usage_days: ApiUsageDaysTable;
 }

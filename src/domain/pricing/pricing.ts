@@ -239,6 +239,8 @@ export interface QuoteInput {
   /** The buyer when the caller already loaded it (saves a read). */
   account?: Account;
   productId: number | bigint;
+  /** The product row when the caller already loaded it (saves a read; must be `productId`'s). */
+  product?: CatalogProductRow;
   /** Face value (denomination) in the product's currency. */
   face: Money;
   /** ORDER_FEE as a decimal in the settlement currency. */
@@ -248,7 +250,7 @@ export interface QuoteInput {
 /** The price of one card of `face` for `accountId`. Throws for an unknown/inactive product or a bad denomination. */
 export async function quotePrice(db: Kysely<DB>, input: QuoteInput): Promise<PriceQuote> {
   const account = input.account ?? (await getAccount(db, input.accountId));
-  const product = await getProduct(db, input.productId);
+  const product = input.product?.id === BigInt(input.productId) ? input.product : await getProduct(db, input.productId);
   if (!product.active) throw new DomainError('product_not_found', `product ${product.id} is no longer sold`, { productId: String(product.id) });
   assertDenomination(product, input.face);
 
@@ -304,11 +306,16 @@ export interface CatalogPrice {
 export async function catalogPrices(db: Kysely<DB>, input: { accountId: string; productIds: readonly (number | bigint)[]; orderFee: QuoteInput['orderFee'] }): Promise<CatalogPrice[]> {
   if (input.productIds.length > 100) throw new DomainError('invalid_page', 'price at most 100 products at a time');
   const account = await getAccount(db, input.accountId);
+  const ids = input.productIds.map((id) => BigInt(id));
+  // One read for the page's products; each quote gets its row.
+  const rows = ids.length === 0 ? [] : await db.selectFrom('catalog_products').selectAll().where('id', 'in', ids).execute();
+  const productsById = new Map(rows.map((row) => [row.id, row]));
   const prices: CatalogPrice[] = [];
-  for (const productId of input.productIds) {
-    const product = await db.selectFrom('catalog_products').selectAll().where('id', '=', BigInt(productId)).executeTakeFirst();
+  for (const productId of ids) {
+    const product = productsById.get(productId);
     if (!product?.active) continue;
-    const quote = (face: bigint) => quotePrice(db, { accountId: account.id, account, productId, face: money(face, product.face_currency), orderFee: input.orderFee });
+    const quote = (face: bigint) =>
+      quotePrice(db, { accountId: account.id, account, productId, product, face: money(face, product.face_currency), orderFee: input.orderFee });
     try {
       const low = await quote(product.min_face_minor);
       const high = product.max_face_minor === product.min_face_minor ? low : await quote(product.max_face_minor);

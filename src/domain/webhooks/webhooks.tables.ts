@@ -27,6 +27,8 @@ export interface WebhookEventsTable {
   last_error: string | null;
   delivered_at: NullableTimestamp;
   queued_at: NullableTimestamp;
+  /** Names the change reported (migration 2026_11_28_070000): one event per account and key. */
+  dedupe_key: ColumnType<string | null, string | null | undefined, never>;
   created_at: Timestamp;
 }
 export type WebhookEventRow = Selectable<WebhookEventsTable>;

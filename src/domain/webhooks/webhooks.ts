@@ -124,7 +124,8 @@ function isPublicIpv6(address: string): boolean {
 
 /**
  * Records an event for an account's webhook, inside the caller's transaction (it exists exactly
- * when the change it reports does). The dispatcher queues its delivery within a minute; a caller
+ * when the change it reports does). With `dedupeKey`, recording the same change again returns the
+ * first event's id and adds nothing. The dispatcher queues its delivery within a minute; a caller
  * with a job queue may call `dispatchPendingWebhookEvents` after commit to send it at once.
  */
 export async function enqueueWebhookEvent(
@@ -132,13 +133,23 @@ export async function enqueueWebhookEvent(
   accountId: string,
   type: WebhookEventType,
   data: Record<string, unknown>,
+  options: { dedupeKey?: string } = {},
 ): Promise<string> {
-  const row = await trx
+  const inserted = await trx
     .insertInto('webhook_events')
-    .values({ account_id: accountId, type, payload: toJson(data) })
+    .values({ account_id: accountId, type, payload: toJson(data), dedupe_key: options.dedupeKey ?? null })
+    // With a dedupe key, a second recording of the same change keeps the first event.
+    .$if(options.dedupeKey !== undefined, (query) => query.onConflict((conflict) => conflict.columns(['account_id', 'dedupe_key']).where('dedupe_key', 'is not', null).doNothing()))
     .returning('id')
+    .executeTakeFirst();
+  if (inserted) return inserted.id;
+  const existing = await trx
+    .selectFrom('webhook_events')
+    .select('id')
+    .where('account_id', '=', accountId)
+    .where('dedupe_key', '=', options.dedupeKey ?? '')
     .executeTakeFirstOrThrow();
-  return row.id;
+  return existing.id;
 }
 
 /**

@@ -1,0 +1,216 @@
+// POST /v1/orders, GET /v1/orders/{id}, GET /v1/orders: thin routes over the order engine
+// (src/domain/orders). The engine holds the money, enforces idempotency on (buyer, reference) and
+// places the order with the vendor in the background; these routes validate and present.
+import { createRoute, z } from '@hono/zod-openapi';
+import { randomUUID } from 'node:crypto';
+import type { AppContext } from '#src/context.ts';
+import { accountActor } from '#src/domain/actor.ts';
+import { createOrder, getOrderFor, listOrders, MAX_QUANTITY, revealOrderCards, type Order, type RevealedCard } from '#src/domain/orders/orders.ts';
+import { ORDER_STATUSES } from '#src/domain/orders/orders.tables.ts';
+import { DomainError } from '#src/shared/errors.ts';
+import { parseMoney, toJsonMoney } from '#src/shared/money.ts';
+import { partnerPrincipal } from '../middleware/auth.ts';
+import { createRouter } from '../router.ts';
+import { errorResponses, MoneySchema, SECURITY } from '../schemas.ts';
+
+/** The order engine keeps client references up to 200 characters. */
+const MAX_REFERENCE_LENGTH = 200;
+
+const MoneyInputSchema = z.object({
+  amount: z.string().regex(/^\d+(\.\d+)?$/, 'a positive decimal string such as 10.00').openapi({ example: '10.00' }),
+  currency: z.string().regex(/^[A-Z]{3}$/).openapi({ example: 'USD' }),
+});
+
+const CreateOrderSchema = z
+  .object({
+    productId: z.string().regex(/^\d{1,18}$/, 'a catalog product id').openapi({ example: '120394' }),
+    faceValue: MoneyInputSchema.openapi({ description: "The card's face value in the product's currency (one of its denominations)." }),
+    quantity: z.number().int().min(1).max(MAX_QUANTITY).openapi({ example: 2 }),
+    referenceId: z.string().min(1).max(MAX_REFERENCE_LENGTH).optional().openapi({ description: 'Your reference; an alternative to the Idempotency-Key header.' }),
+    maxPrice: MoneyInputSchema.optional().openapi({ description: 'Refuse (`max_price_exceeded`) when the order total would be higher. In your wallet currency.' }),
+    expectedTotal: MoneyInputSchema.optional().openapi({ description: 'The same as `maxPrice` (give one of them).' }),
+  })
+  .refine((input) => !(input.maxPrice && input.expectedTotal), { message: 'give maxPrice or expectedTotal, not both', path: ['expectedTotal'] })
+  .openapi('CreateOrder');
+
+const CardSchema = z
+  .object({
+    serialNumber: z.string().nullable(),
+    code: z.string().nullable(),
+    pin: z.string().nullable(),
+    expiresAt: z.string().datetime().nullable(),
+  })
+  .openapi('Card');
+
+const OrderSchema = z
+  .object({
+    id: z.string().uuid(),
+    number: z.string().openapi({ example: 'ST-000123' }),
+    referenceId: z.string(),
+    status: z.enum(ORDER_STATUSES),
+    productId: z.string(),
+    faceValue: MoneySchema,
+    quantity: z.number().int(),
+    unitPrice: MoneySchema,
+    total: MoneySchema.openapi({ description: 'Held from your wallet at creation; undelivered cards are refunded when the order finishes.' }),
+    cardsDelivered: z.number().int().nullable(),
+    failureReason: z.string().nullable(),
+    createdAt: z.string().datetime(),
+    finishedAt: z.string().datetime().nullable(),
+    cards: z
+      .array(CardSchema)
+      .nullable()
+      .openapi({ description: 'The delivered cards, decrypted, in `GET /v1/orders/{id}` of a completed or partially completed order; null otherwise.' }),
+  })
+  .openapi('Order');
+
+const OrderPageSchema = z.object({ data: z.array(OrderSchema), nextCursor: z.string().nullable() }).openapi('OrderPage');
+
+function presentOrder(order: Order, cards: RevealedCard[] | null = null) {
+  return {
+    id: order.id,
+    number: order.number,
+    referenceId: order.clientReference,
+    status: order.status,
+    productId: String(order.productId),
+    faceValue: toJsonMoney(order.face),
+    quantity: order.quantity,
+    unitPrice: toJsonMoney(order.unitPrice),
+    total: toJsonMoney(order.total),
+    cardsDelivered: order.cardsDelivered,
+    failureReason: order.failureReason,
+    createdAt: order.createdAt.toISOString(),
+    finishedAt: order.finishedAt?.toISOString() ?? null,
+    cards: cards?.map((card) => ({ ...card, expiresAt: card.expiresAt?.toISOString() ?? null })) ?? null,
+  };
+}
+
+const OrderIdParams = z.object({
+  id: z.string().max(40).openapi({ param: { name: 'id', in: 'path' }, description: 'The order id (UUID) or its number (ST-000123).' }),
+});
+
+export function orderRoutes(ctx: AppContext) {
+  const router = createRouter();
+
+  router.openapi(
+    createRoute({
+      method: 'post',
+      path: '/orders',
+      tags: ['Orders'],
+      summary: 'Order cards',
+      description:
+        'Holds the total from your wallet and places the order in the background (`202`); poll `GET /v1/orders/{id}` or wait for the webhook. ' +
+        'Idempotent on the `Idempotency-Key` header or `referenceId` (kept forever): the same request again answers the same order ' +
+        '(`Idempotent-Replayed: true`), a different one with the same key is `409 idempotency_conflict`.',
+      security: SECURITY,
+      request: {
+        headers: z.object({
+          'idempotency-key': z
+            .string()
+            .min(1)
+            .max(MAX_REFERENCE_LENGTH)
+            .optional()
+            .openapi({ param: { name: 'idempotency-key', in: 'header' }, description: 'One key per intended order (up to 200 characters).' }),
+        }),
+        body: { required: true, content: { 'application/json': { schema: CreateOrderSchema } } },
+      },
+      responses: {
+        202: { description: 'The order (new, or the original for a replay)', content: { 'application/json': { schema: OrderSchema } } },
+        ...errorResponses({
+          402: 'Not enough money in the wallet (`insufficient_funds`, with `balance` and `required`)',
+          404: 'No such product (`product_not_found`)',
+          409: 'The key or reference was used for a different order (`idempotency_conflict`)',
+          422:
+            'Refused: `max_price_exceeded`, `denomination_out_of_range`, `profit_guard`, `daily_limit_exceeded`, `reference_mismatch`, ' +
+            '`sandbox_orders_unavailable`, `invalid_amount`',
+        }),
+      },
+    }),
+    async (c) => {
+      const principal = partnerPrincipal(c);
+      // Test keys must never reach the real vendor, and this process has one vendor for every order.
+      if (principal.mode === 'test' && ctx.config.VENDOR !== 'simulator') {
+        throw new DomainError('sandbox_orders_unavailable', 'orders with sk_test_ keys need a server running the vendor simulator (VENDOR=simulator)');
+      }
+      const input = c.req.valid('json');
+      const headerKey = c.req.valid('header')['idempotency-key'];
+      if (headerKey !== undefined && input.referenceId !== undefined && headerKey !== input.referenceId) {
+        throw new DomainError('reference_mismatch', 'Idempotency-Key and referenceId differ: send one of them, or the same value');
+      }
+      const limit = input.maxPrice ?? input.expectedTotal;
+      const { order, created } = await createOrder(ctx, {
+        buyerId: principal.accountId,
+        actor: accountActor(principal.accountId, 'api'),
+        // Without a key or reference every request is a new order.
+        clientReference: input.referenceId ?? headerKey ?? `auto:${randomUUID()}`,
+        productId: BigInt(input.productId),
+        face: parseMoney(input.faceValue.amount, input.faceValue.currency),
+        quantity: input.quantity,
+        ...(limit ? { maxTotal: parseMoney(limit.amount, limit.currency) } : {}),
+      });
+      return c.json(presentOrder(order), 202, created ? {} : { 'idempotent-replayed': 'true' });
+    },
+  );
+
+  router.openapi(
+    createRoute({
+      method: 'get',
+      path: '/orders/{id}',
+      tags: ['Orders'],
+      summary: 'One order, with its cards once delivered',
+      description: 'Cards are decrypted for the account that ordered them only; every read of the cards is audited.',
+      security: SECURITY,
+      request: { params: OrderIdParams },
+      responses: {
+        200: { description: 'The order', content: { 'application/json': { schema: OrderSchema } } },
+        ...errorResponses({ 404: 'No such order of yours (`order_not_found`)' }),
+      },
+    }),
+    async (c) => {
+      const principal = partnerPrincipal(c);
+      const actor = accountActor(principal.accountId, 'api');
+      const order = await getOrderFor(ctx.db, actor, c.req.valid('param').id);
+      const delivered = order.status === 'completed' || order.status === 'partially_completed';
+      const cards = delivered && order.buyerId === principal.accountId ? await revealOrderCards(ctx, actor, order.id) : null;
+      return c.json(presentOrder(order, cards), 200);
+    },
+  );
+
+  router.openapi(
+    createRoute({
+      method: 'get',
+      path: '/orders',
+      tags: ['Orders'],
+      summary: 'Your orders, newest first (never with cards)',
+      security: SECURITY,
+      request: {
+        query: z.object({
+          cursor: z.string().max(20).optional().openapi({ description: 'The `nextCursor` of the previous page.' }),
+          limit: z.coerce.number().int().min(1).max(100).default(20),
+          status: z.enum(ORDER_STATUSES).optional(),
+          from: z.string().datetime().optional().openapi({ description: 'Created at or after (RFC 3339).' }),
+          to: z.string().datetime().optional().openapi({ description: 'Created before (RFC 3339).' }),
+        }),
+      },
+      responses: {
+        200: { description: 'A page of orders', content: { 'application/json': { schema: OrderPageSchema } } },
+        ...errorResponses({ 400: 'Invalid input or cursor (`validation_failed`, `invalid_cursor`)' }),
+      },
+    }),
+    async (c) => {
+      const principal = partnerPrincipal(c);
+      const query = c.req.valid('query');
+      const page = await listOrders(ctx.db, accountActor(principal.accountId, 'api'), {
+        buyerId: principal.accountId,
+        cursor: query.cursor,
+        limit: query.limit,
+        ...(query.status ? { status: query.status } : {}),
+        ...(query.from ? { from: new Date(query.from) } : {}),
+        ...(query.to ? { to: new Date(query.to) } : {}),
+      });
+      return c.json({ data: page.orders.map((order) => presentOrder(order)), nextCursor: page.nextCursor }, 200);
+    },
+  );
+
+  return router;
+}

@@ -1,0 +1,131 @@
+// The partner REST API over real HTTP (issue 7): GET /v1/catalog and POST /v1/orders at 10 and 50
+// concurrent connections, requests/s and p50/p99, with a plain fetch loop per connection (keep-alive).
+// The server runs in this process on an ephemeral port over a scratch database; order intake only
+// (no workers: the orders are not bought). Rate limits are raised out of the way.
+// Needs DATABASE_URL (a server where it may create and drop a scratch database).
+// Usage: DATABASE_URL=postgres://… npm run bench:api [-- --seconds 5]
+import pg from 'pg';
+import { createApi } from '../api/index.ts';
+import { closeServer, listen } from '../api/server.ts';
+import { createConfig } from '../src/config.ts';
+import { openDatabase, type AppContext } from '../src/context.ts';
+import { withDatabaseName } from '../src/db/database.ts';
+import { createAccount } from '../src/domain/accounts/accounts.ts';
+import { platformActor } from '../src/domain/actor.ts';
+import { apiKeySecret, issueApiKey } from '../src/domain/api-keys/api-keys.ts';
+import { movement, systemAccountId, transfer, walletId } from '../src/domain/ledger/ledger.ts';
+import { createVendor } from '../src/integrations/bamboo/index.ts';
+import { SIM_PRODUCTS } from '../src/integrations/bamboo/simulator/index.ts';
+import { createJobQueue, ensureQueues, startBoss } from '../src/jobs/boss.ts';
+import { QUEUES } from '../src/jobs/queues.ts';
+import { createLogger } from '../src/logger.ts';
+import { createMetrics } from '../src/metrics.ts';
+import { parseMoney } from '../src/shared/money.ts';
+import { createMemoryState } from '../src/shared-state/index.ts';
+
+const arg = (name: string, fallback: number) => Number(process.argv[process.argv.indexOf(`--${name}`) + 1]) || fallback;
+const SECONDS = arg('seconds', 5);
+const CONNECTIONS = [10, 50];
+const PRODUCTS = 500;
+if (!process.env.DATABASE_URL) throw new Error('set DATABASE_URL (the bench creates and drops a scratch database there)');
+const SERVER = process.env.DATABASE_URL;
+const runId = `bench_api_${process.pid}`;
+const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? NaN;
+
+async function admin(statement: string) {
+  const client = new pg.Client({ connectionString: withDatabaseName(SERVER, 'postgres') });
+  await client.connect();
+  try {
+    await client.query(statement);
+  } finally {
+    await client.end();
+  }
+}
+
+const logger = createLogger({ level: 'warn', pretty: false });
+const url = withDatabaseName(SERVER, runId);
+const config = createConfig({
+  DATABASE_URL: url,
+  LOG_LEVEL: 'warn',
+  DATABASE_POOL_SIZE: '20',
+  API_RATE_LIMIT_PER_MINUTE: '100000',
+  API_WRITE_RATE_LIMIT_PER_MINUTE: '100000',
+});
+const connection = await openDatabase(config, logger);
+const { db } = connection;
+const boss = await startBoss({ connectionString: url, worker: false, logger });
+await ensureQueues(boss, QUEUES);
+const state = createMemoryState();
+const ctx: AppContext = { config, logger, db, state, jobs: createJobQueue(boss), metrics: createMetrics({ defaultMetrics: false }), vendor: createVendor(config, state, logger) };
+const { server, url: base } = await listen(createApi({ ctx, boss }).fetch, '127.0.0.1', 0);
+
+interface Result {
+  requests: number;
+  errors: number;
+  seconds: number;
+  latencies: number[];
+}
+
+/** `connections` loops, each sending `request(n)` back to back until the time is up. */
+async function run(connections: number, request: (n: number) => Promise<Response>): Promise<Result> {
+  const latencies: number[] = [];
+  let errors = 0;
+  let sequence = 0;
+  const started = performance.now();
+  const until = started + SECONDS * 1000;
+  await Promise.all(
+    Array.from({ length: connections }, async () => {
+      while (performance.now() < until) {
+        sequence += 1;
+        const at = performance.now();
+        const response = await request(sequence);
+        await response.arrayBuffer();
+        latencies.push(performance.now() - at);
+        if (!response.ok) errors += 1;
+      }
+    }),
+  );
+  latencies.sort((a, b) => a - b);
+  return { requests: latencies.length, errors, seconds: (performance.now() - started) / 1000, latencies };
+}
+
+const line = (name: string, connections: number, result: Result) =>
+  `${name.padEnd(16)} ${String(connections).padStart(3)} conns: ${(result.requests / result.seconds).toFixed(0)} req/s, p50 ${percentile(result.latencies, 50).toFixed(1)} ms, ` +
+  `p99 ${percentile(result.latencies, 99).toFixed(1)} ms (${result.requests} requests, ${result.errors} not 2xx)`;
+
+try {
+  const operator = platformActor('cli');
+  await db.insertInto('catalog_brands').values({ key: 'bench-brand', name: 'Bench', country_code: 'US', currency: 'USD', updated_at: new Date() }).execute();
+  const product = (id: number) => ({
+    id: BigInt(id), brand_key: 'bench-brand', name: `Bench ${id}`, kind: 'fixed' as const, face_currency: 'USD',
+    min_face_minor: 1000n, max_face_minor: 1000n, cost_currency: 'USD', cost_min_minor: 947n, cost_max_minor: 947n,
+    stock: null, created_at: new Date(), updated_at: new Date(),
+  });
+  await db.insertInto('catalog_products').values([product(SIM_PRODUCTS.steam10), ...Array.from({ length: PRODUCTS - 1 }, (_, index) => product(800_000 + index))]).execute();
+  const partner = await createAccount(db, operator, { role: 'partner', name: 'bench partner', currency: 'USD', parentId: null });
+  await transfer(db, {
+    idempotencyKey: `bench-fund-${partner.id}`,
+    kind: 'topup',
+    entries: movement(systemAccountId('funding', 'USD'), walletId(partner.id), parseMoney('100000000.00', 'USD')),
+    actor: operator,
+  });
+  const { key } = await issueApiKey(db, apiKeySecret(config), operator, { accountId: partner.id, mode: 'live' });
+  const headers = { authorization: `Bearer ${key}` };
+  const catalog = () => fetch(`${base}/v1/catalog?limit=50`, { headers });
+  const order = (n: number) =>
+    fetch(`${base}/v1/orders`, {
+      method: 'POST',
+      headers: { ...headers, 'content-type': 'application/json', 'idempotency-key': `bench-${process.pid}-${n}` },
+      body: JSON.stringify({ productId: String(SIM_PRODUCTS.steam10), faceValue: { amount: '10.00', currency: 'USD' }, quantity: 1 }),
+    });
+
+  await run(5, catalog); // warm-up
+  for (const connections of CONNECTIONS) console.log(line('GET /v1/catalog', connections, await run(connections, catalog)));
+  // Idempotency keys of the two rounds differ (the sequence is per run): prefix with the round.
+  for (const connections of CONNECTIONS) console.log(line('POST /v1/orders', connections, await run(connections, (n) => order(connections * 1_000_000 + n))));
+} finally {
+  await closeServer(server, 1000);
+  await boss.stop({ graceful: false });
+  await connection.close();
+  await admin(`drop database if exists ${runId} with (force)`);
+}

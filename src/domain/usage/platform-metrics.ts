@@ -1,0 +1,68 @@
+// Platform figures for admins (GET /v1/admin/metrics): accounts, the last 24 h of orders and what
+// they were charged, open orders and the oldest one's age, webhook deliveries needing attention, and
+// what the platform owes in wallets. Cheap aggregate queries; the full ledger check stays hourly.
+import { sql, type Kysely } from 'kysely';
+import type { DB } from '../../db/schema.ts';
+import { money, type Money } from '../../shared/money.ts';
+import { requireAdmin } from '../accounts/accounts.ts';
+import type { Actor } from '../actor.ts';
+
+export interface PlatformMetrics {
+  at: Date;
+  accounts: { role: string; status: string; count: number }[];
+  ordersLast24h: { status: string; count: number }[];
+  /** What finished orders created in the last 24 h were charged (delivered cards), per currency. */
+  chargedLast24h: Money[];
+  openOrders: { count: number; oldestCreatedAt: Date | null };
+  webhookEvents: { status: string; count: number }[];
+  /** Sum of customer wallet balances, per currency. */
+  walletBalances: Money[];
+}
+
+const OPEN_STATUSES = ['pending', 'placing', 'processing'] as const;
+
+export async function platformMetrics(db: Kysely<DB>, actor: Actor, now = new Date()): Promise<PlatformMetrics> {
+  await requireAdmin(db, actor);
+  const since = new Date(now.getTime() - 24 * 60 * 60 * 1000);
+  const [accounts, orders, charged, open, webhooks, wallets] = await Promise.all([
+    db.selectFrom('accounts').select(['role', 'status', sql<string>`count(*)`.as('count')]).groupBy(['role', 'status']).orderBy('role').orderBy('status').execute(),
+    db.selectFrom('orders').select(['status', sql<string>`count(*)`.as('count')]).where('created_at', '>=', since).groupBy('status').orderBy('status').execute(),
+    db
+      .selectFrom('orders')
+      .select(['currency', sql<string>`coalesce(sum(unit_price_minor * coalesce(cards_delivered, 0)), 0)`.as('charged')])
+      .where('created_at', '>=', since)
+      .where('status', 'in', ['completed', 'partially_completed'])
+      .groupBy('currency')
+      .orderBy('currency')
+      .execute(),
+    db
+      .selectFrom('orders')
+      .select([sql<string>`count(*)`.as('count'), sql<Date | null>`min(created_at)`.as('oldest')])
+      .where('status', 'in', [...OPEN_STATUSES])
+      .executeTakeFirstOrThrow(),
+    // Deliveries that have not (yet) succeeded; delivered ones are the normal case and not counted.
+    db
+      .selectFrom('webhook_events')
+      .select(['status', sql<string>`count(*)`.as('count')])
+      .where('status', 'in', ['pending', 'retrying', 'dead'])
+      .groupBy('status')
+      .orderBy('status')
+      .execute(),
+    db
+      .selectFrom('ledger_accounts')
+      .select(['currency', sql<string>`coalesce(sum(balance), 0)`.as('total')])
+      .where('kind', '=', 'wallet')
+      .groupBy('currency')
+      .orderBy('currency')
+      .execute(),
+  ]);
+  return {
+    at: now,
+    accounts: accounts.map((row) => ({ role: row.role, status: row.status, count: Number(row.count) })),
+    ordersLast24h: orders.map((row) => ({ status: row.status, count: Number(row.count) })),
+    chargedLast24h: charged.map((row) => money(BigInt(row.charged), row.currency)),
+    openOrders: { count: Number(open.count), oldestCreatedAt: open.oldest === null ? null : new Date(open.oldest) },
+    webhookEvents: webhooks.map((row) => ({ status: row.status, count: Number(row.count) })),
+    walletBalances: wallets.map((row) => money(BigInt(row.total), row.currency)),
+  };
+}
