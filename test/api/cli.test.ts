@@ -1,31 +1,14 @@
 // Partner onboarding from the CLI: account create prints the first key; api-key create|list|revoke.
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createApi } from '../../api/index.ts';
-import { buildProgram } from '../../src/cli/main.ts';
 import { createTestContext } from '../support/context.ts';
 import { expectLedgerConsistent } from '../support/money.ts';
+import { cliRunner } from '../support/cli.ts';
 
 const { ctx, boss, database } = await createTestContext();
 const api = createApi({ ctx, boss });
 
-async function steller(...args: string[]): Promise<any> {
-  vi.stubEnv('DATABASE_URL', database.url);
-  let output = '';
-  const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    output += chunk.toString();
-    return true;
-  });
-  try {
-    await buildProgram().parseAsync(['node', 'steller', '--json', ...args]);
-  } finally {
-    write.mockRestore();
-  }
-  return JSON.parse(output);
-}
-
-afterEach(() => {
-  vi.unstubAllEnvs();
-});
+const steller = cliRunner(database.url);
 
 const wallet = (key: string) => api.request('/v1/wallet', { headers: { authorization: `Bearer ${key}` } }, { incoming: { socket: { remoteAddress: '10.1.2.3' } } });
 

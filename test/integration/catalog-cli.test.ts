@@ -1,31 +1,12 @@
 // `steller catalog sync|runs` and `steller fx sync`, in-process against a test database and the
 // in-process simulator (VENDOR=simulator, the default), at the real rate limits.
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import { buildProgram } from '../../src/cli/main.ts';
+import { describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../support/db.ts';
+import { cliRunner } from '../support/cli.ts';
 
 const { url } = await createTestDatabase();
 
-async function steller(...args: string[]): Promise<any> {
-  vi.stubEnv('DATABASE_URL', url);
-  vi.stubEnv('REDIS_URL', '');
-  vi.stubEnv('VENDOR', 'simulator');
-  let output = '';
-  const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    output += chunk.toString();
-    return true;
-  });
-  try {
-    await buildProgram().parseAsync(['node', 'steller', '--json', ...args]);
-  } finally {
-    write.mockRestore();
-  }
-  return JSON.parse(output);
-}
-
-afterEach(() => {
-  vi.unstubAllEnvs();
-});
+const steller = cliRunner(url, { REDIS_URL: '', VENDOR: 'simulator' });
 
 describe('steller catalog and fx commands', () => {
   it('syncs the simulator catalog, lists the run, and stores FX rates', async () => {

@@ -2,8 +2,7 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import { buildProgram } from '../../src/cli/main.ts';
+import { describe, expect, it } from 'vitest';
 import { CliError } from '../../src/cli/output.ts';
 import type { AppContext } from '../../src/context.ts';
 import { PROJECT_ROOT } from '../../src/config.ts';
@@ -18,28 +17,11 @@ import { QUEUES } from '../../src/jobs/queues.ts';
 import { createLogger } from '../../src/logger.ts';
 import { createTestDatabase } from '../support/db.ts';
 import { balance, expectLedgerConsistent, makeAccount } from '../support/money.ts';
+import { cliRunner } from '../support/cli.ts';
 
 const { db, url } = await createTestDatabase();
 
-/** Runs `steller <args> --json` in-process against the test database; returns the parsed output. */
-async function steller(...args: string[]): Promise<any> {
-  vi.stubEnv('DATABASE_URL', url);
-  let output = '';
-  const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    output += chunk.toString();
-    return true;
-  });
-  try {
-    await buildProgram().parseAsync(['node', 'steller', '--json', ...args]);
-  } finally {
-    write.mockRestore();
-  }
-  return JSON.parse(output);
-}
-
-afterEach(() => {
-  vi.unstubAllEnvs();
-});
+const steller = cliRunner(url);
 
 describe('steller CLI (money)', () => {
   it('creates accounts, adds admins, credits and debits wallets with a reason', async () => {

@@ -1,6 +1,5 @@
 // `steller order show|retry|refund` in-process against a test database.
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import { buildProgram } from '../../src/cli/main.ts';
+import { describe, expect, it } from 'vitest';
 import { accountActor } from '../../src/domain/actor.ts';
 import { createOrder } from '../../src/domain/orders/orders.ts';
 import { SIM_PRODUCTS } from '../../src/integrations/bamboo/simulator/index.ts';
@@ -12,28 +11,12 @@ import { insertProduct } from '../support/catalog.ts';
 import { createTestContext } from '../support/context.ts';
 import { balance, expectDomainError, fund, makeAccount } from '../support/money.ts';
 import { expectOrderMoneyConserved } from '../support/orders.ts';
+import { cliRunner } from '../support/cli.ts';
 
 const { ctx, database } = await createTestContext();
 const { db } = ctx;
 
-async function steller(...args: string[]): Promise<any> {
-  vi.stubEnv('DATABASE_URL', database.url);
-  let output = '';
-  const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    output += chunk.toString();
-    return true;
-  });
-  try {
-    await buildProgram().parseAsync(['node', 'steller', '--json', ...args]);
-  } finally {
-    write.mockRestore();
-  }
-  return JSON.parse(output);
-}
-
-afterEach(() => {
-  vi.unstubAllEnvs();
-});
+const steller = cliRunner(database.url);
 
 describe('steller plan / risk / card-list', () => {
   it('creates and assigns a plan, sets risk limits and the card list, all audited', async () => {
