@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { createConversation } from '@grammyjs/conversations';
 import { Composer, InlineKeyboard } from 'grammy';
 import { walletBalance } from '#src/domain/ledger/ledger.ts';
+import { recipientOf, warnIfLowBalance } from '#src/notifications/notify.ts';
 import { createOrder, formatOrderNumber, getOrderFor, listOrders, maskedOrderCards, revealOrderCards, type Order, type RevealedCard } from '#src/domain/orders/orders.ts';
 import { readCardList } from '#src/domain/pricing/card-list.ts';
 import { getProduct, quotePrice } from '#src/domain/pricing/pricing.ts';
@@ -151,7 +152,8 @@ async function orderFlow(conversation: Flow, ctx: ConvContext): Promise<void> {
     return;
   }
   const number = await domainCall(conversation, async () => {
-    const { order } = await createOrder(ctx.deps.app, {
+    const { app } = ctx.deps;
+    const { order, created } = await createOrder(app, {
       buyerId: account.id,
       actor: telegramActor(account),
       clientReference: `tg:${summary.key}`,
@@ -159,6 +161,8 @@ async function orderFlow(conversation: Flow, ctx: ConvContext): Promise<void> {
       face,
       quantity: counted.quantity,
     });
+    // The hold took money from the wallet, as an allocation does: warn when it runs low.
+    if (created) await warnIfLowBalance(app, await recipientOf(app, account.id), await walletBalance(app.db, account.id));
     return order.number;
   });
   await confirmation.ctx.answerCallbackQuery();

@@ -98,6 +98,25 @@ describe('ordering through the bot', () => {
     expect(lastText(calls)).toContain(`ST-${String(done!.number).padStart(6, '0')} · 2 × 10.00 USD · 20.00 USD · ✅ completed`);
   });
 
+  it('an order that leaves the wallet below the threshold warns the buyer once', async () => {
+    const agent = await fundedAgent('25.00');
+    const { bot, calls } = startTestBot(ctx, store);
+    const user = agent.telegramUserId;
+    await bot.handleUpdate(callbackQuery(user, 'o:new'));
+    await bot.handleUpdate(callbackQuery(user, buttonData(calls, `Product ${SIM_PRODUCTS.steam10}`)));
+    await bot.handleUpdate(callbackQuery(user, buttonData(calls, '10.00 USD')));
+    await bot.handleUpdate(textMessage(user, '1'));
+    const confirm = buttonData(calls, 'Confirm');
+    await bot.handleUpdate(callbackQuery(user, confirm));
+    await bot.handleUpdate(callbackQuery(user, confirm)); // a double tap warns no second time
+    expect(await balance(ctx.db, agent.account)).toBe('15.00');
+    expect((await queuedMessages(test.boss, user)).filter((message) => 'key' in message.text && message.text.key === 'low-balance')).toEqual([
+      expect.objectContaining({ text: { key: 'low-balance', vars: { balance: '15.00 USD', threshold: '20.00 USD' } } }),
+    ]);
+    const [order] = await ordersOf(agent.account.id);
+    await expectOrderMoneyConserved(ctx.db, [order!.id]);
+  });
+
   it('range card: the bounds are shown, a value outside is refused; the flow survives a restart', async () => {
     const agent = await fundedAgent();
     const user = agent.telegramUserId;
