@@ -28,6 +28,25 @@ export function parsePercent(text: string): number | undefined {
 
 const percent = (bps: number) => `${(bps / 100).toFixed(2).replace(/\.?0+$/, '')}%`;
 
+/** Plans per page in the plans list and in the plan picker. */
+export const PLAN_PAGE_SIZE = 8;
+
+/** One page of plan buttons (`button(index)` for each) with previous/next (`pageData(page)`). */
+function planPage(
+  keyboard: InlineKeyboard,
+  ctx: { t: BotContext['t'] },
+  labels: readonly string[],
+  page: number,
+  button: (index: number) => string,
+  pageData: (page: number) => string,
+): InlineKeyboard {
+  const start = page * PLAN_PAGE_SIZE;
+  labels.slice(start, start + PLAN_PAGE_SIZE).forEach((label, offset) => keyboard.text(label, button(start + offset)).row());
+  if (page > 0) keyboard.text(ctx.t('button-previous'), pageData(page - 1));
+  if (labels.length > start + PLAN_PAGE_SIZE) keyboard.text(ctx.t('button-next'), pageData(page + 1));
+  return newRow(keyboard);
+}
+
 function planText(ctx: BotContext, plan: PricePlanOverview): string {
   const lines = [ctx.t('plan-detail', { name: plan.name, discount: percent(plan.defaultDiscountBps), roles: plan.roles.join(', ') || '—', accounts: plan.accounts })];
   for (const discount of plan.discounts) lines.push(ctx.t('plan-product-line', { product: discount.productId, discount: percent(discount.discountBps) }));
@@ -79,11 +98,18 @@ async function assignFlow(conversation: Flow, ctx: ConvContext, accountId: strin
   const admin = ctx.user?.account;
   if (!admin) return;
   const plans = await domainCall(conversation, async () => (await listPricePlans(ctx.deps.app.db)).map((plan) => ({ id: plan.id, label: `${plan.name} · ${percent(plan.defaultDiscountBps)}` })));
-  const keyboard = new InlineKeyboard();
-  plans.forEach((plan, index) => keyboard.text(plan.label, `ppa:${index}`).row());
-  keyboard.text(ctx.t('button-cancel'), 'flow:cancel');
-  await ctx.reply(ctx.t(plans.length > 0 ? 'plan-pick' : 'plans-none'), { reply_markup: keyboard });
-  const picked = await waitButton(conversation, /^ppa:(\d{1,3})$/);
+  const picker = (pageCtx: { t: BotContext['t'] }, page: number) =>
+    planPage(new InlineKeyboard(), pageCtx, plans.map((plan) => plan.label), page, (index) => `ppa:${index}`, (to) => `ppa:p:${to}`).text(
+      pageCtx.t('button-cancel'),
+      'flow:cancel',
+    );
+  await ctx.reply(ctx.t(plans.length > 0 ? 'plan-pick' : 'plans-none'), { reply_markup: picker(ctx, 0) });
+  let picked = await waitButton(conversation, /^ppa:(?:p:)?(\d{1,4})$/);
+  while (picked.match[0].startsWith('ppa:p:')) {
+    await picked.ctx.answerCallbackQuery();
+    await picked.ctx.editMessageReplyMarkup({ reply_markup: picker(picked.ctx, Number(picked.match[1])) });
+    picked = await waitButton(conversation, /^ppa:(?:p:)?(\d{1,4})$/);
+  }
   const plan = plans[Number(picked.match[1])];
   if (!plan) return;
   const name = await domainCall(conversation, async () => {
@@ -108,10 +134,17 @@ function handlers(): Composer<BotContext> {
   const feature = new Composer<BotContext>();
   const admins = feature.filter((ctx) => isRole(ctx, 'admin'));
 
-  admins.callbackQuery('adm:plans', async (ctx) => {
+  admins.callbackQuery(/^adm:plans(?::(\d{1,4}))?$/, async (ctx) => {
     const plans = await listPricePlans(ctx.deps.app.db);
-    const keyboard = new InlineKeyboard();
-    for (const plan of plans) keyboard.text(`${plan.name} · ${percent(plan.defaultDiscountBps)}`, `pp:view:${plan.id}`).row();
+    const page = Number(ctx.match[1] ?? 0);
+    const keyboard = planPage(
+      new InlineKeyboard(),
+      ctx,
+      plans.map((plan) => `${plan.name} · ${percent(plan.defaultDiscountBps)}`),
+      page,
+      (index) => `pp:view:${plans[index]?.id}`,
+      (to) => `adm:plans:${to}`,
+    );
     keyboard.text(ctx.t('plan-new'), 'pp:new').row().text(ctx.t('button-menu'), HOME);
     await ctx.answerCallbackQuery();
     await ctx.editMessageText(ctx.t(plans.length > 0 ? 'plans-title' : 'plans-none'), { reply_markup: keyboard });

@@ -1,12 +1,13 @@
 // Admin price plans through the bot: create, per-product discount, role default, an account's own
 // plan; the price an agent is quoted follows; non-admins cannot reach any of it.
 import { describe, expect, it } from 'vitest';
-import { parsePercent } from '../../bot/features/price-plans.ts';
-import { discountFor, listPricePlans } from '../../src/domain/pricing/pricing.ts';
+import { PLAN_PAGE_SIZE, parsePercent } from '../../bot/features/price-plans.ts';
+import { createPricePlan, discountFor, listPricePlans } from '../../src/domain/pricing/pricing.ts';
+import { platformActor } from '../../src/domain/actor.ts';
 import { makeAdmin, makeBotAccount, newStore, startTestBot } from '../support/bot.ts';
 import { insertProduct } from '../support/catalog.ts';
 import { createTestContext } from '../support/context.ts';
-import { buttonData, callbackQuery, lastText, textMessage } from '../support/telegram.ts';
+import { buttonData, callbackQuery, lastButtons, lastText, textMessage } from '../support/telegram.ts';
 
 const { ctx } = await createTestContext();
 const store = newStore(ctx);
@@ -57,5 +58,36 @@ describe('admin price plans', () => {
     await bot.handleUpdate(callbackQuery(agent.telegramUserId, `pp:role:${gold!.id}:sub`));
     expect(String(calls.at(-1)?.payload.text)).toContain('no longer valid');
     expect((await listPricePlans(ctx.db)).find((plan) => plan.id === gold!.id)?.roles).toEqual(['agent']);
+  });
+
+  it('the plans list and the plan picker are paged', async () => {
+    const existing = (await listPricePlans(ctx.db)).length;
+    for (let index = existing; index < PLAN_PAGE_SIZE + 3; index += 1) {
+      await createPricePlan(ctx.db, platformActor('cli'), { name: `Paged ${String(index).padStart(2, '0')}`, defaultDiscountBps: 100 });
+    }
+    const total = (await listPricePlans(ctx.db)).length;
+    const admin = await makeAdmin(ctx);
+    const agent = await makeBotAccount(ctx, 'agent');
+    const { bot, calls } = startTestBot(ctx, store);
+    const user = admin.telegramUserId;
+    const planButtons = () =>
+      lastButtons(calls).filter((button) => button.callback_data?.startsWith('pp:view:') || /^ppa:\d+$/.test(button.callback_data ?? ''));
+
+    await bot.handleUpdate(callbackQuery(user, 'adm:plans'));
+    expect(planButtons()).toHaveLength(PLAN_PAGE_SIZE);
+    await bot.handleUpdate(callbackQuery(user, buttonData(calls, 'Next ▶️')));
+    expect(planButtons()).toHaveLength(total - PLAN_PAGE_SIZE);
+    expect(buttonData(calls, '◀️ Previous')).toBe('adm:plans:0');
+
+    await bot.handleUpdate(callbackQuery(user, `adm:acct:${agent.account.id}`));
+    await bot.handleUpdate(callbackQuery(user, buttonData(calls, 'Price plan')));
+    expect(planButtons()).toHaveLength(PLAN_PAGE_SIZE);
+    await bot.handleUpdate(callbackQuery(user, buttonData(calls, 'Next ▶️')));
+    expect(calls.some((call) => call.method === 'editMessageReplyMarkup')).toBe(true);
+    const lastPage = planButtons();
+    expect(lastPage).toHaveLength(total - PLAN_PAGE_SIZE);
+    const chosen = lastPage.at(-1)!;
+    await bot.handleUpdate(callbackQuery(user, chosen.callback_data as string));
+    expect(lastText(calls)).toBe(`${agent.account.name} now has the plan ${chosen.text}.`);
   });
 });
