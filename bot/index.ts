@@ -26,7 +26,7 @@ import { loadUser } from './middlewares/user.ts';
 import { conversationAdapter, createBotStore } from './storage.ts';
 
 /** Bump whenever a conversation's code changes: stored conversations of older code are dropped. */
-export const CONVERSATIONS_VERSION = 5;
+export const CONVERSATIONS_VERSION = 6;
 
 export interface BotOptions {
   token: string;

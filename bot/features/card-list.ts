@@ -37,12 +37,16 @@ export function parseFaces(text: string, currency: string): { denominations: big
   return values.length > 0 && values.every((value) => value !== undefined && value > 0n) ? { denominations: values as bigint[] } : undefined;
 }
 
-async function showCardList(ctx: BotContext): Promise<void> {
+/** Entries per page of the admin's card list (each has up to two buttons). */
+export const CARD_LIST_PAGE_SIZE = 8;
+
+async function showCardList(ctx: BotContext, page = 0): Promise<void> {
   const { db } = ctx.deps.app;
   const entries = await readCardList(db);
   const lines: string[] = [];
   const keyboard = new InlineKeyboard();
-  for (const entry of entries) {
+  const start = page * CARD_LIST_PAGE_SIZE;
+  for (const entry of entries.slice(start, start + CARD_LIST_PAGE_SIZE)) {
     const product = await getProduct(db, entry.productId);
     const show = (minor: bigint) => formatMoney(money(minor, product.face_currency));
     const faces = 'denominations' in entry ? entry.denominations.map(show).join(', ') : `${show(entry.range.min)} – ${show(entry.range.max)}`;
@@ -51,6 +55,8 @@ async function showCardList(ctx: BotContext): Promise<void> {
     if (entry.position > 0) keyboard.text(`⬆️ ${position}`, `cl:up:${entry.position}:${entry.productId}`);
     keyboard.text(`✖️ ${position}`, `cl:rm:${entry.position}:${entry.productId}`).row();
   }
+  if (page > 0) keyboard.text(ctx.t('button-previous'), `cl:page:${page - 1}`);
+  if (entries.length > start + CARD_LIST_PAGE_SIZE) keyboard.text(ctx.t('button-next'), `cl:page:${page + 1}`);
   newRow(keyboard).text(ctx.t('card-list-add'), 'cl:add').row().text(ctx.t('button-menu'), HOME);
   const text = lines.length > 0 ? `${ctx.t('card-list-title')}\n\n${lines.join('\n')}` : ctx.t('card-list-empty');
   if (ctx.callbackQuery) await ctx.editMessageText(text, { reply_markup: keyboard });
@@ -109,6 +115,11 @@ function handlers(): Composer<BotContext> {
     await showCardList(ctx);
   });
 
+  admins.callbackQuery(/^cl:page:(\d{1,3})$/, async (ctx) => {
+    await ctx.answerCallbackQuery();
+    await showCardList(ctx, Number(ctx.match[1]));
+  });
+
   admins.callbackQuery('cl:add', async (ctx) => {
     await enterFlow(ctx, CARD_LIST_ADD_FLOW);
     await ctx.answerCallbackQuery();
@@ -126,7 +137,7 @@ function handlers(): Composer<BotContext> {
     if (action === 'up') entries.splice(position - 1, 0, entry!);
     await saveCardList(app.db, telegramActor(ctx.user!.account), entries, { maxEntries: app.config.CARD_LIST_MAX_ENTRIES });
     await ctx.answerCallbackQuery();
-    await showCardList(ctx);
+    await showCardList(ctx, Math.floor(Math.max(0, action === 'up' ? position - 1 : Math.min(position, entries.length - 1)) / CARD_LIST_PAGE_SIZE));
   });
 
   return feature;

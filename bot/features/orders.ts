@@ -20,6 +20,9 @@ import { enterFlow, isRole, newRow, parseAmount, showMoney, telegramActor } from
 import type { Feature } from './index.ts';
 import { HOME, backHome } from './menus.ts';
 
+/** Cards per page in the ordering card picker. */
+export const CARD_PAGE_SIZE = 8;
+
 export const ORDER_FLOW = 'order';
 const PAGE_SIZE = 8;
 const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
@@ -86,11 +89,21 @@ async function orderFlow(conversation: Flow, ctx: ConvContext): Promise<void> {
     await ctx.reply(ctx.t('order-no-cards'), { reply_markup: backHome(ctx) });
     return;
   }
-  const list = new InlineKeyboard();
-  cards.forEach((card, index) => list.text(card.name, `oc:${index}`).row());
-  list.text(ctx.t('button-cancel'), 'flow:cancel');
-  await ctx.reply(ctx.t('order-choose-card'), { reply_markup: list });
-  const picked = await waitButton(conversation, /^oc:(\d{1,2})$/);
+  const cardPage = (pageCtx: { t: BotContext['t'] }, page: number) => {
+    const list = new InlineKeyboard();
+    const start = page * CARD_PAGE_SIZE;
+    cards.slice(start, start + CARD_PAGE_SIZE).forEach((card, offset) => list.text(card.name, `oc:${start + offset}`).row());
+    if (page > 0) list.text(pageCtx.t('button-previous'), `oc:p:${page - 1}`);
+    if (cards.length > start + CARD_PAGE_SIZE) list.text(pageCtx.t('button-next'), `oc:p:${page + 1}`);
+    return newRow(list).text(pageCtx.t('button-cancel'), 'flow:cancel');
+  };
+  await ctx.reply(ctx.t('order-choose-card'), { reply_markup: cardPage(ctx, 0) });
+  let picked = await waitButton(conversation, /^oc:(?:p:)?(\d{1,3})$/);
+  while (picked.match[0].startsWith('oc:p:')) {
+    await picked.ctx.answerCallbackQuery();
+    await picked.ctx.editMessageReplyMarkup({ reply_markup: cardPage(picked.ctx, Number(picked.match[1])) });
+    picked = await waitButton(conversation, /^oc:(?:p:)?(\d{1,3})$/);
+  }
   const card = cards[Number(picked.match[1])];
   await picked.ctx.answerCallbackQuery();
   if (!card) return;

@@ -2,8 +2,11 @@
 // change saved by the domain (validated, audited); stale buttons and non-admins refused.
 import { describe, expect, it } from 'vitest';
 import { queryAuditLog } from '../../src/domain/audit/audit.ts';
-import { readCardList } from '../../src/domain/pricing/card-list.ts';
-import { parseFaces } from '../../bot/features/card-list.ts';
+import { readCardList, saveCardList } from '../../src/domain/pricing/card-list.ts';
+import { platformActor } from '../../src/domain/actor.ts';
+import { fund } from '../support/money.ts';
+import { CARD_LIST_PAGE_SIZE, parseFaces } from '../../bot/features/card-list.ts';
+import { CARD_PAGE_SIZE } from '../../bot/features/orders.ts';
 import { makeAdmin, makeBotAccount, newStore, startTestBot } from '../support/bot.ts';
 import { insertProduct } from '../support/catalog.ts';
 import { createTestContext } from '../support/context.ts';
@@ -66,5 +69,35 @@ describe('admin card list', () => {
     await bot.handleUpdate(callbackQuery(agent.telegramUserId, 'cl:rm:0:5002'));
     expect(String(calls.at(-1)?.payload.text)).toContain('no longer valid');
     expect(await readCardList(ctx.db)).toHaveLength(1);
+  });
+
+  it('a long card list is paged for the admin and in the ordering picker', async () => {
+    const ids = Array.from({ length: 11 }, (_, index) => 5100 + index);
+    for (const id of ids) await insertProduct(ctx.db, { id, minFace: 1000n, costMin: 900n });
+    await saveCardList(ctx.db, platformActor('cli'), ids.map((id) => ({ productId: BigInt(id), denominations: [1000n] })), { maxEntries: 20 });
+    const admin = await makeAdmin(ctx);
+    const { bot, calls } = startTestBot(ctx, store);
+
+    await bot.handleUpdate(callbackQuery(admin.telegramUserId, 'adm:cards'));
+    const removeButtons = () => lastButtons(calls).filter((button) => button.callback_data?.startsWith('cl:rm:'));
+    expect(removeButtons()).toHaveLength(CARD_LIST_PAGE_SIZE);
+    await bot.handleUpdate(callbackQuery(admin.telegramUserId, 'cl:page:1'));
+    expect(removeButtons()).toHaveLength(ids.length - CARD_LIST_PAGE_SIZE);
+    expect(lastText(calls)).toContain('Product 5110');
+    expect(lastText(calls)).not.toContain('Product 5100');
+
+    const agent = await makeBotAccount(ctx, 'agent');
+    await fund(ctx.db, agent.account, '50.00');
+    await bot.handleUpdate(callbackQuery(agent.telegramUserId, 'o:new'));
+    const cardButtons = () => lastButtons(calls).filter((button) => /^oc:\d+$/.test(button.callback_data ?? ''));
+    expect(cardButtons()).toHaveLength(CARD_PAGE_SIZE);
+    const next = lastButtons(calls).find((button) => button.callback_data === 'oc:p:1');
+    expect(next).toBeDefined();
+    await bot.handleUpdate(callbackQuery(agent.telegramUserId, 'oc:p:1'));
+    const secondPage = cardButtons();
+    expect(secondPage).toHaveLength(ids.length - CARD_PAGE_SIZE);
+    const last = secondPage.find((button) => button.text === 'Product 5110');
+    await bot.handleUpdate(callbackQuery(agent.telegramUserId, last?.callback_data as string));
+    expect(lastText(calls)).toContain('choose the value');
   });
 });
