@@ -4,7 +4,6 @@
 // (no workers: the orders are not bought). Rate limits are raised out of the way.
 // Needs DATABASE_URL (a server where it may create and drop a scratch database).
 // Usage: DATABASE_URL=postgres://… npm run bench:api [-- --seconds 5]
-import pg from 'pg';
 import { createApi } from '../api/index.ts';
 import { closeServer, listen } from '../api/server.ts';
 import { createConfig } from '../src/config.ts';
@@ -22,25 +21,18 @@ import { createLogger } from '../src/logger.ts';
 import { createMetrics } from '../src/metrics.ts';
 import { parseMoney } from '../src/shared/money.ts';
 import { createMemoryState } from '../src/shared-state/index.ts';
+import { adminQuery } from '../test/support/admin.ts';
+import { arg, percentile } from './support.ts';
 
-const arg = (name: string, fallback: number) => Number(process.argv[process.argv.indexOf(`--${name}`) + 1]) || fallback;
 const SECONDS = arg('seconds', 5);
 const CONNECTIONS = [10, 50];
 const PRODUCTS = 500;
 if (!process.env.DATABASE_URL) throw new Error('set DATABASE_URL (the bench creates and drops a scratch database there)');
 const SERVER = process.env.DATABASE_URL;
 const runId = `bench_api_${process.pid}`;
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? NaN;
 
-async function admin(statement: string) {
-  const client = new pg.Client({ connectionString: withDatabaseName(SERVER, 'postgres') });
-  await client.connect();
-  try {
-    await client.query(statement);
-  } finally {
-    await client.end();
-  }
-}
+/** Runs one statement on the server's maintenance database. */
+const admin = (statement: string) => adminQuery(SERVER, statement);
 
 const logger = createLogger({ level: 'warn', pretty: false });
 const url = withDatabaseName(SERVER, runId);

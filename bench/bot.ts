@@ -7,7 +7,6 @@
 //           conversation
 // Needs DATABASE_URL (a server where it may create and drop a scratch database).
 // Usage: DATABASE_URL=postgres://… npm run bench:bot [-- --seconds 5 --orders 100 --conversations 500]
-import pg from 'pg';
 import type { Update } from 'grammy/types';
 import { createBot } from '../bot/index.ts';
 import { createConfig } from '../src/config.ts';
@@ -29,8 +28,9 @@ import { telegramOrderEventSink } from '../src/notifications/order-events.ts';
 import { parseMoney } from '../src/shared/money.ts';
 import { createMemoryState, createPostgresKeyValueStore } from '../src/shared-state/index.ts';
 import { BOT_TOKEN, botInfo, callbackQuery, recordingFetch, textMessage } from '../test/support/telegram.ts';
+import { adminQuery } from '../test/support/admin.ts';
+import { arg } from './support.ts';
 
-const arg = (name: string, fallback: number) => Number(process.argv[process.argv.indexOf(`--${name}`) + 1]) || fallback;
 const SECONDS = arg('seconds', 5);
 const ORDERS = arg('orders', 100);
 const CONVERSATIONS = arg('conversations', 500);
@@ -39,15 +39,8 @@ if (!process.env.DATABASE_URL) throw new Error('set DATABASE_URL (the bench crea
 const SERVER = process.env.DATABASE_URL;
 const runId = `bench_bot_${process.pid}`;
 
-async function admin(statement: string) {
-  const client = new pg.Client({ connectionString: withDatabaseName(SERVER, 'postgres') });
-  await client.connect();
-  try {
-    await client.query(statement);
-  } finally {
-    await client.end();
-  }
-}
+/** Runs one statement on the server's maintenance database. */
+const admin = (statement: string) => adminQuery(SERVER, statement);
 
 const logger = createLogger({ level: 'warn', pretty: false });
 const url = withDatabaseName(SERVER, runId);

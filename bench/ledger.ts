@@ -18,6 +18,7 @@ import { platformActor } from '../src/domain/actor.ts';
 import { checkLedgerConsistency } from '../src/domain/ledger/consistency.ts';
 import { movement, systemAccountId, transfer, walletId, type EntryInput } from '../src/domain/ledger/ledger.ts';
 import { money } from '../src/shared/money.ts';
+import { adminQuery } from '../test/support/admin.ts';
 
 const SERVER = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
@@ -27,15 +28,8 @@ const WALLETS = 1000;
 const operator = platformActor('system');
 const runId = `bench_${Date.now().toString(36)}`;
 
-async function admin(statement: string): Promise<void> {
-  const client = new pg.Client({ connectionString: withDatabaseName(SERVER, 'postgres') });
-  await client.connect();
-  try {
-    await client.query(statement);
-  } finally {
-    await client.end();
-  }
-}
+/** Runs one statement on the server's maintenance database. */
+const admin = (statement: string) => adminQuery(SERVER, statement);
 
 interface Result {
   name: string;

@@ -7,7 +7,6 @@
 // Needs DATABASE_URL (a server where it may create and drop scratch databases) and pgbench.
 // Usage: DATABASE_URL=postgres://… npm run bench:orders [-- --seconds 10 --e2e 40]
 import { execFileSync } from 'node:child_process';
-import pg from 'pg';
 import { createConfig } from '../src/config.ts';
 import { openDatabase, type AppContext } from '../src/context.ts';
 import { withDatabaseName } from '../src/db/database.ts';
@@ -24,8 +23,9 @@ import { createLogger } from '../src/logger.ts';
 import { createMetrics } from '../src/metrics.ts';
 import { parseMoney } from '../src/shared/money.ts';
 import { createMemoryState } from '../src/shared-state/index.ts';
+import { adminQuery } from '../test/support/admin.ts';
+import { arg, percentile } from './support.ts';
 
-const arg = (name: string, fallback: number) => Number(process.argv[process.argv.indexOf(`--${name}`) + 1]) || fallback;
 const SECONDS = arg('seconds', 10);
 const E2E_ORDERS = arg('e2e', 40);
 const CLIENTS = 8;
@@ -33,17 +33,9 @@ const BUYERS = 200;
 if (!process.env.DATABASE_URL) throw new Error('set DATABASE_URL (the bench creates and drops scratch databases there)');
 const SERVER = process.env.DATABASE_URL;
 const runId = `bench_orders_${process.pid}`;
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? NaN;
 
-async function admin(statement: string) {
-  const client = new pg.Client({ connectionString: withDatabaseName(SERVER, 'postgres') });
-  await client.connect();
-  try {
-    await client.query(statement);
-  } finally {
-    await client.end();
-  }
-}
+/** Runs one statement on the server's maintenance database. */
+const admin = (statement: string) => adminQuery(SERVER, statement);
 
 function pgbench(database: string, args: string[]): string {
   const url = new URL(withDatabaseName(SERVER, database));
