@@ -3,7 +3,7 @@
 import type { PgBoss } from 'pg-boss';
 import { resolvePath, type Config, type Role } from './config.ts';
 import { createDatabase, ensureDatabaseExists, type Database } from './db/database.ts';
-import { createVendor, type BambooClient } from './integrations/bamboo/index.ts';
+import { createVendor, sandboxVendorOf, type BambooClient } from './integrations/bamboo/index.ts';
 import { startEmbeddedDatabase, type EmbeddedDatabase } from './db/embedded.ts';
 import { migrateToLatest } from './db/migrate.ts';
 import { createJobQueue, ensureQueues, startBoss, type JobQueue } from './jobs/boss.ts';
@@ -69,6 +69,8 @@ export interface AppContext {
   telegram?: TelegramGateway;
   /** Bamboo, or its in-process simulator (VENDOR). Every call goes through the shared rate limiter. */
   vendor: BambooClient;
+  /** With VENDOR=bamboo: the in-process simulator that sandbox (`sk_test_`) orders are bought from. */
+  sandboxVendor?: BambooClient;
   /** Where order events go (bot or webhook adapter, wired in main.ts); logged when absent. */
   orderEvents?: OrderEventSink;
 }
@@ -110,6 +112,7 @@ export async function createAppContext(
       jobs: createJobQueue(startedBoss),
       metrics,
       vendor: createVendor(config, state, logger),
+      ...sandboxVendorOf(config, state, logger),
       database,
       boss: startedBoss,
       roles,

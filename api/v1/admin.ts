@@ -1,4 +1,5 @@
 // Admin endpoints (admin key): accounts, manual credit/debit, the audit log, API keys, platform metrics.
+import { createHash } from 'node:crypto';
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { AppContext } from '#src/context.ts';
@@ -51,7 +52,7 @@ const AdjustmentSchema = z.object({
   reason: z.string().min(1).max(500),
 });
 const AdjustmentHeaders = z.object({
-  'idempotency-key': z.string().min(1).max(150).openapi({ param: { name: 'idempotency-key', in: 'header' }, description: 'One key (up to 150 characters) per intended adjustment.' }),
+  'idempotency-key': z.string().min(1).max(255).openapi({ param: { name: 'idempotency-key', in: 'header' }, description: 'One key (up to 255 characters) per intended adjustment.' }),
 });
 const AdjustmentResultSchema = z
   .object({ transferId: z.string().uuid(), replayed: z.boolean(), balance: MoneySchema })
@@ -69,6 +70,15 @@ const PlatformMetricsSchema = z
     walletBalances: z.array(MoneySchema).openapi({ description: 'Sum of customer wallet balances (what the platform owes), per currency.' }),
   })
   .openapi('PlatformMetrics');
+
+/**
+ * The ledger key of an adjustment. Ledger keys are at most 200 characters, so a client key longer
+ * than 150 is kept as its SHA-256 (shorter ones stay readable, as they always were).
+ */
+function adjustmentKey(accountId: string, clientKey: string): string {
+  const key = clientKey.length <= 150 ? clientKey : `sha256:${createHash('sha256').update(clientKey).digest('hex')}`;
+  return `api:${accountId}:${key}`;
+}
 
 export function adminRoutes(ctx: AppContext) {
   const router = createRouter();
@@ -186,7 +196,7 @@ export function adminRoutes(ctx: AppContext) {
         const idempotencyKey = c.req.valid('header')['idempotency-key'];
         const amount = parseMoney(input.amount, input.currency);
         const adjust = direction === 'credit' ? creditWallet : debitWallet;
-        const result = await adjust(ctx.db, adminActor(c), { accountId: id, amount, reason: input.reason, idempotencyKey: `api:${id}:${idempotencyKey}` });
+        const result = await adjust(ctx.db, adminActor(c), { accountId: id, amount, reason: input.reason, idempotencyKey: adjustmentKey(id, idempotencyKey) });
         const balance = await walletBalance(ctx.db, id);
         return c.json({ transferId: result.transfer.id, replayed: result.replayed, balance: toJsonMoney(balance) }, 200);
       },

@@ -2,7 +2,7 @@
 import { afterAll } from 'vitest';
 import { createConfig, type Config } from '../../src/config.ts';
 import type { AppContext } from '../../src/context.ts';
-import { createVendor } from '../../src/integrations/bamboo/index.ts';
+import { createVendor, sandboxVendorOf } from '../../src/integrations/bamboo/index.ts';
 import { createJobQueue, ensureQueues, startBoss } from '../../src/jobs/boss.ts';
 import { QUEUES } from '../../src/jobs/queues.ts';
 import { createLogger } from '../../src/logger.ts';
@@ -33,6 +33,7 @@ export async function createTestContext(options: { env?: Record<string, string>;
     metrics: createMetrics({ defaultMetrics: false }),
     // The in-process simulator unless the test's env says otherwise (no network either way under msw).
     vendor: createVendor(config, state, logger),
+    ...sandboxVendorOf(config, state, logger),
   };
   afterAll(async () => {
     await boss.stop({ graceful: false });
