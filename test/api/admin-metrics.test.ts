@@ -5,7 +5,7 @@
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { accountActor } from '../../src/domain/actor.ts';
-import type { Account } from '../../src/domain/accounts/accounts.ts';
+import { createAccount, type Account } from '../../src/domain/accounts/accounts.ts';
 import { createOrder } from '../../src/domain/orders/orders.ts';
 import { saveCardList } from '../../src/domain/pricing/card-list.ts';
 import { assignPricePlan, createPricePlan } from '../../src/domain/pricing/pricing.ts';
@@ -15,7 +15,7 @@ import { orderPlaceQueue, orderPollQueue } from '../../src/jobs/handlers/orders.
 import { parseMoney } from '../../src/shared/money.ts';
 import { createApiHarness, expectProblem } from '../support/api.ts';
 import { mountSimulator, simulatorClient } from '../support/bamboo.ts';
-import { insertProduct } from '../support/catalog.ts';
+import { insertProduct, insertRate } from '../support/catalog.ts';
 import { fund, makeAccount, operator } from '../support/money.ts';
 import { expectOrderMoneyConserved, runDueJobs } from '../support/orders.ts';
 
@@ -186,6 +186,41 @@ describe('GET /v1/admin/metrics: growth and health over a period', () => {
     expect(empty.orders).toEqual({ finished: 0, completed: 0, partiallyCompleted: 0, failed: 0, successRate: null, completionSeconds: { p50: null, p99: null } });
     expect(empty.sales).toEqual([]);
     expect(empty.stuckOrders.count).toBe(1); // stuck is about now, whatever the period
+  });
+
+  it('a wallet in another currency than the vendor: revenue is the converted settlement booked on the ledger', async () => {
+    const { clock } = mountSimulator({ rateLimits: false });
+    ctx.vendor = simulatorClient({ clock });
+    await insertRate(db, 'USD', 'EUR', '0.8');
+    const buyer = await createAccount(db, operator, { role: 'partner', name: 'Euro buyer', currency: 'EUR' });
+    await fund(db, buyer, '100.00');
+    const { order: created } = await createOrder(ctx, {
+      buyerId: buyer.id,
+      actor: accountActor(buyer.id, 'api'),
+      clientReference: 'eur-1',
+      productId: SIM_PRODUCTS.steam10,
+      face: parseMoney('10.00', 'USD'),
+      quantity: 2,
+    });
+    await runDueJobs(harness, ctx, orderPlaceQueue);
+    clock.advance(1500);
+    await runDueJobs(harness, ctx, orderPollQueue);
+    await sql`update orders set created_at = ${at('2026-07-01T10:00:00Z')}, finished_at = ${at('2026-07-01T10:00:08Z')} where id = ${created.id}`.execute(db);
+    const order = await db.selectFrom('orders').selectAll().where('id', '=', created.id).executeTakeFirstOrThrow();
+    expect([order.status, order.currency, order.vendor_currency]).toEqual(['completed', 'EUR', 'USD']);
+    // 10.00 USD face at 0.8 = 8.00 EUR a card; the vendor's 2 × 9.47 USD converted at settlement.
+    expect(order.unit_price_minor).toBe(800n);
+    const booked = await db
+      .selectFrom('entries as e')
+      .innerJoin('transfers as t', 't.id', 'e.transfer_id')
+      .select('e.amount')
+      .where('t.idempotency_key', '=', `order-settle:${created.id}`)
+      .where('e.ledger_account_id', '=', 'system:revenue:EUR')
+      .executeTakeFirstOrThrow();
+    expect(booked.amount).toBe(1600n - 1515n); // 18.94 USD × 0.8 = 15.152 → 15.15 EUR
+    const metrics = await growthMetrics(db, { from: '2026-07-01', to: '2026-07-01' });
+    expect(metrics.sales).toEqual([{ channel: 'api', orders: 1, gmv: { amount: 1600n, currency: 'EUR' }, revenue: { amount: 85n, currency: 'EUR' } }]);
+    await expectOrderMoneyConserved(db, [created.id]);
   });
 
   it('takes days, from or to; refuses bad periods; admins only', async () => {

@@ -6,9 +6,9 @@
 // - active: accounts that created an order in the period;
 // - sales: orders that finished with delivered cards, by the day they finished, channel and wallet
 //   currency: GMV = what buyers were charged for delivered cards (unit price × cards delivered),
-//   revenue = the order's `order_settle` entry on the ledger's `revenue` account (the platform's
-//   margin after the vendor's actual cost and a sub-agent's revenue share; negative when the vendor
-//   charged more than we took);
+//   revenue = what the order's `order_settle` booked on the ledger's `revenue` account (the
+//   platform's margin after the vendor's actual cost and a sub-agent's revenue share; negative when
+//   the vendor charged more than we took);
 // - outcomes and completion times of orders finished in the period; success rate = completed ÷
 //   finished; p50/p99 from creation to finish over orders that delivered cards;
 // - stuck orders are open (pending, placing, processing) past their deadline now, whatever the period.
@@ -122,9 +122,15 @@ export async function growthMetrics(db: Kysely<DB>, period: MetricsPeriod, now =
     .where('o.finished_at', '>=', start)
     .where('o.finished_at', '<', end)
     .where(notSandbox('o.buyer_id'));
-  // The platform's margin of one order: its settlement's entry on the revenue account.
-  const revenueOf = sql<string>`coalesce((select sum(e.amount) from transfers t join entries e on e.transfer_id = t.id
-    where t.idempotency_key = 'order-settle:' || o.id::text and e.ledger_account_id like 'system:revenue:%'), 0)`;
+  // The platform's margin of one order, as settlement booked it on the ledger's revenue account:
+  // delivered price − revenue share − the vendor's actual total. When the vendor charged in the
+  // wallet currency that is computed from the order's own columns (exactly the settle entry, no
+  // ledger scan); otherwise the vendor total was converted at settlement, so the entry itself is read.
+  const revenueOf = sql<string>`case when o.vendor_currency = o.currency
+    then (o.unit_price_minor - o.revenue_share_unit_minor) * coalesce(o.cards_delivered, 0) - coalesce(o.vendor_total_minor, 0)
+    else coalesce((select sum(e.amount) from transfers t join entries e on e.transfer_id = t.id
+      where t.idempotency_key = 'order-settle:' || o.id::text and e.ledger_account_id = 'system:revenue:' || o.currency), 0)
+    end`;
   const gmvOf = sql<string>`o.unit_price_minor * coalesce(o.cards_delivered, 0)`;
 
   const [signups, activations, active, sales, outcomes, times, byCount, byGmv, failed, stuck] = await Promise.all([
