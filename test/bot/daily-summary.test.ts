@@ -4,6 +4,7 @@
 // job runs twice.
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
+import { createI18n } from '../../bot/i18n.ts';
 import { accountActor } from '../../src/domain/actor.ts';
 import { createTopupRequest } from '../../src/domain/funding/topups.ts';
 import { createOrder } from '../../src/domain/orders/orders.ts';
@@ -84,5 +85,16 @@ describe('daily summary', () => {
         stuckIds: `(${stuck.order.number})`,
       },
     });
+    // The texts the admins read: every variable filled, in both languages.
+    const text = messages[0]!.text as { key: string; vars: Record<string, string | number> };
+    const i18n = createI18n();
+    for (const locale of ['en', 'ar']) {
+      const rendered = i18n.t(locale, text.key, text.vars);
+      expect(rendered, locale).not.toMatch(/\{ ?\$/);
+      expect(rendered).toContain('1.06 USD');
+      expect(rendered).toContain('p50 4.0');
+      expect(rendered).toContain(`(${stuck.order.number})`);
+    }
+    expect(i18n.t('en', 'daily-summary', text.vars)).toContain('Finished that day, API: GMV 20.00 USD · revenue 1.06 USD');
   });
 });

@@ -3,6 +3,7 @@
 // paused and unreachable accounts are left alone; a second run, or two at once, sends nothing more;
 // renewed activity followed by another full spell sends again.
 import { describe, expect, it } from 'vitest';
+import { createI18n } from '../../bot/i18n.ts';
 import { accountActor } from '../../src/domain/actor.ts';
 import { setAccountStatus, type Account } from '../../src/domain/accounts/accounts.ts';
 import { apiKeySecret, issueApiKey } from '../../src/domain/api-keys/api-keys.ts';
@@ -101,6 +102,7 @@ describe('re-engagement', () => {
       },
     ]);
     expect(await reminders(idleAgent.telegramUserId)).toEqual([expect.objectContaining({ text: { key: 'reengagement-inactive', vars: { days: 30 } } })]);
+    for (const locale of ['en', 'ar']) expect(createI18n().t(locale, 'reengagement-inactive', { days: 30 }), locale).not.toMatch(/\{ ?\$/);
     expect(await reminders(idleSub.telegramUserId)).toHaveLength(1);
     expect((await notices(idleSub.account))[0]).toMatchObject({ channel: 'telegram', last_activity_at: null, inactive_days: 30 });
     for (const skipped of [testingPartner, callingPartner, fundedAgent.account, youngAgent.account, pausedPartner, pausedAgent.account, underPaused.account, unboundAgent, admin.account]) {
