@@ -97,6 +97,8 @@ export const envSchema = z.object({
   ),
   /** The secret Bamboo sends with order-completion callbacks (set it with notification set). */
   BAMBOO_CALLBACK_SECRET: optionalString,
+  /** Re-engagement: an account with no activity for this many days is reminded once (docs/growth.md). */
+  REENGAGEMENT_INACTIVE_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
 
   SETTLEMENT_CURRENCY: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as USD').default('USD'),
   DEMO_SEED: z
