@@ -13,6 +13,7 @@ import type { OrderEventSink } from './domain/orders/events.ts';
 import type { TelegramGateway } from './notifications/telegram.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { createSharedState, type SharedState } from './shared-state/index.ts';
+import { createRequestLogBuffer, type RequestLogBuffer } from './domain/request-logs/buffer.ts';
 
 export interface DatabaseConnection {
   db: Database;
@@ -73,6 +74,8 @@ export interface AppContext {
   sandboxVendor?: BambooClient;
   /** Where order events go (bot or webhook adapter, wired in main.ts); logged when absent. */
   orderEvents?: OrderEventSink;
+  /** Where API request logs wait before they are written (Redis list or in-process); absent: not recorded. */
+  requestLogs?: RequestLogBuffer;
 }
 
 export interface AppResources extends AppContext {
@@ -104,6 +107,13 @@ export async function createAppContext(
     await ensureQueues(boss, QUEUES);
     const startedBoss = boss;
     const metrics = createMetrics();
+    const requestLogs = createRequestLogBuffer({
+      redisUrl: config.REDIS_URL,
+      keyPrefix: config.REDIS_KEY_PREFIX,
+      maxInProcess: config.REQUEST_LOG_BUFFER_SIZE,
+      registry: metrics.registry,
+      logger,
+    });
     return {
       config,
       logger,
@@ -113,11 +123,13 @@ export async function createAppContext(
       metrics,
       vendor: createVendor(config, state, logger),
       ...sandboxVendorOf(config, state, logger),
+      requestLogs,
       database,
       boss: startedBoss,
       roles,
       async close() {
         await startedBoss.stop({ graceful: true, timeout: config.SHUTDOWN_TIMEOUT_MS });
+        await requestLogs.close();
         await state.close();
         await database.close();
       },

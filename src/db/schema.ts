@@ -12,6 +12,7 @@ import type { WebhooksTables } from '../domain/webhooks/webhooks.tables.ts';
 import type { PricingTables } from '../domain/pricing/pricing.tables.ts';
 import type { OrdersTables } from '../domain/orders/orders.tables.ts';
 import type { GrowthTables } from '../domain/growth/growth.tables.ts';
+import type { RequestLogsTables } from '../domain/request-logs/request-logs.tables.ts';
 
 export type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 /** int8 money/count columns: bigint out, bigint or decimal string in. */
@@ -48,4 +49,5 @@ export interface DB
     WebhooksTables,
     PricingTables,
     OrdersTables,
-    GrowthTables {}
+    GrowthTables,
+    RequestLogsTables {}

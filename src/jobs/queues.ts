@@ -8,6 +8,7 @@ import { ledgerCheckQueue } from './handlers/ledger-check.ts';
 import { telegramDeleteQueue, telegramSendQueue } from './handlers/telegram.ts';
 import { webhookDeliverQueue, webhookDispatchQueue } from './handlers/webhooks.ts';
 import { reengagementQueue } from './handlers/reengagement.ts';
+import { requestLogCleanupQueue, requestLogFlushQueue } from './handlers/request-logs.ts';
 import type { QueueDefinition } from './registry.ts';
 
 export const QUEUES: readonly QueueDefinition[] = [
@@ -27,4 +28,6 @@ export const QUEUES: readonly QueueDefinition[] = [
   orderVendorComparisonQueue,
   dailySummaryQueue,
   reengagementQueue,
+  requestLogFlushQueue,
+  requestLogCleanupQueue,
 ];
