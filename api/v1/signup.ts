@@ -58,6 +58,8 @@ export function signupRoutes(ctx: AppContext) {
       description:
         'Creates a partner account pending approval, a sandbox wallet credited with test funds and a first `sk_test_` key, shown once. ' +
         `Rate limited per client address (${points} an hour). After an admin approves the account, create a live key with POST /v1/keys/live.`,
+      // Explicitly public: no key.
+      security: [],
       request: { body: { required: true, content: { 'application/json': { schema: SignupRequestSchema } } } },
       responses: {
         201: { description: 'The new partner and its test key (shown once)', content: { 'application/json': { schema: SignupSchema } } },
