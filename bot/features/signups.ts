@@ -3,7 +3,7 @@
 // Reject; Reject offers a few reasons as buttons (no typing, so no conversation). The domain checks
 // admin rights, decides once, revokes keys on rejection and audits.
 import { Composer, InlineKeyboard } from 'grammy';
-import { approveSignup, getSignup, listSignups, rejectSignup, type PartnerSignup } from '#src/domain/signups/signups.ts';
+import { approveSignup, findSignup, listSignups, rejectSignup, type PartnerSignup } from '#src/domain/signups/signups.ts';
 import { isDomainError } from '#src/shared/errors.ts';
 import type { BotContext } from '../context.ts';
 import { isRole, newRow, telegramActor } from '../helpers.ts';
@@ -67,7 +67,8 @@ function handlers(): Composer<BotContext> {
   admins.callbackQuery(/^sg:list:(\d{1,4})$/, (ctx) => showPending(ctx, Number(ctx.match[1])));
 
   admins.callbackQuery(new RegExp(`^sg:view:(${UUID})$`), async (ctx) => {
-    const signup = await getSignup(ctx.deps.app.db, ctx.match[1] as string);
+    const signup = await findSignup(ctx.deps.app.db, ctx.match[1] as string);
+    if (!signup) return ctx.answerCallbackQuery({ text: ctx.t('button-stale'), show_alert: true });
     const keyboard = new InlineKeyboard();
     if (signup.status === 'pending') keyboard.text(ctx.t('signup-approve'), `sg:ok:${signup.accountId}`).text(ctx.t('signup-reject'), `sg:no:${signup.accountId}`).row();
     keyboard.text(ctx.t('button-back'), 'sg:list:0');

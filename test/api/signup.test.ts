@@ -5,6 +5,7 @@ import { platformActor } from '../../src/domain/actor.ts';
 import { apiKeySecret, issueApiKey } from '../../src/domain/api-keys/api-keys.ts';
 import { creditWallet } from '../../src/domain/funding/manual.ts';
 import { walletBalance } from '../../src/domain/ledger/ledger.ts';
+import { signUpPartner } from '../../src/domain/signups/signups.ts';
 import { parseMoney } from '../../src/shared/money.ts';
 import { createApiHarness, expectProblem } from '../support/api.ts';
 import { queuedMessages } from '../support/bot.ts';
@@ -94,6 +95,31 @@ describe('POST /v1/signup', () => {
     // The loser's transaction left nothing behind: one partner account of the two names, not two.
     const accounts = await db.selectFrom('accounts').select('id').where('name', 'in', [racing.companyName, rival.companyName]).execute();
     expect(accounts.map((account) => account.id)).toEqual([rows[0]!.account_id]);
+    await expectLedgerConsistent(db);
+  });
+
+  it('the unique index decides when the early check cannot see the other signup yet', async () => {
+    const email = signupInput().email;
+    const settings = { currency: 'USD', sandboxFunds: '1.00', apiKeySecret: apiKeySecret(ctx.config) };
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let started!: () => void;
+    const first = new Promise<void>((resolve) => (started = resolve));
+    // The first signup is inserted but not committed while the second one runs.
+    const winner = db.transaction().execute(async (trx) => {
+      const result = await signUpPartner(trx, { companyName: 'Winner', email, useCase: 'first in line' }, settings);
+      started();
+      await held;
+      return result;
+    });
+    await first;
+    const loser = signUpPartner(db, { companyName: 'Loser', email, useCase: 'second in line' }, settings);
+    // The second waits on the index until the first commits, then fails cleanly.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    release();
+    await winner;
+    await expectDomainError(loser, 'email_taken');
+    expect(await db.selectFrom('accounts').select('name').where('name', 'in', ['Winner', 'Loser']).execute()).toEqual([{ name: 'Winner' }]);
     await expectLedgerConsistent(db);
   });
 

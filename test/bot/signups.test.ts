@@ -92,5 +92,7 @@ describe('admin signups in the bot', () => {
     const { bot, calls } = startTestBot(ctx, store);
     await bot.handleUpdate(callbackQuery(admin.telegramUserId, 'adm:signups'));
     expect(lastText(calls)).toBe('No signups are waiting for a decision.');
+    await bot.handleUpdate(callbackQuery(admin.telegramUserId, 'sg:view:00000000-0000-4000-8000-000000000000'));
+    expect(String(calls.at(-1)?.payload.text)).toContain('no longer valid');
   });
 });
