@@ -23,6 +23,10 @@ const STATUS_BY_CODE: Record<string, ContentfulStatusCode> = {
   already_decided: 409,
   rate_limited: 429,
   invalid_status_filter: 400,
+  email_taken: 409,
+  partner_not_approved: 403,
+  signup_already_decided: 409,
+  live_key_exists: 409,
 };
 
 export function statusForDomainError(error: DomainError): ContentfulStatusCode {

@@ -109,6 +109,14 @@ export const envSchema = z.object({
   DEMO_SEED: z
     .enum(['auto', 'always', 'never'], { error: 'must be auto, always or never' })
     .default('auto'),
+
+  // Partner self-service signup (docs/signup.md).
+  /** Signups one client address may make per hour (POST /v1/signup). */
+  SIGNUP_RATE_LIMIT_PER_HOUR: z.coerce.number().int().min(1).max(10_000).default(5),
+  /** Sandbox funds a new partner's test wallet gets at signup (a decimal in SETTLEMENT_CURRENCY). */
+  SIGNUP_SANDBOX_FUNDS: z.string().regex(/^\d+(\.\d+)?$/, 'must be a decimal amount such as 1000.00').default('1000.00'),
+  /** Completed live orders after which a self-signed-up partner's onboarding stage is `active`. */
+  ONBOARDING_ACTIVE_LIVE_ORDERS: z.coerce.number().int().min(1).max(1000).default(3),
 });
 
 export type Env = z.input<typeof envSchema>;

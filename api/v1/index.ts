@@ -1,4 +1,4 @@
-// The partner API under /v1: every route needs an API key and is rate limited per key and route
+// The partner API under /v1: every route but POST /v1/signup needs an API key and is rate limited per key and route
 // class (shared through Redis). Admin routes (/v1/admin) need an admin key. Routes stay thin: they
 // validate, call a domain service with the key's account (`partnerPrincipal(c).accountId`), and
 // present the result.
@@ -10,10 +10,13 @@ import { createRequestCounter } from '../request-counter.ts';
 import { createRouter } from '../router.ts';
 import { adminRoutes } from './admin.ts';
 import { adminPricingRoutes } from './admin-pricing.ts';
+import { adminSignupRoutes } from './admin-signups.ts';
 import { catalogRoutes } from './catalog.ts';
 import { keyRoutes } from './keys.ts';
+import { onboardingRoutes } from './onboarding.ts';
 import { orderRoutes } from './orders.ts';
 import { requestLogRoutes } from './request-logs.ts';
+import { signupRoutes } from './signup.ts';
 import { usageRoutes } from './usage.ts';
 import { walletRoutes } from './wallet.ts';
 import { webhookRoutes } from './webhooks.ts';
@@ -28,6 +31,8 @@ export function createV1Api(ctx: AppContext) {
   const requests = createRequestCounter(ctx);
   // Before authentication: it times the whole request and records it only if the key was accepted.
   v1.use('*', recordRequestLogs(ctx.requestLogs));
+  // Public: self-service signup answers before authentication (its own per-address rate limit).
+  v1.route('/', signupRoutes(ctx));
   v1.use('*', authenticate(ctx));
   v1.use('*', async (c, next) => {
     requests.count(c.var.principal.accountId);
@@ -44,5 +49,7 @@ export function createV1Api(ctx: AppContext) {
   v1.route('/', requestLogRoutes(ctx));
   v1.route('/admin', adminRoutes(ctx));
   v1.route('/admin', adminPricingRoutes(ctx));
+  v1.route('/', onboardingRoutes(ctx));
+  v1.route('/admin', adminSignupRoutes(ctx));
   return v1;
 }

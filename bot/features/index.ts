@@ -7,6 +7,7 @@ import { cardListFeature } from './card-list.ts';
 import { networkFeature } from './network.ts';
 import { ordersFeature } from './orders.ts';
 import { pricePlansFeature } from './price-plans.ts';
+import { signupsFeature } from './signups.ts';
 import { topupFeature } from './topup.ts';
 import { walletFeature } from './wallet.ts';
 
@@ -15,4 +16,4 @@ export interface Feature {
   handlers(): Composer<BotContext>;
 }
 
-export const FEATURES: readonly Feature[] = [walletFeature, ordersFeature, topupFeature, networkFeature, adminFeature, cardListFeature, pricePlansFeature];
+export const FEATURES: readonly Feature[] = [walletFeature, ordersFeature, topupFeature, networkFeature, adminFeature, cardListFeature, pricePlansFeature, signupsFeature];

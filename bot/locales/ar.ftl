@@ -362,3 +362,32 @@ error-price-plan-not-found = لا توجد خطة أسعار كهذه.
 
 # --- growth: re-engagement (issue 8) ---
 reengagement-inactive = 👋 لم نرك منذ { $days } يوماً. بطاقات وأسعار جديدة بانتظارك: افتح القائمة بالأمر /start.
+## تسجيلات الشركاء (المشرف)
+menu-signups = 🆕 تسجيلات جديدة
+signup-alert =
+    🆕 تسجيل شريك جديد: { $company } ({ $email })
+    حالة الاستخدام: { $useCase }
+    الحساب: { $accountId }
+signup-alert-open = 🆕 التسجيلات المعلّقة
+signups-title = تسجيلات الشركاء بانتظار القرار (الأقدم أولًا):
+signups-none = لا توجد تسجيلات بانتظار القرار.
+signup-detail =
+    { $company }
+    البريد الإلكتروني: { $email }
+    تاريخ التسجيل: { $day } · الحالة: { $status }
+    مرحلة الانضمام: { $stage }
+    حالة الاستخدام: { $useCase }
+signup-stage-signed-up = تم التسجيل
+signup-stage-first-test-order = أُنجز أول طلب تجريبي
+signup-stage-approved = تمت الموافقة
+signup-stage-first-live-order = أُنجز أول طلب فعلي
+signup-stage-active = نشط
+signup-approve = ✅ موافقة
+signup-reject = ❌ رفض
+signup-reject-why = لماذا يُرفض هذا التسجيل؟ ستتوقف مفاتيح الشريك عن العمل.
+signup-reason-0 = معلومات ناقصة أو غير صحيحة
+signup-reason-1 = لا يناسب منصتنا
+signup-reason-2 = تسجيل مكرر أو مشبوه
+signup-approved = تمت الموافقة على { $company }: يمكنه الآن إنشاء مفتاحه الفعلي.
+signup-rejected = تم رفض { $company } ({ $reason })؛ أُلغيت مفاتيحه.
+signup-already-decided = تم البت في هذا التسجيل من قبل.

@@ -362,3 +362,33 @@ error-price-plan-not-found = No such price plan.
 
 # --- growth: re-engagement (issue 8) ---
 reengagement-inactive = 👋 We have not seen you for { $days } days. New cards and prices are waiting: open the menu with /start.
+
+## Partner signups (admin)
+menu-signups = 🆕 New signups
+signup-alert =
+    🆕 New partner signup: { $company } ({ $email })
+    Use case: { $useCase }
+    Account: { $accountId }
+signup-alert-open = 🆕 Pending signups
+signups-title = Partner signups waiting for a decision (oldest first):
+signups-none = No signups are waiting for a decision.
+signup-detail =
+    { $company }
+    Email: { $email }
+    Signed up: { $day } · status: { $status }
+    Onboarding: { $stage }
+    Use case: { $useCase }
+signup-stage-signed-up = signed up
+signup-stage-first-test-order = first test order done
+signup-stage-approved = approved
+signup-stage-first-live-order = first live order done
+signup-stage-active = active
+signup-approve = ✅ Approve
+signup-reject = ❌ Reject
+signup-reject-why = Why is this signup rejected? The partner's keys stop working.
+signup-reason-0 = Incomplete or false information
+signup-reason-1 = Not a fit for our platform
+signup-reason-2 = Duplicate or suspicious signup
+signup-approved = { $company } is approved: it can now create its live key.
+signup-rejected = { $company } is rejected ({ $reason }); its keys are revoked.
+signup-already-decided = This signup was already decided.

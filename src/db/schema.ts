@@ -13,6 +13,7 @@ import type { PricingTables } from '../domain/pricing/pricing.tables.ts';
 import type { OrdersTables } from '../domain/orders/orders.tables.ts';
 import type { GrowthTables } from '../domain/growth/growth.tables.ts';
 import type { RequestLogsTables } from '../domain/request-logs/request-logs.tables.ts';
+import type { SignupsTables } from '../domain/signups/signups.tables.ts';
 
 export type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 /** int8 money/count columns: bigint out, bigint or decimal string in. */
@@ -50,4 +51,5 @@ export interface DB
     PricingTables,
     OrdersTables,
     GrowthTables,
-    RequestLogsTables {}
+    RequestLogsTables,
+    SignupsTables {}

@@ -37,6 +37,12 @@ describe('OpenAPI document of /v1', () => {
         'GET /v1/admin/accounts/{id}/api-keys',
         'POST /v1/admin/accounts/{id}/api-keys',
         'POST /v1/admin/api-keys/{id}/revoke',
+        'POST /v1/signup',
+        'GET /v1/onboarding',
+        'POST /v1/keys/live',
+        'GET /v1/admin/signups',
+        'POST /v1/admin/signups/{accountId}/approve',
+        'POST /v1/admin/signups/{accountId}/reject',
       ]),
     );
     expect(document.components.securitySchemes.apiKey).toMatchObject({ type: 'http', scheme: 'bearer' });
@@ -44,8 +50,10 @@ describe('OpenAPI document of /v1', () => {
     for (const [path, operations] of Object.entries(document.paths)) {
       if (!path.startsWith('/v1/')) continue;
       for (const [method, operation] of Object.entries(operations)) {
-        expect(operation.security, `${method} ${path}`).toEqual([{ apiKey: [] }]);
-        for (const status of ['401', '429']) {
+        // The one public route: self-service signup (no key, rate limited per address).
+        const isPublic = method === 'post' && path === '/v1/signup';
+        expect(operation.security, `${method} ${path}`).toEqual(isPublic ? [] : [{ apiKey: [] }]);
+        for (const status of isPublic ? ['429'] : ['401', '429']) {
           expect(Object.keys(operation.responses[status]?.content ?? {}), `${method} ${path} ${status}`).toEqual(['application/problem+json']);
         }
       }

@@ -11,6 +11,7 @@ import { DomainError } from '../../shared/errors.ts';
 import { getAccount, insertAccount, requireAdmin, type Account } from '../accounts/accounts.ts';
 import { platformActor, type Actor } from '../actor.ts';
 import { writeAudit } from '../audit/audit.ts';
+import { assertPartnerApproved } from '../signups/approval-gate.ts';
 import type { ApiKeyMode, ApiKeyRow } from './api-keys.tables.ts';
 
 /** Used when API_KEY_SECRET is unset outside production (the config refuses that in production). */
@@ -89,7 +90,8 @@ function allows(allowlist: readonly string[], address: string | undefined): bool
   return list.check(client, version === 4 ? 'ipv4' : 'ipv6');
 }
 
-async function insertKey(
+/** Inserts a key with no rights check or audit: callers check and audit. */
+export async function insertKey(
   trx: Kysely<DB>,
   secret: string,
   key: { accountId: string; mode: ApiKeyMode; createdBy: string | null; ipAllowlist: string[] | null },
@@ -144,6 +146,8 @@ export async function issueApiKey(
     }
     if (account.role === 'admin' && input.mode === 'test') throw new DomainError('api_key_not_allowed', 'admin keys are live keys');
     if (await isSandboxAccount(trx, account.id)) throw new DomainError('api_key_not_allowed', 'issue test keys on the partner, not its sandbox');
+    // A self-signed-up partner goes live only after approval (docs/signup.md).
+    if (account.role === 'partner' && input.mode === 'live') await assertPartnerApproved(trx, account.id);
     const target = input.mode === 'test' ? await ensureSandboxAccount(trx, account) : account;
     const issued = await insertKey(trx, secret, { accountId: target.id, mode: input.mode, createdBy: actor.accountId, ipAllowlist });
     await writeAudit(trx, { actor, action: 'api_key.created', subject: { type: 'api_key', id: issued.id }, after: { accountId: issued.accountId, mode: issued.mode, prefix: issued.prefix, ipAllowlist } });
@@ -218,6 +222,7 @@ export async function rotateApiKey(db: Kysely<DB>, secret: string, principal: Ap
     if (old.replaced_by !== null || old.revoked_at !== null) {
       throw new DomainError('api_key_already_rotated', 'this key was already rotated; rotate with the new key', { keyId: old.id });
     }
+    if (old.mode === 'live' && principal.role === 'partner') await assertPartnerApproved(trx, principal.ownerId);
     const issued = await insertKey(trx, secret, { accountId: old.account_id, mode: old.mode, createdBy: principal.ownerId, ipAllowlist: old.ip_allowlist });
     const graceEnd = new Date(now.getTime() + graceSeconds * 1000);
     const expiresAt = old.expires_at !== null && old.expires_at < graceEnd ? old.expires_at : graceEnd;

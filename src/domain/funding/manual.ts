@@ -6,6 +6,7 @@ import { withTransaction } from '../../db/transaction.ts';
 import type { Money } from '../../shared/money.ts';
 import { requireAdmin } from '../accounts/accounts.ts';
 import type { Actor } from '../actor.ts';
+import { assertPartnerApproved } from '../signups/approval-gate.ts';
 import { movement, systemAccountId, transfer, walletId, type TransferResult } from '../ledger/ledger.ts';
 import { getWalletAccount, requireReason } from './wallet-account.ts';
 
@@ -30,6 +31,8 @@ async function adjust(db: Kysely<DB>, actor: Actor, input: ManualAdjustment, dir
   return withTransaction(db, async (trx) => {
     await requireAdmin(trx, actor);
     const account = await getWalletAccount(trx, input.accountId, input.amount);
+    // Real funds reach a self-signed-up partner only after approval (its sandbox wallet is another account).
+    if (direction === 'credit' && account.role === 'partner') await assertPartnerApproved(trx, account.id);
     const adjustments = systemAccountId('adjustments', account.currency);
     const wallet = walletId(account.id);
     return transfer(trx, {

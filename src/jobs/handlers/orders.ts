@@ -5,6 +5,7 @@ import { loggingOrderEventSink, ORDER_EVENT_TYPES, type OrderEvent } from '../..
 import { placeWithVendor, pollVendorOrder } from '../../domain/orders/fulfilment.ts';
 import { formatOrderNumber } from '../../domain/orders/orders.ts';
 import { compareWithVendorTransactions, reconcileOrders } from '../../domain/orders/reconciliation.ts';
+import { recordOrderForOnboarding } from '../../domain/signups/onboarding.ts';
 import { formatAmount, money } from '../../shared/money.ts';
 import { defineQueue } from '../registry.ts';
 
@@ -64,6 +65,8 @@ export const orderEventsQueue = defineQueue({
       currency: row.currency,
       failureReason: row.failure_reason,
     };
+    // A self-signed-up partner's onboarding moves on from its delivered orders (idempotent).
+    await recordOrderForOnboarding(ctx.db, { activeAfterLiveOrders: ctx.config.ONBOARDING_ACTIVE_LIVE_ORDERS }, { buyerId: row.buyer_id, status: row.status });
     await (ctx.orderEvents ?? loggingOrderEventSink(ctx.logger)).deliver(event);
     return { delivered: event.type };
   },
