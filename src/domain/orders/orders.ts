@@ -17,7 +17,7 @@ import { writeAudit } from '../audit/audit.ts';
 import { toJson } from '../json.ts';
 import { ledgerRefusal, movement, systemAccountId, walletId } from '../ledger/ledger.ts';
 import { assertOnCardList } from '../pricing/card-list.ts';
-import { assertProfitGuard, quotePrice, type PriceQuote } from '../pricing/pricing.ts';
+import { assertProfitGuard, productWithDiscount, quotePrice, type PriceQuote } from '../pricing/pricing.ts';
 import { cardKeyring, decryptCardValue } from './card-crypto.ts';
 import type { OrderRow, OrderStatus } from './orders.tables.ts';
 import { checkUnusualSpend, countRefusal } from './risk-alerts.ts';
@@ -239,10 +239,13 @@ async function intake(ctx: OrderIntakeContext, input: CreateOrderInput): Promise
 async function priceOrder(ctx: OrderIntakeContext, input: CreateOrderInput): Promise<{ buyer: Account; quote: PriceQuote; total: Money }> {
   const buyer = await getAccount(ctx.db, input.buyerId);
   if (input.actor.channel === 'telegram') await assertOnCardList(ctx.db, BigInt(input.productId), input.face.amount);
+  const { product, discount } = await productWithDiscount(ctx.db, buyer, input.productId);
   const quote = await quotePrice(ctx.db, {
     accountId: buyer.id,
     account: buyer,
     productId: input.productId,
+    product,
+    discount,
     face: input.face,
     orderFee: { amount: ctx.config.ORDER_FEE, currency: ctx.config.SETTLEMENT_CURRENCY },
   });
