@@ -5,6 +5,7 @@
 import type { AppContext } from '#src/context.ts';
 import { authenticate, requireAdminKey } from '../middleware/auth.ts';
 import { rateLimit } from '../middleware/rate-limit.ts';
+import { requireScope } from '../middleware/scopes.ts';
 import { createRequestCounter } from '../request-counter.ts';
 import { createRouter } from '../router.ts';
 import { adminRoutes } from './admin.ts';
@@ -13,6 +14,7 @@ import { catalogRoutes } from './catalog.ts';
 import { keyRoutes } from './keys.ts';
 import { orderRoutes } from './orders.ts';
 import { usageRoutes } from './usage.ts';
+import { adminPartnerUserRoutes, partnerUserRoutes } from './users.ts';
 import { walletRoutes } from './wallet.ts';
 import { webhookRoutes } from './webhooks.ts';
 
@@ -30,6 +32,8 @@ export function createV1Api(ctx: AppContext) {
     await next();
   });
   v1.use('*', (c, next) => (c.req.method === 'GET' || c.req.method === 'HEAD' ? reads(c, next) : writes(c, next)));
+  // A partner user's key reaches only what its scope allows (one map: middleware/scopes.ts).
+  v1.use('*', requireScope);
   v1.use('/admin/*', requireAdminKey);
   v1.route('/', walletRoutes(ctx));
   v1.route('/', catalogRoutes(ctx));
@@ -39,5 +43,7 @@ export function createV1Api(ctx: AppContext) {
   v1.route('/', keyRoutes(ctx));
   v1.route('/admin', adminRoutes(ctx));
   v1.route('/admin', adminPricingRoutes(ctx));
+  v1.route('/', partnerUserRoutes(ctx));
+  v1.route('/admin', adminPartnerUserRoutes(ctx));
   return v1;
 }
