@@ -22,6 +22,7 @@ const STATUS_BY_CODE: Record<string, ContentfulStatusCode> = {
   idempotency_conflict: 409,
   already_decided: 409,
   rate_limited: 429,
+  invalid_status_filter: 400,
   insufficient_scope: 403,
   partner_user_exists: 409,
   partner_user_removed: 409,

@@ -1,5 +1,7 @@
 // The partner REST API over real HTTP (issue 7): GET /v1/catalog and POST /v1/orders at 10 and 50
 // concurrent connections, requests/s and p50/p99, with a plain fetch loop per connection (keep-alive).
+// Then the request-log overhead (issue 8): GET /v1/wallet at 50 connections without request logs,
+// with the in-process buffer, and with the Redis list (when REDIS_URL is set).
 // The server runs in this process on an ephemeral port over a scratch database; order intake only
 // (no workers: the orders are not bought). Rate limits are raised out of the way.
 // Needs DATABASE_URL (a server where it may create and drop a scratch database).
@@ -21,6 +23,7 @@ import { createLogger } from '../src/logger.ts';
 import { createMetrics } from '../src/metrics.ts';
 import { parseMoney } from '../src/shared/money.ts';
 import { createMemoryState } from '../src/shared-state/index.ts';
+import { createRequestLogBuffer, type RequestLogBuffer } from '../src/domain/request-logs/buffer.ts';
 import { adminQuery } from '../test/support/admin.ts';
 import { arg, percentile } from './support.ts';
 
@@ -115,6 +118,25 @@ try {
   for (const connections of CONNECTIONS) console.log(line('GET /v1/catalog', connections, await run(connections, catalog)));
   // Idempotency keys of the two rounds differ (the sequence is per run): prefix with the round.
   for (const connections of CONNECTIONS) console.log(line('POST /v1/orders', connections, await run(connections, (n) => order(connections * 1_000_000 + n))));
+
+  // Request-log overhead: the same app with each buffer (ctx.requestLogs) on its own server.
+  const buffers: [string, RequestLogBuffer | undefined][] = [
+    ['no request logs', undefined],
+    ['logs in process', createRequestLogBuffer({ keyPrefix: `${runId}:`, maxInProcess: 1_000_000, logger })],
+  ];
+  if (process.env.REDIS_URL) buffers.push(['logs in Redis', createRequestLogBuffer({ redisUrl: process.env.REDIS_URL, keyPrefix: `${runId}:`, maxInProcess: 1_000_000, logger })]);
+  await new Promise((resolve) => setTimeout(resolve, 200)); // the Redis buffer connects in the background
+  for (const [name, requestLogs] of buffers) {
+    const logged = await listen(createApi({ ctx: { ...ctx, ...(requestLogs ? { requestLogs } : {}) }, boss }).fetch, '127.0.0.1', 0);
+    const wallet = () => fetch(`${logged.url}/v1/wallet`, { headers });
+    await run(5, wallet); // warm-up
+    const result = await run(50, wallet);
+    const flushStarted = performance.now();
+    const written = requestLogs ? await requestLogs.flush(db) : 0;
+    console.log(`${line(`GET /v1/wallet, ${name}`, 50, result)}${requestLogs ? `; flush wrote ${written} rows in ${(performance.now() - flushStarted).toFixed(0)} ms` : ''}`);
+    await closeServer(logged.server, 1000);
+    await requestLogs?.close();
+  }
 } finally {
   await closeServer(server, 1000);
   await boss.stop({ graceful: false });

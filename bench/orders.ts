@@ -106,6 +106,7 @@ try {
   for (let index = 0; index < 50; index += 1) await oneOrder(buyers[index % BUYERS] as string); // warm-up
   const latencies: number[] = [];
   const intakeStarted = performance.now();
+  const intakeCpu = process.cpuUsage();
   const until = intakeStarted + SECONDS * 1000;
   await Promise.all(
     Array.from({ length: CLIENTS }, async (_, client) => {
@@ -119,6 +120,8 @@ try {
     }),
   );
   const intakeSeconds = (performance.now() - intakeStarted) / 1000;
+  const { user, system } = process.cpuUsage(intakeCpu);
+  const nodeCpuShare = (user + system) / 1e6 / intakeSeconds;
   latencies.sort((a, b) => a - b);
   const intakeTps = latencies.length / intakeSeconds;
   await boss.deleteAllJobs(orderPlaceQueue.name); // the intake orders are not bought
@@ -151,7 +154,7 @@ try {
     await admin(`drop database if exists ${pgbenchDb} with (force)`);
   }
 
-  console.log(`intake (createOrder, ${CLIENTS} callers, ${BUYERS} buyers): ${intakeTps.toFixed(0)} creates/s, p50 ${percentile(latencies, 50).toFixed(2)} ms, p99 ${percentile(latencies, 99).toFixed(2)} ms (${latencies.length} orders in ${intakeSeconds.toFixed(1)} s)`);
+  console.log(`intake (createOrder, ${CLIENTS} callers, ${BUYERS} buyers): ${intakeTps.toFixed(0)} creates/s, p50 ${percentile(latencies, 50).toFixed(2)} ms, p99 ${percentile(latencies, 99).toFixed(2)} ms (${latencies.length} orders in ${intakeSeconds.toFixed(1)} s; this process used ${(nodeCpuShare * 100).toFixed(0)} % of a core)`);
   console.log(`pgbench -N (${CLIENTS} clients): ${pgbenchTps.toFixed(0)} tps; intake / pgbench = ${(intakeTps / pgbenchTps).toFixed(2)} (target ≥ 0.3)`);
   console.log(`create → completed (${E2E_ORDERS} orders, one at a time): p50 ${percentile(endToEnd, 50).toFixed(0)} ms, p99 ${percentile(endToEnd, 99).toFixed(0)} ms (targets 1000 / 2000 ms)`);
 } finally {

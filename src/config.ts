@@ -97,6 +97,13 @@ export const envSchema = z.object({
   ),
   /** The secret Bamboo sends with order-completion callbacks (set it with notification set). */
   BAMBOO_CALLBACK_SECRET: optionalString,
+  /** Re-engagement: an account with no activity for this many days is reminded once (docs/growth.md). */
+  REENGAGEMENT_INACTIVE_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+
+  /** Days partner API request logs are kept (GET /v1/request-logs); a daily job deletes older ones. */
+  REQUEST_LOG_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+  /** Most request logs one process keeps in memory while Redis is absent or down; more are dropped and counted. */
+  REQUEST_LOG_BUFFER_SIZE: z.coerce.number().int().min(100).max(1_000_000).default(10_000),
 
   SETTLEMENT_CURRENCY: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as USD').default('USD'),
   DEMO_SEED: z

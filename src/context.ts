@@ -3,7 +3,7 @@
 import type { PgBoss } from 'pg-boss';
 import { resolvePath, type Config, type Role } from './config.ts';
 import { createDatabase, ensureDatabaseExists, type Database } from './db/database.ts';
-import { createVendor, type BambooClient } from './integrations/bamboo/index.ts';
+import { createVendor, sandboxVendorOf, type BambooClient } from './integrations/bamboo/index.ts';
 import { startEmbeddedDatabase, type EmbeddedDatabase } from './db/embedded.ts';
 import { migrateToLatest } from './db/migrate.ts';
 import { createJobQueue, ensureQueues, startBoss, type JobQueue } from './jobs/boss.ts';
@@ -13,6 +13,7 @@ import type { OrderEventSink } from './domain/orders/events.ts';
 import type { TelegramGateway } from './notifications/telegram.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { createSharedState, type SharedState } from './shared-state/index.ts';
+import { createRequestLogBuffer, type RequestLogBuffer } from './domain/request-logs/buffer.ts';
 
 export interface DatabaseConnection {
   db: Database;
@@ -69,8 +70,12 @@ export interface AppContext {
   telegram?: TelegramGateway;
   /** Bamboo, or its in-process simulator (VENDOR). Every call goes through the shared rate limiter. */
   vendor: BambooClient;
+  /** With VENDOR=bamboo: the in-process simulator that sandbox (`sk_test_`) orders are bought from. */
+  sandboxVendor?: BambooClient;
   /** Where order events go (bot or webhook adapter, wired in main.ts); logged when absent. */
   orderEvents?: OrderEventSink;
+  /** Where API request logs wait before they are written (Redis list or in-process); absent: not recorded. */
+  requestLogs?: RequestLogBuffer;
 }
 
 export interface AppResources extends AppContext {
@@ -102,6 +107,13 @@ export async function createAppContext(
     await ensureQueues(boss, QUEUES);
     const startedBoss = boss;
     const metrics = createMetrics();
+    const requestLogs = createRequestLogBuffer({
+      redisUrl: config.REDIS_URL,
+      keyPrefix: config.REDIS_KEY_PREFIX,
+      maxInProcess: config.REQUEST_LOG_BUFFER_SIZE,
+      registry: metrics.registry,
+      logger,
+    });
     return {
       config,
       logger,
@@ -110,11 +122,14 @@ export async function createAppContext(
       jobs: createJobQueue(startedBoss),
       metrics,
       vendor: createVendor(config, state, logger),
+      ...sandboxVendorOf(config, state, logger),
+      requestLogs,
       database,
       boss: startedBoss,
       roles,
       async close() {
         await startedBoss.stop({ graceful: true, timeout: config.SHUTDOWN_TIMEOUT_MS });
+        await requestLogs.close();
         await state.close();
         await database.close();
       },

@@ -17,6 +17,7 @@ import { redactUrl, type Logger } from './logger.ts';
 import { subscribeDriftAlerts, subscribeRiskAlerts } from './notifications/admin-alerts.ts';
 import { telegramOrderEventSink } from './notifications/order-events.ts';
 import { seedOnStart } from './seed.ts';
+import { startRequestLogFlusher } from './domain/request-logs/buffer.ts';
 
 export interface RunningApp {
   resources: AppResources;
@@ -96,6 +97,8 @@ export async function startApp(config: Config, logger: Logger, options: StartOpt
     if (bot) await bot.init();
 
     if (roles.includes('api')) {
+      // Registered before the server: stopping runs in reverse, so the server drains, then the last logs are written.
+      if (resources.requestLogs) stoppers.push(startRequestLogFlusher(resources.requestLogs, resources.db, logger));
       const app = createApi({
         ctx: resources,
         boss: resources.boss,

@@ -5,7 +5,7 @@ import type { Context } from 'hono';
 import type { AppContext } from '#src/context.ts';
 import { accountActor } from '#src/domain/actor.ts';
 import { readCardList, saveCardList, type CardListEntry, type CardListEntryInput } from '#src/domain/pricing/card-list.ts';
-import { assignPricePlan, createPricePlan, getProduct, setProductDiscount } from '#src/domain/pricing/pricing.ts';
+import { assignPricePlan, createPricePlan, getProduct, listPricePlans, setProductDiscount } from '#src/domain/pricing/pricing.ts';
 import { money, parseMoney, toJsonMoney } from '#src/shared/money.ts';
 import type { ApiEnv } from '../env.ts';
 import { createRouter } from '../router.ts';
@@ -18,6 +18,11 @@ const body = <T extends z.ZodType>(schema: T) => ({ body: { required: true, cont
 const Bps = z.number().int().min(-9999).max(9999).openapi({ description: 'Basis points off the face value (400 = 4 %); negative is a markup.', example: 400 });
 const PlanParams = z.object({ id: z.string().uuid().openapi({ param: { name: 'id', in: 'path' } }) });
 const PricePlanSchema = z.object({ id: z.string().uuid(), name: z.string(), defaultDiscountBps: z.number().int() }).openapi('PricePlan');
+const PricePlanOverviewSchema = PricePlanSchema.extend({
+  roles: z.array(z.string()).openapi({ description: 'Roles whose default plan this is', example: ['partner'] }),
+  accounts: z.number().int().openapi({ description: 'Accounts with this plan as their own' }),
+  discounts: z.array(z.object({ productId: z.string(), discountBps: z.number().int() })).openapi({ description: 'Per-product discounts' }),
+}).openapi('PricePlanOverview');
 const ProductId = z.string().regex(/^\d{1,18}$/, 'a catalog product id').openapi({ example: '120394' });
 const FaceValue = z.string().regex(/^\d+(\.\d+)?$/, 'a decimal string such as 10.00').openapi({ example: '10.00' });
 
@@ -67,6 +72,19 @@ async function presentCardList(ctx: AppContext, entries: CardListEntry[]) {
 export function adminPricingRoutes(ctx: AppContext) {
   const router = createRouter();
   const tags = ['Admin'];
+
+  router.openapi(
+    createRoute({
+      method: 'get',
+      path: '/price-plans',
+      tags,
+      summary: 'List price plans',
+      description: 'Every plan with the roles it is the default of, how many accounts have it as their own, and its per-product discounts.',
+      security: SECURITY,
+      responses: { 200: json(z.object({ data: z.array(PricePlanOverviewSchema) }), 'The plans, by name'), ...errorResponses({}) },
+    }),
+    async (c) => c.json({ data: await listPricePlans(ctx.db) }, 200),
+  );
 
   router.openapi(
     createRoute({

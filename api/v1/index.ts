@@ -5,6 +5,7 @@
 import type { AppContext } from '#src/context.ts';
 import { authenticate, requireAdminKey } from '../middleware/auth.ts';
 import { rateLimit } from '../middleware/rate-limit.ts';
+import { recordRequestLogs } from '../request-log.ts';
 import { requireScope } from '../middleware/scopes.ts';
 import { createRequestCounter } from '../request-counter.ts';
 import { createRouter } from '../router.ts';
@@ -13,6 +14,7 @@ import { adminPricingRoutes } from './admin-pricing.ts';
 import { catalogRoutes } from './catalog.ts';
 import { keyRoutes } from './keys.ts';
 import { orderRoutes } from './orders.ts';
+import { requestLogRoutes } from './request-logs.ts';
 import { usageRoutes } from './usage.ts';
 import { adminPartnerUserRoutes, partnerUserRoutes } from './users.ts';
 import { walletRoutes } from './wallet.ts';
@@ -26,6 +28,8 @@ export function createV1Api(ctx: AppContext) {
   const reads = perKey('api:read', ctx.config.API_RATE_LIMIT_PER_MINUTE);
   const writes = perKey('api:write', ctx.config.API_WRITE_RATE_LIMIT_PER_MINUTE);
   const requests = createRequestCounter(ctx);
+  // Before authentication: it times the whole request and records it only if the key was accepted.
+  v1.use('*', recordRequestLogs(ctx.requestLogs));
   v1.use('*', authenticate(ctx));
   v1.use('*', async (c, next) => {
     requests.count(c.var.principal.accountId);
@@ -41,6 +45,7 @@ export function createV1Api(ctx: AppContext) {
   v1.route('/', usageRoutes(ctx, requests));
   v1.route('/', webhookRoutes(ctx));
   v1.route('/', keyRoutes(ctx));
+  v1.route('/', requestLogRoutes(ctx));
   v1.route('/admin', adminRoutes(ctx));
   v1.route('/admin', adminPricingRoutes(ctx));
   v1.route('/', partnerUserRoutes(ctx));

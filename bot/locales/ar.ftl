@@ -324,6 +324,12 @@ daily-summary =
     📊 الملخص اليومي ليوم { $day } (UTC)
     الطلبات: { $orders } (✅ { $completed } · ⚠️ { $partial } جزئياً · ❌ { $failed } فشل · ⏳ { $open } مفتوح)
     إجمالي المبيعات: { $gmv }
+    المنتهية في ذلك اليوم، تيليجرام: المبيعات { $gmvTelegram } · الإيراد { $revenueTelegram }
+    المنتهية في ذلك اليوم، API: المبيعات { $gmvApi } · الإيراد { $revenueApi }
+    نسبة النجاح: { $successRate } · زمن الإنجاز p50 { $p50 } ث · p99 { $p99 } ث
+    التسجيلات: { $signupPartners } شركاء · { $signupAgents } وكلاء · { $signupSubAgents } وكلاء فرعيون · الطلبات الأولى: { $activations }
+    الفاشلة في ذلك اليوم: { $failedFinished } { $failedIds }
+    العالقة الآن (مفتوحة بعد المهلة): { $stuck } { $stuckIds }
     طلبات الشحن المعلقة الآن: { $topups }
     رصيد المورد الآن: { $vendor }
 menu-price-plans = 🏷 خطط الأسعار
@@ -353,3 +359,6 @@ plan-pick = أي خطة لهذا الحساب؟
 plan-assigned = أصبح لدى { $name } الخطة { $plan }.
 error-invalid-discount = الخصم بين -99.99% و 99.99%.
 error-price-plan-not-found = لا توجد خطة أسعار كهذه.
+
+# --- growth: re-engagement (issue 8) ---
+reengagement-inactive = 👋 لم نرك منذ { $days } يوماً. بطاقات وأسعار جديدة بانتظارك: افتح القائمة بالأمر /start.

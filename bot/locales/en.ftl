@@ -324,6 +324,12 @@ daily-summary =
     📊 Daily summary for { $day } (UTC)
     Orders: { $orders } (✅ { $completed } · ⚠️ { $partial } partly · ❌ { $failed } failed · ⏳ { $open } open)
     GMV: { $gmv }
+    Finished that day, Telegram: GMV { $gmvTelegram } · revenue { $revenueTelegram }
+    Finished that day, API: GMV { $gmvApi } · revenue { $revenueApi }
+    Success rate: { $successRate } · time to completion p50 { $p50 } s · p99 { $p99 } s
+    Signups: { $signupPartners } partners · { $signupAgents } agents · { $signupSubAgents } sub-agents · first orders: { $activations }
+    Failed that day: { $failedFinished } { $failedIds }
+    Stuck now (open past deadline): { $stuck } { $stuckIds }
     Pending top-ups now: { $topups }
     Vendor balance now: { $vendor }
 menu-price-plans = 🏷 Price plans
@@ -353,3 +359,6 @@ plan-pick = Which plan for this account?
 plan-assigned = { $name } now has the plan { $plan }.
 error-invalid-discount = A discount is between -99.99% and 99.99%.
 error-price-plan-not-found = No such price plan.
+
+# --- growth: re-engagement (issue 8) ---
+reengagement-inactive = 👋 We have not seen you for { $days } days. New cards and prices are waiting: open the menu with /start.

@@ -11,6 +11,8 @@ import type { ApiKeysTables } from '../domain/api-keys/api-keys.tables.ts';
 import type { WebhooksTables } from '../domain/webhooks/webhooks.tables.ts';
 import type { PricingTables } from '../domain/pricing/pricing.tables.ts';
 import type { OrdersTables } from '../domain/orders/orders.tables.ts';
+import type { GrowthTables } from '../domain/growth/growth.tables.ts';
+import type { RequestLogsTables } from '../domain/request-logs/request-logs.tables.ts';
 import type { PartnerUsersTables } from '../domain/partner-users/partner-users.tables.ts';
 
 export type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
@@ -48,4 +50,6 @@ export interface DB
     WebhooksTables,
     PricingTables,
     OrdersTables,
+    GrowthTables,
+    RequestLogsTables,
     PartnerUsersTables {}

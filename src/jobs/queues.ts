@@ -7,6 +7,8 @@ import { orderEventsQueue, orderPlaceQueue, orderPollQueue, orderReconcileQueue,
 import { ledgerCheckQueue } from './handlers/ledger-check.ts';
 import { telegramDeleteQueue, telegramSendQueue } from './handlers/telegram.ts';
 import { webhookDeliverQueue, webhookDispatchQueue } from './handlers/webhooks.ts';
+import { reengagementQueue } from './handlers/reengagement.ts';
+import { requestLogCleanupQueue, requestLogFlushQueue } from './handlers/request-logs.ts';
 import type { QueueDefinition } from './registry.ts';
 
 export const QUEUES: readonly QueueDefinition[] = [
@@ -25,4 +27,7 @@ export const QUEUES: readonly QueueDefinition[] = [
   orderReconcileQueue,
   orderVendorComparisonQueue,
   dailySummaryQueue,
+  reengagementQueue,
+  requestLogFlushQueue,
+  requestLogCleanupQueue,
 ];

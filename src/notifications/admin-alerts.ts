@@ -10,6 +10,7 @@ import { accountsInvolved, type ConsistencyReport } from '../domain/ledger/consi
 import { onRiskAlert, type RiskAlert } from '../domain/orders/risk-alerts.ts';
 import type { DailySummary } from '../domain/orders/summary.ts';
 import { createPostgresKeyValueStore } from '../shared-state/index.ts';
+import { formatMoney } from '../shared/money.ts';
 import { notify } from './notify.ts';
 
 /** At most this many account ids in the alert text (the log has them all). */
@@ -51,6 +52,14 @@ export function subscribeRiskAlerts(app: AppContext): () => void {
  * jobs are written in one transaction, so a retried or duplicated job sends nothing more.
  */
 export async function sendDailySummary(app: AppContext, summary: DailySummary): Promise<boolean> {
+  const { growth } = summary;
+  const sales = (channel: string, field: 'gmv' | 'revenue') =>
+    growth.sales
+      .filter((row) => row.channel === channel)
+      .map((row) => formatMoney(row[field]))
+      .join(', ') || '0';
+  const seconds = (value: number | null) => (value === null ? '—' : value.toFixed(1));
+  const numbers = (list: string[], count: number) => (list.length === 0 ? '' : `(${list.join(', ')}${count > list.length ? ', …' : ''})`);
   const vars = {
     day: summary.day,
     orders: summary.orders,
@@ -61,6 +70,21 @@ export async function sendDailySummary(app: AppContext, summary: DailySummary): 
     gmv: summary.gmv.join(', ') || '0',
     topups: summary.pendingTopups,
     vendor: summary.vendorBalance === null ? '?' : summary.vendorBalance.join(', ') || '—',
+    signupPartners: growth.signups.total.partners,
+    signupAgents: growth.signups.total.agents,
+    signupSubAgents: growth.signups.total.subAgents,
+    activations: growth.activations.total,
+    gmvTelegram: sales('telegram', 'gmv'),
+    revenueTelegram: sales('telegram', 'revenue'),
+    gmvApi: sales('api', 'gmv'),
+    revenueApi: sales('api', 'revenue'),
+    successRate: growth.orders.successRate === null ? '—' : `${(growth.orders.successRate * 100).toFixed(1)}%`,
+    p50: seconds(growth.orders.completionSeconds.p50),
+    p99: seconds(growth.orders.completionSeconds.p99),
+    failedFinished: growth.failedOrders.count,
+    failedIds: numbers(growth.failedOrders.recent, growth.failedOrders.count),
+    stuck: growth.stuckOrders.count,
+    stuckIds: numbers(growth.stuckOrders.oldest, growth.stuckOrders.count),
   };
   const admins = await telegramAdmins(app.db);
   return withTransaction(app.db, async (trx) => {

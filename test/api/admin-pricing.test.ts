@@ -35,8 +35,20 @@ describe('admin price plans', () => {
     await call(adminKey, 'PUT', `/v1/admin/price-plans/${plan.id}/discounts/7001`, { discountBps: null });
     expect(await priceOf(partner.liveKey, '7001')).toBe('9.80');
 
+    await call(adminKey, 'PUT', `/v1/admin/price-plans/${plan.id}/discounts/7002`, { discountBps: 300 });
+    const listed = (await (await call(adminKey, 'GET', '/v1/admin/price-plans')).json()) as { data: { id: string }[] };
+    expect(listed.data.find((entry) => entry.id === plan.id)).toEqual({
+      id: plan.id,
+      name: 'Gold',
+      defaultDiscountBps: 200,
+      roles: [],
+      accounts: 1,
+      discounts: [{ productId: '7002', discountBps: 300 }],
+    });
+    await expectProblem(await call(partner.liveKey, 'GET', '/v1/admin/price-plans'), 403, 'forbidden');
+
     const actions = (await queryAuditLog(ctx.db, { subject: { type: 'price_plan', id: plan.id } })).map((row) => row.action);
-    expect(actions.sort()).toEqual(['price_plan.created', 'price_plan.discount_set', 'price_plan.discount_set']);
+    expect(actions.sort()).toEqual(['price_plan.created', 'price_plan.discount_set', 'price_plan.discount_set', 'price_plan.discount_set']);
   });
 
   it('sets a role default; refuses bad input, unknown plans and partner keys', async () => {

@@ -79,11 +79,15 @@ describe('admin credit and debit', () => {
       400,
       'validation_failed',
     );
-    // The longest accepted key still fits the ledger's 200-character limit once prefixed.
+    // Keys up to 255 characters; past 150 the ledger keeps their hash, and a replay still moves nothing.
     expect((await adjust('credit', partner.account.id, '0.50', 'k'.repeat(150))).status).toBe(200);
-    await expectProblem(await adjust('credit', partner.account.id, '0.50', 'k'.repeat(151)), 400, 'validation_failed');
+    const long = await adjust('credit', partner.account.id, '0.25', 'k'.repeat(255));
+    expect(long.status).toBe(200);
+    expect(await (await adjust('credit', partner.account.id, '0.25', 'k'.repeat(255))).json()).toMatchObject({ replayed: true });
+    expect(await (await adjust('credit', partner.account.id, '0.25', 'k'.repeat(254))).json()).toMatchObject({ replayed: false });
+    await expectProblem(await adjust('credit', partner.account.id, '0.50', 'k'.repeat(256)), 400, 'validation_failed');
     await adjust('debit', partner.account.id, '0.50', 'k6');
-    expect(await (await call(partner.liveKey, 'GET', '/v1/wallet')).json()).toMatchObject({ balance: { amount: '69.50' } });
+    expect(await (await call(partner.liveKey, 'GET', '/v1/wallet')).json()).toMatchObject({ balance: { amount: '70.00' } });
     await expectLedgerConsistent(ctx.db);
   });
 });

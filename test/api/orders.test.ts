@@ -160,9 +160,14 @@ describe('POST /v1/orders, GET /v1/orders/{id}, GET /v1/orders', () => {
     expect(replay.status).toBe(202);
     expect(((await replay.json()) as OrderBody).id).toBe(bodies[0]?.id);
     await expectProblem(await call(partner.liveKey, 'POST', '/v1/orders', steam(1, { referenceId: 'a' }), { 'idempotency-key': 'b' }), 422, 'reference_mismatch');
-    expect(await wallet(partner.liveKey)).toBe('90.00');
+    // Keys up to 255 characters.
+    const longKey = 'k'.repeat(255);
+    const long = (await (await call(partner.liveKey, 'POST', '/v1/orders', steam(1), { 'idempotency-key': longKey })).json()) as OrderBody;
+    expect(long.referenceId).toBe(longKey);
+    await expectProblem(await call(partner.liveKey, 'POST', '/v1/orders', steam(1), { 'idempotency-key': 'k'.repeat(256) }), 400, 'validation_failed');
+    expect(await wallet(partner.liveKey)).toBe('80.00');
     await driveToCompletion();
-    await expectOrderMoneyConserved(db, orders.map((order) => order.id));
+    await expectOrderMoneyConserved(db, [...orders.map((order) => order.id), long.id]);
   });
 
   it('refuses above maxPrice, without funds (402 with the balance), and invalid input', async () => {
@@ -197,29 +202,45 @@ describe('POST /v1/orders, GET /v1/orders/{id}, GET /v1/orders', () => {
     await expectOrderMoneyConserved(db, orders.map((order) => order.id));
   });
 
-  it('sk_test_ keys order from the sandbox wallet with the simulator, and are refused when the server runs the real vendor', async () => {
+  it('sk_test_ keys order from the sandbox wallet through the simulator, also on a server buying from the real vendor', async () => {
     const partner = await partnerWith('20.00', 'sandbox');
-    const created = await call(partner.testKey, 'POST', '/v1/orders', steam(1));
-    expect(created.status).toBe(202);
-    const order = (await created.json()) as OrderBody;
-    expect(await wallet(partner.testKey)).toBe('10.00');
-    expect(await wallet(partner.liveKey)).toBe('0.00');
-    await expectProblem(await call(partner.liveKey, 'GET', `/v1/orders/${order.id}`), 404, 'order_not_found');
-
+    await fund(db, partner.account, '10.00');
+    // The process buys from "Bamboo" (every call recorded) and keeps a simulator for sandbox orders.
     const simulatorConfig = ctx.config;
+    const vendorCalls: string[] = [];
     ctx.config = { ...simulatorConfig, VENDOR: 'bamboo' };
+    ctx.vendor = simulatorClient({ clock, fetch: async (request: Request) => (vendorCalls.push(new URL(request.url).pathname), fetch(request)) });
+    ctx.sandboxVendor = simulatorClient({ clock });
     try {
-      await expectProblem(await call(partner.testKey, 'POST', '/v1/orders', steam(1)), 422, 'sandbox_orders_unavailable');
+      const created = await call(partner.testKey, 'POST', '/v1/orders', steam(1));
+      expect(created.status).toBe(202);
+      const order = (await created.json()) as OrderBody;
+      expect(await wallet(partner.testKey)).toBe('10.00');
+      expect(await wallet(partner.liveKey)).toBe('10.00');
+      await expectProblem(await call(partner.liveKey, 'GET', `/v1/orders/${order.id}`), 404, 'order_not_found');
+      await driveToCompletion();
+      expect(((await (await call(partner.testKey, 'GET', `/v1/orders/${order.id}`)).json()) as OrderBody).status).toBe('completed');
+      expect(vendorCalls).toEqual([]);
+
+      // A live order of the same partner goes to the real vendor.
+      const live = (await (await call(partner.liveKey, 'POST', '/v1/orders', steam(1))).json()) as OrderBody;
+      await driveToCompletion();
+      expect(((await (await call(partner.liveKey, 'GET', `/v1/orders/${live.id}`)).json()) as OrderBody).status).toBe('completed');
+      expect(vendorCalls.length).toBeGreaterThan(0);
+      expect(await db.selectFrom('orders').select(['id', 'sandbox']).where('id', 'in', [order.id, live.id]).orderBy('number').execute()).toEqual([
+        { id: order.id, sandbox: true },
+        { id: live.id, sandbox: false },
+      ]);
+
+      // Its webhook event belongs to the sandbox account (its endpoint), never the live one.
+      await runDueJobs(harness, ctx, orderEventsQueue);
+      const hooks = await db.selectFrom('webhook_events').select(['account_id', 'type']).where(sql<string>`payload->>'orderId'`, '=', order.id).execute();
+      expect(hooks).toEqual([{ account_id: partner.sandboxId, type: 'order.completed' }]);
+      await expectOrderMoneyConserved(db, [order.id, live.id]);
     } finally {
       ctx.config = simulatorConfig;
+      delete ctx.sandboxVendor;
     }
-    await driveToCompletion();
-    expect(((await (await call(partner.testKey, 'GET', `/v1/orders/${order.id}`)).json()) as OrderBody).status).toBe('completed');
-    // Its webhook event belongs to the sandbox account (its endpoint), never the live one.
-    await runDueJobs(harness, ctx, orderEventsQueue);
-    const hooks = await db.selectFrom('webhook_events').select(['account_id', 'type']).where(sql<string>`payload->>'orderId'`, '=', order.id).execute();
-    expect(hooks).toEqual([{ account_id: partner.sandboxId, type: 'order.completed' }]);
-    await expectOrderMoneyConserved(db, [order.id]);
   });
 });
 

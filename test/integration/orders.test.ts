@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { createApi } from '../../api/index.ts';
 import { accountActor } from '../../src/domain/actor.ts';
-import { addAdmin, type Account } from '../../src/domain/accounts/accounts.ts';
+import { addAdmin, setAccountStatus, type Account } from '../../src/domain/accounts/accounts.ts';
 import { queryAuditLog } from '../../src/domain/audit/audit.ts';
 import { balanceOf, systemAccountId } from '../../src/domain/ledger/ledger.ts';
 import type { OrderEvent } from '../../src/domain/orders/events.ts';
@@ -20,6 +20,7 @@ import { accruedRevenueShare } from '../../src/domain/revenue-share/revenue-shar
 import { ManualClock, SIM_PRODUCTS } from '../../src/integrations/bamboo/simulator/index.ts';
 import { orderEventsQueue, orderPlaceQueue, orderPollQueue } from '../../src/jobs/handlers/orders.ts';
 import { formatAmount, parseMoney } from '../../src/shared/money.ts';
+import { createMemoryState } from '../../src/shared-state/index.ts';
 import { mountSimulator, simulatorClient } from '../support/bamboo.ts';
 import { insertProduct } from '../support/catalog.ts';
 import { createTestContext } from '../support/context.ts';
@@ -475,6 +476,36 @@ describe('order intake', () => {
     await expectOrderMoneyConserved(db, []);
   });
 
+  it('a paused buyer, a paused agent above a sub-agent, a paused partner two levels up, an admin: refused before any hold', async () => {
+    vendor();
+    const { agent, sub } = await makeTree(db);
+    await fund(db, sub, '50.00');
+    await setAccountStatus(db, operator, sub.id, 'paused');
+    await expectDomainError(order(sub), 'account_paused');
+    await setAccountStatus(db, operator, sub.id, 'active');
+    await setAccountStatus(db, operator, agent.id, 'paused');
+    await expectDomainError(order(sub), 'parent_paused');
+    await setAccountStatus(db, operator, agent.id, 'active');
+
+    const partner = await makeAccount(db, 'partner');
+    const partnerAgent = await makeAccount(db, 'agent', partner);
+    const partnerSub = await makeAccount(db, 'sub_agent', partnerAgent);
+    await fund(db, partnerSub, '50.00');
+    await setAccountStatus(db, operator, partner.id, 'paused');
+    await expectDomainError(order(partnerSub), 'parent_paused');
+    await setAccountStatus(db, operator, partner.id, 'active');
+
+    const { account: admin } = await addAdmin(db, operator, { telegramUserId: '5550777', currency: 'USD' });
+    await expectDomainError(order(admin), 'role_cannot_order');
+    expect(await balance(db, sub)).toBe('50.00');
+    expect(await balance(db, partnerSub)).toBe('50.00');
+    expect(await db.selectFrom('orders').select('id').where('buyer_id', 'in', [sub.id, partnerSub.id, admin.id]).execute()).toEqual([]);
+
+    const { order: placed } = await order(partnerSub); // resumed: the same sub-agent orders again
+    expect(await balance(db, partnerSub)).toBe('40.00');
+    await expectOrderMoneyConserved(db, [placed.id]);
+  });
+
   it('risk limits: role defaults, per-account override, refused before any hold with the limit named', async () => {
     vendor();
     const account = await buyer();
@@ -497,8 +528,12 @@ describe('order intake', () => {
     const unsubscribe = onRiskAlert((alert) => void alerts.push(alert));
     try {
       const account = await buyer('200.00');
-      const { order: old } = await order(account, { quantity: 3 });
-      // Its history: 30.00 twenty days ago (a 1.00 daily average).
+      // Its history: 30.00 twenty days ago (a 1.00 daily average), made through another process's
+      // shared state, so this one has not read the account's baseline for today yet.
+      const { order: old } = await createOrder(
+        { ...ctx, state: createMemoryState() },
+        { buyerId: account.id, actor: accountActor(account.id, 'api'), clientReference: 'history', productId: SIM_PRODUCTS.steam10, face: usd('10.00'), quantity: 3 },
+      );
       await db.updateTable('orders').set({ created_at: new Date(Date.now() - 20 * 86_400_000) }).where('id', '=', old.id).execute();
       await order(account, { quantity: 3 }); // 30.00 today > 3 × 1.00
       await order(account);

@@ -2,11 +2,12 @@
 import { afterAll } from 'vitest';
 import { createConfig, type Config } from '../../src/config.ts';
 import type { AppContext } from '../../src/context.ts';
-import { createVendor } from '../../src/integrations/bamboo/index.ts';
+import { createVendor, sandboxVendorOf } from '../../src/integrations/bamboo/index.ts';
 import { createJobQueue, ensureQueues, startBoss } from '../../src/jobs/boss.ts';
 import { QUEUES } from '../../src/jobs/queues.ts';
 import { createLogger } from '../../src/logger.ts';
 import { createMetrics } from '../../src/metrics.ts';
+import { createRequestLogBuffer } from '../../src/domain/request-logs/buffer.ts';
 import { createMemoryState, createRedisState, type SharedState } from '../../src/shared-state/index.ts';
 import { createTestDatabase, testRedisPrefix, type TestDatabase } from './db.ts';
 
@@ -24,18 +25,30 @@ export async function createTestContext(options: { env?: Record<string, string>;
     options.redis && process.env.REDIS_URL ? createRedisState(process.env.REDIS_URL, testRedisPrefix('ctx')) : createMemoryState();
   const boss = await startBoss({ connectionString: database.url, worker: false, logger });
   await ensureQueues(boss, QUEUES);
+  const metrics = createMetrics({ defaultMetrics: false });
+  // In process unless the test's env names a Redis (its own key prefix: test files run in parallel).
+  const requestLogs = createRequestLogBuffer({
+    redisUrl: config.REDIS_URL,
+    keyPrefix: testRedisPrefix('logs'),
+    maxInProcess: config.REQUEST_LOG_BUFFER_SIZE,
+    registry: metrics.registry,
+    logger,
+  });
   const ctx: AppContext = {
     config,
     logger,
     db: database.db,
     state,
     jobs: createJobQueue(boss),
-    metrics: createMetrics({ defaultMetrics: false }),
+    metrics,
     // The in-process simulator unless the test's env says otherwise (no network either way under msw).
     vendor: createVendor(config, state, logger),
+    ...sandboxVendorOf(config, state, logger),
+    requestLogs,
   };
   afterAll(async () => {
     await boss.stop({ graceful: false });
+    await requestLogs.close();
     await state.close();
   });
   return { ctx, boss, database };

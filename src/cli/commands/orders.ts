@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { openDatabase } from '../../context.ts';
 import { refundOrder, retryOrder, showOrder } from '../../domain/orders/operator.ts';
 import type { FulfilmentContext } from '../../domain/orders/fulfilment.ts';
-import { createVendor } from '../../integrations/bamboo/index.ts';
+import { createVendor, sandboxVendorOf } from '../../integrations/bamboo/index.ts';
 import { createJobQueue, startBoss } from '../../jobs/boss.ts';
 import { formatMoney } from '../../shared/money.ts';
 import { createSharedState } from '../../shared-state/index.ts';
@@ -13,7 +13,7 @@ async function withOrderContext<T>(env: CommandEnv, fn: (ctx: FulfilmentContext)
   const state = createSharedState(env.config);
   const boss = await startBoss({ connectionString: connection.url, worker: false, logger: env.logger });
   try {
-    return await fn({ db: connection.db, jobs: createJobQueue(boss), config: env.config, vendor: createVendor(env.config, state, env.logger), logger: env.logger });
+    return await fn({ db: connection.db, jobs: createJobQueue(boss), config: env.config, vendor: createVendor(env.config, state, env.logger), ...sandboxVendorOf(env.config, state, env.logger), logger: env.logger });
   } finally {
     await boss.stop({ graceful: false });
     await state.close();

@@ -275,31 +275,6 @@ export async function setAccountStatus(db: Kysely<DB>, actor: Actor, accountId: 
   });
 }
 
-export type OrderPermission = { allowed: true } | { allowed: false; code: 'account_paused' | 'parent_paused' | 'role_cannot_order'; message: string };
-
-/**
- * Whether an account may place an order now: it must be a buying role, active, and every account
- * above it must be active too (pausing an agent stops its sub-agents' ordering).
- */
-export async function canOrder(db: Kysely<DB>, accountId: string): Promise<OrderPermission> {
-  const account = await getAccount(db, accountId);
-  if (account.role === 'admin') return { allowed: false, code: 'role_cannot_order', message: 'admins do not order cards' };
-  if (account.status === 'paused') return { allowed: false, code: 'account_paused', message: 'this account is paused' };
-  let parentId = account.parentId;
-  while (parentId !== null) {
-    const parent = await getAccount(db, parentId);
-    if (parent.status === 'paused') return { allowed: false, code: 'parent_paused', message: `the parent account ${parent.name} is paused` };
-    parentId = parent.parentId;
-  }
-  return { allowed: true };
-}
-
-/** `canOrder` that throws the refusal as a DomainError (for the order engine). */
-export async function assertCanOrder(db: Kysely<DB>, accountId: string): Promise<void> {
-  const permission = await canOrder(db, accountId);
-  if (!permission.allowed) throw new DomainError(permission.code, permission.message, { accountId });
-}
-
 /**
  * Makes the Telegram user an admin: a new admin account, or nothing when it already is one.
  * Only the platform or an admin may promote.

@@ -188,7 +188,10 @@ async function writeTransfer(db: Kysely<DB>, input: TransferInput): Promise<Tran
       ${toJson(audit)}::jsonb)`
     .execute(db)
     .catch((error: unknown) => {
-      throw refusal(error, input);
+      throw ledgerRefusal(
+        error,
+        input.entries.map((entry) => entry.ledgerAccountId),
+      );
     });
   const row = result.rows[0];
   if (!row) throw new Error(`ledger_transfer returned nothing for ${input.idempotencyKey}`);
@@ -205,8 +208,12 @@ async function writeTransfer(db: Kysely<DB>, input: TransferInput): Promise<Tran
   return { transfer, replayed: false };
 }
 
-/** Turns the database's refusals into domain errors; anything else passes through. */
-function refusal(error: unknown, input: TransferInput): unknown {
+/**
+ * Turns the database's refusals (SL001 insufficient funds, SL002 unknown account) into domain
+ * errors; anything else passes through. Also used by callers of SQL functions that call
+ * `ledger_transfer` themselves (order intake).
+ */
+export function ledgerRefusal(error: unknown, ledgerAccountIds: readonly string[]): unknown {
   const { code, detail } = error as { code?: string; detail?: string };
   if (code === 'SL001' && detail) {
     const facts = JSON.parse(detail) as { accountId: string; balance: string; required: string; currency: string };
@@ -220,7 +227,7 @@ function refusal(error: unknown, input: TransferInput): unknown {
   }
   if (code === 'SL002') {
     return new DomainError('ledger_account_not_found', 'a ledger account of this transfer does not exist or has another currency', {
-      ledgerAccountIds: input.entries.map((entry) => entry.ledgerAccountId),
+      ledgerAccountIds,
     });
   }
   return error;

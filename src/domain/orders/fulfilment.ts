@@ -8,7 +8,7 @@ import type { Kysely, Transaction } from 'kysely';
 import type { AppContext } from '../../context.ts';
 import type { DB } from '../../db/schema.ts';
 import { withTransaction } from '../../db/transaction.ts';
-import type { VendorOrder } from '../../integrations/bamboo/index.ts';
+import type { BambooClient, VendorOrder } from '../../integrations/bamboo/index.ts';
 import { BambooRateLimitError } from '../../integrations/bamboo/errors.ts';
 import { orderEventsQueue, orderPollQueue } from '../../jobs/handlers/orders.ts';
 import { formatMoney, money, type Money } from '../../shared/money.ts';
@@ -22,7 +22,17 @@ import type { OrderEventType } from './events.ts';
 import { formatOrderNumber, recordTransition } from './orders.ts';
 import { FINAL_STATUSES, type OrderRow, type OrderStatus } from './orders.tables.ts';
 
-export type FulfilmentContext = Pick<AppContext, 'db' | 'jobs' | 'config' | 'vendor' | 'logger'>;
+export type FulfilmentContext = Pick<AppContext, 'db' | 'jobs' | 'config' | 'vendor' | 'sandboxVendor' | 'logger'>;
+
+/**
+ * The vendor an order is bought from: a sandbox order (test money) always from the simulator, never
+ * from Bamboo; with VENDOR=simulator that is the process's vendor itself.
+ */
+export function vendorFor(ctx: FulfilmentContext, order: Pick<OrderRow, 'id' | 'sandbox'>): BambooClient {
+  if (!order.sandbox || ctx.config.VENDOR === 'simulator') return ctx.vendor;
+  if (!ctx.sandboxVendor) throw new Error(`order ${order.id} is a sandbox order and this process has no sandbox vendor`);
+  return ctx.sandboxVendor;
+}
 
 const system = platformActor('system');
 
@@ -73,12 +83,13 @@ export async function placeWithVendor(ctx: FulfilmentContext, orderId: string): 
     if (order?.status !== 'placing') return 'skipped';
     const step: FulfilmentContext = { ...ctx, db: trx };
     const requestId = order.vendor_request_id as string;
+    const vendor = vendorFor(ctx, order);
 
     if (!claim.firstAttempt) {
-      const existing = await ctx.vendor.getOrder(requestId);
+      const existing = await vendor.getOrder(requestId);
       if (existing) return acceptVendorOrder(step, orderId, existing);
     }
-    const result = await ctx.vendor.placeOrder({
+    const result = await vendor.placeOrder({
       requestId,
       lines: [{ productId: Number(order.product_id), quantity: order.quantity, faceValue: money(order.face_minor, order.face_currency) }],
     });
@@ -93,7 +104,7 @@ export async function placeWithVendor(ctx: FulfilmentContext, orderId: string): 
     }
     // Unknown: the order may or may not exist at Bamboo. Ask; if Bamboo has none, the retry sends
     // the same RequestId again.
-    const found = await ctx.vendor.getOrder(requestId);
+    const found = await vendor.getOrder(requestId);
     if (found) return acceptVendorOrder(step, orderId, found);
     throw new RetryLater(`Bamboo outcome of order ${orderId} unknown (${result.cause}) and not found yet`);
   });
@@ -136,7 +147,7 @@ export async function pollVendorOrder(ctx: FulfilmentContext, orderId: string, p
   if (!order || order.status !== 'processing' || !order.vendor_request_id) return 'skipped';
   let vendorOrder: VendorOrder | undefined;
   try {
-    vendorOrder = await ctx.vendor.getOrder(order.vendor_request_id);
+    vendorOrder = await vendorFor(ctx, order).getOrder(order.vendor_request_id);
   } catch (error) {
     if (!(error instanceof BambooRateLimitError)) throw error;
     ctx.logger.warn({ orderId, retryAfterMs: error.retryAfterMs }, 'Get Order rate limited; polling later');
@@ -311,7 +322,7 @@ export async function resolveWithVendor(
     const order = await lockOrder(trx, orderId);
     if (!order?.vendor_request_id || (order.status !== 'placing' && order.status !== 'processing')) return 'skipped';
     const step: FulfilmentContext = { ...ctx, db: trx };
-    const vendorOrder = await ctx.vendor.getOrder(order.vendor_request_id);
+    const vendorOrder = await vendorFor(ctx, order).getOrder(order.vendor_request_id);
     if (!vendorOrder) {
       await failOrder(step, orderId, options.reason, { onlyFrom: ['placing', 'processing'] });
       return 'failed';

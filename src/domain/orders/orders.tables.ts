@@ -41,6 +41,8 @@ export interface OrdersTable {
   created_at: Timestamp;
   updated_at: Timestamp;
   finished_at: NullableTimestamp;
+  /** A sandbox account's order: bought from the simulator whatever the process's vendor. */
+  sandbox: Generated<boolean>;
 }
 export type OrderRow = Selectable<OrdersTable>;
 

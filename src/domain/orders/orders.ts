@@ -1,26 +1,30 @@
-// Order intake and reading (SPEC §6.1, §6.5). `createOrder` is one transaction: validate, price,
-// profit guard, maxPrice, risk limits, hold the total (wallet → order clearing), insert the order
-// with its price snapshot, enqueue the place job. Idempotent on (buyer, client reference): the
-// buyer's advisory lock serializes that buyer's creates, so concurrent replays find the first order.
+// Order intake and reading (SPEC §6.1, §6.5). `createOrder` prices the order (plain reads: product,
+// plan, FX, profit guard, maxPrice), then one transaction runs the `order_intake` database function
+// (the buyer's advisory lock, replay check, rights, risk limits, insert with the price snapshot,
+// hold wallet → order clearing, transition) and enqueues the place job. Idempotent on (buyer, client
+// reference): the lock serializes one buyer's creates, so concurrent replays find the first order.
+// Few round trips matter here: intake throughput is benchmarked (bench/orders.ts).
+import { randomUUID } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import type { AppContext } from '../../context.ts';
 import type { DB } from '../../db/schema.ts';
-import { withTransaction } from '../../db/transaction.ts';
 import { orderPlaceQueue } from '../../jobs/handlers/orders.ts';
 import { DomainError, isDomainError } from '../../shared/errors.ts';
 import { formatMoney, money, multiply, type Money } from '../../shared/money.ts';
-import { assertCanOrder, getAccount, resolvePrincipal } from '../accounts/accounts.ts';
+import { getAccount, resolvePrincipal, type Account } from '../accounts/accounts.ts';
 import type { Actor, Channel } from '../actor.ts';
 import { writeAudit } from '../audit/audit.ts';
-import { movement, systemAccountId, transfer, walletId } from '../ledger/ledger.ts';
+import { toJson } from '../json.ts';
+import { ledgerRefusal, movement, systemAccountId, walletId } from '../ledger/ledger.ts';
 import { assertOnCardList } from '../pricing/card-list.ts';
-import { assertProfitGuard, quotePrice } from '../pricing/pricing.ts';
+import { assertProfitGuard, quotePrice, type PriceQuote } from '../pricing/pricing.ts';
 import { cardKeyring, decryptCardValue } from './card-crypto.ts';
 import type { OrderRow, OrderStatus } from './orders.tables.ts';
 import { checkUnusualSpend, countRefusal } from './risk-alerts.ts';
-import { assertWithinRiskLimits } from './risk.ts';
 
 export const MAX_QUANTITY = 500;
+/** Client references (the API's Idempotency-Key / referenceId) are kept up to this length. */
+export const MAX_REFERENCE_LENGTH = 255;
 
 export const formatOrderNumber = (number: bigint): string => `ST-${number.toString().padStart(6, '0')}`;
 
@@ -45,6 +49,8 @@ export interface Order {
   deadlineAt: Date;
   createdAt: Date;
   finishedAt: Date | null;
+  /** Made with test money by a sandbox account (an `sk_test_` key): bought from the simulator. */
+  sandbox: boolean;
 }
 
 export function toOrder(row: OrderRow): Order {
@@ -69,6 +75,7 @@ export function toOrder(row: OrderRow): Order {
     deadlineAt: row.deadline_at,
     createdAt: row.created_at,
     finishedAt: row.finished_at,
+    sandbox: row.sandbox,
   };
 }
 
@@ -103,7 +110,7 @@ const RISK_REFUSALS = new Set(['insufficient_funds', 'daily_limit_exceeded', 'pr
  * Risk monitoring runs after the transaction and never changes its outcome.
  */
 export async function createOrder(ctx: OrderIntakeContext, input: CreateOrderInput): Promise<{ order: Order; created: boolean }> {
-  let result: { order: Order; created: boolean };
+  let result: IntakeResult;
   try {
     result = await intake(ctx, input);
   } catch (error) {
@@ -112,99 +119,166 @@ export async function createOrder(ctx: OrderIntakeContext, input: CreateOrderInp
     }
     throw error;
   }
-  if (result.created && !ctx.db.isTransaction) {
-    await checkUnusualSpend(ctx, result.order).catch((alertError: unknown) => ctx.logger.error({ err: alertError }, 'risk monitoring failed'));
+  if (result.spentToday !== undefined && !ctx.db.isTransaction) {
+    await checkUnusualSpend(ctx, result.order, result.spentToday).catch((alertError: unknown) => ctx.logger.error({ err: alertError }, 'risk monitoring failed'));
   }
-  return result;
+  return { order: result.order, created: result.created };
 }
 
-async function intake(ctx: OrderIntakeContext, input: CreateOrderInput): Promise<{ order: Order; created: boolean }> {
+/** An intake's answer; `spentToday` (the buyer's day including this order) only for a new order. */
+interface IntakeResult {
+  order: Order;
+  created: boolean;
+  spentToday?: bigint;
+}
+
+/** What `order_intake` answers (migration 2026_11_28_080000). */
+interface IntakeOutcome {
+  outcome: 'created' | 'replayed' | 'idempotency_conflict' | 'account_not_found' | 'role_cannot_order' | 'account_paused' | 'parent_paused' | 'daily_limit_exceeded';
+  detail: Record<string, unknown> | null;
+  order_id: string | null;
+  order_number: string | null;
+  created_at: Date | null;
+  deadline_at: Date | null;
+  spent_today: string | null;
+  sandbox: boolean | null;
+}
+
+async function intake(ctx: OrderIntakeContext, input: CreateOrderInput): Promise<IntakeResult> {
   const channel: Channel = input.actor.channel;
   if (input.actor.accountId !== input.buyerId) throw new DomainError('forbidden', 'orders are placed by the buyer itself');
   const maxQuantity = channel === 'telegram' ? ctx.config.BOT_MAX_QUANTITY : MAX_QUANTITY;
   if (!Number.isInteger(input.quantity) || input.quantity < 1 || input.quantity > maxQuantity) {
     throw new DomainError('invalid_quantity', `the quantity must be 1 to ${maxQuantity}`, { max: maxQuantity });
   }
-  if (input.clientReference.length < 1 || input.clientReference.length > 200) {
-    throw new DomainError('invalid_reference', 'a client reference of 1 to 200 characters is required');
+  if (input.clientReference.length < 1 || input.clientReference.length > MAX_REFERENCE_LENGTH) {
+    throw new DomainError('invalid_reference', `a client reference of 1 to ${MAX_REFERENCE_LENGTH} characters is required`);
   }
   const fingerprint = fingerprintOf(input);
 
-  return withTransaction(ctx.db, async (trx) => {
-    // One buyer's creates run one at a time: replays wait here and then find the first order, and the
-    // risk limits see every earlier order of the day.
-    await sql`select pg_advisory_xact_lock(hashtextextended(${`order-intake:${input.buyerId}`}, 0))`.execute(trx);
-    const existing = await trx
-      .selectFrom('orders')
-      .selectAll()
-      .where('buyer_id', '=', input.buyerId)
-      .where('client_reference', '=', input.clientReference)
-      .executeTakeFirst();
-    if (existing) {
-      if (existing.request_fingerprint !== fingerprint) {
-        throw new DomainError('idempotency_conflict', `reference ${input.clientReference} was already used for a different order`, {
-          orderId: existing.id,
-        });
-      }
-      return { order: toOrder(existing), created: false };
-    }
+  // Price outside the write: plain reads, no locks. A replay answers its first order even when the
+  // product or the price changed since, so a pricing refusal first looks for one.
+  let priced: { buyer: Account; quote: PriceQuote; total: Money };
+  try {
+    priced = await priceOrder(ctx, input);
+  } catch (error) {
+    const existing = isDomainError(error) ? await findByReference(ctx.db, input.buyerId, input.clientReference) : undefined;
+    if (!existing) throw error;
+    return replayOf(existing, input, fingerprint);
+  }
+  const { buyer, quote, total } = priced;
 
-    await assertCanOrder(trx, input.buyerId);
-    const buyer = await getAccount(trx, input.buyerId);
-    if (channel === 'telegram') await assertOnCardList(trx, BigInt(input.productId), input.face.amount);
-    const quote = await quotePrice(trx, {
-      accountId: buyer.id,
-      account: buyer,
-      productId: input.productId,
-      face: input.face,
-      orderFee: { amount: ctx.config.ORDER_FEE, currency: ctx.config.SETTLEMENT_CURRENCY },
+  // One statement writes the order: lock, replay check, rights, limits, insert, hold, transition.
+  const orderId = randomUUID();
+  const wallet = walletId(buyer.id);
+  const clearing = systemAccountId('order_clearing', buyer.currency);
+  const entries = movement(wallet, clearing, total).map((entry) => ({ ledgerAccountId: entry.ledgerAccountId, amount: formatMoney(entry.amount) }));
+  const result = await sql<IntakeOutcome>`
+    select * from order_intake(
+      ${orderId}::uuid, ${buyer.id}::uuid, ${input.clientReference}, ${fingerprint}, ${channel},
+      ${quote.productId}::int8, ${input.face.currency}, ${input.face.amount}::int8, ${input.quantity}::int4,
+      ${buyer.currency}, ${quote.unitPrice.amount}::int8, ${quote.platformUnitPrice.amount}::int8, ${quote.revenueShareUnit.amount}::int8,
+      ${quote.discountBps}::int4, ${quote.planId}::uuid, ${quote.fx?.rate ?? null}::numeric, ${quote.fx?.sourceTime ?? null}::timestamptz,
+      ${ctx.config.ORDER_DEADLINE_SECONDS}::int4, ${wallet}, ${clearing}, ${formatMoney(total)}, ${toJson(entries)}::jsonb)`
+    .execute(ctx.db)
+    .catch((error: unknown) => {
+      throw ledgerRefusal(error, [wallet, clearing]);
     });
-    assertProfitGuard(quote);
-    const total = multiply(quote.unitPrice, BigInt(input.quantity));
-    if (input.maxTotal && (input.maxTotal.currency !== total.currency || total.amount > input.maxTotal.amount)) {
-      throw new DomainError('max_price_exceeded', `the total is ${formatMoney(total)}, above ${formatMoney(input.maxTotal)}`, { total: formatMoney(total) });
-    }
-    const now = new Date();
-    await assertWithinRiskLimits(trx, buyer, total, now);
+  const row = result.rows[0];
+  if (!row) throw new Error(`order_intake returned nothing for ${input.clientReference}`);
+  switch (row.outcome) {
+    case 'created':
+      break;
+    case 'replayed':
+      return { order: toOrder(await getOrderRow(ctx.db, row.order_id as string)), created: false };
+    case 'idempotency_conflict':
+      throw conflictOf(input, row.order_id as string);
+    case 'daily_limit_exceeded':
+      throw dailyLimitRefusal(row.detail ?? {}, buyer.currency);
+    case 'parent_paused':
+      throw new DomainError('parent_paused', `the parent account ${String(row.detail?.parentName)} is paused`, { accountId: buyer.id });
+    case 'account_paused':
+      throw new DomainError('account_paused', 'this account is paused', { accountId: buyer.id });
+    case 'role_cannot_order':
+      throw new DomainError('role_cannot_order', 'admins do not order cards', { accountId: buyer.id });
+    case 'account_not_found':
+      throw new DomainError('account_not_found', `no account ${buyer.id}`);
+  }
+  // The place job. Inside a caller's transaction it joins it (outbox); otherwise it is sent right
+  // after the order committed, and if this process dies in between, reconciliation enqueues it for
+  // the still-pending order (PENDING_GRACE_MS). One commit per order instead of a transaction of
+  // four round trips is what keeps intake fast (docs/orders.md).
+  await ctx.jobs.enqueue(orderPlaceQueue, { orderId }, ctx.db.isTransaction ? { db: ctx.db } : {});
+  const order: Order = {
+    id: orderId,
+    number: formatOrderNumber(BigInt(row.order_number as string)),
+    buyerId: buyer.id,
+    channel,
+    clientReference: input.clientReference,
+    productId: quote.productId,
+    face: input.face,
+    quantity: input.quantity,
+    unitPrice: quote.unitPrice,
+    total,
+    revenueShareUnit: quote.revenueShareUnit,
+    discountBps: quote.discountBps,
+    fx: quote.fx ? { rate: quote.fx.rate, sourceTime: quote.fx.sourceTime } : null,
+    status: 'pending',
+    vendorRequestId: null,
+    cardsDelivered: null,
+    failureReason: null,
+    deadlineAt: row.deadline_at as Date,
+    createdAt: row.created_at as Date,
+    finishedAt: null,
+    sandbox: row.sandbox as boolean,
+  };
+  return { order, created: true, spentToday: BigInt(row.spent_today as string) };
+}
 
-    const row = await trx
-      .insertInto('orders')
-      .values({
-        buyer_id: buyer.id,
-        channel,
-        client_reference: input.clientReference,
-        request_fingerprint: fingerprint,
-        product_id: quote.productId,
-        face_currency: input.face.currency,
-        face_minor: input.face.amount,
-        quantity: input.quantity,
-        currency: buyer.currency,
-        unit_price_minor: quote.unitPrice.amount,
-        total_minor: total.amount,
-        platform_unit_price_minor: quote.platformUnitPrice.amount,
-        revenue_share_unit_minor: quote.revenueShareUnit.amount,
-        discount_bps: quote.discountBps,
-        price_plan_id: quote.planId,
-        fx_rate: quote.fx?.rate ?? null,
-        fx_source_time: quote.fx?.sourceTime ?? null,
-        status: 'pending',
-        deadline_at: new Date(now.getTime() + ctx.config.ORDER_DEADLINE_SECONDS * 1000),
-        created_at: now,
-        updated_at: now,
-      })
-      .returningAll()
-      .executeTakeFirstOrThrow();
-    await transfer(trx, {
-      idempotencyKey: `order-hold:${row.id}`,
-      kind: 'order_hold',
-      entries: movement(walletId(buyer.id), systemAccountId('order_clearing', buyer.currency), total),
-      metadata: { orderId: row.id, orderNumber: formatOrderNumber(row.number) },
-      actor: input.actor,
-    });
-    await recordTransition(trx, row.id, 'pending', { total: formatMoney(total) });
-    await ctx.jobs.enqueue(orderPlaceQueue, { orderId: row.id }, { db: trx });
-    return { order: toOrder(row), created: true };
+/** The buyer, the quote for one card, and the total; every pricing refusal (guard, maxPrice) included. */
+async function priceOrder(ctx: OrderIntakeContext, input: CreateOrderInput): Promise<{ buyer: Account; quote: PriceQuote; total: Money }> {
+  const buyer = await getAccount(ctx.db, input.buyerId);
+  if (input.actor.channel === 'telegram') await assertOnCardList(ctx.db, BigInt(input.productId), input.face.amount);
+  const quote = await quotePrice(ctx.db, {
+    accountId: buyer.id,
+    account: buyer,
+    productId: input.productId,
+    face: input.face,
+    orderFee: { amount: ctx.config.ORDER_FEE, currency: ctx.config.SETTLEMENT_CURRENCY },
   });
+  assertProfitGuard(quote);
+  const total = multiply(quote.unitPrice, BigInt(input.quantity));
+  if (input.maxTotal && (input.maxTotal.currency !== total.currency || total.amount > input.maxTotal.amount)) {
+    throw new DomainError('max_price_exceeded', `the total is ${formatMoney(total)}, above ${formatMoney(input.maxTotal)}`, { total: formatMoney(total) });
+  }
+  return { buyer, quote, total };
+}
+
+async function findByReference(db: Kysely<DB>, buyerId: string, reference: string): Promise<OrderRow | undefined> {
+  return db.selectFrom('orders').selectAll().where('buyer_id', '=', buyerId).where('client_reference', '=', reference).executeTakeFirst();
+}
+
+async function getOrderRow(db: Kysely<DB>, orderId: string): Promise<OrderRow> {
+  return db.selectFrom('orders').selectAll().where('id', '=', orderId).executeTakeFirstOrThrow();
+}
+
+function replayOf(existing: OrderRow, input: CreateOrderInput, fingerprint: string): { order: Order; created: boolean } {
+  if (existing.request_fingerprint !== fingerprint) throw conflictOf(input, existing.id);
+  return { order: toOrder(existing), created: false };
+}
+
+const conflictOf = (input: CreateOrderInput, orderId: string) =>
+  new DomainError('idempotency_conflict', `reference ${input.clientReference} was already used for a different order`, { orderId });
+
+function dailyLimitRefusal(detail: Record<string, unknown>, currency: string): DomainError {
+  if (detail.limit === 'daily_order_count') {
+    return new DomainError('daily_limit_exceeded', `the daily limit of ${String(detail.value)} orders is reached`, {
+      limit: 'daily_order_count',
+      value: Number(detail.value),
+    });
+  }
+  const limit = formatMoney(money(BigInt(String(detail.value)), currency));
+  return new DomainError('daily_limit_exceeded', `this order would pass the daily spend limit of ${limit}`, { limit: 'daily_spend', value: limit });
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -110,6 +110,8 @@ export async function compareWithVendorTransactions(ctx: FulfilmentContext, day:
     .selectFrom('orders')
     .select(['id', 'vendor_request_id', 'status', 'vendor_total_minor', 'vendor_currency', 'cards_delivered'])
     .where('vendor_request_id', 'is not', null)
+    // Sandbox orders are bought from the simulator, not from the vendor whose report this is.
+    .$if(ctx.config.VENDOR !== 'simulator', (query) => query.where('sandbox', '=', false))
     .where((eb) =>
       eb.or([
         eb.and([eb('created_at', '>=', start), eb('created_at', '<', end)]),

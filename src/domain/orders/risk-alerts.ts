@@ -38,25 +38,33 @@ async function raise(ctx: AlertContext, alert: RiskAlert): Promise<void> {
 
 const dayStart = (at: Date) => new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth(), at.getUTCDate()));
 
-/** After a new order: alerts when today's spend passes 3× the account's 30-day daily average. */
-export async function checkUnusualSpend(ctx: AlertContext, order: Order, now = new Date()): Promise<void> {
+/**
+ * After a new order: alerts when today's spend (`spentToday`, this order included, from the intake)
+ * passes 3× the account's daily average over the 30 days before today. That baseline does not
+ * change during the day, so it is read once per account and day and kept in shared state.
+ */
+export async function checkUnusualSpend(ctx: AlertContext, order: Order, spentToday: bigint, now = new Date()): Promise<void> {
   const today = dayStart(now);
-  const monthAgo = new Date(today.getTime() - 30 * 86_400_000);
-  const spend = await ctx.db
-    .selectFrom('orders')
-    .select([
-      sql<string>`coalesce(sum(total_minor) filter (where created_at >= ${today}), 0)`.as('today'),
-      sql<string>`coalesce(sum(total_minor) filter (where created_at < ${today}), 0)`.as('before'),
-    ])
-    .where('buyer_id', '=', order.buyerId)
-    .where('created_at', '>=', monthAgo)
-    .where('status', '!=', 'failed')
-    .executeTakeFirstOrThrow();
-  const spentToday = BigInt(spend.today);
-  const previous30Days = BigInt(spend.before);
+  const day = today.toISOString().slice(0, 10);
+  const baselineKey = `risk-baseline:${order.buyerId}:${day}`;
+  let cached = await ctx.state.kv.get(baselineKey);
+  if (cached === undefined) {
+    const monthAgo = new Date(today.getTime() - 30 * 86_400_000);
+    const { before } = await ctx.db
+      .selectFrom('orders')
+      .select(sql<string>`coalesce(sum(total_minor), 0)`.as('before'))
+      .where('buyer_id', '=', order.buyerId)
+      .where('created_at', '>=', monthAgo)
+      .where('created_at', '<', today)
+      .where('status', '!=', 'failed')
+      .executeTakeFirstOrThrow();
+    cached = before;
+    await ctx.state.kv.set(baselineKey, cached, 86_400_000);
+  }
+  const previous30Days = BigInt(cached);
   // No history, no pattern: a new account's first days are not "unusual".
   if (previous30Days === 0n || spentToday * 30n <= UNUSUAL_SPEND_FACTOR * previous30Days) return;
-  const once = await ctx.state.kv.setIfAbsent(`risk-alert:spend:${order.buyerId}:${today.toISOString().slice(0, 10)}`, '1', 86_400_000);
+  const once = await ctx.state.kv.setIfAbsent(`risk-alert:spend:${order.buyerId}:${day}`, '1', 86_400_000);
   if (!once) return;
   await raise(ctx, {
     kind: 'unusual_spend',

@@ -1,11 +1,10 @@
 // Risk limits (issue 5): a daily spend and a daily order count per account (UTC day), with a
-// default per role and an admin override per account. Checked in the order-creation transaction
-// after the buyer's advisory lock, before any hold, so concurrent orders cannot both slip under.
+// default per role and an admin override per account. Enforced by the `order_intake` database
+// function under the buyer's advisory lock, before any hold, so concurrent orders cannot both slip
+// under (migration 2026_11_28_080000).
 import { sql, type Kysely } from 'kysely';
 import type { DB } from '../../db/schema.ts';
 import { withTransaction } from '../../db/transaction.ts';
-import { DomainError } from '../../shared/errors.ts';
-import { formatMoney, money, type Money } from '../../shared/money.ts';
 import { getAccount, requireAdmin, type Account } from '../accounts/accounts.ts';
 import type { Actor } from '../actor.ts';
 import { writeAudit } from '../audit/audit.ts';
@@ -56,30 +55,4 @@ export async function riskLimitsFor(db: Kysely<DB>, account: Account): Promise<R
     .limit(1)
     .executeTakeFirst();
   return { dailySpend: row?.daily_spend_minor ?? null, dailyOrderCount: row?.daily_order_count ?? null };
-}
-
-/** Refuses an order of `total` that would take the account past its limits today (failed orders do not count). */
-export async function assertWithinRiskLimits(db: Kysely<DB>, account: Account, total: Money, now: Date): Promise<void> {
-  const limits = await riskLimitsFor(db, account);
-  if (limits.dailySpend === null && limits.dailyOrderCount === null) return;
-  const dayStart = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
-  const today = await db
-    .selectFrom('orders')
-    .select([sql<string>`coalesce(sum(total_minor), 0)`.as('spent'), sql<string>`count(*)`.as('orders')])
-    .where('buyer_id', '=', account.id)
-    .where('created_at', '>=', dayStart)
-    .where('status', '!=', 'failed')
-    .executeTakeFirstOrThrow();
-  if (limits.dailyOrderCount !== null && Number(today.orders) + 1 > limits.dailyOrderCount) {
-    throw new DomainError('daily_limit_exceeded', `the daily limit of ${limits.dailyOrderCount} orders is reached`, {
-      limit: 'daily_order_count',
-      value: limits.dailyOrderCount,
-    });
-  }
-  if (limits.dailySpend !== null && BigInt(today.spent) + total.amount > limits.dailySpend) {
-    throw new DomainError('daily_limit_exceeded', `this order would pass the daily spend limit of ${formatMoney(money(limits.dailySpend, account.currency))}`, {
-      limit: 'daily_spend',
-      value: formatMoney(money(limits.dailySpend, account.currency)),
-    });
-  }
 }

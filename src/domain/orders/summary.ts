@@ -1,8 +1,11 @@
 // The admins' daily summary (issue 6): one UTC day of orders (count, GMV = what buyers finally paid
-// for delivered cards, failures), top-ups still pending now, and the vendor's balance now.
+// for delivered cards, failures), top-ups still pending now, and the vendor's balance now; plus the
+// day's growth and health figures (signups, activations, sales and revenue per channel, success
+// rate, completion times, failed orders, and the orders stuck now: usage/growth-metrics.ts).
 import { sql } from 'kysely';
 import type { AppContext } from '../../context.ts';
 import { formatMoney, money } from '../../shared/money.ts';
+import { growthMetrics, type GrowthMetrics } from '../usage/growth-metrics.ts';
 
 export interface DailySummary {
   /** YYYY-MM-DD (UTC) */
@@ -18,6 +21,8 @@ export interface DailySummary {
   pendingTopups: number;
   /** The vendor accounts' balances, or null when the vendor could not be asked. */
   vendorBalance: string[] | null;
+  /** The growth figures of this one day (`stuckOrders` is as of now). */
+  growth: GrowthMetrics;
 }
 
 export async function dailySummary(ctx: Pick<AppContext, 'db' | 'vendor' | 'logger'>, day: string): Promise<DailySummary> {
@@ -34,6 +39,7 @@ export async function dailySummary(ctx: Pick<AppContext, 'db' | 'vendor' | 'logg
   const count = (...statuses: string[]) => rows.filter((row) => statuses.includes(row.status)).reduce((sum, row) => sum + Number(row.count), 0);
   const gmvByCurrency = new Map<string, bigint>();
   for (const row of rows) gmvByCurrency.set(row.currency, (gmvByCurrency.get(row.currency) ?? 0n) + BigInt(row.charged ?? '0'));
+  const growth = await growthMetrics(ctx.db, { from: day, to: day });
   const pending = await ctx.db.selectFrom('topup_requests').select((eb) => eb.fn.countAll<string>().as('count')).where('status', '=', 'pending').executeTakeFirstOrThrow();
   let vendorBalance: string[] | null;
   try {
@@ -52,5 +58,6 @@ export async function dailySummary(ctx: Pick<AppContext, 'db' | 'vendor' | 'logg
     gmv: [...gmvByCurrency].filter(([, amount]) => amount > 0n).map(([currency, amount]) => formatMoney(money(amount, currency))),
     pendingTopups: Number(pending.count),
     vendorBalance,
+    growth,
   };
 }

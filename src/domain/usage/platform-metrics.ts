@@ -1,13 +1,15 @@
 // Platform figures for admins (GET /v1/admin/metrics): accounts, the last 24 h of orders and what
 // they were charged, open orders and the oldest one's age, webhook deliveries needing attention, and
 // what the platform owes in wallets. Cheap aggregate queries; the full ledger check stays hourly.
+// Plus the growth and health figures of a period of UTC days (growth-metrics.ts).
 import { sql, type Kysely } from 'kysely';
 import type { DB } from '../../db/schema.ts';
 import { money, type Money } from '../../shared/money.ts';
 import { requireAdmin } from '../accounts/accounts.ts';
 import type { Actor } from '../actor.ts';
+import { growthMetrics, resolveMetricsPeriod, type GrowthMetrics, type MetricsPeriod } from './growth-metrics.ts';
 
-export interface PlatformMetrics {
+export interface PlatformMetrics extends GrowthMetrics {
   at: Date;
   accounts: { role: string; status: string; count: number }[];
   ordersLast24h: { status: string; count: number }[];
@@ -21,10 +23,12 @@ export interface PlatformMetrics {
 
 const OPEN_STATUSES = ['pending', 'placing', 'processing'] as const;
 
-export async function platformMetrics(db: Kysely<DB>, actor: Actor, now = new Date()): Promise<PlatformMetrics> {
+export async function platformMetrics(db: Kysely<DB>, actor: Actor, options: { period?: MetricsPeriod; now?: Date } = {}): Promise<PlatformMetrics> {
   await requireAdmin(db, actor);
+  const now = options.now ?? new Date();
   const since = new Date(now.getTime() - 24 * 60 * 60 * 1000);
-  const [accounts, orders, charged, open, webhooks, wallets] = await Promise.all([
+  const [growth, accounts, orders, charged, open, webhooks, wallets] = await Promise.all([
+    growthMetrics(db, options.period ?? resolveMetricsPeriod({}, now), now),
     db.selectFrom('accounts').select(['role', 'status', sql<string>`count(*)`.as('count')]).groupBy(['role', 'status']).orderBy('role').orderBy('status').execute(),
     db.selectFrom('orders').select(['status', sql<string>`count(*)`.as('count')]).where('created_at', '>=', since).groupBy('status').orderBy('status').execute(),
     db
@@ -57,6 +61,7 @@ export async function platformMetrics(db: Kysely<DB>, actor: Actor, now = new Da
       .execute(),
   ]);
   return {
+    ...growth,
     at: now,
     accounts: accounts.map((row) => ({ role: row.role, status: row.status, count: Number(row.count) })),
     ordersLast24h: orders.map((row) => ({ status: row.status, count: Number(row.count) })),

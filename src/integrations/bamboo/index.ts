@@ -35,4 +35,13 @@ export function createVendor(config: Config, state: SharedState, logger: Logger)
     ...(simulated ? { fetch: (request: Request) => (simulator ??= new BambooSimulator()).handle(request) } : {}),
   });
 }
+
+/**
+ * `{ sandboxVendor }` for a process buying from the real Bamboo: an in-process simulator for sandbox
+ * orders, so test money never reaches the vendor. Nothing with VENDOR=simulator (its vendor is one).
+ */
+export function sandboxVendorOf(config: Config, state: SharedState, logger: Logger): { sandboxVendor?: BambooClient } {
+  if (config.VENDOR === 'simulator') return {};
+  return { sandboxVendor: createVendor({ ...config, VENDOR: 'simulator' }, state, logger) };
+}
 export { verifyOrderCallback, type CallbackCheck, type OrderCallback } from './callback.ts';

@@ -1,0 +1,137 @@
+import { sql, type Kysely } from 'kysely';
+
+// The write path of order intake as one server-side function, so a create is one round trip after
+// the price is known (the TypeScript `createOrder` prices the order and interprets the outcome):
+//
+// 1. Takes the buyer's advisory lock: one buyer's creates run one at a time, so replays find the
+//    first order and the risk limits see every earlier order of the day.
+// 2. Replay: an order with this (buyer, reference) is returned as 'replayed', or as
+//    'idempotency_conflict' when it was made from a different request (fingerprint).
+// 3. Rights, read under the lock: the buyer may order (not an admin, not paused, no paused parent).
+// 4. Risk limits: the account's own, else its role's; today's (UTC) orders that did not fail count.
+//    The day's spend including the new order is returned for risk monitoring.
+// 5. Inserts the order, holds its total (wallet → order clearing) through `ledger_transfer` (which
+//    raises SL001 when the wallet is short: the whole statement, order included, is undone), and
+//    records the 'pending' transition.
+// Refusals come back as an outcome with details, not as exceptions, except insufficient funds.
+//
+// Also `orders.sandbox`: set by the intake for a sandbox account's order (an `sk_test_` key's
+// account), so the workers buy it from the simulator whatever vendor the process runs with.
+export async function up(db: Kysely<any>): Promise<void> {
+  await db.schema.alterTable('orders').addColumn('sandbox', 'boolean', (column) => column.notNull().defaultTo(false)).execute();
+  await sql`
+    create function order_intake(
+      p_order_id uuid, p_buyer uuid, p_reference text, p_fingerprint text, p_channel text,
+      p_product bigint, p_face_currency text, p_face_minor bigint, p_quantity integer,
+      p_currency text, p_unit_price bigint, p_platform_unit_price bigint, p_revenue_share_unit bigint,
+      p_discount_bps integer, p_plan uuid, p_fx_rate numeric, p_fx_source_time timestamptz,
+      p_deadline_seconds integer, p_wallet text, p_clearing text, p_total_text text, p_audit_entries jsonb
+    ) returns table (outcome text, detail jsonb, order_id uuid, order_number bigint, created_at timestamptz, deadline_at timestamptz, spent_today bigint, sandbox boolean)
+    language plpgsql as $$
+    declare
+      v_existing record;
+      v_account record;
+      v_parent uuid;
+      v_limits record;
+      v_spent bigint;
+      v_count bigint;
+      v_total bigint := p_unit_price * p_quantity;
+      v_number bigint;
+      v_sandbox boolean;
+      v_metadata jsonb;
+      v_now timestamptz := now();
+      v_deadline timestamptz := now() + make_interval(secs => p_deadline_seconds);
+    begin
+      perform pg_advisory_xact_lock(hashtextextended('order-intake:' || p_buyer::text, 0));
+
+      select o.id, o.number, o.request_fingerprint, o.created_at, o.deadline_at into v_existing
+      from orders o where o.buyer_id = p_buyer and o.client_reference = p_reference;
+      if found then
+        return query select
+          case when v_existing.request_fingerprint = p_fingerprint then 'replayed' else 'idempotency_conflict' end,
+          null::jsonb, v_existing.id, v_existing.number, v_existing.created_at, v_existing.deadline_at, null::bigint, null::boolean;
+        return;
+      end if;
+
+      select a.role, a.status, a.parent_id into v_account from accounts a where a.id = p_buyer;
+      if not found then
+        return query select 'account_not_found', null::jsonb, null::uuid, null::bigint, null::timestamptz, null::timestamptz, null::bigint, null::boolean;
+        return;
+      end if;
+      if v_account.role = 'admin' then
+        return query select 'role_cannot_order', null::jsonb, null::uuid, null::bigint, null::timestamptz, null::timestamptz, null::bigint, null::boolean;
+        return;
+      end if;
+      if v_account.status = 'paused' then
+        return query select 'account_paused', null::jsonb, null::uuid, null::bigint, null::timestamptz, null::timestamptz, null::bigint, null::boolean;
+        return;
+      end if;
+      v_parent := v_account.parent_id;
+      while v_parent is not null loop
+        select a.id, a.name, a.status, a.parent_id into v_account from accounts a where a.id = v_parent;
+        if v_account.status = 'paused' then
+          return query select 'parent_paused', jsonb_build_object('parentId', v_account.id, 'parentName', v_account.name),
+            null::uuid, null::bigint, null::timestamptz, null::timestamptz, null::bigint, null::boolean;
+          return;
+        end if;
+        v_parent := v_account.parent_id;
+      end loop;
+
+      -- Today's orders count for the limits and for risk monitoring (returned as spent_today).
+      select coalesce(sum(o.total_minor), 0), count(*) into v_spent, v_count
+      from orders o
+      where o.buyer_id = p_buyer and o.status <> 'failed'
+        and o.created_at >= date_trunc('day', v_now at time zone 'UTC') at time zone 'UTC';
+      select r.daily_spend_minor, r.daily_order_count into v_limits
+      from risk_limits r, accounts a
+      where a.id = p_buyer and (r.account_id = p_buyer or r.role = a.role)
+      order by r.account_id is null
+      limit 1;
+      if found then
+        if v_limits.daily_order_count is not null and v_count + 1 > v_limits.daily_order_count then
+          return query select 'daily_limit_exceeded', jsonb_build_object('limit', 'daily_order_count', 'value', v_limits.daily_order_count),
+            null::uuid, null::bigint, null::timestamptz, null::timestamptz, null::bigint, null::boolean;
+          return;
+        end if;
+        if v_limits.daily_spend_minor is not null and v_spent + v_total > v_limits.daily_spend_minor then
+          return query select 'daily_limit_exceeded', jsonb_build_object('limit', 'daily_spend', 'value', v_limits.daily_spend_minor::text),
+            null::uuid, null::bigint, null::timestamptz, null::timestamptz, null::bigint, null::boolean;
+          return;
+        end if;
+      end if;
+
+      v_number := nextval('order_number_seq');
+      v_sandbox := exists (select 1 from api_sandbox_accounts s where s.sandbox_account_id = p_buyer);
+      insert into orders (
+        id, number, buyer_id, channel, client_reference, request_fingerprint, product_id, face_currency, face_minor,
+        quantity, currency, unit_price_minor, total_minor, platform_unit_price_minor, revenue_share_unit_minor,
+        discount_bps, price_plan_id, fx_rate, fx_source_time, status, deadline_at, created_at, updated_at, sandbox
+      ) values (
+        p_order_id, v_number, p_buyer, p_channel, p_reference, p_fingerprint, p_product, p_face_currency, p_face_minor,
+        p_quantity, p_currency, p_unit_price, v_total, p_platform_unit_price, p_revenue_share_unit,
+        p_discount_bps, p_plan, p_fx_rate, p_fx_source_time, 'pending', v_deadline, v_now, v_now,
+        v_sandbox
+      );
+
+      -- The same metadata and audit shape as the TypeScript transfer() writes.
+      v_metadata := jsonb_build_object('orderId', p_order_id,
+        'orderNumber', 'ST-' || case when v_number < 1000000 then lpad(v_number::text, 6, '0') else v_number::text end);
+      perform ledger_transfer(
+        'order-hold:' || p_order_id::text, 'order_hold', v_metadata, p_buyer, p_channel,
+        array[p_wallet, p_clearing], array[p_currency, p_currency], array[-v_total, v_total],
+        jsonb_build_object('kind', 'order_hold', 'idempotencyKey', 'order-hold:' || p_order_id::text,
+                           'entries', p_audit_entries, 'metadata', v_metadata));
+
+      insert into order_transitions (order_id, status, detail) values (p_order_id, 'pending', jsonb_build_object('total', p_total_text));
+
+      return query select 'created', null::jsonb, p_order_id, v_number, v_now, v_deadline, v_spent + v_total, v_sandbox;
+    end
+    $$`.execute(db);
+}
+
+export async function down(db: Kysely<any>): Promise<void> {
+  await db.schema.alterTable('orders').dropColumn('sandbox').execute();
+  await sql`drop function order_intake(uuid, uuid, text, text, text, bigint, text, bigint, integer, text, bigint, bigint, bigint, integer, uuid, numeric, timestamptz, integer, text, text, text, jsonb)`.execute(
+    db,
+  );
+}
