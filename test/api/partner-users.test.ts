@@ -100,6 +100,7 @@ describe('key scopes', () => {
     expect((await call(developerKey, 'GET', '/v1/catalog')).status).toBe(200);
     expect((await call(developerKey, 'GET', '/v1/orders')).status).toBe(200);
     expect((await call(developerKey, 'GET', '/v1/usage')).status).toBe(200);
+    expect((await call(developerKey, 'GET', '/v1/request-logs')).status).toBe(200);
     // The endpoint belongs to the partner: the owner key sees what the developer set.
     expect(await (await call(partner.liveKey, 'GET', '/v1/webhook-endpoint')).json()).toMatchObject({ url: WEBHOOK.url });
 
