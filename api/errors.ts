@@ -27,6 +27,9 @@ const STATUS_BY_CODE: Record<string, ContentfulStatusCode> = {
   partner_not_approved: 403,
   signup_already_decided: 409,
   live_key_exists: 409,
+  insufficient_scope: 403,
+  partner_user_exists: 409,
+  partner_user_removed: 409,
 };
 
 export function statusForDomainError(error: DomainError): ContentfulStatusCode {

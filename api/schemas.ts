@@ -32,7 +32,7 @@ export function errorResponses(extra: Record<number, string> = {}) {
   const base: Record<number, string> = {
     400: 'Invalid input (`validation_failed`, every failing field listed)',
     401: 'Missing, unknown, revoked or expired API key (`unauthorized`)',
-    403: 'Paused account (`account_paused`), an address outside the key\'s allowlist (`ip_not_allowed`) or a key of the wrong kind (`forbidden`)',
+    403: 'Paused account (`account_paused`), an address outside the key\'s allowlist (`ip_not_allowed`) a key of the wrong kind (`forbidden`), or a key whose scope lacks the route\'s permission (`insufficient_scope`, with `permission`)',
     429: 'Rate limited (`rate_limited`); see Retry-After',
     ...extra,
   };

@@ -6,6 +6,7 @@ import type { AppContext } from '#src/context.ts';
 import { authenticate, requireAdminKey } from '../middleware/auth.ts';
 import { rateLimit } from '../middleware/rate-limit.ts';
 import { recordRequestLogs } from '../request-log.ts';
+import { requireScope } from '../middleware/scopes.ts';
 import { createRequestCounter } from '../request-counter.ts';
 import { createRouter } from '../router.ts';
 import { adminRoutes } from './admin.ts';
@@ -18,6 +19,7 @@ import { orderRoutes } from './orders.ts';
 import { requestLogRoutes } from './request-logs.ts';
 import { signupRoutes } from './signup.ts';
 import { usageRoutes } from './usage.ts';
+import { adminPartnerUserRoutes, partnerUserRoutes } from './users.ts';
 import { walletRoutes } from './wallet.ts';
 import { webhookRoutes } from './webhooks.ts';
 
@@ -39,6 +41,8 @@ export function createV1Api(ctx: AppContext) {
     await next();
   });
   v1.use('*', (c, next) => (c.req.method === 'GET' || c.req.method === 'HEAD' ? reads(c, next) : writes(c, next)));
+  // A partner user's key reaches only what its scope allows (one map: middleware/scopes.ts).
+  v1.use('*', requireScope);
   v1.use('/admin/*', requireAdminKey);
   v1.route('/', walletRoutes(ctx));
   v1.route('/', catalogRoutes(ctx));
@@ -51,5 +55,7 @@ export function createV1Api(ctx: AppContext) {
   v1.route('/admin', adminPricingRoutes(ctx));
   v1.route('/', onboardingRoutes(ctx));
   v1.route('/admin', adminSignupRoutes(ctx));
+  v1.route('/', partnerUserRoutes(ctx));
+  v1.route('/admin', adminPartnerUserRoutes(ctx));
   return v1;
 }

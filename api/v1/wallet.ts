@@ -7,6 +7,7 @@ import { walletBalance } from '#src/domain/ledger/ledger.ts';
 import { walletTransactions, type WalletTransaction } from '#src/domain/ledger/statements.ts';
 import { formatAmount, toJsonMoney } from '#src/shared/money.ts';
 import { partnerPrincipal } from '../middleware/auth.ts';
+import { wantsCsv } from '../middleware/scopes.ts';
 import { createRouter } from '../router.ts';
 import { errorResponses, MoneySchema, PageQuerySchema, SECURITY } from '../schemas.ts';
 
@@ -84,8 +85,7 @@ export function walletRoutes(ctx: AppContext) {
       const principal = partnerPrincipal(c);
       const query = c.req.valid('query');
       const actor = accountActor(principal.accountId, 'api');
-      const wantsCsv = query.format === 'csv' || (query.format === undefined && (c.req.header('accept') ?? '').includes('text/csv'));
-      if (!wantsCsv) {
+      if (!wantsCsv(query.format, c.req.header('accept'))) {
         const page = await walletTransactions(ctx.db, actor, principal.accountId, { cursor: query.cursor, limit: query.limit });
         return c.json({ data: page.items.map(toTransaction), nextCursor: page.nextCursor }, 200);
       }

@@ -14,6 +14,7 @@ import type { OrdersTables } from '../domain/orders/orders.tables.ts';
 import type { GrowthTables } from '../domain/growth/growth.tables.ts';
 import type { RequestLogsTables } from '../domain/request-logs/request-logs.tables.ts';
 import type { SignupsTables } from '../domain/signups/signups.tables.ts';
+import type { PartnerUsersTables } from '../domain/partner-users/partner-users.tables.ts';
 
 export type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 /** int8 money/count columns: bigint out, bigint or decimal string in. */
@@ -52,4 +53,5 @@ export interface DB
     OrdersTables,
     GrowthTables,
     RequestLogsTables,
-    SignupsTables {}
+    SignupsTables,
+    PartnerUsersTables {}

@@ -147,6 +147,10 @@ describe('approval gates live keys and real funds', () => {
     const testKey = partner.apiKey.key;
     await expectProblem(await call(testKey, 'POST', '/v1/keys/live'), 403, 'partner_not_approved');
     await expectProblem(await call(adminKey, 'POST', `/v1/admin/accounts/${partner.accountId}/api-keys`, { mode: 'live' }), 403, 'partner_not_approved');
+    // Nor a live key for one of its people (partner users).
+    const person = (await (await call(adminKey, 'POST', `/v1/admin/accounts/${partner.accountId}/users`, { name: 'Dev', email: 'dev@acme.example', role: 'developer' })).json()) as { id: string };
+    await expectProblem(await call(adminKey, 'POST', `/v1/admin/accounts/${partner.accountId}/users/${person.id}/keys`, { mode: 'live' }), 403, 'partner_not_approved');
+    expect((await call(adminKey, 'POST', `/v1/admin/accounts/${partner.accountId}/users/${person.id}/keys`, { mode: 'test' })).status).toBe(201);
     await expectProblem(
       await call(adminKey, 'POST', `/v1/admin/accounts/${partner.accountId}/credit`, { amount: '10.00', currency: 'USD', reason: 'prepaid' }, { 'idempotency-key': 'early' }),
       403,

@@ -3,6 +3,8 @@ import type { ColumnType, Generated, Selectable } from 'kysely';
 import type { NullableTimestamp, Timestamp } from '../columns.ts';
 
 export type ApiKeyMode = 'live' | 'test';
+/** What a key may do (docs/api.md, scopes): `owner` everything; a partner user's key its user's role. */
+export type ApiKeyScope = 'owner' | 'developer' | 'finance';
 
 export interface ApiKeysTable {
   id: Generated<string>;
@@ -18,6 +20,9 @@ export interface ApiKeysTable {
   revoked_at: NullableTimestamp;
   revoked_by: string | null;
   replaced_by: string | null;
+  /** Migration 2026_11_28_110000: `owner` by default; a user's key has the user's role. */
+  scope: ColumnType<ApiKeyScope, ApiKeyScope | undefined, ApiKeyScope>;
+  partner_user_id: ColumnType<string | null, string | null | undefined, string | null>;
 }
 export type ApiKeyRow = Selectable<ApiKeysTable>;
 

@@ -12,7 +12,7 @@ import { getAccount, insertAccount, requireAdmin, type Account } from '../accoun
 import { platformActor, type Actor } from '../actor.ts';
 import { writeAudit } from '../audit/audit.ts';
 import { assertPartnerApproved } from '../signups/approval-gate.ts';
-import type { ApiKeyMode, ApiKeyRow } from './api-keys.tables.ts';
+import type { ApiKeyMode, ApiKeyRow, ApiKeyScope } from './api-keys.tables.ts';
 
 /** Used when API_KEY_SECRET is unset outside production (the config refuses that in production). */
 const DEVELOPMENT_SECRET = 'steller-development-api-key-secret-not-for-production';
@@ -40,6 +40,10 @@ export interface ApiKeyInfo {
   revokedAt: Date | null;
   /** Addresses or CIDR blocks the key works from; null: anywhere. */
   ipAllowlist: string[] | null;
+  /** `owner` (full access) or the role of the partner user the key belongs to. */
+  scope: ApiKeyScope;
+  /** The partner user the key belongs to; null for owner keys. */
+  userId: string | null;
 }
 
 /** A newly made key: `key` is the only time the secret is available. */
@@ -58,6 +62,8 @@ function toInfo(row: ApiKeyRow): ApiKeyInfo {
     expiresAt: row.expires_at,
     revokedAt: row.revoked_at,
     ipAllowlist: row.ip_allowlist,
+    scope: row.scope,
+    userId: row.partner_user_id,
   };
 }
 
@@ -90,18 +96,18 @@ function allows(allowlist: readonly string[], address: string | undefined): bool
   return list.check(client, version === 4 ? 'ipv4' : 'ipv6');
 }
 
-/** Inserts a key with no rights check or audit: callers check and audit. */
+/** Inserts a key without rights checks or audit (callers do both); without `user` it is an owner key. */
 export async function insertKey(
   trx: Kysely<DB>,
   secret: string,
-  key: { accountId: string; mode: ApiKeyMode; createdBy: string | null; ipAllowlist: string[] | null },
+  key: { accountId: string; mode: ApiKeyMode; createdBy: string | null; ipAllowlist: string[] | null; user?: { id: string; scope: Exclude<ApiKeyScope, 'owner'> } | null },
 ): Promise<IssuedApiKey> {
-  const { accountId, mode, createdBy, ipAllowlist } = key;
+  const { accountId, mode, createdBy, ipAllowlist, user } = key;
   // 24 random bytes = 32 base64url characters: guessing is out of reach, so a fast hash is enough.
   const plain = `sk_${mode}_${randomBytes(24).toString('base64url')}`;
   const row = await trx
     .insertInto('api_keys')
-    .values({ account_id: accountId, mode, prefix: plain.slice(0, VISIBLE_LENGTH), key_hash: hashApiKey(secret, plain), created_by: createdBy, ip_allowlist: ipAllowlist })
+    .values({ account_id: accountId, mode, prefix: plain.slice(0, VISIBLE_LENGTH), key_hash: hashApiKey(secret, plain), created_by: createdBy, ip_allowlist: ipAllowlist, scope: user?.scope ?? 'owner', partner_user_id: user?.id ?? null })
     .returningAll()
     .executeTakeFirstOrThrow();
   return { ...toInfo(row), key: plain };
@@ -169,6 +175,10 @@ export interface ApiPrincipal {
   ownerId: string;
   role: 'partner' | 'admin';
   mode: ApiKeyMode;
+  /** What the key may do: `owner` (admin keys and partner owner keys) or a partner user's role. */
+  scope: ApiKeyScope;
+  /** The partner user the key belongs to; null for owner keys. */
+  userId: string | null;
 }
 
 const INVALID_KEY = 'The API key is not valid (unknown, revoked or expired)';
@@ -190,7 +200,7 @@ export async function authenticateApiKey(
     .innerJoin('accounts as a', 'a.id', 'k.account_id')
     .leftJoin('api_sandbox_accounts as s', 's.sandbox_account_id', 'a.id')
     .leftJoin('accounts as owner', 'owner.id', 's.partner_id')
-    .select(['k.id', 'k.mode', 'k.expires_at', 'k.revoked_at', 'k.last_used_at', 'k.ip_allowlist', 'a.id as account_id', 'a.role', 'a.status'])
+    .select(['k.id', 'k.mode', 'k.expires_at', 'k.revoked_at', 'k.last_used_at', 'k.ip_allowlist', 'k.scope', 'k.partner_user_id', 'a.id as account_id', 'a.role', 'a.status'])
     .select(['owner.id as owner_id', 'owner.status as owner_status'])
     .where('k.key_hash', '=', hashApiKey(secret, key))
     .executeTakeFirst();
@@ -208,7 +218,7 @@ export async function authenticateApiKey(
   if (row.last_used_at === null || now.getTime() - row.last_used_at.getTime() > 60_000) {
     await db.updateTable('api_keys').set({ last_used_at: now }).where('id', '=', row.id).execute();
   }
-  return { keyId: row.id, accountId: row.account_id, ownerId: row.owner_id ?? row.account_id, role: row.role, mode: row.mode };
+  return { keyId: row.id, accountId: row.account_id, ownerId: row.owner_id ?? row.account_id, role: row.role, mode: row.mode, scope: row.scope, userId: row.partner_user_id };
 }
 
 /**
@@ -216,14 +226,15 @@ export async function authenticateApiKey(
  * working for `graceSeconds`. A key already rotated cannot be rotated again (rotate the new one).
  */
 export async function rotateApiKey(db: Kysely<DB>, secret: string, principal: ApiPrincipal, graceSeconds: number, now = new Date()): Promise<IssuedApiKey> {
-  // The new key keeps the old key's mode, account and IP allowlist.
+  // The new key keeps the old key's mode, account, IP allowlist, scope and user.
   return withTransaction(db, async (trx) => {
     const old = await trx.selectFrom('api_keys').selectAll().where('id', '=', principal.keyId).forUpdate().executeTakeFirstOrThrow();
     if (old.replaced_by !== null || old.revoked_at !== null) {
       throw new DomainError('api_key_already_rotated', 'this key was already rotated; rotate with the new key', { keyId: old.id });
     }
     if (old.mode === 'live' && principal.role === 'partner') await assertPartnerApproved(trx, principal.ownerId);
-    const issued = await insertKey(trx, secret, { accountId: old.account_id, mode: old.mode, createdBy: principal.ownerId, ipAllowlist: old.ip_allowlist });
+    const user = old.partner_user_id === null || old.scope === 'owner' ? null : { id: old.partner_user_id, scope: old.scope };
+    const issued = await insertKey(trx, secret, { accountId: old.account_id, mode: old.mode, createdBy: principal.ownerId, ipAllowlist: old.ip_allowlist, user });
     const graceEnd = new Date(now.getTime() + graceSeconds * 1000);
     const expiresAt = old.expires_at !== null && old.expires_at < graceEnd ? old.expires_at : graceEnd;
     await trx.updateTable('api_keys').set({ expires_at: expiresAt, replaced_by: issued.id }).where('id', '=', old.id).execute();
@@ -270,9 +281,20 @@ export async function listApiKeys(db: Kysely<DB>, actor: Actor, accountId: strin
   return keysOf(db, sandboxId ? [account.id, sandboxId] : [account.id]);
 }
 
-/** The keys of the account a key acts on (a partner sees its live keys with a live key, its test keys with a test key). */
+/**
+ * The keys of the account a key acts on (a partner sees its live keys with a live key, its test
+ * keys with a test key); a partner user's key sees only that user's keys.
+ */
 export async function listOwnApiKeys(db: Kysely<DB>, principal: ApiPrincipal): Promise<ApiKeyInfo[]> {
-  return keysOf(db, [principal.accountId]);
+  if (principal.userId === null) return keysOf(db, [principal.accountId]);
+  const rows = await db
+    .selectFrom('api_keys')
+    .selectAll()
+    .where('account_id', '=', principal.accountId)
+    .where('partner_user_id', '=', principal.userId)
+    .orderBy('created_at', 'desc')
+    .execute();
+  return rows.map(toInfo);
 }
 
 async function keysOf(db: Kysely<DB>, accountIds: string[]): Promise<ApiKeyInfo[]> {
