@@ -9,6 +9,7 @@ import { createRequestCounter } from '../request-counter.ts';
 import { createRouter } from '../router.ts';
 import { adminRoutes } from './admin.ts';
 import { adminPricingRoutes } from './admin-pricing.ts';
+import { adminOpsRoutes } from './admin-ops.ts';
 import { catalogRoutes } from './catalog.ts';
 import { keyRoutes } from './keys.ts';
 import { orderRoutes } from './orders.ts';
@@ -39,5 +40,6 @@ export function createV1Api(ctx: AppContext) {
   v1.route('/', keyRoutes(ctx));
   v1.route('/admin', adminRoutes(ctx));
   v1.route('/admin', adminPricingRoutes(ctx));
+  v1.route('/admin', adminOpsRoutes(ctx));
   return v1;
 }

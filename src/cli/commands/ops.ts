@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import { openDatabase } from '../../context.ts';
 import { startBoss } from '../../jobs/boss.ts';
 import { QUEUES } from '../../jobs/queues.ts';
-import { failedJobs, queueSummaries, retryAll, retryJob } from '../../ops/jobs.ts';
+import { platformActor } from '../../domain/actor.ts';
+import { failedJobs, queueSummaries, retryFailedWork } from '../../ops/jobs.ts';
 import { CliError, commandEnv, print, type CommandEnv } from '../output.ts';
 
 async function withJobs<T>(env: CommandEnv, fn: (deps: { db: Awaited<ReturnType<typeof openDatabase>>['db']; boss: Awaited<ReturnType<typeof startBoss>> }) => Promise<T>): Promise<T> {
@@ -52,13 +53,14 @@ export function registerOpsCommands(program: Command): void {
     .description('run failed work again: one job, or --all')
     .argument('[queue]', 'queue of the job (a .dead queue for dead-lettered jobs)')
     .argument('[id]', 'job id')
-    .option('--all', 'every failed and dead-lettered job (of [queue] when given)')
-    .action(async (queue: string | undefined, id: string | undefined, options: { all?: boolean }, command: Command) => {
+    .option('--all', 'every failed and dead-lettered job (of [queue] or --queue when given)')
+    .option('--queue <name>', 'with --all: only this queue (and its dead-letter queue)')
+    .action(async (queueArgument: string | undefined, id: string | undefined, options: { all?: boolean; queue?: string }, command: Command) => {
       const env = commandEnv(command);
+      const queue = options.queue ?? queueArgument;
       if (!options.all && (!queue || !id)) throw new CliError('give a queue and a job id, or --all');
-      const retried = await withJobs(env, ({ db, boss }) =>
-        options.all ? retryAll(boss, db, queue) : retryJob(boss, db, queue as string, id as string).then((one) => [one]),
-      );
+      const target = options.all ? { ...(queue ? { queue } : {}), all: true as const } : { queue: queue as string, id: id as string };
+      const retried = await withJobs(env, ({ db, boss }) => retryFailedWork(boss, db, platformActor('cli'), target));
       print(env.json, retried, retried.length ? retried.map((job) => `retried ${job.queue} ${job.id}`) : ['nothing to retry']);
     });
 }
