@@ -5,8 +5,10 @@ import type { AppContext } from '#src/context.ts';
 import { accountActor } from '#src/domain/actor.ts';
 import { QUEUES } from '#src/jobs/queues.ts';
 import { databaseJobControl, failedJobs, queueSummaries, retryFailedWork } from '#src/ops/jobs.ts';
+import { vendorView } from '#src/ops/vendor.ts';
+import { toJsonMoney } from '#src/shared/money.ts';
 import { createRouter } from '../router.ts';
-import { errorResponses, SECURITY } from '../schemas.ts';
+import { errorResponses, MoneySchema, SECURITY } from '../schemas.ts';
 
 const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { 'application/json': { schema } } });
 const QueueName = z.string().min(1).max(100).regex(/^[a-z0-9._-]+$/i, 'a queue name such as orders.place');
@@ -33,6 +35,29 @@ const FailedJobSchema = z
   .openapi('FailedJob');
 
 const RetriedSchema = z.object({ data: z.array(z.object({ queue: z.string(), id: z.string() })) }).openapi('RetriedJobs');
+
+const VendorViewSchema = z
+  .object({
+    accounts: z
+      .array(z.object({ id: z.number().int(), balance: MoneySchema, isActive: z.boolean(), sandboxMode: z.boolean() }))
+      .nullable()
+      .openapi({ description: 'Bamboo accounts now; null when Bamboo could not be asked (see accountsError).' }),
+    accountsError: z.string().nullable(),
+    syncs: z.array(
+      z.object({
+        kind: z.string().openapi({ example: 'catalog.delta' }),
+        status: z.string().openapi({ example: 'succeeded' }),
+        startedAt: z.string().datetime(),
+        finishedAt: z.string().datetime().nullable(),
+        counts: z.record(z.string(), z.number()),
+        error: z.string().nullable(),
+      }),
+    ).openapi({ description: 'The newest catalog sync run of each kind and the newest FX sync.' }),
+    errorRate: z.object({ calls: z.number().int(), failures: z.number().int(), rate: z.number().nullable() }).openapi({
+      description: 'Bamboo calls over the last hour; failed: no answer, 429 or 5xx.',
+    }),
+  })
+  .openapi('VendorView');
 
 export function adminOpsRoutes(ctx: AppContext) {
   const router = createRouter();
@@ -102,6 +127,29 @@ export function adminOpsRoutes(ctx: AppContext) {
       const actor = accountActor(c.var.principal.accountId, 'api');
       const retried = await retryFailedWork(control, ctx.db, actor, 'id' in input ? { queue: input.queue, id: input.id } : { queue: input.queue, all: true });
       return c.json({ data: retried }, 200);
+    },
+  );
+
+  router.openapi(
+    createRoute({
+      method: 'get',
+      path: '/ops/vendor',
+      tags,
+      summary: 'Bamboo accounts and balances, the last catalog and FX syncs, the vendor error rate',
+      security: SECURITY,
+      responses: { 200: json(VendorViewSchema, 'The vendor now'), ...errorResponses() },
+    }),
+    async (c) => {
+      const view = await vendorView(ctx);
+      return c.json(
+        {
+          accounts: view.accounts?.map((account) => ({ ...account, balance: toJsonMoney(account.balance) })) ?? null,
+          accountsError: view.accountsError,
+          syncs: view.syncs.map((run) => ({ ...run, startedAt: run.startedAt.toISOString(), finishedAt: run.finishedAt?.toISOString() ?? null })),
+          errorRate: view.errorRate,
+        },
+        200,
+      );
     },
   );
 

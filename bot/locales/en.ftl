@@ -353,3 +353,24 @@ plan-pick = Which plan for this account?
 plan-assigned = { $name } now has the plan { $plan }.
 error-invalid-discount = A discount is between -99.99% and 99.99%.
 error-price-plan-not-found = No such price plan.
+
+## Operations (issue 8, ops): admin alerts and the Operations menu
+vendor-low-balance-alert =
+    ⚠️ Low vendor balance (below { $threshold } each): { $accounts }
+    Top up the Bamboo account before orders fail.
+ops-button = ⚙️ Operations
+ops-queues-title = Queues (waiting · active · failed · oldest waiting):
+ops-queue-line = { $queue }: { $waiting } · { $active } · { $failed } · { $oldest }
+ops-failed-title = Failed jobs, newest first:
+ops-failed-line = { $queue } { $id }: { $error }
+ops-no-failed = No failed jobs.
+ops-retry-button = Retry { $id }
+ops-retry-all-button = Retry all
+ops-retried = Put back { $count } job(s).
+ops-vendor-button = Vendor
+ops-vendor-title = Vendor accounts:
+ops-vendor-account = #{ $id }: { $balance }{ $active }
+ops-vendor-inactive = (inactive)
+ops-vendor-unavailable = The vendor could not be asked: { $error }
+ops-vendor-sync = { $kind }: { $status } at { $at } ({ $counts })
+ops-vendor-error-rate = Failed vendor calls in the last hour: { $failures } of { $calls }

@@ -11,6 +11,7 @@ import type { ApiKeysTables } from '../domain/api-keys/api-keys.tables.ts';
 import type { WebhooksTables } from '../domain/webhooks/webhooks.tables.ts';
 import type { PricingTables } from '../domain/pricing/pricing.tables.ts';
 import type { OrdersTables } from '../domain/orders/orders.tables.ts';
+import type { OpsTables } from '../domain/ops/ops.tables.ts';
 
 export type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 /** int8 money/count columns: bigint out, bigint or decimal string in. */
@@ -46,4 +47,5 @@ export interface DB
     ApiKeysTables,
     WebhooksTables,
     PricingTables,
-    OrdersTables {}
+    OrdersTables,
+    OpsTables {}

@@ -7,6 +7,7 @@ import { orderEventsQueue, orderPlaceQueue, orderPollQueue, orderReconcileQueue,
 import { ledgerCheckQueue } from './handlers/ledger-check.ts';
 import { telegramDeleteQueue, telegramSendQueue } from './handlers/telegram.ts';
 import { webhookDeliverQueue, webhookDispatchQueue } from './handlers/webhooks.ts';
+import { vendorBalanceQueue } from './handlers/vendor-balance.ts';
 import type { QueueDefinition } from './registry.ts';
 
 export const QUEUES: readonly QueueDefinition[] = [
@@ -25,4 +26,5 @@ export const QUEUES: readonly QueueDefinition[] = [
   orderReconcileQueue,
   orderVendorComparisonQueue,
   dailySummaryQueue,
+  vendorBalanceQueue,
 ];

@@ -3,7 +3,11 @@ import { openDatabase } from '../../context.ts';
 import { startBoss } from '../../jobs/boss.ts';
 import { QUEUES } from '../../jobs/queues.ts';
 import { platformActor } from '../../domain/actor.ts';
+import { createVendor } from '../../integrations/bamboo/index.ts';
 import { failedJobs, queueSummaries, retryFailedWork } from '../../ops/jobs.ts';
+import { vendorCallRecorder, vendorView } from '../../ops/vendor.ts';
+import { createSharedState } from '../../shared-state/index.ts';
+import { formatMoney } from '../../shared/money.ts';
 import { CliError, commandEnv, print, type CommandEnv } from '../output.ts';
 
 async function withJobs<T>(env: CommandEnv, fn: (deps: { db: Awaited<ReturnType<typeof openDatabase>>['db']; boss: Awaited<ReturnType<typeof startBoss>> }) => Promise<T>): Promise<T> {
@@ -33,6 +37,33 @@ export function registerOpsCommands(program: Command): void {
             `${row.queue.padEnd(28)} ${String(row.waiting).padStart(8)} ${String(row.active).padStart(7)} ${String(row.failed).padStart(7)}  ${row.oldestWaitingSince?.toISOString() ?? '-'}`,
         ),
       ]);
+    });
+
+  ops
+    .command('vendor')
+    .description('Bamboo accounts and balances, the last catalog and FX syncs, failed vendor calls in the last hour')
+    .action(async (_options: unknown, command: Command) => {
+      const env = commandEnv(command);
+      const connection = await openDatabase(env.config, env.logger);
+      // The shared state: the vendor's rate limits are shared with the running processes.
+      const state = createSharedState(env.config);
+      try {
+        const vendor = createVendor(env.config, state, env.logger, { onCall: vendorCallRecorder(connection.db) });
+        const view = await vendorView({ db: connection.db, vendor });
+        const rate = view.errorRate;
+        print(env.json, view, [
+          ...(view.accounts
+            ? view.accounts.map((account) => `account #${account.id}  ${formatMoney(account.balance)}${account.isActive ? '' : '  (inactive)'}`)
+            : [`vendor unavailable: ${view.accountsError ?? ''}`]),
+          ...view.syncs.map(
+            (run) => `${run.kind.padEnd(14)} ${run.status.padEnd(10)} ${(run.finishedAt ?? run.startedAt).toISOString()}  ${Object.entries(run.counts).map(([name, count]) => `${name} ${count}`).join(', ')}${run.error ? `  error: ${run.error}` : ''}`,
+          ),
+          `failed vendor calls, last hour: ${rate.failures} of ${rate.calls}${rate.rate === null ? '' : ` (${(rate.rate * 100).toFixed(1)}%)`}`,
+        ]);
+      } finally {
+        await state.close();
+        await connection.close();
+      }
     });
 
   ops
