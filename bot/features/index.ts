@@ -5,6 +5,7 @@ import type { BotContext } from '../context.ts';
 import { adminFeature } from './admin.ts';
 import { cardListFeature } from './card-list.ts';
 import { networkFeature } from './network.ts';
+import { opsFeature } from './ops.ts';
 import { ordersFeature } from './orders.ts';
 import { pricePlansFeature } from './price-plans.ts';
 import { topupFeature } from './topup.ts';
@@ -15,4 +16,4 @@ export interface Feature {
   handlers(): Composer<BotContext>;
 }
 
-export const FEATURES: readonly Feature[] = [walletFeature, ordersFeature, topupFeature, networkFeature, adminFeature, cardListFeature, pricePlansFeature];
+export const FEATURES: readonly Feature[] = [walletFeature, ordersFeature, topupFeature, networkFeature, adminFeature, cardListFeature, pricePlansFeature, opsFeature];

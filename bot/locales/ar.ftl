@@ -374,3 +374,4 @@ ops-vendor-inactive = (غير نشط)
 ops-vendor-unavailable = تعذّر الاتصال بالمورّد: { $error }
 ops-vendor-sync = { $kind }: { $status } في { $at } ({ $counts })
 ops-vendor-error-rate = طلبات المورّد الفاشلة في الساعة الأخيرة: { $failures } من { $calls }
+ops-failed-button = المهام الفاشلة

@@ -374,3 +374,4 @@ ops-vendor-inactive = (inactive)
 ops-vendor-unavailable = The vendor could not be asked: { $error }
 ops-vendor-sync = { $kind }: { $status } at { $at } ({ $counts })
 ops-vendor-error-rate = Failed vendor calls in the last hour: { $failures } of { $calls }
+ops-failed-button = Failed jobs
