@@ -14,7 +14,6 @@ import { withTransaction } from '../../db/transaction.ts';
 import type { Actor } from '../actor.ts';
 import { toJson } from '../json.ts';
 import { mayCreditWallet, recordWalletCredits } from '../webhooks/wallet-events.ts';
-import { checkDebitedWallets } from './low-balance.ts';
 
 export const SYSTEM_ACCOUNTS = [
   /** Money entering from outside (approved top-ups). */
@@ -164,15 +163,12 @@ function replayOf(original: Transfer, input: TransferInput): TransferResult {
 export async function transfer(db: Kysely<DB>, input: TransferInput): Promise<TransferResult> {
   validate(input);
   // A credit to a partner's wallet writes its `wallet.credited` webhook event in the same
-  // transaction; a debit of a wallet checks for a low-balance crossing there (see low-balance.ts).
-  const walletDebits = input.entries.filter((entry) => entry.ledgerAccountId.startsWith('wallet:') && entry.amount.amount < 0n);
-  if (!mayCreditWallet(input) && walletDebits.length === 0) return writeTransfer(db, input);
+  // transaction. (A debit crossing a wallet's low-balance threshold is recorded by the
+  // `ledger_transfer` function itself: see low-balance.ts and docs/money.md.)
+  if (!mayCreditWallet(input)) return writeTransfer(db, input);
   return withTransaction(db, async (trx) => {
     const result = await writeTransfer(trx, input);
-    if (!result.replayed) {
-      await recordWalletCredits(trx, result.transfer);
-      await checkDebitedWallets(trx, result.transfer.id, walletDebits);
-    }
+    if (!result.replayed) await recordWalletCredits(trx, result.transfer);
     return result;
   });
 }
