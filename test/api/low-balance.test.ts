@@ -79,4 +79,14 @@ describe('wallet low-balance threshold', () => {
     expect(await lowBalanceEvents(other.account.id)).toHaveLength(0);
     await expectLedgerConsistent(ctx.db);
   });
+
+  it('parallel debits crossing together record exactly one event (the wallet row lock orders them)', async () => {
+    const partner = await harness.makePartner();
+    const id = partner.account.id;
+    await move('credit', id, '100.00');
+    await call(partner.liveKey, 'PUT', '/v1/wallet/low-balance', { threshold: { amount: '50.00', currency: 'USD' } });
+    await Promise.all(Array.from({ length: 10 }, () => move('debit', id, '10.00')));
+    expect(await lowBalanceEvents(id)).toEqual([expect.objectContaining({ payload: expect.objectContaining({ balance: { amount: '40.00', currency: 'USD' } }) })]);
+    await expectLedgerConsistent(ctx.db);
+  });
 });
