@@ -72,6 +72,8 @@ export const envSchema = z.object({
 
   /** A wallet below this (a decimal in the wallet's own currency) after money leaves it: its owner is told. */
   LOW_BALANCE_THRESHOLD: z.string().regex(/^\d+(\.\d+)?$/, 'must be a decimal amount such as 20 or 20.00').default('20'),
+  /** Alert admins when an active Bamboo account's balance is below this amount (in that account's currency). */
+  VENDOR_LOW_BALANCE_THRESHOLD: z.string().regex(/^\d+(\.\d+)?$/, 'must be a decimal amount such as 500 or 500.00').default('500'),
   /** Server secret of the API key HMAC (see docs/decisions/0004-api-keys-and-sandbox.md); required in production. */
   API_KEY_SECRET: z.preprocess(emptyToUndefined, z.string().min(32, 'must be at least 32 characters').optional()),
   /** How long a rotated API key keeps working. */

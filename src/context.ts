@@ -14,6 +14,7 @@ import type { TelegramGateway } from './notifications/telegram.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { createSharedState, type SharedState } from './shared-state/index.ts';
 import { createRequestLogBuffer, type RequestLogBuffer } from './domain/request-logs/buffer.ts';
+import { vendorCallRecorder } from './ops/vendor.ts';
 
 export interface DatabaseConnection {
   db: Database;
@@ -121,7 +122,8 @@ export async function createAppContext(
       state,
       jobs: createJobQueue(startedBoss),
       metrics,
-      vendor: createVendor(config, state, logger),
+      // Every call's outcome is counted for the ops view's vendor error rate (src/ops/vendor.ts).
+      vendor: createVendor(config, state, logger, { onCall: vendorCallRecorder(database.db) }),
       ...sandboxVendorOf(config, state, logger),
       requestLogs,
       database,

@@ -11,6 +11,7 @@ import type { ApiEnv } from '../env.ts';
 
 export const PERMISSIONS = [
   'wallet:read',
+  'wallet:settings',
   'transactions:read',
   'transactions:export',
   'catalog:read',
@@ -31,7 +32,7 @@ export type Permission = (typeof PERMISSIONS)[number];
 export const SCOPE_PERMISSIONS: Record<ApiKeyScope, ReadonlySet<Permission>> = {
   owner: new Set(PERMISSIONS),
   developer: new Set<Permission>(['catalog:read', 'orders:read', 'orders:write', 'webhooks:read', 'webhooks:write', 'request_logs:read', 'usage:read', 'keys:read', 'keys:rotate', 'onboarding:read']),
-  finance: new Set<Permission>(['wallet:read', 'transactions:read', 'transactions:export', 'usage:read', 'catalog:read', 'orders:read', 'keys:read', 'keys:rotate', 'onboarding:read']),
+  finance: new Set<Permission>(['wallet:read', 'wallet:settings', 'transactions:read', 'transactions:export', 'usage:read', 'catalog:read', 'orders:read', 'keys:read', 'keys:rotate', 'onboarding:read']),
 };
 
 /** Whether `GET /v1/transactions` answers CSV: `?format=csv`, or no format and `Accept: text/csv`. */
@@ -44,6 +45,7 @@ type Requirement = Permission | ((c: Context<ApiEnv>) => Permission);
 /** `METHOD /v1/path/{param}` (as in the OpenAPI document) → what it needs. Admin routes need an admin key instead. */
 export const ROUTE_PERMISSIONS: Record<string, Requirement> = {
   'GET /v1/wallet': 'wallet:read',
+  'PUT /v1/wallet/low-balance': 'wallet:settings',
   'GET /v1/transactions': (c) => (wantsCsv(c.req.query('format'), c.req.header('accept')) ? 'transactions:export' : 'transactions:read'),
   'GET /v1/catalog': 'catalog:read',
   'GET /v1/catalog/{productId}': 'catalog:read',

@@ -12,6 +12,7 @@ import { createRouter } from '../router.ts';
 import { adminRoutes } from './admin.ts';
 import { adminPricingRoutes } from './admin-pricing.ts';
 import { adminSignupRoutes } from './admin-signups.ts';
+import { adminOpsRoutes } from './admin-ops.ts';
 import { catalogRoutes } from './catalog.ts';
 import { keyRoutes } from './keys.ts';
 import { onboardingRoutes } from './onboarding.ts';
@@ -57,5 +58,6 @@ export function createV1Api(ctx: AppContext) {
   v1.route('/admin', adminSignupRoutes(ctx));
   v1.route('/', partnerUserRoutes(ctx));
   v1.route('/admin', adminPartnerUserRoutes(ctx));
+  v1.route('/admin', adminOpsRoutes(ctx));
   return v1;
 }

@@ -4,20 +4,29 @@ import { stringify } from 'csv-stringify/sync';
 import type { AppContext } from '#src/context.ts';
 import { accountActor } from '#src/domain/actor.ts';
 import { walletBalance } from '#src/domain/ledger/ledger.ts';
+import { lowBalanceThreshold, setLowBalanceThreshold } from '#src/domain/ledger/low-balance.ts';
 import { walletTransactions, type WalletTransaction } from '#src/domain/ledger/statements.ts';
-import { formatAmount, toJsonMoney } from '#src/shared/money.ts';
+import { formatAmount, parseMoney, toJsonMoney } from '#src/shared/money.ts';
 import { partnerPrincipal } from '../middleware/auth.ts';
 import { wantsCsv } from '../middleware/scopes.ts';
 import { createRouter } from '../router.ts';
 import { errorResponses, MoneySchema, PageQuerySchema, SECURITY } from '../schemas.ts';
+
+// Inline rather than MoneySchema: the generator drops `null` beside a named schema's $ref.
+const NullableMoney = z.object({ amount: z.string().regex(/^\d+(\.\d+)?$/).openapi({ example: '50.00' }), currency: z.string().regex(/^[A-Z]{3}$/) }).nullable();
 
 const WalletSchema = z
   .object({
     accountId: z.string().uuid(),
     mode: z.enum(['live', 'test']).openapi({ description: '`test` for the sandbox wallet of `sk_test_` keys.' }),
     balance: MoneySchema,
+    lowBalanceThreshold: NullableMoney.openapi({ description: 'Below this a debit sends one `wallet.low_balance` event (null: none).' }),
   })
   .openapi('Wallet');
+
+const LowBalanceSchema = z
+  .object({ threshold: NullableMoney.openapi({ description: 'In the wallet\'s currency; null removes it.' }) })
+  .openapi('LowBalanceThreshold');
 
 const TransactionSchema = z
   .object({
@@ -57,7 +66,39 @@ export function walletRoutes(ctx: AppContext) {
     async (c) => {
       const principal = partnerPrincipal(c);
       const balance = await walletBalance(ctx.db, principal.accountId);
-      return c.json({ accountId: principal.accountId, mode: principal.mode, balance: toJsonMoney(balance) }, 200);
+      const threshold = await lowBalanceThreshold(ctx.db, principal.accountId);
+      return c.json(
+        { accountId: principal.accountId, mode: principal.mode, balance: toJsonMoney(balance), lowBalanceThreshold: threshold ? toJsonMoney(threshold) : null },
+        200,
+      );
+    },
+  );
+
+  router.openapi(
+    createRoute({
+      method: 'put',
+      path: '/wallet/low-balance',
+      tags: ['Wallet'],
+      summary: 'Set or remove the low-balance threshold of the wallet the key acts on',
+      description:
+        'When a debit takes the balance from at or above the threshold to below it, one `wallet.low_balance` webhook event is sent; another only after the balance was back at or above it.',
+      security: SECURITY,
+      request: { body: { required: true, content: { 'application/json': { schema: LowBalanceSchema } } } },
+      responses: {
+        200: { description: 'The threshold now', content: { 'application/json': { schema: LowBalanceSchema } } },
+        ...errorResponses({ 422: 'Another currency than the wallet\'s, or not positive (`currency_mismatch`, `invalid_amount`)' }),
+      },
+    }),
+    async (c) => {
+      const principal = partnerPrincipal(c);
+      const { threshold } = c.req.valid('json');
+      const set = await setLowBalanceThreshold(
+        ctx.db,
+        accountActor(principal.accountId, 'api'),
+        principal.accountId,
+        threshold ? parseMoney(threshold.amount, threshold.currency) : null,
+      );
+      return c.json({ threshold: set ? toJsonMoney(set) : null }, 200);
     },
   );
 

@@ -5,6 +5,7 @@ import type { BotContext } from '../context.ts';
 import { adminFeature } from './admin.ts';
 import { cardListFeature } from './card-list.ts';
 import { networkFeature } from './network.ts';
+import { opsFeature } from './ops.ts';
 import { ordersFeature } from './orders.ts';
 import { pricePlansFeature } from './price-plans.ts';
 import { signupsFeature } from './signups.ts';
@@ -16,4 +17,4 @@ export interface Feature {
   handlers(): Composer<BotContext>;
 }
 
-export const FEATURES: readonly Feature[] = [walletFeature, ordersFeature, topupFeature, networkFeature, adminFeature, cardListFeature, pricePlansFeature, signupsFeature];
+export const FEATURES: readonly Feature[] = [walletFeature, ordersFeature, topupFeature, networkFeature, adminFeature, cardListFeature, pricePlansFeature, signupsFeature, opsFeature];

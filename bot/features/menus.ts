@@ -14,7 +14,7 @@ export function mainMenu(ctx: BaseContext, user: BotUser): { text: string; keybo
     keyboard.text(ctx.t('menu-tree'), 'adm:tree:0').text(ctx.t('menu-audit'), 'adm:audit').row();
     keyboard.text(ctx.t('menu-close-month'), 'adm:close').text(ctx.t('menu-admins'), 'adm:admins').row();
     keyboard.text(ctx.t('menu-card-list'), 'adm:cards').text(ctx.t('menu-price-plans'), 'adm:plans').row();
-    keyboard.text(ctx.t('menu-signups'), 'adm:signups');
+    keyboard.text(ctx.t('menu-signups'), 'adm:signups').text(ctx.t('ops-button'), 'ops:home');
   } else if (account.role === 'agent') {
     keyboard.text(ctx.t('menu-order'), 'o:new').text(ctx.t('menu-my-orders'), 'o:list').row();
     keyboard.text(ctx.t('menu-wallet'), 'w:home').text(ctx.t('menu-topup'), 'tu:new').row();

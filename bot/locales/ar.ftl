@@ -391,3 +391,25 @@ signup-reason-2 = تسجيل مكرر أو مشبوه
 signup-approved = تمت الموافقة على { $company }: يمكنه الآن إنشاء مفتاحه الفعلي.
 signup-rejected = تم رفض { $company } ({ $reason })؛ أُلغيت مفاتيحه.
 signup-already-decided = تم البت في هذا التسجيل من قبل.
+
+## Operations (issue 8, ops): admin alerts and the Operations menu
+vendor-low-balance-alert =
+    ⚠️ رصيد المورّد منخفض (أقل من { $threshold } لكل حساب): { $accounts }
+    اشحن حساب Bamboo قبل أن تفشل الطلبات.
+ops-button = ⚙️ العمليات
+ops-queues-title = الطوابير (بانتظار · قيد التنفيذ · فاشلة · أقدم مهمة منتظرة):
+ops-queue-line = { $queue }: { $waiting } · { $active } · { $failed } · { $oldest }
+ops-failed-title = المهام الفاشلة، الأحدث أولاً:
+ops-failed-line = { $queue } { $id }: { $error }
+ops-no-failed = لا توجد مهام فاشلة.
+ops-retry-button = إعادة { $id }
+ops-retry-all-button = إعادة الكل
+ops-retried = أُعيدت { $count } مهمة.
+ops-vendor-button = المورّد
+ops-vendor-title = حسابات المورّد:
+ops-vendor-account = #{ $id }: { $balance }{ $active }
+ops-vendor-inactive = (غير نشط)
+ops-vendor-unavailable = تعذّر الاتصال بالمورّد: { $error }
+ops-vendor-sync = { $kind }: { $status } في { $at } ({ $counts })
+ops-vendor-error-rate = طلبات المورّد الفاشلة في الساعة الأخيرة: { $failures } من { $calls }
+ops-failed-button = المهام الفاشلة

@@ -392,3 +392,25 @@ signup-reason-2 = Duplicate or suspicious signup
 signup-approved = { $company } is approved: it can now create its live key.
 signup-rejected = { $company } is rejected ({ $reason }); its keys are revoked.
 signup-already-decided = This signup was already decided.
+
+## Operations (issue 8, ops): admin alerts and the Operations menu
+vendor-low-balance-alert =
+    ⚠️ Low vendor balance (below { $threshold } each): { $accounts }
+    Top up the Bamboo account before orders fail.
+ops-button = ⚙️ Operations
+ops-queues-title = Queues (waiting · active · failed · oldest waiting):
+ops-queue-line = { $queue }: { $waiting } · { $active } · { $failed } · { $oldest }
+ops-failed-title = Failed jobs, newest first:
+ops-failed-line = { $queue } { $id }: { $error }
+ops-no-failed = No failed jobs.
+ops-retry-button = Retry { $id }
+ops-retry-all-button = Retry all
+ops-retried = Put back { $count } job(s).
+ops-vendor-button = Vendor
+ops-vendor-title = Vendor accounts:
+ops-vendor-account = #{ $id }: { $balance }{ $active }
+ops-vendor-inactive = (inactive)
+ops-vendor-unavailable = The vendor could not be asked: { $error }
+ops-vendor-sync = { $kind }: { $status } at { $at } ({ $counts })
+ops-vendor-error-rate = Failed vendor calls in the last hour: { $failures } of { $calls }
+ops-failed-button = Failed jobs

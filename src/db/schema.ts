@@ -15,6 +15,7 @@ import type { GrowthTables } from '../domain/growth/growth.tables.ts';
 import type { RequestLogsTables } from '../domain/request-logs/request-logs.tables.ts';
 import type { SignupsTables } from '../domain/signups/signups.tables.ts';
 import type { PartnerUsersTables } from '../domain/partner-users/partner-users.tables.ts';
+import type { OpsTables } from '../domain/ops/ops.tables.ts';
 
 export type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 /** int8 money/count columns: bigint out, bigint or decimal string in. */
@@ -54,4 +55,5 @@ export interface DB
     GrowthTables,
     RequestLogsTables,
     SignupsTables,
-    PartnerUsersTables {}
+    PartnerUsersTables,
+    OpsTables {}

@@ -9,6 +9,7 @@ import { telegramDeleteQueue, telegramSendQueue } from './handlers/telegram.ts';
 import { webhookDeliverQueue, webhookDispatchQueue } from './handlers/webhooks.ts';
 import { reengagementQueue } from './handlers/reengagement.ts';
 import { requestLogCleanupQueue, requestLogFlushQueue } from './handlers/request-logs.ts';
+import { vendorBalanceQueue } from './handlers/vendor-balance.ts';
 import type { QueueDefinition } from './registry.ts';
 
 export const QUEUES: readonly QueueDefinition[] = [
@@ -30,4 +31,5 @@ export const QUEUES: readonly QueueDefinition[] = [
   reengagementQueue,
   requestLogFlushQueue,
   requestLogCleanupQueue,
+  vendorBalanceQueue,
 ];

@@ -10,6 +10,7 @@ import { accountsInvolved, type ConsistencyReport } from '../domain/ledger/consi
 import { onRiskAlert, type RiskAlert } from '../domain/orders/risk-alerts.ts';
 import type { DailySummary } from '../domain/orders/summary.ts';
 import { createPostgresKeyValueStore } from '../shared-state/index.ts';
+import type { Account } from '../integrations/bamboo/index.ts';
 import { formatMoney } from '../shared/money.ts';
 import { notify } from './notify.ts';
 
@@ -92,4 +93,10 @@ export async function sendDailySummary(app: AppContext, summary: DailySummary): 
     for (const admin of admins) await notify(app, admin, { text: { key: 'daily-summary', vars } }, { db: trx });
     return true;
   });
+}
+
+/** Vendor accounts that just fell below VENDOR_LOW_BALANCE_THRESHOLD (see src/ops/vendor.ts), to every admin. */
+export async function alertAdminsOfLowVendorBalance(app: AppContext, accounts: readonly Account[], threshold: string): Promise<void> {
+  const vars = { accounts: accounts.map((account) => `#${account.id}: ${formatMoney(account.balance)}`).join(', '), threshold };
+  for (const admin of await telegramAdmins(app.db)) await notify(app, admin, { text: { key: 'vendor-low-balance-alert', vars } });
 }

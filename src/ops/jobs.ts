@@ -3,9 +3,21 @@
 import { sql } from 'kysely';
 import type { PgBoss } from 'pg-boss';
 import type { Database } from '../db/database.ts';
-import { BOSS_SCHEMA } from '../jobs/boss.ts';
-import { deadLetterName } from '../jobs/registry.ts';
+import type { Actor } from '../domain/actor.ts';
+import { writeAudit } from '../domain/audit/audit.ts';
+import { BOSS_SCHEMA, type JobQueue } from '../jobs/boss.ts';
+import { deadLetterName, type QueueDefinition } from '../jobs/registry.ts';
 import { DomainError } from '../shared/errors.ts';
+
+/** What retrying needs of pg-boss: a PgBoss instance, or `databaseJobControl` where none is at hand. */
+export interface JobControl {
+  send(name: string, data: object): Promise<string | null>;
+  retry(name: string, id: string): Promise<unknown>;
+  deleteJob(name: string, id: string | string[]): Promise<unknown>;
+}
+// PgBoss is one (checked here, not at each caller).
+const _pgBossIsJobControl = (boss: PgBoss): JobControl => boss;
+void _pgBossIsJobControl;
 
 export interface QueueSummary {
   queue: string;
@@ -99,7 +111,7 @@ export async function failedJobs(db: Database, options: { queue?: string; id?: s
  * Runs failed work again, once. A failed job is retried in place and its dead-letter copy dropped; a
  * dead-letter entry whose original is gone is sent back to the queue it failed in.
  */
-export async function retryJob(boss: PgBoss, db: Database, queue: string, id: string): Promise<{ queue: string; id: string }> {
+export async function retryJob(boss: JobControl, db: Database, queue: string, id: string): Promise<{ queue: string; id: string }> {
   const found = (await failedJobs(db, { queue: queue.replace(/\.dead$/, ''), id })).find((candidate) => candidate.queue === queue);
   if (!found) throw new DomainError('job_not_found', `no failed or dead-lettered job ${id} in ${queue}`);
   if (queue.endsWith('.dead')) {
@@ -114,9 +126,52 @@ export async function retryJob(boss: PgBoss, db: Database, queue: string, id: st
 }
 
 /** Retries every failed and dead-lettered job (of one queue, or all). */
-export async function retryAll(boss: PgBoss, db: Database, queue?: string): Promise<{ queue: string; id: string }[]> {
+export async function retryAll(boss: JobControl, db: Database, queue?: string): Promise<{ queue: string; id: string }[]> {
   const jobs = await failedJobs(db, { ...(queue ? { queue } : {}), limit: 10_000 });
   const retried = [];
   for (const failed of jobs) retried.push(await retryJob(boss, db, failed.queue, failed.id));
+  return retried;
+}
+
+/**
+ * Job control for processes that only send jobs (the API and the bot have no PgBoss handle): a
+ * dead-letter entry is sent again through the queue's definition (its payload is validated), a failed
+ * job is put back with the same statement pg-boss's `retry` runs, and copies are deleted by id.
+ */
+export function databaseJobControl(db: Database, jobs: JobQueue, queues: readonly QueueDefinition[]): JobControl {
+  const definitionOf = (name: string) => {
+    const definition = queues.find((queue) => queue.name === name);
+    if (!definition) throw new DomainError('queue_not_found', `no queue ${name}`);
+    return definition;
+  };
+  return {
+    send: (name, data) => jobs.enqueue(definitionOf(name), data),
+    retry: async (name, id) => {
+      await sql`
+        update ${job('job')} set state = 'retry', retry_limit = retry_limit + 1, completed_on = null,
+          start_after = greatest(start_after, ${sql.raw(BOSS_SCHEMA)}.job_now())
+        where name = ${name} and id = ${id}::uuid and state = 'failed'`.execute(db);
+    },
+    deleteJob: async (name, id) => {
+      const ids = Array.isArray(id) ? id : [id];
+      await sql`delete from ${job('job')} where name = ${name} and id = any(${ids}::uuid[])`.execute(db);
+    },
+  };
+}
+
+/** An operator's retry (one job, or every failed job of a queue), with its audit row. */
+export async function retryFailedWork(
+  control: JobControl,
+  db: Database,
+  actor: Actor,
+  target: { queue: string; id: string } | { queue?: string; all: true },
+): Promise<{ queue: string; id: string }[]> {
+  const retried = 'id' in target ? [await retryJob(control, db, target.queue, target.id)] : await retryAll(control, db, target.queue);
+  await writeAudit(db, {
+    actor,
+    action: 'ops.jobs_retried',
+    subject: { type: 'queue', id: target.queue ?? '*' },
+    after: { requested: 'id' in target ? target.id : 'all', retried },
+  });
   return retried;
 }

@@ -20,8 +20,8 @@ describe('wallet and transactions', () => {
     expect((await credit(partner.sandboxId, '5000.00', 'test-1')).status).toBe(200);
     const live = await (await call(partner.liveKey, 'GET', '/v1/wallet')).json();
     const test = await (await call(partner.testKey, 'GET', '/v1/wallet')).json();
-    expect(live).toEqual({ accountId: partner.account.id, mode: 'live', balance: { amount: '100.00', currency: 'USD' } });
-    expect(test).toEqual({ accountId: partner.sandboxId, mode: 'test', balance: { amount: '5000.00', currency: 'USD' } });
+    expect(live).toEqual({ accountId: partner.account.id, mode: 'live', balance: { amount: '100.00', currency: 'USD' }, lowBalanceThreshold: null });
+    expect(test).toEqual({ accountId: partner.sandboxId, mode: 'test', balance: { amount: '5000.00', currency: 'USD' }, lowBalanceThreshold: null });
     await expectLedgerConsistent(ctx.db);
   });
 

@@ -19,6 +19,7 @@ const NOTIFICATION_KEYS = [
   'low-balance',
   'revenue-share-paid',
   'ledger-drift-alert',
+  'vendor-low-balance-alert',
 ];
 
 describe('notification texts', () => {

@@ -2,7 +2,12 @@ import type { Command } from 'commander';
 import { openDatabase } from '../../context.ts';
 import { startBoss } from '../../jobs/boss.ts';
 import { QUEUES } from '../../jobs/queues.ts';
-import { failedJobs, queueSummaries, retryAll, retryJob } from '../../ops/jobs.ts';
+import { platformActor } from '../../domain/actor.ts';
+import { createVendor } from '../../integrations/bamboo/index.ts';
+import { failedJobs, queueSummaries, retryFailedWork } from '../../ops/jobs.ts';
+import { vendorCallRecorder, vendorView } from '../../ops/vendor.ts';
+import { createSharedState } from '../../shared-state/index.ts';
+import { formatMoney } from '../../shared/money.ts';
 import { CliError, commandEnv, print, type CommandEnv } from '../output.ts';
 
 async function withJobs<T>(env: CommandEnv, fn: (deps: { db: Awaited<ReturnType<typeof openDatabase>>['db']; boss: Awaited<ReturnType<typeof startBoss>> }) => Promise<T>): Promise<T> {
@@ -35,6 +40,33 @@ export function registerOpsCommands(program: Command): void {
     });
 
   ops
+    .command('vendor')
+    .description('Bamboo accounts and balances, the last catalog and FX syncs, failed vendor calls in the last hour')
+    .action(async (_options: unknown, command: Command) => {
+      const env = commandEnv(command);
+      const connection = await openDatabase(env.config, env.logger);
+      // The shared state: the vendor's rate limits are shared with the running processes.
+      const state = createSharedState(env.config);
+      try {
+        const vendor = createVendor(env.config, state, env.logger, { onCall: vendorCallRecorder(connection.db) });
+        const view = await vendorView({ db: connection.db, vendor });
+        const rate = view.errorRate;
+        print(env.json, view, [
+          ...(view.accounts
+            ? view.accounts.map((account) => `account #${account.id}  ${formatMoney(account.balance)}${account.isActive ? '' : '  (inactive)'}`)
+            : [`vendor unavailable: ${view.accountsError ?? ''}`]),
+          ...view.syncs.map(
+            (run) => `${run.kind.padEnd(14)} ${run.status.padEnd(10)} ${(run.finishedAt ?? run.startedAt).toISOString()}  ${Object.entries(run.counts).map(([name, count]) => `${name} ${count}`).join(', ')}${run.error ? `  error: ${run.error}` : ''}`,
+          ),
+          `failed vendor calls, last hour: ${rate.failures} of ${rate.calls}${rate.rate === null ? '' : ` (${(rate.rate * 100).toFixed(1)}%)`}`,
+        ]);
+      } finally {
+        await state.close();
+        await connection.close();
+      }
+    });
+
+  ops
     .command('failed')
     .description('failed and dead-lettered jobs with their error, newest first')
     .option('--queue <name>', 'only this queue (and its dead-letter queue)')
@@ -52,13 +84,14 @@ export function registerOpsCommands(program: Command): void {
     .description('run failed work again: one job, or --all')
     .argument('[queue]', 'queue of the job (a .dead queue for dead-lettered jobs)')
     .argument('[id]', 'job id')
-    .option('--all', 'every failed and dead-lettered job (of [queue] when given)')
-    .action(async (queue: string | undefined, id: string | undefined, options: { all?: boolean }, command: Command) => {
+    .option('--all', 'every failed and dead-lettered job (of [queue] or --queue when given)')
+    .option('--queue <name>', 'with --all: only this queue (and its dead-letter queue)')
+    .action(async (queueArgument: string | undefined, id: string | undefined, options: { all?: boolean; queue?: string }, command: Command) => {
       const env = commandEnv(command);
+      const queue = options.queue ?? queueArgument;
       if (!options.all && (!queue || !id)) throw new CliError('give a queue and a job id, or --all');
-      const retried = await withJobs(env, ({ db, boss }) =>
-        options.all ? retryAll(boss, db, queue) : retryJob(boss, db, queue as string, id as string).then((one) => [one]),
-      );
+      const target = options.all ? { ...(queue ? { queue } : {}), all: true as const } : { queue: queue as string, id: id as string };
+      const retried = await withJobs(env, ({ db, boss }) => retryFailedWork(boss, db, platformActor('cli'), target));
       print(env.json, retried, retried.length ? retried.map((job) => `retried ${job.queue} ${job.id}`) : ['nothing to retry']);
     });
 }

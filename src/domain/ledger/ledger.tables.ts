@@ -11,6 +11,10 @@ export interface LedgerAccountsTable {
   currency: string;
   /** Stored for wallets only (never negative); null for system accounts (sum of entries). */
   balance: ColumnType<bigint | null, bigint | string | number | null, bigint | string | number | null>;
+  /** Customer wallets: below this (minor units) a debit raises a low-balance event; null: none. */
+  low_balance_threshold: ColumnType<bigint | null, bigint | string | null | undefined, bigint | string | null>;
+  /** The currency's minor-unit digits, set with the threshold (the ledger function formats amounts with it). */
+  low_balance_scale: ColumnType<number | null, number | null | undefined, number | null>;
   created_at: Timestamp;
 }
 export type LedgerAccountRow = Selectable<LedgerAccountsTable>;

@@ -162,7 +162,9 @@ function replayOf(original: Transfer, input: TransferInput): TransferResult {
  */
 export async function transfer(db: Kysely<DB>, input: TransferInput): Promise<TransferResult> {
   validate(input);
-  // A credit to a partner's wallet writes its `wallet.credited` webhook event in the same transaction.
+  // A credit to a partner's wallet writes its `wallet.credited` webhook event in the same
+  // transaction. (A debit crossing a wallet's low-balance threshold is recorded by the
+  // `ledger_transfer` function itself: see low-balance.ts and docs/money.md.)
   if (!mayCreditWallet(input)) return writeTransfer(db, input);
   return withTransaction(db, async (trx) => {
     const result = await writeTransfer(trx, input);

@@ -13,7 +13,7 @@ import { DomainError } from '../../shared/errors.ts';
 import { toJson } from '../json.ts';
 import type { WebhookEndpointRow, WebhookEventRow, WebhookEventStatus } from './webhooks.tables.ts';
 
-export const WEBHOOK_EVENT_TYPES = ['wallet.credited', 'order.completed', 'order.partially_completed', 'order.failed', 'account.inactive'] as const;
+export const WEBHOOK_EVENT_TYPES = ['wallet.credited', 'order.completed', 'order.partially_completed', 'order.failed', 'account.inactive', 'wallet.low_balance'] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 
 /** How long the old secret still signs after a rotation. */

@@ -56,6 +56,8 @@ export interface BambooClientOptions {
   catalogTimeoutMs?: number;
   /** Calls answered 429 are retried (after the wait) up to this many times in total. */
   maxAttempts?: number;
+  /** Told the outcome of every HTTP call (status, or null when none came); its errors are ignored. */
+  onCall?: (call: { endpoint: EndpointClass; status: number | null }) => Promise<void>;
 }
 
 export interface CatalogQuery {
@@ -108,7 +110,7 @@ function errorMessage(text: string): string {
 
 export class BambooClient {
   readonly accountId: number;
-  readonly #options: Required<Omit<BambooClientOptions, 'logger'>> & { logger: Logger | undefined };
+  readonly #options: Required<Omit<BambooClientOptions, 'logger' | 'onCall'>> & Pick<BambooClientOptions, 'onCall'> & { logger: Logger | undefined };
   readonly #authorization: string;
 
   constructor(options: BambooClientOptions) {
@@ -351,10 +353,20 @@ export class BambooClient {
         { vendor: 'bamboo', endpoint, method, status: response.status, ms: Math.round(performance.now() - started) },
         'bamboo call',
       );
+      await this.#record(endpoint, response.status);
       return { status: response.status, headers: response.headers, text };
     } catch (error) {
       this.#options.logger?.warn({ vendor: 'bamboo', endpoint, method, err: error }, 'bamboo call failed');
+      await this.#record(endpoint, null);
       throw error;
+    }
+  }
+
+  async #record(endpoint: EndpointClass, status: number | null): Promise<void> {
+    try {
+      await this.#options.onCall?.({ endpoint, status });
+    } catch (error) {
+      this.#options.logger?.warn({ err: error }, 'bamboo call outcome not recorded');
     }
   }
 }

@@ -3,7 +3,7 @@
 import type { Config } from '../../config.ts';
 import type { Logger } from '../../logger.ts';
 import type { SharedState } from '../../shared-state/types.ts';
-import { BambooClient } from './client.ts';
+import { BambooClient, type BambooClientOptions } from './client.ts';
 import { BambooRateLimiter } from './rate-limits.ts';
 import { BambooSimulator, SANDBOX_CREDENTIAL } from './simulator/simulator.ts';
 
@@ -16,7 +16,7 @@ export { wireOrderCallback } from './wire.ts';
 /** The simulator's sandbox account: what VENDOR=simulator orders are paid from. */
 export const SIMULATOR_ACCOUNT_ID = 555;
 
-export function createVendor(config: Config, state: SharedState, logger: Logger): BambooClient {
+export function createVendor(config: Config, state: SharedState, logger: Logger, options: Pick<BambooClientOptions, 'onCall'> = {}): BambooClient {
   const simulated = config.VENDOR === 'simulator';
   const clientId = simulated ? SANDBOX_CREDENTIAL.clientId : config.BAMBOO_CLIENT_ID;
   const clientSecret = simulated ? SANDBOX_CREDENTIAL.clientSecret : config.BAMBOO_CLIENT_SECRET;
@@ -32,6 +32,7 @@ export function createVendor(config: Config, state: SharedState, logger: Logger)
     accountId,
     limiter: new BambooRateLimiter(state, { key: clientId, maxWaitMs: config.BAMBOO_MAX_WAIT_MS }),
     logger: logger.child({ component: 'bamboo' }),
+    ...options,
     ...(simulated ? { fetch: (request: Request) => (simulator ??= new BambooSimulator()).handle(request) } : {}),
   });
 }

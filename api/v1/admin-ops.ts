@@ -1,0 +1,157 @@
+// Operations views for admins (admin key): job queues, failed and dead-lettered work and its retry
+// (audited), and the vendor view (Bamboo accounts and balances, last sync runs, error rate).
+import { createRoute, z } from '@hono/zod-openapi';
+import type { AppContext } from '#src/context.ts';
+import { accountActor } from '#src/domain/actor.ts';
+import { QUEUES } from '#src/jobs/queues.ts';
+import { databaseJobControl, failedJobs, queueSummaries, retryFailedWork } from '#src/ops/jobs.ts';
+import { vendorView } from '#src/ops/vendor.ts';
+import { toJsonMoney } from '#src/shared/money.ts';
+import { createRouter } from '../router.ts';
+import { errorResponses, MoneySchema, SECURITY } from '../schemas.ts';
+
+const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { 'application/json': { schema } } });
+const QueueName = z.string().min(1).max(100).regex(/^[a-z0-9._-]+$/i, 'a queue name such as orders.place');
+
+const QueueSummarySchema = z
+  .object({
+    queue: z.string(),
+    waiting: z.number().int(),
+    active: z.number().int(),
+    failed: z.number().int(),
+    oldestWaitingSince: z.string().datetime().nullable().openapi({ description: 'Created time of the oldest job still waiting.' }),
+  })
+  .openapi('QueueSummary');
+
+const FailedJobSchema = z
+  .object({
+    queue: z.string().openapi({ description: 'Where the job is now (a `.dead` queue for a dead-lettered job).' }),
+    id: z.string().uuid(),
+    failedIn: z.string().openapi({ description: 'The queue whose handler failed.' }),
+    error: z.string(),
+    retryCount: z.number().int(),
+    createdAt: z.string().datetime(),
+  })
+  .openapi('FailedJob');
+
+const RetriedSchema = z.object({ data: z.array(z.object({ queue: z.string(), id: z.string() })) }).openapi('RetriedJobs');
+
+const VendorViewSchema = z
+  .object({
+    accounts: z
+      .array(z.object({ id: z.number().int(), balance: MoneySchema, isActive: z.boolean(), sandboxMode: z.boolean() }))
+      .nullable()
+      .openapi({ description: 'Bamboo accounts now; null when Bamboo could not be asked (see accountsError).' }),
+    accountsError: z.string().nullable(),
+    syncs: z.array(
+      z.object({
+        kind: z.string().openapi({ example: 'catalog.delta' }),
+        status: z.string().openapi({ example: 'succeeded' }),
+        startedAt: z.string().datetime(),
+        finishedAt: z.string().datetime().nullable(),
+        counts: z.record(z.string(), z.number()),
+        error: z.string().nullable(),
+      }),
+    ).openapi({ description: 'The newest catalog sync run of each kind and the newest FX sync.' }),
+    errorRate: z.object({ calls: z.number().int(), failures: z.number().int(), rate: z.number().nullable() }).openapi({
+      description: 'Bamboo calls over the last hour; failed: no answer, 429 or 5xx.',
+    }),
+  })
+  .openapi('VendorView');
+
+export function adminOpsRoutes(ctx: AppContext) {
+  const router = createRouter();
+  const tags = ['Admin: operations'];
+  const control = databaseJobControl(ctx.db, ctx.jobs, QUEUES);
+
+  router.openapi(
+    createRoute({
+      method: 'get',
+      path: '/ops/queues',
+      tags,
+      summary: 'Waiting, active and failed jobs per queue, with the oldest waiting job',
+      security: SECURITY,
+      responses: { 200: json(z.object({ data: z.array(QueueSummarySchema) }), 'Every queue (dead-letter queues when not empty)'), ...errorResponses() },
+    }),
+    async (c) => {
+      const summaries = await queueSummaries(ctx.db, QUEUES.map((queue) => queue.name));
+      return c.json({ data: summaries.map((row) => ({ ...row, oldestWaitingSince: row.oldestWaitingSince?.toISOString() ?? null })) }, 200);
+    },
+  );
+
+  router.openapi(
+    createRoute({
+      method: 'get',
+      path: '/ops/failed',
+      tags,
+      summary: 'Failed and dead-lettered jobs with their error, newest first',
+      description: 'Job payloads are not shown (they may carry customer data); the CLI `steller ops failed --json` shows them to operators.',
+      security: SECURITY,
+      request: { query: z.object({ queue: QueueName.optional(), limit: z.coerce.number().int().min(1).max(500).default(50) }) },
+      responses: { 200: json(z.object({ data: z.array(FailedJobSchema) }), 'Failed work'), ...errorResponses() },
+    }),
+    async (c) => {
+      const query = c.req.valid('query');
+      const jobs = await failedJobs(ctx.db, { ...(query.queue ? { queue: query.queue } : {}), limit: query.limit });
+      return c.json(
+        { data: jobs.map((job) => ({ queue: job.queue, id: job.id, failedIn: job.failedIn, error: job.error, retryCount: job.retryCount, createdAt: job.createdAt.toISOString() })) },
+        200,
+      );
+    },
+  );
+
+  router.openapi(
+    createRoute({
+      method: 'post',
+      path: '/ops/retry',
+      tags,
+      summary: 'Run failed work again: one job by id, or every failed job of a queue (audited)',
+      security: SECURITY,
+      request: {
+        body: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: z.union([
+                z.object({ queue: QueueName.openapi({ description: 'The job\'s queue (a `.dead` queue for a dead-lettered job).' }), id: z.string().uuid() }).strict(),
+                z.object({ queue: QueueName, all: z.literal(true) }).strict(),
+              ]),
+            },
+          },
+        },
+      },
+      responses: { 200: json(RetriedSchema, 'What was put back (a dead-lettered job gets a new id in its queue)'), ...errorResponses({ 404: 'No such failed job (`job_not_found`)' }) },
+    }),
+    async (c) => {
+      const input = c.req.valid('json');
+      const actor = accountActor(c.var.principal.accountId, 'api');
+      const retried = await retryFailedWork(control, ctx.db, actor, 'id' in input ? { queue: input.queue, id: input.id } : { queue: input.queue, all: true });
+      return c.json({ data: retried }, 200);
+    },
+  );
+
+  router.openapi(
+    createRoute({
+      method: 'get',
+      path: '/ops/vendor',
+      tags,
+      summary: 'Bamboo accounts and balances, the last catalog and FX syncs, the vendor error rate',
+      security: SECURITY,
+      responses: { 200: json(VendorViewSchema, 'The vendor now'), ...errorResponses() },
+    }),
+    async (c) => {
+      const view = await vendorView(ctx);
+      return c.json(
+        {
+          accounts: view.accounts?.map((account) => ({ ...account, balance: toJsonMoney(account.balance) })) ?? null,
+          accountsError: view.accountsError,
+          syncs: view.syncs.map((run) => ({ ...run, startedAt: run.startedAt.toISOString(), finishedAt: run.finishedAt?.toISOString() ?? null })),
+          errorRate: view.errorRate,
+        },
+        200,
+      );
+    },
+  );
+
+  return router;
+}

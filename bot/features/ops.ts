@@ -1,0 +1,112 @@
+// Admin: the Operations screens (issue 8). Queue sizes with the oldest waiting job, failed and
+// dead-lettered jobs with their error and Retry / Retry all buttons (audited through
+// retryFailedWork), and the vendor view (Bamboo balances, last syncs, error rate). Button-only: no
+// conversation. Callback data: `ops:home`, `ops:failed`, `ops:r:<job id>`, `ops:ra`, `ops:vendor`.
+import { Composer, InlineKeyboard } from 'grammy';
+import { QUEUES } from '#src/jobs/queues.ts';
+import { databaseJobControl, failedJobs, queueSummaries, retryFailedWork } from '#src/ops/jobs.ts';
+import { vendorView } from '#src/ops/vendor.ts';
+import { formatMoney } from '#src/shared/money.ts';
+import type { BotContext } from '../context.ts';
+import { isRole, telegramActor } from '../helpers.ts';
+import type { Feature } from './index.ts';
+import { HOME } from './menus.ts';
+
+/** Failed jobs listed on one screen, and how many get their own Retry button. */
+const FAILED_SHOWN = 10;
+const RETRY_BUTTONS = 5;
+const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
+/** Error texts are cut so a screen stays within Telegram's message size. */
+const shorten = (text: string, max = 120) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
+const when = (at: Date | null) => (at ? at.toISOString().slice(0, 16).replace('T', ' ') : '—');
+
+async function homeScreen(ctx: BotContext) {
+  const summaries = await queueSummaries(ctx.deps.app.db, QUEUES.map((queue) => queue.name));
+  const lines = summaries.map((row) =>
+    ctx.t('ops-queue-line', { queue: row.queue, waiting: row.waiting, active: row.active, failed: row.failed, oldest: when(row.oldestWaitingSince) }),
+  );
+  const keyboard = new InlineKeyboard()
+    .text(ctx.t('ops-failed-button'), 'ops:failed')
+    .text(ctx.t('ops-vendor-button'), 'ops:vendor')
+    .row()
+    .text(ctx.t('button-menu'), HOME);
+  return { text: [ctx.t('ops-queues-title'), ...lines].join('\n'), keyboard };
+}
+
+async function failedScreen(ctx: BotContext) {
+  const jobs = await failedJobs(ctx.deps.app.db, { limit: FAILED_SHOWN });
+  const keyboard = new InlineKeyboard();
+  jobs.slice(0, RETRY_BUTTONS).forEach((job) => keyboard.text(ctx.t('ops-retry-button', { id: job.id.slice(0, 8) }), `ops:r:${job.id}`).row());
+  if (jobs.length > 0) keyboard.text(ctx.t('ops-retry-all-button'), 'ops:ra').row();
+  keyboard.text(ctx.t('button-back'), 'ops:home');
+  const text =
+    jobs.length === 0
+      ? ctx.t('ops-no-failed')
+      : [ctx.t('ops-failed-title'), ...jobs.map((job) => ctx.t('ops-failed-line', { queue: job.queue, id: job.id.slice(0, 8), error: shorten(job.error) }))].join('\n');
+  return { text, keyboard };
+}
+
+async function vendorScreen(ctx: BotContext) {
+  const view = await vendorView(ctx.deps.app);
+  const accounts = view.accounts
+    ? [
+        ctx.t('ops-vendor-title'),
+        ...view.accounts.map((account) =>
+          ctx.t('ops-vendor-account', { id: account.id, balance: formatMoney(account.balance), active: account.isActive ? '' : ` ${ctx.t('ops-vendor-inactive')}` }),
+        ),
+      ]
+    : [ctx.t('ops-vendor-unavailable', { error: shorten(view.accountsError ?? '') })];
+  const syncs = view.syncs.map((run) =>
+    ctx.t('ops-vendor-sync', {
+      kind: run.kind,
+      status: run.status,
+      at: when(run.finishedAt ?? run.startedAt),
+      counts: Object.entries(run.counts).map(([name, count]) => `${name} ${count}`).join(', '),
+    }),
+  );
+  const rate = ctx.t('ops-vendor-error-rate', { failures: view.errorRate.failures, calls: view.errorRate.calls });
+  return { text: [...accounts, '', ...syncs, rate].join('\n'), keyboard: new InlineKeyboard().text(ctx.t('button-back'), 'ops:home') };
+}
+
+function handlers(): Composer<BotContext> {
+  const feature = new Composer<BotContext>();
+  const admins = feature.filter((ctx) => isRole(ctx, 'admin'));
+  const show = async (ctx: BotContext, screen: { text: string; keyboard: InlineKeyboard }) => {
+    await ctx.editMessageText(screen.text, { reply_markup: screen.keyboard });
+  };
+
+  admins.callbackQuery('ops:home', async (ctx) => {
+    await ctx.answerCallbackQuery();
+    await show(ctx, await homeScreen(ctx));
+  });
+  admins.callbackQuery('ops:failed', async (ctx) => {
+    await ctx.answerCallbackQuery();
+    await show(ctx, await failedScreen(ctx));
+  });
+  admins.callbackQuery('ops:vendor', async (ctx) => {
+    await ctx.answerCallbackQuery();
+    await show(ctx, await vendorScreen(ctx));
+  });
+
+  // Retries: the job's queue is looked up by id (callback data has room for the id only).
+  const retry = async (ctx: BotContext, id: string | undefined) => {
+    const { app } = ctx.deps;
+    const admin = ctx.user?.account;
+    if (!admin) return;
+    const control = databaseJobControl(app.db, app.jobs, QUEUES);
+    let count = 0;
+    if (id) {
+      const [job] = await failedJobs(app.db, { id, limit: 1 });
+      if (job) count = (await retryFailedWork(control, app.db, telegramActor(admin), { queue: job.queue, id })).length;
+    } else {
+      count = (await retryFailedWork(control, app.db, telegramActor(admin), { all: true })).length;
+    }
+    await ctx.answerCallbackQuery({ text: ctx.t('ops-retried', { count }) });
+    await show(ctx, await failedScreen(ctx));
+  };
+  admins.callbackQuery(new RegExp(`^ops:r:(${UUID})$`), (ctx) => retry(ctx, ctx.match[1]));
+  admins.callbackQuery('ops:ra', (ctx) => retry(ctx, undefined));
+  return feature;
+}
+
+export const opsFeature: Feature = { flows: () => new Composer<BotContext>(), handlers };

@@ -1,0 +1,42 @@
+// Low-balance thresholds of customer wallets (partners' `wallet.low_balance` webhook). The check
+// itself lives in the `ledger_transfer` SQL function (migration 2026_11_28_130200), so every path
+// that moves money (transfer(), or a caller of the function) gets it: with the wallet row locked, a
+// debit that takes the balance from ≥ threshold to < threshold records one event in the same
+// statement. Comparing before and after makes it "once per crossing" without state: to cross again,
+// the balance must first be back at or above the threshold (re-armed by whatever credit got it there).
+import type { Kysely } from 'kysely';
+import type { DB } from '../../db/schema.ts';
+import { DomainError } from '../../shared/errors.ts';
+import { currencyExponent, money, toJsonMoney, type Money } from '../../shared/money.ts';
+import type { Actor } from '../actor.ts';
+import { writeAudit } from '../audit/audit.ts';
+
+/** Sets (or with null removes) a wallet's threshold, in the wallet's currency; audited. */
+export async function setLowBalanceThreshold(db: Kysely<DB>, actor: Actor, accountId: string, threshold: Money | null): Promise<Money | null> {
+  const wallet = await db.selectFrom('ledger_accounts').select(['currency', 'low_balance_threshold']).where('id', '=', `wallet:${accountId}`).executeTakeFirst();
+  if (!wallet) throw new DomainError('account_not_found', `no wallet for account ${accountId}`);
+  if (threshold && threshold.currency !== wallet.currency) {
+    throw new DomainError('currency_mismatch', `the wallet is in ${wallet.currency}, not ${threshold.currency}`);
+  }
+  if (threshold && threshold.amount <= 0n) throw new DomainError('invalid_amount', 'the threshold must be positive');
+  await db
+    .updateTable('ledger_accounts')
+    .set({ low_balance_threshold: threshold?.amount ?? null, low_balance_scale: threshold ? currencyExponent(threshold.currency) : null })
+    .where('id', '=', `wallet:${accountId}`)
+    .execute();
+  const show = (value: bigint | null) => (value === null ? null : toJsonMoney(money(value, wallet.currency)));
+  await writeAudit(db, {
+    actor,
+    action: 'wallet.low_balance_threshold_set',
+    subject: { type: 'account', id: accountId },
+    before: { threshold: show(wallet.low_balance_threshold) },
+    after: { threshold: show(threshold?.amount ?? null) },
+  });
+  return threshold;
+}
+
+/** A wallet's threshold, or null. */
+export async function lowBalanceThreshold(db: Kysely<DB>, accountId: string): Promise<Money | null> {
+  const wallet = await db.selectFrom('ledger_accounts').select(['currency', 'low_balance_threshold']).where('id', '=', `wallet:${accountId}`).executeTakeFirst();
+  return wallet?.low_balance_threshold == null ? null : money(wallet.low_balance_threshold, wallet.currency);
+}
