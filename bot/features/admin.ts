@@ -65,7 +65,7 @@ async function adjustFlow(conversation: Flow, ctx: ConvContext, direction: strin
     }
     if (owner && direction === 'debit') {
       await notify(app, owner, { text: { key: 'funds-debited', vars: { amount: showMoney(asked.amount), reason: reason.text, balance: showMoney(after) } } });
-      await warnIfLowBalance(app, owner, after);
+      await warnIfLowBalance(app, owner, after, asked.amount);
     }
     return showMoney(after);
   });

@@ -58,7 +58,7 @@ async function allocateFlow(conversation: Flow, ctx: ConvContext, direction: str
     if (direction === 'give' && childUser) {
       await notify(app, childUser, { text: { key: 'funds-received', vars: { amount: showMoney(asked.amount), balance: showMoney(child) } } });
     }
-    await warnIfLowBalance(app, direction === 'give' ? ctx.user : childUser, direction === 'give' ? own : child);
+    await warnIfLowBalance(app, direction === 'give' ? ctx.user : childUser, direction === 'give' ? own : child, asked.amount);
     return { own: showMoney(own), child: showMoney(child) };
   });
   await confirmation.ctx.answerCallbackQuery();
@@ -196,7 +196,7 @@ function handlers(): Composer<BotContext> {
     const [own, child] = [await walletBalance(app.db, fulfilled.agentId), await walletBalance(app.db, fulfilled.subAgentId)];
     const sub = await recipientOf(app, fulfilled.subAgentId);
     if (sub) await notify(app, sub, { text: { key: 'funds-received', vars: { amount: showMoney(fulfilled.amount), balance: showMoney(child) } } });
-    await warnIfLowBalance(app, ctx.user, own);
+    await warnIfLowBalance(app, ctx.user, own, fulfilled.amount);
     await ctx.answerCallbackQuery();
     await ctx.editMessageReplyMarkup();
     await ctx.reply(ctx.t('funds-allocated', { amount: showMoney(fulfilled.amount), balance: showMoney(own) }), { reply_markup: backHome(ctx) });

@@ -175,7 +175,7 @@ async function orderFlow(conversation: Flow, ctx: ConvContext): Promise<void> {
       quantity: counted.quantity,
     });
     // The hold took money from the wallet, as an allocation does: warn when it runs low.
-    if (created) await warnIfLowBalance(app, await recipientOf(app, account.id), await walletBalance(app.db, account.id));
+    if (created) await warnIfLowBalance(app, await recipientOf(app, account.id), await walletBalance(app.db, account.id), order.total);
     return order.number;
   });
   await confirmation.ctx.answerCallbackQuery();

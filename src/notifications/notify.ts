@@ -37,10 +37,16 @@ export async function recipientOf(app: AppContext, accountId: string): Promise<R
   return row?.telegram_user_id == null ? undefined : findTelegramUser(app.db, row.telegram_user_id);
 }
 
-/** After money left a wallet: tells its owner when the balance is below LOW_BALANCE_THRESHOLD. */
-export async function warnIfLowBalance(app: AppContext, recipient: Recipient | undefined, balance: Money): Promise<void> {
+/**
+ * After `debited` left a Telegram user's wallet (now `balance`): tells its owner once per crossing of
+ * LOW_BALANCE_THRESHOLD, i.e. when this debit took the balance from at or above it to below it. The
+ * same rule as partners' `wallet.low_balance` event in `ledger_transfer` (docs/money.md); a debit
+ * that leaves an already low wallet lower says nothing again.
+ */
+export async function warnIfLowBalance(app: AppContext, recipient: Recipient | undefined, balance: Money, debited: Money): Promise<void> {
   if (!recipient) return;
   const threshold = parseMoney(app.config.LOW_BALANCE_THRESHOLD, balance.currency, 'half-up');
-  if (balance.amount >= threshold.amount) return;
+  const before = balance.amount + debited.amount;
+  if (balance.amount >= threshold.amount || before < threshold.amount) return;
   await notify(app, recipient, { text: { key: 'low-balance', vars: { balance: formatMoney(balance), threshold: formatMoney(threshold) } } });
 }

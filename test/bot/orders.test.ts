@@ -98,7 +98,7 @@ describe('ordering through the bot', () => {
     expect(lastText(calls)).toContain(`ST-${String(done!.number).padStart(6, '0')} · 2 × 10.00 USD · 20.00 USD · ✅ completed`);
   });
 
-  it('an order that leaves the wallet below the threshold warns the buyer once', async () => {
+  it('an order that takes the wallet below the threshold warns the buyer once per crossing', async () => {
     const agent = await fundedAgent('25.00');
     const { bot, calls } = startTestBot(ctx, store);
     const user = agent.telegramUserId;
@@ -110,11 +110,30 @@ describe('ordering through the bot', () => {
     await bot.handleUpdate(callbackQuery(user, confirm));
     await bot.handleUpdate(callbackQuery(user, confirm)); // a double tap warns no second time
     expect(await balance(ctx.db, agent.account)).toBe('15.00');
-    expect((await queuedMessages(test.boss, user)).filter((message) => 'key' in message.text && message.text.key === 'low-balance')).toEqual([
-      expect.objectContaining({ text: { key: 'low-balance', vars: { balance: '15.00 USD', threshold: '20.00 USD' } } }),
-    ]);
-    const [order] = await ordersOf(agent.account.id);
-    await expectOrderMoneyConserved(ctx.db, [order!.id]);
+    const lowBalanceWarnings = async () => (await queuedMessages(test.boss, user)).filter((message) => 'key' in message.text && message.text.key === 'low-balance');
+    expect(await lowBalanceWarnings()).toEqual([expect.objectContaining({ text: { key: 'low-balance', vars: { balance: '15.00 USD', threshold: '20.00 USD' } } })]);
+
+    // Another order from the already low wallet (15 → 5) says nothing new.
+    await bot.handleUpdate(callbackQuery(user, 'o:new'));
+    await bot.handleUpdate(callbackQuery(user, buttonData(calls, `Product ${SIM_PRODUCTS.steam10}`)));
+    await bot.handleUpdate(callbackQuery(user, buttonData(calls, '10.00 USD')));
+    await bot.handleUpdate(textMessage(user, '1'));
+    await bot.handleUpdate(callbackQuery(user, buttonData(calls, 'Confirm')));
+    expect(await balance(ctx.db, agent.account)).toBe('5.00');
+    expect(await lowBalanceWarnings()).toHaveLength(1);
+
+    // Funded above the threshold again (5 → 35), the next crossing (35 → 15) warns again.
+    await fund(ctx.db, agent.account, '30.00');
+    await bot.handleUpdate(callbackQuery(user, 'o:new'));
+    await bot.handleUpdate(callbackQuery(user, buttonData(calls, `Product ${SIM_PRODUCTS.steam10}`)));
+    await bot.handleUpdate(callbackQuery(user, buttonData(calls, '10.00 USD')));
+    await bot.handleUpdate(textMessage(user, '2'));
+    await bot.handleUpdate(callbackQuery(user, buttonData(calls, 'Confirm')));
+    expect(await balance(ctx.db, agent.account)).toBe('15.00');
+    expect(await lowBalanceWarnings()).toHaveLength(2);
+    const orders = await ordersOf(agent.account.id);
+    expect(orders).toHaveLength(3);
+    await expectOrderMoneyConserved(ctx.db, orders.map((order) => order.id));
   });
 
   it('range card: the bounds are shown, a value outside is refused; the flow survives a restart', async () => {
