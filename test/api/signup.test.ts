@@ -38,7 +38,7 @@ describe('POST /v1/signup', () => {
 
     // The key works at once, on the sandbox wallet with the sandbox funds.
     const wallet = await call(body.apiKey.key, 'GET', '/v1/wallet');
-    expect(await wallet.json()).toEqual({ accountId: body.sandboxAccountId, mode: 'test', balance: { amount: '250.00', currency: 'USD' } });
+    expect(await wallet.json()).toEqual({ accountId: body.sandboxAccountId, mode: 'test', lowBalanceThreshold: null, balance: { amount: '250.00', currency: 'USD' } });
     const onboarding = (await (await call(body.apiKey.key, 'GET', '/v1/onboarding')).json()) as { stage: string; status: string; stages: { stage: string; reachedAt: string | null }[] };
     expect(onboarding).toMatchObject({ accountId: body.accountId, status: 'pending', stage: 'signed_up' });
     expect(onboarding.stages.map((entry) => [entry.stage, entry.reachedAt !== null])).toEqual([

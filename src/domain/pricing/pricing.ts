@@ -146,29 +146,12 @@ export async function getProduct(db: Kysely<DB>, productId: number | bigint): Pr
  * plan the product's discount, else the plan default. No plan at all means face value (0 bps).
  */
 export async function discountFor(db: Kysely<DB>, account: Account, productId: bigint): Promise<{ planId: string | null; discountBps: number }> {
-  // One round trip: the account's plan, else its role's; the product's discount, else the default.
-  const row = await db
-    .selectFrom('price_plans')
-    .leftJoin('price_plan_discounts', (join) => join.onRef('price_plan_discounts.plan_id', '=', 'price_plans.id').on('price_plan_discounts.product_id', '=', productId))
-    .select(['price_plans.id', 'price_plans.default_discount_bps', 'price_plan_discounts.discount_bps'])
-    .where(({ eb, fn, selectFrom }) =>
-      eb(
-        'price_plans.id',
-        '=',
-        fn.coalesce(
-          selectFrom('account_price_plans').select('plan_id').where('account_id', '=', account.id),
-          selectFrom('role_price_plans').select('plan_id').where('role', '=', account.role as 'agent'),
-        ),
-      ),
-    )
-    .executeTakeFirst();
-  if (!row) return { planId: null, discountBps: 0 };
-  return { planId: row.id, discountBps: row.discount_bps ?? row.default_discount_bps };
+  return (await productWithDiscount(db, account, productId)).discount;
 }
 
 /**
- * A product and the account's discount on it in one round trip (order intake reads both for every
- * order): the same rules as `getProduct` and `discountFor`.
+ * A product and the account's discount on it (see `discountFor`) in one round trip: the account's
+ * plan, else its role's; the product's discount in that plan, else the plan default.
  */
 export async function productWithDiscount(
   db: Kysely<DB>,
