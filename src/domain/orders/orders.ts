@@ -1,13 +1,14 @@
 // Order intake and reading (SPEC §6.1, §6.5). `createOrder` prices the order (plain reads: product,
 // plan, FX, profit guard, maxPrice), then one transaction runs the `order_intake` database function
 // (the buyer's advisory lock, replay check, rights, risk limits, insert with the price snapshot,
-// hold wallet → order clearing, transition) and enqueues the place job. Idempotent on (buyer, client
-// reference): the lock serializes one buyer's creates, so concurrent replays find the first order.
+// hold wallet → order clearing, transition) and enqueues the place job (outbox). Idempotent on
+// (buyer, client reference): the lock serializes one buyer's creates, so replays find the first order.
 // Few round trips matter here: intake throughput is benchmarked (bench/orders.ts).
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import type { AppContext } from '../../context.ts';
 import type { DB } from '../../db/schema.ts';
+import { withTransaction } from '../../db/transaction.ts';
 import { orderPlaceQueue } from '../../jobs/handlers/orders.ts';
 import { DomainError, isDomainError } from '../../shared/errors.ts';
 import { formatMoney, money, multiply, type Money } from '../../shared/money.ts';
@@ -166,9 +167,19 @@ async function intake(ctx: OrderIntakeContext, input: CreateOrderInput): Promise
     if (!existing) throw error;
     return replayOf(existing, input, fingerprint);
   }
-  const { buyer, quote, total } = priced;
+  // One transaction: the order_intake statement and the place job (outbox: the job exists exactly
+  // when the order does).
+  return withTransaction(ctx.db, (trx) => writeOrder({ ...ctx, db: trx }, input, fingerprint, priced));
+}
 
-  // One statement writes the order: lock, replay check, rights, limits, insert, hold, transition.
+/** Writes a priced order: `order_intake` (lock, replay check, rights, limits, insert, hold, transition), then the place job. */
+async function writeOrder(
+  ctx: OrderIntakeContext,
+  input: CreateOrderInput,
+  fingerprint: string,
+  { buyer, quote, total }: { buyer: Account; quote: PriceQuote; total: Money },
+): Promise<IntakeResult> {
+  const channel: Channel = input.actor.channel;
   const orderId = randomUUID();
   const wallet = walletId(buyer.id);
   const clearing = systemAccountId('order_clearing', buyer.currency);
@@ -204,11 +215,7 @@ async function intake(ctx: OrderIntakeContext, input: CreateOrderInput): Promise
     case 'account_not_found':
       throw new DomainError('account_not_found', `no account ${buyer.id}`);
   }
-  // The place job. Inside a caller's transaction it joins it (outbox); otherwise it is sent right
-  // after the order committed, and if this process dies in between, reconciliation enqueues it for
-  // the still-pending order (PENDING_GRACE_MS). One commit per order instead of a transaction of
-  // four round trips is what keeps intake fast (docs/orders.md).
-  await ctx.jobs.enqueue(orderPlaceQueue, { orderId }, ctx.db.isTransaction ? { db: ctx.db } : {});
+  await ctx.jobs.enqueue(orderPlaceQueue, { orderId }, { db: ctx.db });
   const order: Order = {
     id: orderId,
     number: formatOrderNumber(BigInt(row.order_number as string)),
