@@ -112,6 +112,9 @@ export async function startWorkers(
       definition.name,
       {
         pollingIntervalSeconds: definition.pollingIntervalSeconds ?? 2,
+        // On a notify queue pg-boss otherwise polls only every 30 s and relies on NOTIFY, which a
+        // delayed job (an order poll 2 s later) never sends: it would wait up to 30 s.
+        notifyPollingIntervalSeconds: definition.pollingIntervalSeconds ?? 2,
         batchSize: 1,
         localConcurrency: definition.concurrency ?? 1,
       },

@@ -1,13 +1,14 @@
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { ZodError } from 'zod';
-import { startWorkers } from '../../src/jobs/boss.ts';
+import { z } from 'zod';
+import { ensureQueues, startBoss, startWorkers } from '../../src/jobs/boss.ts';
 import { WORKER_HEARTBEAT_KEY, heartbeatQueue } from '../../src/jobs/handlers/heartbeat.ts';
 import { QUEUES } from '../../src/jobs/queues.ts';
-import { deadLetterName } from '../../src/jobs/registry.ts';
+import { deadLetterName, defineQueue } from '../../src/jobs/registry.ts';
 import { createTestContext } from '../support/context.ts';
 
-const { ctx, boss } = await createTestContext();
+const { ctx, boss, database } = await createTestContext();
 
 async function jobsIn(queue: string): Promise<number> {
   const result = await sql<{ count: bigint }>`select count(*) as count from pgboss.job where name = ${queue}`.execute(ctx.db);
@@ -55,6 +56,37 @@ describe('job queue registry', () => {
     await boss.offWork(heartbeatQueue.name);
     const metrics = await ctx.metrics.registry.getSingleMetricAsString('jobs_total');
     expect(metrics).toContain('jobs_total{queue="system.heartbeat",outcome="completed"} 1');
+  });
+
+  it('a delayed job on a notify queue runs at the queue\'s polling pace, not at pg-boss\'s 30 s NOTIFY backstop', async () => {
+    // Order polls are sent with a delay (2 s, 5 s, …) to a notify queue; NOTIFY only announces jobs
+    // that are due at once, so without a short backstop this job would wait about 30 s.
+    const ran: string[] = [];
+    const delayed = defineQueue({
+      name: 'test.delayed-notify',
+      payload: z.object({ tag: z.string() }).strict(),
+      policy: 'standard',
+      retry: { limit: 0, delaySeconds: 1, backoff: false },
+      expireInSeconds: 60,
+      deadLetter: false,
+      notify: true,
+      pollingIntervalSeconds: 0.5,
+      async handle(_ctx, data) {
+        ran.push(data.tag);
+      },
+    });
+    // A worker process's pg-boss: LISTEN/NOTIFY on (the shared test instance has it off).
+    const listening = await startBoss({ connectionString: database.url, schema: `boss_notify_${process.pid}`, worker: true, logger: ctx.logger });
+    try {
+      await ensureQueues(listening, [delayed]);
+      await startWorkers(listening, [delayed], ctx, ctx.metrics);
+      await listening.send(delayed.name, { tag: 'later' }, { startAfter: 1 });
+      const deadline = Date.now() + 10_000;
+      while (ran.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(ran).toEqual(['later']);
+    } finally {
+      await listening.stop({ graceful: false });
+    }
   });
 
   it('validates the payload against the queue schema before sending', async () => {
