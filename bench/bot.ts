@@ -16,8 +16,7 @@ import { createAccount } from '../src/domain/accounts/accounts.ts';
 import { platformActor } from '../src/domain/actor.ts';
 import { movement, systemAccountId, transfer, walletId } from '../src/domain/ledger/ledger.ts';
 import { saveCardList } from '../src/domain/pricing/card-list.ts';
-import { BambooClient, BAMBOO_LIMITS, BambooRateLimiter, type EndpointClass } from '../src/integrations/bamboo/index.ts';
-import { BambooSimulator, SANDBOX_CREDENTIAL, SIM_PRODUCTS } from '../src/integrations/bamboo/simulator/index.ts';
+import { SIM_PRODUCTS } from '../src/integrations/bamboo/simulator/index.ts';
 import { createJobQueue, ensureQueues, startBoss } from '../src/jobs/boss.ts';
 import { orderEventsQueue, orderPlaceQueue, orderPollQueue } from '../src/jobs/handlers/orders.ts';
 import { QUEUES } from '../src/jobs/queues.ts';
@@ -29,7 +28,7 @@ import { parseMoney } from '../src/shared/money.ts';
 import { createMemoryState, createPostgresKeyValueStore } from '../src/shared-state/index.ts';
 import { BOT_TOKEN, botInfo, callbackQuery, recordingFetch, textMessage } from '../test/support/telegram.ts';
 import { adminQuery } from '../test/support/admin.ts';
-import { arg } from './support.ts';
+import { arg, instantVendor } from './support.ts';
 
 const SECONDS = arg('seconds', 5);
 const ORDERS = arg('orders', 100);
@@ -49,8 +48,6 @@ const connection = await openDatabase(config, logger);
 const { db } = connection;
 const boss = await startBoss({ connectionString: url, worker: false, logger });
 await ensureQueues(boss, QUEUES);
-const simulator = new BambooSimulator({ rateLimits: false, processingAfterMs: 0, completeAfterMs: 0 });
-const unlimited = Object.fromEntries(Object.keys(BAMBOO_LIMITS).map((name) => [name, { points: 1_000_000, durationMs: 1000 }])) as Record<EndpointClass, { points: number; durationMs: number }>;
 const state = createMemoryState();
 const ctx: AppContext = {
   config,
@@ -59,14 +56,7 @@ const ctx: AppContext = {
   state,
   jobs: createJobQueue(boss),
   metrics: createMetrics({ defaultMetrics: false }),
-  vendor: new BambooClient({
-    baseUrl: 'https://api.bamboocardportal.com',
-    clientId: SANDBOX_CREDENTIAL.clientId,
-    clientSecret: SANDBOX_CREDENTIAL.clientSecret,
-    accountId: 555,
-    limiter: new BambooRateLimiter(state, { key: 'bench', limits: unlimited, minGapMs: {}, checkoutPerProduct: { points: 1_000_000, durationMs: 60_000 } }),
-    fetch: simulator.fetch,
-  }),
+  vendor: instantVendor(state),
 };
 ctx.orderEvents = telegramOrderEventSink(ctx);
 const store = createPostgresKeyValueStore(db);
