@@ -6,6 +6,7 @@
 // the balance must first be back at or above the threshold (re-armed by whatever credit got it there).
 import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.ts';
+import { withTransaction } from '../../db/transaction.ts';
 import { DomainError } from '../../shared/errors.ts';
 import { currencyExponent, money, toJsonMoney, type Money } from '../../shared/money.ts';
 import type { Actor } from '../actor.ts';
@@ -13,26 +14,29 @@ import { writeAudit } from '../audit/audit.ts';
 
 /** Sets (or with null removes) a wallet's threshold, in the wallet's currency; audited. */
 export async function setLowBalanceThreshold(db: Kysely<DB>, actor: Actor, accountId: string, threshold: Money | null): Promise<Money | null> {
-  const wallet = await db.selectFrom('ledger_accounts').select(['currency', 'low_balance_threshold']).where('id', '=', `wallet:${accountId}`).executeTakeFirst();
-  if (!wallet) throw new DomainError('account_not_found', `no wallet for account ${accountId}`);
-  if (threshold && threshold.currency !== wallet.currency) {
-    throw new DomainError('currency_mismatch', `the wallet is in ${wallet.currency}, not ${threshold.currency}`);
-  }
-  if (threshold && threshold.amount <= 0n) throw new DomainError('invalid_amount', 'the threshold must be positive');
-  await db
-    .updateTable('ledger_accounts')
-    .set({ low_balance_threshold: threshold?.amount ?? null, low_balance_scale: threshold ? currencyExponent(threshold.currency) : null })
-    .where('id', '=', `wallet:${accountId}`)
-    .execute();
-  const show = (value: bigint | null) => (value === null ? null : toJsonMoney(money(value, wallet.currency)));
-  await writeAudit(db, {
-    actor,
-    action: 'wallet.low_balance_threshold_set',
-    subject: { type: 'account', id: accountId },
-    before: { threshold: show(wallet.low_balance_threshold) },
-    after: { threshold: show(threshold?.amount ?? null) },
+  // The change and its audit row commit together.
+  return withTransaction(db, async (trx) => {
+    const wallet = await trx.selectFrom('ledger_accounts').select(['currency', 'low_balance_threshold']).where('id', '=', `wallet:${accountId}`).executeTakeFirst();
+    if (!wallet) throw new DomainError('account_not_found', `no wallet for account ${accountId}`);
+    if (threshold && threshold.currency !== wallet.currency) {
+      throw new DomainError('currency_mismatch', `the wallet is in ${wallet.currency}, not ${threshold.currency}`);
+    }
+    if (threshold && threshold.amount <= 0n) throw new DomainError('invalid_amount', 'the threshold must be positive');
+    await trx
+      .updateTable('ledger_accounts')
+      .set({ low_balance_threshold: threshold?.amount ?? null, low_balance_scale: threshold ? currencyExponent(threshold.currency) : null })
+      .where('id', '=', `wallet:${accountId}`)
+      .execute();
+    const show = (value: bigint | null) => (value === null ? null : toJsonMoney(money(value, wallet.currency)));
+    await writeAudit(trx, {
+      actor,
+      action: 'wallet.low_balance_threshold_set',
+      subject: { type: 'account', id: accountId },
+      before: { threshold: show(wallet.low_balance_threshold) },
+      after: { threshold: show(threshold?.amount ?? null) },
+    });
+    return threshold;
   });
-  return threshold;
 }
 
 /** A wallet's threshold, or null. */
