@@ -84,6 +84,8 @@ export interface JobQueue {
     data: z.input<Schema>,
     options?: EnqueueOptions,
   ): Promise<string | null>;
+  /** Validates each payload and sends them all with one insert (several jobs of one queue at once). */
+  enqueueMany<Schema extends z.ZodType>(queue: QueueDefinition<Schema>, data: readonly z.input<Schema>[], options?: Pick<EnqueueOptions, 'db'>): Promise<void>;
 }
 
 export function createJobQueue(boss: PgBoss): JobQueue {
@@ -95,6 +97,11 @@ export function createJobQueue(boss: PgBoss): JobQueue {
         ...(options.startAfter !== undefined ? { startAfter: options.startAfter } : {}),
         ...(options.singletonKey ? { singletonKey: options.singletonKey } : {}),
       });
+    },
+    async enqueueMany(queue, data, options = {}) {
+      if (data.length === 0) return;
+      const jobs = data.map((item) => ({ data: queue.payload.parse(item) as object }));
+      await boss.insert(queue.name, jobs, options.db ? { db: fromKysely(options.db) } : {});
     },
   };
 }

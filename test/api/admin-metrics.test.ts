@@ -6,7 +6,7 @@ import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { accountActor } from '../../src/domain/actor.ts';
 import { createAccount, type Account } from '../../src/domain/accounts/accounts.ts';
-import { createOrder } from '../../src/domain/orders/orders.ts';
+import { createOrder } from '../../src/domain/orders/intake.ts';
 import { saveCardList } from '../../src/domain/pricing/card-list.ts';
 import { assignPricePlan, createPricePlan } from '../../src/domain/pricing/pricing.ts';
 import { growthMetrics } from '../../src/domain/usage/growth-metrics.ts';

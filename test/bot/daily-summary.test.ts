@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { createI18n } from '../../bot/i18n.ts';
 import { accountActor } from '../../src/domain/actor.ts';
 import { createTopupRequest } from '../../src/domain/funding/topups.ts';
-import { createOrder } from '../../src/domain/orders/orders.ts';
+import { createOrder } from '../../src/domain/orders/intake.ts';
 import { SIM_PRODUCTS } from '../../src/integrations/bamboo/simulator/index.ts';
 import { dailySummaryQueue } from '../../src/jobs/handlers/daily-summary.ts';
 import { orderPlaceQueue, orderPollQueue } from '../../src/jobs/handlers/orders.ts';

@@ -60,7 +60,7 @@ describe('the running app', () => {
       logger: silent,
       db,
       state,
-      jobs: { enqueue: async () => null },
+      jobs: { enqueue: async () => null, enqueueMany: async () => undefined },
       metrics: createMetrics({ defaultMetrics: false }),
       vendor: createVendor(config, state, silent),
     };

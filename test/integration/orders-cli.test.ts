@@ -1,7 +1,7 @@
 // `steller order show|retry|refund` in-process against a test database.
 import { describe, expect, it } from 'vitest';
 import { accountActor } from '../../src/domain/actor.ts';
-import { createOrder } from '../../src/domain/orders/orders.ts';
+import { createOrder } from '../../src/domain/orders/intake.ts';
 import { SIM_PRODUCTS } from '../../src/integrations/bamboo/simulator/index.ts';
 import { formatAmount, parseMoney } from '../../src/shared/money.ts';
 import { queryAuditLog } from '../../src/domain/audit/audit.ts';

@@ -4,7 +4,8 @@
 import { describe, expect, it } from 'vitest';
 import { accountActor } from '../../src/domain/actor.ts';
 import type { OrderEvent } from '../../src/domain/orders/events.ts';
-import { createOrder, revealOrderCards } from '../../src/domain/orders/orders.ts';
+import { createOrder } from '../../src/domain/orders/intake.ts';
+import { revealOrderCards } from '../../src/domain/orders/orders.ts';
 import { BambooSimulator, SIM_PRODUCTS } from '../../src/integrations/bamboo/simulator/index.ts';
 import { startWorkers } from '../../src/jobs/boss.ts';
 import { orderEventsQueue, orderPlaceQueue, orderPollQueue } from '../../src/jobs/handlers/orders.ts';

@@ -1,6 +1,7 @@
 // The order engine against real PostgreSQL and the Bamboo simulator (through msw). Jobs run by hand
 // (runDueJobs), so every step, duplicate and "crash" is explicit. Every scenario ends with the
 // money check: per order held = settled + refunded, and the SPEC §3 invariants.
+import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { createApi } from '../../api/index.ts';
 import { accountActor } from '../../src/domain/actor.ts';
@@ -8,8 +9,9 @@ import { addAdmin, setAccountStatus, type Account } from '../../src/domain/accou
 import { queryAuditLog } from '../../src/domain/audit/audit.ts';
 import { balanceOf, systemAccountId } from '../../src/domain/ledger/ledger.ts';
 import type { OrderEvent } from '../../src/domain/orders/events.ts';
-import { finishOrder, placeWithVendor, pollVendorOrder, RetryLater } from '../../src/domain/orders/fulfilment.ts';
-import { createOrder, getOrderFor, listOrders, revealOrderCards } from '../../src/domain/orders/orders.ts';
+import { failOrder, finishOrder, placeWithVendor, pollVendorOrder, RetryLater } from '../../src/domain/orders/fulfilment.ts';
+import { createOrder } from '../../src/domain/orders/intake.ts';
+import { getOrderFor, listOrders, revealOrderCards } from '../../src/domain/orders/orders.ts';
 import { compareWithVendorTransactions, handleVendorCallback, reconcileOrders } from '../../src/domain/orders/reconciliation.ts';
 import { refundOrder, retryOrder, showOrder } from '../../src/domain/orders/operator.ts';
 import { onRiskAlert, type RiskAlert } from '../../src/domain/orders/risk-alerts.ts';
@@ -25,7 +27,7 @@ import { mountSimulator, simulatorClient } from '../support/bamboo.ts';
 import { insertProduct } from '../support/catalog.ts';
 import { createTestContext } from '../support/context.ts';
 import { balance, expectDomainError, fund, makeAccount, makeTree, operator } from '../support/money.ts';
-import { expectOrderMoneyConserved, queuedFor, runDueJobs } from '../support/orders.ts';
+import { backdateOrder, expectOrderMoneyConserved, queuedFor, runDueJobs } from '../support/orders.ts';
 
 const test = await createTestContext({ env: { BAMBOO_CALLBACK_SECRET: 'callback-secret-1234' } });
 const { ctx } = test;
@@ -376,7 +378,8 @@ describe('order engine: duplicates, crashes and reconciliation', () => {
     const { order: c } = await order(account);
     await placeWithVendor(ctx, c.id);
     clock.advance(1500);
-    const failingJobs = { ...ctx, jobs: { enqueue: async () => Promise.reject(new Error('killed mid-settlement')) } };
+    const killed = async () => Promise.reject(new Error('killed mid-settlement'));
+    const failingJobs = { ...ctx, jobs: { enqueue: killed, enqueueMany: killed } };
     const vendorOrder = await ctx.vendor.getOrder((await getOrderFor(db, operator, c.id)).vendorRequestId as string);
     await expect(finishOrder(failingJobs, c.id, vendorOrder!)).rejects.toThrow('killed mid-settlement');
     expect(await statusOf(c.id)).toBe('processing');
@@ -522,6 +525,63 @@ describe('order intake', () => {
     await setRiskLimits(db, operator, { role: 'partner' }, { dailySpend: null, dailyOrderCount: null });
   });
 
+  it('an order that fails leaves its day: the limits count only the day\'s orders that did not fail', async () => {
+    vendor();
+    const account = await buyer();
+    await setRiskLimits(db, operator, { accountId: account.id }, { dailySpend: null, dailyOrderCount: 2 });
+    const { order: first } = await order(account);
+    const { order: second } = await order(account);
+    await expectDomainError(order(account), 'daily_limit_exceeded');
+    expect(await failOrder(ctx, first.id, 'test_failure', { onlyFrom: ['pending'] })).toBe(true);
+    expect(await failOrder(ctx, first.id, 'test_failure', { onlyFrom: ['pending'] })).toBe(false); // failed once only
+    const { order: third } = await order(account); // the failed order made room
+    await expectDomainError(order(account), 'daily_limit_exceeded');
+    const totals = await db.selectFrom('order_day_totals').select(['spend_minor', 'order_count']).where('account_id', '=', account.id).execute();
+    expect(totals).toEqual([{ spend_minor: second.total.amount + third.total.amount, order_count: 2 }]);
+    expect(await balance(db, account)).toBe('80.00');
+    await expectOrderMoneyConserved(db, [first.id, second.id, third.id]);
+  });
+
+  it('concurrent creates of different buyers are written together, each with its own outcome', async () => {
+    vendor();
+    const good = await Promise.all(Array.from({ length: 6 }, () => buyer()));
+    const short = await buyer('5.00');
+    const paused = await buyer();
+    await setAccountStatus(db, operator, paused.id, 'paused');
+    const results = await Promise.allSettled([...good, short, paused].map((account) => order(account)));
+    const created = results.flatMap((result) => (result.status === 'fulfilled' ? [result.value.order] : []));
+    expect(created.map((one) => one.buyerId)).toEqual(good.map((account) => account.id));
+    expect(results.slice(6).map((result) => result.status === 'rejected' && (result.reason as { code?: string }).code)).toEqual(['insufficient_funds', 'account_paused']);
+    // Orders written in one transaction share its start time: at least one batch held several.
+    expect(new Set(created.map((one) => one.createdAt.getTime())).size).toBeLessThan(created.length);
+    for (const one of created) expect(await queuedFor(test, orderPlaceQueue, one.id)).toBe(1);
+    expect(await balance(db, short)).toBe('5.00');
+    expect(await balance(db, paused)).toBe('100.00');
+    await expectOrderMoneyConserved(db, created.map((one) => one.id));
+  });
+
+  it('a batch that fails in the database is written again one order at a time: only the failing order gets the error', async () => {
+    vendor();
+    const accounts = await Promise.all(Array.from({ length: 6 }, () => buyer()));
+    await sql`create function test_refuse_poison() returns trigger language plpgsql as $$
+      begin if new.client_reference = 'poison' then raise exception 'poisoned order'; end if; return new; end $$`.execute(db);
+    await sql`create trigger test_refuse_poison before insert on orders for each row execute function test_refuse_poison()`.execute(db);
+    try {
+      // The first two start batches of their own at once; the other four wait and go together.
+      const results = await Promise.allSettled(accounts.map((account, index) => order(account, index === 4 ? { ref: 'poison' } : {})));
+      expect(results.map((result) => result.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
+      expect(String((results[4] as PromiseRejectedResult).reason)).toContain('poisoned order');
+      const created = results.flatMap((result) => (result.status === 'fulfilled' ? [result.value.order] : []));
+      for (const one of created) expect(await queuedFor(test, orderPlaceQueue, one.id)).toBe(1);
+      expect(await db.selectFrom('orders').select('id').where('buyer_id', '=', accounts[4]!.id).execute()).toEqual([]);
+      expect(await balance(db, accounts[4]!)).toBe('100.00');
+      await expectOrderMoneyConserved(db, created.map((one) => one.id));
+    } finally {
+      await sql`drop trigger test_refuse_poison on orders`.execute(db);
+      await sql`drop function test_refuse_poison()`.execute(db);
+    }
+  });
+
   it('risk monitoring: spend 3× above the 30-day pattern and a burst of refusals alert admins once, without blocking', async () => {
     vendor();
     const alerts: RiskAlert[] = [];
@@ -534,7 +594,7 @@ describe('order intake', () => {
         { ...ctx, state: createMemoryState() },
         { buyerId: account.id, actor: accountActor(account.id, 'api'), clientReference: 'history', productId: SIM_PRODUCTS.steam10, face: usd('10.00'), quantity: 3 },
       );
-      await db.updateTable('orders').set({ created_at: new Date(Date.now() - 20 * 86_400_000) }).where('id', '=', old.id).execute();
+      await backdateOrder(db, old.id, new Date(Date.now() - 20 * 86_400_000));
       await order(account, { quantity: 3 }); // 30.00 today > 3 × 1.00
       await order(account);
       expect(alerts).toEqual([{ kind: 'unusual_spend', accountId: account.id, spentToday: '30.00 USD', dailyAverage: '1.00 USD' }]);

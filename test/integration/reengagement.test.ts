@@ -8,7 +8,7 @@ import { accountActor } from '../../src/domain/actor.ts';
 import { setAccountStatus, type Account } from '../../src/domain/accounts/accounts.ts';
 import { apiKeySecret, issueApiKey } from '../../src/domain/api-keys/api-keys.ts';
 import { createTopupRequest } from '../../src/domain/funding/topups.ts';
-import { createOrder } from '../../src/domain/orders/orders.ts';
+import { createOrder } from '../../src/domain/orders/intake.ts';
 import { SIM_PRODUCTS } from '../../src/integrations/bamboo/simulator/index.ts';
 import { reengagementQueue } from '../../src/jobs/handlers/reengagement.ts';
 import { sendReengagementNotices } from '../../src/notifications/reengagement.ts';

@@ -65,3 +65,20 @@ export async function expectOrderMoneyConserved(db: Database, orderIds: string[]
   }
   await expectLedgerConsistent(db);
 }
+
+/**
+ * Moves an order to an earlier time, as if it had been made then: its `created_at` and its place in
+ * the per-day totals the risk limits read (`order_day_totals`).
+ */
+export async function backdateOrder(db: Database, orderId: string, at: Date): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    const order = await trx.selectFrom('orders').select(['buyer_id', 'created_at', 'total_minor', 'status']).where('id', '=', orderId).executeTakeFirstOrThrow();
+    await trx.updateTable('orders').set({ created_at: at }).where('id', '=', orderId).execute();
+    if (order.status === 'failed') return;
+    const day = (date: Date) => date.toISOString().slice(0, 10);
+    await sql`update order_day_totals set spend_minor = spend_minor - ${order.total_minor}, order_count = order_count - 1
+      where account_id = ${order.buyer_id} and day = ${day(order.created_at)}::date`.execute(trx);
+    await sql`insert into order_day_totals as t (account_id, day, spend_minor, order_count) values (${order.buyer_id}, ${day(at)}::date, ${order.total_minor}, 1)
+      on conflict (account_id, day) do update set spend_minor = t.spend_minor + excluded.spend_minor, order_count = t.order_count + 1`.execute(trx);
+  });
+}

@@ -45,6 +45,13 @@ export async function findAccount(db: Kysely<DB>, id: string): Promise<Account |
   return row && toAccount(row);
 }
 
+/** Several accounts in one read, by id; ids that name no account are missing from the map. */
+export async function findAccounts(db: Kysely<DB>, ids: readonly string[]): Promise<Map<string, Account>> {
+  const wellFormed = [...new Set(ids)].filter((id) => UUID.test(id));
+  const rows = wellFormed.length === 0 ? [] : await db.selectFrom('accounts').selectAll().where('id', 'in', wellFormed).execute();
+  return new Map(rows.map((row) => [row.id, toAccount(row)]));
+}
+
 export async function getAccount(db: Kysely<DB>, id: string): Promise<Account> {
   const account = await findAccount(db, id);
   if (!account) throw new DomainError('account_not_found', `no account ${id}`, { accountId: id });

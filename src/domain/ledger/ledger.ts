@@ -210,6 +210,24 @@ async function writeTransfer(db: Kysely<DB>, input: TransferInput): Promise<Tran
   return { transfer, replayed: false };
 }
 
+/** A wallet short of an amount, as the database reports it (minor units as decimal strings). */
+export interface WalletShortfall {
+  accountId: string;
+  balance: string;
+  required: string;
+  currency: string;
+}
+
+export function insufficientFunds(facts: WalletShortfall): DomainError {
+  const balance = formatMoney(money(BigInt(facts.balance), facts.currency));
+  const required = formatMoney(money(BigInt(facts.required), facts.currency));
+  return new DomainError('insufficient_funds', `insufficient funds: the balance is ${balance}, ${required} needed`, {
+    accountId: facts.accountId,
+    balance,
+    required,
+  });
+}
+
 /**
  * Turns the database's refusals (SL001 insufficient funds, SL002 unknown account) into domain
  * errors; anything else passes through. Also used by callers of SQL functions that call
@@ -217,16 +235,7 @@ async function writeTransfer(db: Kysely<DB>, input: TransferInput): Promise<Tran
  */
 export function ledgerRefusal(error: unknown, ledgerAccountIds: readonly string[]): unknown {
   const { code, detail } = error as { code?: string; detail?: string };
-  if (code === 'SL001' && detail) {
-    const facts = JSON.parse(detail) as { accountId: string; balance: string; required: string; currency: string };
-    const balance = formatMoney(money(BigInt(facts.balance), facts.currency));
-    const required = formatMoney(money(BigInt(facts.required), facts.currency));
-    return new DomainError('insufficient_funds', `insufficient funds: the balance is ${balance}, ${required} needed`, {
-      accountId: facts.accountId,
-      balance,
-      required,
-    });
-  }
+  if (code === 'SL001' && detail) return insufficientFunds(JSON.parse(detail) as WalletShortfall);
   if (code === 'SL002') {
     return new DomainError('ledger_account_not_found', 'a ledger account of this transfer does not exist or has another currency', {
       ledgerAccountIds,

@@ -1,4 +1,4 @@
-// Tables of the orders area (migration 2026_11_28_030100_create_orders).
+// Tables of the orders area (migrations 2026_11_28_030100_create_orders, 2026_11_29_000000 for the day totals).
 import type { ColumnType, Generated, Selectable } from 'kysely';
 import type { Int8 } from '../../db/schema.ts';
 import type { NullableTimestamp, Timestamp } from '../columns.ts';
@@ -76,9 +76,19 @@ export interface RiskLimitsTable {
   updated_at: Timestamp;
 }
 
+/** Per account and UTC day: the spend and count of the day's orders that did not fail (migration 2026_11_29_000000). */
+export interface OrderDayTotalsTable {
+  account_id: string;
+  /** A UTC day, 'YYYY-MM-DD' (pg returns date as a Date at local midnight; compare with SQL). */
+  day: ColumnType<Date, string, string>;
+  spend_minor: Int8;
+  order_count: number;
+}
+
 export interface OrdersTables {
   orders: OrdersTable;
   order_transitions: OrderTransitionsTable;
   order_cards: OrderCardsTable;
   risk_limits: RiskLimitsTable;
+  order_day_totals: OrderDayTotalsTable;
 }

@@ -4,7 +4,7 @@
 // it). For a sub-agent the platform's price is the parent agent's price; the spread above it is the
 // agent's revenue share. Totals are unit prices × quantity, so refunding n cards is exact.
 import Big from 'big.js';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { DB } from '../../db/schema.ts';
 import { withTransaction } from '../../db/transaction.ts';
 import { DomainError } from '../../shared/errors.ts';
@@ -149,39 +149,42 @@ export async function discountFor(db: Kysely<DB>, account: Account, productId: b
   return (await productWithDiscount(db, account, productId)).discount;
 }
 
+/** A product row and an account's discount on it (see `discountFor`). */
+export interface ProductWithDiscount {
+  product: CatalogProductRow;
+  discount: { planId: string | null; discountBps: number };
+}
+
 /**
  * A product and the account's discount on it (see `discountFor`) in one round trip: the account's
  * plan, else its role's; the product's discount in that plan, else the plan default.
  */
-export async function productWithDiscount(
+export async function productWithDiscount(db: Kysely<DB>, account: Account, productId: number | bigint): Promise<ProductWithDiscount> {
+  const [found] = await productsWithDiscount(db, [{ account, productId }]);
+  if (!found) throw new DomainError('product_not_found', `no product ${productId}`, { productId: String(productId) });
+  return found;
+}
+
+/** `productWithDiscount` for many (account, product) pairs in one round trip; undefined where the product does not exist. */
+export async function productsWithDiscount(
   db: Kysely<DB>,
-  account: Account,
-  productId: number | bigint,
-): Promise<{ product: CatalogProductRow; discount: { planId: string | null; discountBps: number } }> {
-  const row = await db
-    .selectFrom('catalog_products')
-    .leftJoin('price_plans', (join) =>
-      join.on(({ eb, fn, selectFrom }) =>
-        eb(
-          'price_plans.id',
-          '=',
-          fn.coalesce(
-            selectFrom('account_price_plans').select('plan_id').where('account_id', '=', account.id),
-            selectFrom('role_price_plans').select('plan_id').where('role', '=', account.role as 'agent'),
-          ),
-        ),
-      ),
-    )
-    .leftJoin('price_plan_discounts', (join) =>
-      join.onRef('price_plan_discounts.plan_id', '=', 'price_plans.id').onRef('price_plan_discounts.product_id', '=', 'catalog_products.id'),
-    )
-    .selectAll('catalog_products')
-    .select(['price_plans.id as plan_id', 'price_plans.default_discount_bps as plan_default_bps', 'price_plan_discounts.discount_bps as product_discount_bps'])
-    .where('catalog_products.id', '=', BigInt(productId))
-    .executeTakeFirst();
-  if (!row) throw new DomainError('product_not_found', `no product ${productId}`, { productId: String(productId) });
-  const { plan_id: planId, plan_default_bps: planDefault, product_discount_bps: productDiscount, ...product } = row;
-  return { product, discount: planId === null ? { planId: null, discountBps: 0 } : { planId, discountBps: productDiscount ?? planDefault ?? 0 } };
+  pairs: readonly { account: Account; productId: number | bigint }[],
+): Promise<(ProductWithDiscount | undefined)[]> {
+  if (pairs.length === 0) return [];
+  const { rows } = await sql<CatalogProductRow & { pair: bigint; plan_id: string | null; plan_default_bps: number | null; product_discount_bps: number | null }>`
+    select p.pair, cp.*, pp.id as plan_id, pp.default_discount_bps as plan_default_bps, d.discount_bps as product_discount_bps
+    from unnest(${pairs.map((pair) => pair.account.id)}::uuid[], ${pairs.map((pair) => pair.account.role)}::text[], ${pairs.map((pair) => String(pair.productId))}::int8[])
+      with ordinality as p(account_id, role, product_id, pair)
+    join catalog_products cp on cp.id = p.product_id
+    left join price_plans pp on pp.id = coalesce(
+      (select app.plan_id from account_price_plans app where app.account_id = p.account_id),
+      (select rpp.plan_id from role_price_plans rpp where rpp.role = p.role))
+    left join price_plan_discounts d on d.plan_id = pp.id and d.product_id = cp.id`.execute(db);
+  const found: (ProductWithDiscount | undefined)[] = pairs.map(() => undefined);
+  for (const { pair, plan_id: planId, plan_default_bps: planDefault, product_discount_bps: productDiscount, ...product } of rows) {
+    found[Number(pair) - 1] = { product, discount: planId === null ? { planId: null, discountBps: 0 } : { planId, discountBps: productDiscount ?? planDefault ?? 0 } };
+  }
+  return found;
 }
 
 /** Validates a denomination against the synced product: the fixed value, or inside the range. */
