@@ -555,6 +555,10 @@ describe('order intake', () => {
     // Orders written in one transaction share its start time: at least one batch held several.
     expect(new Set(created.map((one) => one.createdAt.getTime())).size).toBeLessThan(created.length);
     for (const one of created) expect(await queuedFor(test, orderPlaceQueue, one.id)).toBe(1);
+    // New orders and their holds get time-ordered ids (UUID version 7), so indexes keyed by them grow at one end.
+    const v7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+    const holds = await db.selectFrom('transfers').select('id').where('idempotency_key', 'in', created.map((one) => `order-hold:${one.id}`)).execute();
+    expect([...created.map((one) => one.id), ...holds.map((hold) => hold.id)].every((id) => v7.test(id))).toBe(true);
     expect(await balance(db, short)).toBe('5.00');
     expect(await balance(db, paused)).toBe('100.00');
     await expectOrderMoneyConserved(db, created.map((one) => one.id));

@@ -10,7 +10,6 @@
 // one order and starts at once. Each order keeps its own outcome; when a whole batch fails (a
 // database error, not a refusal), each of its orders is retried alone, so an error reaches only the
 // caller it belongs to. Intake throughput is benchmarked (bench/orders.ts).
-import { randomUUID } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import type { AppContext } from '../../context.ts';
 import type { DB } from '../../db/schema.ts';
@@ -34,7 +33,7 @@ export const MAX_QUANTITY = 500;
 export const MAX_REFERENCE_LENGTH = 255;
 /** At most this many orders in one intake transaction (each holds its buyer's lock until the commit). */
 const MAX_BATCH_SIZE = 32;
-/** Batches written at the same time per database pool: enough to keep a small server's cores busy. */
+/** Batches written at the same time per database pool, never two with the same buyer (see Batcher). */
 const CONCURRENT_BATCHES = 2;
 
 export interface CreateOrderInput {
@@ -124,7 +123,7 @@ function batcherFor(ctx: OrderIntakeContext): Batcher<IntakeRequest, IntakeResul
   if (!byJobs) batchers.set(ctx.db, (byJobs = new WeakMap()));
   let batcher = byJobs.get(ctx.jobs);
   if (!batcher) {
-    batcher = new Batcher({ maxBatchSize: MAX_BATCH_SIZE, maxConcurrentBatches: CONCURRENT_BATCHES, run: (requests) => intakeBatch(ctx, requests) });
+    batcher = new Batcher({ maxBatchSize: MAX_BATCH_SIZE, maxConcurrentBatches: CONCURRENT_BATCHES, keyOf: (request) => request.input.buyerId, run: (requests) => intakeBatch(ctx, requests) });
     byJobs.set(ctx.jobs, batcher);
   }
   return batcher;
@@ -237,7 +236,6 @@ async function writeOrders(ctx: OrderIntakeContext, priced: PricedRequest[]): Pr
     const { input } = request;
     return {
       idx,
-      order_id: randomUUID(),
       buyer: buyer.id,
       reference: input.clientReference,
       fingerprint: request.fingerprint,
