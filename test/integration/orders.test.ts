@@ -471,6 +471,9 @@ describe('order intake', () => {
     await expectDomainError(order(account, { quantity: 2 }), 'insufficient_funds');
     await expectDomainError(order(account, { maxTotal: '9.99' }), 'max_price_exceeded');
     await expectDomainError(order(account, { productId: 404 }), 'product_not_found');
+    // Ids the database could not read are refused before the batch, so they cannot fail the others in it.
+    await expectDomainError(order(account, { productId: 1.5 }), 'product_not_found');
+    await expectDomainError(order(account, { productId: 2 ** 64 }), 'product_not_found');
     const markdown = await createPricePlan(db, operator, { name: 'loss-making 10%', defaultDiscountBps: 1000 });
     await assignPricePlan(db, operator, { accountId: account.id }, markdown.id);
     await expectDomainError(order(account), 'profit_guard');

@@ -35,6 +35,7 @@ export const MAX_REFERENCE_LENGTH = 255;
 const MAX_BATCH_SIZE = 32;
 /** Batches written at the same time per database pool, never two with the same buyer (see Batcher). */
 const CONCURRENT_BATCHES = 2;
+const MAX_INT8 = 2n ** 63n - 1n;
 
 export interface CreateOrderInput {
   buyerId: string;
@@ -107,6 +108,9 @@ function intakeRequest(ctx: OrderIntakeContext, input: CreateOrderInput): Intake
   if (input.clientReference.length < 1 || input.clientReference.length > MAX_REFERENCE_LENGTH) {
     throw new DomainError('invalid_reference', `a client reference of 1 to ${MAX_REFERENCE_LENGTH} characters is required`);
   }
+  // Checked here, not by the batch's read: an id the database cannot take would fail the whole batch.
+  const productId = typeof input.productId === 'bigint' || Number.isSafeInteger(input.productId) ? BigInt(input.productId) : -1n;
+  if (productId < 1n || productId > MAX_INT8) throw new DomainError('product_not_found', `no product ${input.productId}`, { productId: String(input.productId) });
   return {
     input,
     fingerprint: JSON.stringify([String(input.productId), input.face.currency, String(input.face.amount), input.quantity, input.maxTotal ? formatMoney(input.maxTotal) : null]),
