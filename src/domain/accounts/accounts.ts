@@ -11,6 +11,7 @@ import type { Actor } from '../actor.ts';
 import { writeAudit } from '../audit/audit.ts';
 import { createWallet } from '../ledger/ledger.ts';
 import type { AccountRole, AccountRow, AccountStatus } from './accounts.tables.ts';
+import { isUuid } from '../../shared/ids.ts';
 
 export interface Account {
   id: string;
@@ -37,17 +38,16 @@ export function toAccount(row: AccountRow): Account {
   };
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export async function findAccount(db: Kysely<DB>, id: string): Promise<Account | undefined> {
-  if (!UUID.test(id)) return undefined;
+  if (!isUuid(id)) return undefined;
   const row = await db.selectFrom('accounts').selectAll().where('id', '=', id).executeTakeFirst();
   return row && toAccount(row);
 }
 
 /** Several accounts in one read, by id; ids that name no account are missing from the map. */
 export async function findAccounts(db: Kysely<DB>, ids: readonly string[]): Promise<Map<string, Account>> {
-  const wellFormed = [...new Set(ids)].filter((id) => UUID.test(id));
+  const wellFormed = [...new Set(ids)].filter((id) => isUuid(id));
   const rows = wellFormed.length === 0 ? [] : await db.selectFrom('accounts').selectAll().where('id', 'in', wellFormed).execute();
   return new Map(rows.map((row) => [row.id, toAccount(row)]));
 }

@@ -5,8 +5,8 @@ import { DomainError } from '../../shared/errors.ts';
 import type { Actor } from '../actor.ts';
 import { requireAdmin, toAccount, type Account } from './accounts.ts';
 import type { AccountRole, AccountStatus } from './accounts.tables.ts';
+import { isUuid } from '../../shared/ids.ts';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export async function listAccounts(
   db: Kysely<DB>,
@@ -14,7 +14,7 @@ export async function listAccounts(
   filter: { role?: AccountRole; status?: AccountStatus; cursor?: string; limit?: number } = {},
 ): Promise<{ items: Account[]; nextCursor: string | null }> {
   await requireAdmin(db, actor);
-  if (filter.cursor !== undefined && !UUID.test(filter.cursor)) throw new DomainError('invalid_cursor', 'this page cursor is not valid');
+  if (filter.cursor !== undefined && !isUuid(filter.cursor)) throw new DomainError('invalid_cursor', 'this page cursor is not valid');
   const limit = Math.min(Math.max(filter.limit ?? 50, 1), 200);
   const rows = await db
     .selectFrom('accounts')

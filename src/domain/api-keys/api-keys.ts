@@ -13,6 +13,7 @@ import { platformActor, type Actor } from '../actor.ts';
 import { writeAudit } from '../audit/audit.ts';
 import { assertPartnerApproved } from '../signups/approval-gate.ts';
 import type { ApiKeyMode, ApiKeyRow, ApiKeyScope } from './api-keys.tables.ts';
+import { isUuid } from '../../shared/ids.ts';
 
 /** Used when API_KEY_SECRET is unset outside production (the config refuses that in production). */
 const DEVELOPMENT_SECRET = 'steller-development-api-key-secret-not-for-production';
@@ -265,10 +266,9 @@ export async function revokeApiKey(db: Kysely<DB>, actor: Actor, keyId: string):
   });
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 async function findKeyRow(db: Kysely<DB>, keyId: string): Promise<ApiKeyRow> {
-  const row = UUID.test(keyId) ? await db.selectFrom('api_keys').selectAll().where('id', '=', keyId).executeTakeFirst() : undefined;
+  const row = isUuid(keyId) ? await db.selectFrom('api_keys').selectAll().where('id', '=', keyId).executeTakeFirst() : undefined;
   if (!row) throw new DomainError('api_key_not_found', `no API key ${keyId}`, { keyId });
   return row;
 }

@@ -27,6 +27,7 @@ import { assertProfitGuard, productsWithDiscount, quotePrice, type PriceQuote, t
 import { formatOrderNumber, toOrder, type Order } from './orders.ts';
 import type { OrderRow } from './orders.tables.ts';
 import { checkUnusualSpend, countRefusal } from './risk-alerts.ts';
+import { isUuid } from '../../shared/ids.ts';
 
 export const MAX_QUANTITY = 500;
 /** Client references (the API's Idempotency-Key / referenceId) are kept up to this length. */
@@ -177,13 +178,13 @@ async function intakeBatch(ctx: OrderIntakeContext, requests: IntakeRequest[]): 
  * by `quotePrice` where they apply.
  */
 async function priceRequests(ctx: OrderIntakeContext, requests: IntakeRequest[]): Promise<Settled<Omit<PricedRequest, 'index' | 'request'>>[]> {
-  const buyers = await findAccounts(ctx.db, requests.map((request) => request.input.buyerId));
-  const known = requests.filter((request) => buyers.has(request.input.buyerId));
-  const found = await productsWithDiscount(
-    ctx.db,
-    known.map((request) => ({ account: buyers.get(request.input.buyerId) as Account, productId: request.input.productId })),
-  );
-  const products = new Map<IntakeRequest, ProductWithDiscount | undefined>(known.map((request, position) => [request, found[position]]));
+  // The two reads go out side by side (two pooled connections): one round trip of waiting.
+  const wellFormed = requests.filter((request) => isUuid(request.input.buyerId));
+  const [buyers, found] = await Promise.all([
+    findAccounts(ctx.db, requests.map((request) => request.input.buyerId)),
+    productsWithDiscount(ctx.db, wellFormed.map((request) => ({ accountId: request.input.buyerId, productId: request.input.productId }))),
+  ]);
+  const products = new Map<IntakeRequest, ProductWithDiscount | undefined>(wellFormed.map((request, position) => [request, found[position]]));
   return Promise.all(
     requests.map((request) =>
       settle(async () => {

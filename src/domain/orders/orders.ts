@@ -10,6 +10,7 @@ import type { Actor } from '../actor.ts';
 import { writeAudit } from '../audit/audit.ts';
 import { cardKeyring, decryptCardValue } from './card-crypto.ts';
 import type { OrderRow, OrderStatus } from './orders.tables.ts';
+import { isUuid } from '../../shared/ids.ts';
 
 export const formatOrderNumber = (number: bigint): string => `ST-${number.toString().padStart(6, '0')}`;
 
@@ -69,12 +70,11 @@ export async function recordTransition(db: Kysely<DB>, orderId: string, status: 
   await db.insertInto('order_transitions').values({ order_id: orderId, status, detail: detail ? JSON.stringify(detail) : null }).execute();
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The order (by id or by number, ST-000123) as its buyer, the buyer's direct parent, or an admin/the platform may see it. */
 export async function getOrderFor(db: Kysely<DB>, actor: Actor, orderId: string): Promise<Order> {
   const number = /^ST-(\d{1,18})$/i.exec(orderId)?.[1];
-  if (number === undefined && !UUID.test(orderId)) throw new DomainError('order_not_found', `no order ${orderId}`);
+  if (number === undefined && !isUuid(orderId)) throw new DomainError('order_not_found', `no order ${orderId}`);
   const row = await db
     .selectFrom('orders')
     .selectAll()
@@ -102,7 +102,7 @@ export interface RevealedCard {
  * card order: the bot's per-card Reveal button); every reveal is audited.
  */
 export async function revealOrderCards(ctx: Pick<AppContext, 'db' | 'config'>, actor: Actor, orderId: string, options: { index?: number } = {}): Promise<RevealedCard[]> {
-  const row = UUID.test(orderId) ? await ctx.db.selectFrom('orders').select(['id', 'buyer_id']).where('id', '=', orderId).executeTakeFirst() : undefined;
+  const row = isUuid(orderId) ? await ctx.db.selectFrom('orders').select(['id', 'buyer_id']).where('id', '=', orderId).executeTakeFirst() : undefined;
   if (!row || actor.accountId !== row.buyer_id) throw new DomainError('order_not_found', `no order ${orderId}`);
   const keyring = cardKeyring(ctx.config);
   const all = await ctx.db.selectFrom('order_cards').selectAll().where('order_id', '=', orderId).orderBy('vendor_card_id').execute();

@@ -8,6 +8,7 @@ import { verifyOrderCallback } from '../../integrations/bamboo/callback.ts';
 import { orderPlaceQueue, orderPollQueue } from '../../jobs/handlers/orders.ts';
 import { formatMoney, money } from '../../shared/money.ts';
 import { resolveWithVendor, type FulfilmentContext } from './fulfilment.ts';
+import { isUuid } from '../../shared/ids.ts';
 
 /** A pending order older than this had its place job lost: it is enqueued again. */
 const PENDING_GRACE_MS = 2 * 60_000;
@@ -53,7 +54,6 @@ export async function reconcileOrders(ctx: FulfilmentContext, now = new Date(), 
   return report;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export type CallbackResult = { ok: true; orderId: string | null } | { ok: false; reason: 'malformed' | 'bad_secret' };
 
@@ -65,7 +65,7 @@ export type CallbackResult = { ok: true; orderId: string | null } | { ok: false;
 export async function handleVendorCallback(ctx: Pick<AppContext, 'db' | 'jobs' | 'config'>, body: unknown): Promise<CallbackResult> {
   const checked = verifyOrderCallback(body, ctx.config.BAMBOO_CALLBACK_SECRET ?? '');
   if (!checked.ok) return checked;
-  if (!UUID.test(checked.callback.requestId)) return { ok: true, orderId: null };
+  if (!isUuid(checked.callback.requestId)) return { ok: true, orderId: null };
   const order = await ctx.db
     .selectFrom('orders')
     .select(['id', 'status'])
@@ -105,7 +105,7 @@ export async function compareWithVendorTransactions(ctx: FulfilmentContext, day:
     sum.amount -= txn.amount.amount;
     charged.set(requestId, sum);
   }
-  const chargedIds = [...charged.keys()].filter((id) => UUID.test(id));
+  const chargedIds = [...charged.keys()].filter((id) => isUuid(id));
   const ours = await ctx.db
     .selectFrom('orders')
     .select(['id', 'vendor_request_id', 'status', 'vendor_total_minor', 'vendor_currency', 'cards_delivered'])

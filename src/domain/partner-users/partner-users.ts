@@ -13,6 +13,7 @@ import type { ApiKeyMode } from '../api-keys/api-keys.tables.ts';
 import { writeAudit } from '../audit/audit.ts';
 import { assertPartnerApproved } from '../signups/approval-gate.ts';
 import type { PartnerUserRole, PartnerUserRow } from './partner-users.tables.ts';
+import { isUuid } from '../../shared/ids.ts';
 
 export const PARTNER_USER_ROLES = ['developer', 'finance'] as const satisfies readonly PartnerUserRole[];
 
@@ -30,7 +31,6 @@ function toPartnerUser(row: PartnerUserRow): PartnerUser {
   return { id: row.id, accountId: row.account_id, name: row.name, email: row.email, role: row.role, createdAt: row.created_at, removedAt: row.removed_at };
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * The partner whose users `actor` manages: the partner acting for itself, or an admin (or the
@@ -48,7 +48,7 @@ async function managedPartner(db: Kysely<DB>, actor: Actor, partnerId: string): 
 
 /** A user of this partner, locked for the rest of the transaction; another partner's user is not found. */
 async function lockUser(trx: Kysely<DB>, partnerId: string, userId: string): Promise<PartnerUserRow> {
-  const row = UUID.test(userId)
+  const row = isUuid(userId)
     ? await trx.selectFrom('partner_users').selectAll().where('id', '=', userId).where('account_id', '=', partnerId).forUpdate().executeTakeFirst()
     : undefined;
   if (!row) throw new DomainError('partner_user_not_found', `no user ${userId}`, { userId });

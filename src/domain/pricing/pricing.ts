@@ -160,25 +160,30 @@ export interface ProductWithDiscount {
  * plan, else its role's; the product's discount in that plan, else the plan default.
  */
 export async function productWithDiscount(db: Kysely<DB>, account: Account, productId: number | bigint): Promise<ProductWithDiscount> {
-  const [found] = await productsWithDiscount(db, [{ account, productId }]);
+  const [found] = await productsWithDiscount(db, [{ accountId: account.id, productId }]);
   if (!found) throw new DomainError('product_not_found', `no product ${productId}`, { productId: String(productId) });
   return found;
 }
 
-/** `productWithDiscount` for many (account, product) pairs in one round trip; undefined where the product does not exist. */
+/**
+ * `productWithDiscount` for many (account, product) pairs in one round trip, by account id (the
+ * role is read here, so this can run beside the read of the accounts themselves); undefined where
+ * the account or the product does not exist.
+ */
 export async function productsWithDiscount(
   db: Kysely<DB>,
-  pairs: readonly { account: Account; productId: number | bigint }[],
+  pairs: readonly { accountId: string; productId: number | bigint }[],
 ): Promise<(ProductWithDiscount | undefined)[]> {
   if (pairs.length === 0) return [];
   const { rows } = await sql<CatalogProductRow & { pair: bigint; plan_id: string | null; plan_default_bps: number | null; product_discount_bps: number | null }>`
     select p.pair, cp.*, pp.id as plan_id, pp.default_discount_bps as plan_default_bps, d.discount_bps as product_discount_bps
-    from unnest(${pairs.map((pair) => pair.account.id)}::uuid[], ${pairs.map((pair) => pair.account.role)}::text[], ${pairs.map((pair) => String(pair.productId))}::int8[])
-      with ordinality as p(account_id, role, product_id, pair)
+    from unnest(${pairs.map((pair) => pair.accountId)}::uuid[], ${pairs.map((pair) => String(pair.productId))}::int8[])
+      with ordinality as p(account_id, product_id, pair)
+    join accounts a on a.id = p.account_id
     join catalog_products cp on cp.id = p.product_id
     left join price_plans pp on pp.id = coalesce(
-      (select app.plan_id from account_price_plans app where app.account_id = p.account_id),
-      (select rpp.plan_id from role_price_plans rpp where rpp.role = p.role))
+      (select app.plan_id from account_price_plans app where app.account_id = a.id),
+      (select rpp.plan_id from role_price_plans rpp where rpp.role = a.role))
     left join price_plan_discounts d on d.plan_id = pp.id and d.product_id = cp.id`.execute(db);
   const found: (ProductWithDiscount | undefined)[] = pairs.map(() => undefined);
   for (const { pair, plan_id: planId, plan_default_bps: planDefault, product_discount_bps: productDiscount, ...product } of rows) {

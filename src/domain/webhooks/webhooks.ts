@@ -12,6 +12,7 @@ import { withTransaction } from '../../db/transaction.ts';
 import { DomainError } from '../../shared/errors.ts';
 import { toJson } from '../json.ts';
 import type { WebhookEndpointRow, WebhookEventRow, WebhookEventStatus } from './webhooks.tables.ts';
+import { isUuid } from '../../shared/ids.ts';
 
 export const WEBHOOK_EVENT_TYPES = ['wallet.credited', 'order.completed', 'order.partially_completed', 'order.failed', 'account.inactive', 'wallet.low_balance'] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
@@ -300,7 +301,6 @@ const toEvent = (row: WebhookEventRow): WebhookEvent => ({
   createdAt: row.created_at,
 });
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** An account's events, newest first; the cursor is the last event's id. */
 export async function listWebhookEvents(
@@ -312,7 +312,7 @@ export async function listWebhookEvents(
   let query = db.selectFrom('webhook_events').selectAll().where('account_id', '=', accountId);
   if (page.status) query = query.where('status', '=', page.status);
   if (page.cursor !== undefined) {
-    const known = UUID.test(page.cursor)
+    const known = isUuid(page.cursor)
       ? await db.selectFrom('webhook_events').select('id').where('id', '=', page.cursor).where('account_id', '=', accountId).executeTakeFirst()
       : undefined;
     if (!known) throw new DomainError('invalid_cursor', 'this page cursor is not valid');
@@ -335,7 +335,7 @@ export async function redeliverWebhookEvent(
   send: (trx: Kysely<DB>, eventId: string) => Promise<unknown>,
 ): Promise<WebhookEvent> {
   return withTransaction(db, async (trx) => {
-    const row = UUID.test(eventId)
+    const row = isUuid(eventId)
       ? await trx
           .updateTable('webhook_events')
           .set({ status: 'pending', queued_at: new Date() })
