@@ -583,6 +583,16 @@ describe('order intake', () => {
       expect(await db.selectFrom('orders').select('id').where('buyer_id', '=', accounts[4]!.id).execute()).toEqual([]);
       expect(await balance(db, accounts[4]!)).toBe('100.00');
       await expectOrderMoneyConserved(db, created.map((one) => one.id));
+
+      // A batch whose only priced order fails keeps the other orders' own answers (a refusal here).
+      const [, , poisoned, unknownProduct] = await Promise.allSettled([
+        order(accounts[0]!),
+        order(accounts[1]!),
+        order(accounts[2]!, { ref: 'poison' }),
+        order(accounts[3]!, { productId: 404 }),
+      ]);
+      expect(String((poisoned as PromiseRejectedResult).reason)).toContain('poisoned order');
+      expect((unknownProduct as PromiseRejectedResult).reason).toMatchObject({ code: 'product_not_found' });
     } finally {
       await sql`drop trigger test_refuse_poison on orders`.execute(db);
       await sql`drop function test_refuse_poison()`.execute(db);

@@ -159,12 +159,15 @@ async function intakeBatch(ctx: OrderIntakeContext, requests: IntakeRequest[]): 
     try {
       written = await writeOrders(ctx, priced);
     } catch (error) {
-      if (priced.length === 1) throw error;
-      // Not a refusal (those are outcomes): a database error. Each order again on its own, so the
-      // error reaches only its own caller.
-      ctx.logger.warn({ err: error, orders: priced.length }, 'an intake batch failed; writing its orders one by one');
-      written = [];
-      for (const one of priced) written.push(await settle(async () => unwrap((await writeOrders(ctx, [one]))[0])));
+      // Not a refusal (those are outcomes): a database error. With several orders, each is written
+      // again on its own, so the error reaches only its own caller.
+      if (priced.length === 1) {
+        written = [{ ok: false, error }];
+      } else {
+        ctx.logger.warn({ err: error, orders: priced.length }, 'an intake batch failed; writing its orders one by one');
+        written = [];
+        for (const one of priced) written.push(await settle(async () => unwrap((await writeOrders(ctx, [one]))[0])));
+      }
     }
     priced.forEach((one, position) => (results[one.index] = written[position] as Settled<IntakeResult>));
   }
