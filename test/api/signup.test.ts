@@ -113,12 +113,13 @@ describe('POST /v1/signup', () => {
       return result;
     });
     await first;
-    const loser = signUpPartner(db, { companyName: 'Loser', email, useCase: 'second in line' }, settings);
-    // The second waits on the index until the first commits, then fails cleanly.
+    // The second waits on the index until the first commits, then fails cleanly. (Its expectation is
+    // attached at once: it may fail before `winner` has been awaited.)
+    const loserRefused = expectDomainError(signUpPartner(db, { companyName: 'Loser', email, useCase: 'second in line' }, settings), 'email_taken');
     await new Promise((resolve) => setTimeout(resolve, 200));
     release();
     await winner;
-    await expectDomainError(loser, 'email_taken');
+    await loserRefused;
     expect(await db.selectFrom('accounts').select('name').where('name', 'in', ['Winner', 'Loser']).execute()).toEqual([{ name: 'Winner' }]);
     await expectLedgerConsistent(db);
   });
