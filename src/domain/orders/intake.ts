@@ -224,10 +224,10 @@ interface IntakeOutcome {
     | 'insufficient_funds';
   detail: Record<string, unknown> | null;
   order_id: string | null;
-  order_number: string | null;
+  order_number: bigint | null;
   created_at: Date | null;
   deadline_at: Date | null;
-  spent_today: string | null;
+  spent_today: bigint | null;
   sandbox: boolean | null;
 }
 
@@ -293,7 +293,7 @@ function createdOrder({ request, buyer, quote, total }: PricedRequest, row: Inta
   const { input } = request;
   const order: Order = {
     id: row.order_id as string,
-    number: formatOrderNumber(BigInt(row.order_number as string)),
+    number: formatOrderNumber(row.order_number as bigint),
     buyerId: buyer.id,
     channel: input.actor.channel,
     clientReference: input.clientReference,
@@ -314,7 +314,7 @@ function createdOrder({ request, buyer, quote, total }: PricedRequest, row: Inta
     finishedAt: null,
     sandbox: row.sandbox as boolean,
   };
-  return { order, created: true, spentToday: BigInt(row.spent_today as string) };
+  return { order, created: true, spentToday: row.spent_today as bigint };
 }
 
 function refusalOf(row: IntakeOutcome, { request, buyer }: PricedRequest): unknown {
