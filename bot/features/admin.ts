@@ -21,10 +21,10 @@ import { enterFlow, isRole, showMoney, telegramActor, newRow } from '../helpers.
 import type { Feature } from './index.ts';
 import { HOME, backHome } from './menus.ts';
 import { inviteLink } from './network.ts';
+import { UUID_PATTERN } from '#src/shared/ids.ts';
 
 export const ADJUST_FLOW = 'admin-adjust';
 export const PROMOTE_FLOW = 'admin-promote';
-const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
 const PAGE_SIZE = 8;
 const AUDIT_PAGE_SIZE = 10;
 const PREVIEW_PAGE_SIZE = 15;
@@ -162,7 +162,7 @@ function handlers(): Composer<BotContext> {
     await ctx.answerCallbackQuery();
     await showTree(ctx, Number(ctx.match[1]), undefined);
   });
-  admins.callbackQuery(new RegExp(`^adm:kids:(${UUID}):(\\d{1,4})$`), async (ctx) => {
+  admins.callbackQuery(new RegExp(`^adm:kids:(${UUID_PATTERN}):(\\d{1,4})$`), async (ctx) => {
     await ctx.answerCallbackQuery();
     await showTree(ctx, Number(ctx.match[2]), ctx.match[1] as string);
   });
@@ -170,17 +170,17 @@ function handlers(): Composer<BotContext> {
     await ctx.answerCallbackQuery();
     await showTree(ctx, 0, undefined, 'admin-adjust-hint');
   });
-  admins.callbackQuery(new RegExp(`^adm:acct:(${UUID})$`), async (ctx) => {
+  admins.callbackQuery(new RegExp(`^adm:acct:(${UUID_PATTERN})$`), async (ctx) => {
     await ctx.answerCallbackQuery();
     await showAccount(ctx, ctx.match[1] as string);
   });
-  admins.callbackQuery(new RegExp(`^adm:(pause|resume):(${UUID})$`), async (ctx) => {
+  admins.callbackQuery(new RegExp(`^adm:(pause|resume):(${UUID_PATTERN})$`), async (ctx) => {
     const status = ctx.match[1] === 'pause' ? 'paused' : 'active';
     await setAccountStatus(ctx.deps.app.db, telegramActor(ctx.user!.account), ctx.match[2] as string, status);
     await ctx.answerCallbackQuery({ text: ctx.t(status === 'paused' ? 'network-paused' : 'network-resumed') });
     await showAccount(ctx, ctx.match[2] as string);
   });
-  admins.callbackQuery(new RegExp(`^adm:(credit|debit):(${UUID})$`), async (ctx) => {
+  admins.callbackQuery(new RegExp(`^adm:(credit|debit):(${UUID_PATTERN})$`), async (ctx) => {
     await enterFlow(ctx, ADJUST_FLOW, ctx.match[1] as string, ctx.match[2] as string);
     await ctx.answerCallbackQuery();
   });
@@ -242,7 +242,7 @@ function handlers(): Composer<BotContext> {
     await ctx.answerCallbackQuery();
     await ctx.editMessageText(`${ctx.t('admin-admins-title')}\n\n${lines.join('\n')}`, { reply_markup: keyboard });
   });
-  admins.callbackQuery(new RegExp(`^adm:demote:(${UUID})$`), async (ctx) => {
+  admins.callbackQuery(new RegExp(`^adm:demote:(${UUID_PATTERN})$`), async (ctx) => {
     const demoted = await demoteAdmin(ctx.deps.app.db, telegramActor(ctx.user!.account), ctx.match[1] as string);
     await ctx.answerCallbackQuery();
     await ctx.editMessageText(ctx.t('admin-demoted', { name: demoted.name }), { reply_markup: backHome(ctx) });

@@ -18,10 +18,10 @@ import { askAmount, waitConfirmation, domainCall, type Flow } from '../flows.ts'
 import { enterFlow, isRole, showMoney, telegramActor, newRow } from '../helpers.ts';
 import type { Feature } from './index.ts';
 import { HOME, backHome } from './menus.ts';
+import { UUID_PATTERN } from '#src/shared/ids.ts';
 
 export const ALLOCATE_FLOW = 'allocate';
 export const ASK_FUNDS_FLOW = 'ask-funds';
-const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
 const PAGE_SIZE = 8;
 
 /** Deep link that opens the bot with the invite: `https://t.me/<bot>?start=<token>`. */
@@ -138,19 +138,19 @@ function handlers(): Composer<BotContext> {
     await ctx.editMessageText(lines.length > 0 ? `${title}\n\n${lines.join('\n')}` : `${title}\n\n${ctx.t('network-empty')}`, { reply_markup: keyboard });
   });
 
-  agents.callbackQuery(new RegExp(`^net:sub:(${UUID})$`), async (ctx) => {
+  agents.callbackQuery(new RegExp(`^net:sub:(${UUID_PATTERN})$`), async (ctx) => {
     await ctx.answerCallbackQuery();
     await showSubAgent(ctx, ctx.match[1] as string);
   });
 
-  agents.callbackQuery(new RegExp(`^net:(pause|resume):(${UUID})$`), async (ctx) => {
+  agents.callbackQuery(new RegExp(`^net:(pause|resume):(${UUID_PATTERN})$`), async (ctx) => {
     const status = ctx.match[1] === 'pause' ? 'paused' : 'active';
     await setAccountStatus(ctx.deps.app.db, telegramActor(ctx.user!.account), ctx.match[2] as string, status);
     await ctx.answerCallbackQuery({ text: ctx.t(status === 'paused' ? 'network-paused' : 'network-resumed') });
     await showSubAgent(ctx, ctx.match[2] as string);
   });
 
-  agents.callbackQuery(new RegExp(`^net:(give|take):(${UUID})$`), async (ctx) => {
+  agents.callbackQuery(new RegExp(`^net:(give|take):(${UUID_PATTERN})$`), async (ctx) => {
     const { db } = ctx.deps.app;
     await getDirectChild(db, await resolvePrincipal(db, telegramActor(ctx.user!.account)), ctx.match[2] as string); // refuse before asking
     await enterFlow(ctx, ALLOCATE_FLOW, ctx.match[1] as string, ctx.match[2] as string);
@@ -190,7 +190,7 @@ function handlers(): Composer<BotContext> {
   });
 
   // The answers to a sub-agent's request (buttons of the notification and of the list above).
-  agents.callbackQuery(new RegExp(`^fr:ok:(${UUID})$`), async (ctx) => {
+  agents.callbackQuery(new RegExp(`^fr:ok:(${UUID_PATTERN})$`), async (ctx) => {
     const { app } = ctx.deps;
     const fulfilled = await fulfilFundRequest(app.db, telegramActor(ctx.user!.account), ctx.match[1] as string);
     const [own, child] = [await walletBalance(app.db, fulfilled.agentId), await walletBalance(app.db, fulfilled.subAgentId)];
@@ -202,7 +202,7 @@ function handlers(): Composer<BotContext> {
     await ctx.reply(ctx.t('funds-allocated', { amount: showMoney(fulfilled.amount), balance: showMoney(own) }), { reply_markup: backHome(ctx) });
   });
 
-  agents.callbackQuery(new RegExp(`^fr:no:(${UUID})$`), async (ctx) => {
+  agents.callbackQuery(new RegExp(`^fr:no:(${UUID_PATTERN})$`), async (ctx) => {
     const { app } = ctx.deps;
     const declined = await declineFundRequest(app.db, telegramActor(ctx.user!.account), ctx.match[1] as string);
     const sub = await recipientOf(app, declined.subAgentId);

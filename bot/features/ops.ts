@@ -11,11 +11,11 @@ import type { BotContext } from '../context.ts';
 import { isRole, telegramActor } from '../helpers.ts';
 import type { Feature } from './index.ts';
 import { HOME } from './menus.ts';
+import { UUID_PATTERN } from '#src/shared/ids.ts';
 
 /** Failed jobs listed on one screen, and how many get their own Retry button. */
 const FAILED_SHOWN = 10;
 const RETRY_BUTTONS = 5;
-const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
 /** Error texts are cut so a screen stays within Telegram's message size. */
 const shorten = (text: string, max = 120) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
 const when = (at: Date | null) => (at ? at.toISOString().slice(0, 16).replace('T', ' ') : '—');
@@ -104,7 +104,7 @@ function handlers(): Composer<BotContext> {
     await ctx.answerCallbackQuery({ text: ctx.t('ops-retried', { count }) });
     await show(ctx, await failedScreen(ctx));
   };
-  admins.callbackQuery(new RegExp(`^ops:r:(${UUID})$`), (ctx) => retry(ctx, ctx.match[1]));
+  admins.callbackQuery(new RegExp(`^ops:r:(${UUID_PATTERN})$`), (ctx) => retry(ctx, ctx.match[1]));
   admins.callbackQuery('ops:ra', (ctx) => retry(ctx, undefined));
   return feature;
 }

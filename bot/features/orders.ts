@@ -20,13 +20,13 @@ import { cancelKeyboard, domainCall, waitButton, waitConfirmation, waitText, typ
 import { enterFlow, isRole, newRow, parseAmount, showMoney, telegramActor } from '../helpers.ts';
 import type { Feature } from './index.ts';
 import { HOME, backHome } from './menus.ts';
+import { UUID_PATTERN } from '#src/shared/ids.ts';
 
 /** Cards per page in the ordering card picker. */
 export const CARD_PAGE_SIZE = 8;
 
 export const ORDER_FLOW = 'order';
 const PAGE_SIZE = 8;
-const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
 
 /** A card list entry as the flow keeps it (plain strings: the replay log stores it). */
 interface CardChoice {
@@ -241,10 +241,10 @@ function handlers(): Composer<BotContext> {
   // A direct sub-agent's orders for its agent (no codes; the domain refuses anyone else's).
   feature
     .filter((ctx) => isRole(ctx, 'agent'))
-    .callbackQuery(new RegExp(`^o:of:(${UUID})(?::(\\d{1,18}))?$`), (ctx) => showOrders(ctx, ctx.match[1] as string, ctx.match[2]));
+    .callbackQuery(new RegExp(`^o:of:(${UUID_PATTERN})(?::(\\d{1,18}))?$`), (ctx) => showOrders(ctx, ctx.match[1] as string, ctx.match[2]));
 
   // One order: status, and for its buyer the cards (masked) with Reveal buttons, to reveal again.
-  buyers.callbackQuery(new RegExp(`^o:view:(${UUID})$`), async (ctx) => {
+  buyers.callbackQuery(new RegExp(`^o:view:(${UUID_PATTERN})$`), async (ctx) => {
     const { app } = ctx.deps;
     const account = ctx.user!.account;
     const order = await getOrderFor(app.db, telegramActor(account), ctx.match[1] as string);
@@ -264,7 +264,7 @@ function handlers(): Composer<BotContext> {
   // Reveal one card (the delivery message's button): the buyer only (the domain refuses anyone
   // else, as "no such order"), audited there. Sent directly (not through telegram.send, so the code
   // is never stored in a job), content-protected, and deleted by a telegram.delete job.
-  buyers.callbackQuery(new RegExp(`^o:rv:(${UUID}):(\\d{1,3})$`), async (ctx) => {
+  buyers.callbackQuery(new RegExp(`^o:rv:(${UUID_PATTERN}):(\\d{1,3})$`), async (ctx) => {
     const { app } = ctx.deps;
     const orderId = ctx.match[1] as string;
     const index = Number(ctx.match[2]);

@@ -12,11 +12,11 @@ import { cancelKeyboard, domainCall, waitButton, waitText, type Flow } from '../
 import { enterFlow, isRole, newRow, telegramActor } from '../helpers.ts';
 import type { Feature } from './index.ts';
 import { HOME } from './menus.ts';
+import { UUID_PATTERN } from '#src/shared/ids.ts';
 
 export const PLAN_NEW_FLOW = 'price-plan-new';
 export const PLAN_DISCOUNT_FLOW = 'price-plan-discount';
 export const PLAN_ASSIGN_FLOW = 'price-plan-assign';
-const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
 
 /** "5", "2.5", "-3" (percent, at most two decimals) → basis points; undefined when not one. */
 export function parsePercent(text: string): number | undefined {
@@ -150,7 +150,7 @@ function handlers(): Composer<BotContext> {
     await ctx.editMessageText(ctx.t(plans.length > 0 ? 'plans-title' : 'plans-none'), { reply_markup: keyboard });
   });
 
-  admins.callbackQuery(new RegExp(`^pp:view:(${UUID})$`), async (ctx) => {
+  admins.callbackQuery(new RegExp(`^pp:view:(${UUID_PATTERN})$`), async (ctx) => {
     const plan = (await listPricePlans(ctx.deps.app.db)).find((candidate) => candidate.id === ctx.match[1]);
     if (!plan) return ctx.answerCallbackQuery({ text: ctx.t('error-price-plan-not-found'), show_alert: true });
     const keyboard = new InlineKeyboard()
@@ -168,19 +168,19 @@ function handlers(): Composer<BotContext> {
     await ctx.answerCallbackQuery();
   });
 
-  admins.callbackQuery(new RegExp(`^pp:disc:(${UUID})$`), async (ctx) => {
+  admins.callbackQuery(new RegExp(`^pp:disc:(${UUID_PATTERN})$`), async (ctx) => {
     await enterFlow(ctx, PLAN_DISCOUNT_FLOW, ctx.match[1] as string);
     await ctx.answerCallbackQuery();
   });
 
-  admins.callbackQuery(new RegExp(`^pp:role:(${UUID}):(agent|sub)$`), async (ctx) => {
+  admins.callbackQuery(new RegExp(`^pp:role:(${UUID_PATTERN}):(agent|sub)$`), async (ctx) => {
     const role = ctx.match[2] === 'agent' ? 'agent' : 'sub_agent';
     await assignPricePlan(ctx.deps.app.db, telegramActor(ctx.user!.account), { role }, ctx.match[1] as string);
     await ctx.answerCallbackQuery({ text: ctx.t('plan-role-set', { role: ctx.t(role === 'agent' ? 'plan-role-agents' : 'plan-role-subs') }) });
   });
 
   // From an account's admin screen: give the account its own plan.
-  admins.callbackQuery(new RegExp(`^pp:acct:(${UUID})$`), async (ctx) => {
+  admins.callbackQuery(new RegExp(`^pp:acct:(${UUID_PATTERN})$`), async (ctx) => {
     await enterFlow(ctx, PLAN_ASSIGN_FLOW, ctx.match[1] as string);
     await ctx.answerCallbackQuery();
   });

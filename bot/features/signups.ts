@@ -9,8 +9,8 @@ import type { BotContext } from '../context.ts';
 import { isRole, newRow, telegramActor } from '../helpers.ts';
 import type { Feature } from './index.ts';
 import { HOME } from './menus.ts';
+import { UUID_PATTERN } from '#src/shared/ids.ts';
 
-const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
 export const SIGNUP_PAGE_SIZE = 6;
 /** The rejection reasons offered as buttons (`signup-reason-<n>` in the locale files). */
 export const REJECT_REASONS = 3;
@@ -66,7 +66,7 @@ function handlers(): Composer<BotContext> {
   admins.callbackQuery('adm:signups', (ctx) => showPending(ctx, 0));
   admins.callbackQuery(/^sg:list:(\d{1,4})$/, (ctx) => showPending(ctx, Number(ctx.match[1])));
 
-  admins.callbackQuery(new RegExp(`^sg:view:(${UUID})$`), async (ctx) => {
+  admins.callbackQuery(new RegExp(`^sg:view:(${UUID_PATTERN})$`), async (ctx) => {
     const signup = await findSignup(ctx.deps.app.db, ctx.match[1] as string);
     if (!signup) return ctx.answerCallbackQuery({ text: ctx.t('button-stale'), show_alert: true });
     const keyboard = new InlineKeyboard();
@@ -76,13 +76,13 @@ function handlers(): Composer<BotContext> {
     await ctx.editMessageText(signupText(ctx, signup), { reply_markup: keyboard });
   });
 
-  admins.callbackQuery(new RegExp(`^sg:ok:(${UUID})$`), async (ctx) => {
+  admins.callbackQuery(new RegExp(`^sg:ok:(${UUID_PATTERN})$`), async (ctx) => {
     const accountId = ctx.match[1] as string;
     await decide(ctx, () => approveSignup(ctx.deps.app.db, telegramActor(ctx.user!.account), accountId), 'signup-approved');
   });
 
   // Reject: pick a reason first.
-  admins.callbackQuery(new RegExp(`^sg:no:(${UUID})$`), async (ctx) => {
+  admins.callbackQuery(new RegExp(`^sg:no:(${UUID_PATTERN})$`), async (ctx) => {
     const accountId = ctx.match[1] as string;
     const keyboard = new InlineKeyboard();
     for (let index = 0; index < REJECT_REASONS; index += 1) keyboard.text(ctx.t(`signup-reason-${index}`), `sg:rj:${accountId}:${index}`).row();
@@ -91,7 +91,7 @@ function handlers(): Composer<BotContext> {
     await ctx.editMessageText(ctx.t('signup-reject-why'), { reply_markup: keyboard });
   });
 
-  admins.callbackQuery(new RegExp(`^sg:rj:(${UUID}):(\\d)$`), async (ctx) => {
+  admins.callbackQuery(new RegExp(`^sg:rj:(${UUID_PATTERN}):(\\d)$`), async (ctx) => {
     const accountId = ctx.match[1] as string;
     const index = Number(ctx.match[2]);
     if (index >= REJECT_REASONS) return ctx.answerCallbackQuery({ text: ctx.t('button-stale'), show_alert: true });

@@ -16,10 +16,10 @@ import { cancelKeyboard, askAmount, waitConfirmation, waitText, domainCall, type
 import { enterFlow, isRole, showMoney, telegramActor, newRow } from '../helpers.ts';
 import type { Feature } from './index.ts';
 import { HOME, backHome } from './menus.ts';
+import { UUID_PATTERN } from '#src/shared/ids.ts';
 
 export const TOPUP_FLOW = 'topup';
 export const TOPUP_REJECT_FLOW = 'topup-reject';
-const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
 const PAGE_SIZE = 8;
 
 /** The Approve / Reject buttons of a request (as notification buttons: text keys, not texts). */
@@ -122,7 +122,7 @@ function handlers(): Composer<BotContext> {
 
   const admins = feature.filter((ctx) => isRole(ctx, 'admin'));
 
-  admins.callbackQuery(new RegExp(`^tu:ok:(${UUID})$`), async (ctx) => {
+  admins.callbackQuery(new RegExp(`^tu:ok:(${UUID_PATTERN})$`), async (ctx) => {
     const { app } = ctx.deps;
     const approved = await approveTopup(app.db, telegramActor(ctx.user!.account), ctx.match[1] as string);
     const agent = await recipientOf(app, approved.accountId);
@@ -135,7 +135,7 @@ function handlers(): Composer<BotContext> {
     await ctx.reply(ctx.t('topup-approved-admin', { amount: showMoney(approved.amount) }), { reply_markup: backHome(ctx) });
   });
 
-  admins.callbackQuery(new RegExp(`^tu:no:(${UUID})$`), async (ctx) => {
+  admins.callbackQuery(new RegExp(`^tu:no:(${UUID_PATTERN})$`), async (ctx) => {
     const request = await getTopupRequest(ctx.deps.app.db, ctx.match[1] as string);
     if (request.status !== 'pending') return ctx.answerCallbackQuery({ text: ctx.t('error-topup-already-decided'), show_alert: true });
     await enterFlow(ctx, TOPUP_REJECT_FLOW, request.id);
@@ -159,7 +159,7 @@ function handlers(): Composer<BotContext> {
     await ctx.editMessageText(ctx.t(shown.length > 0 ? 'topup-pending-title' : 'topup-pending-none'), { reply_markup: keyboard });
   });
 
-  admins.callbackQuery(new RegExp(`^tu:view:(${UUID})$`), async (ctx) => {
+  admins.callbackQuery(new RegExp(`^tu:view:(${UUID_PATTERN})$`), async (ctx) => {
     const request = await getTopupRequest(ctx.deps.app.db, ctx.match[1] as string);
     const agent = await getAccount(ctx.deps.app.db, request.accountId);
     await ctx.answerCallbackQuery();

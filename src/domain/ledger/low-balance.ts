@@ -11,12 +11,13 @@ import { DomainError } from '../../shared/errors.ts';
 import { currencyExponent, money, toJsonMoney, type Money } from '../../shared/money.ts';
 import type { Actor } from '../actor.ts';
 import { writeAudit } from '../audit/audit.ts';
+import { walletId } from './ledger.ts';
 
 /** Sets (or with null removes) a wallet's threshold, in the wallet's currency; audited. */
 export async function setLowBalanceThreshold(db: Kysely<DB>, actor: Actor, accountId: string, threshold: Money | null): Promise<Money | null> {
   // The change and its audit row commit together.
   return withTransaction(db, async (trx) => {
-    const wallet = await trx.selectFrom('ledger_accounts').select(['currency', 'low_balance_threshold']).where('id', '=', `wallet:${accountId}`).executeTakeFirst();
+    const wallet = await trx.selectFrom('ledger_accounts').select(['currency', 'low_balance_threshold']).where('id', '=', walletId(accountId)).executeTakeFirst();
     if (!wallet) throw new DomainError('account_not_found', `no wallet for account ${accountId}`);
     if (threshold && threshold.currency !== wallet.currency) {
       throw new DomainError('currency_mismatch', `the wallet is in ${wallet.currency}, not ${threshold.currency}`);
@@ -25,7 +26,7 @@ export async function setLowBalanceThreshold(db: Kysely<DB>, actor: Actor, accou
     await trx
       .updateTable('ledger_accounts')
       .set({ low_balance_threshold: threshold?.amount ?? null, low_balance_scale: threshold ? currencyExponent(threshold.currency) : null })
-      .where('id', '=', `wallet:${accountId}`)
+      .where('id', '=', walletId(accountId))
       .execute();
     const show = (value: bigint | null) => (value === null ? null : toJsonMoney(money(value, wallet.currency)));
     await writeAudit(trx, {
@@ -41,6 +42,6 @@ export async function setLowBalanceThreshold(db: Kysely<DB>, actor: Actor, accou
 
 /** A wallet's threshold, or null. */
 export async function lowBalanceThreshold(db: Kysely<DB>, accountId: string): Promise<Money | null> {
-  const wallet = await db.selectFrom('ledger_accounts').select(['currency', 'low_balance_threshold']).where('id', '=', `wallet:${accountId}`).executeTakeFirst();
+  const wallet = await db.selectFrom('ledger_accounts').select(['currency', 'low_balance_threshold']).where('id', '=', walletId(accountId)).executeTakeFirst();
   return wallet?.low_balance_threshold == null ? null : money(wallet.low_balance_threshold, wallet.currency);
 }

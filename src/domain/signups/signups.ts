@@ -6,6 +6,7 @@ import { sql, type Kysely } from 'kysely';
 import type { DB } from '../../db/schema.ts';
 import { withTransaction } from '../../db/transaction.ts';
 import { DomainError } from '../../shared/errors.ts';
+import { isUuid } from '../../shared/ids.ts';
 import { parseMoney, type Money } from '../../shared/money.ts';
 import { insertAccount, requireAdmin, type Account } from '../accounts/accounts.ts';
 import { accountActor, platformActor, type Actor } from '../actor.ts';
@@ -121,12 +122,6 @@ export async function findSignup(db: Kysely<DB>, accountId: string): Promise<Par
   return row && toSignup(row);
 }
 
-export async function getSignup(db: Kysely<DB>, accountId: string): Promise<PartnerSignup> {
-  const signup = /^[0-9a-f-]{36}$/i.test(accountId) ? await findSignup(db, accountId) : undefined;
-  if (!signup) throw new DomainError('signup_not_found', `no signup for account ${accountId}`, { accountId });
-  return signup;
-}
-
 export interface SignupPage {
   items: PartnerSignup[];
   nextCursor: string | null;
@@ -162,7 +157,7 @@ function decodeCursor(cursor: string): { at: Date; id: string } {
   try {
     const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [unknown, unknown];
     const date = new Date(String(at));
-    if (typeof at === 'string' && typeof id === 'string' && /^[0-9a-f-]{36}$/i.test(id) && !Number.isNaN(date.getTime())) return { at: date, id };
+    if (typeof at === 'string' && typeof id === 'string' && isUuid(id) && !Number.isNaN(date.getTime())) return { at: date, id };
   } catch {
     // fall through
   }
@@ -171,8 +166,8 @@ function decodeCursor(cursor: string): { at: Date; id: string } {
 
 /** Locks a pending signup for a decision; a signup is decided once. */
 async function lockPending(trx: Kysely<DB>, accountId: string): Promise<PartnerSignupRow> {
-  await getSignup(trx, accountId);
-  const row = await trx.selectFrom('partner_signups').selectAll().where('account_id', '=', accountId).forUpdate().executeTakeFirstOrThrow();
+  const row = isUuid(accountId) ? await trx.selectFrom('partner_signups').selectAll().where('account_id', '=', accountId).forUpdate().executeTakeFirst() : undefined;
+  if (!row) throw new DomainError('signup_not_found', `no signup for account ${accountId}`, { accountId });
   if (row.status !== 'pending') {
     throw new DomainError('signup_already_decided', `this signup was already ${row.status}`, { accountId, signupStatus: row.status });
   }
