@@ -567,6 +567,23 @@ describe('order intake', () => {
     await expectOrderMoneyConserved(db, created.map((one) => one.id));
   });
 
+  it('inside a caller\'s transaction the order is written there: committed with it, or gone with its rollback', async () => {
+    vendor();
+    const account = await buyer();
+    const input = (ref: string) => ({ buyerId: account.id, actor: accountActor(account.id, 'api'), clientReference: ref, productId: SIM_PRODUCTS.steam10, face: usd('10.00'), quantity: 1 });
+    const { order: kept } = await db.transaction().execute((trx) => createOrder({ ...ctx, db: trx }, input('in-trx-kept')));
+    expect(await queuedFor(test, orderPlaceQueue, kept.id)).toBe(1);
+    await expect(
+      db.transaction().execute(async (trx) => {
+        await createOrder({ ...ctx, db: trx }, input('in-trx-undone'));
+        throw new Error('the caller gives up');
+      }),
+    ).rejects.toThrow('the caller gives up');
+    expect(await db.selectFrom('orders').select('client_reference').where('buyer_id', '=', account.id).execute()).toEqual([{ client_reference: 'in-trx-kept' }]);
+    expect(await balance(db, account)).toBe('90.00');
+    await expectOrderMoneyConserved(db, [kept.id]);
+  });
+
   it('a batch that fails in the database is written again one order at a time: only the failing order gets the error', async () => {
     vendor();
     const accounts = await Promise.all(Array.from({ length: 6 }, () => buyer()));

@@ -66,9 +66,7 @@ export async function createOrder(ctx: OrderIntakeContext, input: CreateOrderInp
     const request = intakeRequest(ctx, input);
     // Inside a caller's transaction the order is written there, alone.
     if (ctx.db.isTransaction) {
-      const [settled] = await intakeBatch(ctx, [request]);
-      if (!settled?.ok) throw settled?.error;
-      result = settled.value;
+      result = unwrap((await intakeBatch(ctx, [request]))[0]);
     } else {
       result = await batcherFor(ctx).submit(request);
     }
