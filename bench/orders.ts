@@ -10,7 +10,7 @@
 //   end to end: one order at a time at light load, create → completed with real pg-boss workers and
 //           the in-process simulator answering at once: p50/p99
 // Needs DATABASE_URL (a server where it may create and drop scratch databases) and pgbench.
-// Usage: DATABASE_URL=postgres://… npm run bench:orders [-- --seconds 5 --rounds 3 --e2e 40]
+// Usage: DATABASE_URL=postgres://… npm run bench:orders [-- --seconds 5 --rounds 3 --e2e 40 --history 20000]
 import { execFileSync } from 'node:child_process';
 import { sql } from 'kysely';
 import { createConfig } from '../src/config.ts';
@@ -34,6 +34,7 @@ import { arg, percentile, instantVendor } from './support.ts';
 const SECONDS = arg('seconds', 5);
 const ROUNDS = arg('rounds', 3);
 const E2E_ORDERS = arg('e2e', 40);
+const HISTORY = arg('history', 20_000);
 const CALLERS = [8, 64] as const;
 const PGBENCH_CLIENTS = [8, 64] as const;
 const BUYERS = 200;
@@ -100,9 +101,20 @@ try {
     });
   };
 
-  // Intake: workers not running, so only createOrder is measured.
-  for (let index = 0; index < 50; index += 1) await oneOrder(buyers[index % BUYERS] as string); // warm-up
-  await sql`analyze`.execute(db); // statistics, as a database in service has them (autovacuum would take a minute)
+  // Intake: workers not running, so only createOrder is measured. First a history, as a database
+  // in service has: measured on nearly empty tables, every pooled connection would keep the plans
+  // it made when `orders` had a few pages (sequential scans) while the table grows during the run.
+  let written = 0;
+  await Promise.all(
+    Array.from({ length: 64 }, async () => {
+      while (written < HISTORY) {
+        written += 1;
+        await oneOrder(buyers[written % BUYERS] as string);
+      }
+    }),
+  );
+  await boss.deleteAllJobs(orderPlaceQueue.name);
+  await sql`analyze`.execute(db); // statistics, as autovacuum keeps them in service (it would take a minute here)
   const walPosition = async () => (await sql<{ lsn: string }>`select pg_current_wal_lsn()::text as lsn`.execute(db)).rows[0]?.lsn as string;
   const walBytesSince = async (from: string) =>
     Number((await sql<{ bytes: string }>`select pg_wal_lsn_diff(pg_current_wal_lsn(), ${from}::pg_lsn)::text as bytes`.execute(db)).rows[0]?.bytes);
@@ -180,7 +192,7 @@ try {
 
   const median = (values: number[]) => [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)] as number;
   const fixed = (value: number, digits = 0) => value.toFixed(digits);
-  console.log(`${ROUNDS} rounds of ${SECONDS} s each, ${BUYERS} buyers; per round: intake at ${CALLERS.join(' and ')} callers, then pgbench -N at ${PGBENCH_CLIENTS.join(' and ')} clients`);
+  console.log(`${ROUNDS} rounds of ${SECONDS} s each, ${BUYERS} buyers, ${HISTORY} orders written before; per round: intake at ${CALLERS.join(' and ')} callers, then pgbench -N at ${PGBENCH_CLIENTS.join(' and ')} clients`);
   rounds.forEach(({ intake, pgbench: tps }, index) => {
     const parts = CALLERS.map((callers) => {
       const run = intake[callers] as IntakeRun;

@@ -5,6 +5,7 @@ import type { Account } from '../../src/domain/accounts/accounts.ts';
 import { onLedgerDrift, raiseLedgerDrift } from '../../src/domain/ledger/alerts.ts';
 import { checkLedgerConsistency, type ConsistencyReport } from '../../src/domain/ledger/consistency.ts';
 import { balanceOf, systemAccountId, transfer, walletId, type EntryInput } from '../../src/domain/ledger/ledger.ts';
+import { setLowBalanceThreshold } from '../../src/domain/ledger/low-balance.ts';
 import { queryAuditLog } from '../../src/domain/audit/audit.ts';
 import { createLogger } from '../../src/logger.ts';
 import { isDomainError } from '../../src/shared/errors.ts';
@@ -130,6 +131,73 @@ describe('ledger transfer', () => {
     await expect(db.updateTable('ledger_accounts').set({ balance: -1n }).where('id', '=', walletId(agent.id)).execute()).rejects.toThrow(
       /ledger_accounts_wallet_balance_not_negative/,
     );
+    await expectLedgerConsistent(db);
+  });
+});
+
+describe('ledger_transfers: a set of transfers in one statement (order intake writes its holds so)', () => {
+  interface SetTransfer {
+    key: string;
+    entries: [string, string][]; // [ledger account, signed amount in minor units]
+  }
+  // Calls the database function directly: the TypeScript ledger writes one transfer at a time.
+  const writeSet = (transfers: SetTransfer[]) => {
+    const entries = transfers.flatMap((one, index) => one.entries.map(([account, amount]) => ({ position: index + 1, account, amount })));
+    return sql<{ transfer_position: number; transfer_id: string; replayed: boolean }>`
+      select * from ledger_transfers(
+        ${transfers.map((one) => one.key)}::text[], ${transfers.map(() => 'order_hold')}::text[],
+        ${transfers.map(() => '{}')}::jsonb[], ${transfers.map(() => operator.accountId)}::uuid[], ${transfers.map(() => operator.channel)}::text[],
+        ${transfers.map((one) => JSON.stringify({ key: one.key }))}::jsonb[],
+        ${entries.map((entry) => entry.position)}::integer[], ${entries.map((entry) => entry.account)}::text[],
+        ${entries.map(() => 'USD')}::text[], ${entries.map((entry) => entry.amount)}::bigint[])`
+      .execute(db)
+      .then((result) => result.rows);
+  };
+  const clearing = systemAccountId('order_clearing', 'USD');
+  const hold = (account: Account, key: string, minor: number): SetTransfer => ({ key, entries: [[walletId(account.id), String(-minor)], [clearing, String(minor)]] });
+
+  it('writes each new transfer with its entries and audit row; a stored key or one repeated in the set is a replay', async () => {
+    const agent = await makeAccount(db, 'agent');
+    await fund(db, agent, '100.00');
+    const stored = await transfer(db, debit(agent, '10.00', 'set-stored'));
+    const rows = await writeSet([hold(agent, 'set-a', 1000), hold(agent, 'set-stored', 1000), hold(agent, 'set-b', 2500), hold(agent, 'set-a', 1000)]);
+    expect(rows.map((row) => [row.transfer_position, row.replayed])).toEqual([[1, false], [2, true], [3, false], [4, true]]);
+    expect(rows[1]?.transfer_id).toBe(stored.transfer.id);
+    expect(rows[3]?.transfer_id).toBe(rows[0]?.transfer_id);
+    expect(await balance(db, agent)).toBe('55.00'); // 100 - 10 (stored) - 10 (a) - 25 (b)
+    const entries = await db.selectFrom('entries').select(['transfer_id', 'amount']).where('transfer_id', 'in', [rows[0]!.transfer_id, rows[2]!.transfer_id]).execute();
+    expect(entries.map((entry) => [entry.transfer_id, entry.amount]).sort()).toEqual(
+      [[rows[0]!.transfer_id, -1000n], [rows[0]!.transfer_id, 1000n], [rows[2]!.transfer_id, -2500n], [rows[2]!.transfer_id, 2500n]].sort(),
+    );
+    for (const row of [rows[0]!, rows[2]!]) expect(await queryAuditLog(db, { subject: { type: 'transfer', id: row.transfer_id } })).toHaveLength(1);
+    await expectLedgerConsistent(db);
+  });
+
+  it('refuses the whole set when a wallet would go below zero after any transfer, even if a later one refills it', async () => {
+    const agent = await makeAccount(db, 'agent');
+    await fund(db, agent, '20.00');
+    const refill: SetTransfer = { key: 'set-refill', entries: [[systemAccountId('funding', 'USD'), '-5000'], [walletId(agent.id), '5000']] };
+    const failure = await writeSet([hold(agent, 'set-first', 1500), hold(agent, 'set-too-much', 1000), refill]).catch((error: unknown) => error);
+    expect(failure).toMatchObject({ code: 'SL001' });
+    expect(JSON.parse((failure as { detail: string }).detail)).toEqual({ accountId: agent.id, balance: '2000', required: '2500', currency: 'USD' });
+    expect(await balance(db, agent)).toBe('20.00');
+    expect(await db.selectFrom('transfers').select('id').where('idempotency_key', 'in', ['set-first', 'set-too-much', 'set-refill']).execute()).toEqual([]);
+    // In the other order the wallet never dips: all three are written.
+    await writeSet([refill, hold(agent, 'set-first', 1500), hold(agent, 'set-too-much', 1000)]);
+    expect(await balance(db, agent)).toBe('45.00');
+    await expectLedgerConsistent(db);
+  });
+
+  it('records one low-balance event for the transfer of the set that crosses a partner wallet\'s threshold', async () => {
+    const partner = await makeAccount(db, 'partner');
+    await fund(db, partner, '100.00');
+    await setLowBalanceThreshold(db, operator, partner.id, usd('50.00'));
+    const rows = await writeSet([hold(partner, 'low-1', 3000), hold(partner, 'low-2', 3000), hold(partner, 'low-3', 3000)]); // 70, 40 (crosses), 10
+    const events = await db.selectFrom('webhook_events').select('payload').where('account_id', '=', partner.id).where('type', '=', 'wallet.low_balance').execute();
+    expect(events.map((event) => event.payload)).toEqual([
+      { accountId: partner.id, balance: { amount: '40.00', currency: 'USD' }, threshold: { amount: '50.00', currency: 'USD' }, transferId: rows[1]?.transfer_id },
+    ]);
+    expect(await balance(db, partner)).toBe('10.00');
     await expectLedgerConsistent(db);
   });
 });

@@ -2,7 +2,7 @@
 // (runDueJobs), so every step, duplicate and "crash" is explicit. Every scenario ends with the
 // money check: per order held = settled + refunded, and the SPEC §3 invariants.
 import { sql } from 'kysely';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createApi } from '../../api/index.ts';
 import { accountActor } from '../../src/domain/actor.ts';
 import { addAdmin, setAccountStatus, type Account } from '../../src/domain/accounts/accounts.ts';
@@ -564,6 +564,43 @@ describe('order intake', () => {
     expect([...created.map((one) => one.id), ...holds.map((hold) => hold.id)].every((id) => v7.test(id))).toBe(true);
     expect(await balance(db, short)).toBe('5.00');
     expect(await balance(db, paused)).toBe('100.00');
+    await expectOrderMoneyConserved(db, created.map((one) => one.id));
+  });
+
+  it('one buyer\'s concurrent creates share batches and get the answers one-by-one intake gives, in order', async () => {
+    vendor();
+    // Enough for four cards: the fourth create (two cards) does not fit, the fifth (one card) does.
+    const short = await buyer('40.00');
+    const plenty = await buyer('100.00');
+    const limited = await buyer('100.00');
+    await setRiskLimits(db, operator, { accountId: limited.id }, { dailySpend: null, dailyOrderCount: 3 });
+    const quantities = [1, 1, 1, 2, 1];
+    const warn = vi.spyOn(ctx.logger, 'warn');
+    // Interleaved, so batches mix buyers whose orders all pass with buyers who meet a refusal.
+    const pending = quantities.flatMap((quantity) => [order(short, { quantity }), order(plenty, { quantity: 1 }), order(limited, { quantity: 1 })]);
+    const results = await Promise.allSettled(pending);
+    const outcome = (result: PromiseSettledResult<{ order: { total: { amount: bigint } } }>) =>
+      result.status === 'fulfilled' ? 'created' : (result.reason as { code?: string }).code;
+    const of = (column: number) => results.filter((_, index) => index % 3 === column).map(outcome);
+    expect(of(0)).toEqual(['created', 'created', 'created', 'insufficient_funds', 'created']);
+    expect(of(1)).toEqual(['created', 'created', 'created', 'created', 'created']);
+    expect(of(2)).toEqual(['created', 'created', 'created', 'daily_limit_exceeded', 'daily_limit_exceeded']);
+    // Decided by the batch itself, not by a batch that failed and was written again order by order.
+    expect(warn.mock.calls.filter(([, message]) => String(message).includes('intake batch failed'))).toEqual([]);
+    warn.mockRestore();
+    const created = results.flatMap((result) => (result.status === 'fulfilled' ? [result.value.order] : []));
+    // At least one batch held several orders of one buyer.
+    const plentyOrders = created.filter((one) => one.buyerId === plenty.id);
+    expect(new Set(plentyOrders.map((one) => one.createdAt.getTime())).size).toBeLessThan(plentyOrders.length);
+    expect(new Set(created.map((one) => one.number)).size).toBe(created.length);
+    expect(await balance(db, short)).toBe('0.00');
+    expect(await balance(db, plenty)).toBe('50.00');
+    expect(await balance(db, limited)).toBe('70.00');
+    const totals = await db.selectFrom('order_day_totals').select(['account_id', 'spend_minor', 'order_count']).where('account_id', 'in', [short.id, plenty.id, limited.id]).execute();
+    expect(new Map(totals.map((row) => [row.account_id, [row.spend_minor, row.order_count]]))).toEqual(
+      new Map([[short.id, [4000n, 4]], [plenty.id, [5000n, 5]], [limited.id, [3000n, 3]]]),
+    );
+    for (const one of created) expect(await queuedFor(test, orderPlaceQueue, one.id)).toBe(1);
     await expectOrderMoneyConserved(db, created.map((one) => one.id));
   });
 
