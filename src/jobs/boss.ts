@@ -3,6 +3,7 @@
 import type { Kysely } from 'kysely';
 import { PgBoss, fromKysely, type Queue } from 'pg-boss';
 import type { z } from 'zod';
+import { PREPARED } from '../db/database.ts';
 import type { AppContext } from '../context.ts';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
@@ -101,9 +102,18 @@ export function createJobQueue(boss: PgBoss): JobQueue {
     async enqueueMany(queue, data, options = {}) {
       if (data.length === 0) return;
       const jobs = data.map((item) => ({ data: queue.payload.parse(item) as object }));
-      await boss.insert(queue.name, jobs, options.db ? { db: fromKysely(options.db) } : {});
+      await boss.insert(queue.name, jobs, options.db ? { db: preparedInsertsOn(options.db) } : {});
     },
   };
+}
+
+/**
+ * pg-boss's Kysely adapter, with its statements marked prepared: its insert for one queue has a
+ * fixed text, and order intake sends one per batch (docs/decisions/0005-batched-order-intake.md).
+ */
+function preparedInsertsOn(db: Kysely<any>): ReturnType<typeof fromKysely> {
+  const adapter = fromKysely(db);
+  return { executeSql: (text, values) => adapter.executeSql(`${PREPARED} ${text}`, values) };
 }
 
 /** Starts one worker per queue. Returns the worker ids (for offWork). */

@@ -2,7 +2,8 @@
 //   platform → agent → sub-agent (a partner may be the parent of agents); a sub-agent has no
 //   children; a parent acts on its direct children only; a paused account cannot order or move
 //   money, and pausing an account stops ordering in everything below it.
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
+import { prepared } from '../../db/database.ts';
 import type { DB } from '../../db/schema.ts';
 import { withTransaction } from '../../db/transaction.ts';
 import { DomainError } from '../../shared/errors.ts';
@@ -48,7 +49,11 @@ export async function findAccount(db: Kysely<DB>, id: string): Promise<Account |
 /** Several accounts in one read, by id; ids that name no account are missing from the map. */
 export async function findAccounts(db: Kysely<DB>, ids: readonly string[]): Promise<Map<string, Account>> {
   const wellFormed = [...new Set(ids)].filter((id) => isUuid(id));
-  const rows = wellFormed.length === 0 ? [] : await db.selectFrom('accounts').selectAll().where('id', 'in', wellFormed).execute();
+  // One text for any number of ids, prepared once per connection (order intake reads its buyers here).
+  const rows =
+    wellFormed.length === 0
+      ? []
+      : await db.selectFrom('accounts').modifyFront(prepared).selectAll().where('id', '=', sql<string>`any(${wellFormed}::uuid[])`).execute();
   return new Map(rows.map((row) => [row.id, toAccount(row)]));
 }
 

@@ -12,6 +12,7 @@
 // caller it belongs to. Intake throughput is benchmarked (bench/orders.ts).
 import { sql, type Kysely } from 'kysely';
 import type { AppContext } from '../../context.ts';
+import { prepared } from '../../db/database.ts';
 import type { DB } from '../../db/schema.ts';
 import { withTransaction } from '../../db/transaction.ts';
 import { orderPlaceQueue } from '../../jobs/handlers/orders.ts';
@@ -266,7 +267,7 @@ async function writeOrders(ctx: OrderIntakeContext, priced: PricedRequest[]): Pr
     };
   });
   const rows = await withTransaction(ctx.db, async (trx) => {
-    const { rows: outcomes } = await sql<IntakeOutcome>`select * from order_intake_batch(${toJson(orders)}::jsonb)`
+    const { rows: outcomes } = await sql<IntakeOutcome>`${prepared} select * from order_intake_batch(${toJson(orders)}::jsonb)`
       .execute(trx)
       .catch((error: unknown) => {
         throw ledgerRefusal(error, orders.flatMap((order) => [order.wallet, order.clearing]));

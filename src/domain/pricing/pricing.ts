@@ -5,6 +5,7 @@
 // agent's revenue share. Totals are unit prices × quantity, so refunding n cards is exact.
 import Big from 'big.js';
 import { sql, type Kysely } from 'kysely';
+import { prepared } from '../../db/database.ts';
 import type { DB } from '../../db/schema.ts';
 import { withTransaction } from '../../db/transaction.ts';
 import { DomainError } from '../../shared/errors.ts';
@@ -176,7 +177,7 @@ export async function productsWithDiscount(
 ): Promise<(ProductWithDiscount | undefined)[]> {
   if (pairs.length === 0) return [];
   const { rows } = await sql<CatalogProductRow & { pair: bigint; plan_id: string | null; plan_default_bps: number | null; product_discount_bps: number | null }>`
-    select p.pair, cp.*, pp.id as plan_id, pp.default_discount_bps as plan_default_bps, d.discount_bps as product_discount_bps
+    ${prepared} select p.pair, cp.*, pp.id as plan_id, pp.default_discount_bps as plan_default_bps, d.discount_bps as product_discount_bps
     from unnest(${pairs.map((pair) => pair.accountId)}::uuid[], ${pairs.map((pair) => String(pair.productId))}::int8[])
       with ordinality as p(account_id, product_id, pair)
     join accounts a on a.id = p.account_id
