@@ -26,7 +26,10 @@ export interface Account {
   createdAt: Date;
 }
 
-export function toAccount(row: AccountRow): Account {
+/** The columns an `Account` is made of (named, so a prepared read keeps its shape when the table gains one). */
+const ACCOUNT_COLUMNS = ['id', 'role', 'name', 'parent_id', 'status', 'telegram_user_id', 'currency', 'created_at'] as const;
+
+export function toAccount(row: Pick<AccountRow, (typeof ACCOUNT_COLUMNS)[number]>): Account {
   return {
     id: row.id,
     role: row.role,
@@ -53,7 +56,7 @@ export async function findAccounts(db: Kysely<DB>, ids: readonly string[]): Prom
   const rows =
     wellFormed.length === 0
       ? []
-      : await db.selectFrom('accounts').modifyFront(prepared).selectAll().where('id', '=', sql<string>`any(${wellFormed}::uuid[])`).execute();
+      : await db.selectFrom('accounts').modifyFront(prepared).select(ACCOUNT_COLUMNS).where('id', '=', sql<string>`any(${wellFormed}::uuid[])`).execute();
   return new Map(rows.map((row) => [row.id, toAccount(row)]));
 }
 

@@ -171,13 +171,24 @@ export async function productWithDiscount(db: Kysely<DB>, account: Account, prod
  * role is read here, so this can run beside the read of the accounts themselves); undefined where
  * the account or the product does not exist.
  */
+// The product's columns by name, not `cp.*`: the read is a prepared statement, and a prepared
+// `*` fails once the table gains a column (a migration run by another instance during a deploy).
+// A missing name fails the type check where the rows become `ProductWithDiscount`s.
+const PRODUCT_COLUMNS = [
+  'id', 'brand_key', 'name', 'kind', 'face_currency', 'min_face_minor', 'max_face_minor', 'cost_currency', 'cost_min_minor',
+  'cost_max_minor', 'stock', 'active', 'vendor_modified_at', 'created_at', 'updated_at',
+] as const;
+
 export async function productsWithDiscount(
   db: Kysely<DB>,
   pairs: readonly { accountId: string; productId: number | bigint }[],
 ): Promise<(ProductWithDiscount | undefined)[]> {
   if (pairs.length === 0) return [];
-  const { rows } = await sql<CatalogProductRow & { pair: bigint; plan_id: string | null; plan_default_bps: number | null; product_discount_bps: number | null }>`
-    ${prepared} select p.pair, cp.*, pp.id as plan_id, pp.default_discount_bps as plan_default_bps, d.discount_bps as product_discount_bps
+  const { rows } = await sql<
+    Pick<CatalogProductRow, (typeof PRODUCT_COLUMNS)[number]> & { pair: bigint; plan_id: string | null; plan_default_bps: number | null; product_discount_bps: number | null }
+  >`
+    ${prepared} select p.pair, ${sql.join(PRODUCT_COLUMNS.map((column) => sql.ref(`cp.${column}`)))},
+      pp.id as plan_id, pp.default_discount_bps as plan_default_bps, d.discount_bps as product_discount_bps
     from unnest(${pairs.map((pair) => pair.accountId)}::uuid[], ${pairs.map((pair) => String(pair.productId))}::int8[])
       with ordinality as p(account_id, product_id, pair)
     join accounts a on a.id = p.account_id
