@@ -21,13 +21,20 @@ import { up as previousLedgerTransfer } from './2026_11_29_010000_ledger_transfe
 //    `pending` transitions and the day totals with one statement each. A buyer whose batch orders
 //    would be refused for limits or funds, or who sent one reference twice, is written order by
 //    order with `order_intake`, so each order gets exactly the answer one-by-one intake gives it.
+//
+// Both functions run with `plan_cache_mode = force_generic_plan` and `enable_seqscan = off`. Their
+// statements take arrays, so PostgreSQL's default would plan them again on every call (custom plans
+// cost less than a generic plan that assumes ten elements). A generic plan is made once per session,
+// so it must not depend on how big a table was at that moment: planned on nearly empty `transfers`
+// or `orders` tables, a sequential scan looked cheapest and then stayed while the tables grew.
+// Every lookup here is by key, and no sequential scan is wanted.
 export async function up(db: Kysely<any>): Promise<void> {
   await sql`
     create function ledger_transfers(
       p_keys text[], p_kinds text[], p_metadata jsonb[], p_actors uuid[], p_channels text[], p_audits jsonb[],
       p_entry_transfers integer[], p_entry_accounts text[], p_entry_currencies text[], p_entry_amounts bigint[]
     ) returns table (transfer_position integer, transfer_id uuid, created_at timestamptz, replayed boolean)
-    language plpgsql set plan_cache_mode = force_generic_plan as $$
+    language plpgsql set plan_cache_mode = force_generic_plan set enable_seqscan = off as $$
     #variable_conflict use_column
     declare
       -- The transfers stored by this call (1-based positions in p_keys) and their entries.
@@ -53,11 +60,19 @@ export async function up(db: Kysely<any>): Promise<void> {
       join (select u.key, min(u.position)::integer as position from unnest(p_keys) with ordinality as u(key, position) group by u.key) k
         on k.key = s.idempotency_key;
 
-      if v_positions is not null then
+      if cardinality(v_positions) = cardinality(p_keys) then
+        v_entry_positions := p_entry_transfers;
+        v_entry_accounts := p_entry_accounts;
+        v_entry_currencies := p_entry_currencies;
+        v_entry_amounts := p_entry_amounts;
+      elsif v_positions is not null then
         select array_agg(e.position order by e.n), array_agg(e.account order by e.n), array_agg(e.currency order by e.n), array_agg(e.amount order by e.n)
         into v_entry_positions, v_entry_accounts, v_entry_currencies, v_entry_amounts
         from unnest(p_entry_transfers, p_entry_accounts, p_entry_currencies, p_entry_amounts) with ordinality as e(position, account, currency, amount, n)
         where e.position = any(v_positions);
+      end if;
+
+      if v_positions is not null then
 
         -- Every entry names an existing ledger account in that account's currency.
         if exists (select 1 from unnest(v_entry_accounts, v_entry_currencies) as u(account, currency)
@@ -122,6 +137,11 @@ export async function up(db: Kysely<any>): Promise<void> {
         order by n.position;
       end if;
 
+      if cardinality(v_positions) = cardinality(p_keys) then
+        return query select n.position, n.id, n.created_at, false from unnest(v_positions, v_ids, v_created) as n(position, id, created_at);
+        return;
+      end if;
+      -- Replays answer their stored transfer.
       return query
         select k.position::integer, coalesce(n.id, t.id), coalesce(n.created_at, t.created_at), n.id is null
         from unnest(p_keys) with ordinality as k(key, position)
@@ -136,10 +156,14 @@ export async function up(db: Kysely<any>): Promise<void> {
       p_key text, p_kind text, p_metadata jsonb, p_actor uuid, p_channel text,
       p_accounts text[], p_currencies text[], p_amounts bigint[], p_audit jsonb
     ) returns table (transfer_id uuid, created_at timestamptz, replayed boolean)
-    language sql as $$
+    language plpgsql as $$
+    begin
+      -- plpgsql, not sql: a plpgsql body's plans stay cached in the session; a sql one is planned per call.
+      return query
       select l.transfer_id, l.created_at, l.replayed
       from ledger_transfers(array[p_key], array[p_kind], array[p_metadata], array[p_actor], array[p_channel], array[p_audit],
-                            array_fill(1, array[cardinality(p_accounts)]), p_accounts, p_currencies, p_amounts) l
+                            array_fill(1, array[cardinality(p_accounts)]), p_accounts, p_currencies, p_amounts) l;
+    end
     $$`.execute(db);
 
   // One order of a batch as `createOrder` sends it, and one order's answer.
@@ -158,7 +182,7 @@ export async function up(db: Kysely<any>): Promise<void> {
   await sql`
     create or replace function order_intake_batch(p_orders jsonb)
     returns table (idx integer, outcome text, detail jsonb, order_id uuid, order_number bigint, created_at timestamptz, deadline_at timestamptz, spent_today bigint, sandbox boolean)
-    language plpgsql set plan_cache_mode = force_generic_plan as $$
+    language plpgsql set plan_cache_mode = force_generic_plan set enable_seqscan = off as $$
     #variable_conflict use_column
     declare
       v_requests order_intake_request[];
