@@ -73,7 +73,6 @@ export async function up(db: Kysely<any>): Promise<void> {
       end if;
 
       if v_positions is not null then
-
         -- Every entry names an existing ledger account in that account's currency.
         if exists (select 1 from unnest(v_entry_accounts, v_entry_currencies) as u(account, currency)
                    where not exists (select 1 from ledger_accounts la where la.id = u.account and la.currency = u.currency)) then
