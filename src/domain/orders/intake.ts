@@ -1,12 +1,13 @@
 // Order intake (SPEC §6.1): `createOrder` validates and prices an order, then one transaction runs
-// the `order_intake` database function (the buyer's advisory lock, replay check, rights, risk
+// the `order_intake_batch` database function (the buyer's advisory lock, replay check, rights, risk
 // limits, funds, insert with the price snapshot, hold wallet → order clearing, transition) and
 // enqueues the place job (outbox). Idempotent on (buyer, client reference): the lock serializes one
 // buyer's creates, so replays find the first order.
 //
 // Creates are written in batches (group commit, docs/decisions/0005-batched-order-intake.md): the
 // creates that arrive while earlier batches are being written go together, with one pricing read,
-// one `order_intake_batch` statement and one job insert for all of them. At light load a batch is
+// one `order_intake_batch` statement (set-based: a fixed number of statements for the whole batch)
+// and one job insert for all of them. At light load a batch is
 // one order and starts at once. Each order keeps its own outcome; when a whole batch fails (a
 // database error, not a refusal), each of its orders is retried alone, so an error reaches only the
 // caller it belongs to. Intake throughput is benchmarked (bench/orders.ts).
@@ -208,7 +209,7 @@ async function priceRequests(ctx: OrderIntakeContext, requests: IntakeRequest[])
   );
 }
 
-/** What `order_intake_batch` answers per order (migrations 2026_11_28_080000 and 2026_11_29_000000). */
+/** What `order_intake_batch` answers per order (migrations 2026_11_28_080000, 2026_11_29_000000 and 2026_11_30_000000). */
 interface IntakeOutcome {
   idx: number;
   outcome:
@@ -231,9 +232,10 @@ interface IntakeOutcome {
 }
 
 /**
- * Writes priced orders in one transaction: `order_intake_batch` (for each order, in wallet order:
- * lock, replay check, rights, limits, funds, insert, hold, transition), then the place jobs of the
- * new ones in one insert. Throws only for a database error; refusals come back per order.
+ * Writes priced orders in one transaction: `order_intake_batch` (locks, replay check, rights,
+ * limits, funds, inserts, holds, transitions for all of them; migration 2026_11_30_000000), then
+ * the place jobs of the new ones in one insert. Throws only for a database error; refusals come back
+ * per order.
  */
 async function writeOrders(ctx: OrderIntakeContext, priced: PricedRequest[]): Promise<Settled<IntakeResult>[]> {
   const orders = priced.map(({ request, buyer, quote, total }, idx) => {

@@ -1,7 +1,7 @@
 // Risk limits (issue 5): a daily spend and a daily order count per account (UTC day), with a
-// default per role and an admin override per account. Enforced by the `order_intake` database
-// function under the buyer's advisory lock, before any hold, so concurrent orders cannot both slip
-// under (migration 2026_11_28_080000).
+// default per role and an admin override per account. Enforced by the intake's database functions
+// (`order_intake_batch`, `order_intake`) under the buyer's advisory lock, before any hold, so
+// concurrent orders cannot both slip under (migrations 2026_11_28_080000, 2026_11_30_000000).
 import { sql, type Kysely } from 'kysely';
 import type { DB } from '../../db/schema.ts';
 import { withTransaction } from '../../db/transaction.ts';
