@@ -42,7 +42,6 @@ export function toAccount(row: Pick<AccountRow, (typeof ACCOUNT_COLUMNS)[number]
   };
 }
 
-
 export async function findAccount(db: Kysely<DB>, id: string): Promise<Account | undefined> {
   if (!isUuid(id)) return undefined;
   const row = await db.selectFrom('accounts').selectAll().where('id', '=', id).executeTakeFirst();

@@ -166,11 +166,6 @@ export async function productWithDiscount(db: Kysely<DB>, account: Account, prod
   return found;
 }
 
-/**
- * `productWithDiscount` for many (account, product) pairs in one round trip, by account id (the
- * role is read here, so this can run beside the read of the accounts themselves); undefined where
- * the account or the product does not exist.
- */
 // The product's columns by name, not `cp.*`: the read is a prepared statement, and a prepared
 // `*` fails once the table gains a column (a migration run by another instance during a deploy).
 // A missing name fails the type check where the rows become `ProductWithDiscount`s.
@@ -179,6 +174,11 @@ const PRODUCT_COLUMNS = [
   'cost_max_minor', 'stock', 'active', 'vendor_modified_at', 'created_at', 'updated_at',
 ] as const;
 
+/**
+ * `productWithDiscount` for many (account, product) pairs in one round trip, by account id (the
+ * role is read here, so this can run beside the read of the accounts themselves); undefined where
+ * the account or the product does not exist.
+ */
 export async function productsWithDiscount(
   db: Kysely<DB>,
   pairs: readonly { accountId: string; productId: number | bigint }[],
