@@ -3,6 +3,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { encryptsWithDevelopmentKey } from './domain/orders/card-crypto.ts';
 
 export const ROLES = ['api', 'worker', 'bot'] as const;
 export type Role = (typeof ROLES)[number];
@@ -169,6 +170,10 @@ export function createConfig(env: Record<string, string | undefined>, rootDir = 
   }
   if (config.NODE_ENV === 'production' && !config.CARD_ENCRYPTION_KEYS) {
     throw new ConfigError([{ variable: 'CARD_ENCRYPTION_KEYS', problem: 'is required when NODE_ENV=production' }]);
+  }
+  // Real cards are never encrypted with the published development key, whatever NODE_ENV says.
+  if (config.VENDOR === 'bamboo' && encryptsWithDevelopmentKey(config.CARD_ENCRYPTION_KEYS)) {
+    throw new ConfigError([{ variable: 'CARD_ENCRYPTION_KEYS', problem: 'must hold a key of its own (not the development key) when VENDOR=bamboo' }]);
   }
   if (config.BOT_MODE === 'webhook' && config.TELEGRAM_BOT_TOKEN) {
     const missing = (['PUBLIC_URL', 'BOT_WEBHOOK_SECRET'] as const).filter((name) => !config[name]);

@@ -3,8 +3,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, createConfig, envSchema, loadConfig } from '../../src/config.ts';
+import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { PROJECT_ROOT } from '../../src/config.ts';
+
+const realVendor = { VENDOR: 'bamboo', BAMBOO_CLIENT_ID: 'id', BAMBOO_CLIENT_SECRET: 's', BAMBOO_ACCOUNT_ID: '555' };
 
 function configError(env: Record<string, string>): ConfigError {
   try {
@@ -57,8 +60,25 @@ describe('configuration', () => {
     expect(configError({ VENDOR: 'bamboo', BAMBOO_CLIENT_ID: 'id', BAMBOO_CLIENT_SECRET: 's' }).issues).toEqual([
       { variable: 'BAMBOO_ACCOUNT_ID', problem: 'is required when VENDOR=bamboo' },
     ]);
-    const bamboo = createConfig({ VENDOR: 'bamboo', BAMBOO_CLIENT_ID: 'id', BAMBOO_CLIENT_SECRET: 's', BAMBOO_ACCOUNT_ID: '555' });
+    const bamboo = createConfig({ ...realVendor, CARD_ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64')}` });
     expect([bamboo.VENDOR, bamboo.BAMBOO_ACCOUNT_ID]).toEqual(['bamboo', 555]);
+  });
+
+  it('refuses the real vendor without a card key of its own, whatever NODE_ENV says', () => {
+    const refusal = { variable: 'CARD_ENCRYPTION_KEYS', problem: 'must hold a key of its own (not the development key) when VENDOR=bamboo' };
+    for (const NODE_ENV of ['development', 'test', 'production']) {
+      expect(configError({ ...realVendor, NODE_ENV, API_KEY_SECRET: 's'.repeat(32) }).issues).toEqual([
+        NODE_ENV === 'production' ? { variable: 'CARD_ENCRYPTION_KEYS', problem: 'is required when NODE_ENV=production' } : refusal,
+      ]);
+    }
+    // The development key written out by hand is still the development key.
+    const developmentKey = createHash('sha256').update('steller-agency development card key (not secret)').digest('base64');
+    expect(configError({ ...realVendor, CARD_ENCRYPTION_KEYS: `prod:${developmentKey}` }).issues).toEqual([refusal]);
+    // It may stay listed to decrypt old cards; it may not encrypt new ones.
+    const own = randomBytes(32).toString('base64');
+    expect(createConfig({ ...realVendor, CARD_ENCRYPTION_KEYS: `k2:${own},dev:${developmentKey}` }).CARD_ENCRYPTION_KEYS).toContain('k2:');
+    // The simulator never sees a real card: the development key is fine there.
+    expect(createConfig({ CARD_ENCRYPTION_KEYS: `dev:${developmentKey}` }).VENDOR).toBe('simulator');
   });
 
   it('webhook mode needs a public URL and a secret token', () => {

@@ -10,9 +10,19 @@ export interface CardKeyring {
   keys: ReadonlyMap<string, Buffer>;
 }
 
-/** Development and tests only: production refuses to start without CARD_ENCRYPTION_KEYS (config.ts). */
+/**
+ * Development and tests only: a process refuses to start without CARD_ENCRYPTION_KEYS in production
+ * or with the real vendor, and with this key as the encrypting one with the real vendor (config.ts).
+ */
 const DEVELOPMENT_KEY_ID = 'dev';
 const developmentKey = () => createHash('sha256').update('steller-agency development card key (not secret)').digest();
+
+/** Whether new cards would be encrypted with the development key: none configured, or it is the first. */
+export function encryptsWithDevelopmentKey(cardEncryptionKeys: string | undefined): boolean {
+  if (!cardEncryptionKeys) return true;
+  const encoded = cardEncryptionKeys.split(',')[0]?.split(':')[1] ?? '';
+  return Buffer.from(encoded, 'base64').equals(developmentKey());
+}
 
 export function cardKeyring(config: Pick<Config, 'CARD_ENCRYPTION_KEYS'>): CardKeyring {
   if (!config.CARD_ENCRYPTION_KEYS) return { currentKeyId: DEVELOPMENT_KEY_ID, keys: new Map([[DEVELOPMENT_KEY_ID, developmentKey()]]) };

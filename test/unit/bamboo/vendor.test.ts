@@ -30,7 +30,7 @@ describe('createVendor', () => {
         return HttpResponse.json({ accounts: [{ id: 77, currency: 'USD', balance: 10, isActive: true, sandboxMode: false }] });
       }),
     );
-    const config = createConfig({ VENDOR: 'bamboo', BAMBOO_BASE_URL: 'https://bamboo.example', BAMBOO_CLIENT_ID: 'me', BAMBOO_CLIENT_SECRET: 'pw', BAMBOO_ACCOUNT_ID: '77' });
+    const config = createConfig({ VENDOR: 'bamboo', BAMBOO_BASE_URL: 'https://bamboo.example', BAMBOO_CLIENT_ID: 'me', BAMBOO_CLIENT_SECRET: 'pw', BAMBOO_ACCOUNT_ID: '77', CARD_ENCRYPTION_KEYS: `k1:${'A'.repeat(43)}=` });
     const vendor = createVendor(config, createMemoryState(), logger);
     expect(vendor.accountId).toBe(77);
     expect((await vendor.getAccounts())[0]?.id).toBe(77);
