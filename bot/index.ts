@@ -4,11 +4,14 @@
 //   2. ordering        per-chat: runner's sequentialize (polling) or a shared lock (webhook)
 //   3. deps + user     AppContext, restart-safe store and the user's account (after the lock: fresh)
 //   4. i18n            locale stored on the account, else Telegram's language code
-//   5. conversations   only for updates with a chat (a chatless key would be shared by everyone)
-//   6. basics          /start, /help, /cancel, /language: before the flows, so /cancel always wins
-//   7. flows           the conversations (they see an update only when one is active)
-//   8. features        menus and buttons, guarded by role
-//   9. stale buttons   any callback nobody handled gets a clear "no longer valid"
+//   5. private chats   in a group, supergroup or channel nothing below runs: one line pointing to
+//                      the private chat (once per chat per hour), buttons answered "private only"
+//   6. conversations   keyed by chat and user, so a flow only ever sees updates of the user who
+//                      started it (chatless or userless updates have no key and start none)
+//   7. basics          /start, /help, /cancel, /language: before the flows, so /cancel always wins
+//   8. flows           the conversations (they see an update only when one is active)
+//   9. features        menus and buttons, guarded by role
+//  10. stale buttons   any callback nobody handled gets a clear "no longer valid"
 import { autoRetry } from '@grammyjs/auto-retry';
 import { conversations } from '@grammyjs/conversations';
 import { run, sequentialize } from '@grammyjs/runner';
@@ -22,11 +25,12 @@ import { createI18n } from './i18n.ts';
 import { FEATURES } from './features/index.ts';
 import { errorText } from './helpers.ts';
 import { chatLock } from './middlewares/chat-lock.ts';
+import { privateChatsOnly } from './middlewares/private-chats.ts';
 import { loadUser } from './middlewares/user.ts';
 import { conversationAdapter, createBotStore } from './storage.ts';
 
 /** Bump whenever a conversation's code changes: stored conversations of older code are dropped. */
-export const CONVERSATIONS_VERSION = 6;
+export const CONVERSATIONS_VERSION = 7;
 
 export interface BotOptions {
   token: string;
@@ -90,10 +94,18 @@ export function createBot(app: AppContext, options: BotOptions): Bot<BotContext>
   };
   const guarded = bot.errorBoundary(handleError);
 
-  const withChat = guarded.filter((ctx) => ctx.chat !== undefined);
+  guarded.use(privateChatsOnly(store));
+  const withChat = guarded.filter((ctx) => ctx.chat !== undefined && ctx.from !== undefined);
   withChat.use(
     conversations<BotContext, ConvContext>({
-      storage: { type: 'key', version: CONVERSATIONS_VERSION, prefix: 'bot:convo:', adapter: conversationAdapter(store) },
+      storage: {
+        type: 'key',
+        version: CONVERSATIONS_VERSION,
+        prefix: 'bot:convo:',
+        // Chat and user: nobody else's message or button can answer a flow's question.
+        getStorageKey: (ctx) => `${ctx.chat!.id}:${ctx.from!.id}`,
+        adapter: conversationAdapter(store),
+      },
       plugins: [loadUser(deps, i18n.locales), i18n],
     }),
   );

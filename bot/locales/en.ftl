@@ -15,6 +15,7 @@ cancel-nothing = There is nothing to cancel.
 language-choose = Choose your language:
 language-set = Language set to English.
 button-stale = This button is no longer valid. Please open the menu again with /start.
+private-chat-only = I work in private chats only, so that money and card codes stay between us: open { $link } to continue.
 error-generic = Something went wrong. Please try again in a moment.
 
 ## Start and menus

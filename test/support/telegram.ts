@@ -110,6 +110,36 @@ export function callbackQuery(fromId: number, data: string, messageId = 1): Upda
   };
 }
 
+/** A chat several people share (ids of groups are negative: never a user's id). */
+export interface GroupChat {
+  id: number;
+  type: 'group' | 'supergroup';
+  title: string;
+}
+
+let groupId = -100_000;
+export const groupChat = (type: GroupChat['type'] = 'group'): GroupChat => ({ id: (groupId -= 1), type, title: `Team ${-groupId}` });
+
+/** A text message someone writes in a chat that is not theirs alone (a group, or another's private chat). */
+export function textMessageIn(chat: GroupChat | { id: number; type: 'private' }, fromId: number, text: string): Update {
+  const update = textMessage(fromId, text);
+  return { ...update, message: { ...update.message!, chat: chat.type === 'private' ? { ...chat, first_name: 'Test' } : chat } };
+}
+
+/** A button pressed by `fromId` on a message of another chat (a group, or another's private chat). */
+export function callbackQueryIn(chat: GroupChat | { id: number; type: 'private' }, fromId: number, data: string, messageId = 1): Update {
+  const update = callbackQuery(fromId, data, messageId);
+  const query = update.callback_query!;
+  return { ...update, callback_query: { ...query, message: { ...query.message!, chat: chat.type === 'private' ? { ...chat, first_name: 'Test' } : chat } } };
+}
+
+/** A post in a channel: no sender user, only the channel. */
+export function channelPost(channelId: number, text: string): Update {
+  updateId += 1;
+  const chat = { id: channelId, type: 'channel' as const, title: 'Channel' };
+  return { update_id: updateId, channel_post: { message_id: updateId, date: Math.floor(Date.now() / 1000), chat, sender_chat: chat, text } };
+}
+
 /** Texts sent with sendMessage / editMessageText, in order. */
 export const sentTexts = (calls: RecordedCall[]) =>
   calls.filter((call) => call.method === 'sendMessage' || call.method === 'editMessageText').map((call) => String(call.payload.text));
