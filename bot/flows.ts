@@ -1,7 +1,8 @@
 // Building blocks of the conversations (multi-step flows). Replay rules (conversations v2): every
 // DB, Redis or clock call goes through `conversation.external`; Bot API calls on the inside ctx do not.
 // Waiting steps pass updates they do not want on (`next: true`), so menu buttons keep working; a
-// menu that starts another flow leaves this one first (enterFlow).
+// menu that starts another flow leaves this one first (enterFlow). A conversation is keyed by chat
+// and user (index.ts), so a waiting step only ever sees updates of the user who started the flow.
 import type { Conversation } from '@grammyjs/conversations';
 import { InlineKeyboard } from 'grammy';
 import { DomainError, isDomainError } from '#src/shared/errors.ts';

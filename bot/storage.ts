@@ -11,7 +11,7 @@ export function createBotStore(app: AppContext): KeyValueStore {
   return app.state.kind === 'redis' ? app.state.kv : createPostgresKeyValueStore(app.db);
 }
 
-/** Adapter for @grammyjs/conversations: versioned state as JSON under `convo:<chat id>`. */
+/** Adapter for @grammyjs/conversations: versioned state as JSON under `bot:convo:<chat id>:<user id>`. */
 export function conversationAdapter<S>(store: KeyValueStore): VersionedStateStorage<string, S> {
   return {
     async read(key) {
