@@ -120,6 +120,12 @@ export const envSchema = z.object({
   SIGNUP_SANDBOX_FUNDS: z.string().regex(/^\d+(\.\d+)?$/, 'must be a decimal amount such as 1000.00').default('1000.00'),
   /** Completed live orders after which a self-signed-up partner's onboarding stage is `active`. */
   ONBOARDING_ACTIVE_LIVE_ORDERS: z.coerce.number().int().min(1).max(1000).default(3),
+
+  /** Development only: partner webhooks may use http and internal targets (localhost, private networks). */
+  WEBHOOK_ALLOW_PRIVATE_URLS: z
+    .enum(['true', 'false'], { error: 'must be true or false' })
+    .default('false')
+    .transform((value) => value === 'true'),
 });
 
 export type Env = z.input<typeof envSchema>;
@@ -178,6 +184,10 @@ export function createConfig(env: Record<string, string | undefined>, rootDir = 
   if (config.BOT_MODE === 'webhook' && config.TELEGRAM_BOT_TOKEN) {
     const missing = (['PUBLIC_URL', 'BOT_WEBHOOK_SECRET'] as const).filter((name) => !config[name]);
     if (missing.length > 0) throw new ConfigError(missing.map((variable) => ({ variable, problem: 'is required when BOT_MODE=webhook' })));
+  }
+  // Production webhooks must never be able to reach inside our own network.
+  if (config.NODE_ENV === 'production' && config.WEBHOOK_ALLOW_PRIVATE_URLS) {
+    throw new ConfigError([{ variable: 'WEBHOOK_ALLOW_PRIVATE_URLS', problem: 'must not be true when NODE_ENV=production' }]);
   }
   if (config.NODE_ENV === 'production' && config.APP_ROLES.includes('api') && !config.API_KEY_SECRET) {
     throw new ConfigError([{ variable: 'API_KEY_SECRET', problem: 'is required in production when the api role runs' }]);

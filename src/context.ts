@@ -15,6 +15,7 @@ import { createMetrics, type Metrics } from './metrics.ts';
 import { createSharedState, type SharedState } from './shared-state/index.ts';
 import { createRequestLogBuffer, type RequestLogBuffer } from './domain/request-logs/buffer.ts';
 import { vendorCallRecorder } from './ops/vendor.ts';
+import type { ResolveHost } from './domain/webhooks/webhook-url.ts';
 
 export interface DatabaseConnection {
   db: Database;
@@ -77,6 +78,8 @@ export interface AppContext {
   orderEvents?: OrderEventSink;
   /** Where API request logs wait before they are written (Redis list or in-process); absent: not recorded. */
   requestLogs?: RequestLogBuffer;
+  /** How webhook deliveries resolve partner host names; absent: the system DNS (tests give their own). */
+  resolveHost?: ResolveHost;
 }
 
 export interface AppResources extends AppContext {

@@ -99,18 +99,24 @@ export function webhookRoutes(ctx: AppContext) {
           content: {
             'application/json': {
               schema: z.object({
-                url: z.string().url().max(2000).startsWith('https://', 'must be an https URL').openapi({ example: 'https://partner.example/hooks/steller' }),
+                // https, port and public-target rules are the domain's (setWebhookEndpoint): 422 with the reason.
+                url: z.string().url().max(2000).openapi({ example: 'https://partner.example/hooks/steller' }),
                 rotateSecret: z.boolean().default(false),
               }),
             },
           },
         },
       },
-      responses: { 200: endpointResponse, ...errorResponses({ 422: 'Not an https URL (`invalid_webhook_url`)' }) },
+      responses: {
+        200: endpointResponse,
+        ...errorResponses({
+          422: 'Not an https URL, or carries credentials (`invalid_webhook_url`); points to a host or address that is not public, or to a port other than 443 and 1024-65535 (`webhook_url_not_allowed`)',
+        }),
+      },
     }),
     async (c) => {
       const input = c.req.valid('json');
-      const endpoint = await setWebhookEndpoint(ctx.db, partnerPrincipal(c).accountId, input);
+      const endpoint = await setWebhookEndpoint(ctx.db, partnerPrincipal(c).accountId, input, { allowPrivate: ctx.config.WEBHOOK_ALLOW_PRIVATE_URLS });
       return c.json(presentEndpoint(endpoint), 200);
     },
   );

@@ -1,4 +1,6 @@
-import { http, HttpResponse } from 'msw';
+import { createServer } from 'node:http';
+import net from 'node:net';
+import { http, HttpResponse, passthrough } from 'msw';
 import { Webhook } from 'standardwebhooks';
 import { sql } from 'kysely';
 import { describe, expect, it, onTestFinished } from 'vitest';
@@ -69,18 +71,152 @@ describe('webhook endpoint', () => {
     expect(await (await call(partner.liveKey, 'GET', '/v1/webhook-endpoint')).json()).toMatchObject({ url: 'https://partner.example/hooks', secret: endpoint.secret });
     // The sandbox has its own endpoint.
     await expectProblem(await call(partner.testKey, 'GET', '/v1/webhook-endpoint'), 404, 'webhook_endpoint_not_found');
-    await expectProblem(await call(partner.liveKey, 'PUT', '/v1/webhook-endpoint', { url: 'http://partner.example/hooks' }), 400, 'validation_failed');
+    await expectProblem(await call(partner.liveKey, 'PUT', '/v1/webhook-endpoint', { url: 'not a url' }), 400, 'validation_failed');
   });
 
-  it('refuses URLs pointing inside (SSRF) and never follows redirects', async () => {
+  it('never follows redirects: a 3xx answer is a failed attempt', async () => {
     const partner = await harness.makePartner();
-    for (const url of ['https://localhost/x', 'https://127.0.0.1/x', 'https://169.254.169.254/latest', 'https://10.1.2.3/', 'https://[::1]/', 'https://[fd00::1]/', 'https://user:pw@partner.example/', 'https://db.internal/']) {
-      await expectProblem(await call(partner.liveKey, 'PUT', '/v1/webhook-endpoint', { url }), 422, 'invalid_webhook_url');
-    }
     await setEndpoint(partner, 'https://acme.example/hooks/moved');
     mswServer.use(http.post('https://acme.example/hooks/moved', () => new HttpResponse(null, { status: 307, headers: { location: 'https://169.254.169.254/latest' } })));
     const eventId = await enqueueWebhookEvent(ctx.db, partner.account.id, 'order.completed', { orderId: 'o-r' });
-    await expect(deliverWebhookEvent(ctx.db, eventId, { final: false })).rejects.toThrow('answered 307');
+    await expect(deliverWebhookEvent(ctx.db, eventId, { final: false, resolveHost: ctx.resolveHost })).rejects.toThrow('answered 307');
+  });
+});
+
+describe('webhook URLs cannot reach inside (SSRF)', () => {
+  /** A TCP listener on 127.0.0.1 that counts the connections a delivery opens to it. */
+  async function loopbackListener() {
+    const server = net.createServer((socket) => socket.destroy());
+    let connections = 0;
+    server.on('connection', () => (connections += 1));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    onTestFinished(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    return { port: (server.address() as net.AddressInfo).port, connections: () => connections };
+  }
+
+  it('refuses every internal form of a host, after normalising, with webhook_url_not_allowed', async () => {
+    const partner = await harness.makePartner();
+    const internal = [
+      'https://[::ffff:127.0.0.1]:3101/',
+      'https://[::ffff:169.254.169.254]/latest',
+      'https://[::ffff:10.0.0.1]/',
+      'https://[::7f00:1]/',
+      'https://[64:ff9b::7f00:1]/',
+      'https://[64:ff9b::a9fe:a9fe]/',
+      'https://[2002:7f00:1::1]/',
+      'https://[fe80::1]/',
+      'https://[ff02::1]/',
+      'https://0x7f.1/',
+      'https://2130706433/',
+      'https://0.0.0.0/',
+      'https://100.64.0.1/',
+      'https://224.0.0.1/',
+      'https://localhost./',
+      'https://ip6-localhost/',
+      'https://ip6-loopback/',
+      'https://api.localhost/',
+      'https://intranet/',
+      'https://printer.local./',
+      'https://localhost/x',
+      'https://127.0.0.1/x',
+      'https://169.254.169.254/latest',
+      'https://10.1.2.3/',
+      'https://[::1]/',
+      'https://[fd00::1]/',
+      'https://db.internal/',
+    ];
+    for (const url of internal) {
+      const body = await expectProblem(await call(partner.liveKey, 'PUT', '/v1/webhook-endpoint', { url }), 422, 'webhook_url_not_allowed');
+      expect(body.detail, url).toMatch(/public/);
+    }
+    // A public address in an IPv6 form is still public.
+    await setEndpoint(partner, 'https://[::ffff:8.8.8.8]/hooks');
+    expect(await ctx.db.selectFrom('webhook_endpoints').select('url').where('account_id', '=', partner.account.id).executeTakeFirst()).toEqual({ url: 'https://[::ffff:8.8.8.8]/hooks' });
+  });
+
+  it('allows port 443 and 1024-65535 only; http, credentials and non-URLs stay invalid', async () => {
+    const partner = await harness.makePartner();
+    for (const url of ['https://partner.example:22/', 'https://partner.example:80/', 'https://partner.example:1023/']) {
+      const body = await expectProblem(await call(partner.liveKey, 'PUT', '/v1/webhook-endpoint', { url }), 422, 'webhook_url_not_allowed');
+      expect(body.detail).toMatch(/port/);
+    }
+    for (const url of ['https://partner.example:443/', 'https://partner.example:1024/', 'https://partner.example:8443/', 'https://partner.example:65535/']) await setEndpoint(partner, url);
+    await expectProblem(await call(partner.liveKey, 'PUT', '/v1/webhook-endpoint', { url: 'http://partner.example/hooks' }), 422, 'invalid_webhook_url');
+    await expectProblem(await call(partner.liveKey, 'PUT', '/v1/webhook-endpoint', { url: 'https://user:pw@partner.example/' }), 422, 'invalid_webhook_url');
+  });
+
+  it('a stored URL pointing inside is refused at delivery: no connection is opened', async () => {
+    const partner = await harness.makePartner();
+    const listener = await loopbackListener();
+    // As if stored before these rules existed.
+    await ctx.db
+      .insertInto('webhook_endpoints')
+      .values({ account_id: partner.account.id, url: `https://127.0.0.1:${listener.port}/hooks`, secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', created_at: new Date(), updated_at: new Date() })
+      .execute();
+    const eventId = await enqueueWebhookEvent(ctx.db, partner.account.id, 'order.completed', { orderId: 'o-inside' });
+    await expect(webhookDeliverQueue.handle(ctx, { eventId }, jobInfo())).rejects.toThrow('webhook_url_not_allowed');
+    expect(listener.connections()).toBe(0);
+    expect((await eventsOf(partner.account.id))[0]).toMatchObject({ status: 'retrying', attempts: 1, last_response_status: null, last_error: expect.stringMatching(/public/) });
+  });
+
+  it('checks the addresses the host resolves to at delivery, so DNS rebinding cannot reach inside', async () => {
+    const partner = await harness.makePartner();
+    const listener = await loopbackListener();
+    // Public at set time; at delivery the name answers with a loopback address (or a private one among public ones).
+    await setEndpoint(partner, `https://rebind.partner.example:${listener.port}/hooks`);
+    const asked: string[] = [];
+    for (const addresses of [['127.0.0.1'], ['93.184.215.14', '10.0.0.7'], ['::ffff:127.0.0.1']]) {
+      const eventId = await enqueueWebhookEvent(ctx.db, partner.account.id, 'order.completed', { addresses });
+      const resolveHost = async (host: string) => {
+        asked.push(host);
+        return addresses;
+      };
+      await expect(deliverWebhookEvent(ctx.db, eventId, { final: false, resolveHost, allowPrivate: false })).rejects.toThrow('webhook_url_not_allowed');
+      const [event] = await ctx.db.selectFrom('webhook_events').selectAll().where('id', '=', eventId).execute();
+      expect(event?.last_error).toMatch(/resolves to .* not public/);
+    }
+    expect(asked).toEqual(['rebind.partner.example', 'rebind.partner.example', 'rebind.partner.example']);
+    expect(listener.connections()).toBe(0);
+  });
+
+  it('connects to the address it checked, not to a second lookup (WEBHOOK_ALLOW_PRIVATE_URLS lets it be local)', async () => {
+    const partner = await harness.makePartner();
+    const requests: { host: string | undefined; body: string }[] = [];
+    const server = createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      request.on('end', () => {
+        requests.push({ host: request.headers.host, body });
+        response.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    onTestFinished(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    const port = (server.address() as net.AddressInfo).port;
+    // No DNS knows this name: only the injected resolver does, and the connection goes where it said.
+    const url = `http://receiver.partner.example:${port}/hooks`;
+    await ctx.db
+      .insertInto('webhook_endpoints')
+      .values({ account_id: partner.account.id, url, secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', created_at: new Date(), updated_at: new Date() })
+      .execute();
+    mswServer.use(http.post(url, () => passthrough()));
+    const eventId = await enqueueWebhookEvent(ctx.db, partner.account.id, 'order.completed', { orderId: 'o-local' });
+    const resolveHost = async () => ['127.0.0.1'];
+    // Without the development switch the same delivery is refused (http, then the loopback address).
+    await expect(deliverWebhookEvent(ctx.db, eventId, { final: false, resolveHost, allowPrivate: false })).rejects.toThrow('invalid_webhook_url');
+    expect(requests).toHaveLength(0);
+    expect(await deliverWebhookEvent(ctx.db, eventId, { final: false, resolveHost, allowPrivate: true })).toBe('delivered');
+    expect(requests).toEqual([{ host: `receiver.partner.example:${port}`, body: expect.stringContaining('o-local') }]);
+  });
+
+  it('WEBHOOK_ALLOW_PRIVATE_URLS=true accepts http and local URLs (a developer receiving webhooks from npm start)', async () => {
+    const local = await createApiHarness({ env: { WEBHOOK_ALLOW_PRIVATE_URLS: 'true' } });
+    const partner = await local.makePartner();
+    const response = await local.call(partner.liveKey, 'PUT', '/v1/webhook-endpoint', { url: 'http://localhost:3101/hooks' });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ url: 'http://localhost:3101/hooks' });
+    // The port rule still holds.
+    await expectProblem(await local.call(partner.liveKey, 'PUT', '/v1/webhook-endpoint', { url: 'http://localhost:22/' }), 422, 'webhook_url_not_allowed');
   });
 });
 
@@ -154,14 +290,14 @@ describe('delivery', () => {
     await setEndpoint(partner, 'https://acme.example/hooks/broken');
     mswServer.use(http.post('https://acme.example/hooks/broken', () => HttpResponse.error()));
     const eventId = await enqueueWebhookEvent(ctx.db, partner.account.id, 'order.failed', { orderId: 'o-3' });
-    await expect(deliverWebhookEvent(ctx.db, eventId, { final: false })).rejects.toThrow();
+    await expect(deliverWebhookEvent(ctx.db, eventId, { final: false, resolveHost: ctx.resolveHost })).rejects.toThrow();
     expect((await eventsOf(partner.account.id))[0]).toMatchObject({ status: 'retrying', attempts: 1, last_response_status: null });
   });
 
   it('without an endpoint the event is kept as no_endpoint (redeliver once one is set)', async () => {
     const partner = await harness.makePartner();
     const eventId = await enqueueWebhookEvent(ctx.db, partner.account.id, 'order.completed', { orderId: 'o-4' });
-    expect(await deliverWebhookEvent(ctx.db, eventId, { final: false })).toBe('no_endpoint');
+    expect(await deliverWebhookEvent(ctx.db, eventId, { final: false, resolveHost: ctx.resolveHost })).toBe('no_endpoint');
     expect((await eventsOf(partner.account.id))[0]).toMatchObject({ status: 'no_endpoint', attempts: 0 });
   });
 
@@ -186,14 +322,14 @@ describe('secret rotation', () => {
     expect(new Date(rotated.previousSecretExpiresAt ?? 0).getTime()).toBeGreaterThan(Date.now() + SECRET_OVERLAP_MS - 60_000);
     const received = receiver('https://acme.example/hooks/rotating');
     const eventId = await enqueueWebhookEvent(ctx.db, partner.account.id, 'wallet.credited', { n: 1 });
-    await deliverWebhookEvent(ctx.db, eventId, { final: false });
+    await deliverWebhookEvent(ctx.db, eventId, { final: false, resolveHost: ctx.resolveHost });
     const during = received[0] as Received;
     expect(during.headers['webhook-signature']?.split(' ')).toHaveLength(2);
     expect(new Webhook(oldSecret).verify(during.body, during.headers)).toMatchObject({ data: { n: 1 } });
     expect(new Webhook(rotated.secret).verify(during.body, during.headers)).toMatchObject({ data: { n: 1 } });
 
     const later = await enqueueWebhookEvent(ctx.db, partner.account.id, 'wallet.credited', { n: 2 });
-    await deliverWebhookEvent(ctx.db, later, { final: false, now: new Date(Date.now() + SECRET_OVERLAP_MS + 1000) });
+    await deliverWebhookEvent(ctx.db, later, { final: false, resolveHost: ctx.resolveHost, now: new Date(Date.now() + SECRET_OVERLAP_MS + 1000) });
     const after = received[1] as Received;
     expect(after.headers['webhook-signature']?.split(' ')).toHaveLength(1);
     // Made "25 h later", the receiver's timestamp check would refuse it now; compare signatures directly.

@@ -11,6 +11,9 @@ import { createRequestLogBuffer } from '../../src/domain/request-logs/buffer.ts'
 import { createMemoryState, createRedisState, type SharedState } from '../../src/shared-state/index.ts';
 import { createTestDatabase, testRedisPrefix, type TestDatabase } from './db.ts';
 
+/** A public address (not a documentation range: those count as internal) that test host names resolve to. */
+export const PUBLIC_TEST_ADDRESS = '93.184.215.14';
+
 export interface TestContext {
   ctx: AppContext;
   boss: Awaited<ReturnType<typeof startBoss>>;
@@ -45,6 +48,9 @@ export async function createTestContext(options: { env?: Record<string, string>;
     vendor: createVendor(config, state, logger),
     ...sandboxVendorOf(config, state, logger),
     requestLogs,
+    // Tests never ask real DNS: every webhook host resolves to one public address, and msw answers
+    // before a connection is made. Tests of the address checks pass deliveries their own resolver.
+    resolveHost: async () => [PUBLIC_TEST_ADDRESS],
   };
   afterAll(async () => {
     await boss.stop({ graceful: false });

@@ -91,6 +91,18 @@ describe('configuration', () => {
     expect(config.BOT_MODE).toBe('webhook');
   });
 
+  it('WEBHOOK_ALLOW_PRIVATE_URLS is off by default, true or false only, and refused in production', () => {
+    expect(createConfig({}).WEBHOOK_ALLOW_PRIVATE_URLS).toBe(false);
+    expect(createConfig({ WEBHOOK_ALLOW_PRIVATE_URLS: 'true' }).WEBHOOK_ALLOW_PRIVATE_URLS).toBe(true);
+    expect(createConfig({ WEBHOOK_ALLOW_PRIVATE_URLS: 'false' }).WEBHOOK_ALLOW_PRIVATE_URLS).toBe(false);
+    expect(configError({ WEBHOOK_ALLOW_PRIVATE_URLS: 'yes' }).issues).toEqual([{ variable: 'WEBHOOK_ALLOW_PRIVATE_URLS', problem: 'must be true or false' }]);
+    const production = { NODE_ENV: 'production', API_KEY_SECRET: 's'.repeat(32), CARD_ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64')}` };
+    expect(createConfig(production).WEBHOOK_ALLOW_PRIVATE_URLS).toBe(false);
+    expect(configError({ ...production, WEBHOOK_ALLOW_PRIVATE_URLS: 'true' }).issues).toEqual([
+      { variable: 'WEBHOOK_ALLOW_PRIVATE_URLS', problem: 'must not be true when NODE_ENV=production' },
+    ]);
+  });
+
   it('never echoes a secret value in the error', () => {
     const token = 'not-a-token-but-secret-value-123';
     const error = configError({ TELEGRAM_BOT_TOKEN: token });

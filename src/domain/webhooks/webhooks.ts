@@ -2,9 +2,12 @@
 // events written in the transaction of the change they report (`enqueueWebhookEvent`), delivered by
 // the `webhook.deliver` queue (src/jobs/handlers/webhooks.ts) with the `standardwebhooks` library
 // signing every attempt. While a rotated secret is in its overlap (24 h) each delivery carries a
-// signature under both secrets, so the partner can switch its verifier at any moment.
+// signature under both secrets, so the partner can switch its verifier at any moment. Which URLs
+// may be called, and where a delivery may connect, is webhook-url.ts.
 import { randomBytes } from 'node:crypto';
-import { isIP } from 'node:net';
+import http from 'node:http';
+import https from 'node:https';
+import type { LookupFunction } from 'node:net';
 import { sql, type Kysely } from 'kysely';
 import { Webhook } from 'standardwebhooks';
 import type { DB } from '../../db/schema.ts';
@@ -13,6 +16,7 @@ import { DomainError } from '../../shared/errors.ts';
 import { toJson } from '../json.ts';
 import type { WebhookEndpointRow, WebhookEventRow, WebhookEventStatus } from './webhooks.tables.ts';
 import { isUuid } from '../../shared/ids.ts';
+import { assertWebhookUrlAllowed, resolveDeliveryAddresses, resolveWithSystemDns, type ResolveHost, type WebhookUrlPolicy } from './webhook-url.ts';
 
 export const WEBHOOK_EVENT_TYPES = ['wallet.credited', 'order.completed', 'order.partially_completed', 'order.failed', 'account.inactive', 'wallet.low_balance'] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
@@ -57,9 +61,10 @@ export async function setWebhookEndpoint(
   db: Kysely<DB>,
   accountId: string,
   input: { url: string; rotateSecret?: boolean },
+  policy: WebhookUrlPolicy,
   now = new Date(),
 ): Promise<WebhookEndpoint> {
-  assertDeliverableUrl(input.url);
+  assertWebhookUrlAllowed(input.url, policy);
   return withTransaction(db, async (trx) => {
     const existing = await trx.selectFrom('webhook_endpoints').selectAll().where('account_id', '=', accountId).forUpdate().executeTakeFirst();
     if (!existing) {
@@ -81,46 +86,6 @@ export async function setWebhookEndpoint(
       .executeTakeFirstOrThrow();
     return toEndpoint(row, now);
   });
-}
-
-/**
- * Partner URLs are fetched by our servers: refuse what points inside (localhost, private, link-local
- * and other non-public address literals). A public name that resolves to a private address is not
- * caught here (see docs/api.md); redirects are never followed.
- */
-export function assertDeliverableUrl(url: string): void {
-  const refuse = (why: string) => new DomainError('invalid_webhook_url', `the webhook URL ${why}`);
-  if (url.length > 2000) throw refuse('has more than 2000 characters');
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw refuse('is not a URL');
-  }
-  if (parsed.protocol !== 'https:') throw refuse('must use https');
-  if (parsed.username || parsed.password) throw refuse('must not carry credentials');
-  const host = parsed.hostname.toLowerCase().replace(/^\[|\]$/g, '');
-  if (host === 'localhost' || host.endsWith('.localhost') || host.endsWith('.internal') || host.endsWith('.local')) throw refuse('must be a public host');
-  const ipVersion = isIP(host);
-  if (ipVersion === 4 && !isPublicIpv4(host)) throw refuse('must be a public address');
-  if (ipVersion === 6 && !isPublicIpv6(host)) throw refuse('must be a public address');
-}
-
-function isPublicIpv4(address: string): boolean {
-  const [a = 0, b = 0] = address.split('.').map(Number);
-  if (a === 0 || a === 10 || a === 127 || a >= 224) return false;
-  if (a === 100 && b >= 64 && b <= 127) return false; // carrier-grade NAT
-  if (a === 169 && b === 254) return false; // link-local, cloud metadata
-  if (a === 172 && b >= 16 && b <= 31) return false;
-  if (a === 192 && b === 168) return false;
-  return true;
-}
-
-function isPublicIpv6(address: string): boolean {
-  if (address === '::' || address === '::1') return false;
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(address);
-  if (mapped?.[1]) return isPublicIpv4(mapped[1]);
-  return !/^(fc|fd|fe8|fe9|fea|feb|ff)/.test(address);
 }
 
 /**
@@ -207,11 +172,46 @@ export class WebhookDeliveryError extends Error {
   override name = 'WebhookDeliveryError';
 }
 
-export interface DeliveryOptions {
+export interface DeliveryOptions extends Partial<WebhookUrlPolicy> {
   /** The last attempt the queue will make: a failure now dead-letters the event. */
   final: boolean;
-  fetch?: typeof fetch;
+  /** How the endpoint's host is resolved (the system DNS by default). */
+  resolveHost?: ResolveHost;
   now?: Date;
+}
+
+/**
+ * One POST that connects only to `addresses` (already checked): the connection's lookup answers
+ * with them instead of asking DNS again, so a name cannot be rebound to an internal address between
+ * the check and the dial. Redirects are never followed (node:http does not follow them). Resolves
+ * with the answer's status.
+ */
+function postOnce(url: URL, addresses: string[], headers: Record<string, string>, body: string): Promise<number> {
+  const checkedOnly: LookupFunction = (_hostname, options, callback) => {
+    const answers = addresses.map((address) => ({ address, family: address.includes(':') ? 6 : 4 }));
+    const [first] = answers;
+    if (options.all) process.nextTick(() => callback(null, answers));
+    else if (first) process.nextTick(() => callback(null, first.address, first.family));
+  };
+  return new Promise((resolve, reject) => {
+    const request = (url.protocol === 'https:' ? https : http).request(
+      url,
+      {
+        method: 'POST',
+        headers: { ...headers, 'content-length': Buffer.byteLength(body).toString() },
+        lookup: checkedOnly,
+        agent: false,
+        signal: AbortSignal.timeout(DELIVERY_TIMEOUT_MS),
+      },
+      (response) => {
+        // Only the status matters; the body is not read.
+        resolve(response.statusCode ?? 0);
+        response.destroy();
+      },
+    );
+    request.on('error', reject);
+    request.end(body);
+  });
 }
 
 /**
@@ -233,19 +233,18 @@ export async function deliverWebhookEvent(db: Kysely<DB>, eventId: string, optio
   let responseStatus: number | null = null;
   let error: string | null = null;
   try {
-    const response = await (options.fetch ?? fetch)(endpoint.url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'user-agent': 'Steller-Webhooks/1', ...signWebhook(endpoint, event.id, body, now) },
-      body,
-      // A redirect could lead our server to an internal address: it counts as a failed attempt.
-      redirect: 'manual',
-      signal: AbortSignal.timeout(DELIVERY_TIMEOUT_MS),
-    });
-    responseStatus = response.status;
-    await response.body?.cancel();
-    if (!response.ok) error = `the endpoint answered ${response.status}`;
+    // Checked again at each attempt: the rules may be newer than the stored URL, and DNS answers change.
+    const policy = { allowPrivate: options.allowPrivate ?? false };
+    const url = assertWebhookUrlAllowed(endpoint.url, policy);
+    const addresses = await resolveDeliveryAddresses(url, policy, options.resolveHost ?? resolveWithSystemDns);
+    const headers = { 'content-type': 'application/json', 'user-agent': 'Steller-Webhooks/1', ...signWebhook(endpoint, event.id, body, now) };
+    responseStatus = await postOnce(url, addresses, headers, body);
+    // A redirect could lead our server to an internal address: any non-2xx counts as a failed attempt.
+    if (responseStatus < 200 || responseStatus > 299) error = `the endpoint answered ${responseStatus}`;
   } catch (failure) {
-    error = failure instanceof Error ? failure.message.slice(0, 500) : 'delivery failed';
+    // A refused target keeps its code, so the partner sees why in the event's last error.
+    const message = failure instanceof DomainError ? `${failure.code}: ${failure.message}` : failure instanceof Error ? failure.message : 'delivery failed';
+    error = message.slice(0, 500);
   }
   if (error === null) {
     await recordAttempt(db, eventId, { status: 'delivered', responseStatus, error: null, now, counts: true });

@@ -21,7 +21,11 @@ export function defineWebhookDeliveryQueue(name: string, retry: QueueDefinition[
     pollingIntervalSeconds,
     concurrency: 5,
     async handle(ctx, data, job) {
-      const status = await deliverWebhookEvent(ctx.db, data.eventId, { final: job.retryCount >= retry.limit });
+      const status = await deliverWebhookEvent(ctx.db, data.eventId, {
+        final: job.retryCount >= retry.limit,
+        allowPrivate: ctx.config.WEBHOOK_ALLOW_PRIVATE_URLS,
+        resolveHost: ctx.resolveHost,
+      });
       return { status };
     },
   });
