@@ -6,6 +6,8 @@ export interface ApiEnv {
   Variables: {
     requestId: string;
     logger: Logger;
+    /** The client's address (api/client-address.ts), when the server knows one. */
+    clientAddress: string | undefined;
     /** Set by the API key middleware on /v1 routes. */
     principal: ApiPrincipal;
   };

@@ -41,9 +41,13 @@ const titleFromCode = (code: string) => code.charAt(0).toUpperCase() + code.slic
 
 /** Every failing field at once, as `path: message`. */
 export function validationProblem(c: Context<ApiEnv>, error: ZodError, target: string) {
+  return invalidInputProblem(c, target, error.issues);
+}
+
+export function invalidInputProblem(c: Context<ApiEnv>, target: string, issues: readonly { path: readonly PropertyKey[]; message: string }[]) {
   return problem(c, 400, 'validation_failed', 'The request is not valid', {
-    detail: `${error.issues.length} problem${error.issues.length === 1 ? '' : 's'} in the ${target}`,
-    errors: error.issues.map((issue) => ({ path: [target, ...issue.path.map(String)].join('.'), message: issue.message })),
+    detail: `${issues.length} problem${issues.length === 1 ? '' : 's'} in the ${target}`,
+    errors: issues.map((issue) => ({ path: [target, ...issue.path.map(String)].join('.'), message: issue.message })),
   });
 }
 

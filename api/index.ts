@@ -3,11 +3,13 @@
 import { randomUUID } from 'node:crypto';
 import { Scalar } from '@scalar/hono-api-reference';
 import type { Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import { routePath } from 'hono/route';
 import type { PgBoss } from 'pg-boss';
 import type { AppContext } from '#src/context.ts';
 import { checkReadiness } from '#src/health.ts';
 import { bambooCallbackRoutes } from './bamboo-callback.ts';
+import { peerAddress, resolveClientAddress, trustedProxies } from './client-address.ts';
 import { handleError } from './errors.ts';
 import { problem } from './problem.ts';
 import { createRouter } from './router.ts';
@@ -25,6 +27,7 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
 export function createApi({ ctx, boss, telegramWebhook }: ApiDeps) {
   const app = createRouter();
   const { metrics } = ctx;
+  const proxies = trustedProxies(ctx.config.TRUST_PROXY);
 
   app.use(async (c, next) => {
     const incoming = c.req.header('x-request-id');
@@ -33,6 +36,7 @@ export function createApi({ ctx, boss, telegramWebhook }: ApiDeps) {
     c.set('requestId', requestId);
     c.set('logger', logger);
     c.header('x-request-id', requestId);
+    c.set('clientAddress', resolveClientAddress(peerAddress(c.env), c.req.header('x-forwarded-for'), proxies));
     const started = performance.now();
     await next();
     const route = c.res.status === 404 ? '(unmatched)' : routePath(c);
@@ -43,6 +47,14 @@ export function createApi({ ctx, boss, telegramWebhook }: ApiDeps) {
       logger.info({ method: c.req.method, route, status: c.res.status, ms: Math.round(performance.now() - started) }, 'request');
     }
   });
+
+  // A body over the limit is refused before anything reads it (while it streams, without a length).
+  app.use(
+    bodyLimit({
+      maxSize: ctx.config.API_BODY_LIMIT_BYTES,
+      onError: (c) => problem(c, 413, 'payload_too_large', 'Request body too large', { detail: `The limit is ${ctx.config.API_BODY_LIMIT_BYTES} bytes.` }),
+    }),
+  );
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
 

@@ -1,10 +1,19 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { ApiEnv } from './env.ts';
-import { validationProblem } from './errors.ts';
+import { findUnsafeText } from '#src/shared/text.ts';
+import { invalidInputProblem, validationProblem } from './errors.ts';
 
-/** Every router (the app and each /v1 resource) validates with zod and answers problem+json. */
+/**
+ * Every router (the app and each /v1 resource) validates with zod and answers problem+json. Valid
+ * input is then checked once more for text PostgreSQL cannot store (NUL, lone surrogates), in every
+ * string of every route's query, path, headers and body, so no route can forget it.
+ */
 export function createRouter() {
   return new OpenAPIHono<ApiEnv>({
-    defaultHook: (result, c) => (result.success ? undefined : validationProblem(c, result.error, result.target)),
+    defaultHook: (result, c) => {
+      if (!result.success) return validationProblem(c, result.error, result.target);
+      const unsafe = findUnsafeText(result.data);
+      return unsafe.length > 0 ? invalidInputProblem(c, result.target, unsafe) : undefined;
+    },
   });
 }

@@ -1,6 +1,7 @@
 // Schemas shared by the /v1 routes: money, problems, pagination, and the error responses each
 // route documents. The OpenAPI document is generated from these same schemas.
 import { z } from '@hono/zod-openapi';
+import { parseInt8Id } from '#src/shared/ids.ts';
 
 export const MoneySchema = z
   .object({
@@ -45,3 +46,12 @@ export const PageQuerySchema = z.object({
 });
 
 export const SECURITY = [{ apiKey: [] }];
+
+/**
+ * A non-negative decimal amount as a partner types it. At most 14 whole digits and 4 decimals, so
+ * its minor units fit a bigint column in every currency; anything longer is a 400, not a database error.
+ */
+export const AmountSchema = z.string().regex(/^\d{1,14}(\.\d{1,4})?$/, 'a decimal string such as 10.00 (at most 14 digits before the point)');
+
+/** A page cursor that is a bigint row id: digits that fit the column. */
+export const Int8CursorSchema = z.string().refine((cursor) => parseInt8Id(cursor) !== undefined, 'not a cursor from this list');

@@ -29,6 +29,11 @@ const telegramIdsSchema = z
   .transform((value) => value.split(',').map((id) => id.trim()).filter(Boolean))
   .pipe(z.array(z.string().regex(/^\d{1,20}$/, 'must be a comma-separated list of numeric Telegram user ids')));
 
+const trustedProxiesSchema = z
+  .string()
+  .transform((value) => value.split(',').map((entry) => entry.trim()).filter(Boolean))
+  .pipe(z.array(z.union([z.ipv4(), z.ipv6(), z.cidrv4(), z.cidrv6()], { error: 'must be a comma-separated list of IP addresses or CIDR blocks' })));
+
 /** Every variable the system reads. `.env.example` lists the same names with these defaults. */
 export const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -83,6 +88,12 @@ export const envSchema = z.object({
   API_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(120),
   /** Writes (POST, PUT, PATCH, DELETE) per minute per API key, counted apart from reads. */
   API_WRITE_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(60),
+  /** Largest request body the API reads (bytes); a larger one is 413 before it is parsed. */
+  API_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(100 * 1024 * 1024).default(1024 * 1024),
+  /** Requests with a missing or wrong API key one client address may make per minute before 429. */
+  API_AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(20),
+  /** Proxies (IPs or CIDRs, comma-separated) whose X-Forwarded-For names the client; empty: the peer is the client. */
+  TRUST_PROXY: trustedProxiesSchema.default([]),
   /** Decimal amount in SETTLEMENT_CURRENCY added to the vendor cost by the profit guard. */
   ORDER_FEE: z.string().regex(/^\d+(\.\d+)?$/, 'must be a non-negative decimal amount such as 0.05').default('0'),
   /** Most entries the Telegram card list may hold. */
@@ -114,8 +125,10 @@ export const envSchema = z.object({
     .default('auto'),
 
   // Partner self-service signup (docs/signup.md).
-  /** Signups one client address may make per hour (POST /v1/signup). */
+  /** Signups one client address may make per hour (POST /v1/signup); attempts with invalid input do not count. */
   SIGNUP_RATE_LIMIT_PER_HOUR: z.coerce.number().int().min(1).max(10_000).default(5),
+  /** Signup attempts (valid or not) one client address may make per hour: the ceiling above the signups. */
+  SIGNUP_ATTEMPTS_PER_HOUR: z.coerce.number().int().min(1).max(100_000).default(50),
   /** Sandbox funds a new partner's test wallet gets at signup (a decimal in SETTLEMENT_CURRENCY). */
   SIGNUP_SANDBOX_FUNDS: z.string().regex(/^\d+(\.\d+)?$/, 'must be a decimal amount such as 1000.00').default('1000.00'),
   /** Completed live orders after which a self-signed-up partner's onboarding stage is `active`. */

@@ -7,7 +7,7 @@ import type { AppContext } from '#src/context.ts';
 import { apiKeySecret, authenticateApiKey, type ApiPrincipal } from '#src/domain/api-keys/api-keys.ts';
 import { DomainError } from '#src/shared/errors.ts';
 import type { ApiEnv } from '../env.ts';
-import { clientAddress } from './rate-limit.ts';
+import { spendOrRefuse } from './rate-limit.ts';
 
 export function presentedKey(c: Context<ApiEnv>): string | undefined {
   const authorization = c.req.header('authorization');
@@ -20,13 +20,26 @@ export function presentedKey(c: Context<ApiEnv>): string | undefined {
 
 export function authenticate(ctx: AppContext) {
   const secret = apiKeySecret(ctx.config);
+  // Failed authentications per client address: a burst of bad keys ends in 429, not endless 401s.
+  const points = ctx.config.API_AUTH_FAILURES_PER_MINUTE;
+  const failures = { limiter: ctx.state.createRateLimiter({ name: 'api:auth-failures', points, durationMs: 60_000 }), points, windowSeconds: 60 };
   return createMiddleware<ApiEnv>(async (c, next) => {
-    const key = presentedKey(c);
-    if (key === undefined) {
-      c.header('WWW-Authenticate', 'Bearer');
-      throw new DomainError('unauthorized', 'An API key is required: Authorization: Bearer <key> or x-api-key: <key>');
+    let principal: ApiPrincipal;
+    try {
+      const key = presentedKey(c);
+      if (key === undefined) {
+        c.header('WWW-Authenticate', 'Bearer');
+        throw new DomainError('unauthorized', 'An API key is required: Authorization: Bearer <key> or x-api-key: <key>');
+      }
+      principal = await authenticateApiKey(ctx.db, secret, key, { clientAddress: c.var.clientAddress });
+    } catch (error) {
+      if (error instanceof DomainError && error.code === 'unauthorized') {
+        const refusal = await spendOrRefuse(c, failures);
+        if (refusal) return refusal;
+      }
+      throw error;
     }
-    c.set('principal', await authenticateApiKey(ctx.db, secret, key, { clientAddress: clientAddress(c.env) }));
+    c.set('principal', principal);
     await next();
   });
 }

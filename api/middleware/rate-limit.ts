@@ -16,22 +16,29 @@ export interface RateLimitOptions {
 
 export function rateLimit({ limiter, points, windowSeconds, key }: RateLimitOptions) {
   return createMiddleware<ApiEnv>(async (c, next) => {
-    const caller = key ? key(c) : (clientAddress(c.env) ?? 'unknown');
-    const decision = await limiter.consume(caller);
-    const resetSeconds = Math.ceil((decision.retryAfterMs || windowSeconds * 1000) / 1000);
-    c.header('RateLimit-Limit', String(points));
-    c.header('RateLimit-Remaining', String(decision.remaining));
-    c.header('RateLimit-Reset', String(resetSeconds));
-    if (!decision.allowed) {
-      c.header('Retry-After', String(resetSeconds));
-      return problem(c, 429, 'rate_limited', 'Too many requests', { detail: `Retry after ${resetSeconds} s.` });
-    }
+    const refusal = await spendOrRefuse(c, { limiter, points, windowSeconds, key });
+    if (refusal) return refusal;
     await next();
   });
 }
 
-/** The peer address from @hono/node-server's bindings (no proxy headers are trusted). */
-export function clientAddress(env: unknown): string | undefined {
-  const incoming = (env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming;
-  return incoming?.socket?.remoteAddress;
+/**
+ * Spends one point of the caller's budget and sets the RateLimit-* headers (Retry-After when none
+ * is left). For budgets spent after validation (signups) as well as in the middleware.
+ */
+export async function spend(c: Context<ApiEnv>, { limiter, points, windowSeconds, key }: RateLimitOptions): Promise<{ allowed: boolean; resetSeconds: number }> {
+  const caller = key ? key(c) : (c.var.clientAddress ?? 'unknown');
+  const decision = await limiter.consume(caller);
+  const resetSeconds = Math.ceil((decision.retryAfterMs || windowSeconds * 1000) / 1000);
+  c.header('RateLimit-Limit', String(points));
+  c.header('RateLimit-Remaining', String(decision.remaining));
+  c.header('RateLimit-Reset', String(resetSeconds));
+  if (!decision.allowed) c.header('Retry-After', String(resetSeconds));
+  return { allowed: decision.allowed, resetSeconds };
+}
+
+/** `spend`, answering the 429 problem+json when the budget is used up. */
+export async function spendOrRefuse(c: Context<ApiEnv>, options: RateLimitOptions): Promise<Response | undefined> {
+  const { allowed, resetSeconds } = await spend(c, options);
+  return allowed ? undefined : problem(c, 429, 'rate_limited', 'Too many requests', { detail: `Retry after ${resetSeconds} s.` });
 }

@@ -9,7 +9,7 @@ import { assignPricePlan, createPricePlan, getProduct, listPricePlans, setProduc
 import { money, parseMoney, toJsonMoney } from '#src/shared/money.ts';
 import type { ApiEnv } from '../env.ts';
 import { createRouter } from '../router.ts';
-import { errorResponses, MoneySchema, SECURITY } from '../schemas.ts';
+import { AmountSchema, errorResponses, MoneySchema, SECURITY } from '../schemas.ts';
 
 const adminActor = (c: Context<ApiEnv>) => accountActor(c.var.principal.accountId, 'api');
 const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { 'application/json': { schema } } });
@@ -24,7 +24,7 @@ const PricePlanOverviewSchema = PricePlanSchema.extend({
   discounts: z.array(z.object({ productId: z.string(), discountBps: z.number().int() })).openapi({ description: 'Per-product discounts' }),
 }).openapi('PricePlanOverview');
 const ProductId = z.string().regex(/^\d{1,18}$/, 'a catalog product id').openapi({ example: '120394' });
-const FaceValue = z.string().regex(/^\d+(\.\d+)?$/, 'a decimal string such as 10.00').openapi({ example: '10.00' });
+const FaceValue = AmountSchema.openapi({ example: '10.00' });
 
 const CardListEntryInputSchema = z.union([
   z.object({ productId: ProductId, denominations: z.array(FaceValue).min(1) }).strict(),

@@ -17,7 +17,7 @@ import { DomainError } from '#src/shared/errors.ts';
 import { parseMoney, toJsonMoney } from '#src/shared/money.ts';
 import type { ApiEnv } from '../env.ts';
 import { createRouter } from '../router.ts';
-import { errorResponses, MoneySchema, PageQuerySchema, SECURITY } from '../schemas.ts';
+import { AmountSchema, errorResponses, Int8CursorSchema, MoneySchema, PageQuerySchema, SECURITY } from '../schemas.ts';
 import { ApiKeySchema, IssuedApiKeySchema, presentApiKey, presentIssuedKey } from './keys.ts';
 
 const AccountSchema = z
@@ -48,7 +48,7 @@ const body = <T extends z.ZodType>(schema: T) => ({ body: { required: true, cont
 const adminActor = (c: Context<ApiEnv>) => accountActor(c.var.principal.accountId, 'api');
 
 const AdjustmentSchema = z.object({
-  amount: z.string().regex(/^\d+(\.\d+)?$/, 'a positive decimal string such as 10.00').openapi({ example: '100.00' }),
+  amount: AmountSchema.openapi({ example: '100.00' }),
   currency: z.string().regex(/^[A-Z]{3}$/).openapi({ example: 'USD' }),
   reason: z.string().min(1).max(500),
 });
@@ -313,7 +313,7 @@ export function adminRoutes(ctx: AppContext) {
           action: z.string().max(100).optional(),
           from: z.string().datetime().optional(),
           to: z.string().datetime().optional(),
-          cursor: z.string().regex(/^\d{1,19}$/).optional(),
+          cursor: Int8CursorSchema.optional(),
           limit: z.coerce.number().int().min(1).max(500).default(50),
         }),
       },

@@ -12,11 +12,11 @@ import { DomainError } from '#src/shared/errors.ts';
 import { parseMoney, toJsonMoney } from '#src/shared/money.ts';
 import { partnerPrincipal } from '../middleware/auth.ts';
 import { createRouter } from '../router.ts';
-import { errorResponses, MoneySchema, SECURITY } from '../schemas.ts';
+import { AmountSchema, errorResponses, MoneySchema, SECURITY } from '../schemas.ts';
 
 
 const MoneyInputSchema = z.object({
-  amount: z.string().regex(/^\d+(\.\d+)?$/, 'a positive decimal string such as 10.00').openapi({ example: '10.00' }),
+  amount: AmountSchema.openapi({ example: '10.00' }),
   currency: z.string().regex(/^[A-Z]{3}$/).openapi({ example: 'USD' }),
 });
 

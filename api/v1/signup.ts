@@ -7,8 +7,9 @@ import { withTransaction } from '#src/db/transaction.ts';
 import { signUpPartner } from '#src/domain/signups/signups.ts';
 import { apiKeySecret } from '#src/domain/api-keys/api-keys.ts';
 import { alertAdminsOfSignup } from '#src/notifications/signup-alerts.ts';
+import { DomainError } from '#src/shared/errors.ts';
 import { toJsonMoney } from '#src/shared/money.ts';
-import { clientAddress, rateLimit } from '../middleware/rate-limit.ts';
+import { rateLimit, spend } from '../middleware/rate-limit.ts';
 import { createRouter } from '../router.ts';
 import { MoneySchema, ProblemSchema } from '../schemas.ts';
 import { IssuedApiKeySchema, presentIssuedKey } from './keys.ts';
@@ -44,10 +45,14 @@ const problem = (description: string) => ({ description, content: { 'application
 export function signupRoutes(ctx: AppContext) {
   const router = createRouter();
   const points = ctx.config.SIGNUP_RATE_LIMIT_PER_HOUR;
+  // Every attempt counts against a higher ceiling; only valid input spends the signup allowance
+  // (in the handler, after validation), so a typo does not cost one of the few signups an hour.
+  const attempts = ctx.config.SIGNUP_ATTEMPTS_PER_HOUR;
   router.use(
     '/signup',
-    rateLimit({ limiter: ctx.state.createRateLimiter({ name: 'api:signup', points, durationMs: 3_600_000 }), points, windowSeconds: 3600 }),
+    rateLimit({ limiter: ctx.state.createRateLimiter({ name: 'api:signup-attempts', points: attempts, durationMs: 3_600_000 }), points: attempts, windowSeconds: 3600 }),
   );
+  const signups = { limiter: ctx.state.createRateLimiter({ name: 'api:signup', points, durationMs: 3_600_000 }), points, windowSeconds: 3600 };
 
   router.openapi(
     createRoute({
@@ -57,7 +62,7 @@ export function signupRoutes(ctx: AppContext) {
       summary: 'Sign up as a partner (no key needed)',
       description:
         'Creates a partner account pending approval, a sandbox wallet credited with test funds and a first `sk_test_` key, shown once. ' +
-        `Rate limited per client address (${points} an hour). After an admin approves the account, create a live key with POST /v1/keys/live.`,
+        `Rate limited per client address (${points} signups an hour; attempts with invalid input do not count, up to ${attempts} an hour). After an admin approves the account, create a live key with POST /v1/keys/live.`,
       // Explicitly public: no key.
       security: [],
       request: { body: { required: true, content: { 'application/json': { schema: SignupRequestSchema } } } },
@@ -70,10 +75,12 @@ export function signupRoutes(ctx: AppContext) {
     }),
     async (c) => {
       const input = c.req.valid('json');
+      const { allowed, resetSeconds } = await spend(c, signups);
+      if (!allowed) throw new DomainError('rate_limited', `Too many signups from this address; retry after ${resetSeconds} s.`);
       const result = await withTransaction(ctx.db, async (trx) => {
         const signup = await signUpPartner(
           trx,
-          { ...input, clientAddress: clientAddress(c.env) },
+          { ...input, clientAddress: c.var.clientAddress },
           { currency: ctx.config.SETTLEMENT_CURRENCY, sandboxFunds: ctx.config.SIGNUP_SANDBOX_FUNDS, apiKeySecret: apiKeySecret(ctx.config) },
         );
         await alertAdminsOfSignup(ctx, trx, { accountId: signup.account.id, companyName: signup.account.name, email: input.email, useCase: input.useCase });

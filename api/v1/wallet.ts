@@ -10,10 +10,10 @@ import { formatAmount, parseMoney, toJsonMoney } from '#src/shared/money.ts';
 import { partnerPrincipal } from '../middleware/auth.ts';
 import { wantsCsv } from '../middleware/scopes.ts';
 import { createRouter } from '../router.ts';
-import { errorResponses, MoneySchema, PageQuerySchema, SECURITY } from '../schemas.ts';
+import { AmountSchema, errorResponses, MoneySchema, PageQuerySchema, SECURITY } from '../schemas.ts';
 
 // Inline rather than MoneySchema: the generator drops `null` beside a named schema's $ref.
-const NullableMoney = z.object({ amount: z.string().regex(/^\d+(\.\d+)?$/).openapi({ example: '50.00' }), currency: z.string().regex(/^[A-Z]{3}$/) }).nullable();
+const NullableMoney = z.object({ amount: AmountSchema.openapi({ example: '50.00' }), currency: z.string().regex(/^[A-Z]{3}$/) }).nullable();
 
 const WalletSchema = z
   .object({

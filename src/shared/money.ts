@@ -2,6 +2,7 @@
 // formatted here and nowhere else; rates and percentages go through big.js with explicit rounding
 // (half up: ties go away from zero). Never a JS float.
 import Big from 'big.js';
+import { INT8_MAX } from './ids.ts';
 
 export interface Money {
   /** Minor units (cents for USD, fils for BHD, yen for JPY). */
@@ -51,6 +52,8 @@ export function parseMoney(value: string, currency: string, rounding: Rounding =
     throw new MoneyError(`${currency} amounts have at most ${exponent} decimal place${exponent === 1 ? '' : 's'}: ${text}`);
   }
   const minor = new Big(text).times(new Big(10).pow(exponent)).round(0, Big.roundHalfUp);
+  // Minor units live in bigint columns: a larger amount is a refusal here, not a database error.
+  if (minor.abs().gt(INT8_MAX.toString())) throw new MoneyError(`amount too large: ${text.length > 40 ? `${text.slice(0, 40)}…` : text}`);
   return money(BigInt(minor.toFixed(0)), currency);
 }
 

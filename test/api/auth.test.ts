@@ -189,3 +189,60 @@ describe('rate limits per key', async () => {
     expect((await limited.call(partner.liveKey, 'GET', '/v1/webhook-endpoint')).status).toBe(200);
   });
 });
+
+describe('client addresses: failed authentication limits and TRUST_PROXY', async () => {
+  const edge = await createApiHarness({ env: { API_AUTH_FAILURES_PER_MINUTE: '3', TRUST_PROXY: '10.0.0.0/8, 2001:db8:ffff::/48' } });
+  const request = (key: string, peer: string, forwardedFor?: string) =>
+    edge.api.request(
+      '/v1/wallet',
+      { headers: { authorization: `Bearer ${key}`, ...(forwardedFor ? { 'x-forwarded-for': forwardedFor } : {}) } },
+      { incoming: { socket: { remoteAddress: peer } } },
+    );
+
+  it('a burst of bad keys from one address ends in 429 with Retry-After; other addresses keep their budget', async () => {
+    const bad = 'sk_live_notakeynotakeynotakeynotakeyxx';
+    for (let index = 0; index < 3; index += 1) await expectProblem(await request(bad, '198.51.100.20'), 401, 'unauthorized');
+    const limited = await request(bad, '198.51.100.20');
+    await expectProblem(limited, 429, 'rate_limited');
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+    await expectProblem(await request(bad, '198.51.100.21'), 401, 'unauthorized');
+    // A good key is not a failure and spends nothing.
+    const partner = await edge.makePartner();
+    for (let index = 0; index < 4; index += 1) expect((await request(partner.liveKey, '198.51.100.22')).status).toBe(200);
+  });
+
+  it('behind a trusted proxy the limit counts the forwarded client, not the proxy', async () => {
+    const bad = 'sk_live_stillnotakeystillnotakeystillno';
+    for (let index = 0; index < 3; index += 1) await expectProblem(await request(bad, '10.0.0.5', '203.0.113.50'), 401, 'unauthorized');
+    await expectProblem(await request(bad, '10.0.0.5', '203.0.113.50'), 429, 'rate_limited');
+    // Another client through the same proxy has its own budget.
+    await expectProblem(await request(bad, '10.0.0.5', '203.0.113.51'), 401, 'unauthorized');
+  });
+
+  it('X-Forwarded-For gives the client address only when the peer is a trusted proxy', async () => {
+    const partner = await edge.makePartner();
+    const issued = await edge.call(edge.adminKey, 'POST', `/v1/admin/accounts/${partner.account.id}/api-keys`, { mode: 'live', ipAllowlist: ['203.0.113.0/24'] });
+    const { key } = (await issued.json()) as { key: string };
+    // Through trusted proxies (one hop, two hops, IPv4-mapped and IPv6 peers): the client is allowed.
+    expect((await request(key, '10.0.0.5', '203.0.113.7')).status).toBe(200);
+    expect((await request(key, '::ffff:10.0.0.5', '203.0.113.7, 10.9.9.9')).status).toBe(200);
+    expect((await request(key, '2001:db8:ffff::1', '203.0.113.7')).status).toBe(200);
+    // What the client itself put further left is not believed.
+    await expectProblem(await request(key, '10.0.0.5', '203.0.113.7, 198.51.100.1'), 403, 'ip_not_allowed');
+    // From a peer that is no trusted proxy, the header is ignored.
+    await expectProblem(await request(key, '198.51.100.1', '203.0.113.7'), 403, 'ip_not_allowed');
+  });
+
+  it('without TRUST_PROXY (the default) nobody\'s X-Forwarded-For is believed', async () => {
+    expect(harness.ctx.config.TRUST_PROXY).toEqual([]);
+    const partner = await harness.makePartner();
+    const issued = await call(harness.adminKey, 'POST', `/v1/admin/accounts/${partner.account.id}/api-keys`, { mode: 'live', ipAllowlist: ['203.0.113.0/24'] });
+    const { key } = (await issued.json()) as { key: string };
+    const response = await harness.api.request(
+      '/v1/wallet',
+      { headers: { authorization: `Bearer ${key}`, 'x-forwarded-for': '203.0.113.7' } },
+      { incoming: { socket: { remoteAddress: '10.0.0.5' } } },
+    );
+    await expectProblem(response, 403, 'ip_not_allowed');
+  });
+});

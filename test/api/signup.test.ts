@@ -12,7 +12,7 @@ import { queuedMessages } from '../support/bot.ts';
 import { expectDomainError, expectLedgerConsistent } from '../support/money.ts';
 import { nextAddress, signupClient, signupInput, type SignupBody } from '../support/signup.ts';
 
-const harness = await createApiHarness({ env: { SIGNUP_RATE_LIMIT_PER_HOUR: '3', SIGNUP_SANDBOX_FUNDS: '250.00' } });
+const harness = await createApiHarness({ env: { SIGNUP_RATE_LIMIT_PER_HOUR: '3', SIGNUP_ATTEMPTS_PER_HOUR: '8', SIGNUP_SANDBOX_FUNDS: '250.00' } });
 const { ctx, call, adminKey, boss } = harness;
 const { db } = ctx;
 const signup = await signupClient(harness);
@@ -136,9 +136,21 @@ describe('POST /v1/signup', () => {
     await expectProblem(limited, 429, 'rate_limited');
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
     expect(limited.headers.get('ratelimit-remaining')).toBe('0');
-    // Bad input counts too (the limit comes first), and another address is not affected.
-    await expectProblem(await signup({}, address), 429, 'rate_limited');
+    // Invalid input is still told what is wrong (it spends no signup), and another address is not affected.
+    await expectProblem(await signup({}, address), 400, 'validation_failed');
     expect((await signup(signupInput())).status).toBe(201);
+  });
+
+  it('spends no signup on invalid input; a higher ceiling bounds every attempt', async () => {
+    const address = nextAddress();
+    // Six typos: each a 400, none a 429, although the allowance is 3 signups.
+    for (let index = 0; index < 6; index += 1) await expectProblem(await signup({ ...signupInput(), useCase: 'short' }, address), 400, 'validation_failed');
+    expect((await signup(signupInput(), address)).status).toBe(201);
+    expect((await signup(signupInput(), address)).status).toBe(201);
+    // The ninth attempt passes the ceiling (8 an hour), although one signup is left.
+    const limited = await signup(signupInput(), address);
+    await expectProblem(limited, 429, 'rate_limited');
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
   });
 });
 

@@ -29,6 +29,9 @@ describe('money', () => {
     expect(parseMoney('1.234', 'BHD').amount).toBe(1234n);
     expect(parseMoney('1500', 'JPY').amount).toBe(1500n);
     expect(parseMoney('92233720368547758.07', 'USD').amount).toBe(9223372036854775807n);
+    // One minor unit more does not fit a bigint column.
+    expect(() => parseMoney('92233720368547758.08', 'USD')).toThrow(/too large/);
+    expect(() => parseMoney('-99999999999999999999999.00', 'USD')).toThrow(/too large/);
     expect(() => parseMoney('10.001', 'USD')).toThrow(/at most 2 decimal places/);
     expect(() => parseMoney('1.5', 'JPY')).toThrow(MoneyError);
     expect(() => parseMoney('1e3', 'USD')).toThrow(MoneyError);

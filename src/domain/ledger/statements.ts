@@ -7,6 +7,7 @@ import { sql, type Kysely } from 'kysely';
 import type { DB } from '../../db/schema.ts';
 import { DomainError } from '../../shared/errors.ts';
 import { money, type Money } from '../../shared/money.ts';
+import { parseInt8Id } from '../../shared/ids.ts';
 import { assertCanSee, getAccount, resolvePrincipal } from '../accounts/accounts.ts';
 import type { Actor } from '../actor.ts';
 import { parseMonth } from '../month.ts';
@@ -72,14 +73,15 @@ export async function walletTransactions(
   const principal = await resolvePrincipal(db, actor);
   const account = await getAccount(db, accountId);
   assertCanSee(principal, account);
-  if (page.cursor !== undefined && !/^\d{1,19}$/.test(page.cursor)) throw new DomainError('invalid_cursor', 'this page cursor is not valid');
+  const cursor = page.cursor === undefined ? undefined : parseInt8Id(page.cursor);
+  if (page.cursor !== undefined && cursor === undefined) throw new DomainError('invalid_cursor', 'this page cursor is not valid');
   const limit = Math.min(Math.max(page.limit ?? 20, 1), 200);
   const rows = await db
     .selectFrom('entries as e')
     .innerJoin('transfers as t', 't.id', 'e.transfer_id')
     .select(['e.id', 'e.transfer_id', 'e.amount', 'e.currency', 'e.created_at', 't.kind', 't.metadata'])
     .where('e.ledger_account_id', '=', walletId(account.id))
-    .$if(page.cursor !== undefined, (query) => query.where('e.id', '<', BigInt(page.cursor as string)))
+    .$if(cursor !== undefined, (query) => query.where('e.id', '<', cursor as bigint))
     .orderBy('e.id', 'desc')
     .limit(limit + 1)
     .execute();
