@@ -42,7 +42,7 @@ describe('isPublicAddress', () => {
 
 describe('isInternalHostName', () => {
   it('refuses local aliases, local-only suffixes and single labels, after lowercasing and one trailing dot', () => {
-    for (const name of ['localhost', 'LOCALHOST', 'localhost.', 'ip6-localhost', 'ip6-loopback', 'api.localhost', 'db.internal', 'printer.local.', 'router.home.arpa', 'intranet', 'intranet.']) {
+    for (const name of ['localhost', 'LOCALHOST', 'localhost.', 'ip6-localhost', 'ip6-loopback', 'api.localhost', 'db.internal', 'printer.local.', 'router.home.arpa', 'intranet', 'intranet.', 'localhost..', 'db.internal..']) {
       expect(isInternalHostName(name), name).toBe(true);
     }
     for (const name of ['partner.example', 'hooks.partner.com.', 'localhost.partner.com', 'internal.partner.com']) expect(isInternalHostName(name), name).toBe(false);

@@ -104,7 +104,8 @@ const LOCAL_SUFFIXES = ['.localhost', '.local', '.internal', '.localdomain', '.h
 
 /** A host name that points inside: a local alias, a local-only suffix, or a single label (resolved by search domains). */
 export function isInternalHostName(hostname: string): boolean {
-  const name = hostname.toLowerCase().replace(/\.$/, '');
+  // `localhost.` is `localhost` (a fully qualified name); more trailing dots change nothing either.
+  const name = hostname.toLowerCase().replace(/\.+$/, '');
   return LOCAL_NAMES.has(name) || LOCAL_SUFFIXES.some((suffix) => name.endsWith(suffix)) || !name.includes('.');
 }
 

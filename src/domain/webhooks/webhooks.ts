@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
-import type { LookupFunction } from 'node:net';
+import { isIP, type LookupFunction } from 'node:net';
 import { sql, type Kysely } from 'kysely';
 import { Webhook } from 'standardwebhooks';
 import type { DB } from '../../db/schema.ts';
@@ -188,7 +188,7 @@ export interface DeliveryOptions extends Partial<WebhookUrlPolicy> {
  */
 function postOnce(url: URL, addresses: string[], headers: Record<string, string>, body: string): Promise<number> {
   const checkedOnly: LookupFunction = (_hostname, options, callback) => {
-    const answers = addresses.map((address) => ({ address, family: address.includes(':') ? 6 : 4 }));
+    const answers = addresses.map((address) => ({ address, family: isIP(address) }));
     const [first] = answers;
     if (options.all) process.nextTick(() => callback(null, answers));
     else if (first) process.nextTick(() => callback(null, first.address, first.family));
