@@ -41,7 +41,7 @@ describe('ledger transfer', () => {
     const clearing = await db.selectFrom('ledger_accounts').select('balance').where('id', '=', systemAccountId('order_clearing', 'USD')).executeTakeFirstOrThrow();
     expect(clearing.balance).toBeNull();
     expect(formatMoney(await balanceOf(db, systemAccountId('order_clearing', 'USD')))).toBe('30.00 USD');
-    const audit = await queryAuditLog(db, { subject: { type: 'transfer', id: result.transfer.id } });
+    const audit = await queryAuditLog(db, operator, { subject: { type: 'transfer', id: result.transfer.id } });
     expect(audit).toHaveLength(1);
     expect(audit[0]?.action).toBe('ledger.transfer');
     await expectLedgerConsistent(db);
@@ -169,7 +169,7 @@ describe('ledger_transfers: a set of transfers in one statement (order intake wr
     expect(entries.map((entry) => [entry.transfer_id, entry.amount]).sort()).toEqual(
       [[rows[0]!.transfer_id, -1000n], [rows[0]!.transfer_id, 1000n], [rows[2]!.transfer_id, -2500n], [rows[2]!.transfer_id, 2500n]].sort(),
     );
-    for (const row of [rows[0]!, rows[2]!]) expect(await queryAuditLog(db, { subject: { type: 'transfer', id: row.transfer_id } })).toHaveLength(1);
+    for (const row of [rows[0]!, rows[2]!]) expect(await queryAuditLog(db, operator, { subject: { type: 'transfer', id: row.transfer_id } })).toHaveLength(1);
     await expectLedgerConsistent(db);
   });
 
@@ -295,6 +295,8 @@ describe('consistency check', () => {
 
   it('finds a transfer whose entries do not sum to zero', async () => {
     const { db: broken } = await createTestDatabase();
+    // A ledger written past the commit-time check (say, restored without triggers): the hourly check still sees it.
+    await sql`alter table entries disable trigger entries_transfer_balanced`.execute(broken);
     const agent = await makeAccount(broken, 'agent');
     const { id } = await broken.insertInto('transfers').values({ idempotency_key: 'forged', kind: 'manual_credit' }).returning('id').executeTakeFirstOrThrow();
     await broken
@@ -324,5 +326,72 @@ describe('consistency check', () => {
     const report = await checkLedgerConsistency(broken);
     const orphans = report.drifts.filter((entry) => entry.invariant === 'entry_account_mismatch');
     expect(orphans.map((entry) => entry.ledgerAccountIds[0]).sort()).toEqual(['system:nowhere:EUR', walletId(agent.id)].sort());
+  });
+});
+
+describe('the database keeps every transfer balanced', () => {
+  /** A transfer row written by hand, as a new SQL function or a fix in psql would. */
+  const forgedTransfer = async (trx: typeof db, key: string) =>
+    (await sql<{ id: string }>`insert into transfers (idempotency_key, kind) values (${key}, 'manual_credit') returning id`.execute(trx)).rows[0]!.id;
+  const entry = (transferId: string, ledgerAccountId: string, amount: bigint) =>
+    sql`insert into entries (transfer_id, ledger_account_id, currency, amount) values (${transferId}, ${ledgerAccountId}, 'USD', ${amount})`;
+
+  it('an unbalanced insert fails at commit, not before, and leaves nothing behind', async () => {
+    const agent = await makeAccount(db, 'agent');
+    const before = await db.selectFrom('entries').select((eb) => eb.fn.countAll<string>().as('count')).executeTakeFirstOrThrow();
+    let insertedBeforeCommit = false;
+    const commit = db.transaction().execute(async (trx) => {
+      const id = await forgedTransfer(trx, 'unbalanced-raw');
+      await entry(id, systemAccountId('adjustments', 'USD'), -500n).execute(trx);
+      await entry(id, walletId(agent.id), 400n).execute(trx);
+      insertedBeforeCommit = true; // deferred: the statements themselves succeed
+    });
+    await expect(commit).rejects.toMatchObject({ code: '23514', constraint: 'entries_transfer_balanced' });
+    expect(insertedBeforeCommit).toBe(true);
+    const after = await db.selectFrom('entries').select((eb) => eb.fn.countAll<string>().as('count')).executeTakeFirstOrThrow();
+    expect(after.count).toBe(before.count);
+    expect(await db.selectFrom('transfers').select('id').where('idempotency_key', '=', 'unbalanced-raw').execute()).toEqual([]);
+    await expectLedgerConsistent(db);
+  });
+
+  it('a lone entry outside any transaction fails (autocommit commits at once)', async () => {
+    const lone = sql`
+      with forged as (insert into transfers (idempotency_key, kind) values ('lone-entry', 'manual_credit') returning id)
+      insert into entries (transfer_id, ledger_account_id, currency, amount)
+      select forged.id, ${systemAccountId('adjustments', 'USD')}, 'USD', 700 from forged`;
+    await expect(lone.execute(db)).rejects.toMatchObject({ code: '23514' });
+    await expectLedgerConsistent(db);
+  });
+
+  it('each currency balances on its own: +1 USD and -1 EUR is refused', async () => {
+    const commit = db.transaction().execute(async (trx) => {
+      const id = await forgedTransfer(trx, 'two-currencies');
+      await entry(id, systemAccountId('funding', 'USD'), 100n).execute(trx);
+      await sql`insert into entries (transfer_id, ledger_account_id, currency, amount) values (${id}, 'system:funding:EUR', 'EUR', -100)`.execute(trx);
+    });
+    await expect(commit).rejects.toMatchObject({ code: '23514' });
+  });
+
+  it('a balanced transfer written by several statements of one transaction commits', async () => {
+    const agent = await makeAccount(db, 'agent');
+    await db.transaction().execute(async (trx) => {
+      const id = await forgedTransfer(trx, 'balanced-in-steps');
+      await entry(id, systemAccountId('adjustments', 'USD'), -500n).execute(trx);
+      await entry(id, walletId(agent.id), 300n).execute(trx); // unbalanced between statements is fine
+      await entry(id, systemAccountId('revenue', 'USD'), 200n).execute(trx);
+      await trx.updateTable('ledger_accounts').set({ balance: 300n }).where('id', '=', walletId(agent.id)).execute();
+    });
+    expect(await balance(db, agent)).toBe('3.00');
+    await expectLedgerConsistent(db);
+  });
+
+  it('`set constraints … immediate` checks at once', async () => {
+    const commit = db.transaction().execute(async (trx) => {
+      await sql`set constraints entries_transfer_balanced immediate`.execute(trx);
+      const id = await forgedTransfer(trx, 'immediate');
+      await entry(id, systemAccountId('adjustments', 'USD'), -500n).execute(trx);
+      throw new Error('not reached: the insert itself fails');
+    });
+    await expect(commit).rejects.toMatchObject({ code: '23514' });
   });
 });
