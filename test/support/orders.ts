@@ -48,7 +48,8 @@ export async function expectOrderMoneyConserved(db: Database, orderIds: string[]
       .select(['transfers.kind', 'transfers.idempotency_key', 'entries.ledger_account_id', 'entries.amount'])
       .where(sql<string>`transfers.metadata->>'orderId'`, '=', orderId)
       .execute();
-    const clearing = rows.filter((row) => row.ledger_account_id.startsWith('system:order_clearing:')).reduce((sum, row) => sum + row.amount, 0n);
+    // A sandbox order's money sits in the sandbox clearing account (docs/money.md, Sandbox money).
+    const clearing = rows.filter((row) => /^system:(sandbox_)?order_clearing:/.test(row.ledger_account_id)).reduce((sum, row) => sum + row.amount, 0n);
     const holds = rows.filter((row) => row.kind === 'order_hold' && row.ledger_account_id.startsWith('wallet:'));
     const returns = rows.filter((row) => (row.kind === 'order_refund' || row.kind === 'order_release') && row.ledger_account_id.startsWith('wallet:'));
     expect(holds.map((row) => row.amount)).toEqual([-order.total_minor]);

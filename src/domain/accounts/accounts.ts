@@ -49,14 +49,26 @@ export async function findAccount(db: Kysely<DB>, id: string): Promise<Account |
 }
 
 /** Several accounts in one read, by id; ids that name no account are missing from the map. */
-export async function findAccounts(db: Kysely<DB>, ids: readonly string[]): Promise<Map<string, Account>> {
+/** An account with the book its money is in. */
+export interface AccountWithBook extends Account {
+  /** A partner's sandbox account (`sk_test_` keys): its money is test money (docs/money.md, Sandbox money). */
+  sandbox: boolean;
+}
+
+export async function findAccounts(db: Kysely<DB>, ids: readonly string[]): Promise<Map<string, AccountWithBook>> {
   const wellFormed = [...new Set(ids)].filter((id) => isUuid(id));
   // One text for any number of ids, prepared once per connection (order intake reads its buyers here).
   const rows =
     wellFormed.length === 0
       ? []
-      : await db.selectFrom('accounts').modifyFront(prepared).select(ACCOUNT_COLUMNS).where('id', '=', sql<string>`any(${wellFormed}::uuid[])`).execute();
-  return new Map(rows.map((row) => [row.id, toAccount(row)]));
+      : await db
+          .selectFrom('accounts')
+          .modifyFront(prepared)
+          .select(ACCOUNT_COLUMNS)
+          .select(sql<boolean>`exists (select 1 from api_sandbox_accounts s where s.sandbox_account_id = accounts.id)`.as('sandbox'))
+          .where('id', '=', sql<string>`any(${wellFormed}::uuid[])`)
+          .execute();
+  return new Map(rows.map((row) => [row.id, { ...toAccount(row), sandbox: row.sandbox }]));
 }
 
 export async function getAccount(db: Kysely<DB>, id: string): Promise<Account> {

@@ -162,7 +162,8 @@ export async function issueApiKey(
   });
 }
 
-async function isSandboxAccount(db: Kysely<DB>, accountId: string): Promise<boolean> {
+/** A partner's sandbox account (what `sk_test_` keys act as): its wallet holds test money. */
+export async function isSandboxAccount(db: Kysely<DB>, accountId: string): Promise<boolean> {
   const row = await db.selectFrom('api_sandbox_accounts').select('partner_id').where('sandbox_account_id', '=', accountId).executeTakeFirst();
   return row !== undefined;
 }

@@ -1,5 +1,6 @@
 // Admin manual credit and debit of a wallet (SPEC §2): always with a reason, always one ledger
-// transfer against the `adjustments` system account, idempotent on the caller's key.
+// transfer against the `adjustments` system account (`sandbox_adjustments` for a partner's sandbox
+// wallet: test money never comes from real accounts), idempotent on the caller's key.
 import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.ts';
 import { withTransaction } from '../../db/transaction.ts';
@@ -7,7 +8,8 @@ import type { Money } from '../../shared/money.ts';
 import { requireAdmin } from '../accounts/accounts.ts';
 import type { Actor } from '../actor.ts';
 import { assertPartnerApproved } from '../signups/approval-gate.ts';
-import { movement, systemAccountId, transfer, walletId, type TransferResult } from '../ledger/ledger.ts';
+import { isSandboxAccount } from '../api-keys/api-keys.ts';
+import { bookAccountId, movement, transfer, walletId, type TransferResult } from '../ledger/ledger.ts';
 import { getWalletAccount, requireReason } from './wallet-account.ts';
 
 export interface ManualAdjustment {
@@ -33,7 +35,7 @@ async function adjust(db: Kysely<DB>, actor: Actor, input: ManualAdjustment, dir
     const account = await getWalletAccount(trx, input.accountId, input.amount);
     // Real funds reach a self-signed-up partner only after approval (its sandbox wallet is another account).
     if (direction === 'credit' && account.role === 'partner') await assertPartnerApproved(trx, account.id);
-    const adjustments = systemAccountId('adjustments', account.currency);
+    const adjustments = bookAccountId('adjustments', account.currency, { sandbox: await isSandboxAccount(trx, account.id) });
     const wallet = walletId(account.id);
     return transfer(trx, {
       idempotencyKey: `manual:${input.idempotencyKey}`,

@@ -28,8 +28,26 @@ export const SYSTEM_ACCOUNTS = [
   'revenue',
   /** Revenue share accrued for agents and not yet paid out. */
   'revenue_share_payable',
+  // Test money (partners' sandbox accounts, `sk_test_` keys) never touches the accounts above: it
+  // comes from and goes to these, so real balances, revenue and what we owe the vendor stay real.
+  /** Counterparty of sandbox funds (signup, seed, an admin's credit of a sandbox wallet). */
+  'sandbox_adjustments',
+  /** Funds held for in-flight sandbox orders. */
+  'sandbox_order_clearing',
+  /** What sandbox orders "cost" at the simulator. */
+  'sandbox_vendor_payable',
+  /** The margin of sandbox orders. */
+  'sandbox_revenue',
 ] as const;
 export type SystemAccountCode = (typeof SYSTEM_ACCOUNTS)[number];
+
+/** The system accounts that have a sandbox twin, and the twin's code. */
+const SANDBOX_TWINS = {
+  adjustments: 'sandbox_adjustments',
+  order_clearing: 'sandbox_order_clearing',
+  vendor_payable: 'sandbox_vendor_payable',
+  revenue: 'sandbox_revenue',
+} as const satisfies Partial<Record<SystemAccountCode, SystemAccountCode>>;
 
 export const TRANSFER_KINDS = [
   'topup',
@@ -48,6 +66,13 @@ export type TransferKind = (typeof TRANSFER_KINDS)[number];
 
 export const walletId = (accountId: string): string => `wallet:${accountId}`;
 export const systemAccountId = (code: SystemAccountCode, currency: string): string => `system:${code}:${currency}`;
+
+/**
+ * The system account of a book: the real one, or its sandbox twin for test money (an order or a
+ * wallet of a partner's sandbox account). Every path that moves sandbox money picks its accounts here.
+ */
+export const bookAccountId = (code: keyof typeof SANDBOX_TWINS, currency: string, book: { sandbox: boolean }): string =>
+  systemAccountId(book.sandbox ? SANDBOX_TWINS[code] : code, currency);
 
 export interface EntryInput {
   ledgerAccountId: string;

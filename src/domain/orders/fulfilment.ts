@@ -15,7 +15,7 @@ import { formatMoney, money, type Money } from '../../shared/money.ts';
 import { getAccount } from '../accounts/accounts.ts';
 import { platformActor } from '../actor.ts';
 import { convertWithStoredRate } from '../catalog/fx.ts';
-import { systemAccountId, transfer, walletId, type EntryInput } from '../ledger/ledger.ts';
+import { bookAccountId, transfer, walletId, type EntryInput } from '../ledger/ledger.ts';
 import { recordRevenueShareAccrual } from '../revenue-share/revenue-share.ts';
 import { cardKeyring, encryptCardValue } from './card-crypto.ts';
 import type { OrderEventType } from './events.ts';
@@ -223,7 +223,8 @@ export async function finishOrder(ctx: FulfilmentContext, orderId: string, vendo
     }
 
     const currency = order.currency;
-    const clearing = systemAccountId('order_clearing', currency);
+    // A sandbox order's test money settles into the sandbox twins (docs/money.md, Sandbox money).
+    const clearing = bookAccountId('order_clearing', currency, order);
     const deliveredPrice = order.unit_price_minor * BigInt(delivered);
     const share = order.revenue_share_unit_minor * BigInt(delivered);
     if (delivered > 0) {
@@ -231,8 +232,8 @@ export async function finishOrder(ctx: FulfilmentContext, orderId: string, vendo
       // Clearing gives up the delivered cards' price minus the agent's share (accrued below).
       const entries: EntryInput[] = [
         { ledgerAccountId: clearing, amount: money(-(deliveredPrice - share), currency) },
-        { ledgerAccountId: systemAccountId('vendor_payable', currency), amount: vendorCost },
-        { ledgerAccountId: systemAccountId('revenue', currency), amount: money(deliveredPrice - share - vendorCost.amount, currency) },
+        { ledgerAccountId: bookAccountId('vendor_payable', currency, order), amount: vendorCost },
+        { ledgerAccountId: bookAccountId('revenue', currency, order), amount: money(deliveredPrice - share - vendorCost.amount, currency) },
       ].filter((entry) => entry.amount.amount !== 0n);
       if (entries.length >= 2) {
         await transfer(trx, {
@@ -277,7 +278,7 @@ async function returnMoney(trx: Kysely<DB>, order: OrderRow, amount: bigint, kin
     idempotencyKey: `order-return:${order.id}`,
     kind,
     entries: [
-      { ledgerAccountId: systemAccountId('order_clearing', order.currency), amount: money(-amount, order.currency) },
+      { ledgerAccountId: bookAccountId('order_clearing', order.currency, order), amount: money(-amount, order.currency) },
       { ledgerAccountId: walletId(order.buyer_id), amount: money(amount, order.currency) },
     ],
     metadata: { orderId: order.id, orderNumber: formatOrderNumber(order.number) },

@@ -20,10 +20,10 @@ import { orderPlaceQueue } from '../../jobs/handlers/orders.ts';
 import { Batcher, type Settled } from '../../shared/batcher.ts';
 import { DomainError, isDomainError } from '../../shared/errors.ts';
 import { formatMoney, money, multiply, type Money } from '../../shared/money.ts';
-import { findAccounts, type Account } from '../accounts/accounts.ts';
+import { findAccounts, type AccountWithBook } from '../accounts/accounts.ts';
 import type { Actor, Channel } from '../actor.ts';
 import { toJson } from '../json.ts';
-import { insufficientFunds, ledgerRefusal, movement, systemAccountId, walletId, type WalletShortfall } from '../ledger/ledger.ts';
+import { bookAccountId, insufficientFunds, ledgerRefusal, movement, walletId, type WalletShortfall } from '../ledger/ledger.ts';
 import { assertOnCardList } from '../pricing/card-list.ts';
 import { assertProfitGuard, productsWithDiscount, quotePrice, type PriceQuote, type ProductWithDiscount } from '../pricing/pricing.ts';
 import { formatOrderNumber, toOrder, type Order } from './orders.ts';
@@ -137,7 +137,7 @@ function batcherFor(ctx: OrderIntakeContext): Batcher<IntakeRequest, IntakeResul
 interface PricedRequest {
   index: number;
   request: IntakeRequest;
-  buyer: Account;
+  buyer: AccountWithBook;
   quote: PriceQuote;
   total: Money;
 }
@@ -240,7 +240,8 @@ interface IntakeOutcome {
 async function writeOrders(ctx: OrderIntakeContext, priced: PricedRequest[]): Promise<Settled<IntakeResult>[]> {
   const orders = priced.map(({ request, buyer, quote, total }, idx) => {
     const wallet = walletId(buyer.id);
-    const clearing = systemAccountId('order_clearing', buyer.currency);
+    // A sandbox account's hold goes to the sandbox clearing account: test money stays apart.
+    const clearing = bookAccountId('order_clearing', buyer.currency, buyer);
     const entries = movement(wallet, clearing, total).map((entry) => ({ ledgerAccountId: entry.ledgerAccountId, amount: formatMoney(entry.amount) }));
     const { input } = request;
     return {

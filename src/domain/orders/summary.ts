@@ -2,6 +2,7 @@
 // for delivered cards, failures), top-ups still pending now, and the vendor's balance now; plus the
 // day's growth and health figures (signups, activations, sales and revenue per channel, success
 // rate, completion times, failed orders, and the orders stuck now: usage/growth-metrics.ts).
+// Real money only: sandbox orders (test money) are left out, as in the growth figures.
 import { sql } from 'kysely';
 import type { AppContext } from '../../context.ts';
 import { formatMoney, money } from '../../shared/money.ts';
@@ -34,6 +35,7 @@ export async function dailySummary(ctx: Pick<AppContext, 'db' | 'vendor' | 'logg
     .select((eb) => [eb.fn.countAll<string>().as('count'), sql<string>`sum(unit_price_minor * coalesce(cards_delivered, 0))`.as('charged')])
     .where('created_at', '>=', start)
     .where('created_at', '<', end)
+    .where('sandbox', '=', false)
     .groupBy(['status', 'currency'])
     .execute();
   const count = (...statuses: string[]) => rows.filter((row) => statuses.includes(row.status)).reduce((sum, row) => sum + Number(row.count), 0);

@@ -1,6 +1,7 @@
 // Platform figures for admins (GET /v1/admin/metrics): accounts, the last 24 h of orders and what
 // they were charged, open orders and the oldest one's age, webhook deliveries needing attention, and
 // what the platform owes in wallets. Cheap aggregate queries; the full ledger check stays hourly.
+// Real money only: sandbox orders and partners' sandbox wallets (test money) are left out.
 // Plus the growth and health figures of a period of UTC days (growth-metrics.ts).
 import { sql, type Kysely } from 'kysely';
 import type { DB } from '../../db/schema.ts';
@@ -17,7 +18,7 @@ export interface PlatformMetrics extends GrowthMetrics {
   chargedLast24h: Money[];
   openOrders: { count: number; oldestCreatedAt: Date | null };
   webhookEvents: { status: string; count: number }[];
-  /** Sum of customer wallet balances, per currency. */
+  /** Sum of customer wallet balances (sandbox wallets left out), per currency. */
   walletBalances: Money[];
 }
 
@@ -30,12 +31,13 @@ export async function platformMetrics(db: Kysely<DB>, actor: Actor, options: { p
   const [growth, accounts, orders, charged, open, webhooks, wallets] = await Promise.all([
     growthMetrics(db, options.period ?? resolveMetricsPeriod({}, now), now),
     db.selectFrom('accounts').select(['role', 'status', sql<string>`count(*)`.as('count')]).groupBy(['role', 'status']).orderBy('role').orderBy('status').execute(),
-    db.selectFrom('orders').select(['status', sql<string>`count(*)`.as('count')]).where('created_at', '>=', since).groupBy('status').orderBy('status').execute(),
+    db.selectFrom('orders').select(['status', sql<string>`count(*)`.as('count')]).where('created_at', '>=', since).where('sandbox', '=', false).groupBy('status').orderBy('status').execute(),
     db
       .selectFrom('orders')
       .select(['currency', sql<string>`coalesce(sum(unit_price_minor * coalesce(cards_delivered, 0)), 0)`.as('charged')])
       .where('created_at', '>=', since)
       .where('status', 'in', ['completed', 'partially_completed'])
+      .where('sandbox', '=', false)
       .groupBy('currency')
       .orderBy('currency')
       .execute(),
@@ -43,6 +45,7 @@ export async function platformMetrics(db: Kysely<DB>, actor: Actor, options: { p
       .selectFrom('orders')
       .select([sql<string>`count(*)`.as('count'), sql<Date | null>`min(created_at)`.as('oldest')])
       .where('status', 'in', [...OPEN_STATUSES])
+      .where('sandbox', '=', false)
       .executeTakeFirstOrThrow(),
     // Deliveries that have not (yet) succeeded; delivered ones are the normal case and not counted.
     db
@@ -56,6 +59,7 @@ export async function platformMetrics(db: Kysely<DB>, actor: Actor, options: { p
       .selectFrom('ledger_accounts')
       .select(['currency', sql<string>`coalesce(sum(balance), 0)`.as('total')])
       .where('kind', '=', 'wallet')
+      .where(sql<boolean>`not exists (select 1 from api_sandbox_accounts sandbox where sandbox.sandbox_account_id = ledger_accounts.account_id)`)
       .groupBy('currency')
       .orderBy('currency')
       .execute(),
