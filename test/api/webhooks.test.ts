@@ -94,6 +94,22 @@ describe('webhook URLs cannot reach inside (SSRF)', () => {
     return { port: (server.address() as net.AddressInfo).port, connections: () => connections };
   }
 
+  /** A real HTTP receiver on 127.0.0.1 that records what arrives and answers 204. */
+  async function loopbackReceiver() {
+    const requests: { host: string | undefined; body: string }[] = [];
+    const server = createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      request.on('end', () => {
+        requests.push({ host: request.headers.host, body });
+        response.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    onTestFinished(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    return { port: (server.address() as net.AddressInfo).port, requests };
+  }
+
   it('refuses every internal form of a host, after normalising, with webhook_url_not_allowed', async () => {
     const partner = await harness.makePartner();
     const internal = [
@@ -181,18 +197,7 @@ describe('webhook URLs cannot reach inside (SSRF)', () => {
 
   it('connects to the address it checked, not to a second lookup (WEBHOOK_ALLOW_PRIVATE_URLS lets it be local)', async () => {
     const partner = await harness.makePartner();
-    const requests: { host: string | undefined; body: string }[] = [];
-    const server = createServer((request, response) => {
-      let body = '';
-      request.on('data', (chunk: Buffer) => (body += chunk.toString()));
-      request.on('end', () => {
-        requests.push({ host: request.headers.host, body });
-        response.writeHead(204).end();
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    onTestFinished(() => new Promise<void>((resolve) => server.close(() => resolve())));
-    const port = (server.address() as net.AddressInfo).port;
+    const { port, requests } = await loopbackReceiver();
     // No DNS knows this name: only the injected resolver does, and the connection goes where it said.
     const url = `http://receiver.partner.example:${port}/hooks`;
     await ctx.db
@@ -217,6 +222,12 @@ describe('webhook URLs cannot reach inside (SSRF)', () => {
     expect(await response.json()).toMatchObject({ url: 'http://localhost:3101/hooks' });
     // The port rule still holds.
     await expectProblem(await local.call(partner.liveKey, 'PUT', '/v1/webhook-endpoint', { url: 'http://localhost:22/' }), 422, 'webhook_url_not_allowed');
+    // The delivery job reads the same switch: the local receiver gets the event.
+    const { port, requests } = await loopbackReceiver();
+    expect((await local.call(partner.liveKey, 'PUT', '/v1/webhook-endpoint', { url: `http://127.0.0.1:${port}/hooks` })).status).toBe(200);
+    const eventId = await enqueueWebhookEvent(local.ctx.db, partner.account.id, 'order.completed', { orderId: 'o-dev' });
+    expect(await webhookDeliverQueue.handle(local.ctx, { eventId }, jobInfo())).toEqual({ status: 'delivered' });
+    expect(requests).toEqual([{ host: `127.0.0.1:${port}`, body: expect.stringContaining('o-dev') }]);
   });
 });
 
