@@ -75,6 +75,12 @@ export const isRole = (ctx: BaseContext, ...roles: Account['role'][]): boolean =
   ctx.user !== undefined && roles.includes(ctx.user.account.role);
 
 /**
+ * The guard of every admin menu and button: an admin account that is active. A demoted admin keeps
+ * the role but is paused, and sees none of it (the domain refuses it again: requireAdmin).
+ */
+export const isActiveAdmin = (ctx: BaseContext): boolean => isRole(ctx, 'admin') && ctx.user?.account.status === 'active';
+
+/**
  * Starts a flow, leaving any other first (a menu button pressed in the middle of another flow).
  * Every flow moves money or rights, which a paused account cannot: refused before the first question
  * (the domain refuses again at the end). Callers answer the button after entering, so that a

@@ -74,7 +74,7 @@ export function adminOpsRoutes(ctx: AppContext) {
       responses: { 200: json(z.object({ data: z.array(QueueSummarySchema) }), 'Every queue (dead-letter queues when not empty)'), ...errorResponses() },
     }),
     async (c) => {
-      const summaries = await queueSummaries(ctx.db, QUEUES.map((queue) => queue.name));
+      const summaries = await queueSummaries(ctx.db, accountActor(c.var.principal.accountId, 'api'), QUEUES.map((queue) => queue.name));
       return c.json({ data: summaries.map((row) => ({ ...row, oldestWaitingSince: row.oldestWaitingSince?.toISOString() ?? null })) }, 200);
     },
   );
@@ -92,7 +92,7 @@ export function adminOpsRoutes(ctx: AppContext) {
     }),
     async (c) => {
       const query = c.req.valid('query');
-      const jobs = await failedJobs(ctx.db, { ...(query.queue ? { queue: query.queue } : {}), limit: query.limit });
+      const jobs = await failedJobs(ctx.db, accountActor(c.var.principal.accountId, 'api'), { ...(query.queue ? { queue: query.queue } : {}), limit: query.limit });
       return c.json(
         { data: jobs.map((job) => ({ queue: job.queue, id: job.id, failedIn: job.failedIn, error: job.error, retryCount: job.retryCount, createdAt: job.createdAt.toISOString() })) },
         200,
@@ -140,7 +140,7 @@ export function adminOpsRoutes(ctx: AppContext) {
       responses: { 200: json(VendorViewSchema, 'The vendor now'), ...errorResponses() },
     }),
     async (c) => {
-      const view = await vendorView(ctx);
+      const view = await vendorView(ctx, accountActor(c.var.principal.accountId, 'api'));
       return c.json(
         {
           accounts: view.accounts?.map((account) => ({ ...account, balance: toJsonMoney(account.balance) })) ?? null,

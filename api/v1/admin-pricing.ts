@@ -83,7 +83,7 @@ export function adminPricingRoutes(ctx: AppContext) {
       security: SECURITY,
       responses: { 200: json(z.object({ data: z.array(PricePlanOverviewSchema) }), 'The plans, by name'), ...errorResponses({}) },
     }),
-    async (c) => c.json({ data: await listPricePlans(ctx.db) }, 200),
+    async (c) => c.json({ data: await listPricePlans(ctx.db, adminActor(c)) }, 200),
   );
 
   router.openapi(

@@ -5,12 +5,11 @@ import type { Context } from 'hono';
 import type { AppContext } from '#src/context.ts';
 import { createAccount, setAccountStatus, type Account } from '#src/domain/accounts/accounts.ts';
 import { ACCOUNT_ROLES } from '#src/domain/accounts/accounts.tables.ts';
-import { listAccounts } from '#src/domain/accounts/listing.ts';
+import { accountOverview, listAccounts } from '#src/domain/accounts/listing.ts';
 import { accountActor } from '#src/domain/actor.ts';
 import { apiKeySecret, findSandboxAccountId, issueApiKey, listApiKeys, revokeApiKey } from '#src/domain/api-keys/api-keys.ts';
 import { queryAuditLog } from '#src/domain/audit/audit.ts';
 import { creditWallet, debitWallet } from '#src/domain/funding/manual.ts';
-import { walletBalance } from '#src/domain/ledger/ledger.ts';
 import { MAX_METRICS_DAYS, resolveMetricsPeriod, type GrowthMetrics } from '#src/domain/usage/growth-metrics.ts';
 import { platformMetrics } from '#src/domain/usage/platform-metrics.ts';
 import { DomainError } from '#src/shared/errors.ts';
@@ -292,8 +291,9 @@ export function adminRoutes(ctx: AppContext) {
         const amount = parseMoney(input.amount, input.currency);
         const adjust = direction === 'credit' ? creditWallet : debitWallet;
         const result = await adjust(ctx.db, adminActor(c), { accountId: id, amount, reason: input.reason, idempotencyKey: adjustmentKey(id, idempotencyKey) });
-        const balance = await walletBalance(ctx.db, id);
-        return c.json({ transferId: result.transfer.id, replayed: result.replayed, balance: toJsonMoney(balance) }, 200);
+        // The adjustment moved money, so the account has a wallet and a balance.
+        const { balance } = await accountOverview(ctx.db, adminActor(c), id);
+        return c.json({ transferId: result.transfer.id, replayed: result.replayed, balance: toJsonMoney(balance!) }, 200);
       },
     );
   }
@@ -344,7 +344,7 @@ export function adminRoutes(ctx: AppContext) {
       if ((query.subjectType === undefined) !== (query.subjectId === undefined)) {
         throw new DomainError('invalid_filter', 'subjectType and subjectId go together');
       }
-      const rows = await queryAuditLog(ctx.db, {
+      const rows = await queryAuditLog(ctx.db, adminActor(c), {
         ...(query.actorAccountId ? { actorAccountId: query.actorAccountId } : {}),
         ...(query.subjectType && query.subjectId ? { subject: { type: query.subjectType, id: query.subjectId } } : {}),
         ...(query.action ? { action: query.action } : {}),

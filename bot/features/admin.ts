@@ -5,19 +5,19 @@
 import { randomUUID } from 'node:crypto';
 import { createConversation } from '@grammyjs/conversations';
 import { Composer, InlineKeyboard } from 'grammy';
-import { getAccount, setAccountStatus } from '#src/domain/accounts/accounts.ts';
+import { setAccountStatus } from '#src/domain/accounts/accounts.ts';
 import { demoteAdmin, listAdmins, promoteAdmin } from '#src/domain/accounts/admins.ts';
 import { createInvite } from '#src/domain/accounts/invites.ts';
+import { accountOverview } from '#src/domain/accounts/listing.ts';
 import { childSummaries } from '#src/domain/accounts/network.ts';
 import { queryAuditLog } from '#src/domain/audit/audit.ts';
 import { creditWallet, debitWallet } from '#src/domain/funding/manual.ts';
-import { walletBalance } from '#src/domain/ledger/ledger.ts';
 import { monthOf, parseMonth } from '#src/domain/month.ts';
 import { closeRevenueShareMonth, previewRevenueShareMonth } from '#src/domain/revenue-share/revenue-share.ts';
 import { notify, recipientOf, warnIfLowBalance } from '#src/notifications/notify.ts';
 import type { BotContext, ConvContext } from '../context.ts';
 import { cancelKeyboard, askAmount, domainCall, waitConfirmation, waitText, type Flow } from '../flows.ts';
-import { enterFlow, isRole, showMoney, telegramActor, newRow } from '../helpers.ts';
+import { enterFlow, isActiveAdmin, isRole, showMoney, telegramActor, newRow } from '../helpers.ts';
 import type { Feature } from './index.ts';
 import { HOME, backHome } from './menus.ts';
 import { inviteLink } from './network.ts';
@@ -37,7 +37,7 @@ async function adjustFlow(conversation: Flow, ctx: ConvContext, direction: strin
   const admin = ctx.user?.account;
   if (!admin || (direction !== 'credit' && direction !== 'debit')) return;
   const target = await domainCall(conversation, async () => {
-    const account = await getAccount(ctx.deps.app.db, accountId);
+    const { account } = await accountOverview(ctx.deps.app.db, telegramActor(admin), accountId);
     return { name: account.name, currency: account.currency };
   });
   const asked = await askAmount(conversation, ctx, target.currency, direction === 'credit' ? 'admin-credit-amount' : 'admin-debit-amount');
@@ -58,7 +58,8 @@ async function adjustFlow(conversation: Flow, ctx: ConvContext, direction: strin
     const input = { accountId, amount: asked.amount, reason: reason.text, idempotencyKey: key };
     if (direction === 'credit') await creditWallet(app.db, telegramActor(admin), input);
     else await debitWallet(app.db, telegramActor(admin), input);
-    const after = await walletBalance(app.db, accountId);
+    // The adjustment moved money, so the account has a wallet.
+    const after = (await accountOverview(app.db, telegramActor(admin), accountId)).balance!;
     const owner = await recipientOf(app, accountId);
     if (owner && direction === 'credit') {
       await notify(app, owner, { text: { key: 'funds-received', vars: { amount: showMoney(asked.amount), balance: showMoney(after) } } });
@@ -123,12 +124,10 @@ async function showTree(ctx: BotContext, page: number, parentId: string | undefi
 }
 
 async function showAccount(ctx: BotContext, accountId: string): Promise<void> {
-  const { db } = ctx.deps.app;
-  const account = await getAccount(db, accountId);
+  const { account, balance } = await accountOverview(ctx.deps.app.db, telegramActor(ctx.user!.account), accountId);
   const keyboard = new InlineKeyboard();
-  let balanceText = '—';
+  const balanceText = balance ? showMoney(balance) : '—';
   if (account.role !== 'admin') {
-    balanceText = showMoney(await walletBalance(db, account.id));
     keyboard.text(ctx.t('admin-credit'), `adm:credit:${account.id}`).text(ctx.t('admin-debit'), `adm:debit:${account.id}`).row();
   }
   keyboard.text(ctx.t(account.status === 'active' ? 'network-pause' : 'network-resume'), `adm:${account.status === 'active' ? 'pause' : 'resume'}:${account.id}`);
@@ -156,7 +155,7 @@ async function showClosePreview(ctx: BotContext, month: string, page = 0): Promi
 
 function handlers(): Composer<BotContext> {
   const feature = new Composer<BotContext>();
-  const admins = feature.filter((ctx) => isRole(ctx, 'admin'));
+  const admins = feature.filter((ctx) => isActiveAdmin(ctx));
 
   admins.callbackQuery(/^adm:tree:(\d{1,4})$/, async (ctx) => {
     await ctx.answerCallbackQuery();
@@ -194,7 +193,7 @@ function handlers(): Composer<BotContext> {
 
   admins.callbackQuery(/^adm:audit(?::(\d{1,19}))?$/, async (ctx) => {
     const before = ctx.match[1];
-    const rows = await queryAuditLog(ctx.deps.app.db, { limit: AUDIT_PAGE_SIZE, ...(before ? { beforeId: BigInt(before) } : {}) });
+    const rows = await queryAuditLog(ctx.deps.app.db, telegramActor(ctx.user!.account), { limit: AUDIT_PAGE_SIZE, ...(before ? { beforeId: BigInt(before) } : {}) });
     const lines = rows.map((row) =>
       ctx.t('admin-audit-line', { at: row.at.toISOString().slice(0, 16).replace('T', ' '), action: row.action, subject: row.subject_type, channel: row.channel }),
     );
@@ -229,7 +228,7 @@ function handlers(): Composer<BotContext> {
 
   admins.callbackQuery(/^adm:admins(?::(\d{1,3}))?$/, async (ctx) => {
     const page = Number(ctx.match[1] ?? 0);
-    const all = await listAdmins(ctx.deps.app.db);
+    const all = await listAdmins(ctx.deps.app.db, telegramActor(ctx.user!.account));
     const shown = all.slice(page * PAGE_SIZE, (page + 1) * PAGE_SIZE);
     const lines = shown.map((admin) => ctx.t('admin-admin-line', { name: admin.name, status: admin.status }));
     const keyboard = new InlineKeyboard();
@@ -251,6 +250,12 @@ function handlers(): Composer<BotContext> {
     await enterFlow(ctx, PROMOTE_FLOW);
     await ctx.answerCallbackQuery();
   });
+
+  // A demoted admin (role admin, paused) pressing an old admin button is told why and shown nothing.
+  // Every admin feature's handlers skip it (isActiveAdmin), so any of its buttons ends here.
+  feature
+    .filter((ctx) => isRole(ctx, 'admin') && !isActiveAdmin(ctx))
+    .on('callback_query', (ctx) => ctx.answerCallbackQuery({ text: ctx.t('error-account-paused'), show_alert: true }));
 
   return feature;
 }

@@ -10,7 +10,7 @@ import { getProduct } from '#src/domain/pricing/pricing.ts';
 import { formatMoney, money, parseMoney } from '#src/shared/money.ts';
 import type { BotContext, ConvContext } from '../context.ts';
 import { cancelKeyboard, domainCall, waitText, type Flow } from '../flows.ts';
-import { enterFlow, isRole, newRow, telegramActor } from '../helpers.ts';
+import { enterFlow, isActiveAdmin, newRow, telegramActor } from '../helpers.ts';
 import type { Feature } from './index.ts';
 import { HOME } from './menus.ts';
 
@@ -108,7 +108,7 @@ function flows(): Composer<BotContext> {
 
 function handlers(): Composer<BotContext> {
   const feature = new Composer<BotContext>();
-  const admins = feature.filter((ctx) => isRole(ctx, 'admin'));
+  const admins = feature.filter((ctx) => isActiveAdmin(ctx));
 
   admins.callbackQuery('adm:cards', async (ctx) => {
     await ctx.answerCallbackQuery();

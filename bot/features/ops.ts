@@ -8,7 +8,7 @@ import { databaseJobControl, failedJobs, queueSummaries, retryFailedWork } from 
 import { vendorView } from '#src/ops/vendor.ts';
 import { formatMoney } from '#src/shared/money.ts';
 import type { BotContext } from '../context.ts';
-import { isRole, telegramActor } from '../helpers.ts';
+import { isActiveAdmin, telegramActor } from '../helpers.ts';
 import type { Feature } from './index.ts';
 import { HOME } from './menus.ts';
 import { UUID_PATTERN } from '#src/shared/ids.ts';
@@ -21,7 +21,7 @@ const shorten = (text: string, max = 120) => (text.length > max ? `${text.slice(
 const when = (at: Date | null) => (at ? at.toISOString().slice(0, 16).replace('T', ' ') : '—');
 
 async function homeScreen(ctx: BotContext) {
-  const summaries = await queueSummaries(ctx.deps.app.db, QUEUES.map((queue) => queue.name));
+  const summaries = await queueSummaries(ctx.deps.app.db, telegramActor(ctx.user!.account), QUEUES.map((queue) => queue.name));
   const lines = summaries.map((row) =>
     ctx.t('ops-queue-line', { queue: row.queue, waiting: row.waiting, active: row.active, failed: row.failed, oldest: when(row.oldestWaitingSince) }),
   );
@@ -34,7 +34,7 @@ async function homeScreen(ctx: BotContext) {
 }
 
 async function failedScreen(ctx: BotContext) {
-  const jobs = await failedJobs(ctx.deps.app.db, { limit: FAILED_SHOWN });
+  const jobs = await failedJobs(ctx.deps.app.db, telegramActor(ctx.user!.account), { limit: FAILED_SHOWN });
   const keyboard = new InlineKeyboard();
   jobs.slice(0, RETRY_BUTTONS).forEach((job) => keyboard.text(ctx.t('ops-retry-button', { id: job.id.slice(0, 8) }), `ops:r:${job.id}`).row());
   if (jobs.length > 0) keyboard.text(ctx.t('ops-retry-all-button'), 'ops:ra').row();
@@ -47,7 +47,7 @@ async function failedScreen(ctx: BotContext) {
 }
 
 async function vendorScreen(ctx: BotContext) {
-  const view = await vendorView(ctx.deps.app);
+  const view = await vendorView(ctx.deps.app, telegramActor(ctx.user!.account));
   const accounts = view.accounts
     ? [
         ctx.t('ops-vendor-title'),
@@ -70,7 +70,7 @@ async function vendorScreen(ctx: BotContext) {
 
 function handlers(): Composer<BotContext> {
   const feature = new Composer<BotContext>();
-  const admins = feature.filter((ctx) => isRole(ctx, 'admin'));
+  const admins = feature.filter((ctx) => isActiveAdmin(ctx));
   const show = async (ctx: BotContext, screen: { text: string; keyboard: InlineKeyboard }) => {
     await ctx.editMessageText(screen.text, { reply_markup: screen.keyboard });
   };
@@ -96,7 +96,7 @@ function handlers(): Composer<BotContext> {
     const control = databaseJobControl(app.db, app.jobs, QUEUES);
     let count = 0;
     if (id) {
-      const [job] = await failedJobs(app.db, { id, limit: 1 });
+      const [job] = await failedJobs(app.db, telegramActor(admin), { id, limit: 1 });
       if (job) count = (await retryFailedWork(control, app.db, telegramActor(admin), { queue: job.queue, id })).length;
     } else {
       count = (await retryFailedWork(control, app.db, telegramActor(admin), { all: true })).length;

@@ -5,11 +5,11 @@
 // domain functions check admin rights, validate and audit.
 import { createConversation } from '@grammyjs/conversations';
 import { Composer, InlineKeyboard } from 'grammy';
-import { getAccount } from '#src/domain/accounts/accounts.ts';
+import { accountOverview } from '#src/domain/accounts/listing.ts';
 import { assignPricePlan, createPricePlan, listPricePlans, setProductDiscount, type PricePlanOverview } from '#src/domain/pricing/pricing.ts';
 import type { BotContext, ConvContext } from '../context.ts';
 import { cancelKeyboard, domainCall, waitButton, waitText, type Flow } from '../flows.ts';
-import { enterFlow, isRole, newRow, telegramActor } from '../helpers.ts';
+import { enterFlow, isActiveAdmin, newRow, telegramActor } from '../helpers.ts';
 import type { Feature } from './index.ts';
 import { HOME } from './menus.ts';
 import { UUID_PATTERN } from '#src/shared/ids.ts';
@@ -97,7 +97,7 @@ async function discountFlow(conversation: Flow, ctx: ConvContext, planId: string
 async function assignFlow(conversation: Flow, ctx: ConvContext, accountId: string): Promise<void> {
   const admin = ctx.user?.account;
   if (!admin) return;
-  const plans = await domainCall(conversation, async () => (await listPricePlans(ctx.deps.app.db)).map((plan) => ({ id: plan.id, label: `${plan.name} · ${percent(plan.defaultDiscountBps)}` })));
+  const plans = await domainCall(conversation, async () => (await listPricePlans(ctx.deps.app.db, telegramActor(admin))).map((plan) => ({ id: plan.id, label: `${plan.name} · ${percent(plan.defaultDiscountBps)}` })));
   const picker = (pageCtx: { t: BotContext['t'] }, page: number) =>
     planPage(new InlineKeyboard(), pageCtx, plans.map((plan) => plan.label), page, (index) => `ppa:${index}`, (to) => `ppa:p:${to}`).text(
       pageCtx.t('button-cancel'),
@@ -114,7 +114,7 @@ async function assignFlow(conversation: Flow, ctx: ConvContext, accountId: strin
   if (!plan) return;
   const name = await domainCall(conversation, async () => {
     await assignPricePlan(ctx.deps.app.db, telegramActor(admin), { accountId }, plan.id);
-    return (await getAccount(ctx.deps.app.db, accountId)).name;
+    return (await accountOverview(ctx.deps.app.db, telegramActor(admin), accountId)).account.name;
   });
   await picked.ctx.answerCallbackQuery();
   await picked.ctx.editMessageText(picked.ctx.t('plan-assigned', { name, plan: plan.label }), {
@@ -132,10 +132,10 @@ function flows(): Composer<BotContext> {
 
 function handlers(): Composer<BotContext> {
   const feature = new Composer<BotContext>();
-  const admins = feature.filter((ctx) => isRole(ctx, 'admin'));
+  const admins = feature.filter((ctx) => isActiveAdmin(ctx));
 
   admins.callbackQuery(/^adm:plans(?::(\d{1,4}))?$/, async (ctx) => {
-    const plans = await listPricePlans(ctx.deps.app.db);
+    const plans = await listPricePlans(ctx.deps.app.db, telegramActor(ctx.user!.account));
     const page = Number(ctx.match[1] ?? 0);
     const keyboard = planPage(
       new InlineKeyboard(),
@@ -151,7 +151,7 @@ function handlers(): Composer<BotContext> {
   });
 
   admins.callbackQuery(new RegExp(`^pp:view:(${UUID_PATTERN})$`), async (ctx) => {
-    const plan = (await listPricePlans(ctx.deps.app.db)).find((candidate) => candidate.id === ctx.match[1]);
+    const plan = (await listPricePlans(ctx.deps.app.db, telegramActor(ctx.user!.account))).find((candidate) => candidate.id === ctx.match[1]);
     if (!plan) return ctx.answerCallbackQuery({ text: ctx.t('error-price-plan-not-found'), show_alert: true });
     const keyboard = new InlineKeyboard()
       .text(ctx.t('plan-set-discount'), `pp:disc:${plan.id}`)

@@ -3,10 +3,10 @@
 // Reject; Reject offers a few reasons as buttons (no typing, so no conversation). The domain checks
 // admin rights, decides once, revokes keys on rejection and audits.
 import { Composer, InlineKeyboard } from 'grammy';
-import { approveSignup, findSignup, listSignups, rejectSignup, type PartnerSignup } from '#src/domain/signups/signups.ts';
+import { approveSignup, listSignups, rejectSignup, viewSignup, type PartnerSignup } from '#src/domain/signups/signups.ts';
 import { isDomainError } from '#src/shared/errors.ts';
 import type { BotContext } from '../context.ts';
-import { isRole, newRow, telegramActor } from '../helpers.ts';
+import { isActiveAdmin, newRow, telegramActor } from '../helpers.ts';
 import type { Feature } from './index.ts';
 import { HOME } from './menus.ts';
 import { UUID_PATTERN } from '#src/shared/ids.ts';
@@ -61,13 +61,13 @@ async function decide(ctx: BotContext, run: () => Promise<PartnerSignup>, doneKe
 
 function handlers(): Composer<BotContext> {
   const feature = new Composer<BotContext>();
-  const admins = feature.filter((ctx) => isRole(ctx, 'admin'));
+  const admins = feature.filter((ctx) => isActiveAdmin(ctx));
 
   admins.callbackQuery('adm:signups', (ctx) => showPending(ctx, 0));
   admins.callbackQuery(/^sg:list:(\d{1,4})$/, (ctx) => showPending(ctx, Number(ctx.match[1])));
 
   admins.callbackQuery(new RegExp(`^sg:view:(${UUID_PATTERN})$`), async (ctx) => {
-    const signup = await findSignup(ctx.deps.app.db, ctx.match[1] as string);
+    const signup = await viewSignup(ctx.deps.app.db, telegramActor(ctx.user!.account), ctx.match[1] as string);
     if (!signup) return ctx.answerCallbackQuery({ text: ctx.t('button-stale'), show_alert: true });
     const keyboard = new InlineKeyboard();
     if (signup.status === 'pending') keyboard.text(ctx.t('signup-approve'), `sg:ok:${signup.accountId}`).text(ctx.t('signup-reject'), `sg:no:${signup.accountId}`).row();

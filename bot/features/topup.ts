@@ -5,15 +5,14 @@
 import { randomUUID } from 'node:crypto';
 import { createConversation } from '@grammyjs/conversations';
 import { Composer, InlineKeyboard } from 'grammy';
-import { getAccount } from '#src/domain/accounts/accounts.ts';
 import { telegramAdmins } from '#src/domain/accounts/language.ts';
+import { accountOverview } from '#src/domain/accounts/listing.ts';
 import { approveTopup, createTopupRequest, getTopupRequest, listPendingTopups, rejectTopup, type TopupProof, type TopupRequest } from '#src/domain/funding/topups.ts';
-import { walletBalance } from '#src/domain/ledger/ledger.ts';
 import type { AppContext } from '#src/context.ts';
 import { notify, recipientOf } from '#src/notifications/notify.ts';
 import type { BotContext, ConvContext } from '../context.ts';
 import { cancelKeyboard, askAmount, waitConfirmation, waitText, domainCall, type Flow } from '../flows.ts';
-import { enterFlow, isRole, showMoney, telegramActor, newRow } from '../helpers.ts';
+import { enterFlow, isActiveAdmin, isRole, showMoney, telegramActor, newRow } from '../helpers.ts';
 import type { Feature } from './index.ts';
 import { HOME, backHome } from './menus.ts';
 import { UUID_PATTERN } from '#src/shared/ids.ts';
@@ -120,15 +119,17 @@ function handlers(): Composer<BotContext> {
     await ctx.answerCallbackQuery();
   });
 
-  const admins = feature.filter((ctx) => isRole(ctx, 'admin'));
+  const admins = feature.filter((ctx) => isActiveAdmin(ctx));
 
   admins.callbackQuery(new RegExp(`^tu:ok:(${UUID_PATTERN})$`), async (ctx) => {
     const { app } = ctx.deps;
-    const approved = await approveTopup(app.db, telegramActor(ctx.user!.account), ctx.match[1] as string);
+    const admin = telegramActor(ctx.user!.account);
+    const approved = await approveTopup(app.db, admin, ctx.match[1] as string);
     const agent = await recipientOf(app, approved.accountId);
     if (agent) {
-      const balance = await walletBalance(app.db, approved.accountId);
-      await notify(app, agent, { text: { key: 'topup-approved', vars: { amount: showMoney(approved.amount), balance: showMoney(balance) } } });
+      // Just credited, so the agent's wallet has a balance.
+      const { balance } = await accountOverview(app.db, admin, approved.accountId);
+      await notify(app, agent, { text: { key: 'topup-approved', vars: { amount: showMoney(approved.amount), balance: showMoney(balance!) } } });
     }
     await ctx.answerCallbackQuery();
     await ctx.editMessageReplyMarkup(); // the decision is made: no more buttons on this request
@@ -136,7 +137,7 @@ function handlers(): Composer<BotContext> {
   });
 
   admins.callbackQuery(new RegExp(`^tu:no:(${UUID_PATTERN})$`), async (ctx) => {
-    const request = await getTopupRequest(ctx.deps.app.db, ctx.match[1] as string);
+    const request = await getTopupRequest(ctx.deps.app.db, telegramActor(ctx.user!.account), ctx.match[1] as string);
     if (request.status !== 'pending') return ctx.answerCallbackQuery({ text: ctx.t('error-topup-already-decided'), show_alert: true });
     await enterFlow(ctx, TOPUP_REJECT_FLOW, request.id);
     await ctx.answerCallbackQuery();
@@ -145,11 +146,12 @@ function handlers(): Composer<BotContext> {
   // The pending queue, oldest first, a page at a time; a request opens with its proof and buttons.
   admins.callbackQuery(/^adm:topups(?::(\d{1,4}))?$/, async (ctx) => {
     const page = Number(ctx.match[1] ?? 0);
-    const pending = await listPendingTopups(ctx.deps.app.db, (page + 1) * PAGE_SIZE + 1);
+    const admin = telegramActor(ctx.user!.account);
+    const pending = await listPendingTopups(ctx.deps.app.db, admin, (page + 1) * PAGE_SIZE + 1);
     const shown = pending.slice(page * PAGE_SIZE, (page + 1) * PAGE_SIZE);
     const keyboard = new InlineKeyboard();
     for (const request of shown) {
-      const agent = await getAccount(ctx.deps.app.db, request.accountId);
+      const { account: agent } = await accountOverview(ctx.deps.app.db, admin, request.accountId);
       keyboard.text(`${showMoney(request.amount)} · ${agent.name}`, `tu:view:${request.id}`).row();
     }
     if (page > 0) keyboard.text(ctx.t('button-previous'), `adm:topups:${page - 1}`);
@@ -160,8 +162,9 @@ function handlers(): Composer<BotContext> {
   });
 
   admins.callbackQuery(new RegExp(`^tu:view:(${UUID_PATTERN})$`), async (ctx) => {
-    const request = await getTopupRequest(ctx.deps.app.db, ctx.match[1] as string);
-    const agent = await getAccount(ctx.deps.app.db, request.accountId);
+    const admin = telegramActor(ctx.user!.account);
+    const request = await getTopupRequest(ctx.deps.app.db, admin, ctx.match[1] as string);
+    const { account: agent } = await accountOverview(ctx.deps.app.db, admin, request.accountId);
     await ctx.answerCallbackQuery();
     if (request.status !== 'pending') return ctx.reply(ctx.t('error-topup-already-decided'));
     const text = ctx.t('topup-admin-request', requestVars(request, agent.name));

@@ -1,8 +1,10 @@
 // Operations views of the job system: what waits, what failed and why, and putting failed work back.
 // Reads pg-boss's job table directly (one query for every queue); retries go through pg-boss.
+// Every exported view and retry takes the actor: active admins and the platform only.
 import { sql } from 'kysely';
 import type { PgBoss } from 'pg-boss';
 import type { Database } from '../db/database.ts';
+import { requireAdmin } from '../domain/accounts/accounts.ts';
 import type { Actor } from '../domain/actor.ts';
 import { writeAudit } from '../domain/audit/audit.ts';
 import { BOSS_SCHEMA, type JobQueue } from '../jobs/boss.ts';
@@ -41,7 +43,8 @@ export interface FailedJob {
 
 const job = (table: string) => sql.table(`${BOSS_SCHEMA}.${table}`);
 
-export async function queueSummaries(db: Database, queueNames: readonly string[]): Promise<QueueSummary[]> {
+export async function queueSummaries(db: Database, actor: Actor, queueNames: readonly string[]): Promise<QueueSummary[]> {
+  await requireAdmin(db, actor);
   const names = [...new Set(queueNames.flatMap((name) => [name, deadLetterName(name)]))];
   const rows = await sql<{ name: string; waiting: bigint; active: bigint; failed: bigint; oldest: Date | null }>`
     select name,
@@ -76,7 +79,19 @@ function errorText(output: unknown): string {
  * Work that failed for good, newest first: failed jobs, and dead-letter entries whose original job is
  * gone (pg-boss keeps both a failed job and its dead-letter copy; each piece of work is listed once).
  */
-export async function failedJobs(db: Database, options: { queue?: string; id?: string; limit?: number } = {}): Promise<FailedJob[]> {
+export async function failedJobs(db: Database, actor: Actor, options: FailedJobQuery = {}): Promise<FailedJob[]> {
+  await requireAdmin(db, actor);
+  return readFailedJobs(db, options);
+}
+
+interface FailedJobQuery {
+  queue?: string;
+  id?: string;
+  limit?: number;
+}
+
+/** The read behind `failedJobs`, for the retries below (their caller checked the actor). */
+async function readFailedJobs(db: Database, options: FailedJobQuery): Promise<FailedJob[]> {
   const rows = await sql<{
     name: string;
     id: string;
@@ -111,8 +126,8 @@ export async function failedJobs(db: Database, options: { queue?: string; id?: s
  * Runs failed work again, once. A failed job is retried in place and its dead-letter copy dropped; a
  * dead-letter entry whose original is gone is sent back to the queue it failed in.
  */
-export async function retryJob(boss: JobControl, db: Database, queue: string, id: string): Promise<{ queue: string; id: string }> {
-  const found = (await failedJobs(db, { queue: queue.replace(/\.dead$/, ''), id })).find((candidate) => candidate.queue === queue);
+async function retryJob(boss: JobControl, db: Database, queue: string, id: string): Promise<{ queue: string; id: string }> {
+  const found = (await readFailedJobs(db, { queue: queue.replace(/\.dead$/, ''), id })).find((candidate) => candidate.queue === queue);
   if (!found) throw new DomainError('job_not_found', `no failed or dead-lettered job ${id} in ${queue}`);
   if (queue.endsWith('.dead')) {
     const newId = await boss.send(found.failedIn, found.data as object);
@@ -126,8 +141,8 @@ export async function retryJob(boss: JobControl, db: Database, queue: string, id
 }
 
 /** Retries every failed and dead-lettered job (of one queue, or all). */
-export async function retryAll(boss: JobControl, db: Database, queue?: string): Promise<{ queue: string; id: string }[]> {
-  const jobs = await failedJobs(db, { ...(queue ? { queue } : {}), limit: 10_000 });
+async function retryAll(boss: JobControl, db: Database, queue?: string): Promise<{ queue: string; id: string }[]> {
+  const jobs = await readFailedJobs(db, { ...(queue ? { queue } : {}), limit: 10_000 });
   const retried = [];
   for (const failed of jobs) retried.push(await retryJob(boss, db, failed.queue, failed.id));
   return retried;
@@ -166,6 +181,7 @@ export async function retryFailedWork(
   actor: Actor,
   target: { queue: string; id: string } | { queue?: string; all: true },
 ): Promise<{ queue: string; id: string }[]> {
+  await requireAdmin(db, actor);
   const retried = 'id' in target ? [await retryJob(control, db, target.queue, target.id)] : await retryAll(control, db, target.queue);
   await writeAudit(db, {
     actor,

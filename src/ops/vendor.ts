@@ -8,6 +8,8 @@
 import { sql } from 'kysely';
 import type { AppContext } from '../context.ts';
 import type { Database } from '../db/database.ts';
+import { requireAdmin } from '../domain/accounts/accounts.ts';
+import type { Actor } from '../domain/actor.ts';
 import type { Account, BambooClient } from '../integrations/bamboo/index.ts';
 import { BOSS_SCHEMA } from '../jobs/boss.ts';
 import { createPostgresKeyValueStore } from '../shared-state/index.ts';
@@ -108,7 +110,9 @@ export interface VendorView {
   errorRate: VendorErrorRate;
 }
 
-export async function vendorView(ctx: Pick<AppContext, 'db' | 'vendor'>): Promise<VendorView> {
+/** What operators see of the vendor (active admins and the platform only: balances are the business's). */
+export async function vendorView(ctx: Pick<AppContext, 'db' | 'vendor'>, actor: Actor): Promise<VendorView> {
+  await requireAdmin(ctx.db, actor);
   let accounts: Account[] | null = null;
   let accountsError: string | null = null;
   try {

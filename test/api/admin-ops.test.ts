@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { queryAuditLog } from '../../src/domain/audit/audit.ts';
 import { startWorkers } from '../../src/jobs/boss.ts';
 import { dailySummaryQueue } from '../../src/jobs/handlers/daily-summary.ts';
+import { platformActor } from '../../src/domain/actor.ts';
 import { createApiHarness, expectProblem } from '../support/api.ts';
 import { cliRunner } from '../support/cli.ts';
 
@@ -60,7 +61,7 @@ describe('admin operations API', () => {
     } finally {
       for (const worker of workers) await boss.offWork(queue, { id: worker });
     }
-    const audit = await queryAuditLog(ctx.db, { action: 'ops.jobs_retried' });
+    const audit = await queryAuditLog(ctx.db, platformActor('cli'), { action: 'ops.jobs_retried' });
     expect(audit[0]).toMatchObject({ actor_account_id: harness.admin.id, subject_type: 'queue', subject_id: queue, after: { requested: id, retried: [{ queue, id }] } });
   });
 

@@ -2,6 +2,7 @@
 // and the audit log.
 import { describe, expect, it } from 'vitest';
 import { queryAuditLog } from '../../src/domain/audit/audit.ts';
+import { platformActor } from '../../src/domain/actor.ts';
 import { createApiHarness, expectProblem } from '../support/api.ts';
 import { insertProduct } from '../support/catalog.ts';
 
@@ -47,7 +48,7 @@ describe('admin price plans', () => {
     });
     await expectProblem(await call(partner.liveKey, 'GET', '/v1/admin/price-plans'), 403, 'forbidden');
 
-    const actions = (await queryAuditLog(ctx.db, { subject: { type: 'price_plan', id: plan.id } })).map((row) => row.action);
+    const actions = (await queryAuditLog(ctx.db, platformActor('cli'), { subject: { type: 'price_plan', id: plan.id } })).map((row) => row.action);
     expect(actions.sort()).toEqual(['price_plan.created', 'price_plan.discount_set', 'price_plan.discount_set', 'price_plan.discount_set']);
   });
 

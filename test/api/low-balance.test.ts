@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { creditWallet, debitWallet } from '../../src/domain/funding/manual.ts';
 import { queryAuditLog } from '../../src/domain/audit/audit.ts';
 import { parseMoney } from '../../src/shared/money.ts';
+import { platformActor } from '../../src/domain/actor.ts';
 import { createApiHarness, expectProblem } from '../support/api.ts';
 import { expectLedgerConsistent } from '../support/money.ts';
 
@@ -27,7 +28,7 @@ describe('wallet low-balance threshold', () => {
     expect(await (await call(partner.testKey, 'GET', '/v1/wallet')).json()).toMatchObject({ lowBalanceThreshold: null });
     await call(partner.liveKey, 'PUT', '/v1/wallet/low-balance', { threshold: null });
     expect(await (await call(partner.liveKey, 'GET', '/v1/wallet')).json()).toMatchObject({ lowBalanceThreshold: null });
-    const audit = await queryAuditLog(ctx.db, { subject: { type: 'account', id: partner.account.id }, action: 'wallet.low_balance_threshold_set' });
+    const audit = await queryAuditLog(ctx.db, platformActor('cli'), { subject: { type: 'account', id: partner.account.id }, action: 'wallet.low_balance_threshold_set' });
     expect(audit).toHaveLength(2);
   });
 

@@ -62,7 +62,7 @@ describe('admin card list', () => {
     expect(calls.at(-1)?.payload).toMatchObject({ show_alert: true, text: 'The card list changed in the meantime. Open it again.' });
     await bot.handleUpdate(callbackQuery(user, 'cl:rm:1:5001'));
     expect((await readCardList(ctx.db)).map((entry) => entry.productId)).toEqual([5002n]);
-    const audits = (await queryAuditLog(ctx.db, { subject: { type: 'card_list', id: 'telegram' } })).filter((row) => row.action === 'card_list.saved');
+    const audits = (await queryAuditLog(ctx.db, platformActor('cli'), { subject: { type: 'card_list', id: 'telegram' } })).filter((row) => row.action === 'card_list.saved');
     expect(audits).toHaveLength(4);
 
     const agent = await makeBotAccount(ctx, 'agent');

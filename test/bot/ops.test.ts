@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { queryAuditLog } from '../../src/domain/audit/audit.ts';
 import { startWorkers } from '../../src/jobs/boss.ts';
 import { dailySummaryQueue } from '../../src/jobs/handlers/daily-summary.ts';
+import { platformActor } from '../../src/domain/actor.ts';
 import { makeAdmin, makeBotAccount, newStore, startTestBot } from '../support/bot.ts';
 import { createTestContext } from '../support/context.ts';
 import { buttonData, callbackQuery, lastText } from '../support/telegram.ts';
@@ -56,7 +57,7 @@ describe('admin operations in the bot', () => {
     await bot.handleUpdate(callbackQuery(user, buttonData(calls, 'Retry all')));
     expect(lastText(calls)).toBe('No failed jobs.');
     expect(await boss.findJobs(queue, { data: { day: '2026-01-07' } })).toHaveLength(1);
-    const audit = await queryAuditLog(ctx.db, { action: 'ops.jobs_retried' });
+    const audit = await queryAuditLog(ctx.db, platformActor('cli'), { action: 'ops.jobs_retried' });
     expect(audit.map((row) => row.actor_account_id)).toEqual([admin.account.id, admin.account.id]);
   });
 

@@ -256,7 +256,7 @@ describe('delivery and reveal', () => {
     const other = await fundedAgent();
     await bot.handleUpdate(callbackQuery(other.telegramUserId, `o:rv:${orderId}:0`));
     expect(calls.at(-1)?.payload).toMatchObject({ show_alert: true, text: 'No such order.' });
-    const audited = async () => (await queryAuditLog(ctx.db, { subject: { type: 'order', id: orderId } })).filter((row) => row.action === 'order.cards_revealed');
+    const audited = async () => (await queryAuditLog(ctx.db, operator, { subject: { type: 'order', id: orderId } })).filter((row) => row.action === 'order.cards_revealed');
     expect(await audited()).toHaveLength(0);
 
     await bot.handleUpdate(callbackQuery(agent.telegramUserId, `o:rv:${orderId}:1`));

@@ -32,7 +32,7 @@ describe('admin price plans', () => {
     expect(lastText(calls)).toBe('Type a percentage such as 5, 2.5 or -3.');
     await bot.handleUpdate(textMessage(user, '2.5'));
     expect(lastText(calls)).toBe('Plan Gold created (2.5% off by default).');
-    const [gold] = await listPricePlans(ctx.db);
+    const [gold] = await listPricePlans(ctx.db, platformActor('cli'));
 
     await bot.handleUpdate(callbackQuery(user, buttonData(calls, 'Open the plan')));
     await bot.handleUpdate(callbackQuery(user, buttonData(calls, 'Discount for a product')));
@@ -57,15 +57,15 @@ describe('admin price plans', () => {
     // An agent pressing admin buttons: stale, nothing changes.
     await bot.handleUpdate(callbackQuery(agent.telegramUserId, `pp:role:${gold!.id}:sub`));
     expect(String(calls.at(-1)?.payload.text)).toContain('no longer valid');
-    expect((await listPricePlans(ctx.db)).find((plan) => plan.id === gold!.id)?.roles).toEqual(['agent']);
+    expect((await listPricePlans(ctx.db, platformActor('cli'))).find((plan) => plan.id === gold!.id)?.roles).toEqual(['agent']);
   });
 
   it('the plans list and the plan picker are paged', async () => {
-    const existing = (await listPricePlans(ctx.db)).length;
+    const existing = (await listPricePlans(ctx.db, platformActor('cli'))).length;
     for (let index = existing; index < PLAN_PAGE_SIZE + 3; index += 1) {
       await createPricePlan(ctx.db, platformActor('cli'), { name: `Paged ${String(index).padStart(2, '0')}`, defaultDiscountBps: 100 });
     }
-    const total = (await listPricePlans(ctx.db)).length;
+    const total = (await listPricePlans(ctx.db, platformActor('cli'))).length;
     const admin = await makeAdmin(ctx);
     const agent = await makeBotAccount(ctx, 'agent');
     const { bot, calls } = startTestBot(ctx, store);

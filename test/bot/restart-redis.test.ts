@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { createBotStore } from '../../bot/storage.ts';
 import { getTopupRequest } from '../../src/domain/funding/topups.ts';
+import { platformActor } from '../../src/domain/actor.ts';
 import { createTestContext } from '../support/context.ts';
 import { makeAdmin, makeBotAccount, startTestBot } from '../support/bot.ts';
 import { balance, expectLedgerConsistent } from '../support/money.ts';
@@ -30,7 +31,7 @@ describe('restart with the default bot store', () => {
 
     const request = await ctx.db.selectFrom('topup_requests').select('id').where('account_id', '=', agent.account.id).executeTakeFirstOrThrow();
     await third.bot.handleUpdate(callbackQuery(admin.telegramUserId, `tu:ok:${request.id}`));
-    expect((await getTopupRequest(ctx.db, request.id)).status).toBe('approved');
+    expect((await getTopupRequest(ctx.db, platformActor('cli'), request.id)).status).toBe('approved');
     expect(await balance(ctx.db, agent.account)).toBe('33.10');
     await expectLedgerConsistent(ctx.db);
   });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { getTopupRequest } from '../../src/domain/funding/topups.ts';
+import { platformActor } from '../../src/domain/actor.ts';
 import { createTestContext } from '../support/context.ts';
 import { makeAdmin, makeBotAccount, newStore, queuedMessages, startTestBot } from '../support/bot.ts';
 import { balance, expectLedgerConsistent } from '../support/money.ts';
@@ -38,7 +39,7 @@ describe('agent top-up', () => {
     expect((await topupCount(agent.account.id)).requests).toHaveLength(1);
 
     const [request] = (await topupCount(agent.account.id)).requests;
-    expect(await getTopupRequest(ctx.db, request!.id)).toMatchObject({ status: 'pending', proof: { kind: 'photo', value: 'receipt-photo-1' } });
+    expect(await getTopupRequest(ctx.db, platformActor('cli'), request!.id)).toMatchObject({ status: 'pending', proof: { kind: 'photo', value: 'receipt-photo-1' } });
     for (const admin of [first, second]) {
       const [message] = await queuedMessages(boss, admin.telegramUserId);
       expect(message).toMatchObject({
@@ -81,7 +82,7 @@ describe('agent top-up', () => {
     expect(lastText(calls)).toContain('Why is it rejected?');
     await bot.handleUpdate(textMessage(admin.telegramUserId, 'No such transfer on our account'));
     expect(lastText(calls)).toBe('Rejected the top-up of 80.00 USD; the agent was told.');
-    expect(await getTopupRequest(ctx.db, request!.id)).toMatchObject({ status: 'rejected', reason: 'No such transfer on our account' });
+    expect(await getTopupRequest(ctx.db, platformActor('cli'), request!.id)).toMatchObject({ status: 'rejected', reason: 'No such transfer on our account' });
     expect((await queuedMessages(boss, agent.telegramUserId)).at(-1)).toMatchObject({
       text: { key: 'topup-rejected', vars: { amount: '80.00 USD', reason: 'No such transfer on our account' } },
     });
@@ -153,7 +154,7 @@ describe('agent top-up', () => {
     await forged.bot.handleUpdate(callbackQuery(agent.telegramUserId, `tu:ok:${request!.id}`));
     expect(forged.calls.map((call) => call.method)).toEqual(Array(6).fill('answerCallbackQuery'));
     for (const call of forged.calls) expect(call.payload.text).toContain('no longer valid');
-    expect(await getTopupRequest(ctx.db, request!.id)).toMatchObject({ status: 'pending' });
+    expect(await getTopupRequest(ctx.db, platformActor('cli'), request!.id)).toMatchObject({ status: 'pending' });
     expect(await balance(ctx.db, agent.account)).toBe('0.00');
     void admin;
   });

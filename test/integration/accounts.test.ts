@@ -97,13 +97,13 @@ describe('paused accounts', () => {
     const { agent, sub } = await makeTree(db);
     await setAccountStatus(db, as(agent), sub.id, 'paused');
     await setAccountStatus(db, as(agent), sub.id, 'active');
-    const rows = await queryAuditLog(db, { subject: { type: 'account', id: sub.id } });
+    const rows = await queryAuditLog(db, operator, { subject: { type: 'account', id: sub.id } });
     expect(rows.map((row) => [row.action, row.actor_account_id, row.before, row.after])).toEqual([
       ['account.resumed', agent.id, { status: 'paused' }, { status: 'active' }],
       ['account.paused', agent.id, { status: 'active' }, { status: 'paused' }],
       ['account.created', null, null, expect.objectContaining({ id: sub.id, role: 'sub_agent' })],
     ]);
-    expect((await queryAuditLog(db, { actorAccountId: agent.id, action: 'account.paused' })).map((row) => row.subject_id)).toEqual([sub.id]);
+    expect((await queryAuditLog(db, operator, { actorAccountId: agent.id, action: 'account.paused' })).map((row) => row.subject_id)).toEqual([sub.id]);
   });
 });
 
@@ -167,7 +167,7 @@ describe('invites', () => {
     const account = await redeemInvite(db, { token, telegramUserId: telegram, name: 'from telegram' });
     expect(account).toMatchObject({ role: 'sub_agent', parentId: agent.id, name: 'Shop 7', telegramUserId: telegram, currency: 'USD' });
     await expectDomainError(redeemInvite(db, { token, telegramUserId: nextTelegramId(), name: 'again' }), 'invite_used');
-    expect((await queryAuditLog(db, { subject: { type: 'invite', id: invite.id } })).map((row) => row.action)).toEqual(['invite.redeemed', 'invite.created']);
+    expect((await queryAuditLog(db, operator, { subject: { type: 'invite', id: invite.id } })).map((row) => row.action)).toEqual(['invite.redeemed', 'invite.created']);
   });
 
   it('an admin invites a platform agent in a currency; a partner invites agents under itself', async () => {

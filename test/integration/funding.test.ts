@@ -40,7 +40,7 @@ describe('admin manual credit and debit', () => {
       'insufficient_funds',
     );
     expect(error.details.balance).toBe('20.00 USD');
-    const audit = await queryAuditLog(db, { actorAccountId: admin.id, action: 'ledger.transfer' });
+    const audit = await queryAuditLog(db, operator, { actorAccountId: admin.id, action: 'ledger.transfer' });
     expect(audit).toHaveLength(2);
     expect(audit[1]?.after).toMatchObject({ kind: 'manual_credit', metadata: { reason: 'cash received at the office' } });
     await expectLedgerConsistent(db);
@@ -65,7 +65,7 @@ describe('top-ups', () => {
     const admin = await makeAccount(db, 'admin');
     const request = await createTopupRequest(db, as(agent), { amount: usd('150.00'), proof: { kind: 'photo', fileId: 'AgAD-1', fileUniqueId: 'uniq-1' } });
     expect(request).toMatchObject({ status: 'pending', duplicateOf: null });
-    expect((await listPendingTopups(db)).map((pending) => pending.id)).toContain(request.id);
+    expect((await listPendingTopups(db, operator)).map((pending) => pending.id)).toContain(request.id);
     const approved = await approveTopup(db, as(admin), request.id);
     expect(approved).toMatchObject({ status: 'approved', decidedBy: admin.id });
     expect(approved.transferId).not.toBeNull();
@@ -73,7 +73,7 @@ describe('top-ups', () => {
     await expectDomainError(approveTopup(db, as(admin), request.id), 'topup_already_decided');
     await expectDomainError(rejectTopup(db, as(admin), request.id, 'late'), 'topup_already_decided');
     expect(await balance(db, agent)).toBe('150.00');
-    expect((await queryAuditLog(db, { subject: { type: 'topup_request', id: request.id } })).map((row) => row.action)).toEqual(['topup.approved', 'topup.requested']);
+    expect((await queryAuditLog(db, operator, { subject: { type: 'topup_request', id: request.id } })).map((row) => row.action)).toEqual(['topup.approved', 'topup.requested']);
     await expectLedgerConsistent(db);
   });
 
@@ -133,7 +133,7 @@ describe('top-ups', () => {
         expect(outcomes.filter((outcome) => outcome.status === 'fulfilled')).toHaveLength(1);
         const loser = outcomes.find((outcome) => outcome.status === 'rejected');
         expect(isDomainError(loser?.reason, 'topup_already_decided')).toBe(true);
-        expect((await getTopupRequest(db, request.id)).status).toBe('approved');
+        expect((await getTopupRequest(db, operator, request.id)).status).toBe('approved');
       }
       expect(await balance(db, agent)).toBe('50.00');
       const credits = await db.selectFrom('transfers').select('id').where('kind', '=', 'topup').where('idempotency_key', 'like', 'topup:%').execute();

@@ -15,6 +15,7 @@ import { ledgerCheckQueue } from '../../src/jobs/handlers/ledger-check.ts';
 import { createMetrics } from '../../src/metrics.ts';
 import { QUEUES } from '../../src/jobs/queues.ts';
 import { createLogger } from '../../src/logger.ts';
+import { platformActor } from '../../src/domain/actor.ts';
 import { createTestDatabase } from '../support/db.ts';
 import { balance, expectLedgerConsistent, makeAccount } from '../support/money.ts';
 import { cliRunner } from '../support/cli.ts';
@@ -42,7 +43,7 @@ describe('steller CLI (money)', () => {
     expect(debit.balance).toEqual({ amount: '7.50', currency: 'USD' });
     expect(await steller('account', 'show', agent.id)).toMatchObject({ id: agent.id, balance: { amount: '7.50', currency: 'USD' } });
 
-    const audit = await queryAuditLog(db, { action: 'ledger.transfer' });
+    const audit = await queryAuditLog(db, platformActor('cli'), { action: 'ledger.transfer' });
     expect(audit.every((row) => row.channel === 'cli' && row.actor_account_id === null)).toBe(true);
     await expectLedgerConsistent(db);
   });

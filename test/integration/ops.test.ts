@@ -2,11 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { ensureQueues, startWorkers } from '../../src/jobs/boss.ts';
 import { defineQueue } from '../../src/jobs/registry.ts';
-import { failedJobs, queueSummaries, retryAll, retryJob } from '../../src/ops/jobs.ts';
+import { platformActor } from '../../src/domain/actor.ts';
+import { failedJobs, queueSummaries, retryFailedWork } from '../../src/ops/jobs.ts';
 import { isDomainError } from '../../src/shared/errors.ts';
 import { createTestContext } from '../support/context.ts';
 
 const { ctx, boss } = await createTestContext();
+const operator = platformActor('cli');
 let attempts = 0;
 let healthy = false;
 const flaky = defineQueue({
@@ -39,7 +41,7 @@ describe('operations views of jobs', () => {
   it('shows waiting work per queue with the oldest waiting job', async () => {
     await ctx.jobs.enqueue(idle, { n: 1 });
     await ctx.jobs.enqueue(idle, { n: 2 });
-    const summary = (await queueSummaries(ctx.db, [idle.name])).find((row) => row.queue === idle.name);
+    const summary = (await queueSummaries(ctx.db, operator, [idle.name])).find((row) => row.queue === idle.name);
     expect(summary).toMatchObject({ waiting: 2, active: 0, failed: 0 });
     expect(summary?.oldestWaitingSince).toBeInstanceOf(Date);
   });
@@ -48,36 +50,36 @@ describe('operations views of jobs', () => {
     await ctx.jobs.enqueue(flaky, { n: 7 });
     await startWorkers(boss, [flaky], ctx, ctx.metrics);
     const failed = await until(async () => {
-      const jobs = await failedJobs(ctx.db, { queue: flaky.name });
+      const jobs = await failedJobs(ctx.db, operator, { queue: flaky.name });
       return jobs.length > 0 ? jobs : undefined;
     });
     // One piece of work, listed once (pg-boss also keeps a dead-letter copy of it).
     expect(failed).toHaveLength(1);
     expect(failed[0]).toMatchObject({ queue: flaky.name, failedIn: flaky.name, error: 'vendor unreachable', data: { n: 7 } });
-    expect((await queueSummaries(ctx.db, [flaky.name])).find((row) => row.queue === `${flaky.name}.dead`)?.waiting).toBe(1);
+    expect((await queueSummaries(ctx.db, operator, [flaky.name])).find((row) => row.queue === `${flaky.name}.dead`)?.waiting).toBe(1);
 
-    const missing = await retryJob(boss, ctx.db, flaky.name, '00000000-0000-0000-0000-000000000000').catch((error: unknown) => error);
+    const missing = await retryFailedWork(boss, ctx.db, operator, { queue: flaky.name, id: '00000000-0000-0000-0000-000000000000' }).catch((error: unknown) => error);
     expect(isDomainError(missing, 'job_not_found')).toBe(true);
 
     healthy = true;
     const before = attempts;
-    const retried = await retryAll(boss, ctx.db, flaky.name);
+    const retried = await retryFailedWork(boss, ctx.db, operator, { queue: flaky.name, all: true });
     expect(retried).toEqual([{ queue: flaky.name, id: failed[0]?.id }]);
-    await until(async () => ((await failedJobs(ctx.db, { queue: flaky.name })).length === 0 && attempts > before ? true : undefined));
+    await until(async () => ((await failedJobs(ctx.db, operator, { queue: flaky.name })).length === 0 && attempts > before ? true : undefined));
     await boss.offWork(flaky.name);
     expect(attempts).toBe(before + 1); // ran once more, not once per copy
-    const summaries = await queueSummaries(ctx.db, [flaky.name]);
+    const summaries = await queueSummaries(ctx.db, operator, [flaky.name]);
     expect(summaries.find((row) => row.queue === `${flaky.name}.dead`)).toBeUndefined();
   });
 
   it('sends a dead-letter entry whose original is gone back to its queue', async () => {
     const deadId = (await boss.send(`${flaky.name}.dead`, { n: 9 })) as string;
-    const [orphan] = await failedJobs(ctx.db, { queue: flaky.name });
+    const [orphan] = await failedJobs(ctx.db, operator, { queue: flaky.name });
     expect(orphan).toMatchObject({ queue: `${flaky.name}.dead`, id: deadId, data: { n: 9 } });
-    const retried = await retryJob(boss, ctx.db, `${flaky.name}.dead`, deadId);
-    expect(retried.queue).toBe(flaky.name);
-    const [requeued] = await boss.findJobs<{ n: number }>(flaky.name, { id: retried.id });
+    const [retried] = await retryFailedWork(boss, ctx.db, operator, { queue: `${flaky.name}.dead`, id: deadId });
+    expect(retried?.queue).toBe(flaky.name);
+    const [requeued] = await boss.findJobs<{ n: number }>(flaky.name, { id: retried?.id as string });
     expect(requeued?.data).toEqual({ n: 9 });
-    expect(await failedJobs(ctx.db, { queue: flaky.name })).toEqual([]);
+    expect(await failedJobs(ctx.db, operator, { queue: flaky.name })).toEqual([]);
   });
 });

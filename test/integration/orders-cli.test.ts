@@ -1,6 +1,6 @@
 // `steller order show|retry|refund` in-process against a test database.
 import { describe, expect, it } from 'vitest';
-import { accountActor } from '../../src/domain/actor.ts';
+import { accountActor, platformActor } from '../../src/domain/actor.ts';
 import { createOrder } from '../../src/domain/orders/intake.ts';
 import { SIM_PRODUCTS } from '../../src/integrations/bamboo/simulator/index.ts';
 import { formatAmount, parseMoney } from '../../src/shared/money.ts';
@@ -35,7 +35,7 @@ describe('steller plan / risk / card-list', () => {
     expect(await steller('card-list', 'set', '--entries', entries)).toEqual([{ position: 0, productId: String(SIM_PRODUCTS.range), range: { min: '1000', max: '5000' } }]);
     expect(await steller('card-list', 'show')).toHaveLength(1);
     await expectDomainError(steller('card-list', 'set', '--entries', JSON.stringify([{ productId: SIM_PRODUCTS.range, range: { min: 100, max: 5000 } }])), 'denomination_out_of_range');
-    const audited = (await queryAuditLog(db, { limit: 50 })).map((row) => row.action);
+    const audited = (await queryAuditLog(db, platformActor('cli'), { limit: 50 })).map((row) => row.action);
     expect(audited).toEqual(expect.arrayContaining(['price_plan.created', 'price_plan.discount_set', 'price_plan.role_default_set', 'risk_limits.set', 'card_list.saved']));
   });
 });

@@ -105,7 +105,7 @@ describe('order engine: happy paths', () => {
       expect(stored.map((row) => `${row.code_encrypted} ${row.pin_encrypted}`).join()).not.toContain(card.code as string);
       expect(stored[index]?.key_id).toBe('dev');
     }
-    expect((await queryAuditLog(db, { subject: { type: 'order', id: created.id } })).map((row) => row.action)).toEqual(['order.cards_revealed']);
+    expect((await queryAuditLog(db, operator, { subject: { type: 'order', id: created.id } })).map((row) => row.action)).toEqual(['order.cards_revealed']);
     // Only the buyer sees the codes.
     await expectDomainError(revealOrderCards(ctx, operator, created.id), 'order_not_found');
 

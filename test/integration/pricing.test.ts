@@ -156,9 +156,9 @@ describe('pricing engine', () => {
     await expectDomainError(planOf('free', 10_000), 'invalid_discount');
     const plan = await planOf('audited', 10);
     await assignPricePlan(db, operator, { accountId: partner.id }, plan.id);
-    const actions = (await queryAuditLog(db, { subject: { type: 'price_plan', id: plan.id } })).map((row) => row.action);
+    const actions = (await queryAuditLog(db, operator, { subject: { type: 'price_plan', id: plan.id } })).map((row) => row.action);
     expect(actions).toContain('price_plan.created');
-    expect((await queryAuditLog(db, { subject: { type: 'account', id: partner.id } })).map((row) => row.action)).toContain('price_plan.assigned');
+    expect((await queryAuditLog(db, operator, { subject: { type: 'account', id: partner.id } })).map((row) => row.action)).toContain('price_plan.assigned');
   });
 });
 
@@ -200,7 +200,7 @@ describe('card list', () => {
     expect(await readCardList(db)).toEqual(saved);
     await assertOnCardList(db, 2n, 15_000n);
     await expectDomainError(assertOnCardList(db, 2n, 25_000n), 'not_on_card_list');
-    expect((await queryAuditLog(db, { subject: { type: 'card_list', id: 'telegram' } })).map((row) => row.action)).toEqual(['card_list.saved']);
+    expect((await queryAuditLog(db, operator, { subject: { type: 'card_list', id: 'telegram' } })).map((row) => row.action)).toEqual(['card_list.saved']);
 
     // Invalid lists change nothing.
     await expectDomainError(saveCardList(db, actor, [{ productId: 2n, range: { min: 400n, max: 1000n } }], { maxEntries: 10 }), 'denomination_out_of_range');

@@ -29,7 +29,7 @@ export function registerOpsCommands(program: Command): void {
     .description('waiting, active and failed jobs per queue, with the oldest waiting job')
     .action(async (_options: unknown, command: Command) => {
       const env = commandEnv(command);
-      const summaries = await withJobs(env, ({ db }) => queueSummaries(db, QUEUES.map((queue) => queue.name)));
+      const summaries = await withJobs(env, ({ db }) => queueSummaries(db, platformActor('cli'), QUEUES.map((queue) => queue.name)));
       print(env.json, summaries, [
         `${'queue'.padEnd(28)} ${'waiting'.padStart(8)} ${'active'.padStart(7)} ${'failed'.padStart(7)}  oldest waiting`,
         ...summaries.map(
@@ -49,7 +49,7 @@ export function registerOpsCommands(program: Command): void {
       const state = createSharedState(env.config);
       try {
         const vendor = createVendor(env.config, state, env.logger, { onCall: vendorCallRecorder(connection.db) });
-        const view = await vendorView({ db: connection.db, vendor });
+        const view = await vendorView({ db: connection.db, vendor }, platformActor('cli'));
         const rate = view.errorRate;
         print(env.json, view, [
           ...(view.accounts
@@ -75,7 +75,7 @@ export function registerOpsCommands(program: Command): void {
       const env = commandEnv(command);
       const limit = Number(options.limit);
       if (!Number.isInteger(limit) || limit < 1) throw new CliError('--limit takes a positive number');
-      const jobs = await withJobs(env, ({ db }) => failedJobs(db, { ...(options.queue ? { queue: options.queue } : {}), limit }));
+      const jobs = await withJobs(env, ({ db }) => failedJobs(db, platformActor('cli'), { ...(options.queue ? { queue: options.queue } : {}), limit }));
       print(env.json, jobs, jobs.length ? jobs.map((job) => `${job.createdAt.toISOString()}  ${job.queue}  ${job.id}  (${job.failedIn}) ${job.error}`) : ['no failed jobs']);
     });
 

@@ -46,7 +46,8 @@ export async function demoteAdmin(db: Kysely<DB>, actor: Actor, adminId: string)
 }
 
 /** Every admin account (active first), for the admins screen. */
-export async function listAdmins(db: Kysely<DB>): Promise<Account[]> {
+export async function listAdmins(db: Kysely<DB>, actor: Actor): Promise<Account[]> {
+  await requireAdmin(db, actor);
   const rows = await db.selectFrom('accounts').selectAll().where('role', '=', 'admin').orderBy('status').orderBy('created_at').execute();
   return rows.map(toAccount);
 }

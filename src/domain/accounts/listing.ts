@@ -1,12 +1,14 @@
-// The admin's view of all accounts: filtered, paginated by id (stable under inserts).
+// The admin's view of all accounts: filtered, paginated by id (stable under inserts), and one
+// account with its balance.
 import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.ts';
 import { DomainError } from '../../shared/errors.ts';
+import type { Money } from '../../shared/money.ts';
 import type { Actor } from '../actor.ts';
-import { requireAdmin, toAccount, type Account } from './accounts.ts';
+import { walletBalance } from '../ledger/ledger.ts';
+import { getAccount, requireAdmin, toAccount, type Account } from './accounts.ts';
 import type { AccountRole, AccountStatus } from './accounts.tables.ts';
 import { isUuid } from '../../shared/ids.ts';
-
 
 export async function listAccounts(
   db: Kysely<DB>,
@@ -27,4 +29,11 @@ export async function listAccounts(
     .execute();
   const items = rows.slice(0, limit).map(toAccount);
   return { items, nextCursor: rows.length > limit ? (items.at(-1)?.id ?? null) : null };
+}
+
+/** Any account with its wallet balance (null for admins: they have no wallet), for an admin. */
+export async function accountOverview(db: Kysely<DB>, actor: Actor, accountId: string): Promise<{ account: Account; balance: Money | null }> {
+  await requireAdmin(db, actor);
+  const account = await getAccount(db, accountId);
+  return { account, balance: account.role === 'admin' ? null : await walletBalance(db, account.id) };
 }

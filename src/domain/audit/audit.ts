@@ -2,6 +2,7 @@
 // Written in the same transaction as the change it describes, so neither exists without the other.
 import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.ts';
+import { requireAdmin } from '../accounts/accounts.ts';
 import type { Actor } from '../actor.ts';
 import { toJson } from '../json.ts';
 import type { AuditLogRow } from './audit.tables.ts';
@@ -41,7 +42,9 @@ export interface AuditQuery {
   limit?: number;
 }
 
-export async function queryAuditLog(db: Kysely<DB>, query: AuditQuery = {}): Promise<AuditLogRow[]> {
+/** The audit log is for active admins and the platform only. */
+export async function queryAuditLog(db: Kysely<DB>, actor: Actor, query: AuditQuery = {}): Promise<AuditLogRow[]> {
+  await requireAdmin(db, actor);
   let select = db.selectFrom('audit_log').selectAll();
   if (query.actorAccountId) select = select.where('actor_account_id', '=', query.actorAccountId);
   if (query.subject) select = select.where('subject_type', '=', query.subject.type).where('subject_id', '=', query.subject.id);

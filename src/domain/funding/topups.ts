@@ -160,14 +160,17 @@ export async function rejectTopup(db: Kysely<DB>, actor: Actor, requestId: strin
   });
 }
 
-export async function getTopupRequest(db: Kysely<DB>, requestId: string): Promise<TopupRequest> {
+/** One request with its proof (admins: they decide it). */
+export async function getTopupRequest(db: Kysely<DB>, actor: Actor, requestId: string): Promise<TopupRequest> {
+  await requireAdmin(db, actor);
   const row = await db.selectFrom('topup_requests').selectAll().where('id', '=', requestId).executeTakeFirst();
   if (!row) throw new DomainError('topup_not_found', `no top-up request ${requestId}`);
   return toTopup(row);
 }
 
 /** Pending requests, oldest first (the admins' queue). */
-export async function listPendingTopups(db: Kysely<DB>, limit = 50): Promise<TopupRequest[]> {
+export async function listPendingTopups(db: Kysely<DB>, actor: Actor, limit = 50): Promise<TopupRequest[]> {
+  await requireAdmin(db, actor);
   const rows = await db.selectFrom('topup_requests').selectAll().where('status', '=', 'pending').orderBy('created_at').limit(limit).execute();
   return rows.map(toTopup);
 }

@@ -114,8 +114,9 @@ export interface PricePlanOverview extends PricePlan {
   discounts: { productId: string; discountBps: number }[];
 }
 
-/** Every price plan with where it applies (admin screens; the plans themselves are not secret). */
-export async function listPricePlans(db: Kysely<DB>): Promise<PricePlanOverview[]> {
+/** Every price plan with where it applies (admins: which account pays what is theirs to see). */
+export async function listPricePlans(db: Kysely<DB>, actor: Actor): Promise<PricePlanOverview[]> {
+  await requireAdmin(db, actor);
   const plans = await db.selectFrom('price_plans').selectAll().orderBy('name').orderBy('id').execute();
   const roles = await db.selectFrom('role_price_plans').selectAll().execute();
   const accounts = await db.selectFrom('account_price_plans').select(['plan_id']).execute();

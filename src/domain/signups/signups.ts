@@ -122,6 +122,12 @@ export async function findSignup(db: Kysely<DB>, accountId: string): Promise<Par
   return row && toSignup(row);
 }
 
+/** One signup (company, email, use case) for an admin deciding it. */
+export async function viewSignup(db: Kysely<DB>, actor: Actor, accountId: string): Promise<PartnerSignup | undefined> {
+  await requireAdmin(db, actor);
+  return isUuid(accountId) ? findSignup(db, accountId) : undefined;
+}
+
 export interface SignupPage {
   items: PartnerSignup[];
   nextCursor: string | null;
