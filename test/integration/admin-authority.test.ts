@@ -22,6 +22,7 @@ import { apiKeySecret, issueApiKey, listApiKeys, revokeApiKey } from '../../src/
 import { queryAuditLog } from '../../src/domain/audit/audit.ts';
 import { creditWallet, debitWallet } from '../../src/domain/funding/manual.ts';
 import { approveTopup, createTopupRequest, getTopupRequest, listPendingTopups, rejectTopup } from '../../src/domain/funding/topups.ts';
+import { refundOrder, retryOrder, showOrder } from '../../src/domain/orders/operator.ts';
 import { setRiskLimits } from '../../src/domain/orders/risk.ts';
 import { saveCardList } from '../../src/domain/pricing/card-list.ts';
 import { assignPricePlan, createPricePlan, listPricePlans, setProductDiscount } from '../../src/domain/pricing/pricing.ts';
@@ -82,6 +83,9 @@ const ADMIN_SERVICES: Record<string, AdminService> = {
   'src/domain/pricing/pricing.ts#setProductDiscount': { call: (actor) => setProductDiscount(db, actor, { planId: plan.id, productId: 1n, discountBps: 50 }) },
   'src/domain/pricing/pricing.ts#assignPricePlan': { call: (actor) => assignPricePlan(db, actor, { role: 'agent' }, plan.id) },
   'src/domain/pricing/card-list.ts#saveCardList': { call: (actor) => saveCardList(db, actor, [], { maxEntries: 10 }) },
+  'src/domain/orders/operator.ts#showOrder': { call: (actor) => showOrder(db, actor, 'ST-000001') },
+  'src/domain/orders/operator.ts#retryOrder': { call: (actor) => retryOrder(ctx, actor, 'ST-000001') },
+  'src/domain/orders/operator.ts#refundOrder': { call: (actor) => refundOrder(ctx, actor, 'ST-000001') },
   'src/domain/orders/risk.ts#setRiskLimits': { call: (actor) => setRiskLimits(db, actor, { accountId: agent.id }, { dailySpend: 10_000n, dailyOrderCount: null }) },
   'src/domain/revenue-share/revenue-share.ts#previewRevenueShareMonth': { call: (actor) => previewRevenueShareMonth(db, actor, lastMonth) },
   'src/domain/revenue-share/revenue-share.ts#closeRevenueShareMonth': { call: (actor) => closeRevenueShareMonth(db, actor, lastMonth) },

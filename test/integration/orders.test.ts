@@ -709,24 +709,24 @@ describe('operator tools', () => {
     const { simulator, clock } = vendor();
     const account = await buyer();
     const { order: working } = await order(account);
-    expect((await showOrder(db, working.number)).order.id).toBe(working.id);
-    expect(await retryOrder(ctx, working.id)).toBe('placed');
-    await expectDomainError(refundOrder(ctx, working.id), 'vendor_not_failed');
+    expect((await showOrder(db, operator, working.number)).order.id).toBe(working.id);
+    expect(await retryOrder(ctx, operator, working.id)).toBe('placed');
+    await expectDomainError(refundOrder(ctx, operator, working.id), 'vendor_not_failed');
     clock.advance(1500);
-    expect(await retryOrder(ctx, working.id)).toBe('finished');
-    await expectDomainError(refundOrder(ctx, working.id), 'order_final');
-    expect((await showOrder(db, working.id)).transitions.map((transition) => transition.status)).toEqual(['pending', 'placing', 'processing', 'completed']);
+    expect(await retryOrder(ctx, operator, working.id)).toBe('finished');
+    await expectDomainError(refundOrder(ctx, operator, working.id), 'order_final');
+    expect((await showOrder(db, operator, working.id)).transitions.map((transition) => transition.status)).toEqual(['pending', 'placing', 'processing', 'completed']);
 
     simulator.setProductFault(SIM_PRODUCTS.steam10, { outcome: 'fail' });
     const { order: failing } = await order(account);
-    await retryOrder(ctx, failing.id);
+    await retryOrder(ctx, operator, failing.id);
     clock.advance(1500);
-    expect(await refundOrder(ctx, failing.id)).toBe('finished'); // from Bamboo's Failed: the whole hold back
+    expect(await refundOrder(ctx, operator, failing.id)).toBe('finished'); // from Bamboo's Failed: the whole hold back
     expect(await statusOf(failing.id)).toBe('failed');
     simulator.setProductFault(SIM_PRODUCTS.steam10, undefined);
 
     const { order: neverSent } = await order(account);
-    expect(await refundOrder(ctx, neverSent.id)).toBe('failed');
+    expect(await refundOrder(ctx, operator, neverSent.id)).toBe('failed');
     expect(await placeWithVendor(ctx, neverSent.id)).toBe('skipped');
     expect(await balance(db, account)).toBe('90.00');
     await expectOrderMoneyConserved(db, [working.id, failing.id, neverSent.id]);

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { openDatabase } from '../../context.ts';
+import { platformActor } from '../../domain/actor.ts';
 import { refundOrder, retryOrder, showOrder } from '../../domain/orders/operator.ts';
 import type { FulfilmentContext } from '../../domain/orders/fulfilment.ts';
 import { createVendor, sandboxVendorOf } from '../../integrations/bamboo/index.ts';
@@ -21,6 +22,8 @@ async function withOrderContext<T>(env: CommandEnv, fn: (ctx: FulfilmentContext)
   }
 }
 
+const operator = platformActor('cli');
+
 export function registerOrderCommands(program: Command): void {
   const order = program.command('order').description('orders: inspect, push forward, refund (never shows card codes)');
 
@@ -30,7 +33,7 @@ export function registerOrderCommands(program: Command): void {
     .requiredOption('--id <id>', 'order id or number (ST-000123)')
     .action(async (options: { id: string }, command: Command) => {
       const env = commandEnv(command);
-      const details = await withOrderContext(env, (ctx) => showOrder(ctx.db, options.id));
+      const details = await withOrderContext(env, (ctx) => showOrder(ctx.db, operator, options.id));
       const { order: o } = details;
       print(env.json, details, [
         `${o.number}  ${o.id}  ${o.status}`,
@@ -47,7 +50,7 @@ export function registerOrderCommands(program: Command): void {
     .requiredOption('--id <id>', 'order id or number')
     .action(async (options: { id: string }, command: Command) => {
       const env = commandEnv(command);
-      const outcome = await withOrderContext(env, async (ctx) => retryOrder(ctx, (await showOrder(ctx.db, options.id)).order.id));
+      const outcome = await withOrderContext(env, async (ctx) => retryOrder(ctx, operator, (await showOrder(ctx.db, operator, options.id)).order.id));
       print(env.json, { outcome }, [outcome]);
     });
 
@@ -57,7 +60,7 @@ export function registerOrderCommands(program: Command): void {
     .requiredOption('--id <id>', 'order id or number')
     .action(async (options: { id: string }, command: Command) => {
       const env = commandEnv(command);
-      const outcome = await withOrderContext(env, async (ctx) => refundOrder(ctx, (await showOrder(ctx.db, options.id)).order.id));
+      const outcome = await withOrderContext(env, async (ctx) => refundOrder(ctx, operator, (await showOrder(ctx.db, operator, options.id)).order.id));
       print(env.json, { outcome }, [outcome]);
     });
 }

@@ -1,9 +1,12 @@
 // Operator tools (`npx steller order show|retry|refund`). A refund is only for an order the vendor
 // confirms failed or never received; it goes through the same locked steps as the workers, so an
-// operator and a worker racing on one order still produce one final state.
+// operator and a worker racing on one order still produce one final state. Operators are the
+// platform (the CLI) or active admins.
 import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.ts';
 import { DomainError } from '../../shared/errors.ts';
+import { requireAdmin } from '../accounts/accounts.ts';
+import type { Actor } from '../actor.ts';
 import { failOrder, placeWithVendor, pollVendorOrder, resolveWithVendor, type FulfilmentContext } from './fulfilment.ts';
 import { toOrder, type Order } from './orders.ts';
 import { FINAL_STATUSES } from './orders.tables.ts';
@@ -14,7 +17,12 @@ export interface OrderDetails {
   cardsStored: number;
 }
 
-export async function showOrder(db: Kysely<DB>, idOrNumber: string): Promise<OrderDetails> {
+export async function showOrder(db: Kysely<DB>, actor: Actor, idOrNumber: string): Promise<OrderDetails> {
+  await requireAdmin(db, actor);
+  return orderDetails(db, idOrNumber);
+}
+
+async function orderDetails(db: Kysely<DB>, idOrNumber: string): Promise<OrderDetails> {
   const number = /^ST-(\d+)$/i.exec(idOrNumber)?.[1];
   const row = await db
     .selectFrom('orders')
@@ -29,16 +37,16 @@ export async function showOrder(db: Kysely<DB>, idOrNumber: string): Promise<Ord
 }
 
 /** Runs the order's next step now: place (pending/placing) or poll (processing). */
-export async function retryOrder(ctx: FulfilmentContext, orderId: string): Promise<string> {
-  const { order } = await showOrder(ctx.db, orderId);
+export async function retryOrder(ctx: FulfilmentContext, actor: Actor, orderId: string): Promise<string> {
+  const { order } = await showOrder(ctx.db, actor, orderId);
   if (FINAL_STATUSES.includes(order.status)) throw new DomainError('order_final', `order ${order.number} is already ${order.status}`);
   if (order.status === 'processing') return pollVendorOrder(ctx, order.id, undefined);
   return placeWithVendor(ctx, order.id);
 }
 
 /** Refunds an open order the vendor confirms failed, or never received. */
-export async function refundOrder(ctx: FulfilmentContext, orderId: string): Promise<string> {
-  const { order } = await showOrder(ctx.db, orderId);
+export async function refundOrder(ctx: FulfilmentContext, actor: Actor, orderId: string): Promise<string> {
+  const { order } = await showOrder(ctx.db, actor, orderId);
   if (FINAL_STATUSES.includes(order.status)) throw new DomainError('order_final', `order ${order.number} is already ${order.status}`);
   if (!order.vendorRequestId) {
     return (await failOrder(ctx, order.id, 'refunded_by_operator:never_sent', { onlyFrom: ['pending'] })) ? 'failed' : 'unchanged';
