@@ -30,6 +30,7 @@ const STATUS_BY_CODE: Record<string, ContentfulStatusCode> = {
   insufficient_scope: 403,
   partner_user_exists: 409,
   partner_user_removed: 409,
+  price_plan_name_taken: 409,
 };
 
 export function statusForDomainError(error: DomainError): ContentfulStatusCode {

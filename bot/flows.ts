@@ -7,6 +7,7 @@ import type { Conversation } from '@grammyjs/conversations';
 import { InlineKeyboard } from 'grammy';
 import { DomainError, isDomainError } from '#src/shared/errors.ts';
 import type { Money } from '#src/shared/money.ts';
+import { safeText } from '#src/shared/text.ts';
 import type { BotContext, ConvContext } from './context.ts';
 import { parseAmount } from './helpers.ts';
 
@@ -21,10 +22,17 @@ const remind = (key: string, vars: Record<string, string> = {}) => async (ctx: C
   if (ctx.message && !ctx.message.text?.startsWith('/')) await ctx.reply(ctx.t(key, vars));
 };
 
-/** Waits for a text message; anything else is reminded (messages) or passed on (buttons, commands). */
+/**
+ * Waits for a text message; anything else is reminded (messages) or passed on (buttons, commands).
+ * Text nothing can store (NUL, lone surrogates: the shared safeText rule) is asked again.
+ */
 export async function waitText(conversation: Flow, reminderKey = 'flow-expect-text'): Promise<{ ctx: ConvContext; text: string }> {
-  const answer = await conversation.waitFor('message:text', { otherwise: remind(reminderKey), next: true });
-  return { ctx: answer, text: answer.message.text.trim() };
+  for (;;) {
+    const answer = await conversation.waitFor('message:text', { otherwise: remind(reminderKey), next: true });
+    const text = safeText().safeParse(answer.message.text.trim());
+    if (text.success) return { ctx: answer, text: text.data };
+    await answer.reply(answer.t('flow-text-unreadable'), { reply_markup: cancelKeyboard(answer) });
+  }
 }
 
 /** Asks until a positive amount in `currency` is typed (with the currency's decimals). */

@@ -94,7 +94,7 @@ export function adminPricingRoutes(ctx: AppContext) {
       summary: 'Create a price plan',
       security: SECURITY,
       request: body(z.object({ name: z.string().min(1).max(200), defaultDiscountBps: Bps })),
-      responses: { 201: json(PricePlanSchema, 'The plan'), ...errorResponses({ 422: 'Refused (`invalid_discount`)' }) },
+      responses: { 201: json(PricePlanSchema, 'The plan'), ...errorResponses({ 409: 'A plan with this name exists (`price_plan_name_taken`)', 422: 'Refused (`invalid_discount`)' }) },
     }),
     async (c) => {
       const plan = await createPricePlan(ctx.db, adminActor(c), c.req.valid('json'));

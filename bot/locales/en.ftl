@@ -94,6 +94,7 @@ error-account-not-found = No such account.
 
 ## Flows
 flow-expect-text = Please type your answer, or press Cancel.
+flow-text-unreadable = That text has characters we cannot keep. Please type it again, or press Cancel.
 flow-expect-button = Please use the buttons above, or /cancel.
 flow-amount-invalid = That is not a valid amount in { $currency }. Type a positive number, e.g. 100 or 99.50.
 

@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config.ts';
 import { MigrationError } from '../db/migrate.ts';
 import { DomainError } from '../shared/errors.ts';
+import { safeText } from '../shared/text.ts';
 import { registerApiKeyCommands } from './commands/api-keys.ts';
 import { registerCatalogCommands } from './commands/catalog.ts';
 import { registerDatabaseCommands } from './commands/database.ts';
@@ -19,7 +20,15 @@ export function buildProgram(): Command {
     .description('Steller Agency: gift cards for agents (Telegram) and partners (REST)')
     .option('--json', 'machine-readable output')
     .showHelpAfterError()
-    .exitOverride();
+    .exitOverride()
+    // Option values and arguments are text from outside: the same safeText rule as the API and the bot.
+    .hook('preAction', (_program, action) => {
+      const values = [...Object.entries(action.opts()).map(([name, value]) => [`--${name}`, value] as const), ...action.args.map((value) => ['argument', value] as const)];
+      for (const [name, value] of values) {
+        const checked = typeof value === 'string' ? safeText().safeParse(value) : undefined;
+        if (checked && !checked.success) throw new CliError(`${name} ${checked.error.issues[0]?.message ?? 'is not valid text'}`);
+      }
+    });
   registerStartCommand(program);
   registerDatabaseCommands(program);
   registerOpsCommands(program);

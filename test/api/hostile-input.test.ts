@@ -1,12 +1,11 @@
 // Hostile input at the API edge: strings PostgreSQL cannot store (NUL, lone surrogates), numbers
 // that do not fit their column, bodies over the size limit. Each answers a 4xx problem+json and the
 // server logs no error-level line for it (issue 14, part 3).
-import { Writable } from 'node:stream';
-import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SIM_PRODUCTS } from '../../src/integrations/bamboo/simulator/index.ts';
 import { createApiHarness, expectProblem } from '../support/api.ts';
 import { insertProduct } from '../support/catalog.ts';
+import { errorCapturingLogger } from '../support/logs.ts';
 import { balance, expectLedgerConsistent, fund } from '../support/money.ts';
 import { signupClient, signupInput } from '../support/signup.ts';
 
@@ -15,18 +14,9 @@ const { ctx, call } = harness;
 const signup = await signupClient(harness);
 await insertProduct(ctx.db, { id: SIM_PRODUCTS.steam10, minFace: 1000n, costMin: 947n });
 
-// Every log line at warn or above, captured from the logger the API writes through.
-const errorLines: Record<string, unknown>[] = [];
-ctx.logger = pino(
-  { level: 'warn' },
-  new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      const line = JSON.parse(chunk.toString()) as Record<string, unknown>;
-      if (typeof line.level === 'number' && line.level >= 50) errorLines.push(line);
-      done();
-    },
-  }),
-);
+// Every error-level line, captured from the logger the API writes through.
+const { logger, errors: errorLines } = errorCapturingLogger();
+ctx.logger = logger;
 afterEach(() => {
   const logged = errorLines.splice(0);
   expect(logged, 'no error-level log lines').toEqual([]);
@@ -105,5 +95,13 @@ describe('request body size', () => {
       { incoming: { socket: { remoteAddress: '198.51.100.250' } } },
     );
     await expectProblem(response, 413, 'payload_too_large');
+  });
+});
+
+describe('found by the fuzz test (test/api/fuzz.test.ts)', () => {
+  it('a second price plan with a taken name is a 409, not a database error', async () => {
+    const created = await call(harness.adminKey, 'POST', '/v1/admin/price-plans', { name: 'Gold', defaultDiscountBps: 400 });
+    expect(created.status).toBe(201);
+    await expectProblem(await call(harness.adminKey, 'POST', '/v1/admin/price-plans', { name: 'Gold', defaultDiscountBps: 300 }), 409, 'price_plan_name_taken');
   });
 });

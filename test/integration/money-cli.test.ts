@@ -59,6 +59,16 @@ describe('steller CLI (money)', () => {
     expect(await balance(db, agent)).toBe('0.00');
   });
 
+  it('refuses option text nothing can store (NUL, lone surrogates) before touching the database', async () => {
+    const agent = await makeAccount(db, 'agent');
+    await expect(steller('wallet', 'credit', '--account', agent.id, '--amount', '1.00', '--reason', 'why\u0000not')).rejects.toThrow(
+      new CliError('--reason must not contain a NUL character'),
+    );
+    await expect(steller('account', 'create', '--role', 'agent', '--name', 'Agent \ud800')).rejects.toThrow(/--name must not contain a lone surrogate/);
+    expect(await balance(db, agent)).toBe('0.00');
+    await expectLedgerConsistent(db);
+  });
+
   it('`ledger check` reports a consistent ledger, and exits non-zero on drift', async () => {
     const report = await steller('ledger', 'check');
     expect(report).toMatchObject({ ok: true, drifts: [] });

@@ -36,7 +36,12 @@ export async function createPricePlan(db: Kysely<DB>, actor: Actor, input: { nam
       .insertInto('price_plans')
       .values({ name: input.name, default_discount_bps: input.defaultDiscountBps })
       .returningAll()
-      .executeTakeFirstOrThrow();
+      .executeTakeFirstOrThrow()
+      .catch((error: unknown) => {
+        // Plan names are unique (the index decides, also between two creates at once).
+        if ((error as { code?: string }).code === '23505') throw new DomainError('price_plan_name_taken', 'a price plan with this name exists');
+        throw error;
+      });
     const plan = { id: row.id, name: row.name, defaultDiscountBps: row.default_discount_bps };
     await writeAudit(trx, { actor, action: 'price_plan.created', subject: { type: 'price_plan', id: plan.id }, after: plan });
     return plan;
