@@ -98,6 +98,25 @@ describe('request body size', () => {
   });
 });
 
+describe('concurrent hostile callers', () => {
+  it('the same order sent ten times at once is one order and one charge; every answer is 2xx', async () => {
+    const partner = await harness.makePartner();
+    await fund(ctx.db, partner.account, '100.00');
+    const order = { productId: String(SIM_PRODUCTS.steam10), faceValue: { amount: '10.00', currency: 'USD' }, quantity: 1, referenceId: 'burst-1' };
+    const answers = await Promise.all(Array.from({ length: 10 }, () => call(partner.liveKey, 'POST', '/v1/orders', order)));
+    expect(answers.map((answer) => answer.status).filter((status) => status >= 300)).toEqual([]);
+    expect(new Set(await Promise.all(answers.map(async (answer) => ((await answer.json()) as { id: string }).id))).size).toBe(1);
+    expect(await ctx.db.selectFrom('orders').select('id').where('buyer_id', '=', partner.account.id).execute()).toHaveLength(1);
+    await expectLedgerConsistent(ctx.db);
+  });
+
+  it('a key rotated five times at once rotates once; the others are 409', async () => {
+    const partner = await harness.makePartner();
+    const answers = await Promise.all(Array.from({ length: 5 }, () => call(partner.liveKey, 'POST', '/v1/keys/rotate')));
+    expect(answers.map((answer) => answer.status).sort()).toEqual([201, 409, 409, 409, 409]);
+  });
+});
+
 describe('found by the fuzz test (test/api/fuzz.test.ts)', () => {
   it('a second price plan with a taken name is a 409, not a database error', async () => {
     const created = await call(harness.adminKey, 'POST', '/v1/admin/price-plans', { name: 'Gold', defaultDiscountBps: 400 });
