@@ -134,6 +134,7 @@ describe('top-ups', () => {
         const loser = outcomes.find((outcome) => outcome.status === 'rejected');
         expect(isDomainError(loser?.reason, 'topup_already_decided')).toBe(true);
         expect((await getTopupRequest(db, operator, request.id)).status).toBe('approved');
+        await expectDomainError(getTopupRequest(db, operator, 'not-a-uuid'), 'topup_not_found');
       }
       expect(await balance(db, agent)).toBe('50.00');
       const credits = await db.selectFrom('transfers').select('id').where('kind', '=', 'topup').where('idempotency_key', 'like', 'topup:%').execute();

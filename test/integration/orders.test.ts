@@ -710,6 +710,8 @@ describe('operator tools', () => {
     const account = await buyer();
     const { order: working } = await order(account);
     expect((await showOrder(db, operator, working.number)).order.id).toBe(working.id);
+    // A malformed id (typed at the CLI) is "no such order", not a database error.
+    for (const typed of ['not-an-id', 'ST-99999999999999999999', "1'; drop table orders"]) await expectDomainError(showOrder(db, operator, typed), 'order_not_found');
     expect(await retryOrder(ctx, operator, working.id)).toBe('placed');
     await expectDomainError(refundOrder(ctx, operator, working.id), 'vendor_not_failed');
     clock.advance(1500);

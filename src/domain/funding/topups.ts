@@ -6,6 +6,7 @@ import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.ts';
 import { withTransaction } from '../../db/transaction.ts';
 import { DomainError } from '../../shared/errors.ts';
+import { isUuid } from '../../shared/ids.ts';
 import { money, type Money } from '../../shared/money.ts';
 import { requireAdmin, resolvePrincipal } from '../accounts/accounts.ts';
 import type { Actor } from '../actor.ts';
@@ -163,7 +164,7 @@ export async function rejectTopup(db: Kysely<DB>, actor: Actor, requestId: strin
 /** One request with its proof (admins: they decide it). */
 export async function getTopupRequest(db: Kysely<DB>, actor: Actor, requestId: string): Promise<TopupRequest> {
   await requireAdmin(db, actor);
-  const row = await db.selectFrom('topup_requests').selectAll().where('id', '=', requestId).executeTakeFirst();
+  const row = isUuid(requestId) ? await db.selectFrom('topup_requests').selectAll().where('id', '=', requestId).executeTakeFirst() : undefined;
   if (!row) throw new DomainError('topup_not_found', `no top-up request ${requestId}`);
   return toTopup(row);
 }

@@ -5,6 +5,7 @@
 import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.ts';
 import { DomainError } from '../../shared/errors.ts';
+import { isUuid } from '../../shared/ids.ts';
 import { requireAdmin } from '../accounts/accounts.ts';
 import type { Actor } from '../actor.ts';
 import { failOrder, placeWithVendor, pollVendorOrder, resolveWithVendor, type FulfilmentContext } from './fulfilment.ts';
@@ -23,7 +24,9 @@ export async function showOrder(db: Kysely<DB>, actor: Actor, idOrNumber: string
 }
 
 async function orderDetails(db: Kysely<DB>, idOrNumber: string): Promise<OrderDetails> {
-  const number = /^ST-(\d+)$/i.exec(idOrNumber)?.[1];
+  const number = /^ST-(\d{1,18})$/i.exec(idOrNumber)?.[1];
+  // Neither an order number nor a UUID: no order can have it (and the uuid column would refuse it).
+  if (number === undefined && !isUuid(idOrNumber)) throw new DomainError('order_not_found', `no order ${idOrNumber}`);
   const row = await db
     .selectFrom('orders')
     .selectAll()
