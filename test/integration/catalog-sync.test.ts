@@ -1,9 +1,10 @@
 // Catalog sync against the simulator's large generated catalog, on a real database: full sync,
 // changes and removals, interruption by a 429 and by an error (the last good catalog stays visible
 // and the run resumes), delta sync, and abandoning a stale run.
+import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { syncCatalog, type CatalogSyncDeps } from '../../src/domain/catalog/catalog-sync.ts';
-import { findProduct, listActiveProducts, listCategories } from '../../src/domain/catalog/catalog.repository.ts';
+import { getCatalogProduct, listCatalog } from '../../src/domain/catalog/catalog-read.ts';
 import { money } from '../../src/shared/money.ts';
 import { BambooError, BambooRateLimitError } from '../../src/integrations/bamboo/errors.ts';
 import { ManualClock, SIM_PRODUCTS } from '../../src/integrations/bamboo/simulator/index.ts';
@@ -189,33 +190,41 @@ describe('catalog sync', () => {
 });
 
 describe('catalog reads', () => {
-  it('finds products and lists active ones by currency, country and name, page by page', async () => {
+  it('finds active products and lists them by currency, country, name and category, page by page', async () => {
     const { db, simulator, deps } = await setup();
     await syncCatalog(deps, { mode: 'full', pageSize: PAGE_SIZE });
     simulator.removeProduct(SIM_PRODUCTS.itunes100);
     await syncCatalog(deps, { mode: 'full', pageSize: PAGE_SIZE });
 
-    expect(await findProduct(db, SIM_PRODUCTS.steam10)).toMatchObject({
+    expect(await getCatalogProduct(db, String(SIM_PRODUCTS.steam10))).toMatchObject({
+      id: String(SIM_PRODUCTS.steam10),
       name: 'Steam 10 USD BH',
-      brand: { name: 'Steam Bahrain', countryCode: 'BH' },
+      brand: { name: 'Steam Bahrain' },
+      country: 'BH',
       kind: 'fixed',
-      faceValue: { min: money(1000n, 'USD'), max: money(1000n, 'USD') },
-      cost: { min: money(947n, 'USD') },
+      minFaceValue: money(1000n, 'USD'),
+      maxFaceValue: money(1000n, 'USD'),
       stock: null,
-      active: true,
     });
-    expect((await findProduct(db, SIM_PRODUCTS.itunes100))?.active).toBe(false);
-    expect(await findProduct(db, 1)).toBeUndefined();
+    // A vanished product stays in the table (inactive) but is no longer readable.
+    expect(await db.selectFrom('catalog_products').select('active').where('id', '=', BigInt(SIM_PRODUCTS.itunes100)).executeTakeFirst()).toEqual({ active: false });
+    await expect(getCatalogProduct(db, String(SIM_PRODUCTS.itunes100))).rejects.toMatchObject({ code: 'product_not_found' });
+    await expect(getCatalogProduct(db, '1')).rejects.toMatchObject({ code: 'product_not_found' });
 
-    const uae = await listActiveProducts(db, { search: 'test brand uae', currency: 'AED' });
-    expect(uae.map((product) => product.faceValue.min)).toEqual([money(100n, 'AED'), money(1000n, 'AED'), money(2000n, 'AED')]);
-    expect(await listActiveProducts(db, { search: 'iTunes USA eGift' })).toEqual([]);
-    const firstPage = await listActiveProducts(db, { countryCode: 'BH', limit: 20 });
-    const secondPage = await listActiveProducts(db, { countryCode: 'BH', limit: 20, afterId: firstPage.at(-1)!.id });
-    expect(firstPage).toHaveLength(20);
-    expect(secondPage[0]!.id).toBeGreaterThan(firstPage.at(-1)!.id);
-    expect([...firstPage, ...secondPage].every((product) => product.brand.countryCode === 'BH' && product.active)).toBe(true);
-    expect(await listActiveProducts(db, { search: '100%_' })).toEqual([]);
-    expect((await listCategories(db))[0]).toEqual({ id: 6, name: 'Airlines & Hotels' });
+    const uae = await listCatalog(db, { search: 'test brand uae', currency: 'AED' });
+    expect(uae.items.map((product) => product.minFaceValue)).toEqual([money(100n, 'AED'), money(1000n, 'AED'), money(2000n, 'AED')]);
+    expect((await listCatalog(db, { search: 'iTunes USA eGift' })).items).toEqual([]);
+    const firstPage = await listCatalog(db, { country: 'BH', limit: 20 });
+    const secondPage = await listCatalog(db, { country: 'BH', limit: 20, cursor: firstPage.nextCursor! });
+    expect(firstPage.items).toHaveLength(20);
+    expect(BigInt(secondPage.items[0]!.id)).toBeGreaterThan(BigInt(firstPage.items.at(-1)!.id));
+    expect([...firstPage.items, ...secondPage.items].every((product) => product.country === 'BH')).toBe(true);
+    expect((await listCatalog(db, { search: '100%_' })).items).toEqual([]);
+
+    const firstCategory = await db.selectFrom('catalog_categories').select(['id', 'name']).orderBy(sql`lower(name)`).executeTakeFirst();
+    expect(firstCategory).toEqual({ id: 6, name: 'Airlines & Hotels' });
+    const inCategory = await listCatalog(db, { category: 2, limit: 20 });
+    expect(inCategory.items.length).toBeGreaterThan(0);
+    expect(inCategory.items.every((product) => product.categoryIds.includes(2))).toBe(true);
   });
 });
