@@ -1,0 +1,11 @@
+// Buttons of the Operations screens (ops.ts).
+import { defineCallback, field } from '../callback-data.ts';
+
+export const opsCallbacks = {
+  home: defineCallback('ops:home'),
+  failed: defineCallback('ops:failed'),
+  vendor: defineCallback('ops:vendor'),
+  /** Retry one failed job (its queue is looked up by id: the data has room for the id only). */
+  retry: defineCallback('ops:r', { jobId: field.uuid }),
+  retryAll: defineCallback('ops:ra'),
+};

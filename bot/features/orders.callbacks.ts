@@ -1,0 +1,18 @@
+// Buttons of ordering and of the orders screens (orders.ts). `reveal` is also the button of the
+// delivery message, so its format is the one old messages in chats carry.
+import { defineCallback, field } from '../callback-data.ts';
+
+export const orderCallbacks = {
+  start: defineCallback('o:new'),
+  /** My orders; older pages carry the last shown order number. */
+  list: defineCallback('o:list', { cursor: field.optional(field.digits(18)) }),
+  /** A direct sub-agent's orders, for its agent. */
+  ofBuyer: defineCallback('o:of', { buyerId: field.uuid, cursor: field.optional(field.digits(18)) }),
+  view: defineCallback('o:view', { orderId: field.uuid }),
+  reveal: defineCallback('o:rv', { orderId: field.uuid, index: field.int(3) }),
+  // Inside the ordering flow: a card of the list, a page of the list, a fixed face value, Confirm / Cancel.
+  pickCard: defineCallback('oc', { index: field.int(3) }),
+  cardPage: defineCallback('oc:p', { page: field.int(3) }),
+  pickFace: defineCallback('od', { face: field.digits(18) }),
+  confirm: defineCallback('or', { action: field.oneOf('ok', 'drop'), key: field.uuid }),
+};
