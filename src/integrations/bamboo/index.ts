@@ -5,7 +5,7 @@ import type { Logger } from '../../logger.ts';
 import type { SharedState } from '../../shared-state/types.ts';
 import { BambooClient, type BambooClientOptions } from './client.ts';
 import { BambooRateLimiter } from './rate-limits.ts';
-import { BambooSimulator, SANDBOX_CREDENTIAL } from './simulator/simulator.ts';
+import { BambooSimulator, SANDBOX_CREDENTIAL } from './simulator/index.ts';
 
 export { BambooClient, type BambooClientOptions, type CatalogQuery, type FetchFunction } from './client.ts';
 export { BambooError, BambooRateLimitError } from './errors.ts';

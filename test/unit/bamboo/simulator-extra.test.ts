@@ -1,8 +1,7 @@
 // Simulator endpoints our client does not use, kept faithful for anyone who does: v1 catalog with
 // its 2-an-hour limit, the v2.1 brand list, stock by SKU, countries and the SKU-based v2 checkout.
 import { describe, expect, it } from 'vitest';
-import { ManualClock, SANDBOX_CREDENTIAL, SIM_PRODUCTS } from '../../../src/integrations/bamboo/simulator/index.ts';
-import { brandSku } from '../../../src/integrations/bamboo/simulator/simulator.ts';
+import { brandSku, ManualClock, SANDBOX_CREDENTIAL, SIM_PRODUCTS } from '../../../src/integrations/bamboo/simulator/index.ts';
 import { mountSimulator, simulatorClient } from '../../support/bamboo.ts';
 
 const auth = `Basic ${Buffer.from(`${SANDBOX_CREDENTIAL.clientId}:${SANDBOX_CREDENTIAL.clientSecret}`).toString('base64')}`;
