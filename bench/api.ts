@@ -9,7 +9,7 @@
 import { createApi } from '../api/index.ts';
 import { closeServer, listen } from '../api/server.ts';
 import { createConfig } from '../src/config.ts';
-import { openDatabase, type AppContext } from '../src/context.ts';
+import { createAppContext, openDatabase } from '../src/context.ts';
 import { withDatabaseName } from '../src/db/database.ts';
 import { createAccount } from '../src/domain/accounts/accounts.ts';
 import { platformActor } from '../src/domain/actor.ts';
@@ -51,7 +51,7 @@ const { db } = connection;
 const boss = await startBoss({ connectionString: url, worker: false, logger });
 await ensureQueues(boss, QUEUES);
 const state = createMemoryState();
-const ctx: AppContext = { config, logger, db, state, jobs: createJobQueue(boss), metrics: createMetrics({ defaultMetrics: false }), vendor: createVendor(config, state, logger) };
+const ctx = createAppContext({ config, logger, db, state, jobs: createJobQueue(boss), metrics: createMetrics({ defaultMetrics: false }), vendor: createVendor(config, state, logger) });
 const { server, url: base } = await listen(createApi({ ctx, boss }).fetch, '127.0.0.1', 0);
 
 interface Result {

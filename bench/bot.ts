@@ -10,7 +10,7 @@
 import type { Update } from 'grammy/types';
 import { createBot } from '../bot/index.ts';
 import { createConfig } from '../src/config.ts';
-import { openDatabase, type AppContext } from '../src/context.ts';
+import { createAppContext, openDatabase } from '../src/context.ts';
 import { withDatabaseName } from '../src/db/database.ts';
 import { createAccount } from '../src/domain/accounts/accounts.ts';
 import { platformActor } from '../src/domain/actor.ts';
@@ -49,16 +49,18 @@ const { db } = connection;
 const boss = await startBoss({ connectionString: url, worker: false, logger });
 await ensureQueues(boss, QUEUES);
 const state = createMemoryState();
-const ctx: AppContext = {
-  config,
-  logger,
-  db,
-  state,
-  jobs: createJobQueue(boss),
-  metrics: createMetrics({ defaultMetrics: false }),
-  vendor: instantVendor(state),
-};
-ctx.orderEvents = telegramOrderEventSink(ctx);
+const ctx = createAppContext(
+  {
+    config,
+    logger,
+    db,
+    state,
+    jobs: createJobQueue(boss),
+    metrics: createMetrics({ defaultMetrics: false }),
+    vendor: instantVendor(state),
+  },
+  { orderEvents: (app) => telegramOrderEventSink(app) },
+);
 const store = createPostgresKeyValueStore(db);
 const recorder = recordingFetch();
 const bot = createBot(ctx, { token: BOT_TOKEN, apiRoot: 'https://api.telegram.org', botInfo, fetch: recorder.fetch, store });

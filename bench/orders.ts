@@ -14,7 +14,7 @@
 import { execFileSync } from 'node:child_process';
 import { sql } from 'kysely';
 import { createConfig } from '../src/config.ts';
-import { openDatabase, type AppContext } from '../src/context.ts';
+import { createAppContext, openDatabase } from '../src/context.ts';
 import { withDatabaseName } from '../src/db/database.ts';
 import { createAccount } from '../src/domain/accounts/accounts.ts';
 import { accountActor, platformActor } from '../src/domain/actor.ts';
@@ -60,7 +60,7 @@ const { db } = connection;
 const boss = await startBoss({ connectionString: url, worker: true, logger });
 await ensureQueues(boss, QUEUES);
 const state = createMemoryState();
-const ctx: AppContext = {
+const ctx = createAppContext({
   config,
   logger,
   db,
@@ -68,7 +68,7 @@ const ctx: AppContext = {
   jobs: createJobQueue(boss),
   metrics: createMetrics({ defaultMetrics: false }),
   vendor: instantVendor(state),
-};
+});
 
 try {
   const operator = platformActor('cli');

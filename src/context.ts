@@ -10,9 +10,11 @@ import { createJobQueue, ensureQueues, startBoss, type JobQueue } from './jobs/b
 import { QUEUES } from './jobs/queues.ts';
 import type { Logger } from './logger.ts';
 import type { OrderEventSink } from './domain/orders/events.ts';
-import type { TelegramGateway } from './notifications/telegram.ts';
+import { createIntakeBatcher, type IntakeBatcher } from './domain/orders/intake.ts';
+import { createRefusalLimiter } from './domain/orders/risk-alerts.ts';
+import { createTelegramLimiters, type TelegramGateway, type TelegramLimiters } from './notifications/telegram.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
-import { createSharedState, type SharedState } from './shared-state/index.ts';
+import { createSharedState, type RateLimiter, type SharedState } from './shared-state/index.ts';
 import { createRequestLogBuffer, type RequestLogBuffer } from './domain/request-logs/buffer.ts';
 import { vendorCallRecorder } from './ops/vendor.ts';
 import type { ResolveHost } from './domain/webhooks/webhook-url.ts';
@@ -61,40 +63,79 @@ export async function openDatabase(config: Config, logger: Logger, options: { mi
   }
 }
 
-export interface AppContext {
-  config: Config;
-  logger: Logger;
-  db: Database;
-  state: SharedState;
-  jobs: JobQueue;
-  metrics: Metrics;
+/** What a context is made of: connections and clients opened by whoever builds it (the root, a test, a benchmark). */
+export interface AppContextParts {
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly db: Database;
+  readonly state: SharedState;
+  readonly jobs: JobQueue;
+  readonly metrics: Metrics;
+  /** Bamboo, or its in-process simulator (VENDOR). Every call goes through the shared rate limiter. */
+  readonly vendor: BambooClient;
+  /** With VENDOR=bamboo: the in-process simulator that sandbox (`sk_test_`) orders are bought from. */
+  readonly sandboxVendor?: BambooClient;
+  /** Where API request logs wait before they are written (Redis list or in-process); absent: not recorded. */
+  readonly requestLogs?: RequestLogBuffer;
+  /** How webhook deliveries resolve partner host names; absent: the system DNS (tests give their own). */
+  readonly resolveHost?: ResolveHost;
+}
+
+/** The ports the adapters implement, passed in by the composition root (never assigned later). */
+export interface AppPorts {
   /** Sends to Telegram (bot/notifier.ts); absent without TELEGRAM_BOT_TOKEN. */
   telegram?: TelegramGateway;
-  /** Bamboo, or its in-process simulator (VENDOR). Every call goes through the shared rate limiter. */
-  vendor: BambooClient;
-  /** With VENDOR=bamboo: the in-process simulator that sandbox (`sk_test_`) orders are bought from. */
-  sandboxVendor?: BambooClient;
+  /** Where order events go; built from the finished context (a sink reads orders and queues messages). */
+  orderEvents?: (ctx: AppContext) => OrderEventSink;
+}
+
+export interface AppContext extends AppContextParts {
+  readonly telegram?: TelegramGateway;
   /** Where order events go (bot or webhook adapter, wired in main.ts); logged when absent. */
-  orderEvents?: OrderEventSink;
-  /** Where API request logs wait before they are written (Redis list or in-process); absent: not recorded. */
-  requestLogs?: RequestLogBuffer;
-  /** How webhook deliveries resolve partner host names; absent: the system DNS (tests give their own). */
-  resolveHost?: ResolveHost;
+  readonly orderEvents?: OrderEventSink;
+  // Per-process state, built once with the context so two contexts (two test files, a benchmark
+  // beside the app) never share it by accident.
+  /** Groups concurrent order creates into batches (src/domain/orders/intake.ts). */
+  readonly intakeBatcher: IntakeBatcher;
+  /** Counts refused orders per account for the refusal-burst risk alert. */
+  readonly refusalLimiter: RateLimiter;
+  /** Telegram's flood limits for the telegram.send queue (one per chat, one global). */
+  readonly telegramLimiters: TelegramLimiters;
+}
+
+/**
+ * The one factory of an AppContext: the root (`openAppResources`), tests and benchmarks build
+ * theirs here, with the ports passed in. Nothing assigns a field afterwards.
+ */
+export function createAppContext(parts: AppContextParts, ports: AppPorts = {}): AppContext {
+  const ctx: AppContext = {
+    ...parts,
+    ...(ports.telegram ? { telegram: ports.telegram } : {}),
+    intakeBatcher: createIntakeBatcher(parts),
+    refusalLimiter: createRefusalLimiter(parts.state),
+    telegramLimiters: createTelegramLimiters(parts.state),
+  };
+  if (!ports.orderEvents) return ctx;
+  // The sink needs the context it belongs to; the context is complete once the sink exists.
+  const withEvents: { -readonly [K in keyof AppContext]: AppContext[K] } = ctx;
+  withEvents.orderEvents = ports.orderEvents(ctx);
+  return ctx;
 }
 
 export interface AppResources extends AppContext {
-  database: DatabaseConnection;
+  readonly database: DatabaseConnection;
   boss: PgBoss;
   roles: readonly Role[];
   /** Stops pg-boss (waiting up to the shutdown timeout for running jobs), Redis, the pool, the embedded db. */
   close(): Promise<void>;
 }
 
-export async function createAppContext(
+/** Opens what a process needs (database, shared state, pg-boss, request log buffer) and builds its context with the ports given. */
+export async function openAppResources(
   config: Config,
   logger: Logger,
   roles: readonly Role[],
-  options: { bossSchema?: string } = {},
+  options: { bossSchema?: string; ports?: AppPorts } = {},
 ): Promise<AppResources> {
   const database = await openDatabase(config, logger);
   const state = createSharedState(config);
@@ -118,17 +159,23 @@ export async function createAppContext(
       registry: metrics.registry,
       logger,
     });
+    const ctx = createAppContext(
+      {
+        config,
+        logger,
+        db: database.db,
+        state,
+        jobs: createJobQueue(startedBoss),
+        metrics,
+        // Every call's outcome is counted for the ops view's vendor error rate (src/ops/vendor.ts).
+        vendor: createVendor(config, state, logger, { onCall: vendorCallRecorder(database.db) }),
+        ...sandboxVendorOf(config, state, logger),
+        requestLogs,
+      },
+      options.ports,
+    );
     return {
-      config,
-      logger,
-      db: database.db,
-      state,
-      jobs: createJobQueue(startedBoss),
-      metrics,
-      // Every call's outcome is counted for the ops view's vendor error rate (src/ops/vendor.ts).
-      vendor: createVendor(config, state, logger, { onCall: vendorCallRecorder(database.db) }),
-      ...sandboxVendorOf(config, state, logger),
-      requestLogs,
+      ...ctx,
       database,
       boss: startedBoss,
       roles,

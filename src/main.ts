@@ -6,7 +6,7 @@ import { createBot, startPolling } from '#bot/index.ts';
 import { createTelegramGateway } from '#bot/notifier.ts';
 import { WEBHOOK_PATH, registerWebhook, telegramWebhookHandler } from '#bot/webhook.ts';
 import type { Config, Role } from './config.ts';
-import { createAppContext, type AppResources } from './context.ts';
+import { openAppResources, type AppResources } from './context.ts';
 import { loggingOrderEventSink, routeOrderEvents } from './domain/orders/events.ts';
 import { ensureConfiguredAdmins } from './domain/accounts/accounts.ts';
 import { webhookOrderEventSink } from './domain/webhooks/order-events.ts';
@@ -36,7 +36,16 @@ export interface StartOptions {
 
 export async function startApp(config: Config, logger: Logger, options: StartOptions): Promise<RunningApp> {
   const { roles } = options;
-  const resources = await createAppContext(config, logger, roles, options.bossSchema ? { bossSchema: options.bossSchema } : {});
+  const resources = await openAppResources(config, logger, roles, {
+    ...(options.bossSchema ? { bossSchema: options.bossSchema } : {}),
+    ports: {
+      // Workers send notifications straight through the Bot API, whichever process runs the bot.
+      ...(config.TELEGRAM_BOT_TOKEN ? { telegram: createTelegramGateway({ token: config.TELEGRAM_BOT_TOKEN, apiRoot: config.BOT_API_ROOT }) } : {}),
+      // Order results go back the way the order came: the bot for Telegram buyers, webhooks for partners.
+      orderEvents: (ctx) =>
+        routeOrderEvents({ telegram: telegramOrderEventSink(ctx), api: webhookOrderEventSink(ctx) }, loggingOrderEventSink(logger)),
+    },
+  });
   const stoppers: (() => Promise<void>)[] = [];
   const summary: string[] = [];
   let apiUrl: string | undefined;
@@ -63,16 +72,6 @@ export async function startApp(config: Config, logger: Logger, options: StartOpt
     summary.push(resources.state.kind === 'redis' ? `redis: ${redactUrl(config.REDIS_URL ?? '')}` : 'redis: not configured, in-process state (single process only)');
     summary.push(`vendor: ${config.VENDOR === 'simulator' ? 'Bamboo simulator (no credentials needed)' : `Bamboo at ${config.BAMBOO_BASE_URL}`}`);
 
-    // Workers send notifications straight through the Bot API, whichever process runs the bot.
-    if (config.TELEGRAM_BOT_TOKEN) {
-      resources.telegram = createTelegramGateway({ token: config.TELEGRAM_BOT_TOKEN, apiRoot: config.BOT_API_ROOT });
-    }
-
-    // Order results go back the way the order came: the bot for Telegram buyers, webhooks for partners.
-    resources.orderEvents = routeOrderEvents(
-      { telegram: telegramOrderEventSink(resources), api: webhookOrderEventSink(resources) },
-      loggingOrderEventSink(logger),
-    );
     // Risk alerts are raised where orders are taken (api, bot): every process tells the admins.
     const unsubscribeRisk = subscribeRiskAlerts(resources);
     stoppers.push(async () => unsubscribeRisk());

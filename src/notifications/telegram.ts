@@ -3,6 +3,7 @@
 // describes a message (a text key of the bot's locale files, or text it already rendered); the bot
 // adapter (bot/notifier.ts) renders and sends it through the TelegramGateway port.
 import { z } from 'zod';
+import type { RateLimiter, SharedState } from '../shared-state/index.ts';
 
 export const textSchema = z.union([
   z.object({ key: z.string().min(1), vars: z.record(z.string(), z.union([z.string(), z.number()])).default({}) }),
@@ -47,4 +48,20 @@ export class TelegramPermanentError extends Error {
 export interface TelegramGateway {
   send(message: z.output<typeof telegramMessageSchema>): Promise<SentMessage>;
   deleteMessage(chatId: string, messageId: number): Promise<void>;
+}
+
+/** Telegram's flood limits, shared by every process sending (AppContext.telegramLimiters). */
+export interface TelegramLimiters {
+  chat: RateLimiter;
+  global: RateLimiter;
+}
+
+const PER_CHAT_PER_SECOND = 1;
+const GLOBAL_PER_SECOND = 30;
+
+export function createTelegramLimiters(state: SharedState): TelegramLimiters {
+  return {
+    chat: state.createRateLimiter({ name: 'telegram:chat', points: PER_CHAT_PER_SECOND, durationMs: 1_000 }),
+    global: state.createRateLimiter({ name: 'telegram:global', points: GLOBAL_PER_SECOND, durationMs: 1_000 }),
+  };
 }

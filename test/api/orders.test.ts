@@ -17,24 +17,28 @@ import { insertProduct } from '../support/catalog.ts';
 import { fund } from '../support/money.ts';
 import { expectOrderMoneyConserved, runDueJobs } from '../support/orders.ts';
 
-const harness = await createApiHarness();
-const { ctx, call } = harness;
-const { db } = ctx;
-
 // API orders' events go to the partner's webhook (as main.ts wires it); the test sees them too.
 const events: OrderEvent[] = [];
-const webhooks = webhookOrderEventSink(ctx);
-ctx.orderEvents = routeOrderEvents(
-  {
-    api: {
-      async deliver(event) {
-        events.push(event);
-        await webhooks.deliver(event);
-      },
+const harness = await createApiHarness({
+  ports: {
+    orderEvents: (app) => {
+      const webhooks = webhookOrderEventSink(app);
+      return routeOrderEvents(
+        {
+          api: {
+            async deliver(event) {
+              events.push(event);
+              await webhooks.deliver(event);
+            },
+          },
+        },
+        loggingOrderEventSink(app.logger),
+      );
     },
   },
-  loggingOrderEventSink(ctx.logger),
-);
+});
+const { ctx, call } = harness;
+const { db } = ctx;
 
 await insertProduct(db, { id: SIM_PRODUCTS.steam10, minFace: 1000n, costMin: 947n });
 await insertProduct(db, { id: SIM_PRODUCTS.outOfStock, minFace: 2500n, costMin: 2375n });

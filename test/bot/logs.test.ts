@@ -1,7 +1,7 @@
 // No secret in any log line of a full flow: invite tokens, the bot token, links carrying tokens,
 // card codes and PINs (an order through the bot, delivered and revealed).
 import { describe, expect, it } from 'vitest';
-import type { AppContext } from '../../src/context.ts';
+import { createAppContext } from '../../src/context.ts';
 import { findTelegramUser } from '../../src/domain/accounts/language.ts';
 import { revealOrderCards } from '../../src/domain/orders/orders.ts';
 import { saveCardList } from '../../src/domain/pricing/card-list.ts';
@@ -12,7 +12,7 @@ import { telegramOrderEventSink } from '../../src/notifications/order-events.ts'
 import { mountSimulator, simulatorClient } from '../support/bamboo.ts';
 import { insertProduct } from '../support/catalog.ts';
 import { runDueJobs } from '../support/orders.ts';
-import { createTestContext } from '../support/context.ts';
+import { createTestContext, type TestAppContext } from '../support/context.ts';
 import { inviteToken, makeAdmin, newStore, nextTelegramId, startTestBot } from '../support/bot.ts';
 import { expectLedgerConsistent, operator } from '../support/money.ts';
 import { BOT_TOKEN, buttonData, callbackQuery, lastText, photoMessage, textMessage } from '../support/telegram.ts';
@@ -24,7 +24,7 @@ describe('bot logs', () => {
   it('a full flow at debug level logs no token or key', async () => {
     const lines: string[] = [];
     const logger = createLogger({ level: 'debug', pretty: false, destination: { write: (line: string) => void lines.push(line) } });
-    const ctx: AppContext = { ...baseCtx, logger };
+    const ctx: TestAppContext = createAppContext({ ...baseCtx, logger }, { orderEvents: (app) => telegramOrderEventSink(app) });
     const { bot, calls } = startTestBot(ctx, newStore(ctx));
     const secrets: string[] = [BOT_TOKEN];
 
@@ -60,7 +60,6 @@ describe('bot logs', () => {
     ctx.vendor = simulatorClient({ clock });
     await insertProduct(ctx.db, { id: SIM_PRODUCTS.steam10, minFace: 1000n, costMin: 947n });
     await saveCardList(ctx.db, operator, [{ productId: BigInt(SIM_PRODUCTS.steam10), denominations: [1000n] }], { maxEntries: 10 });
-    ctx.orderEvents = telegramOrderEventSink(ctx);
     await bot.handleUpdate(callbackQuery(agentId, 'o:new'));
     await bot.handleUpdate(callbackQuery(agentId, 'oc:0'));
     await bot.handleUpdate(callbackQuery(agentId, 'od:1000'));

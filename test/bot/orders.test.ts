@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Bot } from 'grammy';
 import type { BotContext } from '../../bot/context.ts';
+import type { AppContext } from '../../src/context.ts';
 import { queryAuditLog } from '../../src/domain/audit/audit.ts';
 import { loggingOrderEventSink, routeOrderEvents } from '../../src/domain/orders/events.ts';
 import { telegramDeleteQueue } from '../../src/jobs/handlers/telegram.ts';
@@ -20,7 +21,9 @@ import { balance, fund, operator } from '../support/money.ts';
 import { expectOrderMoneyConserved, runDueJobs } from '../support/orders.ts';
 import { buttonData, callbackQuery, lastText, textMessage, type RecordedCall } from '../support/telegram.ts';
 
-const test = await createTestContext();
+/** The order events as main.ts routes them (the sink keeps no state: a second one is a retried job). */
+const orderEvents = (app: AppContext) => routeOrderEvents({ telegram: telegramOrderEventSink(app) }, loggingOrderEventSink(app.logger));
+const test = await createTestContext({ ports: { orderEvents } });
 const { ctx } = test;
 const store = newStore(ctx);
 /** The simulator for one test (msw handlers are reset after each test). */
@@ -29,8 +32,6 @@ function vendor() {
   ctx.vendor = simulatorClient({ clock: mounted.clock });
   return mounted;
 }
-const orderEvents = routeOrderEvents({ telegram: telegramOrderEventSink(ctx) }, loggingOrderEventSink(ctx.logger));
-ctx.orderEvents = orderEvents;
 
 await insertProduct(ctx.db, { id: SIM_PRODUCTS.steam10, minFace: 1000n, costMin: 947n });
 await insertProduct(ctx.db, { id: SIM_PRODUCTS.range, minFace: 500n, maxFace: 50_000n, costMin: 475n, costMax: 47_500n });
@@ -241,7 +242,7 @@ describe('delivery and reveal', () => {
     const orderId = await orderSteam(bot, calls, agent.telegramUserId, 2);
     await runOrderToTheEnd(clock);
     const event = { type: 'order.completed' as const, orderId, orderNumber: 'x', buyerId: agent.account.id, channel: 'telegram', clientReference: 'x', quantity: 2, cardsDelivered: 2, charged: '20.00', refunded: '0.00', currency: 'USD', failureReason: null };
-    await orderEvents.deliver(event); // a retried event job
+    await orderEvents(ctx).deliver(event); // a retried event job
 
     // Queued in one transaction (same creation time): compare in card order.
     const position = (message: { text: unknown }) => (message.text as { vars: { position: number } }).vars.position;

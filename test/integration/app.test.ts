@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { createApi } from '../../api/index.ts';
 import { closeServer, listen } from '../../api/server.ts';
 import { PROJECT_ROOT, createConfig } from '../../src/config.ts';
+import { createAppContext } from '../../src/context.ts';
 import { createDatabase } from '../../src/db/database.ts';
 import { freePort } from '../../src/db/embedded.ts';
 import { ensureQueues, startWorkers } from '../../src/jobs/boss.ts';
@@ -55,7 +56,7 @@ describe('the running app', () => {
     const { db } = createDatabase(`postgres://postgres@127.0.0.1:${deadPort}/nothing`, { poolSize: 1 });
     const config = createConfig({});
     const state = createMemoryState();
-    const ctx = {
+    const ctx = createAppContext({
       config,
       logger: silent,
       db,
@@ -63,7 +64,7 @@ describe('the running app', () => {
       jobs: { enqueue: async () => null, enqueueMany: async () => undefined },
       metrics: createMetrics({ defaultMetrics: false }),
       vendor: createVendor(config, state, silent),
-    };
+    });
     const api = createApi({ ctx, boss: { getQueues: async () => [] } });
     const response = await api.request('/readyz');
     expect(response.status).toBe(503);

@@ -17,15 +17,14 @@ import { createTestContext } from '../support/context.ts';
 import { balance, fund, makeAccount } from '../support/money.ts';
 import { expectOrderMoneyConserved } from '../support/orders.ts';
 
-const test = await createTestContext();
+const events: OrderEvent[] = [];
+const test = await createTestContext({ ports: { orderEvents: () => ({ deliver: async (event) => void events.push(event) }) } });
 const { ctx } = test;
 
 describe('orders through the workers', () => {
   it('complete end to end and reach the event sink once each', async () => {
     const simulator = new BambooSimulator({ rateLimits: false, processingAfterMs: 0, completeAfterMs: 0 });
     ctx.vendor = simulatorClient({ fetch: simulator.fetch });
-    const events: OrderEvent[] = [];
-    ctx.orderEvents = { deliver: async (event) => void events.push(event) };
     await insertProduct(ctx.db, { id: SIM_PRODUCTS.steam10, minFace: 1000n, costMin: 947n });
     await insertProduct(ctx.db, { id: SIM_PRODUCTS.range, minFace: 500n, maxFace: 50_000n, costMin: 475n, costMax: 47_500n });
     const buyer = await makeAccount(ctx.db, 'partner');

@@ -1,7 +1,7 @@
 // An AppContext over a test database: real PostgreSQL, real pg-boss, memory or Redis state.
 import { afterAll } from 'vitest';
 import { createConfig, type Config } from '../../src/config.ts';
-import type { AppContext } from '../../src/context.ts';
+import { createAppContext, type AppContext, type AppPorts } from '../../src/context.ts';
 import { createVendor, sandboxVendorOf } from '../../src/integrations/bamboo/index.ts';
 import { createJobQueue, ensureQueues, startBoss } from '../../src/jobs/boss.ts';
 import { QUEUES } from '../../src/jobs/queues.ts';
@@ -14,13 +14,18 @@ import { createTestDatabase, testRedisPrefix, type TestDatabase } from './db.ts'
 /** A public address (not a documentation range: those count as internal) that test host names resolve to. */
 export const PUBLIC_TEST_ADDRESS = '93.184.215.14';
 
+/** Tests swap test doubles on their context (a fresh simulator per test, a recording logger): the only writers. */
+export type TestAppContext = { -readonly [K in keyof AppContext]: AppContext[K] };
+
 export interface TestContext {
-  ctx: AppContext;
+  ctx: TestAppContext;
   boss: Awaited<ReturnType<typeof startBoss>>;
   database: TestDatabase;
 }
 
-export async function createTestContext(options: { env?: Record<string, string>; redis?: boolean } = {}): Promise<TestContext> {
+export async function createTestContext(
+  options: { env?: Record<string, string>; redis?: boolean; ports?: AppPorts } = {},
+): Promise<TestContext> {
   const database = await createTestDatabase();
   const config: Config = createConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', DATABASE_URL: database.url, ...options.env });
   const logger = createLogger({ level: 'silent', pretty: false });
@@ -37,21 +42,24 @@ export async function createTestContext(options: { env?: Record<string, string>;
     registry: metrics.registry,
     logger,
   });
-  const ctx: AppContext = {
-    config,
-    logger,
-    db: database.db,
-    state,
-    jobs: createJobQueue(boss),
-    metrics,
-    // The in-process simulator unless the test's env says otherwise (no network either way under msw).
-    vendor: createVendor(config, state, logger),
-    ...sandboxVendorOf(config, state, logger),
-    requestLogs,
-    // Tests never ask real DNS: every webhook host resolves to one public address, and msw answers
-    // before a connection is made. Tests of the address checks pass deliveries their own resolver.
-    resolveHost: async () => [PUBLIC_TEST_ADDRESS],
-  };
+  const ctx: TestAppContext = createAppContext(
+    {
+      config,
+      logger,
+      db: database.db,
+      state,
+      jobs: createJobQueue(boss),
+      metrics,
+      // The in-process simulator unless the test's env says otherwise (no network either way under msw).
+      vendor: createVendor(config, state, logger),
+      ...sandboxVendorOf(config, state, logger),
+      requestLogs,
+      // Tests never ask real DNS: every webhook host resolves to one public address, and msw answers
+      // before a connection is made. Tests of the address checks pass deliveries their own resolver.
+      resolveHost: async () => [PUBLIC_TEST_ADDRESS],
+    },
+    options.ports,
+  );
   afterAll(async () => {
     await boss.stop({ graceful: false });
     await requestLogs.close();

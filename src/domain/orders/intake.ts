@@ -54,6 +54,8 @@ export interface CreateOrderInput {
 }
 
 export type OrderIntakeContext = Pick<AppContext, 'db' | 'jobs' | 'config' | 'state' | 'logger'>;
+/** What `createOrder` needs: the intake's context and the process's batcher and refusal counter. */
+export type CreateOrderContext = OrderIntakeContext & Pick<AppContext, 'intakeBatcher' | 'refusalLimiter'>;
 
 /** Refusals that count towards a burst alert (not input mistakes like a bad quantity). */
 const RISK_REFUSALS = new Set(['insufficient_funds', 'daily_limit_exceeded', 'profit_guard', 'max_price_exceeded', 'account_paused', 'parent_paused']);
@@ -62,7 +64,7 @@ const RISK_REFUSALS = new Set(['insufficient_funds', 'daily_limit_exceeded', 'pr
  * Creates an order and holds its total, or returns the order this (buyer, reference) already made.
  * Risk monitoring runs after the transaction and never changes its outcome.
  */
-export async function createOrder(ctx: OrderIntakeContext, input: CreateOrderInput): Promise<{ order: Order; created: boolean }> {
+export async function createOrder(ctx: CreateOrderContext, input: CreateOrderInput): Promise<{ order: Order; created: boolean }> {
   let result: IntakeResult;
   try {
     const request = intakeRequest(ctx, input);
@@ -70,7 +72,7 @@ export async function createOrder(ctx: OrderIntakeContext, input: CreateOrderInp
     if (ctx.db.isTransaction) {
       result = unwrap((await intakeBatch(ctx, [request]))[0]);
     } else {
-      result = await batcherFor(ctx).submit(request);
+      result = await ctx.intakeBatcher.submit(request);
     }
   } catch (error) {
     if (isDomainError(error) && RISK_REFUSALS.has(error.code) && !ctx.db.isTransaction) {
@@ -120,18 +122,12 @@ function intakeRequest(ctx: OrderIntakeContext, input: CreateOrderInput): Intake
   };
 }
 
-// One batcher per database pool and job queue (a batch shares one transaction and one job insert).
-const batchers = new WeakMap<Kysely<DB>, WeakMap<OrderIntakeContext['jobs'], Batcher<IntakeRequest, IntakeResult>>>();
+/** Groups concurrent creates into batches: one per process, built with the AppContext (src/context.ts). */
+export type IntakeBatcher = Batcher<IntakeRequest, IntakeResult>;
 
-function batcherFor(ctx: OrderIntakeContext): Batcher<IntakeRequest, IntakeResult> {
-  let byJobs = batchers.get(ctx.db);
-  if (!byJobs) batchers.set(ctx.db, (byJobs = new WeakMap()));
-  let batcher = byJobs.get(ctx.jobs);
-  if (!batcher) {
-    batcher = new Batcher({ maxBatchSize: MAX_BATCH_SIZE, maxConcurrentBatches: CONCURRENT_BATCHES, keyOf: (request) => request.input.buyerId, run: (requests) => intakeBatch(ctx, requests) });
-    byJobs.set(ctx.jobs, batcher);
-  }
-  return batcher;
+/** The batcher of a context: its batches share one transaction and one job insert on `ctx.db` and `ctx.jobs`. */
+export function createIntakeBatcher(ctx: OrderIntakeContext): IntakeBatcher {
+  return new Batcher({ maxBatchSize: MAX_BATCH_SIZE, maxConcurrentBatches: CONCURRENT_BATCHES, keyOf: (request) => request.input.buyerId, run: (requests) => intakeBatch(ctx, requests) });
 }
 
 interface PricedRequest {

@@ -6,6 +6,7 @@
 import { sql } from 'kysely';
 import type { AppContext } from '../../context.ts';
 import { formatMoney, money } from '../../shared/money.ts';
+import type { RateLimiter, SharedState } from '../../shared-state/index.ts';
 import type { Order } from './orders.ts';
 
 export const UNUSUAL_SPEND_FACTOR = 3n;
@@ -74,16 +75,14 @@ export async function checkUnusualSpend(ctx: AlertContext, order: Order, spentTo
   });
 }
 
-const limiters = new WeakMap<AppContext['state'], ReturnType<AppContext['state']['createRateLimiter']>>();
+/** The refusal counter of a process (AppContext.refusalLimiter): a burst is one refusal more than it allows. */
+export function createRefusalLimiter(state: SharedState): RateLimiter {
+  return state.createRateLimiter({ name: 'order-refusals', points: REFUSAL_BURST.refusals - 1, durationMs: REFUSAL_BURST.windowMs });
+}
 
 /** After a refused order: alerts when an account collects a burst of refusals. */
-export async function countRefusal(ctx: AlertContext, accountId: string, code: string): Promise<void> {
-  let limiter = limiters.get(ctx.state);
-  if (!limiter) {
-    limiter = ctx.state.createRateLimiter({ name: 'order-refusals', points: REFUSAL_BURST.refusals - 1, durationMs: REFUSAL_BURST.windowMs });
-    limiters.set(ctx.state, limiter);
-  }
-  const decision = await limiter.consume(accountId);
+export async function countRefusal(ctx: AlertContext & Pick<AppContext, 'refusalLimiter'>, accountId: string, code: string): Promise<void> {
+  const decision = await ctx.refusalLimiter.consume(accountId);
   if (decision.allowed) return;
   const once = await ctx.state.kv.setIfAbsent(`risk-alert:refusals:${accountId}`, '1', REFUSAL_BURST.windowMs);
   if (!once) return;

@@ -3,30 +3,14 @@
 import { z } from 'zod';
 import type { AppContext } from '../../context.ts';
 import { TelegramPermanentError, TelegramRateLimitedError, telegramMessageSchema } from '../../notifications/telegram.ts';
-import type { RateLimiter } from '../../shared-state/index.ts';
 import { defineQueue } from '../registry.ts';
 
-const PER_CHAT_PER_SECOND = 1;
-const GLOBAL_PER_SECOND = 30;
 /** Longest we wait inside one job for a free slot before letting pg-boss retry later. */
 const MAX_WAIT_MS = 5_000;
 
-const limiters = new WeakMap<AppContext['state'], { chat: RateLimiter; global: RateLimiter }>();
-function telegramLimiters(ctx: AppContext) {
-  let found = limiters.get(ctx.state);
-  if (!found) {
-    found = {
-      chat: ctx.state.createRateLimiter({ name: 'telegram:chat', points: PER_CHAT_PER_SECOND, durationMs: 1_000 }),
-      global: ctx.state.createRateLimiter({ name: 'telegram:global', points: GLOBAL_PER_SECOND, durationMs: 1_000 }),
-    };
-    limiters.set(ctx.state, found);
-  }
-  return found;
-}
-
 /** Waits until both limiters allow one message (bounded); throws to retry the job later. */
 async function takeSlot(ctx: AppContext, chatId: string): Promise<void> {
-  const { chat, global } = telegramLimiters(ctx);
+  const { chat, global } = ctx.telegramLimiters;
   const deadline = Date.now() + MAX_WAIT_MS;
   for (const [limiter, key] of [
     [chat, chatId],
@@ -79,7 +63,7 @@ export const telegramSendQueue = defineQueue({
       return { messageId: sent.messageId };
     } catch (error) {
       if (error instanceof TelegramRateLimitedError) {
-        await telegramLimiters(ctx).global.block('all', error.retryAfterSeconds * 1000);
+        await ctx.telegramLimiters.global.block('all', error.retryAfterSeconds * 1000);
       }
       if (error instanceof TelegramPermanentError) {
         ctx.logger.warn({ chatId: message.chatId, reason: error.message }, 'telegram message not deliverable');
