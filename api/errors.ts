@@ -3,39 +3,15 @@ import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { ZodError } from 'zod';
+import { ERROR_CODES } from '#src/shared/error-codes.ts';
 import { DomainError } from '#src/shared/errors.ts';
 import { MoneyError } from '#src/shared/money.ts';
 import type { ApiEnv } from './env.ts';
 import { problem } from './problem.ts';
 
-/** HTTP status per domain error code; codes not listed are 422 (understood, but refused). */
-const STATUS_BY_CODE: Record<string, ContentfulStatusCode> = {
-  unauthorized: 401,
-  forbidden: 403,
-  account_paused: 403,
-  ip_not_allowed: 403,
-  api_key_not_allowed: 422,
-  api_key_already_rotated: 409,
-  invalid_cursor: 400,
-  not_direct_child: 403,
-  insufficient_funds: 402,
-  idempotency_conflict: 409,
-  already_decided: 409,
-  rate_limited: 429,
-  invalid_status_filter: 400,
-  email_taken: 409,
-  partner_not_approved: 403,
-  signup_already_decided: 409,
-  live_key_exists: 409,
-  insufficient_scope: 403,
-  partner_user_exists: 409,
-  partner_user_removed: 409,
-  price_plan_name_taken: 409,
-};
-
+/** The HTTP status the registry gives the code (src/shared/error-codes.ts). */
 export function statusForDomainError(error: DomainError): ContentfulStatusCode {
-  if (error.code.endsWith('_not_found')) return 404;
-  return STATUS_BY_CODE[error.code] ?? 422;
+  return ERROR_CODES[error.code].status;
 }
 
 const titleFromCode = (code: string) => code.charAt(0).toUpperCase() + code.slice(1).replaceAll('_', ' ');

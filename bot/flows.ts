@@ -5,6 +5,7 @@
 // and user (index.ts), so a waiting step only ever sees updates of the user who started the flow.
 import type { Conversation } from '@grammyjs/conversations';
 import { InlineKeyboard } from 'grammy';
+import { isErrorCode } from '#src/shared/error-codes.ts';
 import { DomainError, isDomainError } from '#src/shared/errors.ts';
 import type { Money } from '#src/shared/money.ts';
 import { safeText } from '#src/shared/text.ts';
@@ -73,7 +74,9 @@ export function domainCall<T>(conversation: Flow, task: () => Promise<T>): Promi
       isDomainError(error) ? { domainError: { code: error.code, message: error.message, details: error.details } } : error,
     afterLoadError: (stored: unknown) => {
       const domain = (stored as { domainError?: { code: string; message: string; details: Record<string, unknown> } } | null)?.domainError;
-      return domain ? new DomainError(domain.code, domain.message, domain.details) : stored;
+      if (!domain) return stored;
+      // A code stored before a deploy that removed it from the registry is a plain failure now.
+      return isErrorCode(domain.code) ? new DomainError(domain.code, domain.message, domain.details) : new Error(domain.message);
     },
   });
 }

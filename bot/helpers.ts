@@ -3,6 +3,7 @@
 import type { Account } from '#src/domain/accounts/accounts.ts';
 import type { Actor } from '#src/domain/actor.ts';
 import type { InlineKeyboard } from 'grammy';
+import { ERROR_CODES, type ErrorCode } from '#src/shared/error-codes.ts';
 import { DomainError, isDomainError } from '#src/shared/errors.ts';
 import { MoneyError, formatMoney, parseMoney, type Money } from '#src/shared/money.ts';
 import type { BaseContext, BotContext } from './context.ts';
@@ -23,50 +24,16 @@ export function parseAmount(text: string, currency: string): Money | undefined {
   }
 }
 
-/** Domain error codes with their own message in the locale files (`error-<code>`); the rest are generic. */
-const EXPLAINED_ERRORS = new Set([
-  'account_paused',
-  'parent_paused',
-  'forbidden',
-  'insufficient_funds',
-  'not_direct_child',
-  'topup_already_decided',
-  'fund_request_already_decided',
-  'fund_request_not_found',
-  'topup_not_found',
-  'invite_not_found',
-  'invite_used',
-  'invite_revoked',
-  'invite_expired',
-  'telegram_id_taken',
-  'month_not_over',
-  'account_not_found',
-  'not_an_admin',
-  'cannot_demote_self',
-  'reason_too_long',
-  'proof_too_long',
-  'no_wallet',
-  'daily_limit_exceeded',
-  'profit_guard',
-  'not_on_card_list',
-  'denomination_out_of_range',
-  'product_not_found',
-  'invalid_quantity',
-  'role_cannot_order',
-  'order_not_found',
-  'card_not_found',
-  'invalid_card_list',
-  'invalid_discount',
-  'price_plan_not_found',
-]);
+/** The locale message of a code the bot explains (`botExplains` in the registry): `error-<code-with-dashes>`. */
+export const errorMessageId = (code: ErrorCode): string => `error-${code.replaceAll('_', '-')}`;
 
 /** The localized message for an error, or undefined when it is not one the user can act on. */
 export function errorText(ctx: BaseContext, error: unknown): string | undefined {
-  if (!isDomainError(error) || !EXPLAINED_ERRORS.has(error.code)) return undefined;
+  if (!isDomainError(error) || !ERROR_CODES[error.code].botExplains) return undefined;
   const vars: Record<string, string> = {};
   // insufficient_funds carries the balance already formatted with its currency.
   if (typeof error.details.balance === 'string') vars.balance = error.details.balance;
-  return ctx.t(`error-${error.code.replaceAll('_', '-')}`, vars);
+  return ctx.t(errorMessageId(error.code), vars);
 }
 
 

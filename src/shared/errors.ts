@@ -1,9 +1,12 @@
-// Errors the domain raises on purpose. Each has a stable machine code (used in problem+json by the
-// API and mapped to a message by the bot) and optional details safe to show to the caller.
+// Errors the domain raises on purpose. Each has a stable machine code from the registry in
+// error-codes.ts (its HTTP status, whether the bot explains it) and optional details safe to show
+// to the caller.
+import type { ErrorCode } from './error-codes.ts';
+
 export class DomainError extends Error {
   override name = 'DomainError';
   constructor(
-    readonly code: string,
+    readonly code: ErrorCode,
     message: string,
     readonly details: Record<string, unknown> = {},
   ) {
@@ -11,5 +14,5 @@ export class DomainError extends Error {
   }
 }
 
-export const isDomainError = (error: unknown, code?: string): error is DomainError =>
+export const isDomainError = (error: unknown, code?: ErrorCode): error is DomainError =>
   error instanceof DomainError && (code === undefined || error.code === code);

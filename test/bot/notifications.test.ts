@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createTelegramGateway } from '../../bot/notifier.ts';
-import type { AppContext } from '../../src/context.ts';
+import { createAppContext, type AppContext } from '../../src/context.ts';
 import { startWorkers } from '../../src/jobs/boss.ts';
 import { telegramDeleteQueue, telegramSendQueue } from '../../src/jobs/handlers/telegram.ts';
 import { TelegramRateLimitedError, telegramMessageSchema, type TelegramMessage } from '../../src/notifications/telegram.ts';
@@ -13,7 +13,7 @@ const job = { id: 'job-1', retryCount: 0, signal: new AbortController().signal }
 
 function contextWith(fetch: typeof globalThis.fetch): AppContext {
   // Fresh limiters per test: the per-chat and global windows start empty.
-  return { ...baseCtx, state: createMemoryState(), telegram: createTelegramGateway({ token: BOT_TOKEN, apiRoot: 'https://api.telegram.org', fetch }) };
+  return createAppContext({ ...baseCtx, state: createMemoryState() }, { telegram: createTelegramGateway({ token: BOT_TOKEN, apiRoot: 'https://api.telegram.org', fetch }) });
 }
 
 const send = (ctx: AppContext, message: TelegramMessage) => telegramSendQueue.handle(ctx, telegramMessageSchema.parse(message), job);

@@ -6,6 +6,7 @@ import type { AccountRole } from '../../src/domain/accounts/accounts.tables.ts';
 import { checkLedgerConsistency } from '../../src/domain/ledger/consistency.ts';
 import { systemAccountId, transfer, walletBalance, walletId } from '../../src/domain/ledger/ledger.ts';
 import type { Database } from '../../src/db/database.ts';
+import type { ErrorCode } from '../../src/shared/error-codes.ts';
 import { DomainError } from '../../src/shared/errors.ts';
 import { formatAmount, parseMoney } from '../../src/shared/money.ts';
 
@@ -56,7 +57,7 @@ export async function expectLedgerConsistent(db: Database): Promise<void> {
 }
 
 /** Awaits a rejection and checks it is the DomainError with this code; returns it for more checks. */
-export async function expectDomainError(promise: Promise<unknown>, code: string): Promise<DomainError> {
+export async function expectDomainError(promise: Promise<unknown>, code: ErrorCode): Promise<DomainError> {
   const error = await promise.then(
     () => undefined,
     (reason: unknown) => reason,
