@@ -9,14 +9,14 @@ import { isErrorCode } from '#src/shared/error-codes.ts';
 import { DomainError, isDomainError } from '#src/shared/errors.ts';
 import type { Money } from '#src/shared/money.ts';
 import { safeText } from '#src/shared/text.ts';
+import { anyOf, type Callback } from './callback-data.ts';
 import type { BotContext, ConvContext } from './context.ts';
+import { basicsCallbacks } from './features/basics.callbacks.ts';
 import { parseAmount } from './helpers.ts';
 
 export type Flow = Conversation<BotContext, ConvContext>;
 
-export const CANCEL_FLOW = 'flow:cancel';
-
-export const cancelKeyboard = (ctx: ConvContext) => new InlineKeyboard().text(ctx.t('button-cancel'), CANCEL_FLOW);
+export const cancelKeyboard = (ctx: ConvContext) => new InlineKeyboard().text(ctx.t('button-cancel'), basicsCallbacks.cancelFlow.build());
 
 /** Only plain messages get the reminder; buttons and commands go on to the menus. */
 const remind = (key: string, vars: Record<string, string> = {}) => async (ctx: ConvContext) => {
@@ -47,20 +47,25 @@ export async function askAmount(conversation: Flow, ctx: ConvContext, currency: 
   }
 }
 
-/**
- * Waits for a press on a confirmation carrying `key` (`<prefix>:<action>:<key>`). The caller answers
- * the callback query after acting, so a refusal can still answer it with an alert.
- */
-export async function waitConfirmation(conversation: Flow, prefix: string, key: string): Promise<{ ctx: ConvContext; action: string }> {
-  const pattern = new RegExp(`^${prefix}:([a-z]+):${key}$`);
-  const answer = await conversation.waitForCallbackQuery(pattern, { otherwise: remind('flow-expect-button'), next: true });
-  return { ctx: answer, action: (answer.match as RegExpMatchArray)[1] as string };
+/** The buttons ending a flow (`defineCallback(prefix, { action: field.oneOf(…), key: field.uuid })`). */
+interface ConfirmButtons<A extends string> {
+  matching(fixed: { key: string }): RegExp;
+  read(data: string): { action: A };
 }
 
-/** Waits for a press on a button whose data matches `pattern` (a choice in a list); the caller answers it. */
-export async function waitButton(conversation: Flow, pattern: RegExp): Promise<{ ctx: ConvContext; match: RegExpMatchArray }> {
-  const answer = await conversation.waitForCallbackQuery(pattern, { otherwise: remind('flow-expect-button'), next: true });
-  return { ctx: answer, match: answer.match as RegExpMatchArray };
+/**
+ * Waits for a press on a confirmation (`<prefix>:<action>:<key>`) carrying this flow's `key`. The
+ * caller answers the callback query after acting, so a refusal can still answer it with an alert.
+ */
+export async function waitConfirmation<A extends string>(conversation: Flow, confirm: ConfirmButtons<A>, key: string): Promise<{ ctx: ConvContext; action: A }> {
+  const answer = await conversation.waitForCallbackQuery(confirm.matching({ key }), { otherwise: remind('flow-expect-button'), next: true });
+  return { ctx: answer, action: confirm.read(answer.callbackQuery.data).action };
+}
+
+/** Waits for a press on one of `buttons` (a choice in a list, a page of it); the caller answers it. */
+export async function waitButton(conversation: Flow, ...buttons: Callback<any>[]): Promise<{ ctx: ConvContext; data: string }> {
+  const answer = await conversation.waitForCallbackQuery(anyOf(...buttons), { otherwise: remind('flow-expect-button'), next: true });
+  return { ctx: answer, data: answer.callbackQuery.data };
 }
 
 /**

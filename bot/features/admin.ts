@@ -19,9 +19,11 @@ import type { BotContext, ConvContext } from '../context.ts';
 import { cancelKeyboard, askAmount, domainCall, waitConfirmation, waitText, type Flow } from '../flows.ts';
 import { enterFlow, isActiveAdmin, isRole, showMoney, telegramActor, newRow } from '../helpers.ts';
 import type { Feature } from './index.ts';
-import { HOME, backHome } from './menus.ts';
+import { backHome } from './menus.ts';
 import { inviteLink } from './network.ts';
-import { UUID_PATTERN } from '#src/shared/ids.ts';
+import { adminCallbacks } from './admin.callbacks.ts';
+import { basicsCallbacks } from './basics.callbacks.ts';
+import { pricePlanCallbacks } from './price-plans.callbacks.ts';
 
 export const ADJUST_FLOW = 'admin-adjust';
 export const PROMOTE_FLOW = 'admin-promote';
@@ -44,10 +46,12 @@ async function adjustFlow(conversation: Flow, ctx: ConvContext, direction: strin
   await asked.ctx.reply(asked.ctx.t('admin-adjust-reason'), { reply_markup: cancelKeyboard(asked.ctx) });
   const reason = await waitText(conversation);
   const key = await conversation.external(() => randomUUID());
-  const keyboard = new InlineKeyboard().text(reason.ctx.t('button-confirm'), `aj:ok:${key}`).text(reason.ctx.t('button-cancel'), `aj:drop:${key}`);
+  const keyboard = new InlineKeyboard()
+    .text(reason.ctx.t('button-confirm'), adminCallbacks.confirmAdjustment.build({ action: 'ok', key }))
+    .text(reason.ctx.t('button-cancel'), adminCallbacks.confirmAdjustment.build({ action: 'drop', key }));
   const vars = { amount: showMoney(asked.amount), name: target.name, reason: reason.text };
   await reason.ctx.reply(reason.ctx.t(direction === 'credit' ? 'admin-credit-confirm' : 'admin-debit-confirm', vars), { reply_markup: keyboard });
-  const confirmation = await waitConfirmation(conversation, 'aj', key);
+  const confirmation = await waitConfirmation(conversation, adminCallbacks.confirmAdjustment, key);
   if (confirmation.action !== 'ok') {
     await confirmation.ctx.answerCallbackQuery();
     await confirmation.ctx.editMessageText(confirmation.ctx.t('cancel-done'));
@@ -72,7 +76,7 @@ async function adjustFlow(conversation: Flow, ctx: ConvContext, direction: strin
   });
   await confirmation.ctx.answerCallbackQuery();
   await confirmation.ctx.editMessageText(confirmation.ctx.t(direction === 'credit' ? 'admin-credited' : 'admin-debited', { ...vars, balance }), {
-    reply_markup: new InlineKeyboard().text(confirmation.ctx.t('button-back'), `adm:acct:${accountId}`),
+    reply_markup: new InlineKeyboard().text(confirmation.ctx.t('button-back'), adminCallbacks.account.build({ accountId })),
   });
 }
 
@@ -109,12 +113,12 @@ async function showTree(ctx: BotContext, page: number, parentId: string | undefi
     limit: PAGE_SIZE,
     ...(parentId ? { parentId } : {}),
   });
-  const pageData = (to: number) => (parentId ? `adm:kids:${parentId}:${to}` : `adm:tree:${to}`);
+  const pageData = (to: number) => (parentId ? adminCallbacks.children.build({ parentId, page: to }) : adminCallbacks.tree.build({ page: to }));
   const keyboard = new InlineKeyboard();
-  for (const item of items) keyboard.text(`${item.account.name} · ${showMoney(item.balance)}`, `adm:acct:${item.account.id}`).row();
+  for (const item of items) keyboard.text(`${item.account.name} · ${showMoney(item.balance)}`, adminCallbacks.account.build({ accountId: item.account.id })).row();
   if (page > 0) keyboard.text(ctx.t('button-previous'), pageData(page - 1));
   if (total > (page + 1) * PAGE_SIZE) keyboard.text(ctx.t('button-next'), pageData(page + 1));
-  newRow(keyboard).text(ctx.t('button-menu'), HOME);
+  newRow(keyboard).text(ctx.t('button-menu'), basicsCallbacks.home.build());
   const lines = items.map((item) =>
     ctx.t('network-line', { name: item.account.name, balance: showMoney(item.balance), sales: showMoney(item.monthSales), status: item.account.status }),
   );
@@ -128,12 +132,19 @@ async function showAccount(ctx: BotContext, accountId: string): Promise<void> {
   const keyboard = new InlineKeyboard();
   const balanceText = balance ? showMoney(balance) : '—';
   if (account.role !== 'admin') {
-    keyboard.text(ctx.t('admin-credit'), `adm:credit:${account.id}`).text(ctx.t('admin-debit'), `adm:debit:${account.id}`).row();
+    keyboard
+      .text(ctx.t('admin-credit'), adminCallbacks.adjustWallet.build({ direction: 'credit', accountId: account.id }))
+      .text(ctx.t('admin-debit'), adminCallbacks.adjustWallet.build({ direction: 'debit', accountId: account.id }))
+      .row();
   }
-  keyboard.text(ctx.t(account.status === 'active' ? 'network-pause' : 'network-resume'), `adm:${account.status === 'active' ? 'pause' : 'resume'}:${account.id}`);
-  if (account.role === 'agent' || account.role === 'partner') keyboard.text(ctx.t('admin-children'), `adm:kids:${account.id}:0`);
-  if (account.role !== 'admin') newRow(keyboard).text(ctx.t('plan-give'), `pp:acct:${account.id}`);
-  newRow(keyboard).text(ctx.t('button-back'), account.parentId ? `adm:kids:${account.parentId}:0` : 'adm:tree:0');
+  keyboard.text(
+    ctx.t(account.status === 'active' ? 'network-pause' : 'network-resume'),
+    adminCallbacks.setStatus.build({ action: account.status === 'active' ? 'pause' : 'resume', accountId: account.id }),
+  );
+  if (account.role === 'agent' || account.role === 'partner') keyboard.text(ctx.t('admin-children'), adminCallbacks.children.build({ parentId: account.id, page: 0 }));
+  if (account.role !== 'admin') newRow(keyboard).text(ctx.t('plan-give'), pricePlanCallbacks.assign.build({ accountId: account.id }));
+  const back = account.parentId ? adminCallbacks.children.build({ parentId: account.parentId, page: 0 }) : adminCallbacks.tree.build({ page: 0 });
+  newRow(keyboard).text(ctx.t('button-back'), back);
   await ctx.editMessageText(ctx.t('admin-account', { name: account.name, role: account.role, status: account.status, balance: balanceText }), {
     reply_markup: keyboard,
   });
@@ -144,11 +155,13 @@ async function showClosePreview(ctx: BotContext, month: string, page = 0): Promi
   const shown = preview.slice(page * PREVIEW_PAGE_SIZE, (page + 1) * PREVIEW_PAGE_SIZE);
   const lines = shown.map((row) => ctx.t('admin-close-line', { name: row.agentName, amount: showMoney(row.amount), paid: row.paid ? 'yes' : 'no' }));
   const keyboard = new InlineKeyboard();
-  if (page > 0) keyboard.text(ctx.t('button-previous'), `adm:close:${month}:${page - 1}`);
-  if (preview.length > (page + 1) * PREVIEW_PAGE_SIZE) keyboard.text(ctx.t('button-next'), `adm:close:${month}:${page + 1}`);
-  if (preview.some((row) => !row.paid)) newRow(keyboard).text(ctx.t('admin-close-confirm'), `adm:close:${month}:ok`);
+  if (page > 0) keyboard.text(ctx.t('button-previous'), adminCallbacks.closePreview.build({ month, page: page - 1 }));
+  if (preview.length > (page + 1) * PREVIEW_PAGE_SIZE) keyboard.text(ctx.t('button-next'), adminCallbacks.closePreview.build({ month, page: page + 1 }));
+  if (preview.some((row) => !row.paid)) newRow(keyboard).text(ctx.t('admin-close-confirm'), adminCallbacks.closeConfirm.build({ month, confirm: 'ok' }));
   newRow(keyboard);
-  keyboard.text(ctx.t('button-previous-month'), `adm:close:${previousMonth(month)}`).text(ctx.t('button-menu'), HOME);
+  keyboard
+    .text(ctx.t('button-previous-month'), adminCallbacks.closePreview.build({ month: previousMonth(month) }))
+    .text(ctx.t('button-menu'), basicsCallbacks.home.build());
   const body = lines.length > 0 ? lines.join('\n') : ctx.t('admin-close-nothing');
   await ctx.editMessageText(`${ctx.t('admin-close-title', { month })}\n\n${body}`, { reply_markup: keyboard });
 }
@@ -157,65 +170,69 @@ function handlers(): Composer<BotContext> {
   const feature = new Composer<BotContext>();
   const admins = feature.filter((ctx) => isActiveAdmin(ctx));
 
-  admins.callbackQuery(/^adm:tree:(\d{1,4})$/, async (ctx) => {
+  admins.callbackQuery(adminCallbacks.tree.pattern, async (ctx) => {
     await ctx.answerCallbackQuery();
-    await showTree(ctx, Number(ctx.match[1]), undefined);
+    await showTree(ctx, adminCallbacks.tree.read(ctx.match).page, undefined);
   });
-  admins.callbackQuery(new RegExp(`^adm:kids:(${UUID_PATTERN}):(\\d{1,4})$`), async (ctx) => {
+  admins.callbackQuery(adminCallbacks.children.pattern, async (ctx) => {
+    const { parentId, page } = adminCallbacks.children.read(ctx.match);
     await ctx.answerCallbackQuery();
-    await showTree(ctx, Number(ctx.match[2]), ctx.match[1] as string);
+    await showTree(ctx, page, parentId);
   });
-  admins.callbackQuery('adm:adjust', async (ctx) => {
+  admins.callbackQuery(adminCallbacks.adjust.pattern, async (ctx) => {
     await ctx.answerCallbackQuery();
     await showTree(ctx, 0, undefined, 'admin-adjust-hint');
   });
-  admins.callbackQuery(new RegExp(`^adm:acct:(${UUID_PATTERN})$`), async (ctx) => {
+  admins.callbackQuery(adminCallbacks.account.pattern, async (ctx) => {
     await ctx.answerCallbackQuery();
-    await showAccount(ctx, ctx.match[1] as string);
+    await showAccount(ctx, adminCallbacks.account.read(ctx.match).accountId);
   });
-  admins.callbackQuery(new RegExp(`^adm:(pause|resume):(${UUID_PATTERN})$`), async (ctx) => {
-    const status = ctx.match[1] === 'pause' ? 'paused' : 'active';
-    await setAccountStatus(ctx.deps.app.db, telegramActor(ctx.user!.account), ctx.match[2] as string, status);
+  admins.callbackQuery(adminCallbacks.setStatus.pattern, async (ctx) => {
+    const { action, accountId } = adminCallbacks.setStatus.read(ctx.match);
+    const status = action === 'pause' ? 'paused' : 'active';
+    await setAccountStatus(ctx.deps.app.db, telegramActor(ctx.user!.account), accountId, status);
     await ctx.answerCallbackQuery({ text: ctx.t(status === 'paused' ? 'network-paused' : 'network-resumed') });
-    await showAccount(ctx, ctx.match[2] as string);
+    await showAccount(ctx, accountId);
   });
-  admins.callbackQuery(new RegExp(`^adm:(credit|debit):(${UUID_PATTERN})$`), async (ctx) => {
-    await enterFlow(ctx, ADJUST_FLOW, ctx.match[1] as string, ctx.match[2] as string);
+  admins.callbackQuery(adminCallbacks.adjustWallet.pattern, async (ctx) => {
+    const { direction, accountId } = adminCallbacks.adjustWallet.read(ctx.match);
+    await enterFlow(ctx, ADJUST_FLOW, direction, accountId);
     await ctx.answerCallbackQuery();
   });
 
-  admins.callbackQuery('adm:invite', async (ctx) => {
+  admins.callbackQuery(adminCallbacks.invite.pattern, async (ctx) => {
     const { app } = ctx.deps;
     const { token } = await createInvite(app.db, telegramActor(ctx.user!.account), { role: 'agent', currency: app.config.SETTLEMENT_CURRENCY });
     await ctx.answerCallbackQuery();
     await ctx.reply(ctx.t('admin-invite-link', { link: inviteLink(ctx.me.username, token) }), { reply_markup: backHome(ctx) });
   });
 
-  admins.callbackQuery(/^adm:audit(?::(\d{1,19}))?$/, async (ctx) => {
-    const before = ctx.match[1];
+  admins.callbackQuery(adminCallbacks.audit.pattern, async (ctx) => {
+    const before = adminCallbacks.audit.read(ctx.match).beforeId;
     const rows = await queryAuditLog(ctx.deps.app.db, telegramActor(ctx.user!.account), { limit: AUDIT_PAGE_SIZE, ...(before ? { beforeId: BigInt(before) } : {}) });
     const lines = rows.map((row) =>
       ctx.t('admin-audit-line', { at: row.at.toISOString().slice(0, 16).replace('T', ' '), action: row.action, subject: row.subject_type, channel: row.channel }),
     );
     const keyboard = new InlineKeyboard();
-    if (rows.length === AUDIT_PAGE_SIZE) keyboard.text(ctx.t('button-older'), `adm:audit:${rows.at(-1)!.id}`);
-    keyboard.text(ctx.t('button-menu'), HOME);
+    if (rows.length === AUDIT_PAGE_SIZE) keyboard.text(ctx.t('button-older'), adminCallbacks.audit.build({ beforeId: String(rows.at(-1)!.id) }));
+    keyboard.text(ctx.t('button-menu'), basicsCallbacks.home.build());
     await ctx.answerCallbackQuery();
     await ctx.editMessageText(`${ctx.t('admin-audit-title')}\n\n${lines.join('\n') || ctx.t('admin-audit-empty')}`, { reply_markup: keyboard });
   });
 
-  admins.callbackQuery('adm:close', async (ctx) => {
+  admins.callbackQuery(adminCallbacks.closeLastMonth.pattern, async (ctx) => {
     await ctx.answerCallbackQuery();
     await showClosePreview(ctx, previousMonth(monthOf(new Date()).label));
   });
-  admins.callbackQuery(/^adm:close:(\d{4}-\d{2})(?::(\d{1,3}))?$/, async (ctx) => {
+  admins.callbackQuery(adminCallbacks.closePreview.pattern, async (ctx) => {
+    const { month, page } = adminCallbacks.closePreview.read(ctx.match);
     await ctx.answerCallbackQuery();
-    await showClosePreview(ctx, ctx.match[1] as string, Number(ctx.match[2] ?? 0));
+    await showClosePreview(ctx, month, page ?? 0);
   });
   // Safe to press twice: each agent's payout is keyed by (agent, month) in the ledger.
-  admins.callbackQuery(/^adm:close:(\d{4}-\d{2}):ok$/, async (ctx) => {
+  admins.callbackQuery(adminCallbacks.closeConfirm.pattern, async (ctx) => {
     const { app } = ctx.deps;
-    const month = ctx.match[1] as string;
+    const { month } = adminCallbacks.closeConfirm.read(ctx.match);
     const payouts = await closeRevenueShareMonth(app.db, telegramActor(ctx.user!.account), month);
     const fresh = payouts.filter((payout) => !payout.alreadyPaid);
     for (const payout of fresh) {
@@ -226,27 +243,27 @@ function handlers(): Composer<BotContext> {
     await ctx.editMessageText(ctx.t('admin-closed', { month, count: fresh.length }), { reply_markup: backHome(ctx) });
   });
 
-  admins.callbackQuery(/^adm:admins(?::(\d{1,3}))?$/, async (ctx) => {
-    const page = Number(ctx.match[1] ?? 0);
+  admins.callbackQuery(adminCallbacks.admins.pattern, async (ctx) => {
+    const page = adminCallbacks.admins.read(ctx.match).page ?? 0;
     const all = await listAdmins(ctx.deps.app.db, telegramActor(ctx.user!.account));
     const shown = all.slice(page * PAGE_SIZE, (page + 1) * PAGE_SIZE);
     const lines = shown.map((admin) => ctx.t('admin-admin-line', { name: admin.name, status: admin.status }));
     const keyboard = new InlineKeyboard();
     for (const admin of shown) {
-      if (admin.status === 'active' && admin.id !== ctx.user!.account.id) keyboard.text(ctx.t('admin-demote', { name: admin.name }), `adm:demote:${admin.id}`).row();
+      if (admin.status === 'active' && admin.id !== ctx.user!.account.id) keyboard.text(ctx.t('admin-demote', { name: admin.name }), adminCallbacks.demote.build({ adminId: admin.id })).row();
     }
-    if (page > 0) keyboard.text(ctx.t('button-previous'), `adm:admins:${page - 1}`);
-    if (all.length > (page + 1) * PAGE_SIZE) keyboard.text(ctx.t('button-next'), `adm:admins:${page + 1}`);
-    newRow(keyboard).text(ctx.t('admin-promote'), 'adm:promote').text(ctx.t('button-menu'), HOME);
+    if (page > 0) keyboard.text(ctx.t('button-previous'), adminCallbacks.admins.build({ page: page - 1 }));
+    if (all.length > (page + 1) * PAGE_SIZE) keyboard.text(ctx.t('button-next'), adminCallbacks.admins.build({ page: page + 1 }));
+    newRow(keyboard).text(ctx.t('admin-promote'), adminCallbacks.promote.build()).text(ctx.t('button-menu'), basicsCallbacks.home.build());
     await ctx.answerCallbackQuery();
     await ctx.editMessageText(`${ctx.t('admin-admins-title')}\n\n${lines.join('\n')}`, { reply_markup: keyboard });
   });
-  admins.callbackQuery(new RegExp(`^adm:demote:(${UUID_PATTERN})$`), async (ctx) => {
-    const demoted = await demoteAdmin(ctx.deps.app.db, telegramActor(ctx.user!.account), ctx.match[1] as string);
+  admins.callbackQuery(adminCallbacks.demote.pattern, async (ctx) => {
+    const demoted = await demoteAdmin(ctx.deps.app.db, telegramActor(ctx.user!.account), adminCallbacks.demote.read(ctx.match).adminId);
     await ctx.answerCallbackQuery();
     await ctx.editMessageText(ctx.t('admin-demoted', { name: demoted.name }), { reply_markup: backHome(ctx) });
   });
-  admins.callbackQuery('adm:promote', async (ctx) => {
+  admins.callbackQuery(adminCallbacks.promote.pattern, async (ctx) => {
     await enterFlow(ctx, PROMOTE_FLOW);
     await ctx.answerCallbackQuery();
   });

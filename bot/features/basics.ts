@@ -6,10 +6,8 @@ import { redeemInvite } from '#src/domain/accounts/invites.ts';
 import type { BotContext } from '../context.ts';
 import { errorText } from '../helpers.ts';
 import { supportedLocale } from '../i18n.ts';
-import { CANCEL_FLOW } from '../flows.ts';
-import { HOME, mainMenu } from './menus.ts';
-
-export const LANGUAGE_CALLBACK = /^lang:([a-z]{2})$/;
+import { basicsCallbacks } from './basics.callbacks.ts';
+import { mainMenu } from './menus.ts';
 
 async function showMenu(ctx: BotContext, mode: 'reply' | 'edit'): Promise<void> {
   if (!ctx.user) {
@@ -56,7 +54,7 @@ export function basicsFeature(locales: readonly string[]): Composer<BotContext> 
     return showMenu(ctx, 'reply');
   });
 
-  feature.callbackQuery(HOME, async (ctx) => {
+  feature.callbackQuery(basicsCallbacks.home.pattern, async (ctx) => {
     await ctx.answerCallbackQuery();
     await showMenu(ctx, 'edit');
   });
@@ -70,7 +68,7 @@ export function basicsFeature(locales: readonly string[]): Composer<BotContext> 
   });
 
   // The Cancel button under every flow's question: the same as /cancel.
-  feature.callbackQuery(CANCEL_FLOW, async (ctx) => {
+  feature.callbackQuery(basicsCallbacks.cancelFlow.pattern, async (ctx) => {
     await ctx.conversation.exitAll();
     await ctx.answerCallbackQuery();
     await ctx.editMessageText(ctx.t('cancel-done'));
@@ -80,12 +78,12 @@ export function basicsFeature(locales: readonly string[]): Composer<BotContext> 
   feature.command('language', async (ctx) => {
     if (!ctx.user) return ctx.reply(ctx.t('start-unknown'));
     const keyboard = new InlineKeyboard();
-    for (const locale of locales) keyboard.text(ctx.i18n.fluent.translate(locale, 'language-name'), `lang:${locale}`);
+    for (const locale of locales) keyboard.text(ctx.i18n.fluent.translate(locale, 'language-name'), basicsCallbacks.language.build({ locale }));
     await ctx.reply(ctx.t('language-choose'), { reply_markup: keyboard });
   });
 
-  feature.callbackQuery(LANGUAGE_CALLBACK, async (ctx, next) => {
-    const locale = ctx.match[1] as string;
+  feature.callbackQuery(basicsCallbacks.language.pattern, async (ctx, next) => {
+    const { locale } = basicsCallbacks.language.read(ctx.match);
     if (!ctx.user || !locales.includes(locale)) return next(); // stale-button handler answers
     await setAccountLanguage(ctx.deps.app.db, ctx.user.account.id, locale);
     ctx.i18n.useLocale(locale);

@@ -12,7 +12,8 @@ import type { BotContext, ConvContext } from '../context.ts';
 import { cancelKeyboard, domainCall, waitText, type Flow } from '../flows.ts';
 import { enterFlow, isActiveAdmin, newRow, telegramActor } from '../helpers.ts';
 import type { Feature } from './index.ts';
-import { HOME } from './menus.ts';
+import { basicsCallbacks } from './basics.callbacks.ts';
+import { cardListCallbacks } from './card-list.callbacks.ts';
 
 export const CARD_LIST_ADD_FLOW = 'card-list-add';
 
@@ -52,12 +53,13 @@ async function showCardList(ctx: BotContext, page = 0): Promise<void> {
     const faces = 'denominations' in entry ? entry.denominations.map(show).join(', ') : `${show(entry.range.min)} – ${show(entry.range.max)}`;
     const position = entry.position + 1;
     lines.push(ctx.t('card-list-line', { position, name: product.name, id: String(product.id), faces }));
-    if (entry.position > 0) keyboard.text(`⬆️ ${position}`, `cl:up:${entry.position}:${entry.productId}`);
-    keyboard.text(`✖️ ${position}`, `cl:rm:${entry.position}:${entry.productId}`).row();
+    const entryData = (action: 'up' | 'rm') => cardListCallbacks.change.build({ action, position: entry.position, productId: String(entry.productId) });
+    if (entry.position > 0) keyboard.text(`⬆️ ${position}`, entryData('up'));
+    keyboard.text(`✖️ ${position}`, entryData('rm')).row();
   }
-  if (page > 0) keyboard.text(ctx.t('button-previous'), `cl:page:${page - 1}`);
-  if (entries.length > start + CARD_LIST_PAGE_SIZE) keyboard.text(ctx.t('button-next'), `cl:page:${page + 1}`);
-  newRow(keyboard).text(ctx.t('card-list-add'), 'cl:add').row().text(ctx.t('button-menu'), HOME);
+  if (page > 0) keyboard.text(ctx.t('button-previous'), cardListCallbacks.page.build({ page: page - 1 }));
+  if (entries.length > start + CARD_LIST_PAGE_SIZE) keyboard.text(ctx.t('button-next'), cardListCallbacks.page.build({ page: page + 1 }));
+  newRow(keyboard).text(ctx.t('card-list-add'), cardListCallbacks.add.build()).row().text(ctx.t('button-menu'), basicsCallbacks.home.build());
   const text = lines.length > 0 ? `${ctx.t('card-list-title')}\n\n${lines.join('\n')}` : ctx.t('card-list-empty');
   if (ctx.callbackQuery) await ctx.editMessageText(text, { reply_markup: keyboard });
   else await ctx.reply(text, { reply_markup: keyboard });
@@ -94,7 +96,7 @@ async function addFlow(conversation: Flow, ctx: ConvContext): Promise<void> {
       return saved.length;
     });
     await answer.ctx.reply(answer.ctx.t('card-list-added', { name: product.name, count }), {
-      reply_markup: new InlineKeyboard().text(answer.ctx.t('card-list-open'), 'adm:cards'),
+      reply_markup: new InlineKeyboard().text(answer.ctx.t('card-list-open'), cardListCallbacks.open.build()),
     });
     return;
   }
@@ -110,25 +112,26 @@ function handlers(): Composer<BotContext> {
   const feature = new Composer<BotContext>();
   const admins = feature.filter((ctx) => isActiveAdmin(ctx));
 
-  admins.callbackQuery('adm:cards', async (ctx) => {
+  admins.callbackQuery(cardListCallbacks.open.pattern, async (ctx) => {
     await ctx.answerCallbackQuery();
     await showCardList(ctx);
   });
 
-  admins.callbackQuery(/^cl:page:(\d{1,3})$/, async (ctx) => {
+  admins.callbackQuery(cardListCallbacks.page.pattern, async (ctx) => {
     await ctx.answerCallbackQuery();
-    await showCardList(ctx, Number(ctx.match[1]));
+    await showCardList(ctx, cardListCallbacks.page.read(ctx.match).page);
   });
 
-  admins.callbackQuery('cl:add', async (ctx) => {
+  admins.callbackQuery(cardListCallbacks.add.pattern, async (ctx) => {
     await enterFlow(ctx, CARD_LIST_ADD_FLOW);
     await ctx.answerCallbackQuery();
   });
 
   // Move up or remove the entry at a position, if it still holds the product the button was drawn for.
-  admins.callbackQuery(/^cl:(up|rm):(\d{1,3}):(\d{1,18})$/, async (ctx) => {
+  admins.callbackQuery(cardListCallbacks.change.pattern, async (ctx) => {
     const { app } = ctx.deps;
-    const [action, position, productId] = [ctx.match[1], Number(ctx.match[2]), BigInt(ctx.match[3] as string)];
+    const { action, position, productId: productDigits } = cardListCallbacks.change.read(ctx.match);
+    const productId = BigInt(productDigits);
     const entries = (await readCardList(app.db)).map(withoutPosition);
     if (entries[position]?.productId !== productId || (action === 'up' && position === 0)) {
       return ctx.answerCallbackQuery({ text: ctx.t('card-list-changed'), show_alert: true });

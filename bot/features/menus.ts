@@ -1,30 +1,38 @@
-// The main menu of each role (inline keyboards). Callback data: `<area>:<action>[:<arg>…]`, see
-// docs/bot-flows.md. Features register the handlers; this file only lays the buttons out.
+// The main menu of each role (inline keyboards). Each button's data is declared by its feature
+// (`<feature>.callbacks.ts`, see docs/bot-flows.md); this file only lays the buttons out.
 import { InlineKeyboard } from 'grammy';
 import type { BaseContext, BotUser } from '../context.ts';
-
-export const HOME = 'm:home';
+import { adminCallbacks } from './admin.callbacks.ts';
+import { basicsCallbacks } from './basics.callbacks.ts';
+import { cardListCallbacks } from './card-list.callbacks.ts';
+import { networkCallbacks } from './network.callbacks.ts';
+import { opsCallbacks } from './ops.callbacks.ts';
+import { orderCallbacks } from './orders.callbacks.ts';
+import { pricePlanCallbacks } from './price-plans.callbacks.ts';
+import { signupCallbacks } from './signups.callbacks.ts';
+import { topupCallbacks } from './topup.callbacks.ts';
+import { walletCallbacks } from './wallet.callbacks.ts';
 
 export function mainMenu(ctx: BaseContext, user: BotUser): { text: string; keyboard: InlineKeyboard } {
   const { account } = user;
   const keyboard = new InlineKeyboard();
   if (account.role === 'admin' && account.status === 'active') {
-    keyboard.text(ctx.t('menu-pending-topups'), 'adm:topups').row();
-    keyboard.text(ctx.t('menu-adjust'), 'adm:adjust').text(ctx.t('menu-invite-agent'), 'adm:invite').row();
-    keyboard.text(ctx.t('menu-tree'), 'adm:tree:0').text(ctx.t('menu-audit'), 'adm:audit').row();
-    keyboard.text(ctx.t('menu-close-month'), 'adm:close').text(ctx.t('menu-admins'), 'adm:admins').row();
-    keyboard.text(ctx.t('menu-card-list'), 'adm:cards').text(ctx.t('menu-price-plans'), 'adm:plans').row();
-    keyboard.text(ctx.t('menu-signups'), 'adm:signups').text(ctx.t('ops-button'), 'ops:home');
+    keyboard.text(ctx.t('menu-pending-topups'), topupCallbacks.pending.build()).row();
+    keyboard.text(ctx.t('menu-adjust'), adminCallbacks.adjust.build()).text(ctx.t('menu-invite-agent'), adminCallbacks.invite.build()).row();
+    keyboard.text(ctx.t('menu-tree'), adminCallbacks.tree.build({ page: 0 })).text(ctx.t('menu-audit'), adminCallbacks.audit.build()).row();
+    keyboard.text(ctx.t('menu-close-month'), adminCallbacks.closeLastMonth.build()).text(ctx.t('menu-admins'), adminCallbacks.admins.build()).row();
+    keyboard.text(ctx.t('menu-card-list'), cardListCallbacks.open.build()).text(ctx.t('menu-price-plans'), pricePlanCallbacks.list.build()).row();
+    keyboard.text(ctx.t('menu-signups'), signupCallbacks.open.build()).text(ctx.t('ops-button'), opsCallbacks.home.build());
   } else if (account.role === 'admin') {
     // A demoted admin (paused) gets no admin buttons, only a way to reopen the menu once promoted again.
-    keyboard.text(ctx.t('button-menu'), HOME);
+    keyboard.text(ctx.t('button-menu'), basicsCallbacks.home.build());
   } else if (account.role === 'agent') {
-    keyboard.text(ctx.t('menu-order'), 'o:new').text(ctx.t('menu-my-orders'), 'o:list').row();
-    keyboard.text(ctx.t('menu-wallet'), 'w:home').text(ctx.t('menu-topup'), 'tu:new').row();
-    keyboard.text(ctx.t('menu-network'), 'net:list:0').text(ctx.t('menu-revenue-share'), 'net:rs');
+    keyboard.text(ctx.t('menu-order'), orderCallbacks.start.build()).text(ctx.t('menu-my-orders'), orderCallbacks.list.build()).row();
+    keyboard.text(ctx.t('menu-wallet'), walletCallbacks.home.build()).text(ctx.t('menu-topup'), topupCallbacks.start.build()).row();
+    keyboard.text(ctx.t('menu-network'), networkCallbacks.list.build({ page: 0 })).text(ctx.t('menu-revenue-share'), networkCallbacks.revenueShare.build());
   } else if (account.role === 'sub_agent') {
-    keyboard.text(ctx.t('menu-order'), 'o:new').text(ctx.t('menu-my-orders'), 'o:list').row();
-    keyboard.text(ctx.t('menu-wallet'), 'w:home').text(ctx.t('menu-ask-funds'), 'fr:new');
+    keyboard.text(ctx.t('menu-order'), orderCallbacks.start.build()).text(ctx.t('menu-my-orders'), orderCallbacks.list.build()).row();
+    keyboard.text(ctx.t('menu-wallet'), walletCallbacks.home.build()).text(ctx.t('menu-ask-funds'), networkCallbacks.askFunds.build());
   }
   const greeting = ctx.t(`menu-title-${account.role.replace('_', '-')}`, { name: account.name });
   const text = account.status === 'paused' ? `${greeting}\n\n${ctx.t('menu-paused')}` : greeting;
@@ -32,4 +40,4 @@ export function mainMenu(ctx: BaseContext, user: BotUser): { text: string; keybo
 }
 
 /** A one-button keyboard back to the main menu (under every screen). */
-export const backHome = (ctx: BaseContext) => new InlineKeyboard().text(ctx.t('button-menu'), HOME);
+export const backHome = (ctx: BaseContext) => new InlineKeyboard().text(ctx.t('button-menu'), basicsCallbacks.home.build());

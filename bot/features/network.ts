@@ -17,8 +17,10 @@ import type { BotContext, ConvContext } from '../context.ts';
 import { askAmount, waitConfirmation, domainCall, type Flow } from '../flows.ts';
 import { enterFlow, isRole, showMoney, telegramActor, newRow } from '../helpers.ts';
 import type { Feature } from './index.ts';
-import { HOME, backHome } from './menus.ts';
-import { UUID_PATTERN } from '#src/shared/ids.ts';
+import { backHome } from './menus.ts';
+import { basicsCallbacks } from './basics.callbacks.ts';
+import { networkCallbacks } from './network.callbacks.ts';
+import { orderCallbacks } from './orders.callbacks.ts';
 
 export const ALLOCATE_FLOW = 'allocate';
 export const ASK_FUNDS_FLOW = 'ask-funds';
@@ -37,11 +39,13 @@ async function allocateFlow(conversation: Flow, ctx: ConvContext, direction: str
   });
   const asked = await askAmount(conversation, ctx, agent.currency, direction === 'give' ? 'network-allocate-amount' : 'network-reclaim-amount');
   const key = await conversation.external(() => randomUUID());
-  const keyboard = new InlineKeyboard().text(asked.ctx.t('button-confirm'), `al:ok:${key}`).text(asked.ctx.t('button-cancel'), `al:drop:${key}`);
+  const keyboard = new InlineKeyboard()
+    .text(asked.ctx.t('button-confirm'), networkCallbacks.confirmAllocation.build({ action: 'ok', key }))
+    .text(asked.ctx.t('button-cancel'), networkCallbacks.confirmAllocation.build({ action: 'drop', key }));
   await asked.ctx.reply(asked.ctx.t(direction === 'give' ? 'network-allocate-confirm' : 'network-reclaim-confirm', { amount: showMoney(asked.amount), name: childName }), {
     reply_markup: keyboard,
   });
-  const confirmation = await waitConfirmation(conversation, 'al', key);
+  const confirmation = await waitConfirmation(conversation, networkCallbacks.confirmAllocation, key);
   if (confirmation.action !== 'ok') {
     await confirmation.ctx.answerCallbackQuery();
     await confirmation.ctx.editMessageText(confirmation.ctx.t('cancel-done'));
@@ -64,7 +68,7 @@ async function allocateFlow(conversation: Flow, ctx: ConvContext, direction: str
   await confirmation.ctx.answerCallbackQuery();
   await confirmation.ctx.editMessageText(
     confirmation.ctx.t(direction === 'give' ? 'network-allocated' : 'network-reclaimed', { amount: showMoney(asked.amount), name: childName, ...balances }),
-    { reply_markup: new InlineKeyboard().text(confirmation.ctx.t('button-back'), `net:sub:${childId}`) },
+    { reply_markup: new InlineKeyboard().text(confirmation.ctx.t('button-back'), networkCallbacks.subAgent.build({ childId })) },
   );
 }
 
@@ -82,8 +86,8 @@ async function askFundsFlow(conversation: Flow, ctx: ConvContext): Promise<void>
         text: { key: 'funds-request', vars: { name: sub.name, amount: showMoney(request.amount) } },
         buttons: [
           [
-            { text: { key: 'funds-allocate-button', vars: { amount: showMoney(request.amount) } }, callbackData: `fr:ok:${request.id}` },
-            { text: { key: 'funds-decline-button', vars: {} }, callbackData: `fr:no:${request.id}` },
+            { text: { key: 'funds-allocate-button', vars: { amount: showMoney(request.amount) } }, callbackData: networkCallbacks.fulfilFundRequest.build({ requestId: request.id }) },
+            { text: { key: 'funds-decline-button', vars: {} }, callbackData: networkCallbacks.declineFundRequest.build({ requestId: request.id }) },
           ],
         ],
       });
@@ -106,13 +110,16 @@ async function showSubAgent(ctx: BotContext, childId: string): Promise<void> {
   const child = await getDirectChild(app.db, await resolvePrincipal(app.db, actor), childId);
   const balance = await walletBalance(app.db, child.id);
   const keyboard = new InlineKeyboard()
-    .text(ctx.t('network-allocate'), `net:give:${child.id}`)
-    .text(ctx.t('network-reclaim'), `net:take:${child.id}`)
+    .text(ctx.t('network-allocate'), networkCallbacks.allocate.build({ direction: 'give', childId: child.id }))
+    .text(ctx.t('network-reclaim'), networkCallbacks.allocate.build({ direction: 'take', childId: child.id }))
     .row()
-    .text(ctx.t(child.status === 'active' ? 'network-pause' : 'network-resume'), `net:${child.status === 'active' ? 'pause' : 'resume'}:${child.id}`)
-    .text(ctx.t('network-orders'), `o:of:${child.id}`)
+    .text(
+      ctx.t(child.status === 'active' ? 'network-pause' : 'network-resume'),
+      networkCallbacks.setStatus.build({ action: child.status === 'active' ? 'pause' : 'resume', childId: child.id }),
+    )
+    .text(ctx.t('network-orders'), orderCallbacks.ofBuyer.build({ buyerId: child.id }))
     .row()
-    .text(ctx.t('button-back'), 'net:list:0');
+    .text(ctx.t('button-back'), networkCallbacks.list.build({ page: 0 }));
   const text = ctx.t('network-sub-agent', { name: child.name, balance: showMoney(balance), status: child.status });
   await ctx.editMessageText(text, { reply_markup: keyboard });
 }
@@ -121,49 +128,55 @@ function handlers(): Composer<BotContext> {
   const feature = new Composer<BotContext>();
   const agents = feature.filter((ctx) => isRole(ctx, 'agent'));
 
-  agents.callbackQuery(/^net:list:(\d{1,4})$/, async (ctx) => {
-    const page = Number(ctx.match[1]);
+  agents.callbackQuery(networkCallbacks.list.pattern, async (ctx) => {
+    const { page } = networkCallbacks.list.read(ctx.match);
     const month = monthOf(new Date()).label;
     const { items, total } = await childSummaries(ctx.deps.app.db, telegramActor(ctx.user!.account), { month, offset: page * PAGE_SIZE, limit: PAGE_SIZE });
     const keyboard = new InlineKeyboard();
     const lines = items.map((item) =>
       ctx.t('network-line', { name: item.account.name, balance: showMoney(item.balance), sales: showMoney(item.monthSales), status: item.account.status }),
     );
-    for (const item of items) keyboard.text(item.account.name, `net:sub:${item.account.id}`).row();
-    if (page > 0) keyboard.text(ctx.t('button-previous'), `net:list:${page - 1}`);
-    if (total > (page + 1) * PAGE_SIZE) keyboard.text(ctx.t('button-next'), `net:list:${page + 1}`);
-    newRow(keyboard).text(ctx.t('network-invite'), 'net:invite').text(ctx.t('network-requests'), 'net:reqs').row().text(ctx.t('button-menu'), HOME);
+    for (const item of items) keyboard.text(item.account.name, networkCallbacks.subAgent.build({ childId: item.account.id })).row();
+    if (page > 0) keyboard.text(ctx.t('button-previous'), networkCallbacks.list.build({ page: page - 1 }));
+    if (total > (page + 1) * PAGE_SIZE) keyboard.text(ctx.t('button-next'), networkCallbacks.list.build({ page: page + 1 }));
+    newRow(keyboard)
+      .text(ctx.t('network-invite'), networkCallbacks.invite.build())
+      .text(ctx.t('network-requests'), networkCallbacks.fundRequests.build())
+      .row()
+      .text(ctx.t('button-menu'), basicsCallbacks.home.build());
     const title = ctx.t('network-title', { month, count: total });
     await ctx.answerCallbackQuery();
     await ctx.editMessageText(lines.length > 0 ? `${title}\n\n${lines.join('\n')}` : `${title}\n\n${ctx.t('network-empty')}`, { reply_markup: keyboard });
   });
 
-  agents.callbackQuery(new RegExp(`^net:sub:(${UUID_PATTERN})$`), async (ctx) => {
+  agents.callbackQuery(networkCallbacks.subAgent.pattern, async (ctx) => {
     await ctx.answerCallbackQuery();
-    await showSubAgent(ctx, ctx.match[1] as string);
+    await showSubAgent(ctx, networkCallbacks.subAgent.read(ctx.match).childId);
   });
 
-  agents.callbackQuery(new RegExp(`^net:(pause|resume):(${UUID_PATTERN})$`), async (ctx) => {
-    const status = ctx.match[1] === 'pause' ? 'paused' : 'active';
-    await setAccountStatus(ctx.deps.app.db, telegramActor(ctx.user!.account), ctx.match[2] as string, status);
+  agents.callbackQuery(networkCallbacks.setStatus.pattern, async (ctx) => {
+    const { action, childId } = networkCallbacks.setStatus.read(ctx.match);
+    const status = action === 'pause' ? 'paused' : 'active';
+    await setAccountStatus(ctx.deps.app.db, telegramActor(ctx.user!.account), childId, status);
     await ctx.answerCallbackQuery({ text: ctx.t(status === 'paused' ? 'network-paused' : 'network-resumed') });
-    await showSubAgent(ctx, ctx.match[2] as string);
+    await showSubAgent(ctx, childId);
   });
 
-  agents.callbackQuery(new RegExp(`^net:(give|take):(${UUID_PATTERN})$`), async (ctx) => {
+  agents.callbackQuery(networkCallbacks.allocate.pattern, async (ctx) => {
     const { db } = ctx.deps.app;
-    await getDirectChild(db, await resolvePrincipal(db, telegramActor(ctx.user!.account)), ctx.match[2] as string); // refuse before asking
-    await enterFlow(ctx, ALLOCATE_FLOW, ctx.match[1] as string, ctx.match[2] as string);
+    const { direction, childId } = networkCallbacks.allocate.read(ctx.match);
+    await getDirectChild(db, await resolvePrincipal(db, telegramActor(ctx.user!.account)), childId); // refuse before asking
+    await enterFlow(ctx, ALLOCATE_FLOW, direction, childId);
     await ctx.answerCallbackQuery();
   });
 
-  agents.callbackQuery('net:invite', async (ctx) => {
+  agents.callbackQuery(networkCallbacks.invite.pattern, async (ctx) => {
     const { token } = await createInvite(ctx.deps.app.db, telegramActor(ctx.user!.account), { role: 'sub_agent' });
     await ctx.answerCallbackQuery();
     await ctx.reply(ctx.t('network-invite-link', { link: inviteLink(ctx.me.username, token) }), { reply_markup: backHome(ctx) });
   });
 
-  agents.callbackQuery('net:rs', async (ctx) => {
+  agents.callbackQuery(networkCallbacks.revenueShare.pattern, async (ctx) => {
     const { account } = ctx.user!;
     const month = monthOf(new Date()).label;
     const accrued = await accruedRevenueShare(ctx.deps.app.db, account.id, month);
@@ -173,26 +186,26 @@ function handlers(): Composer<BotContext> {
   });
 
   // Open requests for funds (also reachable when the notification was missed), oldest first.
-  agents.callbackQuery('net:reqs', async (ctx) => {
+  agents.callbackQuery(networkCallbacks.fundRequests.pattern, async (ctx) => {
     const { db } = ctx.deps.app;
     const pending = (await listPendingFundRequests(db, telegramActor(ctx.user!.account))).slice(0, PAGE_SIZE);
     const keyboard = new InlineKeyboard();
     for (const request of pending) {
       const sub = await getAccount(db, request.subAgentId);
       keyboard
-        .text(ctx.t('funds-request-line', { name: sub.name, amount: showMoney(request.amount) }), `fr:ok:${request.id}`)
-        .text(ctx.t('funds-decline-button'), `fr:no:${request.id}`)
+        .text(ctx.t('funds-request-line', { name: sub.name, amount: showMoney(request.amount) }), networkCallbacks.fulfilFundRequest.build({ requestId: request.id }))
+        .text(ctx.t('funds-decline-button'), networkCallbacks.declineFundRequest.build({ requestId: request.id }))
         .row();
     }
-    keyboard.text(ctx.t('button-back'), 'net:list:0');
+    keyboard.text(ctx.t('button-back'), networkCallbacks.list.build({ page: 0 }));
     await ctx.answerCallbackQuery();
     await ctx.editMessageText(ctx.t(pending.length > 0 ? 'network-requests-title' : 'network-requests-none'), { reply_markup: keyboard });
   });
 
   // The answers to a sub-agent's request (buttons of the notification and of the list above).
-  agents.callbackQuery(new RegExp(`^fr:ok:(${UUID_PATTERN})$`), async (ctx) => {
+  agents.callbackQuery(networkCallbacks.fulfilFundRequest.pattern, async (ctx) => {
     const { app } = ctx.deps;
-    const fulfilled = await fulfilFundRequest(app.db, telegramActor(ctx.user!.account), ctx.match[1] as string);
+    const fulfilled = await fulfilFundRequest(app.db, telegramActor(ctx.user!.account), networkCallbacks.fulfilFundRequest.read(ctx.match).requestId);
     const [own, child] = [await walletBalance(app.db, fulfilled.agentId), await walletBalance(app.db, fulfilled.subAgentId)];
     const sub = await recipientOf(app, fulfilled.subAgentId);
     if (sub) await notify(app, sub, { text: { key: 'funds-received', vars: { amount: showMoney(fulfilled.amount), balance: showMoney(child) } } });
@@ -202,9 +215,9 @@ function handlers(): Composer<BotContext> {
     await ctx.reply(ctx.t('funds-allocated', { amount: showMoney(fulfilled.amount), balance: showMoney(own) }), { reply_markup: backHome(ctx) });
   });
 
-  agents.callbackQuery(new RegExp(`^fr:no:(${UUID_PATTERN})$`), async (ctx) => {
+  agents.callbackQuery(networkCallbacks.declineFundRequest.pattern, async (ctx) => {
     const { app } = ctx.deps;
-    const declined = await declineFundRequest(app.db, telegramActor(ctx.user!.account), ctx.match[1] as string);
+    const declined = await declineFundRequest(app.db, telegramActor(ctx.user!.account), networkCallbacks.declineFundRequest.read(ctx.match).requestId);
     const sub = await recipientOf(app, declined.subAgentId);
     if (sub) await notify(app, sub, { text: { key: 'funds-declined', vars: { amount: showMoney(declined.amount) } } });
     await ctx.answerCallbackQuery();
@@ -213,7 +226,7 @@ function handlers(): Composer<BotContext> {
   });
 
   const subAgents = feature.filter((ctx) => isRole(ctx, 'sub_agent'));
-  subAgents.callbackQuery('fr:new', async (ctx) => {
+  subAgents.callbackQuery(networkCallbacks.askFunds.pattern, async (ctx) => {
     await enterFlow(ctx, ASK_FUNDS_FLOW);
     await ctx.answerCallbackQuery();
   });

@@ -1,7 +1,7 @@
 // Admin: the Operations screens (issue 8). Queue sizes with the oldest waiting job, failed and
 // dead-lettered jobs with their error and Retry / Retry all buttons (audited through
 // retryFailedWork), and the vendor view (Bamboo balances, last syncs, error rate). Button-only: no
-// conversation. Callback data: `ops:home`, `ops:failed`, `ops:r:<job id>`, `ops:ra`, `ops:vendor`.
+// conversation. Callback data: ops.callbacks.ts.
 import { Composer, InlineKeyboard } from 'grammy';
 import { QUEUES } from '#src/jobs/queues.ts';
 import { databaseJobControl, failedJobs, queueSummaries, retryFailedWork } from '#src/ops/jobs.ts';
@@ -10,8 +10,8 @@ import { formatMoney } from '#src/shared/money.ts';
 import type { BotContext } from '../context.ts';
 import { isActiveAdmin, telegramActor } from '../helpers.ts';
 import type { Feature } from './index.ts';
-import { HOME } from './menus.ts';
-import { UUID_PATTERN } from '#src/shared/ids.ts';
+import { basicsCallbacks } from './basics.callbacks.ts';
+import { opsCallbacks } from './ops.callbacks.ts';
 
 /** Failed jobs listed on one screen, and how many get their own Retry button. */
 const FAILED_SHOWN = 10;
@@ -26,19 +26,19 @@ async function homeScreen(ctx: BotContext) {
     ctx.t('ops-queue-line', { queue: row.queue, waiting: row.waiting, active: row.active, failed: row.failed, oldest: when(row.oldestWaitingSince) }),
   );
   const keyboard = new InlineKeyboard()
-    .text(ctx.t('ops-failed-button'), 'ops:failed')
-    .text(ctx.t('ops-vendor-button'), 'ops:vendor')
+    .text(ctx.t('ops-failed-button'), opsCallbacks.failed.build())
+    .text(ctx.t('ops-vendor-button'), opsCallbacks.vendor.build())
     .row()
-    .text(ctx.t('button-menu'), HOME);
+    .text(ctx.t('button-menu'), basicsCallbacks.home.build());
   return { text: [ctx.t('ops-queues-title'), ...lines].join('\n'), keyboard };
 }
 
 async function failedScreen(ctx: BotContext) {
   const jobs = await failedJobs(ctx.deps.app.db, telegramActor(ctx.user!.account), { limit: FAILED_SHOWN });
   const keyboard = new InlineKeyboard();
-  jobs.slice(0, RETRY_BUTTONS).forEach((job) => keyboard.text(ctx.t('ops-retry-button', { id: job.id.slice(0, 8) }), `ops:r:${job.id}`).row());
-  if (jobs.length > 0) keyboard.text(ctx.t('ops-retry-all-button'), 'ops:ra').row();
-  keyboard.text(ctx.t('button-back'), 'ops:home');
+  jobs.slice(0, RETRY_BUTTONS).forEach((job) => keyboard.text(ctx.t('ops-retry-button', { id: job.id.slice(0, 8) }), opsCallbacks.retry.build({ jobId: job.id })).row());
+  if (jobs.length > 0) keyboard.text(ctx.t('ops-retry-all-button'), opsCallbacks.retryAll.build()).row();
+  keyboard.text(ctx.t('button-back'), opsCallbacks.home.build());
   const text =
     jobs.length === 0
       ? ctx.t('ops-no-failed')
@@ -65,7 +65,7 @@ async function vendorScreen(ctx: BotContext) {
     }),
   );
   const rate = ctx.t('ops-vendor-error-rate', { failures: view.errorRate.failures, calls: view.errorRate.calls });
-  return { text: [...accounts, '', ...syncs, rate].join('\n'), keyboard: new InlineKeyboard().text(ctx.t('button-back'), 'ops:home') };
+  return { text: [...accounts, '', ...syncs, rate].join('\n'), keyboard: new InlineKeyboard().text(ctx.t('button-back'), opsCallbacks.home.build()) };
 }
 
 function handlers(): Composer<BotContext> {
@@ -75,15 +75,15 @@ function handlers(): Composer<BotContext> {
     await ctx.editMessageText(screen.text, { reply_markup: screen.keyboard });
   };
 
-  admins.callbackQuery('ops:home', async (ctx) => {
+  admins.callbackQuery(opsCallbacks.home.pattern, async (ctx) => {
     await ctx.answerCallbackQuery();
     await show(ctx, await homeScreen(ctx));
   });
-  admins.callbackQuery('ops:failed', async (ctx) => {
+  admins.callbackQuery(opsCallbacks.failed.pattern, async (ctx) => {
     await ctx.answerCallbackQuery();
     await show(ctx, await failedScreen(ctx));
   });
-  admins.callbackQuery('ops:vendor', async (ctx) => {
+  admins.callbackQuery(opsCallbacks.vendor.pattern, async (ctx) => {
     await ctx.answerCallbackQuery();
     await show(ctx, await vendorScreen(ctx));
   });
@@ -104,8 +104,8 @@ function handlers(): Composer<BotContext> {
     await ctx.answerCallbackQuery({ text: ctx.t('ops-retried', { count }) });
     await show(ctx, await failedScreen(ctx));
   };
-  admins.callbackQuery(new RegExp(`^ops:r:(${UUID_PATTERN})$`), (ctx) => retry(ctx, ctx.match[1]));
-  admins.callbackQuery('ops:ra', (ctx) => retry(ctx, undefined));
+  admins.callbackQuery(opsCallbacks.retry.pattern, (ctx) => retry(ctx, opsCallbacks.retry.read(ctx.match).jobId));
+  admins.callbackQuery(opsCallbacks.retryAll.pattern, (ctx) => retry(ctx, undefined));
   return feature;
 }
 

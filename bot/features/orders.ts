@@ -12,15 +12,16 @@ import { createOrder } from '#src/domain/orders/intake.ts';
 import { formatOrderNumber, getOrderFor, listOrders, maskedOrderCards, revealOrderCards, type Order, type RevealedCard } from '#src/domain/orders/orders.ts';
 import { readCardList } from '#src/domain/pricing/card-list.ts';
 import { getProduct, quotePrice } from '#src/domain/pricing/pricing.ts';
-import { telegramDeleteQueue } from '#src/jobs/handlers/telegram.ts';
-import { revealButtonData } from '#src/notifications/order-events.ts';
+import { telegramDeleteQueue } from '#src/notifications/telegram-queues.ts';
 import { formatMoney, money, multiply, subtract } from '#src/shared/money.ts';
 import type { BotContext, ConvContext } from '../context.ts';
 import { cancelKeyboard, domainCall, waitButton, waitConfirmation, waitText, type Flow } from '../flows.ts';
 import { enterFlow, isRole, newRow, parseAmount, showMoney, telegramActor } from '../helpers.ts';
 import type { Feature } from './index.ts';
-import { HOME, backHome } from './menus.ts';
-import { UUID_PATTERN } from '#src/shared/ids.ts';
+import { backHome } from './menus.ts';
+import { basicsCallbacks } from './basics.callbacks.ts';
+import { networkCallbacks } from './network.callbacks.ts';
+import { orderCallbacks } from './orders.callbacks.ts';
 
 /** Cards per page in the ordering card picker. */
 export const CARD_PAGE_SIZE = 8;
@@ -93,19 +94,19 @@ async function orderFlow(conversation: Flow, ctx: ConvContext): Promise<void> {
   const cardPage = (pageCtx: { t: BotContext['t'] }, page: number) => {
     const list = new InlineKeyboard();
     const start = page * CARD_PAGE_SIZE;
-    cards.slice(start, start + CARD_PAGE_SIZE).forEach((card, offset) => list.text(card.name, `oc:${start + offset}`).row());
-    if (page > 0) list.text(pageCtx.t('button-previous'), `oc:p:${page - 1}`);
-    if (cards.length > start + CARD_PAGE_SIZE) list.text(pageCtx.t('button-next'), `oc:p:${page + 1}`);
-    return newRow(list).text(pageCtx.t('button-cancel'), 'flow:cancel');
+    cards.slice(start, start + CARD_PAGE_SIZE).forEach((card, offset) => list.text(card.name, orderCallbacks.pickCard.build({ index: start + offset })).row());
+    if (page > 0) list.text(pageCtx.t('button-previous'), orderCallbacks.cardPage.build({ page: page - 1 }));
+    if (cards.length > start + CARD_PAGE_SIZE) list.text(pageCtx.t('button-next'), orderCallbacks.cardPage.build({ page: page + 1 }));
+    return newRow(list).text(pageCtx.t('button-cancel'), basicsCallbacks.cancelFlow.build());
   };
   await ctx.reply(ctx.t('order-choose-card'), { reply_markup: cardPage(ctx, 0) });
-  let picked = await waitButton(conversation, /^oc:(?:p:)?(\d{1,3})$/);
-  while (picked.match[0].startsWith('oc:p:')) {
+  let picked = await waitButton(conversation, orderCallbacks.pickCard, orderCallbacks.cardPage);
+  for (let turn = orderCallbacks.cardPage.parse(picked.data); turn; turn = orderCallbacks.cardPage.parse(picked.data)) {
     await picked.ctx.answerCallbackQuery();
-    await picked.ctx.editMessageReplyMarkup({ reply_markup: cardPage(picked.ctx, Number(picked.match[1])) });
-    picked = await waitButton(conversation, /^oc:(?:p:)?(\d{1,3})$/);
+    await picked.ctx.editMessageReplyMarkup({ reply_markup: cardPage(picked.ctx, turn.page) });
+    picked = await waitButton(conversation, orderCallbacks.pickCard, orderCallbacks.cardPage);
   }
-  const card = cards[Number(picked.match[1])];
+  const card = cards[orderCallbacks.pickCard.read(picked.data).index];
   await picked.ctx.answerCallbackQuery();
   if (!card) return;
 
@@ -114,14 +115,14 @@ async function orderFlow(conversation: Flow, ctx: ConvContext): Promise<void> {
     const values = new InlineKeyboard();
     card.denominations.forEach((face, index) => {
       if (index > 0 && index % 3 === 0) values.row();
-      values.text(showFace(face, card.currency), `od:${face}`);
+      values.text(showFace(face, card.currency), orderCallbacks.pickFace.build({ face }));
     });
-    newRow(values).text(picked.ctx.t('button-cancel'), 'flow:cancel');
+    newRow(values).text(picked.ctx.t('button-cancel'), basicsCallbacks.cancelFlow.build());
     await picked.ctx.reply(picked.ctx.t('order-choose-value', { card: card.name }), { reply_markup: values });
     for (;;) {
-      const value = await waitButton(conversation, /^od:(\d{1,18})$/);
+      const value = await waitButton(conversation, orderCallbacks.pickFace);
       await value.ctx.answerCallbackQuery();
-      const face = value.match[1] as string;
+      const { face } = orderCallbacks.pickFace.read(value.data);
       if (card.denominations.includes(face)) {
         faceStep = { ctx: value.ctx, face };
         break;
@@ -156,10 +157,12 @@ async function orderFlow(conversation: Flow, ctx: ConvContext): Promise<void> {
       },
     };
   });
-  const confirm = new InlineKeyboard().text(counted.ctx.t('button-confirm'), `or:ok:${summary.key}`).text(counted.ctx.t('button-cancel'), `or:drop:${summary.key}`);
+  const confirm = new InlineKeyboard()
+    .text(counted.ctx.t('button-confirm'), orderCallbacks.confirm.build({ action: 'ok', key: summary.key }))
+    .text(counted.ctx.t('button-cancel'), orderCallbacks.confirm.build({ action: 'drop', key: summary.key }));
   await counted.ctx.reply(counted.ctx.t('order-summary', summary.vars), { reply_markup: confirm });
 
-  const confirmation = await waitConfirmation(conversation, 'or', summary.key);
+  const confirmation = await waitConfirmation(conversation, orderCallbacks.confirm, summary.key);
   if (confirmation.action !== 'ok') {
     await confirmation.ctx.answerCallbackQuery();
     await confirmation.ctx.editMessageText(confirmation.ctx.t('cancel-done'));
@@ -212,9 +215,12 @@ async function showOrders(ctx: BotContext, buyerId: string | undefined, cursor: 
     ...(cursor ? { cursor } : {}),
   });
   const keyboard = new InlineKeyboard();
-  for (const order of page.orders) keyboard.text(order.number, `o:view:${order.id}`).row();
-  if (page.nextCursor) keyboard.text(ctx.t('button-older'), buyerId ? `o:of:${buyerId}:${page.nextCursor}` : `o:list:${page.nextCursor}`);
-  newRow(keyboard).text(ctx.t('button-back'), buyerId ? `net:sub:${buyerId}` : HOME);
+  for (const order of page.orders) keyboard.text(order.number, orderCallbacks.view.build({ orderId: order.id })).row();
+  if (page.nextCursor) {
+    const older = buyerId ? orderCallbacks.ofBuyer.build({ buyerId, cursor: page.nextCursor }) : orderCallbacks.list.build({ cursor: page.nextCursor });
+    keyboard.text(ctx.t('button-older'), older);
+  }
+  newRow(keyboard).text(ctx.t('button-back'), buyerId ? networkCallbacks.subAgent.build({ childId: buyerId }) : basicsCallbacks.home.build());
   const lines = page.orders.map((order) => orderLine(ctx, order));
   await ctx.answerCallbackQuery();
   await ctx.editMessageText(lines.length > 0 ? `${ctx.t('order-list-title')}\n\n${lines.join('\n')}` : ctx.t('order-list-none'), { reply_markup: keyboard });
@@ -230,33 +236,36 @@ function handlers(): Composer<BotContext> {
   const feature = new Composer<BotContext>();
   const buyers = feature.filter((ctx) => isRole(ctx, 'agent', 'sub_agent'));
 
-  buyers.callbackQuery('o:new', async (ctx) => {
+  buyers.callbackQuery(orderCallbacks.start.pattern, async (ctx) => {
     await enterFlow(ctx, ORDER_FLOW);
     await ctx.answerCallbackQuery();
   });
 
   // My orders, newest first; the cursor is the last shown order number (listOrders' cursor).
-  buyers.callbackQuery(/^o:list(?::(\d{1,18}))?$/, (ctx) => showOrders(ctx, undefined, ctx.match[1]));
+  buyers.callbackQuery(orderCallbacks.list.pattern, (ctx) => showOrders(ctx, undefined, orderCallbacks.list.read(ctx.match).cursor));
 
   // A direct sub-agent's orders for its agent (no codes; the domain refuses anyone else's).
   feature
     .filter((ctx) => isRole(ctx, 'agent'))
-    .callbackQuery(new RegExp(`^o:of:(${UUID_PATTERN})(?::(\\d{1,18}))?$`), (ctx) => showOrders(ctx, ctx.match[1] as string, ctx.match[2]));
+    .callbackQuery(orderCallbacks.ofBuyer.pattern, (ctx) => {
+      const { buyerId, cursor } = orderCallbacks.ofBuyer.read(ctx.match);
+      return showOrders(ctx, buyerId, cursor);
+    });
 
   // One order: status, and for its buyer the cards (masked) with Reveal buttons, to reveal again.
-  buyers.callbackQuery(new RegExp(`^o:view:(${UUID_PATTERN})$`), async (ctx) => {
+  buyers.callbackQuery(orderCallbacks.view.pattern, async (ctx) => {
     const { app } = ctx.deps;
     const account = ctx.user!.account;
-    const order = await getOrderFor(app.db, telegramActor(account), ctx.match[1] as string);
+    const order = await getOrderFor(app.db, telegramActor(account), orderCallbacks.view.read(ctx.match).orderId);
     const keyboard = new InlineKeyboard();
     const lines = [orderLine(ctx, order)];
     if (order.buyerId === account.id) {
       for (const card of await maskedOrderCards(app, order.id)) {
         lines.push(ctx.t('order-card-line', { position: card.index + 1, masked: card.masked }));
-        keyboard.text(`${ctx.t('order-reveal')} ${card.index + 1}`, revealButtonData(order.id, card.index)).row();
+        keyboard.text(`${ctx.t('order-reveal')} ${card.index + 1}`, orderCallbacks.reveal.build({ orderId: order.id, index: card.index })).row();
       }
     }
-    newRow(keyboard).text(ctx.t('button-back'), order.buyerId === account.id ? 'o:list' : `o:of:${order.buyerId}`);
+    newRow(keyboard).text(ctx.t('button-back'), order.buyerId === account.id ? orderCallbacks.list.build() : orderCallbacks.ofBuyer.build({ buyerId: order.buyerId }));
     await ctx.answerCallbackQuery();
     await ctx.editMessageText(lines.join('\n'), { reply_markup: keyboard });
   });
@@ -264,10 +273,9 @@ function handlers(): Composer<BotContext> {
   // Reveal one card (the delivery message's button): the buyer only (the domain refuses anyone
   // else, as "no such order"), audited there. Sent directly (not through telegram.send, so the code
   // is never stored in a job), content-protected, and deleted by a telegram.delete job.
-  buyers.callbackQuery(new RegExp(`^o:rv:(${UUID_PATTERN}):(\\d{1,3})$`), async (ctx) => {
+  buyers.callbackQuery(orderCallbacks.reveal.pattern, async (ctx) => {
     const { app } = ctx.deps;
-    const orderId = ctx.match[1] as string;
-    const index = Number(ctx.match[2]);
+    const { orderId, index } = orderCallbacks.reveal.read(ctx.match);
     const [card] = await revealOrderCards(app, telegramActor(ctx.user!.account), orderId, { index });
     const { number } = await app.db.selectFrom('orders').select('number').where('id', '=', orderId).executeTakeFirstOrThrow();
     const sent = await ctx

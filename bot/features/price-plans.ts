@@ -11,8 +11,9 @@ import type { BotContext, ConvContext } from '../context.ts';
 import { cancelKeyboard, domainCall, waitButton, waitText, type Flow } from '../flows.ts';
 import { enterFlow, isActiveAdmin, newRow, telegramActor } from '../helpers.ts';
 import type { Feature } from './index.ts';
-import { HOME } from './menus.ts';
-import { UUID_PATTERN } from '#src/shared/ids.ts';
+import { adminCallbacks } from './admin.callbacks.ts';
+import { basicsCallbacks } from './basics.callbacks.ts';
+import { pricePlanCallbacks } from './price-plans.callbacks.ts';
 
 export const PLAN_NEW_FLOW = 'price-plan-new';
 export const PLAN_DISCOUNT_FLOW = 'price-plan-discount';
@@ -68,7 +69,7 @@ async function newPlanFlow(conversation: Flow, ctx: ConvContext): Promise<void> 
     }
     const planId = await domainCall(conversation, async () => (await createPricePlan(ctx.deps.app.db, telegramActor(admin), { name: name.text, defaultDiscountBps: bps })).id);
     await answer.ctx.reply(answer.ctx.t('plan-created', { name: name.text, discount: percent(bps) }), {
-      reply_markup: new InlineKeyboard().text(answer.ctx.t('plan-open'), `pp:view:${planId}`),
+      reply_markup: new InlineKeyboard().text(answer.ctx.t('plan-open'), pricePlanCallbacks.view.build({ planId })),
     });
     return;
   }
@@ -88,7 +89,7 @@ async function discountFlow(conversation: Flow, ctx: ConvContext, planId: string
     }
     await domainCall(conversation, () => setProductDiscount(ctx.deps.app.db, telegramActor(admin), { planId, productId: BigInt(match[1] as string), discountBps: bps }));
     await answer.ctx.reply(answer.ctx.t('plan-discount-set', { product: match[1] as string, discount: bps === null ? '—' : percent(bps) }), {
-      reply_markup: new InlineKeyboard().text(answer.ctx.t('plan-open'), `pp:view:${planId}`),
+      reply_markup: new InlineKeyboard().text(answer.ctx.t('plan-open'), pricePlanCallbacks.view.build({ planId })),
     });
     return;
   }
@@ -99,18 +100,22 @@ async function assignFlow(conversation: Flow, ctx: ConvContext, accountId: strin
   if (!admin) return;
   const plans = await domainCall(conversation, async () => (await listPricePlans(ctx.deps.app.db, telegramActor(admin))).map((plan) => ({ id: plan.id, label: `${plan.name} · ${percent(plan.defaultDiscountBps)}` })));
   const picker = (pageCtx: { t: BotContext['t'] }, page: number) =>
-    planPage(new InlineKeyboard(), pageCtx, plans.map((plan) => plan.label), page, (index) => `ppa:${index}`, (to) => `ppa:p:${to}`).text(
-      pageCtx.t('button-cancel'),
-      'flow:cancel',
-    );
+    planPage(
+      new InlineKeyboard(),
+      pageCtx,
+      plans.map((plan) => plan.label),
+      page,
+      (index) => pricePlanCallbacks.pickPlan.build({ index }),
+      (to) => pricePlanCallbacks.pickerPage.build({ page: to }),
+    ).text(pageCtx.t('button-cancel'), basicsCallbacks.cancelFlow.build());
   await ctx.reply(ctx.t(plans.length > 0 ? 'plan-pick' : 'plans-none'), { reply_markup: picker(ctx, 0) });
-  let picked = await waitButton(conversation, /^ppa:(?:p:)?(\d{1,4})$/);
-  while (picked.match[0].startsWith('ppa:p:')) {
+  let picked = await waitButton(conversation, pricePlanCallbacks.pickPlan, pricePlanCallbacks.pickerPage);
+  for (let turn = pricePlanCallbacks.pickerPage.parse(picked.data); turn; turn = pricePlanCallbacks.pickerPage.parse(picked.data)) {
     await picked.ctx.answerCallbackQuery();
-    await picked.ctx.editMessageReplyMarkup({ reply_markup: picker(picked.ctx, Number(picked.match[1])) });
-    picked = await waitButton(conversation, /^ppa:(?:p:)?(\d{1,4})$/);
+    await picked.ctx.editMessageReplyMarkup({ reply_markup: picker(picked.ctx, turn.page) });
+    picked = await waitButton(conversation, pricePlanCallbacks.pickPlan, pricePlanCallbacks.pickerPage);
   }
-  const plan = plans[Number(picked.match[1])];
+  const plan = plans[pricePlanCallbacks.pickPlan.read(picked.data).index];
   if (!plan) return;
   const name = await domainCall(conversation, async () => {
     await assignPricePlan(ctx.deps.app.db, telegramActor(admin), { accountId }, plan.id);
@@ -118,7 +123,7 @@ async function assignFlow(conversation: Flow, ctx: ConvContext, accountId: strin
   });
   await picked.ctx.answerCallbackQuery();
   await picked.ctx.editMessageText(picked.ctx.t('plan-assigned', { name, plan: plan.label }), {
-    reply_markup: new InlineKeyboard().text(picked.ctx.t('button-back'), `adm:acct:${accountId}`),
+    reply_markup: new InlineKeyboard().text(picked.ctx.t('button-back'), adminCallbacks.account.build({ accountId })),
   });
 }
 
@@ -134,54 +139,56 @@ function handlers(): Composer<BotContext> {
   const feature = new Composer<BotContext>();
   const admins = feature.filter((ctx) => isActiveAdmin(ctx));
 
-  admins.callbackQuery(/^adm:plans(?::(\d{1,4}))?$/, async (ctx) => {
+  admins.callbackQuery(pricePlanCallbacks.list.pattern, async (ctx) => {
     const plans = await listPricePlans(ctx.deps.app.db, telegramActor(ctx.user!.account));
-    const page = Number(ctx.match[1] ?? 0);
+    const page = pricePlanCallbacks.list.read(ctx.match).page ?? 0;
     const keyboard = planPage(
       new InlineKeyboard(),
       ctx,
       plans.map((plan) => `${plan.name} · ${percent(plan.defaultDiscountBps)}`),
       page,
-      (index) => `pp:view:${plans[index]?.id}`,
-      (to) => `adm:plans:${to}`,
+      (index) => pricePlanCallbacks.view.build({ planId: plans[index]!.id }),
+      (to) => pricePlanCallbacks.list.build({ page: to }),
     );
-    keyboard.text(ctx.t('plan-new'), 'pp:new').row().text(ctx.t('button-menu'), HOME);
+    keyboard.text(ctx.t('plan-new'), pricePlanCallbacks.create.build()).row().text(ctx.t('button-menu'), basicsCallbacks.home.build());
     await ctx.answerCallbackQuery();
     await ctx.editMessageText(ctx.t(plans.length > 0 ? 'plans-title' : 'plans-none'), { reply_markup: keyboard });
   });
 
-  admins.callbackQuery(new RegExp(`^pp:view:(${UUID_PATTERN})$`), async (ctx) => {
-    const plan = (await listPricePlans(ctx.deps.app.db, telegramActor(ctx.user!.account))).find((candidate) => candidate.id === ctx.match[1]);
+  admins.callbackQuery(pricePlanCallbacks.view.pattern, async (ctx) => {
+    const { planId } = pricePlanCallbacks.view.read(ctx.match);
+    const plan = (await listPricePlans(ctx.deps.app.db, telegramActor(ctx.user!.account))).find((candidate) => candidate.id === planId);
     if (!plan) return ctx.answerCallbackQuery({ text: ctx.t('error-price-plan-not-found'), show_alert: true });
     const keyboard = new InlineKeyboard()
-      .text(ctx.t('plan-set-discount'), `pp:disc:${plan.id}`)
+      .text(ctx.t('plan-set-discount'), pricePlanCallbacks.setDiscount.build({ planId: plan.id }))
       .row()
-      .text(ctx.t('plan-default-agents'), `pp:role:${plan.id}:agent`)
-      .text(ctx.t('plan-default-subs'), `pp:role:${plan.id}:sub`);
-    newRow(keyboard).text(ctx.t('button-back'), 'adm:plans');
+      .text(ctx.t('plan-default-agents'), pricePlanCallbacks.roleDefault.build({ planId: plan.id, role: 'agent' }))
+      .text(ctx.t('plan-default-subs'), pricePlanCallbacks.roleDefault.build({ planId: plan.id, role: 'sub' }));
+    newRow(keyboard).text(ctx.t('button-back'), pricePlanCallbacks.list.build());
     await ctx.answerCallbackQuery();
     await ctx.editMessageText(planText(ctx, plan), { reply_markup: keyboard });
   });
 
-  admins.callbackQuery('pp:new', async (ctx) => {
+  admins.callbackQuery(pricePlanCallbacks.create.pattern, async (ctx) => {
     await enterFlow(ctx, PLAN_NEW_FLOW);
     await ctx.answerCallbackQuery();
   });
 
-  admins.callbackQuery(new RegExp(`^pp:disc:(${UUID_PATTERN})$`), async (ctx) => {
-    await enterFlow(ctx, PLAN_DISCOUNT_FLOW, ctx.match[1] as string);
+  admins.callbackQuery(pricePlanCallbacks.setDiscount.pattern, async (ctx) => {
+    await enterFlow(ctx, PLAN_DISCOUNT_FLOW, pricePlanCallbacks.setDiscount.read(ctx.match).planId);
     await ctx.answerCallbackQuery();
   });
 
-  admins.callbackQuery(new RegExp(`^pp:role:(${UUID_PATTERN}):(agent|sub)$`), async (ctx) => {
-    const role = ctx.match[2] === 'agent' ? 'agent' : 'sub_agent';
-    await assignPricePlan(ctx.deps.app.db, telegramActor(ctx.user!.account), { role }, ctx.match[1] as string);
+  admins.callbackQuery(pricePlanCallbacks.roleDefault.pattern, async (ctx) => {
+    const { planId, role: chosen } = pricePlanCallbacks.roleDefault.read(ctx.match);
+    const role = chosen === 'agent' ? 'agent' : 'sub_agent';
+    await assignPricePlan(ctx.deps.app.db, telegramActor(ctx.user!.account), { role }, planId);
     await ctx.answerCallbackQuery({ text: ctx.t('plan-role-set', { role: ctx.t(role === 'agent' ? 'plan-role-agents' : 'plan-role-subs') }) });
   });
 
   // From an account's admin screen: give the account its own plan.
-  admins.callbackQuery(new RegExp(`^pp:acct:(${UUID_PATTERN})$`), async (ctx) => {
-    await enterFlow(ctx, PLAN_ASSIGN_FLOW, ctx.match[1] as string);
+  admins.callbackQuery(pricePlanCallbacks.assign.pattern, async (ctx) => {
+    await enterFlow(ctx, PLAN_ASSIGN_FLOW, pricePlanCallbacks.assign.read(ctx.match).accountId);
     await ctx.answerCallbackQuery();
   });
 

@@ -8,8 +8,8 @@ import { isDomainError } from '#src/shared/errors.ts';
 import type { BotContext } from '../context.ts';
 import { isActiveAdmin, newRow, telegramActor } from '../helpers.ts';
 import type { Feature } from './index.ts';
-import { HOME } from './menus.ts';
-import { UUID_PATTERN } from '#src/shared/ids.ts';
+import { basicsCallbacks } from './basics.callbacks.ts';
+import { signupCallbacks } from './signups.callbacks.ts';
 
 export const SIGNUP_PAGE_SIZE = 6;
 /** The rejection reasons offered as buttons (`signup-reason-<n>` in the locale files). */
@@ -35,10 +35,10 @@ async function showPending(ctx: BotContext, page: number): Promise<void> {
     limit: SIGNUP_PAGE_SIZE,
   });
   const keyboard = new InlineKeyboard();
-  for (const signup of items) keyboard.text(`${signup.companyName} · ${signup.email}`, `sg:view:${signup.accountId}`).row();
-  if (page > 0) keyboard.text(ctx.t('button-previous'), `sg:list:${page - 1}`);
-  if (nextCursor !== null) keyboard.text(ctx.t('button-next'), `sg:list:${page + 1}`);
-  newRow(keyboard).text(ctx.t('button-menu'), HOME);
+  for (const signup of items) keyboard.text(`${signup.companyName} · ${signup.email}`, signupCallbacks.view.build({ accountId: signup.accountId })).row();
+  if (page > 0) keyboard.text(ctx.t('button-previous'), signupCallbacks.list.build({ page: page - 1 }));
+  if (nextCursor !== null) keyboard.text(ctx.t('button-next'), signupCallbacks.list.build({ page: page + 1 }));
+  newRow(keyboard).text(ctx.t('button-menu'), basicsCallbacks.home.build());
   await ctx.answerCallbackQuery();
   await ctx.editMessageText(ctx.t(items.length > 0 || page > 0 ? 'signups-title' : 'signups-none'), { reply_markup: keyboard });
 }
@@ -55,7 +55,7 @@ async function decide(ctx: BotContext, run: () => Promise<PartnerSignup>, doneKe
   }
   await ctx.answerCallbackQuery();
   await ctx.editMessageText(ctx.t(doneKey, { company: signup.companyName, ...vars }), {
-    reply_markup: new InlineKeyboard().text(ctx.t('button-back'), 'sg:list:0'),
+    reply_markup: new InlineKeyboard().text(ctx.t('button-back'), signupCallbacks.list.build({ page: 0 })),
   });
 }
 
@@ -63,37 +63,39 @@ function handlers(): Composer<BotContext> {
   const feature = new Composer<BotContext>();
   const admins = feature.filter((ctx) => isActiveAdmin(ctx));
 
-  admins.callbackQuery('adm:signups', (ctx) => showPending(ctx, 0));
-  admins.callbackQuery(/^sg:list:(\d{1,4})$/, (ctx) => showPending(ctx, Number(ctx.match[1])));
+  admins.callbackQuery(signupCallbacks.open.pattern, (ctx) => showPending(ctx, 0));
+  admins.callbackQuery(signupCallbacks.list.pattern, (ctx) => showPending(ctx, signupCallbacks.list.read(ctx.match).page));
 
-  admins.callbackQuery(new RegExp(`^sg:view:(${UUID_PATTERN})$`), async (ctx) => {
-    const signup = await viewSignup(ctx.deps.app.db, telegramActor(ctx.user!.account), ctx.match[1] as string);
+  admins.callbackQuery(signupCallbacks.view.pattern, async (ctx) => {
+    const signup = await viewSignup(ctx.deps.app.db, telegramActor(ctx.user!.account), signupCallbacks.view.read(ctx.match).accountId);
     if (!signup) return ctx.answerCallbackQuery({ text: ctx.t('button-stale'), show_alert: true });
     const keyboard = new InlineKeyboard();
-    if (signup.status === 'pending') keyboard.text(ctx.t('signup-approve'), `sg:ok:${signup.accountId}`).text(ctx.t('signup-reject'), `sg:no:${signup.accountId}`).row();
-    keyboard.text(ctx.t('button-back'), 'sg:list:0');
+    if (signup.status === 'pending') {
+      const { accountId } = signup;
+      keyboard.text(ctx.t('signup-approve'), signupCallbacks.approve.build({ accountId })).text(ctx.t('signup-reject'), signupCallbacks.reject.build({ accountId })).row();
+    }
+    keyboard.text(ctx.t('button-back'), signupCallbacks.list.build({ page: 0 }));
     await ctx.answerCallbackQuery();
     await ctx.editMessageText(signupText(ctx, signup), { reply_markup: keyboard });
   });
 
-  admins.callbackQuery(new RegExp(`^sg:ok:(${UUID_PATTERN})$`), async (ctx) => {
-    const accountId = ctx.match[1] as string;
+  admins.callbackQuery(signupCallbacks.approve.pattern, async (ctx) => {
+    const { accountId } = signupCallbacks.approve.read(ctx.match);
     await decide(ctx, () => approveSignup(ctx.deps.app.db, telegramActor(ctx.user!.account), accountId), 'signup-approved');
   });
 
   // Reject: pick a reason first.
-  admins.callbackQuery(new RegExp(`^sg:no:(${UUID_PATTERN})$`), async (ctx) => {
-    const accountId = ctx.match[1] as string;
+  admins.callbackQuery(signupCallbacks.reject.pattern, async (ctx) => {
+    const { accountId } = signupCallbacks.reject.read(ctx.match);
     const keyboard = new InlineKeyboard();
-    for (let index = 0; index < REJECT_REASONS; index += 1) keyboard.text(ctx.t(`signup-reason-${index}`), `sg:rj:${accountId}:${index}`).row();
-    keyboard.text(ctx.t('button-back'), `sg:view:${accountId}`);
+    for (let index = 0; index < REJECT_REASONS; index += 1) keyboard.text(ctx.t(`signup-reason-${index}`), signupCallbacks.rejectWithReason.build({ accountId, reason: index })).row();
+    keyboard.text(ctx.t('button-back'), signupCallbacks.view.build({ accountId }));
     await ctx.answerCallbackQuery();
     await ctx.editMessageText(ctx.t('signup-reject-why'), { reply_markup: keyboard });
   });
 
-  admins.callbackQuery(new RegExp(`^sg:rj:(${UUID_PATTERN}):(\\d)$`), async (ctx) => {
-    const accountId = ctx.match[1] as string;
-    const index = Number(ctx.match[2]);
+  admins.callbackQuery(signupCallbacks.rejectWithReason.pattern, async (ctx) => {
+    const { accountId, reason: index } = signupCallbacks.rejectWithReason.read(ctx.match);
     if (index >= REJECT_REASONS) return ctx.answerCallbackQuery({ text: ctx.t('button-stale'), show_alert: true });
     const reason = ctx.t(`signup-reason-${index}`);
     await decide(ctx, async () => (await rejectSignup(ctx.deps.app.db, telegramActor(ctx.user!.account), accountId, reason)).signup, 'signup-rejected', { reason });

@@ -14,8 +14,9 @@ import type { BotContext, ConvContext } from '../context.ts';
 import { cancelKeyboard, askAmount, waitConfirmation, waitText, domainCall, type Flow } from '../flows.ts';
 import { enterFlow, isActiveAdmin, isRole, showMoney, telegramActor, newRow } from '../helpers.ts';
 import type { Feature } from './index.ts';
-import { HOME, backHome } from './menus.ts';
-import { UUID_PATTERN } from '#src/shared/ids.ts';
+import { backHome } from './menus.ts';
+import { basicsCallbacks } from './basics.callbacks.ts';
+import { topupCallbacks } from './topup.callbacks.ts';
 
 export const TOPUP_FLOW = 'topup';
 export const TOPUP_REJECT_FLOW = 'topup-reject';
@@ -24,8 +25,8 @@ const PAGE_SIZE = 8;
 /** The Approve / Reject buttons of a request (as notification buttons: text keys, not texts). */
 const decisionButtons = (requestId: string) => [
   [
-    { text: { key: 'topup-approve', vars: {} }, callbackData: `tu:ok:${requestId}` },
-    { text: { key: 'topup-reject', vars: {} }, callbackData: `tu:no:${requestId}` },
+    { text: { key: 'topup-approve', vars: {} }, callbackData: topupCallbacks.approve.build({ requestId }) },
+    { text: { key: 'topup-reject', vars: {} }, callbackData: topupCallbacks.reject.build({ requestId }) },
   ],
 ];
 
@@ -67,12 +68,14 @@ async function topupFlow(conversation: Flow, ctx: ConvContext): Promise<void> {
     : { kind: 'reference', text: proofMessage.message.text ?? '' };
 
   const key = await conversation.external(() => randomUUID());
-  const summary = new InlineKeyboard().text(proofMessage.t('topup-send'), `tu:send:${key}`).text(proofMessage.t('button-cancel'), `tu:drop:${key}`);
+  const summary = new InlineKeyboard()
+    .text(proofMessage.t('topup-send'), topupCallbacks.confirm.build({ action: 'send', key }))
+    .text(proofMessage.t('button-cancel'), topupCallbacks.confirm.build({ action: 'drop', key }));
   await proofMessage.reply(
     proofMessage.t('topup-summary', { amount: showMoney(asked.amount), proof: proof.kind === 'photo' ? '📷' : proof.text }),
     { reply_markup: summary },
   );
-  const confirmation = await waitConfirmation(conversation, 'tu', key);
+  const confirmation = await waitConfirmation(conversation, topupCallbacks.confirm, key);
   if (confirmation.action !== 'send') {
     await confirmation.ctx.answerCallbackQuery();
     await confirmation.ctx.editMessageText(confirmation.ctx.t('cancel-done'));
@@ -114,17 +117,17 @@ function handlers(): Composer<BotContext> {
   const feature = new Composer<BotContext>();
 
   const agents = feature.filter((ctx) => isRole(ctx, 'agent'));
-  agents.callbackQuery('tu:new', async (ctx) => {
+  agents.callbackQuery(topupCallbacks.start.pattern, async (ctx) => {
     await enterFlow(ctx, TOPUP_FLOW);
     await ctx.answerCallbackQuery();
   });
 
   const admins = feature.filter((ctx) => isActiveAdmin(ctx));
 
-  admins.callbackQuery(new RegExp(`^tu:ok:(${UUID_PATTERN})$`), async (ctx) => {
+  admins.callbackQuery(topupCallbacks.approve.pattern, async (ctx) => {
     const { app } = ctx.deps;
     const admin = telegramActor(ctx.user!.account);
-    const approved = await approveTopup(app.db, admin, ctx.match[1] as string);
+    const approved = await approveTopup(app.db, admin, topupCallbacks.approve.read(ctx.match).requestId);
     const agent = await recipientOf(app, approved.accountId);
     if (agent) {
       // Just credited, so the agent's wallet has a balance.
@@ -136,39 +139,41 @@ function handlers(): Composer<BotContext> {
     await ctx.reply(ctx.t('topup-approved-admin', { amount: showMoney(approved.amount) }), { reply_markup: backHome(ctx) });
   });
 
-  admins.callbackQuery(new RegExp(`^tu:no:(${UUID_PATTERN})$`), async (ctx) => {
-    const request = await getTopupRequest(ctx.deps.app.db, telegramActor(ctx.user!.account), ctx.match[1] as string);
+  admins.callbackQuery(topupCallbacks.reject.pattern, async (ctx) => {
+    const request = await getTopupRequest(ctx.deps.app.db, telegramActor(ctx.user!.account), topupCallbacks.reject.read(ctx.match).requestId);
     if (request.status !== 'pending') return ctx.answerCallbackQuery({ text: ctx.t('error-topup-already-decided'), show_alert: true });
     await enterFlow(ctx, TOPUP_REJECT_FLOW, request.id);
     await ctx.answerCallbackQuery();
   });
 
   // The pending queue, oldest first, a page at a time; a request opens with its proof and buttons.
-  admins.callbackQuery(/^adm:topups(?::(\d{1,4}))?$/, async (ctx) => {
-    const page = Number(ctx.match[1] ?? 0);
+  admins.callbackQuery(topupCallbacks.pending.pattern, async (ctx) => {
+    const page = topupCallbacks.pending.read(ctx.match).page ?? 0;
     const admin = telegramActor(ctx.user!.account);
     const pending = await listPendingTopups(ctx.deps.app.db, admin, (page + 1) * PAGE_SIZE + 1);
     const shown = pending.slice(page * PAGE_SIZE, (page + 1) * PAGE_SIZE);
     const keyboard = new InlineKeyboard();
     for (const request of shown) {
       const { account: agent } = await accountOverview(ctx.deps.app.db, admin, request.accountId);
-      keyboard.text(`${showMoney(request.amount)} · ${agent.name}`, `tu:view:${request.id}`).row();
+      keyboard.text(`${showMoney(request.amount)} · ${agent.name}`, topupCallbacks.view.build({ requestId: request.id })).row();
     }
-    if (page > 0) keyboard.text(ctx.t('button-previous'), `adm:topups:${page - 1}`);
-    if (pending.length > (page + 1) * PAGE_SIZE) keyboard.text(ctx.t('button-next'), `adm:topups:${page + 1}`);
-    newRow(keyboard).text(ctx.t('button-menu'), HOME);
+    if (page > 0) keyboard.text(ctx.t('button-previous'), topupCallbacks.pending.build({ page: page - 1 }));
+    if (pending.length > (page + 1) * PAGE_SIZE) keyboard.text(ctx.t('button-next'), topupCallbacks.pending.build({ page: page + 1 }));
+    newRow(keyboard).text(ctx.t('button-menu'), basicsCallbacks.home.build());
     await ctx.answerCallbackQuery();
     await ctx.editMessageText(ctx.t(shown.length > 0 ? 'topup-pending-title' : 'topup-pending-none'), { reply_markup: keyboard });
   });
 
-  admins.callbackQuery(new RegExp(`^tu:view:(${UUID_PATTERN})$`), async (ctx) => {
+  admins.callbackQuery(topupCallbacks.view.pattern, async (ctx) => {
     const admin = telegramActor(ctx.user!.account);
-    const request = await getTopupRequest(ctx.deps.app.db, admin, ctx.match[1] as string);
+    const request = await getTopupRequest(ctx.deps.app.db, admin, topupCallbacks.view.read(ctx.match).requestId);
     const { account: agent } = await accountOverview(ctx.deps.app.db, admin, request.accountId);
     await ctx.answerCallbackQuery();
     if (request.status !== 'pending') return ctx.reply(ctx.t('error-topup-already-decided'));
     const text = ctx.t('topup-admin-request', requestVars(request, agent.name));
-    const keyboard = new InlineKeyboard().text(ctx.t('topup-approve'), `tu:ok:${request.id}`).text(ctx.t('topup-reject'), `tu:no:${request.id}`);
+    const keyboard = new InlineKeyboard()
+      .text(ctx.t('topup-approve'), topupCallbacks.approve.build({ requestId: request.id }))
+      .text(ctx.t('topup-reject'), topupCallbacks.reject.build({ requestId: request.id }));
     if (request.proof.kind === 'photo') await ctx.replyWithPhoto(request.proof.value, { caption: text, reply_markup: keyboard });
     else await ctx.reply(text, { reply_markup: keyboard });
   });

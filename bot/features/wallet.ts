@@ -6,7 +6,8 @@ import { monthlyStatement, walletTransactions } from '#src/domain/ledger/stateme
 import { monthOf, parseMonth } from '#src/domain/month.ts';
 import type { BotContext } from '../context.ts';
 import { isRole, showMoney, telegramActor } from '../helpers.ts';
-import { HOME } from './menus.ts';
+import { basicsCallbacks } from './basics.callbacks.ts';
+import { walletCallbacks } from './wallet.callbacks.ts';
 import type { Feature } from './index.ts';
 
 const PAGE_SIZE = 10;
@@ -21,22 +22,22 @@ function handlers(): Composer<BotContext> {
   const feature = new Composer<BotContext>();
   const wallet = feature.filter((ctx) => isRole(ctx, 'agent', 'sub_agent'));
 
-  wallet.callbackQuery('w:home', async (ctx) => {
+  wallet.callbackQuery(walletCallbacks.home.pattern, async (ctx) => {
     const { account } = ctx.user!;
     const balance = await walletBalance(ctx.deps.app.db, account.id);
     const month = monthOf(new Date()).label;
     const keyboard = new InlineKeyboard()
-      .text(ctx.t('wallet-transactions'), 'w:tx')
-      .text(ctx.t('wallet-statement'), `w:st:${month}`)
+      .text(ctx.t('wallet-transactions'), walletCallbacks.transactions.build())
+      .text(ctx.t('wallet-statement'), walletCallbacks.statement.build({ month }))
       .row()
-      .text(ctx.t('button-menu'), HOME);
+      .text(ctx.t('button-menu'), basicsCallbacks.home.build());
     await ctx.answerCallbackQuery();
     await ctx.editMessageText(ctx.t('wallet-balance', { balance: showMoney(balance) }), { reply_markup: keyboard });
   });
 
-  wallet.callbackQuery(/^w:tx(?::(\d{1,19}))?$/, async (ctx) => {
+  wallet.callbackQuery(walletCallbacks.transactions.pattern, async (ctx) => {
     const { account } = ctx.user!;
-    const cursor = ctx.match[1];
+    const { cursor } = walletCallbacks.transactions.read(ctx.match);
     const page = await walletTransactions(ctx.deps.app.db, telegramActor(account), account.id, {
       limit: PAGE_SIZE,
       ...(cursor ? { cursor } : {}),
@@ -45,21 +46,21 @@ function handlers(): Composer<BotContext> {
       ctx.t('wallet-transaction-line', { date: item.at.toISOString().slice(0, 10), kind: item.kind, amount: showMoney(item.amount) }),
     );
     const keyboard = new InlineKeyboard();
-    if (page.nextCursor) keyboard.text(ctx.t('button-older'), `w:tx:${page.nextCursor}`);
-    keyboard.text(ctx.t('button-back'), 'w:home');
+    if (page.nextCursor) keyboard.text(ctx.t('button-older'), walletCallbacks.transactions.build({ cursor: page.nextCursor }));
+    keyboard.text(ctx.t('button-back'), walletCallbacks.home.build());
     const title = ctx.t(cursor ? 'wallet-transactions-older' : 'wallet-transactions-title');
     const body = lines.length > 0 ? lines.join('\n') : ctx.t('wallet-transactions-none');
     await ctx.answerCallbackQuery();
     await ctx.editMessageText(`${title}\n\n${body}`, { reply_markup: keyboard });
   });
 
-  wallet.callbackQuery(/^w:st:(\d{4}-\d{2})$/, async (ctx) => {
+  wallet.callbackQuery(walletCallbacks.statement.pattern, async (ctx) => {
     const { account } = ctx.user!;
-    const month = ctx.match[1] as string;
+    const { month } = walletCallbacks.statement.read(ctx.match);
     const statement = await monthlyStatement(ctx.deps.app.db, telegramActor(account), account.id, month);
-    const keyboard = new InlineKeyboard().text(ctx.t('button-previous-month'), `w:st:${previousMonth(month)}`);
-    if (month < monthOf(new Date()).label) keyboard.text(ctx.t('button-next-month'), `w:st:${monthOf(parseMonth(month).end).label}`);
-    keyboard.row().text(ctx.t('button-back'), 'w:home');
+    const keyboard = new InlineKeyboard().text(ctx.t('button-previous-month'), walletCallbacks.statement.build({ month: previousMonth(month) }));
+    if (month < monthOf(new Date()).label) keyboard.text(ctx.t('button-next-month'), walletCallbacks.statement.build({ month: monthOf(parseMonth(month).end).label }));
+    keyboard.row().text(ctx.t('button-back'), walletCallbacks.home.build());
     await ctx.answerCallbackQuery();
     await ctx.editMessageText(
       ctx.t('wallet-statement-text', {
