@@ -18,7 +18,7 @@ import { movement, systemAccountId, transfer, walletId } from '../src/domain/led
 import { saveCardList } from '../src/domain/pricing/card-list.ts';
 import { SIM_PRODUCTS } from '../src/integrations/bamboo/simulator/index.ts';
 import { createJobQueue, ensureQueues, startBoss } from '../src/jobs/boss.ts';
-import { orderEventsQueue, orderPlaceQueue, orderPollQueue } from '../src/jobs/handlers/orders.ts';
+import { orderEventsWorker, orderPlaceWorker, orderPollWorker } from '../src/jobs/handlers/orders.ts';
 import { QUEUES } from '../src/jobs/queues.ts';
 import type { QueueDefinition } from '../src/jobs/registry.ts';
 import { createLogger } from '../src/logger.ts';
@@ -145,9 +145,9 @@ try {
     }),
   );
   const intakeSeconds = (Date.now() - orderStart) / 1000;
-  await runDue(orderPlaceQueue);
-  await runDue(orderPollQueue);
-  await runDue(orderEventsQueue);
+  await runDue(orderPlaceWorker);
+  await runDue(orderPollWorker);
+  await runDue(orderEventsWorker);
   const totalSeconds = (Date.now() - orderStart) / 1000;
   const done = await db.selectFrom('orders').select((eb) => eb.fn.countAll<string>().as('count')).where('status', '=', 'completed').executeTakeFirstOrThrow();
   const orders = perClient * CLIENTS;

@@ -22,7 +22,7 @@ import { movement, systemAccountId, transfer, walletId } from '../src/domain/led
 import { createOrder } from '../src/domain/orders/intake.ts';
 import { SIM_PRODUCTS } from '../src/integrations/bamboo/simulator/index.ts';
 import { createJobQueue, ensureQueues, startBoss, startWorkers } from '../src/jobs/boss.ts';
-import { orderEventsQueue, orderPlaceQueue, orderPollQueue } from '../src/jobs/handlers/orders.ts';
+import { orderEventsWorker, orderPlaceWorker, orderPollWorker } from '../src/jobs/handlers/orders.ts';
 import { QUEUES } from '../src/jobs/queues.ts';
 import { createLogger } from '../src/logger.ts';
 import { createMetrics } from '../src/metrics.ts';
@@ -113,7 +113,7 @@ try {
       }
     }),
   );
-  await boss.deleteAllJobs(orderPlaceQueue.name);
+  await boss.deleteAllJobs(orderPlaceWorker.name);
   await sql`analyze`.execute(db); // statistics, as autovacuum keeps them in service (it would take a minute here)
   const walPosition = async () => (await sql<{ lsn: string }>`select pg_current_wal_lsn()::text as lsn`.execute(db)).rows[0]?.lsn as string;
   const walBytesSince = async (from: string) =>
@@ -139,7 +139,7 @@ try {
     const seconds = (performance.now() - started) / 1000;
     const { user, system } = process.cpuUsage(cpu);
     const walPerOrder = (await walBytesSince(wal)) / latencies.length;
-    await boss.deleteAllJobs(orderPlaceQueue.name); // the intake orders are not bought
+    await boss.deleteAllJobs(orderPlaceWorker.name); // the intake orders are not bought
     latencies.sort((x, y) => x - y);
     return { perSecond: latencies.length / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), orders: latencies.length, walPerOrder, nodeCpu: (user + system) / 1e6 / seconds };
   }
@@ -175,7 +175,7 @@ try {
 
   // End to end at light load: one order at a time with the workers running.
   const metrics = createMetrics({ defaultMetrics: false });
-  await startWorkers(boss, [orderPlaceQueue, orderPollQueue, orderEventsQueue], ctx, metrics);
+  await startWorkers(boss, [orderPlaceWorker, orderPollWorker, orderEventsWorker], ctx, metrics);
   const endToEnd: number[] = [];
   for (let index = 0; index < E2E_ORDERS; index += 1) {
     const at = performance.now();

@@ -6,9 +6,11 @@ import { createDatabase, ensureDatabaseExists, type Database } from './db/databa
 import { createVendor, sandboxVendorOf, type BambooClient } from './integrations/bamboo/index.ts';
 import { startEmbeddedDatabase, type EmbeddedDatabase } from './db/embedded.ts';
 import { migrateToLatest } from './db/migrate.ts';
-import { createJobQueue, ensureQueues, startBoss, type JobQueue } from './jobs/boss.ts';
+import { createJobQueue, ensureQueues, startBoss } from './jobs/boss.ts';
 import { QUEUES } from './jobs/queues.ts';
+import type { JobQueue } from './shared/queue-contract.ts';
 import type { Logger } from './logger.ts';
+import { createEventPort, type DomainEventSink, type EventPort } from './domain/events.ts';
 import type { OrderEventSink } from './domain/orders/events.ts';
 import { createIntakeBatcher, type IntakeBatcher } from './domain/orders/intake.ts';
 import { createRefusalLimiter } from './domain/orders/risk-alerts.ts';
@@ -87,12 +89,16 @@ export interface AppPorts {
   telegram?: TelegramGateway;
   /** Where order events go; built from the finished context (a sink reads orders and queues messages). */
   orderEvents?: (ctx: AppContext) => OrderEventSink;
+  /** What reacts to domain events (admin alerts, …); built from the finished context. */
+  eventSinks?: (ctx: AppContext) => readonly DomainEventSink[];
 }
 
 export interface AppContext extends AppContextParts {
   readonly telegram?: TelegramGateway;
   /** Where order events go (bot or webhook adapter, wired in main.ts); logged when absent. */
   readonly orderEvents?: OrderEventSink;
+  /** Where the domain publishes its events (src/domain/events.ts); the sinks come from the ports. */
+  readonly events: EventPort;
   // Per-process state, built once with the context so two contexts (two test files, a benchmark
   // beside the app) never share it by accident.
   /** Groups concurrent order creates into batches (src/domain/orders/intake.ts). */
@@ -108,26 +114,19 @@ export interface AppContext extends AppContextParts {
  * theirs here, with the ports passed in. Nothing assigns a field afterwards.
  */
 export function createAppContext(parts: AppContextParts, ports: AppPorts = {}): AppContext {
-  const ctx: AppContext = {
+  const sinks: DomainEventSink[] = [];
+  const ctx: { -readonly [K in keyof AppContext]: AppContext[K] } = {
     ...parts,
     ...(ports.telegram ? { telegram: ports.telegram } : {}),
+    events: createEventPort(sinks, parts.logger),
     intakeBatcher: createIntakeBatcher(parts),
     refusalLimiter: createRefusalLimiter(parts.state),
     telegramLimiters: createTelegramLimiters(parts.state),
   };
-  if (!ports.orderEvents) return ctx;
-  // The sink needs the context it belongs to; the context is complete once the sink exists.
-  const withEvents: { -readonly [K in keyof AppContext]: AppContext[K] } = ctx;
-  withEvents.orderEvents = ports.orderEvents(ctx);
+  // Sinks read and write through the context they belong to, so they are made from it, last.
+  if (ports.orderEvents) ctx.orderEvents = ports.orderEvents(ctx);
+  if (ports.eventSinks) sinks.push(...ports.eventSinks(ctx));
   return ctx;
-}
-
-export interface AppResources extends AppContext {
-  readonly database: DatabaseConnection;
-  boss: PgBoss;
-  roles: readonly Role[];
-  /** Stops pg-boss (waiting up to the shutdown timeout for running jobs), Redis, the pool, the embedded db. */
-  close(): Promise<void>;
 }
 
 /** Opens what a process needs (database, shared state, pg-boss, request log buffer) and builds its context with the ports given. */

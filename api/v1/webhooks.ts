@@ -11,7 +11,7 @@ import {
   type WebhookEndpoint,
   type WebhookEvent,
 } from '#src/domain/webhooks/webhooks.ts';
-import { sendWebhookDelivery } from '#src/jobs/handlers/webhooks.ts';
+import { sendWebhookDelivery } from '#src/domain/webhooks/queues.ts';
 import { partnerPrincipal } from '../middleware/auth.ts';
 import { createRouter } from '../router.ts';
 import { errorResponses, PageQuerySchema, SECURITY } from '../schemas.ts';

@@ -1,13 +1,13 @@
-// pg-boss wiring: queue creation from the registry, schedules, workers, and the outbox-style
+// pg-boss wiring: queue creation from the queue contracts, schedules, workers, and the outbox-style
 // `enqueue` that writes a job inside the caller's Kysely transaction.
 import type { Kysely } from 'kysely';
 import { PgBoss, fromKysely, type Queue } from 'pg-boss';
-import type { z } from 'zod';
 import { PREPARED } from '../db/database.ts';
 import type { AppContext } from '../context.ts';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
-import { deadLetterName, type QueueDefinition } from './registry.ts';
+import { deadLetterName, type JobQueue, type QueueContract } from '../shared/queue-contract.ts';
+import type { QueueDefinition } from './registry.ts';
 
 export const BOSS_SCHEMA = 'pgboss';
 
@@ -35,7 +35,7 @@ export async function startBoss(options: BossOptions): Promise<PgBoss> {
   return boss;
 }
 
-function queueOptions(definition: QueueDefinition): Omit<Queue, 'name'> {
+function queueOptions(definition: QueueContract): Omit<Queue, 'name'> {
   return {
     policy: definition.policy ?? 'standard',
     retryLimit: definition.retry.limit,
@@ -49,7 +49,7 @@ function queueOptions(definition: QueueDefinition): Omit<Queue, 'name'> {
 }
 
 /** Creates every queue (dead-letter queues first) and brings existing ones up to date. */
-export async function ensureQueues(boss: PgBoss, queues: readonly QueueDefinition[]): Promise<void> {
+export async function ensureQueues(boss: PgBoss, queues: readonly QueueContract[]): Promise<void> {
   for (const definition of queues) {
     if (definition.deadLetter) {
       await boss.createQueue(deadLetterName(definition.name), { retentionSeconds: 30 * 24 * 3600 });
@@ -62,31 +62,13 @@ export async function ensureQueues(boss: PgBoss, queues: readonly QueueDefinitio
 }
 
 /** Upserts each queue's cron schedule; pg-boss deduplicates across instances. */
-export async function registerSchedules(boss: PgBoss, queues: readonly QueueDefinition[]): Promise<void> {
+export async function registerSchedules(boss: PgBoss, queues: readonly QueueContract[]): Promise<void> {
   for (const definition of queues) {
     if (!definition.schedule) continue;
     await boss.schedule(definition.name, definition.schedule.cron, definition.schedule.data as object, {
       tz: definition.schedule.tz ?? 'UTC',
     });
   }
-}
-
-export interface EnqueueOptions {
-  /** The caller's transaction: the job is committed or rolled back with it (outbox). */
-  db?: Kysely<any>;
-  startAfter?: number | Date;
-  singletonKey?: string;
-}
-
-export interface JobQueue {
-  /** Validates the payload against the queue's schema and sends it. Null when deduplicated. */
-  enqueue<Schema extends z.ZodType>(
-    queue: QueueDefinition<Schema>,
-    data: z.input<Schema>,
-    options?: EnqueueOptions,
-  ): Promise<string | null>;
-  /** Validates each payload and sends them all with one insert (several jobs of one queue at once). */
-  enqueueMany<Schema extends z.ZodType>(queue: QueueDefinition<Schema>, data: readonly z.input<Schema>[], options?: Pick<EnqueueOptions, 'db'>): Promise<void>;
 }
 
 export function createJobQueue(boss: PgBoss): JobQueue {

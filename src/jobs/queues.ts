@@ -1,35 +1,43 @@
-// Every queue of the system, in one list. Add a queue by adding its definition here.
-import { catalogSyncQueue, fxSyncQueue } from './handlers/catalog.ts';
+// Every queue of the system, bound to its handler, in one list. Add a queue by adding it here.
+import { catalogSyncWorker, fxSyncWorker } from './handlers/catalog.ts';
 import { dailySummaryQueue } from './handlers/daily-summary.ts';
 import { heartbeatQueue } from './handlers/heartbeat.ts';
 import { kvSweepQueue } from './handlers/kv-sweep.ts';
-import { orderEventsQueue, orderPlaceQueue, orderPollQueue, orderReconcileQueue, orderVendorComparisonQueue } from './handlers/orders.ts';
+import { orderEventsWorker, orderPlaceWorker, orderPollWorker, orderReconcileWorker, orderVendorComparisonWorker } from './handlers/orders.ts';
 import { ledgerCheckQueue } from './handlers/ledger-check.ts';
-import { telegramDeleteQueue, telegramSendQueue } from './handlers/telegram.ts';
-import { webhookDeliverQueue, webhookDispatchQueue } from './handlers/webhooks.ts';
+import { telegramDeleteWorker, telegramSendWorker } from './handlers/telegram.ts';
+import { webhookDeliverWorker, webhookDispatchWorker } from './handlers/webhooks.ts';
 import { reengagementQueue } from './handlers/reengagement.ts';
 import { requestLogCleanupQueue, requestLogFlushQueue } from './handlers/request-logs.ts';
 import { vendorBalanceQueue } from './handlers/vendor-balance.ts';
+import type { QueueContract } from '../shared/queue-contract.ts';
 import type { QueueDefinition } from './registry.ts';
 
 export const QUEUES: readonly QueueDefinition[] = [
   heartbeatQueue,
   kvSweepQueue,
-  telegramSendQueue,
-  telegramDeleteQueue,
+  telegramSendWorker,
+  telegramDeleteWorker,
   ledgerCheckQueue,
-  catalogSyncQueue,
-  fxSyncQueue,
-  webhookDispatchQueue,
-  webhookDeliverQueue,
-  orderPlaceQueue,
-  orderPollQueue,
-  orderEventsQueue,
-  orderReconcileQueue,
-  orderVendorComparisonQueue,
+  catalogSyncWorker,
+  fxSyncWorker,
+  webhookDispatchWorker,
+  webhookDeliverWorker,
+  orderPlaceWorker,
+  orderPollWorker,
+  orderEventsWorker,
+  orderReconcileWorker,
+  orderVendorComparisonWorker,
   dailySummaryQueue,
   reengagementQueue,
   requestLogFlushQueue,
   requestLogCleanupQueue,
   vendorBalanceQueue,
 ];
+
+/** The bound queue of a contract (what a worker runs for its jobs). */
+export function boundQueue(contract: QueueContract): QueueDefinition {
+  const found = QUEUES.find((queue) => queue.name === contract.name);
+  if (!found) throw new Error(`no handler is bound to the queue ${contract.name}`);
+  return found;
+}

@@ -1,8 +1,10 @@
-// How a queue is described: one definition holds its name, payload schema, retry and dead-letter
-// policy, optional cron schedule and handler. `queues.ts` lists them all.
-import type { QueuePolicy } from 'pg-boss';
+// A bound queue: a queue's contract (src/shared/queue-contract.ts) and the handler a worker runs
+// for its jobs. Contracts the domain or an adapter sends to live beside the module that owns them
+// and are bound here with `bindQueue`; queues only the job system knows are written whole with
+// `defineQueue`. `queues.ts` lists them all.
 import type { z } from 'zod';
 import type { AppContext } from '../context.ts';
+import type { QueueContract } from '../shared/queue-contract.ts';
 
 export interface JobInfo {
   id: string;
@@ -10,25 +12,7 @@ export interface JobInfo {
   signal: AbortSignal;
 }
 
-export interface QueueDefinition<Schema extends z.ZodType = z.ZodType> {
-  name: string;
-  payload: Schema;
-  policy?: QueuePolicy;
-  retry: { limit: number; delaySeconds: number; backoff: boolean; delayMaxSeconds?: number };
-  /** How long one run may take before pg-boss treats it as lost and retries it. */
-  expireInSeconds: number;
-  /** Failed jobs (after all retries) are copied to `<name>.dead` for operators to inspect. */
-  deadLetter: boolean;
-  /** Worker polling interval; 0.5 s for latency-sensitive queues. */
-  pollingIntervalSeconds?: number;
-  /**
-   * Latency-sensitive: a send wakes the workers at once through LISTEN/NOTIFY (milliseconds instead
-   * of a polling interval); polling stays as the safety net.
-   */
-  notify?: boolean;
-  /** Jobs of this queue run at most this many at once in one process. */
-  concurrency?: number;
-  schedule?: { cron: string; data: z.input<Schema>; tz?: string };
+export interface QueueDefinition<Schema extends z.ZodType = z.ZodType> extends QueueContract<Schema> {
   /** Must be idempotent: a retry runs it again with the same payload. */
   handle(ctx: AppContext, data: z.output<Schema>, job: JobInfo): Promise<unknown>;
 }
@@ -37,4 +21,7 @@ export function defineQueue<Schema extends z.ZodType>(definition: QueueDefinitio
   return definition;
 }
 
-export const deadLetterName = (queue: string) => `${queue}.dead`;
+/** A contract owned elsewhere, with the handler its worker runs. */
+export function bindQueue<Schema extends z.ZodType>(contract: QueueContract<Schema>, handle: QueueDefinition<Schema>['handle']): QueueDefinition<Schema> {
+  return { ...contract, handle };
+}

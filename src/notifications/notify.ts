@@ -6,7 +6,7 @@ import type { AppContext } from '../context.ts';
 import type { DB } from '../db/schema.ts';
 import type { Account } from '../domain/accounts/accounts.ts';
 import { findTelegramUser } from '../domain/accounts/language.ts';
-import { telegramSendQueue } from '../jobs/handlers/telegram.ts';
+import { telegramSendQueue } from './telegram-queues.ts';
 import { formatMoney, parseMoney, type Money } from '../shared/money.ts';
 import type { TelegramMessage } from './telegram.ts';
 

@@ -7,8 +7,8 @@ import type { Database } from '../db/database.ts';
 import { requireAdmin } from '../domain/accounts/accounts.ts';
 import type { Actor } from '../domain/actor.ts';
 import { writeAudit } from '../domain/audit/audit.ts';
-import { BOSS_SCHEMA, type JobQueue } from '../jobs/boss.ts';
-import { deadLetterName, type QueueDefinition } from '../jobs/registry.ts';
+import { BOSS_SCHEMA } from '../jobs/boss.ts';
+import { deadLetterName, type JobQueue, type QueueContract } from '../shared/queue-contract.ts';
 import { DomainError } from '../shared/errors.ts';
 
 /** What retrying needs of pg-boss: a PgBoss instance, or `databaseJobControl` where none is at hand. */
@@ -153,7 +153,7 @@ async function retryAll(boss: JobControl, db: Database, queue?: string): Promise
  * dead-letter entry is sent again through the queue's definition (its payload is validated), a failed
  * job is put back with the same statement pg-boss's `retry` runs, and copies are deleted by id.
  */
-export function databaseJobControl(db: Database, jobs: JobQueue, queues: readonly QueueDefinition[]): JobControl {
+export function databaseJobControl(db: Database, jobs: JobQueue, queues: readonly QueueContract[]): JobControl {
   const definitionOf = (name: string) => {
     const definition = queues.find((queue) => queue.name === name);
     if (!definition) throw new DomainError('queue_not_found', `no queue ${name}`);

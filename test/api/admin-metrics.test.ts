@@ -11,7 +11,7 @@ import { saveCardList } from '../../src/domain/pricing/card-list.ts';
 import { assignPricePlan, createPricePlan } from '../../src/domain/pricing/pricing.ts';
 import { growthMetrics } from '../../src/domain/usage/growth-metrics.ts';
 import { SIM_PRODUCTS } from '../../src/integrations/bamboo/simulator/index.ts';
-import { orderPlaceQueue, orderPollQueue } from '../../src/jobs/handlers/orders.ts';
+import { orderPlaceQueue, orderPollQueue } from '../../src/domain/orders/queues.ts';
 import { parseMoney } from '../../src/shared/money.ts';
 import { createApiHarness, expectProblem } from '../support/api.ts';
 import { mountSimulator, simulatorClient } from '../support/bamboo.ts';

@@ -3,7 +3,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { recordOrderForOnboarding } from '../../src/domain/signups/onboarding.ts';
 import { type ManualClock, SIM_PRODUCTS } from '../../src/integrations/bamboo/simulator/index.ts';
-import { orderEventsQueue, orderPlaceQueue, orderPollQueue } from '../../src/jobs/handlers/orders.ts';
+import { orderEventsQueue, orderPlaceQueue, orderPollQueue } from '../../src/domain/orders/queues.ts';
 import { createApiHarness } from '../support/api.ts';
 import { mountSimulator, simulatorClient } from '../support/bamboo.ts';
 import { insertProduct } from '../support/catalog.ts';

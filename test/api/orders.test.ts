@@ -8,8 +8,8 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { routeOrderEvents, loggingOrderEventSink, type OrderEvent } from '../../src/domain/orders/events.ts';
 import { webhookOrderEventSink } from '../../src/domain/webhooks/order-events.ts';
 import { type ManualClock, SIM_PRODUCTS } from '../../src/integrations/bamboo/simulator/index.ts';
-import { orderEventsQueue, orderPlaceQueue, orderPollQueue } from '../../src/jobs/handlers/orders.ts';
-import { webhookDeliverQueue } from '../../src/jobs/handlers/webhooks.ts';
+import { orderEventsQueue, orderPlaceQueue, orderPollQueue } from '../../src/domain/orders/queues.ts';
+import { webhookDeliverWorker } from '../../src/jobs/handlers/webhooks.ts';
 import { mswServer } from '../setup/msw.ts';
 import { createApiHarness, expectProblem, type Partner } from '../support/api.ts';
 import { mountSimulator, simulatorClient } from '../support/bamboo.ts';
@@ -270,12 +270,12 @@ describe('order webhooks', () => {
     expect(rows.map((row) => row.type)).toEqual(['order.completed']);
 
     // The sink queued the delivery at once (no dispatcher run needed).
-    const jobs = await harness.boss.fetch<{ eventId: string }>(webhookDeliverQueue.name, { batchSize: 50 });
+    const jobs = await harness.boss.fetch<{ eventId: string }>(webhookDeliverWorker.name, { batchSize: 50 });
     for (const job of jobs) {
       if (job.data.eventId === rows[0]?.id) {
-        await webhookDeliverQueue.handle(ctx, webhookDeliverQueue.payload.parse(job.data), { id: job.id, retryCount: 0, signal: new AbortController().signal });
+        await webhookDeliverWorker.handle(ctx, webhookDeliverWorker.payload.parse(job.data), { id: job.id, retryCount: 0, signal: new AbortController().signal });
       }
-      await harness.boss.complete(webhookDeliverQueue.name, job.id);
+      await harness.boss.complete(webhookDeliverWorker.name, job.id);
     }
     expect(received).toHaveLength(1);
     const delivery = received[0] as { body: string; headers: Record<string, string> };

@@ -8,7 +8,7 @@ import { creditWallet } from '../../src/domain/funding/manual.ts';
 import { systemAccountId, walletId } from '../../src/domain/ledger/ledger.ts';
 import { dailySummary } from '../../src/domain/orders/summary.ts';
 import { type ManualClock, SIM_PRODUCTS } from '../../src/integrations/bamboo/simulator/index.ts';
-import { orderPlaceQueue, orderPollQueue } from '../../src/jobs/handlers/orders.ts';
+import { orderPlaceQueue, orderPollQueue } from '../../src/domain/orders/queues.ts';
 import { parseMoney } from '../../src/shared/money.ts';
 import { createApiHarness } from '../support/api.ts';
 import { mountSimulator, simulatorClient } from '../support/bamboo.ts';

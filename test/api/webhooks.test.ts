@@ -7,8 +7,10 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { creditWallet } from '../../src/domain/funding/manual.ts';
 import { enqueueWebhookEvent, SECRET_OVERLAP_MS, deliverWebhookEvent } from '../../src/domain/webhooks/webhooks.ts';
 import { ensureQueues, startWorkers } from '../../src/jobs/boss.ts';
-import { defineWebhookDeliveryQueue, DISPATCH_INTERVAL_SECONDS, WEBHOOK_RETRY, webhookDeliverQueue, webhookDispatchQueue } from '../../src/jobs/handlers/webhooks.ts';
-import { deadLetterName, type JobInfo } from '../../src/jobs/registry.ts';
+import { DISPATCH_INTERVAL_SECONDS, WEBHOOK_RETRY } from '../../src/domain/webhooks/queues.ts';
+import { defineWebhookDeliveryQueue, webhookDeliverWorker, webhookDispatchWorker } from '../../src/jobs/handlers/webhooks.ts';
+import type { JobInfo } from '../../src/jobs/registry.ts';
+import { deadLetterName } from '../../src/shared/queue-contract.ts';
 import { parseMoney } from '../../src/shared/money.ts';
 import { mswServer } from '../setup/msw.ts';
 import { createApiHarness, expectProblem, type Partner } from '../support/api.ts';
@@ -51,12 +53,12 @@ async function eventsOf(accountId: string) {
  * other tests, which deliver directly, are queued too and just completed here).
  */
 async function dispatchAndDeliver(eventIds: string[]): Promise<unknown[]> {
-  await webhookDispatchQueue.handle(ctx, {}, jobInfo());
-  const jobs = await boss.fetch<{ eventId: string }>(webhookDeliverQueue.name, { batchSize: 50 });
+  await webhookDispatchWorker.handle(ctx, {}, jobInfo());
+  const jobs = await boss.fetch<{ eventId: string }>(webhookDeliverWorker.name, { batchSize: 50 });
   const outcomes = [];
   for (const job of jobs) {
-    if (eventIds.includes(job.data.eventId)) outcomes.push(await webhookDeliverQueue.handle(ctx, webhookDeliverQueue.payload.parse(job.data), jobInfo()).catch((error: unknown) => error));
-    await boss.complete(webhookDeliverQueue.name, job.id);
+    if (eventIds.includes(job.data.eventId)) outcomes.push(await webhookDeliverWorker.handle(ctx, webhookDeliverWorker.payload.parse(job.data), jobInfo()).catch((error: unknown) => error));
+    await boss.complete(webhookDeliverWorker.name, job.id);
   }
   return outcomes;
 }
@@ -170,7 +172,7 @@ describe('webhook URLs cannot reach inside (SSRF)', () => {
       .values({ account_id: partner.account.id, url: `https://127.0.0.1:${listener.port}/hooks`, secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', created_at: new Date(), updated_at: new Date() })
       .execute();
     const eventId = await enqueueWebhookEvent(ctx.db, partner.account.id, 'order.completed', { orderId: 'o-inside' });
-    await expect(webhookDeliverQueue.handle(ctx, { eventId }, jobInfo())).rejects.toThrow('webhook_url_not_allowed');
+    await expect(webhookDeliverWorker.handle(ctx, { eventId }, jobInfo())).rejects.toThrow('webhook_url_not_allowed');
     expect(listener.connections()).toBe(0);
     expect((await eventsOf(partner.account.id))[0]).toMatchObject({ status: 'retrying', attempts: 1, last_response_status: null, last_error: expect.stringMatching(/public/) });
   });
@@ -226,7 +228,7 @@ describe('webhook URLs cannot reach inside (SSRF)', () => {
     const { port, requests } = await loopbackReceiver();
     expect((await local.call(partner.liveKey, 'PUT', '/v1/webhook-endpoint', { url: `http://127.0.0.1:${port}/hooks` })).status).toBe(200);
     const eventId = await enqueueWebhookEvent(local.ctx.db, partner.account.id, 'order.completed', { orderId: 'o-dev' });
-    expect(await webhookDeliverQueue.handle(local.ctx, { eventId }, jobInfo())).toEqual({ status: 'delivered' });
+    expect(await webhookDeliverWorker.handle(local.ctx, { eventId }, jobInfo())).toEqual({ status: 'delivered' });
     expect(requests).toEqual([{ host: `127.0.0.1:${port}`, body: expect.stringContaining('o-dev') }]);
   });
 });
@@ -280,7 +282,7 @@ describe('delivery', () => {
     const [event] = await eventsOf(partner.account.id);
     expect(event).toMatchObject({ status: 'delivered', attempts: 1, last_response_status: 200 });
     // Dispatching again queues nothing new: each event is queued once.
-    expect(await webhookDispatchQueue.handle(ctx, {}, jobInfo())).toEqual({ queued: 0 });
+    expect(await webhookDispatchWorker.handle(ctx, {}, jobInfo())).toEqual({ queued: 0 });
   });
 
   it('a failing receiver: retried (the job throws) and dead on the last attempt; visible in /webhook-events', async () => {
@@ -288,9 +290,9 @@ describe('delivery', () => {
     await setEndpoint(partner, 'https://acme.example/hooks/down');
     const received = receiver('https://acme.example/hooks/down', [503]);
     const eventId = await enqueueWebhookEvent(ctx.db, partner.account.id, 'order.failed', { orderId: 'o-2' });
-    await expect(webhookDeliverQueue.handle(ctx, { eventId }, jobInfo(0))).rejects.toThrow('answered 503');
+    await expect(webhookDeliverWorker.handle(ctx, { eventId }, jobInfo(0))).rejects.toThrow('answered 503');
     expect((await eventsOf(partner.account.id))[0]).toMatchObject({ status: 'retrying', attempts: 1, last_response_status: 503 });
-    await expect(webhookDeliverQueue.handle(ctx, { eventId }, jobInfo(WEBHOOK_RETRY.limit))).rejects.toThrow('answered 503');
+    await expect(webhookDeliverWorker.handle(ctx, { eventId }, jobInfo(WEBHOOK_RETRY.limit))).rejects.toThrow('answered 503');
     expect(received).toHaveLength(2);
     const listed = (await (await call(partner.liveKey, 'GET', '/v1/webhook-events?status=dead')).json()) as { data: { id: string; attempts: number; lastError: string }[] };
     expect(listed.data).toEqual([expect.objectContaining({ id: eventId, attempts: 2, lastError: 'the endpoint answered 503' })]);
@@ -319,7 +321,7 @@ describe('delivery', () => {
       shortest += Math.min(WEBHOOK_RETRY.delayMaxSeconds, (WEBHOOK_RETRY.delaySeconds * 2 ** Math.min(16, retry + 1)) / 2);
     }
     expect(shortest).toBeGreaterThanOrEqual(24 * 3600);
-    const queue = await boss.getQueue(webhookDeliverQueue.name);
+    const queue = await boss.getQueue(webhookDeliverWorker.name);
     expect(queue).toMatchObject({ retryLimit: WEBHOOK_RETRY.limit, retryBackoff: true, retryDelayMax: WEBHOOK_RETRY.delayMaxSeconds, deadLetter: 'webhook.deliver.dead' });
   });
 });
@@ -367,11 +369,11 @@ describe('events list and redelivery', () => {
     const redeliver = await call(partner.liveKey, 'POST', `/v1/webhook-events/${ids[0]}/redeliver`);
     expect(redeliver.status).toBe(202);
     expect(await redeliver.json()).toMatchObject({ id: ids[0], status: 'pending' });
-    const jobs = await boss.fetch<{ eventId: string }>(webhookDeliverQueue.name, { batchSize: 50 });
+    const jobs = await boss.fetch<{ eventId: string }>(webhookDeliverWorker.name, { batchSize: 50 });
     expect(jobs.map((job) => job.data.eventId)).toContain(ids[0]);
     for (const job of jobs) {
-      await webhookDeliverQueue.handle(ctx, job.data, jobInfo()).catch(() => undefined);
-      await boss.complete(webhookDeliverQueue.name, job.id);
+      await webhookDeliverWorker.handle(ctx, job.data, jobInfo()).catch(() => undefined);
+      await boss.complete(webhookDeliverWorker.name, job.id);
     }
     expect(received.map((delivery) => delivery.headers['webhook-id'])).toContain(ids[0]);
 
@@ -387,14 +389,14 @@ describe('dispatcher', () => {
   it('each run queues the next one a few seconds later; the queue never holds more than one waiting run', async () => {
     const waiting = async () => {
       const result = await sql<{ count: string }>`
-        select count(*)::text as count from pgboss.job where name = ${webhookDispatchQueue.name} and state = 'created'`.execute(ctx.db);
+        select count(*)::text as count from pgboss.job where name = ${webhookDispatchWorker.name} and state = 'created'`.execute(ctx.db);
       return Number(result.rows[0]?.count);
     };
-    await webhookDispatchQueue.handle(ctx, {}, jobInfo());
-    await webhookDispatchQueue.handle(ctx, {}, jobInfo());
+    await webhookDispatchWorker.handle(ctx, {}, jobInfo());
+    await webhookDispatchWorker.handle(ctx, {}, jobInfo());
     expect(await waiting()).toBe(1);
     const next = await sql<{ start_after: Date }>`
-      select start_after from pgboss.job where name = ${webhookDispatchQueue.name} and state = 'created'`.execute(ctx.db);
+      select start_after from pgboss.job where name = ${webhookDispatchWorker.name} and state = 'created'`.execute(ctx.db);
     const delay = (next.rows[0]?.start_after.getTime() ?? 0) - Date.now();
     expect(delay).toBeGreaterThan(0);
     expect(delay).toBeLessThanOrEqual(DISPATCH_INTERVAL_SECONDS * 1000);

@@ -10,7 +10,7 @@ import { createTopupRequest } from '../../src/domain/funding/topups.ts';
 import { createOrder } from '../../src/domain/orders/intake.ts';
 import { SIM_PRODUCTS } from '../../src/integrations/bamboo/simulator/index.ts';
 import { dailySummaryQueue } from '../../src/jobs/handlers/daily-summary.ts';
-import { orderPlaceQueue, orderPollQueue } from '../../src/jobs/handlers/orders.ts';
+import { orderPlaceQueue, orderPollQueue } from '../../src/domain/orders/queues.ts';
 import { parseMoney } from '../../src/shared/money.ts';
 import { mountSimulator, simulatorClient } from '../support/bamboo.ts';
 import { makeAdmin, makeBotAccount, queuedMessages } from '../support/bot.ts';

@@ -6,7 +6,7 @@ import { findTelegramUser } from '../../src/domain/accounts/language.ts';
 import { revealOrderCards } from '../../src/domain/orders/orders.ts';
 import { saveCardList } from '../../src/domain/pricing/card-list.ts';
 import { SIM_PRODUCTS } from '../../src/integrations/bamboo/simulator/index.ts';
-import { orderEventsQueue, orderPlaceQueue, orderPollQueue } from '../../src/jobs/handlers/orders.ts';
+import { orderEventsQueue, orderPlaceQueue, orderPollQueue } from '../../src/domain/orders/queues.ts';
 import { createLogger } from '../../src/logger.ts';
 import { telegramOrderEventSink } from '../../src/notifications/order-events.ts';
 import { mountSimulator, simulatorClient } from '../support/bamboo.ts';

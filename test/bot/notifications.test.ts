@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createTelegramGateway } from '../../bot/notifier.ts';
 import { createAppContext, type AppContext } from '../../src/context.ts';
 import { startWorkers } from '../../src/jobs/boss.ts';
-import { telegramDeleteQueue, telegramSendQueue } from '../../src/jobs/handlers/telegram.ts';
+import { telegramDeleteWorker, telegramSendWorker } from '../../src/jobs/handlers/telegram.ts';
 import { TelegramRateLimitedError, telegramMessageSchema, type TelegramMessage } from '../../src/notifications/telegram.ts';
 import { createMemoryState } from '../../src/shared-state/index.ts';
 import { createTestContext } from '../support/context.ts';
@@ -16,7 +16,7 @@ function contextWith(fetch: typeof globalThis.fetch): AppContext {
   return createAppContext({ ...baseCtx, state: createMemoryState() }, { telegram: createTelegramGateway({ token: BOT_TOKEN, apiRoot: 'https://api.telegram.org', fetch }) });
 }
 
-const send = (ctx: AppContext, message: TelegramMessage) => telegramSendQueue.handle(ctx, telegramMessageSchema.parse(message), job);
+const send = (ctx: AppContext, message: TelegramMessage) => telegramSendWorker.handle(ctx, telegramMessageSchema.parse(message), job);
 
 function telegramError(code: number, description: string, retryAfter?: number) {
   return async () =>
@@ -68,12 +68,12 @@ describe('telegram notifications', () => {
     const { fetch } = recordingFetch();
     const ctx = contextWith(fetch);
     const result = (await send(ctx, { chatId: '43', text: { raw: 'CODE' }, deleteAfterSeconds: 60 })) as { messageId: number };
-    const [deletion] = await boss.findJobs<{ chatId: string; messageId: number }>(telegramDeleteQueue.name, { data: { chatId: '43' } });
+    const [deletion] = await boss.findJobs<{ chatId: string; messageId: number }>(telegramDeleteWorker.name, { data: { chatId: '43' } });
     expect(deletion?.data).toEqual({ chatId: '43', messageId: result.messageId });
     expect(deletion?.startAfter.getTime()).toBeGreaterThan(Date.now() + 50_000);
 
     const deleted = recordingFetch();
-    await telegramDeleteQueue.handle(contextWith(deleted.fetch), { chatId: '43', messageId: result.messageId }, job);
+    await telegramDeleteWorker.handle(contextWith(deleted.fetch), { chatId: '43', messageId: result.messageId }, job);
     expect(deleted.calls[0]).toMatchObject({ method: 'deleteMessage', payload: { chat_id: 43, message_id: result.messageId } });
   });
 
@@ -107,11 +107,11 @@ describe('telegram notifications', () => {
   it('is delivered end to end through the queue and a worker', async () => {
     const { fetch, calls } = recordingFetch();
     const ctx = contextWith(fetch);
-    await ctx.jobs.enqueue(telegramSendQueue, { chatId: '48', text: { key: 'help' } });
-    await startWorkers(boss, [telegramSendQueue], ctx, ctx.metrics);
+    await ctx.jobs.enqueue(telegramSendWorker, { chatId: '48', text: { key: 'help' } });
+    await startWorkers(boss, [telegramSendWorker], ctx, ctx.metrics);
     const deadline = Date.now() + 10_000;
     while (calls.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
-    await boss.offWork(telegramSendQueue.name);
+    await boss.offWork(telegramSendWorker.name);
     expect(calls[0]).toMatchObject({ method: 'sendMessage', payload: { chat_id: 48, text: expect.stringContaining('/language') } });
   });
 });

@@ -6,13 +6,13 @@ import type { BotContext } from '../../bot/context.ts';
 import type { AppContext } from '../../src/context.ts';
 import { queryAuditLog } from '../../src/domain/audit/audit.ts';
 import { loggingOrderEventSink, routeOrderEvents } from '../../src/domain/orders/events.ts';
-import { telegramDeleteQueue } from '../../src/jobs/handlers/telegram.ts';
+import { telegramDeleteWorker } from '../../src/jobs/handlers/telegram.ts';
 import { telegramOrderEventSink } from '../../src/notifications/order-events.ts';
 import { setAccountStatus } from '../../src/domain/accounts/accounts.ts';
 import { setAccountLanguage } from '../../src/domain/accounts/language.ts';
 import { saveCardList } from '../../src/domain/pricing/card-list.ts';
 import { SIM_PRODUCTS } from '../../src/integrations/bamboo/simulator/index.ts';
-import { orderEventsQueue, orderPlaceQueue, orderPollQueue } from '../../src/jobs/handlers/orders.ts';
+import { orderEventsQueue, orderPlaceQueue, orderPollQueue } from '../../src/domain/orders/queues.ts';
 import { mountSimulator, simulatorClient } from '../support/bamboo.ts';
 import { makeBotAccount, newStore, queuedMessages, startTestBot } from '../support/bot.ts';
 import { insertProduct } from '../support/catalog.ts';
@@ -277,12 +277,12 @@ describe('delivery and reveal', () => {
     expect(await audited()).toHaveLength(2);
 
     // The deletion job: scheduled 60 s later for that message, and it deletes it.
-    const [job] = await test.boss.findJobs<{ chatId: string; messageId: number }>(telegramDeleteQueue.name, { data: { chatId: String(agent.telegramUserId) } });
+    const [job] = await test.boss.findJobs<{ chatId: string; messageId: number }>(telegramDeleteWorker.name, { data: { chatId: String(agent.telegramUserId) } });
     expect(job!.data.messageId).toBeGreaterThan(0);
     expect(job!.startAfter.getTime() - Date.now()).toBeGreaterThan(55_000);
     const deleted: unknown[] = [];
     const withGateway = { ...ctx, telegram: { send: async () => ({ chatId: '', messageId: 0 }), deleteMessage: async (chatId: string, messageId: number) => void deleted.push([chatId, messageId]) } };
-    await telegramDeleteQueue.handle(withGateway, job!.data, { id: job!.id, retryCount: 0, signal: new AbortController().signal });
+    await telegramDeleteWorker.handle(withGateway, job!.data, { id: job!.id, retryCount: 0, signal: new AbortController().signal });
     expect(deleted).toEqual([[String(agent.telegramUserId), job!.data.messageId]]);
   });
 

@@ -4,7 +4,8 @@ import type { AppContext } from '../../src/context.ts';
 import { convertWithStoredRate, latestRate, syncFxRates } from '../../src/domain/catalog/fx.ts';
 import { ManualClock } from '../../src/integrations/bamboo/simulator/index.ts';
 import type { JobInfo } from '../../src/jobs/registry.ts';
-import { CATALOG_SYNC_LOCK, catalogSyncQueue, fxSyncQueue, queueFirstSyncs } from '../../src/jobs/handlers/catalog.ts';
+import { CATALOG_SYNC_LOCK } from '../../src/domain/catalog/queues.ts';
+import { catalogSyncWorker, fxSyncWorker, queueFirstSyncs } from '../../src/jobs/handlers/catalog.ts';
 import { createLogger } from '../../src/logger.ts';
 import { money } from '../../src/shared/money.ts';
 import { createMemoryState, LockBusyError } from '../../src/shared-state/index.ts';
@@ -39,9 +40,9 @@ describe('catalog and FX jobs', () => {
   it('the catalog job syncs, and refuses to run beside another sync', async () => {
     const { ctx, state } = await setup();
     const lock = await state.locks.acquire(CATALOG_SYNC_LOCK, 60_000);
-    await expect(catalogSyncQueue.handle(ctx, { mode: 'auto' }, job)).rejects.toBeInstanceOf(LockBusyError);
+    await expect(catalogSyncWorker.handle(ctx, { mode: 'auto' }, job)).rejects.toBeInstanceOf(LockBusyError);
     await lock?.release();
-    const summary = await catalogSyncQueue.handle(ctx, catalogSyncQueue.payload.parse({}), job);
+    const summary = await catalogSyncWorker.handle(ctx, catalogSyncWorker.payload.parse({}), job);
     expect(summary).toMatchObject({ kind: 'full', removed: 0 });
   });
 
@@ -49,7 +50,7 @@ describe('catalog and FX jobs', () => {
     const { ctx, db, simulator, enqueued } = await setup();
     simulator.injectFault({ endpoint: 'catalog', rateLimitSeconds: 3406 });
     const before = Date.now();
-    const result = (await catalogSyncQueue.handle(ctx, { mode: 'full' }, job)) as { paused: boolean; resumesAt: string };
+    const result = (await catalogSyncWorker.handle(ctx, { mode: 'full' }, job)) as { paused: boolean; resumesAt: string };
     expect(result.paused).toBe(true);
     expect(enqueued).toEqual([{ queue: 'catalog.sync', data: { mode: 'full' }, options: { startAfter: new Date(result.resumesAt) } }]);
     expect(Date.parse(result.resumesAt) - before).toBeGreaterThanOrEqual(3_406_000);
@@ -60,8 +61,8 @@ describe('catalog and FX jobs', () => {
     const { ctx, enqueued } = await setup();
     expect(await queueFirstSyncs(ctx)).toHaveLength(2);
     expect(enqueued.map((entry) => entry.queue)).toEqual(['catalog.sync', 'fx.sync']);
-    await catalogSyncQueue.handle(ctx, { mode: 'full' }, job);
-    await fxSyncQueue.handle(ctx, {}, job);
+    await catalogSyncWorker.handle(ctx, { mode: 'full' }, job);
+    await fxSyncWorker.handle(ctx, {}, job);
     expect(await queueFirstSyncs(ctx)).toEqual([]);
   });
 

@@ -5,7 +5,8 @@ import { z } from 'zod';
 import { ensureQueues, startBoss, startWorkers } from '../../src/jobs/boss.ts';
 import { WORKER_HEARTBEAT_KEY, heartbeatQueue } from '../../src/jobs/handlers/heartbeat.ts';
 import { QUEUES } from '../../src/jobs/queues.ts';
-import { deadLetterName, defineQueue } from '../../src/jobs/registry.ts';
+import { defineQueue } from '../../src/jobs/registry.ts';
+import { deadLetterName } from '../../src/shared/queue-contract.ts';
 import { createTestContext } from '../support/context.ts';
 
 const { ctx, boss, database } = await createTestContext();

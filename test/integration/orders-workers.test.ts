@@ -8,7 +8,7 @@ import { createOrder } from '../../src/domain/orders/intake.ts';
 import { revealOrderCards } from '../../src/domain/orders/orders.ts';
 import { BambooSimulator, SIM_PRODUCTS } from '../../src/integrations/bamboo/simulator/index.ts';
 import { startWorkers } from '../../src/jobs/boss.ts';
-import { orderEventsQueue, orderPlaceQueue, orderPollQueue } from '../../src/jobs/handlers/orders.ts';
+import { orderEventsWorker, orderPlaceWorker, orderPollWorker } from '../../src/jobs/handlers/orders.ts';
 import { createMetrics } from '../../src/metrics.ts';
 import { parseMoney } from '../../src/shared/money.ts';
 import { simulatorClient } from '../support/bamboo.ts';
@@ -29,7 +29,7 @@ describe('orders through the workers', () => {
     await insertProduct(ctx.db, { id: SIM_PRODUCTS.range, minFace: 500n, maxFace: 50_000n, costMin: 475n, costMax: 47_500n });
     const buyer = await makeAccount(ctx.db, 'partner');
     await fund(ctx.db, buyer, '100.00');
-    await startWorkers(test.boss, [orderPlaceQueue, orderPollQueue, orderEventsQueue], ctx, createMetrics({ defaultMetrics: false }));
+    await startWorkers(test.boss, [orderPlaceWorker, orderPollWorker, orderEventsWorker], ctx, createMetrics({ defaultMetrics: false }));
 
     const orders = await Promise.all([
       createOrder(ctx, { buyerId: buyer.id, actor: accountActor(buyer.id, 'api'), clientReference: 'w-1', productId: SIM_PRODUCTS.steam10, face: parseMoney('10.00', 'USD'), quantity: 2 }),

@@ -1,7 +1,7 @@
 // A bot over a test AppContext with a recording fetch; a "restart" is a new bot on the same store.
 import type { PgBoss } from 'pg-boss';
 import { createBot } from '../../bot/index.ts';
-import { telegramSendQueue } from '../../src/jobs/handlers/telegram.ts';
+import { telegramSendQueue } from '../../src/notifications/telegram-queues.ts';
 import type { TelegramMessage } from '../../src/notifications/telegram.ts';
 import type { AppContext } from '../../src/context.ts';
 import { platformActor } from '../../src/domain/actor.ts';

@@ -5,11 +5,13 @@ import { expect } from 'vitest';
 import type { AppContext } from '../../src/context.ts';
 import type { Database } from '../../src/db/database.ts';
 import { expectLedgerConsistent } from './money.ts';
-import type { QueueDefinition } from '../../src/jobs/registry.ts';
+import { boundQueue } from '../../src/jobs/queues.ts';
+import type { QueueContract } from '../../src/shared/queue-contract.ts';
 import type { TestContext } from './context.ts';
 
 /** Runs every job of `queue` that is due now (as a worker would), returning each handler's result or error. */
-export async function runDueJobs(test: TestContext, ctx: AppContext, queue: QueueDefinition): Promise<unknown[]> {
+export async function runDueJobs(test: TestContext, ctx: AppContext, contract: QueueContract): Promise<unknown[]> {
+  const queue = boundQueue(contract);
   const results: unknown[] = [];
   for (;;) {
     const jobs = await test.boss.fetch<object>(queue.name, { batchSize: 50 });
@@ -29,7 +31,7 @@ export async function runDueJobs(test: TestContext, ctx: AppContext, queue: Queu
 }
 
 /** Jobs of a queue waiting (due now or later) for an order. */
-export async function queuedFor(test: TestContext, queue: QueueDefinition, orderId: string): Promise<number> {
+export async function queuedFor(test: TestContext, queue: QueueContract, orderId: string): Promise<number> {
   const jobs = await test.boss.findJobs<{ orderId: string }>(queue.name, { data: { orderId }, queued: true });
   return jobs.length;
 }

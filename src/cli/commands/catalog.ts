@@ -3,7 +3,7 @@ import { openDatabase } from '../../context.ts';
 import { syncCatalog, type SyncMode } from '../../domain/catalog/catalog-sync.ts';
 import { syncFxRates } from '../../domain/catalog/fx.ts';
 import { createVendor } from '../../integrations/bamboo/index.ts';
-import { CATALOG_SYNC_LOCK } from '../../jobs/handlers/catalog.ts';
+import { CATALOG_SYNC_LOCK } from '../../domain/catalog/queues.ts';
 import { BambooRateLimitError } from '../../integrations/bamboo/errors.ts';
 import { createSharedState, LockBusyError, withLock } from '../../shared-state/index.ts';
 import { CliError, commandEnv, print, type CommandEnv } from '../output.ts';

@@ -10,7 +10,6 @@ import type { DB } from '../../db/schema.ts';
 import { withTransaction } from '../../db/transaction.ts';
 import type { BambooClient, VendorOrder } from '../../integrations/bamboo/index.ts';
 import { BambooRateLimitError } from '../../integrations/bamboo/errors.ts';
-import { orderEventsQueue, orderPollQueue } from '../../jobs/handlers/orders.ts';
 import { formatMoney, money, type Money } from '../../shared/money.ts';
 import { getAccount } from '../accounts/accounts.ts';
 import { platformActor } from '../actor.ts';
@@ -21,6 +20,7 @@ import { cardKeyring, encryptCardValue } from './card-crypto.ts';
 import type { OrderEventType } from './events.ts';
 import { formatOrderNumber, recordTransition } from './orders.ts';
 import { FINAL_STATUSES, type OrderRow, type OrderStatus } from './orders.tables.ts';
+import { orderEventsQueue, orderPollQueue } from './queues.ts';
 
 export type FulfilmentContext = Pick<AppContext, 'db' | 'jobs' | 'config' | 'vendor' | 'sandboxVendor' | 'logger'>;
 

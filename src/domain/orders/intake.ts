@@ -16,7 +16,6 @@ import type { AppContext } from '../../context.ts';
 import { prepared } from '../../db/database.ts';
 import type { DB } from '../../db/schema.ts';
 import { withTransaction } from '../../db/transaction.ts';
-import { orderPlaceQueue } from '../../jobs/handlers/orders.ts';
 import { Batcher, type Settled } from '../../shared/batcher.ts';
 import { DomainError, isDomainError } from '../../shared/errors.ts';
 import { formatMoney, money, multiply, type Money } from '../../shared/money.ts';
@@ -27,6 +26,7 @@ import { bookAccountId, insufficientFunds, ledgerRefusal, movement, walletId, ty
 import { assertOnCardList } from '../pricing/card-list.ts';
 import { assertProfitGuard, productsWithDiscount, quotePrice, type PriceQuote, type ProductWithDiscount } from '../pricing/pricing.ts';
 import { formatOrderNumber, toOrder, type Order } from './orders.ts';
+import { orderPlaceQueue } from './queues.ts';
 import type { OrderRow } from './orders.tables.ts';
 import { checkUnusualSpend, countRefusal } from './risk-alerts.ts';
 import { isUuid } from '../../shared/ids.ts';

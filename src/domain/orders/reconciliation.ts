@@ -5,9 +5,9 @@
 // Also: Bamboo's completion callback, which only triggers a poll.
 import type { AppContext } from '../../context.ts';
 import { verifyOrderCallback } from '../../integrations/bamboo/callback.ts';
-import { orderPlaceQueue, orderPollQueue } from '../../jobs/handlers/orders.ts';
 import { formatMoney, money } from '../../shared/money.ts';
 import { resolveWithVendor, type FulfilmentContext } from './fulfilment.ts';
+import { orderPlaceQueue, orderPollQueue } from './queues.ts';
 import { isUuid } from '../../shared/ids.ts';
 
 /** A pending order older than this had its place job lost: it is enqueued again. */

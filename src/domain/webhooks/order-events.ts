@@ -3,8 +3,8 @@
 // sandbox order, the sandbox account and its endpoint). Job retries deliver the same event again,
 // so each is recorded under a key naming the order and the event type: recorded once, sent once.
 import type { AppContext } from '../../context.ts';
-import { sendWebhookDelivery } from '../../jobs/handlers/webhooks.ts';
 import type { OrderEvent, OrderEventSink } from '../orders/events.ts';
+import { sendWebhookDelivery } from './queues.ts';
 import { dispatchPendingWebhookEvents, enqueueWebhookEvent } from './webhooks.ts';
 
 /** The webhook body's `data` for an order event: the order's outcome, never card codes. */

@@ -1,55 +1,33 @@
-// Catalog and FX jobs. One catalog sync at a time across processes (shared lock); a run that stops
-// on a 429 or an error resumes on the retry or the next scheduled run.
-import { z } from 'zod';
+// Workers of the catalog and FX queues (contracts in src/domain/catalog/queues.ts). One catalog sync
+// at a time across processes (shared lock); a run that stops on a 429 or an error resumes on the
+// retry or the next scheduled run.
 import type { AppContext } from '../../context.ts';
 import { syncCatalog } from '../../domain/catalog/catalog-sync.ts';
 import { syncFxRates } from '../../domain/catalog/fx.ts';
+import { CATALOG_SYNC_LOCK, catalogSyncQueue, fxSyncQueue } from '../../domain/catalog/queues.ts';
 import { BambooRateLimitError } from '../../integrations/bamboo/errors.ts';
 import { withLock } from '../../shared-state/types.ts';
-import { defineQueue } from '../registry.ts';
+import { bindQueue } from '../registry.ts';
 
-export const CATALOG_SYNC_LOCK = 'catalog-sync';
-
-export const catalogSyncQueue = defineQueue({
-  name: 'catalog.sync',
-  payload: z.object({ mode: z.enum(['auto', 'full', 'delta']).default('auto') }).strict(),
-  // One waiting and one running at most: a slow full sync never piles up scheduled runs.
-  policy: 'stately',
-  retry: { limit: 5, delaySeconds: 60, backoff: true, delayMaxSeconds: 3600 },
-  expireInSeconds: 3600,
-  deadLetter: true,
-  // `auto`: a full sync when the last one is a day old (or a run is waiting to resume), else a delta.
-  schedule: { cron: '*/30 * * * *', data: { mode: 'auto' } },
-  async handle(ctx, data, job) {
-    try {
-      return await withLock(ctx.state.locks, CATALOG_SYNC_LOCK, 3_600_000, () =>
-        syncCatalog({ db: ctx.db, vendor: ctx.vendor, logger: ctx.logger }, { mode: data.mode, signal: job.signal }),
-      );
-    } catch (error) {
-      if (!(error instanceof BambooRateLimitError)) throw error;
-      // Bamboo named its wait: come back exactly then (the run resumes from its next page) rather
-      // than spend retries on a limiter that refuses until that moment.
-      const resumesAt = new Date(Date.now() + error.retryAfterMs);
-      await ctx.jobs.enqueue(catalogSyncQueue, { mode: data.mode }, { startAfter: resumesAt });
-      ctx.logger.warn({ resumesAt }, 'catalog sync paused by the vendor rate limit');
-      return { paused: true, resumesAt: resumesAt.toISOString() };
-    }
-  },
+export const catalogSyncWorker = bindQueue(catalogSyncQueue, async (ctx, data, job) => {
+  try {
+    return await withLock(ctx.state.locks, CATALOG_SYNC_LOCK, 3_600_000, () =>
+      syncCatalog({ db: ctx.db, vendor: ctx.vendor, logger: ctx.logger }, { mode: data.mode, signal: job.signal }),
+    );
+  } catch (error) {
+    if (!(error instanceof BambooRateLimitError)) throw error;
+    // Bamboo named its wait: come back exactly then (the run resumes from its next page) rather
+    // than spend retries on a limiter that refuses until that moment.
+    const resumesAt = new Date(Date.now() + error.retryAfterMs);
+    await ctx.jobs.enqueue(catalogSyncQueue, { mode: data.mode }, { startAfter: resumesAt });
+    ctx.logger.warn({ resumesAt }, 'catalog sync paused by the vendor rate limit');
+    return { paused: true, resumesAt: resumesAt.toISOString() };
+  }
 });
 
-export const fxSyncQueue = defineQueue({
-  name: 'fx.sync',
-  payload: z.object({}).strict(),
-  policy: 'singleton',
-  retry: { limit: 3, delaySeconds: 60, backoff: true },
-  expireInSeconds: 300,
-  deadLetter: true,
-  // Bamboo refreshes its rates hourly.
-  schedule: { cron: '5 * * * *', data: {} },
-  async handle(ctx) {
-    const result = await syncFxRates({ db: ctx.db, vendor: ctx.vendor });
-    return { stored: result.stored, sourceTime: result.sourceTime.toISOString() };
-  },
+export const fxSyncWorker = bindQueue(fxSyncQueue, async (ctx) => {
+  const result = await syncFxRates({ db: ctx.db, vendor: ctx.vendor });
+  return { stored: result.stored, sourceTime: result.sourceTime.toISOString() };
 });
 
 /**

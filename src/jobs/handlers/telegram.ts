@@ -1,9 +1,10 @@
-// Outgoing Telegram messages. Throttled through the shared limiters (one per chat, one global) and
-// retried with backoff; Telegram's own 429 blocks the global limiter for its retry_after.
-import { z } from 'zod';
+// Workers of the outgoing Telegram queues (contracts in src/notifications/telegram-queues.ts).
+// Throttled through the shared limiters (one per chat, one global) and retried with backoff;
+// Telegram's own 429 blocks the global limiter for its retry_after.
 import type { AppContext } from '../../context.ts';
-import { TelegramPermanentError, TelegramRateLimitedError, telegramMessageSchema } from '../../notifications/telegram.ts';
-import { defineQueue } from '../registry.ts';
+import { TelegramPermanentError, TelegramRateLimitedError } from '../../notifications/telegram.ts';
+import { telegramDeleteQueue, telegramSendQueue } from '../../notifications/telegram-queues.ts';
+import { bindQueue } from '../registry.ts';
 
 /** Longest we wait inside one job for a free slot before letting pg-boss retry later. */
 const MAX_WAIT_MS = 5_000;
@@ -25,51 +26,32 @@ async function takeSlot(ctx: AppContext, chatId: string): Promise<void> {
   }
 }
 
-export const telegramDeleteQueue = defineQueue({
-  name: 'telegram.delete',
-  payload: z.object({ chatId: z.string(), messageId: z.number().int() }),
-  retry: { limit: 5, delaySeconds: 5, backoff: true, delayMaxSeconds: 300 },
-  expireInSeconds: 60,
-  deadLetter: true,
-  pollingIntervalSeconds: 0.5,
-  notify: true,
-  async handle(ctx, data) {
-    if (!ctx.telegram) return { skipped: 'bot not configured' };
-    await ctx.telegram.deleteMessage(data.chatId, data.messageId);
-    return { deleted: true };
-  },
+export const telegramDeleteWorker = bindQueue(telegramDeleteQueue, async (ctx, data) => {
+  if (!ctx.telegram) return { skipped: 'bot not configured' };
+  await ctx.telegram.deleteMessage(data.chatId, data.messageId);
+  return { deleted: true };
 });
 
-export const telegramSendQueue = defineQueue({
-  name: 'telegram.send',
-  payload: telegramMessageSchema,
-  retry: { limit: 8, delaySeconds: 2, backoff: true, delayMaxSeconds: 600 },
-  expireInSeconds: 60,
-  deadLetter: true,
-  pollingIntervalSeconds: 0.5,
-  notify: true,
-  concurrency: 4,
-  async handle(ctx, message) {
-    if (!ctx.telegram) {
-      ctx.logger.warn({ chatId: message.chatId }, 'telegram message dropped: TELEGRAM_BOT_TOKEN is not set');
-      return { skipped: 'bot not configured' };
+export const telegramSendWorker = bindQueue(telegramSendQueue, async (ctx, message) => {
+  if (!ctx.telegram) {
+    ctx.logger.warn({ chatId: message.chatId }, 'telegram message dropped: TELEGRAM_BOT_TOKEN is not set');
+    return { skipped: 'bot not configured' };
+  }
+  await takeSlot(ctx, message.chatId);
+  try {
+    const sent = await ctx.telegram.send(message);
+    if (message.deleteAfterSeconds) {
+      await ctx.jobs.enqueue(telegramDeleteQueue, { chatId: sent.chatId, messageId: sent.messageId }, { startAfter: message.deleteAfterSeconds });
     }
-    await takeSlot(ctx, message.chatId);
-    try {
-      const sent = await ctx.telegram.send(message);
-      if (message.deleteAfterSeconds) {
-        await ctx.jobs.enqueue(telegramDeleteQueue, { chatId: sent.chatId, messageId: sent.messageId }, { startAfter: message.deleteAfterSeconds });
-      }
-      return { messageId: sent.messageId };
-    } catch (error) {
-      if (error instanceof TelegramRateLimitedError) {
-        await ctx.telegramLimiters.global.block('all', error.retryAfterSeconds * 1000);
-      }
-      if (error instanceof TelegramPermanentError) {
-        ctx.logger.warn({ chatId: message.chatId, reason: error.message }, 'telegram message not deliverable');
-        return { undeliverable: error.message };
-      }
-      throw error;
+    return { messageId: sent.messageId };
+  } catch (error) {
+    if (error instanceof TelegramRateLimitedError) {
+      await ctx.telegramLimiters.global.block('all', error.retryAfterSeconds * 1000);
     }
-  },
+    if (error instanceof TelegramPermanentError) {
+      ctx.logger.warn({ chatId: message.chatId, reason: error.message }, 'telegram message not deliverable');
+      return { undeliverable: error.message };
+    }
+    throw error;
+  }
 });

@@ -1,0 +1,49 @@
+// What a queue is to those who send to it: its name, payload schema, retry and dead-letter policy,
+// polling, concurrency and schedule, with no handler. A contract lives beside the module that owns
+// the queue (`src/domain/orders/queues.ts`, …) so the domain can enqueue without importing the job
+// system; `src/jobs/` binds each contract to the domain function that handles it.
+import type { Kysely } from 'kysely';
+import type { QueuePolicy } from 'pg-boss';
+import type { z } from 'zod';
+
+export interface QueueContract<Schema extends z.ZodType = z.ZodType> {
+  name: string;
+  payload: Schema;
+  policy?: QueuePolicy;
+  retry: { limit: number; delaySeconds: number; backoff: boolean; delayMaxSeconds?: number };
+  /** How long one run may take before pg-boss treats it as lost and retries it. */
+  expireInSeconds: number;
+  /** Failed jobs (after all retries) are copied to `<name>.dead` for operators to inspect. */
+  deadLetter: boolean;
+  /** Worker polling interval; 0.5 s for latency-sensitive queues. */
+  pollingIntervalSeconds?: number;
+  /**
+   * Latency-sensitive: a send wakes the workers at once through LISTEN/NOTIFY (milliseconds instead
+   * of a polling interval); polling stays as the safety net.
+   */
+  notify?: boolean;
+  /** Jobs of this queue run at most this many at once in one process. */
+  concurrency?: number;
+  schedule?: { cron: string; data: z.input<Schema>; tz?: string };
+}
+
+export function defineQueueContract<Schema extends z.ZodType>(contract: QueueContract<Schema>): QueueContract<Schema> {
+  return contract;
+}
+
+export const deadLetterName = (queue: string) => `${queue}.dead`;
+
+export interface EnqueueOptions {
+  /** The caller's transaction: the job is committed or rolled back with it (outbox). */
+  db?: Kysely<any>;
+  startAfter?: number | Date;
+  singletonKey?: string;
+}
+
+/** How the domain sends work to a queue (`ctx.jobs`; pg-boss behind it, see src/jobs/boss.ts). */
+export interface JobQueue {
+  /** Validates the payload against the queue's schema and sends it. Null when deduplicated. */
+  enqueue<Schema extends z.ZodType>(queue: QueueContract<Schema>, data: z.input<Schema>, options?: EnqueueOptions): Promise<string | null>;
+  /** Validates each payload and sends them all with one insert (several jobs of one queue at once). */
+  enqueueMany<Schema extends z.ZodType>(queue: QueueContract<Schema>, data: readonly z.input<Schema>[], options?: Pick<EnqueueOptions, 'db'>): Promise<void>;
+}
