@@ -10,6 +10,22 @@ const adapterLibraries = [
 const adapterFolders = [
   { group: ['#bot/*', '#api/*', '**/bot/*', '**/api/*'], message: 'Only src/main.ts may import bot/ or api/.' },
 ];
+// Callback data is declared once per button (bot/callback-data.ts, `<feature>.callbacks.ts`):
+// no handler or keyboard in bot/ spells the data out itself.
+const literalCallbackData = [
+  {
+    selector: "CallExpression[callee.property.name=/^(callbackQuery|waitForCallbackQuery)$/][arguments.0.type=/^(Literal|TemplateLiteral|NewExpression)$/]",
+    message: 'Match a declared callback: `<feature>Callbacks.<button>.pattern` (bot/callback-data.ts).',
+  },
+  {
+    selector: "CallExpression[callee.property.name='text'][arguments.length=2][arguments.1.type=/^(Literal|TemplateLiteral)$/]",
+    message: "A button's data comes from its declaration: `<feature>Callbacks.<button>.build(…)`.",
+  },
+  {
+    selector: "Property[key.name='callbackData'][value.type=/^(Literal|TemplateLiteral)$/]",
+    message: "A button's data comes from its declaration: `<feature>Callbacks.<button>.build(…)`.",
+  },
+];
 
 export default tseslint.config(
   { ignores: ['node_modules/', '.data/', 'coverage/'] },
@@ -27,6 +43,11 @@ export default tseslint.config(
     files: ['src/**/*.ts'],
     ignores: ['src/main.ts'],
     rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns: [...adapterLibraries, ...adapterFolders] }] },
+  },
+  {
+    files: ['bot/**/*.ts'],
+    ignores: ['bot/callback-data.ts', 'bot/**/*.callbacks.ts'],
+    rules: { 'no-restricted-syntax': ['error', ...literalCallbackData] },
   },
   {
     files: ['src/main.ts'],
