@@ -26,6 +26,21 @@ const literalCallbackData = [
     message: "A button's data comes from its declaration: `<feature>Callbacks.<button>.build(…)`.",
   },
 ];
+// The domain sends work through queue contracts and never reaches outwards: src/jobs binds the
+// contracts to domain functions, notifications and ops views are built on the domain, and the root
+// and the CLI wire it. `up` is the relative way from a domain file to src/ ('..' or '../..').
+const outerLayers = (up) => [
+  {
+    group: [`${up}/jobs/*`, '#src/jobs/*'],
+    message: 'The domain never imports jobs: enqueue a queue contract (e.g. src/domain/orders/queues.ts) with ctx.jobs.',
+  },
+  { group: [`${up}/notifications/*`, '#src/notifications/*'], message: 'The domain never imports notifications.' },
+  { group: [`${up}/ops/*`, '#src/ops/*'], message: 'The domain never imports src/ops (operations views).' },
+  { group: [`${up}/main.ts`, `${up}/cli/*`, '#src/main.ts', '#src/cli/*'], message: 'The domain never imports the composition root or the CLI.' },
+];
+const jobHandlers = [
+  { group: ['#src/jobs/handlers/*', '**/jobs/handlers/*'], message: 'Adapters never import a job handler: use the queue contract or a domain function.' },
+];
 
 export default tseslint.config(
   { ignores: ['node_modules/', '.data/', 'coverage/'] },
@@ -43,6 +58,18 @@ export default tseslint.config(
     files: ['src/**/*.ts'],
     ignores: ['src/main.ts'],
     rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns: [...adapterLibraries, ...adapterFolders] }] },
+  },
+  {
+    files: ['src/domain/*.ts'],
+    rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns: [...adapterLibraries, ...adapterFolders, ...outerLayers('..')] }] },
+  },
+  {
+    files: ['src/domain/*/**/*.ts'],
+    rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns: [...adapterLibraries, ...adapterFolders, ...outerLayers('../..')] }] },
+  },
+  {
+    files: ['bot/**/*.ts', 'api/**/*.ts'],
+    rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns: jobHandlers }] },
   },
   {
     files: ['bot/**/*.ts'],
