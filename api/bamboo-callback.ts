@@ -1,4 +1,4 @@
-// Bamboo's order-completion callback (reference §6.16, SPEC §6.3). Not a partner endpoint: Bamboo
+// Bamboo's order-completion callback (docs/bamboo.md#vendor-facts-our-code-relies-on, docs/product.md#orders). Not a partner endpoint: Bamboo
 // calls it with the shared secret we configured (BAMBOO_CALLBACK_SECRET). The domain checks the
 // secret in constant time and only schedules a Get Order; the body never decides an outcome.
 import type { AppContext } from '#src/context.ts';

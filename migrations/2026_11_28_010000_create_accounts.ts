@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 
-// Accounts in the hierarchy (SPEC §2) and the one-time invites that bind a Telegram user to one.
+// Accounts in the hierarchy (docs/product.md#roles-and-the-hierarchy) and the one-time invites that bind a Telegram user to one.
 // Who may be whose parent is enforced in the domain; the checks here are the backstop that no code
 // path can get around (a sub-agent always has a parent, admins and partners never do).
 export async function up(db: Kysely<any>): Promise<void> {

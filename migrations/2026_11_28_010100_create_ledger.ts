@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 
-// The double-entry ledger (SPEC §3).
+// The double-entry ledger (docs/product.md#money-and-the-ledger).
 //
 // Sign convention: an entry's amount is what it adds to its ledger account's balance. A credit to
 // a customer wallet is positive, the matching entry on the system account it came from is negative,
@@ -45,7 +45,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('transfer_id', 'uuid', (column) => column.notNull().references('transfers.id'))
     // No foreign key on purpose: every entry would take a KEY SHARE lock on its ledger account row,
     // and the system accounts (order clearing…) are in nearly every transfer, so they would become
-    // the shared hot row SPEC §3 forbids. ledger_transfer() checks account and currency instead,
+    // the shared hot row docs/product.md#money-and-the-ledger forbids. ledger_transfer() checks account and currency instead,
     // and the consistency check re-verifies it.
     .addColumn('ledger_account_id', 'text', (column) => column.notNull())
     .addColumn('currency', 'text', (column) => column.notNull())

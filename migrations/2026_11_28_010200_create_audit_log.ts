@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 
-// Who did what to whom, when and through which channel (SPEC §2): every money movement and every
+// Who did what to whom, when and through which channel (docs/product.md#roles-and-the-hierarchy): every money movement and every
 // change of rights or status. Append-only like the ledger (uses its append_only_guard()).
 export async function up(db: Kysely<any>): Promise<void> {
   await db.schema

@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 
-// Requests for money (SPEC §7): an agent's top-up with a payment proof, decided by an admin; a
+// Requests for money (docs/product.md#top-ups-and-allocation): an agent's top-up with a payment proof, decided by an admin; a
 // sub-agent's request for funds, decided by its agent. Each is decided once; the money moves by a
 // ledger transfer whose id is kept here.
 export async function up(db: Kysely<any>): Promise<void> {

@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 
-// Revenue share (SPEC §4): one accrual per completed sub-agent order, paid to the parent agent when
+// Revenue share (docs/product.md#pricing-and-revenue-share): one accrual per completed sub-agent order, paid to the parent agent when
 // an admin closes the month (one payout per agent and month).
 export async function up(db: Kysely<any>): Promise<void> {
   await db.schema

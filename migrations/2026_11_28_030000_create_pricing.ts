@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 
-// Pricing (SPEC §4): price plans with discounts in basis points (per product, or the plan's
-// default), assigned per account or per role; and the Telegram card list (SPEC §5).
+// Pricing (docs/product.md#pricing-and-revenue-share): price plans with discounts in basis points (per product, or the plan's
+// default), assigned per account or per role; and the Telegram card list (docs/product.md#catalog-and-the-card-list).
 export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
     .createTable('price_plans')

@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 
-// Orders (SPEC §6): the order with its price snapshot, its transitions, its cards (code and PIN
+// Orders (docs/product.md#orders): the order with its price snapshot, its transitions, its cards (code and PIN
 // encrypted), and per-account / per-role risk limits.
 export async function up(db: Kysely<any>): Promise<void> {
   await sql`create sequence order_number_seq`.execute(db);

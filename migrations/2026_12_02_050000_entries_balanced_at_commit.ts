@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 
-// Every transfer's entries sum to zero per currency, enforced by the database at commit (SPEC §3).
+// Every transfer's entries sum to zero per currency, enforced by the database at commit (docs/product.md#money-and-the-ledger).
 //
 // `ledger_transfers()` checks nothing of the kind itself: `transfer()` validates in TypeScript, and
 // until now only the hourly consistency check noticed an unbalanced transfer written any other way

@@ -2,7 +2,7 @@
 //
 // The partner's price joins in `presentProducts` only (both routes go through it), from
 // `catalogPrices`, the one price source (what is shown is what an order is charged). Products the
-// partner's plan cannot price right now (no stored FX rate) are left out (SPEC §5).
+// partner's plan cannot price right now (no stored FX rate) are left out (docs/product.md#catalog-and-the-card-list).
 import { createRoute, z } from '@hono/zod-openapi';
 import type { AppContext } from '#src/context.ts';
 import type { ApiPrincipal } from '#src/domain/api-keys/api-keys.ts';

@@ -1,4 +1,4 @@
-// Admin: the Telegram card list (SPEC §5). Shown in its order with buttons to move an entry up or
+// Admin: the Telegram card list (docs/product.md#catalog-and-the-card-list). Shown in its order with buttons to move an entry up or
 // remove it, and an "add" flow: product id → fixed values ("10, 25, 50") or a range ("5-200").
 // Every change saves the whole list through `saveCardList` (admin-only, validated against the synced
 // product, audited). The buttons name the entry's position and product, so a button shown before

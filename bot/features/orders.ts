@@ -1,4 +1,4 @@
-// Ordering (SPEC §5, §6) for agents and sub-agents: card list → card → denomination (buttons for
+// Ordering (docs/product.md#catalog-and-the-card-list, docs/product.md#orders) for agents and sub-agents: card list → card → denomination (buttons for
 // fixed values, a typed amount for a range) → quantity → confirmation (price from `quotePrice`,
 // balance after) → Confirm. The Confirm button carries a random key drawn inside the flow; the order's
 // client reference is `tg:<key>`, so a double tap (a stale button after the first) or any replay of

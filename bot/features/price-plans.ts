@@ -1,4 +1,4 @@
-// Admin: price plans (SPEC §4) in the bot. The plans list → one plan (default discount, per-product
+// Admin: price plans (docs/product.md#pricing-and-revenue-share) in the bot. The plans list → one plan (default discount, per-product
 // discounts, where it applies) with buttons to set a product discount, make it the default of a
 // role; a new plan (name → default discount); and from an account's screen, give it a plan.
 // Discounts are typed in percent (5, 2.5, or -3 for a markup) and stored in basis points; the

@@ -1,4 +1,4 @@
-// Top-ups (SPEC §7). Agent: amount → proof (photo or reference) → summary → send; every admin gets
+// Top-ups (docs/product.md#top-ups-and-allocation). Agent: amount → proof (photo or reference) → summary → send; every admin gets
 // the request with the proof and Approve / Reject buttons. The request id in those buttons is the
 // idempotency key: approving credits the wallet with the ledger key `topup:<id>` after a
 // conditional update, so a double tap or a second admin moves money once.

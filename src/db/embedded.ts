@@ -1,4 +1,4 @@
-// Embedded PostgreSQL for machines without a database server (SPEC §11).
+// Embedded PostgreSQL for machines without a database server (docs/product.md#running-it).
 // One data directory = one cluster. If a server is already running on that directory (for example
 // `npm start` in another terminal), we connect to it instead of starting a second one: that is how
 // the CLI reaches the same database as the running app.

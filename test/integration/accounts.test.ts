@@ -1,4 +1,4 @@
-// SPEC §2 rules: each one is attacked here and must fail with a clear DomainError.
+// docs/product.md#roles-and-the-hierarchy rules: each one is attacked here and must fail with a clear DomainError.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase, type Database } from '../../src/db/database.ts';
 import { accountActor } from '../../src/domain/actor.ts';

@@ -1,6 +1,6 @@
 // Property: random sequences of credits, debits, allocations, reclaims, holds, releases and
 // refunds — with idempotency keys drawn from a small pool (so some repeat, with the same or a
-// different payload) and amounts that often over-spend — keep every SPEC §3 invariant after every
+// different payload) and amounts that often over-spend — keep every docs/product.md#money-and-the-ledger invariant after every
 // step, and each request succeeds, replays or fails exactly as a simple in-memory model says.
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';

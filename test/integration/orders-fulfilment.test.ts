@@ -1,7 +1,7 @@
 // The order engine placing, polling and finishing orders against real PostgreSQL and the Bamboo
 // simulator (through msw): happy paths and every vendor failure. Jobs run by hand (runDueJobs), so
 // every step is explicit. Every scenario ends with the money check: per order held = settled +
-// refunded, and the SPEC §3 invariants. Shared setup: test/support/order-engine.ts.
+// refunded, and the docs/product.md#money-and-the-ledger invariants. Shared setup: test/support/order-engine.ts.
 import { describe, expect, it } from 'vitest';
 import { accountActor } from '../../src/domain/actor.ts';
 import { queryAuditLog } from '../../src/domain/audit/audit.ts';
@@ -74,7 +74,7 @@ describe('order engine: happy paths', () => {
     await expectOrderMoneyConserved(db, [created.id]);
   });
 
-  it('a sub-agent order accrues the agent’s revenue share on completion (SPEC §4 prices)', async () => {
+  it('a sub-agent order accrues the agent’s revenue share on completion (docs/product.md#pricing-and-revenue-share prices)', async () => {
     const { clock } = vendor();
     const { agent, sub } = await makeTree(db);
     await assignPricePlan(db, operator, { accountId: agent.id }, (await createPricePlan(db, operator, { name: 'o-agent 4%', defaultDiscountBps: 400 })).id);

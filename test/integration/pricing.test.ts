@@ -12,7 +12,7 @@ import { expectDomainError, makeAccount, makeTree, operator } from '../support/m
 const { db } = await createTestDatabase();
 const noFee = { amount: '0', currency: 'USD' };
 
-// Products: the SPEC §4 example (face 10.00, cost 9.47), a range 5–500 USD at 95 %, a EUR card, a JPY card.
+// Products: the docs/product.md#pricing-and-revenue-share example (face 10.00, cost 9.47), a range 5–500 USD at 95 %, a EUR card, a JPY card.
 await insertProduct(db, { id: 1, minFace: 1000n, costMin: 947n });
 await insertProduct(db, { id: 2, minFace: 500n, maxFace: 50_000n, costMin: 475n, costMax: 47_500n });
 await insertProduct(db, { id: 3, currency: 'EUR', minFace: 1000n, costCurrency: 'EUR', costMin: 950n });
@@ -33,7 +33,7 @@ async function price(accountId: string, productId: number, face: string, currenc
 }
 
 describe('pricing engine', () => {
-  it('SPEC §4 worked example: agent 9.60, sub-agent 9.80, share 0.20, platform keeps 0.13', async () => {
+  it('docs/product.md#pricing-and-revenue-share worked example: agent 9.60, sub-agent 9.80, share 0.20, platform keeps 0.13', async () => {
     const { agent, sub } = await makeTree(db);
     await assignPricePlan(db, operator, { accountId: agent.id }, (await planOf('agent 4%', 400)).id);
     await assignPricePlan(db, operator, { accountId: sub.id }, (await planOf('sub 2%', 200)).id);

@@ -27,7 +27,7 @@ async function hold(sub: Account, amount: string, orderId: string) {
 }
 
 describe('revenue share', () => {
-  // SPEC §4 worked example: agent pays 9.60, sub-agent pays 9.80, the agent earns 0.20.
+  // docs/product.md#pricing-and-revenue-share worked example: agent pays 9.60, sub-agent pays 9.80, the agent earns 0.20.
   it('accrues per completed order and pays each agent once per month', async () => {
     const { agent, sub } = await makeTree(db);
     const { agent: otherAgent, sub: otherSub } = await makeTree(db);

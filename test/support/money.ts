@@ -50,7 +50,7 @@ export async function balance(db: Database, account: Account): Promise<string> {
   return formatAmount(await walletBalance(db, account.id));
 }
 
-/** Every SPEC §3 invariant holds for the whole ledger. */
+/** Every docs/product.md#money-and-the-ledger invariant holds for the whole ledger. */
 export async function expectLedgerConsistent(db: Database): Promise<void> {
   const report = await checkLedgerConsistency(db);
   expect(report.drifts).toEqual([]);

@@ -39,7 +39,7 @@ export async function queuedFor(test: TestContext, queue: QueueContract, orderId
 /**
  * Per order: the hold equals what was settled plus what was refunded (clearing nets to zero for a
  * final order, and holds it all while open), it was held once and returned at most once; plus
- * every SPEC §3 invariant of the whole ledger.
+ * every docs/product.md#money-and-the-ledger invariant of the whole ledger.
  */
 export async function expectOrderMoneyConserved(db: Database, orderIds: string[]): Promise<void> {
   for (const orderId of orderIds) {

@@ -1,4 +1,4 @@
-// Every text exists in every language (SPEC §8: adding a language is adding a complete file).
+// Every text exists in every language (docs/product.md#the-telegram-bot: adding a language is adding a complete file).
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';

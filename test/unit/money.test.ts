@@ -66,7 +66,7 @@ describe('money', () => {
     expect(() => add(money(1n, 'USD'), money(1n, 'EUR'))).toThrow(/currency mismatch/);
   });
 
-  it('applies discounts in basis points, half up (the SPEC §4 worked example)', () => {
+  it('applies discounts in basis points, half up (the docs/product.md#pricing-and-revenue-share worked example)', () => {
     const face = parseMoney('10.00', 'USD');
     expect(formatAmount(applyDiscountBps(face, 400))).toBe('9.60');
     expect(formatAmount(applyDiscountBps(face, 200))).toBe('9.80');

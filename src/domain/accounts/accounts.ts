@@ -1,4 +1,4 @@
-// Accounts and the hierarchy rules of SPEC §2, enforced here (not only in the bot or the API):
+// Accounts and the hierarchy rules of docs/product.md#roles-and-the-hierarchy, enforced here (not only in the bot or the API):
 //   platform → agent → sub-agent (a partner may be the parent of agents); a sub-agent has no
 //   children; a parent acts on its direct children only; a paused account cannot order or move
 //   money, and pausing an account stops ordering in everything below it.
@@ -97,7 +97,7 @@ const ALLOWED_PARENTS: Record<AccountRole, readonly (AccountRole | null)[]> = {
   sub_agent: ['agent'],
 };
 
-/** Checks that `parent` may have a child of `role` (depth and role rules of SPEC §2). */
+/** Checks that `parent` may have a child of `role` (depth and role rules of docs/product.md#roles-and-the-hierarchy). */
 export function assertParentAllowed(role: AccountRole, parent: Account | null): void {
   if (parent?.role === 'sub_agent') {
     throw new DomainError('sub_agent_cannot_have_children', 'a sub-agent cannot have children', { parentId: parent.id });

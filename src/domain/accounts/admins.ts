@@ -1,4 +1,4 @@
-// Promoting and demoting admins (SPEC §2: admins are bootstrapped from configuration and can
+// Promoting and demoting admins (docs/product.md#roles-and-the-hierarchy: admins are bootstrapped from configuration and can
 // promote others). Demoting pauses the admin account (a paused account has no rights) instead of
 // deleting it, so the audit log keeps pointing at a real actor; promoting a demoted admin resumes it.
 import type { Kysely } from 'kysely';

@@ -1,4 +1,4 @@
-// One-time invites (SPEC §2): an opaque token for a Telegram deep link (`?start=<token>`), single
+// One-time invites (docs/product.md#roles-and-the-hierarchy): an opaque token for a Telegram deep link (`?start=<token>`), single
 // use, expiring (default 7 days), revocable. Admins invite agents (under the platform or a
 // partner), partners invite agents, agents invite sub-agents. Only the token's hash is stored.
 import { createHash, randomBytes } from 'node:crypto';

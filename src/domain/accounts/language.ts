@@ -1,4 +1,4 @@
-// The user's bot language lives on the account (SPEC §8), so every process and every channel that
+// The user's bot language lives on the account (docs/product.md#the-telegram-bot), so every process and every channel that
 // writes to the user (the bot, notifications from jobs) uses the same choice.
 import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.ts';

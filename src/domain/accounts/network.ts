@@ -1,4 +1,4 @@
-// What a parent sees of its direct children (SPEC §2: visibility stops one level down): each
+// What a parent sees of its direct children (docs/product.md#roles-and-the-hierarchy: visibility stops one level down): each
 // child's balance and its month's net order spending ("sales"), read from the ledger. Sales are
 // the child's order movements of the month (holds minus releases and refunds), so they are zero
 // until orders exist and never need a second source of truth.

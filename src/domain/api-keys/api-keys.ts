@@ -1,4 +1,4 @@
-// API keys of the partner REST API (SPEC §9). A key is shown once; only its HMAC-SHA256 under a
+// API keys of the partner REST API (docs/product.md#the-partner-api). A key is shown once; only its HMAC-SHA256 under a
 // server secret is stored (docs/decisions/api-key-hashing.md). `sk_live_` keys act on the partner's
 // account, `sk_test_` keys on its sandbox account: a separate account with its own wallet, so test
 // money and real money never meet. Admin keys act as an admin account.

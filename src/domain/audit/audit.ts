@@ -1,4 +1,4 @@
-// The audit log: one row for every money movement and every change of rights or status (SPEC §2).
+// The audit log: one row for every money movement and every change of rights or status (docs/product.md#roles-and-the-hierarchy).
 // Written in the same transaction as the change it describes, so neither exists without the other.
 import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.ts';

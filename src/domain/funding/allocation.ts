@@ -1,4 +1,4 @@
-// Allocation (SPEC §7): a parent moves money from its wallet to a direct child's wallet, or reclaims
+// Allocation (docs/product.md#top-ups-and-allocation): a parent moves money from its wallet to a direct child's wallet, or reclaims
 // unspent money back (up to the child's balance), each one ledger transfer. A sub-agent may ask its
 // agent for funds; the agent fulfils (an allocation, idempotent on the request) or declines.
 //

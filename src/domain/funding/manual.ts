@@ -1,4 +1,4 @@
-// Admin manual credit and debit of a wallet (SPEC §2): always with a reason, always one ledger
+// Admin manual credit and debit of a wallet (docs/product.md#roles-and-the-hierarchy): always with a reason, always one ledger
 // transfer against the `adjustments` system account (`sandbox_adjustments` for a partner's sandbox
 // wallet: test money never comes from real accounts), idempotent on the caller's key.
 import type { Kysely } from 'kysely';

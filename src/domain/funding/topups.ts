@@ -1,4 +1,4 @@
-// Top-up requests (SPEC §7): an agent (or partner) asks for a credit against an offline payment,
+// Top-up requests (docs/product.md#top-ups-and-allocation): an agent (or partner) asks for a credit against an offline payment,
 // with a proof; an admin approves (one ledger transfer, idempotent on the request) or rejects with a
 // reason. The decision is a conditional UPDATE on `status = 'pending'`: of two admins pressing at
 // once, the second waits for the first's row lock, then finds the request decided.

@@ -1,4 +1,4 @@
-// The invariants of SPEC §3, checked against the whole ledger (hourly job and `steller ledger check`):
+// The invariants of docs/product.md#money-and-the-ledger, checked against the whole ledger (hourly job and `steller ledger check`):
 //   1. each transfer's entries sum to zero per currency (and it has at least two); so does everything;
 //      each entry names an existing ledger account in that account's currency;
 //   2. each wallet's stored balance equals the sum of its entries;

@@ -1,4 +1,4 @@
-// The double-entry ledger (SPEC §3). `transfer` is the one way money moves: ≥ 2 entries summing to
+// The double-entry ledger (docs/product.md#money-and-the-ledger). `transfer` is the one way money moves: ≥ 2 entries summing to
 // zero per currency, atomic, one unique idempotency key. Sign convention: an entry's
 // amount is what it adds to its account's balance (see the ledger migration).
 //

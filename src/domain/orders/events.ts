@@ -1,4 +1,4 @@
-// Events out (SPEC §6.4): one event per order reaching a final state, enqueued on the
+// Events out (docs/product.md#orders): one event per order reaching a final state, enqueued on the
 // `order.events` queue in the same transaction as the state change. Its job runs `deliverOrderEvent`,
 // which hands it to the `OrderEventSink` port in AppContext (`ctx.orderEvents`): the bot adapter (a Telegram
 // message) or the webhook adapter (partners) implement it in their areas. Without an adapter the

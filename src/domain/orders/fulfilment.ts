@@ -1,4 +1,4 @@
-// Buying the cards (SPEC §6.2–6.4): place with a RequestId stored before the first call, poll with
+// Buying the cards (docs/product.md#orders): place with a RequestId stored before the first call, poll with
 // backoff up to the deadline, finish (cards encrypted, ledger settled, unfulfilled cards refunded)
 // or fail (the whole hold back). Every step locks the order row and checks its state first, so a
 // step that runs twice (duplicate job, callback + poll, reconciliation) changes nothing the second
@@ -36,7 +36,7 @@ export function vendorFor(ctx: FulfilmentContext, order: Pick<OrderRow, 'id' | '
 
 const system = platformActor('system');
 
-/** Seconds before poll n+1 (SPEC §6.3): 2 s, 5 s, 10 s, then every 30 s until the deadline. */
+/** Seconds before poll n+1 (docs/product.md#orders): 2 s, 5 s, 10 s, then every 30 s until the deadline. */
 export const POLL_DELAYS_SECONDS = [2, 5, 10, 30] as const;
 export const pollDelaySeconds = (pollCount: number) => POLL_DELAYS_SECONDS[Math.min(pollCount, POLL_DELAYS_SECONDS.length - 1)] as number;
 

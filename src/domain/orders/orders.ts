@@ -1,4 +1,4 @@
-// Orders as the domain sees them, and reading them (SPEC §6.1, §6.5): by id or number, lists, card
+// Orders as the domain sees them, and reading them (docs/product.md#orders): by id or number, lists, card
 // reveal. Creating an order is `createOrder` in intake.ts.
 import type { Kysely } from 'kysely';
 import type { AppContext } from '../../context.ts';
@@ -65,7 +65,7 @@ export function toOrder(row: OrderRow): Order {
   };
 }
 
-/** Records a state change with its time (SPEC §6: every transition is recorded). */
+/** Records a state change with its time (docs/product.md#orders: every transition is recorded). */
 export async function recordTransition(db: Kysely<DB>, orderId: string, status: OrderStatus | string, detail?: Record<string, unknown>): Promise<void> {
   await db.insertInto('order_transitions').values({ order_id: orderId, status, detail: detail ? JSON.stringify(detail) : null }).execute();
 }

@@ -1,4 +1,4 @@
-// The order engine's queues (SPEC §6, docs/orders.md): what each job carries and how it retries.
+// The order engine's queues (docs/product.md#orders, docs/orders.md): what each job carries and how it retries.
 // The domain sends to them inside its own transactions (outbox); src/jobs/handlers/orders.ts binds
 // each to its step. Every step is safe to run twice: it locks the order and checks its state first.
 import { z } from 'zod';

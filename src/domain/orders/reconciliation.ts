@@ -1,4 +1,4 @@
-// Resolving orders that did not finish on their own (SPEC §6.4): past their deadline, or stuck in
+// Resolving orders that did not finish on their own (docs/product.md#orders): past their deadline, or stuck in
 // `pending` (the place job lost). Each is resolved against Get Order with its RequestId: finished
 // from Bamboo's final answer, failed and refunded when Bamboo has no such order, left alone (and
 // reported) while Bamboo still works. Never both finished and refunded: both paths lock the order.

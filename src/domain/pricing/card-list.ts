@@ -1,4 +1,4 @@
-// The Telegram card list (SPEC §5): what the bot sells, chosen and ordered by admins. Each entry is a
+// The Telegram card list (docs/product.md#catalog-and-the-card-list): what the bot sells, chosen and ordered by admins. Each entry is a
 // synced product with either fixed denominations or a range inside the product's range. Saved as a
 // whole (the admin edits the list, then saves it), validated against the synced catalog.
 import type { Kysely } from 'kysely';

@@ -1,4 +1,4 @@
-// The pricing engine (SPEC §4): the one source of a buyer's price, for catalog display and for
+// The pricing engine (docs/product.md#pricing-and-revenue-share): the one source of a buyer's price, for catalog display and for
 // charging. Buyer price per card = face × (1 − discount) half up in the face currency, then converted
 // to the wallet currency with the newest stored FX rate (the rate is returned so the order records
 // it). For a sub-agent the platform's price is the parent agent's price; the spread above it is the
@@ -328,7 +328,7 @@ export async function quotePrice(db: Kysely<DB>, input: QuoteInput): Promise<Pri
   };
 }
 
-/** Profit guard (SPEC §4): refused before any debit when the platform's price < vendor cost + fee. */
+/** Profit guard (docs/product.md#pricing-and-revenue-share): refused before any debit when the platform's price < vendor cost + fee. */
 export function assertProfitGuard(quote: PriceQuote): void {
   if (quote.platformUnitPrice.amount < quote.unitCostWithFee.amount) {
     throw new DomainError('profit_guard', 'this card cannot be sold at this price right now', { productId: String(quote.productId) });

@@ -1,4 +1,4 @@
-// Revenue share (SPEC §4). When a sub-agent's order completes, the order engine calls
+// Revenue share (docs/product.md#pricing-and-revenue-share). When a sub-agent's order completes, the order engine calls
 // `recordRevenueShareAccrual` in its settlement transaction: the agent's share moves from order
 // clearing to `revenue_share_payable` and the accrual is kept for the month. Closing month M pays
 // each agent the sum of its accruals for M: one transfer per agent, idempotent per (agent, month).

@@ -1,4 +1,4 @@
-// Partner webhooks per the Standard Webhooks specification (SPEC §9): one endpoint per account,
+// Partner webhooks per the Standard Webhooks specification (docs/product.md#the-partner-api): one endpoint per account,
 // events written in the transaction of the change they report (`enqueueWebhookEvent`), delivered by
 // the `webhook.deliver` queue (src/jobs/handlers/webhooks.ts) with the `standardwebhooks` library
 // signing every attempt. While a rotated secret is in its overlap (24 h) each delivery carries a

@@ -1,4 +1,4 @@
-// Bamboo's order-completion callback (reference §6.16): it carries no cards, only which order
+// Bamboo's order-completion callback (docs/bamboo.md#vendor-facts-our-code-relies-on): it carries no cards, only which order
 // finished, and the shared secret we configured (no signature). Verify the secret in constant
 // time, then fetch the order with Get Order; the callback itself is never trusted for the outcome.
 import { createHash, timingSafeEqual } from 'node:crypto';

@@ -1,4 +1,4 @@
-// The Bamboo Card Portal client (reference docs: ../shared/reference/bamboo-api.md). One HTTP layer:
+// The Bamboo Card Portal client (vendor facts: docs/bamboo.md#vendor-facts-our-code-relies-on). One HTTP layer:
 // Basic auth, JSON with exact decimals, a timeout per call, the shared rate limiter before every
 // call and 429 handling after it. Bodies are never logged (Get Order carries card codes).
 import Big from 'big.js';

@@ -310,7 +310,7 @@ export interface NotificationSettings {
   secretKey: string | null;
 }
 
-/** Outcome of Place Order (reference §10). */
+/** Outcome of Place Order (docs/bamboo.md#vendor-facts-our-code-relies-on). */
 export type PlaceOrderResult =
   | { kind: 'accepted'; requestId: string }
   /** Bamboo definitely did not create the order. `retryable`: the same RequestId may be sent again later (429). */

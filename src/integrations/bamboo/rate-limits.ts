@@ -1,4 +1,4 @@
-// Bamboo's published rate limits (reference §4.1), enforced on our side before each call and shared
+// Bamboo's published rate limits (docs/bamboo.md#vendor-facts-our-code-relies-on), enforced on our side before each call and shared
 // by every process through SharedState (Redis when configured). Bamboo counts per client, so the
 // limiter key is the client id. A 429 from Bamboo blocks the whole endpoint class for the wait it
 // names. The "other APIs: 1 request/second" limit is applied per endpoint.

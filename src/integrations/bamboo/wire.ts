@@ -1,5 +1,5 @@
 // Zod schemas for Bamboo's responses as they arrive on the wire (after parseJsonExact). Tolerant by
-// design (reference §10): strings may be null, optional fields may be missing, unknown statuses pass
+// design (docs/bamboo.md#vendor-facts-our-code-relies-on): strings may be null, optional fields may be missing, unknown statuses pass
 // through, timestamps have no zone, decimals stay strings. Unknown fields are ignored.
 import Big from 'big.js';
 import { z } from 'zod';

@@ -1,4 +1,4 @@
-// Hourly check of the ledger invariants (SPEC §3). Drift raises the ledger drift alert (see
+// Hourly check of the ledger invariants (docs/product.md#money-and-the-ledger). Drift raises the ledger drift alert (see
 // domain/ledger/alerts.ts) and logs the accounts involved; the job itself succeeds, because
 // retrying a check that found drift would only find it again.
 import { z } from 'zod';

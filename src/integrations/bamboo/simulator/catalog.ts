@@ -40,7 +40,7 @@ export interface SimBrand {
   status?: 'Live' | 'TemporaryInactive';
 }
 
-/** Bamboo's category list (reference §6.3); ids 8, 28 and 29 do not exist. */
+/** Bamboo's category list (docs/bamboo.md#vendor-facts-our-code-relies-on); ids 8, 28 and 29 do not exist. */
 export const CATEGORIES: { id: number; name: string }[] = [
   [1, 'Entertainment'], [2, 'Gaming'], [3, 'Prepaid Cards'], [4, 'Fashion & Accessories'], [5, 'Tools & Home Improvement'],
   [6, 'Airlines & Hotels'], [7, 'Beauty Wellness & Spa'], [9, 'eCommerce'], [10, 'Dining & Restaurants'], [11, 'Kids Fashion & Toys'],

@@ -1,5 +1,5 @@
 // Bamboo's published rate limits as the simulator enforces them: sliding windows per client and
-// endpoint (reference §4.1), and for checkout 2 a second, 500 ms apart and 6 orders per product a
+// endpoint (docs/bamboo.md#vendor-facts-our-code-relies-on), and for checkout 2 a second, 500 ms apart and 6 orders per product a
 // minute. Answers are whole seconds to wait, as in Bamboo's 429 text.
 import { BAMBOO_LIMITS, CHECKOUT_GAP_MS, CHECKOUT_PER_PRODUCT } from '../rate-limits.ts';
 import type { SimulatorClock } from './clock.ts';
