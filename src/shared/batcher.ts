@@ -10,6 +10,15 @@
 /** One item's result in a batch: a value, or the error that belongs to that item alone. */
 export type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
 
+/** Runs `fn` and keeps its outcome, value or error, as a Settled. */
+export async function settle<T>(fn: () => Promise<T>): Promise<Settled<T>> {
+  try {
+    return { ok: true, value: await fn() };
+  } catch (error) {
+    return { ok: false, error };
+  }
+}
+
 export interface BatcherOptions<In, Out> {
   maxBatchSize: number;
   maxConcurrentBatches: number;

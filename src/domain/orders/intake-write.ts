@@ -1,0 +1,160 @@
+// Writing priced orders (src/domain/orders/intake-batch.ts): one `order_intake_batch` statement for
+// the whole batch and one job insert for the new orders, in one transaction; each order's outcome
+// mapped back to its order or its refusal.
+import { sql } from 'kysely';
+import { prepared } from '../../db/database.ts';
+import { withTransaction } from '../../db/transaction.ts';
+import type { Settled } from '../../shared/batcher.ts';
+import { DomainError } from '../../shared/errors.ts';
+import { formatMoney, money } from '../../shared/money.ts';
+import type { Channel } from '../actor.ts';
+import { toJson } from '../json.ts';
+import { bookAccountId, insufficientFunds, ledgerRefusal, movement, walletId, type WalletShortfall } from '../ledger/ledger.ts';
+import type { PricedRequest } from './intake-pricing.ts';
+import { conflictOf, type IntakeResult, type OrderIntakeContext } from './intake-request.ts';
+import { formatOrderNumber, toOrder, type Order } from './orders.ts';
+import type { OrderRow } from './orders.tables.ts';
+import { orderPlaceQueue } from './queues.ts';
+
+/** What `order_intake_batch` answers per order (migrations 2026_11_28_080000, 2026_11_29_000000 and 2026_11_30_000000). */
+interface IntakeOutcome {
+  idx: number;
+  outcome:
+    | 'created'
+    | 'replayed'
+    | 'idempotency_conflict'
+    | 'account_not_found'
+    | 'role_cannot_order'
+    | 'account_paused'
+    | 'parent_paused'
+    | 'daily_limit_exceeded'
+    | 'insufficient_funds';
+  detail: Record<string, unknown> | null;
+  order_id: string | null;
+  order_number: bigint | null;
+  created_at: Date | null;
+  deadline_at: Date | null;
+  spent_today: bigint | null;
+  sandbox: boolean | null;
+}
+
+/**
+ * Writes priced orders in one transaction: `order_intake_batch` (locks, replay check, rights,
+ * limits, funds, inserts, holds, transitions for all of them; migration 2026_11_30_000000), then
+ * the place jobs of the new ones in one insert. Throws only for a database error; refusals come back
+ * per order.
+ */
+export async function writeOrders(ctx: OrderIntakeContext, priced: PricedRequest[]): Promise<Settled<IntakeResult>[]> {
+  const orders = priced.map(({ request, buyer, quote, total }, idx) => {
+    const wallet = walletId(buyer.id);
+    // A sandbox account's hold goes to the sandbox clearing account: test money stays apart.
+    const clearing = bookAccountId('order_clearing', buyer.currency, buyer);
+    const entries = movement(wallet, clearing, total).map((entry) => ({ ledgerAccountId: entry.ledgerAccountId, amount: formatMoney(entry.amount) }));
+    const { input } = request;
+    return {
+      idx,
+      buyer: buyer.id,
+      reference: input.clientReference,
+      fingerprint: request.fingerprint,
+      channel: input.actor.channel satisfies Channel,
+      product: String(quote.productId),
+      face_currency: input.face.currency,
+      face_minor: String(input.face.amount),
+      quantity: input.quantity,
+      currency: buyer.currency,
+      unit_price: String(quote.unitPrice.amount),
+      platform_unit_price: String(quote.platformUnitPrice.amount),
+      revenue_share_unit: String(quote.revenueShareUnit.amount),
+      discount_bps: quote.discountBps,
+      plan: quote.planId,
+      fx_rate: quote.fx?.rate ?? null,
+      fx_source_time: quote.fx?.sourceTime.toISOString() ?? null,
+      deadline_seconds: request.deadlineSeconds,
+      wallet,
+      clearing,
+      total_text: formatMoney(total),
+      audit_entries: entries,
+    };
+  });
+  const rows = await withTransaction(ctx.db, async (trx) => {
+    const { rows: outcomes } = await sql<IntakeOutcome>`${prepared} select * from order_intake_batch(${toJson(orders)}::jsonb)`
+      .execute(trx)
+      .catch((error: unknown) => {
+        throw ledgerRefusal(error, orders.flatMap((order) => [order.wallet, order.clearing]));
+      });
+    const created = outcomes.filter((row) => row.outcome === 'created').map((row) => ({ orderId: row.order_id as string }));
+    await ctx.jobs.enqueueMany(orderPlaceQueue, created, { db: trx });
+    return outcomes;
+  });
+  const byIndex = new Map(rows.map((row) => [row.idx, row]));
+  const replayed = rows.filter((row) => row.outcome === 'replayed').map((row) => row.order_id as string);
+  const replays = new Map((replayed.length === 0 ? [] : await ctx.db.selectFrom('orders').selectAll().where('id', 'in', replayed).execute()).map((row) => [row.id, row]));
+  return priced.map((one, idx) => {
+    const row = byIndex.get(idx);
+    if (!row) return { ok: false, error: new Error(`order_intake_batch returned nothing for ${one.request.input.clientReference}`) };
+    if (row.outcome === 'replayed') return { ok: true, value: { order: toOrder(replays.get(row.order_id as string) as OrderRow), created: false } };
+    if (row.outcome !== 'created') return { ok: false, error: refusalOf(row, one) };
+    return { ok: true, value: createdOrder(one, row) };
+  });
+}
+
+function createdOrder({ request, buyer, quote, total }: PricedRequest, row: IntakeOutcome): IntakeResult {
+  const { input } = request;
+  const order: Order = {
+    id: row.order_id as string,
+    number: formatOrderNumber(row.order_number as bigint),
+    buyerId: buyer.id,
+    channel: input.actor.channel,
+    clientReference: input.clientReference,
+    productId: quote.productId,
+    face: input.face,
+    quantity: input.quantity,
+    unitPrice: quote.unitPrice,
+    total,
+    revenueShareUnit: quote.revenueShareUnit,
+    discountBps: quote.discountBps,
+    fx: quote.fx ? { rate: quote.fx.rate, sourceTime: quote.fx.sourceTime } : null,
+    status: 'pending',
+    vendorRequestId: null,
+    cardsDelivered: null,
+    failureReason: null,
+    deadlineAt: row.deadline_at as Date,
+    createdAt: row.created_at as Date,
+    finishedAt: null,
+    sandbox: row.sandbox as boolean,
+  };
+  return { order, created: true, spentToday: row.spent_today as bigint };
+}
+
+function refusalOf(row: IntakeOutcome, { request, buyer }: PricedRequest): unknown {
+  const detail = row.detail ?? {};
+  switch (row.outcome) {
+    case 'idempotency_conflict':
+      return conflictOf(request.input, row.order_id as string);
+    case 'daily_limit_exceeded':
+      return dailyLimitRefusal(detail, buyer.currency);
+    case 'insufficient_funds':
+      return insufficientFunds(detail as unknown as WalletShortfall);
+    case 'parent_paused':
+      return new DomainError('parent_paused', `the parent account ${String(detail.parentName)} is paused`, { accountId: buyer.id });
+    case 'account_paused':
+      return new DomainError('account_paused', 'this account is paused', { accountId: buyer.id });
+    case 'role_cannot_order':
+      return new DomainError('role_cannot_order', 'admins do not order cards', { accountId: buyer.id });
+    case 'account_not_found':
+      return new DomainError('account_not_found', `no account ${buyer.id}`);
+    default:
+      return new Error(`order_intake answered ${row.outcome} for ${request.input.clientReference}`);
+  }
+}
+
+function dailyLimitRefusal(detail: Record<string, unknown>, currency: string): DomainError {
+  if (detail.limit === 'daily_order_count') {
+    return new DomainError('daily_limit_exceeded', `the daily limit of ${String(detail.value)} orders is reached`, {
+      limit: 'daily_order_count',
+      value: Number(detail.value),
+    });
+  }
+  const limit = formatMoney(money(BigInt(String(detail.value)), currency));
+  return new DomainError('daily_limit_exceeded', `this order would pass the daily spend limit of ${limit}`, { limit: 'daily_spend', value: limit });
+}
