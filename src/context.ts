@@ -12,7 +12,7 @@ import type { JobQueue } from './shared/queue-contract.ts';
 import type { Logger } from './logger.ts';
 import { createEventPort, type DomainEventSink, type EventPort } from './domain/events.ts';
 import type { OrderEventSink } from './domain/orders/events.ts';
-import { createIntakeBatcher, type IntakeBatcher } from './domain/orders/intake-batch.ts';
+import { createIntakeBatcher, type IntakeBatcher } from './domain/orders/intake.ts';
 import { createRefusalLimiter } from './domain/orders/risk-alerts.ts';
 import { createTelegramLimiters, type TelegramGateway, type TelegramLimiters } from './notifications/telegram.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
@@ -127,6 +127,14 @@ export function createAppContext(parts: AppContextParts, ports: AppPorts = {}): 
   if (ports.orderEvents) ctx.orderEvents = ports.orderEvents(ctx);
   if (ports.eventSinks) sinks.push(...ports.eventSinks(ctx));
   return ctx;
+}
+
+export interface AppResources extends AppContext {
+  readonly database: DatabaseConnection;
+  boss: PgBoss;
+  roles: readonly Role[];
+  /** Stops pg-boss (waiting up to the shutdown timeout for running jobs), Redis, the pool, the embedded db. */
+  close(): Promise<void>;
 }
 
 /** Opens what a process needs (database, shared state, pg-boss, request log buffer) and builds its context with the ports given. */

@@ -14,7 +14,7 @@ import { registerSchedules, startWorkers } from './jobs/boss.ts';
 import { queueFirstSyncs } from './jobs/handlers/catalog.ts';
 import { QUEUES } from './jobs/queues.ts';
 import { redactUrl, type Logger } from './logger.ts';
-import { subscribeDriftAlerts, subscribeRiskAlerts } from './notifications/admin-alerts.ts';
+import { adminAlertSink } from './notifications/admin-alerts.ts';
 import { telegramOrderEventSink } from './notifications/order-events.ts';
 import { seedOnStart } from './seed.ts';
 import { startRequestLogFlusher } from './domain/request-logs/buffer.ts';
@@ -44,6 +44,8 @@ export async function startApp(config: Config, logger: Logger, options: StartOpt
       // Order results go back the way the order came: the bot for Telegram buyers, webhooks for partners.
       orderEvents: (ctx) =>
         routeOrderEvents({ telegram: telegramOrderEventSink(ctx), api: webhookOrderEventSink(ctx) }, loggingOrderEventSink(logger)),
+      // Drift (found by the worker's hourly check) and risk alerts (raised where orders are taken: api, bot) tell the admins.
+      eventSinks: (ctx) => [adminAlertSink(ctx)],
     },
   });
   const stoppers: (() => Promise<void>)[] = [];
@@ -72,14 +74,8 @@ export async function startApp(config: Config, logger: Logger, options: StartOpt
     summary.push(resources.state.kind === 'redis' ? `redis: ${redactUrl(config.REDIS_URL ?? '')}` : 'redis: not configured, in-process state (single process only)');
     summary.push(`vendor: ${config.VENDOR === 'simulator' ? 'Bamboo simulator (no credentials needed)' : `Bamboo at ${config.BAMBOO_BASE_URL}`}`);
 
-    // Risk alerts are raised where orders are taken (api, bot): every process tells the admins.
-    const unsubscribeRisk = subscribeRiskAlerts(resources);
-    stoppers.push(async () => unsubscribeRisk());
 
     if (roles.includes('worker')) {
-      // The hourly ledger check runs here: its drift alerts reach the admins in Telegram.
-      const unsubscribeDrift = subscribeDriftAlerts(resources);
-      stoppers.push(async () => unsubscribeDrift());
       await registerSchedules(resources.boss, QUEUES);
       await startWorkers(resources.boss, QUEUES, resources, resources.metrics);
       summary.push(`worker: ${QUEUES.length} queue(s): ${QUEUES.map((queue) => queue.name).join(', ')}`);

@@ -1,13 +1,12 @@
-// Alerts for the admins in Telegram: ledger drift found by the consistency check (subscribed at
-// start-up in the processes that run the check, the worker role) and the order engine's risk alerts
-// (subscribed in every process: orders are taken by the api and bot roles). Sent through the
-// telegram.send queue in each admin's language.
+// Alerts for the admins in Telegram: ledger drift found by the consistency check and the order
+// engine's risk alerts, both domain events (`adminAlertSink`, subscribed by the root in every
+// process). Sent through the telegram.send queue in each admin's language.
 import type { AppContext } from '../context.ts';
 import { withTransaction } from '../db/transaction.ts';
 import { telegramAdmins } from '../domain/accounts/language.ts';
-import { onLedgerDrift } from '../domain/ledger/alerts.ts';
+import type { DomainEventSink } from '../domain/events.ts';
 import { accountsInvolved, type ConsistencyReport } from '../domain/ledger/consistency.ts';
-import { onRiskAlert, type RiskAlert } from '../domain/orders/risk-alerts.ts';
+import type { RiskAlert } from '../domain/orders/risk-alerts.ts';
 import type { DailySummary } from '../domain/orders/summary.ts';
 import { createPostgresKeyValueStore } from '../shared-state/index.ts';
 import type { Account } from '../integrations/bamboo/index.ts';
@@ -27,11 +26,6 @@ export async function alertAdminsOfDrift(app: AppContext, report: ConsistencyRep
   for (const admin of await telegramAdmins(app.db)) await notify(app, admin, { text: { key: 'ledger-drift-alert', vars } });
 }
 
-/** Subscribes the admins' drift alert; returns the unsubscribe function. */
-export function subscribeDriftAlerts(app: AppContext): () => void {
-  return onLedgerDrift((report) => alertAdminsOfDrift(app, report));
-}
-
 /** A risk alert (unusual spend, a burst of refused orders) to every admin, with the account's name. */
 export async function alertAdminsOfRisk(app: AppContext, alert: RiskAlert): Promise<void> {
   const account = await app.db.selectFrom('accounts').select(['name', 'role']).where('id', '=', alert.accountId).executeTakeFirst();
@@ -43,9 +37,12 @@ export async function alertAdminsOfRisk(app: AppContext, alert: RiskAlert): Prom
   for (const admin of await telegramAdmins(app.db)) await notify(app, admin, { text });
 }
 
-/** Subscribes the admins' risk alert; returns the unsubscribe function. */
-export function subscribeRiskAlerts(app: AppContext): () => void {
-  return onRiskAlert((alert) => alertAdminsOfRisk(app, alert));
+/** The admins' sink of domain events: drift and risk alerts become Telegram messages. */
+export function adminAlertSink(app: AppContext): DomainEventSink {
+  return async (event) => {
+    if (event.type === 'ledger.drift') await alertAdminsOfDrift(app, event.report);
+    else if (event.type === 'risk.alert') await alertAdminsOfRisk(app, event.alert);
+  };
 }
 
 /**

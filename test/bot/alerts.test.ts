@@ -1,32 +1,31 @@
 import { describe, expect, it } from 'vitest';
+import { createAppContext } from '../../src/context.ts';
+import type { DomainEvent } from '../../src/domain/events.ts';
 import { raiseLedgerDrift } from '../../src/domain/ledger/alerts.ts';
+import type { ConsistencyReport } from '../../src/domain/ledger/consistency.ts';
 import { countRefusal } from '../../src/domain/orders/risk-alerts.ts';
-import { subscribeDriftAlerts, subscribeRiskAlerts } from '../../src/notifications/admin-alerts.ts';
+import { adminAlertSink } from '../../src/notifications/admin-alerts.ts';
+import { createMemoryState } from '../../src/shared-state/index.ts';
 import { createTestContext } from '../support/context.ts';
 import { makeAdmin, makeBotAccount, queuedMessages } from '../support/bot.ts';
 
-const { ctx, boss } = await createTestContext();
+// The admins' sink subscribed as main.ts subscribes it.
+const { ctx, boss } = await createTestContext({ ports: { eventSinks: (app) => [adminAlertSink(app)] } });
+
+const drift = (accountId: string): ConsistencyReport => ({
+  ok: false,
+  checkedAt: new Date(),
+  transfers: 1,
+  wallets: 1,
+  drifts: [{ invariant: 'wallet_balance_mismatch', accountIds: [accountId], ledgerAccountIds: [`wallet:${accountId}`], transferIds: [], details: {} }],
+});
 
 describe('ledger drift alerts', () => {
   it('reach every active admin in their language through the send queue', async () => {
     const english = await makeAdmin(ctx);
     const arabic = await makeAdmin(ctx);
     await ctx.db.updateTable('accounts').set({ language: 'ar' }).where('id', '=', arabic.account.id).execute();
-    const unsubscribe = subscribeDriftAlerts(ctx);
-    try {
-      await raiseLedgerDrift(
-        {
-          ok: false,
-          checkedAt: new Date(),
-          transfers: 1,
-          wallets: 1,
-          drifts: [{ invariant: 'wallet_balance_mismatch', accountIds: ['acc-1'], ledgerAccountIds: ['wallet:acc-1'], transferIds: [], details: {} }],
-        },
-        ctx.logger,
-      );
-    } finally {
-      unsubscribe();
-    }
+    await raiseLedgerDrift(ctx, drift('acc-1'));
     const vars = { count: 1, invariants: 'wallet_balance_mismatch', accounts: 'acc-1' };
     expect(await queuedMessages(boss, english.telegramUserId)).toEqual([expect.objectContaining({ text: { key: 'ledger-drift-alert', vars } })]);
     expect(await queuedMessages(boss, arabic.telegramUserId)).toEqual([expect.objectContaining({ locale: 'ar', text: { key: 'ledger-drift-alert', vars } })]);
@@ -37,17 +36,32 @@ describe('risk alerts', () => {
   it('a burst of refused orders reaches the admins once, with the account named', async () => {
     const admin = await makeAdmin(ctx);
     const agent = await makeBotAccount(ctx, 'agent', { name: 'Risky Trading' });
-    const unsubscribe = subscribeRiskAlerts(ctx);
-    try {
-      for (let refusal = 0; refusal < 6; refusal += 1) await countRefusal(ctx, agent.account.id, 'insufficient_funds');
-    } finally {
-      unsubscribe();
-    }
+    for (let refusal = 0; refusal < 6; refusal += 1) await countRefusal(ctx, agent.account.id, 'insufficient_funds');
     const risk = (await queuedMessages(boss, admin.telegramUserId)).filter((message) => 'key' in message.text && message.text.key.startsWith('risk-'));
     expect(risk).toEqual([
       expect.objectContaining({
         text: { key: 'risk-alert-refusals', vars: { name: 'Risky Trading', role: 'agent', accountId: agent.account.id, refusals: 5, minutes: 10, code: 'insufficient_funds' } },
       }),
     ]);
+  });
+});
+
+describe('domain events', () => {
+  it("reach the sinks of the context that published them, never another context's", async () => {
+    const heard: DomainEvent['type'][] = [];
+    const listening = createAppContext({ ...ctx, state: createMemoryState() }, { eventSinks: () => [async (event) => void heard.push(event.type)] });
+    const other = createAppContext({ ...ctx, state: createMemoryState() });
+    await raiseLedgerDrift(other, drift('acc-2'));
+    expect(heard).toEqual([]);
+    await raiseLedgerDrift(listening, drift('acc-3'));
+    expect(heard).toEqual(['ledger.drift']);
+  });
+
+  it('a failing sink does not stop the next one', async () => {
+    const heard: DomainEvent['type'][] = [];
+    const failing = async () => Promise.reject(new Error('sink down'));
+    const app = createAppContext({ ...ctx, state: createMemoryState() }, { eventSinks: () => [failing, async (event) => void heard.push(event.type)] });
+    await raiseLedgerDrift(app, drift('acc-4'));
+    expect(heard).toEqual(['ledger.drift']);
   });
 });

@@ -2,7 +2,8 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase, type Database } from '../../src/db/database.ts';
 import type { Account } from '../../src/domain/accounts/accounts.ts';
-import { onLedgerDrift, raiseLedgerDrift } from '../../src/domain/ledger/alerts.ts';
+import { createEventPort } from '../../src/domain/events.ts';
+import { raiseLedgerDrift } from '../../src/domain/ledger/alerts.ts';
 import { checkLedgerConsistency, type ConsistencyReport } from '../../src/domain/ledger/consistency.ts';
 import { balanceOf, systemAccountId, transfer, walletId, type EntryInput } from '../../src/domain/ledger/ledger.ts';
 import { setLowBalanceThreshold } from '../../src/domain/ledger/low-balance.ts';
@@ -284,13 +285,12 @@ describe('consistency check', () => {
     ]);
 
     const received: ConsistencyReport[] = [];
-    const unsubscribe = onLedgerDrift((alert) => {
-      received.push(alert);
-    });
-    await raiseLedgerDrift(report, createLogger({ level: 'silent' }));
-    unsubscribe();
-    await raiseLedgerDrift(report, createLogger({ level: 'silent' }));
-    expect(received).toHaveLength(1);
+    const logger = createLogger({ level: 'silent' });
+    const events = createEventPort([async (event) => {
+        if (event.type === 'ledger.drift') received.push(event.report);
+      }], logger);
+    await raiseLedgerDrift({ logger, events }, report);
+    expect(received).toEqual([report]);
   });
 
   it('finds a transfer whose entries do not sum to zero', async () => {

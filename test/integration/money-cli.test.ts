@@ -7,7 +7,7 @@ import { CliError } from '../../src/cli/output.ts';
 import type { AppContext } from '../../src/context.ts';
 import { PROJECT_ROOT } from '../../src/config.ts';
 import { queryAuditLog } from '../../src/domain/audit/audit.ts';
-import { onLedgerDrift } from '../../src/domain/ledger/alerts.ts';
+import { createEventPort } from '../../src/domain/events.ts';
 import type { ConsistencyReport } from '../../src/domain/ledger/consistency.ts';
 import { walletId } from '../../src/domain/ledger/ledger.ts';
 import { createJobQueue, ensureQueues, registerSchedules, startBoss, startWorkers } from '../../src/jobs/boss.ts';
@@ -120,20 +120,17 @@ describe('ledger consistency job', () => {
   it('raises the drift alert with the accounts involved', async () => {
     const { db: broken } = await createTestDatabase();
     const agent = await makeAccount(broken, 'agent');
-    const ctx = { db: broken, logger: createLogger({ level: 'silent' }) } as unknown as AppContext;
-    const job = { id: 'j', retryCount: 0, signal: new AbortController().signal };
     const alerts: ConsistencyReport[] = [];
-    const unsubscribe = onLedgerDrift((report) => {
-      alerts.push(report);
-    });
-    try {
-      expect(await ledgerCheckQueue.handle(ctx, {}, job)).toMatchObject({ ok: true, drifts: 0 });
-      expect(alerts).toHaveLength(0);
-      await broken.updateTable('ledger_accounts').set({ balance: 5n }).where('id', '=', walletId(agent.id)).execute();
-      expect(await ledgerCheckQueue.handle(ctx, {}, job)).toMatchObject({ ok: false, drifts: 1 });
-    } finally {
-      unsubscribe();
-    }
+    const logger = createLogger({ level: 'silent' });
+    const events = createEventPort([async (event) => {
+        if (event.type === 'ledger.drift') alerts.push(event.report);
+      }], logger);
+    const ctx = { db: broken, logger, events } as unknown as AppContext;
+    const job = { id: 'j', retryCount: 0, signal: new AbortController().signal };
+    expect(await ledgerCheckQueue.handle(ctx, {}, job)).toMatchObject({ ok: true, drifts: 0 });
+    expect(alerts).toHaveLength(0);
+    await broken.updateTable('ledger_accounts').set({ balance: 5n }).where('id', '=', walletId(agent.id)).execute();
+    expect(await ledgerCheckQueue.handle(ctx, {}, job)).toMatchObject({ ok: false, drifts: 1 });
     expect(alerts).toHaveLength(1);
     expect(alerts[0]?.drifts[0]?.accountIds).toEqual([agent.id]);
   });

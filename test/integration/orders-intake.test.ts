@@ -4,11 +4,11 @@
 // money check.
 import { sql } from 'kysely';
 import { describe, expect, it, vi } from 'vitest';
+import { createAppContext } from '../../src/context.ts';
 import { accountActor } from '../../src/domain/actor.ts';
 import { addAdmin, setAccountStatus } from '../../src/domain/accounts/accounts.ts';
 import { failOrder } from '../../src/domain/orders/fulfilment.ts';
 import { createOrder } from '../../src/domain/orders/intake.ts';
-import { onRiskAlert, type RiskAlert } from '../../src/domain/orders/risk-alerts.ts';
 import { setRiskLimits } from '../../src/domain/orders/risk.ts';
 import { assignPricePlan, createPricePlan } from '../../src/domain/pricing/pricing.ts';
 import { SIM_PRODUCTS } from '../../src/integrations/bamboo/simulator/index.ts';
@@ -18,7 +18,7 @@ import { balance, expectDomainError, fund, makeAccount, makeTree, operator } fro
 import { backdateOrder, expectOrderMoneyConserved, queuedFor } from '../support/orders.ts';
 import { createOrderEngineTest, usd } from '../support/order-engine.ts';
 
-const { test, ctx, db, vendor, buyer, order } = await createOrderEngineTest();
+const { test, ctx, db, riskAlerts, vendor, buyer, order } = await createOrderEngineTest();
 
 describe('order intake', () => {
   it('100 concurrent creates with the same reference: one order, one hold', async () => {
@@ -224,29 +224,25 @@ describe('order intake', () => {
 
   it('risk monitoring: spend 3× above the 30-day pattern and a burst of refusals alert admins once, without blocking', async () => {
     vendor();
-    const alerts: RiskAlert[] = [];
-    const unsubscribe = onRiskAlert((alert) => void alerts.push(alert));
-    try {
-      const account = await buyer('200.00');
-      // Its history: 30.00 twenty days ago (a 1.00 daily average), made through another process's
-      // shared state, so this one has not read the account's baseline for today yet.
-      const { order: old } = await createOrder(
-        { ...ctx, state: createMemoryState() },
-        { buyerId: account.id, actor: accountActor(account.id, 'api'), clientReference: 'history', productId: SIM_PRODUCTS.steam10, face: usd('10.00'), quantity: 3 },
-      );
-      await backdateOrder(db, old.id, new Date(Date.now() - 20 * 86_400_000));
-      await order(account, { quantity: 3 }); // 30.00 today > 3 × 1.00
-      await order(account);
-      expect(alerts).toEqual([{ kind: 'unusual_spend', accountId: account.id, spentToday: '30.00 USD', dailyAverage: '1.00 USD' }]);
+    const seen = riskAlerts.length;
+    const alerts = () => riskAlerts.slice(seen); // raised during this test
+    const account = await buyer('200.00');
+    // Its history: 30.00 twenty days ago (a 1.00 daily average), made through another process's
+    // shared state, so this one has not read the account's baseline for today yet.
+    const { order: old } = await createOrder(
+      createAppContext({ ...ctx, state: createMemoryState() }),
+      { buyerId: account.id, actor: accountActor(account.id, 'api'), clientReference: 'history', productId: SIM_PRODUCTS.steam10, face: usd('10.00'), quantity: 3 },
+    );
+    await backdateOrder(db, old.id, new Date(Date.now() - 20 * 86_400_000));
+    await order(account, { quantity: 3 }); // 30.00 today > 3 × 1.00
+    await order(account);
+    expect(alerts()).toEqual([{ kind: 'unusual_spend', accountId: account.id, spentToday: '30.00 USD', dailyAverage: '1.00 USD' }]);
 
-      const poor = await buyer('1.00');
-      for (let i = 0; i < 6; i += 1) await expectDomainError(order(poor), 'insufficient_funds');
-      expect(alerts.filter((alert) => alert.kind === 'refusal_burst')).toEqual([
-        { kind: 'refusal_burst', accountId: poor.id, refusals: 5, windowMinutes: 10, lastCode: 'insufficient_funds' },
-      ]);
-      await expectOrderMoneyConserved(db, [old.id]);
-    } finally {
-      unsubscribe();
-    }
+    const poor = await buyer('1.00');
+    for (let i = 0; i < 6; i += 1) await expectDomainError(order(poor), 'insufficient_funds');
+    expect(alerts().filter((alert) => alert.kind === 'refusal_burst')).toEqual([
+      { kind: 'refusal_burst', accountId: poor.id, refusals: 5, windowMinutes: 10, lastCode: 'insufficient_funds' },
+    ]);
+    await expectOrderMoneyConserved(db, [old.id]);
   });
 });

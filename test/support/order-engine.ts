@@ -6,6 +6,7 @@ import type { Account } from '../../src/domain/accounts/accounts.ts';
 import { balanceOf, systemAccountId } from '../../src/domain/ledger/ledger.ts';
 import type { OrderEvent } from '../../src/domain/orders/events.ts';
 import { createOrder } from '../../src/domain/orders/intake.ts';
+import type { RiskAlert } from '../../src/domain/orders/risk-alerts.ts';
 import { SIM_PRODUCTS } from '../../src/integrations/bamboo/simulator/index.ts';
 import { formatAmount, parseMoney } from '../../src/shared/money.ts';
 import { mountSimulator, simulatorClient } from './bamboo.ts';
@@ -30,9 +31,17 @@ export interface OrderOptions {
 
 export async function createOrderEngineTest() {
   const events: OrderEvent[] = [];
+  const riskAlerts: RiskAlert[] = [];
   const test = await createTestContext({
     env: { BAMBOO_CALLBACK_SECRET: CALLBACK_SECRET },
-    ports: { orderEvents: () => ({ deliver: async (event) => void events.push(event) }) },
+    ports: {
+      orderEvents: () => ({ deliver: async (event) => void events.push(event) }),
+      eventSinks: () => [
+        async (event) => {
+          if (event.type === 'risk.alert') riskAlerts.push(event.alert);
+        },
+      ],
+    },
   });
   const { ctx } = test;
   const { db } = ctx;
@@ -82,5 +91,5 @@ export async function createOrderEngineTest() {
 
   const statusOf = async (orderId: string) => (await db.selectFrom('orders').select('status').where('id', '=', orderId).executeTakeFirstOrThrow()).status;
 
-  return { test, ctx, db, events, vendor, buyer, order, nextReference, system, statusOf };
+  return { test, ctx, db, events, riskAlerts, vendor, buyer, order, nextReference, system, statusOf };
 }

@@ -9,6 +9,7 @@ import { ACCOUNT_ROLES, type AccountRole } from '../../domain/accounts/accounts.
 import { platformActor } from '../../domain/actor.ts';
 import { apiKeySecret, issueApiKey } from '../../domain/api-keys/api-keys.ts';
 import { creditWallet, debitWallet } from '../../domain/funding/manual.ts';
+import { createEventPort } from '../../domain/events.ts';
 import { runConsistencyCheck } from '../../domain/ledger/alerts.ts';
 import { walletBalance } from '../../domain/ledger/ledger.ts';
 import { DomainError } from '../../shared/errors.ts';
@@ -136,7 +137,8 @@ export function registerMoneyCommands(program: Command): void {
     .description('check the ledger invariants; exits non-zero on drift')
     .action(async (_options: unknown, command: Command) => {
       await withDatabase(command, async (db, { json, logger }) => {
-        const report = await runConsistencyCheck(db, logger);
+        // No sinks here: the CLI prints the drift and exits non-zero; admins hear from the hourly job.
+        const report = await runConsistencyCheck({ db, logger, events: createEventPort([], logger) });
         print(json, report, [
           report.ok ? `ledger consistent (${report.transfers} transfers, ${report.wallets} wallets)` : `LEDGER DRIFT: ${report.drifts.length} problem(s)`,
           ...report.drifts.map((drift) => `  ${drift.invariant}  accounts=[${drift.accountIds.join(',')}] transfers=[${drift.transferIds.join(',')}] ${JSON.stringify(drift.details)}`),

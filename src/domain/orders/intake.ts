@@ -16,8 +16,8 @@ import { intakeRequest, type CreateOrderInput, type IntakeResult, type OrderInta
 import type { Order } from './orders.ts';
 import { checkUnusualSpend, countRefusal } from './risk-alerts.ts';
 
-/** What `createOrder` needs: the intake's context and the process's batcher and refusal counter. */
-export type CreateOrderContext = OrderIntakeContext & Pick<AppContext, 'intakeBatcher' | 'refusalLimiter'>;
+/** What `createOrder` needs: the intake's context, the process's batcher and refusal counter, and where risk alerts go. */
+export type CreateOrderContext = OrderIntakeContext & Pick<AppContext, 'intakeBatcher' | 'refusalLimiter' | 'events'>;
 
 /** Refusals that count towards a burst alert (not input mistakes like a bad quantity). */
 const RISK_REFUSALS = new Set(['insufficient_funds', 'daily_limit_exceeded', 'profit_guard', 'max_price_exceeded', 'account_paused', 'parent_paused']);

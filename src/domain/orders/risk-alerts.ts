@@ -1,7 +1,7 @@
 // Risk monitoring (issue 5): admin alerts that never block an order. Spend far above an account's
 // usual pattern (today > 3× its average day over the previous 30 days) and bursts of refused
-// orders (5 refusals within 10 minutes) are published to in-process subscribers (the bot telling
-// admins subscribes at start-up, as for ledger drift); without subscribers they are logged. Each
+// orders (5 refusals within 10 minutes) are published as `risk.alert` events (ctx.events: the
+// root subscribes the admins' Telegram alert); they are logged either way. Each
 // alert fires once per account and day (spend) or window (refusals), shared through SharedState.
 import { sql } from 'kysely';
 import type { AppContext } from '../../context.ts';
@@ -16,25 +16,11 @@ export type RiskAlert =
   | { kind: 'unusual_spend'; accountId: string; spentToday: string; dailyAverage: string }
   | { kind: 'refusal_burst'; accountId: string; refusals: number; windowMinutes: number; lastCode: string };
 
-export type RiskAlertListener = (alert: RiskAlert) => void | Promise<void>;
-const listeners = new Set<RiskAlertListener>();
-
-export function onRiskAlert(listener: RiskAlertListener): () => void {
-  listeners.add(listener);
-  return () => listeners.delete(listener);
-}
-
-type AlertContext = Pick<AppContext, 'db' | 'state' | 'logger'>;
+type AlertContext = Pick<AppContext, 'db' | 'state' | 'logger' | 'events'>;
 
 async function raise(ctx: AlertContext, alert: RiskAlert): Promise<void> {
   ctx.logger.warn({ alert }, `risk alert: ${alert.kind}`);
-  for (const listener of [...listeners]) {
-    try {
-      await listener(alert);
-    } catch (error) {
-      ctx.logger.error({ err: error }, 'risk alert listener failed');
-    }
-  }
+  await ctx.events.publish({ type: 'risk.alert', alert });
 }
 
 const dayStart = (at: Date) => new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth(), at.getUTCDate()));

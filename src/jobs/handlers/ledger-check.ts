@@ -14,7 +14,7 @@ export const ledgerCheckQueue = defineQueue({
   deadLetter: true,
   schedule: { cron: '0 * * * *', data: {} },
   async handle(ctx) {
-    const report = await runConsistencyCheck(ctx.db, ctx.logger);
+    const report = await runConsistencyCheck(ctx);
     return { ok: report.ok, transfers: report.transfers, wallets: report.wallets, drifts: report.drifts.length };
   },
 });
