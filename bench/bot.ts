@@ -23,7 +23,7 @@ import { QUEUES } from '../src/jobs/queues.ts';
 import type { QueueDefinition } from '../src/jobs/registry.ts';
 import { createLogger } from '../src/logger.ts';
 import { createMetrics } from '../src/metrics.ts';
-import { telegramOrderEventSink } from '../src/notifications/order-events.ts';
+import { telegramOrderEventSink } from '../bot/order-events.ts';
 import { parseMoney } from '../src/shared/money.ts';
 import { createMemoryState, createPostgresKeyValueStore } from '../src/shared-state/index.ts';
 import { BOT_TOKEN, botInfo, callbackQuery, recordingFetch, textMessage } from '../test/support/telegram.ts';

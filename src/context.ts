@@ -12,7 +12,7 @@ import type { JobQueue } from './shared/queue-contract.ts';
 import type { Logger } from './logger.ts';
 import { createEventPort, type DomainEventSink, type EventPort } from './domain/events.ts';
 import type { OrderEventSink } from './domain/orders/events.ts';
-import { createIntakeBatcher, type IntakeBatcher } from './domain/orders/intake.ts';
+import { createIntakeBatcher, type IntakeBatcher } from './domain/orders/intake-batch.ts';
 import { createRefusalLimiter } from './domain/orders/risk-alerts.ts';
 import { createTelegramLimiters, type TelegramGateway, type TelegramLimiters } from './notifications/telegram.ts';
 import { createMetrics, type Metrics } from './metrics.ts';

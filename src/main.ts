@@ -4,6 +4,7 @@ import { createApi } from '#api/index.ts';
 import { closeServer, listen } from '#api/server.ts';
 import { createBot, startPolling } from '#bot/index.ts';
 import { createTelegramGateway } from '#bot/notifier.ts';
+import { telegramOrderEventSink } from '#bot/order-events.ts';
 import { WEBHOOK_PATH, registerWebhook, telegramWebhookHandler } from '#bot/webhook.ts';
 import type { Config, Role } from './config.ts';
 import { openAppResources, type AppResources } from './context.ts';
@@ -15,7 +16,6 @@ import { queueFirstSyncs } from './jobs/handlers/catalog.ts';
 import { QUEUES } from './jobs/queues.ts';
 import { redactUrl, type Logger } from './logger.ts';
 import { adminAlertSink } from './notifications/admin-alerts.ts';
-import { telegramOrderEventSink } from './notifications/order-events.ts';
 import { seedOnStart } from './seed.ts';
 import { startRequestLogFlusher } from './domain/request-logs/buffer.ts';
 

@@ -8,7 +8,7 @@ import { saveCardList } from '../../src/domain/pricing/card-list.ts';
 import { SIM_PRODUCTS } from '../../src/integrations/bamboo/simulator/index.ts';
 import { orderEventsQueue, orderPlaceQueue, orderPollQueue } from '../../src/domain/orders/queues.ts';
 import { createLogger } from '../../src/logger.ts';
-import { telegramOrderEventSink } from '../../src/notifications/order-events.ts';
+import { telegramOrderEventSink } from '../../bot/order-events.ts';
 import { mountSimulator, simulatorClient } from '../support/bamboo.ts';
 import { insertProduct } from '../support/catalog.ts';
 import { runDueJobs } from '../support/orders.ts';

@@ -7,7 +7,7 @@ import type { AppContext } from '../../src/context.ts';
 import { queryAuditLog } from '../../src/domain/audit/audit.ts';
 import { loggingOrderEventSink, routeOrderEvents } from '../../src/domain/orders/events.ts';
 import { telegramDeleteWorker } from '../../src/jobs/handlers/telegram.ts';
-import { telegramOrderEventSink } from '../../src/notifications/order-events.ts';
+import { telegramOrderEventSink } from '../../bot/order-events.ts';
 import { setAccountStatus } from '../../src/domain/accounts/accounts.ts';
 import { setAccountLanguage } from '../../src/domain/accounts/language.ts';
 import { saveCardList } from '../../src/domain/pricing/card-list.ts';

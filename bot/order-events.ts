@@ -1,24 +1,24 @@
-// The Telegram adapter of the order events (OrderEventSink, src/domain/orders/events.ts): tells a
-// bot buyer how the order ended. Completed or partly completed: one message per card, the code
-// masked (`•••• 7F3A`) with a Reveal button (`o:rv:<order>:<index>`, handled by the bot, buyer only);
+// The Telegram adapter of the order events (OrderEventSink, src/domain/orders/events.ts), wired by
+// the root (src/main.ts): tells a bot buyer how the order ended. Completed or partly completed: one
+// message per card, the code masked (`•••• 7F3A`) with the Reveal button of features/orders.ts
+// (buyer only; the bot owns its callback format);
 // partly completed or failed: what was refunded. Card codes never leave here: the reveal decrypts
 // them on demand.
 //
 // Idempotent: a retried event job must not message twice. A marker row (`order-event:<order>`, in
 // the PostgreSQL key-value store) and the messages' jobs are written in one transaction, so either
 // both exist or neither; a second delivery finds the marker and sends nothing.
-import type { AppContext } from '../context.ts';
-import { withTransaction } from '../db/transaction.ts';
-import type { OrderEvent, OrderEventSink } from '../domain/orders/events.ts';
-import { maskedOrderCards } from '../domain/orders/orders.ts';
-import { createPostgresKeyValueStore } from '../shared-state/index.ts';
-import { formatMoney, money, parseMoney } from '../shared/money.ts';
-import { notify, recipientOf } from './notify.ts';
+import type { AppContext } from '#src/context.ts';
+import { withTransaction } from '#src/db/transaction.ts';
+import type { OrderEvent, OrderEventSink } from '#src/domain/orders/events.ts';
+import { maskedOrderCards } from '#src/domain/orders/orders.ts';
+import { notify, recipientOf } from '#src/notifications/notify.ts';
+import { createPostgresKeyValueStore } from '#src/shared-state/index.ts';
+import { formatMoney, money, parseMoney } from '#src/shared/money.ts';
+import { orderCallbacks } from './features/orders.callbacks.ts';
 
 /** Long enough to outlive every retry of an event job (pg-boss gives up well within a day). */
 const MARKER_TTL_MS = 30 * 24 * 3600 * 1000;
-
-export const revealButtonData = (orderId: string, index: number) => `o:rv:${orderId}:${index}`;
 
 export function telegramOrderEventSink(app: AppContext): OrderEventSink {
   return {
@@ -44,7 +44,7 @@ export function telegramOrderEventSink(app: AppContext): OrderEventSink {
             buyer,
             {
               text: { key: 'order-card', vars: { ...common, position: card.index + 1, quantity: event.quantity, masked: card.masked } },
-              buttons: [[{ text: { key: 'order-reveal', vars: {} }, callbackData: revealButtonData(event.orderId, card.index) }]],
+              buttons: [[{ text: { key: 'order-reveal', vars: {} }, callbackData: orderCallbacks.reveal.build({ orderId: event.orderId, index: card.index }) }]],
             },
             { db: trx },
           );
