@@ -45,8 +45,12 @@ export function authenticate(ctx: AppContext) {
 }
 
 /** Admin endpoints need an admin key. */
-export const requireAdminKey = createMiddleware<ApiEnv>(async (c, next) => {
+export function assertAdminKey(c: Context<ApiEnv>): void {
   if (c.var.principal.role !== 'admin') throw new DomainError('forbidden', 'This endpoint needs an admin key');
+}
+
+export const requireAdminKey = createMiddleware<ApiEnv>(async (c, next) => {
+  assertAdminKey(c);
   await next();
 });
 

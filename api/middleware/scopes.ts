@@ -1,13 +1,16 @@
-// Key scopes: the one place that says which partner route needs which permission, and which scope
-// has which permission (the matrix in docs/api.md). Owner keys (every key made by the CLI, signup or
-// an admin for the account itself) may do everything; a partner user's key has its user's role as
-// scope. A route missing from ROUTE_PERMISSIONS is not guarded here, so an unknown path stays a 404;
-// test/api/partner-users.test.ts fails when a documented partner route has no entry.
-import type { Context } from 'hono';
+// Key scopes: which scope has which permission (the matrix in docs/api.md), and the check of the
+// permission each route declares where it is defined (`defineRoute`). Owner keys (every key made by
+// the CLI, signup or an admin for the account itself) may do everything a partner may; a partner
+// user's key has its user's role as scope. Deny by default: a route that declares nothing is 403.
+import { createRoute, type RouteConfig } from '@hono/zod-openapi';
+import type { Context, MiddlewareHandler } from 'hono';
 import { createMiddleware } from 'hono/factory';
+import { matchedRoutes } from 'hono/route';
+import type { RouterRoute } from 'hono/types';
 import type { ApiKeyScope } from '#src/domain/api-keys/api-keys.tables.ts';
 import { DomainError } from '#src/shared/errors.ts';
 import type { ApiEnv } from '../env.ts';
+import { assertAdminKey } from './auth.ts';
 
 export const PERMISSIONS = [
   'wallet:read',
@@ -40,54 +43,61 @@ export function wantsCsv(format: string | undefined, accept: string | undefined)
   return format === 'csv' || (format === undefined && (accept ?? '').includes('text/csv'));
 }
 
-type Requirement = Permission | ((c: Context<ApiEnv>) => Permission);
+/**
+ * What a route needs, declared where the route is defined (`defineRoute`): a permission (or a choice
+ * of one from the request), `admin` (an admin key) or `public` (no key: signup).
+ */
+export type Access = Permission | ((c: Context<ApiEnv>) => Permission) | 'admin' | 'public';
 
-/** `METHOD /v1/path/{param}` (as in the OpenAPI document) → what it needs. Admin routes need an admin key instead. */
-export const ROUTE_PERMISSIONS: Record<string, Requirement> = {
-  'GET /v1/wallet': 'wallet:read',
-  'PUT /v1/wallet/low-balance': 'wallet:settings',
-  'GET /v1/transactions': (c) => (wantsCsv(c.req.query('format'), c.req.header('accept')) ? 'transactions:export' : 'transactions:read'),
-  'GET /v1/catalog': 'catalog:read',
-  'GET /v1/catalog/{productId}': 'catalog:read',
-  'POST /v1/orders': 'orders:write',
-  'GET /v1/orders': 'orders:read',
-  'GET /v1/orders/{id}': 'orders:read',
-  'GET /v1/webhook-endpoint': 'webhooks:read',
-  'PUT /v1/webhook-endpoint': 'webhooks:write',
-  'GET /v1/webhook-events': 'webhooks:read',
-  'POST /v1/webhook-events/{id}/redeliver': 'webhooks:write',
-  'GET /v1/request-logs': 'request_logs:read',
-  'GET /v1/usage': 'usage:read',
-  'GET /v1/keys': 'keys:read',
-  'POST /v1/keys/rotate': 'keys:rotate',
-  'POST /v1/keys/live': 'keys:create_live',
-  'GET /v1/onboarding': 'onboarding:read',
-  'GET /v1/users': 'users:manage',
-  'POST /v1/users': 'users:manage',
-  'DELETE /v1/users/{id}': 'users:manage',
-  'POST /v1/users/{id}/keys': 'users:manage',
-};
+/** The marker each defined route carries as its first middleware; the access is read from it. */
+const ACCESS_OF_MARKER = new WeakMap<MiddlewareHandler, Access>();
 
-const compiled = Object.entries(ROUTE_PERMISSIONS).map(([route, requirement]) => {
-  const [method = '', template = ''] = route.split(' ');
-  return { method, pattern: new RegExp(`^${template.replace(/\{[^}]+\}/g, '[^/]+')}$`), requirement };
-});
-
-/** The permission a request needs; undefined for routes not listed (admin routes, unknown paths). */
-export function requiredPermission(c: Context<ApiEnv>): Permission | undefined {
-  const method = c.req.method === 'HEAD' ? 'GET' : c.req.method;
-  const route = compiled.find((candidate) => candidate.method === method && candidate.pattern.test(c.req.path));
-  if (!route) return undefined;
-  return typeof route.requirement === 'function' ? route.requirement(c) : route.requirement;
+/**
+ * `createRoute` with the route's access: `defineRoute({ permission: 'orders:write', method, path, … })`.
+ * The access travels as the route's first middleware (so it stays out of the OpenAPI document).
+ */
+export function defineRoute<P extends string, R extends Omit<RouteConfig, 'path' | 'middleware'> & { path: P; permission: Access }>(config: R) {
+  const { permission, ...route } = config;
+  const marker: MiddlewareHandler<ApiEnv> = async (_c, next) => next();
+  ACCESS_OF_MARKER.set(marker, permission);
+  return createRoute({ ...route, middleware: [marker] });
 }
 
-/** After authentication: a key whose scope lacks the route's permission is `403 insufficient_scope`. */
+/** The access a handler list declares, or undefined when none of its handlers is a marker. */
+const accessOf = (handlers: readonly { handler: unknown }[]): Access | undefined =>
+  handlers.map(({ handler }) => ACCESS_OF_MARKER.get(handler as MiddlewareHandler)).find((access) => access !== undefined);
+
+/**
+ * Every endpoint of an app (`METHOD /path/{param}`, as in the OpenAPI document) with the access it
+ * declares (undefined: none, so it is refused). Middleware added with `use` is not an endpoint.
+ */
+export function declaredAccess(app: { routes: readonly RouterRoute[] }): Map<string, Access | undefined> {
+  const endpoints = new Map<string, RouterRoute[]>();
+  for (const route of app.routes) {
+    if (route.method === 'ALL') continue;
+    const key = `${route.method} ${route.path.replaceAll(/:([^/]+)/g, '{$1}')}`;
+    endpoints.set(key, [...(endpoints.get(key) ?? []), route]);
+  }
+  return new Map([...endpoints].map(([key, handlers]) => [key, accessOf(handlers)]));
+}
+
+/**
+ * After authentication: the permission the matched route declares, checked against the key's scope
+ * (`403 insufficient_scope`). Deny by default: a route that declares no access is refused for every
+ * key; a path with no route at all goes on to its 404.
+ */
 export const requireScope = createMiddleware<ApiEnv>(async (c, next) => {
-  const { scope } = c.var.principal;
-  if (scope !== 'owner') {
-    const permission = requiredPermission(c);
-    if (permission !== undefined && !SCOPE_PERMISSIONS[scope].has(permission)) {
-      throw new DomainError('insufficient_scope', `this key (scope ${scope}) lacks the permission ${permission}`, { permission, scope });
+  const endpoints = matchedRoutes(c).filter((route) => route.method !== 'ALL');
+  if (endpoints.length > 0) {
+    const access = accessOf(endpoints);
+    if (access === undefined) throw new DomainError('forbidden', 'This endpoint declares no permission, so no key may call it');
+    if (access === 'admin') assertAdminKey(c);
+    else if (access !== 'public') {
+      const { scope } = c.var.principal;
+      const permission = typeof access === 'function' ? access(c) : access;
+      if (scope !== 'owner' && !SCOPE_PERMISSIONS[scope].has(permission)) {
+        throw new DomainError('insufficient_scope', `this key (scope ${scope}) lacks the permission ${permission}`, { permission, scope });
+      }
     }
   }
   await next();

@@ -1,12 +1,13 @@
 // Operations views for admins (admin key): job queues, failed and dead-lettered work and its retry
 // (audited), and the vendor view (Bamboo accounts and balances, last sync runs, error rate).
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import type { AppContext } from '#src/context.ts';
 import { accountActor } from '#src/domain/actor.ts';
 import { QUEUES } from '#src/jobs/queues.ts';
 import { databaseJobControl, failedJobs, queueSummaries, retryFailedWork } from '#src/ops/jobs.ts';
 import { vendorView } from '#src/ops/vendor.ts';
 import { toJsonMoney } from '#src/shared/money.ts';
+import { defineRoute } from '../middleware/scopes.ts';
 import { createRouter } from '../router.ts';
 import { errorResponses, MoneySchema, SECURITY } from '../schemas.ts';
 
@@ -65,7 +66,8 @@ export function adminOpsRoutes(ctx: AppContext) {
   const control = databaseJobControl(ctx.db, ctx.jobs, QUEUES);
 
   router.openapi(
-    createRoute({
+    defineRoute({
+      permission: 'admin',
       method: 'get',
       path: '/ops/queues',
       tags,
@@ -80,7 +82,8 @@ export function adminOpsRoutes(ctx: AppContext) {
   );
 
   router.openapi(
-    createRoute({
+    defineRoute({
+      permission: 'admin',
       method: 'get',
       path: '/ops/failed',
       tags,
@@ -101,7 +104,8 @@ export function adminOpsRoutes(ctx: AppContext) {
   );
 
   router.openapi(
-    createRoute({
+    defineRoute({
+      permission: 'admin',
       method: 'post',
       path: '/ops/retry',
       tags,
@@ -131,7 +135,8 @@ export function adminOpsRoutes(ctx: AppContext) {
   );
 
   router.openapi(
-    createRoute({
+    defineRoute({
+      permission: 'admin',
       method: 'get',
       path: '/ops/vendor',
       tags,

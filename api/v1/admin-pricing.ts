@@ -1,6 +1,6 @@
 // Admin endpoints for price plans and the Telegram card list (admin key), over the same audited,
 // admin-checked domain functions the CLI uses (src/domain/pricing).
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { AppContext } from '#src/context.ts';
 import { accountActor } from '#src/domain/actor.ts';
@@ -8,6 +8,7 @@ import { readCardList, saveCardList, type CardListEntry, type CardListEntryInput
 import { assignPricePlan, createPricePlan, getProduct, listPricePlans, setProductDiscount } from '#src/domain/pricing/pricing.ts';
 import { money, parseMoney, toJsonMoney } from '#src/shared/money.ts';
 import type { ApiEnv } from '../env.ts';
+import { defineRoute } from '../middleware/scopes.ts';
 import { createRouter } from '../router.ts';
 import { AmountSchema, errorResponses, MoneySchema, SECURITY } from '../schemas.ts';
 
@@ -74,7 +75,8 @@ export function adminPricingRoutes(ctx: AppContext) {
   const tags = ['Admin'];
 
   router.openapi(
-    createRoute({
+    defineRoute({
+      permission: 'admin',
       method: 'get',
       path: '/price-plans',
       tags,
@@ -87,7 +89,8 @@ export function adminPricingRoutes(ctx: AppContext) {
   );
 
   router.openapi(
-    createRoute({
+    defineRoute({
+      permission: 'admin',
       method: 'post',
       path: '/price-plans',
       tags,
@@ -103,7 +106,8 @@ export function adminPricingRoutes(ctx: AppContext) {
   );
 
   router.openapi(
-    createRoute({
+    defineRoute({
+      permission: 'admin',
       method: 'put',
       path: '/price-plans/{id}/discounts/{productId}',
       tags,
@@ -127,7 +131,8 @@ export function adminPricingRoutes(ctx: AppContext) {
   );
 
   router.openapi(
-    createRoute({
+    defineRoute({
+      permission: 'admin',
       method: 'post',
       path: '/price-plans/{id}/assign',
       tags,
@@ -151,7 +156,8 @@ export function adminPricingRoutes(ctx: AppContext) {
   );
 
   router.openapi(
-    createRoute({
+    defineRoute({
+      permission: 'admin',
       method: 'get',
       path: '/card-list',
       tags,
@@ -163,7 +169,8 @@ export function adminPricingRoutes(ctx: AppContext) {
   );
 
   router.openapi(
-    createRoute({
+    defineRoute({
+      permission: 'admin',
       method: 'put',
       path: '/card-list',
       tags,

@@ -1,11 +1,12 @@
 // Admin endpoints for partner self-service signups: the list (by status, with the onboarding stage)
 // and the decision, approve or reject with a reason (which revokes the partner's keys). Audited in
 // the domain (src/domain/signups/signups.ts).
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import type { AppContext } from '#src/context.ts';
 import { accountActor } from '#src/domain/actor.ts';
 import { approveSignup, listSignups, rejectSignup, type PartnerSignup } from '#src/domain/signups/signups.ts';
 import { ONBOARDING_STAGES, SIGNUP_STATUSES } from '#src/domain/signups/signups.tables.ts';
+import { defineRoute } from '../middleware/scopes.ts';
 import { createRouter } from '../router.ts';
 import { errorResponses, PageQuerySchema, SECURITY } from '../schemas.ts';
 
@@ -56,7 +57,8 @@ export function adminSignupRoutes(ctx: AppContext) {
   const tags = ['Admin'];
 
   router.openapi(
-    createRoute({
+    defineRoute({
+      permission: 'admin',
       method: 'get',
       path: '/signups',
       tags,
@@ -73,7 +75,8 @@ export function adminSignupRoutes(ctx: AppContext) {
   );
 
   router.openapi(
-    createRoute({
+    defineRoute({
+      permission: 'admin',
       method: 'post',
       path: '/signups/{accountId}/approve',
       tags,
@@ -90,7 +93,8 @@ export function adminSignupRoutes(ctx: AppContext) {
   );
 
   router.openapi(
-    createRoute({
+    defineRoute({
+      permission: 'admin',
       method: 'post',
       path: '/signups/{accountId}/reject',
       tags,

@@ -3,7 +3,7 @@
 // The partner's price joins in `presentProducts` only (both routes go through it), from
 // `catalogPrices`, the one price source (what is shown is what an order is charged). Products the
 // partner's plan cannot price right now (no stored FX rate) are left out (docs/product.md#catalog-and-the-card-list).
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import type { AppContext } from '#src/context.ts';
 import type { ApiPrincipal } from '#src/domain/api-keys/api-keys.ts';
 import { getCatalogProduct, listCatalog, type CatalogProduct } from '#src/domain/catalog/catalog-read.ts';
@@ -11,6 +11,7 @@ import { catalogPrices } from '#src/domain/pricing/pricing.ts';
 import { DomainError } from '#src/shared/errors.ts';
 import { toJsonMoney } from '#src/shared/money.ts';
 import { partnerPrincipal } from '../middleware/auth.ts';
+import { defineRoute } from '../middleware/scopes.ts';
 import { createRouter } from '../router.ts';
 import { errorResponses, MoneySchema, PageQuerySchema, SECURITY } from '../schemas.ts';
 
@@ -73,7 +74,8 @@ export function catalogRoutes(ctx: AppContext) {
   const router = createRouter();
 
   router.openapi(
-    createRoute({
+    defineRoute({
+      permission: 'catalog:read',
       method: 'get',
       path: '/catalog',
       tags: ['Catalog'],
@@ -104,7 +106,8 @@ export function catalogRoutes(ctx: AppContext) {
   );
 
   router.openapi(
-    createRoute({
+    defineRoute({
+      permission: 'catalog:read',
       method: 'get',
       path: '/catalog/{productId}',
       tags: ['Catalog'],

@@ -9,7 +9,10 @@ import { recordRequestLogs } from '../request-log.ts';
 import { requireScope } from '../middleware/scopes.ts';
 import { createRequestCounter } from '../request-counter.ts';
 import { createRouter } from '../router.ts';
-import { adminRoutes } from './admin.ts';
+import { adminAccountRoutes } from './admin-accounts.ts';
+import { adminApiKeyRoutes } from './admin-api-keys.ts';
+import { adminAuditLogRoutes } from './admin-audit-log.ts';
+import { adminMetricsRoutes } from './admin-metrics.ts';
 import { adminPricingRoutes } from './admin-pricing.ts';
 import { adminSignupRoutes } from './admin-signups.ts';
 import { adminOpsRoutes } from './admin-ops.ts';
@@ -42,7 +45,8 @@ export function createV1Api(ctx: AppContext) {
     await next();
   });
   v1.use('*', (c, next) => (c.req.method === 'GET' || c.req.method === 'HEAD' ? reads(c, next) : writes(c, next)));
-  // A partner user's key reaches only what its scope allows (one map: middleware/scopes.ts).
+  // Each route declares what it needs (defineRoute, middleware/scopes.ts): a key reaches only what
+  // its scope allows, and a route that declares nothing is refused.
   v1.use('*', requireScope);
   v1.use('/admin/*', requireAdminKey);
   v1.route('/', walletRoutes(ctx));
@@ -52,7 +56,10 @@ export function createV1Api(ctx: AppContext) {
   v1.route('/', webhookRoutes(ctx));
   v1.route('/', keyRoutes(ctx));
   v1.route('/', requestLogRoutes(ctx));
-  v1.route('/admin', adminRoutes(ctx));
+  v1.route('/admin', adminAccountRoutes(ctx));
+  v1.route('/admin', adminAuditLogRoutes(ctx));
+  v1.route('/admin', adminApiKeyRoutes(ctx));
+  v1.route('/admin', adminMetricsRoutes(ctx));
   v1.route('/admin', adminPricingRoutes(ctx));
   v1.route('/', onboardingRoutes(ctx));
   v1.route('/admin', adminSignupRoutes(ctx));

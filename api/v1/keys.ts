@@ -1,9 +1,10 @@
 // GET /v1/keys lists the partner's keys; POST /v1/keys/rotate: the partner replaces the key it calls with; the old key keeps working for
 // the configured grace period (API_KEY_ROTATION_GRACE_SECONDS).
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import type { AppContext } from '#src/context.ts';
 import { apiKeySecret, listOwnApiKeys, rotateApiKey, type ApiKeyInfo, type IssuedApiKey } from '#src/domain/api-keys/api-keys.ts';
 import { partnerPrincipal } from '../middleware/auth.ts';
+import { defineRoute } from '../middleware/scopes.ts';
 import { createRouter } from '../router.ts';
 import { errorResponses, SECURITY } from '../schemas.ts';
 
@@ -49,7 +50,8 @@ export function keyRoutes(ctx: AppContext) {
   const router = createRouter();
 
   router.openapi(
-    createRoute({
+    defineRoute({
+      permission: 'keys:read',
       method: 'get',
       path: '/keys',
       tags: ['Keys'],
@@ -64,7 +66,8 @@ export function keyRoutes(ctx: AppContext) {
     async (c) => c.json({ data: (await listOwnApiKeys(ctx.db, partnerPrincipal(c))).map(presentApiKey) }, 200),
   );
   router.openapi(
-    createRoute({
+    defineRoute({
+      permission: 'keys:rotate',
       method: 'post',
       path: '/keys/rotate',
       tags: ['Keys'],

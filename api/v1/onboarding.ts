@@ -1,12 +1,13 @@
 // The partner's own view of its self-service onboarding (GET /v1/onboarding) and its way to go live
 // without an operator: POST /v1/keys/live issues the first `sk_live_` key once an admin approved it.
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import type { AppContext } from '#src/context.ts';
 import { apiKeySecret } from '#src/domain/api-keys/api-keys.ts';
 import { onboardingOf } from '#src/domain/signups/onboarding.ts';
 import { issueFirstLiveKey } from '#src/domain/signups/signups.ts';
 import { ONBOARDING_STAGES, SIGNUP_STATUSES } from '#src/domain/signups/signups.tables.ts';
 import { partnerPrincipal } from '../middleware/auth.ts';
+import { defineRoute } from '../middleware/scopes.ts';
 import { createRouter } from '../router.ts';
 import { errorResponses, SECURITY } from '../schemas.ts';
 import { IssuedApiKeySchema, presentIssuedKey } from './keys.ts';
@@ -29,7 +30,8 @@ export function onboardingRoutes(ctx: AppContext) {
   const router = createRouter();
 
   router.openapi(
-    createRoute({
+    defineRoute({
+      permission: 'onboarding:read',
       method: 'get',
       path: '/onboarding',
       tags: ['Signup'],
@@ -57,7 +59,8 @@ export function onboardingRoutes(ctx: AppContext) {
   );
 
   router.openapi(
-    createRoute({
+    defineRoute({
+      permission: 'keys:create_live',
       method: 'post',
       path: '/keys/live',
       tags: ['Keys'],

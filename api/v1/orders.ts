@@ -1,7 +1,7 @@
 // POST /v1/orders, GET /v1/orders/{id}, GET /v1/orders: thin routes over the order engine
 // (src/domain/orders). The engine holds the money, enforces idempotency on (buyer, reference) and
 // places the order with the vendor in the background; these routes validate and present.
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import { randomUUID } from 'node:crypto';
 import type { AppContext } from '#src/context.ts';
 import { accountActor } from '#src/domain/actor.ts';
@@ -12,6 +12,7 @@ import { ORDER_STATUSES } from '#src/domain/orders/orders.tables.ts';
 import { DomainError } from '#src/shared/errors.ts';
 import { parseMoney, toJsonMoney } from '#src/shared/money.ts';
 import { partnerPrincipal } from '../middleware/auth.ts';
+import { defineRoute } from '../middleware/scopes.ts';
 import { createRouter } from '../router.ts';
 import { AmountSchema, errorResponses, MoneySchema, SECURITY } from '../schemas.ts';
 
@@ -93,7 +94,8 @@ export function orderRoutes(ctx: AppContext) {
   const router = createRouter();
 
   router.openapi(
-    createRoute({
+    defineRoute({
+      permission: 'orders:write',
       method: 'post',
       path: '/orders',
       tags: ['Orders'],
@@ -151,7 +153,8 @@ export function orderRoutes(ctx: AppContext) {
   );
 
   router.openapi(
-    createRoute({
+    defineRoute({
+      permission: 'orders:read',
       method: 'get',
       path: '/orders/{id}',
       tags: ['Orders'],
@@ -175,7 +178,8 @@ export function orderRoutes(ctx: AppContext) {
   );
 
   router.openapi(
-    createRoute({
+    defineRoute({
+      permission: 'orders:read',
       method: 'get',
       path: '/orders',
       tags: ['Orders'],

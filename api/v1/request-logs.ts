@@ -1,8 +1,9 @@
 // GET /v1/request-logs: the partner's own API requests, newest first. Logs belong to the partner
 // whichever of its keys (live or test) made the request; `keyMode` tells them apart.
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import type { AppContext } from '#src/context.ts';
 import { listRequestLogs, MAX_REQUEST_LOG_PAGE, STATUS_FILTER } from '#src/domain/request-logs/request-logs.ts';
+import { defineRoute } from '../middleware/scopes.ts';
 import { createRouter } from '../router.ts';
 import { errorResponses, SECURITY } from '../schemas.ts';
 
@@ -25,7 +26,8 @@ const RequestLogPageSchema = z.object({ data: z.array(RequestLogSchema), nextCur
 export function requestLogRoutes(ctx: AppContext) {
   const router = createRouter();
   router.openapi(
-    createRoute({
+    defineRoute({
+      permission: 'request_logs:read',
       method: 'get',
       path: '/request-logs',
       tags: ['Request logs'],

@@ -1,7 +1,7 @@
 // POST /v1/signup: partner self-service signup. Public (no key; mounted before authentication in
 // index.ts) and rate limited per client address. Answers 201 with the partner's first `sk_test_`
 // key (shown once) acting on a sandbox wallet already funded; live keys wait for an admin's approval.
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import type { AppContext } from '#src/context.ts';
 import { withTransaction } from '#src/db/transaction.ts';
 import { signUpPartner } from '#src/domain/signups/signups.ts';
@@ -10,6 +10,7 @@ import { alertAdminsOfSignup } from '#src/notifications/signup-alerts.ts';
 import { DomainError } from '#src/shared/errors.ts';
 import { toJsonMoney } from '#src/shared/money.ts';
 import { rateLimit, spend } from '../middleware/rate-limit.ts';
+import { defineRoute } from '../middleware/scopes.ts';
 import { createRouter } from '../router.ts';
 import { MoneySchema, ProblemSchema } from '../schemas.ts';
 import { IssuedApiKeySchema, presentIssuedKey } from './keys.ts';
@@ -55,7 +56,8 @@ export function signupRoutes(ctx: AppContext) {
   const signups = { limiter: ctx.state.createRateLimiter({ name: 'api:signup', points, durationMs: 3_600_000 }), points, windowSeconds: 3600 };
 
   router.openapi(
-    createRoute({
+    defineRoute({
+      permission: 'public',
       method: 'post',
       path: '/signup',
       tags: ['Signup'],

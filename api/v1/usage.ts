@@ -1,10 +1,11 @@
 // GET /v1/usage: the partner's requests, orders and spend per day, success rate and top products.
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import type { AppContext } from '#src/context.ts';
 import { MAX_USAGE_DAYS, usageFor } from '#src/domain/usage/usage.ts';
 import { toJsonMoney } from '#src/shared/money.ts';
 import { partnerPrincipal } from '../middleware/auth.ts';
 import type { RequestCounter } from '../request-counter.ts';
+import { defineRoute } from '../middleware/scopes.ts';
 import { createRouter } from '../router.ts';
 import { errorResponses, MoneySchema, SECURITY } from '../schemas.ts';
 
@@ -29,7 +30,8 @@ const UsageSchema = z
 export function usageRoutes(ctx: AppContext, requests: RequestCounter) {
   const router = createRouter();
   router.openapi(
-    createRoute({
+    defineRoute({
+      permission: 'usage:read',
       method: 'get',
       path: '/usage',
       tags: ['Usage'],

@@ -1,7 +1,7 @@
 // Partner users (issue 8): `/v1/users…` for the partner's owner key (the scope map in
 // middleware/scopes.ts gives `users:manage` to owner keys only) and `/v1/admin/accounts/{id}/users…`
 // for admins. A user key is shown once; with an owner key its mode follows the calling key's mode.
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { AppContext } from '#src/context.ts';
 import { accountActor } from '#src/domain/actor.ts';
@@ -16,6 +16,7 @@ import {
 } from '#src/domain/partner-users/partner-users.ts';
 import type { ApiEnv } from '../env.ts';
 import { partnerPrincipal } from '../middleware/auth.ts';
+import { defineRoute } from '../middleware/scopes.ts';
 import { createRouter } from '../router.ts';
 import { errorResponses, SECURITY } from '../schemas.ts';
 import { IssuedApiKeySchema, presentIssuedKey } from './keys.ts';
@@ -70,7 +71,7 @@ export function partnerUserRoutes(ctx: AppContext) {
   const tags = ['Users'];
 
   router.openapi(
-    createRoute({ method: 'get', path: '/users', tags, summary: 'The partner\'s users (current first, then removed)', security: SECURITY, responses: { 200: json(UserList, 'Users'), ...errorResponses() } }),
+    defineRoute({ permission: 'users:manage', method: 'get', path: '/users', tags, summary: 'The partner\'s users (current first, then removed)', security: SECURITY, responses: { 200: json(UserList, 'Users'), ...errorResponses() } }),
     async (c) => {
       const actor = ownerActor(c);
       return c.json({ data: (await listPartnerUsers(ctx.db, actor, actor.accountId!)).map(presentUser) }, 200);
@@ -78,7 +79,8 @@ export function partnerUserRoutes(ctx: AppContext) {
   );
 
   router.openapi(
-    createRoute({
+    defineRoute({
+      permission: 'users:manage',
       method: 'post',
       path: '/users',
       tags,
@@ -94,7 +96,8 @@ export function partnerUserRoutes(ctx: AppContext) {
   );
 
   router.openapi(
-    createRoute({
+    defineRoute({
+      permission: 'users:manage',
       method: 'delete',
       path: '/users/{id}',
       tags,
@@ -110,7 +113,8 @@ export function partnerUserRoutes(ctx: AppContext) {
   );
 
   router.openapi(
-    createRoute({
+    defineRoute({
+      permission: 'users:manage',
       method: 'post',
       path: '/users/{id}/keys',
       tags,
@@ -143,12 +147,13 @@ export function adminPartnerUserRoutes(ctx: AppContext) {
   const ACCOUNT_ERRORS = { 404: 'No such account (`account_not_found`) or user (`partner_user_not_found`)', 422: 'Not a partner account (`partner_users_not_allowed`)' };
 
   router.openapi(
-    createRoute({ method: 'get', path: '/accounts/{id}/users', tags, summary: 'A partner\'s users', security: SECURITY, request: { params: AccountParams }, responses: { 200: json(UserList, 'Users'), ...errorResponses(ACCOUNT_ERRORS) } }),
+    defineRoute({ permission: 'admin', method: 'get', path: '/accounts/{id}/users', tags, summary: 'A partner\'s users', security: SECURITY, request: { params: AccountParams }, responses: { 200: json(UserList, 'Users'), ...errorResponses(ACCOUNT_ERRORS) } }),
     async (c) => c.json({ data: (await listPartnerUsers(ctx.db, adminActor(c), c.req.valid('param').id)).map(presentUser) }, 200),
   );
 
   router.openapi(
-    createRoute({
+    defineRoute({
+      permission: 'admin',
       method: 'post',
       path: '/accounts/{id}/users',
       tags,
@@ -161,7 +166,8 @@ export function adminPartnerUserRoutes(ctx: AppContext) {
   );
 
   router.openapi(
-    createRoute({
+    defineRoute({
+      permission: 'admin',
       method: 'delete',
       path: '/accounts/{id}/users/{userId}',
       tags,
@@ -177,7 +183,8 @@ export function adminPartnerUserRoutes(ctx: AppContext) {
   );
 
   router.openapi(
-    createRoute({
+    defineRoute({
+      permission: 'admin',
       method: 'post',
       path: '/accounts/{id}/users/{userId}/keys',
       tags,

@@ -1,5 +1,5 @@
 // GET /v1/wallet and GET /v1/transactions (JSON pages, or the whole history as CSV).
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import { stringify } from 'csv-stringify/sync';
 import type { AppContext } from '#src/context.ts';
 import { accountActor } from '#src/domain/actor.ts';
@@ -8,7 +8,7 @@ import { lowBalanceThreshold, setLowBalanceThreshold } from '#src/domain/ledger/
 import { walletTransactions, type WalletTransaction } from '#src/domain/ledger/statements.ts';
 import { formatAmount, parseMoney, toJsonMoney } from '#src/shared/money.ts';
 import { partnerPrincipal } from '../middleware/auth.ts';
-import { wantsCsv } from '../middleware/scopes.ts';
+import { defineRoute, wantsCsv } from '../middleware/scopes.ts';
 import { createRouter } from '../router.ts';
 import { AmountSchema, errorResponses, MoneySchema, PageQuerySchema, SECURITY } from '../schemas.ts';
 
@@ -55,7 +55,8 @@ export function walletRoutes(ctx: AppContext) {
   const router = createRouter();
 
   router.openapi(
-    createRoute({
+    defineRoute({
+      permission: 'wallet:read',
       method: 'get',
       path: '/wallet',
       tags: ['Wallet'],
@@ -75,7 +76,8 @@ export function walletRoutes(ctx: AppContext) {
   );
 
   router.openapi(
-    createRoute({
+    defineRoute({
+      permission: 'wallet:settings',
       method: 'put',
       path: '/wallet/low-balance',
       tags: ['Wallet'],
@@ -103,7 +105,8 @@ export function walletRoutes(ctx: AppContext) {
   );
 
   router.openapi(
-    createRoute({
+    defineRoute({
+      permission: (c) => (wantsCsv(c.req.query('format'), c.req.header('accept')) ? 'transactions:export' : 'transactions:read'),
       method: 'get',
       path: '/transactions',
       tags: ['Wallet'],

@@ -1,6 +1,6 @@
 // The partner's webhook endpoint (get/set, secret rotation), its recent events with delivery
 // attempts, and redelivery on demand. Test keys configure the sandbox account's own endpoint.
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import type { AppContext } from '#src/context.ts';
 import {
   getWebhookEndpoint,
@@ -13,6 +13,7 @@ import {
 } from '#src/domain/webhooks/webhooks.ts';
 import { sendWebhookDelivery } from '#src/domain/webhooks/queues.ts';
 import { partnerPrincipal } from '../middleware/auth.ts';
+import { defineRoute } from '../middleware/scopes.ts';
 import { createRouter } from '../router.ts';
 import { errorResponses, PageQuerySchema, SECURITY } from '../schemas.ts';
 
@@ -74,7 +75,8 @@ export function webhookRoutes(ctx: AppContext) {
   const endpointResponse = { description: 'The endpoint', content: { 'application/json': { schema: EndpointSchema } } };
 
   router.openapi(
-    createRoute({
+    defineRoute({
+      permission: 'webhooks:read',
       method: 'get',
       path: '/webhook-endpoint',
       tags,
@@ -86,7 +88,8 @@ export function webhookRoutes(ctx: AppContext) {
   );
 
   router.openapi(
-    createRoute({
+    defineRoute({
+      permission: 'webhooks:write',
       method: 'put',
       path: '/webhook-endpoint',
       tags,
@@ -122,7 +125,8 @@ export function webhookRoutes(ctx: AppContext) {
   );
 
   router.openapi(
-    createRoute({
+    defineRoute({
+      permission: 'webhooks:read',
       method: 'get',
       path: '/webhook-events',
       tags,
@@ -144,7 +148,8 @@ export function webhookRoutes(ctx: AppContext) {
   );
 
   router.openapi(
-    createRoute({
+    defineRoute({
+      permission: 'webhooks:write',
       method: 'post',
       path: '/webhook-events/{id}/redeliver',
       tags,

@@ -177,7 +177,7 @@ const adminAdapters = [
 describe('the list of admin services is complete', () => {
   it('finds the admin adapters', () => {
     const relative = adminAdapters.map((file) => file.slice(root.length + 1));
-    expect(relative).toEqual(expect.arrayContaining(['api/v1/admin.ts', 'api/v1/admin-ops.ts', 'bot/features/admin.ts', 'bot/features/ops.ts', 'bot/features/topup.ts']));
+    expect(relative).toEqual(expect.arrayContaining(['api/v1/admin-accounts.ts', 'api/v1/admin-ops.ts', 'bot/features/admin.ts', 'bot/features/ops.ts', 'bot/features/topup.ts']));
   });
 
   it('every domain function an admin adapter calls is an admin service (tested above) or listed as not one', async () => {
