@@ -1,4 +1,4 @@
-// Order intake (SPEC §6.1): `createOrder` validates and prices an order, then one transaction runs
+// Order intake (docs/product.md#orders): `createOrder` validates and prices an order, then one transaction runs
 // the `order_intake_batch` database function (the buyer's advisory lock, replay check, rights, risk
 // limits, funds, insert with the price snapshot, hold wallet → order clearing, transition) and
 // enqueues the place job (outbox). Idempotent on (buyer, client reference): the lock serializes one
