@@ -1,7 +1,7 @@
 // Admin endpoint (admin key): platform figures, growth and health over a period.
 import { z } from '@hono/zod-openapi';
 import type { AppContext } from '#src/context.ts';
-import { MAX_METRICS_DAYS, resolveMetricsPeriod, type GrowthMetrics } from '#src/domain/usage/growth-metrics.ts';
+import { MAX_METRICS_DAYS, resolveMetricsPeriod, type GrowthMetrics } from '#src/domain/growth/metrics.ts';
 import { platformMetrics } from '#src/domain/usage/platform-metrics.ts';
 import { toJsonMoney } from '#src/shared/money.ts';
 import { defineRoute } from '../middleware/scopes.ts';
@@ -9,7 +9,7 @@ import { createRouter } from '../router.ts';
 import { errorResponses, MoneySchema, SECURITY } from '../schemas.ts';
 import { adminActor, json } from './admin-helpers.ts';
 
-// Growth and health figures of a period (src/domain/usage/growth-metrics.ts has the definitions).
+// Growth and health figures of a period (src/domain/growth/metrics.ts has the definitions).
 const Day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
 const RoleCountsSchema = z.object({ partners: z.number().int(), agents: z.number().int(), subAgents: z.number().int() });
 const SalesSchema = z.object({ channel: z.string(), orders: z.number().int(), gmv: MoneySchema, revenue: MoneySchema });

@@ -9,7 +9,7 @@ import { createAccount, type Account } from '../../src/domain/accounts/accounts.
 import { createOrder } from '../../src/domain/orders/intake.ts';
 import { saveCardList } from '../../src/domain/pricing/card-list.ts';
 import { assignPricePlan, createPricePlan } from '../../src/domain/pricing/pricing.ts';
-import { growthMetrics } from '../../src/domain/usage/growth-metrics.ts';
+import { growthMetrics } from '../../src/domain/growth/metrics.ts';
 import { SIM_PRODUCTS } from '../../src/integrations/bamboo/simulator/index.ts';
 import { orderPlaceQueue, orderPollQueue } from '../../src/domain/orders/queues.ts';
 import { parseMoney } from '../../src/shared/money.ts';

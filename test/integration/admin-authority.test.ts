@@ -108,7 +108,7 @@ const NOT_ADMIN_SERVICES: Record<string, string> = {
   'src/domain/actor.ts#accountActor': 'builds the actor value, reads nothing',
   'src/domain/month.ts#monthOf': 'date arithmetic',
   'src/domain/month.ts#parseMonth': 'date arithmetic',
-  'src/domain/usage/growth-metrics.ts#resolveMetricsPeriod': 'validates query parameters, reads nothing',
+  'src/domain/growth/metrics.ts#resolveMetricsPeriod': 'validates query parameters, reads nothing',
   'src/domain/api-keys/api-keys.ts#apiKeySecret': 'reads configuration',
   'src/ops/jobs.ts#databaseJobControl': 'builds the job control handed to retryFailedWork, which checks the actor',
   'src/domain/pricing/pricing.ts#getProduct': 'a catalog product: public to every buyer',

@@ -1,12 +1,12 @@
 // The admins' daily summary (issue 6): one UTC day of orders (count, GMV = what buyers finally paid
 // for delivered cards, failures), top-ups still pending now, and the vendor's balance now; plus the
 // day's growth and health figures (signups, activations, sales and revenue per channel, success
-// rate, completion times, failed orders, and the orders stuck now: usage/growth-metrics.ts).
+// rate, completion times, failed orders, and the orders stuck now: growth/metrics.ts).
 // Real money only: sandbox orders (test money) are left out, as in the growth figures.
 import { sql } from 'kysely';
 import type { AppContext } from '../../context.ts';
 import { formatMoney, money } from '../../shared/money.ts';
-import { growthMetrics, type GrowthMetrics } from '../usage/growth-metrics.ts';
+import { growthMetrics, type GrowthMetrics } from '../growth/metrics.ts';
 
 export interface DailySummary {
   /** YYYY-MM-DD (UTC) */

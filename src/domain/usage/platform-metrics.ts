@@ -2,13 +2,13 @@
 // they were charged, open orders and the oldest one's age, webhook deliveries needing attention, and
 // what the platform owes in wallets. Cheap aggregate queries; the full ledger check stays hourly.
 // Real money only: sandbox orders and partners' sandbox wallets (test money) are left out.
-// Plus the growth and health figures of a period of UTC days (growth-metrics.ts).
+// Plus the growth and health figures of a period of UTC days (growth/metrics.ts).
 import { sql, type Kysely } from 'kysely';
 import type { DB } from '../../db/schema.ts';
 import { money, type Money } from '../../shared/money.ts';
 import { requireAdmin } from '../accounts/accounts.ts';
 import type { Actor } from '../actor.ts';
-import { growthMetrics, resolveMetricsPeriod, type GrowthMetrics, type MetricsPeriod } from './growth-metrics.ts';
+import { growthMetrics, resolveMetricsPeriod, type GrowthMetrics, type MetricsPeriod } from '../growth/metrics.ts';
 
 export interface PlatformMetrics extends GrowthMetrics {
   at: Date;
