@@ -7,14 +7,12 @@ const adapterLibraries = [
   { group: ['grammy', 'grammy/*', '@grammyjs/*'], message: 'src/ is the domain core: grammY belongs in bot/.' },
   { group: ['hono', 'hono/*', '@hono/*'], message: 'src/ is the domain core: Hono belongs in api/.' },
 ];
-const adapterFolders = [
-  { group: ['#bot/*', '#api/*', '**/bot/*', '**/api/*'], message: 'Only src/main.ts may import bot/ or api/.' },
-];
+const adapterFolders = [{ group: ['#bot/*', '#api/*', '**/bot/*', '**/api/*'], message: 'Only src/main.ts may import bot/ or api/.' }];
 // Callback data is declared once per button (bot/callback-data.ts, `<feature>.callbacks.ts`):
 // no handler or keyboard in bot/ spells the data out itself.
 const literalCallbackData = [
   {
-    selector: "CallExpression[callee.property.name=/^(callbackQuery|waitForCallbackQuery)$/][arguments.0.type=/^(Literal|TemplateLiteral|NewExpression)$/]",
+    selector: 'CallExpression[callee.property.name=/^(callbackQuery|waitForCallbackQuery)$/][arguments.0.type=/^(Literal|TemplateLiteral|NewExpression)$/]',
     message: 'Match a declared callback: `<feature>Callbacks.<button>.pattern` (bot/callback-data.ts).',
   },
   {

@@ -5,10 +5,13 @@ import { parseInt8Id } from '#src/shared/ids.ts';
 
 export const MoneySchema = z
   .object({
-    amount: z.string().regex(/^-?\d+(\.\d+)?$/).openapi({ example: '10.00' }),
+    amount: z
+      .string()
+      .regex(/^-?\d+(\.\d+)?$/)
+      .openapi({ example: '10.00' }),
     currency: z.string().length(3).openapi({ example: 'USD' }),
   })
-  .openapi('Money', { description: 'An exact amount: a decimal string in the currency\'s minor-unit precision.' });
+  .openapi('Money', { description: "An exact amount: a decimal string in the currency's minor-unit precision." });
 
 export const ProblemSchema = z
   .object({
@@ -33,7 +36,7 @@ export function errorResponses(extra: Record<number, string> = {}) {
   const base: Record<number, string> = {
     400: 'Invalid input (`validation_failed`, every failing field listed)',
     401: 'Missing, unknown, revoked or expired API key (`unauthorized`)',
-    403: 'Paused account (`account_paused`), an address outside the key\'s allowlist (`ip_not_allowed`) a key of the wrong kind (`forbidden`), or a key whose scope lacks the route\'s permission (`insufficient_scope`, with `permission`)',
+    403: "Paused account (`account_paused`), an address outside the key's allowlist (`ip_not_allowed`) a key of the wrong kind (`forbidden`), or a key whose scope lacks the route's permission (`insufficient_scope`, with `permission`)",
     429: 'Rate limited (`rate_limited`); see Retry-After',
     ...extra,
   };

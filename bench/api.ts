@@ -51,7 +51,15 @@ const { db } = connection;
 const boss = await startBoss({ connectionString: url, worker: false, logger });
 await ensureQueues(boss, QUEUES);
 const state = createMemoryState();
-const ctx = createAppContext({ config, logger, db, state, jobs: createJobQueue(boss), metrics: createMetrics({ defaultMetrics: false }), vendor: createVendor(config, state, logger) });
+const ctx = createAppContext({
+  config,
+  logger,
+  db,
+  state,
+  jobs: createJobQueue(boss),
+  metrics: createMetrics({ defaultMetrics: false }),
+  vendor: createVendor(config, state, logger),
+});
 const { server, url: base } = await listen(createApi({ ctx, boss }).fetch, '127.0.0.1', 0);
 
 interface Result {
@@ -92,11 +100,24 @@ try {
   const operator = platformActor('cli');
   await db.insertInto('catalog_brands').values({ key: 'bench-brand', name: 'Bench', country_code: 'US', currency: 'USD', updated_at: new Date() }).execute();
   const product = (id: number) => ({
-    id: BigInt(id), brand_key: 'bench-brand', name: `Bench ${id}`, kind: 'fixed' as const, face_currency: 'USD',
-    min_face_minor: 1000n, max_face_minor: 1000n, cost_currency: 'USD', cost_min_minor: 947n, cost_max_minor: 947n,
-    stock: null, created_at: new Date(), updated_at: new Date(),
+    id: BigInt(id),
+    brand_key: 'bench-brand',
+    name: `Bench ${id}`,
+    kind: 'fixed' as const,
+    face_currency: 'USD',
+    min_face_minor: 1000n,
+    max_face_minor: 1000n,
+    cost_currency: 'USD',
+    cost_min_minor: 947n,
+    cost_max_minor: 947n,
+    stock: null,
+    created_at: new Date(),
+    updated_at: new Date(),
   });
-  await db.insertInto('catalog_products').values([product(SIM_PRODUCTS.steam10), ...Array.from({ length: PRODUCTS - 1 }, (_, index) => product(800_000 + index))]).execute();
+  await db
+    .insertInto('catalog_products')
+    .values([product(SIM_PRODUCTS.steam10), ...Array.from({ length: PRODUCTS - 1 }, (_, index) => product(800_000 + index))])
+    .execute();
   const partner = await createAccount(db, operator, { role: 'partner', name: 'bench partner', currency: 'USD', parentId: null });
   await transfer(db, {
     idempotencyKey: `bench-fund-${partner.id}`,
@@ -124,7 +145,8 @@ try {
     ['no request logs', undefined],
     ['logs in process', createRequestLogBuffer({ keyPrefix: `${runId}:`, maxInProcess: 1_000_000, logger })],
   ];
-  if (process.env.REDIS_URL) buffers.push(['logs in Redis', createRequestLogBuffer({ redisUrl: process.env.REDIS_URL, keyPrefix: `${runId}:`, maxInProcess: 1_000_000, logger })]);
+  if (process.env.REDIS_URL)
+    buffers.push(['logs in Redis', createRequestLogBuffer({ redisUrl: process.env.REDIS_URL, keyPrefix: `${runId}:`, maxInProcess: 1_000_000, logger })]);
   await new Promise((resolve) => setTimeout(resolve, 200)); // the Redis buffer connects in the background
   for (const [name, requestLogs] of buffers) {
     const logged = await listen(createApi({ ctx: { ...ctx, ...(requestLogs ? { requestLogs } : {}) }, boss }).fetch, '127.0.0.1', 0);
@@ -133,7 +155,9 @@ try {
     const result = await run(50, wallet);
     const flushStarted = performance.now();
     const written = requestLogs ? await requestLogs.flush(db) : 0;
-    console.log(`${line(`GET /v1/wallet, ${name}`, 50, result)}${requestLogs ? `; flush wrote ${written} rows in ${(performance.now() - flushStarted).toFixed(0)} ms` : ''}`);
+    console.log(
+      `${line(`GET /v1/wallet, ${name}`, 50, result)}${requestLogs ? `; flush wrote ${written} rows in ${(performance.now() - flushStarted).toFixed(0)} ms` : ''}`,
+    );
     await closeServer(logged.server, 1000);
     await requestLogs?.close();
   }

@@ -79,7 +79,9 @@ async function runDue(queue: QueueDefinition): Promise<void> {
 
 /** The Confirm button of a user's latest order summary (the recorder is shared by all chats). */
 function confirmData(user: number): string {
-  const summary = [...recorder.calls].reverse().find((call) => call.payload.chat_id === user && JSON.stringify(call.payload.reply_markup ?? '').includes('or:ok:'));
+  const summary = [...recorder.calls]
+    .reverse()
+    .find((call) => call.payload.chat_id === user && JSON.stringify(call.payload.reply_markup ?? '').includes('or:ok:'));
   const data = /or:ok:[0-9a-f-]{36}/.exec(JSON.stringify(summary?.payload.reply_markup))?.[0];
   if (!data) throw new Error(`no Confirm button for ${user}`);
   return data;
@@ -87,13 +89,26 @@ function confirmData(user: number): string {
 
 try {
   const operator = platformActor('cli');
-  await db.insertInto('catalog_brands').values({ key: 'bench-steam', name: 'Steam Bahrain', country_code: 'BH', currency: 'USD', updated_at: new Date() }).execute();
+  await db
+    .insertInto('catalog_brands')
+    .values({ key: 'bench-steam', name: 'Steam Bahrain', country_code: 'BH', currency: 'USD', updated_at: new Date() })
+    .execute();
   await db
     .insertInto('catalog_products')
     .values({
-      id: BigInt(SIM_PRODUCTS.steam10), brand_key: 'bench-steam', name: 'Steam 10 USD BH', kind: 'fixed', face_currency: 'USD',
-      min_face_minor: 1000n, max_face_minor: 1000n, cost_currency: 'USD', cost_min_minor: 947n, cost_max_minor: 947n,
-      stock: null, created_at: new Date(), updated_at: new Date(),
+      id: BigInt(SIM_PRODUCTS.steam10),
+      brand_key: 'bench-steam',
+      name: 'Steam 10 USD BH',
+      kind: 'fixed',
+      face_currency: 'USD',
+      min_face_minor: 1000n,
+      max_face_minor: 1000n,
+      cost_currency: 'USD',
+      cost_min_minor: 947n,
+      cost_max_minor: 947n,
+      stock: null,
+      created_at: new Date(),
+      updated_at: new Date(),
     })
     .execute();
   await saveCardList(db, operator, [{ productId: BigInt(SIM_PRODUCTS.steam10), denominations: [1000n] }], { maxEntries: 10 });
@@ -101,7 +116,13 @@ try {
   const agents = Math.max(CLIENTS, CONVERSATIONS);
   for (let index = 0; index < agents; index += 1) {
     const telegramUserId = 900_000 + index;
-    const account = await createAccount(db, operator, { role: 'agent', name: `bench agent ${index}`, currency: 'USD', parentId: null, telegramUserId: String(telegramUserId) });
+    const account = await createAccount(db, operator, {
+      role: 'agent',
+      name: `bench agent ${index}`,
+      currency: 'USD',
+      parentId: null,
+      telegramUserId: String(telegramUserId),
+    });
     await transfer(db, {
       idempotencyKey: `bench-fund-${account.id}`,
       kind: 'topup',
@@ -149,7 +170,11 @@ try {
   await runDue(orderPollWorker);
   await runDue(orderEventsWorker);
   const totalSeconds = (Date.now() - orderStart) / 1000;
-  const done = await db.selectFrom('orders').select((eb) => eb.fn.countAll<string>().as('count')).where('status', '=', 'completed').executeTakeFirstOrThrow();
+  const done = await db
+    .selectFrom('orders')
+    .select((eb) => eb.fn.countAll<string>().as('count'))
+    .where('status', '=', 'completed')
+    .executeTakeFirstOrThrow();
   const orders = perClient * CLIENTS;
   console.log(
     `order: ${orders} orders (${done.count} completed) · bot part ${orderUpdates} updates in ${intakeSeconds.toFixed(1)} s = ${(orderUpdates / intakeSeconds).toFixed(0)} updates/s, ` +
@@ -177,7 +202,7 @@ try {
     .where('key', 'like', '%convo:%')
     .executeTakeFirstOrThrow();
   console.log(
-    `memory: ${CONVERSATIONS} conversations waiting · heap ${(((heapAfter - heapBefore) / CONVERSATIONS) / 1024).toFixed(1)} KiB each${gc ? '' : ' (run with --expose-gc for a steadier number)'} · ` +
+    `memory: ${CONVERSATIONS} conversations waiting · heap ${((heapAfter - heapBefore) / CONVERSATIONS / 1024).toFixed(1)} KiB each${gc ? '' : ' (run with --expose-gc for a steadier number)'} · ` +
       `stored state ${(Number(stored.bytes) / Number(stored.count) / 1024).toFixed(1)} KiB each (${stored.count} rows)`,
   );
 } finally {

@@ -30,13 +30,21 @@ const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsa
 try {
   const catalog = generateCatalog({ minBrands: 2_800, minProducts: 10_000 });
   const simulator = new BambooSimulator({ catalog, clock: new ManualClock(), rateLimits: false });
-  const unlimited = Object.fromEntries(Object.keys(BAMBOO_LIMITS).map((name) => [name, { points: 1_000_000, durationMs: 1000 }])) as Record<EndpointClass, { points: number; durationMs: number }>;
+  const unlimited = Object.fromEntries(Object.keys(BAMBOO_LIMITS).map((name) => [name, { points: 1_000_000, durationMs: 1000 }])) as Record<
+    EndpointClass,
+    { points: number; durationMs: number }
+  >;
   const vendor = new BambooClient({
     baseUrl: 'https://api.bamboocardportal.com',
     clientId: SANDBOX_CREDENTIAL.clientId,
     clientSecret: SANDBOX_CREDENTIAL.clientSecret,
     accountId: 555,
-    limiter: new BambooRateLimiter(createMemoryState(), { key: 'bench', limits: unlimited, minGapMs: {}, checkoutPerProduct: { points: 1_000_000, durationMs: 60_000 } }),
+    limiter: new BambooRateLimiter(createMemoryState(), {
+      key: 'bench',
+      limits: unlimited,
+      minGapMs: {},
+      checkoutPerProduct: { points: 1_000_000, durationMs: 60_000 },
+    }),
     fetch: simulator.fetch,
   });
 
@@ -73,7 +81,10 @@ try {
       .orderBy('b.name')
       .limit(20)
       .execute();
-  for (const [name, query] of [['first page', firstPage], ['filtered search', search]] as const) {
+  for (const [name, query] of [
+    ['first page', firstPage],
+    ['filtered search', search],
+  ] as const) {
     await query();
     const times: number[] = [];
     for (let index = 0; index < reads; index += 1) {

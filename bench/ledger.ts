@@ -99,10 +99,14 @@ function combine(name: string, slices: Slice[]): Result {
 function pgbenchInit(database: string): void {
   const url = new URL(withDatabaseName(SERVER, database));
   const env = { ...process.env, ...(url.password ? { PGPASSWORD: decodeURIComponent(url.password) } : {}) };
-  execFileSync('pgbench', ['-h', url.hostname, '-p', url.port || '5432', '-U', decodeURIComponent(url.username || 'postgres'), '-i', '-s', '10', '-q', database], {
-    env,
-    stdio: 'ignore',
-  });
+  execFileSync(
+    'pgbench',
+    ['-h', url.hostname, '-p', url.port || '5432', '-U', decodeURIComponent(url.username || 'postgres'), '-i', '-s', '10', '-q', database],
+    {
+      env,
+      stdio: 'ignore',
+    },
+  );
 }
 
 async function setUpLedger(db: Database): Promise<{ hot: string; wallets: string[] }> {
@@ -142,7 +146,14 @@ async function main(): Promise<void> {
     const hotRowScript = path.join(scriptDir, 'hot-row.sql');
     writeFileSync(
       hotRowScript,
-      ['\\set delta random(1, 100)', 'BEGIN;', 'UPDATE hot_row SET balance = balance + :delta WHERE id = 1;', 'INSERT INTO hot_row_history (delta) VALUES (:delta);', 'END;', ''].join('\n'),
+      [
+        '\\set delta random(1, 100)',
+        'BEGIN;',
+        'UPDATE hot_row SET balance = balance + :delta WHERE id = 1;',
+        'INSERT INTO hot_row_history (delta) VALUES (:delta);',
+        'END;',
+        '',
+      ].join('\n'),
     );
     const setup = new pg.Client({ connectionString: withDatabaseName(SERVER, pgbenchDb) });
     await setup.connect();

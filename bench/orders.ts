@@ -72,13 +72,26 @@ const ctx = createAppContext({
 
 try {
   const operator = platformActor('cli');
-  await db.insertInto('catalog_brands').values({ key: 'bench-steam', name: 'Steam Bahrain', country_code: 'BH', currency: 'USD', updated_at: new Date() }).execute();
+  await db
+    .insertInto('catalog_brands')
+    .values({ key: 'bench-steam', name: 'Steam Bahrain', country_code: 'BH', currency: 'USD', updated_at: new Date() })
+    .execute();
   await db
     .insertInto('catalog_products')
     .values({
-      id: BigInt(SIM_PRODUCTS.steam10), brand_key: 'bench-steam', name: 'Steam 10 USD BH', kind: 'fixed', face_currency: 'USD',
-      min_face_minor: 1000n, max_face_minor: 1000n, cost_currency: 'USD', cost_min_minor: 947n, cost_max_minor: 947n,
-      stock: null, created_at: new Date(), updated_at: new Date(),
+      id: BigInt(SIM_PRODUCTS.steam10),
+      brand_key: 'bench-steam',
+      name: 'Steam 10 USD BH',
+      kind: 'fixed',
+      face_currency: 'USD',
+      min_face_minor: 1000n,
+      max_face_minor: 1000n,
+      cost_currency: 'USD',
+      cost_min_minor: 947n,
+      cost_max_minor: 947n,
+      stock: null,
+      created_at: new Date(),
+      updated_at: new Date(),
     })
     .execute();
   const buyers: string[] = [];
@@ -96,8 +109,12 @@ try {
   const oneOrder = (buyerId: string) => {
     sequence += 1;
     return createOrder(ctx, {
-      buyerId, actor: accountActor(buyerId, 'api'), clientReference: `bench-${sequence}`,
-      productId: SIM_PRODUCTS.steam10, face: parseMoney('10.00', 'USD'), quantity: 1,
+      buyerId,
+      actor: accountActor(buyerId, 'api'),
+      clientReference: `bench-${sequence}`,
+      productId: SIM_PRODUCTS.steam10,
+      face: parseMoney('10.00', 'USD'),
+      quantity: 1,
     });
   };
 
@@ -141,7 +158,14 @@ try {
     const walPerOrder = (await walBytesSince(wal)) / latencies.length;
     await boss.deleteAllJobs(orderPlaceWorker.name); // the intake orders are not bought
     latencies.sort((x, y) => x - y);
-    return { perSecond: latencies.length / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), orders: latencies.length, walPerOrder, nodeCpu: (user + system) / 1e6 / seconds };
+    return {
+      perSecond: latencies.length / seconds,
+      p50: percentile(latencies, 50),
+      p99: percentile(latencies, 99),
+      orders: latencies.length,
+      walPerOrder,
+      nodeCpu: (user + system) / 1e6 / seconds,
+    };
   }
 
   const pgbenchDb = `${runId}_pgbench`;
@@ -192,13 +216,17 @@ try {
 
   const median = (values: number[]) => [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)] as number;
   const fixed = (value: number, digits = 0) => value.toFixed(digits);
-  console.log(`${ROUNDS} rounds of ${SECONDS} s each, ${BUYERS} buyers, ${HISTORY} orders written before; per round: intake at ${CALLERS.join(' and ')} callers, then pgbench -N at ${PGBENCH_CLIENTS.join(' and ')} clients`);
+  console.log(
+    `${ROUNDS} rounds of ${SECONDS} s each, ${BUYERS} buyers, ${HISTORY} orders written before; per round: intake at ${CALLERS.join(' and ')} callers, then pgbench -N at ${PGBENCH_CLIENTS.join(' and ')} clients`,
+  );
   rounds.forEach(({ intake, pgbench: tps }, index) => {
     const parts = CALLERS.map((callers) => {
       const run = intake[callers] as IntakeRun;
       return `${callers} callers ${fixed(run.perSecond)} creates/s (p50 ${fixed(run.p50, 1)} ms, p99 ${fixed(run.p99, 1)} ms, ${fixed(run.walPerOrder)} WAL bytes/order, Node ${fixed(run.nodeCpu * 100)} % of a core)`;
     });
-    console.log(`round ${index + 1}: intake ${parts.join('; ')}; pgbench ${PGBENCH_CLIENTS.map((clients) => `${clients} clients ${fixed(tps[clients] as number)} tps`).join(', ')}`);
+    console.log(
+      `round ${index + 1}: intake ${parts.join('; ')}; pgbench ${PGBENCH_CLIENTS.map((clients) => `${clients} clients ${fixed(tps[clients] as number)} tps`).join(', ')}`,
+    );
   });
   for (const callers of CALLERS) {
     const versus8 = median(rounds.map(({ intake, pgbench: tps }) => (intake[callers] as IntakeRun).perSecond / (tps[8] as number)));
@@ -206,7 +234,9 @@ try {
     const same = callers === 8 ? '' : `, ${fixed(versusSame, 2)} of pgbench at ${callers} clients`;
     console.log(`intake at ${callers} callers / pgbench -N: median ${fixed(versus8, 2)} of pgbench at 8 clients${same} (target ≥ 0.3)`);
   }
-  console.log(`create → completed (${E2E_ORDERS} orders, one at a time): p50 ${percentile(endToEnd, 50).toFixed(0)} ms, p99 ${percentile(endToEnd, 99).toFixed(0)} ms (targets 1000 / 2000 ms)`);
+  console.log(
+    `create → completed (${E2E_ORDERS} orders, one at a time): p50 ${percentile(endToEnd, 50).toFixed(0)} ms, p99 ${percentile(endToEnd, 99).toFixed(0)} ms (targets 1000 / 2000 ms)`,
+  );
 } finally {
   await boss.stop({ graceful: false });
   await connection.close();

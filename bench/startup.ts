@@ -25,7 +25,10 @@ async function startOnce(env: Record<string, string>): Promise<number> {
   try {
     for (;;) {
       if (child.exitCode !== null) throw new Error(`steller exited before it was ready:\n${errors}`);
-      const ready = await fetch(`http://127.0.0.1:${port}/readyz`).then((response) => response.status === 200, () => false);
+      const ready = await fetch(`http://127.0.0.1:${port}/readyz`).then(
+        (response) => response.status === 200,
+        () => false,
+      );
       if (ready) return performance.now() - started;
       await new Promise((resolve) => setTimeout(resolve, 20));
     }

@@ -7,8 +7,7 @@ import type { SharedState } from '../src/shared-state/index.ts';
 export const arg = (name: string, fallback: number): number => Number(process.argv[process.argv.indexOf(`--${name}`) + 1]) || fallback;
 
 /** The p-th percentile of ascending-sorted values. */
-export const percentile = (sorted: readonly number[], p: number): number =>
-  sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? NaN;
+export const percentile = (sorted: readonly number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? NaN;
 
 /** A Bamboo client of an in-process simulator that answers at once, with no rate limits: a benchmark measures our side. */
 export function instantVendor(state: SharedState): BambooClient {

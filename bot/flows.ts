@@ -19,9 +19,11 @@ export type Flow = Conversation<BotContext, ConvContext>;
 export const cancelKeyboard = (ctx: ConvContext) => new InlineKeyboard().text(ctx.t('button-cancel'), basicsCallbacks.cancelFlow.build());
 
 /** Only plain messages get the reminder; buttons and commands go on to the menus. */
-const remind = (key: string, vars: Record<string, string> = {}) => async (ctx: ConvContext) => {
-  if (ctx.message && !ctx.message.text?.startsWith('/')) await ctx.reply(ctx.t(key, vars));
-};
+const remind =
+  (key: string, vars: Record<string, string> = {}) =>
+  async (ctx: ConvContext) => {
+    if (ctx.message && !ctx.message.text?.startsWith('/')) await ctx.reply(ctx.t(key, vars));
+  };
 
 /**
  * Waits for a text message; anything else is reminded (messages) or passed on (buttons, commands).
@@ -57,7 +59,11 @@ interface ConfirmButtons<A extends string> {
  * Waits for a press on a confirmation (`<prefix>:<action>:<key>`) carrying this flow's `key`. The
  * caller answers the callback query after acting, so a refusal can still answer it with an alert.
  */
-export async function waitConfirmation<A extends string>(conversation: Flow, confirm: ConfirmButtons<A>, key: string): Promise<{ ctx: ConvContext; action: A }> {
+export async function waitConfirmation<A extends string>(
+  conversation: Flow,
+  confirm: ConfirmButtons<A>,
+  key: string,
+): Promise<{ ctx: ConvContext; action: A }> {
   const answer = await conversation.waitForCallbackQuery(confirm.matching({ key }), { otherwise: remind('flow-expect-button'), next: true });
   return { ctx: answer, action: confirm.read(answer.callbackQuery.data).action };
 }

@@ -36,10 +36,7 @@ export function errorText(ctx: BaseContext, error: unknown): string | undefined 
   return ctx.t(errorMessageId(error.code), vars);
 }
 
-
-
-export const isRole = (ctx: BaseContext, ...roles: Account['role'][]): boolean =>
-  ctx.user !== undefined && roles.includes(ctx.user.account.role);
+export const isRole = (ctx: BaseContext, ...roles: Account['role'][]): boolean => ctx.user !== undefined && roles.includes(ctx.user.account.role);
 
 /**
  * The guard of every admin menu and button: an admin account that is active. A demoted admin keeps
@@ -58,8 +55,6 @@ export async function enterFlow(ctx: BotContext, id: string, ...args: (string | 
   await ctx.conversation.exitAll();
   await ctx.conversation.enter(id, ...args);
 }
-
-
 
 /** Starts a new keyboard row unless the current one is still empty (no empty rows reach Telegram). */
 export function newRow(keyboard: InlineKeyboard): InlineKeyboard {

@@ -79,7 +79,12 @@ export function createBot(app: AppContext, options: BotOptions): Bot<BotContext>
     const explained = errorText(ctx, error.error);
     if (explained) {
       // A button's query can be answered once: when it already was, the refusal becomes a message.
-      const answered = ctx.callbackQuery ? await ctx.answerCallbackQuery({ text: explained, show_alert: true }).then(() => true, () => false) : false;
+      const answered = ctx.callbackQuery
+        ? await ctx.answerCallbackQuery({ text: explained, show_alert: true }).then(
+            () => true,
+            () => false,
+          )
+        : false;
       if (!answered) await ctx.reply(explained).catch(() => undefined);
       return;
     }

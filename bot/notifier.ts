@@ -1,12 +1,7 @@
 // The TelegramGateway port (src/notifications/telegram.ts) over grammY's Api: renders texts from
 // the locale files and maps Telegram's refusals to the errors the send queue understands.
 import { Api, GrammyError, InlineKeyboard } from 'grammy';
-import {
-  TelegramPermanentError,
-  TelegramRateLimitedError,
-  type TelegramGateway,
-  type textSchema,
-} from '#src/notifications/telegram.ts';
+import { TelegramPermanentError, TelegramRateLimitedError, type TelegramGateway, type textSchema } from '#src/notifications/telegram.ts';
 import type { z } from 'zod';
 import { DEFAULT_LOCALE, createI18n } from './i18n.ts';
 

@@ -44,7 +44,9 @@ export function telegramOrderEventSink(app: AppContext): OrderEventSink {
             buyer,
             {
               text: { key: 'order-card', vars: { ...common, position: card.index + 1, quantity: event.quantity, masked: card.masked } },
-              buttons: [[{ text: { key: 'order-reveal', vars: {} }, callbackData: orderCallbacks.reveal.build({ orderId: event.orderId, index: card.index }) }]],
+              buttons: [
+                [{ text: { key: 'order-reveal', vars: {} }, callbackData: orderCallbacks.reveal.build({ orderId: event.orderId, index: card.index }) }],
+              ],
             },
             { db: trx },
           );

@@ -10,15 +10,23 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('role', 'text', (column) => column.notNull().check(sql`role in ('admin', 'agent', 'sub_agent', 'partner')`))
     .addColumn('name', 'text', (column) => column.notNull().check(sql`length(name) between 1 and 200`))
     .addColumn('parent_id', 'uuid', (column) => column.references('accounts.id'))
-    .addColumn('status', 'text', (column) => column.notNull().defaultTo('active').check(sql`status in ('active', 'paused')`))
+    .addColumn('status', 'text', (column) =>
+      column
+        .notNull()
+        .defaultTo('active')
+        .check(sql`status in ('active', 'paused')`),
+    )
     .addColumn('telegram_user_id', 'int8', (column) => column.unique())
     .addColumn('currency', 'text', (column) => column.notNull().check(sql`currency ~ '^[A-Z]{3}$'`))
     .addColumn('created_at', 'timestamptz', (column) => column.notNull().defaultTo(sql`now()`))
     .addColumn('updated_at', 'timestamptz', (column) => column.notNull().defaultTo(sql`now()`))
-    .addCheckConstraint('accounts_parent_by_role', sql`
+    .addCheckConstraint(
+      'accounts_parent_by_role',
+      sql`
       (role = 'sub_agent' and parent_id is not null)
       or (role = 'agent')
-      or (role in ('admin', 'partner') and parent_id is null)`)
+      or (role in ('admin', 'partner') and parent_id is null)`,
+    )
     .execute();
   await db.schema.createIndex('accounts_parent_id_idx').on('accounts').column('parent_id').execute();
 

@@ -22,15 +22,23 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('balance', 'int8')
     .addColumn('created_at', 'timestamptz', (column) => column.notNull().defaultTo(sql`now()`))
     .addCheckConstraint('ledger_accounts_wallet_balance_not_negative', sql`balance >= 0`)
-    .addCheckConstraint('ledger_accounts_shape', sql`
+    .addCheckConstraint(
+      'ledger_accounts_shape',
+      sql`
       (kind = 'wallet' and account_id is not null and system_code is null and balance is not null)
-      or (kind = 'system' and account_id is null and system_code is not null and balance is null)`)
+      or (kind = 'system' and account_id is null and system_code is not null and balance is null)`,
+    )
     .execute();
 
   await db.schema
     .createTable('transfers')
     .addColumn('id', 'uuid', (column) => column.primaryKey().defaultTo(sql`gen_random_uuid()`))
-    .addColumn('idempotency_key', 'text', (column) => column.notNull().unique().check(sql`length(idempotency_key) between 1 and 200`))
+    .addColumn('idempotency_key', 'text', (column) =>
+      column
+        .notNull()
+        .unique()
+        .check(sql`length(idempotency_key) between 1 and 200`),
+    )
     .addColumn('kind', 'text', (column) => column.notNull())
     .addColumn('metadata', 'jsonb', (column) => column.notNull().defaultTo(sql`'{}'::jsonb`))
     .addColumn('actor_account_id', 'uuid', (column) => column.references('accounts.id'))

@@ -15,7 +15,12 @@ export async function up(db: Kysely<any>): Promise<void> {
     // Normalised proof, to spot a proof used twice.
     .addColumn('proof_fingerprint', 'text', (column) => column.notNull())
     .addColumn('duplicate_of', 'uuid', (column) => column.references('topup_requests.id'))
-    .addColumn('status', 'text', (column) => column.notNull().defaultTo('pending').check(sql`status in ('pending', 'approved', 'rejected')`))
+    .addColumn('status', 'text', (column) =>
+      column
+        .notNull()
+        .defaultTo('pending')
+        .check(sql`status in ('pending', 'approved', 'rejected')`),
+    )
     .addColumn('decided_by', 'uuid', (column) => column.references('accounts.id'))
     .addColumn('decided_at', 'timestamptz')
     .addColumn('reason', 'text')
@@ -35,7 +40,12 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('amount', 'int8', (column) => column.notNull().check(sql`amount > 0`))
     .addColumn('currency', 'text', (column) => column.notNull())
     .addColumn('note', 'text')
-    .addColumn('status', 'text', (column) => column.notNull().defaultTo('pending').check(sql`status in ('pending', 'fulfilled', 'declined')`))
+    .addColumn('status', 'text', (column) =>
+      column
+        .notNull()
+        .defaultTo('pending')
+        .check(sql`status in ('pending', 'fulfilled', 'declined')`),
+    )
     .addColumn('decided_at', 'timestamptz')
     .addColumn('reason', 'text')
     .addColumn('transfer_id', 'uuid', (column) => column.references('transfers.id'))

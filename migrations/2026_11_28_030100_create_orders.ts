@@ -8,7 +8,12 @@ export async function up(db: Kysely<any>): Promise<void> {
     .createTable('orders')
     .addColumn('id', 'uuid', (column) => column.primaryKey().defaultTo(sql`gen_random_uuid()`))
     // Shown to people as ST-000123.
-    .addColumn('number', 'int8', (column) => column.notNull().unique().defaultTo(sql`nextval('order_number_seq')`))
+    .addColumn('number', 'int8', (column) =>
+      column
+        .notNull()
+        .unique()
+        .defaultTo(sql`nextval('order_number_seq')`),
+    )
     .addColumn('buyer_id', 'uuid', (column) => column.notNull().references('accounts.id'))
     .addColumn('channel', 'text', (column) => column.notNull())
     .addColumn('client_reference', 'text', (column) => column.notNull())

@@ -22,7 +22,10 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('type', 'text', (column) => column.notNull())
     .addColumn('payload', 'jsonb', (column) => column.notNull())
     .addColumn('status', 'text', (column) =>
-      column.notNull().defaultTo('pending').check(sql`status in ('pending', 'delivered', 'retrying', 'dead', 'no_endpoint')`),
+      column
+        .notNull()
+        .defaultTo('pending')
+        .check(sql`status in ('pending', 'delivered', 'retrying', 'dead', 'no_endpoint')`),
     )
     .addColumn('attempts', 'integer', (column) => column.notNull().defaultTo(0))
     .addColumn('last_attempt_at', 'timestamptz')
@@ -34,12 +37,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('created_at', 'timestamptz', (column) => column.notNull().defaultTo(sql`now()`))
     .execute();
   await db.schema.createIndex('webhook_events_account_idx').on('webhook_events').columns(['account_id', 'created_at', 'id']).execute();
-  await db.schema
-    .createIndex('webhook_events_unqueued_idx')
-    .on('webhook_events')
-    .column('created_at')
-    .where(sql.ref('queued_at'), 'is', null)
-    .execute();
+  await db.schema.createIndex('webhook_events_unqueued_idx').on('webhook_events').column('created_at').where(sql.ref('queued_at'), 'is', null).execute();
 }
 
 export async function down(db: Kysely<any>): Promise<void> {

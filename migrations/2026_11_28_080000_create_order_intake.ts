@@ -18,7 +18,10 @@ import { sql, type Kysely } from 'kysely';
 // Also `orders.sandbox`: set by the intake for a sandbox account's order (an `sk_test_` key's
 // account), so the workers buy it from the simulator whatever vendor the process runs with.
 export async function up(db: Kysely<any>): Promise<void> {
-  await db.schema.alterTable('orders').addColumn('sandbox', 'boolean', (column) => column.notNull().defaultTo(false)).execute();
+  await db.schema
+    .alterTable('orders')
+    .addColumn('sandbox', 'boolean', (column) => column.notNull().defaultTo(false))
+    .execute();
   await sql`
     create function order_intake(
       p_order_id uuid, p_buyer uuid, p_reference text, p_fingerprint text, p_channel text,

@@ -11,12 +11,20 @@ export async function up(db: Kysely<any>): Promise<void> {
     // Lower-cased by the API; unique, so two concurrent signups with one email make one partner.
     .addColumn('email', 'text', (column) => column.notNull().unique())
     .addColumn('use_case', 'text', (column) => column.notNull())
-    .addColumn('status', 'text', (column) => column.notNull().defaultTo('pending').check(sql`status in ('pending', 'approved', 'rejected')`))
+    .addColumn('status', 'text', (column) =>
+      column
+        .notNull()
+        .defaultTo('pending')
+        .check(sql`status in ('pending', 'approved', 'rejected')`),
+    )
     .addColumn('decided_at', 'timestamptz')
     .addColumn('decided_by', 'uuid', (column) => column.references('accounts.id'))
     .addColumn('reject_reason', 'text')
     .addColumn('stage', 'text', (column) =>
-      column.notNull().defaultTo('signed_up').check(sql`stage in ('signed_up', 'first_test_order', 'approved', 'first_live_order', 'active')`),
+      column
+        .notNull()
+        .defaultTo('signed_up')
+        .check(sql`stage in ('signed_up', 'first_test_order', 'approved', 'first_live_order', 'active')`),
     )
     .addColumn('signed_up_at', 'timestamptz', (column) => column.notNull().defaultTo(sql`now()`))
     .addColumn('first_test_order_at', 'timestamptz')

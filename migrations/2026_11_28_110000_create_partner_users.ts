@@ -21,7 +21,12 @@ export async function up(db: Kysely<any>): Promise<void> {
 
   await db.schema
     .alterTable('api_keys')
-    .addColumn('scope', 'text', (column) => column.notNull().defaultTo('owner').check(sql`scope in ('owner', 'developer', 'finance')`))
+    .addColumn('scope', 'text', (column) =>
+      column
+        .notNull()
+        .defaultTo('owner')
+        .check(sql`scope in ('owner', 'developer', 'finance')`),
+    )
     .execute();
   await db.schema
     .alterTable('api_keys')

@@ -9,7 +9,9 @@ export async function up(db: Kysely<any>): Promise<void> {
     // The currency's minor-unit digits, written with the threshold: the ledger function formats amounts with it.
     .addColumn('low_balance_scale', 'smallint')
     .execute();
-  await sql`alter table ledger_accounts add constraint ledger_accounts_low_balance_scale check ((low_balance_threshold is null) = (low_balance_scale is null))`.execute(db);
+  await sql`alter table ledger_accounts add constraint ledger_accounts_low_balance_scale check ((low_balance_threshold is null) = (low_balance_scale is null))`.execute(
+    db,
+  );
 }
 
 export async function down(db: Kysely<any>): Promise<void> {

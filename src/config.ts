@@ -11,27 +11,37 @@ export type Role = (typeof ROLES)[number];
 const emptyToUndefined = (value: unknown) => (value === '' ? undefined : value);
 const optionalString = z.preprocess(emptyToUndefined, z.string().optional());
 const optionalUrl = (protocols: RegExp) =>
-  z.preprocess(
-    emptyToUndefined,
-    z
-      .url({ protocol: protocols, error: `must be a URL (${protocols.source})` })
-      .optional(),
-  );
+  z.preprocess(emptyToUndefined, z.url({ protocol: protocols, error: `must be a URL (${protocols.source})` }).optional());
 
 const rolesSchema = z
   .string()
-  .transform((value) => value.split(',').map((role) => role.trim()).filter(Boolean))
+  .transform((value) =>
+    value
+      .split(',')
+      .map((role) => role.trim())
+      .filter(Boolean),
+  )
   .pipe(z.array(z.enum(ROLES, { error: `each role must be one of ${ROLES.join(', ')}` })).min(1, 'name at least one role'))
   .transform((roles) => [...new Set(roles)]);
 
 const telegramIdsSchema = z
   .string()
-  .transform((value) => value.split(',').map((id) => id.trim()).filter(Boolean))
+  .transform((value) =>
+    value
+      .split(',')
+      .map((id) => id.trim())
+      .filter(Boolean),
+  )
   .pipe(z.array(z.string().regex(/^\d{1,20}$/, 'must be a comma-separated list of numeric Telegram user ids')));
 
 const trustedProxiesSchema = z
   .string()
-  .transform((value) => value.split(',').map((entry) => entry.trim()).filter(Boolean))
+  .transform((value) =>
+    value
+      .split(',')
+      .map((entry) => entry.trim())
+      .filter(Boolean),
+  )
   .pipe(z.array(z.union([z.ipv4(), z.ipv6(), z.cidrv4(), z.cidrv6()], { error: 'must be a comma-separated list of IP addresses or CIDR blocks' })));
 
 /** Every variable the system reads. `.env.example` lists the same names with these defaults. */
@@ -54,7 +64,10 @@ export const envSchema = z.object({
 
   TELEGRAM_BOT_TOKEN: z.preprocess(
     emptyToUndefined,
-    z.string().regex(/^\d+:[A-Za-z0-9_-]{20,}$/, 'must look like 123456:ABC… (from @BotFather)').optional(),
+    z
+      .string()
+      .regex(/^\d+:[A-Za-z0-9_-]{20,}$/, 'must look like 123456:ABC… (from @BotFather)')
+      .optional(),
   ),
   BOT_API_ROOT: z
     .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
@@ -64,7 +77,10 @@ export const envSchema = z.object({
   BOT_MODE: z.enum(['polling', 'webhook'], { error: 'must be polling or webhook' }).default('polling'),
   BOT_WEBHOOK_SECRET: z.preprocess(
     emptyToUndefined,
-    z.string().regex(/^[A-Za-z0-9_-]{16,256}$/, 'must be 16-256 characters of A-Z, a-z, 0-9, _ and -').optional(),
+    z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{16,256}$/, 'must be 16-256 characters of A-Z, a-z, 0-9, _ and -')
+      .optional(),
   ),
 
   VENDOR: z.enum(['simulator', 'bamboo']).default('simulator'),
@@ -77,37 +93,69 @@ export const envSchema = z.object({
   BAMBOO_MAX_WAIT_MS: z.coerce.number().int().min(0).max(3_600_000).default(60_000),
 
   /** A wallet below this (a decimal in the wallet's own currency) after money leaves it: its owner is told. */
-  LOW_BALANCE_THRESHOLD: z.string().regex(/^\d+(\.\d+)?$/, 'must be a decimal amount such as 20 or 20.00').default('20'),
+  LOW_BALANCE_THRESHOLD: z
+    .string()
+    .regex(/^\d+(\.\d+)?$/, 'must be a decimal amount such as 20 or 20.00')
+    .default('20'),
   /** Alert admins when an active Bamboo account's balance is below this amount (in that account's currency). */
-  VENDOR_LOW_BALANCE_THRESHOLD: z.string().regex(/^\d+(\.\d+)?$/, 'must be a decimal amount such as 500 or 500.00').default('500'),
+  VENDOR_LOW_BALANCE_THRESHOLD: z
+    .string()
+    .regex(/^\d+(\.\d+)?$/, 'must be a decimal amount such as 500 or 500.00')
+    .default('500'),
   /** Server secret of the API key HMAC (see docs/decisions/0004-api-keys-and-sandbox.md); required in production. */
   API_KEY_SECRET: z.preprocess(emptyToUndefined, z.string().min(32, 'must be at least 32 characters').optional()),
   /** How long a rotated API key keeps working. */
-  API_KEY_ROTATION_GRACE_SECONDS: z.coerce.number().int().min(0).max(30 * 86_400).default(86_400),
+  API_KEY_ROTATION_GRACE_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(30 * 86_400)
+    .default(86_400),
   /** Reads (GET) per minute per API key (shared through Redis when REDIS_URL is set). */
   API_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(120),
   /** Writes (POST, PUT, PATCH, DELETE) per minute per API key, counted apart from reads. */
   API_WRITE_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(60),
   /** Largest request body the API reads (bytes); a larger one is 413 before it is parsed. */
-  API_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(100 * 1024 * 1024).default(1024 * 1024),
+  API_BODY_LIMIT_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(100 * 1024 * 1024)
+    .default(1024 * 1024),
   /** Requests with a missing or wrong API key one client address may make per minute before 429. */
   API_AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(20),
   /** Proxies (IPs or CIDRs, comma-separated) whose X-Forwarded-For names the client; empty: the peer is the client. */
   TRUST_PROXY: trustedProxiesSchema.default([]),
   /** Decimal amount in SETTLEMENT_CURRENCY added to the vendor cost by the profit guard. */
-  ORDER_FEE: z.string().regex(/^\d+(\.\d+)?$/, 'must be a non-negative decimal amount such as 0.05').default('0'),
+  ORDER_FEE: z
+    .string()
+    .regex(/^\d+(\.\d+)?$/, 'must be a non-negative decimal amount such as 0.05')
+    .default('0'),
   /** Most entries the Telegram card list may hold. */
   CARD_LIST_MAX_ENTRIES: z.coerce.number().int().min(1).max(100).default(10),
   /** Most cards in one bot order (the API allows up to 500). */
   BOT_MAX_QUANTITY: z.coerce.number().int().min(1).max(500).default(10),
   /** A revealed card code (code + PIN message in the bot) is deleted after this many seconds. */
-  REVEAL_DELETE_AFTER_SECONDS: z.coerce.number().int().min(5).max(48 * 3600).default(60),
+  REVEAL_DELETE_AFTER_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(5)
+    .max(48 * 3600)
+    .default(60),
   /** How long an order may wait for the vendor before reconciliation takes over. */
-  ORDER_DEADLINE_SECONDS: z.coerce.number().int().min(10).max(7 * 24 * 3600).default(15 * 60),
+  ORDER_DEADLINE_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(10)
+    .max(7 * 24 * 3600)
+    .default(15 * 60),
   /** Card code/PIN encryption keys: comma-separated `id:base64 of 32 bytes`; the first encrypts, all decrypt. */
   CARD_ENCRYPTION_KEYS: z.preprocess(
     emptyToUndefined,
-    z.string().regex(/^[A-Za-z0-9_-]{1,32}:[A-Za-z0-9+/=]{43,44}(,[A-Za-z0-9_-]{1,32}:[A-Za-z0-9+/=]{43,44})*$/, 'must be id:base64key[,id:base64key…] (32-byte keys)').optional(),
+    z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,32}:[A-Za-z0-9+/=]{43,44}(,[A-Za-z0-9_-]{1,32}:[A-Za-z0-9+/=]{43,44})*$/, 'must be id:base64key[,id:base64key…] (32-byte keys)')
+      .optional(),
   ),
   /** The secret Bamboo sends with order-completion callbacks (set it with notification set). */
   BAMBOO_CALLBACK_SECRET: optionalString,
@@ -119,10 +167,11 @@ export const envSchema = z.object({
   /** Most request logs one process keeps in memory while Redis is absent or down; more are dropped and counted. */
   REQUEST_LOG_BUFFER_SIZE: z.coerce.number().int().min(100).max(1_000_000).default(10_000),
 
-  SETTLEMENT_CURRENCY: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as USD').default('USD'),
-  DEMO_SEED: z
-    .enum(['auto', 'always', 'never'], { error: 'must be auto, always or never' })
-    .default('auto'),
+  SETTLEMENT_CURRENCY: z
+    .string()
+    .regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as USD')
+    .default('USD'),
+  DEMO_SEED: z.enum(['auto', 'always', 'never'], { error: 'must be auto, always or never' }).default('auto'),
 
   // Partner self-service signup (docs/signup.md).
   /** Signups one client address may make per hour (POST /v1/signup); attempts with invalid input do not count. */
@@ -130,7 +179,10 @@ export const envSchema = z.object({
   /** Signup attempts (valid or not) one client address may make per hour: the ceiling above the signups. */
   SIGNUP_ATTEMPTS_PER_HOUR: z.coerce.number().int().min(1).max(100_000).default(50),
   /** Sandbox funds a new partner's test wallet gets at signup (a decimal in SETTLEMENT_CURRENCY). */
-  SIGNUP_SANDBOX_FUNDS: z.string().regex(/^\d+(\.\d+)?$/, 'must be a decimal amount such as 1000.00').default('1000.00'),
+  SIGNUP_SANDBOX_FUNDS: z
+    .string()
+    .regex(/^\d+(\.\d+)?$/, 'must be a decimal amount such as 1000.00')
+    .default('1000.00'),
   /** Completed live orders after which a self-signed-up partner's onboarding stage is `active`. */
   ONBOARDING_ACTIVE_LIVE_ORDERS: z.coerce.number().int().min(1).max(1000).default(3),
 
@@ -161,9 +213,7 @@ export const SECRET_VARIABLES = [
 
 export class ConfigError extends Error {
   constructor(readonly issues: { variable: string; problem: string }[]) {
-    super(
-      `Invalid configuration: ${issues.map((issue) => `${issue.variable} ${issue.problem}`).join('; ')}`,
-    );
+    super(`Invalid configuration: ${issues.map((issue) => `${issue.variable} ${issue.problem}`).join('; ')}`);
     this.name = 'ConfigError';
   }
 }

@@ -42,8 +42,7 @@ export async function startApp(config: Config, logger: Logger, options: StartOpt
       // Workers send notifications straight through the Bot API, whichever process runs the bot.
       ...(config.TELEGRAM_BOT_TOKEN ? { telegram: createTelegramGateway({ token: config.TELEGRAM_BOT_TOKEN, apiRoot: config.BOT_API_ROOT }) } : {}),
       // Order results go back the way the order came: the bot for Telegram buyers, webhooks for partners.
-      orderEvents: (ctx) =>
-        routeOrderEvents({ telegram: telegramOrderEventSink(ctx), api: webhookOrderEventSink(ctx) }, loggingOrderEventSink(logger)),
+      orderEvents: (ctx) => routeOrderEvents({ telegram: telegramOrderEventSink(ctx), api: webhookOrderEventSink(ctx) }, loggingOrderEventSink(logger)),
       // Drift (found by the worker's hourly check) and risk alerts (raised where orders are taken: api, bot) tell the admins.
       eventSinks: (ctx) => [adminAlertSink(ctx)],
     },
@@ -71,9 +70,10 @@ export async function startApp(config: Config, logger: Logger, options: StartOpt
         ? `database: embedded PostgreSQL on 127.0.0.1:${resources.database.embedded.port} (data in ${config.EMBEDDED_PG_DIR})`
         : `database: ${redactUrl(resources.database.url)}`,
     );
-    summary.push(resources.state.kind === 'redis' ? `redis: ${redactUrl(config.REDIS_URL ?? '')}` : 'redis: not configured, in-process state (single process only)');
+    summary.push(
+      resources.state.kind === 'redis' ? `redis: ${redactUrl(config.REDIS_URL ?? '')}` : 'redis: not configured, in-process state (single process only)',
+    );
     summary.push(`vendor: ${config.VENDOR === 'simulator' ? 'Bamboo simulator (no credentials needed)' : `Bamboo at ${config.BAMBOO_BASE_URL}`}`);
-
 
     if (roles.includes('worker')) {
       await registerSchedules(resources.boss, QUEUES);

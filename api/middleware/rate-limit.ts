@@ -26,7 +26,10 @@ export function rateLimit({ limiter, points, windowSeconds, key }: RateLimitOpti
  * Spends one point of the caller's budget and sets the RateLimit-* headers (Retry-After when none
  * is left). For budgets spent after validation (signups) as well as in the middleware.
  */
-export async function spend(c: Context<ApiEnv>, { limiter, points, windowSeconds, key }: RateLimitOptions): Promise<{ allowed: boolean; resetSeconds: number }> {
+export async function spend(
+  c: Context<ApiEnv>,
+  { limiter, points, windowSeconds, key }: RateLimitOptions,
+): Promise<{ allowed: boolean; resetSeconds: number }> {
   const caller = key ? key(c) : (c.var.clientAddress ?? 'unknown');
   const decision = await limiter.consume(caller);
   const resetSeconds = Math.ceil((decision.retryAfterMs || windowSeconds * 1000) / 1000);

@@ -34,8 +34,30 @@ export type Permission = (typeof PERMISSIONS)[number];
 
 export const SCOPE_PERMISSIONS: Record<ApiKeyScope, ReadonlySet<Permission>> = {
   owner: new Set(PERMISSIONS),
-  developer: new Set<Permission>(['catalog:read', 'orders:read', 'orders:write', 'webhooks:read', 'webhooks:write', 'request_logs:read', 'usage:read', 'keys:read', 'keys:rotate', 'onboarding:read']),
-  finance: new Set<Permission>(['wallet:read', 'wallet:settings', 'transactions:read', 'transactions:export', 'usage:read', 'catalog:read', 'orders:read', 'keys:read', 'keys:rotate', 'onboarding:read']),
+  developer: new Set<Permission>([
+    'catalog:read',
+    'orders:read',
+    'orders:write',
+    'webhooks:read',
+    'webhooks:write',
+    'request_logs:read',
+    'usage:read',
+    'keys:read',
+    'keys:rotate',
+    'onboarding:read',
+  ]),
+  finance: new Set<Permission>([
+    'wallet:read',
+    'wallet:settings',
+    'transactions:read',
+    'transactions:export',
+    'usage:read',
+    'catalog:read',
+    'orders:read',
+    'keys:read',
+    'keys:rotate',
+    'onboarding:read',
+  ]),
 };
 
 /** Whether `GET /v1/transactions` answers CSV: `?format=csv`, or no format and `Accept: text/csv`. */

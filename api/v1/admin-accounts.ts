@@ -39,15 +39,20 @@ const presentAccount = (account: Account) => ({
 
 const AdjustmentSchema = z.object({
   amount: AmountSchema.openapi({ example: '100.00' }),
-  currency: z.string().regex(/^[A-Z]{3}$/).openapi({ example: 'USD' }),
+  currency: z
+    .string()
+    .regex(/^[A-Z]{3}$/)
+    .openapi({ example: 'USD' }),
   reason: z.string().min(1).max(500),
 });
 const AdjustmentHeaders = z.object({
-  'idempotency-key': z.string().min(1).max(255).openapi({ param: { name: 'idempotency-key', in: 'header' }, description: 'One key (up to 255 characters) per intended adjustment.' }),
+  'idempotency-key': z
+    .string()
+    .min(1)
+    .max(255)
+    .openapi({ param: { name: 'idempotency-key', in: 'header' }, description: 'One key (up to 255 characters) per intended adjustment.' }),
 });
-const AdjustmentResultSchema = z
-  .object({ transferId: z.string().uuid(), replayed: z.boolean(), balance: MoneySchema })
-  .openapi('Adjustment');
+const AdjustmentResultSchema = z.object({ transferId: z.string().uuid(), replayed: z.boolean(), balance: MoneySchema }).openapi('Adjustment');
 
 /**
  * The ledger key of an adjustment. Ledger keys are at most 200 characters, so a client key longer
@@ -87,13 +92,17 @@ export function adminAccountRoutes(ctx: AppContext) {
       path: '/accounts',
       tags,
       summary: 'Create an account',
-      description: 'A partner gets a sandbox account and a `sk_test_` key at once (the key is shown once). Issue live keys with POST /admin/accounts/{id}/api-keys.',
+      description:
+        'A partner gets a sandbox account and a `sk_test_` key at once (the key is shown once). Issue live keys with POST /admin/accounts/{id}/api-keys.',
       security: SECURITY,
       request: body(
         z.object({
           role: z.enum(ACCOUNT_ROLES),
           name: z.string().min(1).max(200),
-          currency: z.string().regex(/^[A-Z]{3}$/).optional(),
+          currency: z
+            .string()
+            .regex(/^[A-Z]{3}$/)
+            .optional(),
           parentId: z.string().uuid().optional(),
         }),
       ),

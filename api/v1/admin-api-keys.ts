@@ -21,7 +21,10 @@ export function adminApiKeyRoutes(ctx: AppContext) {
       summary: 'The API keys of an account and of its sandbox (never the keys themselves)',
       security: SECURITY,
       request: { params: IdParams },
-      responses: { 200: json(z.object({ data: z.array(ApiKeySchema), sandboxAccountId: z.string().uuid().nullable() }), 'Keys'), ...errorResponses({ 404: 'No such account' }) },
+      responses: {
+        200: json(z.object({ data: z.array(ApiKeySchema), sandboxAccountId: z.string().uuid().nullable() }), 'Keys'),
+        ...errorResponses({ 404: 'No such account' }),
+      },
     }),
     async (c) => {
       const { id } = c.req.valid('param');
@@ -37,7 +40,7 @@ export function adminApiKeyRoutes(ctx: AppContext) {
       path: '/accounts/{id}/api-keys',
       tags,
       summary: 'Issue an API key (shown once)',
-      description: '`live` keys act on the account; `test` keys on the partner\'s sandbox account. Admin accounts get live keys.',
+      description: "`live` keys act on the account; `test` keys on the partner's sandbox account. Admin accounts get live keys.",
       security: SECURITY,
       request: {
         params: IdParams,
@@ -50,7 +53,10 @@ export function adminApiKeyRoutes(ctx: AppContext) {
       },
       responses: {
         201: json(IssuedApiKeySchema, 'The new key'),
-        ...errorResponses({ 404: 'No such account', 422: 'This account cannot have such a key (`api_key_not_allowed`), or a bad allowlist (`invalid_ip_allowlist`)' }),
+        ...errorResponses({
+          404: 'No such account',
+          422: 'This account cannot have such a key (`api_key_not_allowed`), or a bad allowlist (`invalid_ip_allowlist`)',
+        }),
       },
     }),
     async (c) => {

@@ -45,7 +45,11 @@ const GrowthMetricsShape = {
   }),
   failedOrders: z.object({ count: z.number().int(), recent: z.array(z.string()).openapi({ description: 'Up to 5 order numbers, latest first.' }) }),
   stuckOrders: z
-    .object({ count: z.number().int(), oldestCreatedAt: z.string().datetime().nullable(), oldest: z.array(z.string()).openapi({ description: 'Up to 5 order numbers, oldest first.' }) })
+    .object({
+      count: z.number().int(),
+      oldestCreatedAt: z.string().datetime().nullable(),
+      oldest: z.array(z.string()).openapi({ description: 'Up to 5 order numbers, oldest first.' }),
+    })
     .openapi({ description: 'Open orders past their deadline now (not limited to the period).' }),
 };
 
@@ -66,7 +70,13 @@ const PLATFORM_METRICS_EXAMPLE = {
       { date: '2026-11-28', partners: 1, agents: 0, subAgents: 0 },
     ],
   },
-  activations: { total: 1, days: [{ date: '2026-11-27', count: 1 }, { date: '2026-11-28', count: 0 }] },
+  activations: {
+    total: 1,
+    days: [
+      { date: '2026-11-27', count: 1 },
+      { date: '2026-11-28', count: 0 },
+    ],
+  },
   active: { partners: 4, agents: 2, subAgents: 5 },
   sales: [
     { channel: 'api', orders: 30, gmv: usd('900.00'), revenue: usd('27.00') },
@@ -108,7 +118,9 @@ const PlatformMetricsSchema = z
     at: z.string().datetime(),
     accounts: Counts({ role: z.string(), status: z.string() }),
     ordersLast24h: Counts({ status: z.string() }),
-    chargedLast24h: z.array(MoneySchema).openapi({ description: 'What finished orders created in the last 24 h were charged (delivered cards), per currency.' }),
+    chargedLast24h: z
+      .array(MoneySchema)
+      .openapi({ description: 'What finished orders created in the last 24 h were charged (delivered cards), per currency.' }),
     openOrders: z.object({ count: z.number().int(), oldestCreatedAt: z.string().datetime().nullable() }),
     webhookEvents: Counts({ status: z.string() }).openapi({ description: 'Events not delivered (yet): pending, retrying, dead.' }),
     walletBalances: z.array(MoneySchema).openapi({ description: 'Sum of customer wallet balances (what the platform owes), per currency.' }),

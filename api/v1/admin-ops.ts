@@ -12,7 +12,11 @@ import { createRouter } from '../router.ts';
 import { errorResponses, MoneySchema, SECURITY } from '../schemas.ts';
 
 const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { 'application/json': { schema } } });
-const QueueName = z.string().min(1).max(100).regex(/^[a-z0-9._-]+$/i, 'a queue name such as orders.place');
+const QueueName = z
+  .string()
+  .min(1)
+  .max(100)
+  .regex(/^[a-z0-9._-]+$/i, 'a queue name such as orders.place');
 
 const QueueSummarySchema = z
   .object({
@@ -44,16 +48,18 @@ const VendorViewSchema = z
       .nullable()
       .openapi({ description: 'Bamboo accounts now; null when Bamboo could not be asked (see accountsError).' }),
     accountsError: z.string().nullable(),
-    syncs: z.array(
-      z.object({
-        kind: z.string().openapi({ example: 'catalog.delta' }),
-        status: z.string().openapi({ example: 'succeeded' }),
-        startedAt: z.string().datetime(),
-        finishedAt: z.string().datetime().nullable(),
-        counts: z.record(z.string(), z.number()),
-        error: z.string().nullable(),
-      }),
-    ).openapi({ description: 'The newest catalog sync run of each kind and the newest FX sync.' }),
+    syncs: z
+      .array(
+        z.object({
+          kind: z.string().openapi({ example: 'catalog.delta' }),
+          status: z.string().openapi({ example: 'succeeded' }),
+          startedAt: z.string().datetime(),
+          finishedAt: z.string().datetime().nullable(),
+          counts: z.record(z.string(), z.number()),
+          error: z.string().nullable(),
+        }),
+      )
+      .openapi({ description: 'The newest catalog sync run of each kind and the newest FX sync.' }),
     errorRate: z.object({ calls: z.number().int(), failures: z.number().int(), rate: z.number().nullable() }).openapi({
       description: 'Bamboo calls over the last hour; failed: no answer, 429 or 5xx.',
     }),
@@ -76,7 +82,11 @@ export function adminOpsRoutes(ctx: AppContext) {
       responses: { 200: json(z.object({ data: z.array(QueueSummarySchema) }), 'Every queue (dead-letter queues when not empty)'), ...errorResponses() },
     }),
     async (c) => {
-      const summaries = await queueSummaries(ctx.db, accountActor(c.var.principal.accountId, 'api'), QUEUES.map((queue) => queue.name));
+      const summaries = await queueSummaries(
+        ctx.db,
+        accountActor(c.var.principal.accountId, 'api'),
+        QUEUES.map((queue) => queue.name),
+      );
       return c.json({ data: summaries.map((row) => ({ ...row, oldestWaitingSince: row.oldestWaitingSince?.toISOString() ?? null })) }, 200);
     },
   );
@@ -95,9 +105,21 @@ export function adminOpsRoutes(ctx: AppContext) {
     }),
     async (c) => {
       const query = c.req.valid('query');
-      const jobs = await failedJobs(ctx.db, accountActor(c.var.principal.accountId, 'api'), { ...(query.queue ? { queue: query.queue } : {}), limit: query.limit });
+      const jobs = await failedJobs(ctx.db, accountActor(c.var.principal.accountId, 'api'), {
+        ...(query.queue ? { queue: query.queue } : {}),
+        limit: query.limit,
+      });
       return c.json(
-        { data: jobs.map((job) => ({ queue: job.queue, id: job.id, failedIn: job.failedIn, error: job.error, retryCount: job.retryCount, createdAt: job.createdAt.toISOString() })) },
+        {
+          data: jobs.map((job) => ({
+            queue: job.queue,
+            id: job.id,
+            failedIn: job.failedIn,
+            error: job.error,
+            retryCount: job.retryCount,
+            createdAt: job.createdAt.toISOString(),
+          })),
+        },
         200,
       );
     },
@@ -117,14 +139,19 @@ export function adminOpsRoutes(ctx: AppContext) {
           content: {
             'application/json': {
               schema: z.union([
-                z.object({ queue: QueueName.openapi({ description: 'The job\'s queue (a `.dead` queue for a dead-lettered job).' }), id: z.string().uuid() }).strict(),
+                z
+                  .object({ queue: QueueName.openapi({ description: "The job's queue (a `.dead` queue for a dead-lettered job)." }), id: z.string().uuid() })
+                  .strict(),
                 z.object({ queue: QueueName, all: z.literal(true) }).strict(),
               ]),
             },
           },
         },
       },
-      responses: { 200: json(RetriedSchema, 'What was put back (a dead-lettered job gets a new id in its queue)'), ...errorResponses({ 404: 'No such failed job (`job_not_found`)' }) },
+      responses: {
+        200: json(RetriedSchema, 'What was put back (a dead-lettered job gets a new id in its queue)'),
+        ...errorResponses({ 404: 'No such failed job (`job_not_found`)' }),
+      },
     }),
     async (c) => {
       const input = c.req.valid('json');

@@ -17,14 +17,22 @@ const json = <T extends z.ZodType>(schema: T, description: string) => ({ descrip
 const body = <T extends z.ZodType>(schema: T) => ({ body: { required: true, content: { 'application/json': { schema } } } });
 
 const Bps = z.number().int().min(-9999).max(9999).openapi({ description: 'Basis points off the face value (400 = 4 %); negative is a markup.', example: 400 });
-const PlanParams = z.object({ id: z.string().uuid().openapi({ param: { name: 'id', in: 'path' } }) });
+const PlanParams = z.object({
+  id: z
+    .string()
+    .uuid()
+    .openapi({ param: { name: 'id', in: 'path' } }),
+});
 const PricePlanSchema = z.object({ id: z.string().uuid(), name: z.string(), defaultDiscountBps: z.number().int() }).openapi('PricePlan');
 const PricePlanOverviewSchema = PricePlanSchema.extend({
   roles: z.array(z.string()).openapi({ description: 'Roles whose default plan this is', example: ['partner'] }),
   accounts: z.number().int().openapi({ description: 'Accounts with this plan as their own' }),
   discounts: z.array(z.object({ productId: z.string(), discountBps: z.number().int() })).openapi({ description: 'Per-product discounts' }),
 }).openapi('PricePlanOverview');
-const ProductId = z.string().regex(/^\d{1,18}$/, 'a catalog product id').openapi({ example: '120394' });
+const ProductId = z
+  .string()
+  .regex(/^\d{1,18}$/, 'a catalog product id')
+  .openapi({ example: '120394' });
 const FaceValue = AmountSchema.openapi({ example: '10.00' });
 
 const CardListEntryInputSchema = z.union([
@@ -97,7 +105,10 @@ export function adminPricingRoutes(ctx: AppContext) {
       summary: 'Create a price plan',
       security: SECURITY,
       request: body(z.object({ name: z.string().min(1).max(200), defaultDiscountBps: Bps })),
-      responses: { 201: json(PricePlanSchema, 'The plan'), ...errorResponses({ 409: 'A plan with this name exists (`price_plan_name_taken`)', 422: 'Refused (`invalid_discount`)' }) },
+      responses: {
+        201: json(PricePlanSchema, 'The plan'),
+        ...errorResponses({ 409: 'A plan with this name exists (`price_plan_name_taken`)', 422: 'Refused (`invalid_discount`)' }),
+      },
     }),
     async (c) => {
       const plan = await createPricePlan(ctx.db, adminActor(c), c.req.valid('json'));
@@ -175,12 +186,15 @@ export function adminPricingRoutes(ctx: AppContext) {
       path: '/card-list',
       tags,
       summary: 'Replace the Telegram card list',
-      description: 'Each entry: a product with fixed denominations, or a range inside the product\'s range; face values in the product\'s currency.',
+      description: "Each entry: a product with fixed denominations, or a range inside the product's range; face values in the product's currency.",
       security: SECURITY,
       request: body(z.object({ entries: z.array(CardListEntryInputSchema) })),
       responses: {
         200: json(z.object({ data: z.array(CardListEntrySchema) }), 'The saved card list'),
-        ...errorResponses({ 404: 'No such product (`product_not_found`)', 422: 'Refused (`invalid_card_list`, `denomination_out_of_range`, `invalid_amount`)' }),
+        ...errorResponses({
+          404: 'No such product (`product_not_found`)',
+          422: 'Refused (`invalid_card_list`, `denomination_out_of_range`, `invalid_amount`)',
+        }),
       },
     }),
     async (c) => {

@@ -48,9 +48,17 @@ const presentSignup = (signup: PartnerSignup) => ({
   rejectReason: signup.rejectReason,
 });
 
-const Params = z.object({ accountId: z.string().uuid().openapi({ param: { name: 'accountId', in: 'path' } }) });
+const Params = z.object({
+  accountId: z
+    .string()
+    .uuid()
+    .openapi({ param: { name: 'accountId', in: 'path' } }),
+});
 const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { 'application/json': { schema } } });
-const decisionErrors = errorResponses({ 404: 'No signup for this account (`signup_not_found`)', 409: 'Already approved or rejected (`signup_already_decided`)' });
+const decisionErrors = errorResponses({
+  404: 'No signup for this account (`signup_not_found`)',
+  409: 'Already approved or rejected (`signup_already_decided`)',
+});
 
 export function adminSignupRoutes(ctx: AppContext) {
   const router = createRouter();

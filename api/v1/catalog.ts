@@ -83,8 +83,16 @@ export function catalogRoutes(ctx: AppContext) {
       security: SECURITY,
       request: {
         query: PageQuerySchema.extend({
-          country: z.string().regex(/^[A-Za-z]{2}$/).optional().openapi({ example: 'US' }),
-          currency: z.string().regex(/^[A-Za-z]{3}$/).optional().openapi({ example: 'USD' }),
+          country: z
+            .string()
+            .regex(/^[A-Za-z]{2}$/)
+            .optional()
+            .openapi({ example: 'US' }),
+          currency: z
+            .string()
+            .regex(/^[A-Za-z]{3}$/)
+            .optional()
+            .openapi({ example: 'USD' }),
           brand: z.string().max(200).optional().openapi({ description: 'Brand key' }),
           category: z.coerce.number().int().min(0).optional(),
           search: z.string().max(100).optional(),
@@ -113,7 +121,14 @@ export function catalogRoutes(ctx: AppContext) {
       tags: ['Catalog'],
       summary: 'One product',
       security: SECURITY,
-      request: { params: z.object({ productId: z.string().max(20).openapi({ param: { name: 'productId', in: 'path' }, example: '120394' }) }) },
+      request: {
+        params: z.object({
+          productId: z
+            .string()
+            .max(20)
+            .openapi({ param: { name: 'productId', in: 'path' }, example: '120394' }),
+        }),
+      },
       responses: {
         200: { description: 'The product', content: { 'application/json': { schema: CatalogProductSchema } } },
         ...errorResponses({ 404: 'No such active product, or none your plan can price now (`product_not_found`)' }),

@@ -18,8 +18,13 @@ export const ApiKeySchema = z
     lastUsedAt: z.string().datetime().nullable(),
     expiresAt: z.string().datetime().nullable(),
     revokedAt: z.string().datetime().nullable(),
-    ipAllowlist: z.array(z.string()).nullable().openapi({ description: 'Addresses or CIDR blocks the key works from; null: anywhere.', example: ['203.0.113.0/24'] }),
-    scope: z.enum(['owner', 'developer', 'finance']).openapi({ description: '`owner`: full access; otherwise the role of the partner user the key belongs to (see the scope matrix).' }),
+    ipAllowlist: z
+      .array(z.string())
+      .nullable()
+      .openapi({ description: 'Addresses or CIDR blocks the key works from; null: anywhere.', example: ['203.0.113.0/24'] }),
+    scope: z
+      .enum(['owner', 'developer', 'finance'])
+      .openapi({ description: '`owner`: full access; otherwise the role of the partner user the key belongs to (see the scope matrix).' }),
     userId: z.string().uuid().nullable().openapi({ description: 'The partner user the key belongs to; null for owner keys.' }),
   })
   .openapi('ApiKey');
@@ -56,7 +61,8 @@ export function keyRoutes(ctx: AppContext) {
       path: '/keys',
       tags: ['Keys'],
       summary: 'The keys of the account the calling key acts on (prefixes, never the keys)',
-      description: 'Live keys list the live keys, test keys the sandbox keys; a partner user\'s key lists only that user\'s keys. `expiresAt` is set on a rotated key.',
+      description:
+        "Live keys list the live keys, test keys the sandbox keys; a partner user's key lists only that user's keys. `expiresAt` is set on a rotated key.",
       security: SECURITY,
       responses: {
         200: { description: 'Keys, newest first', content: { 'application/json': { schema: z.object({ data: z.array(ApiKeySchema) }) } } },
@@ -72,7 +78,8 @@ export function keyRoutes(ctx: AppContext) {
       path: '/keys/rotate',
       tags: ['Keys'],
       summary: 'Replace the calling key',
-      description: 'Returns a new key of the same mode, IP allowlist, scope and user. The calling key keeps working for a grace period (24 h by default), then expires.',
+      description:
+        'Returns a new key of the same mode, IP allowlist, scope and user. The calling key keeps working for a grace period (24 h by default), then expires.',
       security: SECURITY,
       responses: {
         201: { description: 'The new key (shown once)', content: { 'application/json': { schema: IssuedApiKeySchema } } },

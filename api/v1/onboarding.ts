@@ -17,7 +17,7 @@ const iso = (date: Date | null) => (date === null ? null : date.toISOString());
 const OnboardingSchema = z
   .object({
     accountId: z.string().uuid(),
-    status: z.enum(SIGNUP_STATUSES).openapi({ description: 'The admin\'s decision on the signup.' }),
+    status: z.enum(SIGNUP_STATUSES).openapi({ description: "The admin's decision on the signup." }),
     stage: z.enum(ONBOARDING_STAGES),
     stages: z.array(z.object({ stage: z.enum(ONBOARDING_STAGES), reachedAt: z.string().datetime().nullable() })).openapi({
       description: 'Every stage in order with the time it was reached; null: not yet (or skipped, e.g. approved before a test order).',

@@ -16,19 +16,31 @@ import { defineRoute } from '../middleware/scopes.ts';
 import { createRouter } from '../router.ts';
 import { AmountSchema, errorResponses, MoneySchema, SECURITY } from '../schemas.ts';
 
-
 const MoneyInputSchema = z.object({
   amount: AmountSchema.openapi({ example: '10.00' }),
-  currency: z.string().regex(/^[A-Z]{3}$/).openapi({ example: 'USD' }),
+  currency: z
+    .string()
+    .regex(/^[A-Z]{3}$/)
+    .openapi({ example: 'USD' }),
 });
 
 const CreateOrderSchema = z
   .object({
-    productId: z.string().regex(/^\d{1,18}$/, 'a catalog product id').openapi({ example: '120394' }),
+    productId: z
+      .string()
+      .regex(/^\d{1,18}$/, 'a catalog product id')
+      .openapi({ example: '120394' }),
     faceValue: MoneyInputSchema.openapi({ description: "The card's face value in the product's currency (one of its denominations)." }),
     quantity: z.number().int().min(1).max(MAX_QUANTITY).openapi({ example: 2 }),
-    referenceId: z.string().min(1).max(MAX_REFERENCE_LENGTH).optional().openapi({ description: 'Your reference; an alternative to the Idempotency-Key header.' }),
-    maxPrice: MoneyInputSchema.optional().openapi({ description: 'Refuse (`max_price_exceeded`) when the order total would be higher. In your wallet currency.' }),
+    referenceId: z
+      .string()
+      .min(1)
+      .max(MAX_REFERENCE_LENGTH)
+      .optional()
+      .openapi({ description: 'Your reference; an alternative to the Idempotency-Key header.' }),
+    maxPrice: MoneyInputSchema.optional().openapi({
+      description: 'Refuse (`max_price_exceeded`) when the order total would be higher. In your wallet currency.',
+    }),
     expectedTotal: MoneyInputSchema.optional().openapi({ description: 'The same as `maxPrice` (give one of them).' }),
   })
   .refine((input) => !(input.maxPrice && input.expectedTotal), { message: 'give maxPrice or expectedTotal, not both', path: ['expectedTotal'] })
@@ -87,7 +99,10 @@ function presentOrder(order: Order, cards: RevealedCard[] | null = null) {
 }
 
 const OrderIdParams = z.object({
-  id: z.string().max(40).openapi({ param: { name: 'id', in: 'path' }, description: 'The order id (UUID) or its number (ST-000123).' }),
+  id: z
+    .string()
+    .max(40)
+    .openapi({ param: { name: 'id', in: 'path' }, description: 'The order id (UUID) or its number (ST-000123).' }),
 });
 
 export function orderRoutes(ctx: AppContext) {
@@ -112,7 +127,10 @@ export function orderRoutes(ctx: AppContext) {
             .min(1)
             .max(MAX_REFERENCE_LENGTH)
             .optional()
-            .openapi({ param: { name: 'idempotency-key', in: 'header' }, description: `One key per intended order (up to ${MAX_REFERENCE_LENGTH} characters).` }),
+            .openapi({
+              param: { name: 'idempotency-key', in: 'header' },
+              description: `One key per intended order (up to ${MAX_REFERENCE_LENGTH} characters).`,
+            }),
         }),
         body: { required: true, content: { 'application/json': { schema: CreateOrderSchema } } },
       },
@@ -123,8 +141,7 @@ export function orderRoutes(ctx: AppContext) {
           404: 'No such product (`product_not_found`)',
           409: 'The key or reference was used for a different order (`idempotency_conflict`)',
           422:
-            'Refused: `max_price_exceeded`, `denomination_out_of_range`, `profit_guard`, `daily_limit_exceeded`, `reference_mismatch`, ' +
-            '`invalid_amount`',
+            'Refused: `max_price_exceeded`, `denomination_out_of_range`, `profit_guard`, `daily_limit_exceeded`, `reference_mismatch`, ' + '`invalid_amount`',
         }),
       },
     }),

@@ -12,7 +12,10 @@ const RequestLogSchema = z
     id: z.string().openapi({ example: '1042' }),
     at: z.string().datetime().openapi({ example: '2026-11-28T10:15:02.123Z' }),
     method: z.string().openapi({ example: 'GET' }),
-    path: z.string().openapi({ example: '/v1/orders/:id', description: 'The route template, never the raw path (no ids, no query string); `(unmatched)` when no route matched.' }),
+    path: z.string().openapi({
+      example: '/v1/orders/:id',
+      description: 'The route template, never the raw path (no ids, no query string); `(unmatched)` when no route matched.',
+    }),
     status: z.number().int().openapi({ example: 200 }),
     durationMs: z.number().int().openapi({ example: 12 }),
     requestId: z.string().openapi({ example: '5b0c6f1e-8d1a-4c36-9a57-1f3d2f9c6a10' }),
@@ -32,11 +35,16 @@ export function requestLogRoutes(ctx: AppContext) {
       path: '/request-logs',
       tags: ['Request logs'],
       summary: 'Your API requests, newest first',
-      description: 'Every request made with one of your keys (live or test) whose key was accepted, including the ones that then failed (4xx, 5xx). Logs are written in batches and appear within about a minute; they are kept for `REQUEST_LOG_RETENTION_DAYS` days (30 by default).',
+      description:
+        'Every request made with one of your keys (live or test) whose key was accepted, including the ones that then failed (4xx, 5xx). Logs are written in batches and appear within about a minute; they are kept for `REQUEST_LOG_RETENTION_DAYS` days (30 by default).',
       security: SECURITY,
       request: {
         query: z.object({
-          status: z.string().regex(STATUS_FILTER, 'a status such as 404 or a class such as 4xx').optional().openapi({ example: '4xx', description: 'One status (`404`) or a class (`4xx`).' }),
+          status: z
+            .string()
+            .regex(STATUS_FILTER, 'a status such as 404 or a class such as 4xx')
+            .optional()
+            .openapi({ example: '4xx', description: 'One status (`404`) or a class (`4xx`).' }),
           path: z.string().max(200).optional().openapi({ example: '/v1/orders/:id', description: 'A route template, as in `path` of a log.' }),
           from: z.string().datetime().optional().openapi({ description: 'At or after (RFC 3339).', example: '2026-11-27T00:00:00Z' }),
           to: z.string().datetime().optional().openapi({ description: 'Before (RFC 3339).', example: '2026-11-28T00:00:00Z' }),

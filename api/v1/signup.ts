@@ -25,7 +25,12 @@ export const SignupRequestSchema = z
       .pipe(z.email())
       .transform((email) => email.toLowerCase())
       .openapi({ example: 'dev@acme.example' }),
-    useCase: z.string().trim().min(10, 'tell us in a sentence (at least 10 characters) what you will sell').max(2000).openapi({ example: 'Gift cards as loyalty rewards in our shopping app' }),
+    useCase: z
+      .string()
+      .trim()
+      .min(10, 'tell us in a sentence (at least 10 characters) what you will sell')
+      .max(2000)
+      .openapi({ example: 'Gift cards as loyalty rewards in our shopping app' }),
   })
   .openapi('SignupRequest');
 
@@ -33,7 +38,7 @@ const SignupSchema = z
   .object({
     accountId: z.string().uuid(),
     sandboxAccountId: z.string().uuid(),
-    status: z.literal('pending').openapi({ description: 'Live keys and real funds need an admin\'s approval.' }),
+    status: z.literal('pending').openapi({ description: "Live keys and real funds need an admin's approval." }),
     stage: z.literal('signed_up'),
     apiKey: IssuedApiKeySchema,
     sandboxBalance: MoneySchema,
@@ -51,7 +56,11 @@ export function signupRoutes(ctx: AppContext) {
   const attempts = ctx.config.SIGNUP_ATTEMPTS_PER_HOUR;
   router.use(
     '/signup',
-    rateLimit({ limiter: ctx.state.createRateLimiter({ name: 'api:signup-attempts', points: attempts, durationMs: 3_600_000 }), points: attempts, windowSeconds: 3600 }),
+    rateLimit({
+      limiter: ctx.state.createRateLimiter({ name: 'api:signup-attempts', points: attempts, durationMs: 3_600_000 }),
+      points: attempts,
+      windowSeconds: 3600,
+    }),
   );
   const signups = { limiter: ctx.state.createRateLimiter({ name: 'api:signup', points, durationMs: 3_600_000 }), points, windowSeconds: 3600 };
 

@@ -21,7 +21,10 @@ const UsageSchema = z
       partiallyCompleted: z.number().int(),
       failed: z.number().int(),
       spend: MoneySchema,
-      successRate: z.number().nullable().openapi({ description: 'Completed ÷ finished (completed, partially completed, failed) orders; null when none finished.' }),
+      successRate: z
+        .number()
+        .nullable()
+        .openapi({ description: 'Completed ÷ finished (completed, partially completed, failed) orders; null when none finished.' }),
     }),
     topProducts: z.array(z.object({ productId: z.string(), orders: z.number().int(), cards: z.number().int(), spend: MoneySchema })),
   })
@@ -39,7 +42,10 @@ export function usageRoutes(ctx: AppContext, requests: RequestCounter) {
       description: 'Spend is what finished orders were charged (delivered cards). Request counts reach this report within about 10 seconds.',
       security: SECURITY,
       request: { query: z.object({ days: z.coerce.number().int().min(1).max(MAX_USAGE_DAYS).default(30) }) },
-      responses: { 200: { description: 'Usage of the account the key acts on', content: { 'application/json': { schema: UsageSchema } } }, ...errorResponses() },
+      responses: {
+        200: { description: 'Usage of the account the key acts on', content: { 'application/json': { schema: UsageSchema } } },
+        ...errorResponses(),
+      },
     }),
     async (c) => {
       const principal = partnerPrincipal(c);

@@ -29,7 +29,7 @@ export const PartnerUserSchema = z
     email: z.string(),
     role: z.enum(PARTNER_USER_ROLES),
     createdAt: z.string().datetime(),
-    removedAt: z.string().datetime().nullable().openapi({ description: 'Set once removed; a removed user\'s keys are revoked.' }),
+    removedAt: z.string().datetime().nullable().openapi({ description: "Set once removed; a removed user's keys are revoked." }),
   })
   .openapi('PartnerUser');
 
@@ -50,7 +50,11 @@ const NewUserSchema = z.object({
 });
 const IpAllowlist = z.array(z.string().max(50)).max(50).optional().openapi({ description: 'IPv4/IPv6 addresses or CIDR blocks; omit for anywhere.' });
 
-const uuidParam = (name: string) => z.string().uuid().openapi({ param: { name, in: 'path' } });
+const uuidParam = (name: string) =>
+  z
+    .string()
+    .uuid()
+    .openapi({ param: { name, in: 'path' } });
 const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { 'application/json': { schema } } });
 const body = <T extends z.ZodType>(schema: T) => ({ body: { required: true, content: { 'application/json': { schema } } } });
 const UserList = z.object({ data: z.array(PartnerUserSchema) });
@@ -71,7 +75,15 @@ export function partnerUserRoutes(ctx: AppContext) {
   const tags = ['Users'];
 
   router.openapi(
-    defineRoute({ permission: 'users:manage', method: 'get', path: '/users', tags, summary: 'The partner\'s users (current first, then removed)', security: SECURITY, responses: { 200: json(UserList, 'Users'), ...errorResponses() } }),
+    defineRoute({
+      permission: 'users:manage',
+      method: 'get',
+      path: '/users',
+      tags,
+      summary: "The partner's users (current first, then removed)",
+      security: SECURITY,
+      responses: { 200: json(UserList, 'Users'), ...errorResponses() },
+    }),
     async (c) => {
       const actor = ownerActor(c);
       return c.json({ data: (await listPartnerUsers(ctx.db, actor, actor.accountId!)).map(presentUser) }, 200);
@@ -119,9 +131,12 @@ export function partnerUserRoutes(ctx: AppContext) {
       path: '/users/{id}/keys',
       tags,
       summary: 'Issue a key for a user (shown once)',
-      description: 'The key\'s scope is the user\'s role; its mode is the calling key\'s mode (a live key makes a live key, a test key a sandbox key).',
+      description: "The key's scope is the user's role; its mode is the calling key's mode (a live key makes a live key, a test key a sandbox key).",
       security: SECURITY,
-      request: { params: z.object({ id: uuidParam('id') }), body: { required: false, content: { 'application/json': { schema: z.object({ ipAllowlist: IpAllowlist }) } } } },
+      request: {
+        params: z.object({ id: uuidParam('id') }),
+        body: { required: false, content: { 'application/json': { schema: z.object({ ipAllowlist: IpAllowlist }) } } },
+      },
       responses: { 201: json(IssuedApiKeySchema, 'The new key'), ...errorResponses(KEY_ERRORS) },
     }),
     async (c) => {
@@ -144,10 +159,22 @@ export function adminPartnerUserRoutes(ctx: AppContext) {
   const tags = ['Admin'];
   const AccountParams = z.object({ id: uuidParam('id') });
   const UserParams = z.object({ id: uuidParam('id'), userId: uuidParam('userId') });
-  const ACCOUNT_ERRORS = { 404: 'No such account (`account_not_found`) or user (`partner_user_not_found`)', 422: 'Not a partner account (`partner_users_not_allowed`)' };
+  const ACCOUNT_ERRORS = {
+    404: 'No such account (`account_not_found`) or user (`partner_user_not_found`)',
+    422: 'Not a partner account (`partner_users_not_allowed`)',
+  };
 
   router.openapi(
-    defineRoute({ permission: 'admin', method: 'get', path: '/accounts/{id}/users', tags, summary: 'A partner\'s users', security: SECURITY, request: { params: AccountParams }, responses: { 200: json(UserList, 'Users'), ...errorResponses(ACCOUNT_ERRORS) } }),
+    defineRoute({
+      permission: 'admin',
+      method: 'get',
+      path: '/accounts/{id}/users',
+      tags,
+      summary: "A partner's users",
+      security: SECURITY,
+      request: { params: AccountParams },
+      responses: { 200: json(UserList, 'Users'), ...errorResponses(ACCOUNT_ERRORS) },
+    }),
     async (c) => c.json({ data: (await listPartnerUsers(ctx.db, adminActor(c), c.req.valid('param').id)).map(presentUser) }, 200),
   );
 
@@ -160,7 +187,10 @@ export function adminPartnerUserRoutes(ctx: AppContext) {
       summary: 'Add a user to a partner',
       security: SECURITY,
       request: { params: AccountParams, ...body(NewUserSchema) },
-      responses: { 201: json(PartnerUserSchema, 'The new user'), ...errorResponses({ ...ACCOUNT_ERRORS, 409: 'A current user has this email (`partner_user_exists`)' }) },
+      responses: {
+        201: json(PartnerUserSchema, 'The new user'),
+        ...errorResponses({ ...ACCOUNT_ERRORS, 409: 'A current user has this email (`partner_user_exists`)' }),
+      },
     }),
     async (c) => c.json(presentUser(await addPartnerUser(ctx.db, adminActor(c), c.req.valid('param').id, c.req.valid('json'))), 201),
   );
@@ -171,7 +201,7 @@ export function adminPartnerUserRoutes(ctx: AppContext) {
       method: 'delete',
       path: '/accounts/{id}/users/{userId}',
       tags,
-      summary: 'Remove a partner\'s user; their keys are revoked at once',
+      summary: "Remove a partner's user; their keys are revoked at once",
       security: SECURITY,
       request: { params: UserParams },
       responses: { 200: json(PartnerUserSchema, 'The removed user'), ...errorResponses(ACCOUNT_ERRORS) },
@@ -188,8 +218,8 @@ export function adminPartnerUserRoutes(ctx: AppContext) {
       method: 'post',
       path: '/accounts/{id}/users/{userId}/keys',
       tags,
-      summary: 'Issue a key for a partner\'s user (shown once)',
-      description: 'The key\'s scope is the user\'s role; `test` keys act on the partner\'s sandbox account.',
+      summary: "Issue a key for a partner's user (shown once)",
+      description: "The key's scope is the user's role; `test` keys act on the partner's sandbox account.",
       security: SECURITY,
       request: { params: UserParams, ...body(z.object({ mode: z.enum(['live', 'test']), ipAllowlist: IpAllowlist })) },
       responses: { 201: json(IssuedApiKeySchema, 'The new key'), ...errorResponses({ ...ACCOUNT_ERRORS, ...KEY_ERRORS, 404: ACCOUNT_ERRORS[404] }) },

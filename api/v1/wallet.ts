@@ -25,7 +25,7 @@ const WalletSchema = z
   .openapi('Wallet');
 
 const LowBalanceSchema = z
-  .object({ threshold: NullableMoney.openapi({ description: 'In the wallet\'s currency; null removes it.' }) })
+  .object({ threshold: NullableMoney.openapi({ description: "In the wallet's currency; null removes it." }) })
   .openapi('LowBalanceThreshold');
 
 const TransactionSchema = z
@@ -88,7 +88,7 @@ export function walletRoutes(ctx: AppContext) {
       request: { body: { required: true, content: { 'application/json': { schema: LowBalanceSchema } } } },
       responses: {
         200: { description: 'The threshold now', content: { 'application/json': { schema: LowBalanceSchema } } },
-        ...errorResponses({ 422: 'Another currency than the wallet\'s, or not positive (`currency_mismatch`, `invalid_amount`)' }),
+        ...errorResponses({ 422: "Another currency than the wallet's, or not positive (`currency_mismatch`, `invalid_amount`)" }),
       },
     }),
     async (c) => {

@@ -155,7 +155,14 @@ export function webhookRoutes(ctx: AppContext) {
       tags,
       summary: 'Deliver an event again (a new round of attempts)',
       security: SECURITY,
-      request: { params: z.object({ id: z.string().max(100).openapi({ param: { name: 'id', in: 'path' } }) }) },
+      request: {
+        params: z.object({
+          id: z
+            .string()
+            .max(100)
+            .openapi({ param: { name: 'id', in: 'path' } }),
+        }),
+      },
       responses: {
         202: { description: 'Queued', content: { 'application/json': { schema: EventSchema } } },
         ...errorResponses({ 404: 'No such event of yours (`webhook_event_not_found`)' }),

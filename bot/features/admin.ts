@@ -91,7 +91,10 @@ async function promoteFlow(conversation: Flow, ctx: ConvContext): Promise<void> 
     answer = await waitText(conversation);
   }
   const name = await domainCall(conversation, async () => {
-    const promoted = await promoteAdmin(ctx.deps.app.db, telegramActor(admin), { telegramUserId: answer.text, currency: ctx.deps.app.config.SETTLEMENT_CURRENCY });
+    const promoted = await promoteAdmin(ctx.deps.app.db, telegramActor(admin), {
+      telegramUserId: answer.text,
+      currency: ctx.deps.app.config.SETTLEMENT_CURRENCY,
+    });
     return promoted.name;
   });
   await answer.ctx.reply(answer.ctx.t('admin-promoted', { name }), { reply_markup: backHome(answer.ctx) });
@@ -115,7 +118,8 @@ async function showTree(ctx: BotContext, page: number, parentId: string | undefi
   });
   const pageData = (to: number) => (parentId ? adminCallbacks.children.build({ parentId, page: to }) : adminCallbacks.tree.build({ page: to }));
   const keyboard = new InlineKeyboard();
-  for (const item of items) keyboard.text(`${item.account.name} · ${showMoney(item.balance)}`, adminCallbacks.account.build({ accountId: item.account.id })).row();
+  for (const item of items)
+    keyboard.text(`${item.account.name} · ${showMoney(item.balance)}`, adminCallbacks.account.build({ accountId: item.account.id })).row();
   if (page > 0) keyboard.text(ctx.t('button-previous'), pageData(page - 1));
   if (total > (page + 1) * PAGE_SIZE) keyboard.text(ctx.t('button-next'), pageData(page + 1));
   newRow(keyboard).text(ctx.t('button-menu'), basicsCallbacks.home.build());
@@ -141,7 +145,8 @@ async function showAccount(ctx: BotContext, accountId: string): Promise<void> {
     ctx.t(account.status === 'active' ? 'network-pause' : 'network-resume'),
     adminCallbacks.setStatus.build({ action: account.status === 'active' ? 'pause' : 'resume', accountId: account.id }),
   );
-  if (account.role === 'agent' || account.role === 'partner') keyboard.text(ctx.t('admin-children'), adminCallbacks.children.build({ parentId: account.id, page: 0 }));
+  if (account.role === 'agent' || account.role === 'partner')
+    keyboard.text(ctx.t('admin-children'), adminCallbacks.children.build({ parentId: account.id, page: 0 }));
   if (account.role !== 'admin') newRow(keyboard).text(ctx.t('plan-give'), pricePlanCallbacks.assign.build({ accountId: account.id }));
   const back = account.parentId ? adminCallbacks.children.build({ parentId: account.parentId, page: 0 }) : adminCallbacks.tree.build({ page: 0 });
   newRow(keyboard).text(ctx.t('button-back'), back);
@@ -209,9 +214,17 @@ function handlers(): Composer<BotContext> {
 
   admins.callbackQuery(adminCallbacks.audit.pattern, async (ctx) => {
     const before = adminCallbacks.audit.read(ctx.match).beforeId;
-    const rows = await queryAuditLog(ctx.deps.app.db, telegramActor(ctx.user!.account), { limit: AUDIT_PAGE_SIZE, ...(before ? { beforeId: BigInt(before) } : {}) });
+    const rows = await queryAuditLog(ctx.deps.app.db, telegramActor(ctx.user!.account), {
+      limit: AUDIT_PAGE_SIZE,
+      ...(before ? { beforeId: BigInt(before) } : {}),
+    });
     const lines = rows.map((row) =>
-      ctx.t('admin-audit-line', { at: row.at.toISOString().slice(0, 16).replace('T', ' '), action: row.action, subject: row.subject_type, channel: row.channel }),
+      ctx.t('admin-audit-line', {
+        at: row.at.toISOString().slice(0, 16).replace('T', ' '),
+        action: row.action,
+        subject: row.subject_type,
+        channel: row.channel,
+      }),
     );
     const keyboard = new InlineKeyboard();
     if (rows.length === AUDIT_PAGE_SIZE) keyboard.text(ctx.t('button-older'), adminCallbacks.audit.build({ beforeId: String(rows.at(-1)!.id) }));
@@ -250,7 +263,8 @@ function handlers(): Composer<BotContext> {
     const lines = shown.map((admin) => ctx.t('admin-admin-line', { name: admin.name, status: admin.status }));
     const keyboard = new InlineKeyboard();
     for (const admin of shown) {
-      if (admin.status === 'active' && admin.id !== ctx.user!.account.id) keyboard.text(ctx.t('admin-demote', { name: admin.name }), adminCallbacks.demote.build({ adminId: admin.id })).row();
+      if (admin.status === 'active' && admin.id !== ctx.user!.account.id)
+        keyboard.text(ctx.t('admin-demote', { name: admin.name }), adminCallbacks.demote.build({ adminId: admin.id })).row();
     }
     if (page > 0) keyboard.text(ctx.t('button-previous'), adminCallbacks.admins.build({ page: page - 1 }));
     if (all.length > (page + 1) * PAGE_SIZE) keyboard.text(ctx.t('button-next'), adminCallbacks.admins.build({ page: page + 1 }));

@@ -79,7 +79,9 @@ async function addFlow(conversation: Flow, ctx: ConvContext): Promise<void> {
     const show = (minor: bigint) => formatMoney(money(minor, row.face_currency));
     return { id: String(row.id), name: row.name, kind: row.kind, currency: row.face_currency, min: show(row.min_face_minor), max: show(row.max_face_minor) };
   });
-  await asked.ctx.reply(asked.ctx.t(product.kind === 'range' ? 'card-list-ask-range' : 'card-list-ask-fixed', product), { reply_markup: cancelKeyboard(asked.ctx) });
+  await asked.ctx.reply(asked.ctx.t(product.kind === 'range' ? 'card-list-ask-range' : 'card-list-ask-fixed', product), {
+    reply_markup: cancelKeyboard(asked.ctx),
+  });
   for (;;) {
     const answer = await waitText(conversation);
     const faces = parseFaces(answer.text, product.currency);

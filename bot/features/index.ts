@@ -17,4 +17,14 @@ export interface Feature {
   handlers(): Composer<BotContext>;
 }
 
-export const FEATURES: readonly Feature[] = [walletFeature, ordersFeature, topupFeature, networkFeature, adminFeature, cardListFeature, pricePlansFeature, signupsFeature, opsFeature];
+export const FEATURES: readonly Feature[] = [
+  walletFeature,
+  ordersFeature,
+  topupFeature,
+  networkFeature,
+  adminFeature,
+  cardListFeature,
+  pricePlansFeature,
+  signupsFeature,
+  opsFeature,
+];

@@ -19,7 +19,10 @@ export function mainMenu(ctx: BaseContext, user: BotUser): { text: string; keybo
   if (account.role === 'admin' && account.status === 'active') {
     keyboard.text(ctx.t('menu-pending-topups'), topupCallbacks.pending.build()).row();
     keyboard.text(ctx.t('menu-adjust'), adminCallbacks.adjust.build()).text(ctx.t('menu-invite-agent'), adminCallbacks.invite.build()).row();
-    keyboard.text(ctx.t('menu-tree'), adminCallbacks.tree.build({ page: 0 })).text(ctx.t('menu-audit'), adminCallbacks.audit.build()).row();
+    keyboard
+      .text(ctx.t('menu-tree'), adminCallbacks.tree.build({ page: 0 }))
+      .text(ctx.t('menu-audit'), adminCallbacks.audit.build())
+      .row();
     keyboard.text(ctx.t('menu-close-month'), adminCallbacks.closeLastMonth.build()).text(ctx.t('menu-admins'), adminCallbacks.admins.build()).row();
     keyboard.text(ctx.t('menu-card-list'), cardListCallbacks.open.build()).text(ctx.t('menu-price-plans'), pricePlanCallbacks.list.build()).row();
     keyboard.text(ctx.t('menu-signups'), signupCallbacks.open.build()).text(ctx.t('ops-button'), opsCallbacks.home.build());

@@ -42,9 +42,12 @@ async function allocateFlow(conversation: Flow, ctx: ConvContext, direction: str
   const keyboard = new InlineKeyboard()
     .text(asked.ctx.t('button-confirm'), networkCallbacks.confirmAllocation.build({ action: 'ok', key }))
     .text(asked.ctx.t('button-cancel'), networkCallbacks.confirmAllocation.build({ action: 'drop', key }));
-  await asked.ctx.reply(asked.ctx.t(direction === 'give' ? 'network-allocate-confirm' : 'network-reclaim-confirm', { amount: showMoney(asked.amount), name: childName }), {
-    reply_markup: keyboard,
-  });
+  await asked.ctx.reply(
+    asked.ctx.t(direction === 'give' ? 'network-allocate-confirm' : 'network-reclaim-confirm', { amount: showMoney(asked.amount), name: childName }),
+    {
+      reply_markup: keyboard,
+    },
+  );
   const confirmation = await waitConfirmation(conversation, networkCallbacks.confirmAllocation, key);
   if (confirmation.action !== 'ok') {
     await confirmation.ctx.answerCallbackQuery();
@@ -86,7 +89,10 @@ async function askFundsFlow(conversation: Flow, ctx: ConvContext): Promise<void>
         text: { key: 'funds-request', vars: { name: sub.name, amount: showMoney(request.amount) } },
         buttons: [
           [
-            { text: { key: 'funds-allocate-button', vars: { amount: showMoney(request.amount) } }, callbackData: networkCallbacks.fulfilFundRequest.build({ requestId: request.id }) },
+            {
+              text: { key: 'funds-allocate-button', vars: { amount: showMoney(request.amount) } },
+              callbackData: networkCallbacks.fulfilFundRequest.build({ requestId: request.id }),
+            },
             { text: { key: 'funds-decline-button', vars: {} }, callbackData: networkCallbacks.declineFundRequest.build({ requestId: request.id }) },
           ],
         ],
@@ -193,7 +199,10 @@ function handlers(): Composer<BotContext> {
     for (const request of pending) {
       const sub = await getAccount(db, request.subAgentId);
       keyboard
-        .text(ctx.t('funds-request-line', { name: sub.name, amount: showMoney(request.amount) }), networkCallbacks.fulfilFundRequest.build({ requestId: request.id }))
+        .text(
+          ctx.t('funds-request-line', { name: sub.name, amount: showMoney(request.amount) }),
+          networkCallbacks.fulfilFundRequest.build({ requestId: request.id }),
+        )
         .text(ctx.t('funds-decline-button'), networkCallbacks.declineFundRequest.build({ requestId: request.id }))
         .row();
     }

@@ -21,7 +21,11 @@ const shorten = (text: string, max = 120) => (text.length > max ? `${text.slice(
 const when = (at: Date | null) => (at ? at.toISOString().slice(0, 16).replace('T', ' ') : '—');
 
 async function homeScreen(ctx: BotContext) {
-  const summaries = await queueSummaries(ctx.deps.app.db, telegramActor(ctx.user!.account), QUEUES.map((queue) => queue.name));
+  const summaries = await queueSummaries(
+    ctx.deps.app.db,
+    telegramActor(ctx.user!.account),
+    QUEUES.map((queue) => queue.name),
+  );
   const lines = summaries.map((row) =>
     ctx.t('ops-queue-line', { queue: row.queue, waiting: row.waiting, active: row.active, failed: row.failed, oldest: when(row.oldestWaitingSince) }),
   );
@@ -36,13 +40,18 @@ async function homeScreen(ctx: BotContext) {
 async function failedScreen(ctx: BotContext) {
   const jobs = await failedJobs(ctx.deps.app.db, telegramActor(ctx.user!.account), { limit: FAILED_SHOWN });
   const keyboard = new InlineKeyboard();
-  jobs.slice(0, RETRY_BUTTONS).forEach((job) => keyboard.text(ctx.t('ops-retry-button', { id: job.id.slice(0, 8) }), opsCallbacks.retry.build({ jobId: job.id })).row());
+  jobs
+    .slice(0, RETRY_BUTTONS)
+    .forEach((job) => keyboard.text(ctx.t('ops-retry-button', { id: job.id.slice(0, 8) }), opsCallbacks.retry.build({ jobId: job.id })).row());
   if (jobs.length > 0) keyboard.text(ctx.t('ops-retry-all-button'), opsCallbacks.retryAll.build()).row();
   keyboard.text(ctx.t('button-back'), opsCallbacks.home.build());
   const text =
     jobs.length === 0
       ? ctx.t('ops-no-failed')
-      : [ctx.t('ops-failed-title'), ...jobs.map((job) => ctx.t('ops-failed-line', { queue: job.queue, id: job.id.slice(0, 8), error: shorten(job.error) }))].join('\n');
+      : [
+          ctx.t('ops-failed-title'),
+          ...jobs.map((job) => ctx.t('ops-failed-line', { queue: job.queue, id: job.id.slice(0, 8), error: shorten(job.error) })),
+        ].join('\n');
   return { text, keyboard };
 }
 
@@ -52,7 +61,11 @@ async function vendorScreen(ctx: BotContext) {
     ? [
         ctx.t('ops-vendor-title'),
         ...view.accounts.map((account) =>
-          ctx.t('ops-vendor-account', { id: account.id, balance: formatMoney(account.balance), active: account.isActive ? '' : ` ${ctx.t('ops-vendor-inactive')}` }),
+          ctx.t('ops-vendor-account', {
+            id: account.id,
+            balance: formatMoney(account.balance),
+            active: account.isActive ? '' : ` ${ctx.t('ops-vendor-inactive')}`,
+          }),
         ),
       ]
     : [ctx.t('ops-vendor-unavailable', { error: shorten(view.accountsError ?? '') })];
@@ -61,7 +74,9 @@ async function vendorScreen(ctx: BotContext) {
       kind: run.kind,
       status: run.status,
       at: when(run.finishedAt ?? run.startedAt),
-      counts: Object.entries(run.counts).map(([name, count]) => `${name} ${count}`).join(', '),
+      counts: Object.entries(run.counts)
+        .map(([name, count]) => `${name} ${count}`)
+        .join(', '),
     }),
   );
   const rate = ctx.t('ops-vendor-error-rate', { failures: view.errorRate.failures, calls: view.errorRate.calls });

@@ -265,7 +265,10 @@ function handlers(): Composer<BotContext> {
         keyboard.text(`${ctx.t('order-reveal')} ${card.index + 1}`, orderCallbacks.reveal.build({ orderId: order.id, index: card.index })).row();
       }
     }
-    newRow(keyboard).text(ctx.t('button-back'), order.buyerId === account.id ? orderCallbacks.list.build() : orderCallbacks.ofBuyer.build({ buyerId: order.buyerId }));
+    newRow(keyboard).text(
+      ctx.t('button-back'),
+      order.buyerId === account.id ? orderCallbacks.list.build() : orderCallbacks.ofBuyer.build({ buyerId: order.buyerId }),
+    );
     await ctx.answerCallbackQuery();
     await ctx.editMessageText(lines.join('\n'), { reply_markup: keyboard });
   });
@@ -278,13 +281,15 @@ function handlers(): Composer<BotContext> {
     const { orderId, index } = orderCallbacks.reveal.read(ctx.match);
     const [card] = await revealOrderCards(app, telegramActor(ctx.user!.account), orderId, { index });
     const { number } = await app.db.selectFrom('orders').select('number').where('id', '=', orderId).executeTakeFirstOrThrow();
-    const sent = await ctx
-      .reply(revealedText(ctx, formatOrderNumber(number), index + 1, card!), { protect_content: true })
-      .catch(() => {
-        // A Bot API error carries the request payload (the code): never let it reach the logs.
-        throw new Error('sending a revealed card failed');
-      });
-    await app.jobs.enqueue(telegramDeleteQueue, { chatId: String(sent.chat.id), messageId: sent.message_id }, { startAfter: app.config.REVEAL_DELETE_AFTER_SECONDS });
+    const sent = await ctx.reply(revealedText(ctx, formatOrderNumber(number), index + 1, card!), { protect_content: true }).catch(() => {
+      // A Bot API error carries the request payload (the code): never let it reach the logs.
+      throw new Error('sending a revealed card failed');
+    });
+    await app.jobs.enqueue(
+      telegramDeleteQueue,
+      { chatId: String(sent.chat.id), messageId: sent.message_id },
+      { startAfter: app.config.REVEAL_DELETE_AFTER_SECONDS },
+    );
     await ctx.answerCallbackQuery();
   });
 

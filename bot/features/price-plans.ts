@@ -49,7 +49,9 @@ function planPage(
 }
 
 function planText(ctx: BotContext, plan: PricePlanOverview): string {
-  const lines = [ctx.t('plan-detail', { name: plan.name, discount: percent(plan.defaultDiscountBps), roles: plan.roles.join(', ') || '—', accounts: plan.accounts })];
+  const lines = [
+    ctx.t('plan-detail', { name: plan.name, discount: percent(plan.defaultDiscountBps), roles: plan.roles.join(', ') || '—', accounts: plan.accounts }),
+  ];
   for (const discount of plan.discounts) lines.push(ctx.t('plan-product-line', { product: discount.productId, discount: percent(discount.discountBps) }));
   return lines.join('\n');
 }
@@ -67,7 +69,10 @@ async function newPlanFlow(conversation: Flow, ctx: ConvContext): Promise<void> 
       await answer.ctx.reply(answer.ctx.t('plan-percent-invalid'), { reply_markup: cancelKeyboard(answer.ctx) });
       continue;
     }
-    const planId = await domainCall(conversation, async () => (await createPricePlan(ctx.deps.app.db, telegramActor(admin), { name: name.text, defaultDiscountBps: bps })).id);
+    const planId = await domainCall(
+      conversation,
+      async () => (await createPricePlan(ctx.deps.app.db, telegramActor(admin), { name: name.text, defaultDiscountBps: bps })).id,
+    );
     await answer.ctx.reply(answer.ctx.t('plan-created', { name: name.text, discount: percent(bps) }), {
       reply_markup: new InlineKeyboard().text(answer.ctx.t('plan-open'), pricePlanCallbacks.view.build({ planId })),
     });
@@ -87,7 +92,9 @@ async function discountFlow(conversation: Flow, ctx: ConvContext, planId: string
       await answer.ctx.reply(answer.ctx.t('plan-discount-invalid'), { reply_markup: cancelKeyboard(answer.ctx) });
       continue;
     }
-    await domainCall(conversation, () => setProductDiscount(ctx.deps.app.db, telegramActor(admin), { planId, productId: BigInt(match[1] as string), discountBps: bps }));
+    await domainCall(conversation, () =>
+      setProductDiscount(ctx.deps.app.db, telegramActor(admin), { planId, productId: BigInt(match[1] as string), discountBps: bps }),
+    );
     await answer.ctx.reply(answer.ctx.t('plan-discount-set', { product: match[1] as string, discount: bps === null ? '—' : percent(bps) }), {
       reply_markup: new InlineKeyboard().text(answer.ctx.t('plan-open'), pricePlanCallbacks.view.build({ planId })),
     });
@@ -98,7 +105,9 @@ async function discountFlow(conversation: Flow, ctx: ConvContext, planId: string
 async function assignFlow(conversation: Flow, ctx: ConvContext, accountId: string): Promise<void> {
   const admin = ctx.user?.account;
   if (!admin) return;
-  const plans = await domainCall(conversation, async () => (await listPricePlans(ctx.deps.app.db, telegramActor(admin))).map((plan) => ({ id: plan.id, label: `${plan.name} · ${percent(plan.defaultDiscountBps)}` })));
+  const plans = await domainCall(conversation, async () =>
+    (await listPricePlans(ctx.deps.app.db, telegramActor(admin))).map((plan) => ({ id: plan.id, label: `${plan.name} · ${percent(plan.defaultDiscountBps)}` })),
+  );
   const picker = (pageCtx: { t: BotContext['t'] }, page: number) =>
     planPage(
       new InlineKeyboard(),

@@ -72,7 +72,10 @@ function handlers(): Composer<BotContext> {
     const keyboard = new InlineKeyboard();
     if (signup.status === 'pending') {
       const { accountId } = signup;
-      keyboard.text(ctx.t('signup-approve'), signupCallbacks.approve.build({ accountId })).text(ctx.t('signup-reject'), signupCallbacks.reject.build({ accountId })).row();
+      keyboard
+        .text(ctx.t('signup-approve'), signupCallbacks.approve.build({ accountId }))
+        .text(ctx.t('signup-reject'), signupCallbacks.reject.build({ accountId }))
+        .row();
     }
     keyboard.text(ctx.t('button-back'), signupCallbacks.list.build({ page: 0 }));
     await ctx.answerCallbackQuery();
@@ -88,7 +91,8 @@ function handlers(): Composer<BotContext> {
   admins.callbackQuery(signupCallbacks.reject.pattern, async (ctx) => {
     const { accountId } = signupCallbacks.reject.read(ctx.match);
     const keyboard = new InlineKeyboard();
-    for (let index = 0; index < REJECT_REASONS; index += 1) keyboard.text(ctx.t(`signup-reason-${index}`), signupCallbacks.rejectWithReason.build({ accountId, reason: index })).row();
+    for (let index = 0; index < REJECT_REASONS; index += 1)
+      keyboard.text(ctx.t(`signup-reason-${index}`), signupCallbacks.rejectWithReason.build({ accountId, reason: index })).row();
     keyboard.text(ctx.t('button-back'), signupCallbacks.view.build({ accountId }));
     await ctx.answerCallbackQuery();
     await ctx.editMessageText(ctx.t('signup-reject-why'), { reply_markup: keyboard });
@@ -98,7 +102,9 @@ function handlers(): Composer<BotContext> {
     const { accountId, reason: index } = signupCallbacks.rejectWithReason.read(ctx.match);
     if (index >= REJECT_REASONS) return ctx.answerCallbackQuery({ text: ctx.t('button-stale'), show_alert: true });
     const reason = ctx.t(`signup-reason-${index}`);
-    await decide(ctx, async () => (await rejectSignup(ctx.deps.app.db, telegramActor(ctx.user!.account), accountId, reason)).signup, 'signup-rejected', { reason });
+    await decide(ctx, async () => (await rejectSignup(ctx.deps.app.db, telegramActor(ctx.user!.account), accountId, reason)).signup, 'signup-rejected', {
+      reason,
+    });
   });
 
   return feature;

@@ -7,7 +7,15 @@ import { createConversation } from '@grammyjs/conversations';
 import { Composer, InlineKeyboard } from 'grammy';
 import { telegramAdmins } from '#src/domain/accounts/language.ts';
 import { accountOverview } from '#src/domain/accounts/listing.ts';
-import { approveTopup, createTopupRequest, getTopupRequest, listPendingTopups, rejectTopup, type TopupProof, type TopupRequest } from '#src/domain/funding/topups.ts';
+import {
+  approveTopup,
+  createTopupRequest,
+  getTopupRequest,
+  listPendingTopups,
+  rejectTopup,
+  type TopupProof,
+  type TopupRequest,
+} from '#src/domain/funding/topups.ts';
 import type { AppContext } from '#src/context.ts';
 import { notify, recipientOf } from '#src/notifications/notify.ts';
 import type { BotContext, ConvContext } from '../context.ts';
@@ -71,10 +79,9 @@ async function topupFlow(conversation: Flow, ctx: ConvContext): Promise<void> {
   const summary = new InlineKeyboard()
     .text(proofMessage.t('topup-send'), topupCallbacks.confirm.build({ action: 'send', key }))
     .text(proofMessage.t('button-cancel'), topupCallbacks.confirm.build({ action: 'drop', key }));
-  await proofMessage.reply(
-    proofMessage.t('topup-summary', { amount: showMoney(asked.amount), proof: proof.kind === 'photo' ? '📷' : proof.text }),
-    { reply_markup: summary },
-  );
+  await proofMessage.reply(proofMessage.t('topup-summary', { amount: showMoney(asked.amount), proof: proof.kind === 'photo' ? '📷' : proof.text }), {
+    reply_markup: summary,
+  });
   const confirmation = await waitConfirmation(conversation, topupCallbacks.confirm, key);
   if (confirmation.action !== 'send') {
     await confirmation.ctx.answerCallbackQuery();

@@ -59,7 +59,8 @@ function handlers(): Composer<BotContext> {
     const { month } = walletCallbacks.statement.read(ctx.match);
     const statement = await monthlyStatement(ctx.deps.app.db, telegramActor(account), account.id, month);
     const keyboard = new InlineKeyboard().text(ctx.t('button-previous-month'), walletCallbacks.statement.build({ month: previousMonth(month) }));
-    if (month < monthOf(new Date()).label) keyboard.text(ctx.t('button-next-month'), walletCallbacks.statement.build({ month: monthOf(parseMonth(month).end).label }));
+    if (month < monthOf(new Date()).label)
+      keyboard.text(ctx.t('button-next-month'), walletCallbacks.statement.build({ month: monthOf(parseMonth(month).end).label }));
     keyboard.row().text(ctx.t('button-back'), walletCallbacks.home.build());
     await ctx.answerCallbackQuery();
     await ctx.editMessageText(

@@ -23,7 +23,10 @@ export function buildProgram(): Command {
     .exitOverride()
     // Option values and arguments are text from outside: the same safeText rule as the API and the bot.
     .hook('preAction', (_program, action) => {
-      const values = [...Object.entries(action.opts()).map(([name, value]) => [`--${name}`, value] as const), ...action.args.map((value) => ['argument', value] as const)];
+      const values = [
+        ...Object.entries(action.opts()).map(([name, value]) => [`--${name}`, value] as const),
+        ...action.args.map((value) => ['argument', value] as const),
+      ];
       for (const [name, value] of values) {
         const checked = typeof value === 'string' ? safeText().safeParse(value) : undefined;
         if (checked && !checked.success) throw new CliError(`${name} ${checked.error.issues[0]?.message ?? 'is not valid text'}`);

@@ -41,7 +41,8 @@ export interface CoreTables {
 }
 
 export interface DB
-  extends CoreTables,
+  extends
+    CoreTables,
     AccountsTables,
     LedgerTables,
     AuditTables,

@@ -99,12 +99,7 @@ function preparedInsertsOn(db: Kysely<any>): ReturnType<typeof fromKysely> {
 }
 
 /** Starts one worker per queue. Returns the worker ids (for offWork). */
-export async function startWorkers(
-  boss: PgBoss,
-  queues: readonly QueueDefinition[],
-  ctx: AppContext,
-  metrics: Metrics,
-): Promise<string[]> {
+export async function startWorkers(boss: PgBoss, queues: readonly QueueDefinition[], ctx: AppContext, metrics: Metrics): Promise<string[]> {
   const ids: string[] = [];
   for (const definition of queues) {
     const id = await boss.work(

@@ -28,7 +28,11 @@ export async function notify(
 ): Promise<void> {
   const chatId = recipient.account.telegramUserId;
   if (chatId === null) return;
-  await app.jobs.enqueue(telegramSendQueue, { ...message, chatId, ...(recipient.language ? { locale: recipient.language } : {}) }, options.db ? { db: options.db } : {});
+  await app.jobs.enqueue(
+    telegramSendQueue,
+    { ...message, chatId, ...(recipient.language ? { locale: recipient.language } : {}) },
+    options.db ? { db: options.db } : {},
+  );
 }
 
 /** The recipient behind an account id, if it is bound to a Telegram user. */

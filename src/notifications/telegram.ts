@@ -23,7 +23,12 @@ export const telegramMessageSchema = z.object({
   /** Telegram's content protection (no forwarding or saving), for card codes. */
   protectContent: z.boolean().default(false),
   /** Deletes the message after this many seconds (revealed card codes). */
-  deleteAfterSeconds: z.number().int().min(1).max(48 * 3600).optional(),
+  deleteAfterSeconds: z
+    .number()
+    .int()
+    .min(1)
+    .max(48 * 3600)
+    .optional(),
 });
 export type TelegramMessage = z.input<typeof telegramMessageSchema>;
 

@@ -136,7 +136,11 @@ async function retryJob(boss: JobControl, db: Database, queue: string, id: strin
   }
   await boss.retry(queue, id);
   const copies = await sql<{ id: string }>`select id from ${job('job')} where name = ${deadLetterName(queue)} and source_id = ${id}`.execute(db);
-  if (copies.rows.length > 0) await boss.deleteJob(deadLetterName(queue), copies.rows.map((copy) => copy.id));
+  if (copies.rows.length > 0)
+    await boss.deleteJob(
+      deadLetterName(queue),
+      copies.rows.map((copy) => copy.id),
+    );
   return { queue, id };
 }
 

@@ -28,7 +28,11 @@ export function vendorCallRecorder(db: Database): (call: { status: number | null
     await db
       .insertInto('vendor_call_minutes')
       .values({ vendor: VENDOR, minute: sql<Date>`date_trunc('minute', now())` as unknown as Date, calls: 1, failures: failed })
-      .onConflict((conflict) => conflict.columns(['vendor', 'minute']).doUpdateSet({ calls: sql`vendor_call_minutes.calls + 1`, failures: sql`vendor_call_minutes.failures + ${failed}` }))
+      .onConflict((conflict) =>
+        conflict
+          .columns(['vendor', 'minute'])
+          .doUpdateSet({ calls: sql`vendor_call_minutes.calls + 1`, failures: sql`vendor_call_minutes.failures + ${failed}` }),
+      )
       .execute();
   };
 }
@@ -63,13 +67,7 @@ export interface SyncRunView {
 
 /** The newest catalog sync run of each kind (full, delta), from `catalog_sync_runs`. */
 async function lastCatalogSyncs(db: Database): Promise<SyncRunView[]> {
-  const rows = await db
-    .selectFrom('catalog_sync_runs')
-    .distinctOn('kind')
-    .selectAll()
-    .orderBy('kind')
-    .orderBy('started_at', 'desc')
-    .execute();
+  const rows = await db.selectFrom('catalog_sync_runs').distinctOn('kind').selectAll().orderBy('kind').orderBy('started_at', 'desc').execute();
   return rows.map((run) => ({
     kind: `catalog.${run.kind}`,
     status: run.status,
@@ -88,7 +86,10 @@ async function lastFxSync(db: Database): Promise<SyncRunView | null> {
     order by completed_on desc nulls last limit 1`.execute(db);
   const rates = await db
     .selectFrom('fx_rates')
-    .select([sql<Date | null>`max(source_time)`.as('newest'), sql<string>`count(*) filter (where source_time = (select max(source_time) from fx_rates))`.as('count')])
+    .select([
+      sql<Date | null>`max(source_time)`.as('newest'),
+      sql<string>`count(*) filter (where source_time = (select max(source_time) from fx_rates))`.as('count'),
+    ])
     .executeTakeFirstOrThrow();
   const run = job.rows[0];
   if (!run && rates.newest === null) return null;
@@ -155,6 +156,9 @@ export async function checkVendorBalances(
     if (await markers.setIfAbsent(key, formatMoney(account.balance), 365 * 24 * 3600 * 1000)) alerted.push(account);
   }
   if (alerted.length > 0) await alert(alerted, ctx.config.VENDOR_LOW_BALANCE_THRESHOLD);
-  await ctx.db.deleteFrom('vendor_call_minutes').where('minute', '<', new Date(Date.now() - CALL_STATS_KEPT_MS)).execute();
+  await ctx.db
+    .deleteFrom('vendor_call_minutes')
+    .where('minute', '<', new Date(Date.now() - CALL_STATS_KEPT_MS))
+    .execute();
   return { low, alerted };
 }

@@ -47,6 +47,9 @@ export function createPostgresKeyValueStore(db: Database): KeyValueStore {
 
 /** Deletes expired entries; run by the maintenance job. Returns how many were removed. */
 export async function sweepExpiredEntries(db: Database): Promise<number> {
-  const result = await db.deleteFrom('kv_store').where('expires_at', '<=', sql<Date>`now()`).executeTakeFirst();
+  const result = await db
+    .deleteFrom('kv_store')
+    .where('expires_at', '<=', sql<Date>`now()`)
+    .executeTakeFirst();
   return Number(result.numDeletedRows);
 }

@@ -102,7 +102,10 @@ export function compare(a: Money, b: Money): -1 | 0 | 1 {
 /** value × (1 − bps/10000), rounded half up to minor units. A negative discount is a markup. */
 export function applyDiscountBps(value: Money, discountBps: number): Money {
   if (!Number.isInteger(discountBps)) throw new MoneyError(`discount must be whole basis points: ${discountBps}`);
-  const result = new Big(value.amount.toString()).times(10_000 - discountBps).div(10_000).round(0, Big.roundHalfUp);
+  const result = new Big(value.amount.toString())
+    .times(10_000 - discountBps)
+    .div(10_000)
+    .round(0, Big.roundHalfUp);
   return money(BigInt(result.toFixed(0)), value.currency);
 }
 

@@ -32,7 +32,9 @@ describe('GET /v1/admin/metrics: growth and health over a period', () => {
   it('gives the known answers of a seeded dataset', async () => {
     const { simulator, clock } = mountSimulator({ rateLimits: false });
     ctx.vendor = simulatorClient({ clock });
-    await saveCardList(db, accountActor(harness.admin.id, 'telegram'), [{ productId: BigInt(SIM_PRODUCTS.range), range: { min: 1000n, max: 5000n } }], { maxEntries: 10 });
+    await saveCardList(db, accountActor(harness.admin.id, 'telegram'), [{ productId: BigInt(SIM_PRODUCTS.range), range: { min: 1000n, max: 5000n } }], {
+      maxEntries: 10,
+    });
 
     const p1 = await harness.makePartner('P1');
     const p2 = await harness.makePartner('P2');
@@ -49,7 +51,14 @@ describe('GET /v1/admin/metrics: growth and health over a period', () => {
     let reference = 0;
     const ordered: string[] = [];
     /** One order driven to its end by the simulator (unless `open`); returns its id and number. */
-    async function order(buyer: Pick<Account, 'id'>, channel: 'api' | 'telegram', productId: number, face: string, quantity: number, options: { fault?: 'fail' | 'partial-fail'; open?: boolean } = {}) {
+    async function order(
+      buyer: Pick<Account, 'id'>,
+      channel: 'api' | 'telegram',
+      productId: number,
+      face: string,
+      quantity: number,
+      options: { fault?: 'fail' | 'partial-fail'; open?: boolean } = {},
+    ) {
       simulator.setProductFault(productId, options.fault ? { outcome: options.fault, failedCards: 1 } : undefined);
       reference += 1;
       const { order: created } = await createOrder(ctx, {
@@ -70,7 +79,9 @@ describe('GET /v1/admin/metrics: growth and health over a period', () => {
     }
     /** Fixed times: created at `created`, finished `seconds` later. */
     const times = (id: string, created: string, seconds: number | null) =>
-      sql`update orders set created_at = ${at(created)}, finished_at = ${seconds === null ? null : sql`${at(created)}::timestamptz + make_interval(secs => ${seconds})`} where id = ${id}`.execute(db);
+      sql`update orders set created_at = ${at(created)}, finished_at = ${seconds === null ? null : sql`${at(created)}::timestamptz + make_interval(secs => ${seconds})`} where id = ${id}`.execute(
+        db,
+      );
 
     const o1 = await order(p1.account, 'api', SIM_PRODUCTS.steam10, '10.00', 2); // 20.00, revenue 2 × (10.00 − 9.47)
     const o2 = await order(p1.account, 'api', SIM_PRODUCTS.steam10, '10.00', 1); // 10.00, revenue 0.53
@@ -83,9 +94,7 @@ describe('GET /v1/admin/metrics: growth and health over a period', () => {
     const o9 = await order({ id: sandbox.id }, 'api', SIM_PRODUCTS.steam10, '10.00', 1); // test money: never counted
     const stuck = await order(p2.account, 'api', SIM_PRODUCTS.steam10, '10.00', 1, { open: true });
     const open = await order(p1.account, 'api', SIM_PRODUCTS.steam10, '10.00', 1, { open: true });
-    expect(
-      (await db.selectFrom('orders').select(['id', 'status']).where('id', 'in', ordered).execute()).map((row) => [row.id, row.status]).sort(),
-    ).toEqual(
+    expect((await db.selectFrom('orders').select(['id', 'status']).where('id', 'in', ordered).execute()).map((row) => [row.id, row.status]).sort()).toEqual(
       [
         [o1.id, 'completed'],
         [o2.id, 'completed'],
@@ -113,7 +122,12 @@ describe('GET /v1/admin/metrics: growth and health over a period', () => {
     await times(stuck.id, '2026-10-03T11:00:00Z', null);
     await sql`update orders set deadline_at = now() - interval '1 minute' where id = ${stuck.id}`.execute(db);
     await times(open.id, '2026-10-03T11:30:00Z', null); // still within its deadline: open, not stuck
-    const created = (account: { id: string }, iso: string) => db.updateTable('accounts').set({ created_at: at(iso) }).where('id', '=', account.id).execute();
+    const created = (account: { id: string }, iso: string) =>
+      db
+        .updateTable('accounts')
+        .set({ created_at: at(iso) })
+        .where('id', '=', account.id)
+        .execute();
     await created(p1.account, '2026-10-01T10:00:00Z');
     await created({ id: sandbox.id }, '2026-10-01T10:00:00Z');
     await created(harness.admin, '2026-10-01T10:00:00Z');
@@ -170,11 +184,15 @@ describe('GET /v1/admin/metrics: growth and health over a period', () => {
       stuckOrders: { count: 1, oldestCreatedAt: '2026-10-03T11:00:00.000Z', oldest: [stuck.number] },
     });
     // The existing figures stay.
-    expect(Object.keys(metrics)).toEqual(expect.arrayContaining(['at', 'accounts', 'ordersLast24h', 'chargedLast24h', 'openOrders', 'webhookEvents', 'walletBalances']));
+    expect(Object.keys(metrics)).toEqual(
+      expect.arrayContaining(['at', 'accounts', 'ordersLast24h', 'chargedLast24h', 'openOrders', 'webhookEvents', 'walletBalances']),
+    );
 
     // Revenue per order is what the ledger booked on the revenue account, and every order's money adds up.
     const revenue = await sql<{ total: string }>`select sum(e.amount) as total from entries e join transfers t on t.id = e.transfer_id
-      where t.kind = 'order_settle' and e.ledger_account_id = 'system:revenue:USD' and t.metadata->>'orderId' in (${sql.join([o1.id, o2.id, o3.id, o4.id, o5.id])})`.execute(db);
+      where t.kind = 'order_settle' and e.ledger_account_id = 'system:revenue:USD' and t.metadata->>'orderId' in (${sql.join([o1.id, o2.id, o3.id, o4.id, o5.id])})`.execute(
+      db,
+    );
     expect(revenue.rows[0]!.total).toBe('325'); // 2.65 + 0.60
     await expectOrderMoneyConserved(db, ordered);
 
@@ -183,7 +201,14 @@ describe('GET /v1/admin/metrics: growth and health over a period', () => {
     expect(day.activations.total).toBe(2);
     expect(day.orders).toEqual({ finished: 3, completed: 2, partiallyCompleted: 1, failed: 0, successRate: 2 / 3, completionSeconds: { p50: 30, p99: 39.8 } });
     const empty = await growthMetrics(db, { from: '2026-08-01', to: '2026-08-02' });
-    expect(empty.orders).toEqual({ finished: 0, completed: 0, partiallyCompleted: 0, failed: 0, successRate: null, completionSeconds: { p50: null, p99: null } });
+    expect(empty.orders).toEqual({
+      finished: 0,
+      completed: 0,
+      partiallyCompleted: 0,
+      failed: 0,
+      successRate: null,
+      completionSeconds: { p50: null, p99: null },
+    });
     expect(empty.sales).toEqual([]);
     expect(empty.stuckOrders.count).toBe(1); // stuck is about now, whatever the period
   });
@@ -225,7 +250,11 @@ describe('GET /v1/admin/metrics: growth and health over a period', () => {
 
   it('takes days, from or to; refuses bad periods; admins only', async () => {
     const today = new Date().toISOString().slice(0, 10);
-    const period = async (query: string) => ((await (await call(harness.adminKey, 'GET', `/v1/admin/metrics${query}`)).json()) as { period: { from: string; to: string }; signups: { days: unknown[] } });
+    const period = async (query: string) =>
+      (await (await call(harness.adminKey, 'GET', `/v1/admin/metrics${query}`)).json()) as {
+        period: { from: string; to: string };
+        signups: { days: unknown[] };
+      };
     const byDefault = await period('');
     expect(byDefault.period.to).toBe(today);
     expect(byDefault.signups.days).toHaveLength(30);

@@ -45,7 +45,9 @@ describe('admin operations API', () => {
 
   it('lists a failed job with its error and retries it: it runs and succeeds', async () => {
     const id = await failedJob('2026-01-01', 'vendor down');
-    const listed = (await (await call(adminKey, 'GET', `/v1/admin/ops/failed?queue=${queue}`)).json()) as { data: { id: string; error: string; failedIn: string }[] };
+    const listed = (await (await call(adminKey, 'GET', `/v1/admin/ops/failed?queue=${queue}`)).json()) as {
+      data: { id: string; error: string; failedIn: string }[];
+    };
     expect(listed.data).toEqual([expect.objectContaining({ id, queue, failedIn: queue, error: 'vendor down' })]);
 
     await expectProblem(await call(adminKey, 'POST', '/v1/admin/ops/retry', { queue, id: '00000000-0000-4000-8000-000000000000' }), 404, 'job_not_found');
@@ -62,7 +64,12 @@ describe('admin operations API', () => {
       for (const worker of workers) await boss.offWork(queue, { id: worker });
     }
     const audit = await queryAuditLog(ctx.db, platformActor('cli'), { action: 'ops.jobs_retried' });
-    expect(audit[0]).toMatchObject({ actor_account_id: harness.admin.id, subject_type: 'queue', subject_id: queue, after: { requested: id, retried: [{ queue, id }] } });
+    expect(audit[0]).toMatchObject({
+      actor_account_id: harness.admin.id,
+      subject_type: 'queue',
+      subject_id: queue,
+      after: { requested: id, retried: [{ queue, id }] },
+    });
   });
 
   it('retries every dead-lettered job of a queue; the work runs again', async () => {

@@ -82,15 +82,32 @@ describe('admin card list', () => {
     const expected = {
       data: [
         { position: 0, productId: '7001', denominations: [{ amount: '10.00', currency: 'USD' }], range: null },
-        { position: 1, productId: '7002', denominations: null, range: { min: { amount: '5.00', currency: 'USD' }, max: { amount: '100.00', currency: 'USD' } } },
+        {
+          position: 1,
+          productId: '7002',
+          denominations: null,
+          range: { min: { amount: '5.00', currency: 'USD' }, max: { amount: '100.00', currency: 'USD' } },
+        },
       ],
     };
     expect(await saved.json()).toEqual(expected);
     expect(await (await call(adminKey, 'GET', '/v1/admin/card-list')).json()).toEqual(expected);
 
-    await expectProblem(await call(adminKey, 'PUT', '/v1/admin/card-list', { entries: [{ productId: '7001', denominations: ['25.00'] }] }), 422, 'denomination_out_of_range');
-    await expectProblem(await call(adminKey, 'PUT', '/v1/admin/card-list', { entries: [{ productId: '7001', range: { min: '5.00', max: '6.00' } }] }), 422, 'invalid_card_list');
-    await expectProblem(await call(adminKey, 'PUT', '/v1/admin/card-list', { entries: [{ productId: '7001', denominations: ['10.001'] }] }), 422, 'invalid_amount');
+    await expectProblem(
+      await call(adminKey, 'PUT', '/v1/admin/card-list', { entries: [{ productId: '7001', denominations: ['25.00'] }] }),
+      422,
+      'denomination_out_of_range',
+    );
+    await expectProblem(
+      await call(adminKey, 'PUT', '/v1/admin/card-list', { entries: [{ productId: '7001', range: { min: '5.00', max: '6.00' } }] }),
+      422,
+      'invalid_card_list',
+    );
+    await expectProblem(
+      await call(adminKey, 'PUT', '/v1/admin/card-list', { entries: [{ productId: '7001', denominations: ['10.001'] }] }),
+      422,
+      'invalid_amount',
+    );
     await expectProblem(await call(adminKey, 'PUT', '/v1/admin/card-list', { entries: [{ productId: '7001' }] }), 400, 'validation_failed');
     // Refusals changed nothing.
     expect(await (await call(adminKey, 'GET', '/v1/admin/card-list')).json()).toEqual(expected);

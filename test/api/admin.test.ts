@@ -12,7 +12,11 @@ describe('admin accounts', () => {
   it('creates a partner with a sandbox and a test key shown once', async () => {
     const response = await call(adminKey, 'POST', '/v1/admin/accounts', { role: 'partner', name: 'Acme' });
     expect(response.status).toBe(201);
-    const created = (await response.json()) as { account: { id: string; role: string; currency: string }; sandboxAccountId: string; apiKey: { key: string; accountId: string } };
+    const created = (await response.json()) as {
+      account: { id: string; role: string; currency: string };
+      sandboxAccountId: string;
+      apiKey: { key: string; accountId: string };
+    };
     expect(created.account).toMatchObject({ role: 'partner', currency: 'USD' });
     expect(created.apiKey.key).toMatch(/^sk_test_/);
     expect(created.apiKey.accountId).toBe(created.sandboxAccountId);
@@ -34,12 +38,18 @@ describe('admin accounts', () => {
 
   it('lists accounts by role with a cursor', async () => {
     for (let index = 0; index < 3; index += 1) await harness.makePartner(`Listed ${index}`);
-    const first = (await (await call(adminKey, 'GET', '/v1/admin/accounts?role=partner&limit=2')).json()) as { data: { id: string; role: string }[]; nextCursor: string };
+    const first = (await (await call(adminKey, 'GET', '/v1/admin/accounts?role=partner&limit=2')).json()) as {
+      data: { id: string; role: string }[];
+      nextCursor: string;
+    };
     expect(first.data).toHaveLength(2);
     const all: string[] = first.data.map((account) => account.id);
     let cursor: string | null = first.nextCursor;
     while (cursor) {
-      const page = (await (await call(adminKey, 'GET', `/v1/admin/accounts?role=partner&limit=2&cursor=${cursor}`)).json()) as { data: { id: string; role: string }[]; nextCursor: string | null };
+      const page = (await (await call(adminKey, 'GET', `/v1/admin/accounts?role=partner&limit=2&cursor=${cursor}`)).json()) as {
+        data: { id: string; role: string }[];
+        nextCursor: string | null;
+      };
       all.push(...page.data.map((account) => account.id));
       expect(page.data.every((account) => account.role === 'partner')).toBe(true);
       cursor = page.nextCursor;
@@ -104,9 +114,13 @@ describe('audit log', () => {
     };
     expect(page.data.map((row) => row.action)).toEqual(['account.resumed', 'account.paused']);
     expect(page.data[0]).toMatchObject({ actorAccountId: harness.admin.id, channel: 'api' });
-    const next = (await (await call(adminKey, 'GET', `/v1/admin/audit-log?${query}&limit=2&cursor=${page.nextCursor}`)).json()) as { data: { action: string }[] };
+    const next = (await (await call(adminKey, 'GET', `/v1/admin/audit-log?${query}&limit=2&cursor=${page.nextCursor}`)).json()) as {
+      data: { action: string }[];
+    };
     expect(next.data.map((row) => row.action)).toEqual(['account.created']);
-    const paused = (await (await call(adminKey, 'GET', `/v1/admin/audit-log?action=account.paused&actorAccountId=${harness.admin.id}`)).json()) as { data: unknown[] };
+    const paused = (await (await call(adminKey, 'GET', `/v1/admin/audit-log?action=account.paused&actorAccountId=${harness.admin.id}`)).json()) as {
+      data: unknown[];
+    };
     expect(paused.data.length).toBeGreaterThanOrEqual(1);
     await expectProblem(await call(adminKey, 'GET', `/v1/admin/audit-log?subjectType=account`), 422, 'invalid_filter');
   });

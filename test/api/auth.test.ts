@@ -60,7 +60,12 @@ describe('API keys and authentication', () => {
     expect(((await revoked.json()) as { revokedAt: string | null }).revokedAt).not.toBeNull();
     await expectProblem(await call(partner.liveKey, 'GET', '/v1/wallet'), 401, 'unauthorized');
     expect((await call(partner.testKey, 'GET', '/v1/wallet')).status).toBe(200);
-    const audit = await ctx.db.selectFrom('audit_log').selectAll().where('action', '=', 'api_key.revoked').where('subject_id', '=', live?.id ?? '').execute();
+    const audit = await ctx.db
+      .selectFrom('audit_log')
+      .selectAll()
+      .where('action', '=', 'api_key.revoked')
+      .where('subject_id', '=', live?.id ?? '')
+      .execute();
     expect(audit).toHaveLength(1);
   });
 
@@ -77,7 +82,9 @@ describe('API keys and authentication', () => {
     await expectProblem(await call(partner.liveKey, 'POST', '/v1/keys/rotate'), 409, 'api_key_already_rotated');
     const secret = apiKeySecret(ctx.config);
     const graceEnd = Date.now() + ctx.config.API_KEY_ROTATION_GRACE_SECONDS * 1000;
-    await expect(authenticateApiKey(ctx.db, secret, partner.liveKey, { now: new Date(graceEnd - 60_000) })).resolves.toMatchObject({ accountId: partner.account.id });
+    await expect(authenticateApiKey(ctx.db, secret, partner.liveKey, { now: new Date(graceEnd - 60_000) })).resolves.toMatchObject({
+      accountId: partner.account.id,
+    });
     await expect(authenticateApiKey(ctx.db, secret, partner.liveKey, { now: new Date(graceEnd + 60_000) })).rejects.toMatchObject({ code: 'unauthorized' });
     await expect(authenticateApiKey(ctx.db, secret, issued.key, { now: new Date(graceEnd + 60_000) })).resolves.toMatchObject({ mode: 'live' });
     const listed = (await (await call(issued.key, 'GET', '/v1/keys')).json()) as { data: { prefix: string; expiresAt: string | null; mode: string }[] };
@@ -105,7 +112,10 @@ describe('API keys and authentication', () => {
 
   it('a key with an IP allowlist works only from those addresses (and keeps it when rotated)', async () => {
     const partner = await harness.makePartner();
-    const issued = await call(harness.adminKey, 'POST', `/v1/admin/accounts/${partner.account.id}/api-keys`, { mode: 'live', ipAllowlist: ['203.0.113.0/24', '2001:db8::1'] });
+    const issued = await call(harness.adminKey, 'POST', `/v1/admin/accounts/${partner.account.id}/api-keys`, {
+      mode: 'live',
+      ipAllowlist: ['203.0.113.0/24', '2001:db8::1'],
+    });
     expect(issued.status).toBe(201);
     const { key, ipAllowlist } = (await issued.json()) as { key: string; ipAllowlist: string[] };
     expect(ipAllowlist).toEqual(['203.0.113.0/24', '2001:db8::1/128']);
@@ -221,7 +231,10 @@ describe('client addresses: failed authentication limits and TRUST_PROXY', async
 
   it('X-Forwarded-For gives the client address only when the peer is a trusted proxy', async () => {
     const partner = await edge.makePartner();
-    const issued = await edge.call(edge.adminKey, 'POST', `/v1/admin/accounts/${partner.account.id}/api-keys`, { mode: 'live', ipAllowlist: ['203.0.113.0/24'] });
+    const issued = await edge.call(edge.adminKey, 'POST', `/v1/admin/accounts/${partner.account.id}/api-keys`, {
+      mode: 'live',
+      ipAllowlist: ['203.0.113.0/24'],
+    });
     const { key } = (await issued.json()) as { key: string };
     // Through trusted proxies (one hop, two hops, IPv4-mapped and IPv6 peers): the client is allowed.
     expect((await request(key, '10.0.0.5', '203.0.113.7')).status).toBe(200);
@@ -233,7 +246,7 @@ describe('client addresses: failed authentication limits and TRUST_PROXY', async
     await expectProblem(await request(key, '198.51.100.1', '203.0.113.7'), 403, 'ip_not_allowed');
   });
 
-  it('without TRUST_PROXY (the default) nobody\'s X-Forwarded-For is believed', async () => {
+  it("without TRUST_PROXY (the default) nobody's X-Forwarded-For is believed", async () => {
     expect(harness.ctx.config.TRUST_PROXY).toEqual([]);
     const partner = await harness.makePartner();
     const issued = await call(harness.adminKey, 'POST', `/v1/admin/accounts/${partner.account.id}/api-keys`, { mode: 'live', ipAllowlist: ['203.0.113.0/24'] });

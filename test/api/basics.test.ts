@@ -34,7 +34,8 @@ function sampleRouter() {
   });
   router.openapi(route, (c) => {
     const { quantity } = c.req.valid('json');
-    if (quantity === 13) throw new DomainError('insufficient_funds', 'Balance is 1.00 USD, the order costs 13.00 USD', { balance: { amount: '1.00', currency: 'USD' } });
+    if (quantity === 13)
+      throw new DomainError('insufficient_funds', 'Balance is 1.00 USD, the order costs 13.00 USD', { balance: { amount: '1.00', currency: 'USD' } });
     if (quantity === 14) throw new DomainError('product_not_found', 'No such product');
     if (quantity === 15) throw new Error('database exploded at /var/lib/secret');
     return c.json({ ok: true }, 201);

@@ -79,7 +79,10 @@ describe('catalog', () => {
       ['104', '19.20'],
     ]);
     // A GBP product without a stored USD→GBP rate cannot be priced: neither listed nor shown.
-    await ctx.db.insertInto('catalog_products').values(product(106, 'amazon-us', 'Amazon GBP 10', 'GBP', 1000, 1000)).execute();
+    await ctx.db
+      .insertInto('catalog_products')
+      .values(product(106, 'amazon-us', 'Amazon GBP 10', 'GBP', 1000, 1000))
+      .execute();
     expect(ids(await list('?currency=GBP'))).toEqual([]);
     await expectProblem(await call(partner.liveKey, 'GET', '/v1/catalog/106'), 404, 'product_not_found');
     await ctx.db.deleteFrom('catalog_products').where('id', '=', 106n).execute();

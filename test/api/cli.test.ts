@@ -10,7 +10,8 @@ const api = createApi({ ctx, boss });
 
 const steller = cliRunner(database.url);
 
-const wallet = (key: string) => api.request('/v1/wallet', { headers: { authorization: `Bearer ${key}` } }, { incoming: { socket: { remoteAddress: '10.1.2.3' } } });
+const wallet = (key: string) =>
+  api.request('/v1/wallet', { headers: { authorization: `Bearer ${key}` } }, { incoming: { socket: { remoteAddress: '10.1.2.3' } } });
 
 describe('steller CLI (API keys)', () => {
   it('a partner from the CLI gets a sandbox key that works; funded by wallet credit', async () => {

@@ -13,7 +13,13 @@ const RUNS = Number(process.env.FUZZ_RUNS ?? 40);
 
 // Budgets that would otherwise turn most of the fuzzing into 429s.
 const harness = await createApiHarness({
-  env: { API_RATE_LIMIT_PER_MINUTE: '100000', API_WRITE_RATE_LIMIT_PER_MINUTE: '100000', SIGNUP_RATE_LIMIT_PER_HOUR: '10000', SIGNUP_ATTEMPTS_PER_HOUR: '100000', API_BODY_LIMIT_BYTES: '65536' },
+  env: {
+    API_RATE_LIMIT_PER_MINUTE: '100000',
+    API_WRITE_RATE_LIMIT_PER_MINUTE: '100000',
+    SIGNUP_RATE_LIMIT_PER_HOUR: '10000',
+    SIGNUP_ATTEMPTS_PER_HOUR: '100000',
+    API_BODY_LIMIT_BYTES: '65536',
+  },
 });
 const { ctx, api } = harness;
 const partner = await harness.makePartner();
@@ -103,7 +109,8 @@ function resolve(schema: Schema): Schema {
 function validString(schema: Schema): fc.Arbitrary<string> {
   if (schema.format === 'uuid') return fc.oneof(fc.uuid(), fc.constantFrom(...KNOWN_IDS));
   if (schema.format === 'email') return fc.emailAddress();
-  if (schema.format === 'date-time') return fc.date({ min: new Date('2020-01-01'), max: new Date('2030-01-01'), noInvalidDate: true }).map((date) => date.toISOString());
+  if (schema.format === 'date-time')
+    return fc.date({ min: new Date('2020-01-01'), max: new Date('2030-01-01'), noInvalidDate: true }).map((date) => date.toISOString());
   if (schema.format === 'uri') return fc.webUrl({ validSchemes: ['https'] });
   if (schema.pattern) return fc.stringMatching(new RegExp(schema.pattern));
   return fc.string({ minLength: schema.minLength ?? 0, maxLength: Math.min(schema.maxLength ?? 60, 60) });
@@ -131,7 +138,10 @@ function validValue(schema: Schema, depth: number): fc.Arbitrary<unknown> {
 function objectOf(schema: Schema, depth: number): fc.Arbitrary<unknown> {
   const required = new Set(schema.required ?? []);
   const shape = Object.fromEntries(
-    Object.entries(schema.properties ?? {}).map(([key, property]) => [key, fc.option(arbitraryFor(property, depth + 1), { nil: undefined, freq: required.has(key) ? 40 : 2 })]),
+    Object.entries(schema.properties ?? {}).map(([key, property]) => [
+      key,
+      fc.option(arbitraryFor(property, depth + 1), { nil: undefined, freq: required.has(key) ? 40 : 2 }),
+    ]),
   );
   const extra = fc.option(fc.tuple(hostileString, hostileString), { nil: undefined, freq: 6 });
   return fc.tuple(fc.record(shape), extra).map(([value, added]) => (added ? { ...value, [added[0]]: added[1] } : value));
@@ -149,9 +159,9 @@ function arbitraryFor(input: Schema, depth = 0): fc.Arbitrary<unknown> {
   const valid = variants ? fc.oneof(...variants.map((variant) => validValue(resolve(variant), depth))) : validValue(schema, depth);
   const types = Array.isArray(schema.type) ? schema.type : [schema.type];
   const numeric = types.includes('integer') || types.includes('number');
-  const injected = fc.tuple(valid, fc.constantFrom(...UNSTORABLE), fc.nat()).map(([value, char, at]) =>
-    typeof value === 'string' ? value.slice(0, at % (value.length + 1)) + char + value.slice(at % (value.length + 1)) : value,
-  );
+  const injected = fc
+    .tuple(valid, fc.constantFrom(...UNSTORABLE), fc.nat())
+    .map(([value, char, at]) => (typeof value === 'string' ? value.slice(0, at % (value.length + 1)) + char + value.slice(at % (value.length + 1)) : value));
   // Rare enough per field that many requests are valid but for one field, and reach the database.
   return fc.oneof(
     { weight: 40, arbitrary: valid },
@@ -170,7 +180,7 @@ function encodeHostile(value: string): string {
   }
 }
 
-const asText = (value: unknown) => (typeof value === 'string' ? value : JSON.stringify(value) ?? '');
+const asText = (value: unknown) => (typeof value === 'string' ? value : (JSON.stringify(value) ?? ''));
 /** A header value `fetch` accepts (Latin-1 without controls), or none. */
 const asHeader = (value: unknown) => {
   const text = asText(value);
@@ -183,20 +193,30 @@ function requestArbitrary(template: string, operation: Operation) {
     fc.record(Object.fromEntries(parameters.filter((p) => p.in === place).map((p) => [p.name, arbitraryFor(p.schema ?? {})])), { requiredKeys: [] });
   const jsonSchema = operation.requestBody?.content['application/json']?.schema;
   const body = jsonSchema
-    ? fc.oneof({ weight: 8, arbitrary: arbitraryFor(jsonSchema).map((value) => JSON.stringify(value) ?? 'null') }, { weight: 1, arbitrary: fc.constantFrom('{"unterminated": ', 'not json', '') })
+    ? fc.oneof(
+        { weight: 8, arbitrary: arbitraryFor(jsonSchema).map((value) => JSON.stringify(value) ?? 'null') },
+        { weight: 1, arbitrary: fc.constantFrom('{"unterminated": ', 'not json', '') },
+      )
     : fc.constant(undefined);
-  return fc.record({ path: fc.record(Object.fromEntries(parameters.filter((p) => p.in === 'path').map((p) => [p.name, arbitraryFor(p.schema ?? {})]))), query: byPlace('query'), headers: byPlace('header'), body }).map((parts) => {
-    const path = template.replace(/\{([^}]+)\}/g, (_match, name: string) => encodeHostile(asText(parts.path[name])));
-    const query = Object.entries(parts.query)
-      .map(([name, value]) => `${encodeURIComponent(name)}=${encodeHostile(asText(value))}`)
-      .join('&');
-    const headers: Record<string, string> = {};
-    for (const [name, value] of Object.entries(parts.headers)) {
-      const text = asHeader(value);
-      if (text !== undefined) headers[name] = text;
-    }
-    return { url: query ? `${path}?${query}` : path, headers, body: parts.body };
-  });
+  return fc
+    .record({
+      path: fc.record(Object.fromEntries(parameters.filter((p) => p.in === 'path').map((p) => [p.name, arbitraryFor(p.schema ?? {})]))),
+      query: byPlace('query'),
+      headers: byPlace('header'),
+      body,
+    })
+    .map((parts) => {
+      const path = template.replace(/\{([^}]+)\}/g, (_match, name: string) => encodeHostile(asText(parts.path[name])));
+      const query = Object.entries(parts.query)
+        .map(([name, value]) => `${encodeURIComponent(name)}=${encodeHostile(asText(value))}`)
+        .join('&');
+      const headers: Record<string, string> = {};
+      for (const [name, value] of Object.entries(parts.headers)) {
+        const text = asHeader(value);
+        if (text !== undefined) headers[name] = text;
+      }
+      return { url: query ? `${path}?${query}` : path, headers, body: parts.body };
+    });
 }
 
 const operations = Object.entries(document.paths)
@@ -213,35 +233,38 @@ describe('every /v1 operation under hostile input', () => {
     expect(operations.length).toBeGreaterThan(40);
   });
 
-  it.each(operations.map((entry) => [`${entry.method} ${entry.template}`, entry] as const))('%s answers 4xx problem+json, never 5xx', async (_name, { method, template, operation }) => {
-    // An operation without parameters or body has nothing to fuzz but the key: a couple of runs.
-    const runs = operation.parameters?.length || operation.requestBody ? RUNS : 2;
-    const key = template === '/v1/signup' ? undefined : template.startsWith('/v1/admin/') ? harness.adminKey : partner.liveKey;
-    let sequence = 0;
-    await fc.assert(
-      fc.asyncProperty(requestArbitrary(template, operation), async (request) => {
-        sequence += 1;
-        const response = await api.request(
-          request.url,
-          {
-            method,
-            headers: {
-              ...(key ? { authorization: `Bearer ${key}` } : {}),
-              ...(request.body === undefined ? {} : { 'content-type': 'application/json' }),
-              ...request.headers,
+  it.each(operations.map((entry) => [`${entry.method} ${entry.template}`, entry] as const))(
+    '%s answers 4xx problem+json, never 5xx',
+    async (_name, { method, template, operation }) => {
+      // An operation without parameters or body has nothing to fuzz but the key: a couple of runs.
+      const runs = operation.parameters?.length || operation.requestBody ? RUNS : 2;
+      const key = template === '/v1/signup' ? undefined : template.startsWith('/v1/admin/') ? harness.adminKey : partner.liveKey;
+      let sequence = 0;
+      await fc.assert(
+        fc.asyncProperty(requestArbitrary(template, operation), async (request) => {
+          sequence += 1;
+          const response = await api.request(
+            request.url,
+            {
+              method,
+              headers: {
+                ...(key ? { authorization: `Bearer ${key}` } : {}),
+                ...(request.body === undefined ? {} : { 'content-type': 'application/json' }),
+                ...request.headers,
+              },
+              ...(request.body === undefined ? {} : { body: request.body }),
             },
-            ...(request.body === undefined ? {} : { body: request.body }),
-          },
-          // A fresh documentation-range address per request: per-address budgets stay out of the way.
-          { incoming: { socket: { remoteAddress: `198.18.${sequence % 250}.${(sequence >> 8) % 250}` } } },
-        );
-        const answer = `${method} ${request.url} → ${response.status}`;
-        expect(response.status, answer).toBeLessThan(500);
-        if (response.status >= 400) expect(response.headers.get('content-type'), answer).toBe('application/problem+json');
-        await response.arrayBuffer();
-        expect(errors, `${answer} logged an error`).toEqual([]);
-      }),
-      { seed: SEED, numRuns: runs, endOnFailure: true },
-    );
-  });
+            // A fresh documentation-range address per request: per-address budgets stay out of the way.
+            { incoming: { socket: { remoteAddress: `198.18.${sequence % 250}.${(sequence >> 8) % 250}` } } },
+          );
+          const answer = `${method} ${request.url} → ${response.status}`;
+          expect(response.status, answer).toBeLessThan(500);
+          if (response.status >= 400) expect(response.headers.get('content-type'), answer).toBe('application/problem+json');
+          await response.arrayBuffer();
+          expect(errors, `${answer} logged an error`).toEqual([]);
+        }),
+        { seed: SEED, numRuns: runs, endOnFailure: true },
+      );
+    },
+  );
 });

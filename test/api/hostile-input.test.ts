@@ -35,7 +35,12 @@ describe('strings PostgreSQL cannot store', () => {
     const partner = await harness.makePartner();
     await fund(ctx.db, partner.account, '100.00');
     for (const referenceId of [NUL, LONE_SURROGATE]) {
-      const response = await call(partner.liveKey, 'POST', '/v1/orders', { productId: '1', faceValue: { amount: '10.00', currency: 'USD' }, quantity: 1, referenceId });
+      const response = await call(partner.liveKey, 'POST', '/v1/orders', {
+        productId: '1',
+        faceValue: { amount: '10.00', currency: 'USD' },
+        quantity: 1,
+        referenceId,
+      });
       await expectInvalid(response, 'json.referenceId');
     }
     expect(await ctx.db.selectFrom('orders').select('id').where('buyer_id', '=', partner.account.id).execute()).toEqual([]);

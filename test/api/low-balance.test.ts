@@ -13,10 +13,21 @@ const { ctx, call, adminActor } = harness;
 
 let sequence = 0;
 const move = (direction: 'credit' | 'debit', accountId: string, amount: string) =>
-  (direction === 'credit' ? creditWallet : debitWallet)(ctx.db, adminActor, { accountId, amount: parseMoney(amount, 'USD'), reason: 'test', idempotencyKey: `lb-${(sequence += 1)}` });
+  (direction === 'credit' ? creditWallet : debitWallet)(ctx.db, adminActor, {
+    accountId,
+    amount: parseMoney(amount, 'USD'),
+    reason: 'test',
+    idempotencyKey: `lb-${(sequence += 1)}`,
+  });
 
 const lowBalanceEvents = (accountId: string) =>
-  ctx.db.selectFrom('webhook_events').select(['type', 'payload']).where('account_id', '=', accountId).where('type', '=', 'wallet.low_balance').orderBy('created_at').execute();
+  ctx.db
+    .selectFrom('webhook_events')
+    .select(['type', 'payload'])
+    .where('account_id', '=', accountId)
+    .where('type', '=', 'wallet.low_balance')
+    .orderBy('created_at')
+    .execute();
 
 describe('wallet low-balance threshold', () => {
   it('is set, shown and removed through the API; audited', async () => {
@@ -28,13 +39,20 @@ describe('wallet low-balance threshold', () => {
     expect(await (await call(partner.testKey, 'GET', '/v1/wallet')).json()).toMatchObject({ lowBalanceThreshold: null });
     await call(partner.liveKey, 'PUT', '/v1/wallet/low-balance', { threshold: null });
     expect(await (await call(partner.liveKey, 'GET', '/v1/wallet')).json()).toMatchObject({ lowBalanceThreshold: null });
-    const audit = await queryAuditLog(ctx.db, platformActor('cli'), { subject: { type: 'account', id: partner.account.id }, action: 'wallet.low_balance_threshold_set' });
+    const audit = await queryAuditLog(ctx.db, platformActor('cli'), {
+      subject: { type: 'account', id: partner.account.id },
+      action: 'wallet.low_balance_threshold_set',
+    });
     expect(audit).toHaveLength(2);
   });
 
   it('refuses another currency, zero and bad input', async () => {
     const partner = await harness.makePartner();
-    await expectProblem(await call(partner.liveKey, 'PUT', '/v1/wallet/low-balance', { threshold: { amount: '5.00', currency: 'EUR' } }), 422, 'currency_mismatch');
+    await expectProblem(
+      await call(partner.liveKey, 'PUT', '/v1/wallet/low-balance', { threshold: { amount: '5.00', currency: 'EUR' } }),
+      422,
+      'currency_mismatch',
+    );
     await expectProblem(await call(partner.liveKey, 'PUT', '/v1/wallet/low-balance', { threshold: { amount: '0', currency: 'USD' } }), 422, 'invalid_amount');
     await expectProblem(await call(partner.liveKey, 'PUT', '/v1/wallet/low-balance', { threshold: '5' }), 400, 'validation_failed');
   });
@@ -52,7 +70,12 @@ describe('wallet low-balance threshold', () => {
     expect(await lowBalanceEvents(id)).toEqual([
       {
         type: 'wallet.low_balance',
-        payload: { accountId: id, balance: { amount: '45.00', currency: 'USD' }, threshold: { amount: '50.00', currency: 'USD' }, transferId: crossing.transfer.id },
+        payload: {
+          accountId: id,
+          balance: { amount: '45.00', currency: 'USD' },
+          threshold: { amount: '50.00', currency: 'USD' },
+          transferId: crossing.transfer.id,
+        },
       },
     ]);
 
@@ -71,7 +94,12 @@ describe('wallet low-balance threshold', () => {
     await call(partner.liveKey, 'PUT', '/v1/wallet/low-balance', { threshold: { amount: '50.00', currency: 'USD' } });
     await expect(
       ctx.db.transaction().execute(async (trx) => {
-        await debitWallet(trx, adminActor, { accountId: partner.account.id, amount: parseMoney('90.00', 'USD'), reason: 'r', idempotencyKey: `lb-rb-${partner.account.id}` });
+        await debitWallet(trx, adminActor, {
+          accountId: partner.account.id,
+          amount: parseMoney('90.00', 'USD'),
+          reason: 'r',
+          idempotencyKey: `lb-rb-${partner.account.id}`,
+        });
         throw new Error('roll back');
       }),
     ).rejects.toThrow('roll back');
@@ -87,7 +115,9 @@ describe('wallet low-balance threshold', () => {
     await move('credit', id, '100.00');
     await call(partner.liveKey, 'PUT', '/v1/wallet/low-balance', { threshold: { amount: '50.00', currency: 'USD' } });
     await Promise.all(Array.from({ length: 10 }, () => move('debit', id, '10.00')));
-    expect(await lowBalanceEvents(id)).toEqual([expect.objectContaining({ payload: expect.objectContaining({ balance: { amount: '40.00', currency: 'USD' } }) })]);
+    expect(await lowBalanceEvents(id)).toEqual([
+      expect.objectContaining({ payload: expect.objectContaining({ balance: { amount: '40.00', currency: 'USD' } }) }),
+    ]);
     await expectLedgerConsistent(ctx.db);
   });
 });

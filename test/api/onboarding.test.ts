@@ -79,7 +79,9 @@ describe('onboarding from real events', () => {
     // A second test order and a replayed event change nothing.
     orderIds.push(await order(testKey, steam));
     await finishOrders();
-    expect(await recordOrderForOnboarding(db, { activeAfterLiveOrders: 2 }, { buyerId: partner.sandboxAccountId, status: 'completed' })).toBe('first_test_order');
+    expect(await recordOrderForOnboarding(db, { activeAfterLiveOrders: 2 }, { buyerId: partner.sandboxAccountId, status: 'completed' })).toBe(
+      'first_test_order',
+    );
     expect(reached(await onboarding(testKey)).first_test_order).toBe(firstTestAt);
 
     expect((await call(adminKey, 'POST', `/v1/admin/signups/${partner.accountId}/approve`)).status).toBe(200);
@@ -89,7 +91,13 @@ describe('onboarding from real events', () => {
 
     // Live without an operator: the partner makes its live key; an admin credits real funds.
     const liveKey = ((await (await call(testKey, 'POST', '/v1/keys/live')).json()) as { key: string }).key;
-    const credit = await call(adminKey, 'POST', `/v1/admin/accounts/${partner.accountId}/credit`, { amount: '50.00', currency: 'USD', reason: 'prepayment' }, { 'idempotency-key': `pre-${partner.accountId}` });
+    const credit = await call(
+      adminKey,
+      'POST',
+      `/v1/admin/accounts/${partner.accountId}/credit`,
+      { amount: '50.00', currency: 'USD', reason: 'prepayment' },
+      { 'idempotency-key': `pre-${partner.accountId}` },
+    );
     expect(credit.status).toBe(200);
 
     orderIds.push(await order(liveKey, steam));

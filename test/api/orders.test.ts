@@ -129,14 +129,19 @@ describe('POST /v1/orders, GET /v1/orders/{id}, GET /v1/orders', () => {
     }
     const first = (await (await call(partner.liveKey, 'GET', '/v1/orders?limit=2')).json()) as { data: OrderBody[]; nextCursor: string };
     expect(first.data.map((item) => item.id)).toEqual([ids[2], ids[1]]);
-    const second = (await (await call(partner.liveKey, 'GET', `/v1/orders?limit=2&cursor=${first.nextCursor}`)).json()) as { data: OrderBody[]; nextCursor: null };
+    const second = (await (await call(partner.liveKey, 'GET', `/v1/orders?limit=2&cursor=${first.nextCursor}`)).json()) as {
+      data: OrderBody[];
+      nextCursor: null;
+    };
     expect(second.data.map((item) => item.id)).toEqual([ids[0]]);
     expect(second.nextCursor).toBeNull();
     const pending = (await (await call(partner.liveKey, 'GET', '/v1/orders?status=pending')).json()) as { data: OrderBody[] };
     expect(pending.data).toHaveLength(3);
     const completed = (await (await call(partner.liveKey, 'GET', '/v1/orders?status=completed')).json()) as { data: OrderBody[] };
     expect(completed.data).toHaveLength(0);
-    const future = (await (await call(partner.liveKey, 'GET', `/v1/orders?from=${new Date(Date.now() + 60_000).toISOString()}`)).json()) as { data: OrderBody[] };
+    const future = (await (await call(partner.liveKey, 'GET', `/v1/orders?from=${new Date(Date.now() + 60_000).toISOString()}`)).json()) as {
+      data: OrderBody[];
+    };
     expect(future.data).toHaveLength(0);
     await expectProblem(await call(partner.liveKey, 'GET', '/v1/orders?cursor=abc'), 400, 'invalid_cursor');
     await expectProblem(await call(partner.liveKey, 'GET', '/v1/orders?status=lost&limit=0'), 400, 'validation_failed');
@@ -163,7 +168,11 @@ describe('POST /v1/orders, GET /v1/orders/{id}, GET /v1/orders', () => {
     const replay = await call(partner.liveKey, 'POST', '/v1/orders', steam(1, { referenceId: 'burst-1' }));
     expect(replay.status).toBe(202);
     expect(((await replay.json()) as OrderBody).id).toBe(bodies[0]?.id);
-    await expectProblem(await call(partner.liveKey, 'POST', '/v1/orders', steam(1, { referenceId: 'a' }), { 'idempotency-key': 'b' }), 422, 'reference_mismatch');
+    await expectProblem(
+      await call(partner.liveKey, 'POST', '/v1/orders', steam(1, { referenceId: 'a' }), { 'idempotency-key': 'b' }),
+      422,
+      'reference_mismatch',
+    );
     // Keys up to 255 characters.
     const longKey = 'k'.repeat(255);
     const long = (await (await call(partner.liveKey, 'POST', '/v1/orders', steam(1), { 'idempotency-key': longKey })).json()) as OrderBody;
@@ -203,7 +212,10 @@ describe('POST /v1/orders, GET /v1/orders/{id}, GET /v1/orders', () => {
     await expectProblem(await call(partner.liveKey, 'POST', '/v1/orders', { ...steam(1), productId: '990099' }), 404, 'product_not_found');
     await driveToCompletion();
     const orders = await db.selectFrom('orders').select('id').where('buyer_id', '=', partner.account.id).execute();
-    await expectOrderMoneyConserved(db, orders.map((order) => order.id));
+    await expectOrderMoneyConserved(
+      db,
+      orders.map((order) => order.id),
+    );
   });
 
   it('sk_test_ keys order from the sandbox wallet through the simulator, also on a server buying from the real vendor', async () => {
@@ -238,7 +250,11 @@ describe('POST /v1/orders, GET /v1/orders/{id}, GET /v1/orders', () => {
 
       // Its webhook event belongs to the sandbox account (its endpoint), never the live one.
       await runDueJobs(harness, ctx, orderEventsQueue);
-      const hooks = await db.selectFrom('webhook_events').select(['account_id', 'type']).where(sql<string>`payload->>'orderId'`, '=', order.id).execute();
+      const hooks = await db
+        .selectFrom('webhook_events')
+        .select(['account_id', 'type'])
+        .where(sql<string>`payload->>'orderId'`, '=', order.id)
+        .execute();
       expect(hooks).toEqual([{ account_id: partner.sandboxId, type: 'order.completed' }]);
       await expectOrderMoneyConserved(db, [order.id, live.id]);
     } finally {
@@ -251,7 +267,9 @@ describe('POST /v1/orders, GET /v1/orders/{id}, GET /v1/orders', () => {
 describe('order webhooks', () => {
   it('a completed API order is delivered once to the partner, signed per Standard Webhooks', async () => {
     const partner = await partnerWith('50.00');
-    const endpoint = (await (await call(partner.liveKey, 'PUT', '/v1/webhook-endpoint', { url: 'https://acme.example/hooks/orders' })).json()) as { secret: string };
+    const endpoint = (await (await call(partner.liveKey, 'PUT', '/v1/webhook-endpoint', { url: 'https://acme.example/hooks/orders' })).json()) as {
+      secret: string;
+    };
     const received: { body: string; headers: Record<string, string> }[] = [];
     mswServer.use(
       http.post('https://acme.example/hooks/orders', async ({ request }) => {
@@ -273,7 +291,11 @@ describe('order webhooks', () => {
     const jobs = await harness.boss.fetch<{ eventId: string }>(webhookDeliverWorker.name, { batchSize: 50 });
     for (const job of jobs) {
       if (job.data.eventId === rows[0]?.id) {
-        await webhookDeliverWorker.handle(ctx, webhookDeliverWorker.payload.parse(job.data), { id: job.id, retryCount: 0, signal: new AbortController().signal });
+        await webhookDeliverWorker.handle(ctx, webhookDeliverWorker.payload.parse(job.data), {
+          id: job.id,
+          retryCount: 0,
+          signal: new AbortController().signal,
+        });
       }
       await harness.boss.complete(webhookDeliverWorker.name, job.id);
     }
@@ -312,7 +334,11 @@ describe('GET /v1/usage', () => {
     expect(((await (await call(partner.liveKey, 'GET', `/v1/orders/${failed.id}`)).json()) as OrderBody).status).toBe('failed');
     // An order from 40 days ago is outside the default 30 days.
     const old = (await (await call(partner.liveKey, 'POST', '/v1/orders', steam(1))).json()) as OrderBody;
-    await db.updateTable('orders').set({ created_at: new Date(Date.now() - 40 * 86_400_000) }).where('id', '=', old.id).execute();
+    await db
+      .updateTable('orders')
+      .set({ created_at: new Date(Date.now() - 40 * 86_400_000) })
+      .where('id', '=', old.id)
+      .execute();
 
     const response = await call(partner.liveKey, 'GET', '/v1/usage');
     expect(response.status).toBe(200);

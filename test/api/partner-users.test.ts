@@ -46,9 +46,15 @@ async function userKey(partner: Partner, user: User, key = partner.liveKey): Pro
 /** A partner with some money, a developer and a finance user, each with a live key. */
 async function partnerWithUsers() {
   const partner = await harness.makePartner();
-  const credited = await call(harness.adminKey, 'POST', `/v1/admin/accounts/${partner.account.id}/credit`, { amount: '25.00', currency: 'USD', reason: 'test funding' }, {
-    'idempotency-key': `fund-${partner.account.id}`,
-  });
+  const credited = await call(
+    harness.adminKey,
+    'POST',
+    `/v1/admin/accounts/${partner.account.id}/credit`,
+    { amount: '25.00', currency: 'USD', reason: 'test funding' },
+    {
+      'idempotency-key': `fund-${partner.account.id}`,
+    },
+  );
   expect(credited.status).toBe(200);
   const developer = await addUser(partner, 'developer');
   const finance = await addUser(partner, 'finance');
@@ -163,7 +169,7 @@ describe('key scopes', () => {
 });
 
 describe('user management by the owner key', () => {
-  it('adds, lists, issues keys in the calling key\'s mode, removes; every change audited', async () => {
+  it("adds, lists, issues keys in the calling key's mode, removes; every change audited", async () => {
     const partner = await harness.makePartner();
     const developer = await addUser(partner, 'developer');
     expect(developer).toMatchObject({ accountId: partner.account.id, role: 'developer', removedAt: null });
@@ -174,7 +180,13 @@ describe('user management by the owner key', () => {
     expect(list.data.map((user) => user.id).sort()).toEqual([developer.id, finance.id].sort());
 
     const live = await userKey(partner, developer);
-    expect(live).toMatchObject({ mode: 'live', accountId: partner.account.id, scope: 'developer', userId: developer.id, key: expect.stringMatching(/^sk_live_/) });
+    expect(live).toMatchObject({
+      mode: 'live',
+      accountId: partner.account.id,
+      scope: 'developer',
+      userId: developer.id,
+      key: expect.stringMatching(/^sk_live_/),
+    });
     const test = await userKey(partner, finance, partner.testKey);
     expect(test).toMatchObject({ mode: 'test', accountId: partner.sandboxId, scope: 'finance', userId: finance.id, key: expect.stringMatching(/^sk_test_/) });
     const sandboxWallet = await (await call(test.key, 'GET', '/v1/wallet')).json();
@@ -190,7 +202,12 @@ describe('user management by the owner key', () => {
     expect(removed.status).toBe(200);
     expect(((await removed.json()) as User).removedAt).not.toBeNull();
 
-    const audit = await ctx.db.selectFrom('audit_log').select(['action', 'subject_id', 'actor_account_id', 'channel']).where('subject_id', 'in', [developer.id, finance.id, live.id, test.id]).orderBy('id').execute();
+    const audit = await ctx.db
+      .selectFrom('audit_log')
+      .select(['action', 'subject_id', 'actor_account_id', 'channel'])
+      .where('subject_id', 'in', [developer.id, finance.id, live.id, test.id])
+      .orderBy('id')
+      .execute();
     expect(audit.map((row) => [row.action, row.subject_id])).toEqual([
       ['partner_user.added', developer.id],
       ['partner_user.added', finance.id],
@@ -201,7 +218,7 @@ describe('user management by the owner key', () => {
     expect(audit.every((row) => row.actor_account_id === partner.account.id && row.channel === 'api')).toBe(true);
   });
 
-  it('a removed user\'s keys are 401 at once (live and test); the user can be added again', async () => {
+  it("a removed user's keys are 401 at once (live and test); the user can be added again", async () => {
     const partner = await harness.makePartner();
     const developer = await addUser(partner, 'developer');
     const live = await userKey(partner, developer);
@@ -210,8 +227,13 @@ describe('user management by the owner key', () => {
     expect((await call(partner.liveKey, 'DELETE', `/v1/users/${developer.id}`)).status).toBe(200);
     await expectProblem(await call(live.key, 'GET', '/v1/catalog'), 401, 'unauthorized');
     await expectProblem(await call(test.key, 'GET', '/v1/catalog'), 401, 'unauthorized');
-    const removal = await ctx.db.selectFrom('audit_log').select('after').where('action', '=', 'partner_user.removed').where('subject_id', '=', developer.id).executeTakeFirstOrThrow();
-    expect(((removal.after as { revokedKeyIds: string[] }).revokedKeyIds).sort()).toEqual([live.id, test.id].sort());
+    const removal = await ctx.db
+      .selectFrom('audit_log')
+      .select('after')
+      .where('action', '=', 'partner_user.removed')
+      .where('subject_id', '=', developer.id)
+      .executeTakeFirstOrThrow();
+    expect((removal.after as { revokedKeyIds: string[] }).revokedKeyIds.sort()).toEqual([live.id, test.id].sort());
     // Removing twice changes nothing; a removed user gets no new key.
     expect((await call(partner.liveKey, 'DELETE', `/v1/users/${developer.id}`)).status).toBe(200);
     await expectProblem(await call(partner.liveKey, 'POST', `/v1/users/${developer.id}/keys`), 409, 'partner_user_removed');
@@ -222,8 +244,16 @@ describe('user management by the owner key', () => {
   it('refuses a duplicate email (any case) and bad input', async () => {
     const partner = await harness.makePartner();
     const user = await addUser(partner, 'finance');
-    await expectProblem(await call(partner.liveKey, 'POST', '/v1/users', { name: 'Twin', email: user.email.toUpperCase(), role: 'developer' }), 409, 'partner_user_exists');
-    const invalid = await expectProblem(await call(partner.liveKey, 'POST', '/v1/users', { name: '', email: 'not-an-email', role: 'owner' }), 400, 'validation_failed');
+    await expectProblem(
+      await call(partner.liveKey, 'POST', '/v1/users', { name: 'Twin', email: user.email.toUpperCase(), role: 'developer' }),
+      409,
+      'partner_user_exists',
+    );
+    const invalid = await expectProblem(
+      await call(partner.liveKey, 'POST', '/v1/users', { name: '', email: 'not-an-email', role: 'owner' }),
+      400,
+      'validation_failed',
+    );
     expect((invalid.errors as { path: string }[]).map((error) => error.path).sort()).toEqual(['json.email', 'json.name', 'json.role']);
     await expectProblem(await call(partner.liveKey, 'DELETE', '/v1/users/not-a-uuid'), 400, 'validation_failed');
   });
@@ -237,13 +267,18 @@ describe('user management by the owner key', () => {
     await expectScopeRefusal(await call(fresh.key, 'PUT', '/v1/webhook-endpoint', WEBHOOK), 'webhooks:write');
     expect((await call(fresh.key, 'GET', '/v1/wallet')).status).toBe(200);
     // The owner key was not touched: it has no expiry.
-    const keys = await ctx.db.selectFrom('api_keys').select(['scope', 'expires_at']).where('account_id', '=', partner.account.id).where('scope', '=', 'owner').execute();
+    const keys = await ctx.db
+      .selectFrom('api_keys')
+      .select(['scope', 'expires_at'])
+      .where('account_id', '=', partner.account.id)
+      .where('scope', '=', 'owner')
+      .execute();
     expect(keys.map((key) => key.expires_at)).toEqual([null]);
   });
 });
 
 describe('cross-tenant isolation', () => {
-  it('partner A\'s owner cannot see, remove or issue keys for partner B\'s users (404)', async () => {
+  it("partner A's owner cannot see, remove or issue keys for partner B's users (404)", async () => {
     const a = await harness.makePartner();
     const b = await harness.makePartner();
     const bUser = await addUser(b, 'developer');
@@ -258,7 +293,7 @@ describe('cross-tenant isolation', () => {
 });
 
 describe('user management by an admin', () => {
-  it('lists, adds, issues keys and removes a partner\'s users; partner keys cannot use these routes', async () => {
+  it("lists, adds, issues keys and removes a partner's users; partner keys cannot use these routes", async () => {
     const partner = await harness.makePartner();
     const base = `/v1/admin/accounts/${partner.account.id}/users`;
     const added = await call(harness.adminKey, 'POST', base, { name: 'Fin', email: 'fin@example.com', role: 'finance' });
@@ -280,7 +315,12 @@ describe('user management by an admin', () => {
 
     expect((await call(harness.adminKey, 'DELETE', `${base}/${user.id}`)).status).toBe(200);
     await expectProblem(await call(testKey.key, 'GET', '/v1/wallet'), 401, 'unauthorized');
-    const audit = await ctx.db.selectFrom('audit_log').select(['action', 'actor_account_id']).where('subject_id', 'in', [user.id, testKey.id]).orderBy('id').execute();
+    const audit = await ctx.db
+      .selectFrom('audit_log')
+      .select(['action', 'actor_account_id'])
+      .where('subject_id', 'in', [user.id, testKey.id])
+      .orderBy('id')
+      .execute();
     expect(audit).toEqual([
       { action: 'partner_user.added', actor_account_id: harness.admin.id },
       { action: 'api_key.created', actor_account_id: harness.admin.id },
@@ -288,12 +328,20 @@ describe('user management by an admin', () => {
     ]);
   });
 
-  it('refuses users on accounts that are not partners, and another partner\'s user id under an account', async () => {
+  it("refuses users on accounts that are not partners, and another partner's user id under an account", async () => {
     const a = await harness.makePartner();
     const b = await harness.makePartner();
     const bUser = await addUser(b, 'developer');
-    await expectProblem(await call(harness.adminKey, 'POST', `/v1/admin/accounts/${a.sandboxId}/users`, { name: 'S', email: 's@example.com', role: 'finance' }), 422, 'partner_users_not_allowed');
-    await expectProblem(await call(harness.adminKey, 'POST', `/v1/admin/accounts/${harness.admin.id}/users`, { name: 'S', email: 's@example.com', role: 'finance' }), 422, 'partner_users_not_allowed');
+    await expectProblem(
+      await call(harness.adminKey, 'POST', `/v1/admin/accounts/${a.sandboxId}/users`, { name: 'S', email: 's@example.com', role: 'finance' }),
+      422,
+      'partner_users_not_allowed',
+    );
+    await expectProblem(
+      await call(harness.adminKey, 'POST', `/v1/admin/accounts/${harness.admin.id}/users`, { name: 'S', email: 's@example.com', role: 'finance' }),
+      422,
+      'partner_users_not_allowed',
+    );
     await expectProblem(await call(harness.adminKey, 'DELETE', `/v1/admin/accounts/${a.account.id}/users/${bUser.id}`), 404, 'partner_user_not_found');
   });
 });

@@ -77,7 +77,9 @@ describe('recording', () => {
     const wallet = logs.at(-1) as LogJson;
     expect(wallet.requestId).toBe('req-wallet-1');
     expect(Number.isInteger(wallet.durationMs) && wallet.durationMs >= 0).toBe(true);
-    const liveKeyId = (await ctx.db.selectFrom('api_keys').select('id').where('account_id', '=', partner.account.id).where('mode', '=', 'live').executeTakeFirstOrThrow()).id;
+    const liveKeyId = (
+      await ctx.db.selectFrom('api_keys').select('id').where('account_id', '=', partner.account.id).where('mode', '=', 'live').executeTakeFirstOrThrow()
+    ).id;
     expect(wallet.keyId).toBe(liveKeyId);
     // A test key's requests belong to the partner (its sandbox account has none of its own).
     expect(await ctx.db.selectFrom('api_request_logs').select('id').where('account_id', '=', partner.sandboxId).execute()).toEqual([]);
@@ -85,11 +87,17 @@ describe('recording', () => {
 
   it('does not record requests refused by authentication (no account to show them to)', async () => {
     await ctx.requestLogs?.flush(ctx.db);
-    const before = await ctx.db.selectFrom('api_request_logs').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+    const before = await ctx.db
+      .selectFrom('api_request_logs')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .executeTakeFirstOrThrow();
     await expectProblem(await call(null, 'GET', '/v1/wallet'), 401, 'unauthorized');
     await expectProblem(await call(`sk_live_${'A'.repeat(32)}`, 'GET', '/v1/wallet'), 401, 'unauthorized');
     await ctx.requestLogs?.flush(ctx.db);
-    const after = await ctx.db.selectFrom('api_request_logs').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+    const after = await ctx.db
+      .selectFrom('api_request_logs')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .executeTakeFirstOrThrow();
     expect(after.n).toBe(before.n);
   });
 
@@ -168,7 +176,7 @@ describe('GET /v1/request-logs', () => {
     expect(await ids(`&status=5xx&path=${encodeURIComponent('/v1/orders/:id')}&from=2026-11-20T00:04:00Z`)).toEqual(['seed-7']);
   });
 
-  it('a partner never sees another partner\'s logs', async () => {
+  it("a partner never sees another partner's logs", async () => {
     const seenByB = (await logsOf(harness, b.liveKey, `?limit=200${seeded}`)).data;
     expect(seenByB.map((log) => log.requestId)).toEqual(['seed-2', 'seed-1', 'seed-0']);
     const seenByA = (await logsOf(harness, a.testKey, `?limit=200${seeded}`)).data;
@@ -191,7 +199,15 @@ describe('retention', () => {
     const day = 24 * 60 * 60 * 1000;
     const at = (daysAgo: number) => new Date(Date.now() - daysAgo * day);
     const log = (daysAgo: number, requestId: string): RequestLogEntry => ({
-      accountId: partner.account.id, keyId: randomUUID(), keyMode: 'live', method: 'GET', path: '/v1/wallet', status: 200, durationMs: 1, requestId, at: at(daysAgo),
+      accountId: partner.account.id,
+      keyId: randomUUID(),
+      keyMode: 'live',
+      method: 'GET',
+      path: '/v1/wallet',
+      status: 200,
+      durationMs: 1,
+      requestId,
+      at: at(daysAgo),
     });
     await insertRequestLogs(ctx.db, [log(45, 'old-1'), log(31, 'old-2'), log(30.5, 'old-3'), log(29.9, 'keep-1'), log(1, 'keep-2')]);
     const before = Date.now();
@@ -200,11 +216,17 @@ describe('retention', () => {
     const left = await ctx.db.selectFrom('api_request_logs').select('request_id').where('account_id', '=', partner.account.id).orderBy('created_at').execute();
     expect(left.map((row) => row.request_id)).toEqual(['keep-1', 'keep-2']);
     // Nothing younger than the retention anywhere was touched.
-    const youngest = await ctx.db.selectFrom('api_request_logs').select((eb) => eb.fn.min('created_at').as('min')).executeTakeFirstOrThrow();
+    const youngest = await ctx.db
+      .selectFrom('api_request_logs')
+      .select((eb) => eb.fn.min('created_at').as('min'))
+      .executeTakeFirstOrThrow();
     expect(new Date(youngest.min as Date).getTime()).toBeGreaterThan(before - 30 * day);
 
     // Batches: 7 old rows deleted 2 at a time.
-    await insertRequestLogs(ctx.db, Array.from({ length: 7 }, (_, i) => log(40 + i, `batch-${i}`)));
+    await insertRequestLogs(
+      ctx.db,
+      Array.from({ length: 7 }, (_, i) => log(40 + i, `batch-${i}`)),
+    );
     expect(await deleteRequestLogsBefore(ctx.db, at(30), { batchSize: 2 })).toBe(7);
     expect(await ctx.db.selectFrom('api_request_logs').select('id').where('account_id', '=', partner.account.id).execute()).toHaveLength(2);
   });
@@ -217,7 +239,17 @@ describe('in-process buffer bound', () => {
     const buffer = createRequestLogBuffer({ keyPrefix: 'unused:', maxInProcess: 100, registry, logger: createLogger({ level: 'silent', pretty: false }) });
     const partner = await harness.makePartner();
     for (let i = 0; i < 150; i += 1) {
-      buffer.push({ accountId: partner.account.id, keyId: randomUUID(), keyMode: 'live', method: 'GET', path: '/v1/wallet', status: 200, durationMs: 1, requestId: `b-${i}`, at: new Date() });
+      buffer.push({
+        accountId: partner.account.id,
+        keyId: randomUUID(),
+        keyMode: 'live',
+        method: 'GET',
+        path: '/v1/wallet',
+        status: 200,
+        durationMs: 1,
+        requestId: `b-${i}`,
+        at: new Date(),
+      });
     }
     expect(buffer.pendingInProcess).toBe(100);
     expect(await registry.getSingleMetricAsString('api_request_logs_dropped_total')).toContain('api_request_logs_dropped_total{reason="buffer_full"} 50');

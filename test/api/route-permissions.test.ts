@@ -58,7 +58,10 @@ describe('route permissions', () => {
     const request = apiWith((routes) => {
       routes.openapi(defineRoute({ permission: 'orders:write', method: 'get', path: '/orders-write', responses: ok }), (c) => c.json({ ok: true }, 200));
       routes.openapi(defineRoute({ permission: 'admin', method: 'get', path: '/admin-only', responses: ok }), (c) => c.json({ ok: true }, 200));
-      routes.openapi(defineRoute({ permission: (c) => (c.req.query('csv') ? 'transactions:export' : 'transactions:read'), method: 'get', path: '/chosen', responses: ok }), (c) => c.json({ ok: true }, 200));
+      routes.openapi(
+        defineRoute({ permission: (c) => (c.req.query('csv') ? 'transactions:export' : 'transactions:read'), method: 'get', path: '/chosen', responses: ok }),
+        (c) => c.json({ ok: true }, 200),
+      );
     });
     expect((await request('/v1/orders-write')).status).toBe(200);
     expect((await request('/v1/orders-write', { 'x-scope': 'developer' })).status).toBe(200);

@@ -92,9 +92,19 @@ describe('sandbox money stays in the sandbox book', () => {
   it("an admin's credit of a sandbox wallet is test money too; a live wallet's is real", async () => {
     const partner = await harness.makePartner();
     const before = await systemBalances();
-    await creditWallet(db, harness.adminActor, { accountId: partner.sandboxId, amount: parseMoney('40.00', 'USD'), reason: 'more test money', idempotencyKey: 'sandbox-top-up' });
+    await creditWallet(db, harness.adminActor, {
+      accountId: partner.sandboxId,
+      amount: parseMoney('40.00', 'USD'),
+      reason: 'more test money',
+      idempotencyKey: 'sandbox-top-up',
+    });
     expect(realOnly(await systemBalances())).toEqual(realOnly(before));
-    await creditWallet(db, harness.adminActor, { accountId: partner.account.id, amount: parseMoney('5.00', 'USD'), reason: 'goodwill', idempotencyKey: 'live-credit' });
+    await creditWallet(db, harness.adminActor, {
+      accountId: partner.account.id,
+      amount: parseMoney('5.00', 'USD'),
+      reason: 'goodwill',
+      idempotencyKey: 'live-credit',
+    });
     const after = await systemBalances();
     expect(after.get(systemAccountId('adjustments', 'USD'))).toBe((before.get(systemAccountId('adjustments', 'USD')) ?? 0n) - 500n);
     expect(after.get(systemAccountId('sandbox_adjustments', 'USD'))).toBe((before.get(systemAccountId('sandbox_adjustments', 'USD')) ?? 0n) - 4000n);
@@ -103,14 +113,23 @@ describe('sandbox money stays in the sandbox book', () => {
 
   it('sandbox orders hold, settle and refund in sandbox system accounts; live orders of the same partner in the real ones', async () => {
     const partner = await harness.makePartner();
-    await creditWallet(db, harness.adminActor, { accountId: partner.sandboxId, amount: parseMoney('100.00', 'USD'), reason: 'test money', idempotencyKey: 'sandbox-orders' });
+    await creditWallet(db, harness.adminActor, {
+      accountId: partner.sandboxId,
+      amount: parseMoney('100.00', 'USD'),
+      reason: 'test money',
+      idempotencyKey: 'sandbox-orders',
+    });
     await fund(db, partner.account, '100.00');
     const before = await systemBalances();
 
     const completed = (await (await call(partner.testKey, 'POST', '/v1/orders', steam(2))).json()) as { id: string };
     const failed = (await (await call(partner.testKey, 'POST', '/v1/orders', outOfStock)).json()) as { id: string };
     await driveToCompletion();
-    const statuses = await db.selectFrom('orders').select(['id', 'status', 'sandbox', 'vendor_total_minor']).where('id', 'in', [completed.id, failed.id]).execute();
+    const statuses = await db
+      .selectFrom('orders')
+      .select(['id', 'status', 'sandbox', 'vendor_total_minor'])
+      .where('id', 'in', [completed.id, failed.id])
+      .execute();
     expect(statuses.map((row) => [row.id, row.status, row.sandbox]).sort()).toEqual(
       [
         [completed.id, 'completed', true],
@@ -138,7 +157,12 @@ describe('sandbox money stays in the sandbox book', () => {
     const live = (await (await call(partner.liveKey, 'POST', '/v1/orders', steam(1))).json()) as { id: string };
     await driveToCompletion();
     expect(await accountsTouchedByOrders([live.id])).toEqual(
-      [systemAccountId('order_clearing', 'USD'), systemAccountId('revenue', 'USD'), systemAccountId('vendor_payable', 'USD'), walletId(partner.account.id)].sort(),
+      [
+        systemAccountId('order_clearing', 'USD'),
+        systemAccountId('revenue', 'USD'),
+        systemAccountId('vendor_payable', 'USD'),
+        walletId(partner.account.id),
+      ].sort(),
     );
     await expectOrderMoneyConserved(db, [completed.id, failed.id, live.id]);
   });
@@ -147,7 +171,12 @@ describe('sandbox money stays in the sandbox book', () => {
 describe('platform totals and the daily summary count real money only', () => {
   it('GET /v1/admin/metrics and the daily summary leave sandbox orders and wallets out', async () => {
     const partner = await harness.makePartner();
-    await creditWallet(db, harness.adminActor, { accountId: partner.sandboxId, amount: parseMoney('500.00', 'USD'), reason: 'test money', idempotencyKey: 'sandbox-metrics' });
+    await creditWallet(db, harness.adminActor, {
+      accountId: partner.sandboxId,
+      amount: parseMoney('500.00', 'USD'),
+      reason: 'test money',
+      idempotencyKey: 'sandbox-metrics',
+    });
     await fund(db, partner.account, '50.00');
     // Sandbox: one completed order and one left open; live: one completed order.
     await call(partner.testKey, 'POST', '/v1/orders', steam(3));

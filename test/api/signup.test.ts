@@ -38,8 +38,17 @@ describe('POST /v1/signup', () => {
 
     // The key works at once, on the sandbox wallet with the sandbox funds.
     const wallet = await call(body.apiKey.key, 'GET', '/v1/wallet');
-    expect(await wallet.json()).toEqual({ accountId: body.sandboxAccountId, mode: 'test', lowBalanceThreshold: null, balance: { amount: '250.00', currency: 'USD' } });
-    const onboarding = (await (await call(body.apiKey.key, 'GET', '/v1/onboarding')).json()) as { stage: string; status: string; stages: { stage: string; reachedAt: string | null }[] };
+    expect(await wallet.json()).toEqual({
+      accountId: body.sandboxAccountId,
+      mode: 'test',
+      lowBalanceThreshold: null,
+      balance: { amount: '250.00', currency: 'USD' },
+    });
+    const onboarding = (await (await call(body.apiKey.key, 'GET', '/v1/onboarding')).json()) as {
+      stage: string;
+      status: string;
+      stages: { stage: string; reachedAt: string | null }[];
+    };
     expect(onboarding).toMatchObject({ accountId: body.accountId, status: 'pending', stage: 'signed_up' });
     expect(onboarding.stages.map((entry) => [entry.stage, entry.reachedAt !== null])).toEqual([
       ['signed_up', true],
@@ -56,10 +65,17 @@ describe('POST /v1/signup', () => {
     // The live wallet holds nothing: real funds wait for the approval.
     expect((await walletBalance(db, body.accountId)).amount).toBe(0n);
     // The key is stored as a hash only.
-    expect(JSON.stringify(await db.selectFrom('api_keys').selectAll().where('account_id', '=', body.sandboxAccountId).execute())).not.toContain(body.apiKey.key);
+    expect(JSON.stringify(await db.selectFrom('api_keys').selectAll().where('account_id', '=', body.sandboxAccountId).execute())).not.toContain(
+      body.apiKey.key,
+    );
 
     expect(await auditActions(body.accountId)).toEqual(['account.created', 'partner.signed_up']);
-    const signedUp = await db.selectFrom('audit_log').select(['actor_account_id', 'channel', 'after']).where('subject_id', '=', body.accountId).where('action', '=', 'partner.signed_up').executeTakeFirstOrThrow();
+    const signedUp = await db
+      .selectFrom('audit_log')
+      .select(['actor_account_id', 'channel', 'after'])
+      .where('subject_id', '=', body.accountId)
+      .where('action', '=', 'partner.signed_up')
+      .executeTakeFirstOrThrow();
     expect(signedUp).toMatchObject({ actor_account_id: body.accountId, channel: 'api', after: { email: 'new.partner@example.com' } });
     // The harness's admin (Telegram user 900000001) is told, with a button to the pending list.
     expect((await queuedMessages(boss, 900000001)).at(-1)).toMatchObject({
@@ -161,16 +177,31 @@ describe('approval gates live keys and real funds', () => {
     await expectProblem(await call(testKey, 'POST', '/v1/keys/live'), 403, 'partner_not_approved');
     await expectProblem(await call(adminKey, 'POST', `/v1/admin/accounts/${partner.accountId}/api-keys`, { mode: 'live' }), 403, 'partner_not_approved');
     // Nor a live key for one of its people (partner users).
-    const person = (await (await call(adminKey, 'POST', `/v1/admin/accounts/${partner.accountId}/users`, { name: 'Dev', email: 'dev@acme.example', role: 'developer' })).json()) as { id: string };
-    await expectProblem(await call(adminKey, 'POST', `/v1/admin/accounts/${partner.accountId}/users/${person.id}/keys`, { mode: 'live' }), 403, 'partner_not_approved');
+    const person = (await (
+      await call(adminKey, 'POST', `/v1/admin/accounts/${partner.accountId}/users`, { name: 'Dev', email: 'dev@acme.example', role: 'developer' })
+    ).json()) as { id: string };
+    await expectProblem(
+      await call(adminKey, 'POST', `/v1/admin/accounts/${partner.accountId}/users/${person.id}/keys`, { mode: 'live' }),
+      403,
+      'partner_not_approved',
+    );
     expect((await call(adminKey, 'POST', `/v1/admin/accounts/${partner.accountId}/users/${person.id}/keys`, { mode: 'test' })).status).toBe(201);
     await expectProblem(
-      await call(adminKey, 'POST', `/v1/admin/accounts/${partner.accountId}/credit`, { amount: '10.00', currency: 'USD', reason: 'prepaid' }, { 'idempotency-key': 'early' }),
+      await call(
+        adminKey,
+        'POST',
+        `/v1/admin/accounts/${partner.accountId}/credit`,
+        { amount: '10.00', currency: 'USD', reason: 'prepaid' },
+        { 'idempotency-key': 'early' },
+      ),
       403,
       'partner_not_approved',
     );
     // The CLI's paths (account create --live, api-key create, wallet credit) go through the same domain calls.
-    await expectDomainError(issueApiKey(db, apiKeySecret(ctx.config), platformActor('cli'), { accountId: partner.accountId, mode: 'live' }), 'partner_not_approved');
+    await expectDomainError(
+      issueApiKey(db, apiKeySecret(ctx.config), platformActor('cli'), { accountId: partner.accountId, mode: 'live' }),
+      'partner_not_approved',
+    );
     await expectDomainError(
       creditWallet(db, platformActor('cli'), { accountId: partner.accountId, amount: parseMoney('5.00', 'USD'), reason: 'x', idempotencyKey: 'cli-early' }),
       'partner_not_approved',
@@ -183,7 +214,12 @@ describe('approval gates live keys and real funds', () => {
     const approved = await call(adminKey, 'POST', `/v1/admin/signups/${partner.accountId}/approve`);
     expect(approved.status).toBe(200);
     expect(await approved.json()).toMatchObject({ status: 'approved', stage: 'approved', firstTestOrderAt: null });
-    const audit = await db.selectFrom('audit_log').select(['actor_account_id', 'after']).where('subject_id', '=', partner.accountId).where('action', '=', 'partner.approved').executeTakeFirstOrThrow();
+    const audit = await db
+      .selectFrom('audit_log')
+      .select(['actor_account_id', 'after'])
+      .where('subject_id', '=', partner.accountId)
+      .where('action', '=', 'partner.approved')
+      .executeTakeFirstOrThrow();
     expect(audit).toMatchObject({ actor_account_id: harness.admin.id, after: { status: 'approved', stage: 'approved', skippedStages: ['first_test_order'] } });
     await expectProblem(await call(adminKey, 'POST', `/v1/admin/signups/${partner.accountId}/approve`), 409, 'signup_already_decided');
 
@@ -197,10 +233,21 @@ describe('approval gates live keys and real funds', () => {
     await expectProblem(await call(newTestKey, 'POST', '/v1/keys/live'), 409, 'live_key_exists');
     await expectProblem(await call(live.key, 'POST', '/v1/keys/live'), 409, 'live_key_exists');
     expect((await call(live.key, 'POST', '/v1/keys/rotate')).status).toBe(201);
-    const created = await db.selectFrom('audit_log').select(['actor_account_id', 'channel', 'after']).where('action', '=', 'api_key.created').where('subject_id', '=', live.id).executeTakeFirstOrThrow();
+    const created = await db
+      .selectFrom('audit_log')
+      .select(['actor_account_id', 'channel', 'after'])
+      .where('action', '=', 'api_key.created')
+      .where('subject_id', '=', live.id)
+      .executeTakeFirstOrThrow();
     expect(created).toMatchObject({ actor_account_id: partner.accountId, channel: 'api', after: { mode: 'live' } });
 
-    const credited = await call(adminKey, 'POST', `/v1/admin/accounts/${partner.accountId}/credit`, { amount: '10.00', currency: 'USD', reason: 'prepaid' }, { 'idempotency-key': 'after' });
+    const credited = await call(
+      adminKey,
+      'POST',
+      `/v1/admin/accounts/${partner.accountId}/credit`,
+      { amount: '10.00', currency: 'USD', reason: 'prepaid' },
+      { 'idempotency-key': 'after' },
+    );
     expect(credited.status).toBe(200);
     expect((await (await call(live.key, 'GET', '/v1/onboarding')).json()) as object).toMatchObject({ status: 'approved', stage: 'approved' });
     await expectLedgerConsistent(db);
@@ -222,7 +269,10 @@ describe('admin signups', () => {
     let cursor: string | null = null;
     do {
       const query: string = `/v1/admin/signups?status=pending&limit=2${cursor ? `&cursor=${cursor}` : ''}`;
-      const page = (await (await call(adminKey, 'GET', query)).json()) as { data: { accountId: string; status: string; stage: string }[]; nextCursor: string | null };
+      const page = (await (await call(adminKey, 'GET', query)).json()) as {
+        data: { accountId: string; status: string; stage: string }[];
+        nextCursor: string | null;
+      };
       expect(page.data.every((signup) => signup.status === 'pending' && signup.stage === 'signed_up')).toBe(true);
       seen.push(...page.data.map((signup) => signup.accountId));
       cursor = page.nextCursor;
@@ -238,8 +288,16 @@ describe('admin signups', () => {
     expect(await rejected.json()).toMatchObject({ signup: { status: 'rejected', rejectReason: 'not a business' }, revokedKeys: 1 });
     await expectProblem(await call(target.apiKey.key, 'GET', '/v1/wallet'), 401, 'unauthorized');
     await expectProblem(await call(adminKey, 'POST', `/v1/admin/signups/${target.accountId}/approve`), 409, 'signup_already_decided');
-    await expectDomainError(issueApiKey(db, apiKeySecret(ctx.config), platformActor('cli'), { accountId: target.accountId, mode: 'live' }), 'partner_not_approved');
-    const audit = await db.selectFrom('audit_log').select('after').where('subject_id', '=', target.accountId).where('action', '=', 'partner.rejected').executeTakeFirstOrThrow();
+    await expectDomainError(
+      issueApiKey(db, apiKeySecret(ctx.config), platformActor('cli'), { accountId: target.accountId, mode: 'live' }),
+      'partner_not_approved',
+    );
+    const audit = await db
+      .selectFrom('audit_log')
+      .select('after')
+      .where('subject_id', '=', target.accountId)
+      .where('action', '=', 'partner.rejected')
+      .executeTakeFirstOrThrow();
     expect(audit.after).toMatchObject({ reason: 'not a business', revokedKeyIds: [expect.any(String)] });
     const rejectedList = (await (await call(adminKey, 'GET', '/v1/admin/signups?status=rejected')).json()) as { data: { accountId: string }[] };
     expect(rejectedList.data.map((signup) => signup.accountId)).toContain(target.accountId);

@@ -54,7 +54,13 @@ describe('wallet and transactions', () => {
     const partner = await harness.makePartner();
     await credit(partner.account.id, '10.00', 'csv-1');
     await credit(partner.account.id, '0.50', 'csv-2');
-    await call(harness.adminKey, 'POST', `/v1/admin/accounts/${partner.account.id}/debit`, { amount: '2.25', currency: 'USD', reason: 'fee, "quoted"' }, { 'idempotency-key': 'csv-3' });
+    await call(
+      harness.adminKey,
+      'POST',
+      `/v1/admin/accounts/${partner.account.id}/debit`,
+      { amount: '2.25', currency: 'USD', reason: 'fee, "quoted"' },
+      { 'idempotency-key': 'csv-3' },
+    );
     const response = await call(partner.liveKey, 'GET', '/v1/transactions?format=csv&limit=1');
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toContain('text/csv');

@@ -57,7 +57,8 @@ async function dispatchAndDeliver(eventIds: string[]): Promise<unknown[]> {
   const jobs = await boss.fetch<{ eventId: string }>(webhookDeliverWorker.name, { batchSize: 50 });
   const outcomes = [];
   for (const job of jobs) {
-    if (eventIds.includes(job.data.eventId)) outcomes.push(await webhookDeliverWorker.handle(ctx, webhookDeliverWorker.payload.parse(job.data), jobInfo()).catch((error: unknown) => error));
+    if (eventIds.includes(job.data.eventId))
+      outcomes.push(await webhookDeliverWorker.handle(ctx, webhookDeliverWorker.payload.parse(job.data), jobInfo()).catch((error: unknown) => error));
     await boss.complete(webhookDeliverWorker.name, job.id);
   }
   return outcomes;
@@ -70,7 +71,10 @@ describe('webhook endpoint', () => {
     const endpoint = await setEndpoint(partner, 'https://partner.example/hooks');
     expect(endpoint.secret).toMatch(/^whsec_/);
     expect(endpoint.previousSecretExpiresAt).toBeNull();
-    expect(await (await call(partner.liveKey, 'GET', '/v1/webhook-endpoint')).json()).toMatchObject({ url: 'https://partner.example/hooks', secret: endpoint.secret });
+    expect(await (await call(partner.liveKey, 'GET', '/v1/webhook-endpoint')).json()).toMatchObject({
+      url: 'https://partner.example/hooks',
+      secret: endpoint.secret,
+    });
     // The sandbox has its own endpoint.
     await expectProblem(await call(partner.testKey, 'GET', '/v1/webhook-endpoint'), 404, 'webhook_endpoint_not_found');
     await expectProblem(await call(partner.liveKey, 'PUT', '/v1/webhook-endpoint', { url: 'not a url' }), 400, 'validation_failed');
@@ -79,7 +83,9 @@ describe('webhook endpoint', () => {
   it('never follows redirects: a 3xx answer is a failed attempt', async () => {
     const partner = await harness.makePartner();
     await setEndpoint(partner, 'https://acme.example/hooks/moved');
-    mswServer.use(http.post('https://acme.example/hooks/moved', () => new HttpResponse(null, { status: 307, headers: { location: 'https://169.254.169.254/latest' } })));
+    mswServer.use(
+      http.post('https://acme.example/hooks/moved', () => new HttpResponse(null, { status: 307, headers: { location: 'https://169.254.169.254/latest' } })),
+    );
     const eventId = await enqueueWebhookEvent(ctx.db, partner.account.id, 'order.completed', { orderId: 'o-r' });
     await expect(deliverWebhookEvent(ctx.db, eventId, { final: false, resolveHost: ctx.resolveHost })).rejects.toThrow('answered 307');
   });
@@ -149,7 +155,9 @@ describe('webhook URLs cannot reach inside (SSRF)', () => {
     }
     // A public address in an IPv6 form is still public.
     await setEndpoint(partner, 'https://[::ffff:8.8.8.8]/hooks');
-    expect(await ctx.db.selectFrom('webhook_endpoints').select('url').where('account_id', '=', partner.account.id).executeTakeFirst()).toEqual({ url: 'https://[::ffff:8.8.8.8]/hooks' });
+    expect(await ctx.db.selectFrom('webhook_endpoints').select('url').where('account_id', '=', partner.account.id).executeTakeFirst()).toEqual({
+      url: 'https://[::ffff:8.8.8.8]/hooks',
+    });
   });
 
   it('allows port 443 and 1024-65535 only; http, credentials and non-URLs stay invalid', async () => {
@@ -158,7 +166,8 @@ describe('webhook URLs cannot reach inside (SSRF)', () => {
       const body = await expectProblem(await call(partner.liveKey, 'PUT', '/v1/webhook-endpoint', { url }), 422, 'webhook_url_not_allowed');
       expect(body.detail).toMatch(/port/);
     }
-    for (const url of ['https://partner.example:443/', 'https://partner.example:1024/', 'https://partner.example:8443/', 'https://partner.example:65535/']) await setEndpoint(partner, url);
+    for (const url of ['https://partner.example:443/', 'https://partner.example:1024/', 'https://partner.example:8443/', 'https://partner.example:65535/'])
+      await setEndpoint(partner, url);
     await expectProblem(await call(partner.liveKey, 'PUT', '/v1/webhook-endpoint', { url: 'http://partner.example/hooks' }), 422, 'invalid_webhook_url');
     await expectProblem(await call(partner.liveKey, 'PUT', '/v1/webhook-endpoint', { url: 'https://user:pw@partner.example/' }), 422, 'invalid_webhook_url');
   });
@@ -169,12 +178,23 @@ describe('webhook URLs cannot reach inside (SSRF)', () => {
     // As if stored before these rules existed.
     await ctx.db
       .insertInto('webhook_endpoints')
-      .values({ account_id: partner.account.id, url: `https://127.0.0.1:${listener.port}/hooks`, secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', created_at: new Date(), updated_at: new Date() })
+      .values({
+        account_id: partner.account.id,
+        url: `https://127.0.0.1:${listener.port}/hooks`,
+        secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+        created_at: new Date(),
+        updated_at: new Date(),
+      })
       .execute();
     const eventId = await enqueueWebhookEvent(ctx.db, partner.account.id, 'order.completed', { orderId: 'o-inside' });
     await expect(webhookDeliverWorker.handle(ctx, { eventId }, jobInfo())).rejects.toThrow('webhook_url_not_allowed');
     expect(listener.connections()).toBe(0);
-    expect((await eventsOf(partner.account.id))[0]).toMatchObject({ status: 'retrying', attempts: 1, last_response_status: null, last_error: expect.stringMatching(/public/) });
+    expect((await eventsOf(partner.account.id))[0]).toMatchObject({
+      status: 'retrying',
+      attempts: 1,
+      last_response_status: null,
+      last_error: expect.stringMatching(/public/),
+    });
   });
 
   it('checks the addresses the host resolves to at delivery, so DNS rebinding cannot reach inside', async () => {
@@ -234,10 +254,11 @@ describe('webhook URLs cannot reach inside (SSRF)', () => {
 });
 
 describe('wallet.credited', () => {
-  it('is recorded in the credit\'s transaction for partners (live and sandbox), once per credit, not for agents', async () => {
+  it("is recorded in the credit's transaction for partners (live and sandbox), once per credit, not for agents", async () => {
     const partner = await harness.makePartner();
     const admin = harness.adminActor;
-    const credit = (accountId: string, key: string) => creditWallet(ctx.db, admin, { accountId, amount: parseMoney('25.00', 'USD'), reason: 'top-up', idempotencyKey: key });
+    const credit = (accountId: string, key: string) =>
+      creditWallet(ctx.db, admin, { accountId, amount: parseMoney('25.00', 'USD'), reason: 'top-up', idempotencyKey: key });
     const { transfer } = await credit(partner.account.id, `wc-${partner.account.id}`);
     await credit(partner.account.id, `wc-${partner.account.id}`); // replay: no second event
     await credit(partner.sandboxId, `wc-${partner.sandboxId}`);
@@ -246,7 +267,13 @@ describe('wallet.credited', () => {
     const [event] = await eventsOf(partner.account.id);
     expect(await eventsOf(partner.account.id)).toHaveLength(1);
     expect(event).toMatchObject({ type: 'wallet.credited', status: 'pending' });
-    expect(event?.payload).toMatchObject({ accountId: partner.account.id, transferId: transfer.id, kind: 'manual_credit', amount: { amount: '25.00', currency: 'USD' }, balance: { amount: '25.00', currency: 'USD' } });
+    expect(event?.payload).toMatchObject({
+      accountId: partner.account.id,
+      transferId: transfer.id,
+      kind: 'manual_credit',
+      amount: { amount: '25.00', currency: 'USD' },
+      balance: { amount: '25.00', currency: 'USD' },
+    });
     expect(await eventsOf(partner.sandboxId)).toHaveLength(1);
     expect(await eventsOf(agent.id)).toHaveLength(0);
     await expectLedgerConsistent(ctx.db);
@@ -256,7 +283,12 @@ describe('wallet.credited', () => {
     const partner = await harness.makePartner();
     await expect(
       ctx.db.transaction().execute(async (trx) => {
-        await creditWallet(trx, harness.adminActor, { accountId: partner.account.id, amount: parseMoney('5.00', 'USD'), reason: 'r', idempotencyKey: `rb-${partner.account.id}` });
+        await creditWallet(trx, harness.adminActor, {
+          accountId: partner.account.id,
+          amount: parseMoney('5.00', 'USD'),
+          reason: 'r',
+          idempotencyKey: `rb-${partner.account.id}`,
+        });
         throw new Error('roll back');
       }),
     ).rejects.toThrow('roll back');
@@ -294,7 +326,9 @@ describe('delivery', () => {
     expect((await eventsOf(partner.account.id))[0]).toMatchObject({ status: 'retrying', attempts: 1, last_response_status: 503 });
     await expect(webhookDeliverWorker.handle(ctx, { eventId }, jobInfo(WEBHOOK_RETRY.limit))).rejects.toThrow('answered 503');
     expect(received).toHaveLength(2);
-    const listed = (await (await call(partner.liveKey, 'GET', '/v1/webhook-events?status=dead')).json()) as { data: { id: string; attempts: number; lastError: string }[] };
+    const listed = (await (await call(partner.liveKey, 'GET', '/v1/webhook-events?status=dead')).json()) as {
+      data: { id: string; attempts: number; lastError: string }[];
+    };
     expect(listed.data).toEqual([expect.objectContaining({ id: eventId, attempts: 2, lastError: 'the endpoint answered 503' })]);
   });
 
@@ -322,7 +356,12 @@ describe('delivery', () => {
     }
     expect(shortest).toBeGreaterThanOrEqual(24 * 3600);
     const queue = await boss.getQueue(webhookDeliverWorker.name);
-    expect(queue).toMatchObject({ retryLimit: WEBHOOK_RETRY.limit, retryBackoff: true, retryDelayMax: WEBHOOK_RETRY.delayMaxSeconds, deadLetter: 'webhook.deliver.dead' });
+    expect(queue).toMatchObject({
+      retryLimit: WEBHOOK_RETRY.limit,
+      retryBackoff: true,
+      retryDelayMax: WEBHOOK_RETRY.delayMaxSeconds,
+      deadLetter: 'webhook.deliver.dead',
+    });
   });
 });
 
@@ -353,14 +392,17 @@ describe('secret rotation', () => {
 });
 
 describe('events list and redelivery', () => {
-  it('lists newest first with a cursor; redelivers on demand; another partner\'s event is 404', async () => {
+  it("lists newest first with a cursor; redelivers on demand; another partner's event is 404", async () => {
     const partner = await harness.makePartner();
     const other = await harness.makePartner();
     const ids = [];
     for (let index = 0; index < 3; index += 1) ids.push(await enqueueWebhookEvent(ctx.db, partner.account.id, 'order.completed', { index }));
     const first = (await (await call(partner.liveKey, 'GET', '/v1/webhook-events?limit=2')).json()) as { data: { id: string }[]; nextCursor: string };
     expect(first.data.map((event) => event.id)).toEqual([ids[2], ids[1]]);
-    const second = (await (await call(partner.liveKey, 'GET', `/v1/webhook-events?limit=2&cursor=${first.nextCursor}`)).json()) as { data: { id: string }[]; nextCursor: string | null };
+    const second = (await (await call(partner.liveKey, 'GET', `/v1/webhook-events?limit=2&cursor=${first.nextCursor}`)).json()) as {
+      data: { id: string }[];
+      nextCursor: string | null;
+    };
     expect(second.data.map((event) => event.id)).toEqual([ids[0]]);
     expect(second.nextCursor).toBeNull();
 
@@ -383,7 +425,6 @@ describe('events list and redelivery', () => {
     expect(otherList.data).toEqual([]);
   });
 });
-
 
 describe('dispatcher', () => {
   it('each run queues the next one a few seconds later; the queue never holds more than one waiting run', async () => {
@@ -442,7 +483,9 @@ describe('retries through pg-boss', () => {
     const deadline = Date.now() + 10_000;
     let deadJobs = 0;
     while (deadJobs === 0 && Date.now() < deadline) {
-      const result = await sql<{ count: string }>`select count(*)::text as count from pgboss.job where name = ${deadLetterName(fastQueue.name)}`.execute(ctx.db);
+      const result = await sql<{ count: string }>`select count(*)::text as count from pgboss.job where name = ${deadLetterName(fastQueue.name)}`.execute(
+        ctx.db,
+      );
       deadJobs = Number(result.rows[0]?.count);
       if (deadJobs === 0) await new Promise((resolve) => setTimeout(resolve, 100));
     }

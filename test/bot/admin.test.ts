@@ -88,7 +88,13 @@ describe('admin', () => {
       actor: operator,
       entries: movement(walletId(sub.account.id), systemAccountId('order_clearing', 'USD'), parseMoney('9.80', 'USD')),
     });
-    await recordRevenueShareAccrual(ctx.db, { orderId: 'share-order', subAgentId: sub.account.id, amount: parseMoney('0.35', 'USD'), completedAt: lastMonth.start, actor: operator });
+    await recordRevenueShareAccrual(ctx.db, {
+      orderId: 'share-order',
+      subAgentId: sub.account.id,
+      amount: parseMoney('0.35', 'USD'),
+      completedAt: lastMonth.start,
+      actor: operator,
+    });
 
     const { bot, calls } = startTestBot(ctx, store);
     await bot.handleUpdate(callbackQuery(admin.telegramUserId, 'adm:close'));
@@ -144,7 +150,16 @@ describe('admin', () => {
     const agent = await makeBotAccount(ctx, 'agent');
     const sub = await makeBotAccount(ctx, 'sub_agent', { parent: agent.account });
     const { bot, calls } = startTestBot(ctx, store);
-    const forged = ['adm:tree:0', `adm:acct:${agent.account.id}`, `adm:credit:${sub.account.id}`, `adm:pause:${sub.account.id}`, 'adm:invite', 'adm:close:2026-01:ok', 'adm:admins', 'adm:promote'];
+    const forged = [
+      'adm:tree:0',
+      `adm:acct:${agent.account.id}`,
+      `adm:credit:${sub.account.id}`,
+      `adm:pause:${sub.account.id}`,
+      'adm:invite',
+      'adm:close:2026-01:ok',
+      'adm:admins',
+      'adm:promote',
+    ];
     for (const user of [agent, sub]) for (const data of forged) await bot.handleUpdate(callbackQuery(user.telegramUserId, data));
     expect(calls).toHaveLength(forged.length * 2);
     for (const call of calls) expect(call).toMatchObject({ method: 'answerCallbackQuery', payload: { text: expect.stringContaining('no longer valid') } });

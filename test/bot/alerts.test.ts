@@ -40,7 +40,10 @@ describe('risk alerts', () => {
     const risk = (await queuedMessages(boss, admin.telegramUserId)).filter((message) => 'key' in message.text && message.text.key.startsWith('risk-'));
     expect(risk).toEqual([
       expect.objectContaining({
-        text: { key: 'risk-alert-refusals', vars: { name: 'Risky Trading', role: 'agent', accountId: agent.account.id, refusals: 5, minutes: 10, code: 'insufficient_funds' } },
+        text: {
+          key: 'risk-alert-refusals',
+          vars: { name: 'Risky Trading', role: 'agent', accountId: agent.account.id, refusals: 5, minutes: 10, code: 'insufficient_funds' },
+        },
       }),
     ]);
   });

@@ -62,7 +62,9 @@ describe('admin card list', () => {
     expect(calls.at(-1)?.payload).toMatchObject({ show_alert: true, text: 'The card list changed in the meantime. Open it again.' });
     await bot.handleUpdate(callbackQuery(user, 'cl:rm:1:5001'));
     expect((await readCardList(ctx.db)).map((entry) => entry.productId)).toEqual([5002n]);
-    const audits = (await queryAuditLog(ctx.db, platformActor('cli'), { subject: { type: 'card_list', id: 'telegram' } })).filter((row) => row.action === 'card_list.saved');
+    const audits = (await queryAuditLog(ctx.db, platformActor('cli'), { subject: { type: 'card_list', id: 'telegram' } })).filter(
+      (row) => row.action === 'card_list.saved',
+    );
     expect(audits).toHaveLength(4);
 
     const agent = await makeBotAccount(ctx, 'agent');
@@ -74,7 +76,12 @@ describe('admin card list', () => {
   it('a long card list is paged for the admin and in the ordering picker', async () => {
     const ids = Array.from({ length: 11 }, (_, index) => 5100 + index);
     for (const id of ids) await insertProduct(ctx.db, { id, minFace: 1000n, costMin: 900n });
-    await saveCardList(ctx.db, platformActor('cli'), ids.map((id) => ({ productId: BigInt(id), denominations: [1000n] })), { maxEntries: 20 });
+    await saveCardList(
+      ctx.db,
+      platformActor('cli'),
+      ids.map((id) => ({ productId: BigInt(id), denominations: [1000n] })),
+      { maxEntries: 20 },
+    );
     const admin = await makeAdmin(ctx);
     const { bot, calls } = startTestBot(ctx, store);
 

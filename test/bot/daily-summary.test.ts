@@ -32,7 +32,14 @@ describe('daily summary', () => {
     const partner = await makeAccount(ctx.db, 'partner');
     await fund(ctx.db, partner, '100.00');
     const order = (reference: string, quantity: number) =>
-      createOrder(ctx, { buyerId: partner.id, actor: accountActor(partner.id, 'api'), clientReference: reference, productId: SIM_PRODUCTS.steam10, face: parseMoney('10.00', 'USD'), quantity });
+      createOrder(ctx, {
+        buyerId: partner.id,
+        actor: accountActor(partner.id, 'api'),
+        clientReference: reference,
+        productId: SIM_PRODUCTS.steam10,
+        face: parseMoney('10.00', 'USD'),
+        quantity,
+      });
     const completed = await order('summary-1', 2);
     await runDueJobs(test, ctx, orderPlaceQueue);
     clock.advance(1500);
@@ -47,7 +54,10 @@ describe('daily summary', () => {
     await sql`update orders set finished_at = created_at + interval '4 seconds' where id = ${completed.order.id}`.execute(ctx.db);
     await sql`update orders set deadline_at = now() - interval '1 minute' where id = ${stuck.order.id}`.execute(ctx.db);
     const agent = await makeBotAccount(ctx, 'agent');
-    await createTopupRequest(ctx.db, accountActor(agent.account.id, 'telegram'), { amount: parseMoney('50.00', 'USD'), proof: { kind: 'reference', text: 'REF-1' } });
+    await createTopupRequest(ctx.db, accountActor(agent.account.id, 'telegram'), {
+      amount: parseMoney('50.00', 'USD'),
+      proof: { kind: 'reference', text: 'REF-1' },
+    });
 
     const day = new Date().toISOString().slice(0, 10);
     expect(await dailySummaryQueue.handle(ctx, { day }, job)).toEqual({ day, sent: true });

@@ -77,7 +77,10 @@ describe.each(['group', 'supergroup'] as const)('in a %s', (type) => {
     const team = groupChat(type);
     const { bot, calls } = startTestBot(ctx, store);
 
-    for (const [direction, injected] of [['credit', '1000000'], ['debit', '45']] as const) {
+    for (const [direction, injected] of [
+      ['credit', '1000000'],
+      ['debit', '45'],
+    ] as const) {
       await bot.handleUpdate(callbackQueryIn(team, admin.telegramUserId, `adm:${direction}:${agent.account.id}`));
       await bot.handleUpdate(textMessageIn(team, intruder, injected));
       await bot.handleUpdate(textMessageIn(team, intruder, 'bonus'));

@@ -34,7 +34,12 @@ describe('/start with an invite', () => {
   it('explains expired, revoked and unknown invites', async () => {
     const { bot, calls } = testBot();
     const expired = await inviteToken(ctx, 'agent');
-    await ctx.db.updateTable('invites').set({ expires_at: new Date(Date.now() - 1000) }).where('redeemed_at', 'is', null).where('revoked_at', 'is', null).execute();
+    await ctx.db
+      .updateTable('invites')
+      .set({ expires_at: new Date(Date.now() - 1000) })
+      .where('redeemed_at', 'is', null)
+      .where('revoked_at', 'is', null)
+      .execute();
     await bot.handleUpdate(textMessage(nextTelegramId(), `/start ${expired}`));
     expect(lastText(calls)).toBe('This invite link has expired. Ask for a new one.');
 
@@ -99,7 +104,14 @@ describe('menus per role', () => {
 
     const agentId = nextTelegramId();
     await bot.handleUpdate(textMessage(agentId, `/start ${await inviteToken(ctx, 'agent')}`, 'ar'));
-    expect(lastButtons(calls).map((button) => button.text)).toEqual(['🛒 طلب بطاقات', '🧾 طلباتي', '💰 المحفظة', '➕ شحن الرصيد', '👥 شبكتي', '📈 حصة الإيرادات']);
+    expect(lastButtons(calls).map((button) => button.text)).toEqual([
+      '🛒 طلب بطاقات',
+      '🧾 طلباتي',
+      '💰 المحفظة',
+      '➕ شحن الرصيد',
+      '👥 شبكتي',
+      '📈 حصة الإيرادات',
+    ]);
     const agent = (await findTelegramUser(ctx.db, agentId))!.account;
     await bot.handleUpdate(textMessage(nextTelegramId(), `/start ${await inviteToken(ctx, 'sub_agent', agent)}`, 'ar-EG'));
     expect(lastText(calls)).toContain('قائمة الوكيل الفرعي');

@@ -63,7 +63,10 @@ describe('my network (agent)', () => {
     await restarted.bot.handleUpdate(callbackQuery(agent.telegramUserId, `net:take:${sub.account.id}`));
     await restarted.bot.handleUpdate(textMessage(agent.telegramUserId, '50'));
     await restarted.bot.handleUpdate(callbackQuery(agent.telegramUserId, buttonData(restarted.calls, 'Confirm')));
-    expect(restarted.calls.at(-1)).toMatchObject({ method: 'answerCallbackQuery', payload: { show_alert: true, text: 'Not enough funds: the balance is 30.00 USD.' } });
+    expect(restarted.calls.at(-1)).toMatchObject({
+      method: 'answerCallbackQuery',
+      payload: { show_alert: true, text: 'Not enough funds: the balance is 30.00 USD.' },
+    });
     await restarted.bot.handleUpdate(callbackQuery(agent.telegramUserId, `net:take:${sub.account.id}`));
     await restarted.bot.handleUpdate(textMessage(agent.telegramUserId, '12.5'));
     await restarted.bot.handleUpdate(callbackQuery(agent.telegramUserId, buttonData(restarted.calls, 'Confirm')));
@@ -120,14 +123,25 @@ describe('my network (agent)', () => {
     await expectLedgerConsistent(ctx.db);
   });
 
-  it('a sub-agent cannot reach agent or admin actions, and an agent cannot touch another agent\'s sub-agent', async () => {
+  it("a sub-agent cannot reach agent or admin actions, and an agent cannot touch another agent's sub-agent", async () => {
     const agent = await makeBotAccount(ctx, 'agent');
     const sub = await makeBotAccount(ctx, 'sub_agent', { parent: agent.account });
     const stranger = await makeBotAccount(ctx, 'agent');
     await fund(ctx.db, stranger.account, '50.00');
     await fund(ctx.db, agent.account, '50.00');
     const { bot, calls } = startTestBot(ctx, store);
-    const forged = ['net:list:0', 'net:invite', 'net:rs', `net:give:${sub.account.id}`, `net:pause:${sub.account.id}`, 'tu:new', 'adm:tree:0', 'adm:adjust', 'adm:audit', 'adm:close'];
+    const forged = [
+      'net:list:0',
+      'net:invite',
+      'net:rs',
+      `net:give:${sub.account.id}`,
+      `net:pause:${sub.account.id}`,
+      'tu:new',
+      'adm:tree:0',
+      'adm:adjust',
+      'adm:audit',
+      'adm:close',
+    ];
     for (const data of forged) await bot.handleUpdate(callbackQuery(sub.telegramUserId, data));
     expect(calls).toHaveLength(forged.length);
     for (const call of calls) expect(call).toMatchObject({ method: 'answerCallbackQuery', payload: { text: expect.stringContaining('no longer valid') } });

@@ -13,7 +13,10 @@ const job = { id: 'job-1', retryCount: 0, signal: new AbortController().signal }
 
 function contextWith(fetch: typeof globalThis.fetch): AppContext {
   // Fresh limiters per test: the per-chat and global windows start empty.
-  return createAppContext({ ...baseCtx, state: createMemoryState() }, { telegram: createTelegramGateway({ token: BOT_TOKEN, apiRoot: 'https://api.telegram.org', fetch }) });
+  return createAppContext(
+    { ...baseCtx, state: createMemoryState() },
+    { telegram: createTelegramGateway({ token: BOT_TOKEN, apiRoot: 'https://api.telegram.org', fetch }) },
+  );
 }
 
 const send = (ctx: AppContext, message: TelegramMessage) => telegramSendWorker.handle(ctx, telegramMessageSchema.parse(message), job);
@@ -60,7 +63,12 @@ describe('telegram notifications', () => {
     });
     expect(calls[0]).toMatchObject({
       method: 'sendPhoto',
-      payload: { chat_id: 49, photo: 'proof-file-id', caption: '✅ Approve', reply_markup: { inline_keyboard: [[{ text: '❌ Reject', callback_data: 'tu:no:x' }]] } },
+      payload: {
+        chat_id: 49,
+        photo: 'proof-file-id',
+        caption: '✅ Approve',
+        reply_markup: { inline_keyboard: [[{ text: '❌ Reject', callback_data: 'tu:no:x' }]] },
+      },
     });
   });
 

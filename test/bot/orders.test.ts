@@ -111,8 +111,11 @@ describe('ordering through the bot', () => {
     await bot.handleUpdate(callbackQuery(user, confirm));
     await bot.handleUpdate(callbackQuery(user, confirm)); // a double tap warns no second time
     expect(await balance(ctx.db, agent.account)).toBe('15.00');
-    const lowBalanceWarnings = async () => (await queuedMessages(test.boss, user)).filter((message) => 'key' in message.text && message.text.key === 'low-balance');
-    expect(await lowBalanceWarnings()).toEqual([expect.objectContaining({ text: { key: 'low-balance', vars: { balance: '15.00 USD', threshold: '20.00 USD' } } })]);
+    const lowBalanceWarnings = async () =>
+      (await queuedMessages(test.boss, user)).filter((message) => 'key' in message.text && message.text.key === 'low-balance');
+    expect(await lowBalanceWarnings()).toEqual([
+      expect.objectContaining({ text: { key: 'low-balance', vars: { balance: '15.00 USD', threshold: '20.00 USD' } } }),
+    ]);
 
     // Another order from the already low wallet (15 → 5) says nothing new.
     await bot.handleUpdate(callbackQuery(user, 'o:new'));
@@ -134,7 +137,10 @@ describe('ordering through the bot', () => {
     expect(await lowBalanceWarnings()).toHaveLength(2);
     const orders = await ordersOf(agent.account.id);
     expect(orders).toHaveLength(3);
-    await expectOrderMoneyConserved(ctx.db, orders.map((order) => order.id));
+    await expectOrderMoneyConserved(
+      ctx.db,
+      orders.map((order) => order.id),
+    );
   });
 
   it('range card: the bounds are shown, a value outside is refused; the flow survives a restart', async () => {
@@ -223,7 +229,11 @@ async function orderSteam(bot: Bot<BotContext>, calls: RecordedCall[], user: num
   await bot.handleUpdate(textMessage(user, String(quantity)));
   await bot.handleUpdate(callbackQuery(user, buttonData(calls, 'Confirm')));
   const number = /Order (ST-\d{6}) accepted/.exec(lastText(calls))?.[1];
-  const row = await ctx.db.selectFrom('orders').select('id').where('number', '=', BigInt(number!.slice(3))).executeTakeFirstOrThrow();
+  const row = await ctx.db
+    .selectFrom('orders')
+    .select('id')
+    .where('number', '=', BigInt(number!.slice(3)))
+    .executeTakeFirstOrThrow();
   return row.id;
 }
 
@@ -241,7 +251,20 @@ describe('delivery and reveal', () => {
     const { bot, calls } = startTestBot(ctx, store);
     const orderId = await orderSteam(bot, calls, agent.telegramUserId, 2);
     await runOrderToTheEnd(clock);
-    const event = { type: 'order.completed' as const, orderId, orderNumber: 'x', buyerId: agent.account.id, channel: 'telegram', clientReference: 'x', quantity: 2, cardsDelivered: 2, charged: '20.00', refunded: '0.00', currency: 'USD', failureReason: null };
+    const event = {
+      type: 'order.completed' as const,
+      orderId,
+      orderNumber: 'x',
+      buyerId: agent.account.id,
+      channel: 'telegram',
+      clientReference: 'x',
+      quantity: 2,
+      cardsDelivered: 2,
+      charged: '20.00',
+      refunded: '0.00',
+      currency: 'USD',
+      failureReason: null,
+    };
     await orderEvents(ctx).deliver(event); // a retried event job
 
     // Queued in one transaction (same creation time): compare in card order.
@@ -257,7 +280,8 @@ describe('delivery and reveal', () => {
     const other = await fundedAgent();
     await bot.handleUpdate(callbackQuery(other.telegramUserId, `o:rv:${orderId}:0`));
     expect(calls.at(-1)?.payload).toMatchObject({ show_alert: true, text: 'No such order.' });
-    const audited = async () => (await queryAuditLog(ctx.db, operator, { subject: { type: 'order', id: orderId } })).filter((row) => row.action === 'order.cards_revealed');
+    const audited = async () =>
+      (await queryAuditLog(ctx.db, operator, { subject: { type: 'order', id: orderId } })).filter((row) => row.action === 'order.cards_revealed');
     expect(await audited()).toHaveLength(0);
 
     await bot.handleUpdate(callbackQuery(agent.telegramUserId, `o:rv:${orderId}:1`));
@@ -277,11 +301,19 @@ describe('delivery and reveal', () => {
     expect(await audited()).toHaveLength(2);
 
     // The deletion job: scheduled 60 s later for that message, and it deletes it.
-    const [job] = await test.boss.findJobs<{ chatId: string; messageId: number }>(telegramDeleteWorker.name, { data: { chatId: String(agent.telegramUserId) } });
+    const [job] = await test.boss.findJobs<{ chatId: string; messageId: number }>(telegramDeleteWorker.name, {
+      data: { chatId: String(agent.telegramUserId) },
+    });
     expect(job!.data.messageId).toBeGreaterThan(0);
     expect(job!.startAfter.getTime() - Date.now()).toBeGreaterThan(55_000);
     const deleted: unknown[] = [];
-    const withGateway = { ...ctx, telegram: { send: async () => ({ chatId: '', messageId: 0 }), deleteMessage: async (chatId: string, messageId: number) => void deleted.push([chatId, messageId]) } };
+    const withGateway = {
+      ...ctx,
+      telegram: {
+        send: async () => ({ chatId: '', messageId: 0 }),
+        deleteMessage: async (chatId: string, messageId: number) => void deleted.push([chatId, messageId]),
+      },
+    };
     await telegramDeleteWorker.handle(withGateway, job!.data, { id: job!.id, retryCount: 0, signal: new AbortController().signal });
     expect(deleted).toEqual([[String(agent.telegramUserId), job!.data.messageId]]);
   });
@@ -299,11 +331,13 @@ describe('delivery and reveal', () => {
     simulator.setProductFault(SIM_PRODUCTS.steam10, undefined);
     const texts = (await queuedMessages(test.boss, agent.telegramUserId)).map((message) => message.text);
     expect(texts).toHaveLength(3); // queued in one transaction each: no order among them
-    expect(texts).toEqual(expect.arrayContaining([
-      { key: 'order-card', vars: expect.objectContaining({ position: 1, quantity: 3 }) },
-      { key: 'order-partly-delivered', vars: expect.objectContaining({ delivered: 1, quantity: 3, refunded: '20.00 USD' }) },
-      { key: 'order-failed', vars: expect.objectContaining({ refunded: '10.00 USD' }) },
-    ]));
+    expect(texts).toEqual(
+      expect.arrayContaining([
+        { key: 'order-card', vars: expect.objectContaining({ position: 1, quantity: 3 }) },
+        { key: 'order-partly-delivered', vars: expect.objectContaining({ delivered: 1, quantity: 3, refunded: '20.00 USD' }) },
+        { key: 'order-failed', vars: expect.objectContaining({ refunded: '10.00 USD' }) },
+      ]),
+    );
     expect(await balance(ctx.db, agent.account)).toBe('90.00');
   });
 });

@@ -63,7 +63,10 @@ describe('a demoted admin in the bot', () => {
       const before = calls.length;
       await bot.handleUpdate(callbackQuery(demoted.telegramUserId, data));
       const made = calls.slice(before);
-      expect(made.filter((call) => SHOWING.has(call.method)), data).toEqual([]);
+      expect(
+        made.filter((call) => SHOWING.has(call.method)),
+        data,
+      ).toEqual([]);
       expect(made.at(-1), data).toMatchObject({ method: 'answerCallbackQuery', payload: { show_alert: true, text: PAUSED } });
     }
     const everything = JSON.stringify(calls);

@@ -24,7 +24,7 @@ async function signUp(): Promise<SignupResult> {
 }
 
 const status = async (accountId: string) =>
-  (await ctx.db.selectFrom('partner_signups').select(['status', 'reject_reason', 'stage']).where('account_id', '=', accountId).executeTakeFirstOrThrow());
+  await ctx.db.selectFrom('partner_signups').select(['status', 'reject_reason', 'stage']).where('account_id', '=', accountId).executeTakeFirstOrThrow();
 
 describe('admin signups in the bot', () => {
   it('lists pending signups paged, approves one, rejects another with a reason', async () => {
@@ -40,7 +40,11 @@ describe('admin signups in the bot', () => {
     expect(firstPage.filter((text) => text.startsWith('Bot Signup'))).toHaveLength(SIGNUP_PAGE_SIZE);
     expect(firstPage[0]).toBe('Bot Signup 01 · bot1@example.com');
     await bot.handleUpdate(callbackQuery(user, buttonData(calls, 'Next')));
-    expect(lastButtons(calls).filter((button) => button.text.startsWith('Bot Signup')).map((button) => button.text)).toEqual([
+    expect(
+      lastButtons(calls)
+        .filter((button) => button.text.startsWith('Bot Signup'))
+        .map((button) => button.text),
+    ).toEqual([
       `Bot Signup ${String(SIGNUP_PAGE_SIZE + 1).padStart(2, '0')} · bot${SIGNUP_PAGE_SIZE + 1}@example.com`,
       `Bot Signup ${String(SIGNUP_PAGE_SIZE + 2).padStart(2, '0')} · bot${SIGNUP_PAGE_SIZE + 2}@example.com`,
     ]);
@@ -53,7 +57,12 @@ describe('admin signups in the bot', () => {
     await bot.handleUpdate(callbackQuery(user, buttonData(calls, 'Approve')));
     expect(lastText(calls)).toBe('Bot Signup 01 is approved: it can now create its live key.');
     expect(await status(first.account.id)).toMatchObject({ status: 'approved', stage: 'approved' });
-    const approvedAudit = await ctx.db.selectFrom('audit_log').select(['actor_account_id', 'channel']).where('subject_id', '=', first.account.id).where('action', '=', 'partner.approved').execute();
+    const approvedAudit = await ctx.db
+      .selectFrom('audit_log')
+      .select(['actor_account_id', 'channel'])
+      .where('subject_id', '=', first.account.id)
+      .where('action', '=', 'partner.approved')
+      .execute();
     expect(approvedAudit).toEqual([{ actor_account_id: admin.account.id, channel: 'telegram' }]);
     // A double tap (or another admin) is told it was already decided.
     await bot.handleUpdate(callbackQuery(user, `sg:ok:${first.account.id}`));
@@ -71,7 +80,12 @@ describe('admin signups in the bot', () => {
     expect(lastText(calls)).toBe('Bot Signup 02 is rejected (Not a fit for our platform); its keys are revoked.');
     expect(await status(second.account.id)).toMatchObject({ status: 'rejected', reject_reason: 'Not a fit for our platform' });
     await expectDomainError(authenticateApiKey(ctx.db, secret, second.apiKey.key), 'unauthorized');
-    const rejectedAudit = await ctx.db.selectFrom('audit_log').select(['channel', 'after']).where('subject_id', '=', second.account.id).where('action', '=', 'partner.rejected').executeTakeFirstOrThrow();
+    const rejectedAudit = await ctx.db
+      .selectFrom('audit_log')
+      .select(['channel', 'after'])
+      .where('subject_id', '=', second.account.id)
+      .where('action', '=', 'partner.rejected')
+      .executeTakeFirstOrThrow();
     expect(rejectedAudit).toMatchObject({ channel: 'telegram', after: { reason: 'Not a fit for our platform' } });
   });
 
@@ -87,7 +101,11 @@ describe('admin signups in the bot', () => {
   });
 
   it('says when nothing is waiting', async () => {
-    await ctx.db.updateTable('partner_signups').set({ status: 'rejected', decided_at: new Date(), reject_reason: 'cleanup' }).where('status', '=', 'pending').execute();
+    await ctx.db
+      .updateTable('partner_signups')
+      .set({ status: 'rejected', decided_at: new Date(), reject_reason: 'cleanup' })
+      .where('status', '=', 'pending')
+      .execute();
     const admin = await makeAdmin(ctx);
     const { bot, calls } = startTestBot(ctx, store);
     await bot.handleUpdate(callbackQuery(admin.telegramUserId, 'adm:signups'));

@@ -39,7 +39,10 @@ describe('agent top-up', () => {
     expect((await topupCount(agent.account.id)).requests).toHaveLength(1);
 
     const [request] = (await topupCount(agent.account.id)).requests;
-    expect(await getTopupRequest(ctx.db, platformActor('cli'), request!.id)).toMatchObject({ status: 'pending', proof: { kind: 'photo', value: 'receipt-photo-1' } });
+    expect(await getTopupRequest(ctx.db, platformActor('cli'), request!.id)).toMatchObject({
+      status: 'pending',
+      proof: { kind: 'photo', value: 'receipt-photo-1' },
+    });
     for (const admin of [first, second]) {
       const [message] = await queuedMessages(boss, admin.telegramUserId);
       expect(message).toMatchObject({
@@ -115,7 +118,10 @@ describe('agent top-up', () => {
     const { bot, calls } = startTestBot(ctx, store);
     await bot.handleUpdate(callbackQuery(agent.telegramUserId, 'tu:new'));
     expect(calls).toEqual([
-      { method: 'answerCallbackQuery', payload: expect.objectContaining({ show_alert: true, text: 'Your account is paused, so this is not possible right now.' }) },
+      {
+        method: 'answerCallbackQuery',
+        payload: expect.objectContaining({ show_alert: true, text: 'Your account is paused, so this is not possible right now.' }),
+      },
     ]);
     await bot.handleUpdate(textMessage(agent.telegramUserId, '/start'));
     expect(lastText(calls)).toContain('Your account is paused: you can look, but not move money.');

@@ -59,7 +59,15 @@ describe('wallet', () => {
     const month = monthOf(new Date()).label;
     await bot.handleUpdate(callbackQuery(agent.telegramUserId, `w:st:${month}`));
     expect(lastText(calls)).toBe(
-      [`Statement for ${month}`, 'Opening balance: 0.00 USD', 'Credits: 42.10 USD', 'Debits: 0.00 USD', 'Orders: 0.00 USD', 'Revenue share: 0.00 USD', 'Closing balance: 42.10 USD'].join('\n'),
+      [
+        `Statement for ${month}`,
+        'Opening balance: 0.00 USD',
+        'Credits: 42.10 USD',
+        'Debits: 0.00 USD',
+        'Orders: 0.00 USD',
+        'Revenue share: 0.00 USD',
+        'Closing balance: 42.10 USD',
+      ].join('\n'),
     );
     await bot.handleUpdate(callbackQuery(agent.telegramUserId, buttonData(calls, 'Previous month')));
     expect(lastText(calls)).toContain('Closing balance: 0.00 USD');

@@ -2,14 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase, type Database } from '../../src/db/database.ts';
 import { accountActor } from '../../src/domain/actor.ts';
-import {
-  addAdmin,
-  bindTelegram,
-  createAccount,
-  ensureConfiguredAdmins,
-  listChildren,
-  setAccountStatus,
-} from '../../src/domain/accounts/accounts.ts';
+import { addAdmin, bindTelegram, createAccount, ensureConfiguredAdmins, listChildren, setAccountStatus } from '../../src/domain/accounts/accounts.ts';
 import { DEFAULT_INVITE_TTL_MS, INVITE_TOKEN_PATTERN, createInvite, redeemInvite, revokeInvite } from '../../src/domain/accounts/invites.ts';
 import { queryAuditLog } from '../../src/domain/audit/audit.ts';
 import { isDomainError } from '../../src/shared/errors.ts';
@@ -92,7 +85,6 @@ describe('paused accounts', () => {
     await expectDomainError(createAccount(db, as(admin), { role: 'agent', name: 'x', currency: 'USD' }), 'account_paused');
   });
 
-
   it('every status change is audited with before and after', async () => {
     const { agent, sub } = await makeTree(db);
     await setAccountStatus(db, as(agent), sub.id, 'paused');
@@ -167,7 +159,10 @@ describe('invites', () => {
     const account = await redeemInvite(db, { token, telegramUserId: telegram, name: 'from telegram' });
     expect(account).toMatchObject({ role: 'sub_agent', parentId: agent.id, name: 'Shop 7', telegramUserId: telegram, currency: 'USD' });
     await expectDomainError(redeemInvite(db, { token, telegramUserId: nextTelegramId(), name: 'again' }), 'invite_used');
-    expect((await queryAuditLog(db, operator, { subject: { type: 'invite', id: invite.id } })).map((row) => row.action)).toEqual(['invite.redeemed', 'invite.created']);
+    expect((await queryAuditLog(db, operator, { subject: { type: 'invite', id: invite.id } })).map((row) => row.action)).toEqual([
+      'invite.redeemed',
+      'invite.created',
+    ]);
   });
 
   it('an admin invites a platform agent in a currency; a partner invites agents under itself', async () => {
@@ -182,7 +177,11 @@ describe('invites', () => {
   it('expired, revoked, unknown and malformed tokens are refused with their reason', async () => {
     const agent = await makeAccount(db, 'agent');
     const expired = await createInvite(db, as(agent), { role: 'sub_agent' });
-    await db.updateTable('invites').set({ expires_at: new Date(Date.now() - 1000) }).where('id', '=', expired.invite.id).execute();
+    await db
+      .updateTable('invites')
+      .set({ expires_at: new Date(Date.now() - 1000) })
+      .where('id', '=', expired.invite.id)
+      .execute();
     await expectDomainError(redeemInvite(db, { token: expired.token, telegramUserId: nextTelegramId(), name: 'x' }), 'invite_expired');
 
     const revoked = await createInvite(db, as(agent), { role: 'sub_agent' });

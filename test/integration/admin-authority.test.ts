@@ -72,8 +72,12 @@ const ADMIN_SERVICES: Record<string, AdminService> = {
   'src/domain/accounts/listing.ts#accountOverview': { call: (actor) => accountOverview(db, actor, agent.id) },
   'src/domain/accounts/network.ts#childSummaries': { call: (actor) => childSummaries(db, actor, { month: lastMonth, offset: 0, limit: 8 }), agentMay: true },
   'src/domain/audit/audit.ts#queryAuditLog': { call: (actor) => queryAuditLog(db, actor, {}) },
-  'src/domain/funding/manual.ts#creditWallet': { call: (actor) => creditWallet(db, actor, { accountId: agent.id, amount: usd('5.00'), reason: 'why', idempotencyKey: 'authority-credit' }) },
-  'src/domain/funding/manual.ts#debitWallet': { call: (actor) => debitWallet(db, actor, { accountId: agent.id, amount: usd('5.00'), reason: 'why', idempotencyKey: 'authority-debit' }) },
+  'src/domain/funding/manual.ts#creditWallet': {
+    call: (actor) => creditWallet(db, actor, { accountId: agent.id, amount: usd('5.00'), reason: 'why', idempotencyKey: 'authority-credit' }),
+  },
+  'src/domain/funding/manual.ts#debitWallet': {
+    call: (actor) => debitWallet(db, actor, { accountId: agent.id, amount: usd('5.00'), reason: 'why', idempotencyKey: 'authority-debit' }),
+  },
   'src/domain/funding/topups.ts#listPendingTopups': { call: (actor) => listPendingTopups(db, actor) },
   'src/domain/funding/topups.ts#getTopupRequest': { call: (actor) => getTopupRequest(db, actor, topup.id) },
   'src/domain/funding/topups.ts#approveTopup': { call: (actor) => approveTopup(db, actor, topup.id) },
@@ -86,7 +90,9 @@ const ADMIN_SERVICES: Record<string, AdminService> = {
   'src/domain/orders/operator.ts#showOrder': { call: (actor) => showOrder(db, actor, 'ST-000001') },
   'src/domain/orders/operator.ts#retryOrder': { call: (actor) => retryOrder(ctx, actor, 'ST-000001') },
   'src/domain/orders/operator.ts#refundOrder': { call: (actor) => refundOrder(ctx, actor, 'ST-000001') },
-  'src/domain/orders/risk.ts#setRiskLimits': { call: (actor) => setRiskLimits(db, actor, { accountId: agent.id }, { dailySpend: 10_000n, dailyOrderCount: null }) },
+  'src/domain/orders/risk.ts#setRiskLimits': {
+    call: (actor) => setRiskLimits(db, actor, { accountId: agent.id }, { dailySpend: 10_000n, dailyOrderCount: null }),
+  },
   'src/domain/revenue-share/revenue-share.ts#previewRevenueShareMonth': { call: (actor) => previewRevenueShareMonth(db, actor, lastMonth) },
   'src/domain/revenue-share/revenue-share.ts#closeRevenueShareMonth': { call: (actor) => closeRevenueShareMonth(db, actor, lastMonth) },
   'src/domain/signups/signups.ts#listSignups': { call: (actor) => listSignups(db, actor) },
@@ -97,7 +103,14 @@ const ADMIN_SERVICES: Record<string, AdminService> = {
   'src/domain/api-keys/api-keys.ts#listApiKeys': { call: (actor) => listApiKeys(db, actor, partner.id) },
   'src/domain/api-keys/api-keys.ts#revokeApiKey': { call: (actor) => revokeApiKey(db, actor, partnerKey.id) },
   'src/domain/usage/platform-metrics.ts#platformMetrics': { call: (actor) => platformMetrics(db, actor) },
-  'src/ops/jobs.ts#queueSummaries': { call: (actor) => queueSummaries(db, actor, QUEUES.map((queue) => queue.name)) },
+  'src/ops/jobs.ts#queueSummaries': {
+    call: (actor) =>
+      queueSummaries(
+        db,
+        actor,
+        QUEUES.map((queue) => queue.name),
+      ),
+  },
   'src/ops/jobs.ts#failedJobs': { call: (actor) => failedJobs(db, actor, { limit: 10 }) },
   'src/ops/jobs.ts#retryFailedWork': { call: (actor) => retryFailedWork(control, db, actor, { all: true }) },
   'src/ops/vendor.ts#vendorView': { call: (actor) => vendorView(ctx, actor) },
@@ -177,7 +190,9 @@ const adminAdapters = [
 describe('the list of admin services is complete', () => {
   it('finds the admin adapters', () => {
     const relative = adminAdapters.map((file) => file.slice(root.length + 1));
-    expect(relative).toEqual(expect.arrayContaining(['api/v1/admin-accounts.ts', 'api/v1/admin-ops.ts', 'bot/features/admin.ts', 'bot/features/ops.ts', 'bot/features/topup.ts']));
+    expect(relative).toEqual(
+      expect.arrayContaining(['api/v1/admin-accounts.ts', 'api/v1/admin-ops.ts', 'bot/features/admin.ts', 'bot/features/ops.ts', 'bot/features/topup.ts']),
+    );
   });
 
   it('every domain function an admin adapter calls is an admin service (tested above) or listed as not one', async () => {

@@ -9,7 +9,11 @@ import { createMemoryState, createRedisState, type SharedState } from '../../src
 import { mountSimulator, simulatorClient, UNLIMITED } from '../support/bamboo.ts';
 import { testRedisPrefix } from '../support/db.ts';
 
-const refusal = (promise: Promise<unknown>) => promise.then(() => undefined, (error: unknown) => error as BambooRateLimitError);
+const refusal = (promise: Promise<unknown>) =>
+  promise.then(
+    () => undefined,
+    (error: unknown) => error as BambooRateLimitError,
+  );
 
 function sharedLimiterTests(open: () => [SharedState, SharedState]) {
   let first: SharedState;
@@ -41,7 +45,13 @@ function sharedLimiterTests(open: () => [SharedState, SharedState]) {
   it('a 429 seen by one instance blocks the endpoint class for the other, which then sends nothing', async () => {
     const { simulator } = mountSimulator({ clock: new ManualClock() });
     const key = `blocked-${crypto.randomUUID()}`;
-    const limiterOptions = { key, limits: UNLIMITED, maxWaitMs: 1000, now: Date.now, sleep: (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)) };
+    const limiterOptions = {
+      key,
+      limits: UNLIMITED,
+      maxWaitMs: 1000,
+      now: Date.now,
+      sleep: (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
+    };
     const one = simulatorClient({ state: first, limiterOptions });
     const other = simulatorClient({ state: second, limiterOptions });
     simulator.injectFault({ endpoint: 'exchangeRates', rateLimitSeconds: 30 });

@@ -70,8 +70,19 @@ describe('bot reads', () => {
   it('previews a month of revenue share, and marks what is paid', async () => {
     const { agent, sub } = await makeTree(db);
     await fund(db, sub, '10.00');
-    await transfer(db, { idempotencyKey: 'preview-hold', kind: 'order_hold', actor: operator, entries: movement(walletId(sub.id), systemAccountId('order_clearing', 'USD'), parseMoney('5.00', 'USD')) });
-    await recordRevenueShareAccrual(db, { orderId: 'preview-order', subAgentId: sub.id, amount: parseMoney('0.40', 'USD'), completedAt: new Date(Date.UTC(2025, 4, 3)), actor: operator });
+    await transfer(db, {
+      idempotencyKey: 'preview-hold',
+      kind: 'order_hold',
+      actor: operator,
+      entries: movement(walletId(sub.id), systemAccountId('order_clearing', 'USD'), parseMoney('5.00', 'USD')),
+    });
+    await recordRevenueShareAccrual(db, {
+      orderId: 'preview-order',
+      subAgentId: sub.id,
+      amount: parseMoney('0.40', 'USD'),
+      completedAt: new Date(Date.UTC(2025, 4, 3)),
+      actor: operator,
+    });
     const before = await previewRevenueShareMonth(db, operator, '2025-05');
     expect(before).toEqual([{ agentId: agent.id, agentName: agent.name, amount: { amount: 40n, currency: 'USD' }, paid: false }]);
     await closeRevenueShareMonth(db, operator, '2025-05');

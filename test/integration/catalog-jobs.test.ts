@@ -76,7 +76,10 @@ describe('catalog and FX jobs', () => {
     expect(await latestRate(db, 'USD', 'XXX')).toBeUndefined();
 
     clock.advance(3_600_000);
-    await db.insertInto('fx_rates').values({ base_currency: 'USD', quote_currency: 'EUR', rate: '0.9', source_time: new Date(clock.now()), source: 'test' }).execute();
+    await db
+      .insertInto('fx_rates')
+      .values({ base_currency: 'USD', quote_currency: 'EUR', rate: '0.9', source_time: new Date(clock.now()), source: 'test' })
+      .execute();
     const converted = await convertWithStoredRate(db, money(1000n, 'USD'), 'EUR');
     expect(converted).toEqual({ converted: money(900n, 'EUR'), rate: '0.9', sourceTime: new Date(clock.now()) });
     await expect(convertWithStoredRate(db, money(1000n, 'USD'), 'XXX')).rejects.toMatchObject({ code: 'fx_rate_missing' });

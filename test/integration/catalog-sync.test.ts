@@ -20,7 +20,15 @@ async function setup(simulatorOptions: { maxPageSize?: number } = {}) {
   const vendor = simulatorClient({ clock, limiterOptions: { maxWaitMs: 60_000 } });
   const deps: CatalogSyncDeps = { db, vendor, now: () => new Date(clock.now()) };
   const activeProducts = async () =>
-    Number((await db.selectFrom('catalog_products').select((eb) => eb.fn.countAll().as('n')).where('active', '=', true).executeTakeFirstOrThrow()).n);
+    Number(
+      (
+        await db
+          .selectFrom('catalog_products')
+          .select((eb) => eb.fn.countAll().as('n'))
+          .where('active', '=', true)
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
   return { db, clock, simulator, deps, activeProducts };
 }
 
@@ -30,13 +38,28 @@ describe('catalog sync', () => {
     const progress: number[] = [];
     const first = await syncCatalog(deps, { mode: 'full', pageSize: PAGE_SIZE, onProgress: ({ pagesDone }) => progress.push(pagesDone) });
     const expectedPages = Math.ceil(simulator.brands.length / PAGE_SIZE);
-    expect(first).toMatchObject({ kind: 'full', pages: expectedPages, productsSeen: simulator.productCount, added: simulator.productCount, changed: 0, removed: 0 });
+    expect(first).toMatchObject({
+      kind: 'full',
+      pages: expectedPages,
+      productsSeen: simulator.productCount,
+      added: simulator.productCount,
+      changed: 0,
+      removed: 0,
+    });
     expect(progress).toEqual(Array.from({ length: expectedPages }, (_, index) => index + 1));
     expect(await activeProducts()).toBe(simulator.productCount);
     expect(await activeProducts()).toBeGreaterThanOrEqual(9000);
 
     const steam = await db.selectFrom('catalog_products').selectAll().where('id', '=', BigInt(SIM_PRODUCTS.steam10)).executeTakeFirstOrThrow();
-    expect(steam).toMatchObject({ kind: 'fixed', face_currency: 'USD', min_face_minor: 1000n, cost_currency: 'USD', cost_min_minor: 947n, stock: null, active: true });
+    expect(steam).toMatchObject({
+      kind: 'fixed',
+      face_currency: 'USD',
+      min_face_minor: 1000n,
+      cost_currency: 'USD',
+      cost_min_minor: 947n,
+      stock: null,
+      active: true,
+    });
     const range = await db.selectFrom('catalog_products').selectAll().where('id', '=', BigInt(SIM_PRODUCTS.range)).executeTakeFirstOrThrow();
     expect(range).toMatchObject({ kind: 'range', min_face_minor: 500n, max_face_minor: 50000n });
     const categories = await db.selectFrom('catalog_categories').select('id').execute();
@@ -207,7 +230,9 @@ describe('catalog reads', () => {
       stock: null,
     });
     // A vanished product stays in the table (inactive) but is no longer readable.
-    expect(await db.selectFrom('catalog_products').select('active').where('id', '=', BigInt(SIM_PRODUCTS.itunes100)).executeTakeFirst()).toEqual({ active: false });
+    expect(await db.selectFrom('catalog_products').select('active').where('id', '=', BigInt(SIM_PRODUCTS.itunes100)).executeTakeFirst()).toEqual({
+      active: false,
+    });
     await expect(getCatalogProduct(db, String(SIM_PRODUCTS.itunes100))).rejects.toMatchObject({ code: 'product_not_found' });
     await expect(getCatalogProduct(db, '1')).rejects.toMatchObject({ code: 'product_not_found' });
 
@@ -221,7 +246,11 @@ describe('catalog reads', () => {
     expect([...firstPage.items, ...secondPage.items].every((product) => product.country === 'BH')).toBe(true);
     expect((await listCatalog(db, { search: '100%_' })).items).toEqual([]);
 
-    const firstCategory = await db.selectFrom('catalog_categories').select(['id', 'name']).orderBy(sql`lower(name)`).executeTakeFirst();
+    const firstCategory = await db
+      .selectFrom('catalog_categories')
+      .select(['id', 'name'])
+      .orderBy(sql`lower(name)`)
+      .executeTakeFirst();
     expect(firstCategory).toEqual({ id: 6, name: 'Airlines & Hotels' });
     const inCategory = await listCatalog(db, { category: 2, limit: 20 });
     expect(inCategory.items.length).toBeGreaterThan(0);

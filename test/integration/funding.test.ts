@@ -3,14 +3,7 @@ import { createDatabase, type Database } from '../../src/db/database.ts';
 import { accountActor } from '../../src/domain/actor.ts';
 import { setAccountStatus } from '../../src/domain/accounts/accounts.ts';
 import { queryAuditLog } from '../../src/domain/audit/audit.ts';
-import {
-  allocate,
-  declineFundRequest,
-  fulfilFundRequest,
-  listPendingFundRequests,
-  reclaim,
-  requestFunds,
-} from '../../src/domain/funding/allocation.ts';
+import { allocate, declineFundRequest, fulfilFundRequest, listPendingFundRequests, reclaim, requestFunds } from '../../src/domain/funding/allocation.ts';
 import { creditWallet, debitWallet } from '../../src/domain/funding/manual.ts';
 import { approveTopup, createTopupRequest, getTopupRequest, listPendingTopups, rejectTopup } from '../../src/domain/funding/topups.ts';
 import { balanceOf, movement, systemAccountId, transfer, walletId } from '../../src/domain/ledger/ledger.ts';
@@ -73,7 +66,10 @@ describe('top-ups', () => {
     await expectDomainError(approveTopup(db, as(admin), request.id), 'topup_already_decided');
     await expectDomainError(rejectTopup(db, as(admin), request.id, 'late'), 'topup_already_decided');
     expect(await balance(db, agent)).toBe('150.00');
-    expect((await queryAuditLog(db, operator, { subject: { type: 'topup_request', id: request.id } })).map((row) => row.action)).toEqual(['topup.approved', 'topup.requested']);
+    expect((await queryAuditLog(db, operator, { subject: { type: 'topup_request', id: request.id } })).map((row) => row.action)).toEqual([
+      'topup.approved',
+      'topup.requested',
+    ]);
     await expectLedgerConsistent(db);
   });
 
@@ -170,9 +166,11 @@ describe('top-ups', () => {
           case 1:
             return () => reclaim(wide, as(agent), { childId: sub.id, amount: usd('4.00'), idempotencyKey: key });
           case 2:
-            return () => transfer(wide, { idempotencyKey: key, kind: 'order_hold', actor: as(sub), entries: movement(walletId(sub.id), clearing, usd('2.50')) });
+            return () =>
+              transfer(wide, { idempotencyKey: key, kind: 'order_hold', actor: as(sub), entries: movement(walletId(sub.id), clearing, usd('2.50')) });
           default:
-            return () => transfer(wide, { idempotencyKey: key, kind: 'order_hold', actor: as(agent), entries: movement(walletId(agent.id), clearing, usd('5.00')) });
+            return () =>
+              transfer(wide, { idempotencyKey: key, kind: 'order_hold', actor: as(agent), entries: movement(walletId(agent.id), clearing, usd('5.00')) });
         }
       });
       const outcomes = await Promise.allSettled(operations.map((operation) => operation()));

@@ -59,7 +59,7 @@ describe('job queue registry', () => {
     expect(metrics).toContain('jobs_total{queue="system.heartbeat",outcome="completed"} 1');
   });
 
-  it('a delayed job on a notify queue runs at the queue\'s polling pace, not at pg-boss\'s 30 s NOTIFY backstop', async () => {
+  it("a delayed job on a notify queue runs at the queue's polling pace, not at pg-boss's 30 s NOTIFY backstop", async () => {
     // Order polls are sent with a delay (2 s, 5 s, …) to a notify queue; NOTIFY only announces jobs
     // that are due at once, so without a short backstop this job would wait about 30 s.
     const ran: string[] = [];

@@ -58,7 +58,10 @@ class Model {
   clearing = 0n;
 
   expect(plan: Planned): Outcome {
-    const signature = `${plan.kind}|${[...plan.entries].map(([id, value]) => `${id}:${value}`).sort().join(',')}`;
+    const signature = `${plan.kind}|${[...plan.entries]
+      .map(([id, value]) => `${id}:${value}`)
+      .sort()
+      .join(',')}`;
     const used = this.keys.get(plan.effectiveKey);
     if (used !== undefined) return used === signature ? 'replayed' : 'idempotency_conflict';
     for (const [id, delta] of plan.entries) {
@@ -80,21 +83,45 @@ const usd = (cents: bigint) => money(cents, 'USD');
 function plan(command: Command, run: string, accounts: Record<WalletName, Account>, model: Model): Planned | undefined {
   const id = (name: WalletName) => walletId(accounts[name].id);
   const parentActor = accountActor(accounts.agent.id, 'telegram');
-  const two = (from: string, to: string, value: bigint) => new Map([[from, -value], [to, value]]);
+  const two = (from: string, to: string, value: bigint) =>
+    new Map([
+      [from, -value],
+      [to, value],
+    ]);
   switch (command.type) {
     case 'credit':
     case 'debit': {
       const input = { accountId: accounts[command.wallet].id, amount: usd(command.amount), reason: 'property test', idempotencyKey: `${run}:${command.key}` };
       return command.type === 'credit'
-        ? { effectiveKey: `manual:${input.idempotencyKey}`, kind: 'manual_credit', entries: two(ADJUSTMENTS, id(command.wallet), command.amount), run: () => creditWallet(db, operator, input) }
-        : { effectiveKey: `manual:${input.idempotencyKey}`, kind: 'manual_debit', entries: two(id(command.wallet), ADJUSTMENTS, command.amount), run: () => debitWallet(db, operator, input) };
+        ? {
+            effectiveKey: `manual:${input.idempotencyKey}`,
+            kind: 'manual_credit',
+            entries: two(ADJUSTMENTS, id(command.wallet), command.amount),
+            run: () => creditWallet(db, operator, input),
+          }
+        : {
+            effectiveKey: `manual:${input.idempotencyKey}`,
+            kind: 'manual_debit',
+            entries: two(id(command.wallet), ADJUSTMENTS, command.amount),
+            run: () => debitWallet(db, operator, input),
+          };
     }
     case 'allocate':
     case 'reclaim': {
       const input = { childId: accounts[command.child].id, amount: usd(command.amount), idempotencyKey: `${run}:${command.key}` };
       return command.type === 'allocate'
-        ? { effectiveKey: `allocation:${input.idempotencyKey}`, kind: 'allocation', entries: two(id('agent'), id(command.child), command.amount), run: () => allocate(db, parentActor, input) }
-        : { effectiveKey: `reclaim:${input.idempotencyKey}`, kind: 'reclaim', entries: two(id(command.child), id('agent'), command.amount), run: () => reclaim(db, parentActor, input) };
+        ? {
+            effectiveKey: `allocation:${input.idempotencyKey}`,
+            kind: 'allocation',
+            entries: two(id('agent'), id(command.child), command.amount),
+            run: () => allocate(db, parentActor, input),
+          }
+        : {
+            effectiveKey: `reclaim:${input.idempotencyKey}`,
+            kind: 'reclaim',
+            entries: two(id(command.child), id('agent'), command.amount),
+            run: () => reclaim(db, parentActor, input),
+          };
     }
     case 'hold':
     case 'release':
@@ -173,7 +200,10 @@ describe('ledger properties', () => {
           expect(report.drifts).toEqual([]);
         }
         // Every money movement left exactly one audit row.
-        const movements = await db.selectFrom('transfers').select((eb) => eb.fn.countAll<bigint>().as('count')).executeTakeFirstOrThrow();
+        const movements = await db
+          .selectFrom('transfers')
+          .select((eb) => eb.fn.countAll<bigint>().as('count'))
+          .executeTakeFirstOrThrow();
         const audited = await db
           .selectFrom('audit_log')
           .select((eb) => eb.fn.countAll<bigint>().as('count'))

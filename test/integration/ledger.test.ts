@@ -39,7 +39,11 @@ describe('ledger transfer', () => {
     expect(result.replayed).toBe(false);
     expect(await balance(db, agent)).toBe('70.00');
     // System accounts store no balance: it is the sum of their entries.
-    const clearing = await db.selectFrom('ledger_accounts').select('balance').where('id', '=', systemAccountId('order_clearing', 'USD')).executeTakeFirstOrThrow();
+    const clearing = await db
+      .selectFrom('ledger_accounts')
+      .select('balance')
+      .where('id', '=', systemAccountId('order_clearing', 'USD'))
+      .executeTakeFirstOrThrow();
     expect(clearing.balance).toBeNull();
     expect(formatMoney(await balanceOf(db, systemAccountId('order_clearing', 'USD')))).toBe('30.00 USD');
     const audit = await queryAuditLog(db, operator, { subject: { type: 'transfer', id: result.transfer.id } });
@@ -155,20 +159,40 @@ describe('ledger_transfers: a set of transfers in one statement (order intake wr
       .then((result) => result.rows);
   };
   const clearing = systemAccountId('order_clearing', 'USD');
-  const hold = (account: Account, key: string, minor: number): SetTransfer => ({ key, entries: [[walletId(account.id), String(-minor)], [clearing, String(minor)]] });
+  const hold = (account: Account, key: string, minor: number): SetTransfer => ({
+    key,
+    entries: [
+      [walletId(account.id), String(-minor)],
+      [clearing, String(minor)],
+    ],
+  });
 
   it('writes each new transfer with its entries and audit row; a stored key or one repeated in the set is a replay', async () => {
     const agent = await makeAccount(db, 'agent');
     await fund(db, agent, '100.00');
     const stored = await transfer(db, debit(agent, '10.00', 'set-stored'));
     const rows = await writeSet([hold(agent, 'set-a', 1000), hold(agent, 'set-stored', 1000), hold(agent, 'set-b', 2500), hold(agent, 'set-a', 1000)]);
-    expect(rows.map((row) => [row.transfer_position, row.replayed])).toEqual([[1, false], [2, true], [3, false], [4, true]]);
+    expect(rows.map((row) => [row.transfer_position, row.replayed])).toEqual([
+      [1, false],
+      [2, true],
+      [3, false],
+      [4, true],
+    ]);
     expect(rows[1]?.transfer_id).toBe(stored.transfer.id);
     expect(rows[3]?.transfer_id).toBe(rows[0]?.transfer_id);
     expect(await balance(db, agent)).toBe('55.00'); // 100 - 10 (stored) - 10 (a) - 25 (b)
-    const entries = await db.selectFrom('entries').select(['transfer_id', 'amount']).where('transfer_id', 'in', [rows[0]!.transfer_id, rows[2]!.transfer_id]).execute();
+    const entries = await db
+      .selectFrom('entries')
+      .select(['transfer_id', 'amount'])
+      .where('transfer_id', 'in', [rows[0]!.transfer_id, rows[2]!.transfer_id])
+      .execute();
     expect(entries.map((entry) => [entry.transfer_id, entry.amount]).sort()).toEqual(
-      [[rows[0]!.transfer_id, -1000n], [rows[0]!.transfer_id, 1000n], [rows[2]!.transfer_id, -2500n], [rows[2]!.transfer_id, 2500n]].sort(),
+      [
+        [rows[0]!.transfer_id, -1000n],
+        [rows[0]!.transfer_id, 1000n],
+        [rows[2]!.transfer_id, -2500n],
+        [rows[2]!.transfer_id, 2500n],
+      ].sort(),
     );
     for (const row of [rows[0]!, rows[2]!]) expect(await queryAuditLog(db, operator, { subject: { type: 'transfer', id: row.transfer_id } })).toHaveLength(1);
     await expectLedgerConsistent(db);
@@ -177,7 +201,13 @@ describe('ledger_transfers: a set of transfers in one statement (order intake wr
   it('refuses the whole set when a wallet would go below zero after any transfer, even if a later one refills it', async () => {
     const agent = await makeAccount(db, 'agent');
     await fund(db, agent, '20.00');
-    const refill: SetTransfer = { key: 'set-refill', entries: [[systemAccountId('funding', 'USD'), '-5000'], [walletId(agent.id), '5000']] };
+    const refill: SetTransfer = {
+      key: 'set-refill',
+      entries: [
+        [systemAccountId('funding', 'USD'), '-5000'],
+        [walletId(agent.id), '5000'],
+      ],
+    };
     const failure = await writeSet([hold(agent, 'set-first', 1500), hold(agent, 'set-too-much', 1000), refill]).catch((error: unknown) => error);
     expect(failure).toMatchObject({ code: 'SL001' });
     expect(JSON.parse((failure as { detail: string }).detail)).toEqual({ accountId: agent.id, balance: '2000', required: '2500', currency: 'USD' });
@@ -189,14 +219,24 @@ describe('ledger_transfers: a set of transfers in one statement (order intake wr
     await expectLedgerConsistent(db);
   });
 
-  it('records one low-balance event for the transfer of the set that crosses a partner wallet\'s threshold', async () => {
+  it("records one low-balance event for the transfer of the set that crosses a partner wallet's threshold", async () => {
     const partner = await makeAccount(db, 'partner');
     await fund(db, partner, '100.00');
     await setLowBalanceThreshold(db, operator, partner.id, usd('50.00'));
     const rows = await writeSet([hold(partner, 'low-1', 3000), hold(partner, 'low-2', 3000), hold(partner, 'low-3', 3000)]); // 70, 40 (crosses), 10
-    const events = await db.selectFrom('webhook_events').select('payload').where('account_id', '=', partner.id).where('type', '=', 'wallet.low_balance').execute();
+    const events = await db
+      .selectFrom('webhook_events')
+      .select('payload')
+      .where('account_id', '=', partner.id)
+      .where('type', '=', 'wallet.low_balance')
+      .execute();
     expect(events.map((event) => event.payload)).toEqual([
-      { accountId: partner.id, balance: { amount: '40.00', currency: 'USD' }, threshold: { amount: '50.00', currency: 'USD' }, transferId: rows[1]?.transfer_id },
+      {
+        accountId: partner.id,
+        balance: { amount: '40.00', currency: 'USD' },
+        threshold: { amount: '50.00', currency: 'USD' },
+        transferId: rows[1]?.transfer_id,
+      },
     ]);
     expect(await balance(db, partner)).toBe('10.00');
     await expectLedgerConsistent(db);
@@ -286,9 +326,14 @@ describe('consistency check', () => {
 
     const received: ConsistencyReport[] = [];
     const logger = createLogger({ level: 'silent' });
-    const events = createEventPort([async (event) => {
-        if (event.type === 'ledger.drift') received.push(event.report);
-      }], logger);
+    const events = createEventPort(
+      [
+        async (event) => {
+          if (event.type === 'ledger.drift') received.push(event.report);
+        },
+      ],
+      logger,
+    );
     await raiseLedgerDrift({ logger, events }, report);
     expect(received).toEqual([report]);
   });
@@ -315,7 +360,11 @@ describe('consistency check', () => {
   it('finds entries on an unknown ledger account or in another currency than their account', async () => {
     const { db: broken } = await createTestDatabase();
     const agent = await makeAccount(broken, 'agent');
-    const { id } = await broken.insertInto('transfers').values({ idempotency_key: 'forged-2', kind: 'manual_credit' }).returning('id').executeTakeFirstOrThrow();
+    const { id } = await broken
+      .insertInto('transfers')
+      .values({ idempotency_key: 'forged-2', kind: 'manual_credit' })
+      .returning('id')
+      .executeTakeFirstOrThrow();
     await broken
       .insertInto('entries')
       .values([
@@ -338,7 +387,10 @@ describe('the database keeps every transfer balanced', () => {
 
   it('an unbalanced insert fails at commit, not before, and leaves nothing behind', async () => {
     const agent = await makeAccount(db, 'agent');
-    const before = await db.selectFrom('entries').select((eb) => eb.fn.countAll<string>().as('count')).executeTakeFirstOrThrow();
+    const before = await db
+      .selectFrom('entries')
+      .select((eb) => eb.fn.countAll<string>().as('count'))
+      .executeTakeFirstOrThrow();
     let insertedBeforeCommit = false;
     const commit = db.transaction().execute(async (trx) => {
       const id = await forgedTransfer(trx, 'unbalanced-raw');
@@ -348,7 +400,10 @@ describe('the database keeps every transfer balanced', () => {
     });
     await expect(commit).rejects.toMatchObject({ code: '23514', constraint: 'entries_transfer_balanced' });
     expect(insertedBeforeCommit).toBe(true);
-    const after = await db.selectFrom('entries').select((eb) => eb.fn.countAll<string>().as('count')).executeTakeFirstOrThrow();
+    const after = await db
+      .selectFrom('entries')
+      .select((eb) => eb.fn.countAll<string>().as('count'))
+      .executeTakeFirstOrThrow();
     expect(after.count).toBe(before.count);
     expect(await db.selectFrom('transfers').select('id').where('idempotency_key', '=', 'unbalanced-raw').execute()).toEqual([]);
     await expectLedgerConsistent(db);

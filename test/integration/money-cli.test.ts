@@ -122,9 +122,14 @@ describe('ledger consistency job', () => {
     const agent = await makeAccount(broken, 'agent');
     const alerts: ConsistencyReport[] = [];
     const logger = createLogger({ level: 'silent' });
-    const events = createEventPort([async (event) => {
-        if (event.type === 'ledger.drift') alerts.push(event.report);
-      }], logger);
+    const events = createEventPort(
+      [
+        async (event) => {
+          if (event.type === 'ledger.drift') alerts.push(event.report);
+        },
+      ],
+      logger,
+    );
     const ctx = { db: broken, logger, events } as unknown as AppContext;
     const job = { id: 'j', retryCount: 0, signal: new AbortController().signal };
     expect(await ledgerCheckQueue.handle(ctx, {}, job)).toMatchObject({ ok: true, drifts: 0 });

@@ -22,11 +22,25 @@ describe('vendor view', () => {
   it('shows Bamboo accounts, the last catalog and FX syncs and the error rate of the last hour', async () => {
     await ctx.db
       .insertInto('catalog_sync_runs')
-      .values({ kind: 'full', status: 'succeeded', started_at: new Date('2026-11-28T01:00:00Z'), finished_at: new Date('2026-11-28T01:02:00Z'), pages: 3, products_seen: 250, products_added: 250 })
+      .values({
+        kind: 'full',
+        status: 'succeeded',
+        started_at: new Date('2026-11-28T01:00:00Z'),
+        finished_at: new Date('2026-11-28T01:02:00Z'),
+        pages: 3,
+        products_seen: 250,
+        products_added: 250,
+      })
       .execute();
     await ctx.db
       .insertInto('catalog_sync_runs')
-      .values({ kind: 'delta', status: 'failed', started_at: new Date('2026-11-28T02:00:00Z'), finished_at: new Date('2026-11-28T02:00:05Z'), errors: JSON.stringify([{ at: '2026-11-28T02:00:05Z', message: 'vendor unavailable' }]) })
+      .values({
+        kind: 'delta',
+        status: 'failed',
+        started_at: new Date('2026-11-28T02:00:00Z'),
+        finished_at: new Date('2026-11-28T02:00:05Z'),
+        errors: JSON.stringify([{ at: '2026-11-28T02:00:05Z', message: 'vendor unavailable' }]),
+      })
       .execute();
     const fx = await syncFxRates({ db: ctx.db, vendor: ctx.vendor });
 
@@ -70,10 +84,16 @@ describe('low vendor balance alert', () => {
     let balances: Record<number, string> = { 1: '1000.00', 2: '800.00' };
     const vendor = {
       getAccounts: async (): Promise<Account[]> =>
-        Object.entries(balances).map(([id, amount]) => ({ id: Number(id), balance: money(BigInt(Math.round(Number(amount) * 100)), 'USD'), isActive: true, sandboxMode: false })),
+        Object.entries(balances).map(([id, amount]) => ({
+          id: Number(id),
+          balance: money(BigInt(Math.round(Number(amount) * 100)), 'USD'),
+          isActive: true,
+          sandboxMode: false,
+        })),
     };
     const check = () => checkVendorBalances({ ...ctx, vendor }, (accounts, threshold) => alertAdminsOfLowVendorBalance(ctx, accounts, threshold));
-    const alerts = async () => (await queuedMessages(boss, ADMIN_CHAT)).filter((message) => 'key' in message.text && message.text.key === 'vendor-low-balance-alert');
+    const alerts = async () =>
+      (await queuedMessages(boss, ADMIN_CHAT)).filter((message) => 'key' in message.text && message.text.key === 'vendor-low-balance-alert');
 
     expect((await check()).alerted).toEqual([]);
     balances = { 1: '400.00', 2: '800.00' };

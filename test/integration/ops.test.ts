@@ -58,7 +58,9 @@ describe('operations views of jobs', () => {
     expect(failed[0]).toMatchObject({ queue: flaky.name, failedIn: flaky.name, error: 'vendor unreachable', data: { n: 7 } });
     expect((await queueSummaries(ctx.db, operator, [flaky.name])).find((row) => row.queue === `${flaky.name}.dead`)?.waiting).toBe(1);
 
-    const missing = await retryFailedWork(boss, ctx.db, operator, { queue: flaky.name, id: '00000000-0000-0000-0000-000000000000' }).catch((error: unknown) => error);
+    const missing = await retryFailedWork(boss, ctx.db, operator, { queue: flaky.name, id: '00000000-0000-0000-0000-000000000000' }).catch(
+      (error: unknown) => error,
+    );
     expect(isDomainError(missing, 'job_not_found')).toBe(true);
 
     healthy = true;

@@ -25,18 +25,34 @@ describe('steller plan / risk / card-list', () => {
     const plan = await steller('plan', 'create', '--name', 'cli 3%', '--discount-bps', '300');
     await steller('plan', 'discount', '--plan', plan.id, '--product', String(SIM_PRODUCTS.range), '--bps', '150');
     await steller('plan', 'assign', '--plan', plan.id, '--role', 'partner');
-    const quote = await quotePrice(db, { accountId: partner.id, productId: SIM_PRODUCTS.range, face: parseMoney('100.00', 'USD'), orderFee: { amount: '0', currency: 'USD' } });
+    const quote = await quotePrice(db, {
+      accountId: partner.id,
+      productId: SIM_PRODUCTS.range,
+      face: parseMoney('100.00', 'USD'),
+      orderFee: { amount: '0', currency: 'USD' },
+    });
     expect(formatAmount(quote.unitPrice)).toBe('98.50');
 
-    expect(await steller('risk', 'set', '--account', partner.id, '--daily-orders', '3')).toMatchObject({ accountId: partner.id, dailyOrderCount: 3, dailySpend: null });
+    expect(await steller('risk', 'set', '--account', partner.id, '--daily-orders', '3')).toMatchObject({
+      accountId: partner.id,
+      dailyOrderCount: 3,
+      dailySpend: null,
+    });
     expect(await riskLimitsFor(db, partner)).toEqual({ dailySpend: null, dailyOrderCount: 3 });
 
     const entries = JSON.stringify([{ productId: SIM_PRODUCTS.range, range: { min: 1000, max: 5000 } }]);
-    expect(await steller('card-list', 'set', '--entries', entries)).toEqual([{ position: 0, productId: String(SIM_PRODUCTS.range), range: { min: '1000', max: '5000' } }]);
+    expect(await steller('card-list', 'set', '--entries', entries)).toEqual([
+      { position: 0, productId: String(SIM_PRODUCTS.range), range: { min: '1000', max: '5000' } },
+    ]);
     expect(await steller('card-list', 'show')).toHaveLength(1);
-    await expectDomainError(steller('card-list', 'set', '--entries', JSON.stringify([{ productId: SIM_PRODUCTS.range, range: { min: 100, max: 5000 } }])), 'denomination_out_of_range');
+    await expectDomainError(
+      steller('card-list', 'set', '--entries', JSON.stringify([{ productId: SIM_PRODUCTS.range, range: { min: 100, max: 5000 } }])),
+      'denomination_out_of_range',
+    );
     const audited = (await queryAuditLog(db, platformActor('cli'), { limit: 50 })).map((row) => row.action);
-    expect(audited).toEqual(expect.arrayContaining(['price_plan.created', 'price_plan.discount_set', 'price_plan.role_default_set', 'risk_limits.set', 'card_list.saved']));
+    expect(audited).toEqual(
+      expect.arrayContaining(['price_plan.created', 'price_plan.discount_set', 'price_plan.role_default_set', 'risk_limits.set', 'card_list.saved']),
+    );
   });
 });
 

@@ -93,11 +93,14 @@ describe('order intake', () => {
     const count = await expectDomainError(order(account), 'daily_limit_exceeded');
     expect(count.details).toMatchObject({ limit: 'daily_order_count' });
     expect(await balance(db, account)).toBe('70.00');
-    await expectDomainError(setRiskLimits(db, accountActor(account.id, 'api'), { accountId: account.id }, { dailySpend: null, dailyOrderCount: null }), 'forbidden');
+    await expectDomainError(
+      setRiskLimits(db, accountActor(account.id, 'api'), { accountId: account.id }, { dailySpend: null, dailyOrderCount: null }),
+      'forbidden',
+    );
     await setRiskLimits(db, operator, { role: 'partner' }, { dailySpend: null, dailyOrderCount: null });
   });
 
-  it('an order that fails leaves its day: the limits count only the day\'s orders that did not fail', async () => {
+  it("an order that fails leaves its day: the limits count only the day's orders that did not fail", async () => {
     vendor();
     const account = await buyer();
     await setRiskLimits(db, operator, { accountId: account.id }, { dailySpend: null, dailyOrderCount: 2 });
@@ -123,20 +126,34 @@ describe('order intake', () => {
     const results = await Promise.allSettled([...good, short, paused].map((account) => order(account)));
     const created = results.flatMap((result) => (result.status === 'fulfilled' ? [result.value.order] : []));
     expect(created.map((one) => one.buyerId)).toEqual(good.map((account) => account.id));
-    expect(results.slice(6).map((result) => result.status === 'rejected' && (result.reason as { code?: string }).code)).toEqual(['insufficient_funds', 'account_paused']);
+    expect(results.slice(6).map((result) => result.status === 'rejected' && (result.reason as { code?: string }).code)).toEqual([
+      'insufficient_funds',
+      'account_paused',
+    ]);
     // Orders written in one transaction share its start time: at least one batch held several.
     expect(new Set(created.map((one) => one.createdAt.getTime())).size).toBeLessThan(created.length);
     for (const one of created) expect(await queuedFor(test, orderPlaceQueue, one.id)).toBe(1);
     // New orders and their holds get time-ordered ids (UUID version 7), so indexes keyed by them grow at one end.
     const v7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
-    const holds = await db.selectFrom('transfers').select('id').where('idempotency_key', 'in', created.map((one) => `order-hold:${one.id}`)).execute();
+    const holds = await db
+      .selectFrom('transfers')
+      .select('id')
+      .where(
+        'idempotency_key',
+        'in',
+        created.map((one) => `order-hold:${one.id}`),
+      )
+      .execute();
     expect([...created.map((one) => one.id), ...holds.map((hold) => hold.id)].every((id) => v7.test(id))).toBe(true);
     expect(await balance(db, short)).toBe('5.00');
     expect(await balance(db, paused)).toBe('100.00');
-    await expectOrderMoneyConserved(db, created.map((one) => one.id));
+    await expectOrderMoneyConserved(
+      db,
+      created.map((one) => one.id),
+    );
   });
 
-  it('one buyer\'s concurrent creates share batches and get the answers one-by-one intake gives, in order', async () => {
+  it("one buyer's concurrent creates share batches and get the answers one-by-one intake gives, in order", async () => {
     vendor();
     // Enough for four cards: the fourth create (two cards) does not fit, the fifth (one card) does.
     const short = await buyer('40.00');
@@ -165,18 +182,36 @@ describe('order intake', () => {
     expect(await balance(db, short)).toBe('0.00');
     expect(await balance(db, plenty)).toBe('50.00');
     expect(await balance(db, limited)).toBe('70.00');
-    const totals = await db.selectFrom('order_day_totals').select(['account_id', 'spend_minor', 'order_count']).where('account_id', 'in', [short.id, plenty.id, limited.id]).execute();
+    const totals = await db
+      .selectFrom('order_day_totals')
+      .select(['account_id', 'spend_minor', 'order_count'])
+      .where('account_id', 'in', [short.id, plenty.id, limited.id])
+      .execute();
     expect(new Map(totals.map((row) => [row.account_id, [row.spend_minor, row.order_count]]))).toEqual(
-      new Map([[short.id, [4000n, 4]], [plenty.id, [5000n, 5]], [limited.id, [3000n, 3]]]),
+      new Map([
+        [short.id, [4000n, 4]],
+        [plenty.id, [5000n, 5]],
+        [limited.id, [3000n, 3]],
+      ]),
     );
     for (const one of created) expect(await queuedFor(test, orderPlaceQueue, one.id)).toBe(1);
-    await expectOrderMoneyConserved(db, created.map((one) => one.id));
+    await expectOrderMoneyConserved(
+      db,
+      created.map((one) => one.id),
+    );
   });
 
-  it('inside a caller\'s transaction the order is written there: committed with it, or gone with its rollback', async () => {
+  it("inside a caller's transaction the order is written there: committed with it, or gone with its rollback", async () => {
     vendor();
     const account = await buyer();
-    const input = (ref: string) => ({ buyerId: account.id, actor: accountActor(account.id, 'api'), clientReference: ref, productId: SIM_PRODUCTS.steam10, face: usd('10.00'), quantity: 1 });
+    const input = (ref: string) => ({
+      buyerId: account.id,
+      actor: accountActor(account.id, 'api'),
+      clientReference: ref,
+      productId: SIM_PRODUCTS.steam10,
+      face: usd('10.00'),
+      quantity: 1,
+    });
     const { order: kept } = await db.transaction().execute((trx) => createOrder({ ...ctx, db: trx }, input('in-trx-kept')));
     expect(await queuedFor(test, orderPlaceQueue, kept.id)).toBe(1);
     await expect(
@@ -185,7 +220,9 @@ describe('order intake', () => {
         throw new Error('the caller gives up');
       }),
     ).rejects.toThrow('the caller gives up');
-    expect(await db.selectFrom('orders').select('client_reference').where('buyer_id', '=', account.id).execute()).toEqual([{ client_reference: 'in-trx-kept' }]);
+    expect(await db.selectFrom('orders').select('client_reference').where('buyer_id', '=', account.id).execute()).toEqual([
+      { client_reference: 'in-trx-kept' },
+    ]);
     expect(await balance(db, account)).toBe('90.00');
     await expectOrderMoneyConserved(db, [kept.id]);
   });
@@ -205,7 +242,10 @@ describe('order intake', () => {
       for (const one of created) expect(await queuedFor(test, orderPlaceQueue, one.id)).toBe(1);
       expect(await db.selectFrom('orders').select('id').where('buyer_id', '=', accounts[4]!.id).execute()).toEqual([]);
       expect(await balance(db, accounts[4]!)).toBe('100.00');
-      await expectOrderMoneyConserved(db, created.map((one) => one.id));
+      await expectOrderMoneyConserved(
+        db,
+        created.map((one) => one.id),
+      );
 
       // A batch whose only priced order fails keeps the other orders' own answers (a refusal here).
       const [, , poisoned, unknownProduct] = await Promise.allSettled([
@@ -229,10 +269,14 @@ describe('order intake', () => {
     const account = await buyer('200.00');
     // Its history: 30.00 twenty days ago (a 1.00 daily average), made through another process's
     // shared state, so this one has not read the account's baseline for today yet.
-    const { order: old } = await createOrder(
-      createAppContext({ ...ctx, state: createMemoryState() }),
-      { buyerId: account.id, actor: accountActor(account.id, 'api'), clientReference: 'history', productId: SIM_PRODUCTS.steam10, face: usd('10.00'), quantity: 3 },
-    );
+    const { order: old } = await createOrder(createAppContext({ ...ctx, state: createMemoryState() }), {
+      buyerId: account.id,
+      actor: accountActor(account.id, 'api'),
+      clientReference: 'history',
+      productId: SIM_PRODUCTS.steam10,
+      face: usd('10.00'),
+      quantity: 3,
+    });
     await backdateOrder(db, old.id, new Date(Date.now() - 20 * 86_400_000));
     await order(account, { quantity: 3 }); // 30.00 today > 3 × 1.00
     await order(account);

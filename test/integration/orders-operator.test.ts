@@ -22,13 +22,19 @@ describe('operator tools', () => {
     const { order: working } = await order(account);
     expect((await showOrder(db, operator, working.number)).order.id).toBe(working.id);
     // A malformed id (typed at the CLI) is "no such order", not a database error.
-    for (const typed of ['not-an-id', 'ST-99999999999999999999', "1'; drop table orders"]) await expectDomainError(showOrder(db, operator, typed), 'order_not_found');
+    for (const typed of ['not-an-id', 'ST-99999999999999999999', "1'; drop table orders"])
+      await expectDomainError(showOrder(db, operator, typed), 'order_not_found');
     expect(await retryOrder(ctx, operator, working.id)).toBe('placed');
     await expectDomainError(refundOrder(ctx, operator, working.id), 'vendor_not_failed');
     clock.advance(1500);
     expect(await retryOrder(ctx, operator, working.id)).toBe('finished');
     await expectDomainError(refundOrder(ctx, operator, working.id), 'order_final');
-    expect((await showOrder(db, operator, working.id)).transitions.map((transition) => transition.status)).toEqual(['pending', 'placing', 'processing', 'completed']);
+    expect((await showOrder(db, operator, working.id)).transitions.map((transition) => transition.status)).toEqual([
+      'pending',
+      'placing',
+      'processing',
+      'completed',
+    ]);
 
     simulator.setProductFault(SIM_PRODUCTS.steam10, { outcome: 'fail' });
     const { order: failing } = await order(account);
@@ -71,11 +77,20 @@ describe('reading orders and the Telegram channel', () => {
   it('Telegram orders: only what the card list offers, at most BOT_MAX_QUANTITY cards', async () => {
     vendor();
     const { account: admin } = await addAdmin(db, operator, { telegramUserId: '777001', currency: 'USD' });
-    await saveCardList(db, accountActor(admin.id, 'telegram'), [{ productId: BigInt(SIM_PRODUCTS.range), range: { min: 1000n, max: 5000n } }], { maxEntries: 10 });
+    await saveCardList(db, accountActor(admin.id, 'telegram'), [{ productId: BigInt(SIM_PRODUCTS.range), range: { min: 1000n, max: 5000n } }], {
+      maxEntries: 10,
+    });
     const { agent } = await makeTree(db);
     await fund(db, agent, '500.00');
     const viaBot = (productId: number, face: string, quantity = 1) =>
-      createOrder(ctx, { buyerId: agent.id, actor: accountActor(agent.id, 'telegram'), clientReference: `tg-${nextReference()}`, productId, face: usd(face), quantity });
+      createOrder(ctx, {
+        buyerId: agent.id,
+        actor: accountActor(agent.id, 'telegram'),
+        clientReference: `tg-${nextReference()}`,
+        productId,
+        face: usd(face),
+        quantity,
+      });
     expect((await viaBot(SIM_PRODUCTS.range, '20.00')).created).toBe(true);
     await expectDomainError(viaBot(SIM_PRODUCTS.range, '60.00'), 'not_on_card_list');
     await expectDomainError(viaBot(SIM_PRODUCTS.steam10, '10.00'), 'not_on_card_list');

@@ -54,11 +54,17 @@ describe('order engine: duplicates, crashes and reconciliation', () => {
     const account = await buyer();
     // 1. Killed after the hold committed, before the place job ran (its job lost too).
     const { order: a } = await order(account);
-    await test.boss.deleteJob(orderPlaceQueue.name, (await test.boss.findJobs(orderPlaceQueue.name, { data: { orderId: a.id } })).map((job) => job.id));
+    await test.boss.deleteJob(
+      orderPlaceQueue.name,
+      (await test.boss.findJobs(orderPlaceQueue.name, { data: { orderId: a.id } })).map((job) => job.id),
+    );
     // 2. Placed, the poll job lost.
     const { order: b } = await order(account);
     await runDueJobs(test, ctx, orderPlaceQueue);
-    await test.boss.deleteJob(orderPollQueue.name, (await test.boss.findJobs(orderPollQueue.name, { data: { orderId: b.id } })).map((job) => job.id));
+    await test.boss.deleteJob(
+      orderPollQueue.name,
+      (await test.boss.findJobs(orderPollQueue.name, { data: { orderId: b.id } })).map((job) => job.id),
+    );
     // 3. The vendor succeeded and settlement crashed half-way: its transaction rolled back.
     const { order: c } = await order(account);
     await placeWithVendor(ctx, c.id);
@@ -122,7 +128,15 @@ describe('order engine: duplicates, crashes and reconciliation', () => {
     await runDueJobs(test, ctx, orderPollQueue);
     clock.advance(1500);
     const requestId = (await getOrderFor(db, operator, created.id)).vendorRequestId as string;
-    const body = (secretKey: string) => ({ OrderId: 1, Status: 'Succeeded', TotalCards: 1, CreatedOn: '2026-11-28T00:00:00', CompletedOn: '2026-11-28T00:00:01', SecretKey: secretKey, RequestId: requestId });
+    const body = (secretKey: string) => ({
+      OrderId: 1,
+      Status: 'Succeeded',
+      TotalCards: 1,
+      CreatedOn: '2026-11-28T00:00:00',
+      CompletedOn: '2026-11-28T00:00:01',
+      SecretKey: secretKey,
+      RequestId: requestId,
+    });
     expect(await handleVendorCallback(ctx, body('wrong'))).toEqual({ ok: false, reason: 'bad_secret' });
     expect(await handleVendorCallback(ctx, { nonsense: true })).toEqual({ ok: false, reason: 'malformed' });
     expect(await handleVendorCallback(ctx, body('callback-secret-1234'))).toEqual({ ok: true, orderId: created.id });
@@ -146,7 +160,15 @@ describe('Bamboo callback route', () => {
     const requestId = (await getOrderFor(db, operator, created.id)).vendorRequestId as string;
     const post = (body: unknown) =>
       app.request('/bamboo/callback', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    const callback = (secretKey: string) => ({ orderId: 7, status: 'succeeded', totalCards: 1, createdOn: '2026-11-28T00:00:00', completedOn: '2026-11-28T00:00:01', secretKey, requestId });
+    const callback = (secretKey: string) => ({
+      orderId: 7,
+      status: 'succeeded',
+      totalCards: 1,
+      createdOn: '2026-11-28T00:00:00',
+      completedOn: '2026-11-28T00:00:01',
+      secretKey,
+      requestId,
+    });
     expect((await post(callback('nope'))).status).toBe(401);
     expect((await post('junk')).status).toBe(400);
     const before = await queuedFor(test, orderPollQueue, created.id);
@@ -160,7 +182,10 @@ describe('Bamboo callback route', () => {
 
 describe('daily comparison with Bamboo transactions', () => {
   it('matching orders give no differences; unknown, missing and mismatched charges are flagged', async () => {
-    await db.updateTable('orders').set({ created_at: new Date('2026-01-01T00:00:00Z') }).execute(); // other tests' orders: another day
+    await db
+      .updateTable('orders')
+      .set({ created_at: new Date('2026-01-01T00:00:00Z') })
+      .execute(); // other tests' orders: another day
     const clock = new ManualClock(Date.now());
     const { simulator } = mountSimulator({ rateLimits: false, clock });
     ctx.vendor = simulatorClient({ clock });

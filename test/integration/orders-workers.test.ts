@@ -32,8 +32,22 @@ describe('orders through the workers', () => {
     await startWorkers(test.boss, [orderPlaceWorker, orderPollWorker, orderEventsWorker], ctx, createMetrics({ defaultMetrics: false }));
 
     const orders = await Promise.all([
-      createOrder(ctx, { buyerId: buyer.id, actor: accountActor(buyer.id, 'api'), clientReference: 'w-1', productId: SIM_PRODUCTS.steam10, face: parseMoney('10.00', 'USD'), quantity: 2 }),
-      createOrder(ctx, { buyerId: buyer.id, actor: accountActor(buyer.id, 'api'), clientReference: 'w-2', productId: SIM_PRODUCTS.range, face: parseMoney('12.34', 'USD'), quantity: 1 }),
+      createOrder(ctx, {
+        buyerId: buyer.id,
+        actor: accountActor(buyer.id, 'api'),
+        clientReference: 'w-1',
+        productId: SIM_PRODUCTS.steam10,
+        face: parseMoney('10.00', 'USD'),
+        quantity: 2,
+      }),
+      createOrder(ctx, {
+        buyerId: buyer.id,
+        actor: accountActor(buyer.id, 'api'),
+        clientReference: 'w-2',
+        productId: SIM_PRODUCTS.range,
+        face: parseMoney('12.34', 'USD'),
+        quantity: 1,
+      }),
     ]);
     const ids = orders.map((result) => result.order.id);
     for (let attempt = 0; attempt < 200 && events.length < 2; attempt += 1) await new Promise((resolve) => setTimeout(resolve, 50));

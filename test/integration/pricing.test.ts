@@ -3,7 +3,15 @@ import { addAdmin, type Account } from '../../src/domain/accounts/accounts.ts';
 import { accountActor } from '../../src/domain/actor.ts';
 import { queryAuditLog } from '../../src/domain/audit/audit.ts';
 import { assertOnCardList, readCardList, saveCardList } from '../../src/domain/pricing/card-list.ts';
-import { assertProfitGuard, assignPricePlan, catalogPrices, createPricePlan, productWithDiscount, quotePrice, setProductDiscount } from '../../src/domain/pricing/pricing.ts';
+import {
+  assertProfitGuard,
+  assignPricePlan,
+  catalogPrices,
+  createPricePlan,
+  productWithDiscount,
+  quotePrice,
+  setProductDiscount,
+} from '../../src/domain/pricing/pricing.ts';
 import { formatAmount, parseMoney } from '../../src/shared/money.ts';
 import { insertProduct, insertRate } from '../support/catalog.ts';
 import { createTestDatabase } from '../support/db.ts';
@@ -130,7 +138,10 @@ describe('pricing engine', () => {
     const { agent, sub } = await makeTree(db);
     await assignPricePlan(db, operator, { accountId: agent.id }, (await planOf('agent 6%', 600)).id);
     const agentQuote = await price(agent.id, 1, '10.00'); // 9.40 < 9.47
-    await expectDomainError(Promise.resolve().then(() => assertProfitGuard(agentQuote)), 'profit_guard');
+    await expectDomainError(
+      Promise.resolve().then(() => assertProfitGuard(agentQuote)),
+      'profit_guard',
+    );
     // A sub-agent whose plan is cheaper than its agent's: no share, the platform gets the sub-agent price.
     const other = await makeTree(db);
     await assignPricePlan(db, operator, { accountId: other.agent.id }, (await planOf('agent 1%', 100)).id);
@@ -140,14 +151,25 @@ describe('pricing engine', () => {
     expect(formatAmount(subQuote.revenueShareUnit)).toBe('0.00');
     expect(formatAmount(subQuote.platformUnitPrice)).toBe('9.70');
     assertProfitGuard(subQuote);
-    const withFee = await quotePrice(db, { accountId: other.sub.id, productId: 1, face: parseMoney('10.00', 'USD'), orderFee: { amount: '0.24', currency: 'USD' } });
+    const withFee = await quotePrice(db, {
+      accountId: other.sub.id,
+      productId: 1,
+      face: parseMoney('10.00', 'USD'),
+      orderFee: { amount: '0.24', currency: 'USD' },
+    });
     expect(formatAmount(withFee.unitCostWithFee)).toBe('9.71');
-    await expectDomainError(Promise.resolve().then(() => assertProfitGuard(withFee)), 'profit_guard');
+    await expectDomainError(
+      Promise.resolve().then(() => assertProfitGuard(withFee)),
+      'profit_guard',
+    );
     // The sub-agent of the 6 % agent is guarded on the agent's 9.40, whatever the sub-agent pays.
     await assignPricePlan(db, operator, { accountId: sub.id }, (await planOf('sub 0%', 0)).id);
     const guarded = await price(sub.id, 1, '10.00');
     expect(formatAmount(guarded.revenueShareUnit)).toBe('0.60');
-    await expectDomainError(Promise.resolve().then(() => assertProfitGuard(guarded)), 'profit_guard');
+    await expectDomainError(
+      Promise.resolve().then(() => assertProfitGuard(guarded)),
+      'profit_guard',
+    );
   });
 
   it('only admins change plans, and every change is audited', async () => {

@@ -27,11 +27,28 @@ const job = { id: 'test', retryCount: 0, signal: new AbortController().signal };
 const DAY = 24 * 3600 * 1000;
 const daysAgo = (days: number) => new Date(Date.now() - days * DAY);
 const dayString = (date: Date) => date.toISOString().slice(0, 10);
-const createdDaysAgo = (account: Pick<Account, 'id'>, days: number) => db.updateTable('accounts').set({ created_at: daysAgo(days) }).where('id', '=', account.id).execute();
-const apiDay = (account: Pick<Account, 'id'>, day: Date) => db.insertInto('api_usage_days').values({ account_id: account.id, day: dayString(day), requests: 3 }).onConflict((c) => c.columns(['account_id', 'day']).doNothing()).execute();
+const createdDaysAgo = (account: Pick<Account, 'id'>, days: number) =>
+  db
+    .updateTable('accounts')
+    .set({ created_at: daysAgo(days) })
+    .where('id', '=', account.id)
+    .execute();
+const apiDay = (account: Pick<Account, 'id'>, day: Date) =>
+  db
+    .insertInto('api_usage_days')
+    .values({ account_id: account.id, day: dayString(day), requests: 3 })
+    .onConflict((c) => c.columns(['account_id', 'day']).doNothing())
+    .execute();
 const inactiveEvents = (account: Pick<Account, 'id'>) =>
-  db.selectFrom('webhook_events').select(['type', 'payload', 'dedupe_key']).where('account_id', '=', account.id).where('type', '=', 'account.inactive').orderBy('created_at').execute();
-const reminders = async (telegramUserId: number) => (await queuedMessages(test.boss, telegramUserId)).filter((message) => 'key' in message.text && message.text.key === 'reengagement-inactive');
+  db
+    .selectFrom('webhook_events')
+    .select(['type', 'payload', 'dedupe_key'])
+    .where('account_id', '=', account.id)
+    .where('type', '=', 'account.inactive')
+    .orderBy('created_at')
+    .execute();
+const reminders = async (telegramUserId: number) =>
+  (await queuedMessages(test.boss, telegramUserId)).filter((message) => 'key' in message.text && message.text.key === 'reengagement-inactive');
 const notices = (account: Pick<Account, 'id'>) => db.selectFrom('reengagement_notices').selectAll().where('account_id', '=', account.id).execute();
 
 describe('re-engagement', () => {
@@ -44,8 +61,15 @@ describe('re-engagement', () => {
     // Inactive: a top-up request 45 days ago, nothing since.
     const idleAgent = await makeBotAccount(ctx, 'agent');
     await createdDaysAgo(idleAgent.account, 60);
-    await createTopupRequest(db, accountActor(idleAgent.account.id, 'telegram'), { amount: parseMoney('50.00', 'USD'), proof: { kind: 'reference', text: 'OLD-1' } });
-    await db.updateTable('topup_requests').set({ created_at: daysAgo(45) }).where('account_id', '=', idleAgent.account.id).execute();
+    await createTopupRequest(db, accountActor(idleAgent.account.id, 'telegram'), {
+      amount: parseMoney('50.00', 'USD'),
+      proof: { kind: 'reference', text: 'OLD-1' },
+    });
+    await db
+      .updateTable('topup_requests')
+      .set({ created_at: daysAgo(45) })
+      .where('account_id', '=', idleAgent.account.id)
+      .execute();
     // Never did anything, created 31 days ago.
     const idleSub = await makeBotAccount(ctx, 'sub_agent', { parent: idleAgent.account });
     await createdDaysAgo(idleSub.account, 31);
@@ -62,7 +86,11 @@ describe('re-engagement', () => {
       face: parseMoney('10.00', 'USD'),
       quantity: 1,
     });
-    await db.updateTable('orders').set({ created_at: daysAgo(3) }).where('id', '=', sandboxOrder.id).execute();
+    await db
+      .updateTable('orders')
+      .set({ created_at: daysAgo(3) })
+      .where('id', '=', sandboxOrder.id)
+      .execute();
     await createdDaysAgo(testingPartner, 60);
     // Active: API requests yesterday.
     const callingPartner = await makeAccount(db, 'partner');
@@ -105,7 +133,17 @@ describe('re-engagement', () => {
     for (const locale of ['en', 'ar']) expect(createI18n().t(locale, 'reengagement-inactive', { days: 30 }), locale).not.toMatch(/\{ ?\$/);
     expect(await reminders(idleSub.telegramUserId)).toHaveLength(1);
     expect((await notices(idleSub.account))[0]).toMatchObject({ channel: 'telegram', last_activity_at: null, inactive_days: 30 });
-    for (const skipped of [testingPartner, callingPartner, fundedAgent.account, youngAgent.account, pausedPartner, pausedAgent.account, underPaused.account, unboundAgent, admin.account]) {
+    for (const skipped of [
+      testingPartner,
+      callingPartner,
+      fundedAgent.account,
+      youngAgent.account,
+      pausedPartner,
+      pausedAgent.account,
+      underPaused.account,
+      unboundAgent,
+      admin.account,
+    ]) {
       expect(await notices(skipped), skipped.name).toEqual([]);
     }
     for (const skipped of [fundedAgent, youngAgent, pausedAgent, underPaused, admin]) expect(await reminders(skipped.telegramUserId)).toEqual([]);
@@ -113,7 +151,10 @@ describe('re-engagement', () => {
 
     // Active again today: nothing now; 31 days later (no activity since) a new spell, told once more.
     await apiDay(idlePartner, new Date());
-    await createTopupRequest(db, accountActor(idleAgent.account.id, 'telegram'), { amount: parseMoney('10.00', 'USD'), proof: { kind: 'reference', text: 'NEW-1' } });
+    await createTopupRequest(db, accountActor(idleAgent.account.id, 'telegram'), {
+      amount: parseMoney('10.00', 'USD'),
+      proof: { kind: 'reference', text: 'NEW-1' },
+    });
     expect(await reengagementQueue.handle(ctx, {}, job)).toEqual({ notified: 0, partners: 0, agents: 0 });
     const later = new Date(Date.now() + 31 * DAY);
     const laterRun = await sendReengagementNotices(ctx, later);

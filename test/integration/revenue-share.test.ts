@@ -46,7 +46,9 @@ describe('revenue share', () => {
     await recordRevenueShareAccrual(db, { orderId: 'o-2', subAgentId: sub.id, amount: usd('0.20'), completedAt: october, actor: operator });
     await recordRevenueShareAccrual(db, { orderId: 'o-3', subAgentId: otherSub.id, amount: usd('0.35'), completedAt: october, actor: operator });
     // Replaying an accrual (a retried settlement) changes nothing; a different amount is refused.
-    expect(await recordRevenueShareAccrual(db, { orderId: 'o-1', subAgentId: sub.id, amount: usd('0.20'), completedAt: october, actor: operator })).toEqual(accrual);
+    expect(await recordRevenueShareAccrual(db, { orderId: 'o-1', subAgentId: sub.id, amount: usd('0.20'), completedAt: october, actor: operator })).toEqual(
+      accrual,
+    );
     await expectDomainError(
       recordRevenueShareAccrual(db, { orderId: 'o-1', subAgentId: sub.id, amount: usd('0.21'), completedAt: october, actor: operator }),
       'idempotency_conflict',
@@ -95,17 +97,24 @@ describe('revenue share', () => {
       await fund(own, sub, '10.00');
       const orders = Array.from({ length: 30 }, (_, index) => `race-${index}`);
       for (const orderId of orders) {
-        await transfer(own, { idempotencyKey: `hold:${orderId}`, kind: 'order_hold', actor: operator, entries: movement(walletId(sub.id), systemAccountId('order_clearing', 'USD'), usd('0.30')) });
+        await transfer(own, {
+          idempotencyKey: `hold:${orderId}`,
+          kind: 'order_hold',
+          actor: operator,
+          entries: movement(walletId(sub.id), systemAccountId('order_clearing', 'USD'), usd('0.30')),
+        });
       }
       const august = new Date(Date.UTC(2026, 7, 20));
-      const accrue = (orderId: string) => recordRevenueShareAccrual(wide, { orderId, subAgentId: sub.id, amount: usd('0.10'), completedAt: august, actor: operator });
+      const accrue = (orderId: string) =>
+        recordRevenueShareAccrual(wide, { orderId, subAgentId: sub.id, amount: usd('0.10'), completedAt: august, actor: operator });
       await Promise.all(orders.slice(0, 5).map(accrue));
-      await Promise.all([
-        ...orders.slice(5).map(accrue),
-        closeRevenueShareMonth(wide, operator, '2026-08'),
-        closeRevenueShareMonth(wide, operator, '2026-08'),
-      ]);
-      const payout = await own.selectFrom('revenue_share_payouts').select('amount').where('agent_id', '=', agent.id).where('month', '=', '2026-08-01').executeTakeFirstOrThrow();
+      await Promise.all([...orders.slice(5).map(accrue), closeRevenueShareMonth(wide, operator, '2026-08'), closeRevenueShareMonth(wide, operator, '2026-08')]);
+      const payout = await own
+        .selectFrom('revenue_share_payouts')
+        .select('amount')
+        .where('agent_id', '=', agent.id)
+        .where('month', '=', '2026-08-01')
+        .executeTakeFirstOrThrow();
       const inAugust = await accruedRevenueShare(own, agent.id, '2026-08');
       const inSeptember = await accruedRevenueShare(own, agent.id, '2026-09');
       expect(payout.amount).toBe(inAugust.amount);
@@ -147,10 +156,31 @@ describe('monthly statement', () => {
     const { agent: stranger } = await makeTree(own);
     await fund(own, agent, '100.00');
     await allocate(own, as(agent), { childId: sub.id, amount: usd('30.00'), idempotencyKey: 'a' });
-    await transfer(own, { idempotencyKey: 'h1', kind: 'order_hold', actor: operator, entries: movement(walletId(agent.id), systemAccountId('order_clearing', 'USD'), usd('9.60')) });
-    await transfer(own, { idempotencyKey: 'r1', kind: 'order_refund', actor: operator, entries: movement(systemAccountId('order_clearing', 'USD'), walletId(agent.id), usd('4.80')) });
-    await transfer(own, { idempotencyKey: 'h2', kind: 'order_hold', actor: operator, entries: movement(walletId(sub.id), systemAccountId('order_clearing', 'USD'), usd('9.80')) });
-    await recordRevenueShareAccrual(own, { orderId: 'h2', subAgentId: sub.id, amount: usd('0.20'), completedAt: new Date(Date.UTC(2026, 0, 10)), actor: operator });
+    await transfer(own, {
+      idempotencyKey: 'h1',
+      kind: 'order_hold',
+      actor: operator,
+      entries: movement(walletId(agent.id), systemAccountId('order_clearing', 'USD'), usd('9.60')),
+    });
+    await transfer(own, {
+      idempotencyKey: 'r1',
+      kind: 'order_refund',
+      actor: operator,
+      entries: movement(systemAccountId('order_clearing', 'USD'), walletId(agent.id), usd('4.80')),
+    });
+    await transfer(own, {
+      idempotencyKey: 'h2',
+      kind: 'order_hold',
+      actor: operator,
+      entries: movement(walletId(sub.id), systemAccountId('order_clearing', 'USD'), usd('9.80')),
+    });
+    await recordRevenueShareAccrual(own, {
+      orderId: 'h2',
+      subAgentId: sub.id,
+      amount: usd('0.20'),
+      completedAt: new Date(Date.UTC(2026, 0, 10)),
+      actor: operator,
+    });
     await closeRevenueShareMonth(own, operator, '2026-01');
 
     const current = monthOf(new Date());

@@ -37,10 +37,23 @@ describe('migration 2026_12_02_050100: test money booked before it moves to the 
         await db
           .insertInto('orders')
           .values({
-            buyer_id: sandbox.id, channel: 'api', client_reference: reference, request_fingerprint: reference, product_id: 4242n,
-            face_currency: 'USD', face_minor: 1000n, quantity: 2, currency: 'USD', unit_price_minor: total / 2n, total_minor: total,
-            platform_unit_price_minor: total / 2n, revenue_share_unit_minor: 0n, discount_bps: 0, status: 'pending',
-            deadline_at: new Date(Date.now() + 900_000), sandbox: true,
+            buyer_id: sandbox.id,
+            channel: 'api',
+            client_reference: reference,
+            request_fingerprint: reference,
+            product_id: 4242n,
+            face_currency: 'USD',
+            face_minor: 1000n,
+            quantity: 2,
+            currency: 'USD',
+            unit_price_minor: total / 2n,
+            total_minor: total,
+            platform_unit_price_minor: total / 2n,
+            revenue_share_unit_minor: 0n,
+            discount_bps: 0,
+            status: 'pending',
+            deadline_at: new Date(Date.now() + 900_000),
+            sandbox: true,
           })
           .returning('id')
           .executeTakeFirstOrThrow()
@@ -55,19 +68,38 @@ describe('migration 2026_12_02_050100: test money booked before it moves to the 
     await book('real-hold', 'order_hold', movement(walletId(partner.id), systemAccountId('order_clearing', 'USD'), usd('5.00')));
     await book('manual:signup:sandbox-funds', 'manual_credit', movement(systemAccountId('adjustments', 'USD'), walletId(sandbox.id), usd('100.00')));
     await book('test-helper-fund', 'topup', movement(systemAccountId('funding', 'USD'), walletId(sandbox.id), usd('7.00')));
-    await book(`order-hold:${completed}`, 'order_hold', movement(walletId(sandbox.id), systemAccountId('order_clearing', 'USD'), usd('20.00')), { orderId: completed });
-    await book(`order-settle:${completed}`, 'order_settle', [
-      { ledgerAccountId: systemAccountId('order_clearing', 'USD'), amount: usd('-20.00') },
-      { ledgerAccountId: systemAccountId('vendor_payable', 'USD'), amount: usd('18.94') },
-      { ledgerAccountId: systemAccountId('revenue', 'USD'), amount: usd('1.06') },
-    ], { orderId: completed });
-    await book(`order-hold:${inFlight}`, 'order_hold', movement(walletId(sandbox.id), systemAccountId('order_clearing', 'USD'), usd('10.00')), { orderId: inFlight });
+    await book(`order-hold:${completed}`, 'order_hold', movement(walletId(sandbox.id), systemAccountId('order_clearing', 'USD'), usd('20.00')), {
+      orderId: completed,
+    });
+    await book(
+      `order-settle:${completed}`,
+      'order_settle',
+      [
+        { ledgerAccountId: systemAccountId('order_clearing', 'USD'), amount: usd('-20.00') },
+        { ledgerAccountId: systemAccountId('vendor_payable', 'USD'), amount: usd('18.94') },
+        { ledgerAccountId: systemAccountId('revenue', 'USD'), amount: usd('1.06') },
+      ],
+      { orderId: completed },
+    );
+    await book(`order-hold:${inFlight}`, 'order_hold', movement(walletId(sandbox.id), systemAccountId('order_clearing', 'USD'), usd('10.00')), {
+      orderId: inFlight,
+    });
 
     expect(await migrateToLatest(db)).toContain(MIGRATION.replace(/\.ts$/, ''));
 
     const balance = async (code: SystemAccountCode) => formatAmount(await balanceOf(db, systemAccountId(code, 'USD')));
     const balances: Record<string, string> = {};
-    for (const code of ['funding', 'adjustments', 'order_clearing', 'vendor_payable', 'revenue', 'sandbox_adjustments', 'sandbox_order_clearing', 'sandbox_vendor_payable', 'sandbox_revenue'] as const) {
+    for (const code of [
+      'funding',
+      'adjustments',
+      'order_clearing',
+      'vendor_payable',
+      'revenue',
+      'sandbox_adjustments',
+      'sandbox_order_clearing',
+      'sandbox_vendor_payable',
+      'sandbox_revenue',
+    ] as const) {
       balances[code] = await balance(code);
     }
     expect(balances).toEqual({
@@ -87,7 +119,11 @@ describe('migration 2026_12_02_050100: test money booked before it moves to the 
     expect(formatAmount(await balanceOf(db, walletId(sandbox.id)))).toBe('77.00');
     expect(formatAmount(await balanceOf(db, walletId(partner.id)))).toBe('45.00');
 
-    const reclassification = await db.selectFrom('transfers').select(['id', 'kind']).where('idempotency_key', '=', 'sandbox-reclassification:USD').executeTakeFirstOrThrow();
+    const reclassification = await db
+      .selectFrom('transfers')
+      .select(['id', 'kind'])
+      .where('idempotency_key', '=', 'sandbox-reclassification:USD')
+      .executeTakeFirstOrThrow();
     expect(reclassification.kind).toBe('sandbox_reclassification');
     const audit = await db.selectFrom('audit_log').select(['action', 'channel']).where('subject_id', '=', reclassification.id).execute();
     expect(audit).toEqual([{ action: 'ledger.transfer', channel: 'system' }]);
@@ -98,7 +134,12 @@ describe('migration 2026_12_02_050100: test money booked before it moves to the 
     const { db } = await createTestDatabase({ migrated: false });
     await migrateToLatest(db, migrationsBefore(MIGRATION));
     const partner = await makeAccount(db, 'partner');
-    await transfer(db, { idempotencyKey: 'only-real', kind: 'topup', entries: movement(systemAccountId('funding', 'USD'), walletId(partner.id), usd('9.00')), actor: operator });
+    await transfer(db, {
+      idempotencyKey: 'only-real',
+      kind: 'topup',
+      entries: movement(systemAccountId('funding', 'USD'), walletId(partner.id), usd('9.00')),
+      actor: operator,
+    });
     await migrateToLatest(db);
     expect(await db.selectFrom('transfers').select('id').where('kind', '=', 'sandbox_reclassification').execute()).toEqual([]);
     expect(formatAmount(await balanceOf(db, systemAccountId('sandbox_adjustments', 'USD')))).toBe('0.00');

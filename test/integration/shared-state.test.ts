@@ -48,7 +48,6 @@ describe.each(stores)('key/value store (%s)', (_kind, create) => {
     await sleep(0);
     expect(await kv.setIfAbsent('once', 'again', 1_000)).toBe(false);
   });
-
 });
 
 describe('postgres key/value store', () => {

@@ -20,7 +20,10 @@ export async function insertProduct(db: Database, spec: ProductSpec): Promise<vo
   brandSequence += 1;
   const brandKey = `test-brand-${spec.id}-${brandSequence}`;
   const currency = spec.currency ?? 'USD';
-  await db.insertInto('catalog_brands').values({ key: brandKey, name: `Brand ${spec.id}`, country_code: 'US', currency, updated_at: new Date() }).execute();
+  await db
+    .insertInto('catalog_brands')
+    .values({ key: brandKey, name: `Brand ${spec.id}`, country_code: 'US', currency, updated_at: new Date() })
+    .execute();
   await db
     .insertInto('catalog_products')
     .values({

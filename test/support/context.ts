@@ -23,14 +23,11 @@ export interface TestContext {
   database: TestDatabase;
 }
 
-export async function createTestContext(
-  options: { env?: Record<string, string>; redis?: boolean; ports?: AppPorts } = {},
-): Promise<TestContext> {
+export async function createTestContext(options: { env?: Record<string, string>; redis?: boolean; ports?: AppPorts } = {}): Promise<TestContext> {
   const database = await createTestDatabase();
   const config: Config = createConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', DATABASE_URL: database.url, ...options.env });
   const logger = createLogger({ level: 'silent', pretty: false });
-  const state: SharedState =
-    options.redis && process.env.REDIS_URL ? createRedisState(process.env.REDIS_URL, testRedisPrefix('ctx')) : createMemoryState();
+  const state: SharedState = options.redis && process.env.REDIS_URL ? createRedisState(process.env.REDIS_URL, testRedisPrefix('ctx')) : createMemoryState();
   const boss = await startBoss({ connectionString: database.url, worker: false, logger });
   await ensureQueues(boss, QUEUES);
   const metrics = createMetrics({ defaultMetrics: false });

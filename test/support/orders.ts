@@ -75,7 +75,11 @@ export async function expectOrderMoneyConserved(db: Database, orderIds: string[]
  */
 export async function backdateOrder(db: Database, orderId: string, at: Date): Promise<void> {
   await db.transaction().execute(async (trx) => {
-    const order = await trx.selectFrom('orders').select(['buyer_id', 'created_at', 'total_minor', 'status']).where('id', '=', orderId).executeTakeFirstOrThrow();
+    const order = await trx
+      .selectFrom('orders')
+      .select(['buyer_id', 'created_at', 'total_minor', 'status'])
+      .where('id', '=', orderId)
+      .executeTakeFirstOrThrow();
     await trx.updateTable('orders').set({ created_at: at }).where('id', '=', orderId).execute();
     if (order.status === 'failed') return;
     const day = (date: Date) => date.toISOString().slice(0, 10);

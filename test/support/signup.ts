@@ -21,7 +21,12 @@ export const nextAddress = () => `198.51.100.${(addresses += 1)}`;
 let companies = 0;
 export const signupInput = (overrides: Record<string, unknown> = {}) => {
   companies += 1;
-  return { companyName: `Signup Co ${companies}`, email: `dev${companies}.${Date.now()}@example.com`, useCase: 'Gift cards as rewards in our loyalty app', ...overrides };
+  return {
+    companyName: `Signup Co ${companies}`,
+    email: `dev${companies}.${Date.now()}@example.com`,
+    useCase: 'Gift cards as rewards in our loyalty app',
+    ...overrides,
+  };
 };
 
 export async function signupClient(harness: Harness) {

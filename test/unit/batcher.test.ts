@@ -71,7 +71,10 @@ describe('Batcher (group commit)', () => {
     batches[0]!.finish();
     await blocker;
     await settle();
-    batches[1]!.finish([{ ok: true, value: 'fine' }, { ok: false, error: refused }]);
+    batches[1]!.finish([
+      { ok: true, value: 'fine' },
+      { ok: false, error: refused },
+    ]);
     expect(await Promise.allSettled(mixed)).toEqual([
       { status: 'fulfilled', value: 'fine' },
       { status: 'rejected', reason: refused },

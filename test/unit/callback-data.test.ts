@@ -41,7 +41,14 @@ describe('defineCallback', () => {
   });
 
   it('matches nothing else: other prefixes, malformed or too long fields, extra parts', () => {
-    for (const data of [`o:rv:${ORDER_ID}`, `o:rv:${ORDER_ID}:1234`, `o:rv:not-a-uuid:1`, `o:rv:${ORDER_ID}:1:x`, `xo:rv:${ORDER_ID}:1`, `o:view:${ORDER_ID}`]) {
+    for (const data of [
+      `o:rv:${ORDER_ID}`,
+      `o:rv:${ORDER_ID}:1234`,
+      `o:rv:not-a-uuid:1`,
+      `o:rv:${ORDER_ID}:1:x`,
+      `xo:rv:${ORDER_ID}:1`,
+      `o:view:${ORDER_ID}`,
+    ]) {
       expect(reveal.parse(data), data).toBeUndefined();
     }
   });

@@ -83,10 +83,7 @@ describe('configuration', () => {
 
   it('webhook mode needs a public URL and a secret token', () => {
     const token = '123456:AAAAAAAAAAAAAAAAAAAAAAAAAAAA';
-    expect(configError({ TELEGRAM_BOT_TOKEN: token, BOT_MODE: 'webhook' }).issues.map((issue) => issue.variable)).toEqual([
-      'PUBLIC_URL',
-      'BOT_WEBHOOK_SECRET',
-    ]);
+    expect(configError({ TELEGRAM_BOT_TOKEN: token, BOT_MODE: 'webhook' }).issues.map((issue) => issue.variable)).toEqual(['PUBLIC_URL', 'BOT_WEBHOOK_SECRET']);
     const config = createConfig({ TELEGRAM_BOT_TOKEN: token, BOT_MODE: 'webhook', PUBLIC_URL: 'https://x.example', BOT_WEBHOOK_SECRET: 's'.repeat(20) });
     expect(config.BOT_MODE).toBe('webhook');
   });

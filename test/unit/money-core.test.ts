@@ -42,12 +42,31 @@ describe('ledger ids and validation', () => {
   });
 
   it('refuses a malformed transfer before any database call', async () => {
-    const noDatabase = new Proxy({}, { get: () => { throw new Error('the database must not be touched'); } }) as Parameters<typeof transfer>[0];
+    const noDatabase = new Proxy(
+      {},
+      {
+        get: () => {
+          throw new Error('the database must not be touched');
+        },
+      },
+    ) as Parameters<typeof transfer>[0];
     const actor = { accountId: null, channel: 'system' as const };
     const attempts = [
       { idempotencyKey: 'k', entries: [{ ledgerAccountId: 'a', amount: money(1n, 'USD') }] },
-      { idempotencyKey: 'k', entries: [{ ledgerAccountId: 'a', amount: money(1n, 'USD') }, { ledgerAccountId: 'b', amount: money(-2n, 'USD') }] },
-      { idempotencyKey: 'k', entries: [{ ledgerAccountId: 'a', amount: money(1n, 'USD') }, { ledgerAccountId: 'a', amount: money(-1n, 'USD') }] },
+      {
+        idempotencyKey: 'k',
+        entries: [
+          { ledgerAccountId: 'a', amount: money(1n, 'USD') },
+          { ledgerAccountId: 'b', amount: money(-2n, 'USD') },
+        ],
+      },
+      {
+        idempotencyKey: 'k',
+        entries: [
+          { ledgerAccountId: 'a', amount: money(1n, 'USD') },
+          { ledgerAccountId: 'a', amount: money(-1n, 'USD') },
+        ],
+      },
       { idempotencyKey: 'x'.repeat(201), entries: movement('a', 'b', money(1n, 'USD')) },
     ];
     for (const attempt of attempts) {

@@ -3,7 +3,19 @@
 import { describe, expect, it } from 'vitest';
 import { createI18n } from '../../bot/i18n.ts';
 
-const vars = { name: 'Nour', amount: '10.00 USD', balance: '5.00 USD', threshold: '20.00 USD', reason: 'late', month: '2026-10', count: 2, invariants: 'x', accounts: 'a, b', proof: 'REF', duplicate: 'no' };
+const vars = {
+  name: 'Nour',
+  amount: '10.00 USD',
+  balance: '5.00 USD',
+  threshold: '20.00 USD',
+  reason: 'late',
+  month: '2026-10',
+  count: 2,
+  invariants: 'x',
+  accounts: 'a, b',
+  proof: 'REF',
+  duplicate: 'no',
+};
 const NOTIFICATION_KEYS = [
   'topup-admin-request',
   'topup-approve',

@@ -14,7 +14,7 @@ export function registerApiKeyCommands(program: Command): void {
     .command('create')
     .description('issue a key: live or test (sandbox) for a partner, live for an admin')
     .requiredOption('--account <accountId>', 'a partner or admin account')
-    .option('--test', 'a sandbox key (sk_test_) acting on the partner\'s test wallet')
+    .option('--test', "a sandbox key (sk_test_) acting on the partner's test wallet")
     .option('--ip-allow <list>', 'comma-separated IP addresses or CIDR blocks the key may be used from')
     .action(async (options: { account: string; test?: boolean; ipAllow?: string }, command: Command) => {
       await withDatabase(command, async (db, { config, json }) => {
@@ -34,7 +34,14 @@ export function registerApiKeyCommands(program: Command): void {
     .action(async (options: { account: string }, command: Command) => {
       await withDatabase(command, async (db, { json }) => {
         const keys = await listApiKeys(db, operator, options.account);
-        print(json, keys, keys.map((key) => `${key.id}  ${key.prefix}…  ${key.mode}  ${key.revokedAt ? 'revoked' : key.expiresAt ? `expires ${key.expiresAt.toISOString()}` : 'active'}`));
+        print(
+          json,
+          keys,
+          keys.map(
+            (key) =>
+              `${key.id}  ${key.prefix}…  ${key.mode}  ${key.revokedAt ? 'revoked' : key.expiresAt ? `expires ${key.expiresAt.toISOString()}` : 'active'}`,
+          ),
+        );
       });
     });
 

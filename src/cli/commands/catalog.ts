@@ -23,7 +23,14 @@ function progressBar(enabled: boolean) {
   };
 }
 
-async function withVendor<T>(env: CommandEnv, fn: (deps: { db: Awaited<ReturnType<typeof openDatabase>>['db']; vendor: ReturnType<typeof createVendor>; state: ReturnType<typeof createSharedState> }) => Promise<T>): Promise<T> {
+async function withVendor<T>(
+  env: CommandEnv,
+  fn: (deps: {
+    db: Awaited<ReturnType<typeof openDatabase>>['db'];
+    vendor: ReturnType<typeof createVendor>;
+    state: ReturnType<typeof createSharedState>;
+  }) => Promise<T>,
+): Promise<T> {
   const connection = await openDatabase(env.config, env.logger);
   const state = createSharedState(env.config);
   try {
@@ -48,11 +55,14 @@ export function registerCatalogCommands(program: Command): void {
       const bar = progressBar(!env.json && process.stderr.isTTY === true);
       const summary = await withVendor(env, ({ db, vendor, state }) =>
         withLock(state.locks, CATALOG_SYNC_LOCK, 3_600_000, () =>
-          syncCatalog({ db, vendor, logger: env.logger }, {
-            mode: options.mode,
-            pageSize,
-            onProgress: ({ kind, pagesDone, totalPages }) => bar.update(pagesDone, totalPages, `${kind} sync`),
-          }),
+          syncCatalog(
+            { db, vendor, logger: env.logger },
+            {
+              mode: options.mode,
+              pageSize,
+              onProgress: ({ kind, pagesDone, totalPages }) => bar.update(pagesDone, totalPages, `${kind} sync`),
+            },
+          ),
         ),
       )
         .catch((error: unknown) => {

@@ -16,7 +16,11 @@ export function registerDatabaseCommands(program: Command): void {
       try {
         if (options.status) {
           const status = await migrationStatus(connection.db);
-          print(json, status, status.map((entry) => `${entry.executedAt ? entry.executedAt.toISOString() : 'pending'.padEnd(24)}  ${entry.name}`));
+          print(
+            json,
+            status,
+            status.map((entry) => `${entry.executedAt ? entry.executedAt.toISOString() : 'pending'.padEnd(24)}  ${entry.name}`),
+          );
         } else if (options.down !== undefined) {
           const steps = options.down === true ? 1 : options.down === 'all' ? Infinity : Number(options.down);
           if (steps !== Infinity && (!Number.isInteger(steps) || steps < 1)) throw new CliError('--down takes a positive number or "all"');

@@ -59,9 +59,10 @@ export function registerMoneyCommands(program: Command): void {
             ...(options.parent ? (options.currency ? { currency: options.currency } : {}) : { currency: options.currency ?? config.SETTLEMENT_CURRENCY }),
             ...(options.telegramId ? { telegramUserId: options.telegramId } : {}),
           });
-          const key = account.role === 'partner'
-            ? await issueApiKey(trx, apiKeySecret(config), operator, { accountId: account.id, mode: options.live ? 'live' : 'test' })
-            : null;
+          const key =
+            account.role === 'partner'
+              ? await issueApiKey(trx, apiKeySecret(config), operator, { accountId: account.id, mode: options.live ? 'live' : 'test' })
+              : null;
           return { created: account, apiKey: key };
         });
         print(json, apiKey ? { ...created, apiKey: apiKey.key, apiKeyAccountId: apiKey.accountId } : created, [
@@ -121,11 +122,9 @@ export function registerMoneyCommands(program: Command): void {
           };
           const result = direction === 'credit' ? await creditWallet(db, operator, input) : await debitWallet(db, operator, input);
           const balance = await walletBalance(db, target.id);
-          print(
-            json,
-            { transferId: result.transfer.id, replayed: result.replayed, amount: toJsonMoney(input.amount), balance: toJsonMoney(balance) },
-            [`${result.replayed ? 'already done (same idempotency key)' : `${direction}ed ${formatMoney(input.amount)}`}; balance ${formatMoney(balance)}`],
-          );
+          print(json, { transferId: result.transfer.id, replayed: result.replayed, amount: toJsonMoney(input.amount), balance: toJsonMoney(balance) }, [
+            `${result.replayed ? 'already done (same idempotency key)' : `${direction}ed ${formatMoney(input.amount)}`}; balance ${formatMoney(balance)}`,
+          ]);
         });
       });
   }
@@ -141,7 +140,10 @@ export function registerMoneyCommands(program: Command): void {
         const report = await runConsistencyCheck({ db, logger, events: createEventPort([], logger) });
         print(json, report, [
           report.ok ? `ledger consistent (${report.transfers} transfers, ${report.wallets} wallets)` : `LEDGER DRIFT: ${report.drifts.length} problem(s)`,
-          ...report.drifts.map((drift) => `  ${drift.invariant}  accounts=[${drift.accountIds.join(',')}] transfers=[${drift.transferIds.join(',')}] ${JSON.stringify(drift.details)}`),
+          ...report.drifts.map(
+            (drift) =>
+              `  ${drift.invariant}  accounts=[${drift.accountIds.join(',')}] transfers=[${drift.transferIds.join(',')}] ${JSON.stringify(drift.details)}`,
+          ),
         ]);
         if (!report.ok) throw new CliError('ledger drift found');
       });

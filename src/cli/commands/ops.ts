@@ -10,7 +10,10 @@ import { createSharedState } from '../../shared-state/index.ts';
 import { formatMoney } from '../../shared/money.ts';
 import { CliError, commandEnv, print, type CommandEnv } from '../output.ts';
 
-async function withJobs<T>(env: CommandEnv, fn: (deps: { db: Awaited<ReturnType<typeof openDatabase>>['db']; boss: Awaited<ReturnType<typeof startBoss>> }) => Promise<T>): Promise<T> {
+async function withJobs<T>(
+  env: CommandEnv,
+  fn: (deps: { db: Awaited<ReturnType<typeof openDatabase>>['db']; boss: Awaited<ReturnType<typeof startBoss>> }) => Promise<T>,
+): Promise<T> {
   const connection = await openDatabase(env.config, env.logger);
   const boss = await startBoss({ connectionString: connection.url, worker: false, logger: env.logger });
   try {
@@ -29,7 +32,13 @@ export function registerOpsCommands(program: Command): void {
     .description('waiting, active and failed jobs per queue, with the oldest waiting job')
     .action(async (_options: unknown, command: Command) => {
       const env = commandEnv(command);
-      const summaries = await withJobs(env, ({ db }) => queueSummaries(db, platformActor('cli'), QUEUES.map((queue) => queue.name)));
+      const summaries = await withJobs(env, ({ db }) =>
+        queueSummaries(
+          db,
+          platformActor('cli'),
+          QUEUES.map((queue) => queue.name),
+        ),
+      );
       print(env.json, summaries, [
         `${'queue'.padEnd(28)} ${'waiting'.padStart(8)} ${'active'.padStart(7)} ${'failed'.padStart(7)}  oldest waiting`,
         ...summaries.map(
@@ -56,7 +65,10 @@ export function registerOpsCommands(program: Command): void {
             ? view.accounts.map((account) => `account #${account.id}  ${formatMoney(account.balance)}${account.isActive ? '' : '  (inactive)'}`)
             : [`vendor unavailable: ${view.accountsError ?? ''}`]),
           ...view.syncs.map(
-            (run) => `${run.kind.padEnd(14)} ${run.status.padEnd(10)} ${(run.finishedAt ?? run.startedAt).toISOString()}  ${Object.entries(run.counts).map(([name, count]) => `${name} ${count}`).join(', ')}${run.error ? `  error: ${run.error}` : ''}`,
+            (run) =>
+              `${run.kind.padEnd(14)} ${run.status.padEnd(10)} ${(run.finishedAt ?? run.startedAt).toISOString()}  ${Object.entries(run.counts)
+                .map(([name, count]) => `${name} ${count}`)
+                .join(', ')}${run.error ? `  error: ${run.error}` : ''}`,
           ),
           `failed vendor calls, last hour: ${rate.failures} of ${rate.calls}${rate.rate === null ? '' : ` (${(rate.rate * 100).toFixed(1)}%)`}`,
         ]);
@@ -76,7 +88,11 @@ export function registerOpsCommands(program: Command): void {
       const limit = Number(options.limit);
       if (!Number.isInteger(limit) || limit < 1) throw new CliError('--limit takes a positive number');
       const jobs = await withJobs(env, ({ db }) => failedJobs(db, platformActor('cli'), { ...(options.queue ? { queue: options.queue } : {}), limit }));
-      print(env.json, jobs, jobs.length ? jobs.map((job) => `${job.createdAt.toISOString()}  ${job.queue}  ${job.id}  (${job.failedIn}) ${job.error}`) : ['no failed jobs']);
+      print(
+        env.json,
+        jobs,
+        jobs.length ? jobs.map((job) => `${job.createdAt.toISOString()}  ${job.queue}  ${job.id}  (${job.failedIn}) ${job.error}`) : ['no failed jobs'],
+      );
     });
 
   ops

@@ -14,7 +14,14 @@ async function withOrderContext<T>(env: CommandEnv, fn: (ctx: FulfilmentContext)
   const state = createSharedState(env.config);
   const boss = await startBoss({ connectionString: connection.url, worker: false, logger: env.logger });
   try {
-    return await fn({ db: connection.db, jobs: createJobQueue(boss), config: env.config, vendor: createVendor(env.config, state, env.logger), ...sandboxVendorOf(env.config, state, env.logger), logger: env.logger });
+    return await fn({
+      db: connection.db,
+      jobs: createJobQueue(boss),
+      config: env.config,
+      vendor: createVendor(env.config, state, env.logger),
+      ...sandboxVendorOf(env.config, state, env.logger),
+      logger: env.logger,
+    });
   } finally {
     await boss.stop({ graceful: false });
     await state.close();

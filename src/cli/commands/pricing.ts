@@ -46,7 +46,9 @@ export function registerPricingCommands(program: Command): void {
     .requiredOption('--name <name>')
     .requiredOption('--discount-bps <n>', 'the plan default, e.g. 400 for 4 %')
     .action(async (options: { name: string; discountBps: string }, command: Command) => {
-      const created = await withDatabase(command, (db) => createPricePlan(db, operator, { name: options.name, defaultDiscountBps: wholeNumber('--discount-bps', options.discountBps) }));
+      const created = await withDatabase(command, (db) =>
+        createPricePlan(db, operator, { name: options.name, defaultDiscountBps: wholeNumber('--discount-bps', options.discountBps) }),
+      );
       print(commandEnv(command).json, created, [`${created.id}  ${created.name}  ${created.defaultDiscountBps} bps`]);
     });
   plan
@@ -59,7 +61,9 @@ export function registerPricingCommands(program: Command): void {
     .action(async (options: { plan: string; product: string; bps?: string; clear?: boolean }, command: Command) => {
       if (Boolean(options.bps) === Boolean(options.clear)) throw new CliError('give either --bps or --clear');
       const discountBps = options.bps === undefined ? null : wholeNumber('--bps', options.bps);
-      await withDatabase(command, (db) => setProductDiscount(db, operator, { planId: options.plan, productId: BigInt(wholeNumber('--product', options.product)), discountBps }));
+      await withDatabase(command, (db) =>
+        setProductDiscount(db, operator, { planId: options.plan, productId: BigInt(wholeNumber('--product', options.product)), discountBps }),
+      );
       print(commandEnv(command).json, { planId: options.plan, productId: options.product, discountBps }, ['saved']);
     });
   plan
@@ -95,7 +99,14 @@ export function registerPricingCommands(program: Command): void {
   const cardList = program.command('card-list').description('the Telegram card list (ordered; fixed denominations or a range, in face minor units)');
   cardList.command('show').action(async (_options: unknown, command: Command) => {
     const entries = await withDatabase(command, (db) => readCardList(db));
-    print(commandEnv(command).json, entries, entries.map((entry) => `${entry.position}  product ${entry.productId}  ${'denominations' in entry ? entry.denominations.join(', ') : `${entry.range.min}–${entry.range.max}`}`));
+    print(
+      commandEnv(command).json,
+      entries,
+      entries.map(
+        (entry) =>
+          `${entry.position}  product ${entry.productId}  ${'denominations' in entry ? entry.denominations.join(', ') : `${entry.range.min}–${entry.range.max}`}`,
+      ),
+    );
   });
   cardList
     .command('set')

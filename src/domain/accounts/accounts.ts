@@ -284,12 +284,7 @@ export async function setAccountStatus(db: Kysely<DB>, actor: Actor, accountId: 
     const principal = await resolvePrincipal(trx, actor);
     const target = await getDirectChild(trx, principal, accountId);
     if (target.status === status) return target;
-    const row = await trx
-      .updateTable('accounts')
-      .set({ status, updated_at: new Date() })
-      .where('id', '=', target.id)
-      .returningAll()
-      .executeTakeFirstOrThrow();
+    const row = await trx.updateTable('accounts').set({ status, updated_at: new Date() }).where('id', '=', target.id).returningAll().executeTakeFirstOrThrow();
     await writeAudit(trx, {
       actor,
       action: status === 'paused' ? 'account.paused' : 'account.resumed',
@@ -305,7 +300,11 @@ export async function setAccountStatus(db: Kysely<DB>, actor: Actor, accountId: 
  * Makes the Telegram user an admin: a new admin account, or nothing when it already is one.
  * Only the platform or an admin may promote.
  */
-export async function addAdmin(db: Kysely<DB>, actor: Actor, input: { telegramUserId: string | bigint; name?: string; currency: string }): Promise<{ account: Account; created: boolean }> {
+export async function addAdmin(
+  db: Kysely<DB>,
+  actor: Actor,
+  input: { telegramUserId: string | bigint; name?: string; currency: string },
+): Promise<{ account: Account; created: boolean }> {
   return withTransaction(db, async (trx) => {
     await requireAdmin(trx, actor);
     const existing = await findAccountByTelegramId(trx, input.telegramUserId);

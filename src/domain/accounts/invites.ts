@@ -104,12 +104,7 @@ export async function revokeInvite(db: Kysely<DB>, actor: Actor, inviteId: strin
     }
     if (row.redeemed_at) throw new DomainError('invite_used', 'this invite was already used');
     if (row.revoked_at) return toInvite(row);
-    const updated = await trx
-      .updateTable('invites')
-      .set({ revoked_at: new Date() })
-      .where('id', '=', inviteId)
-      .returningAll()
-      .executeTakeFirstOrThrow();
+    const updated = await trx.updateTable('invites').set({ revoked_at: new Date() }).where('id', '=', inviteId).returningAll().executeTakeFirstOrThrow();
     await writeAudit(trx, {
       actor,
       action: 'invite.revoked',
@@ -126,10 +121,7 @@ export async function revokeInvite(db: Kysely<DB>, actor: Actor, inviteId: strin
  * conditional UPDATE is the single-use guarantee: of concurrent redemptions, exactly one finds the
  * invite unused (the others wait on its row lock and then see it redeemed).
  */
-export async function redeemInvite(
-  db: Kysely<DB>,
-  input: { token: string; telegramUserId: string | bigint; name: string },
-): Promise<Account> {
+export async function redeemInvite(db: Kysely<DB>, input: { token: string; telegramUserId: string | bigint; name: string }): Promise<Account> {
   if (!INVITE_TOKEN_PATTERN.test(input.token)) throw new DomainError('invite_not_found', 'this invite link is not valid');
   return withTransaction(db, async (trx) => {
     const tokenHash = hashToken(input.token);

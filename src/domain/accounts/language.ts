@@ -32,7 +32,10 @@ export async function languagesOf(db: Kysely<DB>, accountIds: readonly string[])
 }
 
 /** The account bound to a Telegram user, with its bot language (one read per update in the bot). */
-export async function findTelegramUser(db: Kysely<DB>, telegramUserId: string | bigint | number): Promise<{ account: Account; language: string | null } | undefined> {
+export async function findTelegramUser(
+  db: Kysely<DB>,
+  telegramUserId: string | bigint | number,
+): Promise<{ account: Account; language: string | null } | undefined> {
   const row = await db.selectFrom('accounts').selectAll().where('telegram_user_id', '=', BigInt(telegramUserId)).executeTakeFirst();
   return row && { account: toAccount(row), language: row.language };
 }

@@ -76,7 +76,14 @@ export function parseIpAllowlist(entries: readonly string[] | null | undefined):
     const [address = '', prefix, extra] = entry.trim().split('/');
     const version = isIP(address);
     const bits = prefix === undefined ? (version === 4 ? 32 : 128) : Number(prefix);
-    if (version === 0 || extra !== undefined || !Number.isInteger(bits) || bits < 0 || bits > (version === 4 ? 32 : 128) || (prefix !== undefined && !/^\d+$/.test(prefix))) {
+    if (
+      version === 0 ||
+      extra !== undefined ||
+      !Number.isInteger(bits) ||
+      bits < 0 ||
+      bits > (version === 4 ? 32 : 128) ||
+      (prefix !== undefined && !/^\d+$/.test(prefix))
+    ) {
       throw new DomainError('invalid_ip_allowlist', `not an IP address or CIDR block: ${entry}`, { entry });
     }
     return `${address}/${bits}`;
@@ -101,14 +108,29 @@ function allows(allowlist: readonly string[], address: string | undefined): bool
 export async function insertKey(
   trx: Kysely<DB>,
   secret: string,
-  key: { accountId: string; mode: ApiKeyMode; createdBy: string | null; ipAllowlist: string[] | null; user?: { id: string; scope: Exclude<ApiKeyScope, 'owner'> } | null },
+  key: {
+    accountId: string;
+    mode: ApiKeyMode;
+    createdBy: string | null;
+    ipAllowlist: string[] | null;
+    user?: { id: string; scope: Exclude<ApiKeyScope, 'owner'> } | null;
+  },
 ): Promise<IssuedApiKey> {
   const { accountId, mode, createdBy, ipAllowlist, user } = key;
   // 24 random bytes = 32 base64url characters: guessing is out of reach, so a fast hash is enough.
   const plain = `sk_${mode}_${randomBytes(24).toString('base64url')}`;
   const row = await trx
     .insertInto('api_keys')
-    .values({ account_id: accountId, mode, prefix: plain.slice(0, VISIBLE_LENGTH), key_hash: hashApiKey(secret, plain), created_by: createdBy, ip_allowlist: ipAllowlist, scope: user?.scope ?? 'owner', partner_user_id: user?.id ?? null })
+    .values({
+      account_id: accountId,
+      mode,
+      prefix: plain.slice(0, VISIBLE_LENGTH),
+      key_hash: hashApiKey(secret, plain),
+      created_by: createdBy,
+      ip_allowlist: ipAllowlist,
+      scope: user?.scope ?? 'owner',
+      partner_user_id: user?.id ?? null,
+    })
     .returningAll()
     .executeTakeFirstOrThrow();
   return { ...toInfo(row), key: plain };
@@ -157,7 +179,12 @@ export async function issueApiKey(
     if (account.role === 'partner' && input.mode === 'live') await assertPartnerApproved(trx, account.id);
     const target = input.mode === 'test' ? await ensureSandboxAccount(trx, account) : account;
     const issued = await insertKey(trx, secret, { accountId: target.id, mode: input.mode, createdBy: actor.accountId, ipAllowlist });
-    await writeAudit(trx, { actor, action: 'api_key.created', subject: { type: 'api_key', id: issued.id }, after: { accountId: issued.accountId, mode: issued.mode, prefix: issued.prefix, ipAllowlist } });
+    await writeAudit(trx, {
+      actor,
+      action: 'api_key.created',
+      subject: { type: 'api_key', id: issued.id },
+      after: { accountId: issued.accountId, mode: issued.mode, prefix: issued.prefix, ipAllowlist },
+    });
     return issued;
   });
 }
@@ -202,7 +229,19 @@ export async function authenticateApiKey(
     .innerJoin('accounts as a', 'a.id', 'k.account_id')
     .leftJoin('api_sandbox_accounts as s', 's.sandbox_account_id', 'a.id')
     .leftJoin('accounts as owner', 'owner.id', 's.partner_id')
-    .select(['k.id', 'k.mode', 'k.expires_at', 'k.revoked_at', 'k.last_used_at', 'k.ip_allowlist', 'k.scope', 'k.partner_user_id', 'a.id as account_id', 'a.role', 'a.status'])
+    .select([
+      'k.id',
+      'k.mode',
+      'k.expires_at',
+      'k.revoked_at',
+      'k.last_used_at',
+      'k.ip_allowlist',
+      'k.scope',
+      'k.partner_user_id',
+      'a.id as account_id',
+      'a.role',
+      'a.status',
+    ])
     .select(['owner.id as owner_id', 'owner.status as owner_status'])
     .where('k.key_hash', '=', hashApiKey(secret, key))
     .executeTakeFirst();
@@ -220,7 +259,15 @@ export async function authenticateApiKey(
   if (row.last_used_at === null || now.getTime() - row.last_used_at.getTime() > 60_000) {
     await db.updateTable('api_keys').set({ last_used_at: now }).where('id', '=', row.id).execute();
   }
-  return { keyId: row.id, accountId: row.account_id, ownerId: row.owner_id ?? row.account_id, role: row.role, mode: row.mode, scope: row.scope, userId: row.partner_user_id };
+  return {
+    keyId: row.id,
+    accountId: row.account_id,
+    ownerId: row.owner_id ?? row.account_id,
+    role: row.role,
+    mode: row.mode,
+    scope: row.scope,
+    userId: row.partner_user_id,
+  };
 }
 
 /**
@@ -236,7 +283,13 @@ export async function rotateApiKey(db: Kysely<DB>, secret: string, principal: Ap
     }
     if (old.mode === 'live' && principal.role === 'partner') await assertPartnerApproved(trx, principal.ownerId);
     const user = old.partner_user_id === null || old.scope === 'owner' ? null : { id: old.partner_user_id, scope: old.scope };
-    const issued = await insertKey(trx, secret, { accountId: old.account_id, mode: old.mode, createdBy: principal.ownerId, ipAllowlist: old.ip_allowlist, user });
+    const issued = await insertKey(trx, secret, {
+      accountId: old.account_id,
+      mode: old.mode,
+      createdBy: principal.ownerId,
+      ipAllowlist: old.ip_allowlist,
+      user,
+    });
     const graceEnd = new Date(now.getTime() + graceSeconds * 1000);
     const expiresAt = old.expires_at !== null && old.expires_at < graceEnd ? old.expires_at : graceEnd;
     await trx.updateTable('api_keys').set({ expires_at: expiresAt, replaced_by: issued.id }).where('id', '=', old.id).execute();
@@ -262,11 +315,16 @@ export async function revokeApiKey(db: Kysely<DB>, actor: Actor, keyId: string):
       .where('id', '=', keyId)
       .returningAll()
       .executeTakeFirstOrThrow();
-    await writeAudit(trx, { actor, action: 'api_key.revoked', subject: { type: 'api_key', id: keyId }, before: { revokedAt: null }, after: { revokedAt: row.revoked_at } });
+    await writeAudit(trx, {
+      actor,
+      action: 'api_key.revoked',
+      subject: { type: 'api_key', id: keyId },
+      before: { revokedAt: null },
+      after: { revokedAt: row.revoked_at },
+    });
     return toInfo(row);
   });
 }
-
 
 async function findKeyRow(db: Kysely<DB>, keyId: string): Promise<ApiKeyRow> {
   const row = isUuid(keyId) ? await db.selectFrom('api_keys').selectAll().where('id', '=', keyId).executeTakeFirst() : undefined;

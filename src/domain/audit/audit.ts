@@ -52,5 +52,8 @@ export async function queryAuditLog(db: Kysely<DB>, actor: Actor, query: AuditQu
   if (query.from) select = select.where('at', '>=', query.from);
   if (query.to) select = select.where('at', '<', query.to);
   if (query.beforeId !== undefined) select = select.where('id', '<', query.beforeId);
-  return select.orderBy('id', 'desc').limit(Math.min(query.limit ?? 50, 500)).execute();
+  return select
+    .orderBy('id', 'desc')
+    .limit(Math.min(query.limit ?? 50, 500))
+    .execute();
 }

@@ -94,7 +94,10 @@ export async function listCatalog(db: Kysely<DB>, filter: CatalogFilter = {}): P
     query = query.where((eb) => eb.or([eb('p.name', 'ilike', pattern), eb('b.name', 'ilike', pattern)]));
   }
   if (filter.cursor !== undefined) query = query.where('p.id', '>', BigInt(filter.cursor));
-  const rows = await query.orderBy('p.id').limit(limit + 1).execute();
+  const rows = await query
+    .orderBy('p.id')
+    .limit(limit + 1)
+    .execute();
   const items = rows.slice(0, limit).map(toProduct);
   return { items, nextCursor: rows.length > limit ? (items.at(-1)?.id ?? null) : null };
 }

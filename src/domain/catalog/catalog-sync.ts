@@ -216,7 +216,11 @@ async function commitFullRun(
         .execute();
     }
     const seen = brands.flatMap((brand) => brand.products.map((product) => String(product.id)));
-    const active = await trx.selectFrom('catalog_products').select((eb) => eb.fn.countAll<string>().as('n')).where('active', '=', true).executeTakeFirstOrThrow();
+    const active = await trx
+      .selectFrom('catalog_products')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('active', '=', true)
+      .executeTakeFirstOrThrow();
     if (Number(active.n) >= 100 && seen.length < Number(active.n) / 2) {
       throw new CatalogShrankError(Number(active.n), seen.length);
     }
@@ -287,7 +291,14 @@ async function deltaSync(deps: CatalogSyncDeps, options: CatalogSyncOptions, sin
       };
       await trx
         .updateTable('catalog_sync_runs')
-        .set({ status: 'succeeded', finished_at: now(), pages, products_seen: summary.productsSeen, products_added: summary.added, products_changed: summary.changed })
+        .set({
+          status: 'succeeded',
+          finished_at: now(),
+          pages,
+          products_seen: summary.productsSeen,
+          products_added: summary.added,
+          products_changed: summary.changed,
+        })
         .where('id', '=', run.id)
         .execute();
       deps.logger?.info(summary, 'catalog delta sync committed');
@@ -345,11 +356,26 @@ async function applyBrands(trx: Database, brands: StagedBrand[], now: () => Date
   const existing = new Map<string, string>();
   for (let start = 0; start < products.length; start += CHUNK) {
     const ids = products.slice(start, start + CHUNK).map(({ product }) => String(product.id));
-    const rows = await trx.selectFrom('catalog_products').selectAll().where(sql<boolean>`id = any(${sql.val(ids)}::bigint[])`).execute();
+    const rows = await trx
+      .selectFrom('catalog_products')
+      .selectAll()
+      .where(sql<boolean>`id = any(${sql.val(ids)}::bigint[])`)
+      .execute();
     for (const row of rows) {
       existing.set(
         String(row.id),
-        fingerprint(row.brand_key, row.name, row.face_currency, String(row.min_face_minor), String(row.max_face_minor), row.cost_currency, String(row.cost_min_minor), String(row.cost_max_minor), row.stock, row.active),
+        fingerprint(
+          row.brand_key,
+          row.name,
+          row.face_currency,
+          String(row.min_face_minor),
+          String(row.max_face_minor),
+          row.cost_currency,
+          String(row.cost_min_minor),
+          String(row.cost_max_minor),
+          row.stock,
+          row.active,
+        ),
       );
     }
   }
@@ -357,7 +383,18 @@ async function applyBrands(trx: Database, brands: StagedBrand[], now: () => Date
   let changed = 0;
   const rows = products.map(({ brand, product }) => {
     const before = existing.get(String(product.id));
-    const after = fingerprint(brand.key, product.name, product.faceCurrency, product.minFace, product.maxFace, product.costCurrency, product.costMin, product.costMax, product.stock, true);
+    const after = fingerprint(
+      brand.key,
+      product.name,
+      product.faceCurrency,
+      product.minFace,
+      product.maxFace,
+      product.costCurrency,
+      product.costMin,
+      product.costMax,
+      product.stock,
+      true,
+    );
     if (before === undefined) added += 1;
     else if (before !== after) changed += 1;
     return {

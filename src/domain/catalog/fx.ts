@@ -43,10 +43,7 @@ export async function latestRate(db: Database, from: string, to: string): Promis
     .selectFrom('fx_rates')
     .select(['base_currency', 'rate', 'source_time'])
     .where((eb) =>
-      eb.or([
-        eb.and([eb('base_currency', '=', from), eb('quote_currency', '=', to)]),
-        eb.and([eb('base_currency', '=', to), eb('quote_currency', '=', from)]),
-      ]),
+      eb.or([eb.and([eb('base_currency', '=', from), eb('quote_currency', '=', to)]), eb.and([eb('base_currency', '=', to), eb('quote_currency', '=', from)])]),
     )
     .orderBy('source_time', 'desc')
     .orderBy(sql`base_currency = ${from}`, 'desc')

@@ -146,7 +146,12 @@ export async function fulfilFundRequest(db: Kysely<DB>, actor: Actor, requestId:
       amount: money(row.amount, row.currency),
       idempotencyKey: `fund-request:${row.id}`,
     });
-    const fulfilled = await trx.updateTable('fund_requests').set({ transfer_id: allocation.id }).where('id', '=', row.id).returningAll().executeTakeFirstOrThrow();
+    const fulfilled = await trx
+      .updateTable('fund_requests')
+      .set({ transfer_id: allocation.id })
+      .where('id', '=', row.id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
     await writeAudit(trx, {
       actor,
       action: 'fund_request.fulfilled',

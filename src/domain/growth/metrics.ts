@@ -111,17 +111,14 @@ function addRole(counts: RoleCounts, role: string, count: number): void {
 const DELIVERED = ['completed', 'partially_completed'] as const;
 const OPEN = ['pending', 'placing', 'processing'] as const;
 /** A partner's sandbox account trades test money: not a customer, not sales. */
-const notSandbox = (column: string) => sql<boolean>`not exists (select 1 from api_sandbox_accounts sandbox where sandbox.sandbox_account_id = ${sql.ref(column)})`;
+const notSandbox = (column: string) =>
+  sql<boolean>`not exists (select 1 from api_sandbox_accounts sandbox where sandbox.sandbox_account_id = ${sql.ref(column)})`;
 const utcDay = (column: string) => sql<string>`to_char(${sql.ref(column)} at time zone 'UTC', 'YYYY-MM-DD')`;
 
 export async function growthMetrics(db: Kysely<DB>, period: MetricsPeriod, now = new Date()): Promise<GrowthMetrics> {
   const start = startOf(period.from);
   const end = new Date(startOf(period.to).getTime() + DAY_MS);
-  const finishedInPeriod = db
-    .selectFrom('orders as o')
-    .where('o.finished_at', '>=', start)
-    .where('o.finished_at', '<', end)
-    .where(notSandbox('o.buyer_id'));
+  const finishedInPeriod = db.selectFrom('orders as o').where('o.finished_at', '>=', start).where('o.finished_at', '<', end).where(notSandbox('o.buyer_id'));
   // The platform's margin of one order, as settlement booked it on the ledger's revenue account:
   // delivered price − revenue share − the vendor's actual total. When the vendor charged in the
   // wallet currency that is computed from the order's own columns (exactly the settle entry, no
@@ -182,7 +179,11 @@ export async function growthMetrics(db: Kysely<DB>, period: MetricsPeriod, now =
       .orderBy('o.channel')
       .orderBy('o.currency')
       .execute(),
-    finishedInPeriod.select(['o.status', sql<string>`count(*)`.as('count')]).where('o.status', 'in', ['completed', 'partially_completed', 'failed']).groupBy('o.status').execute(),
+    finishedInPeriod
+      .select(['o.status', sql<string>`count(*)`.as('count')])
+      .where('o.status', 'in', ['completed', 'partially_completed', 'failed'])
+      .groupBy('o.status')
+      .execute(),
     finishedInPeriod
       .select([
         sql<number | null>`percentile_cont(0.5) within group (order by extract(epoch from o.finished_at - o.created_at))`.as('p50'),
@@ -200,7 +201,13 @@ export async function growthMetrics(db: Kysely<DB>, period: MetricsPeriod, now =
       .limit(TOP_PRODUCTS)
       .execute(),
     finishedInPeriod
-      .select(['o.product_id', 'o.currency', sql<string>`count(*)`.as('orders'), sql<string>`sum(o.cards_delivered)`.as('cards'), sql<string>`sum(${gmvOf})`.as('gmv')])
+      .select([
+        'o.product_id',
+        'o.currency',
+        sql<string>`count(*)`.as('orders'),
+        sql<string>`sum(o.cards_delivered)`.as('cards'),
+        sql<string>`sum(${gmvOf})`.as('gmv'),
+      ])
       .where('o.status', 'in', [...DELIVERED])
       .groupBy(['o.product_id', 'o.currency'])
       .orderBy(sql`sum(${gmvOf})`, 'desc')
@@ -267,7 +274,10 @@ export async function growthMetrics(db: Kysely<DB>, period: MetricsPeriod, now =
   return {
     period,
     signups: { total: signupTotal, days: [...signupDays].map(([date, counts]) => ({ date, ...counts })) },
-    activations: { total: [...activationDays.values()].reduce((sum, count) => sum + count, 0), days: [...activationDays].map(([date, count]) => ({ date, count })) },
+    activations: {
+      total: [...activationDays.values()].reduce((sum, count) => sum + count, 0),
+      days: [...activationDays].map(([date, count]) => ({ date, count })),
+    },
     active: activeRoles,
     sales: [...totals.values()].sort((a, b) => a.channel.localeCompare(b.channel) || a.gmv.currency.localeCompare(b.gmv.currency)),
     salesByDay,
@@ -281,7 +291,12 @@ export async function growthMetrics(db: Kysely<DB>, period: MetricsPeriod, now =
     },
     topProducts: {
       byCount: byCount.map((row) => ({ productId: row.product_id.toString(), orders: Number(row.orders), cards: Number(row.cards) })),
-      byGmv: byGmv.map((row) => ({ productId: row.product_id.toString(), orders: Number(row.orders), cards: Number(row.cards), gmv: money(BigInt(row.gmv), row.currency) })),
+      byGmv: byGmv.map((row) => ({
+        productId: row.product_id.toString(),
+        orders: Number(row.orders),
+        cards: Number(row.cards),
+        gmv: money(BigInt(row.gmv), row.currency),
+      })),
     },
     failedOrders: { count: Number(failed[0]?.total ?? 0), recent: failed.map((row) => formatOrderNumber(row.number)) },
     stuckOrders: {

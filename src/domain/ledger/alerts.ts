@@ -7,10 +7,7 @@ type DriftContext = Pick<AppContext, 'logger' | 'events'>;
 
 /** Logs the drift with the accounts involved and publishes it. */
 export async function raiseLedgerDrift(ctx: DriftContext, report: ConsistencyReport): Promise<void> {
-  ctx.logger.error(
-    { accountIds: accountsInvolved(report), drifts: report.drifts },
-    `ledger drift: ${report.drifts.length} invariant violation(s)`,
-  );
+  ctx.logger.error({ accountIds: accountsInvolved(report), drifts: report.drifts }, `ledger drift: ${report.drifts.length} invariant violation(s)`);
   await ctx.events.publish({ type: 'ledger.drift', report });
 }
 

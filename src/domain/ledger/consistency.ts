@@ -7,12 +7,7 @@ import { sql, type Kysely } from 'kysely';
 import type { DB } from '../../db/schema.ts';
 
 export type Invariant =
-  | 'transfer_unbalanced'
-  | 'transfer_too_few_entries'
-  | 'ledger_unbalanced'
-  | 'entry_account_mismatch'
-  | 'wallet_balance_mismatch'
-  | 'negative_wallet';
+  'transfer_unbalanced' | 'transfer_too_few_entries' | 'ledger_unbalanced' | 'entry_account_mismatch' | 'wallet_balance_mismatch' | 'negative_wallet';
 
 export interface LedgerDrift {
   invariant: Invariant;

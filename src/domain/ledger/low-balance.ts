@@ -17,7 +17,11 @@ import { walletId } from './ledger.ts';
 export async function setLowBalanceThreshold(db: Kysely<DB>, actor: Actor, accountId: string, threshold: Money | null): Promise<Money | null> {
   // The change and its audit row commit together.
   return withTransaction(db, async (trx) => {
-    const wallet = await trx.selectFrom('ledger_accounts').select(['currency', 'low_balance_threshold']).where('id', '=', walletId(accountId)).executeTakeFirst();
+    const wallet = await trx
+      .selectFrom('ledger_accounts')
+      .select(['currency', 'low_balance_threshold'])
+      .where('id', '=', walletId(accountId))
+      .executeTakeFirst();
     if (!wallet) throw new DomainError('account_not_found', `no wallet for account ${accountId}`);
     if (threshold && threshold.currency !== wallet.currency) {
       throw new DomainError('currency_mismatch', `the wallet is in ${wallet.currency}, not ${threshold.currency}`);

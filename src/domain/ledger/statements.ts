@@ -44,11 +44,14 @@ export async function monthlyStatement(db: Kysely<DB>, actor: Actor, accountId: 
     where e.ledger_account_id = ${ledgerAccountId} and e.created_at < ${month.end}
     group by 1`.execute(db);
   const total = (category: string) => money(BigInt(rows.rows.find((row) => row.category === category)?.total ?? '0'), account.currency);
-  const parts = { opening: total('opening'), credits: total('credits'), debits: total('debits'), orders: total('orders'), revenueShare: total('revenue_share') };
-  const closing = money(
-    parts.opening.amount + parts.credits.amount + parts.debits.amount + parts.orders.amount + parts.revenueShare.amount,
-    account.currency,
-  );
+  const parts = {
+    opening: total('opening'),
+    credits: total('credits'),
+    debits: total('debits'),
+    orders: total('orders'),
+    revenueShare: total('revenue_share'),
+  };
+  const closing = money(parts.opening.amount + parts.credits.amount + parts.debits.amount + parts.orders.amount + parts.revenueShare.amount, account.currency);
   return { accountId: account.id, month: month.label, ...parts, closing };
 }
 

@@ -179,7 +179,7 @@ export async function pollVendorOrder(ctx: FulfilmentContext, orderId: string, p
 /** Cards of our product that Bamboo delivered with a code. */
 function deliveredCards(order: OrderRow, vendorOrder: VendorOrder) {
   const cards = vendorOrder.items.filter((item) => item.productId === Number(order.product_id)).flatMap((item) => item.cards);
-  return cards.filter((card) => card.cardCode !== null && (vendorOrder.final !== 'Failed')).slice(0, order.quantity);
+  return cards.filter((card) => card.cardCode !== null && vendorOrder.final !== 'Failed').slice(0, order.quantity);
 }
 
 const eventFor: Record<'completed' | 'partially_completed' | 'failed', OrderEventType> = {
@@ -203,7 +203,8 @@ export async function finishOrder(ctx: FulfilmentContext, orderId: string, vendo
     if (order.status !== 'placing' && order.status !== 'processing') throw new Error(`order ${orderId} is ${order.status}: it was never sent to the vendor`);
     const cards = deliveredCards(order, vendorOrder);
     const delivered = cards.length;
-    const status: 'completed' | 'partially_completed' | 'failed' = delivered === order.quantity ? 'completed' : delivered === 0 ? 'failed' : 'partially_completed';
+    const status: 'completed' | 'partially_completed' | 'failed' =
+      delivered === order.quantity ? 'completed' : delivered === 0 ? 'failed' : 'partially_completed';
 
     for (const card of cards) {
       const boundTo = `${orderId}:${card.id}`;
@@ -228,7 +229,8 @@ export async function finishOrder(ctx: FulfilmentContext, orderId: string, vendo
     const deliveredPrice = order.unit_price_minor * BigInt(delivered);
     const share = order.revenue_share_unit_minor * BigInt(delivered);
     if (delivered > 0) {
-      const vendorCost: Money = vendorOrder.total.currency === currency ? vendorOrder.total : (await convertWithStoredRate(trx, vendorOrder.total, currency)).converted;
+      const vendorCost: Money =
+        vendorOrder.total.currency === currency ? vendorOrder.total : (await convertWithStoredRate(trx, vendorOrder.total, currency)).converted;
       // Clearing gives up the delivered cards' price minus the agent's share (accrued below).
       const entries: EntryInput[] = [
         { ledgerAccountId: clearing, amount: money(-(deliveredPrice - share), currency) },

@@ -23,7 +23,12 @@ export type IntakeBatcher = Batcher<IntakeRequest, IntakeResult>;
 
 /** The batcher of a context: its batches share one transaction and one job insert on `ctx.db` and `ctx.jobs`. */
 export function createIntakeBatcher(ctx: OrderIntakeContext): IntakeBatcher {
-  return new Batcher({ maxBatchSize: MAX_BATCH_SIZE, maxConcurrentBatches: CONCURRENT_BATCHES, keyOf: (request) => request.input.buyerId, run: (requests) => intakeBatch(ctx, requests) });
+  return new Batcher({
+    maxBatchSize: MAX_BATCH_SIZE,
+    maxConcurrentBatches: CONCURRENT_BATCHES,
+    keyOf: (request) => request.input.buyerId,
+    run: (requests) => intakeBatch(ctx, requests),
+  });
 }
 
 /** Prices, writes and answers a batch of creates: one result per request, in order. */
@@ -61,7 +66,12 @@ export async function intakeBatch(ctx: OrderIntakeContext, requests: IntakeReque
 /** After a pricing refusal: the order this reference already made (a replay), else the refusal. */
 async function replayOrThrow(db: Kysely<DB>, request: IntakeRequest, refusal: unknown): Promise<IntakeResult> {
   const existing = isDomainError(refusal)
-    ? await db.selectFrom('orders').selectAll().where('buyer_id', '=', request.input.buyerId).where('client_reference', '=', request.input.clientReference).executeTakeFirst()
+    ? await db
+        .selectFrom('orders')
+        .selectAll()
+        .where('buyer_id', '=', request.input.buyerId)
+        .where('client_reference', '=', request.input.clientReference)
+        .executeTakeFirst()
     : undefined;
   if (!existing) throw refusal;
   if (existing.request_fingerprint !== request.fingerprint) throw conflictOf(request.input, existing.id);

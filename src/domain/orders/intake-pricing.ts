@@ -29,8 +29,14 @@ export async function priceRequests(ctx: OrderIntakeContext, requests: IntakeReq
   // The two reads go out side by side (two pooled connections): one round trip of waiting.
   const wellFormed = requests.filter((request) => isUuid(request.input.buyerId));
   const [buyers, found] = await Promise.all([
-    findAccounts(ctx.db, requests.map((request) => request.input.buyerId)),
-    productsWithDiscount(ctx.db, wellFormed.map((request) => ({ accountId: request.input.buyerId, productId: request.input.productId }))),
+    findAccounts(
+      ctx.db,
+      requests.map((request) => request.input.buyerId),
+    ),
+    productsWithDiscount(
+      ctx.db,
+      wellFormed.map((request) => ({ accountId: request.input.buyerId, productId: request.input.productId })),
+    ),
   ]);
   const products = new Map<IntakeRequest, ProductWithDiscount | undefined>(wellFormed.map((request, position) => [request, found[position]]));
   return Promise.all(
@@ -42,11 +48,20 @@ export async function priceRequests(ctx: OrderIntakeContext, requests: IntakeReq
         if (input.actor.channel === 'telegram') await assertOnCardList(ctx.db, BigInt(input.productId), input.face.amount);
         const productAndDiscount = products.get(request);
         if (!productAndDiscount) throw new DomainError('product_not_found', `no product ${input.productId}`, { productId: String(input.productId) });
-        const quote = await quotePrice(ctx.db, { accountId: buyer.id, account: buyer, productId: input.productId, ...productAndDiscount, face: input.face, orderFee: request.orderFee });
+        const quote = await quotePrice(ctx.db, {
+          accountId: buyer.id,
+          account: buyer,
+          productId: input.productId,
+          ...productAndDiscount,
+          face: input.face,
+          orderFee: request.orderFee,
+        });
         assertProfitGuard(quote);
         const total = multiply(quote.unitPrice, BigInt(input.quantity));
         if (input.maxTotal && (input.maxTotal.currency !== total.currency || total.amount > input.maxTotal.amount)) {
-          throw new DomainError('max_price_exceeded', `the total is ${formatMoney(total)}, above ${formatMoney(input.maxTotal)}`, { total: formatMoney(total) });
+          throw new DomainError('max_price_exceeded', `the total is ${formatMoney(total)}, above ${formatMoney(input.maxTotal)}`, {
+            total: formatMoney(total),
+          });
         }
         return { buyer, quote, total };
       }),

@@ -54,10 +54,17 @@ export function intakeRequest(ctx: OrderIntakeContext, input: CreateOrderInput):
   }
   // Checked here, not by the batch's read: an id the database cannot take would fail the whole batch.
   const productId = typeof input.productId === 'bigint' || Number.isSafeInteger(input.productId) ? BigInt(input.productId) : -1n;
-  if (productId < 1n || productId > MAX_INT8) throw new DomainError('product_not_found', `no product ${input.productId}`, { productId: String(input.productId) });
+  if (productId < 1n || productId > MAX_INT8)
+    throw new DomainError('product_not_found', `no product ${input.productId}`, { productId: String(input.productId) });
   return {
     input,
-    fingerprint: JSON.stringify([String(input.productId), input.face.currency, String(input.face.amount), input.quantity, input.maxTotal ? formatMoney(input.maxTotal) : null]),
+    fingerprint: JSON.stringify([
+      String(input.productId),
+      input.face.currency,
+      String(input.face.amount),
+      input.quantity,
+      input.maxTotal ? formatMoney(input.maxTotal) : null,
+    ]),
     deadlineSeconds: ctx.config.ORDER_DEADLINE_SECONDS,
     orderFee: { amount: ctx.config.ORDER_FEE, currency: ctx.config.SETTLEMENT_CURRENCY },
   };

@@ -80,7 +80,10 @@ export async function writeOrders(ctx: OrderIntakeContext, priced: PricedRequest
     const { rows: outcomes } = await sql<IntakeOutcome>`${prepared} select * from order_intake_batch(${toJson(orders)}::jsonb)`
       .execute(trx)
       .catch((error: unknown) => {
-        throw ledgerRefusal(error, orders.flatMap((order) => [order.wallet, order.clearing]));
+        throw ledgerRefusal(
+          error,
+          orders.flatMap((order) => [order.wallet, order.clearing]),
+        );
       });
     const created = outcomes.filter((row) => row.outcome === 'created').map((row) => ({ orderId: row.order_id as string }));
     await ctx.jobs.enqueueMany(orderPlaceQueue, created, { db: trx });
@@ -88,7 +91,9 @@ export async function writeOrders(ctx: OrderIntakeContext, priced: PricedRequest
   });
   const byIndex = new Map(rows.map((row) => [row.idx, row]));
   const replayed = rows.filter((row) => row.outcome === 'replayed').map((row) => row.order_id as string);
-  const replays = new Map((replayed.length === 0 ? [] : await ctx.db.selectFrom('orders').selectAll().where('id', 'in', replayed).execute()).map((row) => [row.id, row]));
+  const replays = new Map(
+    (replayed.length === 0 ? [] : await ctx.db.selectFrom('orders').selectAll().where('id', 'in', replayed).execute()).map((row) => [row.id, row]),
+  );
   return priced.map((one, idx) => {
     const row = byIndex.get(idx);
     if (!row) return { ok: false, error: new Error(`order_intake_batch returned nothing for ${one.request.input.clientReference}`) };

@@ -43,7 +43,9 @@ export async function createOrder(ctx: CreateOrderContext, input: CreateOrderInp
     throw error;
   }
   if (result.spentToday !== undefined && !ctx.db.isTransaction) {
-    await checkUnusualSpend(ctx, result.order, result.spentToday).catch((alertError: unknown) => ctx.logger.error({ err: alertError }, 'risk monitoring failed'));
+    await checkUnusualSpend(ctx, result.order, result.spentToday).catch((alertError: unknown) =>
+      ctx.logger.error({ err: alertError }, 'risk monitoring failed'),
+    );
   }
   return { order: result.order, created: result.created };
 }

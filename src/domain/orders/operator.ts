@@ -35,7 +35,11 @@ async function orderDetails(db: Kysely<DB>, idOrNumber: string): Promise<OrderDe
     .executeTakeFirst();
   if (!row) throw new DomainError('order_not_found', `no order ${idOrNumber}`);
   const transitions = await db.selectFrom('order_transitions').select(['status', 'at', 'detail']).where('order_id', '=', row.id).orderBy('id').execute();
-  const cards = await db.selectFrom('order_cards').select(({ fn }) => fn.countAll<string>().as('count')).where('order_id', '=', row.id).executeTakeFirstOrThrow();
+  const cards = await db
+    .selectFrom('order_cards')
+    .select(({ fn }) => fn.countAll<string>().as('count'))
+    .where('order_id', '=', row.id)
+    .executeTakeFirstOrThrow();
   return { order: toOrder(row), transitions, cardsStored: Number(cards.count) };
 }
 
@@ -58,6 +62,7 @@ export async function refundOrder(ctx: FulfilmentContext, actor: Actor, orderId:
     reason: 'refunded_by_operator:vendor_has_no_order',
     accept: (vendorOrder) => vendorOrder.final === 'Failed',
   });
-  if (outcome === 'open') throw new DomainError('vendor_not_failed', `Bamboo does not report order ${order.number} as failed: not refundable; retry it instead`);
+  if (outcome === 'open')
+    throw new DomainError('vendor_not_failed', `Bamboo does not report order ${order.number} as failed: not refundable; retry it instead`);
   return outcome;
 }

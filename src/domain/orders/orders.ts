@@ -67,9 +67,11 @@ export function toOrder(row: OrderRow): Order {
 
 /** Records a state change with its time (docs/product.md#orders: every transition is recorded). */
 export async function recordTransition(db: Kysely<DB>, orderId: string, status: OrderStatus | string, detail?: Record<string, unknown>): Promise<void> {
-  await db.insertInto('order_transitions').values({ order_id: orderId, status, detail: detail ? JSON.stringify(detail) : null }).execute();
+  await db
+    .insertInto('order_transitions')
+    .values({ order_id: orderId, status, detail: detail ? JSON.stringify(detail) : null })
+    .execute();
 }
-
 
 /** The order (by id or by number, ST-000123) as its buyer, the buyer's direct parent, or an admin/the platform may see it. */
 export async function getOrderFor(db: Kysely<DB>, actor: Actor, orderId: string): Promise<Order> {
@@ -101,7 +103,12 @@ export interface RevealedCard {
  * Decrypts an order's cards for its buyer only (all of them, or the one at `index` in the order's
  * card order: the bot's per-card Reveal button); every reveal is audited.
  */
-export async function revealOrderCards(ctx: Pick<AppContext, 'db' | 'config'>, actor: Actor, orderId: string, options: { index?: number } = {}): Promise<RevealedCard[]> {
+export async function revealOrderCards(
+  ctx: Pick<AppContext, 'db' | 'config'>,
+  actor: Actor,
+  orderId: string,
+  options: { index?: number } = {},
+): Promise<RevealedCard[]> {
   const row = isUuid(orderId) ? await ctx.db.selectFrom('orders').select(['id', 'buyer_id']).where('id', '=', orderId).executeTakeFirst() : undefined;
   if (!row || actor.accountId !== row.buyer_id) throw new DomainError('order_not_found', `no order ${orderId}`);
   const keyring = cardKeyring(ctx.config);

@@ -58,7 +58,14 @@ export const orderReconcileQueue = defineQueueContract({
 export const orderVendorComparisonQueue = defineQueueContract({
   name: 'order.vendor-comparison',
   // The UTC day to compare; the daily run compares yesterday.
-  payload: z.object({ day: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).optional() }).strict(),
+  payload: z
+    .object({
+      day: z
+        .string()
+        .regex(/^\d{4}-\d{2}-\d{2}$/)
+        .optional(),
+    })
+    .strict(),
   policy: 'singleton',
   // Bamboo allows 4 transactions calls an hour: retry slowly.
   retry: { limit: 3, delaySeconds: 900, backoff: false },

@@ -54,7 +54,6 @@ export async function reconcileOrders(ctx: FulfilmentContext, now = new Date(), 
   return report;
 }
 
-
 export type CallbackResult = { ok: true; orderId: string | null } | { ok: false; reason: 'malformed' | 'bad_secret' };
 
 /**
@@ -66,11 +65,7 @@ export async function handleVendorCallback(ctx: Pick<AppContext, 'db' | 'jobs' |
   const checked = verifyOrderCallback(body, ctx.config.BAMBOO_CALLBACK_SECRET ?? '');
   if (!checked.ok) return checked;
   if (!isUuid(checked.callback.requestId)) return { ok: true, orderId: null };
-  const order = await ctx.db
-    .selectFrom('orders')
-    .select(['id', 'status'])
-    .where('vendor_request_id', '=', checked.callback.requestId)
-    .executeTakeFirst();
+  const order = await ctx.db.selectFrom('orders').select(['id', 'status']).where('vendor_request_id', '=', checked.callback.requestId).executeTakeFirst();
   if (!order) return { ok: true, orderId: null };
   if (order.status === 'processing') await ctx.jobs.enqueue(orderPollQueue, { orderId: order.id });
   return { ok: true, orderId: order.id };

@@ -42,7 +42,11 @@ export async function dailySummary(ctx: Pick<AppContext, 'db' | 'vendor' | 'logg
   const gmvByCurrency = new Map<string, bigint>();
   for (const row of rows) gmvByCurrency.set(row.currency, (gmvByCurrency.get(row.currency) ?? 0n) + BigInt(row.charged ?? '0'));
   const growth = await growthMetrics(ctx.db, { from: day, to: day });
-  const pending = await ctx.db.selectFrom('topup_requests').select((eb) => eb.fn.countAll<string>().as('count')).where('status', '=', 'pending').executeTakeFirstOrThrow();
+  const pending = await ctx.db
+    .selectFrom('topup_requests')
+    .select((eb) => eb.fn.countAll<string>().as('count'))
+    .where('status', '=', 'pending')
+    .executeTakeFirstOrThrow();
   let vendorBalance: string[] | null;
   try {
     vendorBalance = (await ctx.vendor.getAccounts()).filter((account) => account.isActive).map((account) => formatMoney(account.balance));

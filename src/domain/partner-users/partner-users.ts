@@ -31,7 +31,6 @@ function toPartnerUser(row: PartnerUserRow): PartnerUser {
   return { id: row.id, accountId: row.account_id, name: row.name, email: row.email, role: row.role, createdAt: row.created_at, removedAt: row.removed_at };
 }
 
-
 /**
  * The partner whose users `actor` manages: the partner acting for itself, or an admin (or the
  * platform) acting on any partner. A sandbox account has no users of its own.
@@ -97,7 +96,12 @@ export async function addPartnerUser(db: Kysely<DB>, actor: Actor, partnerId: st
       .values({ account_id: partner.id, name, email, role: input.role, created_by: actor.accountId })
       .returningAll()
       .executeTakeFirstOrThrow();
-    await writeAudit(trx, { actor, action: 'partner_user.added', subject: { type: 'partner_user', id: row.id }, after: { accountId: partner.id, name, email, role: row.role } });
+    await writeAudit(trx, {
+      actor,
+      action: 'partner_user.added',
+      subject: { type: 'partner_user', id: row.id },
+      after: { accountId: partner.id, name, email, role: row.role },
+    });
     return toPartnerUser(row);
   });
 }
@@ -154,7 +158,13 @@ export async function issuePartnerUserKey(
     if (user.removed_at !== null) throw new DomainError('partner_user_removed', 'this user was removed', { userId });
     if (input.mode === 'live') await assertPartnerApproved(trx, partner.id);
     const target = input.mode === 'test' ? await ensureSandboxAccount(trx, partner) : partner;
-    const issued = await insertKey(trx, secret, { accountId: target.id, mode: input.mode, createdBy: actor.accountId, ipAllowlist, user: { id: user.id, scope: user.role } });
+    const issued = await insertKey(trx, secret, {
+      accountId: target.id,
+      mode: input.mode,
+      createdBy: actor.accountId,
+      ipAllowlist,
+      user: { id: user.id, scope: user.role },
+    });
     await writeAudit(trx, {
       actor,
       action: 'api_key.created',

@@ -11,9 +11,7 @@ import type { Actor } from '../actor.ts';
 import { writeAudit } from '../audit/audit.ts';
 import { assertDenomination, getProduct } from './pricing.ts';
 
-export type CardListEntryInput =
-  | { productId: bigint; denominations: bigint[] }
-  | { productId: bigint; range: { min: bigint; max: bigint } };
+export type CardListEntryInput = { productId: bigint; denominations: bigint[] } | { productId: bigint; range: { min: bigint; max: bigint } };
 
 export type CardListEntry = CardListEntryInput & { position: number };
 
@@ -22,7 +20,8 @@ function validateEntry(product: Awaited<ReturnType<typeof getProduct>>, entry: C
   const faces = 'denominations' in entry ? entry.denominations : [entry.range.min, entry.range.max];
   if ('denominations' in entry) {
     if (entry.denominations.length === 0) throw new DomainError('invalid_card_list', `product ${product.id}: name at least one denomination`);
-    if (new Set(entry.denominations).size !== entry.denominations.length) throw new DomainError('invalid_card_list', `product ${product.id}: a denomination appears twice`);
+    if (new Set(entry.denominations).size !== entry.denominations.length)
+      throw new DomainError('invalid_card_list', `product ${product.id}: a denomination appears twice`);
   } else {
     if (product.kind !== 'range') throw new DomainError('invalid_card_list', `product ${product.id} has a fixed value: list its denomination, not a range`);
     if (entry.range.min > entry.range.max) throw new DomainError('invalid_card_list', `product ${product.id}: the range minimum is above its maximum`);
@@ -31,7 +30,12 @@ function validateEntry(product: Awaited<ReturnType<typeof getProduct>>, entry: C
 }
 
 /** Replaces the whole card list with `entries`, in that order. */
-export async function saveCardList(db: Kysely<DB>, actor: Actor, entries: readonly CardListEntryInput[], options: { maxEntries: number }): Promise<CardListEntry[]> {
+export async function saveCardList(
+  db: Kysely<DB>,
+  actor: Actor,
+  entries: readonly CardListEntryInput[],
+  options: { maxEntries: number },
+): Promise<CardListEntry[]> {
   if (entries.length > options.maxEntries) {
     throw new DomainError('invalid_card_list', `the card list holds at most ${options.maxEntries} entries`, { maxEntries: options.maxEntries });
   }

@@ -49,7 +49,11 @@ export async function createPricePlan(db: Kysely<DB>, actor: Actor, input: { nam
 }
 
 /** Sets (or with null removes) a plan's discount for one product. */
-export async function setProductDiscount(db: Kysely<DB>, actor: Actor, input: { planId: string; productId: number | bigint; discountBps: number | null }): Promise<void> {
+export async function setProductDiscount(
+  db: Kysely<DB>,
+  actor: Actor,
+  input: { planId: string; productId: number | bigint; discountBps: number | null },
+): Promise<void> {
   if (input.discountBps !== null) assertBps(input.discountBps);
   await withTransaction(db, async (trx) => {
     await requireAdmin(trx, actor);
@@ -176,8 +180,21 @@ export async function productWithDiscount(db: Kysely<DB>, account: Account, prod
 // `*` fails once the table gains a column (a migration run by another instance during a deploy).
 // A missing name fails the type check where the rows become `ProductWithDiscount`s.
 const PRODUCT_COLUMNS = [
-  'id', 'brand_key', 'name', 'kind', 'face_currency', 'min_face_minor', 'max_face_minor', 'cost_currency', 'cost_min_minor',
-  'cost_max_minor', 'stock', 'active', 'vendor_modified_at', 'created_at', 'updated_at',
+  'id',
+  'brand_key',
+  'name',
+  'kind',
+  'face_currency',
+  'min_face_minor',
+  'max_face_minor',
+  'cost_currency',
+  'cost_min_minor',
+  'cost_max_minor',
+  'stock',
+  'active',
+  'vendor_modified_at',
+  'created_at',
+  'updated_at',
 ] as const;
 
 /**
@@ -191,7 +208,12 @@ export async function productsWithDiscount(
 ): Promise<(ProductWithDiscount | undefined)[]> {
   if (pairs.length === 0) return [];
   const { rows } = await sql<
-    Pick<CatalogProductRow, (typeof PRODUCT_COLUMNS)[number]> & { pair: bigint; plan_id: string | null; plan_default_bps: number | null; product_discount_bps: number | null }
+    Pick<CatalogProductRow, (typeof PRODUCT_COLUMNS)[number]> & {
+      pair: bigint;
+      plan_id: string | null;
+      plan_default_bps: number | null;
+      product_discount_bps: number | null;
+    }
   >`
     ${prepared} select p.pair, ${sql.join(PRODUCT_COLUMNS.map((column) => sql.ref(`cp.${column}`)))},
       pp.id as plan_id, pp.default_discount_bps as plan_default_bps, d.discount_bps as product_discount_bps
@@ -205,7 +227,10 @@ export async function productsWithDiscount(
     left join price_plan_discounts d on d.plan_id = pp.id and d.product_id = cp.id`.execute(db);
   const found: (ProductWithDiscount | undefined)[] = pairs.map(() => undefined);
   for (const { pair, plan_id: planId, plan_default_bps: planDefault, product_discount_bps: productDiscount, ...product } of rows) {
-    found[Number(pair) - 1] = { product, discount: planId === null ? { planId: null, discountBps: 0 } : { planId, discountBps: productDiscount ?? planDefault ?? 0 } };
+    found[Number(pair) - 1] = {
+      product,
+      discount: planId === null ? { planId: null, discountBps: 0 } : { planId, discountBps: productDiscount ?? planDefault ?? 0 },
+    };
   }
   return found;
 }
@@ -349,7 +374,10 @@ export interface CatalogPrice {
  * Display prices for a page of products (at most 100), from `quotePrice` itself so what a buyer sees
  * is what they are charged. Products that cannot be priced now (inactive, no FX rate) are left out.
  */
-export async function catalogPrices(db: Kysely<DB>, input: { accountId: string; productIds: readonly (number | bigint)[]; orderFee: QuoteInput['orderFee'] }): Promise<CatalogPrice[]> {
+export async function catalogPrices(
+  db: Kysely<DB>,
+  input: { accountId: string; productIds: readonly (number | bigint)[]; orderFee: QuoteInput['orderFee'] },
+): Promise<CatalogPrice[]> {
   if (input.productIds.length > 100) throw new DomainError('invalid_page', 'price at most 100 products at a time');
   const account = await getAccount(db, input.accountId);
   const ids = input.productIds.map((id) => BigInt(id));

@@ -57,7 +57,12 @@ const StoredEntry = z.object({
 
 export function createRequestLogBuffer(options: RequestLogBufferOptions): RequestLogBuffer {
   const registers = options.registry ? [options.registry] : [];
-  const dropped = new Counter({ name: 'api_request_logs_dropped_total', help: 'Request logs dropped because the in-process buffer was full or an entry was unreadable', labelNames: ['reason'], registers });
+  const dropped = new Counter({
+    name: 'api_request_logs_dropped_total',
+    help: 'Request logs dropped because the in-process buffer was full or an entry was unreadable',
+    labelNames: ['reason'],
+    registers,
+  });
   const fallbacks = new Counter({ name: 'api_request_logs_fallback_total', help: 'Request logs kept in process because Redis did not take them', registers });
 
   let local: RequestLogEntry[] = [];

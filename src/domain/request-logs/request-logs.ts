@@ -80,7 +80,11 @@ const CURSOR = /^(\d{1,15})\.(\d{1,18})$/;
 const encodeCursor = (log: RequestLog) => `${log.at.getTime()}.${log.id}`;
 
 /** One account's logs, newest first, keyset-paginated. */
-export async function listRequestLogs(db: Kysely<DB>, accountId: string, query: RequestLogQuery = {}): Promise<{ logs: RequestLog[]; nextCursor: string | null }> {
+export async function listRequestLogs(
+  db: Kysely<DB>,
+  accountId: string,
+  query: RequestLogQuery = {},
+): Promise<{ logs: RequestLog[]; nextCursor: string | null }> {
   const limit = Math.min(Math.max(Math.trunc(query.limit ?? 50), 1), MAX_REQUEST_LOG_PAGE);
   const cursor = query.cursor === undefined ? undefined : CURSOR.exec(query.cursor);
   if (cursor === null) throw new DomainError('invalid_cursor', 'not a cursor from this list');
@@ -101,7 +105,11 @@ export async function listRequestLogs(db: Kysely<DB>, accountId: string, query: 
     const [, ms, id] = cursor;
     select = select.where(sql<boolean>`(created_at, id) < (${new Date(Number(ms))}, ${id}::bigint)`);
   }
-  const rows = await select.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit + 1).execute();
+  const rows = await select
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(limit + 1)
+    .execute();
   const logs = rows.slice(0, limit).map(toRequestLog);
   const last = logs[logs.length - 1];
   return { logs, nextCursor: rows.length > limit && last ? encodeCursor(last) : null };

@@ -51,7 +51,12 @@ export async function recordRevenueShareAccrual(db: Kysely<DB>, input: AccrualIn
     await trx.selectFrom('accounts').select('id').where('id', '=', agentId).forShare().execute();
 
     let month: Month = monthOf(input.completedAt);
-    const paid = await trx.selectFrom('revenue_share_payouts').select('id').where('agent_id', '=', agentId).where('month', '=', month.firstDay).executeTakeFirst();
+    const paid = await trx
+      .selectFrom('revenue_share_payouts')
+      .select('id')
+      .where('agent_id', '=', agentId)
+      .where('month', '=', month.firstDay)
+      .executeTakeFirst();
     if (paid) month = nextMonth(month);
 
     const inserted = await trx
@@ -118,13 +123,7 @@ export async function closeRevenueShareMonth(db: Kysely<DB>, actor: Actor, label
   const month = parseMonth(label);
   if (month.end > now) throw new DomainError('month_not_over', `${label} is not over yet`);
   await requireAdmin(db, actor);
-  const agents = await db
-    .selectFrom('revenue_share_accruals')
-    .select('agent_id')
-    .distinct()
-    .where('month', '=', month.firstDay)
-    .orderBy('agent_id')
-    .execute();
+  const agents = await db.selectFrom('revenue_share_accruals').select('agent_id').distinct().where('month', '=', month.firstDay).orderBy('agent_id').execute();
   const payouts: Payout[] = [];
   for (const { agent_id: agentId } of agents) {
     // One transaction per agent: one agent's failure does not hold back the others' pay.

@@ -34,13 +34,28 @@ export async function recordOrderForOnboarding(
   const sandbox = await db.selectFrom('api_sandbox_accounts').select('partner_id').where('sandbox_account_id', '=', order.buyerId).executeTakeFirst();
   if (sandbox) {
     const partnerId = sandbox.partner_id;
-    await db.updateTable('partner_signups').set({ stage: 'first_test_order', first_test_order_at: now }).where('account_id', '=', partnerId).where('stage', '=', 'signed_up').execute();
+    await db
+      .updateTable('partner_signups')
+      .set({ stage: 'first_test_order', first_test_order_at: now })
+      .where('account_id', '=', partnerId)
+      .where('stage', '=', 'signed_up')
+      .execute();
     // Approved before any test order (the stage was skipped): the first test order's time is still worth knowing.
-    await db.updateTable('partner_signups').set({ first_test_order_at: now }).where('account_id', '=', partnerId).where('first_test_order_at', 'is', null).execute();
+    await db
+      .updateTable('partner_signups')
+      .set({ first_test_order_at: now })
+      .where('account_id', '=', partnerId)
+      .where('first_test_order_at', 'is', null)
+      .execute();
     return (await findSignup(db, partnerId))?.stage;
   }
   const partnerId = order.buyerId;
-  await db.updateTable('partner_signups').set({ stage: 'first_live_order', first_live_order_at: now }).where('account_id', '=', partnerId).where('stage', '=', 'approved').execute();
+  await db
+    .updateTable('partner_signups')
+    .set({ stage: 'first_live_order', first_live_order_at: now })
+    .where('account_id', '=', partnerId)
+    .where('stage', '=', 'approved')
+    .execute();
   const signup = await findSignup(db, partnerId);
   if (signup?.stage !== 'first_live_order') return signup?.stage;
   const { count } = await db
@@ -50,7 +65,12 @@ export async function recordOrderForOnboarding(
     .where('status', 'in', DELIVERED)
     .executeTakeFirstOrThrow();
   if (Number(count) < settings.activeAfterLiveOrders) return signup.stage;
-  await db.updateTable('partner_signups').set({ stage: 'active', active_at: now }).where('account_id', '=', partnerId).where('stage', '=', 'first_live_order').execute();
+  await db
+    .updateTable('partner_signups')
+    .set({ stage: 'active', active_at: now })
+    .where('account_id', '=', partnerId)
+    .where('stage', '=', 'first_live_order')
+    .execute();
   return 'active';
 }
 
@@ -72,7 +92,10 @@ export interface OnboardingView {
 /** The onboarding of the partner behind a key (live or test). */
 export async function onboardingOf(db: Kysely<DB>, principal: ApiPrincipal): Promise<OnboardingView> {
   const signup = await findSignup(db, principal.ownerId);
-  if (!signup) throw new DomainError('onboarding_not_found', 'this partner was set up by an operator: there is no self-service onboarding', { accountId: principal.ownerId });
+  if (!signup)
+    throw new DomainError('onboarding_not_found', 'this partner was set up by an operator: there is no self-service onboarding', {
+      accountId: principal.ownerId,
+    });
   const reached: Record<OnboardingStage, Date | null> = {
     signed_up: signup.signedUpAt,
     first_test_order: signup.firstTestOrderAt,

@@ -110,9 +110,20 @@ export async function signUpPartner(db: Kysely<DB>, input: SignupInput, settings
       actor,
       action: 'partner.signed_up',
       subject: { type: 'account', id: account.id },
-      after: { companyName: account.name, email: input.email, useCase: input.useCase.trim(), sandboxAccountId: sandbox.id, clientAddress: input.clientAddress ?? null },
+      after: {
+        companyName: account.name,
+        email: input.email,
+        useCase: input.useCase.trim(),
+        sandboxAccountId: sandbox.id,
+        clientAddress: input.clientAddress ?? null,
+      },
     });
-    await writeAudit(trx, { actor, action: 'api_key.created', subject: { type: 'api_key', id: apiKey.id }, after: { accountId: sandbox.id, mode: 'test', prefix: apiKey.prefix } });
+    await writeAudit(trx, {
+      actor,
+      action: 'api_key.created',
+      subject: { type: 'api_key', id: apiKey.id },
+      after: { accountId: sandbox.id, mode: 'test', prefix: apiKey.prefix },
+    });
     return { account, sandboxAccountId: sandbox.id, apiKey, sandboxFunds };
   });
 }
@@ -172,7 +183,9 @@ function decodeCursor(cursor: string): { at: Date; id: string } {
 
 /** Locks a pending signup for a decision; a signup is decided once. */
 async function lockPending(trx: Kysely<DB>, accountId: string): Promise<PartnerSignupRow> {
-  const row = isUuid(accountId) ? await trx.selectFrom('partner_signups').selectAll().where('account_id', '=', accountId).forUpdate().executeTakeFirst() : undefined;
+  const row = isUuid(accountId)
+    ? await trx.selectFrom('partner_signups').selectAll().where('account_id', '=', accountId).forUpdate().executeTakeFirst()
+    : undefined;
   if (!row) throw new DomainError('signup_not_found', `no signup for account ${accountId}`, { accountId });
   if (row.status !== 'pending') {
     throw new DomainError('signup_already_decided', `this signup was already ${row.status}`, { accountId, signupStatus: row.status });
@@ -207,7 +220,13 @@ export async function approveSignup(db: Kysely<DB>, actor: Actor, accountId: str
 }
 
 /** Rejects a pending signup with a reason and revokes every key of the partner and its sandbox. */
-export async function rejectSignup(db: Kysely<DB>, actor: Actor, accountId: string, reason: string, now = new Date()): Promise<{ signup: PartnerSignup; revokedKeys: number }> {
+export async function rejectSignup(
+  db: Kysely<DB>,
+  actor: Actor,
+  accountId: string,
+  reason: string,
+  now = new Date(),
+): Promise<{ signup: PartnerSignup; revokedKeys: number }> {
   const why = requireReason(reason);
   return withTransaction(db, async (trx) => {
     await requireAdmin(trx, actor);

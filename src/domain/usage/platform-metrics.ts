@@ -30,8 +30,21 @@ export async function platformMetrics(db: Kysely<DB>, actor: Actor, options: { p
   const since = new Date(now.getTime() - 24 * 60 * 60 * 1000);
   const [growth, accounts, orders, charged, open, webhooks, wallets] = await Promise.all([
     growthMetrics(db, options.period ?? resolveMetricsPeriod({}, now), now),
-    db.selectFrom('accounts').select(['role', 'status', sql<string>`count(*)`.as('count')]).groupBy(['role', 'status']).orderBy('role').orderBy('status').execute(),
-    db.selectFrom('orders').select(['status', sql<string>`count(*)`.as('count')]).where('created_at', '>=', since).where('sandbox', '=', false).groupBy('status').orderBy('status').execute(),
+    db
+      .selectFrom('accounts')
+      .select(['role', 'status', sql<string>`count(*)`.as('count')])
+      .groupBy(['role', 'status'])
+      .orderBy('role')
+      .orderBy('status')
+      .execute(),
+    db
+      .selectFrom('orders')
+      .select(['status', sql<string>`count(*)`.as('count')])
+      .where('created_at', '>=', since)
+      .where('sandbox', '=', false)
+      .groupBy('status')
+      .orderBy('status')
+      .execute(),
     db
       .selectFrom('orders')
       .select(['currency', sql<string>`coalesce(sum(unit_price_minor * coalesce(cards_delivered, 0)), 0)`.as('charged')])

@@ -58,11 +58,7 @@ export async function usageFor(db: Kysely<DB>, accountId: string, options: { day
   const from = dayOf(fromDate);
 
   const charged = sql<string>`coalesce(sum(case when status in ('completed', 'partially_completed') then unit_price_minor * coalesce(cards_delivered, 0) else 0 end), 0)`;
-  const orders = db
-    .selectFrom('orders')
-    .where('buyer_id', '=', accountId)
-    .where('currency', '=', account.currency)
-    .where('created_at', '>=', fromDate);
+  const orders = db.selectFrom('orders').where('buyer_id', '=', accountId).where('currency', '=', account.currency).where('created_at', '>=', fromDate);
   const [perDay, requestRows, totalsRow, top] = await Promise.all([
     orders
       .select([sql<string>`to_char(created_at at time zone 'UTC', 'YYYY-MM-DD')`.as('day'), sql<string>`count(*)`.as('orders'), charged.as('spend')])
@@ -82,12 +78,7 @@ export async function usageFor(db: Kysely<DB>, accountId: string, options: { day
       ])
       .executeTakeFirstOrThrow(),
     orders
-      .select([
-        'product_id',
-        sql<string>`count(*)`.as('orders'),
-        sql<string>`coalesce(sum(coalesce(cards_delivered, 0)), 0)`.as('cards'),
-        charged.as('spend'),
-      ])
+      .select(['product_id', sql<string>`count(*)`.as('orders'), sql<string>`coalesce(sum(coalesce(cards_delivered, 0)), 0)`.as('cards'), charged.as('spend')])
       .groupBy('product_id')
       .orderBy('spend', 'desc')
       .orderBy('orders', 'desc')
@@ -102,7 +93,12 @@ export async function usageFor(db: Kysely<DB>, accountId: string, options: { day
   for (const date = new Date(fromDate); dayOf(date) <= to; date.setUTCDate(date.getUTCDate() + 1)) {
     const day = dayOf(date);
     const row = ordersByDay.get(day);
-    series.push({ date: day, requests: requestsByDay.get(day) ?? 0, orders: Number(row?.orders ?? 0), spend: money(BigInt(row?.spend ?? 0), account.currency) });
+    series.push({
+      date: day,
+      requests: requestsByDay.get(day) ?? 0,
+      orders: Number(row?.orders ?? 0),
+      spend: money(BigInt(row?.spend ?? 0), account.currency),
+    });
   }
   const completed = Number(totalsRow.completed);
   const partiallyCompleted = Number(totalsRow.partial);
@@ -124,6 +120,11 @@ export async function usageFor(db: Kysely<DB>, accountId: string, options: { day
       ),
       successRate: finished === 0 ? null : completed / finished,
     },
-    topProducts: top.map((row) => ({ productId: String(row.product_id), orders: Number(row.orders), cards: Number(row.cards), spend: money(BigInt(row.spend), account.currency) })),
+    topProducts: top.map((row) => ({
+      productId: String(row.product_id),
+      orders: Number(row.orders),
+      cards: Number(row.cards),
+      spend: money(BigInt(row.spend), account.currency),
+    })),
   };
 }

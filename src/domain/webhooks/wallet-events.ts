@@ -27,7 +27,11 @@ export async function recordWalletCredits(trx: Kysely<DB>, transfer: CreditedTra
     .selectFrom('accounts as a')
     .innerJoin('ledger_accounts as l', 'l.account_id', 'a.id')
     .select(['a.id', 'l.id as ledger_account_id', 'l.balance', 'l.currency'])
-    .where('l.id', 'in', credits.map((entry) => entry.ledgerAccountId))
+    .where(
+      'l.id',
+      'in',
+      credits.map((entry) => entry.ledgerAccountId),
+    )
     .where('a.role', '=', 'partner')
     .execute();
   for (const partner of partners) {

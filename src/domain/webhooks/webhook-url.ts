@@ -15,8 +15,7 @@ export interface WebhookUrlPolicy {
 /** Resolves a host name to every address it has (the system resolver unless a test gives its own). */
 export type ResolveHost = (hostname: string) => Promise<string[]>;
 
-export const resolveWithSystemDns: ResolveHost = async (hostname) =>
-  (await lookup(hostname, { all: true, verbatim: true })).map((entry) => entry.address);
+export const resolveWithSystemDns: ResolveHost = async (hostname) => (await lookup(hostname, { all: true, verbatim: true })).map((entry) => entry.address);
 
 // IANA special-purpose ranges that are not globally reachable, plus multicast and the reserved 240/4.
 const INTERNAL_IPV4: [string, number][] = [

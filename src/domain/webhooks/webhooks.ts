@@ -18,7 +18,14 @@ import type { WebhookEndpointRow, WebhookEventRow, WebhookEventStatus } from './
 import { isUuid } from '../../shared/ids.ts';
 import { assertWebhookUrlAllowed, resolveDeliveryAddresses, resolveWithSystemDns, type ResolveHost, type WebhookUrlPolicy } from './webhook-url.ts';
 
-export const WEBHOOK_EVENT_TYPES = ['wallet.credited', 'order.completed', 'order.partially_completed', 'order.failed', 'account.inactive', 'wallet.low_balance'] as const;
+export const WEBHOOK_EVENT_TYPES = [
+  'wallet.credited',
+  'order.completed',
+  'order.partially_completed',
+  'order.failed',
+  'account.inactive',
+  'wallet.low_balance',
+] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 
 /** How long the old secret still signs after a rotation. */
@@ -105,7 +112,9 @@ export async function enqueueWebhookEvent(
     .insertInto('webhook_events')
     .values({ account_id: accountId, type, payload: toJson(data), dedupe_key: options.dedupeKey ?? null })
     // With a dedupe key, a second recording of the same change keeps the first event.
-    .$if(options.dedupeKey !== undefined, (query) => query.onConflict((conflict) => conflict.columns(['account_id', 'dedupe_key']).where('dedupe_key', 'is not', null).doNothing()))
+    .$if(options.dedupeKey !== undefined, (query) =>
+      query.onConflict((conflict) => conflict.columns(['account_id', 'dedupe_key']).where('dedupe_key', 'is not', null).doNothing()),
+    )
     .returning('id')
     .executeTakeFirst();
   if (inserted) return inserted.id;
@@ -122,11 +131,7 @@ export async function enqueueWebhookEvent(
  * Queues the delivery of events not yet queued, each in the same transaction that marks it, so an
  * event is queued exactly once. `send` enqueues one delivery job inside `trx`.
  */
-export async function dispatchPendingWebhookEvents(
-  db: Kysely<DB>,
-  send: (trx: Kysely<DB>, eventId: string) => Promise<unknown>,
-  limit = 100,
-): Promise<number> {
+export async function dispatchPendingWebhookEvents(db: Kysely<DB>, send: (trx: Kysely<DB>, eventId: string) => Promise<unknown>, limit = 100): Promise<number> {
   return withTransaction(db, async (trx) => {
     const rows = await trx
       .selectFrom('webhook_events')
@@ -139,7 +144,15 @@ export async function dispatchPendingWebhookEvents(
       .execute();
     for (const row of rows) await send(trx, row.id);
     if (rows.length > 0) {
-      await trx.updateTable('webhook_events').set({ queued_at: new Date() }).where('id', 'in', rows.map((row) => row.id)).execute();
+      await trx
+        .updateTable('webhook_events')
+        .set({ queued_at: new Date() })
+        .where(
+          'id',
+          'in',
+          rows.map((row) => row.id),
+        )
+        .execute();
     }
     return rows.length;
   });
@@ -300,7 +313,6 @@ const toEvent = (row: WebhookEventRow): WebhookEvent => ({
   createdAt: row.created_at,
 });
 
-
 /** An account's events, newest first; the cursor is the last event's id. */
 export async function listWebhookEvents(
   db: Kysely<DB>,
@@ -318,7 +330,11 @@ export async function listWebhookEvents(
     // Compared in SQL: timestamptz has microseconds, a JavaScript Date only milliseconds.
     query = query.where(sql<boolean>`(created_at, id) < (select created_at, id from webhook_events where id = ${known.id})`);
   }
-  const rows = await query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit + 1).execute();
+  const rows = await query
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(limit + 1)
+    .execute();
   const items = rows.slice(0, limit).map(toEvent);
   return { items, nextCursor: rows.length > limit ? (items.at(-1)?.id ?? null) : null };
 }

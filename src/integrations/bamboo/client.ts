@@ -202,9 +202,7 @@ export class BambooClient {
       } catch {
         // falls through to unknown
       }
-      return accepted === order.requestId
-        ? { kind: 'accepted', requestId: order.requestId }
-        : { kind: 'unknown', cause: 'unexpected 200 body from checkout' };
+      return accepted === order.requestId ? { kind: 'accepted', requestId: order.requestId } : { kind: 'unknown', cause: 'unexpected 200 body from checkout' };
     }
     if (status === 429) {
       const retryAfterMs = await this.#blockAfter429('checkout', response, 1);
@@ -349,10 +347,7 @@ export class BambooClient {
     try {
       const response = await this.#options.fetch(request);
       const text = await response.text();
-      this.#options.logger?.debug(
-        { vendor: 'bamboo', endpoint, method, status: response.status, ms: Math.round(performance.now() - started) },
-        'bamboo call',
-      );
+      this.#options.logger?.debug({ vendor: 'bamboo', endpoint, method, status: response.status, ms: Math.round(performance.now() - started) }, 'bamboo call');
       await this.#record(endpoint, response.status);
       return { status: response.status, headers: response.headers, text };
     } catch (error) {

@@ -21,7 +21,8 @@ export function createVendor(config: Config, state: SharedState, logger: Logger,
   const clientId = simulated ? SANDBOX_CREDENTIAL.clientId : config.BAMBOO_CLIENT_ID;
   const clientSecret = simulated ? SANDBOX_CREDENTIAL.clientSecret : config.BAMBOO_CLIENT_SECRET;
   const accountId = simulated ? SIMULATOR_ACCOUNT_ID : config.BAMBOO_ACCOUNT_ID;
-  if (!clientId || !clientSecret || accountId === undefined) throw new Error('VENDOR=bamboo needs BAMBOO_CLIENT_ID, BAMBOO_CLIENT_SECRET and BAMBOO_ACCOUNT_ID');
+  if (!clientId || !clientSecret || accountId === undefined)
+    throw new Error('VENDOR=bamboo needs BAMBOO_CLIENT_ID, BAMBOO_CLIENT_SECRET and BAMBOO_ACCOUNT_ID');
   // The simulator lives in this process (its orders and balance too); it is built on first use
   // because generating its catalog takes a moment.
   let simulator: BambooSimulator | undefined;

@@ -314,7 +314,13 @@ export interface NotificationSettings {
 export type PlaceOrderResult =
   | { kind: 'accepted'; requestId: string }
   /** Bamboo definitely did not create the order. `retryable`: the same RequestId may be sent again later (429). */
-  | { kind: 'rejected'; reason: ReasonCode | 'Unauthorized' | 'Forbidden' | 'RateLimited' | 'BadRequest'; message: string; retryable: boolean; retryAfterMs?: number }
+  | {
+      kind: 'rejected';
+      reason: ReasonCode | 'Unauthorized' | 'Forbidden' | 'RateLimited' | 'BadRequest';
+      message: string;
+      retryable: boolean;
+      retryAfterMs?: number;
+    }
   /** We cannot tell: resolve with getOrder(requestId), never by placing a second order. */
   | { kind: 'unknown'; cause: string };
 

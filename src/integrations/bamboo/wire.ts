@@ -5,21 +5,28 @@ import Big from 'big.js';
 import { z } from 'zod';
 
 /** A decimal as an exact string: accepts the source text kept by parseJsonExact, or an integer. */
-export const decimal = z
-  .union([z.string(), z.number()])
-  .transform((value, ctx) => {
-    try {
-      return new Big(String(value).trim()).toFixed();
-    } catch {
-      ctx.addIssue({ code: 'custom', message: `not a decimal: ${String(value)}` });
-      return z.NEVER;
-    }
-  });
+export const decimal = z.union([z.string(), z.number()]).transform((value, ctx) => {
+  try {
+    return new Big(String(value).trim()).toFixed();
+  } catch {
+    ctx.addIssue({ code: 'custom', message: `not a decimal: ${String(value)}` });
+    return z.NEVER;
+  }
+});
 
 /** An integer id or count; tolerates one sent as a numeric string. */
-const int = z.union([z.number().int(), z.string().regex(/^-?\d+$/).transform(Number)]);
+const int = z.union([
+  z.number().int(),
+  z
+    .string()
+    .regex(/^-?\d+$/)
+    .transform(Number),
+]);
 
-const text = z.string().nullish().transform((value) => value ?? null);
+const text = z
+  .string()
+  .nullish()
+  .transform((value) => value ?? null);
 
 /**
  * "2024-05-16T04:36:35.3673422": no zone, up to 7 fractional digits; read as UTC. A value with a
@@ -56,7 +63,10 @@ export const wireProduct = z.object({
 });
 
 export const wireBrand = z.object({
-  internalId: z.union([z.string(), z.number()]).nullish().transform((value) => (value == null ? null : String(value))),
+  internalId: z
+    .union([z.string(), z.number()])
+    .nullish()
+    .transform((value) => (value == null ? null : String(value))),
   name: z.string(),
   countryCode: z.string(),
   currencyCode: z.string(),
@@ -66,8 +76,14 @@ export const wireBrand = z.object({
   terms: text,
   logoUrl: text,
   modifiedDate: timestamp,
-  products: z.array(wireProduct).nullish().transform((value) => value ?? []),
-  categories: z.array(category).nullish().transform((value) => value ?? []),
+  products: z
+    .array(wireProduct)
+    .nullish()
+    .transform((value) => value ?? []),
+  categories: z
+    .array(category)
+    .nullish()
+    .transform((value) => value ?? []),
 });
 
 /** One doc example spells it `pageindex`; both are accepted. */
@@ -77,16 +93,17 @@ export const wireCatalogPage = z
     pageindex: int.optional(),
     pageSize: int,
     count: int,
-    items: z.array(wireBrand).nullish().transform((value) => value ?? []),
+    items: z
+      .array(wireBrand)
+      .nullish()
+      .transform((value) => value ?? []),
   })
   .transform(({ pageindex, pageIndex, ...page }) => ({ ...page, pageIndex: pageIndex ?? pageindex ?? 0 }));
 
 export const wireCategories = z.array(category);
 
 export const wireAccounts = z.object({
-  accounts: z.array(
-    z.object({ id: int, currency: z.string(), balance: decimal, isActive: z.boolean(), sandboxMode: z.boolean() }),
-  ),
+  accounts: z.array(z.object({ id: int, currency: z.string(), balance: decimal, isActive: z.boolean(), sandboxMode: z.boolean() })),
 });
 
 export const wireCard = z.object({
@@ -112,7 +129,10 @@ export const wireOrder = z.object({
         countryCode: text,
         currencyCode: z.string(),
         status: text,
-        cards: z.array(wireCard).nullish().transform((value) => value ?? []),
+        cards: z
+          .array(wireCard)
+          .nullish()
+          .transform((value) => value ?? []),
       }),
     )
     .nullish()
@@ -160,9 +180,7 @@ export const wireTransactions = z.object({
                     clientPrice: wireAmount.nullish(),
                     quantity: int.nullish(),
                     clientTotal: decimal.nullish(),
-                    clientExchangeRate: z
-                      .object({ fromCurrency: text, toCurrency: text, exchangeRate: decimal })
-                      .nullish(),
+                    clientExchangeRate: z.object({ fromCurrency: text, toCurrency: text, exchangeRate: decimal }).nullish(),
                   }),
                 )
                 .nullish()

@@ -10,7 +10,14 @@ const yesterday = () => new Date(Date.now() - 24 * 3600 * 1000).toISOString().sl
 
 export const dailySummaryQueue = defineQueue({
   name: 'reports.daily-summary',
-  payload: z.object({ day: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).optional() }).strict(),
+  payload: z
+    .object({
+      day: z
+        .string()
+        .regex(/^\d{4}-\d{2}-\d{2}$/)
+        .optional(),
+    })
+    .strict(),
   policy: 'singleton',
   retry: { limit: 3, delaySeconds: 60, backoff: true },
   expireInSeconds: 5 * 60,

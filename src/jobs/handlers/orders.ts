@@ -10,7 +10,9 @@ export const orderPlaceWorker = bindQueue(orderPlaceQueue, async (ctx, data) => 
 
 export const orderPollWorker = bindQueue(orderPollQueue, async (ctx, data) => ({ outcome: await pollVendorOrder(ctx, data.orderId, data.pollCount) }));
 
-export const orderEventsWorker = bindQueue(orderEventsQueue, async (ctx, data) => ({ delivered: (await deliverOrderEvent(ctx, data.orderId, data.type)).type }));
+export const orderEventsWorker = bindQueue(orderEventsQueue, async (ctx, data) => ({
+  delivered: (await deliverOrderEvent(ctx, data.orderId, data.type)).type,
+}));
 
 export const orderReconcileWorker = bindQueue(orderReconcileQueue, async (ctx) => reconcileOrders(ctx));
 

@@ -88,9 +88,7 @@ describe('Bamboo client decoding', () => {
           "clientExchangeRate":{"fromCurrency":"USD","toCurrency":"USD","exchangeRate":0}}],"clientName":null,"orderType":null,
           "xeroCreditNoteNumber":null}]}]}`),
       ),
-      http.get(`${BASE}/api/integration/v1.0/exchange-rates`, () =>
-        raw('{"baseCurrencyCode":"USD","rates":[{"currencyCode":"EUR","value":0.8714830000}]}'),
-      ),
+      http.get(`${BASE}/api/integration/v1.0/exchange-rates`, () => raw('{"baseCurrencyCode":"USD","rates":[{"currencyCode":"EUR","value":0.8714830000}]}')),
     );
     const client = newClient();
     const [txn] = await client.getTransactions({ startDate: '2024-05-15', endDate: '2024-05-16' });
@@ -161,7 +159,9 @@ describe('Bamboo client decoding', () => {
 
   it('reports a body that does not match without echoing values', async () => {
     mswServer.use(http.get(`${BASE}/api/integration/v1.0/accounts`, () => raw('{"accounts":[{"id":"x","cardCode":"SECRET"}]}')));
-    const error = (await newClient().getAccounts().catch((caught: unknown) => caught)) as Error;
+    const error = (await newClient()
+      .getAccounts()
+      .catch((caught: unknown) => caught)) as Error;
     expect(error).toMatchObject({ code: 'vendor_bad_response' });
     expect(error.message).not.toContain('SECRET');
   });

@@ -5,12 +5,7 @@ import Big from 'big.js';
 import { http, HttpResponse } from 'msw';
 import { describe, expect, it } from 'vitest';
 import { REASON_CODES } from '../../../src/integrations/bamboo/model.ts';
-import {
-  LIVE_CREDENTIAL,
-  SANDBOX_CREDENTIAL,
-  SIM_PRODUCTS,
-  type SimulatorCredential,
-} from '../../../src/integrations/bamboo/simulator/index.ts';
+import { LIVE_CREDENTIAL, SANDBOX_CREDENTIAL, SIM_PRODUCTS, type SimulatorCredential } from '../../../src/integrations/bamboo/simulator/index.ts';
 import { verifyOrderCallback } from '../../../src/integrations/bamboo/callback.ts';
 import { createLogger } from '../../../src/logger.ts';
 import { money, type Money } from '../../../src/shared/money.ts';
@@ -92,7 +87,10 @@ describe('Bamboo client against the simulator', () => {
       reason: 'Forbidden',
       message: expect.stringContaining('whitelisted'),
     });
-    expect(await simulatorClient({ clientSecret: 'wrong' }).placeOrder({ requestId: 'r-401', lines: [] })).toMatchObject({ kind: 'rejected', reason: 'Unauthorized' });
+    expect(await simulatorClient({ clientSecret: 'wrong' }).placeOrder({ requestId: 'r-401', lines: [] })).toMatchObject({
+      kind: 'rejected',
+      reason: 'Unauthorized',
+    });
   });
 
   it('lists categories and accounts', async () => {
@@ -137,7 +135,11 @@ describe('Bamboo client against the simulator', () => {
     const client = simulatorClient();
     const steam = (quantity = 1) => [line(SIM_PRODUCTS.steam10, quantity, usd(1000n))];
     const reject = async (lines: ReturnType<typeof line>[], options: { accountId?: number; client?: ReturnType<typeof simulatorClient> } = {}) => {
-      const result = await (options.client ?? client).placeOrder({ requestId: crypto.randomUUID(), lines, ...(options.accountId ? { accountId: options.accountId } : {}) });
+      const result = await (options.client ?? client).placeOrder({
+        requestId: crypto.randomUUID(),
+        lines,
+        ...(options.accountId ? { accountId: options.accountId } : {}),
+      });
       return result.kind === 'rejected' ? result.reason : result.kind;
     };
     const seen = new Set<string>();
@@ -236,7 +238,10 @@ describe('Bamboo client against the simulator', () => {
     const client = simulatorClient({ timeoutMs: 50 });
     const committed = crypto.randomUUID();
     simulator.injectFault({ requestId: committed, status: 502, afterCommit: true });
-    expect(await client.placeOrder({ requestId: committed, lines: [line(SIM_PRODUCTS.steam10, 1, usd(1000n))] })).toEqual({ kind: 'unknown', cause: 'HTTP 502' });
+    expect(await client.placeOrder({ requestId: committed, lines: [line(SIM_PRODUCTS.steam10, 1, usd(1000n))] })).toEqual({
+      kind: 'unknown',
+      cause: 'HTTP 502',
+    });
     expect((await client.getOrder(committed))?.requestId).toBe(committed);
 
     const lost = crypto.randomUUID();
@@ -276,7 +281,10 @@ describe('Bamboo client against the simulator', () => {
     clock.advance(1000);
     await simulator.idle();
     expect(simulator.callbacks).toMatchObject([{ url: settings.notificationUrlSandbox, status: 204 }]);
-    expect(verifyOrderCallback(received[0], 'shh')).toEqual({ ok: true, callback: { requestId, orderId: expect.any(Number), status: 'Succeeded', totalCards: 2 } });
+    expect(verifyOrderCallback(received[0], 'shh')).toEqual({
+      ok: true,
+      callback: { requestId, orderId: expect.any(Number), status: 'Succeeded', totalCards: 2 },
+    });
     expect(verifyOrderCallback(received[0], 'other')).toEqual({ ok: false, reason: 'bad_secret' });
     expect(verifyOrderCallback({ RequestId: requestId, OrderId: 1, Status: 'PartialFailed', SecretKey: 'shh' }, 'shh')).toMatchObject({
       ok: true,
@@ -292,7 +300,10 @@ describe('Bamboo client against the simulator', () => {
     const fromUsd = await client.getExchangeRates();
     expect(fromUsd.baseCurrency).toBe('USD');
     expect(fromUsd.rates.find((rate) => rate.currency === 'EUR')?.rate).toBe('0.871483');
-    expect(await client.getExchangeRates({ baseCurrency: 'AED', currency: 'INR' })).toEqual({ baseCurrency: 'AED', rates: [{ currency: 'INR', rate: '22.718078' }] });
+    expect(await client.getExchangeRates({ baseCurrency: 'AED', currency: 'INR' })).toEqual({
+      baseCurrency: 'AED',
+      rates: [{ currency: 'INR', rate: '22.718078' }],
+    });
 
     const eurToUsd = new Big(1).div('0.871483').round(10, Big.roundHalfUp);
     const expectedCost = new Big('9.50').times(eurToUsd).round(4, Big.roundHalfUp);
@@ -317,7 +328,15 @@ describe('Bamboo client against the simulator', () => {
     expect(await client.getTransactions({ startDate: '2020-01-01', endDate: '2020-01-02' })).toEqual([]);
 
     const [row] = await client.getOrdersReport({ startDate: day, endDate: day });
-    expect(row).toMatchObject({ requestId, channel: 'Sandbox', denomination: 'USD 10', quantity: 2, unitPrice: usd(947n), total: usd(947n), status: 'PartialFailed' });
+    expect(row).toMatchObject({
+      requestId,
+      channel: 'Sandbox',
+      denomination: 'USD 10',
+      quantity: 2,
+      unitPrice: usd(947n),
+      total: usd(947n),
+      status: 'PartialFailed',
+    });
     expect(row!.orderDate?.toISOString()).toBe(`${day}T00:00:00.000Z`);
     await expect(client.getOrdersReport({ startDate: '2026-1-1', endDate: day })).rejects.toThrow(/YYYY-MM-DD/);
   });

@@ -137,7 +137,12 @@ describe('429 from Bamboo', () => {
     const client = simulatorClient({ clock });
     const requestId = crypto.randomUUID();
     simulator.injectFault({ requestId, rateLimitSeconds: 5 });
-    expect(await client.placeOrder({ requestId, lines: steam() })).toMatchObject({ kind: 'rejected', reason: 'RateLimited', retryable: true, retryAfterMs: 5000 });
+    expect(await client.placeOrder({ requestId, lines: steam() })).toMatchObject({
+      kind: 'rejected',
+      reason: 'RateLimited',
+      retryable: true,
+      retryAfterMs: 5000,
+    });
     const started = clock.now();
     // The same RequestId is safe to send again: the 429 created nothing.
     expect(await client.placeOrder({ requestId, lines: steam() })).toEqual({ kind: 'accepted', requestId });
@@ -151,7 +156,11 @@ describe('the simulator enforces the published limits', () => {
     fetch('https://api.bamboocardportal.com/api/integration/v1.0/orders/checkout', {
       method: 'POST',
       headers: { authorization: auth, 'content-type': 'application/json' },
-      body: JSON.stringify({ RequestId: crypto.randomUUID(), AccountId: 555, Products: [{ ProductId: productId, Quantity: 1, Value: productId === SIM_PRODUCTS.steam10 ? 10 : 100 }] }),
+      body: JSON.stringify({
+        RequestId: crypto.randomUUID(),
+        AccountId: 555,
+        Products: [{ ProductId: productId, Quantity: 1, Value: productId === SIM_PRODUCTS.steam10 ? 10 : 100 }],
+      }),
     });
 
   it('transactions: 4 an hour, with the wait until the oldest call ages out', async () => {

@@ -27,16 +27,38 @@ describe('simulator: the other documented endpoints', () => {
     const { simulator } = mountSimulator({ rateLimits: false });
     const brands = (await (await call('/api/Integration/v2.0/brands?sku=TBRAND-AE')).json()) as { items: Record<string, unknown>[] };
     expect(brands.items).toEqual([
-      expect.objectContaining({ id: 2118, name: 'Test Brand UAE', sku: 'TBRAND-AE', status: 'Live', faceValues: [{ min: 1, max: 1 }, { min: 10, max: 10 }, { min: 20, max: 20 }], categories: [6] }),
+      expect.objectContaining({
+        id: 2118,
+        name: 'Test Brand UAE',
+        sku: 'TBRAND-AE',
+        status: 'Live',
+        faceValues: [
+          { min: 1, max: 1 },
+          { min: 10, max: 10 },
+          { min: 20, max: 20 },
+        ],
+        categories: [6],
+      }),
     ]);
     const inactive = (await (await call('/api/Integration/v2.0/brands?name=bahrain&currencyCode=BHD')).json()) as { items: Record<string, unknown>[] };
     expect(inactive.items).toEqual([expect.objectContaining({ id: 6132, sku: 'TBRAND1-AE', status: 'TemporaryInactive', faceValues: [] })]);
 
-    expect(await (await call('/api/integration/v2.0/getstock/TBRAND-AE/10')).json()).toEqual({ faceValue: 10, quantity: 0, isStocked: false, price: 9.5, currencyCode: 'AED' });
+    expect(await (await call('/api/integration/v2.0/getstock/TBRAND-AE/10')).json()).toEqual({
+      faceValue: 10,
+      quantity: 0,
+      isStocked: false,
+      price: 9.5,
+      currencyCode: 'AED',
+    });
     // A generated brand of fixed denominations whose first product has a counted stock.
-    const stocked = simulator.brands.find((brand) => brand.id >= 10_000 && brand.products.every((product) => product.minFaceValue === product.maxFaceValue) && brand.products[0]!.count)!;
+    const stocked = simulator.brands.find(
+      (brand) => brand.id >= 10_000 && brand.products.every((product) => product.minFaceValue === product.maxFaceValue) && brand.products[0]!.count,
+    )!;
     const product = stocked.products[0]!;
-    expect(await (await call(`/api/integration/v2.0/getstock/${brandSku(stocked)}/${product.minFaceValue}`)).json()).toMatchObject({ quantity: product.count, isStocked: true });
+    expect(await (await call(`/api/integration/v2.0/getstock/${brandSku(stocked)}/${product.minFaceValue}`)).json()).toMatchObject({
+      quantity: product.count,
+      isStocked: true,
+    });
     const missing = await call('/api/integration/v2.0/getstock/NOPE/10');
     expect([missing.status, await missing.json()]).toEqual([400, { message: 'Product with sku NOPE not found' }]);
 

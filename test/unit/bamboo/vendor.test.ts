@@ -18,7 +18,10 @@ describe('createVendor', () => {
     const [account] = await vendor.getAccounts();
     expect(account).toMatchObject({ id: 555, sandboxMode: true, balance: money(10082848n, 'USD') });
     const requestId = crypto.randomUUID();
-    expect(await vendor.placeOrder({ requestId, lines: [{ productId: 439685, quantity: 1, faceValue: money(1000n, 'USD') }] })).toEqual({ kind: 'accepted', requestId });
+    expect(await vendor.placeOrder({ requestId, lines: [{ productId: 439685, quantity: 1, faceValue: money(1000n, 'USD') }] })).toEqual({
+      kind: 'accepted',
+      requestId,
+    });
     expect((await vendor.getOrder(requestId))?.requestId).toBe(requestId);
   });
 
@@ -30,7 +33,14 @@ describe('createVendor', () => {
         return HttpResponse.json({ accounts: [{ id: 77, currency: 'USD', balance: 10, isActive: true, sandboxMode: false }] });
       }),
     );
-    const config = createConfig({ VENDOR: 'bamboo', BAMBOO_BASE_URL: 'https://bamboo.example', BAMBOO_CLIENT_ID: 'me', BAMBOO_CLIENT_SECRET: 'pw', BAMBOO_ACCOUNT_ID: '77', CARD_ENCRYPTION_KEYS: `k1:${'A'.repeat(43)}=` });
+    const config = createConfig({
+      VENDOR: 'bamboo',
+      BAMBOO_BASE_URL: 'https://bamboo.example',
+      BAMBOO_CLIENT_ID: 'me',
+      BAMBOO_CLIENT_SECRET: 'pw',
+      BAMBOO_ACCOUNT_ID: '77',
+      CARD_ENCRYPTION_KEYS: `k1:${'A'.repeat(43)}=`,
+    });
     const vendor = createVendor(config, createMemoryState(), logger);
     expect(vendor.accountId).toBe(77);
     expect((await vendor.getAccounts())[0]?.id).toBe(77);

@@ -10,7 +10,13 @@ import type { SimulatorCredential, SimulatorState } from './state.ts';
 export function accountsOf(state: SimulatorState, credential: SimulatorCredential): Response {
   const accounts = [...state.accounts.values()]
     .filter((account) => account.credential.clientId === credential.clientId)
-    .map((account) => ({ id: account.id, currency: account.currency, balance: decimalOut(account.balance), isActive: account.isActive, sandboxMode: credential.sandbox }));
+    .map((account) => ({
+      id: account.id,
+      currency: account.currency,
+      balance: decimalOut(account.balance),
+      isActive: account.isActive,
+      sandboxMode: credential.sandbox,
+    }));
   return json({ accounts });
 }
 

@@ -7,10 +7,22 @@ import { CATEGORIES, crossRate, unitPrice, USD_RATES, type SimBrand, type SimPro
 import { bambooTimestamp, DAY_PATTERN, dayStart, decimalOut, isDecimal, json, reason } from './http.ts';
 
 const COUNTRY_NAMES: Record<string, [name: string, alpha3: string]> = {
-  US: ['United States', 'USA'], GB: ['United Kingdom', 'GBR'], DE: ['Germany', 'DEU'], FR: ['France', 'FRA'], IT: ['Italy', 'ITA'],
-  ES: ['Spain', 'ESP'], NL: ['Netherlands', 'NLD'], AE: ['United Arab Emirates', 'ARE'], SA: ['Saudi Arabia', 'SAU'],
-  BH: ['Bahrain', 'BHR'], KW: ['Kuwait', 'KWT'], IN: ['India', 'IND'], JP: ['Japan', 'JPN'], CA: ['Canada', 'CAN'],
-  AU: ['Australia', 'AUS'], TR: ['Turkey', 'TUR'],
+  US: ['United States', 'USA'],
+  GB: ['United Kingdom', 'GBR'],
+  DE: ['Germany', 'DEU'],
+  FR: ['France', 'FRA'],
+  IT: ['Italy', 'ITA'],
+  ES: ['Spain', 'ESP'],
+  NL: ['Netherlands', 'NLD'],
+  AE: ['United Arab Emirates', 'ARE'],
+  SA: ['Saudi Arabia', 'SAU'],
+  BH: ['Bahrain', 'BHR'],
+  KW: ['Kuwait', 'KWT'],
+  IN: ['India', 'IND'],
+  JP: ['Japan', 'JPN'],
+  CA: ['Canada', 'CAN'],
+  AU: ['Australia', 'AUS'],
+  TR: ['Turkey', 'TUR'],
 };
 
 /** A brand's SKU (v2.1 API): given for the documented test brands, derived for generated ones. */
@@ -147,7 +159,12 @@ export function countries(brands: SimBrand[]): Response {
   const currencies = new Map<string, string>();
   for (const brand of brands) if (!currencies.has(brand.countryCode)) currencies.set(brand.countryCode, brand.currencyCode);
   return json(
-    [...currencies].map(([code, currency]) => ({ code, name: COUNTRY_NAMES[code]?.[0] ?? code, defaultCurrencyCode: currency, alpha3Code: COUNTRY_NAMES[code]?.[1] ?? code })),
+    [...currencies].map(([code, currency]) => ({
+      code,
+      name: COUNTRY_NAMES[code]?.[0] ?? code,
+      defaultCurrencyCode: currency,
+      alpha3Code: COUNTRY_NAMES[code]?.[1] ?? code,
+    })),
   );
 }
 

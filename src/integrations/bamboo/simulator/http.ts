@@ -10,7 +10,10 @@ import type { SimulatorCredential } from './state.ts';
 export type SimEndpoint = EndpointClass | 'catalogV1' | 'brands' | 'stock' | 'countries' | 'checkoutV2' | 'unknown';
 
 export const json = (body: unknown, status = 200, headers: Record<string, string> = {}) =>
-  new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json; charset=utf-8', 'api-supported-versions': '1.0, 2.0', ...headers } });
+  new Response(JSON.stringify(body), {
+    status,
+    headers: { 'content-type': 'application/json; charset=utf-8', 'api-supported-versions': '1.0, 2.0', ...headers },
+  });
 
 /** A 400 with one of Bamboo's reason codes. */
 export const reason = (code: string) => json({ message: code }, 400);

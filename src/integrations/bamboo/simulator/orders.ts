@@ -35,7 +35,13 @@ export class SimulatorOrders {
   }
 
   /** Validates in the documented order (§9.4); a reason code, or the new order. */
-  place(credential: SimulatorCredential, requestId: string, accountId: number, lines: Record<string, unknown>[], requestFault: ProductFault | undefined): string | SimOrder {
+  place(
+    credential: SimulatorCredential,
+    requestId: string,
+    accountId: number,
+    lines: Record<string, unknown>[],
+    requestFault: ProductFault | undefined,
+  ): string | SimOrder {
     if (credential.enabled === false) return 'UserNotEnabled';
     if (credential.catalogAssigned === false) return 'ClientCatalogNotExist';
     if (lines.length === 0) return 'NoProducts';
@@ -65,7 +71,14 @@ export class SimulatorOrders {
     }
     const orderLines: SimOrderLine[] = resolved.map(({ brand, product, value, quantity }) => {
       const rate = crossRate(brand.currencyCode, account.currency) ?? new Big(1);
-      return { brand, product, faceValue: value.toFixed(), quantity, unitCost: unitPrice(product, value.toFixed()).times(rate).round(4, Big.roundHalfUp), cards: [] };
+      return {
+        brand,
+        product,
+        faceValue: value.toFixed(),
+        quantity,
+        unitCost: unitPrice(product, value.toFixed()).times(rate).round(4, Big.roundHalfUp),
+        cards: [],
+      };
     });
     const cost = orderLines.reduce((sum, line) => sum.plus(line.unitCost.times(line.quantity)), new Big(0));
     if (cost.gt(account.balance)) return 'InsufficientBalance';
@@ -165,7 +178,8 @@ export class SimulatorOrders {
   #finish(order: SimOrder): void {
     if (['Succeeded', 'Failed', 'PartialFailed'].includes(order.status)) return;
     const cards = order.lines.flatMap((line) => line.cards.map((card) => ({ line, card })));
-    const failing = order.fault.outcome === 'fail' ? cards.length : order.fault.outcome === 'partial-fail' ? Math.min(order.fault.failedCards ?? 1, cards.length - 1) : 0;
+    const failing =
+      order.fault.outcome === 'fail' ? cards.length : order.fault.outcome === 'partial-fail' ? Math.min(order.fault.failedCards ?? 1, cards.length - 1) : 0;
     let refund = new Big(0);
     cards.forEach(({ line, card }, index) => {
       if (index >= cards.length - failing) {

@@ -126,7 +126,13 @@ export class SimulatorState {
     for (const credential of this.credentials) {
       for (const account of credential.accounts) {
         if (this.accounts.has(account.id)) throw new Error(`account ${account.id} belongs to two credentials`);
-        this.accounts.set(account.id, { id: account.id, currency: account.currency, balance: new Big(account.balance), isActive: account.isActive, credential });
+        this.accounts.set(account.id, {
+          id: account.id,
+          currency: account.currency,
+          balance: new Big(account.balance),
+          isActive: account.isActive,
+          credential,
+        });
       }
     }
     this.brands = brands;
