@@ -16,6 +16,7 @@ import { queueFirstSyncs } from './jobs/handlers/catalog.ts';
 import { QUEUES } from './jobs/queues.ts';
 import { redactUrl, type Logger } from './logger.ts';
 import { adminAlertSink } from './notifications/admin-alerts.ts';
+import { walletAlertSink } from './notifications/wallet-alerts.ts';
 import { seedOnStart } from './seed.ts';
 import { startRequestLogFlusher } from './domain/request-logs/buffer.ts';
 
@@ -43,8 +44,9 @@ export async function startApp(config: Config, logger: Logger, options: StartOpt
       ...(config.TELEGRAM_BOT_TOKEN ? { telegram: createTelegramGateway({ token: config.TELEGRAM_BOT_TOKEN, apiRoot: config.BOT_API_ROOT }) } : {}),
       // Order results go back the way the order came: the bot for Telegram buyers, webhooks for partners.
       orderEvents: (ctx) => routeOrderEvents({ telegram: telegramOrderEventSink(ctx), api: webhookOrderEventSink(ctx) }, loggingOrderEventSink(logger)),
-      // Drift (found by the worker's hourly check) and risk alerts (raised where orders are taken: api, bot) tell the admins.
-      eventSinks: (ctx) => [adminAlertSink(ctx)],
+      // Drift (found by the worker's hourly check) and risk alerts (raised where orders are taken: api, bot) tell the admins;
+      // wallet events (adjustments and low balance from the bot's debits) tell the wallet's owner.
+      eventSinks: (ctx) => [adminAlertSink(ctx), walletAlertSink(ctx)],
     },
   });
   const stoppers: (() => Promise<void>)[] = [];

@@ -14,7 +14,7 @@ import { queryAuditLog } from '#src/domain/audit/audit.ts';
 import { creditWallet, debitWallet } from '#src/domain/funding/manual.ts';
 import { monthOf, parseMonth } from '#src/domain/month.ts';
 import { closeRevenueShareMonth, previewRevenueShareMonth } from '#src/domain/revenue-share/revenue-share.ts';
-import { notify, recipientOf, warnIfLowBalance } from '#src/notifications/notify.ts';
+import { notify, recipientOf } from '#src/notifications/notify.ts';
 import type { BotContext, ConvContext } from '../context.ts';
 import { cancelKeyboard, askAmount, domainCall, waitConfirmation, waitText, type Flow } from '../flows.ts';
 import { enterFlow, isActiveAdmin, isRole, showMoney, telegramActor, newRow } from '../helpers.ts';
@@ -60,18 +60,11 @@ async function adjustFlow(conversation: Flow, ctx: ConvContext, direction: strin
   const balance = await domainCall(conversation, async () => {
     const { app } = ctx.deps;
     const input = { accountId, amount: asked.amount, reason: reason.text, idempotencyKey: key };
-    if (direction === 'credit') await creditWallet(app.db, telegramActor(admin), input);
-    else await debitWallet(app.db, telegramActor(admin), input);
+    // The domain tells the wallet's owner (wallet.adjusted, wallet.low_balance events).
+    if (direction === 'credit') await creditWallet(app, telegramActor(admin), input);
+    else await debitWallet(app, telegramActor(admin), input);
     // The adjustment moved money, so the account has a wallet.
     const after = (await accountOverview(app.db, telegramActor(admin), accountId)).balance!;
-    const owner = await recipientOf(app, accountId);
-    if (owner && direction === 'credit') {
-      await notify(app, owner, { text: { key: 'funds-received', vars: { amount: showMoney(asked.amount), balance: showMoney(after) } } });
-    }
-    if (owner && direction === 'debit') {
-      await notify(app, owner, { text: { key: 'funds-debited', vars: { amount: showMoney(asked.amount), reason: reason.text, balance: showMoney(after) } } });
-      await warnIfLowBalance(app, owner, after, asked.amount);
-    }
     return showMoney(after);
   });
   await confirmation.ctx.answerCallbackQuery();

@@ -12,7 +12,7 @@ import { allocate, declineFundRequest, fulfilFundRequest, listPendingFundRequest
 import { walletBalance } from '#src/domain/ledger/ledger.ts';
 import { monthOf } from '#src/domain/month.ts';
 import { accruedRevenueShare, paidRevenueShare } from '#src/domain/revenue-share/revenue-share.ts';
-import { notify, recipientOf, warnIfLowBalance } from '#src/notifications/notify.ts';
+import { notify, recipientOf } from '#src/notifications/notify.ts';
 import type { BotContext, ConvContext } from '../context.ts';
 import { askAmount, waitConfirmation, domainCall, type Flow } from '../flows.ts';
 import { enterFlow, isRole, showMoney, telegramActor, newRow } from '../helpers.ts';
@@ -57,15 +57,15 @@ async function allocateFlow(conversation: Flow, ctx: ConvContext, direction: str
   const balances = await domainCall(conversation, async () => {
     const { app } = ctx.deps;
     const input = { childId, amount: asked.amount, idempotencyKey: key };
-    if (direction === 'give') await allocate(app.db, telegramActor(agent), input);
-    else await reclaim(app.db, telegramActor(agent), input);
+    // The domain warns whoever's wallet paid when it runs low (a wallet.low_balance event).
+    if (direction === 'give') await allocate(app, telegramActor(agent), input);
+    else await reclaim(app, telegramActor(agent), input);
     const own = await walletBalance(app.db, agent.id);
     const child = await walletBalance(app.db, childId);
     const childUser = await recipientOf(app, childId);
     if (direction === 'give' && childUser) {
       await notify(app, childUser, { text: { key: 'funds-received', vars: { amount: showMoney(asked.amount), balance: showMoney(child) } } });
     }
-    await warnIfLowBalance(app, direction === 'give' ? ctx.user : childUser, direction === 'give' ? own : child, asked.amount);
     return { own: showMoney(own), child: showMoney(child) };
   });
   await confirmation.ctx.answerCallbackQuery();
@@ -214,11 +214,10 @@ function handlers(): Composer<BotContext> {
   // The answers to a sub-agent's request (buttons of the notification and of the list above).
   agents.callbackQuery(networkCallbacks.fulfilFundRequest.pattern, async (ctx) => {
     const { app } = ctx.deps;
-    const fulfilled = await fulfilFundRequest(app.db, telegramActor(ctx.user!.account), networkCallbacks.fulfilFundRequest.read(ctx.match).requestId);
+    const fulfilled = await fulfilFundRequest(app, telegramActor(ctx.user!.account), networkCallbacks.fulfilFundRequest.read(ctx.match).requestId);
     const [own, child] = [await walletBalance(app.db, fulfilled.agentId), await walletBalance(app.db, fulfilled.subAgentId)];
     const sub = await recipientOf(app, fulfilled.subAgentId);
     if (sub) await notify(app, sub, { text: { key: 'funds-received', vars: { amount: showMoney(fulfilled.amount), balance: showMoney(child) } } });
-    await warnIfLowBalance(app, ctx.user, own, fulfilled.amount);
     await ctx.answerCallbackQuery();
     await ctx.editMessageReplyMarkup();
     await ctx.reply(ctx.t('funds-allocated', { amount: showMoney(fulfilled.amount), balance: showMoney(own) }), { reply_markup: backHome(ctx) });

@@ -7,7 +7,6 @@ import { randomUUID } from 'node:crypto';
 import { createConversation } from '@grammyjs/conversations';
 import { Composer, InlineKeyboard } from 'grammy';
 import { walletBalance } from '#src/domain/ledger/ledger.ts';
-import { recipientOf, warnIfLowBalance } from '#src/notifications/notify.ts';
 import { createOrder } from '#src/domain/orders/intake.ts';
 import { formatOrderNumber, getOrderFor, listOrders, maskedOrderCards, revealOrderCards, type Order, type RevealedCard } from '#src/domain/orders/orders.ts';
 import { readCardList } from '#src/domain/pricing/card-list.ts';
@@ -170,7 +169,7 @@ async function orderFlow(conversation: Flow, ctx: ConvContext): Promise<void> {
   }
   const number = await domainCall(conversation, async () => {
     const { app } = ctx.deps;
-    const { order, created } = await createOrder(app, {
+    const { order } = await createOrder(app, {
       buyerId: account.id,
       actor: telegramActor(account),
       clientReference: `tg:${summary.key}`,
@@ -178,8 +177,6 @@ async function orderFlow(conversation: Flow, ctx: ConvContext): Promise<void> {
       face,
       quantity: counted.quantity,
     });
-    // The hold took money from the wallet, as an allocation does: warn when it runs low.
-    if (created) await warnIfLowBalance(app, await recipientOf(app, account.id), await walletBalance(app.db, account.id), order.total);
     return order.number;
   });
   await confirmation.ctx.answerCallbackQuery();

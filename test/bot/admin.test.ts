@@ -6,11 +6,13 @@ import { monthOf, parseMonth } from '../../src/domain/month.ts';
 import { recordRevenueShareAccrual } from '../../src/domain/revenue-share/revenue-share.ts';
 import { parseMoney } from '../../src/shared/money.ts';
 import { createTestContext } from '../support/context.ts';
+import { walletAlertSink } from '../../src/notifications/wallet-alerts.ts';
 import { makeAdmin, makeBotAccount, newStore, nextTelegramId, queuedMessages, startTestBot } from '../support/bot.ts';
 import { balance, expectLedgerConsistent, fund, operator } from '../support/money.ts';
 import { buttonData, callbackQuery, lastButtons, lastText, textMessage } from '../support/telegram.ts';
 
-const { ctx, boss } = await createTestContext();
+// Wallet messages (funds adjusted, low balance) come from domain events, as main.ts subscribes them.
+const { ctx, boss } = await createTestContext({ ports: { eventSinks: (app) => [walletAlertSink(app)] } });
 const store = newStore(ctx);
 
 const transfersWithKey = (key: string) => ctx.db.selectFrom('transfers').select('id').where('idempotency_key', '=', key).execute();

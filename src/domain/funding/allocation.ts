@@ -14,8 +14,9 @@ import { assertActive, getDirectChild, resolvePrincipal, type Account } from '..
 import type { Actor } from '../actor.ts';
 import { writeAudit } from '../audit/audit.ts';
 import { movement, transfer, walletId, type TransferResult } from '../ledger/ledger.ts';
+import { publishLowBalanceCrossing } from '../ledger/low-balance.ts';
 import type { FundRequestRow } from './funding.tables.ts';
-import { assertAmountFor } from './wallet-account.ts';
+import { assertAmountFor, fundingTarget, type FundingTarget } from './wallet-account.ts';
 
 /** The acting parent (an active agent or partner) and its direct child. */
 async function parentAndChild(trx: Kysely<DB>, actor: Actor, childId: string): Promise<{ parent: Account; child: Account }> {
@@ -32,7 +33,15 @@ export interface AllocationInput {
   idempotencyKey: string;
 }
 
-export async function allocate(db: Kysely<DB>, actor: Actor, input: AllocationInput): Promise<TransferResult> {
+/** Moves money from the parent's wallet to the child's; made in the bot, the parent may be told its balance ran low. */
+export async function allocate(target: FundingTarget, actor: Actor, input: AllocationInput): Promise<TransferResult> {
+  const { db, events } = fundingTarget(target);
+  const result = await allocateIn(db, actor, input);
+  if (events && !result.replayed && actor.accountId) await publishLowBalanceCrossing(events, actor, actor.accountId, input.amount);
+  return result;
+}
+
+async function allocateIn(db: Kysely<DB>, actor: Actor, input: AllocationInput): Promise<TransferResult> {
   return withTransaction(db, async (trx) => {
     const { parent, child } = await parentAndChild(trx, actor, input.childId);
     assertActive(child);
@@ -47,7 +56,15 @@ export async function allocate(db: Kysely<DB>, actor: Actor, input: AllocationIn
   });
 }
 
-export async function reclaim(db: Kysely<DB>, actor: Actor, input: AllocationInput): Promise<TransferResult> {
+/** Moves money back from the child's wallet to the parent's; made in the bot, the child may be told its balance ran low. */
+export async function reclaim(target: FundingTarget, actor: Actor, input: AllocationInput): Promise<TransferResult> {
+  const { db, events } = fundingTarget(target);
+  const result = await reclaimIn(db, actor, input);
+  if (events && !result.replayed) await publishLowBalanceCrossing(events, actor, input.childId, input.amount);
+  return result;
+}
+
+async function reclaimIn(db: Kysely<DB>, actor: Actor, input: AllocationInput): Promise<TransferResult> {
   return withTransaction(db, async (trx) => {
     const { parent, child } = await parentAndChild(trx, actor, input.childId);
     assertAmountFor(parent, input.amount);
@@ -136,12 +153,20 @@ async function decideFundRequest(
 }
 
 /** The agent grants the request: one allocation, keyed by the request, so it happens once. */
-export async function fulfilFundRequest(db: Kysely<DB>, actor: Actor, requestId: string): Promise<FundRequest> {
+export async function fulfilFundRequest(target: FundingTarget, actor: Actor, requestId: string): Promise<FundRequest> {
+  const { db, events } = fundingTarget(target);
+  const fulfilled = await fulfilIn(db, actor, requestId);
+  // The agent's wallet paid for it: made in the bot, the agent may be told its balance ran low.
+  if (events) await publishLowBalanceCrossing(events, actor, fulfilled.agentId, fulfilled.amount);
+  return fulfilled;
+}
+
+async function fulfilIn(db: Kysely<DB>, actor: Actor, requestId: string): Promise<FundRequest> {
   return withTransaction(db, async (trx) => {
     const principal = await resolvePrincipal(trx, actor);
     if (principal.kind !== 'account') throw new DomainError('forbidden', 'only the agent asked decides a funding request');
     const row = await decideFundRequest(trx, principal.account, requestId, { status: 'fulfilled', reason: null });
-    const { transfer: allocation } = await allocate(trx, actor, {
+    const { transfer: allocation } = await allocateIn(trx, actor, {
       childId: row.sub_agent_id,
       amount: money(row.amount, row.currency),
       idempotencyKey: `fund-request:${row.id}`,

@@ -9,8 +9,9 @@ import { requireAdmin } from '../accounts/accounts.ts';
 import type { Actor } from '../actor.ts';
 import { assertPartnerApproved } from '../signups/approval-gate.ts';
 import { isSandboxAccount } from '../api-keys/api-keys.ts';
-import { bookAccountId, movement, transfer, walletId, type TransferResult } from '../ledger/ledger.ts';
-import { getWalletAccount, requireReason } from './wallet-account.ts';
+import { bookAccountId, movement, transfer, walletBalance, walletId, type TransferResult } from '../ledger/ledger.ts';
+import { publishLowBalanceCrossing } from '../ledger/low-balance.ts';
+import { fundingTarget, getWalletAccount, requireReason, type FundingTarget } from './wallet-account.ts';
 
 export interface ManualAdjustment {
   accountId: string;
@@ -20,12 +21,26 @@ export interface ManualAdjustment {
   idempotencyKey: string;
 }
 
-export async function creditWallet(db: Kysely<DB>, actor: Actor, input: ManualAdjustment): Promise<TransferResult> {
-  return adjust(db, actor, input, 'credit');
+export async function creditWallet(target: FundingTarget, actor: Actor, input: ManualAdjustment): Promise<TransferResult> {
+  return adjustAndTell(target, actor, input, 'credit');
 }
 
-export async function debitWallet(db: Kysely<DB>, actor: Actor, input: ManualAdjustment): Promise<TransferResult> {
-  return adjust(db, actor, input, 'debit');
+export async function debitWallet(target: FundingTarget, actor: Actor, input: ManualAdjustment): Promise<TransferResult> {
+  return adjustAndTell(target, actor, input, 'debit');
+}
+
+/**
+ * An adjustment made in the bot tells the wallet's owner (`wallet.adjusted`), then, for a debit,
+ * whether it crossed the low-balance threshold; over the API or the CLI nobody is told.
+ */
+async function adjustAndTell(target: FundingTarget, actor: Actor, input: ManualAdjustment, direction: 'credit' | 'debit'): Promise<TransferResult> {
+  const { db, events } = fundingTarget(target);
+  const result = await adjust(db, actor, input, direction);
+  if (!events || result.replayed || actor.channel !== 'telegram') return result;
+  const balance = await walletBalance(db, input.accountId);
+  await events.events.publish({ type: 'wallet.adjusted', accountId: input.accountId, direction, amount: input.amount, reason: input.reason, balance });
+  if (direction === 'debit') await publishLowBalanceCrossing(events, actor, input.accountId, input.amount);
+  return result;
 }
 
 async function adjust(db: Kysely<DB>, actor: Actor, input: ManualAdjustment, direction: 'credit' | 'debit'): Promise<TransferResult> {

@@ -4,14 +4,43 @@
 // debit that takes the balance from ≥ threshold to < threshold records one event in the same
 // statement. Comparing before and after makes it "once per crossing" without state: to cross again,
 // the balance must first be back at or above the threshold (re-armed by whatever credit got it there).
+//
+// The bot's users get the same crossing rule against one platform-wide LOW_BALANCE_THRESHOLD: the
+// debiting service calls `publishLowBalanceCrossing`, which decides with `crossedBelow` and publishes
+// a `wallet.low_balance` domain event; the root's Telegram sink tells the wallet's owner.
 import type { Kysely } from 'kysely';
+import type { AppContext } from '../../context.ts';
 import type { DB } from '../../db/schema.ts';
 import { withTransaction } from '../../db/transaction.ts';
 import { DomainError } from '../../shared/errors.ts';
-import { currencyExponent, money, toJsonMoney, type Money } from '../../shared/money.ts';
+import { currencyExponent, money, parseMoney, toJsonMoney, type Money } from '../../shared/money.ts';
 import type { Actor } from '../actor.ts';
 import { writeAudit } from '../audit/audit.ts';
-import { walletId } from './ledger.ts';
+import { walletBalance, walletId } from './ledger.ts';
+
+/**
+ * Did a debit of `debited`, which left the wallet at `balance`, take it from at or above `threshold`
+ * to below it? Comparing before and after makes it once per crossing without state (the SQL
+ * functions apply the same comparison to partners' own thresholds).
+ */
+export function crossedBelow(balance: Money, debited: Money, threshold: Money): boolean {
+  const before = balance.amount + debited.amount;
+  return before >= threshold.amount && balance.amount < threshold.amount;
+}
+
+export type LowBalanceContext = Pick<AppContext, 'db' | 'config' | 'events'>;
+
+/**
+ * After `debited` left the account's wallet (committed): publishes `wallet.low_balance` when that
+ * debit crossed LOW_BALANCE_THRESHOLD (in the wallet's currency). Only debits made in the bot count:
+ * partners have their own threshold's webhook, and a debit over the API or the CLI tells nobody.
+ */
+export async function publishLowBalanceCrossing(ctx: LowBalanceContext, actor: Actor, accountId: string, debited: Money): Promise<void> {
+  if (actor.channel !== 'telegram') return;
+  const balance = await walletBalance(ctx.db, accountId);
+  const threshold = parseMoney(ctx.config.LOW_BALANCE_THRESHOLD, balance.currency, 'half-up');
+  if (crossedBelow(balance, debited, threshold)) await ctx.events.publish({ type: 'wallet.low_balance', accountId, balance, threshold });
+}
 
 /** Sets (or with null removes) a wallet's threshold, in the wallet's currency; audited. */
 export async function setLowBalanceThreshold(db: Kysely<DB>, actor: Actor, accountId: string, threshold: Money | null): Promise<Money | null> {
