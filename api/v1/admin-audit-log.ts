@@ -1,7 +1,7 @@
 // Admin endpoint (admin key): the audit log, newest first, filtered by actor, subject, action and time.
 import { z } from '@hono/zod-openapi';
 import type { AppContext } from '#src/context.ts';
-import { queryAuditLog } from '#src/domain/audit/audit.ts';
+import { queryAuditLog } from '#src/domain/audit/query.ts';
 import { DomainError } from '#src/shared/errors.ts';
 import { defineRoute } from '../middleware/scopes.ts';
 import { createRouter } from '../router.ts';

@@ -10,7 +10,7 @@ import { demoteAdmin, listAdmins, promoteAdmin } from '#src/domain/accounts/admi
 import { createInvite } from '#src/domain/accounts/invites.ts';
 import { accountOverview } from '#src/domain/accounts/listing.ts';
 import { childSummaries } from '#src/domain/accounts/network.ts';
-import { queryAuditLog } from '#src/domain/audit/audit.ts';
+import { queryAuditLog } from '#src/domain/audit/query.ts';
 import { creditWallet, debitWallet } from '#src/domain/funding/manual.ts';
 import { monthOf, parseMonth } from '#src/domain/month.ts';
 import { closeRevenueShareMonth, previewRevenueShareMonth } from '#src/domain/revenue-share/revenue-share.ts';

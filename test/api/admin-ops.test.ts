@@ -1,7 +1,7 @@
 // Operations views over REST (admin key): queue sizes, failed work with its error, and retrying it
 // (one failed job in place, every dead-lettered job of a queue), audited; plus the CLI's retry-all.
 import { describe, expect, it } from 'vitest';
-import { queryAuditLog } from '../../src/domain/audit/audit.ts';
+import { queryAuditLog } from '../../src/domain/audit/query.ts';
 import { startWorkers } from '../../src/jobs/boss.ts';
 import { dailySummaryQueue } from '../../src/jobs/handlers/daily-summary.ts';
 import { platformActor } from '../../src/domain/actor.ts';

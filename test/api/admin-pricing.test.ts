@@ -1,7 +1,7 @@
 // Admin price plans and card list over REST (admin key), checked through the partner's catalog price
 // and the audit log.
 import { describe, expect, it } from 'vitest';
-import { queryAuditLog } from '../../src/domain/audit/audit.ts';
+import { queryAuditLog } from '../../src/domain/audit/query.ts';
 import { platformActor } from '../../src/domain/actor.ts';
 import { createApiHarness, expectProblem } from '../support/api.ts';
 import { insertProduct } from '../support/catalog.ts';

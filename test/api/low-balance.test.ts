@@ -2,7 +2,7 @@
 // one `wallet.low_balance` event per crossing below it, re-armed when the balance is back above.
 import { describe, expect, it } from 'vitest';
 import { creditWallet, debitWallet } from '../../src/domain/funding/manual.ts';
-import { queryAuditLog } from '../../src/domain/audit/audit.ts';
+import { queryAuditLog } from '../../src/domain/audit/query.ts';
 import { parseMoney } from '../../src/shared/money.ts';
 import { platformActor } from '../../src/domain/actor.ts';
 import { createApiHarness, expectProblem } from '../support/api.ts';

@@ -1,7 +1,7 @@
 // Admin card list management through the bot: add (fixed values, range), reorder, remove; every
 // change saved by the domain (validated, audited); stale buttons and non-admins refused.
 import { describe, expect, it } from 'vitest';
-import { queryAuditLog } from '../../src/domain/audit/audit.ts';
+import { queryAuditLog } from '../../src/domain/audit/query.ts';
 import { readCardList, saveCardList } from '../../src/domain/pricing/card-list.ts';
 import { platformActor } from '../../src/domain/actor.ts';
 import { fund } from '../support/money.ts';

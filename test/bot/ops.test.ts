@@ -1,7 +1,7 @@
 // Admin Operations screens: queue sizes, failed jobs with their error, Retry (one, all) that puts a
 // dead-lettered job back so it runs and succeeds, and the vendor view; only admins reach them.
 import { describe, expect, it } from 'vitest';
-import { queryAuditLog } from '../../src/domain/audit/audit.ts';
+import { queryAuditLog } from '../../src/domain/audit/query.ts';
 import { startWorkers } from '../../src/jobs/boss.ts';
 import { dailySummaryQueue } from '../../src/jobs/handlers/daily-summary.ts';
 import { platformActor } from '../../src/domain/actor.ts';

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { Bot } from 'grammy';
 import type { BotContext } from '../../bot/context.ts';
 import type { AppContext } from '../../src/context.ts';
-import { queryAuditLog } from '../../src/domain/audit/audit.ts';
+import { queryAuditLog } from '../../src/domain/audit/query.ts';
 import { loggingOrderEventSink, routeOrderEvents } from '../../src/domain/orders/events.ts';
 import { telegramDeleteWorker } from '../../src/jobs/handlers/telegram.ts';
 import { telegramOrderEventSink } from '../../bot/order-events.ts';

@@ -4,7 +4,7 @@ import { createDatabase, type Database } from '../../src/db/database.ts';
 import { accountActor } from '../../src/domain/actor.ts';
 import { addAdmin, bindTelegram, createAccount, ensureConfiguredAdmins, listChildren, setAccountStatus } from '../../src/domain/accounts/accounts.ts';
 import { DEFAULT_INVITE_TTL_MS, INVITE_TOKEN_PATTERN, createInvite, redeemInvite, revokeInvite } from '../../src/domain/accounts/invites.ts';
-import { queryAuditLog } from '../../src/domain/audit/audit.ts';
+import { queryAuditLog } from '../../src/domain/audit/query.ts';
 import { isDomainError } from '../../src/shared/errors.ts';
 import { createTestDatabase } from '../support/db.ts';
 import { expectDomainError, makeAccount, makeTree, operator } from '../support/money.ts';

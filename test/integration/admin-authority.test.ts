@@ -19,7 +19,7 @@ import { accountOverview, listAccounts } from '../../src/domain/accounts/listing
 import { childSummaries } from '../../src/domain/accounts/network.ts';
 import { accountActor, type Actor } from '../../src/domain/actor.ts';
 import { apiKeySecret, issueApiKey, listApiKeys, revokeApiKey } from '../../src/domain/api-keys/api-keys.ts';
-import { queryAuditLog } from '../../src/domain/audit/audit.ts';
+import { queryAuditLog } from '../../src/domain/audit/query.ts';
 import { creditWallet, debitWallet } from '../../src/domain/funding/manual.ts';
 import { approveTopup, createTopupRequest, getTopupRequest, listPendingTopups, rejectTopup } from '../../src/domain/funding/topups.ts';
 import { refundOrder, retryOrder, showOrder } from '../../src/domain/orders/operator.ts';
@@ -71,7 +71,7 @@ const ADMIN_SERVICES: Record<string, AdminService> = {
   'src/domain/accounts/listing.ts#listAccounts': { call: (actor) => listAccounts(db, actor) },
   'src/domain/accounts/listing.ts#accountOverview': { call: (actor) => accountOverview(db, actor, agent.id) },
   'src/domain/accounts/network.ts#childSummaries': { call: (actor) => childSummaries(db, actor, { month: lastMonth, offset: 0, limit: 8 }), agentMay: true },
-  'src/domain/audit/audit.ts#queryAuditLog': { call: (actor) => queryAuditLog(db, actor, {}) },
+  'src/domain/audit/query.ts#queryAuditLog': { call: (actor) => queryAuditLog(db, actor, {}) },
   'src/domain/funding/manual.ts#creditWallet': {
     call: (actor) => creditWallet(db, actor, { accountId: agent.id, amount: usd('5.00'), reason: 'why', idempotencyKey: 'authority-credit' }),
   },

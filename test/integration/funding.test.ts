@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase, type Database } from '../../src/db/database.ts';
 import { accountActor } from '../../src/domain/actor.ts';
 import { setAccountStatus } from '../../src/domain/accounts/accounts.ts';
-import { queryAuditLog } from '../../src/domain/audit/audit.ts';
+import { queryAuditLog } from '../../src/domain/audit/query.ts';
 import { allocate, declineFundRequest, fulfilFundRequest, listPendingFundRequests, reclaim, requestFunds } from '../../src/domain/funding/allocation.ts';
 import { creditWallet, debitWallet } from '../../src/domain/funding/manual.ts';
 import { approveTopup, createTopupRequest, getTopupRequest, listPendingTopups, rejectTopup } from '../../src/domain/funding/topups.ts';

@@ -7,7 +7,7 @@ import { raiseLedgerDrift } from '../../src/domain/ledger/alerts.ts';
 import { checkLedgerConsistency, type ConsistencyReport } from '../../src/domain/ledger/consistency.ts';
 import { balanceOf, systemAccountId, transfer, walletId, type EntryInput } from '../../src/domain/ledger/ledger.ts';
 import { setLowBalanceThreshold } from '../../src/domain/ledger/low-balance.ts';
-import { queryAuditLog } from '../../src/domain/audit/audit.ts';
+import { queryAuditLog } from '../../src/domain/audit/query.ts';
 import { createLogger } from '../../src/logger.ts';
 import { isDomainError } from '../../src/shared/errors.ts';
 import { formatMoney, money, parseMoney } from '../../src/shared/money.ts';

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { CliError } from '../../src/cli/output.ts';
 import type { AppContext } from '../../src/context.ts';
 import { PROJECT_ROOT } from '../../src/config.ts';
-import { queryAuditLog } from '../../src/domain/audit/audit.ts';
+import { queryAuditLog } from '../../src/domain/audit/query.ts';
 import { createEventPort } from '../../src/domain/events.ts';
 import type { ConsistencyReport } from '../../src/domain/ledger/consistency.ts';
 import { walletId } from '../../src/domain/ledger/ledger.ts';

@@ -4,7 +4,7 @@ import { accountActor, platformActor } from '../../src/domain/actor.ts';
 import { createOrder } from '../../src/domain/orders/intake.ts';
 import { SIM_PRODUCTS } from '../../src/integrations/bamboo/simulator/index.ts';
 import { formatAmount, parseMoney } from '../../src/shared/money.ts';
-import { queryAuditLog } from '../../src/domain/audit/audit.ts';
+import { queryAuditLog } from '../../src/domain/audit/query.ts';
 import { riskLimitsFor } from '../../src/domain/orders/risk.ts';
 import { quotePrice } from '../../src/domain/pricing/pricing.ts';
 import { insertProduct } from '../support/catalog.ts';

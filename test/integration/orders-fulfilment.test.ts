@@ -4,7 +4,7 @@
 // refunded, and the docs/product.md#money-and-the-ledger invariants. Shared setup: test/support/order-engine.ts.
 import { describe, expect, it } from 'vitest';
 import { accountActor } from '../../src/domain/actor.ts';
-import { queryAuditLog } from '../../src/domain/audit/audit.ts';
+import { queryAuditLog } from '../../src/domain/audit/query.ts';
 import { placeWithVendor, pollVendorOrder, RetryLater } from '../../src/domain/orders/fulfilment.ts';
 import { getOrderFor, revealOrderCards } from '../../src/domain/orders/orders.ts';
 import { assignPricePlan, createPricePlan } from '../../src/domain/pricing/pricing.ts';

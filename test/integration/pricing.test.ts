@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { addAdmin, type Account } from '../../src/domain/accounts/accounts.ts';
 import { accountActor } from '../../src/domain/actor.ts';
-import { queryAuditLog } from '../../src/domain/audit/audit.ts';
+import { queryAuditLog } from '../../src/domain/audit/query.ts';
 import { assertOnCardList, readCardList, saveCardList } from '../../src/domain/pricing/card-list.ts';
 import {
   assertProfitGuard,
