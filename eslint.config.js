@@ -2,6 +2,7 @@
 // depend on the Telegram or HTTP adapters (only src/main.ts, the composition root, wires them).
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import { importX, createNodeResolver } from 'eslint-plugin-import-x';
 
 const adapterLibraries = [
   { group: ['grammy', 'grammy/*', '@grammyjs/*'], message: 'src/ is the domain core: grammY belongs in bot/.' },
@@ -51,6 +52,18 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
     },
+  },
+  // No import cycles: a module that imports a module leading back to itself means the code sits in
+  // the wrong room. Type-only imports are erased at run time and do not count. Node's own
+  // resolution (with the package.json `imports` aliases) finds our files: we import them by their
+  // `.ts` name.
+  {
+    plugins: { 'import-x': importX },
+    settings: {
+      'import-x/parsers': { '@typescript-eslint/parser': ['.ts'] },
+      'import-x/resolver-next': [createNodeResolver({ extensions: ['.ts', '.js', '.json'] })],
+    },
+    rules: { 'import-x/no-cycle': ['error', { ignoreExternal: true }] },
   },
   {
     files: ['src/**/*.ts'],
