@@ -2,7 +2,6 @@
 // (audited), and the vendor view (Bamboo accounts and balances, last sync runs, error rate).
 import { z } from '@hono/zod-openapi';
 import type { AppContext } from '#src/context.ts';
-import { accountActor } from '#src/domain/actor.ts';
 import { QUEUES } from '#src/jobs/queues.ts';
 import { databaseJobControl, failedJobs, queueSummaries, retryFailedWork } from '#src/ops/jobs.ts';
 import { vendorView } from '#src/ops/vendor.ts';
@@ -10,8 +9,8 @@ import { toJsonMoney } from '#src/shared/money.ts';
 import { defineRoute } from '../middleware/scopes.ts';
 import { createRouter } from '../router.ts';
 import { errorResponses, MoneySchema, SECURITY } from '../schemas.ts';
+import { adminActor, json } from './admin-helpers.ts';
 
-const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { 'application/json': { schema } } });
 const QueueName = z
   .string()
   .min(1)
@@ -84,7 +83,7 @@ export function adminOpsRoutes(ctx: AppContext) {
     async (c) => {
       const summaries = await queueSummaries(
         ctx.db,
-        accountActor(c.var.principal.accountId, 'api'),
+        adminActor(c),
         QUEUES.map((queue) => queue.name),
       );
       return c.json({ data: summaries.map((row) => ({ ...row, oldestWaitingSince: row.oldestWaitingSince?.toISOString() ?? null })) }, 200);
@@ -105,7 +104,7 @@ export function adminOpsRoutes(ctx: AppContext) {
     }),
     async (c) => {
       const query = c.req.valid('query');
-      const jobs = await failedJobs(ctx.db, accountActor(c.var.principal.accountId, 'api'), {
+      const jobs = await failedJobs(ctx.db, adminActor(c), {
         ...(query.queue ? { queue: query.queue } : {}),
         limit: query.limit,
       });
@@ -155,7 +154,7 @@ export function adminOpsRoutes(ctx: AppContext) {
     }),
     async (c) => {
       const input = c.req.valid('json');
-      const actor = accountActor(c.var.principal.accountId, 'api');
+      const actor = adminActor(c);
       const retried = await retryFailedWork(control, ctx.db, actor, 'id' in input ? { queue: input.queue, id: input.id } : { queue: input.queue, all: true });
       return c.json({ data: retried }, 200);
     },
@@ -172,7 +171,7 @@ export function adminOpsRoutes(ctx: AppContext) {
       responses: { 200: json(VendorViewSchema, 'The vendor now'), ...errorResponses() },
     }),
     async (c) => {
-      const view = await vendorView(ctx, accountActor(c.var.principal.accountId, 'api'));
+      const view = await vendorView(ctx, adminActor(c));
       return c.json(
         {
           accounts: view.accounts?.map((account) => ({ ...account, balance: toJsonMoney(account.balance) })) ?? null,

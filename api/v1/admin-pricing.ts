@@ -1,20 +1,14 @@
 // Admin endpoints for price plans and the Telegram card list (admin key), over the same audited,
 // admin-checked domain functions the CLI uses (src/domain/pricing).
 import { z } from '@hono/zod-openapi';
-import type { Context } from 'hono';
 import type { AppContext } from '#src/context.ts';
-import { accountActor } from '#src/domain/actor.ts';
 import { readCardList, saveCardList, type CardListEntry, type CardListEntryInput } from '#src/domain/pricing/card-list.ts';
 import { assignPricePlan, createPricePlan, getProduct, listPricePlans, setProductDiscount } from '#src/domain/pricing/pricing.ts';
 import { money, parseMoney, toJsonMoney } from '#src/shared/money.ts';
-import type { ApiEnv } from '../env.ts';
 import { defineRoute } from '../middleware/scopes.ts';
 import { createRouter } from '../router.ts';
 import { AmountSchema, errorResponses, MoneySchema, SECURITY } from '../schemas.ts';
-
-const adminActor = (c: Context<ApiEnv>) => accountActor(c.var.principal.accountId, 'api');
-const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { 'application/json': { schema } } });
-const body = <T extends z.ZodType>(schema: T) => ({ body: { required: true, content: { 'application/json': { schema } } } });
+import { adminActor, body, json } from './admin-helpers.ts';
 
 const Bps = z.number().int().min(-9999).max(9999).openapi({ description: 'Basis points off the face value (400 = 4 %); negative is a markup.', example: 400 });
 const PlanParams = z.object({

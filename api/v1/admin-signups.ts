@@ -3,12 +3,12 @@
 // the domain (src/domain/signups/signups.ts).
 import { z } from '@hono/zod-openapi';
 import type { AppContext } from '#src/context.ts';
-import { accountActor } from '#src/domain/actor.ts';
 import { approveSignup, listSignups, rejectSignup, type PartnerSignup } from '#src/domain/signups/signups.ts';
 import { ONBOARDING_STAGES, SIGNUP_STATUSES } from '#src/domain/signups/signups.tables.ts';
 import { defineRoute } from '../middleware/scopes.ts';
 import { createRouter } from '../router.ts';
 import { errorResponses, PageQuerySchema, SECURITY } from '../schemas.ts';
+import { adminActor, json } from './admin-helpers.ts';
 
 const iso = (date: Date | null) => (date === null ? null : date.toISOString());
 
@@ -54,7 +54,6 @@ const Params = z.object({
     .uuid()
     .openapi({ param: { name: 'accountId', in: 'path' } }),
 });
-const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { 'application/json': { schema } } });
 const decisionErrors = errorResponses({
   404: 'No signup for this account (`signup_not_found`)',
   409: 'Already approved or rejected (`signup_already_decided`)',
@@ -77,7 +76,7 @@ export function adminSignupRoutes(ctx: AppContext) {
     }),
     async (c) => {
       const query = c.req.valid('query');
-      const page = await listSignups(ctx.db, accountActor(c.var.principal.accountId, 'api'), query);
+      const page = await listSignups(ctx.db, adminActor(c), query);
       return c.json({ data: page.items.map(presentSignup), nextCursor: page.nextCursor }, 200);
     },
   );
@@ -95,7 +94,7 @@ export function adminSignupRoutes(ctx: AppContext) {
     }),
     async (c) => {
       const { accountId } = c.req.valid('param');
-      const signup = await approveSignup(ctx.db, accountActor(c.var.principal.accountId, 'api'), accountId);
+      const signup = await approveSignup(ctx.db, adminActor(c), accountId);
       return c.json(presentSignup(signup), 200);
     },
   );
@@ -117,7 +116,7 @@ export function adminSignupRoutes(ctx: AppContext) {
     async (c) => {
       const { accountId } = c.req.valid('param');
       const { reason } = c.req.valid('json');
-      const result = await rejectSignup(ctx.db, accountActor(c.var.principal.accountId, 'api'), accountId, reason);
+      const result = await rejectSignup(ctx.db, adminActor(c), accountId, reason);
       return c.json({ signup: presentSignup(result.signup), revokedKeys: result.revokedKeys }, 200);
     },
   );
