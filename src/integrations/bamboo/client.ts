@@ -8,6 +8,7 @@ import { BambooError, BambooRateLimitError } from './errors.ts';
 import { formatAmount, MoneyError } from '../../shared/money.ts';
 import { jsonDecimal, parseJsonExact } from './json.ts';
 import {
+  isCheckoutRejection,
   isReasonCode,
   mapAccounts,
   mapCatalogPage,
@@ -19,6 +20,7 @@ import {
   type CatalogPage,
   type ExchangeRates,
   type NotificationSettings,
+  type OrderLookup,
   type OrdersReportRow,
   type PlaceOrderLine,
   type PlaceOrderResult,
@@ -97,15 +99,20 @@ function assertDay(name: string, value: string): void {
   if (!DAY.test(value)) throw new TypeError(`${name} must be YYYY-MM-DD, got ${JSON.stringify(value)}`);
 }
 
-/** Error text of a non-2xx body: `{"message"}`, `{"error"}`, a bare JSON string, or plain text. */
-function errorMessage(text: string): string {
+/** The message of Bamboo's JSON error envelope (`{"message"}`, `{"error"}`, a bare JSON string); undefined for anything else. */
+function parsedErrorMessage(text: string): string | undefined {
   try {
     const parsed = wireErrorMessage.safeParse(parseJsonExact(text));
     if (parsed.success) return parsed.data;
   } catch {
-    // not JSON: plain text
+    // not JSON: plain text or HTML
   }
-  return text.trim().slice(0, 300);
+  return undefined;
+}
+
+/** Error text of a non-2xx body: Bamboo's envelope, else the start of the plain text (for logs and errors). */
+function errorMessage(text: string): string {
+  return parsedErrorMessage(text) ?? text.trim().slice(0, 300);
 }
 
 export class BambooClient {
@@ -211,21 +218,38 @@ export class BambooClient {
     if (status === 401) return { kind: 'rejected', reason: 'Unauthorized', message: errorMessage(text), retryable: false };
     if (status === 403) return { kind: 'rejected', reason: 'Forbidden', message: errorMessage(text), retryable: false };
     if (status === 400) {
-      const message = errorMessage(text);
-      // A reused RequestId may be our own earlier attempt that did go through.
-      if (message === 'OrderAlreadyExists') return { kind: 'unknown', cause: 'OrderAlreadyExists' };
-      return { kind: 'rejected', reason: isReasonCode(message) ? message : 'BadRequest', message, retryable: false };
+      // Only a documented reason code that means "not created" is a rejection. `OrderAlreadyExists`
+      // (a reused RequestId may be our own earlier attempt that went through), a reworded code, free
+      // text or HTML: unknown, resolved by Get Order with the same RequestId.
+      const reason = parsedErrorMessage(text);
+      if (reason !== undefined && isCheckoutRejection(reason)) return { kind: 'rejected', reason, message: reason, retryable: false };
+      return { kind: 'unknown', cause: reason === 'OrderAlreadyExists' ? reason : `HTTP 400: ${errorMessage(text).slice(0, 100)}` };
     }
     return { kind: 'unknown', cause: `HTTP ${status}` };
   }
 
-  /** The order placed with `requestId`; undefined when Bamboo has none (OrderNotFound). */
+  /**
+   * Get Order, classified: `found`, `not_found` (only Bamboo's parsed `OrderNotFound` answer) or
+   * `unknown` (any other 404, such as a proxy's HTML page or an unknown route; a timeout; a 5xx; a
+   * 429; a body we cannot read). Never throws for what Bamboo answers.
+   */
+  async lookupOrder(requestId: string): Promise<OrderLookup> {
+    try {
+      const order = await this.getOrder(requestId);
+      return order ? { kind: 'found', order } : { kind: 'not_found' };
+    } catch (error) {
+      if (!(error instanceof BambooError)) throw error;
+      return { kind: 'unknown', cause: error.message, ...(error instanceof BambooRateLimitError ? { retryAfterMs: error.retryAfterMs } : {}) };
+    }
+  }
+
+  /** The order placed with `requestId`; undefined only for Bamboo's parsed `OrderNotFound`; any other failure throws `BambooError`. */
   async getOrder(requestId: string): Promise<VendorOrder | undefined> {
     try {
       const body = await this.#get('getOrder', PATHS.getOrder + encodeURIComponent(requestId), wireOrder);
       return this.#map('getOrder', () => mapOrder(body));
     } catch (error) {
-      if (error instanceof BambooError && (error.details.reason === 'OrderNotFound' || error.details.status === 404)) return undefined;
+      if (error instanceof BambooError && error.details.reason === 'OrderNotFound') return undefined;
       throw error;
     }
   }
@@ -297,10 +321,14 @@ export class BambooClient {
       if (status >= 200 && status < 300) return this.#decode(endpoint, text, schema);
       const message = errorMessage(text);
       if (status >= 500) throw new BambooError('vendor_unavailable', `Bamboo ${endpoint} failed with HTTP ${status}`, { endpoint, status });
-      throw new BambooError('vendor_rejected', `Bamboo ${endpoint} refused with HTTP ${status}: ${message}`, {
+      // `reason` only from Bamboo's own JSON envelope (a 400, or a 404 carrying a reason code): a
+      // proxy's page that happens to contain a code word is not Bamboo's answer.
+      const reason = parsedErrorMessage(text);
+      const isReason = reason !== undefined && (status === 400 || (status === 404 && isReasonCode(reason)));
+      throw new BambooError('vendor_rejected', `Bamboo ${endpoint} refused with HTTP ${status}: ${message.slice(0, 100)}`, {
         endpoint,
         status,
-        ...(status === 400 && message ? { reason: message } : {}),
+        ...(isReason ? { reason } : {}),
       });
     }
   }

@@ -43,6 +43,28 @@ export type ReasonCode = (typeof REASON_CODES)[number];
 
 export const isReasonCode = (value: string): value is ReasonCode => (REASON_CODES as readonly string[]).includes(value);
 
+/**
+ * The reason codes that mean Place Order did not create the order. Not `OrderAlreadyExists` (the
+ * RequestId may be our own earlier attempt that went through) nor `OrderNotFound` (not a checkout
+ * answer): those, and any other 400 text, leave the outcome unknown.
+ */
+export const CHECKOUT_REJECTIONS = [
+  'WrongAccount',
+  'InsufficientBalance',
+  'InvalidProductIds',
+  'InvalidProduct',
+  'InvalidDenomination',
+  'NoProducts',
+  'ClientCatalogNotExist',
+  'CardsLimitExceeded',
+  'ProductIsOutOfStock',
+  'ClientPriceInvalid',
+  'UserNotEnabled',
+] as const satisfies readonly ReasonCode[];
+export type CheckoutRejection = (typeof CHECKOUT_REJECTIONS)[number];
+
+export const isCheckoutRejection = (value: string): value is CheckoutRejection => (CHECKOUT_REJECTIONS as readonly string[]).includes(value);
+
 const toMoney = (value: string, currency: string): Money => parseMoney(value, currency.toUpperCase(), 'half-up');
 
 export interface CatalogProduct {
@@ -316,13 +338,23 @@ export type PlaceOrderResult =
   /** Bamboo definitely did not create the order. `retryable`: the same RequestId may be sent again later (429). */
   | {
       kind: 'rejected';
-      reason: ReasonCode | 'Unauthorized' | 'Forbidden' | 'RateLimited' | 'BadRequest';
+      reason: CheckoutRejection | 'Unauthorized' | 'Forbidden' | 'RateLimited';
       message: string;
       retryable: boolean;
       retryAfterMs?: number;
     }
   /** We cannot tell: resolve with getOrder(requestId), never by placing a second order. */
   | { kind: 'unknown'; cause: string };
+
+/**
+ * What Get Order told us. `not_found` is only Bamboo's parsed `OrderNotFound` answer; anything else
+ * that is not an order (another 404 such as a proxy's HTML page, a timeout, a 5xx, a 429, a body we
+ * cannot read) is `unknown`: ask again later, conclude nothing.
+ */
+export type OrderLookup =
+  | { kind: 'found'; order: VendorOrder }
+  | { kind: 'not_found' }
+  | { kind: 'unknown'; cause: string; /** Set when Bamboo asked us to wait (429). */ retryAfterMs?: number };
 
 export interface PlaceOrderLine {
   productId: number;
