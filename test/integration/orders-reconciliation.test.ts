@@ -105,7 +105,7 @@ describe('order engine: duplicates, crashes and reconciliation', () => {
     expect(await pollVendorOrder(ctx, held.id, undefined, later)).toBe('past_deadline');
     expect((await reconcileOrders(ctx, later)).stillOpen).toContain(held.id);
     const requestId = (await getOrderFor(db, operator, held.id)).vendorRequestId as string;
-    simulator.release(requestId);
+    await simulator.release(requestId);
     await reconcileOrders(ctx, later);
     expect(await statusOf(held.id)).toBe('completed');
     simulator.setProductFault(SIM_PRODUCTS.steam10, undefined);

@@ -110,7 +110,7 @@ describe('Bamboo client against the simulator', () => {
     const client = simulatorClient();
     const requestId = crypto.randomUUID();
     expect(await client.placeOrder({ requestId, lines: [line(SIM_PRODUCTS.steam10, 2, usd(1000n))] })).toEqual({ kind: 'accepted', requestId });
-    expect(simulator.balance(555)).toBe('100809.5448');
+    expect(await simulator.balance(555)).toBe('100809.5448');
     expect(await client.getOrder(requestId)).toMatchObject({ status: 'Created', final: undefined, total: usd(1894n) });
     clock.advance(300);
     expect((await client.getOrder(requestId))?.status).toBe('Processing');
@@ -184,27 +184,27 @@ describe('Bamboo client against the simulator', () => {
     simulator.setProductFault(SIM_PRODUCTS.itunes100, { outcome: 'partial-fail', failedCards: 1 });
     const partial = crypto.randomUUID();
     await client.placeOrder({ requestId: partial, lines: [line(SIM_PRODUCTS.itunes100, 3, usd(10000n))] });
-    expect(simulator.balance(555)).toBe('100528.4848');
+    expect(await simulator.balance(555)).toBe('100528.4848');
     clock.advance(1500);
     const partialOrder = await client.getOrder(partial);
     expect(partialOrder).toMatchObject({ final: 'PartialFailed', total: usd(20000n), errorMessage: expect.any(String) });
     expect(partialOrder!.items[0]!.cards.map((card) => card.status)).toEqual(['Sold', 'Sold', 'Failed']);
     expect(partialOrder!.items[0]!.cards[2]!.cardCode).toBeNull();
-    expect(simulator.balance(555)).toBe('100628.4848');
+    expect(await simulator.balance(555)).toBe('100628.4848');
 
     simulator.setProductFault(SIM_PRODUCTS.itunes100, { outcome: 'fail' });
     const failed = crypto.randomUUID();
     await client.placeOrder({ requestId: failed, lines: [line(SIM_PRODUCTS.itunes100, 1, usd(10000n))] });
     clock.advance(1500);
     expect(await client.getOrder(failed)).toMatchObject({ final: 'Failed', total: usd(0n) });
-    expect(simulator.balance(555)).toBe('100628.4848');
+    expect(await simulator.balance(555)).toBe('100628.4848');
 
     simulator.setProductFault(SIM_PRODUCTS.itunes100, { holdPendingMs: 'until-released' });
     const held = crypto.randomUUID();
     await client.placeOrder({ requestId: held, lines: [line(SIM_PRODUCTS.itunes100, 1, usd(10000n))] });
     clock.advance(60_000);
     expect(await client.getOrder(held)).toMatchObject({ status: 'Pending', final: undefined });
-    simulator.release(held);
+    await simulator.release(held);
     expect((await client.getOrder(held))?.final).toBe('Succeeded');
 
     simulator.setProductFault(SIM_PRODUCTS.itunes100, { holdPendingMs: 5_000 });
@@ -308,7 +308,7 @@ describe('Bamboo client against the simulator', () => {
     const eurToUsd = new Big(1).div('0.871483').round(10, Big.roundHalfUp);
     const expectedCost = new Big('9.50').times(eurToUsd).round(4, Big.roundHalfUp);
     await client.placeOrder({ requestId: crypto.randomUUID(), lines: [line(SIM_PRODUCTS.eur10, 1, money(1000n, 'EUR'))] });
-    expect(simulator.balance(555)).toBe(new Big('100828.4848').minus(expectedCost).toFixed(4));
+    expect(await simulator.balance(555)).toBe(new Big('100828.4848').minus(expectedCost).toFixed(4));
   });
 
   it('keeps the transactions ledger and the orders report', async () => {

@@ -5,18 +5,17 @@ import Big from 'big.js';
 import { jsonDecimal, parseJsonExact } from '../json.ts';
 import { crossRate, USD_RATES } from './catalog.ts';
 import { bambooTimestamp, DAY_PATTERN, dayStart, decimalOut, json, lowerKeys, orderNumber } from './http.ts';
-import type { SimulatorCredential, SimulatorState } from './state.ts';
+import type { SimulatorCredential } from './state.ts';
+import type { SimulatorStore } from './store.ts';
 
-export function accountsOf(state: SimulatorState, credential: SimulatorCredential): Response {
-  const accounts = [...state.accounts.values()]
-    .filter((account) => account.credential.clientId === credential.clientId)
-    .map((account) => ({
-      id: account.id,
-      currency: account.currency,
-      balance: decimalOut(account.balance),
-      isActive: account.isActive,
-      sandboxMode: credential.sandbox,
-    }));
+export async function accountsOf(store: SimulatorStore, credential: SimulatorCredential): Promise<Response> {
+  const accounts = (await store.accounts(credential.clientId)).map((account) => ({
+    id: account.id,
+    currency: account.currency,
+    balance: decimalOut(account.balance),
+    isActive: account.isActive,
+    sandboxMode: credential.sandbox,
+  }));
   return json({ accounts });
 }
 
@@ -28,47 +27,44 @@ function dateRange(query: Map<string, string>): { from: number; to: number } | R
   return { from: dayStart(start), to: dayStart(end) + 86_400_000 - 1 };
 }
 
-export function ordersReport(state: SimulatorState, credential: SimulatorCredential, query: Map<string, string>): Response {
+export async function ordersReport(store: SimulatorStore, credential: SimulatorCredential, query: Map<string, string>): Promise<Response> {
   const range = dateRange(query);
   if (range instanceof Response) return range;
-  const rows = [...state.orders.values()]
-    .filter((order) => order.credential.clientId === credential.clientId && order.createdAt >= range.from && order.createdAt <= range.to)
-    .flatMap((order) =>
-      order.lines.map((line) => {
-        const sold = line.cards.filter((card) => card.status !== 'Failed').length;
-        return {
-          clientName: credential.clientName,
-          orderNumber: orderNumber(order.orderId),
-          orderDate: `${new Date(order.createdAt).toISOString().slice(0, 10)}T00:00:00`,
-          clientReferenceNumber: order.requestId,
-          channel: credential.sandbox ? 'Sandbox' : 'Production',
-          productName: line.product.name,
-          denomination: `${line.brand.currencyCode} ${line.faceValue}`,
-          quantity: line.quantity,
-          unitPrice: decimalOut(line.unitCost),
-          subTotal: decimalOut(line.unitCost.times(line.quantity), 2),
-          total: decimalOut(line.unitCost.times(sold)),
-          accountCurrency: order.currency,
-          status: order.status,
-        };
-      }),
-    );
+  const rows = (await store.ordersBetween(credential.clientId, range.from, range.to)).flatMap((order) =>
+    order.lines.map((line) => {
+      const sold = line.cards.filter((card) => card.status !== 'Failed').length;
+      return {
+        clientName: credential.clientName,
+        orderNumber: orderNumber(order.orderId),
+        orderDate: `${new Date(order.createdAt).toISOString().slice(0, 10)}T00:00:00`,
+        clientReferenceNumber: order.requestId,
+        channel: credential.sandbox ? 'Sandbox' : 'Production',
+        productName: line.productName,
+        denomination: `${line.currencyCode} ${line.faceValue}`,
+        quantity: line.quantity,
+        unitPrice: decimalOut(new Big(line.unitCost)),
+        subTotal: decimalOut(new Big(line.unitCost).times(line.quantity), 2),
+        total: decimalOut(new Big(line.unitCost).times(sold)),
+        accountCurrency: order.currency,
+        status: order.status,
+      };
+    }),
+  );
   return json(rows);
 }
 
-export function transactionsOf(state: SimulatorState, credential: SimulatorCredential, query: Map<string, string>): Response {
+export async function transactionsOf(store: SimulatorStore, credential: SimulatorCredential, query: Map<string, string>): Promise<Response> {
   const range = dateRange(query);
   if (range instanceof Response) return range;
   const amount = (value: Big, currencyCode: string) => ({ value: decimalOut(value), currencyCode });
-  const transactions = state.transactions
-    .filter((txn) => txn.order.credential.clientId === credential.clientId && txn.at >= range.from && txn.at <= range.to)
-    .map(({ transactionId, type, order, amount: value, balanceAfter, at }) => ({
+  const transactions = (await store.transactionsBetween(credential.clientId, range.from, range.to)).map(
+    ({ transactionId, type, order, amount: value, balanceAfter, at }) => ({
       orderId: order.orderId,
       requestId: order.requestId,
-      productId: order.lines[0]?.product.id ?? null,
+      productId: order.lines[0]?.productId ?? null,
       orderNumber: orderNumber(order.orderId),
-      orderTotal: amount(order.total, order.currency),
-      orderTotalForSelectedProducts: amount(order.total, order.currency),
+      orderTotal: amount(new Big(order.total), order.currency),
+      orderTotalForSelectedProducts: amount(new Big(order.total), order.currency),
       currencyCode: null,
       orderDate: bambooTimestamp(order.createdAt),
       transactionId,
@@ -79,29 +75,31 @@ export function transactionsOf(state: SimulatorState, credential: SimulatorCrede
       transactionAmount: amount(value, order.currency),
       transactionDate: bambooTimestamp(at),
       orderItems: order.lines.map((line) => {
-        const rate = line.brand.currencyCode === order.currency ? new Big(0) : (crossRate(line.brand.currencyCode, order.currency) ?? new Big(0));
+        const rate = line.currencyCode === order.currency ? new Big(0) : (crossRate(line.currencyCode, order.currency) ?? new Big(0));
+        const unitCost = new Big(line.unitCost);
         return {
           createdDate: '0001-01-01T00:00:00',
-          productName: line.product.name,
-          brandName: line.brand.name,
-          brandCurrencyCode: line.brand.currencyCode,
-          brandWithDenominationCurrency: `${line.brand.name} ${line.brand.currencyCode} ${line.faceValue}`,
-          denomination: amount(new Big(line.faceValue), line.brand.currencyCode),
+          productName: line.productName,
+          brandName: line.brandName,
+          brandCurrencyCode: line.currencyCode,
+          brandWithDenominationCurrency: `${line.brandName} ${line.currencyCode} ${line.faceValue}`,
+          denomination: amount(new Big(line.faceValue), line.currencyCode),
           clientDiscountType: 'Percentage',
-          clientDiscountValue: decimalOut(new Big(line.product.discount).times(100)),
+          clientDiscountValue: decimalOut(new Big(line.discount).times(100)),
           clientTransactionFeeType: 'Fixed',
           clientTransactionFeeValue: 0,
-          clientPrice: amount(line.unitCost, order.currency),
-          estimatedPrice: amount(line.unitCost, order.currency),
+          clientPrice: amount(unitCost, order.currency),
+          estimatedPrice: amount(unitCost, order.currency),
           quantity: line.quantity,
-          clientTotal: decimalOut(line.unitCost.times(line.quantity)),
-          clientExchangeRate: { fromCurrency: line.brand.currencyCode, toCurrency: order.currency, exchangeRate: decimalOut(rate, 10) },
+          clientTotal: decimalOut(unitCost.times(line.quantity)),
+          clientExchangeRate: { fromCurrency: line.currencyCode, toCurrency: order.currency, exchangeRate: decimalOut(rate, 10) },
         };
       }),
       clientName: null,
       orderType: null,
       xeroCreditNoteNumber: null,
-    }));
+    }),
+  );
   const start = new Date(range.from).toISOString().slice(0, 10);
   const end = new Date(range.to).toISOString().slice(0, 10);
   return json({ startDate: `${start}T00:00:00`, endDate: `${end}T23:59:59`, clients: [{ clientName: credential.clientName, transactions }] });
@@ -118,11 +116,11 @@ export function exchangeRates(query: Map<string, string>): Response {
   });
 }
 
-export function getNotification(state: SimulatorState, credential: SimulatorCredential): Response {
-  return json(state.notification.get(credential.clientId) ?? { notificationUrl: null, notificationUrlSandbox: null, secretKey: null });
+export async function getNotification(store: SimulatorStore, credential: SimulatorCredential): Promise<Response> {
+  return json((await store.notification(credential.clientId)) ?? { notificationUrl: null, notificationUrlSandbox: null, secretKey: null });
 }
 
-export async function setNotification(state: SimulatorState, credential: SimulatorCredential, request: Request): Promise<Response> {
+export async function setNotification(store: SimulatorStore, credential: SimulatorCredential, request: Request): Promise<Response> {
   let body: Record<string, unknown> | undefined;
   try {
     body = lowerKeys(parseJsonExact(await request.text()));
@@ -135,6 +133,6 @@ export async function setNotification(state: SimulatorState, credential: Simulat
     notificationUrlSandbox: typeof body.notificationurlsandbox === 'string' ? body.notificationurlsandbox : '',
     secretKey: typeof body.secretkey === 'string' ? body.secretkey : '',
   };
-  state.notification.set(credential.clientId, settings);
+  await store.setNotification(credential.clientId, settings);
   return json(settings);
 }

@@ -1,5 +1,6 @@
 // Completion callbacks: when an order reaches a final status, POST it to the client's notification
-// URL (the sandbox one for sandbox credentials), and remember what was sent and how it went.
+// URL (the sandbox one for sandbox credentials), and remember what was sent and how it went. The
+// instance whose change finished the order sends it, once (orders.ts).
 import type { SimulatorClock } from './clock.ts';
 import { bambooTimestamp } from './http.ts';
 import type { NotificationSettings, SimOrder } from './state.ts';
@@ -32,7 +33,7 @@ export class CallbackSender {
 
   /** Sends the callback of a finished order, when its client set a URL. */
   send(order: SimOrder, settings: NotificationSettings | undefined): void {
-    const url = order.credential.sandbox ? settings?.notificationUrlSandbox || settings?.notificationUrl : settings?.notificationUrl;
+    const url = order.sandbox ? settings?.notificationUrlSandbox || settings?.notificationUrl : settings?.notificationUrl;
     if (!settings || !url) return;
     const status = this.#options.callbackStatusCase === 'pascal' ? order.status : order.status.toLowerCase();
     const body = {

@@ -2,7 +2,7 @@
 // before or after the order is committed, a hang, a 429), consumed by the requests they match, and
 // the orders held Pending until released.
 import type { SimEndpoint } from './http.ts';
-import type { ProductFault, SimOrderLine } from './state.ts';
+import type { ProductFault } from './state.ts';
 
 /** A fault for the next matching request(s). */
 export interface RequestFault {
@@ -34,9 +34,9 @@ export class SimulatorFaults {
     else this.#productFaults.delete(productId);
   }
 
-  /** The fault of the first product of these lines that has one. */
-  productFaultOf(lines: SimOrderLine[]): ProductFault | undefined {
-    return lines.map((line) => this.#productFaults.get(line.product.id)).find(Boolean);
+  /** The fault of the first of these products that has one. */
+  productFaultOf(productIds: number[]): ProductFault | undefined {
+    return productIds.map((id) => this.#productFaults.get(id)).find(Boolean);
   }
 
   inject(fault: RequestFault): void {

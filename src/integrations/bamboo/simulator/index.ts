@@ -7,3 +7,5 @@ export { brandSku } from './catalog-endpoints.ts';
 export { CATEGORIES, SIM_PRODUCTS, USD_RATES, generateCatalog } from './catalog.ts';
 export type { SimBrand, SimProduct } from './catalog.ts';
 export { ManualClock, systemClock, type SimulatorClock } from './clock.ts';
+export { MemorySimulatorStore, type SimulatorStore } from './store.ts';
+export { PostgresSimulatorStore } from './pg-store.ts';

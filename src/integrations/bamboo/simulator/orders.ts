@@ -1,8 +1,8 @@
-// The life of a simulated order: validated in Bamboo's documented order (§9.4), accepted with stock
-// and balance taken at once, then Created → Processing → (Pending) → Succeeded / Failed /
-// PartialFailed on the simulator's clock, failed cards refunded, the callback sent. Get Order reads
-// it back in the wire format.
-import { createHash, randomUUID } from 'node:crypto';
+// The orders of the simulator: checkout validated in Bamboo's documented order (§9.4) and accepted
+// atomically by the store (balance taken, order kept, duplicate RequestIds refused); then the order
+// moves on with time (lifecycle.ts) whenever it is read or swept, failed cards refunded, the
+// callback sent by whichever instance finished it. Get Order reads it back in the wire format.
+import { randomUUID } from 'node:crypto';
 import Big from 'big.js';
 import { currencyExponent } from '../../../shared/money.ts';
 import { jsonDecimal } from '../json.ts';
@@ -11,7 +11,9 @@ import { crossRate, unitPrice, type SimBrand, type SimProduct } from './catalog.
 import type { SimulatorClock } from './clock.ts';
 import type { SimulatorFaults } from './faults.ts';
 import { bambooTimestamp, decimalOut, json, reason } from './http.ts';
-import type { ProductFault, SimOrder, SimOrderLine, SimulatorCredential, SimulatorState } from './state.ts';
+import { advanceOrder, type OrderUpdate } from './lifecycle.ts';
+import type { ProductFault, SimOrder, SimOrderLine, SimulatorCredential } from './state.ts';
+import type { OrderKey, SimulatorStore } from './store.ts';
 
 export interface FulfilmentTiming {
   /** Created → Processing after this long, final after `completeAfterMs` (defaults 200 ms and 1 s). */
@@ -20,14 +22,25 @@ export interface FulfilmentTiming {
 }
 
 export class SimulatorOrders {
-  readonly #state: SimulatorState;
+  readonly #store: SimulatorStore;
+  readonly #products: Map<number, { brand: SimBrand; product: SimProduct }>;
   readonly #clock: SimulatorClock;
   readonly #faults: SimulatorFaults;
   readonly #callbacks: CallbackSender;
   readonly #timing: FulfilmentTiming;
+  /** Sweeps started by the clock, awaited by `idle`. */
+  readonly #sweeps = new Set<Promise<void>>();
 
-  constructor(deps: { state: SimulatorState; clock: SimulatorClock; faults: SimulatorFaults; callbacks: CallbackSender; timing: FulfilmentTiming }) {
-    this.#state = deps.state;
+  constructor(deps: {
+    store: SimulatorStore;
+    products: Map<number, { brand: SimBrand; product: SimProduct }>;
+    clock: SimulatorClock;
+    faults: SimulatorFaults;
+    callbacks: CallbackSender;
+    timing: FulfilmentTiming;
+  }) {
+    this.#store = deps.store;
+    this.#products = deps.products;
     this.#clock = deps.clock;
     this.#faults = deps.faults;
     this.#callbacks = deps.callbacks;
@@ -35,24 +48,23 @@ export class SimulatorOrders {
   }
 
   /** Validates in the documented order (§9.4); a reason code, or the new order. */
-  place(
+  async place(
     credential: SimulatorCredential,
     requestId: string,
     accountId: number,
     lines: Record<string, unknown>[],
     requestFault: ProductFault | undefined,
-  ): string | SimOrder {
+  ): Promise<string | SimOrder> {
     if (credential.enabled === false) return 'UserNotEnabled';
     if (credential.catalogAssigned === false) return 'ClientCatalogNotExist';
     if (lines.length === 0) return 'NoProducts';
-    const orderKey = `${credential.clientId}:${requestId}`;
-    if (this.#state.orders.has(orderKey)) return 'OrderAlreadyExists';
-    const account = this.#state.accounts.get(accountId);
-    if (!account || !account.isActive || account.credential.clientId !== credential.clientId) return 'WrongAccount';
+    if (await this.#store.order({ clientId: credential.clientId, requestId })) return 'OrderAlreadyExists';
+    const account = (await this.#store.accounts(credential.clientId)).find((candidate) => candidate.id === accountId);
+    if (!account || !account.isActive) return 'WrongAccount';
 
     const resolved: { brand: SimBrand; product: SimProduct; value: Big; quantity: number }[] = [];
     for (const line of lines) {
-      const entry = this.#state.products.get(line.productid as number);
+      const entry = this.#products.get(line.productid as number);
       if (!entry) return 'InvalidProductIds';
       resolved.push({ ...entry, value: new Big(String(line.value)), quantity: line.quantity as number });
     }
@@ -63,85 +75,122 @@ export class SimulatorOrders {
       if (value.lt(product.minFaceValue) || value.gt(product.maxFaceValue) || decimals > currencyExponent(brand.currencyCode)) return 'InvalidDenomination';
     }
     if (resolved.reduce((sum, line) => sum + line.quantity, 0) > 500) return 'CardsLimitExceeded';
+    // Stock lives with the catalog, in this instance's memory (docs/bamboo.md, "The simulator").
     const wanted = new Map<number, number>();
     for (const { product, quantity } of resolved) wanted.set(product.id, (wanted.get(product.id) ?? 0) + quantity);
     for (const [productId, quantity] of wanted) {
-      const count = this.#state.products.get(productId)!.product.count;
+      const count = this.#products.get(productId)!.product.count;
       if (count !== null && count < quantity) return 'ProductIsOutOfStock';
     }
-    const orderLines: SimOrderLine[] = resolved.map(({ brand, product, value, quantity }) => {
-      const rate = crossRate(brand.currencyCode, account.currency) ?? new Big(1);
-      return {
-        brand,
-        product,
-        faceValue: value.toFixed(),
-        quantity,
-        unitCost: unitPrice(product, value.toFixed()).times(rate).round(4, Big.roundHalfUp),
-        cards: [],
-      };
-    });
-    const cost = orderLines.reduce((sum, line) => sum.plus(line.unitCost.times(line.quantity)), new Big(0));
-    if (cost.gt(account.balance)) return 'InsufficientBalance';
 
-    // Accepted: stock and balance move now, cards come later.
-    for (const [productId, quantity] of wanted) {
-      const product = this.#state.products.get(productId)!.product;
-      if (product.count !== null) product.count -= quantity;
-    }
-    account.balance = account.balance.minus(cost);
     const now = this.#clock.now();
-    const fault = requestFault ?? this.#faults.productFaultOf(orderLines) ?? {};
-    const order: SimOrder = {
-      orderId: this.#state.nextOrderId(),
-      requestId,
-      credential,
-      accountId,
-      currency: account.currency,
-      status: 'Created',
-      createdAt: now,
-      completedAt: null,
-      total: cost,
-      errorMessage: null,
-      lines: orderLines,
-      fault,
-    };
-    for (const line of orderLines) {
-      line.cards = Array.from({ length: line.quantity }, () => ({
-        id: this.#state.nextCardId(),
+    const processingAfter = this.#timing.processingAfterMs ?? 200;
+    const fault = requestFault ?? this.#faults.productFaultOf(resolved.map(({ product }) => product.id)) ?? {};
+    const completeAfter = Math.max(fault.fulfilAfterMs ?? this.#timing.completeAfterMs ?? 1_000, processingAfter);
+    const ids = await this.#store.nextIds(resolved.reduce((sum, line) => sum + line.quantity, 0));
+    let nextCard = 0;
+    const orderLines: SimOrderLine[] = resolved.map(({ brand, product, value, quantity }) => ({
+      productId: product.id,
+      productName: product.name,
+      discount: product.discount,
+      brandName: brand.name,
+      countryCode: brand.countryCode,
+      currencyCode: brand.currencyCode,
+      logoUrl: brand.logoUrl,
+      faceValue: value.toFixed(),
+      quantity,
+      unitCost: unitPrice(product, value.toFixed())
+        .times(crossRate(brand.currencyCode, account.currency) ?? new Big(1))
+        .round(4, Big.roundHalfUp)
+        .toFixed(4),
+      cards: Array.from({ length: quantity }, () => ({
+        id: ids.cardIds[nextCard++]!,
         serialNumber: randomUUID(),
         cardCode: null,
         pin: null,
         expiresAt: null,
         status: 'Created' as const,
-      }));
+      })),
+    }));
+    const order: SimOrder = {
+      orderId: ids.orderId,
+      requestId,
+      clientId: credential.clientId,
+      sandbox: credential.sandbox,
+      accountId,
+      currency: account.currency,
+      status: 'Created',
+      createdAt: now,
+      processingAt: now + processingAfter,
+      completeAt: now + completeAfter,
+      releasedAt: this.#faults.isReleased(requestId) ? now : null,
+      completedAt: null,
+      total: orderLines.reduce((sum, line) => sum.plus(new Big(line.unitCost).times(line.quantity)), new Big(0)).toFixed(4),
+      errorMessage: null,
+      fault,
+      lines: orderLines,
+    };
+    const refused = await this.#store.insertOrder(order);
+    if (refused) return refused;
+    for (const [productId, quantity] of wanted) {
+      const product = this.#products.get(productId)!.product;
+      if (product.count !== null) product.count -= quantity;
     }
-    this.#state.orders.set(orderKey, order);
-    this.#state.record('Order', order, cost.times(-1), account, this.#clock.now());
-    this.#scheduleFulfilment(order);
+    // Prompt steps (and callbacks) while this process lives; reads and the sweep cover the rest.
+    this.#sweepAt(order.processingAt - now);
+    this.#sweepAt(order.completeAt - now);
+    if (typeof fault.holdPendingMs === 'number') this.#sweepAt(order.completeAt + fault.holdPendingMs - now);
     return order;
   }
 
-  /** Lets an order held with `holdPendingMs: 'until-released'` finish. */
-  release(requestId: string): void {
+  /** Lets an order held with `holdPendingMs: 'until-released'` finish (now, when it is Pending). */
+  async release(requestId: string): Promise<void> {
     this.#faults.release(requestId);
-    for (const order of this.#state.orders.values()) if (order.requestId === requestId && order.status === 'Pending') this.#finish(order);
+    const now = this.#clock.now();
+    for (const key of await this.#store.orderKeys(requestId)) {
+      await this.#advance(key, (order) => (order.releasedAt === null ? advanceOrder({ ...order, releasedAt: now }, now) : undefined));
+    }
+  }
+
+  /** The order with every step due by now applied; undefined when there is none. */
+  async current(key: OrderKey): Promise<SimOrder | undefined> {
+    const now = this.#clock.now();
+    const order = await this.#store.order(key);
+    if (!order || !advanceOrder(order, now)) return order;
+    return (await this.#advance(key, (stored) => advanceOrder(stored, now)))?.order;
+  }
+
+  /** Applies the steps due by now to every order (a few hundred a run), sending the callbacks. */
+  async sweep(): Promise<void> {
+    const now = this.#clock.now();
+    for (;;) {
+      const due = await this.#store.dueOrders(now, 200);
+      for (const key of due) await this.#advance(key, (order) => advanceOrder(order, now));
+      if (due.length < 200) return;
+    }
+  }
+
+  /** Waits for sweeps and callbacks in flight (tests). */
+  async idle(): Promise<void> {
+    while (this.#sweeps.size > 0) await Promise.all([...this.#sweeps]);
+    await this.#callbacks.idle();
   }
 
   /** Get Order: the order with its cards, or OrderNotFound (a 404 when `notFoundAs404`). */
-  getOrder(credential: SimulatorCredential, requestId: string, notFoundAs404: boolean): Response {
-    const order = this.#state.orders.get(`${credential.clientId}:${requestId}`);
+  async getOrder(credential: SimulatorCredential, requestId: string, notFoundAs404: boolean): Promise<Response> {
+    const order = await this.current({ clientId: credential.clientId, requestId });
     if (!order) return notFoundAs404 ? json({ message: 'Not found' }, 404) : reason('OrderNotFound');
     return json({
       orderId: order.orderId,
       requestId: order.requestId,
       items: order.lines.map((line) => ({
         brandCode: null,
-        productId: line.product.id,
+        productId: line.productId,
         productFaceValue: jsonDecimal(line.faceValue),
         quantity: line.quantity,
-        pictureUrl: line.brand.logoUrl,
-        countryCode: line.brand.countryCode,
-        currencyCode: line.brand.currencyCode,
+        pictureUrl: line.logoUrl,
+        countryCode: line.countryCode,
+        currencyCode: line.currencyCode,
         cards: line.cards.map((card) => ({
           id: card.id,
           serialNumber: card.serialNumber,
@@ -153,60 +202,26 @@ export class SimulatorOrders {
       })),
       status: order.status,
       createdDate: bambooTimestamp(order.createdAt),
-      total: decimalOut(order.total),
+      total: decimalOut(new Big(order.total)),
       errorMessage: order.errorMessage,
-      orderType: order.credential.sandbox ? 'Sandbox' : 'Production',
+      orderType: order.sandbox ? 'Sandbox' : 'Production',
       currency: order.currency,
     });
   }
 
-  #scheduleFulfilment(order: SimOrder): void {
-    const processingAfter = this.#timing.processingAfterMs ?? 200;
-    const completeAfter = order.fault.fulfilAfterMs ?? this.#timing.completeAfterMs ?? 1_000;
-    this.#clock.schedule(processingAfter, () => {
-      order.status = 'Processing';
-      for (const card of order.lines.flatMap((line) => line.cards)) card.status = 'Processing';
-    });
-    this.#clock.schedule(Math.max(completeAfter, processingAfter), () => {
-      const hold = order.fault.holdPendingMs;
-      if (hold === undefined || this.#faults.isReleased(order.requestId)) return this.#finish(order);
-      order.status = 'Pending';
-      if (hold !== 'until-released') this.#clock.schedule(hold, () => this.#finish(order));
-    });
+  /** One change under the store's lock; the instance whose change finished the order sends the callback. */
+  async #advance(key: OrderKey, change: (order: SimOrder) => OrderUpdate | undefined) {
+    const result = await this.#store.updateOrder(key, change);
+    if (result?.update?.finished) this.#callbacks.send(result.order, await this.#store.notification(result.order.clientId));
+    return result;
   }
 
-  #finish(order: SimOrder): void {
-    if (['Succeeded', 'Failed', 'PartialFailed'].includes(order.status)) return;
-    const cards = order.lines.flatMap((line) => line.cards.map((card) => ({ line, card })));
-    const failing =
-      order.fault.outcome === 'fail' ? cards.length : order.fault.outcome === 'partial-fail' ? Math.min(order.fault.failedCards ?? 1, cards.length - 1) : 0;
-    let refund = new Big(0);
-    cards.forEach(({ line, card }, index) => {
-      if (index >= cards.length - failing) {
-        card.status = 'Failed';
-        refund = refund.plus(line.unitCost);
-        return;
-      }
-      card.status = 'Sold';
-      card.cardCode = createHash('sha256').update(`${card.serialNumber}:${card.id}`).digest('hex').slice(0, 32).toUpperCase();
-      card.pin = String(100 + (card.id % 900));
-      card.expiresAt = order.createdAt + 365 * 86_400_000;
+  #sweepAt(delayMs: number): void {
+    this.#clock.schedule(delayMs, () => {
+      const sweep = this.sweep()
+        .catch(() => undefined) // a later read or sweep does it
+        .finally(() => this.#sweeps.delete(sweep));
+      this.#sweeps.add(sweep);
     });
-    order.completedAt = this.#clock.now();
-    if (failing === 0) order.status = 'Succeeded';
-    else if (failing === cards.length) {
-      order.status = 'Failed';
-      order.errorMessage = 'The order could not be fulfilled: no cards were purchased.';
-    } else {
-      order.status = 'PartialFailed';
-      order.errorMessage = `${failing} of ${cards.length} cards could not be purchased.`;
-    }
-    if (refund.gt(0)) {
-      const account = this.#state.accounts.get(order.accountId)!;
-      account.balance = account.balance.plus(refund);
-      order.total = order.total.minus(refund);
-      this.#state.record('Refund', order, refund, account, this.#clock.now());
-    }
-    this.#callbacks.send(order, this.#state.notification.get(order.credential.clientId));
   }
 }

@@ -1,14 +1,21 @@
 // A stateful fake of Bamboo's Client Integration API as a web-standard handler:
 // `(Request) => Promise<Response>`. Tests mount it through msw; `VENDOR=simulator` passes
-// `simulator.fetch` to the client. It follows Bamboo's documented API (docs/bamboo.md): both hosts,
+// `simulator.fetch` to the client; `server.ts` serves it over HTTP (`steller simulator`). It follows Bamboo's documented API (docs/bamboo.md): both hosts,
 // any path casing with v1 = v1.0, Basic auth (401/403), every 400 reason code in the documented
 // validation order (§9.4), the bare-JSON-string checkout answer, asynchronous fulfilment with
 // callbacks, balances with FX, a transactions ledger, the orders report and the published rate
 // limits with the observed 429 text. Faults are injected per product or per request.
 //
+// Its state lives in a store (`store.ts`): in memory by default, or in PostgreSQL (`pg-store.ts`)
+// so that every process on one database sees one vendor and restarts lose nothing. Orders move on
+// with time (`lifecycle.ts`), applied when read and by sweeps, never by a timer that dies with the
+// process. The catalog is generated from a seed and stays in memory, as do the faults tests inject
+// and the rate-limit windows (per instance).
+//
 // This file routes a request and runs checkout; the rooms it uses: `state.ts` (what is remembered),
-// `http.ts` (wire format, routing, auth), `faults.ts`, `limits.ts` (rate limits), `orders.ts`
-// (order lifecycle), `callbacks.ts`, `catalog-endpoints.ts` and `account-endpoints.ts`.
+// `store.ts` / `pg-store.ts` (where), `http.ts` (wire format, routing, auth), `faults.ts`,
+// `limits.ts` (rate limits), `orders.ts` and `lifecycle.ts` (order lifecycle), `callbacks.ts`,
+// `catalog-endpoints.ts` and `account-endpoints.ts`.
 import Big from 'big.js';
 import { parseJsonExact } from '../json.ts';
 import { accountsOf, exchangeRates, getNotification, ordersReport, setNotification, transactionsOf } from './account-endpoints.ts';
@@ -35,12 +42,18 @@ import {
 } from './http.ts';
 import { SimulatorRateLimits } from './limits.ts';
 import { SimulatorOrders, type FulfilmentTiming } from './orders.ts';
-import { LIVE_CREDENTIAL, SANDBOX_CREDENTIAL, SimulatorState, type ProductFault, type SimulatorCredential } from './state.ts';
+import { LIVE_CREDENTIAL, SANDBOX_CREDENTIAL, type ProductFault, type SimulatorCredential } from './state.ts';
+import { MemorySimulatorStore, type SimulatorStore } from './store.ts';
 
 export const SIMULATOR_HOSTS = ['api.bamboocardportal.com', 'api-stage.bamboocardportal.com'];
 
 export interface SimulatorOptions extends TooManyOptions, FulfilmentTiming, CallbackOptions {
-  hosts?: string[];
+  /** Where orders, accounts and settings are kept (default: in memory, this instance only). */
+  store?: SimulatorStore;
+  /** Host names answered; `'any'` for a server reached under its own address. */
+  hosts?: string[] | 'any';
+  /** Applies due order steps (and sends callbacks) this often, for orders nobody reads (default: never). */
+  sweepEveryMs?: number;
   credentials?: SimulatorCredential[];
   clock?: SimulatorClock;
   /** Sleep for injected delays; tests pass a fake. */
@@ -61,8 +74,13 @@ export class BambooSimulator {
   readonly #options: SimulatorOptions;
   readonly #clock: SimulatorClock;
   readonly #sleep: (ms: number) => Promise<void>;
-  readonly #hosts: Set<string>;
-  readonly #state: SimulatorState;
+  readonly #hosts: Set<string> | 'any';
+  readonly #credentials: SimulatorCredential[];
+  readonly #products = new Map<number, { brand: SimBrand; product: SimProduct }>();
+  readonly #store: SimulatorStore;
+  /** The credentials' accounts exist in the store (created once, on first use). */
+  #ready: Promise<void> | undefined;
+  #sweeper: ReturnType<typeof setInterval> | undefined;
   readonly #faults = new SimulatorFaults();
   readonly #limits: SimulatorRateLimits;
   readonly #callbacks: CallbackSender;
@@ -73,23 +91,34 @@ export class BambooSimulator {
     this.#options = options;
     this.#clock = options.clock ?? systemClock();
     this.#sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
-    this.#hosts = new Set((options.hosts ?? SIMULATOR_HOSTS).map((host) => host.toLowerCase()));
-    this.#state = new SimulatorState(
-      options.credentials ?? [SANDBOX_CREDENTIAL, LIVE_CREDENTIAL],
-      options.catalog ?? generateCatalog({ seed: options.catalogSeed ?? 42 }),
-    );
-    this.brands = this.#state.brands;
+    this.#hosts = options.hosts === 'any' ? 'any' : new Set((options.hosts ?? SIMULATOR_HOSTS).map((host) => host.toLowerCase()));
+    this.#credentials = (options.credentials ?? [SANDBOX_CREDENTIAL, LIVE_CREDENTIAL]).map((credential) => ({ ...credential }));
+    this.brands = options.catalog ?? generateCatalog({ seed: options.catalogSeed ?? 42 });
+    for (const brand of this.brands) for (const product of brand.products) this.#products.set(product.id, { brand, product });
+    this.#store = options.store ?? new MemorySimulatorStore();
     this.#limits = new SimulatorRateLimits(this.#clock, options.rateLimits !== false);
     this.#callbacks = new CallbackSender(this.#clock, options);
     this.callbacks = this.#callbacks.records;
-    this.#orders = new SimulatorOrders({ state: this.#state, clock: this.#clock, faults: this.#faults, callbacks: this.#callbacks, timing: options });
+    this.#orders = new SimulatorOrders({
+      store: this.#store,
+      products: this.#products,
+      clock: this.#clock,
+      faults: this.#faults,
+      callbacks: this.#callbacks,
+      timing: options,
+    });
   }
 
   /** The handler: give it any request to a Bamboo host. */
   readonly fetch = (request: Request): Promise<Response> => this.handle(request);
 
+  /** Where orders, accounts and settings are kept. */
+  get store(): SimulatorStore {
+    return this.#store;
+  }
+
   get productCount(): number {
-    return this.#state.products.size;
+    return this.#products.size;
   }
 
   /** Requests answered so far (for asserting pacing). */
@@ -98,12 +127,12 @@ export class BambooSimulator {
   }
 
   product(id: number): SimProduct | undefined {
-    return this.#state.products.get(id)?.product;
+    return this.#products.get(id)?.product;
   }
 
   /** Changes a product the way Bamboo would (its modifiedDate moves to now). */
   updateProduct(id: number, change: Partial<Pick<SimProduct, 'count' | 'discount' | 'name' | 'disabled'>>): void {
-    const entry = this.#state.products.get(id);
+    const entry = this.#products.get(id);
     if (!entry) throw new Error(`no product ${id}`);
     Object.assign(entry.product, change, { modifiedAt: this.#clock.now() });
     entry.brand.modifiedAt = this.#clock.now();
@@ -111,10 +140,10 @@ export class BambooSimulator {
 
   /** Removes a product from the catalog (it vanishes from every listing). */
   removeProduct(id: number): void {
-    const entry = this.#state.products.get(id);
+    const entry = this.#products.get(id);
     if (!entry) return;
     entry.brand.products = entry.brand.products.filter((product) => product.id !== id);
-    this.#state.products.delete(id);
+    this.#products.delete(id);
   }
 
   setProductFault(productId: number, fault: ProductFault | undefined): void {
@@ -127,27 +156,51 @@ export class BambooSimulator {
   }
 
   /** Lets an order held with `holdPendingMs: 'until-released'` finish. */
-  release(requestId: string): void {
-    this.#orders.release(requestId);
+  async release(requestId: string): Promise<void> {
+    await this.#ensureReady();
+    await this.#orders.release(requestId);
   }
 
-  balance(accountId: number): string | undefined {
-    return this.#state.accounts.get(accountId)?.balance.toFixed(4);
+  /** An account's balance as of now (due refunds applied), 4 decimals. */
+  async balance(accountId: number): Promise<string | undefined> {
+    await this.#ensureReady();
+    await this.#orders.sweep();
+    const owner = this.#credentials.find((credential) => credential.accounts.some((account) => account.id === accountId));
+    const accounts = owner ? await this.#store.accounts(owner.clientId) : [];
+    return accounts.find((account) => account.id === accountId)?.balance.toFixed(4);
   }
 
-  /** Waits for callbacks in flight (tests). */
+  /** Applies every order step due by now (sending callbacks); the periodic sweep runs this. */
+  async sweep(): Promise<void> {
+    await this.#ensureReady();
+    await this.#orders.sweep();
+  }
+
+  /** Waits for sweeps and callbacks in flight (tests). */
   async idle(): Promise<void> {
-    await this.#callbacks.idle();
+    await this.#orders.idle();
   }
 
-  async handle(request: Request): Promise<Response> {
+  /** Stops the periodic sweep. */
+  close(): void {
+    clearInterval(this.#sweeper);
+    this.#sweeper = undefined;
+  }
+
+  /** Answers a request; `pathPrefix`: the path the simulator is mounted under (stripped before routing). */
+  async handle(request: Request, { pathPrefix: prefix }: { pathPrefix?: string } = {}): Promise<Response> {
     this.#requestCount += 1;
+    await this.#ensureReady();
     const url = new URL(request.url);
-    if (!this.#hosts.has(url.hostname.toLowerCase())) return json({ message: 'Unknown host' }, 404);
+    if (this.#hosts !== 'any' && !this.#hosts.has(url.hostname.toLowerCase())) return json({ message: 'Unknown host' }, 404);
+    if (prefix) {
+      if (url.pathname !== prefix && !url.pathname.startsWith(`${prefix}/`)) return json({ message: 'Not found' }, 404);
+      url.pathname = url.pathname.slice(prefix.length) || '/';
+    }
     const { version, rest } = apiRoute(url);
     const endpoint = endpointOf(request.method, version, rest);
 
-    const credential = authenticate(this.#state.credentials, request.headers.get('authorization'));
+    const credential = authenticate(this.#credentials, request.headers.get('authorization'));
     if (!credential) return new Response(null, { status: 401, headers: { 'www-authenticate': 'Basic' } });
     if (credential.ipAllowed === false) return json({ error: 'Access denied: IP address is not whitelisted' }, 403);
     if (endpoint === 'unknown') return json({ message: 'Not found' }, 404);
@@ -163,7 +216,7 @@ export class BambooSimulator {
       if (wait !== undefined) return tooManyRequests(wait, this.#options);
     }
     const query = lowerQuery(url);
-    const brands = this.#state.brands;
+    const brands = this.brands;
 
     switch (endpoint) {
       case 'catalog':
@@ -171,7 +224,8 @@ export class BambooSimulator {
       case 'categories':
         return categories();
       case 'accounts':
-        return accountsOf(this.#state, credential);
+        await this.#orders.sweep(); // balances include the refunds due by now
+        return accountsOf(this.#store, credential);
       case 'checkout':
       case 'checkoutV2': {
         const response = await this.#checkout(credential, request, fault?.order, endpoint === 'checkoutV2' ? 2 : 1);
@@ -188,13 +242,15 @@ export class BambooSimulator {
       case 'getOrder':
         return this.#orders.getOrder(credential, getOrderRequestId(rest), this.#options.orderNotFoundAs404 === true);
       case 'ordersReport':
-        return ordersReport(this.#state, credential, query);
+        await this.#orders.sweep();
+        return ordersReport(this.#store, credential, query);
       case 'exchangeRates':
         return exchangeRates(query);
       case 'transactions':
-        return transactionsOf(this.#state, credential, query);
+        await this.#orders.sweep();
+        return transactionsOf(this.#store, credential, query);
       case 'notification':
-        return request.method === 'POST' ? setNotification(this.#state, credential, request) : getNotification(this.#state, credential);
+        return request.method === 'POST' ? setNotification(this.#store, credential, request) : getNotification(this.#store, credential);
     }
   }
 
@@ -226,7 +282,7 @@ export class BambooSimulator {
     if (version === 2) {
       for (const line of lines) {
         const sku = typeof line?.sku === 'string' ? line.sku : '';
-        const match = isDecimal(line?.value) ? productBySku(this.#state.brands, sku, new Big(String(line!.value))) : undefined;
+        const match = isDecimal(line?.value) ? productBySku(this.brands, sku, new Big(String(line!.value))) : undefined;
         if (!match) return json({ message: `Product with sku ${sku} not found` }, 400);
         line!.productid = match.product.id;
       }
@@ -245,11 +301,11 @@ export class BambooSimulator {
     );
     if (wait !== undefined) return tooManyRequests(wait, this.#options);
 
-    const outcome = this.#orders.place(credential, requestId, accountId, lines as Record<string, unknown>[], fault?.order ?? requestFault);
+    const outcome = await this.#orders.place(credential, requestId, accountId, lines as Record<string, unknown>[], fault?.order ?? requestFault);
     if (typeof outcome === 'string') return reason(outcome);
     this.#limits.countOrder(
       credential.clientId,
-      outcome.lines.map((orderLine) => orderLine.product.id),
+      outcome.lines.map((orderLine) => orderLine.productId),
     );
     if (fault?.status) return serverError(fault.status);
     if (version === 2) {
@@ -258,5 +314,18 @@ export class BambooSimulator {
     }
     // The documented v1 answer: the RequestId as a bare JSON string.
     return json(requestId);
+  }
+
+  /** Creates the credentials' accounts in the store once, and starts the periodic sweep. */
+  #ensureReady(): Promise<void> {
+    this.#ready ??= this.#store.ensureAccounts(this.#credentials).then(() => {
+      const every = this.#options.sweepEveryMs;
+      if (every) {
+        // Never keeps the process alive; a failed run is retried by the next.
+        this.#sweeper = setInterval(() => void this.#orders.sweep().catch(() => undefined), every);
+        this.#sweeper.unref();
+      }
+    });
+    return this.#ready;
   }
 }

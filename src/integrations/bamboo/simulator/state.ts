@@ -1,8 +1,7 @@
-// What the simulator remembers, in memory: the credentials and their accounts (balances in Big),
-// the catalog indexed by product id, orders by client and RequestId, the transactions ledger and
-// each client's notification settings. Ids start where Bamboo's samples are.
-import Big from 'big.js';
-import type { SimBrand, SimProduct } from './catalog.ts';
+// What the simulator remembers, as plain data a store can keep (store.ts): the credentials it knows
+// (fixed, in code), the accounts they own with their balances, orders with their cards, the
+// transactions ledger and each client's notification settings. Ids start where Bamboo's samples are.
+import type Big from 'big.js';
 
 export interface SimulatorCredential {
   clientId: string;
@@ -15,6 +14,7 @@ export interface SimulatorCredential {
   catalogAssigned?: boolean;
   /** false: every call gets 403 (IP not whitelisted). */
   ipAllowed?: boolean;
+  /** The accounts as they start; a persistent store keeps their balances from then on. */
   accounts: { id: number; currency: string; balance: string; isActive: boolean }[];
 }
 
@@ -38,7 +38,10 @@ export const LIVE_CREDENTIAL: SimulatorCredential = {
   accounts: [{ id: 1555, currency: 'USD', balance: '250', isActive: true }],
 };
 
-/** How orders containing a product are fulfilled. */
+/** The first ids the simulator hands out (Bamboo's samples). */
+export const FIRST_IDS = { order: 6_779_294, card: 24_153_984, transaction: 6_677_709 };
+
+/** How orders containing a product are fulfilled. Kept with the order, so any instance finishes it alike. */
 export interface ProductFault {
   outcome?: 'fail' | 'partial-fail';
   /** Cards that fail in a partial failure (default 1). */
@@ -49,6 +52,8 @@ export interface ProductFault {
   fulfilAfterMs?: number;
 }
 
+export type SimOrderStatus = 'Created' | 'Processing' | 'Pending' | 'Succeeded' | 'Failed' | 'PartialFailed';
+
 export interface SimCard {
   id: number;
   serialNumber: string;
@@ -58,38 +63,52 @@ export interface SimCard {
   status: 'Created' | 'Processing' | 'Sold' | 'Failed';
 }
 
+/** One product of an order, with what the answers need of its brand copied in (the catalog may change). */
 export interface SimOrderLine {
-  brand: SimBrand;
-  product: SimProduct;
+  productId: number;
+  productName: string;
+  /** The product's client discount when ordered ("0.05"). */
+  discount: string;
+  brandName: string;
+  countryCode: string;
+  currencyCode: string;
+  logoUrl: string | null;
   faceValue: string;
   quantity: number;
   /** Per card, in the account currency (4 decimals). */
-  unitCost: Big;
+  unitCost: string;
   cards: SimCard[];
 }
 
+/** An order; times are milliseconds on the simulator's clock. */
 export interface SimOrder {
   orderId: number;
   requestId: string;
-  credential: SimulatorCredential;
+  clientId: string;
+  sandbox: boolean;
   accountId: number;
   currency: string;
-  status: string;
+  status: SimOrderStatus;
   createdAt: number;
+  /** When it becomes Processing, and when it leaves Processing (final, or Pending under a hold). */
+  processingAt: number;
+  completeAt: number;
+  /** When `release` let a held order go. */
+  releasedAt: number | null;
   completedAt: number | null;
-  /** Charged so far (refunds of failed cards deducted), account currency. */
-  total: Big;
+  /** Charged so far (refunds of failed cards deducted), account currency, 4 decimals. */
+  total: string;
   errorMessage: string | null;
-  lines: SimOrderLine[];
   fault: ProductFault;
+  lines: SimOrderLine[];
 }
 
 export interface SimAccount {
   id: number;
+  clientId: string;
   currency: string;
   balance: Big;
   isActive: boolean;
-  credential: SimulatorCredential;
 }
 
 export interface SimTransaction {
@@ -105,57 +124,4 @@ export interface NotificationSettings {
   notificationUrl: string;
   notificationUrlSandbox: string;
   secretKey: string;
-}
-
-export class SimulatorState {
-  readonly brands: SimBrand[];
-  readonly credentials: SimulatorCredential[];
-  readonly accounts = new Map<number, SimAccount>();
-  readonly products = new Map<number, { brand: SimBrand; product: SimProduct }>();
-  /** By `clientId:requestId`. */
-  readonly orders = new Map<string, SimOrder>();
-  readonly transactions: SimTransaction[] = [];
-  /** By client id. */
-  readonly notification = new Map<string, NotificationSettings>();
-  #nextOrderId = 6_779_294;
-  #nextCardId = 24_153_984;
-  #nextTransactionId = 6_677_709;
-
-  constructor(credentials: SimulatorCredential[], brands: SimBrand[]) {
-    this.credentials = credentials.map((credential) => ({ ...credential }));
-    for (const credential of this.credentials) {
-      for (const account of credential.accounts) {
-        if (this.accounts.has(account.id)) throw new Error(`account ${account.id} belongs to two credentials`);
-        this.accounts.set(account.id, {
-          id: account.id,
-          currency: account.currency,
-          balance: new Big(account.balance),
-          isActive: account.isActive,
-          credential,
-        });
-      }
-    }
-    this.brands = brands;
-    for (const brand of this.brands) for (const product of brand.products) this.products.set(product.id, { brand, product });
-  }
-
-  nextOrderId(): number {
-    return this.#nextOrderId++;
-  }
-
-  nextCardId(): number {
-    return this.#nextCardId++;
-  }
-
-  /** Books a movement of an account's balance (already applied) in the transactions ledger. */
-  record(type: SimTransaction['type'], order: SimOrder, amount: Big, account: SimAccount, at: number): void {
-    this.transactions.push({
-      transactionId: `${this.#nextTransactionId++} `, // Bamboo's sample has a trailing space
-      type,
-      order,
-      amount,
-      balanceAfter: account.balance,
-      at,
-    });
-  }
 }
