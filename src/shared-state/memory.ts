@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { RateLimiterMemory } from 'rate-limiter-flexible';
 import { adaptLimiter, assertWholeSeconds } from './rate-limit.ts';
+import { createSlidingWindowLimiter } from './sliding-window.ts';
 import type { KeyValueStore, LockManager, RateLimiter, SharedState } from './types.ts';
 
 interface Entry {
@@ -12,6 +13,8 @@ interface Entry {
 export function createMemoryState(): SharedState {
   const entries = new Map<string, Entry>();
   const limiters = new Map<string, RateLimiter>();
+  // Sliding windows per clock too: a test's fake clock gets counters of its own.
+  const slidingLimiters = new WeakMap<() => number, Map<string, RateLimiter>>();
   const live = (key: string) => {
     const entry = entries.get(key);
     if (entry && entry.expiresAt <= Date.now()) {
@@ -56,9 +59,15 @@ export function createMemoryState(): SharedState {
     kv,
     locks,
     // Same name, same counters (as with Redis): two limiters created under one name share a quota.
-    createRateLimiter: ({ name, points, durationMs }) => {
-      assertWholeSeconds(durationMs);
+    createRateLimiter: ({ name, points, durationMs, window = 'fixed', now = Date.now }) => {
       const id = `${name}:${points}:${durationMs}`;
+      if (window === 'sliding') {
+        const ofClock = slidingLimiters.get(now) ?? new Map<string, RateLimiter>();
+        slidingLimiters.set(now, ofClock);
+        if (!ofClock.has(id)) ofClock.set(id, createSlidingWindowLimiter({ points, durationMs, now }));
+        return ofClock.get(id)!;
+      }
+      assertWholeSeconds(durationMs);
       let limiter = limiters.get(id);
       if (!limiter) {
         limiter = adaptLimiter(new RateLimiterMemory({ keyPrefix: name, points, duration: durationMs / 1000 }));

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { RateLimiterRedis } from 'rate-limiter-flexible';
 import { adaptLimiter, assertWholeSeconds } from './rate-limit.ts';
-import type { KeyValueStore, LockManager, SharedState } from './types.ts';
+import { SLIDING_WINDOW_BLOCK, SLIDING_WINDOW_CONSUME } from './sliding-window.ts';
+import type { KeyValueStore, LockManager, RateLimiter, RateLimiterOptions, SharedState } from './types.ts';
 
 // Deletes the lock only if we still own it (our token), so an expired-and-retaken lock survives.
 const RELEASE_SCRIPT = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
@@ -41,21 +42,48 @@ export function createRedisState(url: string, keyPrefix: string): SharedState {
     },
   };
 
+  const fixedLimiter = ({ name, points, durationMs }: RateLimiterOptions): RateLimiter =>
+    assertWholeSeconds(durationMs) &&
+    adaptLimiter(
+      new RateLimiterRedis({
+        storeClient: redis,
+        // ioredis applies its own keyPrefix to every key; rate-limiter-flexible adds this one.
+        keyPrefix: `rl:${name}`,
+        points,
+        duration: durationMs / 1000,
+      }),
+    );
+
+  // Sliding windows in one script each, so concurrent processes never both take the last point.
+  const slidingLimiter = ({ name, points, durationMs, now }: RateLimiterOptions): RateLimiter => {
+    const clock = () => (now ? String(now()) : ''); // '' = Redis's own clock, the same for every process
+    return {
+      async consume(key, cost = 1) {
+        const log = `sw:${name}:${key}`;
+        const [allowed, remaining, retryAfterMs] = (await redis.eval(
+          SLIDING_WINDOW_CONSUME,
+          2,
+          log,
+          `${log}:blocked`,
+          points,
+          durationMs,
+          cost,
+          clock(),
+          randomUUID(),
+        )) as [number, number, number];
+        return { allowed: allowed === 1, remaining, retryAfterMs };
+      },
+      async block(key, ms) {
+        await redis.eval(SLIDING_WINDOW_BLOCK, 1, `sw:${name}:${key}:blocked`, Math.ceil(ms), clock());
+      },
+    };
+  };
+
   return {
     kind: 'redis',
     kv,
     locks,
-    createRateLimiter: ({ name, points, durationMs }) =>
-      assertWholeSeconds(durationMs) &&
-      adaptLimiter(
-        new RateLimiterRedis({
-          storeClient: redis,
-          // ioredis applies its own keyPrefix to every key; rate-limiter-flexible adds this one.
-          keyPrefix: `rl:${name}`,
-          points,
-          duration: durationMs / 1000,
-        }),
-      ),
+    createRateLimiter: (options) => (options.window === 'sliding' ? slidingLimiter(options) : fixedLimiter(options)),
     async ping() {
       await redis.ping();
     },

@@ -23,6 +23,14 @@ export interface RateLimiterOptions {
   name: string;
   points: number;
   durationMs: number;
+  /**
+   * `fixed` (the default): windows aligned to their first call, whole seconds only; a burst across
+   * a window's edge can pass 2 × points within `durationMs`. `sliding`: at most `points` in any
+   * window of `durationMs` (any length in ms), for a vendor that counts that way (Bamboo).
+   */
+  window?: 'fixed' | 'sliding';
+  /** Sliding windows only: where time comes from (tests). Redis otherwise uses its own clock. */
+  now?: () => number;
 }
 
 export interface RateLimiter {

@@ -116,6 +116,51 @@ describe.each(implementations)('shared state (%s)', (_kind, create) => {
   it('rate limiter windows are whole seconds', () => {
     expect(() => state.createRateLimiter({ name: 'bad', points: 1, durationMs: 500 })).toThrow(/whole number of seconds/);
   });
+
+  it('a sliding window allows at most N in any window, not only in aligned ones, and names the wait until the oldest call leaves', async () => {
+    let now = 1_000_000;
+    const limiter = state.createRateLimiter({ name: 'test-sliding', points: 3, durationMs: 1_000, window: 'sliding', now: () => now });
+    expect((await limiter.consume('k')).allowed).toBe(true); // t = 0
+    now += 600;
+    expect((await limiter.consume('k')).allowed).toBe(true); // t = 600
+    expect(await limiter.consume('k')).toEqual({ allowed: true, remaining: 0, retryAfterMs: 400 }); // t = 600
+    // A fixed window of 1 s would start afresh at t = 1000; the sliding one still holds the calls at 600.
+    now += 400;
+    expect(await limiter.consume('k')).toEqual({ allowed: true, remaining: 0, retryAfterMs: 600 }); // t = 1000: the call at 0 has left
+    now += 100;
+    expect(await limiter.consume('k')).toEqual({ allowed: false, remaining: 0, retryAfterMs: 500 }); // t = 1100
+    expect((await limiter.consume('k', 2)).retryAfterMs).toBe(500); // two points: both calls at 600 must leave
+    now += 500;
+    expect((await limiter.consume('k', 2)).allowed).toBe(true); // t = 1600
+    expect((await limiter.consume('other')).allowed).toBe(true); // keys are independent
+  });
+
+  it('a sliding window takes windows under a second and honours block', async () => {
+    let now = 5_000_000;
+    const limiter = state.createRateLimiter({ name: 'test-sliding-gap', points: 1, durationMs: 600, window: 'sliding', now: () => now });
+    expect((await limiter.consume('gap')).allowed).toBe(true);
+    now += 599;
+    expect(await limiter.consume('gap')).toEqual({ allowed: false, remaining: 0, retryAfterMs: 1 });
+    now += 1;
+    expect((await limiter.consume('gap')).allowed).toBe(true);
+    await limiter.block('gap', 2_000);
+    now += 1_000;
+    expect(await limiter.consume('gap')).toEqual({ allowed: false, remaining: 0, retryAfterMs: 1_000 });
+    now += 1_000;
+    expect((await limiter.consume('gap')).allowed).toBe(true);
+  });
+
+  it('a sliding window on the real clock', async () => {
+    const limiter = state.createRateLimiter({ name: 'test-sliding-real', points: 2, durationMs: 300, window: 'sliding' });
+    expect((await limiter.consume('r')).allowed).toBe(true);
+    expect((await limiter.consume('r')).allowed).toBe(true);
+    const refused = await limiter.consume('r');
+    expect(refused.allowed).toBe(false);
+    expect(refused.retryAfterMs).toBeGreaterThan(0);
+    expect(refused.retryAfterMs).toBeLessThanOrEqual(300);
+    await sleep(refused.retryAfterMs + 20);
+    expect((await limiter.consume('r')).allowed).toBe(true);
+  });
 });
 
 describe.runIf(process.env.REDIS_URL)('shared state across processes (redis)', () => {
@@ -130,6 +175,14 @@ describe.runIf(process.env.REDIS_URL)('shared state across processes (redis)', (
       expect((await limiterA.consume('k')).allowed).toBe(true);
       expect((await limiterB.consume('k')).allowed).toBe(true);
       expect((await limiterA.consume('k')).allowed).toBe(false);
+      // Sliding windows too: concurrent calls from both clients never take more than the points.
+      let now = 9_000_000;
+      const slidingA = a.createRateLimiter({ name: 'shared-sliding', points: 5, durationMs: 1_000, window: 'sliding', now: () => now });
+      const slidingB = b.createRateLimiter({ name: 'shared-sliding', points: 5, durationMs: 1_000, window: 'sliding', now: () => now });
+      const decisions = await Promise.all(Array.from({ length: 20 }, (_, index) => (index % 2 ? slidingA : slidingB).consume('k')));
+      expect(decisions.filter((decision) => decision.allowed)).toHaveLength(5);
+      now += 1_000;
+      expect((await slidingB.consume('k')).allowed).toBe(true);
       const lock = await a.locks.acquire('one', 1_000);
       expect(lock).toBeDefined();
       expect(await b.locks.acquire('one', 1_000)).toBeUndefined();

@@ -5,7 +5,8 @@ import { BambooClient, type BambooClientOptions } from '../../src/integrations/b
 import { BAMBOO_LIMITS, BambooRateLimiter, type BambooRateLimiterOptions, type EndpointClass } from '../../src/integrations/bamboo/rate-limits.ts';
 import { BambooSimulator, ManualClock, SANDBOX_CREDENTIAL, SIMULATOR_HOSTS, type SimulatorOptions } from '../../src/integrations/bamboo/simulator/index.ts';
 import { generateCatalog } from '../../src/integrations/bamboo/simulator/catalog.ts';
-import type { KeyValueStore, RateLimiter, SharedState } from '../../src/shared-state/types.ts';
+import { createSlidingWindowLimiter } from '../../src/shared-state/sliding-window.ts';
+import type { KeyValueStore, RateLimiter, RateLimiterOptions, SharedState } from '../../src/shared-state/types.ts';
 import { mswServer } from '../setup/msw.ts';
 
 // Generating the large catalog takes a moment: do it once per file and copy it per simulator.
@@ -57,8 +58,8 @@ export function simulatorClient(
 }
 
 /**
- * SharedState on a fake clock: fixed-window limiters and TTLs read `clock.now()`. Behaves like the
- * memory implementation, so pacing logic can be tested without sleeping.
+ * SharedState on a fake clock: fixed- and sliding-window limiters and TTLs read `clock.now()`.
+ * Behaves like the memory implementation, so pacing logic can be tested without sleeping.
  */
 export function createFakeState(clock: { now(): number }): SharedState {
   const entries = new Map<string, { value: string; expiresAt: number }>();
@@ -84,7 +85,14 @@ export function createFakeState(clock: { now(): number }): SharedState {
     },
   };
   const windows = new Map<string, { used: number; resetAt: number; blockedUntil: number }>();
-  const createRateLimiter = ({ name, points, durationMs }: { name: string; points: number; durationMs: number }): RateLimiter => {
+  const slidingLimiters = new Map<string, RateLimiter>();
+  const createRateLimiter = ({ name, points, durationMs, window }: RateLimiterOptions): RateLimiter => {
+    if (window === 'sliding') {
+      // Same name, same counters, as in the memory and Redis implementations.
+      const id = `${name}:${points}:${durationMs}`;
+      if (!slidingLimiters.has(id)) slidingLimiters.set(id, createSlidingWindowLimiter({ points, durationMs, now: () => clock.now() }));
+      return slidingLimiters.get(id)!;
+    }
     const windowOf = (key: string) => {
       const id = `${name}:${key}`;
       let window = windows.get(id);

@@ -1,6 +1,8 @@
-// Bamboo's published rate limits (docs/bamboo.md#vendor-facts-our-code-relies-on), enforced on our side before each call and shared
+// Bamboo's published limits (docs/bamboo.md#vendor-facts-our-code-relies-on), enforced on our side before each call and shared
 // by every process through SharedState (Redis when configured). Bamboo counts per client, so the
-// limiter key is the client id. A 429 from Bamboo blocks the whole endpoint class for the wait it
+// limiter key is the client id. Bamboo counts in sliding windows, so we do too: at most N calls in
+// any window, not per clock-aligned window (fixed windows let 2 × N through around an edge, and
+// Bamboo answered that with 429). A 429 from Bamboo blocks the whole endpoint class for the wait it
 // names. The "other APIs: 1 request/second" limit is applied per endpoint.
 import type { RateLimiter, SharedState } from '../../shared-state/types.ts';
 import { BambooRateLimitError } from './errors.ts';
@@ -24,17 +26,20 @@ export const CHECKOUT_GAP_MS = 500;
 export const CHECKOUT_PER_PRODUCT = { points: 6, durationMs: 60_000 } as const;
 
 /**
- * Minimum gaps between two calls of a class, on top of the counted limits. Bamboo counts when a
- * request arrives, we count when it leaves: network jitter can bring two calls paced exactly at the
- * limit closer together there, so the one-a-second classes and checkout keep 100 ms of margin.
+ * Bamboo counts when a request arrives, we count when it leaves: network jitter can bring calls
+ * paced exactly at the limit closer together there. So every window we count is this much longer
+ * than Bamboo's, and every minimum gap this much wider (tested with up to 99 ms of jitter).
  */
+export const ARRIVAL_MARGIN_MS = 100;
+
+/** Minimum gaps between two calls of a class, on top of the counted limits. */
 export const MIN_GAP_MS: Partial<Record<EndpointClass, number>> = {
-  checkout: CHECKOUT_GAP_MS + 100,
-  catalog: 1_100,
-  categories: 1_100,
-  accounts: 1_100,
-  ordersReport: 1_100,
-  notification: 1_100,
+  checkout: CHECKOUT_GAP_MS + ARRIVAL_MARGIN_MS,
+  catalog: 1_000 + ARRIVAL_MARGIN_MS,
+  categories: 1_000 + ARRIVAL_MARGIN_MS,
+  accounts: 1_000 + ARRIVAL_MARGIN_MS,
+  ordersReport: 1_000 + ARRIVAL_MARGIN_MS,
+  notification: 1_000 + ARRIVAL_MARGIN_MS,
 };
 
 export interface BambooRateLimiterOptions {
@@ -48,33 +53,41 @@ export interface BambooRateLimiterOptions {
   minGapMs?: Partial<Record<EndpointClass, number>>;
   checkoutPerProduct?: { points: number; durationMs: number };
   sleep?: (ms: number) => Promise<void>;
+  /** A fake clock (tests); the shared windows then count on it too. */
   now?: () => number;
 }
 
 const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export class BambooRateLimiter {
-  readonly #state: SharedState;
   readonly #key: string;
   readonly #maxWaitMs: number;
-  readonly #minGapMs: Partial<Record<EndpointClass, number>>;
   readonly #sleep: (ms: number) => Promise<void>;
   readonly #now: () => number;
   readonly #limiters: Record<EndpointClass, RateLimiter>;
+  /** A minimum gap G is a sliding window of one call per G. */
+  readonly #gaps: Partial<Record<EndpointClass, RateLimiter>>;
   readonly #perProduct: RateLimiter;
 
   constructor(state: SharedState, options: BambooRateLimiterOptions) {
-    this.#state = state;
     this.#key = options.key;
     this.#maxWaitMs = options.maxWaitMs ?? 60_000;
-    this.#minGapMs = options.minGapMs ?? MIN_GAP_MS;
     this.#sleep = options.sleep ?? realSleep;
     this.#now = options.now ?? Date.now;
+    // Without a fake clock the Redis windows count on Redis's clock: one clock for every process.
+    const sliding = (name: string, { points, durationMs }: { points: number; durationMs: number }, marginMs = ARRIVAL_MARGIN_MS) =>
+      state.createRateLimiter({ name, points, durationMs: durationMs + marginMs, window: 'sliding', ...(options.now ? { now: options.now } : {}) });
     const limits = { ...BAMBOO_LIMITS, ...options.limits };
-    this.#limiters = Object.fromEntries(
-      Object.entries(limits).map(([endpoint, limit]) => [endpoint, state.createRateLimiter({ name: `bamboo:${endpoint}`, ...limit })]),
-    ) as Record<EndpointClass, RateLimiter>;
-    this.#perProduct = state.createRateLimiter({ name: 'bamboo:checkout-product', ...(options.checkoutPerProduct ?? CHECKOUT_PER_PRODUCT) });
+    this.#limiters = Object.fromEntries(Object.entries(limits).map(([endpoint, limit]) => [endpoint, sliding(`bamboo:${endpoint}`, limit)])) as Record<
+      EndpointClass,
+      RateLimiter
+    >;
+    this.#gaps = Object.fromEntries(
+      Object.entries(options.minGapMs ?? MIN_GAP_MS)
+        .filter(([, gapMs]) => gapMs > 0)
+        .map(([endpoint, gapMs]) => [endpoint, sliding(`bamboo:gap:${endpoint}`, { points: 1, durationMs: gapMs }, 0)]),
+    );
+    this.#perProduct = sliding('bamboo:checkout-product', options.checkoutPerProduct ?? CHECKOUT_PER_PRODUCT);
   }
 
   /**
@@ -94,20 +107,17 @@ export class BambooRateLimiter {
 
   /** After a 429: nobody calls this endpoint class until `ms` have passed (rounded up to whole seconds). */
   async block(endpoint: EndpointClass, ms: number): Promise<void> {
-    // The Redis limiter stores blocks in whole seconds; a block under one second would never expire.
+    // Bamboo names whole seconds ("wait for N seconds"); rounding up never calls a moment too early.
     await this.#limiters[endpoint].block(this.#key, Math.max(1, Math.ceil(ms / 1000)) * 1000);
   }
 
   /** 0 when the call may go now; otherwise how long to wait before trying again. */
   async #tryAcquire(endpoint: EndpointClass, productIds: readonly number[]): Promise<number> {
-    const gapMs = this.#minGapMs[endpoint] ?? 0;
-    if (gapMs > 0) {
+    const gap = this.#gaps[endpoint];
+    if (gap) {
       // The gap first: losing the race costs nothing, and the counted quotas are not spent.
-      const gapKey = `bamboo:gap:${endpoint}:${this.#key}`;
-      if (!(await this.#state.kv.setIfAbsent(gapKey, String(this.#now() + gapMs), gapMs))) {
-        const nextAllowedAt = Number(await this.#state.kv.get(gapKey));
-        return Math.max(10, Number.isFinite(nextAllowedAt) ? nextAllowedAt - this.#now() : gapMs);
-      }
+      const decision = await gap.consume(this.#key);
+      if (!decision.allowed) return decision.retryAfterMs;
     }
     const decision = await this.#limiters[endpoint].consume(this.#key);
     if (!decision.allowed) return decision.retryAfterMs;

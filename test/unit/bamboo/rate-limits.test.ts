@@ -4,7 +4,7 @@
 import { http, HttpResponse } from 'msw';
 import { describe, expect, it } from 'vitest';
 import { BambooRateLimitError } from '../../../src/integrations/bamboo/errors.ts';
-import { BambooRateLimiter } from '../../../src/integrations/bamboo/rate-limits.ts';
+import { ARRIVAL_MARGIN_MS, BambooRateLimiter } from '../../../src/integrations/bamboo/rate-limits.ts';
 import { ManualClock, SANDBOX_CREDENTIAL, SIM_PRODUCTS } from '../../../src/integrations/bamboo/simulator/index.ts';
 import { money } from '../../../src/shared/money.ts';
 import { mswServer } from '../../setup/msw.ts';
@@ -36,13 +36,13 @@ describe('our Bamboo rate limiter', () => {
     expect(clock.now() - started).toBe(3 * 1100);
   });
 
-  it('without the gaps, the counted limit alone allows one catalog call a second', async () => {
+  it('without the gaps, the counted limit alone allows one catalog call a second (plus the arrival margin)', async () => {
     const clock = new ManualClock();
     const state = createFakeState(clock);
     const limiter = new BambooRateLimiter(state, { key: 'client', minGapMs: {}, now: () => clock.now(), sleep: async (ms) => clock.advance(ms) });
     const started = clock.now();
     for (let call = 0; call < 4; call += 1) await limiter.acquire('catalog');
-    expect(clock.now() - started).toBe(3000);
+    expect(clock.now() - started).toBe(3 * (1000 + ARRIVAL_MARGIN_MS));
   });
 
   it('keeps checkouts 500 ms apart, 2 a second, and at most 6 per product a minute', async () => {
@@ -71,7 +71,7 @@ describe('our Bamboo rate limiter', () => {
     for (let call = 0; call < 4; call += 1) await limiter.acquire('transactions');
     const error = await limiter.acquire('transactions').catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(BambooRateLimitError);
-    expect((error as BambooRateLimitError).retryAfterMs).toBe(3_600_000);
+    expect((error as BambooRateLimitError).retryAfterMs).toBe(3_600_000 + ARRIVAL_MARGIN_MS);
   });
 });
 
