@@ -115,11 +115,12 @@ export interface AppContext extends AppContextParts {
  */
 export function createAppContext(parts: AppContextParts, ports: AppPorts = {}): AppContext {
   const sinks: DomainEventSink[] = [];
+  const events = createEventPort(parts.jobs, sinks, parts.logger);
   const ctx: { -readonly [K in keyof AppContext]: AppContext[K] } = {
     ...parts,
     ...(ports.telegram ? { telegram: ports.telegram } : {}),
-    events: createEventPort(sinks, parts.logger),
-    intakeBatcher: createIntakeBatcher(parts),
+    events,
+    intakeBatcher: createIntakeBatcher({ ...parts, events }),
     refusalLimiter: createRefusalLimiter(parts.state),
     telegramLimiters: createTelegramLimiters(parts.state),
   };

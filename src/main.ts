@@ -4,10 +4,12 @@ import { createApi } from '#api/index.ts';
 import { closeServer, listen } from '#api/server.ts';
 import { createBot, startPolling } from '#bot/index.ts';
 import { createTelegramGateway } from '#bot/notifier.ts';
+import { telegramEventSink } from '#bot/event-messages.ts';
 import { telegramOrderEventSink } from '#bot/order-events.ts';
 import { WEBHOOK_PATH, registerWebhook, telegramWebhookHandler } from '#bot/webhook.ts';
 import type { Config, Role } from './config.ts';
-import { openAppResources, type AppResources } from './context.ts';
+import { openAppResources, type AppContext, type AppResources } from './context.ts';
+import type { DomainEventSink } from './domain/events.ts';
 import { loggingOrderEventSink, routeOrderEvents } from './domain/orders/events.ts';
 import { ensureConfiguredAdmins } from './domain/accounts/accounts.ts';
 import { webhookOrderEventSink } from './domain/webhooks/order-events.ts';
@@ -35,6 +37,13 @@ export interface StartOptions {
   bossSchema?: string;
 }
 
+/**
+ * What hears the domain events (through the domain.event queue, in the worker role): drift and risk
+ * alerts tell the admins; wallet events tell the wallet's owner; requests and signups go out with
+ * the bot's buttons.
+ */
+export const domainEventSinks = (ctx: AppContext): DomainEventSink[] => [adminAlertSink(ctx), walletAlertSink(ctx), telegramEventSink(ctx)];
+
 export async function startApp(config: Config, logger: Logger, options: StartOptions): Promise<RunningApp> {
   const { roles } = options;
   const resources = await openAppResources(config, logger, roles, {
@@ -44,9 +53,7 @@ export async function startApp(config: Config, logger: Logger, options: StartOpt
       ...(config.TELEGRAM_BOT_TOKEN ? { telegram: createTelegramGateway({ token: config.TELEGRAM_BOT_TOKEN, apiRoot: config.BOT_API_ROOT }) } : {}),
       // Order results go back the way the order came: the bot for Telegram buyers, webhooks for partners.
       orderEvents: (ctx) => routeOrderEvents({ telegram: telegramOrderEventSink(ctx), api: webhookOrderEventSink(ctx) }, loggingOrderEventSink(logger)),
-      // Drift (found by the worker's hourly check) and risk alerts (raised where orders are taken: api, bot) tell the admins;
-      // wallet events (adjustments and low balance from the bot's debits) tell the wallet's owner.
-      eventSinks: (ctx) => [adminAlertSink(ctx), walletAlertSink(ctx)],
+      eventSinks: domainEventSinks,
     },
   });
   const stoppers: (() => Promise<void>)[] = [];

@@ -3,10 +3,8 @@
 // key (shown once) acting on a sandbox wallet already funded; live keys wait for an admin's approval.
 import { z } from '@hono/zod-openapi';
 import type { AppContext } from '#src/context.ts';
-import { withTransaction } from '#src/db/transaction.ts';
 import { signUpPartner } from '#src/domain/signups/signups.ts';
 import { apiKeySecret } from '#src/domain/api-keys/api-keys.ts';
-import { alertAdminsOfSignup } from '#src/notifications/signup-alerts.ts';
 import { DomainError } from '#src/shared/errors.ts';
 import { toJsonMoney } from '#src/shared/money.ts';
 import { rateLimit, spend } from '../middleware/rate-limit.ts';
@@ -88,15 +86,11 @@ export function signupRoutes(ctx: AppContext) {
       const input = c.req.valid('json');
       const { allowed, resetSeconds } = await spend(c, signups);
       if (!allowed) throw new DomainError('rate_limited', `Too many signups from this address; retry after ${resetSeconds} s.`);
-      const result = await withTransaction(ctx.db, async (trx) => {
-        const signup = await signUpPartner(
-          trx,
-          { ...input, clientAddress: c.var.clientAddress },
-          { currency: ctx.config.SETTLEMENT_CURRENCY, sandboxFunds: ctx.config.SIGNUP_SANDBOX_FUNDS, apiKeySecret: apiKeySecret(ctx.config) },
-        );
-        await alertAdminsOfSignup(ctx, trx, { accountId: signup.account.id, companyName: signup.account.name, email: input.email, useCase: input.useCase });
-        return signup;
-      });
+      const result = await signUpPartner(
+        ctx,
+        { ...input, clientAddress: c.var.clientAddress },
+        { currency: ctx.config.SETTLEMENT_CURRENCY, sandboxFunds: ctx.config.SIGNUP_SANDBOX_FUNDS, apiKeySecret: apiKeySecret(ctx.config) },
+      );
       return c.json(
         {
           accountId: result.account.id,

@@ -14,7 +14,6 @@ import { queryAuditLog } from '#src/domain/audit/query.ts';
 import { creditWallet, debitWallet } from '#src/domain/funding/manual.ts';
 import { monthOf, parseMonth } from '#src/domain/month.ts';
 import { closeRevenueShareMonth, previewRevenueShareMonth } from '#src/domain/revenue-share/revenue-share.ts';
-import { notify, recipientOf } from '#src/notifications/notify.ts';
 import type { BotContext, ConvContext } from '../context.ts';
 import { cancelKeyboard, askAmount, domainCall, waitConfirmation, waitText, type Flow } from '../flows.ts';
 import { enterFlow, isActiveAdmin, isRole, showMoney, telegramActor, newRow } from '../helpers.ts';
@@ -239,12 +238,9 @@ function handlers(): Composer<BotContext> {
   admins.callbackQuery(adminCallbacks.closeConfirm.pattern, async (ctx) => {
     const { app } = ctx.deps;
     const { month } = adminCallbacks.closeConfirm.read(ctx.match);
-    const payouts = await closeRevenueShareMonth(app.db, telegramActor(ctx.user!.account), month);
+    // Each agent paid hears of it through the payout's `revenue_share.paid` event.
+    const payouts = await closeRevenueShareMonth(app, telegramActor(ctx.user!.account), month);
     const fresh = payouts.filter((payout) => !payout.alreadyPaid);
-    for (const payout of fresh) {
-      const agent = await recipientOf(app, payout.agentId);
-      if (agent) await notify(app, agent, { text: { key: 'revenue-share-paid', vars: { month, amount: showMoney(payout.amount) } } });
-    }
     await ctx.answerCallbackQuery();
     await ctx.editMessageText(ctx.t('admin-closed', { month, count: fresh.length }), { reply_markup: backHome(ctx) });
   });

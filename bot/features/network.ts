@@ -12,7 +12,6 @@ import { allocate, declineFundRequest, fulfilFundRequest, listPendingFundRequest
 import { walletBalance } from '#src/domain/ledger/ledger.ts';
 import { monthOf } from '#src/domain/month.ts';
 import { accruedRevenueShare, paidRevenueShare } from '#src/domain/revenue-share/revenue-share.ts';
-import { notify, recipientOf } from '#src/notifications/notify.ts';
 import type { BotContext, ConvContext } from '../context.ts';
 import { askAmount, waitConfirmation, domainCall, type Flow } from '../flows.ts';
 import { enterFlow, isRole, showMoney, telegramActor, newRow } from '../helpers.ts';
@@ -57,15 +56,11 @@ async function allocateFlow(conversation: Flow, ctx: ConvContext, direction: str
   const balances = await domainCall(conversation, async () => {
     const { app } = ctx.deps;
     const input = { childId, amount: asked.amount, idempotencyKey: key };
-    // The domain warns whoever's wallet paid when it runs low (a wallet.low_balance event).
+    // The domain records the child's `wallet.funded` and a low-balance crossing of the wallet that paid.
     if (direction === 'give') await allocate(app, telegramActor(agent), input);
     else await reclaim(app, telegramActor(agent), input);
     const own = await walletBalance(app.db, agent.id);
     const child = await walletBalance(app.db, childId);
-    const childUser = await recipientOf(app, childId);
-    if (direction === 'give' && childUser) {
-      await notify(app, childUser, { text: { key: 'funds-received', vars: { amount: showMoney(asked.amount), balance: showMoney(child) } } });
-    }
     return { own: showMoney(own), child: showMoney(child) };
   });
   await confirmation.ctx.answerCallbackQuery();
@@ -82,22 +77,8 @@ async function askFundsFlow(conversation: Flow, ctx: ConvContext): Promise<void>
   const asked = await askAmount(conversation, ctx, sub.currency, 'funds-ask-amount');
   const amountText = await domainCall(conversation, async () => {
     const { app } = ctx.deps;
-    const request = await requestFunds(app.db, telegramActor(sub), { amount: asked.amount });
-    const agent = await recipientOf(app, request.agentId);
-    if (agent) {
-      await notify(app, agent, {
-        text: { key: 'funds-request', vars: { name: sub.name, amount: showMoney(request.amount) } },
-        buttons: [
-          [
-            {
-              text: { key: 'funds-allocate-button', vars: { amount: showMoney(request.amount) } },
-              callbackData: networkCallbacks.fulfilFundRequest.build({ requestId: request.id }),
-            },
-            { text: { key: 'funds-decline-button', vars: {} }, callbackData: networkCallbacks.declineFundRequest.build({ requestId: request.id }) },
-          ],
-        ],
-      });
-    }
+    // The agent hears of it through the request's `funds.requested` event (bot/event-messages.ts).
+    const request = await requestFunds(app, telegramActor(sub), { amount: asked.amount });
     return showMoney(request.amount);
   });
   await asked.ctx.reply(asked.ctx.t('funds-asked', { amount: amountText }), { reply_markup: backHome(asked.ctx) });
@@ -215,9 +196,7 @@ function handlers(): Composer<BotContext> {
   agents.callbackQuery(networkCallbacks.fulfilFundRequest.pattern, async (ctx) => {
     const { app } = ctx.deps;
     const fulfilled = await fulfilFundRequest(app, telegramActor(ctx.user!.account), networkCallbacks.fulfilFundRequest.read(ctx.match).requestId);
-    const [own, child] = [await walletBalance(app.db, fulfilled.agentId), await walletBalance(app.db, fulfilled.subAgentId)];
-    const sub = await recipientOf(app, fulfilled.subAgentId);
-    if (sub) await notify(app, sub, { text: { key: 'funds-received', vars: { amount: showMoney(fulfilled.amount), balance: showMoney(child) } } });
+    const own = await walletBalance(app.db, fulfilled.agentId);
     await ctx.answerCallbackQuery();
     await ctx.editMessageReplyMarkup();
     await ctx.reply(ctx.t('funds-allocated', { amount: showMoney(fulfilled.amount), balance: showMoney(own) }), { reply_markup: backHome(ctx) });
@@ -225,9 +204,7 @@ function handlers(): Composer<BotContext> {
 
   agents.callbackQuery(networkCallbacks.declineFundRequest.pattern, async (ctx) => {
     const { app } = ctx.deps;
-    const declined = await declineFundRequest(app.db, telegramActor(ctx.user!.account), networkCallbacks.declineFundRequest.read(ctx.match).requestId);
-    const sub = await recipientOf(app, declined.subAgentId);
-    if (sub) await notify(app, sub, { text: { key: 'funds-declined', vars: { amount: showMoney(declined.amount) } } });
+    const declined = await declineFundRequest(app, telegramActor(ctx.user!.account), networkCallbacks.declineFundRequest.read(ctx.match).requestId);
     await ctx.answerCallbackQuery();
     await ctx.editMessageReplyMarkup();
     await ctx.reply(ctx.t('funds-declined-agent', { amount: showMoney(declined.amount) }), { reply_markup: backHome(ctx) });

@@ -5,21 +5,11 @@
 import { randomUUID } from 'node:crypto';
 import { createConversation } from '@grammyjs/conversations';
 import { Composer, InlineKeyboard } from 'grammy';
-import { telegramAdmins } from '#src/domain/accounts/language.ts';
 import { accountOverview } from '#src/domain/accounts/listing.ts';
-import {
-  approveTopup,
-  createTopupRequest,
-  getTopupRequest,
-  listPendingTopups,
-  rejectTopup,
-  type TopupProof,
-  type TopupRequest,
-} from '#src/domain/funding/topups.ts';
-import type { AppContext } from '#src/context.ts';
-import { notify, recipientOf } from '#src/notifications/notify.ts';
+import { approveTopup, createTopupRequest, getTopupRequest, listPendingTopups, rejectTopup, type TopupProof } from '#src/domain/funding/topups.ts';
 import type { BotContext, ConvContext } from '../context.ts';
 import { cancelKeyboard, askAmount, waitConfirmation, waitText, domainCall, type Flow } from '../flows.ts';
+import type { Money } from '#src/shared/money.ts';
 import { enterFlow, isActiveAdmin, isRole, showMoney, telegramActor, newRow } from '../helpers.ts';
 import type { Feature } from './index.ts';
 import { backHome } from './menus.ts';
@@ -30,33 +20,14 @@ export const TOPUP_FLOW = 'topup';
 export const TOPUP_REJECT_FLOW = 'topup-reject';
 const PAGE_SIZE = 8;
 
-/** The Approve / Reject buttons of a request (as notification buttons: text keys, not texts). */
-const decisionButtons = (requestId: string) => [
-  [
-    { text: { key: 'topup-approve', vars: {} }, callbackData: topupCallbacks.approve.build({ requestId }) },
-    { text: { key: 'topup-reject', vars: {} }, callbackData: topupCallbacks.reject.build({ requestId }) },
-  ],
-];
-
-/** What an admin reads about a request (vars of `topup-admin-request`). */
-function requestVars(request: TopupRequest, agentName: string): Record<string, string> {
+/** What an admin reads about a request (vars of `topup-admin-request`): in the view here and in the new-request message (bot/event-messages.ts). */
+export function topupRequestVars(request: { amount: Money; proof: { kind: 'photo' | 'reference'; value: string }; duplicate: boolean }, agentName: string) {
   return {
     name: agentName,
     amount: showMoney(request.amount),
     proof: request.proof.kind === 'reference' ? request.proof.value : '📷',
-    duplicate: request.duplicateOf ? 'yes' : 'no',
+    duplicate: request.duplicate ? 'yes' : 'no',
   };
-}
-
-/** Tells every admin (in their language) about a new request, the proof photo attached. */
-async function notifyAdmins(app: AppContext, request: TopupRequest, agentName: string): Promise<void> {
-  for (const admin of await telegramAdmins(app.db)) {
-    await notify(app, admin, {
-      text: { key: 'topup-admin-request', vars: requestVars(request, agentName) },
-      buttons: decisionButtons(request.id),
-      ...(request.proof.kind === 'photo' ? { photo: request.proof.value } : {}),
-    });
-  }
 }
 
 async function topupFlow(conversation: Flow, ctx: ConvContext): Promise<void> {
@@ -90,8 +61,8 @@ async function topupFlow(conversation: Flow, ctx: ConvContext): Promise<void> {
   }
   const amountText = await domainCall(conversation, async () => {
     const { app } = ctx.deps;
-    const request = await createTopupRequest(app.db, telegramActor(account), { amount: asked.amount, proof });
-    await notifyAdmins(app, request, account.name);
+    // The admins hear of it through the request's `topup.requested` event (bot/event-messages.ts).
+    const request = await createTopupRequest(app, telegramActor(account), { amount: asked.amount, proof });
     return showMoney(request.amount);
   });
   await confirmation.ctx.answerCallbackQuery();
@@ -105,9 +76,7 @@ async function rejectFlow(conversation: Flow, ctx: ConvContext, requestId: strin
   const answer = await waitText(conversation);
   const amountText = await domainCall(conversation, async () => {
     const { app } = ctx.deps;
-    const rejected = await rejectTopup(app.db, telegramActor(admin), requestId, answer.text);
-    const agent = await recipientOf(app, rejected.accountId);
-    if (agent) await notify(app, agent, { text: { key: 'topup-rejected', vars: { amount: showMoney(rejected.amount), reason: answer.text } } });
+    const rejected = await rejectTopup(app, telegramActor(admin), requestId, answer.text);
     return showMoney(rejected.amount);
   });
   await answer.ctx.reply(answer.ctx.t('topup-rejected-admin', { amount: amountText }), { reply_markup: backHome(answer.ctx) });
@@ -134,13 +103,8 @@ function handlers(): Composer<BotContext> {
   admins.callbackQuery(topupCallbacks.approve.pattern, async (ctx) => {
     const { app } = ctx.deps;
     const admin = telegramActor(ctx.user!.account);
-    const approved = await approveTopup(app.db, admin, topupCallbacks.approve.read(ctx.match).requestId);
-    const agent = await recipientOf(app, approved.accountId);
-    if (agent) {
-      // Just credited, so the agent's wallet has a balance.
-      const { balance } = await accountOverview(app.db, admin, approved.accountId);
-      await notify(app, agent, { text: { key: 'topup-approved', vars: { amount: showMoney(approved.amount), balance: showMoney(balance!) } } });
-    }
+    // The agent hears of it through the decision's `topup.decided` event.
+    const approved = await approveTopup(app, admin, topupCallbacks.approve.read(ctx.match).requestId);
     await ctx.answerCallbackQuery();
     await ctx.editMessageReplyMarkup(); // the decision is made: no more buttons on this request
     await ctx.reply(ctx.t('topup-approved-admin', { amount: showMoney(approved.amount) }), { reply_markup: backHome(ctx) });
@@ -177,7 +141,7 @@ function handlers(): Composer<BotContext> {
     const { account: agent } = await accountOverview(ctx.deps.app.db, admin, request.accountId);
     await ctx.answerCallbackQuery();
     if (request.status !== 'pending') return ctx.reply(ctx.t('error-topup-already-decided'));
-    const text = ctx.t('topup-admin-request', requestVars(request, agent.name));
+    const text = ctx.t('topup-admin-request', topupRequestVars({ ...request, duplicate: request.duplicateOf !== null }, agent.name));
     const keyboard = new InlineKeyboard()
       .text(ctx.t('topup-approve'), topupCallbacks.approve.build({ requestId: request.id }))
       .text(ctx.t('topup-reject'), topupCallbacks.reject.build({ requestId: request.id }));

@@ -1,6 +1,7 @@
 // Every queue of the system, bound to its handler, in one list. Add a queue by adding it here.
 import { catalogSyncWorker, fxSyncWorker } from './handlers/catalog.ts';
 import { dailySummaryQueue } from './handlers/daily-summary.ts';
+import { domainEventWorker } from './handlers/events.ts';
 import { heartbeatQueue } from './handlers/heartbeat.ts';
 import { kvSweepQueue } from './handlers/kv-sweep.ts';
 import { orderEventsWorker, orderPlaceWorker, orderPollWorker, orderReconcileWorker, orderVendorComparisonWorker } from './handlers/orders.ts';
@@ -18,6 +19,7 @@ export const QUEUES: readonly QueueDefinition[] = [
   kvSweepQueue,
   telegramSendWorker,
   telegramDeleteWorker,
+  domainEventWorker,
   ledgerCheckQueue,
   catalogSyncWorker,
   fxSyncWorker,

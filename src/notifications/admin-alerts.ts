@@ -4,8 +4,7 @@
 import type { AppContext } from '../context.ts';
 import { withTransaction } from '../db/transaction.ts';
 import { telegramAdmins } from '../domain/accounts/language.ts';
-import type { DomainEventSink } from '../domain/events.ts';
-import { accountsInvolved, type ConsistencyReport } from '../domain/ledger/consistency.ts';
+import type { DomainEvent, DomainEventSink } from '../domain/events.ts';
 import type { RiskAlert } from '../domain/orders/risk-alerts.ts';
 import type { DailySummary } from '../domain/orders/summary.ts';
 import { createPostgresKeyValueStore } from '../shared-state/index.ts';
@@ -16,12 +15,11 @@ import { notify } from './notify.ts';
 /** At most this many account ids in the alert text (the log has them all). */
 const ACCOUNTS_SHOWN = 10;
 
-export async function alertAdminsOfDrift(app: AppContext, report: ConsistencyReport): Promise<void> {
-  const accounts = accountsInvolved(report);
+export async function alertAdminsOfDrift(app: AppContext, drift: Extract<DomainEvent, { type: 'ledger.drift' }>): Promise<void> {
   const vars = {
-    count: report.drifts.length,
-    invariants: [...new Set(report.drifts.map((drift) => drift.invariant))].join(', '),
-    accounts: accounts.slice(0, ACCOUNTS_SHOWN).join(', ') || '—',
+    count: drift.driftCount,
+    invariants: drift.invariants.join(', '),
+    accounts: drift.accountIds.slice(0, ACCOUNTS_SHOWN).join(', ') || '—',
   };
   for (const admin of await telegramAdmins(app.db)) await notify(app, admin, { text: { key: 'ledger-drift-alert', vars } });
 }
@@ -37,10 +35,17 @@ export async function alertAdminsOfRisk(app: AppContext, alert: RiskAlert): Prom
   for (const admin of await telegramAdmins(app.db)) await notify(app, admin, { text });
 }
 
-/** The admins' sink of domain events: drift and risk alerts become Telegram messages. */
+/** An order waits for an operator's decision (docs/orders.md, States): every admin is told how to resolve it. */
+export async function alertAdminsOfOrderNeedingAttention(app: AppContext, orderNumber: string, reason: string): Promise<void> {
+  for (const admin of await telegramAdmins(app.db))
+    await notify(app, admin, { text: { key: 'order-needs-attention-alert', vars: { number: orderNumber, reason } } });
+}
+
+/** The admins' sink of domain events: drift and risk alerts and orders needing attention become Telegram messages. */
 export function adminAlertSink(app: AppContext): DomainEventSink {
   return async (event) => {
-    if (event.type === 'ledger.drift') await alertAdminsOfDrift(app, event.report);
+    if (event.type === 'order.needs_attention') await alertAdminsOfOrderNeedingAttention(app, event.number, event.reason);
+    else if (event.type === 'ledger.drift') await alertAdminsOfDrift(app, event);
     else if (event.type === 'risk.alert') await alertAdminsOfRisk(app, event.alert);
   };
 }

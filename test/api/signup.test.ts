@@ -11,8 +11,12 @@ import { createApiHarness, expectProblem } from '../support/api.ts';
 import { queuedMessages } from '../support/bot.ts';
 import { expectDomainError, expectLedgerConsistent } from '../support/money.ts';
 import { nextAddress, signupClient, signupInput, type SignupBody } from '../support/signup.ts';
+import { domainEventSinks } from '../../src/main.ts';
 
-const harness = await createApiHarness({ env: { SIGNUP_RATE_LIMIT_PER_HOUR: '3', SIGNUP_ATTEMPTS_PER_HOUR: '8', SIGNUP_SANDBOX_FUNDS: '250.00' } });
+const harness = await createApiHarness({
+  env: { SIGNUP_RATE_LIMIT_PER_HOUR: '3', SIGNUP_ATTEMPTS_PER_HOUR: '8', SIGNUP_SANDBOX_FUNDS: '250.00' },
+  ports: { eventSinks: domainEventSinks },
+});
 const { ctx, call, adminKey, boss } = harness;
 const { db } = ctx;
 const signup = await signupClient(harness);

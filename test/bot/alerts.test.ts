@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createAppContext } from '../../src/context.ts';
+import { withTransaction } from '../../src/db/transaction.ts';
 import type { DomainEvent } from '../../src/domain/events.ts';
 import { raiseLedgerDrift } from '../../src/domain/ledger/alerts.ts';
 import type { ConsistencyReport } from '../../src/domain/ledger/consistency.ts';
@@ -7,6 +8,7 @@ import { countRefusal } from '../../src/domain/orders/risk-alerts.ts';
 import { adminAlertSink } from '../../src/notifications/admin-alerts.ts';
 import { createMemoryState } from '../../src/shared-state/index.ts';
 import { createTestContext } from '../support/context.ts';
+import { deliverRecordedEvents } from '../support/events.ts';
 import { makeAdmin, makeBotAccount, queuedMessages } from '../support/bot.ts';
 
 // The admins' sink subscribed as main.ts subscribes it.
@@ -50,21 +52,28 @@ describe('risk alerts', () => {
 });
 
 describe('domain events', () => {
-  it("reach the sinks of the context that published them, never another context's", async () => {
+  it('reach the sinks only once the change committed, through the worker that delivers them', async () => {
     const heard: DomainEvent['type'][] = [];
-    const listening = createAppContext({ ...ctx, state: createMemoryState() }, { eventSinks: () => [async (event) => void heard.push(event.type)] });
-    const other = createAppContext({ ...ctx, state: createMemoryState() });
-    await raiseLedgerDrift(other, drift('acc-2'));
+    const worker = createAppContext({ ...ctx, state: createMemoryState() }, { eventSinks: () => [async (event) => void heard.push(event.type)] });
+    const rolledBack = withTransaction(ctx.db, async (trx) => {
+      await ctx.events.record(trx, { type: 'ledger.drift', driftCount: 1, invariants: ['wallet_balance_mismatch'], accountIds: ['acc-2'] });
+      throw new Error('the change failed');
+    });
+    await expect(rolledBack).rejects.toThrow('the change failed');
+    await deliverRecordedEvents({ boss }, worker);
     expect(heard).toEqual([]);
-    await raiseLedgerDrift(listening, drift('acc-3'));
+    await raiseLedgerDrift(ctx, drift('acc-3'));
+    expect(heard).toEqual([]); // recorded, not yet delivered
+    await deliverRecordedEvents({ boss }, worker);
     expect(heard).toEqual(['ledger.drift']);
   });
 
-  it('a failing sink does not stop the next one', async () => {
+  it('a failing sink does not stop the next one, and the delivery fails so the job is retried', async () => {
     const heard: DomainEvent['type'][] = [];
     const failing = async () => Promise.reject(new Error('sink down'));
-    const app = createAppContext({ ...ctx, state: createMemoryState() }, { eventSinks: () => [failing, async (event) => void heard.push(event.type)] });
-    await raiseLedgerDrift(app, drift('acc-4'));
+    const worker = createAppContext({ ...ctx, state: createMemoryState() }, { eventSinks: () => [failing, async (event) => void heard.push(event.type)] });
+    await raiseLedgerDrift(ctx, drift('acc-4'));
+    expect(await deliverRecordedEvents({ boss }, worker)).toEqual([expect.objectContaining({ message: '1 sink(s) failed on ledger.drift' })]);
     expect(heard).toEqual(['ledger.drift']);
   });
 });

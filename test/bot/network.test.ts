@@ -2,13 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { getAccount } from '../../src/domain/accounts/accounts.ts';
 import { findTelegramUser } from '../../src/domain/accounts/language.ts';
 import { createTestContext } from '../support/context.ts';
-import { walletAlertSink } from '../../src/notifications/wallet-alerts.ts';
 import { makeBotAccount, newStore, queuedMessages, startTestBot } from '../support/bot.ts';
 import { balance, expectLedgerConsistent, fund } from '../support/money.ts';
 import { buttonData, callbackQuery, lastText, textMessage } from '../support/telegram.ts';
+import { domainEventSinks } from '../../src/main.ts';
 
 // Wallet messages (funds adjusted, low balance) come from domain events, as main.ts subscribes them.
-const { ctx, boss } = await createTestContext({ ports: { eventSinks: (app) => [walletAlertSink(app)] } });
+const { ctx, boss } = await createTestContext({ ports: { eventSinks: domainEventSinks } });
 const store = newStore(ctx);
 
 async function allocationTransfers(key: string) {

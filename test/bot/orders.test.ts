@@ -17,15 +17,15 @@ import { mountSimulator, simulatorClient } from '../support/bamboo.ts';
 import { makeBotAccount, newStore, queuedMessages, startTestBot } from '../support/bot.ts';
 import { insertProduct } from '../support/catalog.ts';
 import { createTestContext } from '../support/context.ts';
-import { walletAlertSink } from '../../src/notifications/wallet-alerts.ts';
 import { balance, fund, operator } from '../support/money.ts';
 import { expectOrderMoneyConserved, runDueJobs } from '../support/orders.ts';
 import { buttonData, callbackQuery, lastText, textMessage, type RecordedCall } from '../support/telegram.ts';
+import { domainEventSinks } from '../../src/main.ts';
 
 /** The order events as main.ts routes them (the sink keeps no state: a second one is a retried job). */
 const orderEvents = (app: AppContext) => routeOrderEvents({ telegram: telegramOrderEventSink(app) }, loggingOrderEventSink(app.logger));
 // Low-balance warnings come from domain events, as main.ts subscribes them.
-const test = await createTestContext({ ports: { orderEvents, eventSinks: (app) => [walletAlertSink(app)] } });
+const test = await createTestContext({ ports: { orderEvents, eventSinks: domainEventSinks } });
 const { ctx } = test;
 const store = newStore(ctx);
 /** The simulator for one test (msw handlers are reset after each test). */

@@ -5,8 +5,9 @@ import { createTestContext } from '../support/context.ts';
 import { makeAdmin, makeBotAccount, newStore, queuedMessages, startTestBot } from '../support/bot.ts';
 import { balance, expectLedgerConsistent } from '../support/money.ts';
 import { buttonData, callbackQuery, lastText, photoMessage, textMessage } from '../support/telegram.ts';
+import { domainEventSinks } from '../../src/main.ts';
 
-const { ctx, boss } = await createTestContext();
+const { ctx, boss } = await createTestContext({ ports: { eventSinks: domainEventSinks } });
 const store = newStore(ctx);
 
 async function topupCount(accountId: string) {

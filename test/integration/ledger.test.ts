@@ -2,9 +2,8 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase, type Database } from '../../src/db/database.ts';
 import type { Account } from '../../src/domain/accounts/accounts.ts';
-import { createEventPort } from '../../src/domain/events.ts';
 import { raiseLedgerDrift } from '../../src/domain/ledger/alerts.ts';
-import { checkLedgerConsistency, type ConsistencyReport } from '../../src/domain/ledger/consistency.ts';
+import { checkLedgerConsistency } from '../../src/domain/ledger/consistency.ts';
 import { balanceOf, systemAccountId, transfer, walletId, type EntryInput } from '../../src/domain/ledger/ledger.ts';
 import { setLowBalanceThreshold } from '../../src/domain/ledger/low-balance.ts';
 import { queryAuditLog } from '../../src/domain/audit/query.ts';
@@ -12,6 +11,7 @@ import { createLogger } from '../../src/logger.ts';
 import { isDomainError } from '../../src/shared/errors.ts';
 import { formatMoney, money, parseMoney } from '../../src/shared/money.ts';
 import { createTestDatabase } from '../support/db.ts';
+import { recordingEventPort } from '../support/events.ts';
 import { balance, expectDomainError, expectLedgerConsistent, fund, makeAccount, operator } from '../support/money.ts';
 
 const { db, url } = await createTestDatabase();
@@ -324,18 +324,9 @@ describe('consistency check', () => {
       expect.objectContaining({ invariant: 'wallet_balance_mismatch', accountIds: [agent.id], details: { storedBalance: '999', sumOfEntries: '1000' } }),
     ]);
 
-    const received: ConsistencyReport[] = [];
-    const logger = createLogger({ level: 'silent' });
-    const events = createEventPort(
-      [
-        async (event) => {
-          if (event.type === 'ledger.drift') received.push(event.report);
-        },
-      ],
-      logger,
-    );
-    await raiseLedgerDrift({ logger, events }, report);
-    expect(received).toEqual([report]);
+    const events = recordingEventPort();
+    await raiseLedgerDrift({ db: broken, logger: createLogger({ level: 'silent' }), events }, report);
+    expect(events.recorded).toEqual([{ type: 'ledger.drift', driftCount: 1, invariants: ['wallet_balance_mismatch'], accountIds: [agent.id] }]);
   });
 
   it('finds a transfer whose entries do not sum to zero', async () => {

@@ -7,8 +7,6 @@ import { CliError } from '../../src/cli/output.ts';
 import type { AppContext } from '../../src/context.ts';
 import { PROJECT_ROOT } from '../../src/config.ts';
 import { queryAuditLog } from '../../src/domain/audit/query.ts';
-import { createEventPort } from '../../src/domain/events.ts';
-import type { ConsistencyReport } from '../../src/domain/ledger/consistency.ts';
 import { walletId } from '../../src/domain/ledger/ledger.ts';
 import { createJobQueue, ensureQueues, registerSchedules, startBoss, startWorkers } from '../../src/jobs/boss.ts';
 import { ledgerCheckQueue } from '../../src/jobs/handlers/ledger-check.ts';
@@ -16,6 +14,7 @@ import { createMetrics } from '../../src/metrics.ts';
 import { QUEUES } from '../../src/jobs/queues.ts';
 import { createLogger } from '../../src/logger.ts';
 import { platformActor } from '../../src/domain/actor.ts';
+import { recordingEventPort } from '../support/events.ts';
 import { createTestDatabase } from '../support/db.ts';
 import { balance, expectLedgerConsistent, makeAccount } from '../support/money.ts';
 import { cliRunner } from '../support/cli.ts';
@@ -120,16 +119,9 @@ describe('ledger consistency job', () => {
   it('raises the drift alert with the accounts involved', async () => {
     const { db: broken } = await createTestDatabase();
     const agent = await makeAccount(broken, 'agent');
-    const alerts: ConsistencyReport[] = [];
+    const events = recordingEventPort();
+    const alerts = events.recorded;
     const logger = createLogger({ level: 'silent' });
-    const events = createEventPort(
-      [
-        async (event) => {
-          if (event.type === 'ledger.drift') alerts.push(event.report);
-        },
-      ],
-      logger,
-    );
     const ctx = { db: broken, logger, events } as unknown as AppContext;
     const job = { id: 'j', retryCount: 0, signal: new AbortController().signal };
     expect(await ledgerCheckQueue.handle(ctx, {}, job)).toMatchObject({ ok: true, drifts: 0 });
@@ -137,6 +129,6 @@ describe('ledger consistency job', () => {
     await broken.updateTable('ledger_accounts').set({ balance: 5n }).where('id', '=', walletId(agent.id)).execute();
     expect(await ledgerCheckQueue.handle(ctx, {}, job)).toMatchObject({ ok: false, drifts: 1 });
     expect(alerts).toHaveLength(1);
-    expect(alerts[0]?.drifts[0]?.accountIds).toEqual([agent.id]);
+    expect(alerts[0]).toMatchObject({ type: 'ledger.drift', accountIds: [agent.id] });
   });
 });

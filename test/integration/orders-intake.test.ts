@@ -17,6 +17,7 @@ import { createMemoryState } from '../../src/shared-state/index.ts';
 import { balance, expectDomainError, fund, makeAccount, makeTree, operator } from '../support/money.ts';
 import { backdateOrder, expectOrderMoneyConserved, queuedFor } from '../support/orders.ts';
 import { createOrderEngineTest, usd } from '../support/order-engine.ts';
+import { deliverRecordedEvents } from '../support/events.ts';
 
 const { test, ctx, db, riskAlerts, vendor, buyer, order } = await createOrderEngineTest();
 
@@ -265,7 +266,11 @@ describe('order intake', () => {
   it('risk monitoring: spend 3× above the 30-day pattern and a burst of refusals alert admins once, without blocking', async () => {
     vendor();
     const seen = riskAlerts.length;
-    const alerts = () => riskAlerts.slice(seen); // raised during this test
+    // Raised during this test, once the recorded events were delivered (as the domain.event worker does).
+    const alerts = async () => {
+      await deliverRecordedEvents(test, ctx);
+      return riskAlerts.slice(seen);
+    };
     const account = await buyer('200.00');
     // Its history: 30.00 twenty days ago (a 1.00 daily average), made through another process's
     // shared state, so this one has not read the account's baseline for today yet.
@@ -280,11 +285,11 @@ describe('order intake', () => {
     await backdateOrder(db, old.id, new Date(Date.now() - 20 * 86_400_000));
     await order(account, { quantity: 3 }); // 30.00 today > 3 × 1.00
     await order(account);
-    expect(alerts()).toEqual([{ kind: 'unusual_spend', accountId: account.id, spentToday: '30.00 USD', dailyAverage: '1.00 USD' }]);
+    expect(await alerts()).toEqual([{ kind: 'unusual_spend', accountId: account.id, spentToday: '30.00 USD', dailyAverage: '1.00 USD' }]);
 
     const poor = await buyer('1.00');
     for (let i = 0; i < 6; i += 1) await expectDomainError(order(poor), 'insufficient_funds');
-    expect(alerts().filter((alert) => alert.kind === 'refusal_burst')).toEqual([
+    expect((await alerts()).filter((alert) => alert.kind === 'refusal_burst')).toEqual([
       { kind: 'refusal_burst', accountId: poor.id, refusals: 5, windowMinutes: 10, lastCode: 'insufficient_funds' },
     ]);
     await expectOrderMoneyConserved(db, [old.id]);

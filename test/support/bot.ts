@@ -8,6 +8,8 @@ import { platformActor } from '../../src/domain/actor.ts';
 import { addAdmin, createAccount, type Account } from '../../src/domain/accounts/accounts.ts';
 import { createInvite } from '../../src/domain/accounts/invites.ts';
 import { createPostgresKeyValueStore, type KeyValueStore } from '../../src/shared-state/index.ts';
+import { contextOfBoss } from './context.ts';
+import { deliverRecordedEvents } from './events.ts';
 import { BOT_TOKEN, botInfo, recordingFetch } from './telegram.ts';
 
 export function startTestBot(ctx: AppContext, store: KeyValueStore) {
@@ -51,8 +53,14 @@ export async function makeBotAccount(
   return { account, telegramUserId };
 }
 
-/** Messages queued for a chat on telegram.send (what the notifier will deliver), oldest first. */
+/**
+ * Messages queued for a chat on telegram.send (what the notifier will deliver), oldest first, once
+ * the domain events recorded so far were delivered to the sinks of the test's context (as the
+ * domain.event worker does in a running system).
+ */
 export async function queuedMessages(boss: PgBoss, chatId: number): Promise<TelegramMessage[]> {
+  const ctx = contextOfBoss(boss);
+  if (ctx) await deliverRecordedEvents({ boss }, ctx);
   const jobs = await boss.findJobs<TelegramMessage>(telegramSendQueue.name, { data: { chatId: String(chatId) } });
   return jobs.sort((a, b) => a.createdOn.getTime() - b.createdOn.getTime()).map((job) => job.data);
 }

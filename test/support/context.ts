@@ -23,6 +23,11 @@ export interface TestContext {
   database: TestDatabase;
 }
 
+const contexts = new WeakMap<object, AppContext>();
+
+/** The context a test's pg-boss belongs to: whose sinks hear the events recorded on it (test/support/bot.ts). */
+export const contextOfBoss = (boss: object): AppContext | undefined => contexts.get(boss);
+
 export async function createTestContext(options: { env?: Record<string, string>; redis?: boolean; ports?: AppPorts } = {}): Promise<TestContext> {
   const database = await createTestDatabase();
   const config: Config = createConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', DATABASE_URL: database.url, ...options.env });
@@ -57,6 +62,7 @@ export async function createTestContext(options: { env?: Record<string, string>;
     },
     options.ports,
   );
+  contexts.set(boss, ctx);
   afterAll(async () => {
     await boss.stop({ graceful: false });
     await requestLogs.close();

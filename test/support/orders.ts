@@ -10,13 +10,14 @@ import type { QueueContract } from '../../src/shared/queue-contract.ts';
 import type { TestContext } from './context.ts';
 
 /** Runs every job of `queue` that is due now (as a worker would), returning each handler's result or error. */
-export async function runDueJobs(test: TestContext, ctx: AppContext, contract: QueueContract): Promise<unknown[]> {
+export async function runDueJobs(test: Pick<TestContext, 'boss'>, ctx: AppContext, contract: QueueContract): Promise<unknown[]> {
   const queue = boundQueue(contract);
   const results: unknown[] = [];
   for (;;) {
-    const jobs = await test.boss.fetch<object>(queue.name, { batchSize: 50 });
+    const jobs = await test.boss.fetch<object>(queue.name, { batchSize: 50, includeMetadata: true });
     if (jobs.length === 0) return results;
-    for (const job of jobs) {
+    // In the order they were sent (a fetched batch comes back in any order).
+    for (const job of jobs.sort((a, b) => a.createdOn.getTime() - b.createdOn.getTime())) {
       try {
         const result = await queue.handle(ctx, queue.payload.parse(job.data), { id: job.id, retryCount: 0, signal: new AbortController().signal });
         results.push(result);

@@ -9,8 +9,7 @@ import { ACCOUNT_ROLES, type AccountRole } from '../../domain/accounts/accounts.
 import { platformActor } from '../../domain/actor.ts';
 import { apiKeySecret, issueApiKey } from '../../domain/api-keys/api-keys.ts';
 import { creditWallet, debitWallet } from '../../domain/funding/manual.ts';
-import { createEventPort } from '../../domain/events.ts';
-import { runConsistencyCheck } from '../../domain/ledger/alerts.ts';
+import { checkLedgerConsistency } from '../../domain/ledger/consistency.ts';
 import { walletBalance } from '../../domain/ledger/ledger.ts';
 import { DomainError } from '../../shared/errors.ts';
 import { MoneyError, formatMoney, parseMoney, toJsonMoney } from '../../shared/money.ts';
@@ -135,9 +134,9 @@ export function registerMoneyCommands(program: Command): void {
     .command('check')
     .description('check the ledger invariants; exits non-zero on drift')
     .action(async (_options: unknown, command: Command) => {
-      await withDatabase(command, async (db, { json, logger }) => {
-        // No sinks here: the CLI prints the drift and exits non-zero; admins hear from the hourly job.
-        const report = await runConsistencyCheck({ db, logger, events: createEventPort([], logger) });
+      await withDatabase(command, async (db, { json }) => {
+        // No alert here: the CLI prints the drift and exits non-zero; admins hear from the hourly job.
+        const report = await checkLedgerConsistency(db);
         print(json, report, [
           report.ok ? `ledger consistent (${report.transfers} transfers, ${report.wallets} wallets)` : `LEDGER DRIFT: ${report.drifts.length} problem(s)`,
           ...report.drifts.map(

@@ -13,10 +13,11 @@ import { money, type Money } from '../../shared/money.ts';
 import { assertActive, getDirectChild, resolvePrincipal, type Account } from '../accounts/accounts.ts';
 import type { Actor } from '../actor.ts';
 import { writeAudit } from '../audit/audit.ts';
-import { movement, transfer, walletId, type TransferResult } from '../ledger/ledger.ts';
-import { publishLowBalanceCrossing } from '../ledger/low-balance.ts';
+import { eventMoney, serviceTarget, type EventContext, type ServiceTarget } from '../events.ts';
+import { movement, transfer, walletBalance, walletId, type TransferResult } from '../ledger/ledger.ts';
+import { recordLowBalanceCrossing } from '../ledger/low-balance.ts';
 import type { FundRequestRow } from './funding.tables.ts';
-import { assertAmountFor, fundingTarget, type FundingTarget } from './wallet-account.ts';
+import { assertAmountFor } from './wallet-account.ts';
 
 /** The acting parent (an active agent or partner) and its direct child. */
 async function parentAndChild(trx: Kysely<DB>, actor: Actor, childId: string): Promise<{ parent: Account; child: Account }> {
@@ -33,48 +34,66 @@ export interface AllocationInput {
   idempotencyKey: string;
 }
 
-/** Moves money from the parent's wallet to the child's; made in the bot, the parent may be told its balance ran low. */
-export async function allocate(target: FundingTarget, actor: Actor, input: AllocationInput): Promise<TransferResult> {
-  const { db, events } = fundingTarget(target);
-  const result = await allocateIn(db, actor, input);
-  if (events && !result.replayed && actor.accountId) await publishLowBalanceCrossing(events, actor, actor.accountId, input.amount);
-  return result;
-}
-
-async function allocateIn(db: Kysely<DB>, actor: Actor, input: AllocationInput): Promise<TransferResult> {
+/**
+ * Moves money from the parent's wallet to the child's. Recorded with it: the child's `wallet.funded`
+ * and, made in the bot, the parent's low-balance crossing.
+ */
+export async function allocate(target: ServiceTarget, actor: Actor, input: AllocationInput): Promise<TransferResult> {
+  const { db, events } = serviceTarget(target);
   return withTransaction(db, async (trx) => {
-    const { parent, child } = await parentAndChild(trx, actor, input.childId);
-    assertActive(child);
-    assertAmountFor(parent, input.amount);
-    return transfer(trx, {
-      idempotencyKey: `allocation:${input.idempotencyKey}`,
-      kind: 'allocation',
-      entries: movement(walletId(parent.id), walletId(child.id), input.amount),
-      metadata: { parentId: parent.id, childId: child.id },
-      actor,
-    });
+    const { parent, result } = await allocateIn(trx, actor, input);
+    if (events && !result.replayed) await recordAllocation(events, trx, actor, { parentId: parent.id, childId: input.childId, amount: input.amount });
+    return result;
   });
 }
 
-/** Moves money back from the child's wallet to the parent's; made in the bot, the child may be told its balance ran low. */
-export async function reclaim(target: FundingTarget, actor: Actor, input: AllocationInput): Promise<TransferResult> {
-  const { db, events } = fundingTarget(target);
-  const result = await reclaimIn(db, actor, input);
-  if (events && !result.replayed) await publishLowBalanceCrossing(events, actor, input.childId, input.amount);
-  return result;
+async function allocateIn(trx: Kysely<DB>, actor: Actor, input: AllocationInput): Promise<{ parent: Account; result: TransferResult }> {
+  const { parent, child } = await parentAndChild(trx, actor, input.childId);
+  assertActive(child);
+  assertAmountFor(parent, input.amount);
+  const result = await transfer(trx, {
+    idempotencyKey: `allocation:${input.idempotencyKey}`,
+    kind: 'allocation',
+    entries: movement(walletId(parent.id), walletId(child.id), input.amount),
+    metadata: { parentId: parent.id, childId: child.id },
+    actor,
+  });
+  return { parent, result };
 }
 
-async function reclaimIn(db: Kysely<DB>, actor: Actor, input: AllocationInput): Promise<TransferResult> {
+/** The events of an allocation, in its transaction: the child was funded; the parent's wallet may have run low. */
+async function recordAllocation(
+  events: EventContext,
+  trx: Kysely<DB>,
+  actor: Actor,
+  moved: { parentId: string; childId: string; amount: Money },
+): Promise<void> {
+  const balance = await walletBalance(trx, moved.childId);
+  await events.events.record(trx, {
+    type: 'wallet.funded',
+    accountId: moved.childId,
+    fromAccountId: moved.parentId,
+    amount: eventMoney(moved.amount),
+    balance: eventMoney(balance),
+  });
+  await recordLowBalanceCrossing(events, trx, actor, moved.parentId, moved.amount);
+}
+
+/** Moves money back from the child's wallet to the parent's; made in the bot, the child may be told its balance ran low. */
+export async function reclaim(target: ServiceTarget, actor: Actor, input: AllocationInput): Promise<TransferResult> {
+  const { db, events } = serviceTarget(target);
   return withTransaction(db, async (trx) => {
     const { parent, child } = await parentAndChild(trx, actor, input.childId);
     assertAmountFor(parent, input.amount);
-    return transfer(trx, {
+    const result = await transfer(trx, {
       idempotencyKey: `reclaim:${input.idempotencyKey}`,
       kind: 'reclaim',
       entries: movement(walletId(child.id), walletId(parent.id), input.amount),
       metadata: { parentId: parent.id, childId: child.id },
       actor,
     });
+    if (events && !result.replayed) await recordLowBalanceCrossing(events, trx, actor, child.id, input.amount);
+    return result;
   });
 }
 
@@ -106,8 +125,9 @@ function toFundRequest(row: FundRequestRow): FundRequest {
   };
 }
 
-/** A sub-agent asks its agent for funds. */
-export async function requestFunds(db: Kysely<DB>, actor: Actor, input: { amount: Money; note?: string }): Promise<FundRequest> {
+/** A sub-agent asks its agent for funds (recorded: `funds.requested`). */
+export async function requestFunds(target: ServiceTarget, actor: Actor, input: { amount: Money; note?: string }): Promise<FundRequest> {
+  const { db, events } = serviceTarget(target);
   return withTransaction(db, async (trx) => {
     const principal = await resolvePrincipal(trx, actor);
     if (principal.kind !== 'account' || principal.account.role !== 'sub_agent' || !principal.account.parentId) {
@@ -128,6 +148,13 @@ export async function requestFunds(db: Kysely<DB>, actor: Actor, input: { amount
       .executeTakeFirstOrThrow();
     const request = toFundRequest(row);
     await writeAudit(trx, { actor, action: 'fund_request.created', subject: { type: 'fund_request', id: request.id }, after: request });
+    await events?.events.record(trx, {
+      type: 'funds.requested',
+      requestId: request.id,
+      subAgentId: request.subAgentId,
+      agentId: request.agentId,
+      amount: eventMoney(request.amount),
+    });
     return request;
   });
 }
@@ -152,25 +179,19 @@ async function decideFundRequest(
   throw new DomainError('fund_request_already_decided', `this funding request was already ${existing.status}`, { status: existing.status });
 }
 
-/** The agent grants the request: one allocation, keyed by the request, so it happens once. */
-export async function fulfilFundRequest(target: FundingTarget, actor: Actor, requestId: string): Promise<FundRequest> {
-  const { db, events } = fundingTarget(target);
-  const fulfilled = await fulfilIn(db, actor, requestId);
-  // The agent's wallet paid for it: made in the bot, the agent may be told its balance ran low.
-  if (events) await publishLowBalanceCrossing(events, actor, fulfilled.agentId, fulfilled.amount);
-  return fulfilled;
-}
-
-async function fulfilIn(db: Kysely<DB>, actor: Actor, requestId: string): Promise<FundRequest> {
+/** The agent grants the request: one allocation, keyed by the request, so it happens once (recorded as an allocation's events). */
+export async function fulfilFundRequest(target: ServiceTarget, actor: Actor, requestId: string): Promise<FundRequest> {
+  const { db, events } = serviceTarget(target);
   return withTransaction(db, async (trx) => {
     const principal = await resolvePrincipal(trx, actor);
     if (principal.kind !== 'account') throw new DomainError('forbidden', 'only the agent asked decides a funding request');
     const row = await decideFundRequest(trx, principal.account, requestId, { status: 'fulfilled', reason: null });
-    const { transfer: allocation } = await allocateIn(trx, actor, {
-      childId: row.sub_agent_id,
-      amount: money(row.amount, row.currency),
-      idempotencyKey: `fund-request:${row.id}`,
-    });
+    const amount = money(row.amount, row.currency);
+    const {
+      parent,
+      result: { transfer: allocation },
+    } = await allocateIn(trx, actor, { childId: row.sub_agent_id, amount, idempotencyKey: `fund-request:${row.id}` });
+    if (events) await recordAllocation(events, trx, actor, { parentId: parent.id, childId: row.sub_agent_id, amount });
     const fulfilled = await trx
       .updateTable('fund_requests')
       .set({ transfer_id: allocation.id })
@@ -188,7 +209,9 @@ async function fulfilIn(db: Kysely<DB>, actor: Actor, requestId: string): Promis
   });
 }
 
-export async function declineFundRequest(db: Kysely<DB>, actor: Actor, requestId: string, reason?: string): Promise<FundRequest> {
+/** The agent declines the request (recorded: `funds.declined`). */
+export async function declineFundRequest(target: ServiceTarget, actor: Actor, requestId: string, reason?: string): Promise<FundRequest> {
+  const { db, events } = serviceTarget(target);
   return withTransaction(db, async (trx) => {
     const principal = await resolvePrincipal(trx, actor);
     if (principal.kind !== 'account') throw new DomainError('forbidden', 'only the agent asked decides a funding request');
@@ -201,7 +224,9 @@ export async function declineFundRequest(db: Kysely<DB>, actor: Actor, requestId
       before: { status: 'pending' },
       after: { status: 'declined', reason: why },
     });
-    return toFundRequest(row);
+    const declined = toFundRequest(row);
+    await events?.events.record(trx, { type: 'funds.declined', requestId: declined.id, subAgentId: declined.subAgentId, amount: eventMoney(declined.amount) });
+    return declined;
   });
 }
 

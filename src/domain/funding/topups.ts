@@ -11,7 +11,8 @@ import { money, type Money } from '../../shared/money.ts';
 import { requireAdmin, resolvePrincipal } from '../accounts/accounts.ts';
 import type { Actor } from '../actor.ts';
 import { writeAudit } from '../audit/audit.ts';
-import { movement, systemAccountId, transfer, walletId } from '../ledger/ledger.ts';
+import { eventMoney, serviceTarget, type EventContext, type ServiceTarget } from '../events.ts';
+import { movement, systemAccountId, transfer, walletBalance, walletId } from '../ledger/ledger.ts';
 import type { TopupRequestRow } from './funding.tables.ts';
 import { assertAmountFor, requireReason } from './wallet-account.ts';
 
@@ -65,7 +66,9 @@ function proofValue(proof: TopupProof): string {
   return value;
 }
 
-export async function createTopupRequest(db: Kysely<DB>, actor: Actor, input: { amount: Money; proof: TopupProof }): Promise<TopupRequest> {
+/** An agent's (or partner's) request, recorded with `topup.requested` for the admins. */
+export async function createTopupRequest(target: ServiceTarget, actor: Actor, input: { amount: Money; proof: TopupProof }): Promise<TopupRequest> {
+  const { db, events } = serviceTarget(target);
   const value = proofValue(input.proof);
   const fingerprint = proofFingerprint(input.proof);
   return withTransaction(db, async (trx) => {
@@ -97,6 +100,14 @@ export async function createTopupRequest(db: Kysely<DB>, actor: Actor, input: { 
       .executeTakeFirstOrThrow();
     const request = toTopup(row);
     await writeAudit(trx, { actor, action: 'topup.requested', subject: { type: 'topup_request', id: request.id }, after: request });
+    await events?.events.record(trx, {
+      type: 'topup.requested',
+      requestId: request.id,
+      accountId: request.accountId,
+      amount: eventMoney(request.amount),
+      proof: request.proof,
+      duplicate: request.duplicateOf !== null,
+    });
     return request;
   });
 }
@@ -120,8 +131,24 @@ async function decide(
   throw new DomainError('topup_already_decided', `this top-up request was already ${existing.status}`, { status: existing.status });
 }
 
+/** The decision, for the requester (`topup.decided`), in the decision's transaction. */
+async function recordDecision(events: EventContext | undefined, trx: Kysely<DB>, request: TopupRequest): Promise<void> {
+  if (!events || request.status === 'pending') return;
+  const balance = request.status === 'approved' ? eventMoney(await walletBalance(trx, request.accountId)) : null;
+  await events.events.record(trx, {
+    type: 'topup.decided',
+    requestId: request.id,
+    accountId: request.accountId,
+    decision: request.status,
+    amount: eventMoney(request.amount),
+    reason: request.reason,
+    balance,
+  });
+}
+
 /** Approves once: credits the wallet from `funding` with the request's own idempotency key. */
-export async function approveTopup(db: Kysely<DB>, actor: Actor, requestId: string): Promise<TopupRequest> {
+export async function approveTopup(target: ServiceTarget, actor: Actor, requestId: string): Promise<TopupRequest> {
+  const { db, events } = serviceTarget(target);
   return withTransaction(db, async (trx) => {
     await requireAdmin(trx, actor);
     const row = await decide(trx, actor, requestId, { status: 'approved', reason: null });
@@ -141,11 +168,14 @@ export async function approveTopup(db: Kysely<DB>, actor: Actor, requestId: stri
       before: { status: 'pending' },
       after: { status: 'approved', transferId: credit.id },
     });
-    return toTopup(approved);
+    const request = toTopup(approved);
+    await recordDecision(events, trx, request);
+    return request;
   });
 }
 
-export async function rejectTopup(db: Kysely<DB>, actor: Actor, requestId: string, reason: string): Promise<TopupRequest> {
+export async function rejectTopup(target: ServiceTarget, actor: Actor, requestId: string, reason: string): Promise<TopupRequest> {
+  const { db, events } = serviceTarget(target);
   const why = requireReason(reason);
   return withTransaction(db, async (trx) => {
     await requireAdmin(trx, actor);
@@ -157,7 +187,9 @@ export async function rejectTopup(db: Kysely<DB>, actor: Actor, requestId: strin
       before: { status: 'pending' },
       after: { status: 'rejected', reason: why },
     });
-    return toTopup(row);
+    const request = toTopup(row);
+    await recordDecision(events, trx, request);
+    return request;
   });
 }
 

@@ -3,19 +3,6 @@ import type { DB } from '../../db/schema.ts';
 import { DomainError } from '../../shared/errors.ts';
 import { formatMoney, type Money } from '../../shared/money.ts';
 import { getAccount, type Account } from '../accounts/accounts.ts';
-import type { LowBalanceContext } from '../ledger/low-balance.ts';
-
-/**
- * Where a funding service works: a database, or the app context. Given the context, a service also
- * publishes its wallet events (ctx.events) once its transaction committed; inside a caller's
- * transaction, or given only a database, it publishes nothing.
- */
-export type FundingTarget = Kysely<DB> | LowBalanceContext;
-
-export function fundingTarget(target: FundingTarget): { db: Kysely<DB>; events: LowBalanceContext | undefined } {
-  if (!('events' in target)) return { db: target, events: undefined };
-  return { db: target.db, events: target.db.isTransaction ? undefined : target };
-}
 
 /** Loads an account that has a wallet, and checks an amount is positive and in its currency. */
 export async function getWalletAccount(db: Kysely<DB>, accountId: string, amount: Money): Promise<Account> {

@@ -6,15 +6,16 @@
 // the balance must first be back at or above the threshold (re-armed by whatever credit got it there).
 //
 // The bot's users get the same crossing rule against one platform-wide LOW_BALANCE_THRESHOLD: the
-// debiting service calls `publishLowBalanceCrossing`, which decides with `crossedBelow` and publishes
+// debiting service calls `recordLowBalanceCrossing` in its own transaction (the wallet row is locked
+// by the transfer, so the balance read there is exact), which decides with `crossedBelow` and records
 // a `wallet.low_balance` domain event; the root's Telegram sink tells the wallet's owner.
 import type { Kysely } from 'kysely';
-import type { AppContext } from '../../context.ts';
 import type { DB } from '../../db/schema.ts';
 import { withTransaction } from '../../db/transaction.ts';
 import { DomainError } from '../../shared/errors.ts';
 import { currencyExponent, money, parseMoney, toJsonMoney, type Money } from '../../shared/money.ts';
 import type { Actor } from '../actor.ts';
+import { eventMoney, type EventContext } from '../events.ts';
 import { writeAudit } from '../audit/audit.ts';
 import { walletBalance, walletId } from './ledger.ts';
 
@@ -28,18 +29,18 @@ export function crossedBelow(balance: Money, debited: Money, threshold: Money): 
   return before >= threshold.amount && balance.amount < threshold.amount;
 }
 
-export type LowBalanceContext = Pick<AppContext, 'db' | 'config' | 'events'>;
-
 /**
- * After `debited` left the account's wallet (committed): publishes `wallet.low_balance` when that
- * debit crossed LOW_BALANCE_THRESHOLD (in the wallet's currency). Only debits made in the bot count:
- * partners have their own threshold's webhook, and a debit over the API or the CLI tells nobody.
+ * In the transaction `trx` that just debited `debited` from the account's wallet: records
+ * `wallet.low_balance` when that debit crossed LOW_BALANCE_THRESHOLD (in the wallet's currency).
+ * Only debits made in the bot count: partners have their own threshold's webhook, and a debit over
+ * the API or the CLI tells nobody.
  */
-export async function publishLowBalanceCrossing(ctx: LowBalanceContext, actor: Actor, accountId: string, debited: Money): Promise<void> {
+export async function recordLowBalanceCrossing(ctx: EventContext, trx: Kysely<DB>, actor: Actor, accountId: string, debited: Money): Promise<void> {
   if (actor.channel !== 'telegram') return;
-  const balance = await walletBalance(ctx.db, accountId);
+  const balance = await walletBalance(trx, accountId);
   const threshold = parseMoney(ctx.config.LOW_BALANCE_THRESHOLD, balance.currency, 'half-up');
-  if (crossedBelow(balance, debited, threshold)) await ctx.events.publish({ type: 'wallet.low_balance', accountId, balance, threshold });
+  if (!crossedBelow(balance, debited, threshold)) return;
+  await ctx.events.record(trx, { type: 'wallet.low_balance', accountId, balance: eventMoney(balance), threshold: eventMoney(threshold) });
 }
 
 /** Sets (or with null removes) a wallet's threshold, in the wallet's currency; audited. */

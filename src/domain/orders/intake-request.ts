@@ -25,7 +25,7 @@ export interface CreateOrderInput {
   maxTotal?: Money;
 }
 
-export type OrderIntakeContext = Pick<AppContext, 'db' | 'jobs' | 'config' | 'state' | 'logger'>;
+export type OrderIntakeContext = Pick<AppContext, 'db' | 'jobs' | 'config' | 'state' | 'logger' | 'events'>;
 
 /** One create as a batch carries it: the input and what its caller's configuration decides. */
 export interface IntakeRequest {

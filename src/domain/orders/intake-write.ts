@@ -6,10 +6,11 @@ import { prepared } from '../../db/database.ts';
 import { withTransaction } from '../../db/transaction.ts';
 import type { Settled } from '../../shared/batcher.ts';
 import { DomainError } from '../../shared/errors.ts';
-import { formatMoney, money } from '../../shared/money.ts';
-import type { Channel } from '../actor.ts';
+import { add, formatMoney, money, type Money } from '../../shared/money.ts';
+import type { Actor, Channel } from '../actor.ts';
 import { toJson } from '../json.ts';
 import { bookAccountId, insufficientFunds, ledgerRefusal, movement, walletId, type WalletShortfall } from '../ledger/ledger.ts';
+import { recordLowBalanceCrossing } from '../ledger/low-balance.ts';
 import type { PricedRequest } from './intake-pricing.ts';
 import { conflictOf, type IntakeResult, type OrderIntakeContext } from './intake-request.ts';
 import { formatOrderNumber, toOrder, type Order } from './orders.ts';
@@ -85,8 +86,16 @@ export async function writeOrders(ctx: OrderIntakeContext, priced: PricedRequest
           orders.flatMap((order) => [order.wallet, order.clearing]),
         );
       });
-    const created = outcomes.filter((row) => row.outcome === 'created').map((row) => ({ orderId: row.order_id as string }));
-    await ctx.jobs.enqueueMany(orderPlaceQueue, created, { db: trx });
+    const created = outcomes.filter((row) => row.outcome === 'created');
+    await ctx.jobs.enqueueMany(
+      orderPlaceQueue,
+      created.map((row) => ({ orderId: row.order_id as string })),
+      { db: trx },
+    );
+    // The holds took money from the buyers' wallets: made in the bot, a buyer may be told it ran low.
+    for (const hold of holdsByBuyer(created.map((row) => priced[row.idx] as PricedRequest))) {
+      await recordLowBalanceCrossing(ctx, trx, hold.actor, hold.buyerId, hold.debited);
+    }
     return outcomes;
   });
   const byIndex = new Map(rows.map((row) => [row.idx, row]));
@@ -101,6 +110,17 @@ export async function writeOrders(ctx: OrderIntakeContext, priced: PricedRequest
     if (row.outcome !== 'created') return { ok: false, error: refusalOf(row, one) };
     return { ok: true, value: createdOrder(one, row) };
   });
+}
+
+/** The money the new orders held, per buyer and channel (several orders of one buyer cross a threshold once). */
+function holdsByBuyer(created: PricedRequest[]): { buyerId: string; actor: Actor; debited: Money }[] {
+  const holds = new Map<string, { buyerId: string; actor: Actor; debited: Money }>();
+  for (const { request, buyer, total } of created) {
+    const key = `${buyer.id}:${request.input.actor.channel}`;
+    const hold = holds.get(key);
+    holds.set(key, { buyerId: buyer.id, actor: request.input.actor, debited: hold ? add(hold.debited, total) : total });
+  }
+  return [...holds.values()];
 }
 
 function createdOrder({ request, buyer, quote, total }: PricedRequest, row: IntakeOutcome): IntakeResult {

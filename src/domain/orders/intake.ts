@@ -11,7 +11,6 @@
 // throughput is benchmarked (bench/orders.ts).
 import type { AppContext } from '../../context.ts';
 import { isDomainError } from '../../shared/errors.ts';
-import { publishLowBalanceCrossing } from '../ledger/low-balance.ts';
 import { intakeBatch, unwrap } from './intake-batch.ts';
 import { intakeRequest, type CreateOrderInput, type IntakeResult, type OrderIntakeContext } from './intake-request.ts';
 import type { Order } from './orders.ts';
@@ -46,12 +45,6 @@ export async function createOrder(ctx: CreateOrderContext, input: CreateOrderInp
   if (result.spentToday !== undefined && !ctx.db.isTransaction) {
     await checkUnusualSpend(ctx, result.order, result.spentToday).catch((alertError: unknown) =>
       ctx.logger.error({ err: alertError }, 'risk monitoring failed'),
-    );
-  }
-  // The hold took money from the buyer's wallet: made in the bot, the buyer may be told it ran low.
-  if (result.created && !ctx.db.isTransaction) {
-    await publishLowBalanceCrossing(ctx, input.actor, input.buyerId, result.order.total).catch((warnError: unknown) =>
-      ctx.logger.error({ err: warnError }, 'low-balance check failed'),
     );
   }
   return { order: result.order, created: result.created };

@@ -1,6 +1,6 @@
 // Risk monitoring (issue 5): admin alerts that never block an order. Spend far above an account's
 // usual pattern (today > 3× its average day over the previous 30 days) and bursts of refused
-// orders (5 refusals within 10 minutes) are published as `risk.alert` events (ctx.events: the
+// orders (5 refusals within 10 minutes) are recorded as `risk.alert` events (ctx.events: the
 // root subscribes the admins' Telegram alert); they are logged either way. Each
 // alert fires once per account and day (spend) or window (refusals), shared through SharedState.
 import { sql } from 'kysely';
@@ -20,7 +20,7 @@ type AlertContext = Pick<AppContext, 'db' | 'state' | 'logger' | 'events'>;
 
 async function raise(ctx: AlertContext, alert: RiskAlert): Promise<void> {
   ctx.logger.warn({ alert }, `risk alert: ${alert.kind}`);
-  await ctx.events.publish({ type: 'risk.alert', alert });
+  await ctx.events.record(ctx.db, { type: 'risk.alert', alert });
 }
 
 const dayStart = (at: Date) => new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth(), at.getUTCDate()));

@@ -10,6 +10,7 @@ import { money, type Money } from '../../shared/money.ts';
 import { getAccount, requireAdmin } from '../accounts/accounts.ts';
 import type { Actor } from '../actor.ts';
 import { writeAudit } from '../audit/audit.ts';
+import { eventMoney, serviceTarget, type EventContext, type ServiceTarget } from '../events.ts';
 import { movement, systemAccountId, transfer, walletId } from '../ledger/ledger.ts';
 import { monthOf, nextMonth, parseMonth, type Month } from '../month.ts';
 
@@ -119,7 +120,8 @@ export interface Payout {
 }
 
 /** Pays month M (which must be over) to every agent with accruals in it. Safe to run again. */
-export async function closeRevenueShareMonth(db: Kysely<DB>, actor: Actor, label: string, now = new Date()): Promise<Payout[]> {
+export async function closeRevenueShareMonth(target: ServiceTarget, actor: Actor, label: string, now = new Date()): Promise<Payout[]> {
+  const { db, events } = serviceTarget(target);
   const month = parseMonth(label);
   if (month.end > now) throw new DomainError('month_not_over', `${label} is not over yet`);
   await requireAdmin(db, actor);
@@ -127,7 +129,7 @@ export async function closeRevenueShareMonth(db: Kysely<DB>, actor: Actor, label
   const payouts: Payout[] = [];
   for (const { agent_id: agentId } of agents) {
     // One transaction per agent: one agent's failure does not hold back the others' pay.
-    const payout = await payAgent(db, actor, agentId, month);
+    const payout = await payAgent(db, events, actor, agentId, month);
     if (payout) payouts.push(payout);
   }
   await writeAudit(db, {
@@ -139,7 +141,8 @@ export async function closeRevenueShareMonth(db: Kysely<DB>, actor: Actor, label
   return payouts;
 }
 
-async function payAgent(db: Kysely<DB>, actor: Actor, agentId: string, month: Month): Promise<Payout | undefined> {
+/** Pays one agent's month once (recorded: `revenue_share.paid`); a second close finds it paid. */
+async function payAgent(db: Kysely<DB>, events: EventContext | undefined, actor: Actor, agentId: string, month: Month): Promise<Payout | undefined> {
   return withTransaction(db, async (trx) => {
     // Exclusive against accruals for this agent (they take a shared lock): the total is final.
     const agent = await trx.selectFrom('accounts').select(['id', 'currency']).where('id', '=', agentId).forNoKeyUpdate().executeTakeFirstOrThrow();
@@ -169,6 +172,7 @@ async function payAgent(db: Kysely<DB>, actor: Actor, agentId: string, month: Mo
       .insertInto('revenue_share_payouts')
       .values({ agent_id: agentId, month: month.firstDay, amount: amount.amount, currency: amount.currency, transfer_id: paid.id })
       .execute();
+    await events?.events.record(trx, { type: 'revenue_share.paid', accountId: agentId, month: month.label, amount: eventMoney(amount) });
     return { agentId, amount, transferId: paid.id, alreadyPaid: false };
   });
 }

@@ -13,6 +13,7 @@ import { accountActor, platformActor, type Actor } from '../actor.ts';
 import { assertPartnerApproved } from './approval-gate.ts';
 import { ensureSandboxAccount, findSandboxAccountId, insertKey, type ApiPrincipal, type IssuedApiKey } from '../api-keys/api-keys.ts';
 import { writeAudit } from '../audit/audit.ts';
+import { serviceTarget, type ServiceTarget } from '../events.ts';
 import { creditWallet } from '../funding/manual.ts';
 import { requireReason } from '../funding/wallet-account.ts';
 import type { OnboardingStage, PartnerSignupRow, SignupStatus } from './signups.tables.ts';
@@ -78,8 +79,12 @@ export function toSignup(row: PartnerSignupRow): PartnerSignup {
 
 const emailTaken = () => new DomainError('email_taken', 'a partner with this email already signed up');
 
-/** Signs a partner up (no rights needed: this is the public door). Pass a transaction to add work to it. */
-export async function signUpPartner(db: Kysely<DB>, input: SignupInput, settings: SignupSettings): Promise<SignupResult> {
+/**
+ * Signs a partner up (no rights needed: this is the public door), recorded with `signup.created` for
+ * the admins. Pass a transaction to add work to it.
+ */
+export async function signUpPartner(target: ServiceTarget, input: SignupInput, settings: SignupSettings): Promise<SignupResult> {
+  const { db, events } = serviceTarget(target);
   const system = platformActor('system');
   return withTransaction(db, async (trx) => {
     // The fast answer; the unique index below decides between two signups racing with one email.
@@ -123,6 +128,13 @@ export async function signUpPartner(db: Kysely<DB>, input: SignupInput, settings
       action: 'api_key.created',
       subject: { type: 'api_key', id: apiKey.id },
       after: { accountId: sandbox.id, mode: 'test', prefix: apiKey.prefix },
+    });
+    await events?.events.record(trx, {
+      type: 'signup.created',
+      accountId: account.id,
+      companyName: account.name,
+      email: input.email,
+      useCase: input.useCase.trim().slice(0, 300),
     });
     return { account, sandboxAccountId: sandbox.id, apiKey, sandboxFunds };
   });

@@ -1,0 +1,70 @@
+// The Telegram sink of the domain events whose messages carry the bot's buttons (the bot owns its
+// callback formats; the core knows none), wired by the root (src/main.ts): a new top-up request to
+// every admin with Approve / Reject and the proof photo, a sub-agent's funding request to its agent
+// with Allocate / Decline, a partner signup to every admin with the pending list. Plain messages
+// (wallet, top-up decisions, payouts) are src/notifications/wallet-alerts.ts.
+import type { AppContext } from '#src/context.ts';
+import { telegramAdmins } from '#src/domain/accounts/language.ts';
+import type { DomainEvent, DomainEventSink } from '#src/domain/events.ts';
+import { notify, recipientOf } from '#src/notifications/notify.ts';
+import { formatMoney } from '#src/shared/money.ts';
+import { networkCallbacks } from './features/network.callbacks.ts';
+import { signupCallbacks } from './features/signups.callbacks.ts';
+import { topupCallbacks } from './features/topup.callbacks.ts';
+import { topupRequestVars } from './features/topup.ts';
+
+type EventOf<Type extends DomainEvent['type']> = Extract<DomainEvent, { type: Type }>;
+
+async function accountName(app: AppContext, accountId: string): Promise<string> {
+  const account = await app.db.selectFrom('accounts').select('name').where('id', '=', accountId).executeTakeFirst();
+  return account?.name ?? accountId;
+}
+
+/** Every admin (in their language) hears of a new request, the proof photo attached. */
+async function topupRequested(app: AppContext, event: EventOf<'topup.requested'>): Promise<void> {
+  const vars = topupRequestVars(event, await accountName(app, event.accountId));
+  const buttons = [
+    [
+      { text: { key: 'topup-approve', vars: {} }, callbackData: topupCallbacks.approve.build({ requestId: event.requestId }) },
+      { text: { key: 'topup-reject', vars: {} }, callbackData: topupCallbacks.reject.build({ requestId: event.requestId }) },
+    ],
+  ];
+  for (const admin of await telegramAdmins(app.db)) {
+    await notify(app, admin, {
+      text: { key: 'topup-admin-request', vars },
+      buttons,
+      ...(event.proof.kind === 'photo' ? { photo: event.proof.value } : {}),
+    });
+  }
+}
+
+/** The agent hears of its sub-agent's request, with the answers as buttons. */
+async function fundsRequested(app: AppContext, event: EventOf<'funds.requested'>): Promise<void> {
+  const agent = await recipientOf(app, event.agentId);
+  if (!agent) return;
+  const amount = formatMoney(event.amount);
+  await notify(app, agent, {
+    text: { key: 'funds-request', vars: { name: await accountName(app, event.subAgentId), amount } },
+    buttons: [
+      [
+        { text: { key: 'funds-allocate-button', vars: { amount } }, callbackData: networkCallbacks.fulfilFundRequest.build({ requestId: event.requestId }) },
+        { text: { key: 'funds-decline-button', vars: {} }, callbackData: networkCallbacks.declineFundRequest.build({ requestId: event.requestId }) },
+      ],
+    ],
+  });
+}
+
+/** Every admin hears of a new partner signup, with a button to the pending list. */
+async function signupCreated(app: AppContext, event: EventOf<'signup.created'>): Promise<void> {
+  const vars = { company: event.companyName, email: event.email, useCase: event.useCase, accountId: event.accountId };
+  const buttons = [[{ text: { key: 'signup-alert-open' }, callbackData: signupCallbacks.list.build({ page: 0 }) }]];
+  for (const admin of await telegramAdmins(app.db)) await notify(app, admin, { text: { key: 'signup-alert', vars }, buttons });
+}
+
+export function telegramEventSink(app: AppContext): DomainEventSink {
+  return async (event) => {
+    if (event.type === 'topup.requested') await topupRequested(app, event);
+    else if (event.type === 'funds.requested') await fundsRequested(app, event);
+    else if (event.type === 'signup.created') await signupCreated(app, event);
+  };
+}
