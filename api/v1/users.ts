@@ -19,6 +19,7 @@ import { partnerPrincipal } from '../middleware/auth.ts';
 import { defineRoute } from '../middleware/scopes.ts';
 import { createRouter } from '../router.ts';
 import { errorResponses, SECURITY } from '../schemas.ts';
+import { adminActor, body, json } from './admin-helpers.ts';
 import { IssuedApiKeySchema, presentIssuedKey } from './keys.ts';
 
 export const PartnerUserSchema = z
@@ -55,8 +56,6 @@ const uuidParam = (name: string) =>
     .string()
     .uuid()
     .openapi({ param: { name, in: 'path' } });
-const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { 'application/json': { schema } } });
-const body = <T extends z.ZodType>(schema: T) => ({ body: { required: true, content: { 'application/json': { schema } } } });
 const UserList = z.object({ data: z.array(PartnerUserSchema) });
 const USER_ERRORS = { 404: 'No such user of this partner (`partner_user_not_found`)' };
 const KEY_ERRORS = {
@@ -67,7 +66,6 @@ const KEY_ERRORS = {
 
 /** The partner the owner key belongs to (the real partner, also for a test key) acting through the API. */
 const ownerActor = (c: Context<ApiEnv>) => accountActor(partnerPrincipal(c).ownerId, 'api');
-const adminActor = (c: Context<ApiEnv>) => accountActor(c.var.principal.accountId, 'api');
 
 /** `/v1/users…`: the partner manages its own users with an owner key. */
 export function partnerUserRoutes(ctx: AppContext) {
