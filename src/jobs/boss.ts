@@ -17,7 +17,16 @@ export interface BossOptions {
   /** Only worker processes run cron and maintenance; API and bot processes just send. */
   worker: boolean;
   logger: Logger;
+  /** How often a worker looks for lost runs (expired, or heartbeat missed); default 5 s. */
+  superviseIntervalSeconds?: number;
 }
+
+/**
+ * How often worker processes look for lost runs. pg-boss's default (60 s) would leave the order of
+ * a killed process waiting a minute more; the check is shared by all instances (one pass per
+ * interval whatever the number of workers) and counts each queue's jobs once per pass.
+ */
+export const SUPERVISE_INTERVAL_SECONDS = 5;
 
 export async function startBoss(options: BossOptions): Promise<PgBoss> {
   const boss = new PgBoss({
@@ -27,6 +36,8 @@ export async function startBoss(options: BossOptions): Promise<PgBoss> {
     max: 5,
     schedule: options.worker,
     supervise: options.worker,
+    superviseIntervalSeconds: options.superviseIntervalSeconds ?? SUPERVISE_INTERVAL_SECONDS,
+    monitorIntervalSeconds: options.superviseIntervalSeconds ?? SUPERVISE_INTERVAL_SECONDS,
     useListenNotify: options.worker,
   });
   // Must be registered before start: an unhandled 'error' event would kill the process.
@@ -43,6 +54,7 @@ function queueOptions(definition: QueueContract): Omit<Queue, 'name'> {
     retryBackoff: definition.retry.backoff,
     ...(definition.retry.delayMaxSeconds !== undefined ? { retryDelayMax: definition.retry.delayMaxSeconds } : {}),
     expireInSeconds: definition.expireInSeconds,
+    ...(definition.heartbeatSeconds !== undefined ? { heartbeatSeconds: definition.heartbeatSeconds } : {}),
     ...(definition.deadLetter ? { deadLetter: deadLetterName(definition.name) } : {}),
     notify: definition.notify ?? false,
   };

@@ -13,6 +13,12 @@ export interface QueueContract<Schema extends z.ZodType = z.ZodType> {
   retry: { limit: number; delaySeconds: number; backoff: boolean; delayMaxSeconds?: number };
   /** How long one run may take before pg-boss treats it as lost and retries it. */
   expireInSeconds: number;
+  /**
+   * A run whose worker sends no sign of life for this long (a killed process) is retried by any
+   * live worker, instead of waiting out `expireInSeconds`. The worker refreshes it every half of
+   * that while the handler runs. At least 10 (pg-boss); only for handlers safe to run twice.
+   */
+  heartbeatSeconds?: number;
   /** Failed jobs (after all retries) are copied to `<name>.dead` for operators to inspect. */
   deadLetter: boolean;
   /** Worker polling interval; 0.5 s for latency-sensitive queues. */

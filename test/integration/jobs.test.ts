@@ -22,6 +22,7 @@ describe('job queue registry', () => {
       const queue = await boss.getQueue(definition.name);
       expect(queue?.retryLimit, definition.name).toBe(definition.retry.limit);
       expect(queue?.expireInSeconds, definition.name).toBe(definition.expireInSeconds);
+      expect(queue?.heartbeatSeconds ?? undefined, definition.name).toBe(definition.heartbeatSeconds);
       if (definition.deadLetter) expect(queue?.deadLetter).toBe(deadLetterName(definition.name));
     }
   });

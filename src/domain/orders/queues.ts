@@ -1,11 +1,16 @@
 // The order engine's queues (docs/product.md#orders, docs/orders.md): what each job carries and how it retries.
 // The domain sends to them inside its own transactions (outbox); src/jobs/handlers/orders.ts binds
 // each to its step. Every step is safe to run twice: it locks the order and checks its state first.
+// So the steps carry a heartbeat: a run of a killed process is retried by a live worker about
+// 10-15 s later, not after its whole expiry (docs/orders.md, What a restart costs).
 import { z } from 'zod';
 import { defineQueueContract } from '../../shared/queue-contract.ts';
 import { ORDER_EVENT_TYPES } from './events.ts';
 
 const orderId = z.uuid();
+
+/** A step whose worker shows no sign of life for this long (a killed process) is run again elsewhere (pg-boss's minimum). */
+export const STEP_HEARTBEAT_SECONDS = 10;
 
 /** Buys the cards of a new order (`placeWithVendor`). */
 export const orderPlaceQueue = defineQueueContract({
@@ -14,6 +19,7 @@ export const orderPlaceQueue = defineQueueContract({
   // Retries re-run the step: it asks Get Order first and re-sends only the same RequestId.
   retry: { limit: 20, delaySeconds: 2, backoff: true, delayMaxSeconds: 60 },
   expireInSeconds: 120,
+  heartbeatSeconds: STEP_HEARTBEAT_SECONDS,
   deadLetter: true,
   pollingIntervalSeconds: 0.5,
   notify: true,
@@ -25,8 +31,11 @@ export const orderPollQueue = defineQueueContract({
   name: 'order.poll',
   // pollCount: the position in the backoff chain; absent for a poll triggered by Bamboo's callback.
   payload: z.object({ orderId, pollCount: z.number().int().min(0).optional() }).strict(),
-  retry: { limit: 10, delaySeconds: 5, backoff: true, delayMaxSeconds: 120 },
+  // Get Order's own troubles (429, no answer) reschedule the poll; a retry is for a crash or a
+  // database error, and a customer waits for it.
+  retry: { limit: 10, delaySeconds: 2, backoff: true, delayMaxSeconds: 120 },
   expireInSeconds: 120,
+  heartbeatSeconds: STEP_HEARTBEAT_SECONDS,
   deadLetter: true,
   pollingIntervalSeconds: 0.5,
   notify: true,
@@ -39,6 +48,7 @@ export const orderEventsQueue = defineQueueContract({
   payload: z.object({ orderId, type: z.enum(ORDER_EVENT_TYPES) }).strict(),
   retry: { limit: 10, delaySeconds: 10, backoff: true, delayMaxSeconds: 600 },
   expireInSeconds: 60,
+  heartbeatSeconds: STEP_HEARTBEAT_SECONDS,
   deadLetter: true,
   pollingIntervalSeconds: 1,
 });
