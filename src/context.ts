@@ -176,8 +176,9 @@ export async function openAppResources(
         jobs: createJobQueue(startedBoss),
         metrics,
         // Every call's outcome is counted for the ops view's vendor error rate (src/ops/vendor.ts).
-        vendor: createVendor(config, state, logger, { onCall: vendorCallRecorder(database.db) }),
-        ...sandboxVendorOf(config, state, logger),
+        // VENDOR=simulator: the simulator whose state is this database's (every process shares it).
+        vendor: createVendor(config, state, logger, { onCall: vendorCallRecorder(database.db), db: database.db }),
+        ...sandboxVendorOf(config, state, logger, { db: database.db }),
         requestLogs,
       },
       options.ports,

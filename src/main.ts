@@ -21,6 +21,7 @@ import { adminAlertSink } from './notifications/admin-alerts.ts';
 import { walletAlertSink } from './notifications/wallet-alerts.ts';
 import { seedOnStart } from './seed.ts';
 import { startRequestLogFlusher } from './domain/request-logs/buffer.ts';
+import { withSimulatorMount } from './integrations/bamboo/index.ts';
 
 export interface RunningApp {
   resources: AppResources;
@@ -108,7 +109,8 @@ export async function startApp(config: Config, logger: Logger, options: StartOpt
         boss: resources.boss,
         ...(bot && webhookMode ? { telegramWebhook: { path: WEBHOOK_PATH, handler: telegramWebhookHandler(bot, config.BOT_WEBHOOK_SECRET as string) } } : {}),
       });
-      const { server, url } = await listen(app.fetch, config.HOST, config.PORT);
+      // The Bamboo simulator answers beside the api, under its own path (docs/bamboo.md).
+      const { server, url } = await listen(withSimulatorMount(resources.db, app.fetch), config.HOST, config.PORT);
       apiUrl = url;
       stoppers.push(() => closeServer(server, config.SHUTDOWN_TIMEOUT_MS));
       summary.push(`api: ${url} (docs ${url}/docs, health ${url}/healthz, readiness ${url}/readyz, metrics ${url}/metrics)`);

@@ -12,6 +12,7 @@ import { registerOpsCommands } from './commands/ops.ts';
 import { registerMoneyCommands } from './commands/money.ts';
 import { registerOrderCommands } from './commands/orders.ts';
 import { registerPricingCommands } from './commands/pricing.ts';
+import { registerSimulatorCommand } from './commands/simulator.ts';
 import { registerStartCommand } from './commands/start.ts';
 import { CliError } from './output.ts';
 
@@ -40,6 +41,7 @@ export function buildProgram(): Command {
   registerApiKeyCommands(program);
   registerOrderCommands(program);
   registerPricingCommands(program);
+  registerSimulatorCommand(program);
   return program;
 }
 

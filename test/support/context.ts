@@ -53,8 +53,8 @@ export async function createTestContext(options: { env?: Record<string, string>;
       jobs: createJobQueue(boss),
       metrics,
       // The in-process simulator unless the test's env says otherwise (no network either way under msw).
-      vendor: createVendor(config, state, logger),
-      ...sandboxVendorOf(config, state, logger),
+      vendor: createVendor(config, state, logger, { db: database.db }),
+      ...sandboxVendorOf(config, state, logger, { db: database.db }),
       requestLogs,
       // Tests never ask real DNS: every webhook host resolves to one public address, and msw answers
       // before a connection is made. Tests of the address checks pass deliveries their own resolver.

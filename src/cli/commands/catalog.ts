@@ -34,7 +34,7 @@ async function withVendor<T>(
   const connection = await openDatabase(env.config, env.logger);
   const state = createSharedState(env.config);
   try {
-    return await fn({ db: connection.db, vendor: createVendor(env.config, state, env.logger), state });
+    return await fn({ db: connection.db, vendor: createVendor(env.config, state, env.logger, { db: connection.db }), state });
   } finally {
     await state.close();
     await connection.close();

@@ -57,7 +57,7 @@ export function registerOpsCommands(program: Command): void {
       // The shared state: the vendor's rate limits are shared with the running processes.
       const state = createSharedState(env.config);
       try {
-        const vendor = createVendor(env.config, state, env.logger, { onCall: vendorCallRecorder(connection.db) });
+        const vendor = createVendor(env.config, state, env.logger, { onCall: vendorCallRecorder(connection.db), db: connection.db });
         const view = await vendorView({ db: connection.db, vendor }, platformActor('cli'));
         const rate = view.errorRate;
         print(env.json, view, [

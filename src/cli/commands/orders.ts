@@ -18,8 +18,8 @@ async function withOrderContext<T>(env: CommandEnv, fn: (ctx: FulfilmentContext)
       db: connection.db,
       jobs: createJobQueue(boss),
       config: env.config,
-      vendor: createVendor(env.config, state, env.logger),
-      ...sandboxVendorOf(env.config, state, env.logger),
+      vendor: createVendor(env.config, state, env.logger, { db: connection.db }),
+      ...sandboxVendorOf(env.config, state, env.logger, { db: connection.db }),
       logger: env.logger,
     });
   } finally {

@@ -1,0 +1,89 @@
+// `steller simulator`: the Bamboo simulator as its own HTTP server, its state in this database's
+// `bamboo_sim` schema (the same one every process with VENDOR=simulator uses). Point a process at it
+// with VENDOR=bamboo, BAMBOO_BASE_URL=http://<host>:<port> and the simulator's credentials.
+import { Option, type Command } from 'commander';
+import { openDatabase } from '../../context.ts';
+import {
+  BambooSimulator,
+  LIVE_CREDENTIAL,
+  parseLatency,
+  PostgresSimulatorStore,
+  SANDBOX_CREDENTIAL,
+  startSimulatorServer,
+} from '../../integrations/bamboo/simulator/index.ts';
+import { CliError, commandEnv, print } from '../output.ts';
+
+interface SimulatorCommandOptions {
+  host: string;
+  port: string;
+  limits: 'real' | 'off';
+  latency: string;
+  seed: string;
+}
+
+export function registerSimulatorCommand(program: Command): void {
+  program
+    .command('simulator')
+    .description("run the Bamboo simulator as an HTTP server speaking Bamboo's protocol (state in this database)")
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--port <port>', 'port to listen on', '4010')
+    .addOption(new Option('--limits <mode>', "Bamboo's published rate limits (real) or none (off)").choices(['real', 'off']).default('real'))
+    .option('--latency <ms>', 'added latency per request: 0, a fixed 120, or a range 50-250 (milliseconds)', '0')
+    .option('--seed <n>', 'catalog seed (the same seed gives the same catalog)', '42')
+    .action(async (options: SimulatorCommandOptions, command: Command) => {
+      const env = commandEnv(command);
+      const port = Number(options.port);
+      const seed = Number(options.seed);
+      const latency = parseLatency(options.latency);
+      if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new CliError('--port takes a port number');
+      if (!Number.isInteger(seed)) throw new CliError('--seed takes a whole number');
+      if (!latency) throw new CliError('--latency takes milliseconds: 120, or a range such as 50-250');
+
+      const connection = await openDatabase(env.config, env.logger);
+      const simulator = new BambooSimulator({
+        store: new PostgresSimulatorStore(connection.db),
+        hosts: 'any',
+        catalogSeed: seed,
+        rateLimits: options.limits === 'real',
+        sweepEveryMs: 2_000,
+      });
+      const server = await startSimulatorServer(simulator, { host: options.host, port, latency }).catch(async (error: unknown) => {
+        await connection.close();
+        throw error;
+      });
+      print(
+        env.json,
+        {
+          status: 'running',
+          url: server.url,
+          limits: options.limits,
+          latency,
+          seed,
+          credentials: [SANDBOX_CREDENTIAL, LIVE_CREDENTIAL].map(({ clientId, clientSecret, sandbox, accounts }) => ({
+            clientId,
+            clientSecret,
+            sandbox,
+            accountIds: accounts.map((account) => account.id),
+          })),
+        },
+        [
+          `Bamboo simulator on ${server.url} (limits ${options.limits}, latency ${options.latency} ms, catalog seed ${seed})`,
+          `  sandbox: BAMBOO_CLIENT_ID=${SANDBOX_CREDENTIAL.clientId} BAMBOO_CLIENT_SECRET=${SANDBOX_CREDENTIAL.clientSecret} BAMBOO_ACCOUNT_ID=555`,
+          `  live:    BAMBOO_CLIENT_ID=${LIVE_CREDENTIAL.clientId} BAMBOO_CLIENT_SECRET=${LIVE_CREDENTIAL.clientSecret} BAMBOO_ACCOUNT_ID=1555`,
+          '  stop with Ctrl+C',
+        ],
+      );
+      const shutdown = () => {
+        simulator.close();
+        void server
+          .close()
+          .then(() => connection.close())
+          .then(
+            () => process.exit(0),
+            () => process.exit(1),
+          );
+      };
+      process.once('SIGINT', shutdown);
+      process.once('SIGTERM', shutdown);
+    });
+}
