@@ -45,10 +45,15 @@ export function simulatorOf(db: Kysely<any> | undefined): BambooSimulator {
 
 /** `fetch` with the database's simulator answering under `SIMULATOR_PATH_PREFIX` (what `npm start` serves). */
 export function withSimulatorMount(db: Kysely<any>, fetch: (request: Request) => Response | Promise<Response>) {
+  return underSimulatorPath(fetch, () => simulatorOf(db));
+}
+
+/** `fetch`, except that paths under `SIMULATOR_PATH_PREFIX` go to the simulator (made on first use). */
+export function underSimulatorPath(fetch: (request: Request) => Response | Promise<Response>, simulator: () => BambooSimulator) {
   return (request: Request): Response | Promise<Response> => {
     const { pathname } = new URL(request.url);
     if (pathname !== SIMULATOR_PATH_PREFIX && !pathname.startsWith(`${SIMULATOR_PATH_PREFIX}/`)) return fetch(request);
-    return simulatorOf(db).handle(request, { pathPrefix: SIMULATOR_PATH_PREFIX });
+    return simulator().handle(request, { pathPrefix: SIMULATOR_PATH_PREFIX });
   };
 }
 

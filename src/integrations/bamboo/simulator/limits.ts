@@ -1,20 +1,38 @@
 // Bamboo's published rate limits as the simulator enforces them: sliding windows per client and
-// endpoint (docs/bamboo.md#vendor-facts-our-code-relies-on), and for checkout 2 a second, 500 ms apart and 6 orders per product a
-// minute. Answers are whole seconds to wait, as in Bamboo's 429 text.
-import { BAMBOO_LIMITS, CHECKOUT_GAP_MS, CHECKOUT_PER_PRODUCT } from '../rate-limits.ts';
+// endpoint (docs/bamboo.md#vendor-facts-our-code-relies-on), and for checkout 2 a second, 500 ms
+// apart and 6 orders per product a minute. Answers are whole seconds to wait, as in Bamboo's 429
+// text (seconds until the oldest call in the window ages out). The vendor's numbers are written out
+// here, apart from our client's limiter (../rate-limits.ts), so tuning the client never moves the
+// vendor it is tested against. Windows are per simulator instance (in memory): one standalone
+// server is one window; processes sharing the database each keep their own.
 import type { SimulatorClock } from './clock.ts';
 import type { SimEndpoint } from './http.ts';
 
 type Limit = { points: number; durationMs: number };
 
+const perSecond = (points: number): Limit => ({ points, durationMs: 1_000 });
+const perMinute = (points: number): Limit => ({ points, durationMs: 60_000 });
+const perHour = (points: number): Limit => ({ points, durationMs: 3_600_000 });
+
 /** Published limits per endpoint; v2 checkout shares the checkout windows. */
 const SIM_LIMITS: Record<Exclude<SimEndpoint, 'checkout' | 'checkoutV2' | 'unknown'>, Limit> = {
-  ...BAMBOO_LIMITS,
-  catalogV1: { points: 2, durationMs: 3_600_000 },
-  brands: { points: 1, durationMs: 1_000 },
-  stock: { points: 1, durationMs: 1_000 },
-  countries: { points: 1, durationMs: 1_000 },
+  catalogV1: perHour(2),
+  getOrder: perMinute(120),
+  exchangeRates: perMinute(20),
+  transactions: perHour(4),
+  // "All other APIs": 1 a second.
+  catalog: perSecond(1),
+  categories: perSecond(1),
+  accounts: perSecond(1),
+  ordersReport: perSecond(1),
+  notification: perSecond(1),
+  brands: perSecond(1),
+  stock: perSecond(1),
+  countries: perSecond(1),
 };
+const CHECKOUT = perSecond(2);
+const CHECKOUT_GAP_MS = 500;
+const CHECKOUT_PER_PRODUCT = perMinute(6);
 
 export class SimulatorRateLimits {
   readonly #clock: SimulatorClock;
@@ -43,7 +61,7 @@ export class SimulatorRateLimits {
       const wait = this.#take(`${clientId}:checkout:${productId}`, CHECKOUT_PER_PRODUCT, false);
       if (wait !== undefined) return wait;
     }
-    const wait = this.#take(`${clientId}:checkout`, BAMBOO_LIMITS.checkout);
+    const wait = this.#take(`${clientId}:checkout`, CHECKOUT);
     if (wait !== undefined) return wait;
     this.#lastCheckout.set(clientId, now);
     return undefined;
