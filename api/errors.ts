@@ -6,6 +6,7 @@ import type { ZodError } from 'zod';
 import { ERROR_CODES } from '#src/shared/error-codes.ts';
 import { DomainError } from '#src/shared/errors.ts';
 import { MoneyError } from '#src/shared/money.ts';
+import { isDependencyUnavailable } from '#src/shared/unavailable.ts';
 import type { ApiEnv } from './env.ts';
 import { problem } from './problem.ts';
 
@@ -28,7 +29,10 @@ export function invalidInputProblem(c: Context<ApiEnv>, target: string, issues: 
   });
 }
 
-/** The single error handler: known errors keep their code, anything else is a 500 without details. */
+/** How long a client should wait before retrying when a dependency is down (seconds). */
+const RETRY_AFTER_SECONDS = 2;
+
+/** The single error handler: known errors keep their code, a dependency outage is a 503, anything else is a 500 without details. */
 export function handleError(error: Error, c: Context<ApiEnv>) {
   if (error instanceof DomainError) {
     return problem(c, statusForDomainError(error), error.code, titleFromCode(error.code), { detail: error.message, ...error.details });
@@ -37,6 +41,13 @@ export function handleError(error: Error, c: Context<ApiEnv>) {
   if (error instanceof MoneyError) return problem(c, 422, 'invalid_amount', 'Invalid amount', { detail: error.message });
   if (error instanceof HTTPException) {
     return problem(c, error.status as ContentfulStatusCode, `http_${error.status}`, error.message || 'Request failed');
+  }
+  if (isDependencyUnavailable(error)) {
+    c.get('logger').warn({ err: error }, 'a dependency is unreachable');
+    c.header('Retry-After', String(RETRY_AFTER_SECONDS));
+    return problem(c, 503, 'service_unavailable', 'Service unavailable', {
+      detail: 'A database or cache this service depends on cannot be reached right now; retry shortly.',
+    });
   }
   c.get('logger').error({ err: error }, 'unhandled error');
   return problem(c, 500, 'internal_error', 'Internal server error');

@@ -2,7 +2,7 @@
 // factories (no DI container). `openDatabase` is shared with the CLI so both reach one database.
 import type { PgBoss } from 'pg-boss';
 import { resolvePath, type Config, type Role } from './config.ts';
-import { createDatabase, ensureDatabaseExists, type Database } from './db/database.ts';
+import { createDatabase, waitForDatabase, type Database } from './db/database.ts';
 import { createVendor, sandboxVendorOf, type BambooClient } from './integrations/bamboo/index.ts';
 import { startEmbeddedDatabase, type EmbeddedDatabase } from './db/embedded.ts';
 import { migrateToLatest } from './db/migrate.ts';
@@ -28,7 +28,7 @@ export interface DatabaseConnection {
   close(): Promise<void>;
 }
 
-/** Connects to DATABASE_URL, or starts (or joins) the embedded PostgreSQL; then migrates. */
+/** Connects to DATABASE_URL (waiting up to DATABASE_STARTUP_TIMEOUT_SECONDS for it), or starts (or joins) the embedded PostgreSQL; then migrates. */
 export async function openDatabase(config: Config, logger: Logger, options: { migrate?: boolean } = {}): Promise<DatabaseConnection> {
   let embedded: EmbeddedDatabase | undefined;
   let url = config.DATABASE_URL;
@@ -41,7 +41,10 @@ export async function openDatabase(config: Config, logger: Logger, options: { mi
     url = embedded.url;
   }
   try {
-    await ensureDatabaseExists(url);
+    await waitForDatabase(url, {
+      timeoutMs: config.DATABASE_STARTUP_TIMEOUT_SECONDS * 1_000,
+      onRetry: (error, waitMs) => logger.warn({ err: error, waitMs }, 'PostgreSQL is not accepting connections yet; waiting'),
+    });
     const { db } = createDatabase(url, { poolSize: config.DATABASE_POOL_SIZE });
     if (options.migrate ?? true) {
       const applied = await migrateToLatest(db).catch(async (error: unknown) => {

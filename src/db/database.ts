@@ -5,6 +5,7 @@
 //   timestamptz                            -> Date (pg default)
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
+import { isDependencyUnavailable } from '../shared/unavailable.ts';
 import type { DB } from './schema.ts';
 
 const INT8_OID = 20;
@@ -53,9 +54,14 @@ export function createDatabase(connectionString: string, options: { poolSize?: n
     application_name: options.applicationName ?? 'steller',
     connectionTimeoutMillis: 5_000,
   });
-  // An idle client that loses its connection must not crash the process; the next query reconnects.
+  // A connection lost while idle (the pool's 'error') or in use (the client's own 'error', which
+  // the pool does not listen to while a client is checked out) must not crash the process: the
+  // query in flight rejects with the error, the pool drops the client, the next query reconnects.
   pool.on('error', () => undefined);
-  pool.on('connect', prepareMarkedStatements);
+  pool.on('connect', (client) => {
+    client.on('error', () => undefined);
+    prepareMarkedStatements(client);
+  });
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   return { db, pool };
 }
@@ -65,6 +71,28 @@ export function withDatabaseName(connectionString: string, database: string): st
   const url = new URL(connectionString);
   url.pathname = `/${database}`;
   return url.toString();
+}
+
+/**
+ * Waits until PostgreSQL accepts connections (it may be restarting or recovering), retrying with
+ * backoff up to `timeoutMs`; other errors (a wrong password, a bad URL) fail at once.
+ */
+export async function waitForDatabase(
+  connectionString: string,
+  options: { timeoutMs: number; onRetry?: (error: Error, waitMs: number) => void },
+): Promise<void> {
+  const deadline = Date.now() + options.timeoutMs;
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      await ensureDatabaseExists(connectionString);
+      return;
+    } catch (error) {
+      const waitMs = Math.min(100 * 2 ** (attempt - 1), 2_000);
+      if (!isDependencyUnavailable(error) || Date.now() + waitMs > deadline) throw error;
+      options.onRetry?.(error as Error, waitMs);
+      await new Promise((resolve) => setTimeout(resolve, waitMs));
+    }
+  }
 }
 
 /** Creates a database if it does not exist yet (connects to the `postgres` maintenance db). */

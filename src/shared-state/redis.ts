@@ -8,8 +8,22 @@ import type { KeyValueStore, LockManager, RateLimiter, RateLimiterOptions, Share
 // Deletes the lock only if we still own it (our token), so an expired-and-retaken lock survives.
 const RELEASE_SCRIPT = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
 
+/** Longest wait for one command's answer. */
+export const REDIS_COMMAND_TIMEOUT_MS = 2_000;
+/** Longest pause between two reconnect attempts. */
+export const REDIS_RECONNECT_MAX_MS = 500;
+
 export function createRedisState(url: string, keyPrefix: string): SharedState {
-  const redis = new Redis(url, { keyPrefix, maxRetriesPerRequest: 2, lazyConnect: false });
+  const redis = new Redis(url, {
+    keyPrefix,
+    // A command waits for at most two reconnects, and never more than REDIS_COMMAND_TIMEOUT_MS for an
+    // answer, then fails (the API answers 503): never a hang.
+    maxRetriesPerRequest: 2,
+    commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
+    // Reconnect at least twice a second, so service is back within a second of Redis.
+    retryStrategy: (attempt) => Math.min(attempt * 50, REDIS_RECONNECT_MAX_MS),
+    lazyConnect: false,
+  });
   // Connection errors surface through commands and /readyz; the event itself must not crash us.
   redis.on('error', () => undefined);
 
