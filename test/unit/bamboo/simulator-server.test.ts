@@ -4,7 +4,14 @@
 // `npm start` serves beside the api.
 import { describe, expect, it } from 'vitest';
 import { SIMULATOR_PATH_PREFIX, underSimulatorPath } from '../../../src/integrations/bamboo/index.ts';
-import { BambooSimulator, ManualClock, parseLatency, SANDBOX_CREDENTIAL, SIM_PRODUCTS } from '../../../src/integrations/bamboo/simulator/index.ts';
+import {
+  BambooSimulator,
+  ManualClock,
+  MemorySimulatorStore,
+  parseLatency,
+  SANDBOX_CREDENTIAL,
+  SIM_PRODUCTS,
+} from '../../../src/integrations/bamboo/simulator/index.ts';
 
 const auth = `Basic ${Buffer.from(`${SANDBOX_CREDENTIAL.clientId}:${SANDBOX_CREDENTIAL.clientSecret}`).toString('base64')}`;
 const BASE = 'https://api.bamboocardportal.com/api/integration/v1.0';
@@ -95,5 +102,20 @@ describe('simulator server options', () => {
     expect(((await accounts.json()) as { accounts: { id: number }[] }).accounts.map((account) => account.id)).toEqual([555, 556, 557]);
     expect(await (await fetch(new Request('http://127.0.0.1:3000/v1/orders'))).text()).toBe('api');
     expect(await (await fetch(new Request(`http://127.0.0.1:3000${SIMULATOR_PATH_PREFIX}x/accounts`))).text()).toBe('api');
+  });
+
+  it('a store that was away at the first request is tried again at the next', async () => {
+    const store = new MemorySimulatorStore();
+    const ensureAccounts = store.ensureAccounts.bind(store);
+    let calls = 0;
+    store.ensureAccounts = async (credentials) => {
+      calls += 1;
+      if (calls === 1) throw new Error('connection refused');
+      return ensureAccounts(credentials);
+    };
+    const simulator = new BambooSimulator({ store, rateLimits: false });
+    const accounts = () => simulator.handle(new Request(`${BASE}/accounts`, { headers: { authorization: auth } }));
+    await expect(accounts()).rejects.toThrow('connection refused');
+    expect((await accounts()).status).toBe(200);
   });
 });

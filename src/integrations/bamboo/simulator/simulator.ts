@@ -318,14 +318,20 @@ export class BambooSimulator {
 
   /** Creates the credentials' accounts in the store once, and starts the periodic sweep. */
   #ensureReady(): Promise<void> {
-    this.#ready ??= this.#store.ensureAccounts(this.#credentials).then(() => {
-      const every = this.#options.sweepEveryMs;
-      if (every) {
-        // Never keeps the process alive; a failed run is retried by the next.
-        this.#sweeper = setInterval(() => void this.#orders.sweep().catch(() => undefined), every);
-        this.#sweeper.unref();
-      }
-    });
+    this.#ready ??= this.#store.ensureAccounts(this.#credentials).then(
+      () => {
+        const every = this.#options.sweepEveryMs;
+        if (every) {
+          // Never keeps the process alive; a failed run is retried by the next.
+          this.#sweeper = setInterval(() => void this.#orders.sweep().catch(() => undefined), every);
+          this.#sweeper.unref();
+        }
+      },
+      (error: unknown) => {
+        this.#ready = undefined; // the database was away: the next request tries again
+        throw error;
+      },
+    );
     return this.#ready;
   }
 }
