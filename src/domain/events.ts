@@ -11,7 +11,7 @@ import type { Config } from '../config.ts';
 import type { DB } from '../db/schema.ts';
 import type { Logger } from '../logger.ts';
 import { parseMoney, toJsonMoney, type Money } from '../shared/money.ts';
-import { defineQueueContract, type JobQueue } from '../shared/queue-contract.ts';
+import { defineQueueContract, MIN_HEARTBEAT_SECONDS, type JobQueue } from '../shared/queue-contract.ts';
 
 /** Money in an event: recorded as JSON (`{ amount: "12.50", currency }`), read back by the sinks as Money. */
 const jsonMoney = z.object({ amount: z.string(), currency: z.string().length(3) }).strict();
@@ -99,6 +99,7 @@ export const domainEventQueue = defineQueueContract({
   // A sink that failed is retried with the others: sinks may hear an event twice, never lose it.
   retry: { limit: 10, delaySeconds: 5, backoff: true, delayMaxSeconds: 600 },
   expireInSeconds: 60,
+  heartbeatSeconds: MIN_HEARTBEAT_SECONDS,
   deadLetter: true,
   pollingIntervalSeconds: 1,
   notify: true,

@@ -2,7 +2,7 @@
 // enqueues on them; src/jobs/handlers/telegram.ts binds them to the TelegramGateway port, throttled
 // through the shared limiters and retried with backoff.
 import { z } from 'zod';
-import { defineQueueContract } from '../shared/queue-contract.ts';
+import { defineQueueContract, MIN_HEARTBEAT_SECONDS } from '../shared/queue-contract.ts';
 import { telegramMessageSchema } from './telegram.ts';
 
 /** Deletes a message later (a revealed card code after REVEAL_DELETE_AFTER_SECONDS). */
@@ -21,6 +21,7 @@ export const telegramSendQueue = defineQueueContract({
   payload: telegramMessageSchema,
   retry: { limit: 8, delaySeconds: 2, backoff: true, delayMaxSeconds: 600 },
   expireInSeconds: 60,
+  heartbeatSeconds: MIN_HEARTBEAT_SECONDS,
   deadLetter: true,
   pollingIntervalSeconds: 0.5,
   notify: true,

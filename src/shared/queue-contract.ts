@@ -33,6 +33,9 @@ export interface QueueContract<Schema extends z.ZodType = z.ZodType> {
   schedule?: { cron: string; data: z.input<Schema>; tz?: string };
 }
 
+/** The shortest heartbeat pg-boss takes: a killed worker's job is retried 10–20 s later. */
+export const MIN_HEARTBEAT_SECONDS = 10;
+
 export function defineQueueContract<Schema extends z.ZodType>(contract: QueueContract<Schema>): QueueContract<Schema> {
   return contract;
 }

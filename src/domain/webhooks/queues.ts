@@ -6,7 +6,7 @@
 // `dispatchPendingWebhookEvents`.
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
-import { defineQueueContract, type JobQueue, type QueueContract } from '../../shared/queue-contract.ts';
+import { defineQueueContract, MIN_HEARTBEAT_SECONDS, type JobQueue, type QueueContract } from '../../shared/queue-contract.ts';
 
 export const WEBHOOK_RETRY = { limit: 30, delaySeconds: 30, backoff: true, delayMaxSeconds: 3600 };
 
@@ -19,6 +19,7 @@ export function webhookDeliveryContract(name: string, retry: QueueContract['retr
     payload: deliveryPayload,
     retry,
     expireInSeconds: 60,
+    heartbeatSeconds: MIN_HEARTBEAT_SECONDS,
     deadLetter: true,
     pollingIntervalSeconds,
     concurrency: 5,
