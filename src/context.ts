@@ -25,8 +25,18 @@ export interface DatabaseConnection {
   db: Database;
   url: string;
   embedded: EmbeddedDatabase | undefined;
-  close(): Promise<void>;
+  /**
+   * Closes the pool, then stops the embedded database. With a deadline, work still holding a
+   * connection past it is not waited for (its transaction dies with the process and is retried).
+   */
+  close(deadline?: number): Promise<void>;
 }
+
+/** Milliseconds until `deadline` (ms since the epoch), never negative. */
+export const timeLeft = (deadline: number): number => Math.max(0, deadline - Date.now());
+
+/** How long closing the pool may take beyond the stop's deadline (the last queries' round trips). */
+const POOL_CLOSE_GRACE_MS = 500;
 
 /** Connects to DATABASE_URL (waiting up to DATABASE_STARTUP_TIMEOUT_SECONDS for it), or starts (or joins) the embedded PostgreSQL; then migrates. */
 export async function openDatabase(config: Config, logger: Logger, options: { migrate?: boolean } = {}): Promise<DatabaseConnection> {
@@ -57,8 +67,15 @@ export async function openDatabase(config: Config, logger: Logger, options: { mi
       db,
       url,
       embedded,
-      async close() {
-        await db.destroy();
+      async close(deadline) {
+        const closing = db.destroy();
+        if (deadline === undefined) await closing;
+        else {
+          let timer: NodeJS.Timeout | undefined;
+          const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), timeLeft(deadline) + POOL_CLOSE_GRACE_MS)));
+          if ((await Promise.race([closing, late])) === 'late') logger.warn('closing with work still holding database connections');
+          clearTimeout(timer);
+        }
         await embedded?.stop();
       },
     };
@@ -137,8 +154,10 @@ export interface AppResources extends AppContext {
   readonly database: DatabaseConnection;
   boss: PgBoss;
   roles: readonly Role[];
-  /** Stops pg-boss (waiting up to the shutdown timeout for running jobs), Redis, the pool, the embedded db. */
-  close(): Promise<void>;
+  /** Stops taking jobs and lets the running ones finish until `deadline` (ms since the epoch). */
+  stopWorkers(deadline: number): Promise<void>;
+  /** Stops pg-boss (running jobs get until `deadline`, SHUTDOWN_TIMEOUT_MS from now by default), Redis, the pool, the embedded db. */
+  close(deadline?: number): Promise<void>;
 }
 
 /** Opens what a process needs (database, shared state, pg-boss, request log buffer) and builds its context with the ports given. */
@@ -186,16 +205,20 @@ export async function openAppResources(
       },
       options.ports,
     );
+    const stopWorkers = async (deadline: number) => {
+      await startedBoss.stop({ graceful: true, timeout: timeLeft(deadline) });
+    };
     return {
       ...ctx,
       database,
       boss: startedBoss,
       roles,
-      async close() {
-        await startedBoss.stop({ graceful: true, timeout: config.SHUTDOWN_TIMEOUT_MS });
+      stopWorkers,
+      async close(deadline = Date.now() + config.SHUTDOWN_TIMEOUT_MS) {
+        await stopWorkers(deadline);
         await requestLogs.close();
         await state.close();
-        await database.close();
+        await database.close(deadline);
       },
     };
   } catch (error) {

@@ -8,7 +8,7 @@ import { telegramEventSink } from '#bot/event-messages.ts';
 import { telegramOrderEventSink } from '#bot/order-events.ts';
 import { WEBHOOK_PATH, registerWebhook, telegramWebhookHandler } from '#bot/webhook.ts';
 import type { Config, Role } from './config.ts';
-import { openAppResources, type AppContext, type AppResources } from './context.ts';
+import { openAppResources, timeLeft, type AppContext, type AppResources } from './context.ts';
 import type { DomainEventSink } from './domain/events.ts';
 import { loggingOrderEventSink, routeOrderEvents } from './domain/orders/events.ts';
 import { ensureConfiguredAdmins } from './domain/accounts/accounts.ts';
@@ -57,16 +57,22 @@ export async function startApp(config: Config, logger: Logger, options: StartOpt
       eventSinks: domainEventSinks,
     },
   });
-  const stoppers: (() => Promise<void>)[] = [];
+  /** What stops a started part, given the stop's deadline (ms since the epoch). */
+  const stoppers: ((deadline: number) => Promise<void>)[] = [];
   const summary: string[] = [];
   let apiUrl: string | undefined;
 
   const stop = async () => {
-    // Reverse start order: stop taking new work first, then drain jobs, then close pools.
+    // One budget for the whole stop: stop taking work (the bot, then the server, in reverse start
+    // order) while the workers let their jobs in flight finish, both by the deadline; then the last
+    // request logs are written (a stopper, after the server) and the pools close.
+    const deadline = Date.now() + config.SHUTDOWN_TIMEOUT_MS;
+    const workers = resources.stopWorkers(deadline).catch((error: unknown) => logger.error({ err: error }, 'error while stopping the workers'));
     for (const stopper of stoppers.reverse()) {
-      await stopper().catch((error: unknown) => logger.error({ err: error }, 'error while stopping'));
+      await stopper(deadline).catch((error: unknown) => logger.error({ err: error }, 'error while stopping'));
     }
-    await resources.close();
+    await workers;
+    await resources.close(deadline);
   };
 
   try {
@@ -112,7 +118,7 @@ export async function startApp(config: Config, logger: Logger, options: StartOpt
       // The Bamboo simulator answers beside the api, under its own path (docs/bamboo.md).
       const { server, url } = await listen(withSimulatorMount(resources.db, app.fetch), config.HOST, config.PORT);
       apiUrl = url;
-      stoppers.push(() => closeServer(server, config.SHUTDOWN_TIMEOUT_MS));
+      stoppers.push((deadline) => closeServer(server, timeLeft(deadline)));
       summary.push(`api: ${url} (docs ${url}/docs, health ${url}/healthz, readiness ${url}/readyz, metrics ${url}/metrics)`);
     }
 
