@@ -19,6 +19,10 @@ import { createMetrics, type Metrics } from './metrics.ts';
 import { createSharedState, type RateLimiter, type SharedState } from './shared-state/index.ts';
 import { createRequestLogBuffer, type RequestLogBuffer } from './domain/request-logs/buffer.ts';
 import { vendorCallRecorder } from './ops/vendor.ts';
+import { createGenerationReader, type GenerationReader } from './db/generations.ts';
+import { createApiKeyCache } from './domain/api-keys/key-cache.ts';
+import type { KeyLookup } from './domain/api-keys/api-keys.ts';
+import { createPricedReads, type PricedReads } from './domain/pricing/priced-reads.ts';
 import type { ResolveHost } from './domain/webhooks/webhook-url.ts';
 
 export interface DatabaseConnection {
@@ -127,6 +131,31 @@ export interface AppContext extends AppContextParts {
   readonly refusalLimiter: RateLimiter;
   /** Telegram's flood limits for the telegram.send queue (one per chat, one global). */
   readonly telegramLimiters: TelegramLimiters;
+  /** Read caches that are never behind a committed change (docs/api.md, Caching). */
+  readonly reads: ReadCaches;
+}
+
+/** Per-process read caches, checked against the database's generations (src/db/generations.ts). */
+export interface ReadCaches {
+  generations: GenerationReader;
+  /** API key lookups for authentication. */
+  apiKeys: KeyLookup;
+  /** Priced catalog pages and products, the bot's card list. */
+  priced: PricedReads;
+}
+
+function createReadCaches(parts: AppContextParts): ReadCaches {
+  const generations = createGenerationReader(parts.db);
+  return {
+    generations,
+    apiKeys: createApiKeyCache({ db: parts.db, generations }),
+    priced: createPricedReads({
+      db: parts.db,
+      state: parts.state,
+      generations,
+      orderFee: `${parts.config.ORDER_FEE}${parts.config.SETTLEMENT_CURRENCY}`,
+    }),
+  };
 }
 
 /**
@@ -143,6 +172,7 @@ export function createAppContext(parts: AppContextParts, ports: AppPorts = {}): 
     intakeBatcher: createIntakeBatcher({ ...parts, events }),
     refusalLimiter: createRefusalLimiter(parts.state),
     telegramLimiters: createTelegramLimiters(parts.state),
+    reads: createReadCaches(parts),
   };
   // Sinks read and write through the context they belong to, so they are made from it, last.
   if (ports.orderEvents) ctx.orderEvents = ports.orderEvents(ctx);

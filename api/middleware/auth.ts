@@ -31,7 +31,8 @@ export function authenticate(ctx: AppContext) {
         c.header('WWW-Authenticate', 'Bearer');
         throw new DomainError('unauthorized', 'An API key is required: Authorization: Bearer <key> or x-api-key: <key>');
       }
-      principal = await authenticateApiKey(ctx.db, secret, key, { clientAddress: c.var.clientAddress });
+      // Recent keys come from the process's cache, never behind a committed revocation (docs/api.md, Caching).
+      principal = await authenticateApiKey(ctx.db, secret, key, { clientAddress: c.var.clientAddress, lookup: ctx.reads.apiKeys });
     } catch (error) {
       if (error instanceof DomainError && error.code === 'unauthorized') {
         const refusal = await spendOrRefuse(c, failures);

@@ -3,13 +3,18 @@
 // The partner's price joins in `presentProducts` only (both routes go through it), from
 // `catalogPrices`, the one price source (what is shown is what an order is charged). Products the
 // partner's plan cannot price right now (no stored FX rate) are left out (docs/product.md#catalog-and-the-card-list).
+// Answers are cached per pricing profile until a sync or a price change (`ctx.reads.priced`), with
+// an ETag (docs/api.md, Caching).
 import { z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
 import type { AppContext } from '#src/context.ts';
 import type { ApiPrincipal } from '#src/domain/api-keys/api-keys.ts';
+import type { CachedBody } from '#src/domain/pricing/priced-reads.ts';
 import { getCatalogProduct, listCatalog, type CatalogProduct } from '#src/domain/catalog/catalog-read.ts';
 import { catalogPrices } from '#src/domain/pricing/pricing.ts';
 import { DomainError } from '#src/shared/errors.ts';
 import { toJsonMoney } from '#src/shared/money.ts';
+import type { ApiEnv } from '../env.ts';
 import { partnerPrincipal } from '../middleware/auth.ts';
 import { defineRoute } from '../middleware/scopes.ts';
 import { createRouter } from '../router.ts';
@@ -70,6 +75,27 @@ async function presentProducts(ctx: AppContext, principal: ApiPrincipal, product
   });
 }
 
+/** Whether an If-None-Match header names `etag` (weak or strong, or `*`). */
+function notModified(ifNoneMatch: string | undefined, etag: string): boolean {
+  if (!ifNoneMatch) return false;
+  return ifNoneMatch.split(',').some((tag) => {
+    const trimmed = tag.trim();
+    return trimmed === '*' || trimmed.replace(/^W\//, '') === etag;
+  });
+}
+
+/** A cached catalog answer: 304 when the client holds this body already, else the body; partners may keep either for a minute. */
+function cachedJson(c: Context<ApiEnv>, cached: CachedBody): Response {
+  c.header('ETag', cached.etag);
+  c.header('Cache-Control', 'private, max-age=60');
+  // The body depends on the key's account: shared caches must not answer another key with it.
+  c.header('Vary', 'Authorization, x-api-key');
+  if (notModified(c.req.header('if-none-match'), cached.etag)) return c.body(null, 304);
+  return c.body(cached.body, 200, { 'content-type': 'application/json' });
+}
+
+const NOT_MODIFIED = { 304: { description: 'Not modified: the `If-None-Match` header names the current `ETag`' } };
+
 export function catalogRoutes(ctx: AppContext) {
   const router = createRouter();
 
@@ -103,13 +129,19 @@ export function catalogRoutes(ctx: AppContext) {
           description: 'A page of products',
           content: { 'application/json': { schema: z.object({ data: z.array(CatalogProductSchema), nextCursor: z.string().nullable() }) } },
         },
+        ...NOT_MODIFIED,
         ...errorResponses({ 400: 'Invalid input or cursor (`validation_failed`, `invalid_cursor`)' }),
       },
     }),
     async (c) => {
       const principal = partnerPrincipal(c);
-      const page = await listCatalog(ctx.db, c.req.valid('query'));
-      return c.json({ data: await presentProducts(ctx, principal, page.items), nextCursor: page.nextCursor }, 200);
+      const query = c.req.valid('query');
+      const what = `page:${JSON.stringify(Object.entries(query).sort(([a], [b]) => a.localeCompare(b)))}`;
+      const cached = await ctx.reads.priced.forAccount(principal.accountId, what, async () => {
+        const page = await listCatalog(ctx.db, query);
+        return JSON.stringify({ data: await presentProducts(ctx, principal, page.items), nextCursor: page.nextCursor });
+      });
+      return cachedJson(c, cached);
     },
   );
 
@@ -131,15 +163,20 @@ export function catalogRoutes(ctx: AppContext) {
       },
       responses: {
         200: { description: 'The product', content: { 'application/json': { schema: CatalogProductSchema } } },
+        ...NOT_MODIFIED,
         ...errorResponses({ 404: 'No such active product, or none your plan can price now (`product_not_found`)' }),
       },
     }),
     async (c) => {
       const principal = partnerPrincipal(c);
-      const product = await getCatalogProduct(ctx.db, c.req.valid('param').productId);
-      const [presented] = await presentProducts(ctx, principal, [product]);
-      if (!presented) throw new DomainError('product_not_found', `product ${product.id} cannot be priced for you right now`);
-      return c.json(presented, 200);
+      const { productId } = c.req.valid('param');
+      const cached = await ctx.reads.priced.forAccount(principal.accountId, `product:${productId}`, async () => {
+        const product = await getCatalogProduct(ctx.db, productId);
+        const [presented] = await presentProducts(ctx, principal, [product]);
+        if (!presented) throw new DomainError('product_not_found', `product ${product.id} cannot be priced for you right now`);
+        return JSON.stringify(presented);
+      });
+      return cachedJson(c, cached);
     },
   );
 

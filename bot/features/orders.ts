@@ -10,7 +10,7 @@ import { walletBalance } from '#src/domain/ledger/ledger.ts';
 import { createOrder } from '#src/domain/orders/intake.ts';
 import { formatOrderNumber, getOrderFor, listOrders, maskedOrderCards, revealOrderCards, type Order, type RevealedCard } from '#src/domain/orders/orders.ts';
 import { readCardList } from '#src/domain/pricing/card-list.ts';
-import { getProduct, quotePrice } from '#src/domain/pricing/pricing.ts';
+import { quotePrice } from '#src/domain/pricing/pricing.ts';
 import { telegramDeleteQueue } from '#src/notifications/telegram-queues.ts';
 import { formatMoney, money, multiply, subtract } from '#src/shared/money.ts';
 import type { BotContext, ConvContext } from '../context.ts';
@@ -39,12 +39,22 @@ interface CardChoice {
   max: string;
 }
 
+/** The card list with its products' names and values, cached until the list or the catalog changes (`ctx.reads.priced`). */
 async function cardChoices(ctx: ConvContext): Promise<CardChoice[]> {
-  const { db } = ctx.deps.app;
+  const { db, reads } = ctx.deps.app;
+  const cached = await reads.priced.forEveryone('bot:card-choices', async () => JSON.stringify(await readCardChoices(db)));
+  return JSON.parse(cached.body) as CardChoice[];
+}
+
+async function readCardChoices(db: ConvContext['deps']['app']['db']): Promise<CardChoice[]> {
+  const entries = await readCardList(db);
+  const ids = entries.map((entry) => entry.productId);
+  const products = ids.length === 0 ? [] : await db.selectFrom('catalog_products').selectAll().where('id', 'in', ids).execute();
+  const byId = new Map(products.map((product) => [product.id, product]));
   const choices: CardChoice[] = [];
-  for (const entry of await readCardList(db)) {
-    const product = await getProduct(db, entry.productId);
-    if (!product.active) continue;
+  for (const entry of entries) {
+    const product = byId.get(entry.productId);
+    if (!product?.active) continue;
     const fixed = 'denominations' in entry ? entry.denominations : null;
     choices.push({
       productId: String(product.id),

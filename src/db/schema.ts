@@ -35,9 +35,16 @@ export interface KvStoreTable {
   updated_at: Generated<Timestamp>;
 }
 
+/** Generations of what read caches hold, bumped by triggers with every change (src/db/generations.ts). */
+export interface CacheGenerationsTable {
+  name: 'pricing' | 'api_keys';
+  generation: bigint;
+}
+
 export interface CoreTables {
   app_meta: AppMetaTable;
   kv_store: KvStoreTable;
+  cache_generations: CacheGenerationsTable;
 }
 
 export interface DB

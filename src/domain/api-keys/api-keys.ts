@@ -210,21 +210,26 @@ export interface ApiPrincipal {
   userId: string | null;
 }
 
-const INVALID_KEY = 'The API key is not valid (unknown, revoked or expired)';
+/** What authentication reads about a key: the key row's checks and the accounts it acts for. */
+export interface KeyForAuth {
+  id: string;
+  mode: ApiKeyMode;
+  expires_at: Date | null;
+  revoked_at: Date | null;
+  last_used_at: Date | null;
+  ip_allowlist: string[] | null;
+  scope: ApiKeyScope;
+  partner_user_id: string | null;
+  account_id: string;
+  role: Account['role'];
+  status: Account['status'];
+  owner_id: string | null;
+  owner_status: Account['status'] | null;
+}
 
-/**
- * Checks a presented key; refuses unknown, revoked and expired keys, callers outside the key's IP
- * allowlist, and paused accounts.
- */
-export async function authenticateApiKey(
-  db: Kysely<DB>,
-  secret: string,
-  key: string,
-  request: { now?: Date; clientAddress?: string | undefined } = {},
-): Promise<ApiPrincipal> {
-  const now = request.now ?? new Date();
-  if (!KEY_FORMAT.test(key)) throw new DomainError('unauthorized', INVALID_KEY);
-  const row = await db
+/** The key with this hash and its accounts, or undefined (one round trip). */
+export async function findKeyForAuth(db: Kysely<DB>, keyHash: string): Promise<KeyForAuth | undefined> {
+  return db
     .selectFrom('api_keys as k')
     .innerJoin('accounts as a', 'a.id', 'k.account_id')
     .leftJoin('api_sandbox_accounts as s', 's.sandbox_account_id', 'a.id')
@@ -243,8 +248,37 @@ export async function authenticateApiKey(
       'a.status',
     ])
     .select(['owner.id as owner_id', 'owner.status as owner_status'])
-    .where('k.key_hash', '=', hashApiKey(secret, key))
+    .where('k.key_hash', '=', keyHash)
     .executeTakeFirst();
+}
+
+/**
+ * Where authentication finds a key's row: the database each time, or a cache of recent lookups
+ * (`createApiKeyCache`) that is never behind a committed revocation or rotation.
+ */
+export interface KeyLookup {
+  find(keyHash: string): Promise<KeyForAuth | undefined>;
+  /** Records that the key's last use was written, so the next minute's requests skip the write. */
+  used(keyHash: string, at: Date): void;
+}
+
+const INVALID_KEY = 'The API key is not valid (unknown, revoked or expired)';
+
+/**
+ * Checks a presented key; refuses unknown, revoked and expired keys, callers outside the key's IP
+ * allowlist, and paused accounts. Expiry, the allowlist and the account states are checked on every
+ * request, also when the row comes from a cache.
+ */
+export async function authenticateApiKey(
+  db: Kysely<DB>,
+  secret: string,
+  key: string,
+  request: { now?: Date; clientAddress?: string | undefined; lookup?: KeyLookup } = {},
+): Promise<ApiPrincipal> {
+  const now = request.now ?? new Date();
+  if (!KEY_FORMAT.test(key)) throw new DomainError('unauthorized', INVALID_KEY);
+  const keyHash = hashApiKey(secret, key);
+  const row = request.lookup ? await request.lookup.find(keyHash) : await findKeyForAuth(db, keyHash);
   if (!row || row.revoked_at !== null || (row.expires_at !== null && row.expires_at <= now)) {
     throw new DomainError('unauthorized', INVALID_KEY);
   }
@@ -258,6 +292,7 @@ export async function authenticateApiKey(
   // At most one write a minute per key: last-used is for people, not an access log.
   if (row.last_used_at === null || now.getTime() - row.last_used_at.getTime() > 60_000) {
     await db.updateTable('api_keys').set({ last_used_at: now }).where('id', '=', row.id).execute();
+    request.lookup?.used(keyHash, now);
   }
   return {
     keyId: row.id,

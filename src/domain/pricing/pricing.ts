@@ -14,7 +14,7 @@ import { getAccount, requireAdmin, type Account } from '../accounts/accounts.ts'
 import type { Actor } from '../actor.ts';
 import { writeAudit } from '../audit/audit.ts';
 import type { CatalogProductRow } from '../catalog/catalog.tables.ts';
-import { convertWithStoredRate } from '../catalog/fx.ts';
+import { convertWithRate, latestRates, rateKey, type StoredRate } from '../catalog/fx.ts';
 
 export interface PricePlan {
   id: string;
@@ -291,18 +291,6 @@ export interface PriceQuote {
   fx: FxUsed | null;
 }
 
-async function toCurrency(db: Kysely<DB>, value: Money, currency: string): Promise<{ value: Money; fx: FxUsed | null }> {
-  if (value.currency === currency) return { value, fx: null };
-  const { converted, rate, sourceTime } = await convertWithStoredRate(db, value, currency);
-  return { value: converted, fx: { from: value.currency, to: currency, rate, sourceTime } };
-}
-
-async function unitPriceFor(db: Kysely<DB>, account: Account, product: CatalogProductRow, face: Money, known?: { planId: string | null; discountBps: number }) {
-  const { planId, discountBps } = known ?? (await discountFor(db, account, product.id));
-  const { value, fx } = await toCurrency(db, applyDiscountBps(face, discountBps), account.currency);
-  return { planId, discountBps, unitPrice: value, fx };
-}
-
 export interface QuoteInput {
   accountId: string;
   /** The buyer when the caller already loaded it (saves a read). */
@@ -318,39 +306,139 @@ export interface QuoteInput {
   orderFee: { amount: string; currency: string };
 }
 
-/** The price of one card of `face` for `accountId`. Throws for an unknown/inactive product or a bad denomination. */
-export async function quotePrice(db: Kysely<DB>, input: QuoteInput): Promise<PriceQuote> {
-  const account = input.account ?? (await getAccount(db, input.accountId));
-  const product = input.product?.id === BigInt(input.productId) ? input.product : await getProduct(db, input.productId);
-  if (!product.active) throw new DomainError('product_not_found', `product ${product.id} is no longer sold`, { productId: String(product.id) });
-  assertDenomination(product, input.face);
+/** The account's discount on a product, in its plan (`discountFor`). */
+type Discount = ProductWithDiscount['discount'];
 
-  const own = await unitPriceFor(db, account, product, input.face, input.discount);
-  let platformUnitPrice = own.unitPrice;
+/**
+ * Everything a set of quotes for one buyer depends on, read from the database by
+ * `loadPricingFacts`: the buyer, for a sub-agent its agent, the products with both discounts, and
+ * the FX rates the quotes convert with. `priceCard` prices from these alone.
+ */
+export interface PricingFacts {
+  account: Account;
+  /** A sub-agent's parent agent (whose price is the platform's); null for everyone else. */
+  agent: Account | null;
+  products: ReadonlyMap<bigint, ProductWithDiscount>;
+  /** The agent's discount per product (sub-agents only). */
+  agentDiscounts: ReadonlyMap<bigint, Discount>;
+  /** The newest stored rate per currency pair (`rateKey`), undefined where none is stored. */
+  rates: ReadonlyMap<string, StoredRate | undefined>;
+  orderFee: Money;
+}
+
+const parentAgentId = (account: Account) => (account.role === 'sub_agent' && account.parentId ? account.parentId : null);
+
+/**
+ * Reads what `priceCard` needs for `accountId` and `productIds` in at most three round trips,
+ * whatever the number of products: the account (unless given), the products with the account's
+ * (and a sub-agent's agent's) discounts beside the agent, then every FX rate the quotes need at once.
+ * Unknown products are simply absent (`priceCard` refuses them).
+ */
+export async function loadPricingFacts(
+  db: Kysely<DB>,
+  input: {
+    accountId: string;
+    account?: Account;
+    productIds: readonly (number | bigint)[];
+    /** Rows the caller already read (order intake reads them for its whole batch). */
+    known?: ReadonlyMap<bigint, ProductWithDiscount>;
+    orderFee: QuoteInput['orderFee'];
+  },
+): Promise<PricingFacts> {
+  const account = input.account ?? (await getAccount(db, input.accountId));
+  const agentId = parentAgentId(account);
+  const ids = [...new Set(input.productIds.map((id) => BigInt(id)))];
+  const unknown = ids.filter((id) => !input.known?.has(id));
+  const pairs = [
+    ...unknown.map((productId) => ({ accountId: account.id, productId })),
+    ...(agentId ? ids.map((productId) => ({ accountId: agentId, productId })) : []),
+  ];
+  const [found, agent] = await Promise.all([productsWithDiscount(db, pairs), agentId ? getAccount(db, agentId) : null]);
+  const products = new Map<bigint, ProductWithDiscount>();
+  const agentDiscounts = new Map<bigint, Discount>();
+  for (const id of ids) {
+    const known = input.known?.get(id);
+    if (known) products.set(id, known);
+  }
+  pairs.forEach((pair, position) => {
+    const row = found[position];
+    if (!row) return;
+    if (pair.accountId === account.id && position < unknown.length) products.set(row.product.id, row);
+    else agentDiscounts.set(row.product.id, row.discount);
+  });
+  const orderFee = parseMoney(input.orderFee.amount, input.orderFee.currency, 'half-up');
+  // Every conversion a quote may make: face → wallet, cost → wallet, fee → wallet; for a
+  // sub-agent also face → agent's wallet and agent's wallet → wallet.
+  const wanted = [{ from: orderFee.currency, to: account.currency }];
+  for (const { product } of products.values()) {
+    wanted.push({ from: product.face_currency, to: account.currency }, { from: product.cost_currency, to: account.currency });
+    if (agent) wanted.push({ from: product.face_currency, to: agent.currency }, { from: agent.currency, to: account.currency });
+  }
+  const rates = await latestRates(db, wanted);
+  return { account, agent, products, agentDiscounts, rates, orderFee };
+}
+
+function toCurrency(facts: PricingFacts, value: Money, currency: string): { value: Money; fx: FxUsed | null } {
+  if (value.currency === currency) return { value, fx: null };
+  const { converted, rate, sourceTime } = convertWithRate(value, currency, facts.rates.get(rateKey(value.currency, currency)));
+  return { value: converted, fx: { from: value.currency, to: currency, rate, sourceTime } };
+}
+
+/**
+ * The price of one card of `face` from facts read before: THE price computation, for an order's
+ * quote (`quotePrice`) and for a catalog page (`catalogPrices`) alike, so what a buyer sees is what
+ * they are charged. Throws for an unknown or inactive product, a bad denomination or a missing rate.
+ */
+export function priceCard(facts: PricingFacts, productId: number | bigint, face: Money): PriceQuote {
+  const { account, agent } = facts;
+  const found = facts.products.get(BigInt(productId));
+  if (!found) throw new DomainError('product_not_found', `no product ${productId}`, { productId: String(productId) });
+  const { product, discount } = found;
+  if (!product.active) throw new DomainError('product_not_found', `product ${product.id} is no longer sold`, { productId: String(product.id) });
+  assertDenomination(product, face);
+
+  const own = toCurrency(facts, applyDiscountBps(face, discount.discountBps), account.currency);
+  let platformUnitPrice = own.value;
   let revenueShareUnit = money(0n, account.currency);
-  if (account.role === 'sub_agent' && account.parentId) {
-    const agent = await getAccount(db, account.parentId);
-    const agentPrice = await unitPriceFor(db, agent, product, input.face);
-    const { value: agentUnitPrice } = await toCurrency(db, agentPrice.unitPrice, account.currency);
+  if (agent) {
+    const agentDiscount = facts.agentDiscounts.get(product.id) ?? { planId: null, discountBps: 0 };
+    const agentPrice = toCurrency(facts, applyDiscountBps(face, agentDiscount.discountBps), agent.currency);
+    const { value: agentUnitPrice } = toCurrency(facts, agentPrice.value, account.currency);
     platformUnitPrice = agentUnitPrice;
-    const spread = own.unitPrice.amount - agentUnitPrice.amount;
+    const spread = own.value.amount - agentUnitPrice.amount;
     revenueShareUnit = money(spread > 0n ? spread : 0n, account.currency);
     // With no spread the platform's price is what the sub-agent pays.
-    if (spread <= 0n) platformUnitPrice = own.unitPrice;
+    if (spread <= 0n) platformUnitPrice = own.value;
   }
-  const { value: cost } = await toCurrency(db, vendorUnitCost(product, input.face), account.currency);
-  const { value: fee } = await toCurrency(db, parseMoney(input.orderFee.amount, input.orderFee.currency, 'half-up'), account.currency);
+  const { value: cost } = toCurrency(facts, vendorUnitCost(product, face), account.currency);
+  const { value: fee } = toCurrency(facts, facts.orderFee, account.currency);
   return {
     productId: product.id,
-    face: input.face,
-    planId: own.planId,
-    discountBps: own.discountBps,
-    unitPrice: own.unitPrice,
+    face,
+    planId: discount.planId,
+    discountBps: discount.discountBps,
+    unitPrice: own.value,
     platformUnitPrice,
     revenueShareUnit,
     unitCostWithFee: money(cost.amount + fee.amount, account.currency),
     fx: own.fx,
   };
+}
+
+/** The price of one card of `face` for `accountId`. Throws for an unknown/inactive product or a bad denomination. */
+export async function quotePrice(db: Kysely<DB>, input: QuoteInput): Promise<PriceQuote> {
+  const productId = BigInt(input.productId);
+  // A caller's product row is used with its discount only (both come from `productWithDiscount`);
+  // otherwise both are read here.
+  const known = input.product?.id === productId && input.discount ? new Map([[productId, { product: input.product, discount: input.discount }]]) : undefined;
+  const facts = await loadPricingFacts(db, {
+    accountId: input.accountId,
+    ...(input.account ? { account: input.account } : {}),
+    productIds: [productId],
+    ...(known ? { known } : {}),
+    orderFee: input.orderFee,
+  });
+  return priceCard(facts, productId, input.face);
 }
 
 /** Profit guard (docs/product.md#pricing-and-revenue-share): refused before any debit when the platform's price < vendor cost + fee. */
@@ -371,28 +459,24 @@ export interface CatalogPrice {
 }
 
 /**
- * Display prices for a page of products (at most 100), from `quotePrice` itself so what a buyer sees
- * is what they are charged. Products that cannot be priced now (inactive, no FX rate) are left out.
+ * Display prices for a page of products (at most 100): one `loadPricingFacts` for the whole page
+ * (plan and discounts, products, FX rates once each), then `priceCard` for each product's smallest and
+ * largest face value, the same computation an order's quote makes. Products that cannot be priced
+ * now (inactive, no FX rate) are left out.
  */
 export async function catalogPrices(
   db: Kysely<DB>,
   input: { accountId: string; productIds: readonly (number | bigint)[]; orderFee: QuoteInput['orderFee'] },
 ): Promise<CatalogPrice[]> {
   if (input.productIds.length > 100) throw new DomainError('invalid_page', 'price at most 100 products at a time');
-  const account = await getAccount(db, input.accountId);
-  const ids = input.productIds.map((id) => BigInt(id));
-  // One read for the page's products; each quote gets its row.
-  const rows = ids.length === 0 ? [] : await db.selectFrom('catalog_products').selectAll().where('id', 'in', ids).execute();
-  const productsById = new Map(rows.map((row) => [row.id, row]));
+  const facts = await loadPricingFacts(db, input);
   const prices: CatalogPrice[] = [];
-  for (const productId of ids) {
-    const product = productsById.get(productId);
+  for (const id of input.productIds) {
+    const product = facts.products.get(BigInt(id))?.product;
     if (!product?.active) continue;
-    const quote = (face: bigint) =>
-      quotePrice(db, { accountId: account.id, account, productId, product, face: money(face, product.face_currency), orderFee: input.orderFee });
     try {
-      const low = await quote(product.min_face_minor);
-      const high = product.max_face_minor === product.min_face_minor ? low : await quote(product.max_face_minor);
+      const low = priceCard(facts, product.id, money(product.min_face_minor, product.face_currency));
+      const high = product.max_face_minor === product.min_face_minor ? low : priceCard(facts, product.id, money(product.max_face_minor, product.face_currency));
       const guarded = (q: PriceQuote) => q.platformUnitPrice.amount >= q.unitCostWithFee.amount;
       prices.push({ productId: product.id, kind: product.kind, minPrice: low.unitPrice, maxPrice: high.unitPrice, orderable: guarded(low) && guarded(high) });
     } catch (error) {
