@@ -37,7 +37,12 @@ const CreateOrderSchema = z
       .min(1)
       .max(MAX_REFERENCE_LENGTH)
       .optional()
-      .openapi({ description: 'Your reference; an alternative to the Idempotency-Key header.' }),
+      .openapi({
+        description:
+          'Your reference; an alternative to the Idempotency-Key header. With a test key, a reference starting with a fault trigger ' +
+          '(`sim:fail`, `sim:partial`, `sim:delay=N`, `sim:pending-past-deadline`, `sim:429`, `sim:5xx-then-ok`, `sim:timeout-after-commit`, ' +
+          'e.g. `sim:fail/1`) makes the sandbox produce that outcome (docs/api.md, Sandbox).',
+      }),
     maxPrice: MoneyInputSchema.optional().openapi({
       description: 'Refuse (`max_price_exceeded`) when the order total would be higher. In your wallet currency.',
     }),

@@ -1,9 +1,10 @@
 // The Bamboo integration's public face, and the vendor the app context carries: the real Bamboo
 // with VENDOR=bamboo (or anything speaking its protocol at BAMBOO_BASE_URL, such as `steller
 // simulator`), or the simulator (sandbox credentials) by default.
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Config } from '../../config.ts';
 import type { Logger } from '../../logger.ts';
+import { isUuid } from '../../shared/ids.ts';
 import type { SharedState } from '../../shared-state/types.ts';
 import { BambooClient, type BambooClientOptions } from './client.ts';
 import { BambooRateLimiter } from './rate-limits.ts';
@@ -37,10 +38,24 @@ export function simulatorOf(db: Kysely<any> | undefined): BambooSimulator {
   if (!db) return new BambooSimulator();
   let simulator = simulators.get(db);
   if (!simulator) {
-    simulator = new BambooSimulator({ store: new PostgresSimulatorStore(db), hosts: 'any', sweepEveryMs: SIMULATOR_SWEEP_MS });
+    simulator = new BambooSimulator({
+      store: new PostgresSimulatorStore(db),
+      hosts: 'any',
+      sweepEveryMs: SIMULATOR_SWEEP_MS,
+      // A sandbox order's referenceId may name a fault trigger (docs/api.md, Sandbox).
+      faultTrigger: (requestId) => sandboxReferenceOf(db, requestId),
+    });
     simulators.set(db, simulator);
   }
   return simulator;
+}
+
+/** The partner's reference of our sandbox order with this vendor RequestId. */
+async function sandboxReferenceOf(db: Kysely<any>, requestId: string): Promise<string | undefined> {
+  if (!isUuid(requestId)) return undefined;
+  const { rows } = await sql<{ client_reference: string }>`
+    select client_reference from orders where vendor_request_id = ${requestId}::uuid and sandbox`.execute(db);
+  return rows[0]?.client_reference;
 }
 
 /** `fetch` with the database's simulator answering under `SIMULATOR_PATH_PREFIX` (what `npm start` serves). */

@@ -14,7 +14,7 @@ export interface RequestFault {
   /** Answer with this 5xx. With `afterCommit` a checkout creates the order first (the ambiguous case). */
   status?: 500 | 502 | 503 | 504;
   afterCommit?: boolean;
-  /** Never answer (until the caller gives up and aborts). */
+  /** Never answer (until the caller gives up and aborts); with `afterCommit` a checkout creates the order first. */
   hang?: boolean;
   /** Answer 429 asking to wait this many seconds. */
   rateLimitSeconds?: number;
@@ -70,5 +70,49 @@ export class SimulatorFaults {
     const fault = this.#requestFaults[index]!;
     if ((fault.times = (fault.times ?? 1) - 1) <= 0) this.#requestFaults.splice(index, 1);
     return fault;
+  }
+}
+
+/**
+ * The fault triggers partners with a test key choose through an order's `referenceId` (docs/api.md,
+ * Sandbox): the reference's first word (up to a space or `/`), so `sim:fail/42` and `sim:fail/43`
+ * are two orders with the same trigger. `order` shapes fulfilment; `firstAnswer` is what the first
+ * checkout of the order gets (a retry with the same RequestId then goes through).
+ */
+export interface FaultTrigger {
+  order?: ProductFault;
+  firstAnswer?: Omit<RequestFault, 'order' | 'times' | 'endpoint' | 'requestId'>;
+}
+
+export const FAULT_TRIGGERS = [
+  'sim:fail',
+  'sim:partial',
+  'sim:delay=<seconds>',
+  'sim:pending-past-deadline',
+  'sim:429',
+  'sim:5xx-then-ok',
+  'sim:timeout-after-commit',
+] as const;
+
+export function parseFaultTrigger(reference: string | undefined): FaultTrigger | undefined {
+  const word = reference?.trim().split(/[\s/]/, 1)[0]?.toLowerCase() ?? '';
+  if (!word.startsWith('sim:')) return undefined;
+  const delay = /^sim:delay=(\d{1,4})$/.exec(word);
+  if (delay && Number(delay[1]) <= 3_600) return { order: { fulfilAfterMs: Number(delay[1]) * 1_000 } };
+  switch (word) {
+    case 'sim:fail':
+      return { order: { outcome: 'fail' } };
+    case 'sim:partial':
+      return { order: { outcome: 'partial-fail', failedCards: 1 } };
+    case 'sim:pending-past-deadline':
+      return { order: { holdPendingMs: 'until-released' } };
+    case 'sim:429':
+      return { firstAnswer: { rateLimitSeconds: 2 } };
+    case 'sim:5xx-then-ok':
+      return { firstAnswer: { status: 503 } };
+    case 'sim:timeout-after-commit':
+      return { firstAnswer: { hang: true, afterCommit: true } };
+    default:
+      return undefined;
   }
 }

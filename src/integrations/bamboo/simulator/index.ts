@@ -1,6 +1,6 @@
 export { BambooSimulator, SIMULATOR_HOSTS, type SimulatorOptions } from './simulator.ts';
 export { LIVE_CREDENTIAL, SANDBOX_CREDENTIAL, type ProductFault, type SimulatorCredential } from './state.ts';
-export type { RequestFault } from './faults.ts';
+export { FAULT_TRIGGERS, parseFaultTrigger, type FaultTrigger, type RequestFault } from './faults.ts';
 export type { CallbackRecord } from './callbacks.ts';
 export { bambooTimestamp, orderNumber } from './http.ts';
 export { brandSku } from './catalog-endpoints.ts';

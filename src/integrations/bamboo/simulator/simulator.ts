@@ -23,7 +23,7 @@ import { CallbackSender, type CallbackOptions, type CallbackRecord } from './cal
 import { brandList, catalogPage, catalogV1, categories, countries, productBySku, stock } from './catalog-endpoints.ts';
 import { generateCatalog, type SimBrand, type SimProduct } from './catalog.ts';
 import { systemClock, type SimulatorClock } from './clock.ts';
-import { SimulatorFaults, type RequestFault } from './faults.ts';
+import { parseFaultTrigger, SimulatorFaults, type RequestFault } from './faults.ts';
 import {
   apiRoute,
   authenticate,
@@ -54,6 +54,11 @@ export interface SimulatorOptions extends TooManyOptions, FulfilmentTiming, Call
   hosts?: string[] | 'any';
   /** Applies due order steps (and sends callbacks) this often, for orders nobody reads (default: never). */
   sweepEveryMs?: number;
+  /**
+   * The reference a sandbox checkout's RequestId belongs to, for its fault trigger (`sim:fail`, …;
+   * `parseFaultTrigger`). Our orders keep it; the wire protocol has no field for it.
+   */
+  faultTrigger?: (requestId: string) => Promise<string | undefined>;
   credentials?: SimulatorCredential[];
   clock?: SimulatorClock;
   /** Sleep for injected delays; tests pass a fake. */
@@ -82,6 +87,8 @@ export class BambooSimulator {
   #ready: Promise<void> | undefined;
   #sweeper: ReturnType<typeof setInterval> | undefined;
   readonly #faults = new SimulatorFaults();
+  /** RequestIds whose trigger already gave its first answer (a 429, a 5xx, a hang): retries go through. */
+  readonly #answeredTriggers = new Set<string>();
   readonly #limits: SimulatorRateLimits;
   readonly #callbacks: CallbackSender;
   readonly #orders: SimulatorOrders;
@@ -229,7 +236,8 @@ export class BambooSimulator {
       case 'checkout':
       case 'checkoutV2': {
         const response = await this.#checkout(credential, request, fault?.order, endpoint === 'checkoutV2' ? 2 : 1);
-        return fault?.status && response.status === 200 ? serverError(fault.status) : response;
+        if (response.status !== 200) return response;
+        return fault?.hang ? hang(request) : fault?.status ? serverError(fault.status) : response;
       }
       case 'catalogV1':
         return catalogV1(brands);
@@ -257,7 +265,7 @@ export class BambooSimulator {
   /** The answer a fault gives before the request is served (a 5xx `afterCommit` waits for the order). */
   async #applyFault(request: Request, fault: RequestFault | undefined): Promise<Response | undefined> {
     if (fault?.delayMs) await this.#sleep(fault.delayMs);
-    if (fault?.hang) return hang(request);
+    if (fault?.hang && !fault.afterCommit) return hang(request);
     if (fault?.rateLimitSeconds !== undefined) return tooManyRequests(fault.rateLimitSeconds, this.#options);
     if (fault?.status && !fault.afterCommit) return serverError(fault.status);
     return undefined;
@@ -291,7 +299,7 @@ export class BambooSimulator {
       return json({ message: 'Each product needs ProductId, Quantity >= 1 and Value.' }, 400);
     }
 
-    const fault = this.#faults.takeForCheckout(requestId);
+    const fault = this.#faults.takeForCheckout(requestId) ?? (await this.#triggeredFault(credential, requestId));
     const early = await this.#applyFault(request, fault);
     if (early) return early;
 
@@ -307,6 +315,7 @@ export class BambooSimulator {
       credential.clientId,
       outcome.lines.map((orderLine) => orderLine.productId),
     );
+    if (fault?.hang) return hang(request);
     if (fault?.status) return serverError(fault.status);
     if (version === 2) {
       const totalCards = outcome.lines.reduce((sum, orderLine) => sum + orderLine.quantity, 0);
@@ -314,6 +323,16 @@ export class BambooSimulator {
     }
     // The documented v1 answer: the RequestId as a bare JSON string.
     return json(requestId);
+  }
+
+  /** The fault a sandbox order's trigger asks for (`faultTrigger`); its first answer only once per RequestId. */
+  async #triggeredFault(credential: SimulatorCredential, requestId: string): Promise<RequestFault | undefined> {
+    if (!credential.sandbox || !this.#options.faultTrigger) return undefined;
+    const trigger = parseFaultTrigger(await this.#options.faultTrigger(requestId));
+    if (!trigger) return undefined;
+    const first = trigger.firstAnswer && !this.#answeredTriggers.has(requestId);
+    if (first) this.#answeredTriggers.add(requestId);
+    return { ...(first ? trigger.firstAnswer : {}), ...(trigger.order ? { order: trigger.order } : {}) };
   }
 
   /** Creates the credentials' accounts in the store once, and starts the periodic sweep. */
