@@ -3,8 +3,12 @@
 // limiter key is the client id. Bamboo counts in sliding windows, so we do too: at most N calls in
 // any window, not per clock-aligned window (fixed windows let 2 × N through around an edge, and
 // Bamboo answered that with 429). A 429 from Bamboo blocks the whole endpoint class for the wait it
-// names. The "other APIs: 1 request/second" limit is applied per endpoint.
+// names. The "other APIs: 1 request/second" limit is applied per endpoint. While Redis is
+// unreachable, each process paces itself in process to a share of the limits, so an outage neither
+// stops the orders nor sends Bamboo a storm of calls it answers with 429.
+import { createMemoryState } from '../../shared-state/memory.ts';
 import type { RateLimiter, SharedState } from '../../shared-state/types.ts';
+import { isDependencyUnavailable } from '../../shared/unavailable.ts';
 import { BambooRateLimitError } from './errors.ts';
 
 export const BAMBOO_LIMITS = {
@@ -55,39 +59,43 @@ export interface BambooRateLimiterOptions {
   sleep?: (ms: number) => Promise<void>;
   /** A fake clock (tests); the shared windows then count on it too. */
   now?: () => number;
+  /**
+   * While the shared state (Redis) is unreachable, each process paces itself in process to 1/N of
+   * the limits, as if N processes called Bamboo at once. Default 2.
+   */
+  processesWithoutSharedState?: number;
 }
 
+/** After the shared state failed, how long a limiter paces in process before it asks the shared state again. */
+export const SHARED_STATE_RETRY_MS = 5_000;
+
 const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** The windows of one place that counts calls: the shared state, or this process. */
+interface Windows {
+  limiters: Record<EndpointClass, RateLimiter>;
+  /** A minimum gap G is a sliding window of one call per G. */
+  gaps: Partial<Record<EndpointClass, RateLimiter>>;
+  perProduct: RateLimiter;
+}
 
 export class BambooRateLimiter {
   readonly #key: string;
   readonly #maxWaitMs: number;
   readonly #sleep: (ms: number) => Promise<void>;
   readonly #now: () => number;
-  readonly #limiters: Record<EndpointClass, RateLimiter>;
-  /** A minimum gap G is a sliding window of one call per G. */
-  readonly #gaps: Partial<Record<EndpointClass, RateLimiter>>;
-  readonly #perProduct: RateLimiter;
+  readonly #shared: Windows;
+  /** Used while the shared state is unreachable: 1/N of each limit, counted in this process. */
+  readonly #local: Windows;
+  #sharedDownUntil = 0;
 
   constructor(state: SharedState, options: BambooRateLimiterOptions) {
     this.#key = options.key;
     this.#maxWaitMs = options.maxWaitMs ?? 60_000;
     this.#sleep = options.sleep ?? realSleep;
     this.#now = options.now ?? Date.now;
-    // Without a fake clock the Redis windows count on Redis's clock: one clock for every process.
-    const sliding = (name: string, { points, durationMs }: { points: number; durationMs: number }, marginMs = ARRIVAL_MARGIN_MS) =>
-      state.createRateLimiter({ name, points, durationMs: durationMs + marginMs, window: 'sliding', ...(options.now ? { now: options.now } : {}) });
-    const limits = { ...BAMBOO_LIMITS, ...options.limits };
-    this.#limiters = Object.fromEntries(Object.entries(limits).map(([endpoint, limit]) => [endpoint, sliding(`bamboo:${endpoint}`, limit)])) as Record<
-      EndpointClass,
-      RateLimiter
-    >;
-    this.#gaps = Object.fromEntries(
-      Object.entries(options.minGapMs ?? MIN_GAP_MS)
-        .filter(([, gapMs]) => gapMs > 0)
-        .map(([endpoint, gapMs]) => [endpoint, sliding(`bamboo:gap:${endpoint}`, { points: 1, durationMs: gapMs }, 0)]),
-    );
-    this.#perProduct = sliding('bamboo:checkout-product', options.checkoutPerProduct ?? CHECKOUT_PER_PRODUCT);
+    this.#shared = windows(state, options, 1);
+    this.#local = state.kind === 'memory' ? this.#shared : windows(createMemoryState(), options, options.processesWithoutSharedState ?? 2);
   }
 
   /**
@@ -108,25 +116,78 @@ export class BambooRateLimiter {
   /** After a 429: nobody calls this endpoint class until `ms` have passed (rounded up to whole seconds). */
   async block(endpoint: EndpointClass, ms: number): Promise<void> {
     // Bamboo names whole seconds ("wait for N seconds"); rounding up never calls a moment too early.
-    await this.#limiters[endpoint].block(this.#key, Math.max(1, Math.ceil(ms / 1000)) * 1000);
+    const blockMs = Math.max(1, Math.ceil(ms / 1000)) * 1000;
+    await this.#local.limiters[endpoint].block(this.#key, blockMs);
+    if (this.#local !== this.#shared)
+      await this.#withSharedState(
+        () => this.#shared.limiters[endpoint].block(this.#key, blockMs),
+        async () => undefined,
+      );
   }
 
   /** 0 when the call may go now; otherwise how long to wait before trying again. */
   async #tryAcquire(endpoint: EndpointClass, productIds: readonly number[]): Promise<number> {
-    const gap = this.#gaps[endpoint];
-    if (gap) {
-      // The gap first: losing the race costs nothing, and the counted quotas are not spent.
-      const decision = await gap.consume(this.#key);
-      if (!decision.allowed) return decision.retryAfterMs;
-    }
-    const decision = await this.#limiters[endpoint].consume(this.#key);
-    if (!decision.allowed) return decision.retryAfterMs;
-    for (const productId of new Set(productIds)) {
-      const product = await this.#perProduct.consume(`${this.#key}:${productId}`);
-      if (!product.allowed) return product.retryAfterMs;
-    }
-    return 0;
+    return this.#withSharedState(
+      () => tryAcquire(this.#shared, this.#key, endpoint, productIds),
+      () => tryAcquire(this.#local, this.#key, endpoint, productIds),
+    );
   }
+
+  /** Runs `shared`; while the shared state is unreachable (and for a few seconds after it failed), `local` instead. */
+  async #withSharedState<T>(shared: () => Promise<T>, local: () => Promise<T>): Promise<T> {
+    if (this.#local === this.#shared || this.#now() < this.#sharedDownUntil) return local();
+    try {
+      return await shared();
+    } catch (error) {
+      if (!isDependencyUnavailable(error)) throw error;
+      this.#sharedDownUntil = this.#now() + SHARED_STATE_RETRY_MS;
+      return local();
+    }
+  }
+}
+
+/**
+ * The counted windows and gaps of every endpoint class on `state`, at 1/`processes` of each limit:
+ * half the calls per window for 2 (a window of one call gets twice as long), so that many processes
+ * pacing themselves apart never pass the limit together, not even in a burst.
+ */
+function windows(state: SharedState, options: BambooRateLimiterOptions, processes: number): Windows {
+  // Without a fake clock the Redis windows count on Redis's clock: one clock for every process.
+  const sliding = (name: string, limit: { points: number; durationMs: number }, marginMs = ARRIVAL_MARGIN_MS) => {
+    const points = Math.max(1, Math.floor(limit.points / processes));
+    const durationMs = Math.ceil((limit.durationMs * processes * points) / limit.points) + marginMs;
+    return state.createRateLimiter({ name, points, durationMs, window: 'sliding', ...(options.now ? { now: options.now } : {}) });
+  };
+  const limits = { ...BAMBOO_LIMITS, ...options.limits };
+  return {
+    limiters: Object.fromEntries(Object.entries(limits).map(([endpoint, limit]) => [endpoint, sliding(`bamboo:${endpoint}`, limit)])) as Record<
+      EndpointClass,
+      RateLimiter
+    >,
+    gaps: Object.fromEntries(
+      Object.entries(options.minGapMs ?? MIN_GAP_MS)
+        .filter(([, gapMs]) => gapMs > 0)
+        .map(([endpoint, gapMs]) => [endpoint, sliding(`bamboo:gap:${endpoint}`, { points: 1, durationMs: gapMs }, 0)]),
+    ),
+    perProduct: sliding('bamboo:checkout-product', options.checkoutPerProduct ?? CHECKOUT_PER_PRODUCT),
+  };
+}
+
+/** 0 when the call may go now on these windows; otherwise how long to wait before trying again. */
+async function tryAcquire(windows: Windows, key: string, endpoint: EndpointClass, productIds: readonly number[]): Promise<number> {
+  const gap = windows.gaps[endpoint];
+  if (gap) {
+    // The gap first: losing the race costs nothing, and the counted quotas are not spent.
+    const decision = await gap.consume(key);
+    if (!decision.allowed) return decision.retryAfterMs;
+  }
+  const decision = await windows.limiters[endpoint].consume(key);
+  if (!decision.allowed) return decision.retryAfterMs;
+  for (const productId of new Set(productIds)) {
+    const product = await windows.perProduct.consume(`${key}:${productId}`);
+    if (!product.allowed) return product.retryAfterMs;
+  }
+  return 0;
 }
 
 /**
