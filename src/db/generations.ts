@@ -20,12 +20,12 @@ export interface GenerationReader {
   current(): Promise<Generations>;
 }
 
-export function createGenerationReader(db: Database): GenerationReader {
+export function createGenerationReader(db: Database, read: (db: Database) => Promise<Generations> = readGenerations): GenerationReader {
   let running: Promise<Generations> | undefined;
   let next: Promise<Generations> | undefined;
 
-  const read = (): Promise<Generations> => {
-    running = readGenerations(db).finally(() => {
+  const start = (): Promise<Generations> => {
+    running = read(db).finally(() => {
       running = undefined;
     });
     return running;
@@ -34,13 +34,13 @@ export function createGenerationReader(db: Database): GenerationReader {
   return {
     current() {
       if (next) return next;
-      if (!running) return read();
+      if (!running) return start();
       // The running read may have started before this call: wait for the one after it.
       next = running
         .catch(() => undefined)
         .then(() => {
           next = undefined;
-          return read();
+          return start();
         });
       return next;
     },
