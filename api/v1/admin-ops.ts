@@ -1,9 +1,11 @@
 // Operations views for admins (admin key): job queues, failed and dead-lettered work and its retry
-// (audited), and the vendor view (Bamboo accounts and balances, last sync runs, error rate).
+// (audited), the vendor view (Bamboo accounts and balances, last sync runs, error rate) and the
+// orders waiting for an operator (`needs_attention`).
 import { z } from '@hono/zod-openapi';
 import type { AppContext } from '#src/context.ts';
 import { QUEUES } from '#src/jobs/queues.ts';
 import { databaseJobControl, failedJobs, queueSummaries, retryFailedWork } from '#src/ops/jobs.ts';
+import { ordersNeedingAttention } from '#src/ops/orders.ts';
 import { vendorView } from '#src/ops/vendor.ts';
 import { toJsonMoney } from '#src/shared/money.ts';
 import { defineRoute } from '../middleware/scopes.ts';
@@ -64,6 +66,18 @@ const VendorViewSchema = z
     }),
   })
   .openapi('VendorView');
+
+const OrderNeedingAttentionSchema = z
+  .object({
+    id: z.string().uuid(),
+    number: z.string().openapi({ example: 'ST-000123' }),
+    buyerId: z.string(),
+    total: MoneySchema.openapi({ description: 'Held in order clearing until an operator resolves the order.' }),
+    reason: z.string().openapi({ description: '`vendor_lost_order` (Bamboo has no such order after it may have accepted it) or `vendor_cards_contradict`.' }),
+    problem: z.string().nullable().openapi({ description: "What Bamboo's card list had wrong (for `vendor_cards_contradict`)." }),
+    since: z.string().datetime(),
+  })
+  .openapi('OrderNeedingAttention');
 
 export function adminOpsRoutes(ctx: AppContext) {
   const router = createRouter();
@@ -179,6 +193,32 @@ export function adminOpsRoutes(ctx: AppContext) {
           syncs: view.syncs.map((run) => ({ ...run, startedAt: run.startedAt.toISOString(), finishedAt: run.finishedAt?.toISOString() ?? null })),
           errorRate: view.errorRate,
         },
+        200,
+      );
+    },
+  );
+
+  router.openapi(
+    defineRoute({
+      permission: 'admin',
+      method: 'get',
+      path: '/ops/orders/needs-attention',
+      tags,
+      summary: 'Orders waiting for an operator (needs_attention), oldest first, with their count',
+      description:
+        'Resolve each with `npx steller order resolve <number> --vendor-has | --vendor-lacks` after checking the order with Bamboo; the money stays held until then.',
+      security: SECURITY,
+      request: { query: z.object({ limit: z.coerce.number().int().min(1).max(500).default(50) }) },
+      responses: {
+        200: json(z.object({ count: z.number().int(), data: z.array(OrderNeedingAttentionSchema) }), 'Orders needing attention'),
+        ...errorResponses(),
+      },
+    }),
+    async (c) => {
+      const { limit } = c.req.valid('query');
+      const view = await ordersNeedingAttention(ctx.db, adminActor(c), { limit });
+      return c.json(
+        { count: view.count, data: view.orders.map((order) => ({ ...order, total: toJsonMoney(order.total), since: order.since.toISOString() })) },
         200,
       );
     },

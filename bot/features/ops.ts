@@ -1,10 +1,12 @@
 // Admin: the Operations screens (issue 8). Queue sizes with the oldest waiting job, failed and
 // dead-lettered jobs with their error and Retry / Retry all buttons (audited through
-// retryFailedWork), and the vendor view (Bamboo balances, last syncs, error rate). Button-only: no
-// conversation. Callback data: ops.callbacks.ts.
+// retryFailedWork), the vendor view (Bamboo balances, last syncs, error rate) and the orders
+// needing attention (resolved with the CLI, docs/orders.md). Button-only: no conversation.
+// Callback data: ops.callbacks.ts.
 import { Composer, InlineKeyboard } from 'grammy';
 import { QUEUES } from '#src/jobs/queues.ts';
 import { databaseJobControl, failedJobs, queueSummaries, retryFailedWork } from '#src/ops/jobs.ts';
+import { ordersNeedingAttention } from '#src/ops/orders.ts';
 import { vendorView } from '#src/ops/vendor.ts';
 import { formatMoney } from '#src/shared/money.ts';
 import type { BotContext } from '../context.ts';
@@ -15,6 +17,8 @@ import { opsCallbacks } from './ops.callbacks.ts';
 
 /** Failed jobs listed on one screen, and how many get their own Retry button. */
 const FAILED_SHOWN = 10;
+/** Orders needing attention listed on one screen (the count covers them all). */
+const ATTENTION_SHOWN = 20;
 const RETRY_BUTTONS = 5;
 /** Error texts are cut so a screen stays within Telegram's message size. */
 const shorten = (text: string, max = 120) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
@@ -29,12 +33,15 @@ async function homeScreen(ctx: BotContext) {
   const lines = summaries.map((row) =>
     ctx.t('ops-queue-line', { queue: row.queue, waiting: row.waiting, active: row.active, failed: row.failed, oldest: when(row.oldestWaitingSince) }),
   );
+  const attention = await ordersNeedingAttention(ctx.deps.app.db, telegramActor(ctx.user!.account), { limit: 1 });
   const keyboard = new InlineKeyboard()
     .text(ctx.t('ops-failed-button'), opsCallbacks.failed.build())
     .text(ctx.t('ops-vendor-button'), opsCallbacks.vendor.build())
     .row()
+    .text(ctx.t('ops-attention-button', { count: attention.count }), opsCallbacks.attention.build())
+    .row()
     .text(ctx.t('button-menu'), basicsCallbacks.home.build());
-  return { text: [ctx.t('ops-queues-title'), ...lines].join('\n'), keyboard };
+  return { text: [ctx.t('ops-queues-title'), ...lines, '', ctx.t('ops-attention-line', { count: attention.count })].join('\n'), keyboard };
 }
 
 async function failedScreen(ctx: BotContext) {
@@ -53,6 +60,27 @@ async function failedScreen(ctx: BotContext) {
           ...jobs.map((job) => ctx.t('ops-failed-line', { queue: job.queue, id: job.id.slice(0, 8), error: shorten(job.error) })),
         ].join('\n');
   return { text, keyboard };
+}
+
+async function attentionScreen(ctx: BotContext) {
+  const view = await ordersNeedingAttention(ctx.deps.app.db, telegramActor(ctx.user!.account), { limit: ATTENTION_SHOWN });
+  const text =
+    view.count === 0
+      ? ctx.t('ops-no-attention')
+      : [
+          ctx.t('ops-attention-title'),
+          ...view.orders.map((order) =>
+            ctx.t('ops-attention-order', {
+              number: order.number,
+              total: formatMoney(order.total),
+              reason: order.reason,
+              problem: order.problem ? ` (${shorten(order.problem, 60)})` : '',
+              since: when(order.since),
+            }),
+          ),
+          ...(view.count > view.orders.length ? ['…'] : []),
+        ].join('\n');
+  return { text, keyboard: new InlineKeyboard().text(ctx.t('button-back'), opsCallbacks.home.build()) };
 }
 
 async function vendorScreen(ctx: BotContext) {
@@ -101,6 +129,10 @@ function handlers(): Composer<BotContext> {
   admins.callbackQuery(opsCallbacks.vendor.pattern, async (ctx) => {
     await ctx.answerCallbackQuery();
     await show(ctx, await vendorScreen(ctx));
+  });
+  admins.callbackQuery(opsCallbacks.attention.pattern, async (ctx) => {
+    await ctx.answerCallbackQuery();
+    await show(ctx, await attentionScreen(ctx));
   });
 
   // Retries: the job's queue is looked up by id (callback data has room for the id only).

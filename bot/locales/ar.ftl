@@ -398,6 +398,9 @@ signup-already-decided = تم البت في هذا التسجيل من قبل.
 vendor-low-balance-alert =
     ⚠️ رصيد المورّد منخفض (أقل من { $threshold } لكل حساب): { $accounts }
     اشحن حساب Bamboo قبل أن تفشل الطلبات.
+order-needs-attention-alert =
+    🛑 الطلب { $number } يحتاج إلى مراجعة ({ $reason }): يبقى مال المشتري محجوزاً.
+    تحقّق من الطلب لدى Bamboo، ثم: npx steller order resolve { $number } --vendor-has (أو --vendor-lacks للاسترداد)
 ops-button = ⚙️ العمليات
 ops-queues-title = الطوابير (بانتظار · قيد التنفيذ · فاشلة · أقدم مهمة منتظرة):
 ops-queue-line = { $queue }: { $waiting } · { $active } · { $failed } · { $oldest }
@@ -415,3 +418,8 @@ ops-vendor-unavailable = تعذّر الاتصال بالمورّد: { $error }
 ops-vendor-sync = { $kind }: { $status } في { $at } ({ $counts })
 ops-vendor-error-rate = طلبات المورّد الفاشلة في الساعة الأخيرة: { $failures } من { $calls }
 ops-failed-button = المهام الفاشلة
+ops-attention-line = طلبات تحتاج إلى مراجعة: { $count }
+ops-attention-button = تحتاج إلى مراجعة ({ $count })
+ops-attention-title = طلبات تحتاج إلى مراجعة، الأقدم أولاً (الحل: npx steller order resolve <number> --vendor-has | --vendor-lacks):
+ops-attention-order = { $number }: { $total } محجوز، { $reason }{ $problem } منذ { $since }
+ops-no-attention = لا توجد طلبات تحتاج إلى مراجعة.

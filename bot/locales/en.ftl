@@ -399,6 +399,9 @@ signup-already-decided = This signup was already decided.
 vendor-low-balance-alert =
     ⚠️ Low vendor balance (below { $threshold } each): { $accounts }
     Top up the Bamboo account before orders fail.
+order-needs-attention-alert =
+    🛑 Order { $number } needs attention ({ $reason }): the buyer's money stays held.
+    Check the order with Bamboo, then: npx steller order resolve { $number } --vendor-has (or --vendor-lacks to refund)
 ops-button = ⚙️ Operations
 ops-queues-title = Queues (waiting · active · failed · oldest waiting):
 ops-queue-line = { $queue }: { $waiting } · { $active } · { $failed } · { $oldest }
@@ -416,3 +419,8 @@ ops-vendor-unavailable = The vendor could not be asked: { $error }
 ops-vendor-sync = { $kind }: { $status } at { $at } ({ $counts })
 ops-vendor-error-rate = Failed vendor calls in the last hour: { $failures } of { $calls }
 ops-failed-button = Failed jobs
+ops-attention-line = Orders needing attention: { $count }
+ops-attention-button = Needs attention ({ $count })
+ops-attention-title = Orders needing attention, oldest first (resolve: npx steller order resolve <number> --vendor-has | --vendor-lacks):
+ops-attention-order = { $number }: { $total } held, { $reason }{ $problem } since { $since }
+ops-no-attention = No orders need attention.

@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { createApi } from '../../api/index.ts';
 import { finishOrder, placeWithVendor, pollVendorOrder } from '../../src/domain/orders/fulfilment.ts';
+import { resolveOrder } from '../../src/domain/orders/operator.ts';
 import { getOrderFor } from '../../src/domain/orders/orders.ts';
 import { compareWithVendorTransactions, handleVendorCallback, reconcileOrders } from '../../src/domain/orders/reconciliation.ts';
 import { ManualClock, SIM_PRODUCTS } from '../../src/integrations/bamboo/simulator/index.ts';
@@ -94,7 +95,7 @@ describe('order engine: duplicates, crashes and reconciliation', () => {
     await expectOrderMoneyConserved(db, [a.id, b.id, c.id]);
   });
 
-  it('Pending past the deadline: reconciliation waits while Bamboo works, refunds when Bamboo has no order', async () => {
+  it('Pending past the deadline: reconciliation waits while Bamboo works; Bamboo having no order is for an operator, never an automatic refund', async () => {
     const { simulator, clock } = vendor();
     simulator.setProductFault(SIM_PRODUCTS.steam10, { holdPendingMs: 'until-released' });
     const account = await buyer();
@@ -110,12 +111,16 @@ describe('order engine: duplicates, crashes and reconciliation', () => {
     expect(await statusOf(held.id)).toBe('completed');
     simulator.setProductFault(SIM_PRODUCTS.steam10, undefined);
 
-    // An order stuck in `placing` whose RequestId Bamboo never saw.
+    // An order stuck in `placing` whose RequestId Bamboo never saw: its checkout may have reached
+    // Bamboo, so "not found" sends it to an operator with the money still held.
     const { order: lost } = await order(account);
     await db.updateTable('orders').set({ status: 'placing', vendor_request_id: crypto.randomUUID() }).where('id', '=', lost.id).execute();
+    expect((await reconcileOrders(ctx, later)).needsAttention).toBe(1);
+    expect(await getOrderFor(db, operator, lost.id)).toMatchObject({ status: 'needs_attention', failureReason: null });
     await reconcileOrders(ctx, later);
-    expect(await getOrderFor(db, operator, lost.id)).toMatchObject({ status: 'failed', failureReason: 'vendor_has_no_order' });
-    await reconcileOrders(ctx, later);
+    expect(await balance(db, account)).toBe('80.00');
+    expect(await resolveOrder(ctx, operator, lost.id, 'vendor_lacks')).toBe('failed');
+    expect(await getOrderFor(db, operator, lost.id)).toMatchObject({ status: 'failed', failureReason: 'vendor_lacks_order:resolved_by_operator' });
     expect(await balance(db, account)).toBe('90.00');
     await expectOrderMoneyConserved(db, [held.id, lost.id]);
   });

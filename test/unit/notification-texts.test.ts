@@ -15,6 +15,7 @@ const vars = {
   accounts: 'a, b',
   proof: 'REF',
   duplicate: 'no',
+  number: 'ST-000123',
 };
 const NOTIFICATION_KEYS = [
   'topup-admin-request',
@@ -32,6 +33,7 @@ const NOTIFICATION_KEYS = [
   'revenue-share-paid',
   'ledger-drift-alert',
   'vendor-low-balance-alert',
+  'order-needs-attention-alert',
 ];
 
 describe('notification texts', () => {

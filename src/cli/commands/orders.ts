@@ -1,22 +1,27 @@
 import type { Command } from 'commander';
 import { openDatabase } from '../../context.ts';
 import { platformActor } from '../../domain/actor.ts';
-import { refundOrder, retryOrder, showOrder } from '../../domain/orders/operator.ts';
+import { createEventPort } from '../../domain/events.ts';
+import { refundOrder, resolveOrder, retryOrder, showOrder } from '../../domain/orders/operator.ts';
 import type { FulfilmentContext } from '../../domain/orders/fulfilment.ts';
 import { createVendor, sandboxVendorOf } from '../../integrations/bamboo/index.ts';
 import { createJobQueue, startBoss } from '../../jobs/boss.ts';
+import { ordersNeedingAttention } from '../../ops/orders.ts';
 import { formatMoney } from '../../shared/money.ts';
 import { createSharedState } from '../../shared-state/index.ts';
-import { commandEnv, print, type CommandEnv } from '../output.ts';
+import { CliError, commandEnv, print, type CommandEnv } from '../output.ts';
 
 async function withOrderContext<T>(env: CommandEnv, fn: (ctx: FulfilmentContext) => Promise<T>): Promise<T> {
   const connection = await openDatabase(env.config, env.logger);
   const state = createSharedState(env.config);
   const boss = await startBoss({ connectionString: connection.url, worker: false, logger: env.logger });
   try {
+    const jobs = createJobQueue(boss);
     return await fn({
       db: connection.db,
-      jobs: createJobQueue(boss),
+      jobs,
+      // Events are recorded as jobs (outbox): a worker hands them to its sinks (the admins' alerts).
+      events: createEventPort(jobs, [], env.logger),
       config: env.config,
       vendor: createVendor(env.config, state, env.logger, { db: connection.db }),
       ...sandboxVendorOf(env.config, state, env.logger, { db: connection.db }),
@@ -32,7 +37,7 @@ async function withOrderContext<T>(env: CommandEnv, fn: (ctx: FulfilmentContext)
 const operator = platformActor('cli');
 
 export function registerOrderCommands(program: Command): void {
-  const order = program.command('order').description('orders: inspect, push forward, refund (never shows card codes)');
+  const order = program.command('order').description('orders: inspect, push forward, refund, resolve (never shows card codes)');
 
   order
     .command('show')
@@ -69,5 +74,37 @@ export function registerOrderCommands(program: Command): void {
       const env = commandEnv(command);
       const outcome = await withOrderContext(env, async (ctx) => refundOrder(ctx, operator, (await showOrder(ctx.db, operator, options.id)).order.id));
       print(env.json, { outcome }, [outcome]);
+    });
+
+  order
+    .command('attention')
+    .description('orders needing attention (money held until resolved), oldest first')
+    .option('--limit <n>', 'at most this many', '50')
+    .action(async (options: { limit: string }, command: Command) => {
+      const env = commandEnv(command);
+      const limit = Number(options.limit);
+      if (!Number.isInteger(limit) || limit < 1) throw new CliError('--limit takes a positive number');
+      const view = await withOrderContext(env, (ctx) => ordersNeedingAttention(ctx.db, operator, { limit }));
+      print(env.json, view, [
+        `${view.count} order(s) need attention`,
+        ...view.orders.map(
+          (o) =>
+            `${o.number}  ${formatMoney(o.total)} held  ${o.reason}${o.problem ? ` (${o.problem})` : ''}  since ${o.since.toISOString()}  buyer ${o.buyerId}`,
+        ),
+      ]);
+    });
+
+  order
+    .command('resolve')
+    .description('decide an order that needs attention, once (audited): the vendor has it (poll again) or lacks it (fail and refund)')
+    .argument('<number>', 'order number (ST-000123) or id')
+    .option('--vendor-has', 'Bamboo has the order: back to polling, the cards are delivered and settled normally')
+    .option('--vendor-lacks', 'Bamboo does not have the order: fail it and refund the buyer')
+    .action(async (number: string, options: { vendorHas?: boolean; vendorLacks?: boolean }, command: Command) => {
+      const env = commandEnv(command);
+      if (Boolean(options.vendorHas) === Boolean(options.vendorLacks)) throw new CliError('give exactly one of --vendor-has and --vendor-lacks');
+      const decision = options.vendorHas ? 'vendor_has' : 'vendor_lacks';
+      const status = await withOrderContext(env, async (ctx) => resolveOrder(ctx, operator, (await showOrder(ctx.db, operator, number)).order.id, decision));
+      print(env.json, { status }, [`${number}: ${status}`]);
     });
 }

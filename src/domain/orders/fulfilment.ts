@@ -3,13 +3,16 @@
 // or fail (the whole hold back). Every step locks the order row and checks its state first, so a
 // step that runs twice (duplicate job, callback + poll, reconciliation) changes nothing the second
 // time, and the one money-back key per order (`order-return:<id>`) refunds at most once.
+// The client classifies Bamboo's answers (found / not found / unknown); here they become money
+// decisions. Unknown concludes nothing. "Not found" for an order whose checkout may have reached
+// Bamboo, or a card list that contradicts the order, is never refunded automatically: the order goes
+// to `needs_attention` (money still held, admins told) and an operator decides (operator.ts).
 import { randomUUID } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
 import type { AppContext } from '../../context.ts';
 import type { DB } from '../../db/schema.ts';
 import { withTransaction } from '../../db/transaction.ts';
-import type { BambooClient, VendorOrder } from '../../integrations/bamboo/index.ts';
-import { BambooRateLimitError } from '../../integrations/bamboo/errors.ts';
+import type { BambooClient, Card, VendorOrder } from '../../integrations/bamboo/index.ts';
 import { formatMoney, money, type Money } from '../../shared/money.ts';
 import { getAccount } from '../accounts/accounts.ts';
 import { platformActor } from '../actor.ts';
@@ -22,7 +25,7 @@ import { formatOrderNumber, recordTransition } from './orders.ts';
 import { FINAL_STATUSES, type OrderRow, type OrderStatus } from './orders.tables.ts';
 import { orderEventsQueue, orderPollQueue } from './queues.ts';
 
-export type FulfilmentContext = Pick<AppContext, 'db' | 'jobs' | 'config' | 'vendor' | 'sandboxVendor' | 'logger'>;
+export type FulfilmentContext = Pick<AppContext, 'db' | 'jobs' | 'config' | 'vendor' | 'sandboxVendor' | 'logger' | 'events'>;
 
 /**
  * The vendor an order is bought from: a sandbox order (test money) always from the simulator, never
@@ -86,8 +89,10 @@ export async function placeWithVendor(ctx: FulfilmentContext, orderId: string): 
     const vendor = vendorFor(ctx, order);
 
     if (!claim.firstAttempt) {
-      const existing = await vendor.getOrder(requestId);
-      if (existing) return acceptVendorOrder(step, orderId, existing);
+      const existing = await vendor.lookupOrder(requestId);
+      if (existing.kind === 'found') return acceptVendorOrder(step, orderId, existing.order);
+      // Only Bamboo's own "no such order" makes sending the same RequestId again the next step.
+      if (existing.kind === 'unknown') throw new RetryLater(`Bamboo could not say whether it has order ${orderId} (${existing.cause})`);
     }
     const result = await vendor.placeOrder({
       requestId,
@@ -102,11 +107,11 @@ export async function placeWithVendor(ctx: FulfilmentContext, orderId: string): 
       await failOrder(step, orderId, `vendor_rejected:${result.reason}`, { onlyFrom: ['placing'] });
       return 'failed';
     }
-    // Unknown: the order may or may not exist at Bamboo. Ask; if Bamboo has none, the retry sends
-    // the same RequestId again.
-    const found = await vendor.getOrder(requestId);
-    if (found) return acceptVendorOrder(step, orderId, found);
-    throw new RetryLater(`Bamboo outcome of order ${orderId} unknown (${result.cause}) and not found yet`);
+    // Unknown: the order may or may not exist at Bamboo. Ask; if Bamboo has none (or cannot say),
+    // the retry asks again and sends the same RequestId again.
+    const found = await vendor.lookupOrder(requestId);
+    if (found.kind === 'found') return acceptVendorOrder(step, orderId, found.order);
+    throw new RetryLater(`Bamboo outcome of order ${orderId} unknown (${result.cause}) and not found yet (${found.kind})`);
   });
 }
 
@@ -135,31 +140,29 @@ async function acceptVendorOrder(ctx: FulfilmentContext, orderId: string, vendor
   return 'placed';
 }
 
-export type PollOutcome = 'finished' | 'waiting' | 'past_deadline' | 'skipped';
+export type PollOutcome = 'finished' | 'waiting' | 'past_deadline' | 'needs_attention' | 'skipped';
 
 /**
  * The poll job. `pollCount` orders the backoff chain: only the run that advances the order's
  * poll_count from `pollCount` schedules the next poll, so a duplicate job (or a callback-triggered
- * poll, which has no count) never forks the chain.
+ * poll, which has no count) never forks the chain. An answer that is not an order (unknown, or
+ * Bamboo not showing the order yet) is polled again; "not found" still at the deadline sends the
+ * order to `needs_attention`.
  */
 export async function pollVendorOrder(ctx: FulfilmentContext, orderId: string, pollCount: number | undefined, now = new Date()): Promise<PollOutcome> {
   const order = await ctx.db.selectFrom('orders').selectAll().where('id', '=', orderId).executeTakeFirst();
   if (!order || order.status !== 'processing' || !order.vendor_request_id) return 'skipped';
-  let vendorOrder: VendorOrder | undefined;
-  try {
-    vendorOrder = await vendorFor(ctx, order).getOrder(order.vendor_request_id);
-  } catch (error) {
-    if (!(error instanceof BambooRateLimitError)) throw error;
-    ctx.logger.warn({ orderId, retryAfterMs: error.retryAfterMs }, 'Get Order rate limited; polling later');
+  const lookup = await vendorFor(ctx, order).lookupOrder(order.vendor_request_id);
+  if (lookup.kind === 'found' && lookup.order.final) {
+    return (await finishOrder(ctx, orderId, lookup.order)) === 'needs_attention' ? 'needs_attention' : 'finished';
   }
-  if (vendorOrder?.final) {
-    await finishOrder(ctx, orderId, vendorOrder);
-    return 'finished';
-  }
+  if (lookup.kind === 'unknown') ctx.logger.warn({ orderId, cause: lookup.cause }, 'Get Order gave no usable answer; polling later');
   if (now >= order.deadline_at) {
+    if (lookup.kind === 'not_found' && (await moveToNeedsAttention(ctx, orderId, 'vendor_lost_order', { from: ['processing'] }))) return 'needs_attention';
     ctx.logger.warn({ orderId }, 'order past its deadline: left to reconciliation');
     return 'past_deadline';
   }
+  if (lookup.kind === 'not_found') ctx.logger.warn({ orderId }, 'Bamboo does not show an order it accepted (yet); polling again');
   if (pollCount !== undefined) {
     await withTransaction(ctx.db, async (trx) => {
       const advanced = await trx
@@ -176,10 +179,33 @@ export async function pollVendorOrder(ctx: FulfilmentContext, orderId: string, p
   return 'waiting';
 }
 
-/** Cards of our product that Bamboo delivered with a code. */
-function deliveredCards(order: OrderRow, vendorOrder: VendorOrder) {
-  const cards = vendorOrder.items.filter((item) => item.productId === Number(order.product_id)).flatMap((item) => item.cards);
-  return cards.filter((card) => card.cardCode !== null && vendorOrder.final !== 'Failed').slice(0, order.quantity);
+const isStatus = (card: Card, status: 'Sold' | 'Failed') => card.status.trim().toLowerCase() === status.toLowerCase();
+const hasCode = (card: Card) => card.cardCode !== null && card.cardCode.trim() !== '';
+
+/**
+ * The cards Bamboo delivered for a final order: only `Sold` cards with a non-empty code. A card list
+ * that contradicts the order is not settled at all (`problem`): cards of another product, more cards
+ * than ordered, a Sold card without a code, a card neither Sold nor Failed, `Succeeded` without
+ * every card, `Failed` with a Sold card, `PartialFailed` whose cards do not add up, or a charge for
+ * no card.
+ */
+export function readDeliveredCards(
+  order: Pick<OrderRow, 'product_id' | 'quantity'>,
+  vendorOrder: VendorOrder,
+): { delivered: Card[]; problem?: undefined } | { problem: string; delivered?: undefined } {
+  const cards = vendorOrder.items.flatMap((item) => item.cards);
+  if (vendorOrder.items.some((item) => item.productId !== Number(order.product_id) && item.cards.length > 0)) return { problem: 'cards of another product' };
+  if (cards.length > order.quantity) return { problem: `${cards.length} cards for ${order.quantity} ordered` };
+  const sold = cards.filter((card) => isStatus(card, 'Sold'));
+  const failed = cards.filter((card) => isStatus(card, 'Failed'));
+  if (sold.some((card) => !hasCode(card))) return { problem: 'a Sold card without a code' };
+  if (sold.length + failed.length < cards.length) return { problem: 'a card neither Sold nor Failed in a final order' };
+  if (vendorOrder.final === 'Succeeded' && sold.length !== order.quantity) return { problem: `Succeeded with ${sold.length} of ${order.quantity} cards` };
+  if (vendorOrder.final === 'Failed' && sold.length > 0) return { problem: `Failed with ${sold.length} Sold cards` };
+  if (vendorOrder.final === 'PartialFailed' && (sold.length === 0 || sold.length + failed.length !== order.quantity))
+    return { problem: `PartialFailed with ${sold.length} Sold and ${failed.length} Failed of ${order.quantity} cards` };
+  if (sold.length === 0 && vendorOrder.total.amount !== 0n) return { problem: `charged ${formatMoney(vendorOrder.total)} for no card` };
+  return { delivered: sold };
 }
 
 const eventFor: Record<'completed' | 'partially_completed' | 'failed', OrderEventType> = {
@@ -198,10 +224,16 @@ export async function finishOrder(ctx: FulfilmentContext, orderId: string, vendo
   return withTransaction(ctx.db, async (trx) => {
     const order = await lockOrder(trx, orderId);
     if (!order) throw new Error(`order ${orderId} vanished`);
-    if (isFinal(order.status)) return order.status;
+    // Final, or waiting for an operator: Bamboo's answer changes nothing now.
+    if (isFinal(order.status) || order.status === 'needs_attention') return order.status;
     // Only an order Bamboo has (it was sent) can finish from Bamboo's answer.
     if (order.status !== 'placing' && order.status !== 'processing') throw new Error(`order ${orderId} is ${order.status}: it was never sent to the vendor`);
-    const cards = deliveredCards(order, vendorOrder);
+    const read = readDeliveredCards(order, vendorOrder);
+    if (read.problem !== undefined) {
+      await needsAttention({ ...ctx, db: trx }, order, 'vendor_cards_contradict', { vendorStatus: vendorOrder.status, problem: read.problem });
+      return 'needs_attention';
+    }
+    const cards = read.delivered;
     const delivered = cards.length;
     const status: 'completed' | 'partially_completed' | 'failed' =
       delivered === order.quantity ? 'completed' : delivered === 0 ? 'failed' : 'partially_completed';
@@ -296,7 +328,8 @@ export async function failOrder(ctx: FulfilmentContext, orderId: string, reason:
   return withTransaction(ctx.db, async (trx) => {
     const order = await lockOrder(trx, orderId);
     if (!order || !options.onlyFrom.includes(order.status)) return false;
-    await returnMoney(trx, order, order.total_minor, order.status === 'processing' ? 'order_refund' : 'order_release');
+    // Released: Bamboo never took it; refunded: it may have (accepted, or an operator's decision).
+    await returnMoney(trx, order, order.total_minor, order.status === 'pending' || order.status === 'placing' ? 'order_release' : 'order_refund');
     await trx
       .updateTable('orders')
       .set({ status: 'failed', cards_delivered: 0, failure_reason: reason, finished_at: new Date(), updated_at: new Date() })
@@ -308,31 +341,89 @@ export async function failOrder(ctx: FulfilmentContext, orderId: string, reason:
   });
 }
 
-export type ResolveOutcome = 'finished' | 'failed' | 'open' | 'skipped';
+/** Why an order needs an operator (`failure_reason` stays empty: the order has not failed). */
+export type AttentionReason = 'vendor_lost_order' | 'vendor_cards_contradict';
+
+/**
+ * Moves a locked, open order to `needs_attention`: the money stays held in order clearing, the
+ * transition says why, and the admins are told (a `order.needs_attention` event recorded in the
+ * same transaction).
+ */
+async function needsAttention(ctx: FulfilmentContext, order: OrderRow, reason: AttentionReason, detail: Record<string, string> = {}): Promise<void> {
+  await ctx.db.updateTable('orders').set({ status: 'needs_attention', updated_at: new Date() }).where('id', '=', order.id).execute();
+  await recordTransition(ctx.db, order.id, 'needs_attention', { reason, from: order.status, ...detail });
+  await ctx.events.record(ctx.db, { type: 'order.needs_attention', orderId: order.id, number: formatOrderNumber(order.number), reason });
+  ctx.logger.error({ orderId: order.id, reason, ...detail }, 'order needs an operator: money held until resolved');
+}
+
+/** `needsAttention` for an order that is in one of `from`, under its row lock; false when it is not. */
+async function moveToNeedsAttention(ctx: FulfilmentContext, orderId: string, reason: AttentionReason, options: { from: OrderStatus[] }): Promise<boolean> {
+  return withTransaction(ctx.db, async (trx) => {
+    const order = await lockOrder(trx, orderId);
+    if (!order || !options.from.includes(order.status)) return false;
+    await needsAttention({ ...ctx, db: trx }, order, reason);
+    return true;
+  });
+}
+
+/**
+ * An operator says Bamboo has a `needs_attention` order: it goes back to `processing` with a new
+ * deadline and a poll at once, so its cards are delivered and settled the normal way. False when the
+ * order is not (or no longer) `needs_attention`.
+ */
+export async function resumePolling(ctx: FulfilmentContext, orderId: string, detail: Record<string, string>): Promise<boolean> {
+  return withTransaction(ctx.db, async (trx) => {
+    const order = await lockOrder(trx, orderId);
+    if (order?.status !== 'needs_attention' || !order.vendor_request_id) return false;
+    const deadline = new Date(Date.now() + ctx.config.ORDER_DEADLINE_SECONDS * 1000);
+    await trx
+      .updateTable('orders')
+      .set({ status: 'processing', poll_count: 0, deadline_at: deadline, updated_at: new Date() })
+      .where('id', '=', orderId)
+      .execute();
+    await recordTransition(trx, orderId, 'processing', detail);
+    await ctx.jobs.enqueue(orderPollQueue, { orderId, pollCount: 0 }, { db: trx });
+    return true;
+  });
+}
+
+export type ResolveOutcome = 'finished' | 'processing' | 'needs_attention' | 'open' | 'unknown' | 'skipped';
 
 /**
  * Settles an open, sent order against Get Order under its row lock (so no place call can be in
- * flight): a final answer `accept`s → finished; no such order at Bamboo → failed and refunded;
- * anything else → left open. Used by reconciliation and the operator refund.
+ * flight): a final answer `accept`s → finished; Bamboo has it still working → open (a `placing`
+ * order becomes `processing` and is polled); Bamboo's "no such order" → `needs_attention` (its
+ * checkout may have reached Bamboo: never refunded automatically); no usable answer → unknown, left
+ * as it is. Used by reconciliation and the operator refund.
  */
 export async function resolveWithVendor(
   ctx: FulfilmentContext,
   orderId: string,
-  options: { reason: string; accept?: (vendorOrder: VendorOrder) => boolean },
+  options: { accept?: (vendorOrder: VendorOrder) => boolean } = {},
 ): Promise<ResolveOutcome> {
   const accept = options.accept ?? ((vendorOrder: VendorOrder) => vendorOrder.final !== undefined);
   return withTransaction(ctx.db, async (trx) => {
     const order = await lockOrder(trx, orderId);
     if (!order?.vendor_request_id || (order.status !== 'placing' && order.status !== 'processing')) return 'skipped';
     const step: FulfilmentContext = { ...ctx, db: trx };
-    const vendorOrder = await vendorFor(ctx, order).getOrder(order.vendor_request_id);
-    if (!vendorOrder) {
-      await failOrder(step, orderId, options.reason, { onlyFrom: ['placing', 'processing'] });
-      return 'failed';
+    const lookup = await vendorFor(ctx, order).lookupOrder(order.vendor_request_id);
+    if (lookup.kind === 'unknown') {
+      ctx.logger.warn({ orderId, cause: lookup.cause }, 'Get Order gave no usable answer; the order is left as it is');
+      return 'unknown';
     }
+    if (lookup.kind === 'not_found') {
+      await needsAttention(step, order, 'vendor_lost_order');
+      return 'needs_attention';
+    }
+    const vendorOrder = lookup.order;
     if (vendorOrder.final && accept(vendorOrder)) {
-      await finishOrder(step, orderId, vendorOrder);
-      return 'finished';
+      const status = await finishOrder(step, orderId, vendorOrder);
+      return status === 'needs_attention' ? 'needs_attention' : 'finished';
+    }
+    if (order.status === 'placing' && !vendorOrder.final) {
+      // Bamboo has it and is working on it: the poll chain takes it from here.
+      await markProcessing(step, trx, orderId, vendorOrder.orderId);
+      return 'processing';
     }
     return 'open';
   });

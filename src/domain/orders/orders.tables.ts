@@ -1,9 +1,12 @@
-// Tables of the orders area (migrations 2026_11_28_030100_create_orders, 2026_11_29_000000 for the day totals).
+// Tables of the orders area (migrations 2026_11_28_030100_create_orders, 2026_11_29_000000 for the day totals,
+// 2026_12_03_010000 for `needs_attention`).
 import type { ColumnType, Generated, Selectable } from 'kysely';
 import type { Int8 } from '../../db/schema.ts';
 import type { NullableTimestamp, Timestamp } from '../columns.ts';
 
-export const ORDER_STATUSES = ['pending', 'placing', 'processing', 'completed', 'partially_completed', 'failed'] as const;
+// `needs_attention` (migration 2026_12_03_010000): not final, not worked on by any job; an operator
+// resolves it (docs/orders.md, States).
+export const ORDER_STATUSES = ['pending', 'placing', 'processing', 'completed', 'partially_completed', 'failed', 'needs_attention'] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
 export const FINAL_STATUSES: readonly OrderStatus[] = ['completed', 'partially_completed', 'failed'];
 

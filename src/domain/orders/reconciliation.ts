@@ -1,7 +1,8 @@
 // Resolving orders that did not finish on their own (docs/product.md#orders): past their deadline, or stuck in
 // `pending` (the place job lost). Each is resolved against Get Order with its RequestId: finished
-// from Bamboo's final answer, failed and refunded when Bamboo has no such order, left alone (and
-// reported) while Bamboo still works. Never both finished and refunded: both paths lock the order.
+// from Bamboo's final answer, `needs_attention` (never an automatic refund) when Bamboo says it has
+// no such order, left alone (and reported) while Bamboo still works or gives no usable answer.
+// Never both finished and refunded: both paths lock the order.
 // Also: Bamboo's completion callback, which only triggers a poll.
 import type { AppContext } from '../../context.ts';
 import { verifyOrderCallback } from '../../integrations/bamboo/callback.ts';
@@ -16,12 +17,13 @@ const PENDING_GRACE_MS = 2 * 60_000;
 export interface ReconciliationReport {
   requeued: number;
   finished: number;
-  failed: number;
+  /** Sent to an operator: Bamboo has no such order, or its cards contradict the order. */
+  needsAttention: number;
   stillOpen: string[];
 }
 
 export async function reconcileOrders(ctx: FulfilmentContext, now = new Date(), limit = 200): Promise<ReconciliationReport> {
-  const report: ReconciliationReport = { requeued: 0, finished: 0, failed: 0, stillOpen: [] };
+  const report: ReconciliationReport = { requeued: 0, finished: 0, needsAttention: 0, stillOpen: [] };
   const open = await ctx.db
     .selectFrom('orders')
     .select(['id', 'status', 'vendor_request_id'])
@@ -40,10 +42,10 @@ export async function reconcileOrders(ctx: FulfilmentContext, now = new Date(), 
       continue;
     }
     try {
-      const outcome = await resolveWithVendor(ctx, order.id, { reason: 'vendor_has_no_order' });
+      const outcome = await resolveWithVendor(ctx, order.id);
       if (outcome === 'finished') report.finished += 1;
-      else if (outcome === 'failed') report.failed += 1;
-      else if (outcome === 'open') report.stillOpen.push(order.id);
+      else if (outcome === 'needs_attention') report.needsAttention += 1;
+      else if (outcome !== 'skipped') report.stillOpen.push(order.id);
     } catch (error) {
       // One order Bamboo cannot answer for now (rate limit, outage) does not stop the others.
       ctx.logger.error({ err: error, orderId: order.id }, 'reconciliation could not resolve the order; next run tries again');
