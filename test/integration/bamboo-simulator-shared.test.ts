@@ -20,9 +20,11 @@ import {
   type SimulatorOptions,
 } from '../../src/integrations/bamboo/simulator/index.ts';
 import { money, parseMoney } from '../../src/shared/money.ts';
+import { openSimulatorServer } from '../../src/cli/commands/simulator.ts';
 import { mswServer } from '../setup/msw.ts';
 import { simulatorClient } from '../support/bamboo.ts';
 import { insertProduct } from '../support/catalog.ts';
+import { cliRunner } from '../support/cli.ts';
 import { createTestContext } from '../support/context.ts';
 import { fund, makeAccount } from '../support/money.ts';
 import { expectOrderMoneyConserved, runDueJobs } from '../support/orders.ts';
@@ -139,6 +141,27 @@ describe('the shared, persistent simulator', () => {
     } finally {
       simulator.close();
       await server.close();
+    }
+  });
+
+  it('steller simulator: serves the simulator of the database; refuses bad options', async () => {
+    const steller = cliRunner(test.database.url);
+    await expect(steller('simulator', '--latency', 'fast')).rejects.toThrow('--latency takes milliseconds');
+    await expect(steller('simulator', '--limits', 'some')).rejects.toThrow();
+    const running = await openSimulatorServer(ctx.config, ctx.logger, {
+      host: '127.0.0.1',
+      port: 0,
+      latency: { minMs: 5, maxMs: 20 },
+      seed: 42,
+      limits: 'real',
+    });
+    try {
+      const requestId = crypto.randomUUID();
+      await clientOf(instance()).placeOrder({ requestId, lines: steam() });
+      // Placed in-process, read over HTTP from the standalone server on the same database.
+      expect(await simulatorClient({ baseUrl: running.server.url }).getOrder(requestId)).toMatchObject({ requestId, total: usd(947n) });
+    } finally {
+      await running.close();
     }
   });
 

@@ -2,6 +2,7 @@
 // `bamboo_sim` schema (the same one every process with VENDOR=simulator uses). Point a process at it
 // with VENDOR=bamboo, BAMBOO_BASE_URL=http://<host>:<port> and the simulator's credentials.
 import { Option, type Command } from 'commander';
+import type { Config } from '../../config.ts';
 import { openDatabase } from '../../context.ts';
 import {
   BambooSimulator,
@@ -10,8 +11,39 @@ import {
   PostgresSimulatorStore,
   SANDBOX_CREDENTIAL,
   startSimulatorServer,
+  type Latency,
+  type SimulatorServer,
 } from '../../integrations/bamboo/simulator/index.ts';
+import type { Logger } from '../../logger.ts';
 import { CliError, commandEnv, print } from '../output.ts';
+
+/** The standalone simulator over this configuration's database; `close` stops the server, the sweep and the pool. */
+export async function openSimulatorServer(
+  config: Config,
+  logger: Logger,
+  options: { host: string; port: number; latency: Latency; seed: number; limits: 'real' | 'off' },
+): Promise<{ server: SimulatorServer; close(): Promise<void> }> {
+  const connection = await openDatabase(config, logger);
+  const simulator = new BambooSimulator({
+    store: new PostgresSimulatorStore(connection.db),
+    hosts: 'any',
+    catalogSeed: options.seed,
+    rateLimits: options.limits === 'real',
+    sweepEveryMs: 2_000,
+  });
+  const server = await startSimulatorServer(simulator, { host: options.host, port: options.port, latency: options.latency }).catch(async (error: unknown) => {
+    await connection.close();
+    throw error;
+  });
+  return {
+    server,
+    async close() {
+      simulator.close();
+      await server.close();
+      await connection.close();
+    },
+  };
+}
 
 interface SimulatorCommandOptions {
   host: string;
@@ -39,18 +71,8 @@ export function registerSimulatorCommand(program: Command): void {
       if (!Number.isInteger(seed)) throw new CliError('--seed takes a whole number');
       if (!latency) throw new CliError('--latency takes milliseconds: 120, or a range such as 50-250');
 
-      const connection = await openDatabase(env.config, env.logger);
-      const simulator = new BambooSimulator({
-        store: new PostgresSimulatorStore(connection.db),
-        hosts: 'any',
-        catalogSeed: seed,
-        rateLimits: options.limits === 'real',
-        sweepEveryMs: 2_000,
-      });
-      const server = await startSimulatorServer(simulator, { host: options.host, port, latency }).catch(async (error: unknown) => {
-        await connection.close();
-        throw error;
-      });
+      const running = await openSimulatorServer(env.config, env.logger, { host: options.host, port, latency, seed, limits: options.limits });
+      const { server } = running;
       print(
         env.json,
         {
@@ -73,16 +95,11 @@ export function registerSimulatorCommand(program: Command): void {
           '  stop with Ctrl+C',
         ],
       );
-      const shutdown = () => {
-        simulator.close();
-        void server
-          .close()
-          .then(() => connection.close())
-          .then(
-            () => process.exit(0),
-            () => process.exit(1),
-          );
-      };
+      const shutdown = () =>
+        void running.close().then(
+          () => process.exit(0),
+          () => process.exit(1),
+        );
       process.once('SIGINT', shutdown);
       process.once('SIGTERM', shutdown);
     });
