@@ -119,6 +119,14 @@ describe('the shared, persistent simulator', () => {
     await clientOf(instances[0]!).setNotificationSettings({ notificationUrl: '', notificationUrlSandbox: '', secretKey: '' });
   });
 
+  it("spoils only an order's first checkout for a trigger, whichever instance gets the retry", async () => {
+    const [first, second] = [instance({ faultTrigger: async () => 'sim:5xx-then-ok' }), instance({ faultTrigger: async () => 'sim:5xx-then-ok' })];
+    const requestId = crypto.randomUUID();
+    expect(await clientOf(first).placeOrder({ requestId, lines: steam() })).toEqual({ kind: 'unknown', cause: 'HTTP 503' });
+    expect(await clientOf(second).getOrder(requestId)).toBeUndefined(); // nothing was bought
+    expect(await clientOf(second).placeOrder({ requestId, lines: steam() })).toEqual({ kind: 'accepted', requestId });
+  });
+
   it('answers the real client over HTTP as a standalone server (Basic auth, the 429 text)', async () => {
     const simulator = new BambooSimulator({ store: new PostgresSimulatorStore(ctx.db), hosts: 'any', rateLimits: true });
     const server = await startSimulatorServer(simulator, { port: 0 });

@@ -161,6 +161,11 @@ export class PostgresSimulatorStore implements SimulatorStore {
         notification_url_sandbox = excluded.notification_url_sandbox, secret_key = excluded.secret_key`.execute(this.#db);
   }
 
+  async takeFirstTriggerAnswer(requestId: string): Promise<boolean> {
+    const inserted = await sql`insert into bamboo_sim.trigger_answers (request_id) values (${requestId}) on conflict do nothing`.execute(this.#db);
+    return Number(inserted.numAffectedRows ?? 0) === 1;
+  }
+
   /** Moves the account's balance by `amount` and books it, in the caller's transaction. */
   async #book(trx: Transaction<any>, order: SimOrder, type: SimTransaction['type'], amount: Big, at: number): Promise<void> {
     await sql`

@@ -87,8 +87,6 @@ export class BambooSimulator {
   #ready: Promise<void> | undefined;
   #sweeper: ReturnType<typeof setInterval> | undefined;
   readonly #faults = new SimulatorFaults();
-  /** RequestIds whose trigger already gave its first answer (a 429, a 5xx, a hang): retries go through. */
-  readonly #answeredTriggers = new Set<string>();
   readonly #limits: SimulatorRateLimits;
   readonly #callbacks: CallbackSender;
   readonly #orders: SimulatorOrders;
@@ -325,13 +323,12 @@ export class BambooSimulator {
     return json(requestId);
   }
 
-  /** The fault a sandbox order's trigger asks for (`faultTrigger`); its first answer only once per RequestId. */
+  /** The fault a sandbox order's trigger asks for (`faultTrigger`); its first answer once per RequestId, whichever instance gets it. */
   async #triggeredFault(credential: SimulatorCredential, requestId: string): Promise<RequestFault | undefined> {
     if (!credential.sandbox || !this.#options.faultTrigger) return undefined;
     const trigger = parseFaultTrigger(await this.#options.faultTrigger(requestId));
     if (!trigger) return undefined;
-    const first = trigger.firstAnswer && !this.#answeredTriggers.has(requestId);
-    if (first) this.#answeredTriggers.add(requestId);
+    const first = trigger.firstAnswer !== undefined && (await this.#store.takeFirstTriggerAnswer(requestId));
     return { ...(first ? trigger.firstAnswer : {}), ...(trigger.order ? { order: trigger.order } : {}) };
   }
 

@@ -40,6 +40,8 @@ export interface SimulatorStore {
   transactionsBetween(clientId: string, from: number, to: number): Promise<SimTransaction[]>;
   notification(clientId: string): Promise<NotificationSettings | undefined>;
   setNotification(clientId: string, settings: NotificationSettings): Promise<void>;
+  /** true exactly once per RequestId: the first checkout a fault trigger spoils (faults.ts). */
+  takeFirstTriggerAnswer(requestId: string): Promise<boolean>;
 }
 
 export const orderCost = (order: SimOrder) => order.lines.reduce((sum, line) => sum.plus(new Big(line.unitCost).times(line.quantity)), new Big(0));
@@ -51,6 +53,7 @@ export class MemorySimulatorStore implements SimulatorStore {
   readonly #orders = new Map<string, SimOrder>();
   readonly #transactions: (Omit<SimTransaction, 'order'> & { key: string })[] = [];
   readonly #notification = new Map<string, NotificationSettings>();
+  readonly #triggerAnswers = new Set<string>();
   #nextOrderId = FIRST_IDS.order;
   #nextCardId = FIRST_IDS.card;
   #nextTransactionId = FIRST_IDS.transaction;
@@ -138,6 +141,12 @@ export class MemorySimulatorStore implements SimulatorStore {
 
   async setNotification(clientId: string, settings: NotificationSettings): Promise<void> {
     this.#notification.set(clientId, settings);
+  }
+
+  async takeFirstTriggerAnswer(requestId: string): Promise<boolean> {
+    if (this.#triggerAnswers.has(requestId)) return false;
+    this.#triggerAnswers.add(requestId);
+    return true;
   }
 
   #book(key: string, type: SimTransaction['type'], amount: Big, account: SimAccount, at: number): void {
