@@ -278,6 +278,7 @@ order-status-processing = ⏳ قيد التنفيذ
 order-status-completed = ✅ مكتمل
 order-status-partially-completed = ⚠️ تم تسليم جزء منه
 order-status-failed = ❌ فشل
+order-status-needs-attention = ⏳ قيد المراجعة
 error-daily-limit-exceeded = هذا الطلب يتجاوز حدك اليومي. جرّب طلباً أصغر أو غداً.
 error-profit-guard = لا يمكن بيع هذه البطاقة بهذا السعر الآن. يرجى التواصل معنا.
 error-not-on-card-list = هذه البطاقة لم تعد معروضة للبيع.

@@ -278,6 +278,7 @@ order-status-processing = ⏳ processing
 order-status-completed = ✅ completed
 order-status-partially-completed = ⚠️ partly delivered
 order-status-failed = ❌ failed
+order-status-needs-attention = ⏳ being checked
 error-daily-limit-exceeded = This order is above your daily limit. Try a smaller order or tomorrow.
 error-profit-guard = This card cannot be sold at this price right now. Please contact us.
 error-not-on-card-list = This card is no longer on sale.

@@ -48,6 +48,15 @@ describe('notification texts', () => {
     });
   }
 
+  it('name every order status a buyer can see in "My orders", needs_attention included', async () => {
+    const { ORDER_STATUSES } = await import('../../src/domain/orders/orders.tables.ts');
+    for (const locale of ['en', 'ar'])
+      for (const status of ORDER_STATUSES) {
+        const key = `order-status-${status.replace('_', '-')}`;
+        expect(i18n.translate(locale, key, {}), `${locale} ${key}`).not.toMatch(/[{}]|^order-status-/);
+      }
+  });
+
   it('warn about a reused proof on a line of its own', () => {
     expect(i18n.translate('en', 'topup-admin-request', { ...vars, duplicate: 'yes' })).toBe(
       'Top-up request from Nour\nAmount: 10.00 USD\nProof: REF\n⚠️ The same proof was used in an earlier request.',
