@@ -13,6 +13,7 @@ import { peerAddress, resolveClientAddress, trustedProxies } from './client-addr
 import { handleError } from './errors.ts';
 import { problem } from './problem.ts';
 import { createRouter } from './router.ts';
+import type { QueueContract } from '#src/shared/queue-contract.ts';
 import { createV1Api } from './v1/index.ts';
 
 export interface ApiDeps {
@@ -20,11 +21,13 @@ export interface ApiDeps {
   boss: Pick<PgBoss, 'getQueues'>;
   /** Telegram updates in webhook mode (see bot/webhook.ts). */
   telegramWebhook?: { path: string; handler: (c: Context) => Promise<Response> };
+  /** The queues the operations routes show and retry (none when absent; the root passes every bound queue). */
+  queues?: readonly QueueContract[];
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
 
-export function createApi({ ctx, boss, telegramWebhook }: ApiDeps) {
+export function createApi({ ctx, boss, telegramWebhook, queues = [] }: ApiDeps) {
   const app = createRouter();
   const { metrics } = ctx;
   const proxies = trustedProxies(ctx.config.TRUST_PROXY);
@@ -67,7 +70,7 @@ export function createApi({ ctx, boss, telegramWebhook }: ApiDeps) {
     return c.body(await metrics.registry.metrics(), 200, { 'content-type': metrics.registry.contentType });
   });
 
-  app.route('/v1', createV1Api(ctx));
+  app.route('/v1', createV1Api(ctx, queues));
   app.route('/', bambooCallbackRoutes(ctx));
 
   if (telegramWebhook) app.post(telegramWebhook.path, (c) => telegramWebhook.handler(c));

@@ -6,11 +6,14 @@ import type { Context } from 'grammy';
 import type { AppContext } from '#src/context.ts';
 import type { Recipient } from '#src/notifications/notify.ts';
 import type { KeyValueStore } from '#src/shared-state/index.ts';
+import type { QueueContract } from '#src/shared/queue-contract.ts';
 
 export interface BotDeps {
   app: AppContext;
   /** Restart-safe store for bot state (Redis, or PostgreSQL without Redis). */
   store: KeyValueStore;
+  /** The queues the Operations screens show and retry (the root passes every bound queue). */
+  queues: readonly QueueContract[];
 }
 
 /** The Telegram user's account and the bot language stored on it (the same shape notifications take). */

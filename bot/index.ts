@@ -18,6 +18,7 @@ import { run, sequentialize } from '@grammyjs/runner';
 import { Bot, GrammyError, type BotError } from 'grammy';
 import type { UserFromGetMe } from 'grammy/types';
 import type { AppContext } from '#src/context.ts';
+import type { QueueContract } from '#src/shared/queue-contract.ts';
 import type { KeyValueStore } from '#src/shared-state/index.ts';
 import type { BotContext, ConvContext } from './context.ts';
 import { basicsFeature } from './features/basics.ts';
@@ -43,6 +44,8 @@ export interface BotOptions {
   fetch?: typeof fetch;
   /** Defaults to Redis, or PostgreSQL without Redis. */
   store?: KeyValueStore;
+  /** The queues the Operations screens show and retry (none when absent). */
+  queues?: readonly QueueContract[];
 }
 
 export function createBot(app: AppContext, options: BotOptions): Bot<BotContext> {
@@ -58,7 +61,7 @@ export function createBot(app: AppContext, options: BotOptions): Bot<BotContext>
   const store = options.store ?? createBotStore(app);
   const i18n = createI18n();
 
-  const deps = { app, store };
+  const deps = { app, store, queues: options.queues ?? [] };
 
   bot.use(async (ctx, next) => {
     const log = app.logger.child({ updateId: ctx.update.update_id });

@@ -103,7 +103,7 @@ export async function startApp(config: Config, logger: Logger, options: StartOpt
     const token = config.TELEGRAM_BOT_TOKEN;
     const bot =
       token && (roles.includes('bot') || (webhookMode && roles.includes('api')))
-        ? createBot(resources, { token, apiRoot: config.BOT_API_ROOT, mode: config.BOT_MODE })
+        ? createBot(resources, { token, apiRoot: config.BOT_API_ROOT, mode: config.BOT_MODE, queues: QUEUES })
         : undefined;
     if (bot) await bot.init();
 
@@ -113,6 +113,7 @@ export async function startApp(config: Config, logger: Logger, options: StartOpt
       const app = createApi({
         ctx: resources,
         boss: resources.boss,
+        queues: QUEUES,
         ...(bot && webhookMode ? { telegramWebhook: { path: WEBHOOK_PATH, handler: telegramWebhookHandler(bot, config.BOT_WEBHOOK_SECRET as string) } } : {}),
       });
       // The Bamboo simulator answers beside the api, under its own path (docs/bamboo.md).

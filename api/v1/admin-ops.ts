@@ -3,7 +3,7 @@
 // orders waiting for an operator (`needs_attention`).
 import { z } from '@hono/zod-openapi';
 import type { AppContext } from '#src/context.ts';
-import { QUEUES } from '#src/jobs/queues.ts';
+import type { QueueContract } from '#src/shared/queue-contract.ts';
 import { databaseJobControl, failedJobs, queueSummaries, retryFailedWork } from '#src/ops/jobs.ts';
 import { ordersNeedingAttention } from '#src/ops/orders.ts';
 import { vendorView } from '#src/ops/vendor.ts';
@@ -79,10 +79,11 @@ const OrderNeedingAttentionSchema = z
   })
   .openapi('OrderNeedingAttention');
 
-export function adminOpsRoutes(ctx: AppContext) {
+/** `queues`: what the operations views show and retry (the root passes every bound queue). */
+export function adminOpsRoutes(ctx: AppContext, queues: readonly QueueContract[]) {
   const router = createRouter();
   const tags = ['Admin: operations'];
-  const control = databaseJobControl(ctx.db, ctx.jobs, QUEUES);
+  const control = databaseJobControl(ctx.db, ctx.jobs, queues);
 
   router.openapi(
     defineRoute({
@@ -98,7 +99,7 @@ export function adminOpsRoutes(ctx: AppContext) {
       const summaries = await queueSummaries(
         ctx.db,
         adminActor(c),
-        QUEUES.map((queue) => queue.name),
+        queues.map((queue) => queue.name),
       );
       return c.json({ data: summaries.map((row) => ({ ...row, oldestWaitingSince: row.oldestWaitingSince?.toISOString() ?? null })) }, 200);
     },

@@ -15,6 +15,7 @@ import { adminAuditLogRoutes } from './admin-audit-log.ts';
 import { adminMetricsRoutes } from './admin-metrics.ts';
 import { adminPricingRoutes } from './admin-pricing.ts';
 import { adminSignupRoutes } from './admin-signups.ts';
+import type { QueueContract } from '#src/shared/queue-contract.ts';
 import { adminOpsRoutes } from './admin-ops.ts';
 import { catalogRoutes } from './catalog.ts';
 import { keyRoutes } from './keys.ts';
@@ -27,7 +28,7 @@ import { adminPartnerUserRoutes, partnerUserRoutes } from './users.ts';
 import { walletRoutes } from './wallet.ts';
 import { webhookRoutes } from './webhooks.ts';
 
-export function createV1Api(ctx: AppContext) {
+export function createV1Api(ctx: AppContext, queues: readonly QueueContract[]) {
   const v1 = createRouter();
   // Two route classes with their own per-key budget: reads, and writes (which cost more).
   const perKey = (name: string, points: number) =>
@@ -65,6 +66,6 @@ export function createV1Api(ctx: AppContext) {
   v1.route('/admin', adminSignupRoutes(ctx));
   v1.route('/', partnerUserRoutes(ctx));
   v1.route('/admin', adminPartnerUserRoutes(ctx));
-  v1.route('/admin', adminOpsRoutes(ctx));
+  v1.route('/admin', adminOpsRoutes(ctx, queues));
   return v1;
 }

@@ -4,7 +4,6 @@
 // needing attention (resolved with the CLI, docs/orders.md). Button-only: no conversation.
 // Callback data: ops.callbacks.ts.
 import { Composer, InlineKeyboard } from 'grammy';
-import { QUEUES } from '#src/jobs/queues.ts';
 import { databaseJobControl, failedJobs, queueSummaries, retryFailedWork } from '#src/ops/jobs.ts';
 import { ordersNeedingAttention } from '#src/ops/orders.ts';
 import { vendorView } from '#src/ops/vendor.ts';
@@ -28,7 +27,7 @@ async function homeScreen(ctx: BotContext) {
   const summaries = await queueSummaries(
     ctx.deps.app.db,
     telegramActor(ctx.user!.account),
-    QUEUES.map((queue) => queue.name),
+    ctx.deps.queues.map((queue) => queue.name),
   );
   const lines = summaries.map((row) =>
     ctx.t('ops-queue-line', { queue: row.queue, waiting: row.waiting, active: row.active, failed: row.failed, oldest: when(row.oldestWaitingSince) }),
@@ -140,7 +139,7 @@ function handlers(): Composer<BotContext> {
     const { app } = ctx.deps;
     const admin = ctx.user?.account;
     if (!admin) return;
-    const control = databaseJobControl(app.db, app.jobs, QUEUES);
+    const control = databaseJobControl(app.db, app.jobs, ctx.deps.queues);
     let count = 0;
     if (id) {
       const [job] = await failedJobs(app.db, telegramActor(admin), { id, limit: 1 });

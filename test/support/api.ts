@@ -2,6 +2,7 @@
 // with live and test keys and to call the API as them.
 import { expect } from 'vitest';
 import { createApi } from '../../api/index.ts';
+import { QUEUES } from '../../src/jobs/queues.ts';
 import { accountActor, platformActor } from '../../src/domain/actor.ts';
 import { addAdmin, createAccount, type Account } from '../../src/domain/accounts/accounts.ts';
 import { apiKeySecret, issueApiKey } from '../../src/domain/api-keys/api-keys.ts';
@@ -21,7 +22,7 @@ let sequence = 0;
 export async function createApiHarness(options: Parameters<typeof createTestContext>[0] = {}) {
   const context: TestContext = await createTestContext(options);
   const { ctx } = context;
-  const api = createApi({ ctx, boss: context.boss });
+  const api = createApi({ ctx, boss: context.boss, queues: QUEUES });
   const secret = apiKeySecret(ctx.config);
   const { account: admin } = await addAdmin(ctx.db, platformActor('cli'), { telegramUserId: '900000001', currency: 'USD' });
   const adminKey = (await issueApiKey(ctx.db, secret, platformActor('cli'), { accountId: admin.id, mode: 'live' })).key;

@@ -1,6 +1,7 @@
 // A bot over a test AppContext with a recording fetch; a "restart" is a new bot on the same store.
 import type { PgBoss } from 'pg-boss';
 import { createBot } from '../../bot/index.ts';
+import { QUEUES } from '../../src/jobs/queues.ts';
 import { telegramSendQueue } from '../../src/notifications/telegram-queues.ts';
 import type { TelegramMessage } from '../../src/notifications/telegram.ts';
 import type { AppContext } from '../../src/context.ts';
@@ -14,7 +15,7 @@ import { BOT_TOKEN, botInfo, recordingFetch } from './telegram.ts';
 
 export function startTestBot(ctx: AppContext, store: KeyValueStore) {
   const recorder = recordingFetch();
-  const bot = createBot(ctx, { token: BOT_TOKEN, apiRoot: 'https://api.telegram.org', botInfo, fetch: recorder.fetch, store });
+  const bot = createBot(ctx, { token: BOT_TOKEN, apiRoot: 'https://api.telegram.org', botInfo, fetch: recorder.fetch, store, queues: QUEUES });
   return { bot, ...recorder };
 }
 
