@@ -6,6 +6,7 @@ import { accountActor, platformActor } from '../../src/domain/actor.ts';
 import { queryAuditLog } from '../../src/domain/audit/query.ts';
 import { createOrder } from '../../src/domain/orders/intake.ts';
 import { reconcileOrders } from '../../src/domain/orders/reconciliation.ts';
+import { dailySummary } from '../../src/domain/orders/summary.ts';
 import { SIM_PRODUCTS } from '../../src/integrations/bamboo/simulator/index.ts';
 import { parseMoney } from '../../src/shared/money.ts';
 import { createApiHarness, expectProblem } from '../support/api.ts';
@@ -60,6 +61,8 @@ describe('orders needing attention: ops views and resolve', () => {
       ],
     });
     await expectProblem(await call(partner.liveKey, 'GET', '/v1/admin/ops/orders/needs-attention'), 403, 'forbidden');
+    // The admins' daily summary counts it among the orders of the day, still open.
+    expect(await dailySummary(ctx, new Date().toISOString().slice(0, 10))).toMatchObject({ orders: 1, open: 1, failed: 0 });
     expect(await steller('order', 'attention')).toMatchObject({ count: 1, orders: [{ number: order.number, reason: 'vendor_lost_order' }] });
 
     await expect(steller('order', 'resolve', order.number)).rejects.toThrow('exactly one of --vendor-has and --vendor-lacks');

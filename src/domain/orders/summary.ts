@@ -15,7 +15,7 @@ export interface DailySummary {
   completed: number;
   partiallyCompleted: number;
   failed: number;
-  /** Still open (pending, placing, processing). */
+  /** Not final yet (pending, placing, processing, and needs_attention: money held until an operator decides). */
   open: number;
   /** Per wallet currency, formatted ("120.00 USD"); empty when nothing was sold. */
   gmv: string[];
@@ -56,11 +56,11 @@ export async function dailySummary(ctx: Pick<AppContext, 'db' | 'vendor' | 'logg
   }
   return {
     day,
-    orders: count('pending', 'placing', 'processing', 'completed', 'partially_completed', 'failed'),
+    orders: count('pending', 'placing', 'processing', 'needs_attention', 'completed', 'partially_completed', 'failed'),
     completed: count('completed'),
     partiallyCompleted: count('partially_completed'),
     failed: count('failed'),
-    open: count('pending', 'placing', 'processing'),
+    open: count('pending', 'placing', 'processing', 'needs_attention'),
     gmv: [...gmvByCurrency].filter(([, amount]) => amount > 0n).map(([currency, amount]) => formatMoney(money(amount, currency))),
     pendingTopups: Number(pending.count),
     vendorBalance,
