@@ -1,5 +1,9 @@
 // The partner REST API over real HTTP (issue 7): GET /v1/catalog and POST /v1/orders at 10 and 50
 // concurrent connections, requests/s and p50/p99, with a plain fetch loop per connection (keep-alive).
+// First the fast reads (issue 22) against a bare anchor started here, in the same run: a plain
+// node:http + pg server that does one key-lookup round trip plus the page query for the same 50
+// rows from the same database. GET /v1/catalog?limit=50, GET /v1/catalog/{id} and GET /v1/wallet
+// at 50 connections, each with its ratio to the anchor (`--only reads` stops after them).
 // Then the request-log overhead (issue 8): GET /v1/wallet at 50 connections without request logs,
 // with the in-process buffer, and with the Redis list (when REDIS_URL is set).
 // The server runs in this process on an ephemeral port over a scratch database; order intake only
@@ -13,7 +17,7 @@ import { createAppContext, openDatabase } from '../src/context.ts';
 import { withDatabaseName } from '../src/db/database.ts';
 import { createAccount } from '../src/domain/accounts/accounts.ts';
 import { platformActor } from '../src/domain/actor.ts';
-import { apiKeySecret, issueApiKey } from '../src/domain/api-keys/api-keys.ts';
+import { apiKeySecret, hashApiKey, issueApiKey } from '../src/domain/api-keys/api-keys.ts';
 import { movement, systemAccountId, transfer, walletId } from '../src/domain/ledger/ledger.ts';
 import { createVendor } from '../src/integrations/bamboo/index.ts';
 import { SIM_PRODUCTS } from '../src/integrations/bamboo/simulator/index.ts';
@@ -25,9 +29,12 @@ import { parseMoney } from '../src/shared/money.ts';
 import { createMemoryState } from '../src/shared-state/index.ts';
 import { createRequestLogBuffer, type RequestLogBuffer } from '../src/domain/request-logs/buffer.ts';
 import { adminQuery } from '../test/support/admin.ts';
+import { createServer } from 'node:http';
+import pg from 'pg';
 import { arg, percentile } from './support.ts';
 
 const SECONDS = arg('seconds', 5);
+const ONLY_READS = process.argv.includes('--only') && process.argv[process.argv.indexOf('--only') + 1] === 'reads';
 const CONNECTIONS = [10, 50];
 const PRODUCTS = 500;
 if (!process.env.DATABASE_URL) throw new Error('set DATABASE_URL (the bench creates and drops a scratch database there)');
@@ -93,7 +100,7 @@ async function run(connections: number, request: (n: number) => Promise<Response
 }
 
 const line = (name: string, connections: number, result: Result) =>
-  `${name.padEnd(16)} ${String(connections).padStart(3)} conns: ${(result.requests / result.seconds).toFixed(0)} req/s, p50 ${percentile(result.latencies, 50).toFixed(1)} ms, ` +
+  `${name.padEnd(26)} ${String(connections).padStart(3)} conns: ${(result.requests / result.seconds).toFixed(0)} req/s, p50 ${percentile(result.latencies, 50).toFixed(1)} ms, ` +
   `p99 ${percentile(result.latencies, 99).toFixed(1)} ms (${result.requests} requests, ${result.errors} not 2xx)`;
 
 try {
@@ -135,31 +142,80 @@ try {
       body: JSON.stringify({ productId: String(SIM_PRODUCTS.steam10), faceValue: { amount: '10.00', currency: 'USD' }, quantity: 1 }),
     });
 
-  await run(5, catalog); // warm-up
-  for (const connections of CONNECTIONS) console.log(line('GET /v1/catalog', connections, await run(connections, catalog)));
-  // Idempotency keys of the two rounds differ (the sequence is per run): prefix with the round.
-  for (const connections of CONNECTIONS) console.log(line('POST /v1/orders', connections, await run(connections, (n) => order(connections * 1_000_000 + n))));
+  // The bare anchor: the key lookup (by its HMAC, as we store keys) and the page query, nothing else.
+  const anchorPool = new pg.Pool({ connectionString: url, max: 20 });
+  const anchor = createServer((request, response) => {
+    void (async () => {
+      const presented = /^Bearer (\S+)$/.exec(request.headers.authorization ?? '')?.[1] ?? '';
+      const found = await anchorPool.query(
+        'select k.id, k.revoked_at, a.id as account_id, a.status from api_keys k join accounts a on a.id = k.account_id where k.key_hash = $1',
+        [hashApiKey(apiKeySecret(config), presented)],
+      );
+      if (found.rows.length === 0) {
+        response.writeHead(401).end();
+        return;
+      }
+      const page = await anchorPool.query(
+        `select p.id, p.name, p.kind, p.face_currency, p.min_face_minor, p.max_face_minor, p.stock, b.key as brand_key, b.name as brand_name,
+           b.logo_url, b.country_code, b.category_ids, b.description, b.redemption_instructions, b.terms
+         from catalog_products p join catalog_brands b on b.key = p.brand_key where p.active order by p.id limit 51`,
+      );
+      response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ data: page.rows.slice(0, 50) }));
+    })().catch(() => response.writeHead(500).end());
+  });
+  await new Promise<void>((resolve) => anchor.listen(0, '127.0.0.1', resolve));
+  const anchorPort = (anchor.address() as { port: number }).port;
+  const bare = () => fetch(`http://127.0.0.1:${anchorPort}/`, { headers });
+  const item = () => fetch(`${base}/v1/catalog/${SIM_PRODUCTS.steam10}`, { headers });
+  const walletRead = () => fetch(`${base}/v1/wallet`, { headers });
 
-  // Request-log overhead: the same app with each buffer (ctx.requestLogs) on its own server.
-  const buffers: [string, RequestLogBuffer | undefined][] = [
-    ['no request logs', undefined],
-    ['logs in process', createRequestLogBuffer({ keyPrefix: `${runId}:`, maxInProcess: 1_000_000, logger })],
-  ];
-  if (process.env.REDIS_URL)
-    buffers.push(['logs in Redis', createRequestLogBuffer({ redisUrl: process.env.REDIS_URL, keyPrefix: `${runId}:`, maxInProcess: 1_000_000, logger })]);
-  await new Promise((resolve) => setTimeout(resolve, 200)); // the Redis buffer connects in the background
-  for (const [name, requestLogs] of buffers) {
-    const logged = await listen(createApi({ ctx: { ...ctx, ...(requestLogs ? { requestLogs } : {}) }, boss }).fetch, '127.0.0.1', 0);
-    const wallet = () => fetch(`${logged.url}/v1/wallet`, { headers });
-    await run(5, wallet); // warm-up
-    const result = await run(50, wallet);
-    const flushStarted = performance.now();
-    const written = requestLogs ? await requestLogs.flush(db) : 0;
-    console.log(
-      `${line(`GET /v1/wallet, ${name}`, 50, result)}${requestLogs ? `; flush wrote ${written} rows in ${(performance.now() - flushStarted).toFixed(0)} ms` : ''}`,
-    );
-    await closeServer(logged.server, 1000);
-    await requestLogs?.close();
+  // Warm-ups: connections, prepared statements, and our caches (as a running server has them).
+  await run(5, bare);
+  await run(5, catalog);
+  await run(5, item);
+  await run(5, walletRead);
+  const anchorResult = await run(50, bare);
+  const rate = (result: Result) => result.requests / result.seconds;
+  console.log(line('anchor (bare)', 50, anchorResult));
+  for (const [name, request] of [
+    ['GET /v1/catalog?limit=50', catalog],
+    ['GET /v1/catalog/{id}', item],
+    ['GET /v1/wallet', walletRead],
+  ] as const) {
+    const result = await run(50, request);
+    console.log(`${line(name, 50, result)}; ${(rate(result) / rate(anchorResult)).toFixed(2)} × anchor`);
+  }
+  // The anchor again: the machine's speed drifts, so the ratios above have an anchor on each side.
+  const anchorAfter = await run(50, bare);
+  console.log(line('anchor (bare)', 50, anchorAfter));
+  await new Promise((resolve) => anchor.close(resolve));
+  await anchorPool.end();
+  if (!ONLY_READS) {
+    for (const connections of CONNECTIONS) console.log(line('GET /v1/catalog', connections, await run(connections, catalog)));
+    // Idempotency keys of the two rounds differ (the sequence is per run): prefix with the round.
+    for (const connections of CONNECTIONS) console.log(line('POST /v1/orders', connections, await run(connections, (n) => order(connections * 1_000_000 + n))));
+
+    // Request-log overhead: the same app with each buffer (ctx.requestLogs) on its own server.
+    const buffers: [string, RequestLogBuffer | undefined][] = [
+      ['no request logs', undefined],
+      ['logs in process', createRequestLogBuffer({ keyPrefix: `${runId}:`, maxInProcess: 1_000_000, logger })],
+    ];
+    if (process.env.REDIS_URL)
+      buffers.push(['logs in Redis', createRequestLogBuffer({ redisUrl: process.env.REDIS_URL, keyPrefix: `${runId}:`, maxInProcess: 1_000_000, logger })]);
+    await new Promise((resolve) => setTimeout(resolve, 200)); // the Redis buffer connects in the background
+    for (const [name, requestLogs] of buffers) {
+      const logged = await listen(createApi({ ctx: { ...ctx, ...(requestLogs ? { requestLogs } : {}) }, boss }).fetch, '127.0.0.1', 0);
+      const wallet = () => fetch(`${logged.url}/v1/wallet`, { headers });
+      await run(5, wallet); // warm-up
+      const result = await run(50, wallet);
+      const flushStarted = performance.now();
+      const written = requestLogs ? await requestLogs.flush(db) : 0;
+      console.log(
+        `${line(`GET /v1/wallet, ${name}`, 50, result)}${requestLogs ? `; flush wrote ${written} rows in ${(performance.now() - flushStarted).toFixed(0)} ms` : ''}`,
+      );
+      await closeServer(logged.server, 1000);
+      await requestLogs?.close();
+    }
   }
 } finally {
   await closeServer(server, 1000);

@@ -45,7 +45,8 @@ export function createPricedReads(deps: { db: Kysely<DB>; state: SharedState; ge
   async function cached(key: string, load: () => Promise<string>): Promise<CachedBody> {
     const local = bodies.get(key);
     if (local) return local;
-    const stored = await shared?.get(key);
+    // A cache that cannot be reached is a miss, never a failed read.
+    const stored = await shared?.get(key).catch(() => undefined);
     if (stored !== undefined) {
       const newline = stored.indexOf('\n');
       const entry = { etag: stored.slice(0, newline), body: stored.slice(newline + 1) };
@@ -55,7 +56,7 @@ export function createPricedReads(deps: { db: Kysely<DB>; state: SharedState; ge
     const body = await load();
     const entry = { etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`, body };
     bodies.set(key, entry);
-    await shared?.set(key, `${entry.etag}\n${body}`, SHARED_TTL_MS);
+    await shared?.set(key, `${entry.etag}\n${body}`, SHARED_TTL_MS).catch(() => undefined);
     return entry;
   }
 
