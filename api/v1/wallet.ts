@@ -3,8 +3,7 @@ import { z } from '@hono/zod-openapi';
 import { stringify } from 'csv-stringify/sync';
 import type { AppContext } from '#src/context.ts';
 import { accountActor } from '#src/domain/actor.ts';
-import { walletBalance } from '#src/domain/ledger/ledger.ts';
-import { lowBalanceThreshold, setLowBalanceThreshold } from '#src/domain/ledger/low-balance.ts';
+import { setLowBalanceThreshold, walletWithThreshold } from '#src/domain/ledger/low-balance.ts';
 import { walletTransactions, type WalletTransaction } from '#src/domain/ledger/statements.ts';
 import { formatAmount, parseMoney, toJsonMoney } from '#src/shared/money.ts';
 import { partnerPrincipal } from '../middleware/auth.ts';
@@ -66,8 +65,7 @@ export function walletRoutes(ctx: AppContext) {
     }),
     async (c) => {
       const principal = partnerPrincipal(c);
-      const balance = await walletBalance(ctx.db, principal.accountId);
-      const threshold = await lowBalanceThreshold(ctx.db, principal.accountId);
+      const { balance, lowBalanceThreshold: threshold } = await walletWithThreshold(ctx.db, principal.accountId);
       return c.json(
         { accountId: principal.accountId, mode: principal.mode, balance: toJsonMoney(balance), lowBalanceThreshold: threshold ? toJsonMoney(threshold) : null },
         200,

@@ -74,6 +74,21 @@ export async function setLowBalanceThreshold(db: Kysely<DB>, actor: Actor, accou
   });
 }
 
+/** A wallet's balance and low-balance threshold from one read of its row (GET /v1/wallet). */
+export async function walletWithThreshold(db: Kysely<DB>, accountId: string): Promise<{ balance: Money; lowBalanceThreshold: Money | null }> {
+  const wallet = await db
+    .selectFrom('ledger_accounts')
+    .select(['balance', 'currency', 'low_balance_threshold'])
+    .where('id', '=', walletId(accountId))
+    .executeTakeFirst();
+  // Wallets store their balance; anything else takes the general path (and its errors).
+  if (!wallet || wallet.balance === null) return { balance: await walletBalance(db, accountId), lowBalanceThreshold: await lowBalanceThreshold(db, accountId) };
+  return {
+    balance: money(wallet.balance, wallet.currency),
+    lowBalanceThreshold: wallet.low_balance_threshold == null ? null : money(wallet.low_balance_threshold, wallet.currency),
+  };
+}
+
 /** A wallet's threshold, or null. */
 export async function lowBalanceThreshold(db: Kysely<DB>, accountId: string): Promise<Money | null> {
   const wallet = await db.selectFrom('ledger_accounts').select(['currency', 'low_balance_threshold']).where('id', '=', walletId(accountId)).executeTakeFirst();
