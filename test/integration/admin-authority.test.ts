@@ -31,6 +31,7 @@ import { approveSignup, listSignups, rejectSignup, viewSignup } from '../../src/
 import { platformMetrics } from '../../src/domain/usage/platform-metrics.ts';
 import { QUEUES } from '../../src/jobs/queues.ts';
 import { databaseJobControl, failedJobs, queueSummaries, retryFailedWork } from '../../src/ops/jobs.ts';
+import { ordersNeedingAttention } from '../../src/ops/orders.ts';
 import { vendorView } from '../../src/ops/vendor.ts';
 import { parseMoney } from '../../src/shared/money.ts';
 import { createTestContext } from '../support/context.ts';
@@ -114,6 +115,7 @@ const ADMIN_SERVICES: Record<string, AdminService> = {
   'src/ops/jobs.ts#failedJobs': { call: (actor) => failedJobs(db, actor, { limit: 10 }) },
   'src/ops/jobs.ts#retryFailedWork': { call: (actor) => retryFailedWork(control, db, actor, { all: true }) },
   'src/ops/vendor.ts#vendorView': { call: (actor) => vendorView(ctx, actor) },
+  'src/ops/orders.ts#ordersNeedingAttention': { call: (actor) => ordersNeedingAttention(db, actor) },
 };
 
 /** Domain functions admin adapters call that are not admin services, and why they need no admin check. */
