@@ -211,6 +211,10 @@ describe('GET /v1/admin/metrics: growth and health over a period', () => {
     });
     expect(empty.sales).toEqual([]);
     expect(empty.stuckOrders.count).toBe(1); // stuck is about now, whatever the period
+    // An order waiting for an operator is still open: stuck once past its deadline.
+    await db.updateTable('orders').set({ status: 'needs_attention' }).where('id', '=', stuck.id).execute();
+    expect((await growthMetrics(db, { from: '2026-08-01', to: '2026-08-02' })).stuckOrders.count).toBe(1);
+    await db.updateTable('orders').set({ status: 'pending' }).where('id', '=', stuck.id).execute();
   });
 
   it('a wallet in another currency than the vendor: revenue is the converted settlement booked on the ledger', async () => {

@@ -17,6 +17,7 @@ import type { DB } from '../../db/schema.ts';
 import { DomainError } from '../../shared/errors.ts';
 import { money, type Money } from '../../shared/money.ts';
 import { formatOrderNumber } from '../orders/orders.ts';
+import { OPEN_STATUSES } from '../orders/orders.tables.ts';
 
 export const MAX_METRICS_DAYS = 366;
 export const DEFAULT_METRICS_DAYS = 30;
@@ -109,7 +110,6 @@ function addRole(counts: RoleCounts, role: string, count: number): void {
 }
 
 const DELIVERED = ['completed', 'partially_completed'] as const;
-const OPEN = ['pending', 'placing', 'processing'] as const;
 /** A partner's sandbox account trades test money: not a customer, not sales. */
 const notSandbox = (column: string) =>
   sql<boolean>`not exists (select 1 from api_sandbox_accounts sandbox where sandbox.sandbox_account_id = ${sql.ref(column)})`;
@@ -224,7 +224,7 @@ export async function growthMetrics(db: Kysely<DB>, period: MetricsPeriod, now =
     db
       .selectFrom('orders as o')
       .select(['o.number', 'o.created_at', sql<string>`count(*) over ()`.as('total')])
-      .where('o.status', 'in', [...OPEN])
+      .where('o.status', 'in', [...OPEN_STATUSES])
       .where('o.deadline_at', '<', now)
       .where(notSandbox('o.buyer_id'))
       .orderBy('o.created_at')

@@ -9,6 +9,8 @@ import type { NullableTimestamp, Timestamp } from '../columns.ts';
 export const ORDER_STATUSES = ['pending', 'placing', 'processing', 'completed', 'partially_completed', 'failed', 'needs_attention'] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
 export const FINAL_STATUSES: readonly OrderStatus[] = ['completed', 'partially_completed', 'failed'];
+/** Not final: still being bought, or waiting for an operator (`needs_attention`, money held). */
+export const OPEN_STATUSES = ['pending', 'placing', 'processing', 'needs_attention'] as const satisfies readonly OrderStatus[];
 
 type NullableInt8 = ColumnType<bigint | null, bigint | string | null | undefined, bigint | string | null>;
 

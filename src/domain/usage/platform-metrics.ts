@@ -9,6 +9,7 @@ import { money, type Money } from '../../shared/money.ts';
 import { requireAdmin } from '../accounts/accounts.ts';
 import type { Actor } from '../actor.ts';
 import { growthMetrics, resolveMetricsPeriod, type GrowthMetrics, type MetricsPeriod } from '../growth/metrics.ts';
+import { OPEN_STATUSES } from '../orders/orders.tables.ts';
 
 export interface PlatformMetrics extends GrowthMetrics {
   at: Date;
@@ -21,8 +22,6 @@ export interface PlatformMetrics extends GrowthMetrics {
   /** Sum of customer wallet balances (sandbox wallets left out), per currency. */
   walletBalances: Money[];
 }
-
-const OPEN_STATUSES = ['pending', 'placing', 'processing'] as const;
 
 export async function platformMetrics(db: Kysely<DB>, actor: Actor, options: { period?: MetricsPeriod; now?: Date } = {}): Promise<PlatformMetrics> {
   await requireAdmin(db, actor);
