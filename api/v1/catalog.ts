@@ -91,7 +91,7 @@ function cachedJson(c: Context<ApiEnv>, cached: CachedBody): Response {
   // The body depends on the key's account: shared caches must not answer another key with it.
   c.header('Vary', 'Authorization, x-api-key');
   if (notModified(c.req.header('if-none-match'), cached.etag)) return c.body(null, 304);
-  return c.body(cached.body, 200, { 'content-type': 'application/json' });
+  return c.body(cached.bytes, 200, { 'content-type': 'application/json' });
 }
 
 const NOT_MODIFIED = { 304: { description: 'Not modified: the `If-None-Match` header names the current `ETag`' } };

@@ -20,7 +20,11 @@ import type { SharedState } from '../../shared-state/types.ts';
 export interface CachedBody {
   etag: string;
   body: string;
+  /** The body as UTF-8, encoded once: an answer sent many times is not re-encoded (nor garbage) each time. */
+  bytes: Uint8Array<ArrayBuffer>;
 }
+
+const entryOf = (etag: string, body: string): CachedBody => ({ etag, body, bytes: new TextEncoder().encode(body) });
 
 export interface PricedReads {
   /**
@@ -49,12 +53,12 @@ export function createPricedReads(deps: { db: Kysely<DB>; state: SharedState; ge
     const stored = await shared?.get(key).catch(() => undefined);
     if (stored !== undefined) {
       const newline = stored.indexOf('\n');
-      const entry = { etag: stored.slice(0, newline), body: stored.slice(newline + 1) };
+      const entry = entryOf(stored.slice(0, newline), stored.slice(newline + 1));
       bodies.set(key, entry);
       return entry;
     }
     const body = await load();
-    const entry = { etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`, body };
+    const entry = entryOf(`"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`, body);
     bodies.set(key, entry);
     await shared?.set(key, `${entry.etag}\n${body}`, SHARED_TTL_MS).catch(() => undefined);
     return entry;
