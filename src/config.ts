@@ -214,9 +214,11 @@ export const SECRET_VARIABLES = [
 ] as const;
 
 export class ConfigError extends Error {
-  constructor(readonly issues: { variable: string; problem: string }[]) {
+  readonly issues: { variable: string; problem: string }[];
+  constructor(issues: { variable: string; problem: string }[]) {
     super(`Invalid configuration: ${issues.map((issue) => `${issue.variable} ${issue.problem}`).join('; ')}`);
     this.name = 'ConfigError';
+    this.issues = issues;
   }
 }
 

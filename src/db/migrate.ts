@@ -10,12 +10,13 @@ import { PROJECT_ROOT } from '../config.ts';
 export const MIGRATIONS_DIR = path.join(PROJECT_ROOT, 'migrations');
 
 export class MigrationError extends Error {
-  constructor(
-    readonly migration: string | undefined,
-    override readonly cause: unknown,
-  ) {
+  readonly migration: string | undefined;
+  override readonly cause: unknown;
+  constructor(migration: string | undefined, cause: unknown) {
     super(`migration ${migration ?? '(unknown)'} failed: ${cause instanceof Error ? cause.message : String(cause)}`);
     this.name = 'MigrationError';
+    this.migration = migration;
+    this.cause = cause;
   }
 }
 

@@ -40,8 +40,10 @@ export interface SentMessage {
 /** Telegram said "too many requests": wait this long before the next call. */
 export class TelegramRateLimitedError extends Error {
   override name = 'TelegramRateLimitedError';
-  constructor(readonly retryAfterSeconds: number) {
+  readonly retryAfterSeconds: number;
+  constructor(retryAfterSeconds: number) {
     super(`Telegram rate limit: retry after ${retryAfterSeconds} s`);
+    this.retryAfterSeconds = retryAfterSeconds;
   }
 }
 

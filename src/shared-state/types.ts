@@ -58,9 +58,11 @@ export interface SharedState {
 }
 
 export class LockBusyError extends Error {
-  constructor(readonly key: string) {
+  readonly key: string;
+  constructor(key: string) {
     super(`lock ${key} is held by someone else`);
     this.name = 'LockBusyError';
+    this.key = key;
   }
 }
 

@@ -41,7 +41,11 @@ export class Batcher<In, Out> {
   /** Keys of the items in running batches. */
   private readonly busy = new Set<string>();
 
-  constructor(private readonly options: BatcherOptions<In, Out>) {}
+  private readonly options: BatcherOptions<In, Out>;
+
+  constructor(options: BatcherOptions<In, Out>) {
+    this.options = options;
+  }
 
   submit(item: In): Promise<Out> {
     return new Promise<Out>((resolve, reject) => {

@@ -1,7 +1,10 @@
 // A bounded map for per-process caches: at most `size` entries, the least recently used dropped first.
 export class RecentlyUsed<V> {
   private readonly entries = new Map<string, V>();
-  constructor(private readonly size: number) {}
+  private readonly size: number;
+  constructor(size: number) {
+    this.size = size;
+  }
 
   get(key: string): V | undefined {
     const value = this.entries.get(key);

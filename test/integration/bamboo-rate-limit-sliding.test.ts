@@ -61,7 +61,10 @@ function jitterSource(seed: number, maxMs: number): () => number {
 class SlidingWindowVendor {
   readonly #accepted = new Map<string, number[]>();
   rejected = 0;
-  constructor(readonly limits: Record<string, { points: number; durationMs: number }>) {}
+  readonly limits: Record<string, { points: number; durationMs: number }>;
+  constructor(limits: Record<string, { points: number; durationMs: number }>) {
+    this.limits = limits;
+  }
 
   /** One arrival touching the given counters (e.g. checkout and its product's); 429 when any is full. */
   arrive(at: number, counters: string[]): 200 | 429 {

@@ -19,10 +19,11 @@ export class BambooError extends DomainError {
 /** The limiter (ours, or Bamboo's 429) asks for a longer wait than the caller allows. Retry later. */
 export class BambooRateLimitError extends BambooError {
   override name = 'BambooRateLimitError';
-  constructor(
-    readonly endpoint: EndpointClass,
-    readonly retryAfterMs: number,
-  ) {
+  readonly endpoint: EndpointClass;
+  readonly retryAfterMs: number;
+  constructor(endpoint: EndpointClass, retryAfterMs: number) {
     super('vendor_rate_limited', `Bamboo ${endpoint} is rate limited for another ${Math.ceil(retryAfterMs / 1000)} s`, { endpoint, retryAfterMs });
+    this.endpoint = endpoint;
+    this.retryAfterMs = retryAfterMs;
   }
 }

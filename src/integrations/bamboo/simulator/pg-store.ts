@@ -30,8 +30,10 @@ const toAccount = (row: AccountRow): SimAccount => ({
 
 /** Thrown inside a transaction to undo it and answer a refusal. */
 class Refusal extends Error {
-  constructor(readonly reason: 'OrderAlreadyExists' | 'InsufficientBalance') {
+  readonly reason: 'OrderAlreadyExists' | 'InsufficientBalance';
+  constructor(reason: 'OrderAlreadyExists' | 'InsufficientBalance') {
     super(reason);
+    this.reason = reason;
   }
 }
 
