@@ -296,9 +296,9 @@ export interface QuoteInput {
   /** The buyer when the caller already loaded it (saves a read). */
   account?: Account;
   productId: number | bigint;
-  /** The product row when the caller already loaded it (saves a read; must be `productId`'s). */
+  /** The product row when the caller already read it with `discount` (`productWithDiscount`; must be `productId`'s): saves that read. */
   product?: CatalogProductRow;
-  /** The account's discount on the product when the caller already read it (`productWithDiscount`). */
+  /** The account's discount on the product, read with `product`; one without the other is read again. */
   discount?: { planId: string | null; discountBps: number };
   /** Face value (denomination) in the product's currency. */
   face: Money;
