@@ -1,3 +1,4 @@
+import type { Generations } from '#src/db/generations.ts';
 import type { ApiPrincipal } from '#src/domain/api-keys/api-keys.ts';
 import type { Logger } from '#src/logger.ts';
 
@@ -10,5 +11,7 @@ export interface ApiEnv {
     clientAddress: string | undefined;
     /** Set by the API key middleware on /v1 routes. */
     principal: ApiPrincipal;
+    /** The read caches' generations, read once per /v1 request by the API key middleware (after the request arrived). */
+    generations: Generations;
   };
 }

@@ -20,8 +20,7 @@ import { createSharedState, type RateLimiter, type SharedState } from './shared-
 import { createRequestLogBuffer, type RequestLogBuffer } from './domain/request-logs/buffer.ts';
 import { vendorCallRecorder } from './ops/vendor.ts';
 import { createGenerationReader, type GenerationReader } from './db/generations.ts';
-import { createApiKeyCache } from './domain/api-keys/key-cache.ts';
-import type { KeyLookup } from './domain/api-keys/api-keys.ts';
+import { createApiKeyCache, type ApiKeyCache } from './domain/api-keys/key-cache.ts';
 import { createPricedReads, type PricedReads } from './domain/pricing/priced-reads.ts';
 import type { ResolveHost } from './domain/webhooks/webhook-url.ts';
 
@@ -139,7 +138,7 @@ export interface AppContext extends AppContextParts {
 export interface ReadCaches {
   generations: GenerationReader;
   /** API key lookups for authentication. */
-  apiKeys: KeyLookup;
+  apiKeys: ApiKeyCache;
   /** Priced catalog pages and products, the bot's card list. */
   priced: PricedReads;
 }
@@ -148,7 +147,7 @@ function createReadCaches(parts: AppContextParts): ReadCaches {
   const generations = createGenerationReader(parts.db);
   return {
     generations,
-    apiKeys: createApiKeyCache({ db: parts.db, generations }),
+    apiKeys: createApiKeyCache({ db: parts.db }),
     priced: createPricedReads({
       db: parts.db,
       state: parts.state,

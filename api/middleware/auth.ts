@@ -31,8 +31,12 @@ export function authenticate(ctx: AppContext) {
         c.header('WWW-Authenticate', 'Bearer');
         throw new DomainError('unauthorized', 'An API key is required: Authorization: Bearer <key> or x-api-key: <key>');
       }
-      // Recent keys come from the process's cache, never behind a committed revocation (docs/api.md, Caching).
-      principal = await authenticateApiKey(ctx.db, secret, key, { clientAddress: c.var.clientAddress, lookup: ctx.reads.apiKeys });
+      // Recent keys come from the process's cache, never behind a committed revocation: the
+      // generations are read once for the request, and the routes' caches use the same read
+      // (docs/api.md, Caching).
+      const generations = await ctx.reads.generations.current();
+      c.set('generations', generations);
+      principal = await authenticateApiKey(ctx.db, secret, key, { clientAddress: c.var.clientAddress, lookup: ctx.reads.apiKeys.at(generations) });
     } catch (error) {
       if (error instanceof DomainError && error.code === 'unauthorized') {
         const refusal = await spendOrRefuse(c, failures);

@@ -137,11 +137,11 @@ export function catalogRoutes(ctx: AppContext) {
       const principal = partnerPrincipal(c);
       const query = c.req.valid('query');
       const what = `page:${JSON.stringify(Object.entries(query).sort(([a], [b]) => a.localeCompare(b)))}`;
-      const cached = await ctx.reads.priced.forAccount(principal.accountId, what, async () => {
+      const load = async () => {
         const page = await listCatalog(ctx.db, query);
         return JSON.stringify({ data: await presentProducts(ctx, principal, page.items), nextCursor: page.nextCursor });
-      });
-      return cachedJson(c, cached);
+      };
+      return cachedJson(c, await ctx.reads.priced.forAccount(principal.accountId, what, load, c.var.generations));
     },
   );
 
@@ -170,13 +170,13 @@ export function catalogRoutes(ctx: AppContext) {
     async (c) => {
       const principal = partnerPrincipal(c);
       const { productId } = c.req.valid('param');
-      const cached = await ctx.reads.priced.forAccount(principal.accountId, `product:${productId}`, async () => {
+      const load = async () => {
         const product = await getCatalogProduct(ctx.db, productId);
         const [presented] = await presentProducts(ctx, principal, [product]);
         if (!presented) throw new DomainError('product_not_found', `product ${product.id} cannot be priced for you right now`);
         return JSON.stringify(presented);
-      });
-      return cachedJson(c, cached);
+      };
+      return cachedJson(c, await ctx.reads.priced.forAccount(principal.accountId, `product:${productId}`, load, c.var.generations));
     },
   );
 

@@ -11,7 +11,7 @@
 import { createHash } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import type { DB } from '../../db/schema.ts';
-import type { GenerationReader } from '../../db/generations.ts';
+import type { GenerationReader, Generations } from '../../db/generations.ts';
 import { DomainError } from '../../shared/errors.ts';
 import { RecentlyUsed } from '../../shared/recently-used.ts';
 import type { SharedState } from '../../shared-state/types.ts';
@@ -29,9 +29,10 @@ const entryOf = (etag: string, body: string): CachedBody => ({ etag, body, bytes
 export interface PricedReads {
   /**
    * The body `load` makes for `accountId` (`what` names the read, e.g. a page's filter), cached
-   * until prices change. `load` runs only on a miss; an error it throws is not cached.
+   * until prices change. `load` runs only on a miss; an error it throws is not cached. A caller
+   * that read the generations for this request already (after it arrived) passes them.
    */
-  forAccount(accountId: string, what: string, load: () => Promise<string>): Promise<CachedBody>;
+  forAccount(accountId: string, what: string, load: () => Promise<string>, generations?: Generations): Promise<CachedBody>;
   /** The same for a read that is the same for everyone (the bot's card list). */
   forEveryone(what: string, load: () => Promise<string>): Promise<CachedBody>;
 }
@@ -65,8 +66,8 @@ export function createPricedReads(deps: { db: Kysely<DB>; state: SharedState; ge
   }
 
   return {
-    async forAccount(accountId, what, load) {
-      const { pricing } = await deps.generations.current();
+    async forAccount(accountId, what, load, generations) {
+      const { pricing } = generations ?? (await deps.generations.current());
       const profileKey = `${pricing}:${accountId}`;
       let profile = profiles.get(profileKey);
       if (profile === undefined) {
