@@ -57,61 +57,102 @@ const isFinal = (status: OrderStatus) => FINAL_STATUSES.includes(status);
 export type PlaceOutcome = 'placed' | 'failed' | 'finished' | 'skipped';
 
 /**
+ * How long a lease on talking to the vendor about an order lasts. Longer than the slowest step
+ * (three vendor calls, each waiting up to a minute for the limiter and retrying its own timeouts),
+ * so a live worker never loses it mid-call; it only matters when a worker dies holding it (a retry
+ * of the same job holds the same token and takes it back at once).
+ */
+export const VENDOR_LEASE_MS = 10 * 60_000;
+
+/** Held by someone else (another job, reconciliation, an operator) and not yet run out. */
+const leasedToOther = (order: OrderRow, token: string, now = new Date()) =>
+  order.vendor_lease_token !== null && order.vendor_lease_token !== token && order.vendor_lease_until !== null && order.vendor_lease_until > now;
+
+const takeLease = (token: string) => ({ vendor_lease_token: token, vendor_lease_until: new Date(Date.now() + VENDOR_LEASE_MS) });
+const noLease = { vendor_lease_token: null, vendor_lease_until: null };
+
+/** What Bamboo answered a placement, to be recorded under the lease. */
+type PlaceAnswer = { kind: 'has'; vendorOrder: VendorOrder } | { kind: 'accepted' } | { kind: 'rejected'; reason: string };
+
+/**
  * The place job. First run: generate and store the RequestId (status `placing`), then call Place
  * Order. A later run finds `placing` and cannot know whether the earlier call reached Bamboo, so it
  * asks Get Order first and only then sends Place Order again, with the same RequestId (Bamboo
  * answers `OrderAlreadyExists` for a second one: never a second vendor order).
+ *
+ * No transaction or row lock is held while Bamboo is asked: a short transaction takes the order's
+ * vendor lease (`leaseToken`: the job's id, so its retries hold it too), the calls run, and another
+ * short transaction records the answer if the lease is still ours. A database restart cannot abort
+ * a call, and the pool does not cap the calls in flight; the lease keeps a duplicate job,
+ * reconciliation and operators off the order meanwhile.
  */
-export async function placeWithVendor(ctx: FulfilmentContext, orderId: string): Promise<PlaceOutcome> {
+export async function placeWithVendor(ctx: FulfilmentContext, orderId: string, leaseToken: string = randomUUID()): Promise<PlaceOutcome> {
   const claim = await withTransaction(ctx.db, async (trx) => {
     const order = await lockOrder(trx, orderId);
-    if (!order) return undefined;
-    if (order.status === 'pending') {
-      const requestId = randomUUID();
-      await trx.updateTable('orders').set({ status: 'placing', vendor_request_id: requestId, updated_at: new Date() }).where('id', '=', orderId).execute();
-      await recordTransition(trx, orderId, 'placing', { requestId });
-      return { firstAttempt: true };
-    }
-    if (order.status === 'placing') return { firstAttempt: false };
-    return undefined;
+    if (order?.status !== 'pending' && order?.status !== 'placing') return undefined;
+    if (leasedToOther(order, leaseToken)) throw new RetryLater(`order ${orderId} is with another worker until ${order.vendor_lease_until?.toISOString()}`);
+    const firstAttempt = order.status === 'pending';
+    const requestId = order.vendor_request_id ?? randomUUID();
+    await trx
+      .updateTable('orders')
+      .set({ status: 'placing', vendor_request_id: requestId, ...takeLease(leaseToken), updated_at: new Date() })
+      .where('id', '=', orderId)
+      .execute();
+    if (firstAttempt) await recordTransition(trx, orderId, 'placing', { requestId });
+    return { order, requestId, firstAttempt };
   });
   if (!claim) return 'skipped';
+  const answer = await askVendorToPlace(ctx, orderId, claim.order, claim.requestId, claim.firstAttempt).catch(async (error: unknown) => {
+    // Nothing to record: give the order back to whoever tries next (this job's retry, reconciliation).
+    await releaseLease(ctx, orderId, leaseToken);
+    throw error;
+  });
+  return recordPlaceAnswer(ctx, orderId, leaseToken, answer);
+}
 
-  // The vendor calls run while this transaction holds the order's row lock: a duplicate place job,
-  // reconciliation or an operator refund waits until the outcome is recorded, so nobody can decide
-  // "Bamboo has no such order" while our call is on its way. (The claim above is already committed:
-  // the RequestId is stored before the first call.)
+/** The vendor calls of one placement, outside any transaction; throws RetryLater when Bamboo cannot say. */
+async function askVendorToPlace(ctx: FulfilmentContext, orderId: string, order: OrderRow, requestId: string, firstAttempt: boolean): Promise<PlaceAnswer> {
+  const vendor = vendorFor(ctx, order);
+  if (!firstAttempt) {
+    const existing = await vendor.lookupOrder(requestId);
+    if (existing.kind === 'found') return { kind: 'has', vendorOrder: existing.order };
+    // Only Bamboo's own "no such order" makes sending the same RequestId again the next step.
+    if (existing.kind === 'unknown') throw new RetryLater(`Bamboo could not say whether it has order ${orderId} (${existing.cause})`);
+  }
+  const result = await vendor.placeOrder({
+    requestId,
+    lines: [{ productId: Number(order.product_id), quantity: order.quantity, faceValue: money(order.face_minor, order.face_currency) }],
+  });
+  if (result.kind === 'accepted') return { kind: 'accepted' };
+  if (result.kind === 'rejected') {
+    if (result.retryable) throw new RetryLater(`Bamboo asks to retry order ${orderId} later (${result.reason})`);
+    return { kind: 'rejected', reason: result.reason };
+  }
+  // Unknown: the order may or may not exist at Bamboo. Ask; if Bamboo has none (or cannot say),
+  // the retry asks again and sends the same RequestId again.
+  const found = await vendor.lookupOrder(requestId);
+  if (found.kind === 'found') return { kind: 'has', vendorOrder: found.order };
+  throw new RetryLater(`Bamboo outcome of order ${orderId} unknown (${result.cause}) and not found yet (${found.kind})`);
+}
+
+/** Records a placement's answer and gives the lease back, if the order is still `placing` under our lease. */
+async function recordPlaceAnswer(ctx: FulfilmentContext, orderId: string, leaseToken: string, answer: PlaceAnswer): Promise<PlaceOutcome> {
   return withTransaction(ctx.db, async (trx) => {
     const order = await lockOrder(trx, orderId);
-    if (order?.status !== 'placing') return 'skipped';
+    // Someone took over after our lease ran out: their answer counts, ours is stale.
+    if (order?.status !== 'placing' || order.vendor_lease_token !== leaseToken) return 'skipped';
+    await trx.updateTable('orders').set(noLease).where('id', '=', orderId).execute();
     const step: FulfilmentContext = { ...ctx, db: trx };
-    const requestId = order.vendor_request_id as string;
-    const vendor = vendorFor(ctx, order);
-
-    if (!claim.firstAttempt) {
-      const existing = await vendor.lookupOrder(requestId);
-      if (existing.kind === 'found') return acceptVendorOrder(step, orderId, existing.order);
-      // Only Bamboo's own "no such order" makes sending the same RequestId again the next step.
-      if (existing.kind === 'unknown') throw new RetryLater(`Bamboo could not say whether it has order ${orderId} (${existing.cause})`);
-    }
-    const result = await vendor.placeOrder({
-      requestId,
-      lines: [{ productId: Number(order.product_id), quantity: order.quantity, faceValue: money(order.face_minor, order.face_currency) }],
-    });
-    if (result.kind === 'accepted') {
-      await markProcessing(step, trx, orderId, null);
-      return 'placed';
-    }
-    if (result.kind === 'rejected') {
-      if (result.retryable) throw new RetryLater(`Bamboo asks to retry order ${orderId} later (${result.reason})`);
-      await failOrder(step, orderId, `vendor_rejected:${result.reason}`, { onlyFrom: ['placing'] });
+    if (answer.kind === 'rejected') {
+      await failOrder(step, orderId, `vendor_rejected:${answer.reason}`, { onlyFrom: ['placing'] });
       return 'failed';
     }
-    // Unknown: the order may or may not exist at Bamboo. Ask; if Bamboo has none (or cannot say),
-    // the retry asks again and sends the same RequestId again.
-    const found = await vendor.lookupOrder(requestId);
-    if (found.kind === 'found') return acceptVendorOrder(step, orderId, found.order);
-    throw new RetryLater(`Bamboo outcome of order ${orderId} unknown (${result.cause}) and not found yet (${found.kind})`);
+    if (answer.kind === 'has' && answer.vendorOrder.final) {
+      await finishOrder(step, orderId, answer.vendorOrder);
+      return 'finished';
+    }
+    await markProcessing(step, trx, orderId, answer.kind === 'has' ? answer.vendorOrder.orderId : null);
+    return 'placed';
   });
 }
 
@@ -124,20 +165,6 @@ async function markProcessing(ctx: FulfilmentContext, trx: Transaction<DB>, orde
   await recordTransition(trx, orderId, 'processing', vendorOrderId === null ? undefined : { vendorOrderId });
   // Poll at once; `pollCount: 0` starts the backoff chain.
   await ctx.jobs.enqueue(orderPollQueue, { orderId, pollCount: 0 }, { db: trx });
-}
-
-/** Bamboo has the order: finish it when final, otherwise mark it processing and poll. */
-async function acceptVendorOrder(ctx: FulfilmentContext, orderId: string, vendorOrder: VendorOrder): Promise<PlaceOutcome> {
-  if (vendorOrder.final) {
-    await finishOrder(ctx, orderId, vendorOrder);
-    return 'finished';
-  }
-  await withTransaction(ctx.db, async (trx) => {
-    const locked = await lockOrder(trx, orderId);
-    if (locked?.status !== 'placing') return;
-    await markProcessing(ctx, trx, orderId, vendorOrder.orderId);
-  });
-  return 'placed';
 }
 
 export type PollOutcome = 'finished' | 'waiting' | 'past_deadline' | 'needs_attention' | 'skipped';
@@ -402,17 +429,35 @@ export async function resolveWithVendor(
   options: { accept?: (vendorOrder: VendorOrder) => boolean } = {},
 ): Promise<ResolveOutcome> {
   const accept = options.accept ?? ((vendorOrder: VendorOrder) => vendorOrder.final !== undefined);
+  // Like a placement: take the order's vendor lease, ask Bamboo outside any transaction, record the
+  // answer if the lease is still ours. A placement in flight holds the lease: the order is left open.
+  const leaseToken = randomUUID();
+  const order = await withTransaction(ctx.db, async (trx) => {
+    const locked = await lockOrder(trx, orderId);
+    if (!locked?.vendor_request_id || (locked.status !== 'placing' && locked.status !== 'processing')) return 'skipped' as const;
+    if (leasedToOther(locked, leaseToken)) return 'busy' as const;
+    await trx.updateTable('orders').set(takeLease(leaseToken)).where('id', '=', orderId).execute();
+    return locked;
+  });
+  if (order === 'skipped') return 'skipped';
+  if (order === 'busy') return 'open';
+  const lookup = await vendorFor(ctx, order)
+    .lookupOrder(order.vendor_request_id as string)
+    .catch(async (error: unknown) => {
+      await releaseLease(ctx, orderId, leaseToken);
+      throw error;
+    });
   return withTransaction(ctx.db, async (trx) => {
-    const order = await lockOrder(trx, orderId);
-    if (!order?.vendor_request_id || (order.status !== 'placing' && order.status !== 'processing')) return 'skipped';
+    const current = await lockOrder(trx, orderId);
+    if (!current || current.vendor_lease_token !== leaseToken || current.status !== order.status) return 'skipped';
+    await trx.updateTable('orders').set(noLease).where('id', '=', orderId).execute();
     const step: FulfilmentContext = { ...ctx, db: trx };
-    const lookup = await vendorFor(ctx, order).lookupOrder(order.vendor_request_id);
     if (lookup.kind === 'unknown') {
       ctx.logger.warn({ orderId, cause: lookup.cause }, 'Get Order gave no usable answer; the order is left as it is');
       return 'unknown';
     }
     if (lookup.kind === 'not_found') {
-      await needsAttention(step, order, 'vendor_lost_order');
+      await needsAttention(step, current, 'vendor_lost_order');
       return 'needs_attention';
     }
     const vendorOrder = lookup.order;
@@ -420,11 +465,16 @@ export async function resolveWithVendor(
       const status = await finishOrder(step, orderId, vendorOrder);
       return status === 'needs_attention' ? 'needs_attention' : 'finished';
     }
-    if (order.status === 'placing' && !vendorOrder.final) {
+    if (current.status === 'placing' && !vendorOrder.final) {
       // Bamboo has it and is working on it: the poll chain takes it from here.
       await markProcessing(step, trx, orderId, vendorOrder.orderId);
       return 'processing';
     }
     return 'open';
   });
+}
+
+/** Gives a lease back without recording anything (the vendor call failed before it answered). */
+async function releaseLease(ctx: FulfilmentContext, orderId: string, leaseToken: string): Promise<void> {
+  await ctx.db.updateTable('orders').set(noLease).where('id', '=', orderId).where('vendor_lease_token', '=', leaseToken).execute();
 }

@@ -1,5 +1,5 @@
 // Tables of the orders area (migrations 2026_11_28_030100_create_orders, 2026_11_29_000000 for the day totals,
-// 2026_12_03_010000 for `needs_attention`).
+// 2026_12_03_010000 for `needs_attention`, 2026_12_03_050000 for the vendor lease).
 import type { ColumnType, Generated, Selectable } from 'kysely';
 import type { Int8 } from '../../db/schema.ts';
 import type { NullableTimestamp, Timestamp } from '../columns.ts';
@@ -48,6 +48,9 @@ export interface OrdersTable {
   finished_at: NullableTimestamp;
   /** A sandbox account's order: bought from the simulator whatever the process's vendor. */
   sandbox: Generated<boolean>;
+  /** Who is talking to the vendor about this order, and until when (migration 2026_12_03_050000; fulfilment.ts). */
+  vendor_lease_token: ColumnType<string | null, string | null | undefined, string | null>;
+  vendor_lease_until: NullableTimestamp;
 }
 export type OrderRow = Selectable<OrdersTable>;
 

@@ -6,7 +6,8 @@ import { orderEventsQueue, orderPlaceQueue, orderPollQueue, orderReconcileQueue,
 import { compareWithVendorTransactions, reconcileOrders } from '../../domain/orders/reconciliation.ts';
 import { bindQueue } from '../registry.ts';
 
-export const orderPlaceWorker = bindQueue(orderPlaceQueue, async (ctx, data) => ({ outcome: await placeWithVendor(ctx, data.orderId) }));
+// The job's id is the order's vendor lease token: a retry of this job takes the lease back at once.
+export const orderPlaceWorker = bindQueue(orderPlaceQueue, async (ctx, data, job) => ({ outcome: await placeWithVendor(ctx, data.orderId, job.id) }));
 
 export const orderPollWorker = bindQueue(orderPollQueue, async (ctx, data) => ({ outcome: await pollVendorOrder(ctx, data.orderId, data.pollCount) }));
 
