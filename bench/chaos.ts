@@ -11,12 +11,14 @@
 //     Idempotency-Key, retried with the SAME key on a network error, a 5xx (503 included) or a 429,
 //     until a 2xx/4xx answer, as a careful client would.
 //   - Every 5–10 s a random process (api, a worker, the simulator) gets kill -9 and is started again;
-//     once, PostgreSQL stops with `pg_ctl -m immediate` and starts again on the same port.
+//     once, PostgreSQL stops with `pg_ctl -m immediate` and starts again on the same port, and a
+//     worker killed at that moment is started while PostgreSQL is still down (it must wait for it).
 //   - Then the load stops, the system drains (every accepted order final, at most --drain seconds)
 //     and the processes are stopped with SIGTERM.
 // It asserts (exit code 1 when one fails): every accepted order reached a final state, one order per
 // key (none lost, none duplicated); one vendor order per order, counted in the simulator's own tables
-// (bamboo_sim.orders), and no vendor order we do not know; per partner, funds − charged for delivered
+// (bamboo_sim.orders), and no vendor order we do not know; the vendor charged each order what we
+// recorded (bamboo_sim.transactions); per partner, funds − charged for delivered
 // cards = wallet balance, to the cent; `steller ledger check` clean; no process died that we did not
 // kill (exit codes, and crash traces in the logs); each process stopped cleanly at the end. It prints
 // create → completed p50/p99 against the issue's target (p99 ≤ 30 s), as a check that does not fail.
@@ -27,6 +29,7 @@ import { chmodSync, createWriteStream, mkdtempSync, readFileSync, rmSync, type W
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import Big from 'big.js';
 import { sql } from 'kysely';
 import { createConfig } from '../src/config.ts';
 import { openDatabase } from '../src/context.ts';
@@ -240,10 +243,19 @@ async function restartPostgres(): Promise<number> {
   const t0 = Date.now();
   execFileSync(await pgCtl(), ['stop', '-D', dataDir, '-m', 'immediate', '-w'], { ...postgresIdentity(), stdio: 'ignore' });
   say('PostgreSQL stopped (-m immediate)');
-  await sleep(1_000);
+  // A worker that starts while PostgreSQL is away must wait for it (DATABASE_STARTUP_TIMEOUT_SECONDS), not exit.
+  const worker = workers[Math.floor(Math.random() * workers.length)]!;
+  killLog.push(`${elapsed()} ${worker.name} (restarted while PostgreSQL is down)`);
+  await killChild(worker);
+  const workerReady = startChild(worker).then(
+    () => say(`${worker.name}, started while PostgreSQL was down, is ready`),
+    (error: unknown) => say(`!! ${worker.name}, started while PostgreSQL was down, did not come up: ${String(error)}`),
+  );
+  await sleep(4_000); // long enough for the worker to be up and finding no database
   cluster = await startEmbeddedDatabase({ dataDir, port: pgPort, database: 'steller', logger });
   const ms = Date.now() - t0;
   say(`PostgreSQL up again on port ${pgPort} after ${ms} ms (crash recovery)`);
+  await workerReady;
   return ms;
 }
 
@@ -445,6 +457,7 @@ async function verify(): Promise<void> {
         'client_reference',
         'status',
         'vendor_request_id',
+        'vendor_total_minor',
         'quantity',
         'unit_price_minor',
         'total_minor',
@@ -488,6 +501,25 @@ async function verify(): Promise<void> {
     check(
       notOnce === 0 && twice === 0 && orphans === 0,
       `one vendor order per order (bamboo_sim.orders): ${vendorRows.rows.length} vendor orders for ${rows.length} orders; ${notOnce} delivered orders without exactly one, ${twice} with more than one, ${orphans} vendor orders we do not know`,
+    );
+
+    // What the vendor charged (its transactions: orders negative, refunds positive) = what we recorded.
+    const charges = await sql<{ request_id: string; net: string }>`
+      select request_id, (-sum(amount))::text as net from bamboo_sim.transactions
+      where client_id = ${SANDBOX_CREDENTIAL.clientId} group by request_id`.execute(db);
+    const netByRequest = new Map(charges.rows.map((row) => [row.request_id, row.net]));
+    const mischarged = delivered.filter((row) => {
+      const net = row.vendor_request_id ? netByRequest.get(row.vendor_request_id) : undefined;
+      return (
+        net === undefined ||
+        row.vendor_total_minor === null ||
+        BigInt(new Big(net).times(100).round(0, Big.roundHalfUp).toFixed(0)) !== BigInt(row.vendor_total_minor)
+      );
+    });
+    const chargedFailed = rows.filter((row) => row.status === 'failed' && row.vendor_request_id && Number(netByRequest.get(row.vendor_request_id) ?? 0) !== 0);
+    check(
+      mischarged.length === 0 && chargedFailed.length === 0,
+      `the vendor charged what we recorded (bamboo_sim.transactions): ${mischarged.length} delivered orders differ, ${chargedFailed.length} failed orders charged`,
     );
 
     // Money: funds − charged for delivered cards (− held for orders still open) = wallet balance.
