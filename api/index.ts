@@ -14,6 +14,7 @@ import { handleError } from './errors.ts';
 import { problem } from './problem.ts';
 import { createRouter } from './router.ts';
 import type { QueueContract } from '#src/shared/queue-contract.ts';
+import { createRequestCounter, type RequestCounter } from './request-counter.ts';
 import { createV1Api } from './v1/index.ts';
 
 export interface ApiDeps {
@@ -23,11 +24,13 @@ export interface ApiDeps {
   telegramWebhook?: { path: string; handler: (c: Context) => Promise<Response> };
   /** The queues the operations routes show and retry (none when absent; the root passes every bound queue). */
   queues?: readonly QueueContract[];
+  /** Per-account request counts; the root passes its own to write the last ones when it stops (`close`). */
+  requestCounts?: RequestCounter;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
 
-export function createApi({ ctx, boss, telegramWebhook, queues = [] }: ApiDeps) {
+export function createApi({ ctx, boss, telegramWebhook, queues = [], requestCounts = createRequestCounter(ctx) }: ApiDeps) {
   const app = createRouter();
   const { metrics } = ctx;
   const proxies = trustedProxies(ctx.config.TRUST_PROXY);
@@ -70,7 +73,7 @@ export function createApi({ ctx, boss, telegramWebhook, queues = [] }: ApiDeps) 
     return c.body(await metrics.registry.metrics(), 200, { 'content-type': metrics.registry.contentType });
   });
 
-  app.route('/v1', createV1Api(ctx, queues));
+  app.route('/v1', createV1Api(ctx, { queues, requestCounts }));
   app.route('/', bambooCallbackRoutes(ctx));
 
   if (telegramWebhook) app.post(telegramWebhook.path, (c) => telegramWebhook.handler(c));

@@ -1,6 +1,7 @@
 // Counts authenticated /v1 requests per account and UTC day in memory and adds them to the
-// database every few seconds (one upsert per account and day, not one write per request). A crash
-// loses at most the last interval's counts: usage stats, not money.
+// database every few seconds (one upsert per account and day, not one write per request). A stop
+// writes the rest (`close`, after the server stopped); a crash loses at most the last interval's
+// counts: usage stats, not money.
 import type { AppContext } from '#src/context.ts';
 import { addApiRequests } from '#src/domain/usage/usage.ts';
 
@@ -10,11 +11,17 @@ export interface RequestCounter {
   count(accountId: string, now?: Date): void;
   /** Writes the counts so far (GET /v1/usage calls it so a partner sees its own latest requests). */
   flush(): Promise<void>;
+  /** Stops the timer and writes what is left (when the process stops, after its server). */
+  close(): Promise<void>;
 }
 
 export function createRequestCounter(ctx: Pick<AppContext, 'db' | 'logger'>): RequestCounter {
   let pending = new Map<string, { accountId: string; day: string; requests: number }>();
   const counter: RequestCounter = {
+    async close() {
+      clearInterval(timer);
+      await counter.flush();
+    },
     count(accountId, now = new Date()) {
       const day = now.toISOString().slice(0, 10);
       const key = `${accountId}:${day}`;

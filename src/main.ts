@@ -1,6 +1,7 @@
 // Composition root: the one file in src/ that may import bot/ and api/. It builds the app context,
 // starts the roles this process runs (api, worker, bot) and stops them in order on shutdown.
 import { createApi } from '#api/index.ts';
+import { createRequestCounter } from '#api/request-counter.ts';
 import { closeServer, listen } from '#api/server.ts';
 import { createBot, startPolling } from '#bot/index.ts';
 import { createTelegramGateway } from '#bot/notifier.ts';
@@ -108,12 +109,15 @@ export async function startApp(config: Config, logger: Logger, options: StartOpt
     if (bot) await bot.init();
 
     if (roles.includes('api')) {
-      // Registered before the server: stopping runs in reverse, so the server drains, then the last logs are written.
+      // Registered before the server: stopping runs in reverse, so the server drains, then the last logs and request counts are written.
       if (resources.requestLogs) stoppers.push(startRequestLogFlusher(resources.requestLogs, resources.db, logger));
+      const requestCounts = createRequestCounter(resources);
+      stoppers.push(() => requestCounts.close());
       const app = createApi({
         ctx: resources,
         boss: resources.boss,
         queues: QUEUES,
+        requestCounts,
         ...(bot && webhookMode ? { telegramWebhook: { path: WEBHOOK_PATH, handler: telegramWebhookHandler(bot, config.BOT_WEBHOOK_SECRET as string) } } : {}),
       });
       // The Bamboo simulator answers beside the api, under its own path (docs/bamboo.md).

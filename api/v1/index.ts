@@ -7,7 +7,7 @@ import { authenticate, requireAdminKey } from '../middleware/auth.ts';
 import { rateLimit } from '../middleware/rate-limit.ts';
 import { recordRequestLogs } from '../request-log.ts';
 import { requireScope } from '../middleware/scopes.ts';
-import { createRequestCounter } from '../request-counter.ts';
+import type { RequestCounter } from '../request-counter.ts';
 import { createRouter } from '../router.ts';
 import { adminAccountRoutes } from './admin-accounts.ts';
 import { adminApiKeyRoutes } from './admin-api-keys.ts';
@@ -28,14 +28,14 @@ import { adminPartnerUserRoutes, partnerUserRoutes } from './users.ts';
 import { walletRoutes } from './wallet.ts';
 import { webhookRoutes } from './webhooks.ts';
 
-export function createV1Api(ctx: AppContext, queues: readonly QueueContract[]) {
+export function createV1Api(ctx: AppContext, options: { queues: readonly QueueContract[]; requestCounts: RequestCounter }) {
   const v1 = createRouter();
   // Two route classes with their own per-key budget: reads, and writes (which cost more).
   const perKey = (name: string, points: number) =>
     rateLimit({ limiter: ctx.state.createRateLimiter({ name, points, durationMs: 60_000 }), points, windowSeconds: 60, key: (c) => c.var.principal.keyId });
   const reads = perKey('api:read', ctx.config.API_RATE_LIMIT_PER_MINUTE);
   const writes = perKey('api:write', ctx.config.API_WRITE_RATE_LIMIT_PER_MINUTE);
-  const requests = createRequestCounter(ctx);
+  const requests = options.requestCounts;
   // Before authentication: it times the whole request and records it only if the key was accepted.
   v1.use('*', recordRequestLogs(ctx.requestLogs));
   // Public: self-service signup answers before authentication (its own per-address rate limit).
@@ -66,6 +66,6 @@ export function createV1Api(ctx: AppContext, queues: readonly QueueContract[]) {
   v1.route('/admin', adminSignupRoutes(ctx));
   v1.route('/', partnerUserRoutes(ctx));
   v1.route('/admin', adminPartnerUserRoutes(ctx));
-  v1.route('/admin', adminOpsRoutes(ctx, queues));
+  v1.route('/admin', adminOpsRoutes(ctx, options.queues));
   return v1;
 }

@@ -16,7 +16,7 @@ const silent = createLogger({ level: 'silent', pretty: false });
 const SHUTDOWN_TIMEOUT_MS = 1_000;
 
 describe('stopping the app', () => {
-  it('keeps to SHUTDOWN_TIMEOUT_MS while a transaction outlives it, and writes the last request logs', async () => {
+  it('keeps to SHUTDOWN_TIMEOUT_MS while a transaction outlives it, and writes the last request logs and counts', async () => {
     const { url, db } = await createTestDatabase();
     const config = createConfig({
       DATABASE_URL: url,
@@ -41,6 +41,8 @@ describe('stopping the app', () => {
     expect(Date.now() - started).toBeLessThan(SHUTDOWN_TIMEOUT_MS + 2_000);
     const logged = await db.selectFrom('api_request_logs').select('status').execute();
     expect(logged.map((row) => row.status)).toEqual([200]);
+    const counted = await db.selectFrom('api_usage_days').select(['account_id', 'requests']).execute();
+    expect(counted).toEqual([{ account_id: partner.id, requests: 1n }]);
     await stuck;
   });
 });
