@@ -30,6 +30,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Big from 'big.js';
+import { Redis } from 'ioredis';
 import { sql } from 'kysely';
 import { createConfig } from '../src/config.ts';
 import { openDatabase } from '../src/context.ts';
@@ -222,6 +223,23 @@ async function cleanUp(): Promise<void> {
     if (child.process && child.process.exitCode === null && child.process.signalCode === null) child.process.kill('SIGKILL');
   }
   await cluster.stop();
+  // This run's keys in a shared Redis (rate-limit windows, caches, a request-log list without expiry).
+  if (childEnv.REDIS_KEY_PREFIX) {
+    const redis = new Redis(childEnv.REDIS_URL!, { lazyConnect: true, maxRetriesPerRequest: 1 });
+    try {
+      await redis.connect();
+      let cursor = '0';
+      do {
+        const [next, keys] = await redis.scan(cursor, 'MATCH', `${childEnv.REDIS_KEY_PREFIX}*`, 'COUNT', 500);
+        if (keys.length > 0) await redis.del(...keys);
+        cursor = next;
+      } while (cursor !== '0');
+    } catch (error) {
+      say(`could not remove this run's Redis keys: ${String(error)}`);
+    } finally {
+      redis.disconnect();
+    }
+  }
 }
 process.once('SIGINT', () => void cleanUp().finally(() => process.exit(130)));
 
