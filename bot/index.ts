@@ -20,9 +20,10 @@ import type { UserFromGetMe } from 'grammy/types';
 import type { AppContext } from '#src/context.ts';
 import type { QueueContract } from '#src/shared/queue-contract.ts';
 import type { KeyValueStore } from '#src/shared-state/index.ts';
+import { isDependencyUnavailable } from '#src/shared/unavailable.ts';
 import type { BotContext, ConvContext } from './context.ts';
 import { basicsFeature } from './features/basics.ts';
-import { createI18n } from './i18n.ts';
+import { createI18n, DEFAULT_LOCALE, supportedLocale } from './i18n.ts';
 import { FEATURES } from './features/index.ts';
 import { errorText } from './helpers.ts';
 import { chatLock } from './middlewares/chat-lock.ts';
@@ -48,6 +49,9 @@ export interface BotOptions {
   queues?: readonly QueueContract[];
 }
 
+/** The message for a failure nobody explains: a dependency that is briefly away, or anything else. */
+const failureMessage = (error: unknown) => (isDependencyUnavailable(error) ? 'error-unavailable' : 'error-generic');
+
 export function createBot(app: AppContext, options: BotOptions): Bot<BotContext> {
   const bot = new Bot<BotContext>(options.token, {
     ...(options.botInfo ? { botInfo: options.botInfo } : {}),
@@ -70,9 +74,18 @@ export function createBot(app: AppContext, options: BotOptions): Bot<BotContext>
     log.debug({ ms: Math.round(performance.now() - started) }, 'update handled');
   });
 
-  bot.use(options.mode === 'webhook' ? chatLock(app.state.locks) : sequentialize((ctx: BotContext) => ctx.chatId?.toString()));
-  bot.use(loadUser(deps, i18n.locales));
-  bot.use(i18n);
+  // A failure before the user and the language are loaded (the chat lock and the account live in
+  // Redis and PostgreSQL) is answered in the sender's Telegram language: never thrown to the caller.
+  const early = bot.errorBoundary(async (error) => {
+    const ctx = error.ctx;
+    app.logger.error({ err: error.error, updateId: ctx.update.update_id }, 'bot update failed before the user was loaded');
+    const locale = supportedLocale(i18n.locales, ctx.from?.language_code) ?? DEFAULT_LOCALE;
+    if (ctx.callbackQuery) await ctx.answerCallbackQuery().catch(() => undefined);
+    await ctx.reply(i18n.t(locale, failureMessage(error.error))).catch(() => undefined);
+  });
+  early.use(options.mode === 'webhook' ? chatLock(app.state.locks) : sequentialize((ctx: BotContext) => ctx.chatId?.toString()));
+  early.use(loadUser(deps, i18n.locales));
+  early.use(i18n);
 
   // Errors end in one place: a refusal the user can act on (paused, insufficient funds, already
   // decided…) is answered; anything else is logged and gets the generic message. The boundary (not
@@ -98,9 +111,9 @@ export function createBot(app: AppContext, options: BotOptions): Bot<BotContext>
     }
     app.logger.error({ err: error.error, updateId: ctx.update.update_id }, 'bot update failed');
     if (ctx.callbackQuery) await ctx.answerCallbackQuery().catch(() => undefined);
-    await ctx.reply(ctx.t('error-generic')).catch(() => undefined);
+    await ctx.reply(ctx.t(failureMessage(error.error))).catch(() => undefined);
   };
-  const guarded = bot.errorBoundary(handleError);
+  const guarded = early.errorBoundary(handleError);
 
   guarded.use(privateChatsOnly(store));
   const withChat = guarded.filter((ctx) => ctx.chat !== undefined && ctx.from !== undefined);

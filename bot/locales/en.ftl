@@ -17,6 +17,7 @@ language-set = Language set to English.
 button-stale = This button is no longer valid. Please open the menu again with /start.
 private-chat-only = I work in private chats only, so that money and card codes stay between us: open { $link } to continue.
 error-generic = Something went wrong. Please try again in a moment.
+error-unavailable = The service is briefly unavailable. Please try again in a minute.
 
 ## Start and menus
 start-welcome = Welcome! Your account is ready.
