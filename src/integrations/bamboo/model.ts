@@ -48,20 +48,12 @@ export const isReasonCode = (value: string): value is ReasonCode => (REASON_CODE
  * RequestId may be our own earlier attempt that went through) nor `OrderNotFound` (not a checkout
  * answer): those, and any other 400 text, leave the outcome unknown.
  */
-export const CHECKOUT_REJECTIONS = [
-  'WrongAccount',
-  'InsufficientBalance',
-  'InvalidProductIds',
-  'InvalidProduct',
-  'InvalidDenomination',
-  'NoProducts',
-  'ClientCatalogNotExist',
-  'CardsLimitExceeded',
-  'ProductIsOutOfStock',
-  'ClientPriceInvalid',
-  'UserNotEnabled',
-] as const satisfies readonly ReasonCode[];
-export type CheckoutRejection = (typeof CHECKOUT_REJECTIONS)[number];
+/** Every reason code but the two that leave a checkout's outcome open. */
+type OutcomeOpen = 'OrderAlreadyExists' | 'OrderNotFound';
+export type CheckoutRejection = Exclude<ReasonCode, OutcomeOpen>;
+export const CHECKOUT_REJECTIONS: readonly CheckoutRejection[] = REASON_CODES.filter(
+  (code): code is CheckoutRejection => code !== 'OrderAlreadyExists' && code !== 'OrderNotFound',
+);
 
 export const isCheckoutRejection = (value: string): value is CheckoutRejection => (CHECKOUT_REJECTIONS as readonly string[]).includes(value);
 
