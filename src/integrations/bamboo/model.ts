@@ -48,9 +48,7 @@ export const isReasonCode = (value: string): value is ReasonCode => (REASON_CODE
  * RequestId may be our own earlier attempt that went through) nor `OrderNotFound` (not a checkout
  * answer): those, and any other 400 text, leave the outcome unknown.
  */
-/** Every reason code but the two that leave a checkout's outcome open. */
-type OutcomeOpen = 'OrderAlreadyExists' | 'OrderNotFound';
-export type CheckoutRejection = Exclude<ReasonCode, OutcomeOpen>;
+export type CheckoutRejection = Exclude<ReasonCode, 'OrderAlreadyExists' | 'OrderNotFound'>;
 export const CHECKOUT_REJECTIONS: readonly CheckoutRejection[] = REASON_CODES.filter(
   (code): code is CheckoutRejection => code !== 'OrderAlreadyExists' && code !== 'OrderNotFound',
 );
