@@ -210,6 +210,13 @@ describe('POST /v1/orders, GET /v1/orders/{id}, GET /v1/orders', () => {
     ]);
     await expectProblem(await call(partner.liveKey, 'POST', '/v1/orders', steam(0)), 400, 'validation_failed');
     await expectProblem(await call(partner.liveKey, 'POST', '/v1/orders', { ...steam(1), productId: '990099' }), 404, 'product_not_found');
+    // Money in an error body is shown as everywhere else: decimal amount and currency.
+    const outOfRange = await expectProblem(
+      await call(partner.liveKey, 'POST', '/v1/orders', steam(1, { faceValue: { amount: '25.00', currency: 'USD' } })),
+      422,
+      'denomination_out_of_range',
+    );
+    expect(outOfRange).toMatchObject({ min: { amount: '10.00', currency: 'USD' }, max: { amount: '10.00', currency: 'USD' } });
     await driveToCompletion();
     const orders = await db.selectFrom('orders').select('id').where('buyer_id', '=', partner.account.id).execute();
     await expectOrderMoneyConserved(

@@ -71,6 +71,8 @@ describe('steller order', () => {
     });
     const shown = await steller('order', 'show', '--id', order.number);
     expect(shown).toMatchObject({ order: { id: order.id, status: 'pending', number: order.number }, cardsStored: 0 });
+    // Money is printed as the API shows it.
+    expect(shown.order).toMatchObject({ face: { amount: '10.00', currency: 'USD' }, total: { amount: '20.00', currency: 'USD' } });
     expect(shown.transitions.map((transition: { status: string }) => transition.status)).toEqual(['pending']);
     expect(await balance(db, buyer)).toBe('30.00');
 

@@ -9,7 +9,7 @@ import { prepared } from '../../db/database.ts';
 import type { DB } from '../../db/schema.ts';
 import { withTransaction } from '../../db/transaction.ts';
 import { DomainError } from '../../shared/errors.ts';
-import { applyDiscountBps, formatMoney, money, parseMoney, type Money } from '../../shared/money.ts';
+import { applyDiscountBps, formatMoney, money, parseMoney, toJsonMoney, type Money } from '../../shared/money.ts';
 import { getAccount, requireAdmin, type Account } from '../accounts/accounts.ts';
 import type { Actor } from '../actor.ts';
 import { writeAudit } from '../audit/audit.ts';
@@ -247,8 +247,8 @@ export function assertDenomination(product: CatalogProductRow, face: Money): voi
         : `${formatMoney(money(product.min_face_minor, product.face_currency))} to ${formatMoney(money(product.max_face_minor, product.face_currency))}`;
     throw new DomainError('denomination_out_of_range', `product ${product.id} takes ${range}, not ${formatMoney(face)}`, {
       productId: String(product.id),
-      min: String(product.min_face_minor),
-      max: String(product.max_face_minor),
+      min: toJsonMoney(money(product.min_face_minor, product.face_currency)),
+      max: toJsonMoney(money(product.max_face_minor, product.face_currency)),
     });
   }
 }
