@@ -14,16 +14,21 @@ const wallet = (key: string) =>
   api.request('/v1/wallet', { headers: { authorization: `Bearer ${key}` } }, { incoming: { socket: { remoteAddress: '10.1.2.3' } } });
 
 describe('steller CLI (API keys)', () => {
-  it('a partner from the CLI gets a sandbox key that works; funded by wallet credit', async () => {
+  it('a partner from the CLI gets a sandbox key that works on a funded sandbox, as a self-signup does; credits say which wallet', async () => {
     const partner = await steller('account', 'create', '--role', 'partner', '--name', 'Acme');
     expect(partner.apiKey).toMatch(/^sk_test_/);
     expect(partner.apiKeyAccountId).not.toBe(partner.id);
-    await steller('wallet', 'credit', '--account', partner.apiKeyAccountId, '--amount', '100.00', '--reason', 'sandbox funds');
-    expect(await (await wallet(partner.apiKey)).json()).toMatchObject({ mode: 'test', balance: { amount: '100.00', currency: 'USD' } });
+    expect(partner.sandboxFunds).toEqual({ amount: '1000.00', currency: 'USD' });
+    expect(await (await wallet(partner.apiKey)).json()).toMatchObject({ mode: 'test', balance: { amount: '1000.00', currency: 'USD' } });
+    const credited = await steller('wallet', 'credit', '--account', partner.apiKeyAccountId, '--amount', '100.00', '--reason', 'sandbox funds');
+    expect(credited).toMatchObject({ accountId: partner.apiKeyAccountId, wallet: 'sandbox', balance: { amount: '1100.00', currency: 'USD' } });
+    expect(await (await wallet(partner.apiKey)).json()).toMatchObject({ mode: 'test', balance: { amount: '1100.00', currency: 'USD' } });
 
     const live = await steller('account', 'create', '--role', 'partner', '--name', 'Bolt', '--live');
     expect(live.apiKey).toMatch(/^sk_live_/);
     expect(live.apiKeyAccountId).toBe(live.id);
+    expect(live.sandboxFunds).toBeUndefined();
+    expect(await steller('wallet', 'credit', '--account', live.id, '--amount', '5.00', '--reason', 'live funds')).toMatchObject({ wallet: 'live' });
     const agent = await steller('account', 'create', '--role', 'agent', '--name', 'No keys');
     expect(agent.apiKey).toBeUndefined();
     await expectLedgerConsistent(ctx.db);

@@ -7,7 +7,7 @@ import type { Database } from '../../db/database.ts';
 import { addAdmin, createAccount, getAccount, type Account } from '../../domain/accounts/accounts.ts';
 import { ACCOUNT_ROLES, type AccountRole } from '../../domain/accounts/accounts.tables.ts';
 import { platformActor } from '../../domain/actor.ts';
-import { apiKeySecret, issueApiKey } from '../../domain/api-keys/api-keys.ts';
+import { apiKeySecret, isSandboxAccount, issueApiKey } from '../../domain/api-keys/api-keys.ts';
 import { creditWallet, debitWallet } from '../../domain/funding/manual.ts';
 import { checkLedgerConsistency } from '../../domain/ledger/consistency.ts';
 import { walletBalance } from '../../domain/ledger/ledger.ts';
@@ -49,8 +49,9 @@ export function registerMoneyCommands(program: Command): void {
     .action(async (options: { role: string; name: string; parent?: string; currency?: string; telegramId?: string; live?: boolean }, command: Command) => {
       if (!ACCOUNT_ROLES.includes(options.role as AccountRole)) throw new CliError(`--role must be one of ${ACCOUNT_ROLES.join(', ')}`);
       await withDatabase(command, async (db, { config, json }) => {
-        // A partner is created with its first API key (shown once), both or neither.
-        const { created, apiKey } = await db.transaction().execute(async (trx) => {
+        // A partner is created with its first API key (shown once), both or neither; with a test key
+        // its sandbox wallet gets the same test money as a self-signup (SIGNUP_SANDBOX_FUNDS).
+        const { created, apiKey, sandboxFunds } = await db.transaction().execute(async (trx) => {
           const account = await createAccount(trx, operator, {
             role: options.role as AccountRole,
             name: options.name,
@@ -62,11 +63,24 @@ export function registerMoneyCommands(program: Command): void {
             account.role === 'partner'
               ? await issueApiKey(trx, apiKeySecret(config), operator, { accountId: account.id, mode: options.live ? 'live' : 'test' })
               : null;
-          return { created: account, apiKey: key };
+          const funds = key?.mode === 'test' ? parseMoney(config.SIGNUP_SANDBOX_FUNDS, account.currency, 'half-up') : null;
+          if (key && funds && funds.amount > 0n) {
+            await creditWallet(trx, operator, {
+              accountId: key.accountId,
+              amount: funds,
+              reason: 'sandbox test funds',
+              idempotencyKey: `signup:sandbox-funds:${key.accountId}`,
+            });
+          }
+          return { created: account, apiKey: key, sandboxFunds: funds };
         });
-        print(json, apiKey ? { ...created, apiKey: apiKey.key, apiKeyAccountId: apiKey.accountId } : created, [
+        const keyFacts = apiKey
+          ? { apiKey: apiKey.key, apiKeyAccountId: apiKey.accountId, ...(sandboxFunds ? { sandboxFunds: toJsonMoney(sandboxFunds) } : {}) }
+          : {};
+        print(json, { ...created, ...keyFacts }, [
           `created ${accountLine(created)}`,
-          ...(apiKey ? [`API key (shown once, acts on ${apiKey.accountId}): ${apiKey.key}`] : []),
+          ...(apiKey ? [`API key (shown once, acts on ${apiKey.mode === 'test' ? 'its sandbox' : 'its live'} wallet ${apiKey.accountId}): ${apiKey.key}`] : []),
+          ...(sandboxFunds ? [`sandbox wallet funded with ${formatMoney(sandboxFunds)} of test money`] : []),
         ]);
       });
     });
@@ -121,9 +135,22 @@ export function registerMoneyCommands(program: Command): void {
           };
           const result = direction === 'credit' ? await creditWallet(db, operator, input) : await debitWallet(db, operator, input);
           const balance = await walletBalance(db, target.id);
-          print(json, { transferId: result.transfer.id, replayed: result.replayed, amount: toJsonMoney(input.amount), balance: toJsonMoney(balance) }, [
-            `${result.replayed ? 'already done (same idempotency key)' : `${direction}ed ${formatMoney(input.amount)}`}; balance ${formatMoney(balance)}`,
-          ]);
+          // Say which wallet moved: a partner's sandbox (test money, what its sk_test_ keys act on) or a live one.
+          const walletKind = (await isSandboxAccount(db, target.id)) ? 'sandbox' : 'live';
+          print(
+            json,
+            {
+              accountId: target.id,
+              wallet: walletKind,
+              transferId: result.transfer.id,
+              replayed: result.replayed,
+              amount: toJsonMoney(input.amount),
+              balance: toJsonMoney(balance),
+            },
+            [
+              `${result.replayed ? 'already done (same idempotency key)' : `${direction}ed ${formatMoney(input.amount)}`} on the ${walletKind} wallet of ${target.name} (${target.id}); balance ${formatMoney(balance)}`,
+            ],
+          );
         });
       });
   }
