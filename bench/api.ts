@@ -31,7 +31,7 @@ import { createRequestLogBuffer, type RequestLogBuffer } from '../src/domain/req
 import { adminQuery } from '../test/support/admin.ts';
 import { createServer } from 'node:http';
 import pg from 'pg';
-import { arg, percentile } from './support.ts';
+import { arg, insertBenchCatalog, percentile } from './support.ts';
 
 const SECONDS = arg('seconds', 5);
 const ONLY_READS = process.argv.includes('--only') && process.argv[process.argv.indexOf('--only') + 1] === 'reads';
@@ -105,26 +105,12 @@ const line = (name: string, connections: number, result: Result) =>
 
 try {
   const operator = platformActor('cli');
-  await db.insertInto('catalog_brands').values({ key: 'bench-brand', name: 'Bench', country_code: 'US', currency: 'USD', updated_at: new Date() }).execute();
-  const product = (id: number) => ({
-    id: BigInt(id),
-    brand_key: 'bench-brand',
-    name: `Bench ${id}`,
-    kind: 'fixed' as const,
-    face_currency: 'USD',
-    min_face_minor: 1000n,
-    max_face_minor: 1000n,
-    cost_currency: 'USD',
-    cost_min_minor: 947n,
-    cost_max_minor: 947n,
-    stock: null,
-    created_at: new Date(),
-    updated_at: new Date(),
-  });
-  await db
-    .insertInto('catalog_products')
-    .values([product(SIM_PRODUCTS.steam10), ...Array.from({ length: PRODUCTS - 1 }, (_, index) => product(800_000 + index))])
-    .execute();
+  const productIds = [SIM_PRODUCTS.steam10, ...Array.from({ length: PRODUCTS - 1 }, (_, index) => 800_000 + index)];
+  await insertBenchCatalog(
+    db,
+    { key: 'bench-brand', name: 'Bench', countryCode: 'US' },
+    productIds.map((id) => ({ id, name: `Bench ${id}` })),
+  );
   const partner = await createAccount(db, operator, { role: 'partner', name: 'bench partner', currency: 'USD', parentId: null });
   await transfer(db, {
     idempotencyKey: `bench-fund-${partner.id}`,

@@ -28,7 +28,7 @@ import { parseMoney } from '../src/shared/money.ts';
 import { createMemoryState, createPostgresKeyValueStore } from '../src/shared-state/index.ts';
 import { BOT_TOKEN, botInfo, callbackQuery, recordingFetch, textMessage } from '../test/support/telegram.ts';
 import { adminQuery } from '../test/support/admin.ts';
-import { arg, instantVendor } from './support.ts';
+import { arg, insertBenchCatalog, instantVendor } from './support.ts';
 
 const SECONDS = arg('seconds', 5);
 const ORDERS = arg('orders', 100);
@@ -89,28 +89,7 @@ function confirmData(user: number): string {
 
 try {
   const operator = platformActor('cli');
-  await db
-    .insertInto('catalog_brands')
-    .values({ key: 'bench-steam', name: 'Steam Bahrain', country_code: 'BH', currency: 'USD', updated_at: new Date() })
-    .execute();
-  await db
-    .insertInto('catalog_products')
-    .values({
-      id: BigInt(SIM_PRODUCTS.steam10),
-      brand_key: 'bench-steam',
-      name: 'Steam 10 USD BH',
-      kind: 'fixed',
-      face_currency: 'USD',
-      min_face_minor: 1000n,
-      max_face_minor: 1000n,
-      cost_currency: 'USD',
-      cost_min_minor: 947n,
-      cost_max_minor: 947n,
-      stock: null,
-      created_at: new Date(),
-      updated_at: new Date(),
-    })
-    .execute();
+  await insertBenchCatalog(db, { key: 'bench-steam', name: 'Steam Bahrain', countryCode: 'BH' }, [{ id: SIM_PRODUCTS.steam10, name: 'Steam 10 USD BH' }]);
   await saveCardList(db, operator, [{ productId: BigInt(SIM_PRODUCTS.steam10), denominations: [1000n] }], { maxEntries: 10 });
   const users: number[] = [];
   const agents = Math.max(CLIENTS, CONVERSATIONS);

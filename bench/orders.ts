@@ -29,7 +29,7 @@ import { createMetrics } from '../src/metrics.ts';
 import { parseMoney } from '../src/shared/money.ts';
 import { createMemoryState } from '../src/shared-state/index.ts';
 import { adminQuery } from '../test/support/admin.ts';
-import { arg, percentile, instantVendor } from './support.ts';
+import { arg, insertBenchCatalog, percentile, instantVendor } from './support.ts';
 
 const SECONDS = arg('seconds', 5);
 const ROUNDS = arg('rounds', 3);
@@ -72,28 +72,7 @@ const ctx = createAppContext({
 
 try {
   const operator = platformActor('cli');
-  await db
-    .insertInto('catalog_brands')
-    .values({ key: 'bench-steam', name: 'Steam Bahrain', country_code: 'BH', currency: 'USD', updated_at: new Date() })
-    .execute();
-  await db
-    .insertInto('catalog_products')
-    .values({
-      id: BigInt(SIM_PRODUCTS.steam10),
-      brand_key: 'bench-steam',
-      name: 'Steam 10 USD BH',
-      kind: 'fixed',
-      face_currency: 'USD',
-      min_face_minor: 1000n,
-      max_face_minor: 1000n,
-      cost_currency: 'USD',
-      cost_min_minor: 947n,
-      cost_max_minor: 947n,
-      stock: null,
-      created_at: new Date(),
-      updated_at: new Date(),
-    })
-    .execute();
+  await insertBenchCatalog(db, { key: 'bench-steam', name: 'Steam Bahrain', countryCode: 'BH' }, [{ id: SIM_PRODUCTS.steam10, name: 'Steam 10 USD BH' }]);
   const buyers: string[] = [];
   for (let index = 0; index < BUYERS; index += 1) {
     const account = await createAccount(db, operator, { role: 'partner', name: `bench buyer ${index}`, currency: 'USD', parentId: null });
