@@ -4,7 +4,7 @@
 // system; `src/jobs/` binds each contract to the domain function that handles it.
 import type { Kysely } from 'kysely';
 import type { QueuePolicy } from 'pg-boss';
-import type { z } from 'zod';
+import { z } from 'zod';
 
 export interface QueueContract<Schema extends z.ZodType = z.ZodType> {
   name: string;
@@ -32,6 +32,19 @@ export interface QueueContract<Schema extends z.ZodType = z.ZodType> {
   concurrency?: number;
   schedule?: { cron: string; data: z.input<Schema>; tz?: string };
 }
+
+/** The payload of a daily job: the UTC day to work on (YYYY-MM-DD); absent, the job's own default day. */
+export const dayJobPayload = z
+  .object({
+    day: z
+      .string()
+      .regex(/^\d{4}-\d{2}-\d{2}$/)
+      .optional(),
+  })
+  .strict();
+
+/** Yesterday's UTC day, what a daily job works on by default. */
+export const yesterdayUtc = (now = Date.now()): string => new Date(now - 86_400_000).toISOString().slice(0, 10);
 
 /** The shortest heartbeat pg-boss takes: a killed worker's job is retried 10–20 s later. */
 export const MIN_HEARTBEAT_SECONDS = 10;

@@ -4,7 +4,7 @@
 // So the steps carry a heartbeat: a run of a killed process is retried by a live worker about
 // 10-15 s later, not after its whole expiry (docs/orders.md, What a restart costs).
 import { z } from 'zod';
-import { defineQueueContract } from '../../shared/queue-contract.ts';
+import { dayJobPayload, defineQueueContract } from '../../shared/queue-contract.ts';
 import { ORDER_EVENT_TYPES } from './events.ts';
 
 const orderId = z.uuid();
@@ -68,14 +68,7 @@ export const orderReconcileQueue = defineQueueContract({
 export const orderVendorComparisonQueue = defineQueueContract({
   name: 'order.vendor-comparison',
   // The UTC day to compare; the daily run compares yesterday.
-  payload: z
-    .object({
-      day: z
-        .string()
-        .regex(/^\d{4}-\d{2}-\d{2}$/)
-        .optional(),
-    })
-    .strict(),
+  payload: dayJobPayload,
   policy: 'singleton',
   // Bamboo allows 4 transactions calls an hour: retry slowly.
   retry: { limit: 3, delaySeconds: 900, backoff: false },

@@ -1,30 +1,21 @@
 // The admins' daily summary in Telegram (issue 6): every day at 06:00 UTC, yesterday's orders, GMV
 // and failures, the top-ups pending now and the vendor balance. Sent once per day (see
 // sendDailySummary); `day` picks another day (tests, a manual re-run).
-import { z } from 'zod';
 import { dailySummary } from '../../domain/orders/summary.ts';
 import { sendDailySummary } from '../../notifications/admin-alerts.ts';
+import { dayJobPayload, yesterdayUtc } from '../../shared/queue-contract.ts';
 import { defineQueue } from '../registry.ts';
-
-const yesterday = () => new Date(Date.now() - 24 * 3600 * 1000).toISOString().slice(0, 10);
 
 export const dailySummaryQueue = defineQueue({
   name: 'reports.daily-summary',
-  payload: z
-    .object({
-      day: z
-        .string()
-        .regex(/^\d{4}-\d{2}-\d{2}$/)
-        .optional(),
-    })
-    .strict(),
+  payload: dayJobPayload,
   policy: 'singleton',
   retry: { limit: 3, delaySeconds: 60, backoff: true },
   expireInSeconds: 5 * 60,
   deadLetter: true,
   schedule: { cron: '0 6 * * *', data: {} },
   async handle(ctx, data) {
-    const summary = await dailySummary(ctx, data.day ?? yesterday());
+    const summary = await dailySummary(ctx, data.day ?? yesterdayUtc());
     return { day: summary.day, sent: await sendDailySummary(ctx, summary) };
   },
 });

@@ -4,6 +4,7 @@ import { deliverOrderEvent } from '../../domain/orders/events.ts';
 import { placeWithVendor, pollVendorOrder } from '../../domain/orders/fulfilment.ts';
 import { orderEventsQueue, orderPlaceQueue, orderPollQueue, orderReconcileQueue, orderVendorComparisonQueue } from '../../domain/orders/queues.ts';
 import { compareWithVendorTransactions, reconcileOrders } from '../../domain/orders/reconciliation.ts';
+import { yesterdayUtc } from '../../shared/queue-contract.ts';
 import { bindQueue } from '../registry.ts';
 
 // The job's id is the order's vendor lease token: a retry of this job takes the lease back at once.
@@ -18,7 +19,7 @@ export const orderEventsWorker = bindQueue(orderEventsQueue, async (ctx, data) =
 export const orderReconcileWorker = bindQueue(orderReconcileQueue, async (ctx) => reconcileOrders(ctx));
 
 export const orderVendorComparisonWorker = bindQueue(orderVendorComparisonQueue, async (ctx, data) => {
-  const day = data.day ?? new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+  const day = data.day ?? yesterdayUtc();
   const differences = await compareWithVendorTransactions(ctx, day);
   return { day, differences: differences.length };
 });
