@@ -16,7 +16,8 @@ export function cliRunner(databaseUrl: string, env: Record<string, string> = {})
       return true;
     });
     try {
-      await buildProgram().parseAsync(['node', 'steller', '--json', ...args]);
+      const argv = ['node', 'steller', '--json', ...args];
+      await (await buildProgram(argv)).parseAsync(argv);
     } finally {
       write.mockRestore();
     }

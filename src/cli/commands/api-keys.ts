@@ -8,7 +8,7 @@ import { withDatabase } from './money.ts';
 const operator = platformActor('cli');
 
 export function registerApiKeyCommands(program: Command): void {
-  const apiKey = program.command('api-key').description('API keys of partners and admins (shown once, stored as a hash)');
+  const apiKey = program.command('api-key');
 
   apiKey
     .command('create')

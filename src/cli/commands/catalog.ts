@@ -42,7 +42,7 @@ async function withVendor<T>(
 }
 
 export function registerCatalogCommands(program: Command): void {
-  const catalog = program.command('catalog').description('the vendor catalog (Bamboo, or the simulator)');
+  const catalog = program.command('catalog');
   catalog
     .command('sync')
     .description('copy the vendor catalog now (full: every page; delta: changes since the last good run)')
@@ -107,7 +107,6 @@ export function registerCatalogCommands(program: Command): void {
 
   program
     .command('fx')
-    .description('exchange rates')
     .command('sync')
     .description('fetch and store the vendor exchange rates now')
     .action(async (_options: unknown, command: Command) => {

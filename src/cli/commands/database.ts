@@ -7,7 +7,6 @@ import { CliError, commandEnv, print } from '../output.ts';
 export function registerDatabaseCommands(program: Command): void {
   program
     .command('migrate')
-    .description('apply pending migrations (or revert with --down)')
     .option('--down [steps]', 'revert the last N migrations (default 1; "all" for every one)')
     .option('--status', 'list migrations and when each ran')
     .action(async (options: { down?: string | boolean; status?: boolean }, command: Command) => {
@@ -37,7 +36,6 @@ export function registerDatabaseCommands(program: Command): void {
 
   program
     .command('seed')
-    .description('load data into the database')
     .requiredOption('--demo', 'the demo data: a partner with a sandbox key and funds, an agent invite (once per database)')
     .action(async (_options: unknown, command: Command) => {
       const { config, logger, json } = commandEnv(command);

@@ -36,7 +36,7 @@ const accountLine = (account: Account) =>
   `${account.id}  ${account.role}  ${account.name}  ${account.status}${account.parentId ? `  parent ${account.parentId}` : ''}`;
 
 export function registerMoneyCommands(program: Command): void {
-  const account = program.command('account').description('accounts of the hierarchy');
+  const account = program.command('account');
   account
     .command('create')
     .description('create an account (and its wallet)')
@@ -98,7 +98,6 @@ export function registerMoneyCommands(program: Command): void {
 
   program
     .command('admin')
-    .description('admins')
     .command('add')
     .description('make a Telegram user an admin (idempotent)')
     .requiredOption('--telegram-id <id>', 'Telegram user id')
@@ -115,7 +114,7 @@ export function registerMoneyCommands(program: Command): void {
       });
     });
 
-  const wallet = program.command('wallet').description('wallet credit and debit (admin adjustments, always with a reason)');
+  const wallet = program.command('wallet');
   for (const direction of ['credit', 'debit'] as const) {
     wallet
       .command(direction)
@@ -157,7 +156,6 @@ export function registerMoneyCommands(program: Command): void {
 
   program
     .command('ledger')
-    .description('the double-entry ledger')
     .command('check')
     .description('check the ledger invariants; exits non-zero on drift')
     .action(async (_options: unknown, command: Command) => {

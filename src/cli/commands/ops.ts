@@ -25,7 +25,7 @@ async function withJobs<T>(
 }
 
 export function registerOpsCommands(program: Command): void {
-  const ops = program.command('ops').description('operations: queues, failed jobs, retries');
+  const ops = program.command('ops');
 
   ops
     .command('queues')

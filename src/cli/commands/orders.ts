@@ -37,7 +37,7 @@ async function withOrderContext<T>(env: CommandEnv, fn: (ctx: FulfilmentContext)
 const operator = platformActor('cli');
 
 export function registerOrderCommands(program: Command): void {
-  const order = program.command('order').description('orders: inspect, push forward, refund, resolve (never shows card codes)');
+  const order = program.command('order');
 
   order
     .command('show')

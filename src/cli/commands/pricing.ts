@@ -40,7 +40,7 @@ const cardListSchema = z.array(
 );
 
 export function registerPricingCommands(program: Command): void {
-  const plan = program.command('plan').description('price plans: discounts in basis points (negative = markup), per product or plan default');
+  const plan = program.command('plan');
   plan
     .command('create')
     .requiredOption('--name <name>')
@@ -79,7 +79,6 @@ export function registerPricingCommands(program: Command): void {
 
   program
     .command('risk')
-    .description('risk limits')
     .command('set')
     .description('daily spend / order count limits of a role (default) or one account (override); omit a limit for none')
     .option('--account <id>')
@@ -96,7 +95,7 @@ export function registerPricingCommands(program: Command): void {
       print(env.json, { ...target(options), ...limits }, ['saved']);
     });
 
-  const cardList = program.command('card-list').description('the Telegram card list (ordered; fixed denominations or a range, in face minor units)');
+  const cardList = program.command('card-list');
   cardList.command('show').action(async (_options: unknown, command: Command) => {
     const entries = await withDatabase(command, (db) => readCardList(db));
     print(

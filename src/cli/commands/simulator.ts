@@ -56,7 +56,6 @@ interface SimulatorCommandOptions {
 export function registerSimulatorCommand(program: Command): void {
   program
     .command('simulator')
-    .description("run the Bamboo simulator as an HTTP server speaking Bamboo's protocol (state in this database)")
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <port>', 'port to listen on', '4010')
     .addOption(new Option('--limits <mode>', "Bamboo's published rate limits (real) or none (off)").choices(['real', 'off']).default('real'))

@@ -11,7 +11,6 @@ function parseRoles(value: string): Role[] {
 export function registerStartCommand(program: Command): void {
   program
     .command('start')
-    .description('run the system: API, workers and bot (or the roles given)')
     .addOption(new Option('--roles <roles>', `comma-separated subset of ${ROLES.join(',')} (default: APP_ROLES)`).argParser(parseRoles))
     .action(async (options: { roles?: Role[] }, command: Command) => {
       const json = Boolean(command.optsWithGlobals<{ json?: boolean }>().json);
