@@ -1,4 +1,5 @@
-// Cold start to ready: how long `steller start` takes until /readyz answers 200.
+// Cold start to ready: how long `npm start`, as a whole process started from the shell, takes
+// until /readyz answers 200 (npm, Node starting, loading the code, the database, the workers).
 //   cold: a fresh embedded data directory (initdb + migrations + demo seed)
 //   warm: the same data directory again (server start + nothing to migrate)
 //   external: DATABASE_URL given (only when set in the environment)
@@ -15,16 +16,19 @@ const runs = Number(process.argv[process.argv.indexOf('--runs') + 1]) || 3;
 async function startOnce(env: Record<string, string>): Promise<number> {
   const port = await freePort();
   const started = performance.now();
-  const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'src/cli/bin.js'), 'start', '--roles', 'api,worker'], {
+  // Its own process group, so that the stop reaches npm and the node process it started.
+  const child = spawn('npm', ['start'], {
+    cwd: PROJECT_ROOT,
     env: { ...process.env, LOG_LEVEL: 'warn', PORT: String(port), TELEGRAM_BOT_TOKEN: '', ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
+    detached: true,
   });
   let errors = '';
   child.stderr.on('data', (chunk: Buffer) => (errors += chunk.toString()));
   const exited = new Promise((resolve) => child.once('exit', resolve));
   try {
     for (;;) {
-      if (child.exitCode !== null) throw new Error(`steller exited before it was ready:\n${errors}`);
+      if (child.exitCode !== null) throw new Error(`npm start exited before it was ready:\n${errors}`);
       const ready = await fetch(`http://127.0.0.1:${port}/readyz`).then(
         (response) => response.status === 200,
         () => false,
@@ -33,7 +37,7 @@ async function startOnce(env: Record<string, string>): Promise<number> {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
   } finally {
-    child.kill('SIGTERM');
+    process.kill(-(child.pid as number), 'SIGTERM');
     await exited;
   }
 }

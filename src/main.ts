@@ -79,6 +79,7 @@ export async function startApp(config: Config, logger: Logger, options: StartOpt
   try {
     const seed = await seedOnStart(resources.db, config);
     if (seed.seeded) summary.push('demo data seeded:', ...seed.steps.map((step) => `  ${step}`));
+    else summary.push(...seed.steps);
     const configured = await ensureConfiguredAdmins(resources.db, config.ADMIN_TELEGRAM_IDS, config.SETTLEMENT_CURRENCY);
     for (const conflict of configured.conflicts) logger.warn(conflict, 'ADMIN_TELEGRAM_IDS names a Telegram user who has a non-admin account: left unchanged');
 

@@ -64,6 +64,20 @@ export async function seedDemo(db: Database, config: Config): Promise<SeedReport
 /** Seeds on the first start: with the embedded database (DEMO_SEED=auto), with any (always), or never. */
 export async function seedOnStart(db: Database, config: Config): Promise<SeedReport> {
   const wanted = config.DEMO_SEED === 'always' || (config.DEMO_SEED === 'auto' && !config.DATABASE_URL);
-  if (!wanted || (await isDemoSeeded(db))) return { seeded: false, steps: [] };
-  return seedDemo(db, config);
+  if (!wanted) return { seeded: false, steps: [] };
+  const seeded = await demoPartnerId(db);
+  if (seeded === undefined) return seedDemo(db, config);
+  // The first start showed the demo key once; later banners say how to get another.
+  return {
+    seeded: false,
+    steps: [`demo partner: its sandbox key was shown at the first start; a new one: npx steller api-key create --test --account ${seeded ?? '<partner id>'}`],
+  };
+}
+
+/** The demo partner's id when the demo data is loaded (null when an older seed did not record it). */
+async function demoPartnerId(db: Database): Promise<string | null | undefined> {
+  const row = await db.selectFrom('app_meta').select('value').where('key', '=', DEMO_SEED_KEY).executeTakeFirst();
+  if (!row) return undefined;
+  const partnerId = (row.value as { partnerId?: unknown }).partnerId;
+  return typeof partnerId === 'string' ? partnerId : null;
 }

@@ -71,10 +71,14 @@ describe('demo seed on start', () => {
     expect(formatMoney(await walletBalance(db, principal.accountId))).toBe('1000.00 USD');
     expect((await checkLedgerConsistency(db)).ok).toBe(true);
 
-    expect((await seedOnStart(db, embeddedDefault)).seeded).toBe(false); // only the first start
+    // Only the first start seeds and shows the key; later starts say how to get another.
+    const later = await seedOnStart(db, embeddedDefault);
+    expect(later.seeded).toBe(false);
+    expect(later.steps.join('\n')).not.toContain('sk_test_');
     expect((await seedOnStart(db, createConfig({ DATABASE_URL: url, DEMO_SEED: 'always' }))).seeded).toBe(false);
     const partners = await db.selectFrom('accounts').select('id').where('name', '=', 'Demo Partner').execute();
     expect(partners).toHaveLength(1);
+    expect(later.steps.join('\n')).toContain(`npx steller api-key create --test --account ${partners[0]?.id}`);
   });
 
   it('DEMO_SEED=always seeds a database given by DATABASE_URL', async () => {
