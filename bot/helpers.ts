@@ -31,8 +31,9 @@ export const errorMessageId = (code: ErrorCode): string => `error-${code.replace
 export function errorText(ctx: BaseContext, error: unknown): string | undefined {
   if (!isDomainError(error) || !ERROR_CODES[error.code].botExplains) return undefined;
   const vars: Record<string, string> = {};
-  // insufficient_funds carries the balance already formatted with its currency.
-  if (typeof error.details.balance === 'string') vars.balance = error.details.balance;
+  // insufficient_funds carries the balance as money leaves the domain ({amount, currency}).
+  const balance = error.details.balance as { amount?: unknown; currency?: unknown } | undefined;
+  if (typeof balance?.amount === 'string' && typeof balance.currency === 'string') vars.balance = formatMoney(parseMoney(balance.amount, balance.currency));
   return ctx.t(errorMessageId(error.code), vars);
 }
 

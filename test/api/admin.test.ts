@@ -81,7 +81,7 @@ describe('admin credit and debit', () => {
     await expectProblem(await adjust('credit', partner.account.id, '99.00', 'k1'), 409, 'idempotency_conflict');
     expect(await (await adjust('debit', partner.account.id, '30.50', 'k2')).json()).toMatchObject({ balance: { amount: '69.50', currency: 'USD' } });
     const overdraft = await expectProblem(await adjust('debit', partner.account.id, '70.00', 'k3'), 402, 'insufficient_funds');
-    expect(overdraft.balance).toBe('69.50 USD');
+    expect(overdraft.balance).toEqual({ amount: '69.50', currency: 'USD' });
     await expectProblem(await adjust('credit', partner.account.id, '1.001', 'k4'), 422, 'invalid_amount');
     await expectProblem(await adjust('credit', partner.account.id, '1.00', 'k5', '   '), 422, 'reason_required');
     await expectProblem(

@@ -32,7 +32,7 @@ describe('admin manual credit and debit', () => {
       debitWallet(db, as(admin), { accountId: agent.id, amount: usd('20.01'), reason: 'too much', idempotencyKey: 'd-2' }),
       'insufficient_funds',
     );
-    expect(error.details.balance).toBe('20.00 USD');
+    expect(error.details.balance).toEqual({ amount: '20.00', currency: 'USD' });
     const audit = await queryAuditLog(db, operator, { actorAccountId: admin.id, action: 'ledger.transfer' });
     expect(audit).toHaveLength(2);
     expect(audit[1]?.after).toMatchObject({ kind: 'manual_credit', metadata: { reason: 'cash received at the office' } });
@@ -194,11 +194,11 @@ describe('allocation and reclaim', () => {
     await allocate(db, as(agent), { childId: sub.id, amount: usd('40.00'), idempotencyKey: 'a1' }); // a retried press
     expect([await balance(db, agent), await balance(db, sub)]).toEqual(['60.00', '40.00']);
     const tooMuch = await expectDomainError(reclaim(db, as(agent), { childId: sub.id, amount: usd('40.01'), idempotencyKey: 'r1' }), 'insufficient_funds');
-    expect(tooMuch.details).toMatchObject({ accountId: sub.id, balance: '40.00 USD' });
+    expect(tooMuch.details).toMatchObject({ accountId: sub.id, balance: { amount: '40.00', currency: 'USD' } });
     await reclaim(db, as(agent), { childId: sub.id, amount: usd('15.00'), idempotencyKey: 'r2' });
     expect([await balance(db, agent), await balance(db, sub)]).toEqual(['75.00', '25.00']);
     const overspend = await expectDomainError(allocate(db, as(agent), { childId: sub.id, amount: usd('75.01'), idempotencyKey: 'a2' }), 'insufficient_funds');
-    expect(overspend.details.balance).toBe('75.00 USD');
+    expect(overspend.details.balance).toEqual({ amount: '75.00', currency: 'USD' });
     await expectLedgerConsistent(db);
   });
 
@@ -248,7 +248,7 @@ describe('funding requests', () => {
     const { agent, sub } = await makeTree(db);
     const request = await requestFunds(db, as(sub), { amount: usd('5.00') });
     const error = await expectDomainError(fulfilFundRequest(db, as(agent), request.id), 'insufficient_funds');
-    expect(error.details.balance).toBe('0.00 USD');
+    expect(error.details.balance).toEqual({ amount: '0.00', currency: 'USD' });
     expect((await listPendingFundRequests(db, as(agent))).map((pending) => pending.id)).toEqual([request.id]);
     await fund(db, agent, '5.00');
     await fulfilFundRequest(db, as(agent), request.id);

@@ -115,7 +115,7 @@ describe('ledger transfer', () => {
     const agent = await makeAccount(db, 'agent');
     await fund(db, agent, '10.00');
     const error = await expectDomainError(transfer(db, debit(agent, '10.01', 'overspend')), 'insufficient_funds');
-    expect(error.details).toMatchObject({ balance: '10.00 USD', required: '10.01 USD', accountId: agent.id });
+    expect(error.details).toMatchObject({ balance: { amount: '10.00', currency: 'USD' }, required: { amount: '10.01', currency: 'USD' }, accountId: agent.id });
     expect(error.message).toContain('10.00 USD');
     expect(await db.selectFrom('transfers').select('id').where('idempotency_key', '=', 'overspend').execute()).toEqual([]);
     expect(await balance(db, agent)).toBe('10.00');

@@ -9,7 +9,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { DB } from '../../db/schema.ts';
 import { DomainError } from '../../shared/errors.ts';
-import { formatMoney, money, multiply, type Money } from '../../shared/money.ts';
+import { formatMoney, money, multiply, toJsonMoney, type Money } from '../../shared/money.ts';
 import { withTransaction } from '../../db/transaction.ts';
 import type { Actor } from '../actor.ts';
 import { toJson } from '../json.ts';
@@ -244,12 +244,12 @@ export interface WalletShortfall {
 }
 
 export function insufficientFunds(facts: WalletShortfall): DomainError {
-  const balance = formatMoney(money(BigInt(facts.balance), facts.currency));
-  const required = formatMoney(money(BigInt(facts.required), facts.currency));
-  return new DomainError('insufficient_funds', `insufficient funds: the balance is ${balance}, ${required} needed`, {
+  const balance = money(BigInt(facts.balance), facts.currency);
+  const required = money(BigInt(facts.required), facts.currency);
+  return new DomainError('insufficient_funds', `insufficient funds: the balance is ${formatMoney(balance)}, ${formatMoney(required)} needed`, {
     accountId: facts.accountId,
-    balance,
-    required,
+    balance: toJsonMoney(balance),
+    required: toJsonMoney(required),
   });
 }
 

@@ -3,7 +3,7 @@
 // and maxPrice, every refusal kept with its request.
 import { DomainError } from '../../shared/errors.ts';
 import { isUuid } from '../../shared/ids.ts';
-import { formatMoney, multiply, type Money } from '../../shared/money.ts';
+import { formatMoney, multiply, toJsonMoney, type Money } from '../../shared/money.ts';
 import { settle, type Settled } from '../../shared/batcher.ts';
 import { findAccounts, type AccountWithBook } from '../accounts/accounts.ts';
 import { assertOnCardList } from '../pricing/card-list.ts';
@@ -60,7 +60,8 @@ export async function priceRequests(ctx: OrderIntakeContext, requests: IntakeReq
         const total = multiply(quote.unitPrice, BigInt(input.quantity));
         if (input.maxTotal && (input.maxTotal.currency !== total.currency || total.amount > input.maxTotal.amount)) {
           throw new DomainError('max_price_exceeded', `the total is ${formatMoney(total)}, above ${formatMoney(input.maxTotal)}`, {
-            total: formatMoney(total),
+            total: toJsonMoney(total),
+            maxTotal: toJsonMoney(input.maxTotal),
           });
         }
         return { buyer, quote, total };

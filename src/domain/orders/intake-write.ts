@@ -6,7 +6,7 @@ import { prepared } from '../../db/database.ts';
 import { withTransaction } from '../../db/transaction.ts';
 import type { Settled } from '../../shared/batcher.ts';
 import { DomainError } from '../../shared/errors.ts';
-import { add, formatMoney, money, type Money } from '../../shared/money.ts';
+import { add, formatMoney, money, toJsonMoney, type Money } from '../../shared/money.ts';
 import type { Actor, Channel } from '../actor.ts';
 import { toJson } from '../json.ts';
 import { bookAccountId, insufficientFunds, ledgerRefusal, movement, walletId, type WalletShortfall } from '../ledger/ledger.ts';
@@ -180,6 +180,9 @@ function dailyLimitRefusal(detail: Record<string, unknown>, currency: string): D
       value: Number(detail.value),
     });
   }
-  const limit = formatMoney(money(BigInt(String(detail.value)), currency));
-  return new DomainError('daily_limit_exceeded', `this order would pass the daily spend limit of ${limit}`, { limit: 'daily_spend', value: limit });
+  const limit = money(BigInt(String(detail.value)), currency);
+  return new DomainError('daily_limit_exceeded', `this order would pass the daily spend limit of ${formatMoney(limit)}`, {
+    limit: 'daily_spend',
+    value: toJsonMoney(limit),
+  });
 }
