@@ -1,5 +1,6 @@
 // The partner REST API over real HTTP (issue 7): GET /v1/catalog and POST /v1/orders at 10 and 50
-// concurrent connections, requests/s and p50/p99, with a plain fetch loop per connection (keep-alive).
+// concurrent connections, requests/s and p50/p99, with a plain fetch loop per connection (keep-alive)
+// on a thread of its own (bench/http-load.ts).
 // First the fast reads (issue 22) against a bare anchor started here, in the same run: a plain
 // node:http + pg server that does one key-lookup round trip plus the page query for the same 50
 // rows from the same database. GET /v1/catalog?limit=50, GET /v1/catalog/{id} and GET /v1/wallet
@@ -31,6 +32,7 @@ import { createRequestLogBuffer, type RequestLogBuffer } from '../src/domain/req
 import { adminQuery } from '../test/support/admin.ts';
 import { createServer } from 'node:http';
 import pg from 'pg';
+import { loadFrom, type LoadResult, type LoadSpec } from './http-load.ts';
 import { arg, insertBenchCatalog, percentile } from './support.ts';
 
 const SECONDS = arg('seconds', 5);
@@ -69,35 +71,11 @@ const ctx = createAppContext({
 });
 const { server, url: base } = await listen(createApi({ ctx, boss }).fetch, '127.0.0.1', 0);
 
-interface Result {
-  requests: number;
-  errors: number;
-  seconds: number;
-  latencies: number[];
-}
+type Result = LoadResult;
 
-/** `connections` loops, each sending `request(n)` back to back until the time is up. */
-async function run(connections: number, request: (n: number) => Promise<Response>): Promise<Result> {
-  const latencies: number[] = [];
-  let errors = 0;
-  let sequence = 0;
-  const started = performance.now();
-  const until = started + SECONDS * 1000;
-  await Promise.all(
-    Array.from({ length: connections }, async () => {
-      while (performance.now() < until) {
-        sequence += 1;
-        const at = performance.now();
-        const response = await request(sequence);
-        await response.arrayBuffer();
-        latencies.push(performance.now() - at);
-        if (!response.ok) errors += 1;
-      }
-    }),
-  );
-  latencies.sort((a, b) => a - b);
-  return { requests: latencies.length, errors, seconds: (performance.now() - started) / 1000, latencies };
-}
+/** `connections` keep-alive loops sending `request` for SECONDS, from a thread of their own (bench/http-load.ts). */
+const run = (connections: number, request: Omit<LoadSpec, 'connections' | 'seconds'>): Promise<Result> =>
+  loadFrom({ ...request, connections, seconds: SECONDS });
 
 const line = (name: string, connections: number, result: Result) =>
   `${name.padEnd(26)} ${String(connections).padStart(3)} conns: ${(result.requests / result.seconds).toFixed(0)} req/s, p50 ${percentile(result.latencies, 50).toFixed(1)} ms, ` +
@@ -120,13 +98,15 @@ try {
   });
   const { key } = await issueApiKey(db, apiKeySecret(config), operator, { accountId: partner.id, mode: 'live' });
   const headers = { authorization: `Bearer ${key}` };
-  const catalog = () => fetch(`${base}/v1/catalog?limit=50`, { headers });
-  const order = (n: number) =>
-    fetch(`${base}/v1/orders`, {
-      method: 'POST',
-      headers: { ...headers, 'content-type': 'application/json', 'idempotency-key': `bench-${process.pid}-${n}` },
-      body: JSON.stringify({ productId: String(SIM_PRODUCTS.steam10), faceValue: { amount: '10.00', currency: 'USD' }, quantity: 1 }),
-    });
+  const catalog = { url: `${base}/v1/catalog?limit=50`, headers };
+  // Idempotency keys of the rounds differ: prefixed with the round's connection count.
+  const order = (round: number) => ({
+    url: `${base}/v1/orders`,
+    method: 'POST' as const,
+    headers: { ...headers, 'content-type': 'application/json' },
+    idempotencyPrefix: `bench-${process.pid}-${round}`,
+    body: JSON.stringify({ productId: String(SIM_PRODUCTS.steam10), faceValue: { amount: '10.00', currency: 'USD' }, quantity: 1 }),
+  });
 
   // The bare anchor: the key lookup (by its HMAC, as we store keys) and the page query, nothing else.
   const anchorPool = new pg.Pool({ connectionString: url, max: 20 });
@@ -151,9 +131,9 @@ try {
   });
   await new Promise<void>((resolve) => anchor.listen(0, '127.0.0.1', resolve));
   const anchorPort = (anchor.address() as { port: number }).port;
-  const bare = () => fetch(`http://127.0.0.1:${anchorPort}/`, { headers });
-  const item = () => fetch(`${base}/v1/catalog/${SIM_PRODUCTS.steam10}`, { headers });
-  const walletRead = () => fetch(`${base}/v1/wallet`, { headers });
+  const bare = { url: `http://127.0.0.1:${anchorPort}/`, headers };
+  const item = { url: `${base}/v1/catalog/${SIM_PRODUCTS.steam10}`, headers };
+  const walletRead = { url: `${base}/v1/wallet`, headers };
 
   // Warm-ups: connections, prepared statements, and our caches (as a running server has them).
   await run(5, bare);
@@ -178,8 +158,7 @@ try {
   await anchorPool.end();
   if (!ONLY_READS) {
     for (const connections of CONNECTIONS) console.log(line('GET /v1/catalog', connections, await run(connections, catalog)));
-    // Idempotency keys of the two rounds differ (the sequence is per run): prefix with the round.
-    for (const connections of CONNECTIONS) console.log(line('POST /v1/orders', connections, await run(connections, (n) => order(connections * 1_000_000 + n))));
+    for (const connections of CONNECTIONS) console.log(line('POST /v1/orders', connections, await run(connections, order(connections))));
 
     // Request-log overhead: the same app with each buffer (ctx.requestLogs) on its own server.
     const buffers: [string, RequestLogBuffer | undefined][] = [
@@ -191,7 +170,7 @@ try {
     await new Promise((resolve) => setTimeout(resolve, 200)); // the Redis buffer connects in the background
     for (const [name, requestLogs] of buffers) {
       const logged = await listen(createApi({ ctx: { ...ctx, ...(requestLogs ? { requestLogs } : {}) }, boss }).fetch, '127.0.0.1', 0);
-      const wallet = () => fetch(`${logged.url}/v1/wallet`, { headers });
+      const wallet = { url: `${logged.url}/v1/wallet`, headers };
       await run(5, wallet); // warm-up
       const result = await run(50, wallet);
       const flushStarted = performance.now();
