@@ -4,6 +4,8 @@
 // Every answer is checked against the OpenAPI document (harness.call); money tests end with the
 // ledger checks.
 import { describe, expect, it } from 'vitest';
+import { createAccount } from '../../src/domain/accounts/accounts.ts';
+import { createInvite } from '../../src/domain/accounts/invites.ts';
 import { findTelegramUser } from '../../src/domain/accounts/language.ts';
 import { accountActor } from '../../src/domain/actor.ts';
 import { createTopupRequest } from '../../src/domain/funding/topups.ts';
@@ -63,6 +65,14 @@ describe('partner agent networks', () => {
     const labels = lastButtons(bot.calls).map((button) => button.text);
     expect(labels).toEqual(expect.arrayContaining(['🛒 Order cards', '💰 Wallet']));
     expect(labels.some((label) => /top.?up/i.test(label))).toBe(false);
+
+    // No body: an invite with the defaults (7 days).
+    const bare = await call(partner.liveKey, 'POST', '/v1/agent-invites');
+    expect(bare.status).toBe(201);
+    const { expiresAt, name } = (await bare.json()) as { expiresAt: string; name: string | null };
+    expect(name).toBeNull();
+    expect(Math.round((Date.parse(expiresAt) - Date.now()) / 86_400_000)).toBe(7);
+    await expectProblem(await call(partner.liveKey, 'POST', '/v1/agent-invites', { expiresInDays: 31 }), 400, 'validation_failed');
 
     const listed = await call(partner.liveKey, 'GET', '/v1/agents');
     expect(listed.status).toBe(200);
@@ -155,6 +165,12 @@ describe('partner agent networks', () => {
       'not_direct_child',
     );
     expect(await balanceOf(agentId)).toBe('0.00');
+    // The rule is the domain's: an admin cannot put an agent under a sandbox either.
+    await expectDomainError(createInvite(ctx.db, harness.adminActor, { role: 'agent', parentId: partner.sandboxId }), 'sandbox_account_cannot_have_children');
+    await expectDomainError(
+      createAccount(ctx.db, harness.adminActor, { role: 'agent', name: 'Sneaky', parentId: partner.sandboxId }),
+      'sandbox_account_cannot_have_children',
+    );
     await expectLedgerConsistent(ctx.db);
   });
 
