@@ -32,6 +32,7 @@ export const PERMISSIONS = [
   'agents:read',
   'agents:invite',
   'agents:fund',
+  'agents:manage',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 

@@ -1,14 +1,15 @@
 // A partner's agent network (B2B2C, docs/api.md, Agents): invite agents into the bot, list them
-// with their balances, move money between the partner's wallet and theirs, read their orders. The
-// rules (direct children only, paused accounts, no agents under a sandbox account) are the domain's:
-// `createInvite`, `childSummaries`, `allocate` / `reclaim`, `listOrders`.
+// with their balances, move money between the partner's wallet and theirs, pause and resume them,
+// read their orders. The rules (direct children only, paused accounts, no agents under a sandbox
+// account) are the domain's: `createInvite`, `childSummaries`, `allocate` / `reclaim`,
+// `setAccountStatus`, `listOrders`.
 import { createHash } from 'node:crypto';
 import { z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { AppContext } from '#src/context.ts';
-import { getDirectChild, resolvePrincipal } from '#src/domain/accounts/accounts.ts';
+import { getDirectChild, resolvePrincipal, setAccountStatus } from '#src/domain/accounts/accounts.ts';
 import { createInvite, inviteDeepLink } from '#src/domain/accounts/invites.ts';
-import { childSummaries, type ChildSummary } from '#src/domain/accounts/network.ts';
+import { childSummaries, childSummary, type ChildSummary } from '#src/domain/accounts/network.ts';
 import { accountActor } from '#src/domain/actor.ts';
 import { allocate, reclaim } from '#src/domain/funding/allocation.ts';
 import { walletBalance } from '#src/domain/ledger/ledger.ts';
@@ -230,6 +231,30 @@ export function agentRoutes(ctx: AppContext) {
           },
           200,
         );
+      },
+    );
+  }
+
+  for (const action of ['pause', 'resume'] as const) {
+    router.openapi(
+      defineRoute({
+        permission: 'agents:manage',
+        method: 'post',
+        path: `/agents/{id}/${action}`,
+        tags,
+        summary: action === 'pause' ? 'Pause an agent: it cannot order or receive money (its sub-agents cannot order either)' : 'Resume a paused agent',
+        description: 'Audited. Pausing a paused agent (or resuming an active one) changes nothing. Its pending orders still finish.',
+        security: SECURITY,
+        request: { params: AgentParams },
+        responses: {
+          200: { description: 'The agent', content: { 'application/json': { schema: AgentSchema } } },
+          ...errorResponses({ 403: 'Not one of your agents (`not_direct_child`)' }),
+        },
+      }),
+      async (c) => {
+        const actor = partnerActor(c);
+        const account = await setAccountStatus(ctx.db, actor, c.req.valid('param').id, action === 'pause' ? 'paused' : 'active');
+        return c.json(presentAgent(await childSummary(ctx.db, actor, account, monthOf(new Date()).label)), 200);
       },
     );
   }

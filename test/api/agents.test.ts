@@ -142,14 +142,31 @@ describe('partner agent networks', () => {
     await expectLedgerConsistent(ctx.db);
   });
 
-  it('a paused agent is not allocated to, but its money can be taken back', async () => {
+  it('the partner pauses and resumes its agent (audited); a paused agent is not allocated to, but its money can be taken back', async () => {
     const { partner, agentId } = await partnerWithAgent();
     await fund(ctx.db, partner.account, '20.00');
     await move(partner, agentId, 'allocate', '5.00', 'p-1');
-    await ctx.db.updateTable('accounts').set({ status: 'paused' }).where('id', '=', agentId).execute();
+    const paused = await call(partner.liveKey, 'POST', `/v1/agents/${agentId}/pause`);
+    expect(await paused.json()).toMatchObject({ id: agentId, status: 'paused', balance: { amount: '5.00', currency: 'USD' } });
     await expectProblem(await move(partner, agentId, 'allocate', '5.00', 'p-2'), 403, 'account_paused');
     expect((await move(partner, agentId, 'reclaim', '5.00', 'p-3')).status).toBe(200);
     expect(await balanceOf(partner.account.id)).toBe('20.00');
+    // Only the partner itself: another partner, or a test key (its sandbox has no agents).
+    const other = await harness.makePartner();
+    await expectProblem(await call(other.liveKey, 'POST', `/v1/agents/${agentId}/resume`), 403, 'not_direct_child');
+    await expectProblem(await call(partner.testKey, 'POST', `/v1/agents/${agentId}/resume`), 403, 'not_direct_child');
+    expect(await (await call(partner.liveKey, 'POST', `/v1/agents/${agentId}/resume`)).json()).toMatchObject({ status: 'active' });
+    const audit = await ctx.db
+      .selectFrom('audit_log')
+      .select(['action', 'actor_account_id', 'channel'])
+      .where('subject_id', '=', agentId)
+      .where('action', 'in', ['account.paused', 'account.resumed'])
+      .orderBy('id')
+      .execute();
+    expect(audit).toEqual([
+      { action: 'account.paused', actor_account_id: partner.account.id, channel: 'api' },
+      { action: 'account.resumed', actor_account_id: partner.account.id, channel: 'api' },
+    ]);
     await expectLedgerConsistent(ctx.db);
   });
 
@@ -209,6 +226,7 @@ describe('partner agent networks', () => {
     );
     expect((await call(finance, 'POST', `/v1/agents/${agentId}/allocate`, { amount: '1.00', currency: 'USD' }, { 'idempotency-key': 'fin' })).status).toBe(200);
     await expectProblem(await call(finance, 'POST', '/v1/agent-invites', {}), 403, 'insufficient_scope');
+    for (const key of [developer, finance]) await expectProblem(await call(key, 'POST', `/v1/agents/${agentId}/pause`), 403, 'insufficient_scope');
     await expectProblem(await call(harness.adminKey, 'GET', '/v1/agents'), 403, 'forbidden');
     await expectLedgerConsistent(ctx.db);
   });
