@@ -76,6 +76,14 @@ export const envSchema = z.object({
     .refine((value) => !value.endsWith('/'), 'must not end with a slash')
     .default('https://api.telegram.org'),
   ADMIN_TELEGRAM_IDS: telegramIdsSchema.default([]),
+  /** The bot's @username (without @): the API builds partners' agent invite links with it (`POST /v1/agent-invites`). */
+  TELEGRAM_BOT_USERNAME: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .regex(/^[A-Za-z][A-Za-z0-9_]{4,31}$/, 'must be a Telegram bot username (5-32 letters, digits and _, without @)')
+      .optional(),
+  ),
   BOT_MODE: z.enum(['polling', 'webhook'], { error: 'must be polling or webhook' }).default('polling'),
   BOT_WEBHOOK_SECRET: z.preprocess(
     emptyToUndefined,
@@ -104,6 +112,10 @@ export const envSchema = z.object({
     .string()
     .regex(/^\d+(\.\d+)?$/, 'must be a decimal amount such as 500 or 500.00')
     .default('500'),
+  /** Outgoing email (docs/email.md): `smtp://user:pass@host:587` or `smtps://…`; empty, every message is logged instead of sent. */
+  SMTP_URL: optionalUrl(/^smtps?$/),
+  /** The From of every email. */
+  EMAIL_FROM: z.string().min(3).max(200).default('Steller <no-reply@steller.example>'),
   /** Server secret of the API key HMAC (see docs/decisions/0004-api-keys-and-sandbox.md); required in production. */
   API_KEY_SECRET: z.preprocess(emptyToUndefined, z.string().min(32, 'must be at least 32 characters').optional()),
   /** How long a rotated API key keeps working. */
@@ -211,6 +223,7 @@ export const SECRET_VARIABLES = [
   'API_KEY_SECRET',
   'CARD_ENCRYPTION_KEYS',
   'BAMBOO_CALLBACK_SECRET',
+  'SMTP_URL',
 ] as const;
 
 export class ConfigError extends Error {

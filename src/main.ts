@@ -20,6 +20,7 @@ import { QUEUES } from './jobs/queues.ts';
 import { redactUrl, type Logger } from './logger.ts';
 import { adminAlertSink } from './notifications/admin-alerts.ts';
 import { walletAlertSink } from './notifications/wallet-alerts.ts';
+import { partnerEmailSink } from './notifications/partner-emails.ts';
 import { seedOnStart } from './seed.ts';
 import { startRequestLogFlusher } from './domain/request-logs/buffer.ts';
 import { withSimulatorMount } from './integrations/bamboo/index.ts';
@@ -44,7 +45,12 @@ export interface StartOptions {
  * alerts tell the admins; wallet events tell the wallet's owner; requests and signups go out with
  * the bot's buttons.
  */
-export const domainEventSinks = (ctx: AppContext): DomainEventSink[] => [adminAlertSink(ctx), walletAlertSink(ctx), telegramEventSink(ctx)];
+export const domainEventSinks = (ctx: AppContext): DomainEventSink[] => [
+  adminAlertSink(ctx),
+  walletAlertSink(ctx),
+  telegramEventSink(ctx),
+  partnerEmailSink(ctx),
+];
 
 export async function startApp(config: Config, logger: Logger, options: StartOptions): Promise<RunningApp> {
   const { roles } = options;

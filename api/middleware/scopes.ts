@@ -29,6 +29,10 @@ export const PERMISSIONS = [
   'keys:create_live',
   'users:manage',
   'onboarding:read',
+  'agents:read',
+  'agents:invite',
+  'agents:fund',
+  'agents:manage',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -45,6 +49,8 @@ export const SCOPE_PERMISSIONS: Record<ApiKeyScope, ReadonlySet<Permission>> = {
     'keys:read',
     'keys:rotate',
     'onboarding:read',
+    'agents:read',
+    'agents:invite',
   ]),
   finance: new Set<Permission>([
     'wallet:read',
@@ -57,6 +63,8 @@ export const SCOPE_PERMISSIONS: Record<ApiKeyScope, ReadonlySet<Permission>> = {
     'keys:read',
     'keys:rotate',
     'onboarding:read',
+    'agents:read',
+    'agents:fund',
   ]),
 };
 

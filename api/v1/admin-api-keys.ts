@@ -62,7 +62,7 @@ export function adminApiKeyRoutes(ctx: AppContext) {
     async (c) => {
       const { id } = c.req.valid('param');
       const { mode, ipAllowlist } = c.req.valid('json');
-      const issued = await issueApiKey(ctx.db, apiKeySecret(ctx.config), adminActor(c), { accountId: id, mode, ipAllowlist: ipAllowlist ?? null });
+      const issued = await issueApiKey(ctx, apiKeySecret(ctx.config), adminActor(c), { accountId: id, mode, ipAllowlist: ipAllowlist ?? null });
       return c.json(presentIssuedKey(issued), 201);
     },
   );

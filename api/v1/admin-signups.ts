@@ -94,7 +94,7 @@ export function adminSignupRoutes(ctx: AppContext) {
     }),
     async (c) => {
       const { accountId } = c.req.valid('param');
-      const signup = await approveSignup(ctx.db, adminActor(c), accountId);
+      const signup = await approveSignup(ctx, adminActor(c), accountId);
       return c.json(presentSignup(signup), 200);
     },
   );
@@ -116,7 +116,7 @@ export function adminSignupRoutes(ctx: AppContext) {
     async (c) => {
       const { accountId } = c.req.valid('param');
       const { reason } = c.req.valid('json');
-      const result = await rejectSignup(ctx.db, adminActor(c), accountId, reason);
+      const result = await rejectSignup(ctx, adminActor(c), accountId, reason);
       return c.json({ signup: presentSignup(result.signup), revokedKeys: result.revokedKeys }, 200);
     },
   );

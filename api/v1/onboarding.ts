@@ -78,7 +78,7 @@ export function onboardingRoutes(ctx: AppContext) {
       },
     }),
     async (c) => {
-      const issued = await issueFirstLiveKey(ctx.db, apiKeySecret(ctx.config), partnerPrincipal(c));
+      const issued = await issueFirstLiveKey(ctx, apiKeySecret(ctx.config), partnerPrincipal(c));
       return c.json(presentIssuedKey(issued), 201);
     },
   );

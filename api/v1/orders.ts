@@ -82,9 +82,9 @@ const OrderSchema = z
   })
   .openapi('Order');
 
-const OrderPageSchema = z.object({ data: z.array(OrderSchema), nextCursor: z.string().nullable() }).openapi('OrderPage');
+export const OrderPageSchema = z.object({ data: z.array(OrderSchema), nextCursor: z.string().nullable() }).openapi('OrderPage');
 
-function presentOrder(order: Order, cards: RevealedCard[] | null = null) {
+export function presentOrder(order: Order, cards: RevealedCard[] | null = null) {
   return {
     id: order.id,
     number: order.number,

@@ -31,7 +31,10 @@ export function mainMenu(ctx: BaseContext, user: BotUser): { text: string; keybo
     keyboard.text(ctx.t('button-menu'), basicsCallbacks.home.build());
   } else if (account.role === 'agent') {
     keyboard.text(ctx.t('menu-order'), orderCallbacks.start.build()).text(ctx.t('menu-my-orders'), orderCallbacks.list.build()).row();
-    keyboard.text(ctx.t('menu-wallet'), walletCallbacks.home.build()).text(ctx.t('menu-topup'), topupCallbacks.start.build()).row();
+    // An agent of a partner is funded by its partner (over the API), so it has no top-up button.
+    keyboard.text(ctx.t('menu-wallet'), walletCallbacks.home.build());
+    if (account.parentId === null) keyboard.text(ctx.t('menu-topup'), topupCallbacks.start.build());
+    keyboard.row();
     keyboard.text(ctx.t('menu-network'), networkCallbacks.list.build({ page: 0 })).text(ctx.t('menu-revenue-share'), networkCallbacks.revenueShare.build());
   } else if (account.role === 'sub_agent') {
     keyboard.text(ctx.t('menu-order'), orderCallbacks.start.build()).text(ctx.t('menu-my-orders'), orderCallbacks.list.build()).row();

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { createConversation } from '@grammyjs/conversations';
 import { Composer, InlineKeyboard } from 'grammy';
 import { getAccount, getDirectChild, resolvePrincipal, setAccountStatus } from '#src/domain/accounts/accounts.ts';
-import { createInvite } from '#src/domain/accounts/invites.ts';
+import { createInvite, inviteDeepLink } from '#src/domain/accounts/invites.ts';
 import { childSummaries } from '#src/domain/accounts/network.ts';
 import { allocate, declineFundRequest, fulfilFundRequest, listPendingFundRequests, reclaim, requestFunds } from '#src/domain/funding/allocation.ts';
 import { walletBalance } from '#src/domain/ledger/ledger.ts';
@@ -25,8 +25,8 @@ export const ALLOCATE_FLOW = 'allocate';
 export const ASK_FUNDS_FLOW = 'ask-funds';
 const PAGE_SIZE = 8;
 
-/** Deep link that opens the bot with the invite: `https://t.me/<bot>?start=<token>`. */
-export const inviteLink = (botUsername: string, token: string) => `https://t.me/${botUsername}?start=${token}`;
+/** Deep link that opens the bot with the invite (the same link the API gives partners). */
+export const inviteLink = inviteDeepLink;
 
 /** Allocate (`give`) or reclaim (`take`) an amount, confirmed with a button that carries the key. */
 async function allocateFlow(conversation: Flow, ctx: ConvContext, direction: string, childId: string): Promise<void> {

@@ -84,7 +84,7 @@ function handlers(): Composer<BotContext> {
 
   admins.callbackQuery(signupCallbacks.approve.pattern, async (ctx) => {
     const { accountId } = signupCallbacks.approve.read(ctx.match);
-    await decide(ctx, () => approveSignup(ctx.deps.app.db, telegramActor(ctx.user!.account), accountId), 'signup-approved');
+    await decide(ctx, () => approveSignup(ctx.deps.app, telegramActor(ctx.user!.account), accountId), 'signup-approved');
   });
 
   // Reject: pick a reason first.
@@ -102,7 +102,7 @@ function handlers(): Composer<BotContext> {
     const { accountId, reason: index } = signupCallbacks.rejectWithReason.read(ctx.match);
     if (index >= REJECT_REASONS) return ctx.answerCallbackQuery({ text: ctx.t('button-stale'), show_alert: true });
     const reason = ctx.t(`signup-reason-${index}`);
-    await decide(ctx, async () => (await rejectSignup(ctx.deps.app.db, telegramActor(ctx.user!.account), accountId, reason)).signup, 'signup-rejected', {
+    await decide(ctx, async () => (await rejectSignup(ctx.deps.app, telegramActor(ctx.user!.account), accountId, reason)).signup, 'signup-rejected', {
       reason,
     });
   });

@@ -6,7 +6,15 @@ import { randomUUID } from 'node:crypto';
 import { createConversation } from '@grammyjs/conversations';
 import { Composer, InlineKeyboard } from 'grammy';
 import { accountOverview } from '#src/domain/accounts/listing.ts';
-import { approveTopup, createTopupRequest, getTopupRequest, listPendingTopups, rejectTopup, type TopupProof } from '#src/domain/funding/topups.ts';
+import {
+  approveTopup,
+  assertMayRequestTopup,
+  createTopupRequest,
+  getTopupRequest,
+  listPendingTopups,
+  rejectTopup,
+  type TopupProof,
+} from '#src/domain/funding/topups.ts';
 import type { BotContext, ConvContext } from '../context.ts';
 import { cancelKeyboard, askAmount, waitConfirmation, waitText, domainCall, type Flow } from '../flows.ts';
 import type { Money } from '#src/shared/money.ts';
@@ -94,6 +102,8 @@ function handlers(): Composer<BotContext> {
 
   const agents = feature.filter((ctx) => isRole(ctx, 'agent'));
   agents.callbackQuery(topupCallbacks.start.pattern, async (ctx) => {
+    // Refused before the flow asks anything (a button from before the rule, or forged); the domain refuses it again at the end.
+    assertMayRequestTopup(ctx.user!.account);
     await enterFlow(ctx, TOPUP_FLOW);
     await ctx.answerCallbackQuery();
   });

@@ -84,6 +84,7 @@ error-forbidden = غير مسموح لك بتنفيذ هذا.
 error-insufficient-funds = الرصيد غير كافٍ: الرصيد الحالي { $balance }.
 error-not-direct-child = يمكنك التصرف فقط في وكلائك الفرعيين المباشرين.
 error-topup-already-decided = تم البت في طلب الشحن هذا مسبقًا.
+error-topup-via-partner = محفظتك يمولها الشريك الذي دعاك. اطلب منه الأموال.
 error-fund-request-already-decided = تم البت في طلب الرصيد هذا مسبقًا.
 error-invite-not-found = رابط الدعوة غير صالح. اطلب رابطًا جديدًا.
 error-invite-used = تم استخدام رابط الدعوة هذا مسبقًا. اطلب رابطًا جديدًا.

@@ -84,6 +84,7 @@ error-forbidden = You are not allowed to do this.
 error-insufficient-funds = Not enough funds: the balance is { $balance }.
 error-not-direct-child = You can only act on your own direct sub-agents.
 error-topup-already-decided = This top-up request was already decided.
+error-topup-via-partner = Your wallet is funded by the partner who invited you. Ask them for funds.
 error-fund-request-already-decided = This request for funds was already decided.
 error-invite-not-found = This invite link is not valid. Ask for a new one.
 error-invite-used = This invite link was already used. Ask for a new one.

@@ -40,7 +40,11 @@ function eventSchema<MoneyRead>(moneyField: z.ZodType<MoneyRead, z.input<typeof 
       reason: z.string(),
       balance: moneyField,
     }),
-    /** A debit made in the bot took the wallet from at or above LOW_BALANCE_THRESHOLD to below it (src/domain/ledger/low-balance.ts). */
+    /**
+     * A debit made in the bot took the wallet from at or above LOW_BALANCE_THRESHOLD to below it
+     * (src/domain/ledger/low-balance.ts); or a partner's wallet crossed its own threshold (recorded when
+     * its `wallet.low_balance` webhook event is dispatched, src/domain/webhooks/webhooks.ts).
+     */
     z.object({ type: z.literal('wallet.low_balance'), accountId, balance: moneyField, threshold: moneyField }),
     /** A parent moved money into a child's wallet (an allocation, or a fulfilled funding request); `balance` is the child's after it. */
     z.object({ type: z.literal('wallet.funded'), accountId, fromAccountId: accountId, amount: moneyField, balance: moneyField }),
@@ -76,6 +80,20 @@ function eventSchema<MoneyRead>(moneyField: z.ZodType<MoneyRead, z.input<typeof 
     z.object({ type: z.literal('order.needs_attention'), orderId: z.uuid(), number: z.string(), reason: z.string() }),
     /** A partner signed up on its own and waits for an admin's decision (src/domain/signups/). */
     z.object({ type: z.literal('signup.created'), accountId, companyName: z.string(), email: z.string(), useCase: z.string() }),
+    /** An admin approved or rejected a signup (src/domain/signups/signups.ts). */
+    z.object({ type: z.literal('signup.decided'), accountId, decision: z.enum(['approved', 'rejected']), reason: z.string().nullable() }),
+    /** A partner got its first live API key ever (src/domain/api-keys, src/domain/signups): it can now spend real money. */
+    z.object({ type: z.literal('partner.live_access_granted'), accountId, keyPrefix: z.string(), issuedBy: z.enum(['partner', 'admin']) }),
+    /** Every delivery to a partner's webhook endpoint has failed for an hour (src/domain/webhooks); once per failing spell. */
+    z.object({
+      type: z.literal('webhook.endpoint_failing'),
+      accountId,
+      url: z.string(),
+      failingSince: z.iso.datetime(),
+      lastError: z.string().nullable(),
+    }),
+    /** A partner was inactive for REENGAGEMENT_INACTIVE_DAYS (src/domain/growth/reengagement.ts); once per spell. */
+    z.object({ type: z.literal('partner.inactive'), accountId, inactiveDays: z.number().int(), lastActivityAt: z.iso.datetime().nullable() }),
   ]);
 }
 

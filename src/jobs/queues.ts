@@ -1,6 +1,7 @@
 // Every queue of the system, bound to its handler, in one list. Add a queue by adding it here.
 import { catalogSyncWorker, fxSyncWorker } from './handlers/catalog.ts';
 import { dailySummaryQueue } from './handlers/daily-summary.ts';
+import { emailSendWorker } from './handlers/email.ts';
 import { domainEventWorker } from './handlers/events.ts';
 import { heartbeatQueue } from './handlers/heartbeat.ts';
 import { kvSweepQueue } from './handlers/kv-sweep.ts';
@@ -19,6 +20,7 @@ export const QUEUES: readonly QueueDefinition[] = [
   kvSweepQueue,
   telegramSendWorker,
   telegramDeleteWorker,
+  emailSendWorker,
   domainEventWorker,
   ledgerCheckQueue,
   catalogSyncWorker,

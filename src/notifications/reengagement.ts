@@ -1,5 +1,5 @@
 // The daily re-engagement run: each inactive account is recorded and told in one transaction
-// (partners by the `account.inactive` webhook event, agents and sub-agents by a bot message through
+// (partners by the `account.inactive` webhook event and an email, agents and sub-agents by a bot message through
 // the telegram.send queue), so a message exists exactly when its record does.
 import type { AppContext } from '../context.ts';
 import { withTransaction } from '../db/transaction.ts';
@@ -24,7 +24,7 @@ export async function sendReengagementNotices(app: AppContext, now = new Date())
   async function remind(account: InactiveAccount): Promise<void> {
     const recipient = account.telegramUserId === null ? undefined : await findTelegramUser(app.db, account.telegramUserId);
     const recorded = await withTransaction(app.db, async (trx) => {
-      if (!(await recordReengagementNotice(trx, account, inactiveDays, now))) return false;
+      if (!(await recordReengagementNotice(trx, account, inactiveDays, now, app.events))) return false;
       if (account.role !== 'partner' && recipient) {
         await notify(app, recipient, { text: { key: 'reengagement-inactive', vars: { days: inactiveDays } } }, { db: trx });
       }

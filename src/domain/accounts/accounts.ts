@@ -110,6 +110,21 @@ export function assertParentAllowed(role: AccountRole, parent: Account | null): 
   }
 }
 
+/**
+ * Refuses a child under a partner's sandbox account (what `sk_test_` keys act as). Agents are real
+ * people ordering real cards with real money, so only the partner's live account may hold them:
+ * test money never reaches a wallet whose orders go to the real vendor (docs/money.md, Sandbox money).
+ */
+export async function assertMayHaveChildren(db: Kysely<DB>, parent: Account | null): Promise<void> {
+  if (parent === null || parent.role !== 'partner') return;
+  const sandbox = await db.selectFrom('api_sandbox_accounts').select('partner_id').where('sandbox_account_id', '=', parent.id).executeTakeFirst();
+  if (sandbox) {
+    throw new DomainError('sandbox_account_cannot_have_children', 'a sandbox account has no agents: invite and fund agents with a live key', {
+      parentId: parent.id,
+    });
+  }
+}
+
 /** What the actor may do: the platform (operator, job), an active admin, or a plain account. */
 export type Principal = { kind: 'platform' } | { kind: 'admin'; account: Account } | { kind: 'account'; account: Account };
 
@@ -213,6 +228,7 @@ export async function insertAccount(trx: Kysely<DB>, actor: Actor, input: Create
   if (name.length < 1 || name.length > 200) throw new DomainError('invalid_name', 'a name of 1 to 200 characters is required');
   const parent = input.parentId ? await getAccount(trx, input.parentId) : null;
   assertParentAllowed(input.role, parent);
+  await assertMayHaveChildren(trx, parent);
   const currency = input.currency ?? parent?.currency;
   if (!currency) throw new DomainError('currency_required', `a ${input.role} without a parent needs a currency`);
   money(0n, currency);

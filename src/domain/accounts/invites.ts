@@ -8,12 +8,15 @@ import { withTransaction } from '../../db/transaction.ts';
 import { DomainError } from '../../shared/errors.ts';
 import type { Actor } from '../actor.ts';
 import { writeAudit } from '../audit/audit.ts';
-import { assertParentAllowed, getAccount, insertAccount, resolvePrincipal, type Account } from './accounts.ts';
+import { assertMayHaveChildren, assertParentAllowed, getAccount, insertAccount, resolvePrincipal, type Account } from './accounts.ts';
 import type { InviteRow } from './accounts.tables.ts';
 
 export const DEFAULT_INVITE_TTL_MS = 7 * 24 * 3600 * 1000;
 /** Telegram allows 64 characters of `[A-Za-z0-9_-]` in a start parameter. */
 export const INVITE_TOKEN_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** The deep link that opens the bot with an invite: `https://t.me/<bot>?start=<token>`. */
+export const inviteDeepLink = (botUsername: string, token: string) => `https://t.me/${botUsername}?start=${token}`;
 
 export interface Invite {
   id: string;
@@ -70,6 +73,7 @@ export async function createInvite(db: Kysely<DB>, actor: Actor, input: CreateIn
       parent = input.parentId ? await getAccount(trx, input.parentId) : null;
     }
     assertParentAllowed(input.role, parent);
+    await assertMayHaveChildren(trx, parent);
     const currency = parent?.currency ?? input.currency;
     if (!currency) throw new DomainError('currency_required', 'an invite for a platform agent needs a currency');
     const ttlMs = input.ttlMs ?? DEFAULT_INVITE_TTL_MS;

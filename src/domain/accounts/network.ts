@@ -26,10 +26,13 @@ export async function childSummaries(
   const children = (await listChildren(db, actor, options.parentId)).filter((account) => account.role !== 'admin');
   const page = children.slice(options.offset, options.offset + options.limit);
   const items: ChildSummary[] = [];
-  for (const account of page) {
-    const balance = await walletBalance(db, account.id);
-    const statement = await monthlyStatement(db, actor, account.id, options.month);
-    items.push({ account, balance, monthSales: money(-statement.orders.amount, account.currency) });
-  }
+  for (const account of page) items.push(await childSummary(db, actor, account, options.month));
   return { items, total: children.length };
+}
+
+/** One child's balance and month sales (the actor must be allowed to see its statement). */
+export async function childSummary(db: Kysely<DB>, actor: Actor, account: Account, month: string): Promise<ChildSummary> {
+  const balance = await walletBalance(db, account.id);
+  const statement = await monthlyStatement(db, actor, account.id, month);
+  return { account, balance, monthSales: money(-statement.orders.amount, account.currency) };
 }

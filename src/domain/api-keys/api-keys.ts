@@ -11,6 +11,7 @@ import { DomainError } from '../../shared/errors.ts';
 import { getAccount, insertAccount, requireAdmin, type Account } from '../accounts/accounts.ts';
 import { platformActor, type Actor } from '../actor.ts';
 import { writeAudit } from '../audit/audit.ts';
+import { serviceTarget, type EventContext, type ServiceTarget } from '../events.ts';
 import { assertPartnerApproved } from '../signups/approval-gate.ts';
 import type { ApiKeyMode, ApiKeyRow, ApiKeyScope } from './api-keys.tables.ts';
 import { isUuid } from '../../shared/ids.ts';
@@ -161,12 +162,13 @@ export async function findSandboxAccountId(db: Kysely<DB>, partnerId: string): P
  * acts on the partner's sandbox account. Admin accounts get `live` keys for the admin endpoints.
  */
 export async function issueApiKey(
-  db: Kysely<DB>,
+  target: ServiceTarget,
   secret: string,
   actor: Actor,
   input: { accountId: string; mode: ApiKeyMode; ipAllowlist?: readonly string[] | null },
 ): Promise<IssuedApiKey> {
   const ipAllowlist = parseIpAllowlist(input.ipAllowlist);
+  const { db, events } = serviceTarget(target);
   return withTransaction(db, async (trx) => {
     await requireAdmin(trx, actor);
     const account = await getAccount(trx, input.accountId);
@@ -185,8 +187,26 @@ export async function issueApiKey(
       subject: { type: 'api_key', id: issued.id },
       after: { accountId: issued.accountId, mode: issued.mode, prefix: issued.prefix, ipAllowlist },
     });
+    if (events && account.role === 'partner') await recordFirstLiveKey(events, trx, issued, 'admin');
     return issued;
   });
+}
+
+/**
+ * In the transaction that issued `issued`: when it is the partner's first live key ever, records
+ * `partner.live_access_granted` (the partner is emailed). Later live keys (rotation, users' keys,
+ * a key after a revocation) are not news.
+ */
+export async function recordFirstLiveKey(events: EventContext, trx: Kysely<DB>, issued: IssuedApiKey, issuedBy: 'partner' | 'admin'): Promise<void> {
+  if (issued.mode !== 'live') return;
+  const { count } = await trx
+    .selectFrom('api_keys')
+    .select((eb) => eb.fn.countAll<string>().as('count'))
+    .where('account_id', '=', issued.accountId)
+    .where('mode', '=', 'live')
+    .executeTakeFirstOrThrow();
+  if (Number(count) !== 1) return;
+  await events.events.record(trx, { type: 'partner.live_access_granted', accountId: issued.accountId, keyPrefix: issued.prefix, issuedBy });
 }
 
 /** A partner's sandbox account (what `sk_test_` keys act as): its wallet holds test money. */

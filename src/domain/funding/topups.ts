@@ -8,7 +8,7 @@ import { withTransaction } from '../../db/transaction.ts';
 import { DomainError } from '../../shared/errors.ts';
 import { isUuid } from '../../shared/ids.ts';
 import { money, type Money } from '../../shared/money.ts';
-import { requireAdmin, resolvePrincipal } from '../accounts/accounts.ts';
+import { requireAdmin, resolvePrincipal, type Account } from '../accounts/accounts.ts';
 import type { Actor } from '../actor.ts';
 import { writeAudit } from '../audit/audit.ts';
 import { eventMoney, serviceTarget, type EventContext, type ServiceTarget } from '../events.ts';
@@ -66,6 +66,20 @@ function proofValue(proof: TopupProof): string {
   return value;
 }
 
+/**
+ * Whether the account may ask the admins for a top-up: agents and partners may; an agent under a
+ * partner may not, since its money comes from its partner (allocated over the API), never from the
+ * platform's offline payments (docs/bot-flows.md, Agents of a partner).
+ */
+export function assertMayRequestTopup(account: Account): void {
+  if (account.role !== 'agent' && account.role !== 'partner') {
+    throw new DomainError('forbidden', 'only agents and partners request top-ups (sub-agents ask their agent)');
+  }
+  if (account.role === 'agent' && account.parentId !== null) {
+    throw new DomainError('topup_via_partner', 'your wallet is funded by your partner: ask them for funds', { parentId: account.parentId });
+  }
+}
+
 /** An agent's (or partner's) request, recorded with `topup.requested` for the admins. */
 export async function createTopupRequest(target: ServiceTarget, actor: Actor, input: { amount: Money; proof: TopupProof }): Promise<TopupRequest> {
   const { db, events } = serviceTarget(target);
@@ -73,10 +87,9 @@ export async function createTopupRequest(target: ServiceTarget, actor: Actor, in
   const fingerprint = proofFingerprint(input.proof);
   return withTransaction(db, async (trx) => {
     const principal = await resolvePrincipal(trx, actor);
-    if (principal.kind !== 'account' || (principal.account.role !== 'agent' && principal.account.role !== 'partner')) {
-      throw new DomainError('forbidden', 'only agents and partners request top-ups (sub-agents ask their agent)');
-    }
+    if (principal.kind !== 'account') throw new DomainError('forbidden', 'only agents and partners request top-ups (sub-agents ask their agent)');
     const account = principal.account;
+    assertMayRequestTopup(account);
     assertAmountFor(account, input.amount);
     const earlier = await trx
       .selectFrom('topup_requests')

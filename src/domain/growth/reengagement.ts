@@ -9,6 +9,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { DB } from '../../db/schema.ts';
 import type { AccountRole } from '../accounts/accounts.tables.ts';
+import type { EventPort } from '../events.ts';
 import { enqueueWebhookEvent } from '../webhooks/webhooks.ts';
 
 export interface InactiveAccount {
@@ -71,9 +72,16 @@ export async function findInactiveAccounts(db: Kysely<DB>, options: { inactiveDa
 /**
  * Records the notice for this spell inside the caller's transaction; false when it already exists
  * (another run got there first: the insert waits for its commit, then does nothing). A partner's
- * `account.inactive` webhook event is written here too, so it exists exactly when the record does.
+ * `account.inactive` webhook event and, with `events`, its `partner.inactive` domain event (an
+ * email) are written here too, so they exist exactly when the record does.
  */
-export async function recordReengagementNotice(trx: Kysely<DB>, account: InactiveAccount, inactiveDays: number, now = new Date()): Promise<boolean> {
+export async function recordReengagementNotice(
+  trx: Kysely<DB>,
+  account: InactiveAccount,
+  inactiveDays: number,
+  now = new Date(),
+  events?: EventPort,
+): Promise<boolean> {
   const inserted = await trx
     .insertInto('reengagement_notices')
     .values({
@@ -101,6 +109,13 @@ export async function recordReengagementNotice(trx: Kysely<DB>, account: Inactiv
       },
       { dedupeKey: `account.inactive:${account.inactiveSince.toISOString()}` },
     );
+    // The partner is emailed too (src/notifications/partner-emails.ts).
+    await events?.record(trx, {
+      type: 'partner.inactive',
+      accountId: account.accountId,
+      inactiveDays,
+      lastActivityAt: account.lastActivityAt?.toISOString() ?? null,
+    });
   }
   return true;
 }

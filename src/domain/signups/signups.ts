@@ -11,7 +11,7 @@ import { parseMoney, type Money } from '../../shared/money.ts';
 import { insertAccount, requireAdmin, type Account } from '../accounts/accounts.ts';
 import { accountActor, platformActor, type Actor } from '../actor.ts';
 import { assertPartnerApproved } from './approval-gate.ts';
-import { ensureSandboxAccount, findSandboxAccountId, insertKey, type ApiPrincipal, type IssuedApiKey } from '../api-keys/api-keys.ts';
+import { ensureSandboxAccount, findSandboxAccountId, insertKey, recordFirstLiveKey, type ApiPrincipal, type IssuedApiKey } from '../api-keys/api-keys.ts';
 import { writeAudit } from '../audit/audit.ts';
 import { serviceTarget, type ServiceTarget } from '../events.ts';
 import { creditWallet } from '../funding/manual.ts';
@@ -210,7 +210,8 @@ async function lockPending(trx: Kysely<DB>, accountId: string): Promise<PartnerS
  * real funds. The onboarding stage becomes `approved`; when no sandbox order was completed yet, the
  * `first_test_order` stage is skipped, and the audit row says so.
  */
-export async function approveSignup(db: Kysely<DB>, actor: Actor, accountId: string, now = new Date()): Promise<PartnerSignup> {
+export async function approveSignup(target: ServiceTarget, actor: Actor, accountId: string, now = new Date()): Promise<PartnerSignup> {
+  const { db, events } = serviceTarget(target);
   return withTransaction(db, async (trx) => {
     await requireAdmin(trx, actor);
     const before = await lockPending(trx, accountId);
@@ -227,19 +228,21 @@ export async function approveSignup(db: Kysely<DB>, actor: Actor, accountId: str
       before: { status: before.status, stage: before.stage },
       after: { status: row.status, stage: row.stage, skippedStages: before.stage === 'signed_up' ? ['first_test_order'] : [] },
     });
+    await events?.events.record(trx, { type: 'signup.decided', accountId, decision: 'approved', reason: null });
     return toSignup(row);
   });
 }
 
 /** Rejects a pending signup with a reason and revokes every key of the partner and its sandbox. */
 export async function rejectSignup(
-  db: Kysely<DB>,
+  target: ServiceTarget,
   actor: Actor,
   accountId: string,
   reason: string,
   now = new Date(),
 ): Promise<{ signup: PartnerSignup; revokedKeys: number }> {
   const why = requireReason(reason);
+  const { db, events } = serviceTarget(target);
   return withTransaction(db, async (trx) => {
     await requireAdmin(trx, actor);
     const before = await lockPending(trx, accountId);
@@ -264,6 +267,7 @@ export async function rejectSignup(
       before: { status: before.status },
       after: { status: row.status, reason: why, revokedKeyIds: revoked.map((key) => key.id) },
     });
+    await events?.events.record(trx, { type: 'signup.decided', accountId, decision: 'rejected', reason: why });
     return { signup: toSignup(row), revokedKeys: revoked.length };
   });
 }
@@ -273,9 +277,10 @@ export async function rejectSignup(
  * once approved. Only while it has no working live key: more live keys come from rotation, so a
  * leaked test key cannot mint live keys.
  */
-export async function issueFirstLiveKey(db: Kysely<DB>, secret: string, principal: ApiPrincipal, now = new Date()): Promise<IssuedApiKey> {
+export async function issueFirstLiveKey(target: ServiceTarget, secret: string, principal: ApiPrincipal, now = new Date()): Promise<IssuedApiKey> {
   if (principal.role !== 'partner') throw new DomainError('forbidden', 'this endpoint needs a partner key');
   const partnerId = principal.ownerId;
+  const { db, events } = serviceTarget(target);
   return withTransaction(db, async (trx) => {
     // Serialises two calls of one partner, so it gets one first live key.
     await trx.selectFrom('accounts').select('id').where('id', '=', partnerId).forUpdate().execute();
@@ -296,6 +301,7 @@ export async function issueFirstLiveKey(db: Kysely<DB>, secret: string, principa
       subject: { type: 'api_key', id: issued.id },
       after: { accountId: partnerId, mode: 'live', prefix: issued.prefix, byKey: principal.keyId },
     });
+    if (events) await recordFirstLiveKey(events, trx, issued, 'partner');
     return issued;
   });
 }

@@ -22,12 +22,12 @@ export function orderWebhookData(event: OrderEvent): Record<string, unknown> {
   };
 }
 
-export function webhookOrderEventSink(ctx: Pick<AppContext, 'db' | 'jobs'>): OrderEventSink {
+export function webhookOrderEventSink(ctx: Pick<AppContext, 'db' | 'jobs' | 'events' | 'config'>): OrderEventSink {
   return {
     async deliver(event) {
       await enqueueWebhookEvent(ctx.db, event.buyerId, event.type, orderWebhookData(event), { dedupeKey: `${event.type}:${event.orderId}` });
       // Queue the delivery now rather than at the next dispatcher run (a few seconds later).
-      await dispatchPendingWebhookEvents(ctx.db, sendWebhookDelivery(ctx.jobs));
+      await dispatchPendingWebhookEvents(ctx, sendWebhookDelivery(ctx.jobs));
     },
   };
 }

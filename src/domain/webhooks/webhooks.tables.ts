@@ -12,6 +12,10 @@ export interface WebhookEndpointsTable {
   previous_secret_expires_at: NullableTimestamp;
   created_at: Timestamp;
   updated_at: Timestamp;
+  /** The first failed attempt since the last success or URL change (migration 2026_12_04_030000); null when not failing. */
+  failing_since: NullableTimestamp;
+  /** When the partner was told the endpoint had been failing for an hour; null until then in this spell. */
+  failing_notified_at: NullableTimestamp;
 }
 export type WebhookEndpointRow = Selectable<WebhookEndpointsTable>;
 

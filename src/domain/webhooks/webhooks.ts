@@ -13,6 +13,7 @@ import { Webhook } from 'standardwebhooks';
 import type { DB } from '../../db/schema.ts';
 import { withTransaction } from '../../db/transaction.ts';
 import { DomainError } from '../../shared/errors.ts';
+import { serviceTarget, type EventContext, type ServiceTarget } from '../events.ts';
 import { toJson } from '../json.ts';
 import type { WebhookEndpointRow, WebhookEventRow, WebhookEventStatus } from './webhooks.tables.ts';
 import { isUuid } from '../../shared/ids.ts';
@@ -87,7 +88,8 @@ export async function setWebhookEndpoint(
       : {};
     const row = await trx
       .updateTable('webhook_endpoints')
-      .set({ url: input.url, updated_at: now, ...rotation })
+      // A new URL starts afresh: the old one's failures say nothing about it.
+      .set({ url: input.url, updated_at: now, ...rotation, ...(input.url === existing.url ? {} : { failing_since: null, failing_notified_at: null }) })
       .where('account_id', '=', accountId)
       .returningAll()
       .executeTakeFirstOrThrow();
@@ -129,20 +131,31 @@ export async function enqueueWebhookEvent(
 
 /**
  * Queues the delivery of events not yet queued, each in the same transaction that marks it, so an
- * event is queued exactly once. `send` enqueues one delivery job inside `trx`.
+ * event is queued exactly once. `send` enqueues one delivery job inside `trx`. With the app's
+ * events (`target` an EventContext), a live partner's `wallet.low_balance` (recorded by the ledger
+ * function itself, which knows no job queue) also becomes the `wallet.low_balance` domain event
+ * here, once, so the partner is emailed too.
  */
-export async function dispatchPendingWebhookEvents(db: Kysely<DB>, send: (trx: Kysely<DB>, eventId: string) => Promise<unknown>, limit = 100): Promise<number> {
+export async function dispatchPendingWebhookEvents(
+  target: ServiceTarget,
+  send: (trx: Kysely<DB>, eventId: string) => Promise<unknown>,
+  limit = 100,
+): Promise<number> {
+  const { db, events } = serviceTarget(target);
   return withTransaction(db, async (trx) => {
     const rows = await trx
       .selectFrom('webhook_events')
-      .select('id')
+      .select(['id', 'type', 'account_id', 'payload'])
       .where('queued_at', 'is', null)
       .orderBy('created_at')
       .limit(limit)
       .forUpdate()
       .skipLocked()
       .execute();
-    for (const row of rows) await send(trx, row.id);
+    for (const row of rows) {
+      await send(trx, row.id);
+      if (events && row.type === 'wallet.low_balance') await recordPartnerLowBalance(events, trx, row.account_id, row.payload);
+    }
     if (rows.length > 0) {
       await trx
         .updateTable('webhook_events')
@@ -156,6 +169,14 @@ export async function dispatchPendingWebhookEvents(db: Kysely<DB>, send: (trx: K
     }
     return rows.length;
   });
+}
+
+/** A live partner's threshold crossing as a domain event; a sandbox wallet's (test money) tells only its webhook. */
+async function recordPartnerLowBalance(events: EventContext, trx: Kysely<DB>, accountId: string, payload: Record<string, unknown>): Promise<void> {
+  const sandbox = await trx.selectFrom('api_sandbox_accounts').select('partner_id').where('sandbox_account_id', '=', accountId).executeTakeFirst();
+  if (sandbox) return;
+  const { balance, threshold } = payload as { balance: { amount: string; currency: string }; threshold: { amount: string; currency: string } };
+  await events.events.record(trx, { type: 'wallet.low_balance', accountId, balance, threshold });
 }
 
 /** The JSON body partners receive: type, timestamp (when the event happened) and data. */
@@ -231,7 +252,8 @@ function postOnce(url: URL, addresses: string[], headers: Record<string, string>
  * One delivery attempt. Success (2xx) marks the event delivered; a failure records the answer and
  * throws `WebhookDeliveryError` so the queue retries (or marks it dead on the final attempt).
  */
-export async function deliverWebhookEvent(db: Kysely<DB>, eventId: string, options: DeliveryOptions): Promise<WebhookEventStatus> {
+export async function deliverWebhookEvent(target: ServiceTarget, eventId: string, options: DeliveryOptions): Promise<WebhookEventStatus> {
+  const { db, events } = serviceTarget(target);
   const now = options.now ?? new Date();
   const event = await db.selectFrom('webhook_events').selectAll().where('id', '=', eventId).executeTakeFirst();
   if (!event) throw new Error(`no webhook event ${eventId}`);
@@ -261,11 +283,60 @@ export async function deliverWebhookEvent(db: Kysely<DB>, eventId: string, optio
   }
   if (error === null) {
     await recordAttempt(db, eventId, { status: 'delivered', responseStatus, error: null, now, counts: true });
+    await endpointAnswered(db, endpoint);
     return 'delivered';
   }
   const status = options.final ? 'dead' : 'retrying';
   await recordAttempt(db, eventId, { status, responseStatus, error, now, counts: true });
+  await endpointFailed(db, events, endpoint, { url: endpoint.url, error, now });
   throw new WebhookDeliveryError(`webhook ${eventId} to account ${event.account_id}: ${error}`);
+}
+
+/** How long every attempt must have failed before the partner is told (email: `webhook.endpoint_failing`). */
+export const ENDPOINT_FAILING_NOTICE_MS = 60 * 60 * 1000;
+
+/** A success ends the endpoint's failing spell (the next one may be told again). */
+async function endpointAnswered(db: Kysely<DB>, endpoint: WebhookEndpointRow): Promise<void> {
+  if (endpoint.failing_since === null && endpoint.failing_notified_at === null) return;
+  await db.updateTable('webhook_endpoints').set({ failing_since: null, failing_notified_at: null }).where('account_id', '=', endpoint.account_id).execute();
+}
+
+/**
+ * A failed attempt: starts the endpoint's failing spell, or, once it has lasted an hour, records
+ * `webhook.endpoint_failing` once for the spell (the conditional update decides among concurrent
+ * deliveries; the event commits with it).
+ */
+async function endpointFailed(
+  db: Kysely<DB>,
+  events: EventContext | undefined,
+  endpoint: WebhookEndpointRow,
+  failure: { url: string; error: string; now: Date },
+): Promise<void> {
+  await withTransaction(db, async (trx) => {
+    const spell = await trx
+      .updateTable('webhook_endpoints')
+      .set((eb) => ({ failing_since: eb.fn.coalesce('failing_since', sql<Date>`${failure.now}::timestamptz`) }))
+      .where('account_id', '=', endpoint.account_id)
+      .returning(['failing_since', 'failing_notified_at'])
+      .executeTakeFirst();
+    if (!spell?.failing_since || spell.failing_notified_at !== null) return;
+    if (!events || failure.now.getTime() - spell.failing_since.getTime() < ENDPOINT_FAILING_NOTICE_MS) return;
+    const claimed = await trx
+      .updateTable('webhook_endpoints')
+      .set({ failing_notified_at: failure.now })
+      .where('account_id', '=', endpoint.account_id)
+      .where('failing_notified_at', 'is', null)
+      .returning('account_id')
+      .executeTakeFirst();
+    if (!claimed) return;
+    await events.events.record(trx, {
+      type: 'webhook.endpoint_failing',
+      accountId: endpoint.account_id,
+      url: failure.url,
+      failingSince: spell.failing_since.toISOString(),
+      lastError: failure.error,
+    });
+  });
 }
 
 async function recordAttempt(

@@ -7,7 +7,7 @@ import { bindQueue } from '../registry.ts';
 /** A delivery queue bound to one signed attempt; the last retry marks the event dead. Tests make fast variants. */
 export function defineWebhookDeliveryQueue(name: string, retry: QueueContract['retry'], pollingIntervalSeconds = 1) {
   return bindQueue(webhookDeliveryContract(name, retry, pollingIntervalSeconds), async (ctx, data, job) => {
-    const status = await deliverWebhookEvent(ctx.db, data.eventId, {
+    const status = await deliverWebhookEvent(ctx, data.eventId, {
       final: job.retryCount >= retry.limit,
       allowPrivate: ctx.config.WEBHOOK_ALLOW_PRIVATE_URLS,
       resolveHost: ctx.resolveHost,
@@ -19,7 +19,7 @@ export function defineWebhookDeliveryQueue(name: string, retry: QueueContract['r
 export const webhookDeliverWorker = defineWebhookDeliveryQueue('webhook.deliver', WEBHOOK_RETRY);
 
 export const webhookDispatchWorker = bindQueue(webhookDispatchQueue, async (ctx) => {
-  const queued = await dispatchPendingWebhookEvents(ctx.db, sendWebhookDelivery(ctx.jobs));
+  const queued = await dispatchPendingWebhookEvents(ctx, sendWebhookDelivery(ctx.jobs));
   await ctx.jobs.enqueue(webhookDispatchQueue, {}, { startAfter: DISPATCH_INTERVAL_SECONDS });
   return { queued };
 });
