@@ -119,7 +119,7 @@ describe('partner agent networks', () => {
       walletBalance: { amount: '82.50', currency: 'USD' },
     });
     const tooMuch = await expectProblem(await move(partner, agentId, 'reclaim', '17.51', 'r-2'), 402, 'insufficient_funds');
-    expect(tooMuch.balance).toBe('17.50 USD'); // the ledger's refusal, as for admin debits
+    expect(tooMuch.balance).toEqual({ amount: '17.50', currency: 'USD' }); // the ledger's refusal, as for admin debits
     await expectProblem(await move(partner, agentId, 'allocate', '82.51', 'a-3'), 402, 'insufficient_funds');
     await expectProblem(await move(partner, agentId, 'allocate', '5.00', ''), 400, 'validation_failed');
     await expectProblem(
