@@ -13,6 +13,7 @@ import { openAppResources, timeLeft, type AppContext, type AppResources } from '
 import type { DomainEventSink } from './domain/events.ts';
 import { loggingOrderEventSink, routeOrderEvents } from './domain/orders/events.ts';
 import { ensureConfiguredAdmins } from './domain/accounts/accounts.ts';
+import { ensureRoleRiskDefaults } from './domain/orders/risk.ts';
 import { webhookOrderEventSink } from './domain/webhooks/order-events.ts';
 import { registerSchedules, startWorkers } from './jobs/boss.ts';
 import { queueFirstSyncs } from './jobs/handlers/catalog.ts';
@@ -81,6 +82,8 @@ export async function startApp(config: Config, logger: Logger, options: StartOpt
     if (seed.seeded) summary.push('demo data seeded:', ...seed.steps.map((step) => `  ${step}`));
     const configured = await ensureConfiguredAdmins(resources.db, config.ADMIN_TELEGRAM_IDS, config.SETTLEMENT_CURRENCY);
     for (const conflict of configured.conflicts) logger.warn(conflict, 'ADMIN_TELEGRAM_IDS names a Telegram user who has a non-admin account: left unchanged');
+    const riskDefaults = await ensureRoleRiskDefaults(resources.db, config);
+    if (riskDefaults.length > 0) summary.push(`risk limits: configured defaults written for ${riskDefaults.join(', ')}`);
 
     summary.push(
       resources.database.embedded

@@ -281,6 +281,8 @@ order-status-partially-completed = ⚠️ تم تسليم جزء منه
 order-status-failed = ❌ فشل
 order-status-needs-attention = ⏳ قيد المراجعة
 error-daily-limit-exceeded = هذا الطلب يتجاوز حدك اليومي. جرّب طلباً أصغر أو غداً.
+error-order-limit-exceeded = هذا الطلب أكبر من أكبر طلب مسموح لحسابك. جرّب عدداً أقل من البطاقات أو قيمة أصغر.
+error-invalid-risk-limits = الحد مبلغ موجب أو عدد طلبات موجب، أو - لعدم وجود حد.
 error-profit-guard = لا يمكن بيع هذه البطاقة بهذا السعر الآن. يرجى التواصل معنا.
 error-not-on-card-list = هذه البطاقة لم تعد معروضة للبيع.
 error-denomination-out-of-range = قيمة البطاقة هذه غير متاحة.
@@ -310,6 +312,12 @@ risk-alert-unusual-spend =
 risk-alert-refusals =
     ⚠️ { $refusals } طلبات مرفوضة خلال { $minutes } دقيقة لـ { $name } ({ $role })؛ آخر سبب: { $code }.
     الحساب: { $accountId }
+risk-alert-limit-daily-spend =
+    ⚠️ أنفق { $name } ({ $role }) اليوم { $used }: ‏80 % أو أكثر من حده اليومي البالغ { $max }.
+    الحساب: { $accountId } · /limits { $accountId }
+risk-alert-limit-daily-order-count =
+    ⚠️ قدّم { $name } ({ $role }) اليوم { $used } طلبات: ‏80 % أو أكثر من حده اليومي البالغ { $max }.
+    الحساب: { $accountId } · /limits { $accountId }
 menu-card-list = 🗂 قائمة البطاقات
 card-list-title = البطاقات التي يبيعها البوت، بهذا الترتيب:
 card-list-empty = قائمة البطاقات فارغة: البوت لا يبيع شيئاً. أضف بطاقة.

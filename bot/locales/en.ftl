@@ -281,6 +281,8 @@ order-status-partially-completed = ⚠️ partly delivered
 order-status-failed = ❌ failed
 order-status-needs-attention = ⏳ being checked
 error-daily-limit-exceeded = This order is above your daily limit. Try a smaller order or tomorrow.
+error-order-limit-exceeded = This order is larger than the largest order your account may place. Try fewer cards or a smaller value.
+error-invalid-risk-limits = A limit is a positive amount or number of orders, or - for none.
 error-profit-guard = This card cannot be sold at this price right now. Please contact us.
 error-not-on-card-list = This card is no longer on sale.
 error-denomination-out-of-range = This card value is not available.
@@ -310,6 +312,12 @@ risk-alert-unusual-spend =
 risk-alert-refusals =
     ⚠️ { $refusals } refused orders within { $minutes } minutes for { $name } ({ $role }); last reason: { $code }.
     Account: { $accountId }
+risk-alert-limit-daily-spend =
+    ⚠️ { $name } ({ $role }) has spent { $used } today: 80 % or more of its daily limit of { $max }.
+    Account: { $accountId } · /limits { $accountId }
+risk-alert-limit-daily-order-count =
+    ⚠️ { $name } ({ $role }) has placed { $used } orders today: 80 % or more of its daily limit of { $max }.
+    Account: { $accountId } · /limits { $accountId }
 menu-card-list = 🗂 Card list
 card-list-title = The cards the bot sells, in this order:
 card-list-empty = The card list is empty: the bot sells nothing. Add a card.

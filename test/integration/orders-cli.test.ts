@@ -33,12 +33,20 @@ describe('steller plan / risk / card-list', () => {
     });
     expect(formatAmount(quote.unitPrice)).toBe('98.50');
 
-    expect(await steller('risk', 'set', '--account', partner.id, '--daily-orders', '3')).toMatchObject({
+    expect(await steller('risk', 'set', '--account', partner.id, '--daily-orders', '3', '--max-order', '50.00')).toMatchObject({
       accountId: partner.id,
       dailyOrderCount: 3,
       dailySpend: null,
     });
-    expect(await riskLimitsFor(db, partner)).toEqual({ dailySpend: null, dailyOrderCount: 3 });
+    expect(await riskLimitsFor(db, partner)).toEqual({ dailySpend: null, dailyOrderCount: 3, maxOrder: 5000n });
+    expect(await steller('risk', 'show', '--account', partner.id)).toEqual({
+      accountId: partner.id,
+      source: 'account',
+      dailySpend: null,
+      dailyOrderCount: 3,
+      maxOrder: { amount: '50.00', currency: 'USD' },
+      today: { spent: { amount: '0.00', currency: 'USD' }, orders: 0 },
+    });
 
     const entries = JSON.stringify([{ productId: SIM_PRODUCTS.range, range: { min: 1000, max: 5000 } }]);
     expect(await steller('card-list', 'set', '--entries', entries)).toEqual([

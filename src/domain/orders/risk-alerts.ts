@@ -1,6 +1,6 @@
-// Risk monitoring (issue 5): admin alerts that never block an order. Spend far above an account's
-// usual pattern (today > 3× its average day over the previous 30 days) and bursts of refused
-// orders (5 refusals within 10 minutes) are recorded as `risk.alert` events (ctx.events: the
+// Risk monitoring (issue 5, issue 20): admin alerts that never block an order. Spend far above an
+// account's usual pattern (today > 3× its average day over the previous 30 days), bursts of refused
+// orders (5 refusals within 10 minutes) and a daily limit reaching 80 % are recorded as `risk.alert` events (ctx.events: the
 // root subscribes the admins' Telegram alert); they are logged either way. Each
 // alert fires once per account and day (spend) or window (refusals), shared through SharedState.
 import { sql } from 'kysely';
@@ -8,13 +8,18 @@ import type { AppContext } from '../../context.ts';
 import { formatMoney, money } from '../../shared/money.ts';
 import type { RateLimiter, SharedState } from '../../shared-state/index.ts';
 import type { Order } from './orders.ts';
+import { dayTotals, riskLimitsOf } from './risk.ts';
 
 export const UNUSUAL_SPEND_FACTOR = 3n;
 export const REFUSAL_BURST = { refusals: 5, windowMs: 10 * 60_000 } as const;
 
 export type RiskAlert =
   | { kind: 'unusual_spend'; accountId: string; spentToday: string; dailyAverage: string }
-  | { kind: 'refusal_burst'; accountId: string; refusals: number; windowMinutes: number; lastCode: string };
+  | { kind: 'refusal_burst'; accountId: string; refusals: number; windowMinutes: number; lastCode: string }
+  | { kind: 'limit_near'; accountId: string; limit: 'daily_spend' | 'daily_order_count'; used: string; max: string };
+
+/** A daily limit this much used (percent) alerts the admins, once per account, limit and day. */
+export const LIMIT_ALERT_PERCENT = 80n;
 
 type AlertContext = Pick<AppContext, 'db' | 'state' | 'logger' | 'events'>;
 
@@ -73,4 +78,35 @@ export async function countRefusal(ctx: AlertContext & Pick<AppContext, 'refusal
   const once = await ctx.state.kv.setIfAbsent(`risk-alert:refusals:${accountId}`, '1', REFUSAL_BURST.windowMs);
   if (!once) return;
   await raise(ctx, { kind: 'refusal_burst', accountId, refusals: REFUSAL_BURST.refusals, windowMinutes: REFUSAL_BURST.windowMs / 60_000, lastCode: code });
+}
+
+/**
+ * After a new order: alerts when today's orders of the buyer reach 80 % of its daily spend or
+ * order count limit (read after the order committed, so it includes every order of the day so far).
+ */
+export async function checkLimitUsage(ctx: AlertContext, order: Order, now = new Date()): Promise<void> {
+  const account = await ctx.db.selectFrom('accounts').select(['id', 'role']).where('id', '=', order.buyerId).executeTakeFirst();
+  if (!account) return;
+  const { limits } = await riskLimitsOf(ctx.db, account);
+  if (limits.dailySpend === null && limits.dailyOrderCount === null) return;
+  const today = await dayTotals(ctx.db, order.buyerId);
+  const reached = (used: bigint, max: bigint) => used * 100n >= max * LIMIT_ALERT_PERCENT;
+  const day = dayStart(now).toISOString().slice(0, 10);
+  const currency = order.total.currency;
+  const near: Extract<RiskAlert, { kind: 'limit_near' }>[] = [];
+  if (limits.dailySpend !== null && reached(today.spent, limits.dailySpend)) {
+    near.push({
+      kind: 'limit_near',
+      accountId: order.buyerId,
+      limit: 'daily_spend',
+      used: formatMoney(money(today.spent, currency)),
+      max: formatMoney(money(limits.dailySpend, currency)),
+    });
+  }
+  if (limits.dailyOrderCount !== null && reached(BigInt(today.orders), BigInt(limits.dailyOrderCount))) {
+    near.push({ kind: 'limit_near', accountId: order.buyerId, limit: 'daily_order_count', used: String(today.orders), max: String(limits.dailyOrderCount) });
+  }
+  for (const alert of near) {
+    if (await ctx.state.kv.setIfAbsent(`risk-alert:limit:${alert.limit}:${order.buyerId}:${day}`, '1', 86_400_000)) await raise(ctx, alert);
+  }
 }
