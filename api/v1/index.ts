@@ -11,6 +11,8 @@ import type { RequestCounter } from '../request-counter.ts';
 import { createRouter } from '../router.ts';
 import { adminAccountRoutes } from './admin-accounts.ts';
 import { adminLimitRoutes } from './admin-limits.ts';
+import { adminOrderRoutes } from './admin-orders.ts';
+import { adminInviteRoutes } from './admin-invites.ts';
 import { adminApiKeyRoutes } from './admin-api-keys.ts';
 import { adminAuditLogRoutes } from './admin-audit-log.ts';
 import { adminMetricsRoutes } from './admin-metrics.ts';
@@ -60,6 +62,8 @@ export function createV1Api(ctx: AppContext, options: { queues: readonly QueueCo
   v1.route('/', requestLogRoutes(ctx));
   v1.route('/admin', adminAccountRoutes(ctx));
   v1.route('/admin', adminLimitRoutes(ctx));
+  v1.route('/admin', adminOrderRoutes(ctx));
+  v1.route('/admin', adminInviteRoutes(ctx));
   v1.route('/admin', adminAuditLogRoutes(ctx));
   v1.route('/admin', adminApiKeyRoutes(ctx));
   v1.route('/admin', adminMetricsRoutes(ctx));

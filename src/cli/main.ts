@@ -8,6 +8,7 @@ import { safeText } from '../shared/text.ts';
 import { registerApiKeyCommands } from './commands/api-keys.ts';
 import { registerCatalogCommands } from './commands/catalog.ts';
 import { registerDatabaseCommands } from './commands/database.ts';
+import { registerInviteCommands } from './commands/invites.ts';
 import { registerOpsCommands } from './commands/ops.ts';
 import { registerMoneyCommands } from './commands/money.ts';
 import { registerOrderCommands } from './commands/orders.ts';
@@ -37,6 +38,7 @@ export function buildProgram(): Command {
   registerDatabaseCommands(program);
   registerOpsCommands(program);
   registerMoneyCommands(program);
+  registerInviteCommands(program);
   registerCatalogCommands(program);
   registerApiKeyCommands(program);
   registerOrderCommands(program);

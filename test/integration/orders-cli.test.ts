@@ -1,6 +1,7 @@
-// `steller order show|retry|refund` in-process against a test database.
+// `steller order show|find|timeline|retry|refund`, `risk`, `invite` in-process against a test database.
 import { describe, expect, it } from 'vitest';
 import { accountActor, platformActor } from '../../src/domain/actor.ts';
+import { createInvite } from '../../src/domain/accounts/invites.ts';
 import { createOrder } from '../../src/domain/orders/intake.ts';
 import { SIM_PRODUCTS } from '../../src/integrations/bamboo/simulator/index.ts';
 import { formatAmount, parseMoney } from '../../src/shared/money.ts';
@@ -65,7 +66,7 @@ describe('steller plan / risk / card-list', () => {
 });
 
 describe('steller order', () => {
-  it('shows an order by number and refunds one that never reached the vendor, once', async () => {
+  it('shows and finds an order and refunds one that never reached the vendor, once, with a reason, on its timeline', async () => {
     await insertProduct(db, { id: SIM_PRODUCTS.steam10, minFace: 1000n, costMin: 947n });
     const buyer = await makeAccount(db, 'agent'); // no plan: face value
     await fund(db, buyer, '50.00');
@@ -84,11 +85,30 @@ describe('steller order', () => {
     expect(shown.transitions.map((transition: { status: string }) => transition.status)).toEqual(['pending']);
     expect(await balance(db, buyer)).toBe('30.00');
 
-    expect(await steller('order', 'refund', '--id', order.id)).toEqual({ outcome: 'failed' });
+    expect(await steller('order', 'find', 'cli-1')).toEqual([
+      expect.objectContaining({ number: order.number, reference: 'cli-1', buyerId: buyer.id, total: { amount: '20.00', currency: 'USD' } }),
+    ]);
+    expect(await steller('order', 'refund', '--id', order.id, '--reason', 'buyer cancelled')).toEqual({ outcome: 'failed' });
     expect(await balance(db, buyer)).toBe('50.00');
-    await expectDomainError(steller('order', 'refund', '--id', order.id), 'order_final');
+    await expectDomainError(steller('order', 'refund', '--id', order.id, '--reason', 'again'), 'order_final');
+    const timeline = await steller('order', 'timeline', '--id', order.number);
+    expect(timeline.transitions.map((transition: { status: string }) => transition.status)).toEqual(['pending', 'failed']);
+    expect(timeline.money.map((transfer: { kind: string }) => transfer.kind)).toEqual(['order_hold', 'order_release']);
+    expect(timeline.actions).toEqual([expect.objectContaining({ action: 'order.refunded', after: { outcome: 'failed', reason: 'buyer cancelled' } })]);
     await expectDomainError(steller('order', 'retry', '--id', order.id), 'order_final');
     expect(await balance(db, buyer)).toBe('50.00');
     await expectOrderMoneyConserved(db, [order.id]);
+  });
+});
+
+describe('steller invite', () => {
+  it('lists invites with their state and revokes one by its short id, once', async () => {
+    const { invite } = await createInvite(db, platformActor('cli'), { role: 'agent', name: 'CLI Invite', currency: 'USD' });
+    const listed = await steller('invite', 'list', '--state', 'pending');
+    expect(listed.invites).toEqual(expect.arrayContaining([expect.objectContaining({ id: invite.id, state: 'pending', name: 'CLI Invite' })]));
+    expect(await steller('invite', 'revoke', invite.id.slice(0, 8))).toMatchObject({ id: invite.id, revokedAt: expect.any(String) });
+    expect((await steller('invite', 'list', '--state', 'revoked')).invites).toEqual([expect.objectContaining({ id: invite.id, state: 'revoked' })]);
+    expect((await steller('invite', 'list', '--state', 'pending')).invites.map((one: { id: string }) => one.id)).not.toContain(invite.id);
+    await expectDomainError(steller('invite', 'revoke', 'abcdef12'), 'invite_not_found');
   });
 });
