@@ -3,6 +3,7 @@
 import { createApi } from '#api/index.ts';
 import { createRequestCounter } from '#api/request-counter.ts';
 import { closeServer, listen } from '#api/server.ts';
+import { installCommandMenus } from '#bot/commands.ts';
 import { createBot, startPolling } from '#bot/index.ts';
 import { createTelegramGateway } from '#bot/notifier.ts';
 import { telegramEventSink } from '#bot/event-messages.ts';
@@ -130,6 +131,10 @@ export async function startApp(config: Config, logger: Logger, options: StartOpt
       summary.push(`api: ${url} (docs ${url}/docs, health ${url}/healthz, readiness ${url}/readyz, metrics ${url}/metrics)`);
     }
 
+    if (roles.includes('bot') && bot) {
+      // Telegram briefly away costs only the menus until the next start (or the user's next /start).
+      await installCommandMenus(bot.api, resources).catch((error: unknown) => logger.warn({ err: error }, 'the command menus were not set'));
+    }
     if (roles.includes('bot')) {
       if (!bot) {
         summary.push('bot: off: set TELEGRAM_BOT_TOKEN (from @BotFather) to run the Telegram bot');

@@ -1,8 +1,9 @@
-// Commands every user has: /start (with or without an invite), /help, /cancel, /language, and the
-// main menu button.
+// Commands every user has: /start (with or without an invite; it also sets the chat's command menu
+// for the account's role), /help, /cancel, /language, and the main menu button.
 import { Composer, InlineKeyboard } from 'grammy';
 import { defaultAccountLanguage, findTelegramUser, setAccountLanguage } from '#src/domain/accounts/language.ts';
 import { redeemInvite } from '#src/domain/accounts/invites.ts';
+import { setChatCommands } from '../commands.ts';
 import type { BotContext } from '../context.ts';
 import { errorText } from '../helpers.ts';
 import { supportedLocale } from '../i18n.ts';
@@ -50,8 +51,14 @@ export function basicsFeature(locales: readonly string[]): Composer<BotContext> 
 
   feature.command('start', async (ctx) => {
     const token = ctx.match.trim();
-    if (token) return redeem(ctx, token, locales);
-    return showMenu(ctx, 'reply');
+    if (token) await redeem(ctx, token, locales);
+    else await showMenu(ctx, 'reply');
+    // The chat's command menu follows the account's role (bot/commands.ts); a failure costs only the menu.
+    if (ctx.user && ctx.from) {
+      await setChatCommands(ctx.api, ctx.from.id, ctx.user.account).catch((error: unknown) =>
+        ctx.deps.app.logger.warn({ err: error }, 'the command menu of a chat was not set'),
+      );
+    }
   });
 
   feature.callbackQuery(basicsCallbacks.home.pattern, async (ctx) => {

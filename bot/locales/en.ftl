@@ -434,3 +434,69 @@ ops-attention-button = Needs attention ({ $count })
 ops-attention-title = Orders needing attention, oldest first (resolve: npx steller order resolve <number> --vendor-has | --vendor-lacks):
 ops-attention-order = { $number }: { $total } held, { $reason }{ $problem } since { $since }
 ops-no-attention = No orders need attention.
+menu-invites = ✉️ Invites
+limits-button = 🛡 Limits
+limits-none = none
+limits-source-account = its own
+limits-source-role = its role's defaults
+limits-source-none = none set
+limits-screen =
+    🛡 Risk limits of { $name } ({ $role }), from { $source }:
+    Daily spend: { $dailySpend } (today { $spent })
+    Daily orders: { $dailyOrders } (today { $orders })
+    Largest order: { $maxOrder }
+limits-set = ✏️ Set limits
+limits-ask =
+    Type the limits of { $name } on one line: daily spend, daily orders, largest order, in { $currency }; - for none.
+    For example: 500.00 40 100.00
+limits-invalid = Three values, for example 500.00 40 100.00 (amounts in { $currency }, - for none). Try again.
+limits-saved = ✅ Limits saved.
+order-tools =
+    🧾 { $number } · { $status }
+    Buyer: { $buyer } · total { $total } · reference { $reference }
+    Vendor request { $vendorRequest } · vendor order { $vendorOrder } · polls { $polls }
+
+    { $steps }
+order-tools-step = { $at }  { $what }
+order-tools-refund = ↩️ Refund / cancel
+order-tools-retry = 🔁 Retry now
+order-refund-reason = Why refund { $number }? Type the reason (it is kept in the audit log).
+order-refund-confirm =
+    Refund { $number }? Bamboo is asked first: the money comes back only if it reports the order failed or never got it.
+    Reason: { $reason }
+order-refund-done = { $number }: { $outcome ->
+        [failed] cancelled, the money is back in the buyer's wallet.
+        [finished] Bamboo reported it failed: refunded.
+        [needs_attention] Bamboo has no such order: it needs your decision (npx steller order resolve).
+       *[other] unchanged ({ $outcome }): it moved on in the meantime.
+    }
+order-retried = Retried: { $outcome }
+orders-found = { $count } orders found:
+invites-title = ✉️ Invites ({ $count }), newest first:
+invites-empty = No invites yet.
+invites-line = { $id } · { $state } · { $role } · { $name } · until { $expires }
+invite-state-pending = waiting
+invite-state-redeemed = used
+invite-state-revoked = revoked
+invite-state-expired = expired
+invites-revoke = 🚫 Revoke { $id }
+invites-revoked = Invite { $id } revoked.
+topups-command-title = Pending top-ups (approve with /approve <id>, reject with /reject <id> <reason>):
+topups-command-line = { $id } · { $amount } · { $name }
+command-usage-approve = Usage: /approve <id> (the id from /topups)
+command-usage-reject = Usage: /reject <id> <reason>
+command-usage-order = Usage: /order <number>, e.g. /order ST-000123 (or a reference or a buyer's name)
+command-usage-find = Usage: /find <name>
+command-usage-limits = Usage: /limits <account name or id>
+find-none = Nothing found.
+find-title = Found { $count }:
+command-start = Main menu
+command-help = Help
+command-cancel = Leave the current step
+command-language = Change the language
+command-topups = Pending top-ups
+command-approve = Approve a top-up: /approve <id>
+command-reject = Reject a top-up: /reject <id> <reason>
+command-order = An order: /order <number>
+command-find = Find an account: /find <name>
+command-limits = Risk limits: /limits <account>
