@@ -8,7 +8,6 @@ import type { AppContext } from '../../context.ts';
 import { formatMoney, money } from '../../shared/money.ts';
 import type { RateLimiter, SharedState } from '../../shared-state/index.ts';
 import type { Order } from './orders.ts';
-import { dayTotals, riskLimitsOf } from './risk.ts';
 
 export const UNUSUAL_SPEND_FACTOR = 3n;
 export const REFUSAL_BURST = { refusals: 5, windowMs: 10 * 60_000 } as const;
@@ -85,11 +84,27 @@ export async function countRefusal(ctx: AlertContext & Pick<AppContext, 'refusal
  * order count limit (read after the order committed, so it includes every order of the day so far).
  */
 export async function checkLimitUsage(ctx: AlertContext, order: Order, now = new Date()): Promise<void> {
-  const account = await ctx.db.selectFrom('accounts').select(['id', 'role']).where('id', '=', order.buyerId).executeTakeFirst();
-  if (!account) return;
-  const { limits } = await riskLimitsOf(ctx.db, account);
-  if (limits.dailySpend === null && limits.dailyOrderCount === null) return;
-  const today = await dayTotals(ctx.db, order.buyerId);
+  // One round trip: the limits the intake applied (the account's own, else its role's) and the day so far.
+  const row = await ctx.db
+    .selectFrom('accounts as a')
+    .leftJoinLateral(
+      (eb) =>
+        eb
+          .selectFrom('risk_limits as r')
+          .select(['r.daily_spend_minor', 'r.daily_order_count'])
+          .where((where) => where.or([where('r.account_id', '=', where.ref('a.id')), where('r.role', '=', where.ref('a.role'))]))
+          .orderBy(sql`r.account_id is null`)
+          .limit(1)
+          .as('l'),
+      (join) => join.onTrue(),
+    )
+    .leftJoin('order_day_totals as t', (join) => join.onRef('t.account_id', '=', 'a.id').on(sql<boolean>`t.day = (now() at time zone 'UTC')::date`))
+    .select(['l.daily_spend_minor', 'l.daily_order_count', 't.spend_minor', 't.order_count'])
+    .where('a.id', '=', order.buyerId)
+    .executeTakeFirst();
+  if (!row || (row.daily_spend_minor === null && row.daily_order_count === null)) return;
+  const limits = { dailySpend: row.daily_spend_minor, dailyOrderCount: row.daily_order_count };
+  const today = { spent: row.spend_minor ?? 0n, orders: row.order_count ?? 0 };
   const reached = (used: bigint, max: bigint) => used * 100n >= max * LIMIT_ALERT_PERCENT;
   const day = dayStart(now).toISOString().slice(0, 10);
   const currency = order.total.currency;
