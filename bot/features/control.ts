@@ -2,7 +2,7 @@
 // line), an order's tools (its timeline; refund or cancel with a reason, confirmed; retry), the
 // invites with their state (revoke an unused one), and the typed commands for admins who prefer
 // them: /topups, /approve <id>, /reject <id> <reason>, /order <number>, /find <name>,
-// /limits <account>. Commands and buttons call the same domain services, which check the rights
+// /limits <account>. Agents use the invites screen too, for the invites they made. Commands and buttons call the same domain services, which check the rights
 // again (requireAdmin) whatever the menus show.
 import { randomUUID } from 'node:crypto';
 import { createConversation } from '@grammyjs/conversations';
@@ -17,7 +17,7 @@ import { isUuid, shortId } from '#src/shared/ids.ts';
 import type { Money } from '#src/shared/money.ts';
 import type { BaseContext, BotContext, ConvContext } from '../context.ts';
 import { cancelKeyboard, domainCall, waitConfirmation, waitText, type Flow } from '../flows.ts';
-import { enterFlow, isActiveAdmin, newRow, parseAmount, showMoney, telegramActor } from '../helpers.ts';
+import { enterFlow, isActiveAdmin, isRole, newRow, parseAmount, showMoney, telegramActor } from '../helpers.ts';
 import type { Feature } from './index.ts';
 import { backHome } from './menus.ts';
 import { adminCallbacks } from './admin.callbacks.ts';
@@ -216,12 +216,14 @@ function handlers(): Composer<BotContext> {
     await ctx.editMessageText(text, { reply_markup: keyboard });
   });
 
-  admins.callbackQuery(controlCallbacks.invites.pattern, async (ctx) => {
+  // Invites: an admin sees and revokes every invite, an agent the ones it made (the domain filters).
+  const inviters = feature.filter((ctx) => isActiveAdmin(ctx) || isRole(ctx, 'agent'));
+  inviters.callbackQuery(controlCallbacks.invites.pattern, async (ctx) => {
     const { text, keyboard } = await invitesScreen(ctx, controlCallbacks.invites.read(ctx.match).page);
     await ctx.answerCallbackQuery();
     await ctx.editMessageText(text, { reply_markup: keyboard });
   });
-  admins.callbackQuery(controlCallbacks.revokeInvite.pattern, async (ctx) => {
+  inviters.callbackQuery(controlCallbacks.revokeInvite.pattern, async (ctx) => {
     const revoked = await revokeInvite(ctx.deps.app.db, telegramActor(ctx.user!.account), controlCallbacks.revokeInvite.read(ctx.match).inviteId);
     await ctx.answerCallbackQuery({ text: ctx.t('invites-revoked', { id: shortId(revoked.id) }) });
     const { text, keyboard } = await invitesScreen(ctx, 0);

@@ -499,3 +499,4 @@ command-reject = رفض شحن: ‎/reject <id> <reason>‎
 command-order = طلب: ‎/order <number>‎
 command-find = البحث عن حساب: ‎/find <name>‎
 command-limits = حدود المخاطر: ‎/limits <account>‎
+network-my-invites = ✉️ دعواتي

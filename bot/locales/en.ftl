@@ -500,3 +500,4 @@ command-reject = Reject a top-up: /reject <id> <reason>
 command-order = An order: /order <number>
 command-find = Find an account: /find <name>
 command-limits = Risk limits: /limits <account>
+network-my-invites = ✉️ My invites

@@ -150,6 +150,25 @@ describe('admin control in the bot', () => {
     expect((await ctx.db.selectFrom('invites').select('revoked_at').where('id', '=', invite.id).executeTakeFirstOrThrow()).revoked_at).not.toBeNull();
   });
 
+  it('an agent sees and revokes the invites it made, not anyone else’s', async () => {
+    const agent = await makeBotAccount(ctx, 'agent', { name: 'Inviting Ida' });
+    const other = await makeBotAccount(ctx, 'agent');
+    const own = (await createInvite(ctx.db, accountActor(agent.account.id, 'telegram'), { role: 'sub_agent', name: 'Sub Sami' })).invite;
+    const foreign = (await createInvite(ctx.db, accountActor(other.account.id, 'telegram'), { role: 'sub_agent', name: 'Not Yours' })).invite;
+    const { bot, calls } = startTestBot(ctx, store);
+    await bot.handleUpdate(callbackQuery(agent.telegramUserId, 'net:list:0'));
+    await bot.handleUpdate(callbackQuery(agent.telegramUserId, buttonData(calls, 'My invites')));
+    expect(lastText(calls)).toContain('Invites (1)');
+    expect(lastText(calls)).toContain(`${own.id.slice(0, 8)} · waiting · sub_agent · Sub Sami`);
+    expect(lastText(calls)).not.toContain('Not Yours');
+    // A forged button for someone else's invite: "no such invite", nothing revoked.
+    await bot.handleUpdate(callbackQuery(agent.telegramUserId, `ctl:invrv:${foreign.id}`));
+    expect(calls.at(-1)?.payload).toMatchObject({ show_alert: true });
+    expect((await ctx.db.selectFrom('invites').select('revoked_at').where('id', '=', foreign.id).executeTakeFirstOrThrow()).revoked_at).toBeNull();
+    await bot.handleUpdate(callbackQuery(agent.telegramUserId, buttonData(calls, `Revoke ${own.id.slice(0, 8)}`)));
+    expect(lastText(calls)).toContain(`${own.id.slice(0, 8)} · revoked`);
+  });
+
   it('command menus: members’ commands for every private chat, the admins’ for admin chats, in English and Arabic', async () => {
     const admin = await makeAdmin(ctx);
     const agent = await makeBotAccount(ctx, 'agent');
