@@ -16,8 +16,17 @@ async function showMenu(ctx: BotContext, mode: 'reply' | 'edit'): Promise<void> 
     return;
   }
   const { text, keyboard } = mainMenu(ctx, ctx.user);
-  if (mode === 'edit') await ctx.editMessageText(text, { reply_markup: keyboard });
-  else await ctx.reply(text, { reply_markup: keyboard });
+  if (mode === 'edit') {
+    await ctx.editMessageText(text, { reply_markup: keyboard });
+    return;
+  }
+  // On /start the chat's command menu follows the account's role (bot/commands.ts); a failure costs only the menu.
+  if (ctx.from) {
+    await setChatCommands(ctx.api, ctx.from.id, ctx.user.account).catch((error: unknown) =>
+      ctx.deps.app.logger.warn({ err: error }, 'the command menu of a chat was not set'),
+    );
+  }
+  await ctx.reply(text, { reply_markup: keyboard });
 }
 
 /** `/start <token>`: binds this Telegram user to the invited account, once. */
@@ -51,14 +60,8 @@ export function basicsFeature(locales: readonly string[]): Composer<BotContext> 
 
   feature.command('start', async (ctx) => {
     const token = ctx.match.trim();
-    if (token) await redeem(ctx, token, locales);
-    else await showMenu(ctx, 'reply');
-    // The chat's command menu follows the account's role (bot/commands.ts); a failure costs only the menu.
-    if (ctx.user && ctx.from) {
-      await setChatCommands(ctx.api, ctx.from.id, ctx.user.account).catch((error: unknown) =>
-        ctx.deps.app.logger.warn({ err: error }, 'the command menu of a chat was not set'),
-      );
-    }
+    if (token) return redeem(ctx, token, locales);
+    return showMenu(ctx, 'reply');
   });
 
   feature.callbackQuery(basicsCallbacks.home.pattern, async (ctx) => {
