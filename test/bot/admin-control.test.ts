@@ -18,7 +18,7 @@ import { insertProduct } from '../support/catalog.ts';
 import { createTestContext } from '../support/context.ts';
 import { balance, expectLedgerConsistent, fund } from '../support/money.ts';
 import { expectOrderMoneyConserved } from '../support/orders.ts';
-import { buttonData, callbackQuery, lastText, sentTexts, textMessage } from '../support/telegram.ts';
+import { buttonData, callbackQuery, groupChat, lastText, sentTexts, textMessage, textMessageIn } from '../support/telegram.ts';
 
 const { ctx } = await createTestContext();
 const store = newStore(ctx);
@@ -124,9 +124,10 @@ describe('admin control in the bot', () => {
     const decided = await ctx.db.selectFrom('topup_requests').select(['status', 'reason']).where('id', '=', second.id).executeTakeFirstOrThrow();
     expect(decided).toEqual({ status: 'rejected', reason: 'No such transfer on our account' });
 
-    // An agent typing an admin command decides nothing.
+    // An agent typing an admin command decides nothing; nor does an admin in a group chat.
     const third = await createTopupRequest(ctx.db, actor, { amount: parseMoney('5.00', 'USD'), proof: { kind: 'reference', text: 'BANK-3' } });
     await bot.handleUpdate(textMessage(agent.telegramUserId, `/approve ${third.id}`));
+    await bot.handleUpdate(textMessageIn(groupChat('supergroup'), admin.telegramUserId, `/approve ${third.id}`));
     expect((await ctx.db.selectFrom('topup_requests').select('status').where('id', '=', third.id).executeTakeFirstOrThrow()).status).toBe('pending');
     expect(await balance(ctx.db, agent.account)).toBe('30.00');
     await expectLedgerConsistent(ctx.db);
@@ -147,6 +148,13 @@ describe('admin control in the bot', () => {
     expect(lastText(calls)).toContain(`${invite.id.slice(0, 8)} · waiting · agent · Invited Ivo`);
     await bot.handleUpdate(callbackQuery(admin.telegramUserId, buttonData(calls, `Revoke ${invite.id.slice(0, 8)}`)));
     expect(lastText(calls)).toContain(`${invite.id.slice(0, 8)} · revoked · agent · Invited Ivo`);
+
+    const arabic = await makeAdmin(ctx);
+    await setAccountLanguage(ctx.db, arabic.account.id, 'ar');
+    await bot.handleUpdate(callbackQuery(arabic.telegramUserId, 'ctl:inv:0'));
+    expect(lastText(calls)).toContain(`${invite.id.slice(0, 8)} · ملغاة · agent · Invited Ivo`);
+    await bot.handleUpdate(textMessage(arabic.telegramUserId, '/find'));
+    expect(lastText(calls)).toBe('الاستخدام: \u200e/find <name>\u200e');
     expect((await ctx.db.selectFrom('invites').select('revoked_at').where('id', '=', invite.id).executeTakeFirstOrThrow()).revoked_at).not.toBeNull();
   });
 
