@@ -44,6 +44,21 @@ const trustedProxiesSchema = z
   )
   .pipe(z.array(z.union([z.ipv4(), z.ipv6(), z.cidrv4(), z.cidrv6()], { error: 'must be a comma-separated list of IP addresses or CIDR blocks' })));
 
+/** A risk limit amount (a decimal) or `none`, read as null. */
+const riskAmount = (fallback: string) =>
+  z
+    .string()
+    .regex(/^(none|\d+(\.\d+)?)$/, 'must be a decimal amount such as 500.00, or none')
+    .default(fallback)
+    .transform((value) => (value === 'none' ? null : value));
+/** A risk limit count or `none`, read as null. */
+const riskCount = (fallback: string) =>
+  z
+    .string()
+    .regex(/^(none|\d{1,9})$/, 'must be a whole number such as 50, or none')
+    .default(fallback)
+    .transform((value) => (value === 'none' ? null : Number(value)));
+
 /** Every variable the system reads. `.env.example` lists the same names with these defaults. */
 export const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -145,6 +160,17 @@ export const envSchema = z.object({
     .string()
     .regex(/^\d+(\.\d+)?$/, 'must be a non-negative decimal amount such as 0.05')
     .default('0'),
+  // Risk limits of new agents and sub-agents (docs/orders.md, Risk limits): written as their role's
+  // defaults at start when the role has none yet (admins change them afterwards). `none`: no limit.
+  /** An agent's daily spend limit (a decimal in SETTLEMENT_CURRENCY, or none). */
+  RISK_AGENT_DAILY_SPEND: riskAmount('2000.00'),
+  /** An agent's daily order count limit (or none). */
+  RISK_AGENT_DAILY_ORDERS: riskCount('100'),
+  /** An agent's largest single order (a decimal in SETTLEMENT_CURRENCY, or none). */
+  RISK_AGENT_MAX_ORDER: riskAmount('500.00'),
+  RISK_SUB_AGENT_DAILY_SPEND: riskAmount('500.00'),
+  RISK_SUB_AGENT_DAILY_ORDERS: riskCount('50'),
+  RISK_SUB_AGENT_MAX_ORDER: riskAmount('200.00'),
   /** Most entries the Telegram card list may hold. */
   CARD_LIST_MAX_ENTRIES: z.coerce.number().int().min(1).max(100).default(10),
   /** Most cards in one bot order (the API allows up to 500). */

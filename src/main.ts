@@ -3,6 +3,7 @@
 import { createApi } from '#api/index.ts';
 import { createRequestCounter } from '#api/request-counter.ts';
 import { closeServer, listen } from '#api/server.ts';
+import { installCommandMenus } from '#bot/commands.ts';
 import { createBot, startPolling } from '#bot/index.ts';
 import { createTelegramGateway } from '#bot/notifier.ts';
 import { telegramEventSink } from '#bot/event-messages.ts';
@@ -13,6 +14,7 @@ import { openAppResources, timeLeft, type AppContext, type AppResources } from '
 import type { DomainEventSink } from './domain/events.ts';
 import { loggingOrderEventSink, routeOrderEvents } from './domain/orders/events.ts';
 import { ensureConfiguredAdmins } from './domain/accounts/accounts.ts';
+import { ensureRoleRiskDefaults } from './domain/orders/risk.ts';
 import { webhookOrderEventSink } from './domain/webhooks/order-events.ts';
 import { registerSchedules, startWorkers } from './jobs/boss.ts';
 import { queueFirstSyncs } from './jobs/handlers/catalog.ts';
@@ -88,6 +90,8 @@ export async function startApp(config: Config, logger: Logger, options: StartOpt
     else summary.push(...seed.steps);
     const configured = await ensureConfiguredAdmins(resources.db, config.ADMIN_TELEGRAM_IDS, config.SETTLEMENT_CURRENCY);
     for (const conflict of configured.conflicts) logger.warn(conflict, 'ADMIN_TELEGRAM_IDS names a Telegram user who has a non-admin account: left unchanged');
+    const riskDefaults = await ensureRoleRiskDefaults(resources.db, config);
+    if (riskDefaults.length > 0) summary.push(`risk limits: configured defaults written for ${riskDefaults.join(', ')}`);
 
     summary.push(
       resources.database.embedded
@@ -134,6 +138,10 @@ export async function startApp(config: Config, logger: Logger, options: StartOpt
       summary.push(`api: ${url} (docs ${url}/docs, health ${url}/healthz, readiness ${url}/readyz, metrics ${url}/metrics)`);
     }
 
+    if (roles.includes('bot') && bot) {
+      // Telegram briefly away costs only the menus until the next start (or the user's next /start).
+      await installCommandMenus(bot.api, resources).catch((error: unknown) => logger.warn({ err: error }, 'the command menus were not set'));
+    }
     if (roles.includes('bot')) {
       if (!bot) {
         summary.push('bot: off: set TELEGRAM_BOT_TOKEN (from @BotFather) to run the Telegram bot');

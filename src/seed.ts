@@ -7,9 +7,10 @@ import type { Database } from './db/database.ts';
 import { createAccount } from './domain/accounts/accounts.ts';
 import { createInvite } from './domain/accounts/invites.ts';
 import { platformActor } from './domain/actor.ts';
+import { configuredRoleDefaults, ensureRoleRiskDefaults } from './domain/orders/risk.ts';
 import { apiKeySecret, issueApiKey } from './domain/api-keys/api-keys.ts';
 import { creditWallet } from './domain/funding/manual.ts';
-import { formatMoney, parseMoney } from './shared/money.ts';
+import { formatMoney, money, parseMoney } from './shared/money.ts';
 
 export const DEMO_SEED_KEY = 'demo_seed';
 const SANDBOX_FUNDS = '1000.00';
@@ -43,6 +44,13 @@ export async function seedDemo(db: Database, config: Config): Promise<SeedReport
       idempotencyKey: `demo-seed:sandbox-funds:${key.accountId}`,
     });
     const { token } = await createInvite(trx, actor, { role: 'agent', name: 'Demo Agent', currency });
+    await ensureRoleRiskDefaults(trx, config);
+    const limits = configuredRoleDefaults(config);
+    const shown = (role: 'agent' | 'sub_agent') => {
+      const { dailySpend, dailyOrderCount, maxOrder } = limits[role];
+      const amount = (value: bigint | null | undefined) => (value == null ? 'none' : formatMoney(money(value, currency)));
+      return `${role}: ${amount(dailySpend)} a day, ${dailyOrderCount ?? 'any number of'} orders a day, largest order ${amount(maxOrder)}`;
+    };
 
     await trx
       .insertInto('app_meta')
@@ -55,6 +63,7 @@ export async function seedDemo(db: Database, config: Config): Promise<SeedReport
       steps: [
         `demo partner "${partner.name}" with a sandbox key (shown once): ${key.key}  (sandbox wallet: ${formatMoney(funds)})`,
         `  try: curl -H "Authorization: Bearer ${key.key}" http://${config.HOST}:${config.PORT}/v1/wallet`,
+        `risk limits (RISK_* settings; admins change them with /limits): ${shown('agent')}; ${shown('sub_agent')}`,
         `demo agent invite (valid 7 days): send "/start ${token}" to the bot, or open https://t.me/<your bot>?start=${token}`,
       ],
     };

@@ -146,7 +146,8 @@ export function orderRoutes(ctx: AppContext) {
           404: 'No such product (`product_not_found`)',
           409: 'The key or reference was used for a different order (`idempotency_conflict`)',
           422:
-            'Refused: `max_price_exceeded`, `denomination_out_of_range`, `profit_guard`, `daily_limit_exceeded`, `reference_mismatch`, ' + '`invalid_amount`',
+            'Refused: `max_price_exceeded`, `denomination_out_of_range`, `profit_guard`, `daily_limit_exceeded`, `order_limit_exceeded`, `reference_mismatch`, ' +
+            '`invalid_amount`',
         }),
       },
     }),

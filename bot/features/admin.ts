@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { createConversation } from '@grammyjs/conversations';
 import { Composer, InlineKeyboard } from 'grammy';
-import { setAccountStatus } from '#src/domain/accounts/accounts.ts';
+import { setAccountStatus, type Account } from '#src/domain/accounts/accounts.ts';
 import { demoteAdmin, listAdmins, promoteAdmin } from '#src/domain/accounts/admins.ts';
 import { createInvite } from '#src/domain/accounts/invites.ts';
 import { accountOverview } from '#src/domain/accounts/listing.ts';
@@ -14,7 +14,8 @@ import { queryAuditLog } from '#src/domain/audit/query.ts';
 import { creditWallet, debitWallet } from '#src/domain/funding/manual.ts';
 import { monthOf, parseMonth } from '#src/domain/month.ts';
 import { closeRevenueShareMonth, previewRevenueShareMonth } from '#src/domain/revenue-share/revenue-share.ts';
-import type { BotContext, ConvContext } from '../context.ts';
+import { setChatCommands } from '../commands.ts';
+import type { BaseContext, BotContext, ConvContext } from '../context.ts';
 import { cancelKeyboard, askAmount, domainCall, waitConfirmation, waitText, type Flow } from '../flows.ts';
 import { enterFlow, isActiveAdmin, isRole, showMoney, telegramActor, newRow } from '../helpers.ts';
 import type { Feature } from './index.ts';
@@ -22,6 +23,7 @@ import { backHome } from './menus.ts';
 import { inviteLink } from './network.ts';
 import { adminCallbacks } from './admin.callbacks.ts';
 import { basicsCallbacks } from './basics.callbacks.ts';
+import { controlCallbacks } from './control.callbacks.ts';
 import { pricePlanCallbacks } from './price-plans.callbacks.ts';
 
 export const ADJUST_FLOW = 'admin-adjust';
@@ -72,6 +74,14 @@ async function adjustFlow(conversation: Flow, ctx: ConvContext, direction: strin
   });
 }
 
+/** A promoted or demoted admin's chat gets the command menu of its rights now (a failure costs only the menu). */
+async function refreshCommandMenu(ctx: BaseContext, account: Account): Promise<void> {
+  if (account.telegramUserId === null) return;
+  await setChatCommands(ctx.api, account.telegramUserId, account).catch((error: unknown) =>
+    ctx.deps.app.logger.warn({ err: error }, 'the command menu of a chat was not set'),
+  );
+}
+
 /** Promote: the admin types the new admin's numeric Telegram user id. */
 async function promoteFlow(conversation: Flow, ctx: ConvContext): Promise<void> {
   const admin = ctx.user?.account;
@@ -87,6 +97,7 @@ async function promoteFlow(conversation: Flow, ctx: ConvContext): Promise<void> 
       telegramUserId: answer.text,
       currency: ctx.deps.app.config.SETTLEMENT_CURRENCY,
     });
+    await refreshCommandMenu(ctx, promoted);
     return promoted.name;
   });
   await answer.ctx.reply(answer.ctx.t('admin-promoted', { name }), { reply_markup: backHome(answer.ctx) });
@@ -139,7 +150,11 @@ async function showAccount(ctx: BotContext, accountId: string): Promise<void> {
   );
   if (account.role === 'agent' || account.role === 'partner')
     keyboard.text(ctx.t('admin-children'), adminCallbacks.children.build({ parentId: account.id, page: 0 }));
-  if (account.role !== 'admin') newRow(keyboard).text(ctx.t('plan-give'), pricePlanCallbacks.assign.build({ accountId: account.id }));
+  if (account.role !== 'admin') {
+    newRow(keyboard)
+      .text(ctx.t('plan-give'), pricePlanCallbacks.assign.build({ accountId: account.id }))
+      .text(ctx.t('limits-button'), controlCallbacks.limits.build({ accountId: account.id }));
+  }
   const back = account.parentId ? adminCallbacks.children.build({ parentId: account.parentId, page: 0 }) : adminCallbacks.tree.build({ page: 0 });
   newRow(keyboard).text(ctx.t('button-back'), back);
   await ctx.editMessageText(ctx.t('admin-account', { name: account.name, role: account.role, status: account.status, balance: balanceText }), {
@@ -263,6 +278,7 @@ function handlers(): Composer<BotContext> {
   });
   admins.callbackQuery(adminCallbacks.demote.pattern, async (ctx) => {
     const demoted = await demoteAdmin(ctx.deps.app.db, telegramActor(ctx.user!.account), adminCallbacks.demote.read(ctx.match).adminId);
+    await refreshCommandMenu(ctx, demoted);
     await ctx.answerCallbackQuery();
     await ctx.editMessageText(ctx.t('admin-demoted', { name: demoted.name }), { reply_markup: backHome(ctx) });
   });

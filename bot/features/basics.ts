@@ -1,8 +1,9 @@
-// Commands every user has: /start (with or without an invite), /help, /cancel, /language, and the
-// main menu button.
+// Commands every user has: /start (with or without an invite; it also sets the chat's command menu
+// for the account's role), /help, /cancel, /language, and the main menu button.
 import { Composer, InlineKeyboard } from 'grammy';
 import { defaultAccountLanguage, findTelegramUser, setAccountLanguage } from '#src/domain/accounts/language.ts';
 import { redeemInvite } from '#src/domain/accounts/invites.ts';
+import { setChatCommands } from '../commands.ts';
 import type { BotContext } from '../context.ts';
 import { errorText } from '../helpers.ts';
 import { supportedLocale } from '../i18n.ts';
@@ -15,8 +16,17 @@ async function showMenu(ctx: BotContext, mode: 'reply' | 'edit'): Promise<void> 
     return;
   }
   const { text, keyboard } = mainMenu(ctx, ctx.user);
-  if (mode === 'edit') await ctx.editMessageText(text, { reply_markup: keyboard });
-  else await ctx.reply(text, { reply_markup: keyboard });
+  if (mode === 'edit') {
+    await ctx.editMessageText(text, { reply_markup: keyboard });
+    return;
+  }
+  // On /start the chat's command menu follows the account's role (bot/commands.ts); a failure costs only the menu.
+  if (ctx.from) {
+    await setChatCommands(ctx.api, ctx.from.id, ctx.user.account).catch((error: unknown) =>
+      ctx.deps.app.logger.warn({ err: error }, 'the command menu of a chat was not set'),
+    );
+  }
+  await ctx.reply(text, { reply_markup: keyboard });
 }
 
 /** `/start <token>`: binds this Telegram user to the invited account, once. */

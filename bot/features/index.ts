@@ -4,6 +4,7 @@ import type { Composer } from 'grammy';
 import type { BotContext } from '../context.ts';
 import { adminFeature } from './admin.ts';
 import { cardListFeature } from './card-list.ts';
+import { controlFeature } from './control.ts';
 import { networkFeature } from './network.ts';
 import { opsFeature } from './ops.ts';
 import { ordersFeature } from './orders.ts';
@@ -27,4 +28,5 @@ export const FEATURES: readonly Feature[] = [
   pricePlansFeature,
   signupsFeature,
   opsFeature,
+  controlFeature,
 ];

@@ -5,6 +5,7 @@ import type { BaseContext, BotUser } from '../context.ts';
 import { adminCallbacks } from './admin.callbacks.ts';
 import { basicsCallbacks } from './basics.callbacks.ts';
 import { cardListCallbacks } from './card-list.callbacks.ts';
+import { controlCallbacks } from './control.callbacks.ts';
 import { networkCallbacks } from './network.callbacks.ts';
 import { opsCallbacks } from './ops.callbacks.ts';
 import { orderCallbacks } from './orders.callbacks.ts';
@@ -25,7 +26,8 @@ export function mainMenu(ctx: BaseContext, user: BotUser): { text: string; keybo
       .row();
     keyboard.text(ctx.t('menu-close-month'), adminCallbacks.closeLastMonth.build()).text(ctx.t('menu-admins'), adminCallbacks.admins.build()).row();
     keyboard.text(ctx.t('menu-card-list'), cardListCallbacks.open.build()).text(ctx.t('menu-price-plans'), pricePlanCallbacks.list.build()).row();
-    keyboard.text(ctx.t('menu-signups'), signupCallbacks.open.build()).text(ctx.t('ops-button'), opsCallbacks.home.build());
+    keyboard.text(ctx.t('menu-signups'), signupCallbacks.open.build()).text(ctx.t('ops-button'), opsCallbacks.home.build()).row();
+    keyboard.text(ctx.t('menu-invites'), controlCallbacks.invites.build({ page: 0 }));
   } else if (account.role === 'admin') {
     // A demoted admin (paused) gets no admin buttons, only a way to reopen the menu once promoted again.
     keyboard.text(ctx.t('button-menu'), basicsCallbacks.home.build());

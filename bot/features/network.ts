@@ -19,6 +19,7 @@ import type { Feature } from './index.ts';
 import { backHome } from './menus.ts';
 import { basicsCallbacks } from './basics.callbacks.ts';
 import { networkCallbacks } from './network.callbacks.ts';
+import { controlCallbacks } from './control.callbacks.ts';
 import { orderCallbacks } from './orders.callbacks.ts';
 
 export const ALLOCATE_FLOW = 'allocate';
@@ -130,6 +131,7 @@ function handlers(): Composer<BotContext> {
       .text(ctx.t('network-invite'), networkCallbacks.invite.build())
       .text(ctx.t('network-requests'), networkCallbacks.fundRequests.build())
       .row()
+      .text(ctx.t('network-my-invites'), controlCallbacks.invites.build({ page: 0 }))
       .text(ctx.t('button-menu'), basicsCallbacks.home.build());
     const title = ctx.t('network-title', { month, count: total });
     await ctx.answerCallbackQuery();

@@ -282,6 +282,8 @@ order-status-partially-completed = ⚠️ تم تسليم جزء منه
 order-status-failed = ❌ فشل
 order-status-needs-attention = ⏳ قيد المراجعة
 error-daily-limit-exceeded = هذا الطلب يتجاوز حدك اليومي. جرّب طلباً أصغر أو غداً.
+error-order-limit-exceeded = هذا الطلب أكبر من أكبر طلب مسموح لحسابك. جرّب عدداً أقل من البطاقات أو قيمة أصغر.
+error-invalid-risk-limits = الحد مبلغ موجب أو عدد طلبات موجب، أو - لعدم وجود حد.
 error-profit-guard = لا يمكن بيع هذه البطاقة بهذا السعر الآن. يرجى التواصل معنا.
 error-not-on-card-list = هذه البطاقة لم تعد معروضة للبيع.
 error-denomination-out-of-range = قيمة البطاقة هذه غير متاحة.
@@ -311,6 +313,12 @@ risk-alert-unusual-spend =
 risk-alert-refusals =
     ⚠️ { $refusals } طلبات مرفوضة خلال { $minutes } دقيقة لـ { $name } ({ $role })؛ آخر سبب: { $code }.
     الحساب: { $accountId }
+risk-alert-limit-daily-spend =
+    ⚠️ أنفق { $name } ({ $role }) اليوم { $used }: ‏80 % أو أكثر من حده اليومي البالغ { $max }.
+    الحساب: { $accountId } · /limits { $accountId }
+risk-alert-limit-daily-order-count =
+    ⚠️ قدّم { $name } ({ $role }) اليوم { $used } طلبات: ‏80 % أو أكثر من حده اليومي البالغ { $max }.
+    الحساب: { $accountId } · /limits { $accountId }
 menu-card-list = 🗂 قائمة البطاقات
 card-list-title = البطاقات التي يبيعها البوت، بهذا الترتيب:
 card-list-empty = قائمة البطاقات فارغة: البوت لا يبيع شيئاً. أضف بطاقة.
@@ -426,3 +434,70 @@ ops-attention-button = تحتاج إلى مراجعة ({ $count })
 ops-attention-title = طلبات تحتاج إلى مراجعة، الأقدم أولاً (الحل: npx steller order resolve <number> --vendor-has | --vendor-lacks):
 ops-attention-order = { $number }: { $total } محجوز، { $reason }{ $problem } منذ { $since }
 ops-no-attention = لا توجد طلبات تحتاج إلى مراجعة.
+menu-invites = ✉️ الدعوات
+limits-button = 🛡 الحدود
+limits-none = لا يوجد
+limits-source-account = حدوده الخاصة
+limits-source-role = الحدود الافتراضية لدوره
+limits-source-none = غير محددة
+limits-screen =
+    🛡 حدود المخاطر لـ { $name } ({ $role })، من { $source }:
+    الإنفاق اليومي: { $dailySpend } (اليوم { $spent })
+    الطلبات اليومية: { $dailyOrders } (اليوم { $orders })
+    أكبر طلب: { $maxOrder }
+limits-set = ✏️ تعيين الحدود
+limits-ask =
+    اكتب حدود { $name } في سطر واحد: الإنفاق اليومي، عدد الطلبات اليومية، أكبر طلب، بعملة { $currency }؛ - لعدم وجود حد.
+    مثال: 500.00 40 100.00
+limits-invalid = ثلاث قيم، مثل 500.00 40 100.00 (المبالغ بعملة { $currency }، - لعدم وجود حد). حاول مرة أخرى.
+limits-saved = ✅ تم حفظ الحدود.
+order-tools =
+    🧾 { $number } · { $status }
+    المشتري: { $buyer } · الإجمالي { $total } · المرجع { $reference }
+    طلب المورّد { $vendorRequest } · رقم طلب المورّد { $vendorOrder } · الاستعلامات { $polls }
+
+    { $steps }
+order-tools-step = { $at }  { $what }
+order-tools-refund = ↩️ استرداد / إلغاء
+order-tools-retry = 🔁 أعد المحاولة الآن
+order-refund-reason = لماذا تسترد { $number }؟ اكتب السبب (يُحفظ في سجل التدقيق).
+order-refund-confirm =
+    استرداد { $number }؟ يُسأل Bamboo أولاً: يعود المال فقط إذا أفاد بأن الطلب فشل أو لم يصله.
+    السبب: { $reason }
+order-refund-done = { $number }: { $outcome ->
+        [failed] أُلغي، وعاد المال إلى محفظة المشتري.
+        [finished] أفاد Bamboo بأنه فشل: تم الاسترداد.
+        [needs_attention] لا يعرف Bamboo هذا الطلب: يحتاج إلى قرارك (npx steller order resolve).
+       *[other] لم يتغير ({ $outcome }): تقدّم في هذه الأثناء.
+    }
+order-retried = أُعيدت المحاولة: { $outcome }
+orders-found = وُجد { $count } طلبات:
+invites-title = ✉️ الدعوات ({ $count })، الأحدث أولاً:
+invites-empty = لا توجد دعوات بعد.
+invites-line = { $id } · { $state } · { $role } · { $name } · حتى { $expires }
+invite-state-pending = بانتظار الاستخدام
+invite-state-redeemed = مستخدمة
+invite-state-revoked = ملغاة
+invite-state-expired = منتهية
+invites-revoke = 🚫 إلغاء { $id }
+invites-revoked = أُلغيت الدعوة { $id }.
+topups-command-title = طلبات الشحن المعلّقة (وافق بـ ‎/approve <id>‎، وارفض بـ ‎/reject <id> <reason>‎):
+topups-command-line = { $id } · { $amount } · { $name }
+command-usage-approve = الاستخدام: ‎/approve <id>‎ (المعرّف من ‎/topups‎)
+command-usage-reject = الاستخدام: ‎/reject <id> <reason>‎
+command-usage-order = الاستخدام: ‎/order <number>‎، مثل ‎/order ST-000123‎ (أو مرجع أو اسم مشترٍ)
+command-usage-find = الاستخدام: ‎/find <name>‎
+command-usage-limits = الاستخدام: ‎/limits <account>‎ (اسم الحساب أو معرّفه)
+find-none = لم يُعثر على شيء.
+find-title = وُجد { $count }:
+command-start = القائمة الرئيسية
+command-help = المساعدة
+command-cancel = الخروج من الخطوة الحالية
+command-language = تغيير اللغة
+command-topups = طلبات الشحن المعلّقة
+command-approve = الموافقة على شحن: ‎/approve <id>‎
+command-reject = رفض شحن: ‎/reject <id> <reason>‎
+command-order = طلب: ‎/order <number>‎
+command-find = البحث عن حساب: ‎/find <name>‎
+command-limits = حدود المخاطر: ‎/limits <account>‎
+network-my-invites = ✉️ دعواتي

@@ -282,6 +282,8 @@ order-status-partially-completed = ⚠️ partly delivered
 order-status-failed = ❌ failed
 order-status-needs-attention = ⏳ being checked
 error-daily-limit-exceeded = This order is above your daily limit. Try a smaller order or tomorrow.
+error-order-limit-exceeded = This order is larger than the largest order your account may place. Try fewer cards or a smaller value.
+error-invalid-risk-limits = A limit is a positive amount or number of orders, or - for none.
 error-profit-guard = This card cannot be sold at this price right now. Please contact us.
 error-not-on-card-list = This card is no longer on sale.
 error-denomination-out-of-range = This card value is not available.
@@ -311,6 +313,12 @@ risk-alert-unusual-spend =
 risk-alert-refusals =
     ⚠️ { $refusals } refused orders within { $minutes } minutes for { $name } ({ $role }); last reason: { $code }.
     Account: { $accountId }
+risk-alert-limit-daily-spend =
+    ⚠️ { $name } ({ $role }) has spent { $used } today: 80 % or more of its daily limit of { $max }.
+    Account: { $accountId } · /limits { $accountId }
+risk-alert-limit-daily-order-count =
+    ⚠️ { $name } ({ $role }) has placed { $used } orders today: 80 % or more of its daily limit of { $max }.
+    Account: { $accountId } · /limits { $accountId }
 menu-card-list = 🗂 Card list
 card-list-title = The cards the bot sells, in this order:
 card-list-empty = The card list is empty: the bot sells nothing. Add a card.
@@ -427,3 +435,70 @@ ops-attention-button = Needs attention ({ $count })
 ops-attention-title = Orders needing attention, oldest first (resolve: npx steller order resolve <number> --vendor-has | --vendor-lacks):
 ops-attention-order = { $number }: { $total } held, { $reason }{ $problem } since { $since }
 ops-no-attention = No orders need attention.
+menu-invites = ✉️ Invites
+limits-button = 🛡 Limits
+limits-none = none
+limits-source-account = its own
+limits-source-role = its role's defaults
+limits-source-none = none set
+limits-screen =
+    🛡 Risk limits of { $name } ({ $role }), from { $source }:
+    Daily spend: { $dailySpend } (today { $spent })
+    Daily orders: { $dailyOrders } (today { $orders })
+    Largest order: { $maxOrder }
+limits-set = ✏️ Set limits
+limits-ask =
+    Type the limits of { $name } on one line: daily spend, daily orders, largest order, in { $currency }; - for none.
+    For example: 500.00 40 100.00
+limits-invalid = Three values, for example 500.00 40 100.00 (amounts in { $currency }, - for none). Try again.
+limits-saved = ✅ Limits saved.
+order-tools =
+    🧾 { $number } · { $status }
+    Buyer: { $buyer } · total { $total } · reference { $reference }
+    Vendor request { $vendorRequest } · vendor order { $vendorOrder } · polls { $polls }
+
+    { $steps }
+order-tools-step = { $at }  { $what }
+order-tools-refund = ↩️ Refund / cancel
+order-tools-retry = 🔁 Retry now
+order-refund-reason = Why refund { $number }? Type the reason (it is kept in the audit log).
+order-refund-confirm =
+    Refund { $number }? Bamboo is asked first: the money comes back only if it reports the order failed or never got it.
+    Reason: { $reason }
+order-refund-done = { $number }: { $outcome ->
+        [failed] cancelled, the money is back in the buyer's wallet.
+        [finished] Bamboo reported it failed: refunded.
+        [needs_attention] Bamboo has no such order: it needs your decision (npx steller order resolve).
+       *[other] unchanged ({ $outcome }): it moved on in the meantime.
+    }
+order-retried = Retried: { $outcome }
+orders-found = { $count } orders found:
+invites-title = ✉️ Invites ({ $count }), newest first:
+invites-empty = No invites yet.
+invites-line = { $id } · { $state } · { $role } · { $name } · until { $expires }
+invite-state-pending = waiting
+invite-state-redeemed = used
+invite-state-revoked = revoked
+invite-state-expired = expired
+invites-revoke = 🚫 Revoke { $id }
+invites-revoked = Invite { $id } revoked.
+topups-command-title = Pending top-ups (approve with /approve <id>, reject with /reject <id> <reason>):
+topups-command-line = { $id } · { $amount } · { $name }
+command-usage-approve = Usage: /approve <id> (the id from /topups)
+command-usage-reject = Usage: /reject <id> <reason>
+command-usage-order = Usage: /order <number>, e.g. /order ST-000123 (or a reference or a buyer's name)
+command-usage-find = Usage: /find <name>
+command-usage-limits = Usage: /limits <account name or id>
+find-none = Nothing found.
+find-title = Found { $count }:
+command-start = Main menu
+command-help = Help
+command-cancel = Leave the current step
+command-language = Change the language
+command-topups = Pending top-ups
+command-approve = Approve a top-up: /approve <id>
+command-reject = Reject a top-up: /reject <id> <reason>
+command-order = An order: /order <number>
+command-find = Find an account: /find <name>
+command-limits = Risk limits: /limits <account>
+network-my-invites = ✉️ My invites

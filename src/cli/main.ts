@@ -17,6 +17,7 @@ const start = async () => (await import('./commands/start.ts')).registerStartCom
 const database = async () => (await import('./commands/database.ts')).registerDatabaseCommands;
 const ops = async () => (await import('./commands/ops.ts')).registerOpsCommands;
 const money = async () => (await import('./commands/money.ts')).registerMoneyCommands;
+const invites = async () => (await import('./commands/invites.ts')).registerInviteCommands;
 const catalog = async () => (await import('./commands/catalog.ts')).registerCatalogCommands;
 const apiKeys = async () => (await import('./commands/api-keys.ts')).registerApiKeyCommands;
 const orders = async () => (await import('./commands/orders.ts')).registerOrderCommands;
@@ -32,10 +33,11 @@ export const TOP_COMMANDS: readonly TopCommand[] = [
   { name: 'admin', summary: 'admins', load: money },
   { name: 'wallet', summary: 'wallet credit and debit (admin adjustments, always with a reason)', load: money },
   { name: 'ledger', summary: 'the double-entry ledger', load: money },
+  { name: 'invite', summary: 'Telegram invites: list with their state, revoke', load: invites },
   { name: 'catalog', summary: 'the vendor catalog (Bamboo, or the simulator)', load: catalog },
   { name: 'fx', summary: 'exchange rates', load: catalog },
   { name: 'api-key', summary: 'API keys of partners and admins (shown once, stored as a hash)', load: apiKeys },
-  { name: 'order', summary: 'orders: inspect, push forward, refund, resolve (never shows card codes)', load: orders },
+  { name: 'order', summary: 'orders: inspect, find, timeline, push forward, refund, resolve (never shows card codes)', load: orders },
   { name: 'plan', summary: 'price plans: discounts in basis points (negative = markup), per product or plan default', load: pricing },
   { name: 'risk', summary: 'risk limits', load: pricing },
   { name: 'card-list', summary: 'the Telegram card list (ordered; fixed denominations or a range, in face minor units)', load: pricing },

@@ -22,6 +22,8 @@ const accountId = z.string().min(1);
 const riskAlertSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('unusual_spend'), accountId, spentToday: z.string(), dailyAverage: z.string() }),
   z.object({ kind: z.literal('refusal_burst'), accountId, refusals: z.number().int(), windowMinutes: z.number().int(), lastCode: z.string() }),
+  /** Today's orders reached 80 % of a daily limit (`used` and `limit`: formatted money or a count). */
+  z.object({ kind: z.literal('limit_near'), accountId, limit: z.enum(['daily_spend', 'daily_order_count']), used: z.string(), max: z.string() }),
 ]);
 
 /** The events, with money as `moneyField` reads it: JSON when recorded, Money when read. */
@@ -29,7 +31,7 @@ function eventSchema<MoneyRead>(moneyField: z.ZodType<MoneyRead, z.input<typeof 
   return z.discriminatedUnion('type', [
     /** The ledger check found broken invariants (the hourly job). */
     z.object({ type: z.literal('ledger.drift'), driftCount: z.number().int(), invariants: z.array(z.string()), accountIds: z.array(z.string()) }),
-    /** Unusual spend or a burst of refused orders: admins are told, the order is never blocked. */
+    /** Unusual spend, a burst of refused orders or a daily limit 80 % used: admins are told, the order is never blocked. */
     z.object({ type: z.literal('risk.alert'), alert: riskAlertSchema }),
     /** An admin credited or debited a wallet in the bot (src/domain/funding/manual.ts); `balance` is after it. */
     z.object({

@@ -24,14 +24,16 @@ export async function alertAdminsOfDrift(app: AppContext, drift: Extract<DomainE
   for (const admin of await telegramAdmins(app.db)) await notify(app, admin, { text: { key: 'ledger-drift-alert', vars } });
 }
 
-/** A risk alert (unusual spend, a burst of refused orders) to every admin, with the account's name. */
+/** A risk alert (unusual spend, a burst of refused orders, a daily limit 80 % used) to every admin, with the account's name. */
 export async function alertAdminsOfRisk(app: AppContext, alert: RiskAlert): Promise<void> {
   const account = await app.db.selectFrom('accounts').select(['name', 'role']).where('id', '=', alert.accountId).executeTakeFirst();
   const who = { name: account?.name ?? alert.accountId, role: account?.role ?? '?', accountId: alert.accountId };
   const text =
     alert.kind === 'unusual_spend'
       ? { key: 'risk-alert-unusual-spend', vars: { ...who, spent: alert.spentToday, average: alert.dailyAverage } }
-      : { key: 'risk-alert-refusals', vars: { ...who, refusals: alert.refusals, minutes: alert.windowMinutes, code: alert.lastCode } };
+      : alert.kind === 'refusal_burst'
+        ? { key: 'risk-alert-refusals', vars: { ...who, refusals: alert.refusals, minutes: alert.windowMinutes, code: alert.lastCode } }
+        : { key: `risk-alert-limit-${alert.limit.replaceAll('_', '-')}`, vars: { ...who, used: alert.used, max: alert.max } };
   for (const admin of await telegramAdmins(app.db)) await notify(app, admin, { text });
 }
 

@@ -6,6 +6,7 @@ import { raiseLedgerDrift } from '../../src/domain/ledger/alerts.ts';
 import type { ConsistencyReport } from '../../src/domain/ledger/consistency.ts';
 import { countRefusal } from '../../src/domain/orders/risk-alerts.ts';
 import { adminAlertSink } from '../../src/notifications/admin-alerts.ts';
+import { createI18n } from '../../bot/i18n.ts';
 import { createMemoryState } from '../../src/shared-state/index.ts';
 import { createTestContext } from '../support/context.ts';
 import { deliverRecordedEvents } from '../support/events.ts';
@@ -48,6 +49,29 @@ describe('risk alerts', () => {
         },
       }),
     ]);
+  });
+});
+
+describe('limit alerts', () => {
+  it('a daily limit 80 % used reaches every admin in their language, with the account and the /limits command', async () => {
+    const english = await makeAdmin(ctx);
+    const arabic = await makeAdmin(ctx);
+    await ctx.db.updateTable('accounts').set({ language: 'ar' }).where('id', '=', arabic.account.id).execute();
+    const agent = await makeBotAccount(ctx, 'agent', { name: 'Busy Bazaar' });
+    await ctx.events.record(ctx.db, {
+      type: 'risk.alert',
+      alert: { kind: 'limit_near', accountId: agent.account.id, limit: 'daily_spend', used: '400.00 USD', max: '500.00 USD' },
+    });
+    const vars = { name: 'Busy Bazaar', role: 'agent', accountId: agent.account.id, used: '400.00 USD', max: '500.00 USD' };
+    const limitAlerts = async (chatId: number) =>
+      (await queuedMessages(boss, chatId)).filter((message) => 'key' in message.text && message.text.key.startsWith('risk-alert-limit'));
+    expect(await limitAlerts(english.telegramUserId)).toEqual([expect.objectContaining({ text: { key: 'risk-alert-limit-daily-spend', vars } })]);
+    expect(await limitAlerts(arabic.telegramUserId)).toEqual([expect.objectContaining({ locale: 'ar', text: { key: 'risk-alert-limit-daily-spend', vars } })]);
+    const i18n = createI18n();
+    expect(i18n.translate('en', 'risk-alert-limit-daily-spend', vars)).toBe(
+      `⚠️ Busy Bazaar (agent) has spent 400.00 USD today: 80 % or more of its daily limit of 500.00 USD.\nAccount: ${agent.account.id} · /limits ${agent.account.id}`,
+    );
+    expect(i18n.translate('ar', 'risk-alert-limit-daily-order-count', { ...vars, used: '8', max: '10' })).toContain('قدّم Busy Bazaar (agent) اليوم 8 طلبات');
   });
 });
 

@@ -14,16 +14,16 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { addAdmin, createAccount, setAccountStatus, type Account } from '../../src/domain/accounts/accounts.ts';
 import { demoteAdmin, listAdmins, promoteAdmin } from '../../src/domain/accounts/admins.ts';
-import { createInvite } from '../../src/domain/accounts/invites.ts';
-import { accountOverview, listAccounts } from '../../src/domain/accounts/listing.ts';
+import { createInvite, findInvite, listInvites, revokeInvite } from '../../src/domain/accounts/invites.ts';
+import { accountOverview, findAccounts, listAccounts } from '../../src/domain/accounts/listing.ts';
 import { childSummaries } from '../../src/domain/accounts/network.ts';
 import { accountActor, type Actor } from '../../src/domain/actor.ts';
 import { apiKeySecret, issueApiKey, listApiKeys, revokeApiKey } from '../../src/domain/api-keys/api-keys.ts';
 import { queryAuditLog } from '../../src/domain/audit/query.ts';
 import { creditWallet, debitWallet } from '../../src/domain/funding/manual.ts';
-import { approveTopup, createTopupRequest, getTopupRequest, listPendingTopups, rejectTopup } from '../../src/domain/funding/topups.ts';
-import { refundOrder, retryOrder, showOrder } from '../../src/domain/orders/operator.ts';
-import { setRiskLimits } from '../../src/domain/orders/risk.ts';
+import { approveTopup, createTopupRequest, findTopupRequest, getTopupRequest, listPendingTopups, rejectTopup } from '../../src/domain/funding/topups.ts';
+import { findOrders, orderTimeline, refundOrder, retryOrder, showOrder } from '../../src/domain/orders/operator.ts';
+import { accountRiskLimits, setAccountRiskLimits, setRiskLimits } from '../../src/domain/orders/risk.ts';
 import { saveCardList } from '../../src/domain/pricing/card-list.ts';
 import { assignPricePlan, createPricePlan, listPricePlans, setProductDiscount } from '../../src/domain/pricing/pricing.ts';
 import { closeRevenueShareMonth, previewRevenueShareMonth } from '../../src/domain/revenue-share/revenue-share.ts';
@@ -53,6 +53,9 @@ const partner = await createAccount(db, operator, { role: 'partner', name: 'Auth
 const partnerKey = await issueApiKey(db, apiKeySecret(ctx.config), operator, { accountId: partner.id, mode: 'live' });
 const control = databaseJobControl(db, ctx.jobs, QUEUES);
 const lastMonth = '2020-01';
+// An agent may list, find and revoke the invites it made (so those services are agentMay); a demoted admin none.
+const { invite } = await createInvite(db, operator, { role: 'sub_agent', parentId: agent.id });
+const agentOrder = { id: '00000000-0000-4000-8000-000000000000' };
 
 interface AdminService {
   call: (actor: Actor) => Promise<unknown>;
@@ -90,10 +93,21 @@ const ADMIN_SERVICES: Record<string, AdminService> = {
   'src/domain/pricing/card-list.ts#saveCardList': { call: (actor) => saveCardList(db, actor, [], { maxEntries: 10 }) },
   'src/domain/orders/operator.ts#showOrder': { call: (actor) => showOrder(db, actor, 'ST-000001') },
   'src/domain/orders/operator.ts#retryOrder': { call: (actor) => retryOrder(ctx, actor, 'ST-000001') },
-  'src/domain/orders/operator.ts#refundOrder': { call: (actor) => refundOrder(ctx, actor, 'ST-000001') },
+  'src/domain/orders/operator.ts#refundOrder': { call: (actor) => refundOrder(ctx, actor, 'ST-000001', 'test refund') },
   'src/domain/orders/risk.ts#setRiskLimits': {
     call: (actor) => setRiskLimits(db, actor, { accountId: agent.id }, { dailySpend: 10_000n, dailyOrderCount: null }),
   },
+  'src/domain/orders/risk.ts#accountRiskLimits': { call: (actor) => accountRiskLimits(db, actor, agent.id) },
+  'src/domain/orders/risk.ts#setAccountRiskLimits': {
+    call: (actor) => setAccountRiskLimits(db, actor, agent.id, { dailySpend: usd('100.00'), dailyOrderCount: null, maxOrder: null }),
+  },
+  'src/domain/orders/operator.ts#findOrders': { call: (actor) => findOrders(db, actor, 'ST-000001') },
+  'src/domain/orders/operator.ts#orderTimeline': { call: (actor) => orderTimeline(db, actor, agentOrder.id) },
+  'src/domain/accounts/listing.ts#findAccounts': { call: (actor) => findAccounts(db, actor, 'Authority') },
+  'src/domain/funding/topups.ts#findTopupRequest': { call: (actor) => findTopupRequest(db, actor, topup.id.slice(0, 8)) },
+  'src/domain/accounts/invites.ts#listInvites': { call: (actor) => listInvites(db, actor), agentMay: true },
+  'src/domain/accounts/invites.ts#findInvite': { call: (actor) => findInvite(db, actor, invite.id), agentMay: true },
+  'src/domain/accounts/invites.ts#revokeInvite': { call: (actor) => revokeInvite(db, actor, invite.id), agentMay: true },
   'src/domain/revenue-share/revenue-share.ts#previewRevenueShareMonth': { call: (actor) => previewRevenueShareMonth(db, actor, lastMonth) },
   'src/domain/revenue-share/revenue-share.ts#closeRevenueShareMonth': { call: (actor) => closeRevenueShareMonth(db, actor, lastMonth) },
   'src/domain/signups/signups.ts#listSignups': { call: (actor) => listSignups(db, actor) },
@@ -121,6 +135,8 @@ const ADMIN_SERVICES: Record<string, AdminService> = {
 /** Domain functions admin adapters call that are not admin services, and why they need no admin check. */
 const NOT_ADMIN_SERVICES: Record<string, string> = {
   'src/domain/actor.ts#accountActor': 'builds the actor value, reads nothing',
+  'src/domain/orders/risk.ts#jsonLimit': 'formats a value, reads nothing',
+  'src/domain/accounts/invites.ts#inviteState': 'computes a state from a value, reads nothing',
   'src/domain/month.ts#monthOf': 'date arithmetic',
   'src/domain/month.ts#parseMonth': 'date arithmetic',
   'src/domain/growth/metrics.ts#resolveMetricsPeriod': 'validates query parameters, reads nothing',

@@ -64,6 +64,18 @@ describe('demo seed on start', () => {
     const key = /(sk_test_[A-Za-z0-9_-]+)/.exec(report.steps.join('\n'))?.[1];
     expect(key).toBeDefined();
     expect(report.steps.join('\n')).toMatch(/\/start [A-Za-z0-9_-]{43}/);
+    // The demo has the configured risk limits of agents and sub-agents as their roles' defaults.
+    expect(report.steps.join('\n')).toContain('agent: 2000.00 USD a day, 100 orders a day, largest order 500.00 USD');
+    const roleLimits = await db
+      .selectFrom('risk_limits')
+      .select(['role', 'daily_spend_minor', 'daily_order_count', 'max_order_minor'])
+      .where('role', 'is not', null)
+      .orderBy('role')
+      .execute();
+    expect(roleLimits).toEqual([
+      { role: 'agent', daily_spend_minor: 200_000n, daily_order_count: 100, max_order_minor: 50_000n },
+      { role: 'sub_agent', daily_spend_minor: 50_000n, daily_order_count: 50, max_order_minor: 20_000n },
+    ]);
 
     // The sandbox key works and reaches a funded sandbox wallet; the ledger stays consistent.
     const principal = await authenticateApiKey(db, apiKeySecret(embeddedDefault), key as string);

@@ -1,6 +1,7 @@
-// `steller order show|retry|refund` in-process against a test database.
+// `steller order show|find|timeline|retry|refund`, `risk`, `invite` in-process against a test database.
 import { describe, expect, it } from 'vitest';
 import { accountActor, platformActor } from '../../src/domain/actor.ts';
+import { createInvite } from '../../src/domain/accounts/invites.ts';
 import { createOrder } from '../../src/domain/orders/intake.ts';
 import { SIM_PRODUCTS } from '../../src/integrations/bamboo/simulator/index.ts';
 import { formatAmount, parseMoney } from '../../src/shared/money.ts';
@@ -33,12 +34,20 @@ describe('steller plan / risk / card-list', () => {
     });
     expect(formatAmount(quote.unitPrice)).toBe('98.50');
 
-    expect(await steller('risk', 'set', '--account', partner.id, '--daily-orders', '3')).toMatchObject({
+    expect(await steller('risk', 'set', '--account', partner.id, '--daily-orders', '3', '--max-order', '50.00')).toMatchObject({
       accountId: partner.id,
       dailyOrderCount: 3,
       dailySpend: null,
     });
-    expect(await riskLimitsFor(db, partner)).toEqual({ dailySpend: null, dailyOrderCount: 3 });
+    expect(await riskLimitsFor(db, partner)).toEqual({ dailySpend: null, dailyOrderCount: 3, maxOrder: 5000n });
+    expect(await steller('risk', 'show', '--account', partner.id)).toEqual({
+      accountId: partner.id,
+      source: 'account',
+      dailySpend: null,
+      dailyOrderCount: 3,
+      maxOrder: { amount: '50.00', currency: 'USD' },
+      today: { spent: { amount: '0.00', currency: 'USD' }, orders: 0 },
+    });
 
     const entries = JSON.stringify([{ productId: SIM_PRODUCTS.range, range: { min: 1000, max: 5000 } }]);
     expect(await steller('card-list', 'set', '--entries', entries)).toEqual([
@@ -57,7 +66,7 @@ describe('steller plan / risk / card-list', () => {
 });
 
 describe('steller order', () => {
-  it('shows an order by number and refunds one that never reached the vendor, once', async () => {
+  it('shows and finds an order and refunds one that never reached the vendor, once, with a reason, on its timeline', async () => {
     await insertProduct(db, { id: SIM_PRODUCTS.steam10, minFace: 1000n, costMin: 947n });
     const buyer = await makeAccount(db, 'agent'); // no plan: face value
     await fund(db, buyer, '50.00');
@@ -76,11 +85,30 @@ describe('steller order', () => {
     expect(shown.transitions.map((transition: { status: string }) => transition.status)).toEqual(['pending']);
     expect(await balance(db, buyer)).toBe('30.00');
 
-    expect(await steller('order', 'refund', '--id', order.id)).toEqual({ outcome: 'failed' });
+    expect(await steller('order', 'find', 'cli-1')).toEqual([
+      expect.objectContaining({ number: order.number, reference: 'cli-1', buyerId: buyer.id, total: { amount: '20.00', currency: 'USD' } }),
+    ]);
+    expect(await steller('order', 'refund', '--id', order.id, '--reason', 'buyer cancelled')).toEqual({ outcome: 'failed' });
     expect(await balance(db, buyer)).toBe('50.00');
-    await expectDomainError(steller('order', 'refund', '--id', order.id), 'order_final');
+    await expectDomainError(steller('order', 'refund', '--id', order.id, '--reason', 'again'), 'order_final');
+    const timeline = await steller('order', 'timeline', '--id', order.number);
+    expect(timeline.transitions.map((transition: { status: string }) => transition.status)).toEqual(['pending', 'failed']);
+    expect(timeline.money.map((transfer: { kind: string }) => transfer.kind)).toEqual(['order_hold', 'order_release']);
+    expect(timeline.actions).toEqual([expect.objectContaining({ action: 'order.refunded', after: { outcome: 'failed', reason: 'buyer cancelled' } })]);
     await expectDomainError(steller('order', 'retry', '--id', order.id), 'order_final');
     expect(await balance(db, buyer)).toBe('50.00');
     await expectOrderMoneyConserved(db, [order.id]);
+  });
+});
+
+describe('steller invite', () => {
+  it('lists invites with their state and revokes one by its short id, once', async () => {
+    const { invite } = await createInvite(db, platformActor('cli'), { role: 'agent', name: 'CLI Invite', currency: 'USD' });
+    const listed = await steller('invite', 'list', '--state', 'pending');
+    expect(listed.invites).toEqual(expect.arrayContaining([expect.objectContaining({ id: invite.id, state: 'pending', name: 'CLI Invite' })]));
+    expect(await steller('invite', 'revoke', invite.id.slice(0, 8))).toMatchObject({ id: invite.id, revokedAt: expect.any(String) });
+    expect((await steller('invite', 'list', '--state', 'revoked')).invites).toEqual([expect.objectContaining({ id: invite.id, state: 'revoked' })]);
+    expect((await steller('invite', 'list', '--state', 'pending')).invites.map((one: { id: string }) => one.id)).not.toContain(invite.id);
+    await expectDomainError(steller('invite', 'revoke', 'abcdef12'), 'invite_not_found');
   });
 });

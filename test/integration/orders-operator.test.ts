@@ -25,10 +25,10 @@ describe('operator tools', () => {
     for (const typed of ['not-an-id', 'ST-99999999999999999999', "1'; drop table orders"])
       await expectDomainError(showOrder(db, operator, typed), 'order_not_found');
     expect(await retryOrder(ctx, operator, working.id)).toBe('placed');
-    await expectDomainError(refundOrder(ctx, operator, working.id), 'vendor_not_failed');
+    await expectDomainError(refundOrder(ctx, operator, working.id, 'test refund'), 'vendor_not_failed');
     clock.advance(1500);
     expect(await retryOrder(ctx, operator, working.id)).toBe('finished');
-    await expectDomainError(refundOrder(ctx, operator, working.id), 'order_final');
+    await expectDomainError(refundOrder(ctx, operator, working.id, 'test refund'), 'order_final');
     expect((await showOrder(db, operator, working.id)).transitions.map((transition) => transition.status)).toEqual([
       'pending',
       'placing',
@@ -40,12 +40,12 @@ describe('operator tools', () => {
     const { order: failing } = await order(account);
     await retryOrder(ctx, operator, failing.id);
     clock.advance(1500);
-    expect(await refundOrder(ctx, operator, failing.id)).toBe('finished'); // from Bamboo's Failed: the whole hold back
+    expect(await refundOrder(ctx, operator, failing.id, 'test refund')).toBe('finished'); // from Bamboo's Failed: the whole hold back
     expect(await statusOf(failing.id)).toBe('failed');
     simulator.setProductFault(SIM_PRODUCTS.steam10, undefined);
 
     const { order: neverSent } = await order(account);
-    expect(await refundOrder(ctx, operator, neverSent.id)).toBe('failed');
+    expect(await refundOrder(ctx, operator, neverSent.id, 'test refund')).toBe('failed');
     expect(await placeWithVendor(ctx, neverSent.id)).toBe('skipped');
     expect(await balance(db, account)).toBe('90.00');
     await expectOrderMoneyConserved(db, [working.id, failing.id, neverSent.id]);

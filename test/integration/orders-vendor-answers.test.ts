@@ -149,7 +149,7 @@ describe('vendor answers: "not found" after acceptance goes to an operator', () 
     // Nothing automatic touches it any more.
     expect((await reconcileOrders(ctx, afterDeadline())).stillOpen).not.toContain(created.id);
     expect(await pollVendorOrder(ctx, created.id, undefined)).toBe('skipped');
-    await expectDomainError(refundOrder(ctx, operator, created.id), 'order_needs_attention');
+    await expectDomainError(refundOrder(ctx, operator, created.id, 'test refund'), 'order_needs_attention');
     await expectDomainError(retryOrder(ctx, operator, created.id), 'order_needs_attention');
 
     // Only an active admin or the platform resolves it.

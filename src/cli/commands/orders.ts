@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { openDatabase } from '../../context.ts';
 import { platformActor } from '../../domain/actor.ts';
 import { createEventPort } from '../../domain/events.ts';
-import { refundOrder, resolveOrder, retryOrder, showOrder } from '../../domain/orders/operator.ts';
+import { findOrders, orderTimeline, refundOrder, resolveOrder, retryOrder, showOrder } from '../../domain/orders/operator.ts';
 import type { FulfilmentContext } from '../../domain/orders/fulfilment.ts';
 import { createVendor, sandboxVendorOf } from '../../integrations/bamboo/index.ts';
 import { createJobQueue, startBoss } from '../../jobs/boss.ts';
@@ -68,12 +68,61 @@ export function registerOrderCommands(program: Command): void {
 
   order
     .command('refund')
-    .description('refund an open order that the vendor confirms failed or never received')
+    .description('refund (or cancel, if never sent) an open order that the vendor confirms failed or never received; audited with the reason')
     .requiredOption('--id <id>', 'order id or number')
+    .requiredOption('--reason <text>', 'why (kept in the audit log)')
+    .action(async (options: { id: string; reason: string }, command: Command) => {
+      const env = commandEnv(command);
+      const outcome = await withOrderContext(env, async (ctx) =>
+        refundOrder(ctx, operator, (await showOrder(ctx.db, operator, options.id)).order.id, options.reason),
+      );
+      print(env.json, { outcome }, [outcome]);
+    });
+
+  order
+    .command('find')
+    .description('orders by number, id, partner reference, buyer id or buyer name, newest first')
+    .argument('<text>')
+    .action(async (text: string, _options: unknown, command: Command) => {
+      const env = commandEnv(command);
+      const found = await withOrderContext(env, (ctx) => findOrders(ctx.db, operator, text));
+      print(
+        env.json,
+        found.map(({ order: o, buyerName }) => ({
+          id: o.id,
+          number: o.number,
+          status: o.status,
+          buyerId: o.buyerId,
+          buyerName,
+          reference: o.clientReference,
+          total: o.total,
+          createdAt: o.createdAt,
+        })),
+        found.length === 0
+          ? ['no order found']
+          : found.map(
+              ({ order: o, buyerName }) =>
+                `${o.number}  ${o.status}  ${formatMoney(o.total)}  ${buyerName}  ref ${o.clientReference}  ${o.createdAt.toISOString()}`,
+            ),
+      );
+    });
+
+  order
+    .command('timeline')
+    .description('what happened to an order: transitions, vendor ids and polls, money moved, webhook events, operator actions')
+    .requiredOption('--id <id>', 'order id or number (ST-000123)')
     .action(async (options: { id: string }, command: Command) => {
       const env = commandEnv(command);
-      const outcome = await withOrderContext(env, async (ctx) => refundOrder(ctx, operator, (await showOrder(ctx.db, operator, options.id)).order.id));
-      print(env.json, { outcome }, [outcome]);
+      const timeline = await withOrderContext(env, (ctx) => orderTimeline(ctx.db, operator, options.id));
+      const { order: o, vendor } = timeline;
+      print(env.json, timeline, [
+        `${o.number}  ${o.id}  ${o.status}  ${formatMoney(o.total)}  buyer ${timeline.buyer.name} (${timeline.buyer.role})`,
+        `vendor request ${vendor.requestId ?? '-'}, vendor order ${vendor.orderId ?? '-'}, polls ${vendor.pollCount}`,
+        ...timeline.transitions.map((transition) => `  ${transition.at.toISOString()}  ${transition.status}  ${JSON.stringify(transition.detail ?? {})}`),
+        ...timeline.money.map((transfer) => `  ${transfer.at.toISOString()}  money: ${transfer.kind}`),
+        ...timeline.webhookEvents.map((event) => `  ${event.createdAt.toISOString()}  webhook ${event.type}: ${event.status} (${event.attempts} attempts)`),
+        ...timeline.actions.map((action) => `  ${action.at.toISOString()}  ${action.action} via ${action.channel}  ${JSON.stringify(action.after)}`),
+      ]);
     });
 
   order

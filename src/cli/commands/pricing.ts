@@ -3,10 +3,10 @@ import { z } from 'zod';
 import { openDatabase } from '../../context.ts';
 import type { Database } from '../../db/database.ts';
 import { platformActor } from '../../domain/actor.ts';
-import { setRiskLimits, type RiskLimitTarget } from '../../domain/orders/risk.ts';
+import { accountRiskLimits, jsonLimit, setRiskLimits, type RiskLimitTarget } from '../../domain/orders/risk.ts';
 import { readCardList, saveCardList, type CardListEntryInput } from '../../domain/pricing/card-list.ts';
 import { assignPricePlan, createPricePlan, setProductDiscount } from '../../domain/pricing/pricing.ts';
-import { parseMoney } from '../../shared/money.ts';
+import { formatMoney, parseMoney, toJsonMoney, type Money } from '../../shared/money.ts';
 import { CliError, commandEnv, print, type CommandEnv } from '../output.ts';
 
 const operator = platformActor('cli');
@@ -77,22 +77,52 @@ export function registerPricingCommands(program: Command): void {
       print(commandEnv(command).json, { planId: options.plan, ...target(options) }, ['assigned']);
     });
 
-  program
-    .command('risk')
+  const risk = program.command('risk');
+  risk
     .command('set')
-    .description('daily spend / order count limits of a role (default) or one account (override); omit a limit for none')
+    .description('daily spend / order count / largest order limits of a role (default) or one account (override); omit a limit for none')
     .option('--account <id>')
     .addOption(new Option('--role <role>').choices(ROLE_CHOICES))
     .option('--daily-spend <amount>', 'e.g. 500.00, in the account currency (the settlement currency for a role)')
     .option('--daily-orders <n>')
-    .action(async (options: { account?: string; role?: (typeof ROLE_CHOICES)[number]; dailySpend?: string; dailyOrders?: string }, command: Command) => {
-      const env = commandEnv(command);
-      const limits = {
-        dailySpend: options.dailySpend === undefined ? null : parseMoney(options.dailySpend, env.config.SETTLEMENT_CURRENCY).amount,
-        dailyOrderCount: options.dailyOrders === undefined ? null : wholeNumber('--daily-orders', options.dailyOrders),
+    .option('--max-order <amount>', 'the largest single order, e.g. 200.00')
+    .action(
+      async (
+        options: { account?: string; role?: (typeof ROLE_CHOICES)[number]; dailySpend?: string; dailyOrders?: string; maxOrder?: string },
+        command: Command,
+      ) => {
+        const env = commandEnv(command);
+        const amount = (value: string | undefined) => (value === undefined ? null : parseMoney(value, env.config.SETTLEMENT_CURRENCY).amount);
+        const limits = {
+          dailySpend: amount(options.dailySpend),
+          dailyOrderCount: options.dailyOrders === undefined ? null : wholeNumber('--daily-orders', options.dailyOrders),
+          maxOrder: amount(options.maxOrder),
+        };
+        await withDatabase(command, (db) => setRiskLimits(db, operator, target(options), limits));
+        print(env.json, { ...target(options), ...limits }, ['saved']);
+      },
+    );
+  risk
+    .command('show')
+    .description("one account's limits (its own or its role's) and today's use of them")
+    .requiredOption('--account <id>')
+    .action(async (options: { account: string }, command: Command) => {
+      const view = await withDatabase(command, (db) => accountRiskLimits(db, operator, options.account));
+      const json = {
+        accountId: view.account.id,
+        source: view.source,
+        dailySpend: jsonLimit(view.dailySpend),
+        dailyOrderCount: view.dailyOrderCount,
+        maxOrder: jsonLimit(view.maxOrder),
+        today: { spent: toJsonMoney(view.today.spent), orders: view.today.orders },
       };
-      await withDatabase(command, (db) => setRiskLimits(db, operator, target(options), limits));
-      print(env.json, { ...target(options), ...limits }, ['saved']);
+      const shown = (value: Money | null) => (value === null ? 'none' : formatMoney(value));
+      print(commandEnv(command).json, json, [
+        `${view.account.name} (${view.account.role}), limits from: ${view.source}`,
+        `daily spend ${shown(view.dailySpend)} (today ${formatMoney(view.today.spent)})`,
+        `daily orders ${view.dailyOrderCount ?? 'none'} (today ${view.today.orders})`,
+        `largest order ${shown(view.maxOrder)}`,
+      ]);
     });
 
   const cardList = program.command('card-list');

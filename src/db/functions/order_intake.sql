@@ -59,12 +59,17 @@ begin
     v_spent := 0;
     v_count := 0;
   end if;
-  select r.daily_spend_minor, r.daily_order_count into v_limits
+  select r.daily_spend_minor, r.daily_order_count, r.max_order_minor into v_limits
   from risk_limits r, accounts a
   where a.id = p_buyer and (r.account_id = p_buyer or r.role = a.role)
   order by r.account_id is null
   limit 1;
   if found then
+    if v_limits.max_order_minor is not null and v_total > v_limits.max_order_minor then
+      return query select 'order_limit_exceeded', jsonb_build_object('limit', 'max_order', 'value', v_limits.max_order_minor::text),
+        null::uuid, null::bigint, null::timestamptz, null::timestamptz, null::bigint, null::boolean;
+      return;
+    end if;
     if v_limits.daily_order_count is not null and v_count + 1 > v_limits.daily_order_count then
       return query select 'daily_limit_exceeded', jsonb_build_object('limit', 'daily_order_count', 'value', v_limits.daily_order_count),
         null::uuid, null::bigint, null::timestamptz, null::timestamptz, null::bigint, null::boolean;

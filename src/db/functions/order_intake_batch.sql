@@ -33,7 +33,7 @@ begin
   perform 1 from ledger_accounts la where la.id = any(array(select q.wallet from unnest(v_requests) q)) order by la.id for no key update of la;
 
   -- Every order's answer, as order_intake would give it one by one: a replay or conflict of a
-  -- stored order; the buyer's rights; then daily limits and funds, counting the buyer's earlier
+  -- stored order; the buyer's rights; then the largest-order and daily limits and funds, counting the buyer's earlier
   -- new orders of this batch. 'alone': the buyer is written order by order below.
   select array_agg(row(d.idx, d.outcome, d.detail,
                        case when d.outcome = 'created' then uuid_v7() else d.existing_id end,
@@ -55,14 +55,14 @@ begin
     buyers as (
       select b.buyer, a.role, a.status, paused.id as paused_parent_id, paused.name as paused_parent_name,
         coalesce(t.spend_minor, 0) as spent, coalesce(t.order_count, 0) as counted,
-        lim.daily_spend_minor, lim.daily_order_count, w.balance,
+        lim.daily_spend_minor, lim.daily_order_count, lim.max_order_minor, w.balance,
         exists (select 1 from api_sandbox_accounts s where s.sandbox_account_id = b.buyer) as sandbox
       from (select distinct q.buyer, q.wallet from unnest(v_requests) q) b
       left join accounts a on a.id = b.buyer
       left join order_day_totals t on t.account_id = b.buyer and t.day = v_day
       left join ledger_accounts w on w.id = b.wallet
       left join lateral (
-        select r.daily_spend_minor, r.daily_order_count from risk_limits r
+        select r.daily_spend_minor, r.daily_order_count, r.max_order_minor from risk_limits r
         where r.account_id = b.buyer or r.role = a.role
         order by r.account_id is null limit 1) lim on true
       left join lateral (
@@ -74,7 +74,7 @@ begin
     ),
     verdicts as (
       select r.*, b.role, b.status, b.paused_parent_id, b.paused_parent_name, b.spent, b.counted,
-        b.daily_spend_minor, b.daily_order_count, b.balance, b.sandbox, case
+        b.daily_spend_minor, b.daily_order_count, b.max_order_minor, b.balance, b.sandbox, case
           when r.existing_id is not null then case when r.existing_fingerprint = r.fingerprint then 'replayed' else 'idempotency_conflict' end
           when b.role is null then 'account_not_found'
           when b.role = 'admin' then 'role_cannot_order'
@@ -91,7 +91,8 @@ begin
     ),
     refusals as (
       select r.*, r.verdict = 'new' and (
-          (r.daily_order_count is not null and r.counted + r.counted_in_batch > r.daily_order_count)
+          (r.max_order_minor is not null and r.total > r.max_order_minor)
+          or (r.daily_order_count is not null and r.counted + r.counted_in_batch > r.daily_order_count)
           or (r.daily_spend_minor is not null and r.spent + r.spent_in_batch > r.daily_spend_minor)
           or r.balance is null or r.balance < r.spent_in_batch) as refused
       from running r

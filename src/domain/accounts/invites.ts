@@ -6,6 +6,7 @@ import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.ts';
 import { withTransaction } from '../../db/transaction.ts';
 import { DomainError } from '../../shared/errors.ts';
+import { isUuid, uuidPrefixRange } from '../../shared/ids.ts';
 import type { Actor } from '../actor.ts';
 import { writeAudit } from '../audit/audit.ts';
 import { assertMayHaveChildren, assertParentAllowed, getAccount, insertAccount, resolvePrincipal, type Account } from './accounts.ts';
@@ -97,6 +98,67 @@ export async function createInvite(db: Kysely<DB>, actor: Actor, input: CreateIn
     await writeAudit(trx, { actor, action: 'invite.created', subject: { type: 'invite', id: invite.id }, after: invite });
     return { invite, token };
   });
+}
+
+/** Where an invite stands: usable (`pending`), used, revoked, or past its expiry unused. */
+export type InviteState = 'pending' | 'redeemed' | 'revoked' | 'expired';
+export const INVITE_STATES = ['pending', 'redeemed', 'revoked', 'expired'] as const satisfies readonly InviteState[];
+
+export function inviteState(invite: Pick<Invite, 'redeemedAt' | 'revokedAt' | 'expiresAt'>, now = new Date()): InviteState {
+  if (invite.redeemedAt) return 'redeemed';
+  if (invite.revokedAt) return 'revoked';
+  return invite.expiresAt <= now ? 'expired' : 'pending';
+}
+
+export interface ListedInvite extends Invite {
+  state: InviteState;
+  createdAt: Date;
+}
+
+/**
+ * Invites, newest first, with their state: admins (and the platform) see every invite, agents and
+ * partners the ones they made. `state` keeps one state only; `offset` pages.
+ */
+export async function listInvites(
+  db: Kysely<DB>,
+  actor: Actor,
+  query: { state?: InviteState; limit?: number; offset?: number } = {},
+): Promise<{ invites: ListedInvite[]; total: number }> {
+  const principal = await resolvePrincipal(db, actor);
+  const now = new Date();
+  let base = db.selectFrom('invites');
+  if (principal.kind === 'account') base = base.where('created_by', '=', principal.account.id);
+  if (query.state === 'redeemed') base = base.where('redeemed_at', 'is not', null);
+  if (query.state === 'revoked') base = base.where('redeemed_at', 'is', null).where('revoked_at', 'is not', null);
+  if (query.state === 'expired') base = base.where('redeemed_at', 'is', null).where('revoked_at', 'is', null).where('expires_at', '<=', now);
+  if (query.state === 'pending') base = base.where('redeemed_at', 'is', null).where('revoked_at', 'is', null).where('expires_at', '>', now);
+  const rows = await base
+    .selectAll()
+    .orderBy('created_at', 'desc')
+    .orderBy('id')
+    .limit(query.limit ?? 50)
+    .offset(query.offset ?? 0)
+    .execute();
+  const { total } = await base.select(({ fn }) => fn.countAll<string>().as('total')).executeTakeFirstOrThrow();
+  return {
+    invites: rows.map((row) => {
+      const invite = toInvite(row);
+      return { ...invite, state: inviteState(invite, now), createdAt: row.created_at };
+    }),
+    total: Number(total),
+  };
+}
+
+/** One invite by its id or short id (its first digits), for the invite's maker or an admin. */
+export async function findInvite(db: Kysely<DB>, actor: Actor, idOrPrefix: string): Promise<ListedInvite> {
+  const principal = await resolvePrincipal(db, actor);
+  const range = isUuid(idOrPrefix) ? { from: idOrPrefix, to: idOrPrefix } : uuidPrefixRange(idOrPrefix);
+  let query = db.selectFrom('invites').selectAll();
+  if (principal.kind === 'account') query = query.where('created_by', '=', principal.account.id);
+  const rows = range ? await query.where('id', '>=', range.from).where('id', '<=', range.to).limit(2).execute() : [];
+  if (rows.length !== 1 || !rows[0]) throw new DomainError('invite_not_found', 'no such invite');
+  const invite = toInvite(rows[0]);
+  return { ...invite, state: inviteState(invite), createdAt: rows[0].created_at };
 }
 
 export async function revokeInvite(db: Kysely<DB>, actor: Actor, inviteId: string): Promise<Invite> {

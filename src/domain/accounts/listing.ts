@@ -1,6 +1,7 @@
 // The admin's view of all accounts: filtered, paginated by id (stable under inserts), and one
 // account with its balance.
 import type { Kysely } from 'kysely';
+import { containsPattern } from '../../db/like.ts';
 import type { DB } from '../../db/schema.ts';
 import { DomainError } from '../../shared/errors.ts';
 import type { Money } from '../../shared/money.ts';
@@ -8,7 +9,7 @@ import type { Actor } from '../actor.ts';
 import { walletBalance } from '../ledger/ledger.ts';
 import { getAccount, requireAdmin, toAccount, type Account } from './accounts.ts';
 import type { AccountRole, AccountStatus } from './accounts.tables.ts';
-import { isUuid } from '../../shared/ids.ts';
+import { INT8_MAX, isUuid } from '../../shared/ids.ts';
 
 export async function listAccounts(
   db: Kysely<DB>,
@@ -36,4 +37,25 @@ export async function accountOverview(db: Kysely<DB>, actor: Actor, accountId: s
   await requireAdmin(db, actor);
   const account = await getAccount(db, accountId);
   return { account, balance: account.role === 'admin' ? null : await walletBalance(db, account.id) };
+}
+
+/** Accounts whose name contains `text` (any case), or whose id or Telegram id it is; by name. Admins only. */
+export async function findAccounts(db: Kysely<DB>, actor: Actor, text: string, limit = 10): Promise<Account[]> {
+  await requireAdmin(db, actor);
+  const typed = text.trim();
+  if (typed.length === 0 || typed.length > 200) return [];
+  const rows = await db
+    .selectFrom('accounts')
+    .selectAll()
+    .where((eb) => {
+      const matches = [eb('name', 'ilike', containsPattern(typed))];
+      if (isUuid(typed)) matches.push(eb('id', '=', typed));
+      if (/^\d{1,19}$/.test(typed) && BigInt(typed) <= INT8_MAX) matches.push(eb('telegram_user_id', '=', BigInt(typed)));
+      return eb.or(matches);
+    })
+    .orderBy('name')
+    .orderBy('id')
+    .limit(limit)
+    .execute();
+  return rows.map(toAccount);
 }

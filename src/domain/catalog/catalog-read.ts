@@ -2,6 +2,7 @@
 // by product id. Vendor costs never leave this module (partners see face values only; their price
 // comes from the pricing engine).
 import { sql, type Kysely } from 'kysely';
+import { containsPattern } from '../../db/like.ts';
 import type { DB } from '../../db/schema.ts';
 import { DomainError } from '../../shared/errors.ts';
 import { money, type Money } from '../../shared/money.ts';
@@ -78,7 +79,6 @@ const toProduct = (row: ProductRow): CatalogProduct => ({
 });
 
 const PRODUCT_ID = /^\d{1,18}$/;
-const escapeLike = (text: string) => text.replaceAll('\\', '\\\\').replaceAll('%', '\\%').replaceAll('_', '\\_');
 
 export async function listCatalog(db: Kysely<DB>, filter: CatalogFilter = {}): Promise<{ items: CatalogProduct[]; nextCursor: string | null }> {
   if (filter.cursor !== undefined && !PRODUCT_ID.test(filter.cursor)) throw new DomainError('invalid_cursor', 'this page cursor is not valid');
@@ -90,7 +90,7 @@ export async function listCatalog(db: Kysely<DB>, filter: CatalogFilter = {}): P
   if (filter.brand) query = query.where('b.key', '=', filter.brand);
   if (filter.category !== undefined) query = query.where(sql<boolean>`${filter.category}::int = any(b.category_ids)`);
   for (const word of words) {
-    const pattern = `%${escapeLike(word)}%`;
+    const pattern = containsPattern(word);
     query = query.where((eb) => eb.or([eb('p.name', 'ilike', pattern), eb('b.name', 'ilike', pattern)]));
   }
   if (filter.cursor !== undefined) query = query.where('p.id', '>', BigInt(filter.cursor));

@@ -6,7 +6,7 @@ import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.ts';
 import { withTransaction } from '../../db/transaction.ts';
 import { DomainError } from '../../shared/errors.ts';
-import { isUuid } from '../../shared/ids.ts';
+import { isUuid, uuidPrefixRange } from '../../shared/ids.ts';
 import { money, type Money } from '../../shared/money.ts';
 import { requireAdmin, resolvePrincipal, type Account } from '../accounts/accounts.ts';
 import type { Actor } from '../actor.ts';
@@ -212,6 +212,20 @@ export async function getTopupRequest(db: Kysely<DB>, actor: Actor, requestId: s
   const row = isUuid(requestId) ? await db.selectFrom('topup_requests').selectAll().where('id', '=', requestId).executeTakeFirst() : undefined;
   if (!row) throw new DomainError('topup_not_found', `no top-up request ${requestId}`);
   return toTopup(row);
+}
+
+/**
+ * One request by its id or a short id (its first digits, as `/topups` shows them): the admins'
+ * commands. A prefix two requests share finds neither (`topup_not_found`, asking for more digits).
+ */
+export async function findTopupRequest(db: Kysely<DB>, actor: Actor, idOrPrefix: string): Promise<TopupRequest> {
+  if (isUuid(idOrPrefix)) return getTopupRequest(db, actor, idOrPrefix);
+  await requireAdmin(db, actor);
+  const range = uuidPrefixRange(idOrPrefix);
+  const rows = range ? await db.selectFrom('topup_requests').selectAll().where('id', '>=', range.from).where('id', '<=', range.to).limit(2).execute() : [];
+  if (rows.length === 2) throw new DomainError('topup_not_found', `more than one top-up request starts with ${idOrPrefix}: type more of its id`);
+  if (!rows[0]) throw new DomainError('topup_not_found', `no top-up request ${idOrPrefix}`);
+  return toTopup(rows[0]);
 }
 
 /** Pending requests, oldest first (the admins' queue). */

@@ -29,6 +29,7 @@ interface IntakeOutcome {
     | 'account_paused'
     | 'parent_paused'
     | 'daily_limit_exceeded'
+    | 'order_limit_exceeded'
     | 'insufficient_funds';
   detail: Record<string, unknown> | null;
   order_id: string | null;
@@ -158,6 +159,10 @@ function refusalOf(row: IntakeOutcome, { request, buyer }: PricedRequest): unkno
       return conflictOf(request.input, row.order_id as string);
     case 'daily_limit_exceeded':
       return dailyLimitRefusal(detail, buyer.currency);
+    case 'order_limit_exceeded': {
+      const limit = formatMoney(money(BigInt(String(detail.value)), buyer.currency));
+      return new DomainError('order_limit_exceeded', `this order is larger than the largest order allowed (${limit})`, { limit: 'max_order', value: limit });
+    }
     case 'insufficient_funds':
       return insufficientFunds(detail as unknown as WalletShortfall);
     case 'parent_paused':

@@ -14,13 +14,21 @@ import { isDomainError } from '../../shared/errors.ts';
 import { intakeBatch, unwrap } from './intake-batch.ts';
 import { intakeRequest, type CreateOrderInput, type IntakeResult, type OrderIntakeContext } from './intake-request.ts';
 import type { Order } from './orders.ts';
-import { checkUnusualSpend, countRefusal } from './risk-alerts.ts';
+import { checkLimitUsage, checkUnusualSpend, countRefusal } from './risk-alerts.ts';
 
 /** What `createOrder` needs: the intake's context, the process's batcher and refusal counter, and where risk alerts go. */
 export type CreateOrderContext = OrderIntakeContext & Pick<AppContext, 'intakeBatcher' | 'refusalLimiter' | 'events'>;
 
 /** Refusals that count towards a burst alert (not input mistakes like a bad quantity). */
-const RISK_REFUSALS = new Set(['insufficient_funds', 'daily_limit_exceeded', 'profit_guard', 'max_price_exceeded', 'account_paused', 'parent_paused']);
+const RISK_REFUSALS = new Set([
+  'insufficient_funds',
+  'daily_limit_exceeded',
+  'order_limit_exceeded',
+  'profit_guard',
+  'max_price_exceeded',
+  'account_paused',
+  'parent_paused',
+]);
 
 /**
  * Creates an order and holds its total, or returns the order this (buyer, reference) already made.
@@ -46,6 +54,9 @@ export async function createOrder(ctx: CreateOrderContext, input: CreateOrderInp
     await checkUnusualSpend(ctx, result.order, result.spentToday).catch((alertError: unknown) =>
       ctx.logger.error({ err: alertError }, 'risk monitoring failed'),
     );
+    if (result.created) {
+      await checkLimitUsage(ctx, result.order).catch((alertError: unknown) => ctx.logger.error({ err: alertError }, 'risk monitoring failed'));
+    }
   }
   return { order: result.order, created: result.created };
 }

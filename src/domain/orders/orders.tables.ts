@@ -81,6 +81,8 @@ export interface RiskLimitsTable {
   account_id: string | null;
   daily_spend_minor: NullableInt8;
   daily_order_count: number | null;
+  /** The largest single order (migration 2026_12_04_020000). */
+  max_order_minor: NullableInt8;
   updated_at: Timestamp;
 }
 
