@@ -43,7 +43,7 @@ describe('admin risk limits API', () => {
         referenceId: reference,
       });
     const tooLarge = await expectProblem(await order(3, 'limits-1'), 422, 'order_limit_exceeded');
-    expect(tooLarge).toMatchObject({ limit: 'max_order', value: '20.00 USD' });
+    expect(tooLarge).toMatchObject({ limit: 'max_order', value: { amount: '20.00', currency: 'USD' } });
     expect((await order(2, 'limits-2')).status).toBe(202);
     expect(await balance(ctx.db, partner.account)).toBe('80.00');
     expect(await (await call(adminKey, 'GET', path)).json()).toMatchObject({ today: { spent: { amount: '20.00', currency: 'USD' }, orders: 1 } });

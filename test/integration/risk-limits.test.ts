@@ -18,7 +18,7 @@ describe('risk limits', () => {
     const account = await buyer('200.00');
     await setRiskLimits(db, operator, { accountId: account.id }, { dailySpend: null, dailyOrderCount: null, maxOrder: 2500n });
     const refused = await expectDomainError(order(account, { quantity: 3 }), 'order_limit_exceeded');
-    expect(refused.details).toEqual({ limit: 'max_order', value: '25.00 USD' });
+    expect(refused.details).toEqual({ limit: 'max_order', value: { amount: '25.00', currency: 'USD' } });
     expect(await balance(db, account)).toBe('200.00');
 
     // Interleaved creates of one buyer share batches: each gets the answer one-by-one intake gives.

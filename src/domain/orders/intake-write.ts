@@ -160,8 +160,11 @@ function refusalOf(row: IntakeOutcome, { request, buyer }: PricedRequest): unkno
     case 'daily_limit_exceeded':
       return dailyLimitRefusal(detail, buyer.currency);
     case 'order_limit_exceeded': {
-      const limit = formatMoney(money(BigInt(String(detail.value)), buyer.currency));
-      return new DomainError('order_limit_exceeded', `this order is larger than the largest order allowed (${limit})`, { limit: 'max_order', value: limit });
+      const limit = money(BigInt(String(detail.value)), buyer.currency);
+      return new DomainError('order_limit_exceeded', `this order is larger than the largest order allowed (${formatMoney(limit)})`, {
+        limit: 'max_order',
+        value: toJsonMoney(limit),
+      });
     }
     case 'insufficient_funds':
       return insufficientFunds(detail as unknown as WalletShortfall);
