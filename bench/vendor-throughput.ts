@@ -63,15 +63,10 @@ const workDir = mkdtempSync(path.join(os.tmpdir(), 'steller-vendor-bench-'));
 chmodSync(workDir, 0o755); // as root, an embedded PostgreSQL runs as the postgres OS user, which must enter it
 const server = process.env.DATABASE_URL;
 const scratchName = `bench_vendor_${process.pid}`;
-let cluster: EmbeddedDatabase | undefined;
-let databaseUrl: string;
-if (server) {
-  await adminQuery(server, `create database ${scratchName}`);
-  databaseUrl = withDatabaseName(server, scratchName);
-} else {
-  cluster = await startEmbeddedDatabase({ dataDir: path.join(workDir, 'pg'), port: await freePort(), database: 'steller', logger });
-  databaseUrl = cluster.url;
-}
+const cluster: EmbeddedDatabase | undefined = server
+  ? undefined
+  : await startEmbeddedDatabase({ dataDir: path.join(workDir, 'pg'), port: await freePort(), database: 'steller', logger });
+const databaseUrl = server ? withDatabaseName(server, scratchName) : cluster!.url;
 const simulatorPort = await freePort();
 const apiPort = await freePort();
 const apiUrl = `http://127.0.0.1:${apiPort}`;
@@ -100,6 +95,8 @@ const childEnv: Record<string, string> = {
   ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL, REDIS_KEY_PREFIX: `steller-vendor-bench-${process.pid}-${Date.now()}:` } : {}),
 };
 const config = createConfig({ ...childEnv, LOG_LEVEL: 'warn' });
+// Created once the configuration is known to be valid, so a bad one leaves no database behind.
+if (server) await adminQuery(server, `create database ${scratchName}`);
 
 // ---------------------------------------------------------------------------------------------
 // Processes.
