@@ -189,6 +189,13 @@ export const envSchema = z.object({
     .min(10)
     .max(7 * 24 * 3600)
     .default(15 * 60),
+  /**
+   * Bounds of the first poll of a placed order, which waits for Bamboo's completion callback: it is
+   * timed from the recent callbacks' latency (docs/orders.md, Poll), never earlier than MIN nor later
+   * than MAX seconds. The tests set both to 0 (poll at once) unless they test this timing.
+   */
+  ORDER_FIRST_POLL_MIN_SECONDS: z.coerce.number().int().min(0).max(300).default(2),
+  ORDER_FIRST_POLL_MAX_SECONDS: z.coerce.number().int().min(0).max(300).default(30),
   /** Card code/PIN encryption keys: comma-separated `id:base64 of 32 bytes`; the first encrypts, all decrypt. */
   CARD_ENCRYPTION_KEYS: z.preprocess(
     emptyToUndefined,

@@ -127,9 +127,10 @@ describe('the shared, persistent simulator', () => {
     expect(await clientOf(second).placeOrder({ requestId, lines: steam() })).toEqual({ kind: 'accepted', requestId });
   });
 
-  it('answers the real client over HTTP as a standalone server (Basic auth, the 429 text)', async () => {
+  it('answers the real client over HTTP as a standalone server (Basic auth, the 429 text, the request log)', async () => {
     const simulator = new BambooSimulator({ store: new PostgresSimulatorStore(ctx.db), hosts: 'any', rateLimits: true });
-    const server = await startSimulatorServer(simulator, { port: 0 });
+    const requestLog: string[] = [];
+    const server = await startSimulatorServer(simulator, { port: 0, onRequest: (record) => requestLog.push(`${record.endpoint} ${record.status}`) });
     try {
       // The real client over the network: global fetch, the server's address.
       const client = (clientSecret = SANDBOX_CREDENTIAL.clientSecret) => simulatorClient({ baseUrl: server.url, clientSecret });
@@ -146,6 +147,8 @@ describe('the shared, persistent simulator', () => {
       const limited = await accounts();
       expect(limited.status).toBe(429);
       expect(await limited.json()).toEqual({ message: 'Too many requests. Please wait for 1 seconds for the next request' });
+      // One line per answered request: what a benchmark counts (bench/vendor-throughput.ts).
+      expect(requestLog).toEqual(['checkout 200', 'getOrder 200', 'checkout 401', 'accounts 200', 'accounts 429']);
     } finally {
       simulator.close();
       await server.close();

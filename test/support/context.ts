@@ -30,7 +30,16 @@ export const contextOfBoss = (boss: object): AppContext | undefined => contexts.
 
 export async function createTestContext(options: { env?: Record<string, string>; redis?: boolean; ports?: AppPorts } = {}): Promise<TestContext> {
   const database = await createTestDatabase();
-  const config: Config = createConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', DATABASE_URL: database.url, ...options.env });
+  const config: Config = createConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    DATABASE_URL: database.url,
+    // The first poll of a placed order comes at once, so a test runs it right after placing
+    // (runDueJobs); the tests of its timing set the real bounds (test/integration/orders-callback-first.test.ts).
+    ORDER_FIRST_POLL_MIN_SECONDS: '0',
+    ORDER_FIRST_POLL_MAX_SECONDS: '0',
+    ...options.env,
+  });
   const logger = createLogger({ level: 'silent', pretty: false });
   const state: SharedState = options.redis && process.env.REDIS_URL ? createRedisState(process.env.REDIS_URL, testRedisPrefix('ctx')) : createMemoryState();
   const boss = await startBoss({ connectionString: database.url, worker: false, logger });

@@ -29,11 +29,12 @@ export interface OrderOptions {
   maxTotal?: string;
 }
 
-export async function createOrderEngineTest() {
+/** `env`: more configuration for the context (the callback secret is set). */
+export async function createOrderEngineTest(options: { env?: Record<string, string> } = {}) {
   const events: OrderEvent[] = [];
   const riskAlerts: RiskAlert[] = [];
   const test = await createTestContext({
-    env: { BAMBOO_CALLBACK_SECRET: CALLBACK_SECRET },
+    env: { BAMBOO_CALLBACK_SECRET: CALLBACK_SECRET, ...options.env },
     ports: {
       orderEvents: () => ({ deliver: async (event) => void events.push(event) }),
       eventSinks: () => [

@@ -12,16 +12,17 @@ import {
   SANDBOX_CREDENTIAL,
   startSimulatorServer,
   type Latency,
+  type SimulatorRequestRecord,
   type SimulatorServer,
 } from '../../integrations/bamboo/simulator/index.ts';
-import type { Logger } from '../../logger.ts';
+import { createLogger, type Logger } from '../../logger.ts';
 import { CliError, commandEnv, print } from '../output.ts';
 
 /** The standalone simulator over this configuration's database; `close` stops the server, the sweep and the pool. */
 export async function openSimulatorServer(
   config: Config,
   logger: Logger,
-  options: { host: string; port: number; latency: Latency; seed: number; limits: 'real' | 'off' },
+  options: { host: string; port: number; latency: Latency; seed: number; limits: 'real' | 'off'; logRequests?: boolean },
 ): Promise<{ server: SimulatorServer; close(): Promise<void> }> {
   const connection = await openDatabase(config, logger);
   const simulator = new BambooSimulator({
@@ -31,10 +32,18 @@ export async function openSimulatorServer(
     rateLimits: options.limits === 'real',
     sweepEveryMs: 2_000,
   });
-  const server = await startSimulatorServer(simulator, { host: options.host, port: options.port, latency: options.latency }).catch(async (error: unknown) => {
-    await connection.close();
-    throw error;
-  });
+  // The request log: one line per answered request (endpoint and status, never a body), so a
+  // benchmark can count what reached "Bamboo", 429s included (bench/vendor-throughput.ts).
+  const requestLog = options.logRequests ? createLogger({ level: 'info', pretty: false, destination: process.stdout }) : undefined;
+  const onRequest = requestLog
+    ? (record: SimulatorRequestRecord) => requestLog.info({ simulatorRequest: record.endpoint, status: record.status, ms: record.ms }, 'simulator request')
+    : undefined;
+  const server = await startSimulatorServer(simulator, { host: options.host, port: options.port, latency: options.latency, onRequest }).catch(
+    async (error: unknown) => {
+      await connection.close();
+      throw error;
+    },
+  );
   return {
     server,
     async close() {
@@ -51,6 +60,7 @@ interface SimulatorCommandOptions {
   limits: 'real' | 'off';
   latency: string;
   seed: string;
+  logRequests?: boolean;
 }
 
 export function registerSimulatorCommand(program: Command): void {
@@ -61,6 +71,7 @@ export function registerSimulatorCommand(program: Command): void {
     .addOption(new Option('--limits <mode>', "Bamboo's published rate limits (real) or none (off)").choices(['real', 'off']).default('real'))
     .option('--latency <ms>', 'added latency per request: 0, a fixed 120, or a range 50-250 (milliseconds)', '0')
     .option('--seed <n>', 'catalog seed (the same seed gives the same catalog)', '42')
+    .option('--log-requests', 'log one line per answered request: endpoint, status, milliseconds')
     .action(async (options: SimulatorCommandOptions, command: Command) => {
       const env = commandEnv(command);
       const port = Number(options.port);
@@ -70,7 +81,14 @@ export function registerSimulatorCommand(program: Command): void {
       if (!Number.isInteger(seed)) throw new CliError('--seed takes a whole number');
       if (!latency) throw new CliError('--latency takes milliseconds: 120, or a range such as 50-250');
 
-      const running = await openSimulatorServer(env.config, env.logger, { host: options.host, port, latency, seed, limits: options.limits });
+      const running = await openSimulatorServer(env.config, env.logger, {
+        host: options.host,
+        port,
+        latency,
+        seed,
+        limits: options.limits,
+        logRequests: options.logRequests === true,
+      });
       const { server } = running;
       print(
         env.json,

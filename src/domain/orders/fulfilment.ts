@@ -8,7 +8,7 @@
 // Bamboo, or a card list that contradicts the order, is never refunded automatically: the order goes
 // to `needs_attention` (money still held, admins told) and an operator decides (operator.ts).
 import { randomUUID } from 'node:crypto';
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { AppContext } from '../../context.ts';
 import type { DB } from '../../db/schema.ts';
 import { withTransaction } from '../../db/transaction.ts';
@@ -163,8 +163,46 @@ async function markProcessing(ctx: FulfilmentContext, trx: Transaction<DB>, orde
     .where('id', '=', orderId)
     .execute();
   await recordTransition(trx, orderId, 'processing', vendorOrderId === null ? undefined : { vendorOrderId });
-  // Poll at once; `pollCount: 0` starts the backoff chain.
-  await ctx.jobs.enqueue(orderPollQueue, { orderId, pollCount: 0 }, { db: trx });
+  // Bamboo's completion callback is the primary signal (it triggers a poll of its own); this first
+  // poll of the backoff chain (`pollCount: 0`) is there for a late or lost callback.
+  const delay = await firstPollDelaySeconds(trx, ctx.config, orderId);
+  await ctx.jobs.enqueue(orderPollQueue, { orderId, pollCount: 0 }, { db: trx, ...(delay > 0 ? { startAfter: delay } : {}) });
+}
+
+/** How many recent callbacks (of the last hour) time the first poll; fewer than the minimum say nothing yet. */
+const CALLBACK_SAMPLE = { size: 50, minimum: 5 } as const;
+
+/**
+ * Seconds from `processing` to the first poll: 1.5 × the p90 of how long Bamboo's completion
+ * callback took for the last orders (of the same sandbox-ness: another vendor), plus a second for
+ * jitter, within ORDER_FIRST_POLL_MIN/MAX_SECONDS; the minimum while there is no such history. So
+ * when callbacks arrive, nearly every order is finished by its callback's poll and the first poll
+ * finds it final without asking Bamboo; when they stop arriving, orders still finish by polling.
+ */
+export async function firstPollDelaySeconds(
+  db: Kysely<DB>,
+  config: Pick<FulfilmentContext['config'], 'ORDER_FIRST_POLL_MIN_SECONDS' | 'ORDER_FIRST_POLL_MAX_SECONDS'>,
+  orderId: string,
+): Promise<number> {
+  const min = config.ORDER_FIRST_POLL_MIN_SECONDS;
+  const max = Math.max(min, config.ORDER_FIRST_POLL_MAX_SECONDS);
+  if (max === 0) return 0;
+  const order = await db.selectFrom('orders').select(['sandbox', 'vendor_callback_ms']).where('id', '=', orderId).executeTakeFirstOrThrow();
+  // Bamboo's callback came before we recorded the placement (handleVendorCallback): poll at once.
+  if (order.vendor_callback_ms !== null) return 0;
+  const { rows } = await sql<{ p90: number | null; samples: string }>`
+    select percentile_cont(0.9) within group (order by vendor_callback_ms) as p90, count(*) as samples
+    from (
+      select vendor_callback_ms from orders
+      where sandbox = ${order.sandbox}
+        and vendor_callback_ms is not null
+        and created_at > now() - interval '1 hour'
+      order by id desc
+      limit ${CALLBACK_SAMPLE.size}
+    ) recent`.execute(db);
+  const [recent] = rows;
+  if (!recent || recent.p90 === null || Number(recent.samples) < CALLBACK_SAMPLE.minimum) return min;
+  return Math.min(max, Math.max(min, Math.ceil((1.5 * recent.p90 + 1000) / 1000)));
 }
 
 export type PollOutcome = 'finished' | 'waiting' | 'past_deadline' | 'needs_attention' | 'skipped';

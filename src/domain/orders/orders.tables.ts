@@ -1,5 +1,5 @@
 // Tables of the orders area (migrations 2026_11_28_030100_create_orders, 2026_11_29_000000 for the day totals,
-// 2026_12_03_010000 for `needs_attention`, 2026_12_03_050000 for the vendor lease).
+// 2026_12_03_010000 for `needs_attention`, 2026_12_03_050000 for the vendor lease, 2026_12_04_060000 for the callback latency).
 import type { ColumnType, Generated, Selectable } from 'kysely';
 import type { Int8 } from '../../db/schema.ts';
 import type { NullableTimestamp, Timestamp } from '../columns.ts';
@@ -51,6 +51,8 @@ export interface OrdersTable {
   /** Who is talking to the vendor about this order, and until when (migration 2026_12_03_050000; fulfilment.ts). */
   vendor_lease_token: ColumnType<string | null, string | null | undefined, string | null>;
   vendor_lease_until: NullableTimestamp;
+  /** Ms from `processing` to Bamboo's first completion callback (migration 2026_12_04_060000; times the first poll). */
+  vendor_callback_ms: ColumnType<number | null, number | null | undefined, number | null>;
 }
 export type OrderRow = Selectable<OrdersTable>;
 

@@ -4,6 +4,7 @@
 // no such order, left alone (and reported) while Bamboo still works or gives no usable answer.
 // Never both finished and refunded: both paths lock the order.
 // Also: Bamboo's completion callback, which only triggers a poll.
+import { sql } from 'kysely';
 import type { AppContext } from '../../context.ts';
 import { verifyOrderCallback } from '../../integrations/bamboo/callback.ts';
 import { formatMoney, money } from '../../shared/money.ts';
@@ -61,17 +62,30 @@ export type CallbackResult = { ok: true; orderId: string | null } | { ok: false;
 /**
  * Bamboo's completion callback: the secret checked in constant time, then only a poll of the order
  * (the callback is never trusted for the outcome). Unknown, duplicate and late callbacks are
- * accepted and change nothing.
+ * accepted and change nothing but the record of when the first one came: how long after
+ * `processing` (`vendor_callback_ms`, also when a poll finished the order first, so slow callbacks
+ * count), which times the first poll of later orders (fulfilment.ts, `firstPollDelaySeconds`).
  */
 export async function handleVendorCallback(ctx: Pick<AppContext, 'db' | 'jobs' | 'config'>, body: unknown): Promise<CallbackResult> {
   const checked = verifyOrderCallback(body, ctx.config.BAMBOO_CALLBACK_SECRET ?? '');
   if (!checked.ok) return checked;
   if (!isUuid(checked.callback.requestId)) return { ok: true, orderId: null };
-  const order = await ctx.db.selectFrom('orders').select(['id', 'status']).where('vendor_request_id', '=', checked.callback.requestId).executeTakeFirst();
+  const order = await ctx.db
+    .updateTable('orders')
+    // 0 for a callback that beats our record of the placement (still `placing`): its first poll comes at once.
+    .set({ vendor_callback_ms: sql<number>`coalesce(vendor_callback_ms, (${callbackMsSinceProcessing}), 0)` })
+    .where('vendor_request_id', '=', checked.callback.requestId)
+    .returning(['id', 'status'])
+    .executeTakeFirst();
   if (!order) return { ok: true, orderId: null };
   if (order.status === 'processing') await ctx.jobs.enqueue(orderPollQueue, { orderId: order.id });
   return { ok: true, orderId: order.id };
 }
+
+/** Ms from the order's latest `processing` transition to now (null before it has one), capped at a day. */
+const callbackMsSinceProcessing = sql`
+  select least(86400000, greatest(0, round(extract(epoch from now() - max(t.at)) * 1000)))::integer
+  from order_transitions t where t.order_id = orders.id and t.status = 'processing'`;
 
 export interface VendorDifference {
   kind: 'unknown_to_us' | 'missing_at_vendor' | 'amount_mismatch';

@@ -9,4 +9,4 @@ export type { SimBrand, SimProduct } from './catalog.ts';
 export { ManualClock, systemClock, type SimulatorClock } from './clock.ts';
 export { MemorySimulatorStore, type SimulatorStore } from './store.ts';
 export { PostgresSimulatorStore } from './pg-store.ts';
-export { parseLatency, startSimulatorServer, type Latency, type SimulatorServer } from './server.ts';
+export { parseLatency, startSimulatorServer, type Latency, type SimulatorRequestRecord, type SimulatorServer } from './server.ts';

@@ -4,6 +4,7 @@
 // Request for the simulator's handler, with an optional added latency.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { apiRoute, endpointOf, type SimEndpoint } from './http.ts';
 import type { BambooSimulator } from './simulator.ts';
 
 /** Added latency per request: none, a fixed number of ms (`120`), or a uniform range (`50-250`). */
@@ -21,6 +22,13 @@ export function parseLatency(spec: string): Latency | undefined {
   return maxMs >= minMs ? { minMs, maxMs } : undefined;
 }
 
+/** One answered request, for a request log (`steller simulator --log-requests`): which endpoint, what status. */
+export interface SimulatorRequestRecord {
+  endpoint: SimEndpoint;
+  status: number;
+  ms: number;
+}
+
 export interface SimulatorServer {
   server: Server;
   url: string;
@@ -29,11 +37,11 @@ export interface SimulatorServer {
 
 export async function startSimulatorServer(
   simulator: BambooSimulator,
-  options: { host?: string; port?: number; latency?: Latency } = {},
+  options: { host?: string; port?: number; latency?: Latency; onRequest?: (record: SimulatorRequestRecord) => void } = {},
 ): Promise<SimulatorServer> {
   const latency = options.latency;
   const server = createServer((incoming, outgoing) => {
-    void serve(simulator, incoming, outgoing, latency).catch(() => {
+    void serve(simulator, incoming, outgoing, latency, options.onRequest).catch(() => {
       if (!outgoing.headersSent) outgoing.writeHead(500, { 'content-type': 'application/json; charset=utf-8' });
       outgoing.end(JSON.stringify({ message: 'An error has occurred.' }));
     });
@@ -55,7 +63,14 @@ export async function startSimulatorServer(
   };
 }
 
-async function serve(simulator: BambooSimulator, incoming: IncomingMessage, outgoing: ServerResponse, latency: Latency | undefined): Promise<void> {
+async function serve(
+  simulator: BambooSimulator,
+  incoming: IncomingMessage,
+  outgoing: ServerResponse,
+  latency: Latency | undefined,
+  onRequest: ((record: SimulatorRequestRecord) => void) | undefined,
+): Promise<void> {
+  const startedAt = Date.now();
   const chunks: Buffer[] = [];
   for await (const chunk of incoming) chunks.push(chunk as Buffer);
   // The caller giving up (a client timeout) aborts the request, as `fetch` would see it.
@@ -76,6 +91,11 @@ async function serve(simulator: BambooSimulator, incoming: IncomingMessage, outg
   });
   if (latency && latency.maxMs > 0) await new Promise((resolve) => setTimeout(resolve, latency.minMs + Math.random() * (latency.maxMs - latency.minMs)));
   const response = await simulator.handle(request);
+  if (onRequest) {
+    const url = new URL(request.url);
+    const { version, rest } = apiRoute(url);
+    onRequest({ endpoint: endpointOf(method, version, rest), status: response.status, ms: Date.now() - startedAt });
+  }
   if (outgoing.destroyed) return;
   const body = Buffer.from(await response.arrayBuffer());
   outgoing.writeHead(response.status, Object.fromEntries(response.headers));
