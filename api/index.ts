@@ -13,6 +13,7 @@ import { peerAddress, resolveClientAddress, trustedProxies } from './client-addr
 import { handleError } from './errors.ts';
 import { problem } from './problem.ts';
 import { createRouter } from './router.ts';
+import { ASSETS, serveAsset } from './static-assets.ts';
 import type { QueueContract } from '#src/shared/queue-contract.ts';
 import { createRequestCounter, type RequestCounter } from './request-counter.ts';
 import { createV1Api } from './v1/index.ts';
@@ -95,7 +96,9 @@ export function createApi({ ctx, boss, telegramWebhook, queues = [], requestCoun
     scheme: 'bearer',
     description: 'An API key (`sk_live_…` or `sk_test_…`) as `Authorization: Bearer <key>`; `x-api-key: <key>` works too.',
   });
-  app.get('/docs', Scalar({ url: '/openapi.json', pageTitle: 'Steller Agency API' }));
+  // The renderer is served by us (no CDN) and asked for no web fonts, so /docs works offline.
+  app.get('/docs/assets/scalar.js', serveAsset(ASSETS.scalar));
+  app.get('/docs', Scalar({ url: '/openapi.json', pageTitle: 'Steller Agency API', cdn: '/docs/assets/scalar.js', withDefaultFonts: false }));
 
   return app;
 }
