@@ -17,6 +17,7 @@ import { ASSETS, serveAsset } from './static-assets.ts';
 import type { QueueContract } from '#src/shared/queue-contract.ts';
 import { createRequestCounter, type RequestCounter } from './request-counter.ts';
 import { createV1Api } from './v1/index.ts';
+import { createWebApp } from './web/index.ts';
 
 export interface ApiDeps {
   ctx: AppContext;
@@ -76,6 +77,8 @@ export function createApi({ ctx, boss, telegramWebhook, queues = [], requestCoun
 
   app.route('/v1', createV1Api(ctx, { queues, requestCounts }));
   app.route('/', bambooCallbackRoutes(ctx));
+  // The web app (partner dashboard, admin console): HTML pages, not part of the OpenAPI document.
+  app.route('/app', createWebApp(ctx));
 
   if (telegramWebhook) app.post(telegramWebhook.path, (c) => telegramWebhook.handler(c));
 

@@ -15,6 +15,8 @@ export interface StaticAsset {
 
 export const ASSETS = {
   scalar: { file: 'node_modules/@scalar/api-reference/dist/browser/standalone.js', contentType: 'text/javascript; charset=utf-8' },
+  htmx: { file: 'node_modules/htmx.org/dist/htmx.min.js', contentType: 'text/javascript; charset=utf-8' },
+  css: { file: 'api/web/assets/app.css', contentType: 'text/css; charset=utf-8' },
 } as const satisfies Record<string, StaticAsset>;
 
 interface Loaded {
