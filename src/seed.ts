@@ -1,6 +1,7 @@
 // Demo data for the embedded default, so a fresh `npm start` can be tried at once: a partner with a
-// sandbox API key and sandbox funds, and an invite for a demo agent to open in Telegram. Seeding runs
-// in one transaction; the secrets it makes (the key, the invite token) are shown once, in the report.
+// sandbox API key, sandbox funds and a web user, and an invite for a demo agent to open in Telegram. Seeding runs
+// in one transaction; the secrets it makes (the key, the web password, the invite token) are shown once, in the report.
+import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Config } from './config.ts';
 import type { Database } from './db/database.ts';
@@ -9,9 +10,12 @@ import { createInvite } from './domain/accounts/invites.ts';
 import { platformActor } from './domain/actor.ts';
 import { apiKeySecret, issueApiKey } from './domain/api-keys/api-keys.ts';
 import { creditWallet } from './domain/funding/manual.ts';
+import { addPartnerUser } from './domain/partner-users/partner-users.ts';
+import { setPartnerUserPassword } from './domain/web-access/passwords.ts';
 import { formatMoney, parseMoney } from './shared/money.ts';
 
 export const DEMO_SEED_KEY = 'demo_seed';
+const DEMO_WEB_EMAIL = 'demo@steller.example';
 const SANDBOX_FUNDS = '1000.00';
 
 export interface SeedReport {
@@ -43,6 +47,10 @@ export async function seedDemo(db: Database, config: Config): Promise<SeedReport
       idempotencyKey: `demo-seed:sandbox-funds:${key.accountId}`,
     });
     const { token } = await createInvite(trx, actor, { role: 'agent', name: 'Demo Agent', currency });
+    // A person of the partner who can sign in to the web app (/app) at once.
+    const webUser = await addPartnerUser(trx, actor, partner.id, { name: 'Demo Developer', email: DEMO_WEB_EMAIL, role: 'developer' });
+    const webPassword = randomBytes(15).toString('base64url');
+    await setPartnerUserPassword(trx, actor, partner.id, webUser.id, webPassword);
 
     await trx
       .insertInto('app_meta')
@@ -55,6 +63,7 @@ export async function seedDemo(db: Database, config: Config): Promise<SeedReport
       steps: [
         `demo partner "${partner.name}" with a sandbox key (shown once): ${key.key}  (sandbox wallet: ${formatMoney(funds)})`,
         `  try: curl -H "Authorization: Bearer ${key.key}" http://${config.HOST}:${config.PORT}/v1/wallet`,
+        `demo partner user for the web app at http://${config.HOST}:${config.PORT}/app: ${DEMO_WEB_EMAIL}, password (shown once): ${webPassword}`,
         `demo agent invite (valid 7 days): send "/start ${token}" to the bot, or open https://t.me/<your bot>?start=${token}`,
       ],
     };

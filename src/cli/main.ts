@@ -14,6 +14,7 @@ import { registerOrderCommands } from './commands/orders.ts';
 import { registerPricingCommands } from './commands/pricing.ts';
 import { registerSimulatorCommand } from './commands/simulator.ts';
 import { registerStartCommand } from './commands/start.ts';
+import { registerWebCommands } from './commands/web.ts';
 import { CliError } from './output.ts';
 
 export function buildProgram(): Command {
@@ -42,6 +43,7 @@ export function buildProgram(): Command {
   registerOrderCommands(program);
   registerPricingCommands(program);
   registerSimulatorCommand(program);
+  registerWebCommands(program);
   return program;
 }
 

@@ -173,7 +173,9 @@ describe('web sign-in', () => {
     expect(reused.response.status).toBe(401);
     expect(reused.text).toContain('was used, has expired or is not valid');
 
-    const old = await issueWebLoginLink(harness.ctx.db, secret, accountActor(harness.admin.id, 'telegram'), new Date(Date.now() - 5 * 60_000 - 1000));
+    const old = await issueWebLoginLink(harness.ctx.db, secret, accountActor(harness.admin.id, 'telegram'), {
+      now: new Date(Date.now() - 5 * 60_000 - 1000),
+    });
     await second.get(`/app/login/link?token=${old.token}`);
     expect((await second.post('/app/login/link', { token: old.token })).response.status).toBe(401);
 
@@ -186,5 +188,15 @@ describe('web sign-in', () => {
     expect((await agentWeb.get('/app/admin')).response.status).toBe(403);
 
     await expect(issueWebLoginLink(harness.ctx.db, secret, accountActor(partner.account.id, 'telegram'))).rejects.toMatchObject({ code: 'forbidden' });
+    // An operator (CLI: `steller web link`) issues one for an admin or agent, never for itself or a partner.
+    const issued = await issueWebLoginLink(harness.ctx.db, secret, platformActor('cli'), { accountId: agent.id });
+    expect(issued.token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    await expect(issueWebLoginLink(harness.ctx.db, secret, platformActor('cli'))).rejects.toMatchObject({ code: 'forbidden' });
+    await expect(issueWebLoginLink(harness.ctx.db, secret, platformActor('cli'), { accountId: partner.account.id })).rejects.toMatchObject({
+      code: 'forbidden',
+    });
+    await expect(issueWebLoginLink(harness.ctx.db, secret, accountActor(agent.id, 'telegram'), { accountId: harness.admin.id })).rejects.toMatchObject({
+      code: 'forbidden',
+    });
   });
 });

@@ -23,10 +23,21 @@ async function assertMayUseWeb(db: Kysely<DB>, accountId: string) {
   return account;
 }
 
-/** A new link for the acting admin or agent (audited); the token is returned once. */
-export async function issueWebLoginLink(db: Kysely<DB>, secret: string, actor: Actor, now = new Date()): Promise<{ token: string; expiresAt: Date }> {
-  if (actor.accountId === null) throw new DomainError('forbidden', 'a sign-in link is for an account');
-  const accountId = actor.accountId;
+/**
+ * A new link for the acting admin or agent, or, issued by the platform (an operator's CLI), for the
+ * admin or agent `accountId` (audited); the token is returned once.
+ */
+export async function issueWebLoginLink(
+  db: Kysely<DB>,
+  secret: string,
+  actor: Actor,
+  options: { accountId?: string; now?: Date } = {},
+): Promise<{ token: string; expiresAt: Date }> {
+  const accountId = actor.accountId ?? (actor.channel === 'cli' ? options.accountId : undefined);
+  if (accountId === undefined || (options.accountId !== undefined && options.accountId !== accountId)) {
+    throw new DomainError('forbidden', 'a sign-in link is for your own account');
+  }
+  const now = options.now ?? new Date();
   return withTransaction(db, async (trx) => {
     await assertMayUseWeb(trx, accountId);
     const token = randomToken();
@@ -36,7 +47,7 @@ export async function issueWebLoginLink(db: Kysely<DB>, secret: string, actor: A
       .values({ token_hash: hashWebToken(secret, token), account_id: accountId, created_at: now, expires_at: expiresAt })
       .returning('id')
       .executeTakeFirstOrThrow();
-    await writeAudit(trx, { actor, action: 'web.login_link_issued', subject: { type: 'web_login_link', id: link.id }, after: { expiresAt } });
+    await writeAudit(trx, { actor, action: 'web.login_link_issued', subject: { type: 'web_login_link', id: link.id }, after: { accountId, expiresAt } });
     return { token, expiresAt };
   });
 }
