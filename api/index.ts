@@ -78,7 +78,7 @@ export function createApi({ ctx, boss, telegramWebhook, queues = [], requestCoun
   app.route('/v1', createV1Api(ctx, { queues, requestCounts }));
   app.route('/', bambooCallbackRoutes(ctx));
   // The web app (partner dashboard, admin console): HTML pages, not part of the OpenAPI document.
-  app.route('/app', createWebApp(ctx));
+  app.route('/app', createWebApp(ctx, { queues }));
 
   if (telegramWebhook) app.post(telegramWebhook.path, (c) => telegramWebhook.handler(c));
 

@@ -13,7 +13,6 @@ import { approveTopup, getTopupRequest, listPendingTopups, rejectTopup } from '#
 import { refundOrder, showOrder } from '#src/domain/orders/operator.ts';
 import { listOrders } from '#src/domain/orders/orders.ts';
 import { OPEN_STATUSES } from '#src/domain/orders/orders.tables.ts';
-import { listPartnerUsers } from '#src/domain/partner-users/partner-users.ts';
 import { setPartnerUserPassword } from '#src/domain/web-access/passwords.ts';
 import { DomainError } from '#src/shared/errors.ts';
 import type { WebEnv } from './env.ts';
@@ -57,8 +56,13 @@ export function adminRoutes(ctx: AppContext) {
           <p><a href="/app/admin/orders">Look up an order</a> to see its steps or refund it.</p>
         </section>
         <section class="card">
-          <h2>Partners</h2>
-          <p><a href="/app/admin/partners">Partners and their users</a>: set a user's web password.</p>
+          <h2>Network</h2>
+          <p><a href="/app/admin/network">The tree</a>: pause or resume, credit or debit a wallet.</p>
+          <p><a href="/app/admin/partners">Partners</a> and their users' web passwords; <a href="/app/admin/signups">signups</a> to decide.</p>
+        </section>
+        <section class="card">
+          <h2>Operations</h2>
+          <p><a href="/app/admin/ops">Queues, failed jobs, vendor balances and syncs</a>; <a href="/app/admin/metrics">growth and health</a>.</p>
         </section>
         <section class="card">
           <h2>Audit log</h2>
@@ -198,35 +202,8 @@ export function adminRoutes(ctx: AppContext) {
       html`${table(
         'Partner accounts',
         ['Partner', 'Status', 'Created'],
-        items.map((account) => [html`<a href="/app/admin/partners/${account.id}">${account.name}</a>`, html`${account.status}`, showTime(account.createdAt)]),
+        items.map((account) => [html`<a href="/app/admin/accounts/${account.id}">${account.name}</a>`, html`${account.status}`, showTime(account.createdAt)]),
       )}${nextCursor ? html`<p><a href="/app/admin/partners?cursor=${nextCursor}">More</a></p>` : ''}`,
-    );
-  });
-
-  app.get('/partners/:id', async (c) => {
-    const actor = actorOf(c);
-    const { account, balance } = await accountOverview(ctx.db, actor, c.req.param('id'));
-    const users = await listPartnerUsers(ctx.db, actor, account.id);
-    const rows = users
-      .filter((user) => user.removedAt === null)
-      .map((user) => [
-        html`${user.name}`,
-        html`${user.email}`,
-        html`${user.role}`,
-        html`<form method="post" action="/app/admin/partners/${account.id}/users/${user.id}/password" class="inline">
-          ${csrfField(c.var.csrfToken)}<label for="pw-${user.id}">New password</label
-          ><input id="pw-${user.id}" name="password" type="password" autocomplete="new-password" minlength="12" maxlength="200" required /><button
-            type="submit"
-          >
-            Set password
-          </button>
-        </form>`,
-      ]);
-    return render(
-      c,
-      account.name,
-      html`<p>${account.status} · balance ${balance ? showMoney(balance) : '—'}</p>
-        ${table('Users (they sign in at /app/login with their email and this password)', ['Name', 'Email', 'Role', 'Web password'], rows, 'No users: add them with the API or the CLI.')}`,
     );
   });
 
@@ -236,7 +213,7 @@ export function adminRoutes(ctx: AppContext) {
       .max(200)
       .safeParse((await formOf(c))['password']);
     await setPartnerUserPassword(ctx.db, actorOf(c), c.req.param('id'), c.req.param('userId'), password.success ? password.data : '');
-    return c.redirect(`/app/admin/partners/${c.req.param('id')}?notice=password`, 303);
+    return c.redirect(`/app/admin/accounts/${c.req.param('id')}?notice=password`, 303);
   });
 
   app.get('/audit', async (c) => {

@@ -20,6 +20,7 @@ const PARTNER_NAV: NavItem[] = [
   { href: '/app/partner/transactions', label: 'Transactions' },
   { href: '/app/partner/keys', label: 'API keys' },
   { href: '/app/partner/webhooks', label: 'Webhooks' },
+  { href: '/app/partner/logs', label: 'Request logs' },
   { href: '/app/partner/playground', label: 'Playground' },
   { href: '/app/partner/security', label: 'Security' },
 ];
@@ -28,7 +29,11 @@ const ADMIN_NAV: NavItem[] = [
   { href: '/app/admin', label: 'Overview' },
   { href: '/app/admin/topups', label: 'Top-ups' },
   { href: '/app/admin/orders', label: 'Orders' },
+  { href: '/app/admin/network', label: 'Network' },
   { href: '/app/admin/partners', label: 'Partners' },
+  { href: '/app/admin/signups', label: 'Signups' },
+  { href: '/app/admin/ops', label: 'Operations' },
+  { href: '/app/admin/metrics', label: 'Metrics' },
   { href: '/app/admin/audit', label: 'Audit log' },
 ];
 

@@ -9,9 +9,12 @@ import type { AppContext } from '#src/context.ts';
 import { ERROR_CODES } from '#src/shared/error-codes.ts';
 import { DomainError } from '#src/shared/errors.ts';
 import { MoneyError } from '#src/shared/money.ts';
+import type { QueueContract } from '#src/shared/queue-contract.ts';
 import { isDependencyUnavailable } from '#src/shared/unavailable.ts';
 import { ASSETS, serveAsset } from '../static-assets.ts';
 import { adminRoutes, agentRoutes } from './admin.ts';
+import { adminNetworkRoutes } from './admin-network.ts';
+import { adminOpsRoutes } from './admin-ops.ts';
 import type { WebEnv } from './env.ts';
 import { page } from './html.ts';
 import { partnerRoutes } from './partner.ts';
@@ -22,7 +25,7 @@ import { signInRoutes } from './sign-in.ts';
 const CONTENT_SECURITY_POLICY =
   "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
 
-export function createWebApp(ctx: AppContext) {
+export function createWebApp(ctx: AppContext, options: { queues: readonly QueueContract[] }) {
   const app = new Hono<WebEnv>();
 
   app.get('/assets/htmx.min.js', serveAsset(ASSETS.htmx));
@@ -43,6 +46,8 @@ export function createWebApp(ctx: AppContext) {
   app.route('/', signInRoutes(ctx));
   app.route('/partner', partnerRoutes(ctx));
   app.route('/admin', adminRoutes(ctx));
+  app.route('/admin', adminNetworkRoutes(ctx));
+  app.route('/admin', adminOpsRoutes(ctx, options.queues));
   app.route('/agent', agentRoutes(ctx));
 
   const errorPage = (c: Parameters<Parameters<typeof app.onError>[0]>[1], status: ContentfulStatusCode, title: string, text: string) =>

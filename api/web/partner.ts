@@ -17,6 +17,7 @@ import { ORDER_STATUSES, type OrderStatus } from '#src/domain/orders/orders.tabl
 import { cardKeyring } from '#src/domain/orders/card-crypto.ts';
 import { issuePartnerUserKey } from '#src/domain/partner-users/partner-users.ts';
 import { catalogPrices } from '#src/domain/pricing/pricing.ts';
+import { listRequestLogs } from '#src/domain/request-logs/request-logs.ts';
 import { onboardingOf } from '#src/domain/signups/onboarding.ts';
 import { usageFor } from '#src/domain/usage/usage.ts';
 import { enableTotp, newTotpSecret } from '#src/domain/web-access/passwords.ts';
@@ -332,6 +333,48 @@ export function partnerRoutes(ctx: AppContext) {
     const accountId = await accountFor(ctx, identity, modeOf(c));
     const csv = await transactionsCsv(ctx, webActor(accountId), accountId);
     return c.body(csv, 200, { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="transactions-${accountId}.csv"` });
+  });
+
+  // The request-log explorer: what the API answered this partner's keys (GET /v1/request-logs).
+  app.get('/logs', async (c) => {
+    const identity = partnerOf(c);
+    assertPermission(identity, 'request_logs:read');
+    const mode = modeOf(c);
+    const accountId = await accountFor(ctx, identity, mode);
+    const status = (c.req.query('status') ?? '').trim().slice(0, 3);
+    const path = (c.req.query('path') ?? '').trim().slice(0, 500);
+    const cursor = c.req.query('cursor');
+    const { logs, nextCursor } = await listRequestLogs(ctx.db, accountId, {
+      ...(status ? { status } : {}),
+      ...(path ? { path } : {}),
+      ...(cursor ? { cursor } : {}),
+      limit: 50,
+    });
+    const query = (extra: string) => `/app/partner/logs?mode=${mode}&status=${encodeURIComponent(status)}&path=${encodeURIComponent(path)}${extra}`;
+    return render(
+      c,
+      'Request logs',
+      html`${modeSwitch('/app/partner/logs', mode)}
+        <form method="get" class="inline">
+          <input type="hidden" name="mode" value="${mode}" /> <label for="status">Status</label
+          ><input id="status" name="status" value="${status}" placeholder="4xx or 404" maxlength="3" /> <label for="path">Path</label
+          ><input id="path" name="path" value="${path}" placeholder="/v1/orders" /> <button type="submit">Filter</button>
+        </form>
+        ${table(
+          'API requests, newest first',
+          ['When', 'Request', 'Status', 'Time', 'Key', 'Request id'],
+          logs.map((log) => [
+            showTime(log.at),
+            html`${log.method} <code>${log.path}</code>`,
+            html`${log.status}`,
+            html`${log.durationMs} ms`,
+            html`${log.keyMode}`,
+            html`<code>${log.requestId}</code>`,
+          ]),
+          'No requests in this view.',
+        )}
+        ${nextCursor ? html`<p><a href="${query(`&cursor=${encodeURIComponent(nextCursor)}`)}">Older</a></p>` : ''}`,
+    );
   });
 
   // API keys: the user's own keys (as GET /v1/keys with their key); a new key has their role as scope.

@@ -145,9 +145,21 @@ describe('the admin console in a browser', () => {
       .execute();
     expect(audit.map((row) => row.action)).toEqual(expect.arrayContaining(['web.signed_in', 'topup.approved']));
 
-    for (const path of ['/app/admin/partners', `/app/admin/partners/${partner.id}`, '/app/admin/audit']) {
+    for (const path of [
+      '/app/admin/partners',
+      `/app/admin/accounts/${partner.id}`,
+      '/app/admin/signups',
+      '/app/admin/ops',
+      '/app/admin/network',
+      '/app/admin/metrics',
+      '/app/admin/audit',
+    ]) {
       await page.goto(`${base}${path}`);
+      expect(await page.locator('h1').textContent()).not.toBe('Something went wrong');
       await expectAccessible(page);
+      if (path.endsWith('/metrics')) await screenshot(page, 'admin-metrics');
+      if (path.endsWith('/network')) await screenshot(page, 'admin-network');
+      if (path.endsWith('/ops')) await screenshot(page, 'admin-operations');
     }
     await screenshot(page, 'admin-audit-log');
     await page.setViewportSize({ width: 375, height: 800 });

@@ -139,7 +139,13 @@ describe('the partner dashboard in a browser', () => {
       .execute();
     expect(reveals).toEqual([{ channel: 'web' }]);
 
-    for (const path of ['/app/partner/orders?mode=test', '/app/partner/catalog', '/app/partner/security']) {
+    for (const path of [
+      '/app/partner/orders?mode=test',
+      '/app/partner/catalog',
+      '/app/partner/logs?mode=test',
+      '/app/partner/webhooks?mode=test',
+      '/app/partner/security',
+    ]) {
       await page.goto(`${base}${path}`);
       await expectAccessible(page);
     }

@@ -1,0 +1,133 @@
+// The web app's pages beyond sign-in (docs/web.md), over HTTP without a browser: each calls the
+// domain with the signed-in person's rights and the web channel in the audit log. Money moved from a
+// form is checked in the ledger, and a form sent twice moves it once.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { accountActor, platformActor } from '../../src/domain/actor.ts';
+import { apiKeySecret } from '../../src/domain/api-keys/api-keys.ts';
+import { addPartnerUser } from '../../src/domain/partner-users/partner-users.ts';
+import { issueWebLoginLink } from '../../src/domain/web-access/login-links.ts';
+import { setPartnerUserPassword } from '../../src/domain/web-access/passwords.ts';
+import { createApiHarness } from '../support/api.ts';
+import { balance, expectLedgerConsistent, makeAccount } from '../support/money.ts';
+import { signupClient, signupInput, type SignupBody } from '../support/signup.ts';
+import { createWebClient } from '../support/web.ts';
+
+const PASSWORD = 'pages test password';
+
+describe('web pages', () => {
+  let harness: Awaited<ReturnType<typeof createApiHarness>>;
+  let admin: ReturnType<typeof createWebClient>;
+
+  beforeAll(async () => {
+    harness = await createApiHarness();
+    const { token } = await issueWebLoginLink(harness.ctx.db, apiKeySecret(harness.ctx.config), accountActor(harness.admin.id, 'telegram'));
+    admin = createWebClient(harness.api);
+    await admin.get(`/app/login/link?token=${token}`);
+    expect((await admin.post('/app/login/link', { token })).response.status).toBe(303);
+  });
+
+  async function partnerUser(role: 'developer' | 'finance') {
+    const partner = await harness.makePartner();
+    const email = `${role}.${partner.account.id.slice(0, 8)}@partner.example`;
+    const user = await addPartnerUser(harness.ctx.db, platformActor('cli'), partner.account.id, { name: role, email, role });
+    await setPartnerUserPassword(harness.ctx.db, platformActor('cli'), partner.account.id, user.id, PASSWORD);
+    const web = createWebClient(harness.api);
+    await web.get('/app/login');
+    expect((await web.post('/app/login', { email, password: PASSWORD })).response.status).toBe(303);
+    return { web, partner };
+  }
+
+  it('the network: pause and resume an agent; credit a wallet once with a reason, audited as web', async () => {
+    const agent = await makeAccount(harness.ctx.db, 'agent', undefined, 'Agent <Kim>');
+    const network = await admin.get('/app/admin/network');
+    expect(network.response.status).toBe(200);
+    expect(network.text).toContain('Agent &lt;Kim&gt;');
+
+    const paused = await admin.post(`/app/admin/accounts/${agent.id}/status`, { status: 'paused', back: '/app/admin/network' });
+    expect(paused.response.headers.get('location')).toBe('/app/admin/network?notice=paused');
+    expect((await harness.ctx.db.selectFrom('accounts').select('status').where('id', '=', agent.id).executeTakeFirstOrThrow()).status).toBe('paused');
+    // A `back` off the console is ignored (no open redirect).
+    const resumed = await admin.post(`/app/admin/accounts/${agent.id}/status`, { status: 'active', back: 'https://evil.example/' });
+    expect(resumed.response.headers.get('location')).toBe(`/app/admin/accounts/${agent.id}?notice=active`);
+
+    const page = await admin.get(`/app/admin/accounts/${agent.id}`);
+    const idempotencyKey = /name="idempotencyKey" value="([0-9a-f-]{36})"/.exec(page.text)?.[1];
+    expect(idempotencyKey).toBeDefined();
+    const form = { direction: 'credit', amount: '25.50', reason: 'bank transfer 42', idempotencyKey: idempotencyKey! };
+    expect((await admin.post(`/app/admin/accounts/${agent.id}/adjust`, form)).response.status).toBe(303);
+    expect((await admin.post(`/app/admin/accounts/${agent.id}/adjust`, form)).response.status).toBe(303); // sent twice
+    expect(await balance(harness.ctx.db, agent)).toBe('25.50');
+    const noReason = await admin.post(`/app/admin/accounts/${agent.id}/adjust`, { ...form, reason: ' ', idempotencyKey: crypto.randomUUID() });
+    expect(noReason.response.status).toBe(422);
+    const overdraw = await admin.post(`/app/admin/accounts/${agent.id}/adjust`, {
+      ...form,
+      direction: 'debit',
+      amount: '30.00',
+      idempotencyKey: crypto.randomUUID(),
+    });
+    expect(overdraw.response.status).toBe(402);
+    expect(await balance(harness.ctx.db, agent)).toBe('25.50');
+    await expectLedgerConsistent(harness.ctx.db);
+    const audit = await harness.ctx.db
+      .selectFrom('audit_log')
+      .select(['action', 'channel'])
+      .where('actor_account_id', '=', harness.admin.id)
+      .where('action', 'in', ['account.paused', 'account.resumed', 'ledger.transfer'])
+      .execute();
+    expect(audit.map((row) => row.action).sort()).toEqual(['account.paused', 'account.resumed', 'ledger.transfer']);
+    expect(new Set(audit.map((row) => row.channel))).toEqual(new Set(['web']));
+  });
+
+  it('signups: an admin approves one in the queue', async () => {
+    const signup = await signupClient(harness);
+    const created = (await (await signup(signupInput({ companyName: 'Queue & Co' }))).json()) as SignupBody;
+    const queue = await admin.get('/app/admin/signups');
+    expect(queue.text).toContain('Queue &amp; Co');
+    expect((await admin.post(`/app/admin/signups/${created.accountId}/approve`, {})).response.headers.get('location')).toBe(
+      '/app/admin/signups?notice=approved',
+    );
+    const row = await harness.ctx.db
+      .selectFrom('partner_signups')
+      .select(['status', 'decided_by'])
+      .where('account_id', '=', created.accountId)
+      .executeTakeFirstOrThrow();
+    expect(row).toEqual({ status: 'approved', decided_by: harness.admin.id });
+    expect((await admin.post(`/app/admin/signups/${created.accountId}/approve`, {})).response.status).toBe(409);
+  });
+
+  it('operations and metrics answer; retrying with nothing failed retries nothing', async () => {
+    const ops = await admin.get('/app/admin/ops');
+    expect(ops.response.status).toBe(200);
+    expect(ops.text).toContain('Orders needing attention');
+    expect((await admin.post('/app/admin/ops/retry', {})).response.headers.get('location')).toBe('/app/admin/ops?retried=0');
+    const metrics = await admin.get('/app/admin/metrics');
+    expect(metrics.response.status).toBe(200);
+    expect(metrics.text).toContain('<svg');
+  });
+
+  it("partner users see what their role may; the console and other roles' pages stay closed", async () => {
+    const developer = await partnerUser('developer');
+    await harness.call(developer.partner.liveKey, 'GET', '/v1/wallet'); // one request to log
+    await harness.ctx.requestLogs!.flush(harness.ctx.db);
+    const logs = await developer.web.get('/app/partner/logs');
+    expect(logs.response.status).toBe(200);
+    expect(logs.text).toContain('<code>/v1/wallet</code>');
+    expect((await developer.web.get('/app/partner/webhooks')).response.status).toBe(200);
+    const agent = await makeAccount(harness.ctx.db, 'agent');
+    const refused = await developer.web.post(`/app/admin/accounts/${agent.id}/adjust`, {
+      direction: 'credit',
+      amount: '5.00',
+      reason: 'x',
+      idempotencyKey: crypto.randomUUID(),
+    });
+    expect(refused.response.status).toBe(403);
+    expect(await balance(harness.ctx.db, agent)).toBe('0.00');
+
+    const finance = await partnerUser('finance');
+    expect((await finance.web.get('/app/partner/logs')).response.status).toBe(403);
+    expect((await finance.web.get('/app/partner/playground')).response.status).toBe(403);
+    const csv = await finance.web.get('/app/partner/transactions.csv');
+    expect(csv.response.headers.get('content-type')).toContain('text/csv');
+    expect(csv.text.split('\n')[0]).toBe('id,created_at,kind,amount,currency,transfer_id');
+  });
+});
