@@ -453,7 +453,9 @@ export function partnerRoutes(ctx: AppContext) {
     ];
     const key = own.find((candidate) => candidate.id === c.req.param('id'));
     if (!key) throw new DomainError('api_key_not_found', 'no such key of yours');
-    const issued = await rotateApiKey(ctx.db, secret, userPrincipal(identity, key.accountId, key.mode, key.id), ctx.config.API_KEY_ROTATION_GRACE_SECONDS);
+    const issued = await rotateApiKey(ctx.db, secret, userPrincipal(identity, key.accountId, key.mode, key.id), ctx.config.API_KEY_ROTATION_GRACE_SECONDS, {
+      channel: 'web',
+    });
     return keysPage(c, { key: issued.key, mode: key.mode });
   });
 

@@ -4,9 +4,9 @@
 import { TOTP, Secret } from 'otpauth';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { accountActor, platformActor } from '../../src/domain/actor.ts';
-import { createAccount } from '../../src/domain/accounts/accounts.ts';
+import { createAccount, setAccountStatus } from '../../src/domain/accounts/accounts.ts';
 import { apiKeySecret } from '../../src/domain/api-keys/api-keys.ts';
-import { addPartnerUser } from '../../src/domain/partner-users/partner-users.ts';
+import { addPartnerUser, removePartnerUser } from '../../src/domain/partner-users/partner-users.ts';
 import { issueWebLoginLink } from '../../src/domain/web-access/login-links.ts';
 import { setPartnerUserPassword } from '../../src/domain/web-access/passwords.ts';
 import { createApiHarness } from '../support/api.ts';
@@ -84,8 +84,18 @@ describe('web sign-in', () => {
     const keys = await harness.ctx.db.selectFrom('api_keys').select(['scope', 'partner_user_id', 'mode']).where('partner_user_id', '=', userId).execute();
     expect(keys).toEqual([{ scope: 'developer', partner_user_id: userId, mode: 'test' }]);
 
+    // Rotate it: a new key now, the old one keeps working for the grace period.
+    const [created1] = await harness.ctx.db.selectFrom('api_keys').select('id').where('partner_user_id', '=', userId).execute();
+    const rotated = await web.post(`/app/partner/keys/${created1!.id}/rotate`, {});
+    expect(rotated.text).toMatch(/sk_test_[A-Za-z0-9_-]{32}/);
+    const old = await harness.ctx.db.selectFrom('api_keys').select(['expires_at', 'replaced_by']).where('id', '=', created1!.id).executeTakeFirstOrThrow();
+    expect(old.replaced_by).not.toBeNull();
+    expect(old.expires_at!.getTime()).toBeGreaterThan(Date.now() + (harness.ctx.config.API_KEY_ROTATION_GRACE_SECONDS - 60) * 1000);
+    // Another partner's key cannot be rotated from here.
+    expect((await web.post(`/app/partner/keys/${crypto.randomUUID()}/rotate`, {})).response.status).toBe(404);
+
     const audit = await harness.ctx.db.selectFrom('audit_log').select(['action', 'channel']).where('channel', '=', 'web').orderBy('id').execute();
-    expect(audit.map((row) => row.action)).toEqual(['partner_user.password_set', 'web.signed_in', 'api_key.created']);
+    expect(audit.map((row) => row.action)).toEqual(['partner_user.password_set', 'web.signed_in', 'api_key.created', 'api_key.rotated']);
 
     const out = await web.post('/app/logout', {});
     expect(out.response.status).toBe(303);
@@ -106,6 +116,37 @@ describe('web sign-in', () => {
     ).rejects.toMatchObject({ code: 'forbidden' });
     await setPartnerUserPassword(harness.ctx.db, accountActor(harness.admin.id, 'web'), partner.account.id, userId, PASSWORD);
     expect((await web.get('/app/partner')).response.headers.get('location')).toBe('/app/login');
+  });
+
+  it('a removed user or a paused partner loses the web at once', async () => {
+    const gone = await addPartnerUser(harness.ctx.db, platformActor('cli'), partner.account.id, {
+      name: 'Gone',
+      email: 'gone@partner.example',
+      role: 'developer',
+    });
+    await setPartnerUserPassword(harness.ctx.db, platformActor('cli'), partner.account.id, gone.id, PASSWORD);
+    const web = createWebClient(harness.api);
+    await web.get('/app/login');
+    expect((await web.post('/app/login', { email: 'gone@partner.example', password: PASSWORD })).response.status).toBe(303);
+    expect((await web.get('/app/partner')).response.status).toBe(200);
+    await removePartnerUser(harness.ctx.db, platformActor('cli'), partner.account.id, gone.id);
+    expect((await web.get('/app/partner')).response.headers.get('location')).toBe('/app/login');
+    await web.get('/app/login');
+    expect((await web.post('/app/login', { email: 'gone@partner.example', password: PASSWORD })).response.status).toBe(401);
+
+    const dev = createWebClient(harness.api);
+    await dev.get('/app/login');
+    expect((await dev.post('/app/login', { email, password: PASSWORD })).response.status).toBe(303);
+    await setAccountStatus(harness.ctx.db, platformActor('cli'), partner.account.id, 'paused');
+    try {
+      expect((await dev.get('/app/partner')).response.headers.get('location')).toBe('/app/login');
+      await dev.get('/app/login');
+      const refused = await dev.post('/app/login', { email, password: PASSWORD });
+      expect(refused.response.status).toBe(401);
+      expect(refused.text).toContain('paused');
+    } finally {
+      await setAccountStatus(harness.ctx.db, platformActor('cli'), partner.account.id, 'active');
+    }
   });
 
   it('limits sign-in attempts per email', async () => {
