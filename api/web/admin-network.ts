@@ -7,7 +7,7 @@ import { html } from 'hono/html';
 import { z } from 'zod';
 import type { AppContext } from '#src/context.ts';
 import { setAccountStatus } from '#src/domain/accounts/accounts.ts';
-import { accountOverview } from '#src/domain/accounts/listing.ts';
+import { accountOverview, searchAccounts } from '#src/domain/accounts/listing.ts';
 import { childSummaries } from '#src/domain/accounts/network.ts';
 import { creditWallet, debitWallet } from '#src/domain/funding/manual.ts';
 import { monthOf } from '#src/domain/month.ts';
@@ -64,6 +64,31 @@ export function adminNetworkRoutes(ctx: AppContext) {
 
   // The tree one level at a time: the top level, or the children of `parent`, with balance and this month's sales.
   app.get('/network', async (c) => {
+    const search = (c.req.query('q') ?? '').trim().slice(0, 100);
+    const searchForm = html`<form method="get" class="inline" role="search">
+      <label for="q">Find an account</label><input id="q" name="q" type="search" value="${search}" placeholder="name or id" /><button type="submit">
+        Find
+      </button>
+    </form>`;
+    if (search) {
+      const found = await searchAccounts(ctx.db, actorOf(c), search);
+      const back = `/app/admin/network?q=${encodeURIComponent(search)}`;
+      return render(
+        c,
+        'Network',
+        html`${searchForm}${table(
+          `Accounts matching “${search}”`,
+          ['Account', 'Role', 'Status', ''],
+          found.map((account) => [
+            html`<a href="/app/admin/accounts/${account.id}">${account.name}</a>`,
+            html`${account.role.replace('_', '-')}`,
+            html`${account.status}`,
+            statusButton(c, account.id, account.status, back),
+          ]),
+          'No account matches.',
+        )}`,
+      );
+    }
     const parentId = c.req.query('parent');
     const offset = Math.max(0, Number(c.req.query('offset') ?? 0) || 0);
     const { items, total } = await childSummaries(ctx.db, actorOf(c), {
@@ -86,7 +111,7 @@ export function adminNetworkRoutes(ctx: AppContext) {
     return render(
       c,
       parent ? `Network: ${parent.name}` : 'Network',
-      html`${parent ? html`<p><a href="/app/admin/network${parent.parentId ? `?parent=${parent.parentId}` : ''}">Up one level</a></p>` : ''}
+      html`${searchForm}${parent ? html`<p><a href="/app/admin/network${parent.parentId ? `?parent=${parent.parentId}` : ''}">Up one level</a></p>` : ''}
       ${table(`${total} accounts; sales this month`, ['Account', 'Role', 'Status', 'Balance', 'Sales', '', ''], rows, 'No accounts here.')}
       ${offset + PAGE_SIZE < total ? html`<p><a href="${back}${parentId ? '&' : '?'}offset=${offset + PAGE_SIZE}">Next page</a></p>` : ''}`,
     );

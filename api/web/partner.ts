@@ -21,7 +21,14 @@ import { listRequestLogs } from '#src/domain/request-logs/request-logs.ts';
 import { onboardingOf } from '#src/domain/signups/onboarding.ts';
 import { usageFor } from '#src/domain/usage/usage.ts';
 import { enableTotp, newTotpSecret } from '#src/domain/web-access/passwords.ts';
-import { getWebhookEndpoint, listWebhookEvents, redeliverWebhookEvent, setWebhookEndpoint, type WebhookEvent } from '#src/domain/webhooks/webhooks.ts';
+import {
+  getWebhookEndpoint,
+  listWebhookEvents,
+  redeliverWebhookEvent,
+  sendTestWebhookEvent,
+  setWebhookEndpoint,
+  type WebhookEvent,
+} from '#src/domain/webhooks/webhooks.ts';
 import { sendWebhookDelivery } from '#src/domain/webhooks/queues.ts';
 import { DomainError, isDomainError } from '#src/shared/errors.ts';
 import { formatAmount, parseMoney } from '#src/shared/money.ts';
@@ -494,7 +501,17 @@ export function partnerRoutes(ctx: AppContext) {
           <button type="submit" ${canWrite ? '' : ' disabled'}>Save</button>
           ${endpoint ? html`<p>Signing secret: <code>${endpoint.secret}</code>${endpoint.previousSecretExpiresAt ? html` (the previous one signs until ${showTime(endpoint.previousSecretExpiresAt)})` : ''}</p>` : ''}
         </form>
-        <p class="hint">Events: order.completed, order.failed, order.partially_completed, wallet.credited, wallet.low_balance; signed per Standard Webhooks.</p>
+        ${
+          endpoint && canWrite
+            ? html`<form method="post" action="/app/partner/webhooks/test?mode=${mode}" class="inline">
+                ${csrfField(c.var.csrfToken)}<button type="submit">Send a test event</button>
+              </form>`
+            : ''
+        }
+        <p class="hint">
+          Events: order.completed, order.failed, order.partially_completed, wallet.credited, wallet.low_balance, account.inactive, webhook.test; signed per
+          Standard Webhooks.
+        </p>
         ${table('Recent events', ['Type', 'Delivery', 'Attempts', 'Created', ''], eventRows(c, items, mode, canWrite), 'No events yet.')}`,
       noticeOf(c),
     );
@@ -515,6 +532,14 @@ export function partnerRoutes(ctx: AppContext) {
       { allowPrivate: ctx.config.WEBHOOK_ALLOW_PRIVATE_URLS },
     );
     return c.redirect(`/app/partner/webhooks?mode=${mode}&notice=saved`, 303);
+  });
+
+  app.post('/webhooks/test', async (c) => {
+    const identity = partnerOf(c);
+    assertPermission(identity, 'webhooks:write');
+    const mode = modeOf(c);
+    await sendTestWebhookEvent(ctx.db, await accountFor(ctx, identity, mode), sendWebhookDelivery(ctx.jobs));
+    return c.redirect(`/app/partner/webhooks?mode=${mode}&notice=test`, 303);
   });
 
   app.post('/webhooks/events/:id/redeliver', async (c) => {
@@ -671,7 +696,12 @@ function playgroundOrder(order: Order, events: WebhookEvent[]): Html {
   </section>`;
 }
 
-const NOTICES: Record<string, string> = { saved: 'Saved.', queued: 'Queued for delivery.', totp: 'Two-step sign-in is on.' };
+const NOTICES: Record<string, string> = {
+  saved: 'Saved.',
+  queued: 'Queued for delivery.',
+  test: 'A webhook.test event is on its way.',
+  totp: 'Two-step sign-in is on.',
+};
 
 function noticeOf(c: Context<WebEnv>): { kind: 'ok'; text: string } | undefined {
   const text = NOTICES[c.req.query('notice') ?? ''];

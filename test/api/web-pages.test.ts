@@ -7,6 +7,7 @@ import { apiKeySecret } from '../../src/domain/api-keys/api-keys.ts';
 import { addPartnerUser } from '../../src/domain/partner-users/partner-users.ts';
 import { issueWebLoginLink } from '../../src/domain/web-access/login-links.ts';
 import { setPartnerUserPassword } from '../../src/domain/web-access/passwords.ts';
+import { webhookDeliverQueue } from '../../src/domain/webhooks/queues.ts';
 import { createApiHarness } from '../support/api.ts';
 import { balance, expectLedgerConsistent, makeAccount } from '../support/money.ts';
 import { signupClient, signupInput, type SignupBody } from '../support/signup.ts';
@@ -42,6 +43,9 @@ describe('web pages', () => {
     const network = await admin.get('/app/admin/network');
     expect(network.response.status).toBe(200);
     expect(network.text).toContain('Agent &lt;Kim&gt;');
+    const found = await admin.get('/app/admin/network?q=kim');
+    expect(found.text).toContain(`/app/admin/accounts/${agent.id}`);
+    expect((await admin.get('/app/admin/network?q=%25')).text).toContain('No account matches.'); // `%` is a character, not a wildcard
 
     const paused = await admin.post(`/app/admin/accounts/${agent.id}/status`, { status: 'paused', back: '/app/admin/network' });
     expect(paused.response.headers.get('location')).toBe('/app/admin/network?notice=paused');
@@ -112,7 +116,20 @@ describe('web pages', () => {
     const logs = await developer.web.get('/app/partner/logs');
     expect(logs.response.status).toBe(200);
     expect(logs.text).toContain('<code>/v1/wallet</code>');
-    expect((await developer.web.get('/app/partner/webhooks')).response.status).toBe(200);
+    // Without an endpoint a test event has nowhere to go; with one it is queued for delivery at once.
+    await developer.web.get('/app/partner/webhooks');
+    expect((await developer.web.post('/app/partner/webhooks/test', {})).response.status).toBe(404);
+    expect((await developer.web.post('/app/partner/webhooks', { url: 'https://hooks.partner.example/steller' })).response.status).toBe(303);
+    const webhooks = await developer.web.get('/app/partner/webhooks');
+    expect(webhooks.text).toContain('Send a test event');
+    expect((await developer.web.post('/app/partner/webhooks/test', {})).response.headers.get('location')).toBe('/app/partner/webhooks?mode=live&notice=test');
+    const events = await harness.ctx.db
+      .selectFrom('webhook_events')
+      .select(['id', 'type', 'queued_at'])
+      .where('account_id', '=', developer.partner.account.id)
+      .execute();
+    expect(events).toEqual([{ id: expect.any(String), type: 'webhook.test', queued_at: expect.any(Date) }]);
+    expect(await harness.boss.findJobs(webhookDeliverQueue.name, { data: { eventId: events[0]!.id } })).toHaveLength(1);
     const agent = await makeAccount(harness.ctx.db, 'agent');
     const refused = await developer.web.post(`/app/admin/accounts/${agent.id}/adjust`, {
       direction: 'credit',

@@ -37,3 +37,21 @@ export async function accountOverview(db: Kysely<DB>, actor: Actor, accountId: s
   const account = await getAccount(db, accountId);
   return { account, balance: account.role === 'admin' ? null : await walletBalance(db, account.id) };
 }
+
+/** Accounts whose name contains `text` (case-insensitive), or the account with this id; for an admin. */
+export async function searchAccounts(db: Kysely<DB>, actor: Actor, text: string, limit = 50): Promise<Account[]> {
+  await requireAdmin(db, actor);
+  const needle = text.trim();
+  if (needle.length === 0) return [];
+  const pattern = `%${needle.replace(/[\\%_]/g, (character) => `\\${character}`)}%`;
+  const rows = await db
+    .selectFrom('accounts')
+    .selectAll()
+    .where((eb) => (isUuid(needle) ? eb.or([eb('id', '=', needle), eb('name', 'ilike', pattern)]) : eb('name', 'ilike', pattern)))
+    .where('role', '!=', 'admin')
+    .orderBy('name')
+    .orderBy('id')
+    .limit(Math.min(Math.max(limit, 1), 200))
+    .execute();
+  return rows.map(toAccount);
+}
