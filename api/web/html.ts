@@ -6,6 +6,20 @@ import { formatMoney, type Money } from '#src/shared/money.ts';
 import type { WebIdentity } from '#src/domain/web-access/sessions.ts';
 
 /** Rendered markup; a plain string is text (escaped where it is interpolated). */
+/**
+ * htmx without eval or inline scripts (our CSP allows neither), and refusals (4xx, 5xx) swapped in
+ * like answers, so a refused action shows its message where the result would have been.
+ */
+const HTMX_CONFIG = JSON.stringify({
+  includeIndicatorStyles: false,
+  allowEval: false,
+  allowScriptTags: false,
+  responseHandling: [
+    { code: '204', swap: false },
+    { code: '...', swap: true },
+  ],
+});
+
 export type Html = HtmlEscapedString | Promise<HtmlEscapedString> | string;
 
 export interface NavItem {
@@ -68,7 +82,7 @@ export function page(options: PageOptions): Html {
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <meta name="htmx-config" content='{"includeIndicatorStyles":false,"allowEval":false,"allowScriptTags":false}' />
+        <meta name="htmx-config" content="${HTMX_CONFIG}" />
         <title>${options.title} · Steller</title>
         <link rel="stylesheet" href="/app/assets/app.css" />
         <script src="/app/assets/htmx.min.js" defer></script>

@@ -50,18 +50,25 @@ export function createWebApp(ctx: AppContext, options: { queues: readonly QueueC
   app.route('/admin', adminOpsRoutes(ctx, options.queues));
   app.route('/agent', agentRoutes(ctx));
 
+  // A page load gets the whole page; an htmx action only the message, swapped where its answer would
+  // have gone; an htmx refresh (a GET: the playground's polling) nothing, so it keeps what it shows
+  // and asks again on its next tick (a brief outage heals by itself).
   const errorPage = (c: Parameters<Parameters<typeof app.onError>[0]>[1], status: ContentfulStatusCode, title: string, text: string) =>
-    c.html(
-      page({
-        title,
-        identity: c.var.identity,
-        csrfToken: c.var.csrfToken ?? '',
-        path: '',
-        notice: { kind: 'error', text },
-        body: html`<p><a href="${c.var.identity ? homeOf(c.var.identity) : '/app/login'}">Back to the start</a></p>`,
-      }),
-      status,
-    );
+    c.req.header('hx-request')
+      ? c.req.method === 'GET'
+        ? c.body(null, 204)
+        : c.html(html`<p class="notice error" role="alert">${text}</p>`, status)
+      : c.html(
+          page({
+            title,
+            identity: c.var.identity,
+            csrfToken: c.var.csrfToken ?? '',
+            path: '',
+            notice: { kind: 'error', text },
+            body: html`<p><a href="${c.var.identity ? homeOf(c.var.identity) : '/app/login'}">Back to the start</a></p>`,
+          }),
+          status,
+        );
 
   app.notFound((c) => errorPage(c, 404, 'Not found', 'There is no such page.'));
 

@@ -130,6 +130,10 @@ describe('web pages', () => {
       .execute();
     expect(events).toEqual([{ id: expect.any(String), type: 'webhook.test', queued_at: expect.any(Date) }]);
     expect(await harness.boss.findJobs(webhookDeliverQueue.name, { data: { eventId: events[0]!.id } })).toHaveLength(1);
+    // The playground's polling keeps what it shows when a refresh fails (204: htmx swaps nothing).
+    const lost = await developer.web.get(`/app/partner/playground/orders/${crypto.randomUUID()}`, { 'hx-request': 'true' });
+    expect(lost.response.status).toBe(204);
+    expect((await developer.web.get(`/app/partner/playground/orders/${crypto.randomUUID()}`)).response.status).toBe(404);
     const agent = await makeAccount(harness.ctx.db, 'agent');
     const refused = await developer.web.post(`/app/admin/accounts/${agent.id}/adjust`, {
       direction: 'credit',

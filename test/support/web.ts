@@ -25,8 +25,8 @@ export function createWebClient(api: Api, origin = 'http://localhost') {
   }
 
   /** A GET; remembers the page's CSRF token. */
-  async function get(path: string): Promise<{ response: Response; text: string }> {
-    const response = await request(path);
+  async function get(path: string, headers: Record<string, string> = {}): Promise<{ response: Response; text: string }> {
+    const response = await request(path, { headers });
     const text = await response.text();
     const token = /name="_csrf" value="([^"]+)"/.exec(text)?.[1];
     if (token) csrf = token;

@@ -107,6 +107,11 @@ describe('the partner dashboard in a browser', () => {
 
     await page.getByRole('link', { name: 'Playground' }).click();
     await expectAccessible(page);
+    // A refused order shows why, in place (htmx swaps the refusal in).
+    await page.getByLabel('Face value').fill('7.00');
+    await page.getByRole('button', { name: 'Place test order' }).click();
+    await expect.poll(() => page.locator('#result [role="alert"]').textContent()).toMatch(/10\.00/);
+    await page.getByLabel('Face value').fill('10.00');
     await page.getByLabel('Cards').fill('2');
     await page.getByRole('button', { name: 'Place test order' }).click();
     // htmx swaps the order in and refreshes it every second until it is final and its webhook delivered.
