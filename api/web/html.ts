@@ -46,6 +46,7 @@ const ADMIN_NAV: NavItem[] = [
   { href: '/app/admin/network', label: 'Network' },
   { href: '/app/admin/partners', label: 'Partners' },
   { href: '/app/admin/signups', label: 'Signups' },
+  { href: '/app/admin/pricing', label: 'Prices' },
   { href: '/app/admin/ops', label: 'Operations' },
   { href: '/app/admin/metrics', label: 'Metrics' },
   { href: '/app/admin/audit', label: 'Audit log' },

@@ -15,6 +15,7 @@ import { ASSETS, serveAsset } from '../static-assets.ts';
 import { adminRoutes, agentRoutes } from './admin.ts';
 import { adminNetworkRoutes } from './admin-network.ts';
 import { adminOpsRoutes } from './admin-ops.ts';
+import { adminPricingRoutes } from './admin-pricing.ts';
 import type { WebEnv } from './env.ts';
 import { page } from './html.ts';
 import { partnerRoutes } from './partner.ts';
@@ -48,6 +49,7 @@ export function createWebApp(ctx: AppContext, options: { queues: readonly QueueC
   app.route('/admin', adminRoutes(ctx));
   app.route('/admin', adminNetworkRoutes(ctx));
   app.route('/admin', adminOpsRoutes(ctx, options.queues));
+  app.route('/admin', adminPricingRoutes(ctx));
   app.route('/agent', agentRoutes(ctx));
 
   // A page load gets the whole page; an htmx action only the message, swapped where its answer would

@@ -8,7 +8,10 @@ import { addPartnerUser } from '../../src/domain/partner-users/partner-users.ts'
 import { issueWebLoginLink } from '../../src/domain/web-access/login-links.ts';
 import { setPartnerUserPassword } from '../../src/domain/web-access/passwords.ts';
 import { webhookDeliverQueue } from '../../src/domain/webhooks/queues.ts';
+import { saveCardList } from '../../src/domain/pricing/card-list.ts';
+import { listPricePlans } from '../../src/domain/pricing/pricing.ts';
 import { createApiHarness } from '../support/api.ts';
+import { insertProduct } from '../support/catalog.ts';
 import { balance, expectLedgerConsistent, makeAccount } from '../support/money.ts';
 import { signupClient, signupInput, type SignupBody } from '../support/signup.ts';
 import { createWebClient } from '../support/web.ts';
@@ -97,6 +100,27 @@ describe('web pages', () => {
       .executeTakeFirstOrThrow();
     expect(row).toEqual({ status: 'approved', decided_by: harness.admin.id });
     expect((await admin.post(`/app/admin/signups/${created.accountId}/approve`, {})).response.status).toBe(409);
+  });
+
+  it('prices: a new plan, a role default and a product discount; the card list with its face values', async () => {
+    await insertProduct(harness.ctx.db, { id: 880001, minFace: 1000n, costMin: 900n });
+    await saveCardList(harness.ctx.db, platformActor('cli'), [{ productId: 880001n, denominations: [1000n] }], { maxEntries: 50 });
+    const prices = await admin.get('/app/admin/pricing');
+    expect(prices.text).toContain('Product 880001 (880001)');
+    expect(prices.text).toContain('10.00 USD');
+    expect((await admin.post('/app/admin/pricing/plans', { name: 'Gold', defaultDiscountBps: '12345' })).response.status).toBe(422);
+    expect((await admin.post('/app/admin/pricing/plans', { name: 'Gold', defaultDiscountBps: '250' })).response.headers.get('location')).toBe(
+      '/app/admin/pricing?notice=created',
+    );
+    const [plan] = await listPricePlans(harness.ctx.db, platformActor('cli'));
+    expect((await admin.post('/app/admin/pricing/role-default', { role: 'partner', planId: plan!.id })).response.status).toBe(303);
+    expect((await admin.post('/app/admin/pricing/discount', { planId: plan!.id, productId: '880001', discountBps: '500' })).response.status).toBe(303);
+    expect(await listPricePlans(harness.ctx.db, platformActor('cli'))).toEqual([
+      expect.objectContaining({ name: 'Gold', defaultDiscountBps: 250, roles: ['partner'], discounts: [{ productId: '880001', discountBps: 500 }] }),
+    ]);
+    const audit = await harness.ctx.db.selectFrom('audit_log').select(['action', 'channel']).where('action', 'like', 'price_plan.%').orderBy('id').execute();
+    expect(audit.length).toBeGreaterThanOrEqual(3);
+    expect(new Set(audit.map((row) => row.channel))).toEqual(new Set(['web']));
   });
 
   it('operations and metrics answer; retrying with nothing failed retries nothing', async () => {

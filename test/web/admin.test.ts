@@ -149,6 +149,7 @@ describe('the admin console in a browser', () => {
       '/app/admin/partners',
       `/app/admin/accounts/${partner.id}`,
       '/app/admin/signups',
+      '/app/admin/pricing',
       '/app/admin/ops',
       '/app/admin/network',
       '/app/admin/metrics',
