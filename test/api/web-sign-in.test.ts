@@ -9,6 +9,9 @@ import { apiKeySecret } from '../../src/domain/api-keys/api-keys.ts';
 import { addPartnerUser, removePartnerUser } from '../../src/domain/partner-users/partner-users.ts';
 import { issueWebLoginLink } from '../../src/domain/web-access/login-links.ts';
 import { setPartnerUserPassword } from '../../src/domain/web-access/passwords.ts';
+import { startWebSession } from '../../src/domain/web-access/sessions.ts';
+import { webAccessCleanupQueue } from '../../src/jobs/handlers/web-access.ts';
+import { boundQueue } from '../../src/jobs/queues.ts';
 import { createApiHarness } from '../support/api.ts';
 import { createWebClient } from '../support/web.ts';
 
@@ -147,6 +150,27 @@ describe('web sign-in', () => {
     } finally {
       await setAccountStatus(harness.ctx.db, platformActor('cli'), partner.account.id, 'active');
     }
+  });
+
+  it('the hourly clean-up removes ended sessions and expired links, and keeps the others', async () => {
+    const { db } = harness.ctx;
+    const secret = apiKeySecret(harness.ctx.config);
+    const hour = 3600_000;
+    const old = await startWebSession(db, secret, { accountId: harness.admin.id, partnerUserId: null }, new Date(Date.now() - 9 * hour));
+    const live = await startWebSession(db, secret, { accountId: harness.admin.id, partnerUserId: null });
+    await issueWebLoginLink(db, secret, accountActor(harness.admin.id, 'telegram'), { now: new Date(Date.now() - hour) });
+    const fresh = await issueWebLoginLink(db, secret, accountActor(harness.admin.id, 'telegram'));
+    const sessions = () => db.selectFrom('web_sessions').select('csrf_token').where('account_id', '=', harness.admin.id).execute();
+    expect((await sessions()).map((row) => row.csrf_token)).toEqual(expect.arrayContaining([old.csrfToken, live.csrfToken]));
+    const jobInfo = { id: 'cleanup-1', retryCount: 0, signal: new AbortController().signal };
+    expect(boundQueue(webAccessCleanupQueue)).toBe(webAccessCleanupQueue); // in the list every worker runs
+    expect(await webAccessCleanupQueue.handle(harness.ctx, {}, jobInfo)).toMatchObject({ removed: expect.any(Number) });
+    const left = (await sessions()).map((row) => row.csrf_token);
+    expect(left).toContain(live.csrfToken);
+    expect(left).not.toContain(old.csrfToken);
+    const links = await db.selectFrom('web_login_links').select('expires_at').where('account_id', '=', harness.admin.id).execute();
+    expect(links.every((link) => link.expires_at > new Date())).toBe(true);
+    expect(links.some((link) => link.expires_at.getTime() === fresh.expiresAt.getTime())).toBe(true);
   });
 
   it('limits sign-in attempts per email', async () => {
