@@ -11,9 +11,9 @@ import { accountOverview, searchAccounts } from '#src/domain/accounts/listing.ts
 import { childSummaries } from '#src/domain/accounts/network.ts';
 import { creditWallet, debitWallet } from '#src/domain/funding/manual.ts';
 import { monthOf } from '#src/domain/month.ts';
-import { listPartnerUsers } from '#src/domain/partner-users/partner-users.ts';
+import { addPartnerUser, listPartnerUsers, removePartnerUser } from '#src/domain/partner-users/partner-users.ts';
 import { approveSignup, listSignups, rejectSignup } from '#src/domain/signups/signups.ts';
-import { DomainError } from '#src/shared/errors.ts';
+import { DomainError, isDomainError } from '#src/shared/errors.ts';
 import { parseMoney } from '#src/shared/money.ts';
 import type { WebEnv } from './env.ts';
 import { formOf } from './forms.ts';
@@ -25,6 +25,8 @@ const NOTICES: Record<string, string> = {
   active: 'Account resumed.',
   credit: 'Wallet credited.',
   debit: 'Wallet debited.',
+  user_added: 'User added: set their password to let them sign in.',
+  user_removed: 'User removed: their keys are revoked and their sessions ended.',
   password: 'Password set. Tell the user through a channel you trust; their other sessions ended.',
   approved: 'Signup approved: the partner may issue its live key.',
   rejected: 'Signup rejected; its keys were revoked.',
@@ -120,7 +122,16 @@ export function adminNetworkRoutes(ctx: AppContext) {
   app.get('/accounts/:id', async (c) => {
     const actor = actorOf(c);
     const { account, balance } = await accountOverview(ctx.db, actor, c.req.param('id'));
-    const users = account.role === 'partner' ? (await listPartnerUsers(ctx.db, actor, account.id)).filter((user) => user.removedAt === null) : [];
+    // A partner's sandbox account is a partner too, but has no users of its own.
+    const users =
+      account.role === 'partner'
+        ? (
+            await listPartnerUsers(ctx.db, actor, account.id).catch((error: unknown) => {
+              if (isDomainError(error, 'partner_users_not_allowed')) return [];
+              throw error;
+            })
+          ).filter((user) => user.removedAt === null)
+        : [];
     const userRows = users.map((user) => [
       html`${user.name}`,
       html`${user.email}`,
@@ -130,6 +141,9 @@ export function adminNetworkRoutes(ctx: AppContext) {
         ><input id="pw-${user.id}" name="password" type="password" autocomplete="new-password" minlength="12" maxlength="200" required /><button type="submit">
           Set password
         </button>
+      </form>`,
+      html`<form method="post" action="/app/admin/accounts/${account.id}/users/${user.id}/remove">
+        ${csrfField(c.var.csrfToken)}<button type="submit" class="secondary" aria-label="Remove ${user.email}">Remove</button>
       </form>`,
     ]);
     return render(
@@ -163,8 +177,35 @@ export function adminNetworkRoutes(ctx: AppContext) {
               </form>`
             : ''
         }
-        ${account.role === 'partner' ? table('Users (they sign in at /app/login with their email and this password)', ['Name', 'Email', 'Role', 'Web password'], userRows, 'No users: add them with the API.') : ''}`,
+        ${account.role === 'partner' ? table('Users (they sign in at /app/login with their email and this password)', ['Name', 'Email', 'Role', 'Web password', ''], userRows, 'No users yet.') : ''}
+        ${
+          account.role === 'partner'
+            ? html`<form method="post" action="/app/admin/accounts/${account.id}/users" class="card">
+                ${csrfField(c.var.csrfToken)}
+                <h2>Add a user</h2>
+                <label for="user-name">Name</label><input id="user-name" name="name" required maxlength="200" /> <label for="user-email">Email</label
+                ><input id="user-email" name="email" type="email" required maxlength="320" /> <label for="user-role">Role</label
+                ><select id="user-role" name="role">
+                  <option value="developer">Developer (keys, orders, webhooks, logs)</option>
+                  <option value="finance">Finance (wallet, transactions, orders)</option>
+                </select>
+                <button type="submit">Add</button>
+              </form>`
+            : ''
+        }`,
     );
+  });
+
+  app.post('/accounts/:id/users', async (c) => {
+    const form = await formOf(c);
+    const role = form['role'] === 'finance' ? 'finance' : 'developer';
+    await addPartnerUser(ctx.db, actorOf(c), c.req.param('id'), { name: form['name'] ?? '', email: form['email'] ?? '', role });
+    return c.redirect(`/app/admin/accounts/${c.req.param('id')}?notice=user_added`, 303);
+  });
+
+  app.post('/accounts/:id/users/:userId/remove', async (c) => {
+    await removePartnerUser(ctx.db, actorOf(c), c.req.param('id'), c.req.param('userId'));
+    return c.redirect(`/app/admin/accounts/${c.req.param('id')}?notice=user_removed`, 303);
   });
 
   app.post('/accounts/:id/status', async (c) => {

@@ -85,6 +85,31 @@ describe('web pages', () => {
     expect(new Set(audit.map((row) => row.channel))).toEqual(new Set(['web']));
   });
 
+  it("users and roles: an admin adds a partner's user, sets the password, and removes the user (sessions end)", async () => {
+    const partner = await harness.makePartner('Roles Ltd');
+    expect((await admin.get(`/app/admin/accounts/${partner.sandboxId}`)).response.status).toBe(200); // a sandbox has no users
+    await admin.get(`/app/admin/accounts/${partner.account.id}`);
+    const added = await admin.post(`/app/admin/accounts/${partner.account.id}/users`, { name: 'Fatima', email: 'fatima@roles.example', role: 'finance' });
+    expect(added.response.headers.get('location')).toBe(`/app/admin/accounts/${partner.account.id}?notice=user_added`);
+    const user = await harness.ctx.db.selectFrom('partner_users').select(['id', 'role']).where('email', '=', 'fatima@roles.example').executeTakeFirstOrThrow();
+    expect(user.role).toBe('finance');
+    expect((await admin.post(`/app/admin/partners/${partner.account.id}/users/${user.id}/password`, { password: PASSWORD })).response.status).toBe(303);
+
+    const fatima = createWebClient(harness.api);
+    await fatima.get('/app/login');
+    expect((await fatima.post('/app/login', { email: 'fatima@roles.example', password: PASSWORD })).response.status).toBe(303);
+    expect((await fatima.get('/app/partner')).response.status).toBe(200);
+    expect((await admin.post(`/app/admin/accounts/${partner.account.id}/users/${user.id}/remove`, {})).response.status).toBe(303);
+    expect((await fatima.get('/app/partner')).response.headers.get('location')).toBe('/app/login');
+    const audit = await harness.ctx.db.selectFrom('audit_log').select(['action', 'channel']).where('subject_id', '=', user.id).orderBy('id').execute();
+    expect(audit).toEqual([
+      { action: 'partner_user.added', channel: 'web' },
+      { action: 'partner_user.password_set', channel: 'web' },
+      { action: 'web.signed_in', channel: 'web' },
+      { action: 'partner_user.removed', channel: 'web' },
+    ]);
+  });
+
   it('signups: an admin approves one in the queue', async () => {
     const signup = await signupClient(harness);
     const created = (await (await signup(signupInput({ companyName: 'Queue & Co' }))).json()) as SignupBody;
