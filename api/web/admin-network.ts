@@ -7,6 +7,7 @@ import { html } from 'hono/html';
 import { z } from 'zod';
 import type { AppContext } from '#src/context.ts';
 import { setAccountStatus } from '#src/domain/accounts/accounts.ts';
+import { listApiKeys, revokeApiKey } from '#src/domain/api-keys/api-keys.ts';
 import { accountOverview, searchAccounts } from '#src/domain/accounts/listing.ts';
 import { childSummaries } from '#src/domain/accounts/network.ts';
 import { creditWallet, debitWallet } from '#src/domain/funding/manual.ts';
@@ -25,6 +26,7 @@ const NOTICES: Record<string, string> = {
   active: 'Account resumed.',
   credit: 'Wallet credited.',
   debit: 'Wallet debited.',
+  key_revoked: 'Key revoked: it stops working at once.',
   user_added: 'User added: set their password to let them sign in.',
   user_removed: 'User removed: their keys are revoked and their sessions ended.',
   password: 'Password set. Tell the user through a channel you trust; their other sessions ended.',
@@ -132,6 +134,7 @@ export function adminNetworkRoutes(ctx: AppContext) {
             })
           ).filter((user) => user.removedAt === null)
         : [];
+    const keys = account.role === 'partner' || account.role === 'admin' ? await listApiKeys(ctx.db, actor, account.id) : [];
     const userRows = users.map((user) => [
       html`${user.name}`,
       html`${user.email}`,
@@ -177,6 +180,26 @@ export function adminNetworkRoutes(ctx: AppContext) {
               </form>`
             : ''
         }
+        ${
+          keys.length > 0
+            ? table(
+                'API keys (the account and its sandbox)',
+                ['Key', 'Mode', 'Scope', 'Last used', 'State', ''],
+                keys.map((key) => [
+                  html`<code>${key.prefix}…</code>`,
+                  html`${key.mode}`,
+                  html`${key.scope}`,
+                  showTime(key.lastUsedAt),
+                  html`${key.revokedAt ? 'revoked' : key.expiresAt ? 'rotated, expiring' : 'active'}`,
+                  key.revokedAt
+                    ? ''
+                    : html`<form method="post" action="/app/admin/accounts/${account.id}/keys/${key.id}/revoke">
+                        ${csrfField(c.var.csrfToken)}<button type="submit" class="secondary" aria-label="Revoke key ${key.prefix}">Revoke</button>
+                      </form>`,
+                ]),
+              )
+            : ''
+        }
         ${account.role === 'partner' ? table('Users (they sign in at /app/login with their email and this password)', ['Name', 'Email', 'Role', 'Web password', ''], userRows, 'No users yet.') : ''}
         ${
           account.role === 'partner'
@@ -206,6 +229,15 @@ export function adminNetworkRoutes(ctx: AppContext) {
   app.post('/accounts/:id/users/:userId/remove', async (c) => {
     await removePartnerUser(ctx.db, actorOf(c), c.req.param('id'), c.req.param('userId'));
     return c.redirect(`/app/admin/accounts/${c.req.param('id')}?notice=user_removed`, 303);
+  });
+
+  app.post('/accounts/:id/keys/:keyId/revoke', async (c) => {
+    const actor = actorOf(c);
+    const { account } = await accountOverview(ctx.db, actor, c.req.param('id'));
+    const key = (await listApiKeys(ctx.db, actor, account.id)).find((candidate) => candidate.id === c.req.param('keyId'));
+    if (!key) throw new DomainError('api_key_not_found', 'no such key of this account');
+    await revokeApiKey(ctx.db, actor, key.id);
+    return c.redirect(`/app/admin/accounts/${account.id}?notice=key_revoked`, 303);
   });
 
   app.post('/accounts/:id/status', async (c) => {

@@ -101,6 +101,16 @@ describe('web pages', () => {
     expect((await fatima.get('/app/partner')).response.status).toBe(200);
     expect((await admin.post(`/app/admin/accounts/${partner.account.id}/users/${user.id}/remove`, {})).response.status).toBe(303);
     expect((await fatima.get('/app/partner')).response.headers.get('location')).toBe('/app/login');
+    // An admin revokes the partner's live key: it stops working at once.
+    const page = await admin.get(`/app/admin/accounts/${partner.account.id}`);
+    const keyId = /\/keys\/([0-9a-f-]{36})\/revoke/.exec(page.text)?.[1];
+    expect(keyId).toBeDefined();
+    expect((await harness.call(partner.liveKey, 'GET', '/v1/wallet')).status).toBe(200);
+    const [live] = await harness.ctx.db.selectFrom('api_keys').select('id').where('account_id', '=', partner.account.id).execute();
+    expect((await admin.post(`/app/admin/accounts/${partner.account.id}/keys/${live!.id}/revoke`, {})).response.status).toBe(303);
+    expect((await harness.call(partner.liveKey, 'GET', '/v1/wallet')).status).toBe(401);
+    expect((await admin.post(`/app/admin/accounts/${partner.account.id}/keys/${crypto.randomUUID()}/revoke`, {})).response.status).toBe(404);
+
     const audit = await harness.ctx.db.selectFrom('audit_log').select(['action', 'channel']).where('subject_id', '=', user.id).orderBy('id').execute();
     expect(audit).toEqual([
       { action: 'partner_user.added', channel: 'web' },
