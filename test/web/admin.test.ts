@@ -2,6 +2,7 @@
 // approves a top-up after looking at its proof photo (fetched from the Bot API by the server), and
 // refunds an order the vendor never received. The money is checked in the ledger, not on the page.
 import { createServer } from 'node:http';
+import { crc32, deflateSync } from 'node:zlib';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { accountActor, platformActor } from '../../src/domain/actor.ts';
@@ -22,7 +23,28 @@ import { expectOrderMoneyConserved } from '../support/orders.ts';
 import { BOT_TOKEN, lastText, textMessage } from '../support/telegram.ts';
 import { expectAccessible, openBrowser, screenshot, scriptBytes, type WebBrowser } from './browser.ts';
 
-const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
+/** A receipt-like picture: a 240 × 120 PNG, pale with a dark band (PNG chunks: length, type, data, CRC). */
+function receiptPng(width = 240, height = 120): Buffer {
+  const chunk = (type: string, data: Buffer) => {
+    const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(data.length);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(body));
+    return Buffer.concat([length, body, crc]);
+  };
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header.set([8, 2, 0, 0, 0], 8); // 8-bit RGB
+  const rows = Array.from({ length: height }, (_, y) => {
+    const shade = y > 40 && y < 60 ? 40 : 235;
+    return Buffer.concat([Buffer.from([0]), Buffer.alloc(width * 3, shade)]);
+  });
+  const signature = Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]);
+  return Buffer.concat([signature, chunk('IHDR', header), chunk('IDAT', deflateSync(Buffer.concat(rows))), chunk('IEND', Buffer.alloc(0))]);
+}
+const PNG = receiptPng();
 
 /** The Bot API's file endpoints, as far as the proof photo needs them. */
 async function fakeBotApi() {
@@ -112,7 +134,7 @@ describe('the admin console in a browser', () => {
 
     await page.getByRole('link', { name: 'Review top-ups' }).click();
     const proof = page.getByRole('img', { name: 'Payment proof sent by Nour Trading' });
-    await expect.poll(() => proof.evaluate((image) => (image as unknown as { naturalWidth: number }).naturalWidth)).toBe(1);
+    await expect.poll(() => proof.evaluate((image) => (image as unknown as { naturalWidth: number }).naturalWidth)).toBe(240);
     expect(botApi.asked.some((asked) => asked.startsWith(`/bot${BOT_TOKEN}/getFile`))).toBe(true);
     expect(await scriptBytes(page)).toBeLessThan(100 * 1024);
     await expectAccessible(page);
