@@ -13,9 +13,11 @@ import { peerAddress, resolveClientAddress, trustedProxies } from './client-addr
 import { handleError } from './errors.ts';
 import { problem } from './problem.ts';
 import { createRouter } from './router.ts';
+import { ASSETS, serveAsset } from './static-assets.ts';
 import type { QueueContract } from '#src/shared/queue-contract.ts';
 import { createRequestCounter, type RequestCounter } from './request-counter.ts';
 import { createV1Api } from './v1/index.ts';
+import { createWebApp } from './web/index.ts';
 
 export interface ApiDeps {
   ctx: AppContext;
@@ -75,6 +77,8 @@ export function createApi({ ctx, boss, telegramWebhook, queues = [], requestCoun
 
   app.route('/v1', createV1Api(ctx, { queues, requestCounts }));
   app.route('/', bambooCallbackRoutes(ctx));
+  // The web app (partner dashboard, admin console): HTML pages, not part of the OpenAPI document.
+  app.route('/app', createWebApp(ctx, { queues }));
 
   if (telegramWebhook) app.post(telegramWebhook.path, (c) => telegramWebhook.handler(c));
 
@@ -95,7 +99,9 @@ export function createApi({ ctx, boss, telegramWebhook, queues = [], requestCoun
     scheme: 'bearer',
     description: 'An API key (`sk_live_…` or `sk_test_…`) as `Authorization: Bearer <key>`; `x-api-key: <key>` works too.',
   });
-  app.get('/docs', Scalar({ url: '/openapi.json', pageTitle: 'Steller Agency API' }));
+  // The renderer is served by us (no CDN) and asked for no web fonts, so /docs works offline.
+  app.get('/docs/assets/scalar.js', serveAsset(ASSETS.scalar));
+  app.get('/docs', Scalar({ url: '/openapi.json', pageTitle: 'Steller Agency API', cdn: '/docs/assets/scalar.js', withDefaultFonts: false }));
 
   return app;
 }

@@ -28,6 +28,7 @@ import { FEATURES } from './features/index.ts';
 import { errorText } from './helpers.ts';
 import { chatLock } from './middlewares/chat-lock.ts';
 import { privateChatsOnly } from './middlewares/private-chats.ts';
+import { webFeature } from './features/web.ts';
 import { loadUser } from './middlewares/user.ts';
 import { conversationAdapter, createBotStore } from './storage.ts';
 
@@ -131,6 +132,7 @@ export function createBot(app: AppContext, options: BotOptions): Bot<BotContext>
     }),
   );
   withChat.use(basicsFeature(i18n.locales));
+  withChat.use(webFeature());
   for (const feature of FEATURES) withChat.use(feature.flows());
   for (const feature of FEATURES) withChat.use(feature.handlers());
 

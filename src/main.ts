@@ -62,7 +62,12 @@ export async function startApp(config: Config, logger: Logger, options: StartOpt
       // Workers send notifications straight through the Bot API, whichever process runs the bot.
       ...(config.TELEGRAM_BOT_TOKEN ? { telegram: createTelegramGateway({ token: config.TELEGRAM_BOT_TOKEN, apiRoot: config.BOT_API_ROOT }) } : {}),
       // Order results go back the way the order came: the bot for Telegram buyers, webhooks for partners.
-      orderEvents: (ctx) => routeOrderEvents({ telegram: telegramOrderEventSink(ctx), api: webhookOrderEventSink(ctx) }, loggingOrderEventSink(logger)),
+      // Orders placed in the web app (the partner's sandbox playground) are answered by webhook, like the API's.
+      orderEvents: (ctx) =>
+        routeOrderEvents(
+          { telegram: telegramOrderEventSink(ctx), api: webhookOrderEventSink(ctx), web: webhookOrderEventSink(ctx) },
+          loggingOrderEventSink(logger),
+        ),
       eventSinks: domainEventSinks,
     },
   });

@@ -1,6 +1,7 @@
 // Demo data for the embedded default, so a fresh `npm start` can be tried at once: a partner with a
-// sandbox API key and sandbox funds, and an invite for a demo agent to open in Telegram. Seeding runs
-// in one transaction; the secrets it makes (the key, the invite token) are shown once, in the report.
+// sandbox API key, sandbox funds and a web user, and an invite for a demo agent to open in Telegram. Seeding runs
+// in one transaction; the secrets it makes (the key, the web password, the invite token) are shown once, in the report.
+import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Config } from './config.ts';
 import type { Database } from './db/database.ts';
@@ -11,8 +12,11 @@ import { configuredRoleDefaults, ensureRoleRiskDefaults } from './domain/orders/
 import { apiKeySecret, issueApiKey } from './domain/api-keys/api-keys.ts';
 import { creditWallet } from './domain/funding/manual.ts';
 import { formatMoney, money, parseMoney } from './shared/money.ts';
+import { addPartnerUser } from './domain/partner-users/partner-users.ts';
+import { setPartnerUserPassword } from './domain/web-access/passwords.ts';
 
 export const DEMO_SEED_KEY = 'demo_seed';
+const DEMO_WEB_EMAIL = 'demo@steller.example';
 const SANDBOX_FUNDS = '1000.00';
 
 export interface SeedReport {
@@ -51,6 +55,10 @@ export async function seedDemo(db: Database, config: Config): Promise<SeedReport
       const amount = (value: bigint | null | undefined) => (value == null ? 'none' : formatMoney(money(value, currency)));
       return `${role}: ${amount(dailySpend)} a day, ${dailyOrderCount ?? 'any number of'} orders a day, largest order ${amount(maxOrder)}`;
     };
+    // A person of the partner who can sign in to the web app (/app) at once.
+    const webUser = await addPartnerUser(trx, actor, partner.id, { name: 'Demo Developer', email: DEMO_WEB_EMAIL, role: 'developer' });
+    const webPassword = randomBytes(15).toString('base64url');
+    await setPartnerUserPassword(trx, actor, partner.id, webUser.id, webPassword);
 
     await trx
       .insertInto('app_meta')
@@ -64,6 +72,7 @@ export async function seedDemo(db: Database, config: Config): Promise<SeedReport
         `demo partner "${partner.name}" with a sandbox key (shown once): ${key.key}  (sandbox wallet: ${formatMoney(funds)})`,
         `  try: curl -H "Authorization: Bearer ${key.key}" http://${config.HOST}:${config.PORT}/v1/wallet`,
         `risk limits (RISK_* settings; admins change them with /limits): ${shown('agent')}; ${shown('sub_agent')}`,
+        `demo partner user for the web app at http://${config.HOST}:${config.PORT}/app: ${DEMO_WEB_EMAIL}, password (shown once): ${webPassword}`,
         `demo agent invite (valid 7 days): send "/start ${token}" to the bot, or open https://t.me/<your bot>?start=${token}`,
       ],
     };

@@ -2,7 +2,7 @@
 import { z } from '@hono/zod-openapi';
 import { stringify } from 'csv-stringify/sync';
 import type { AppContext } from '#src/context.ts';
-import { accountActor } from '#src/domain/actor.ts';
+import { accountActor, type Actor } from '#src/domain/actor.ts';
 import { setLowBalanceThreshold, walletWithThreshold } from '#src/domain/ledger/low-balance.ts';
 import { walletTransactions, type WalletTransaction } from '#src/domain/ledger/statements.ts';
 import { formatAmount, parseMoney, toJsonMoney } from '#src/shared/money.ts';
@@ -49,6 +49,20 @@ const toTransaction = (item: WalletTransaction) => ({
   amount: toJsonMoney(item.amount),
   createdAt: item.at.toISOString(),
 });
+
+/** A wallet's transactions as CSV (newest first, up to CSV_EXPORT_MAX_ROWS): the API's export and the web app's. */
+export async function transactionsCsv(ctx: AppContext, actor: Actor, accountId: string, from?: string): Promise<string> {
+  const rows: string[][] = [];
+  let cursor = from;
+  do {
+    const page = await walletTransactions(ctx.db, actor, accountId, { cursor, limit: 200 });
+    for (const item of page.items) {
+      rows.push([item.id, item.at.toISOString(), item.kind, formatAmount(item.amount), item.amount.currency, item.transferId]);
+    }
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor !== undefined && rows.length < CSV_EXPORT_MAX_ROWS);
+  return stringify(rows, { header: true, columns: ['id', 'created_at', 'kind', 'amount', 'currency', 'transfer_id'] });
+}
 
 export function walletRoutes(ctx: AppContext) {
   const router = createRouter();
@@ -131,16 +145,7 @@ export function walletRoutes(ctx: AppContext) {
         const page = await walletTransactions(ctx.db, actor, principal.accountId, { cursor: query.cursor, limit: query.limit });
         return c.json({ data: page.items.map(toTransaction), nextCursor: page.nextCursor }, 200);
       }
-      const rows: string[][] = [];
-      let cursor = query.cursor;
-      do {
-        const page = await walletTransactions(ctx.db, actor, principal.accountId, { cursor, limit: 200 });
-        for (const item of page.items) {
-          rows.push([item.id, item.at.toISOString(), item.kind, formatAmount(item.amount), item.amount.currency, item.transferId]);
-        }
-        cursor = page.nextCursor ?? undefined;
-      } while (cursor !== undefined && rows.length < CSV_EXPORT_MAX_ROWS);
-      const csv = stringify(rows, { header: true, columns: ['id', 'created_at', 'kind', 'amount', 'currency', 'transfer_id'] });
+      const csv = await transactionsCsv(ctx, actor, principal.accountId, query.cursor);
       return c.body(csv, 200, {
         'content-type': 'text/csv; charset=utf-8',
         'content-disposition': `attachment; filename="transactions-${principal.accountId}.csv"`,

@@ -12,6 +12,10 @@ help =
     Everything else is in the menu of /start: wallet, top-ups, your network, and for admins the approvals and accounts.
 cancel-done = Cancelled. Nothing was changed.
 cancel-nothing = There is nothing to cancel.
+web-link =
+    Your sign-in link for the web app (works once, for 5 minutes):
+    { $link }
+web-not-for-you = The web app's sign-in link is for admins and agents.
 language-choose = Choose your language:
 language-set = Language set to English.
 button-stale = This button is no longer valid. Please open the menu again with /start.

@@ -23,6 +23,7 @@ const apiKeys = async () => (await import('./commands/api-keys.ts')).registerApi
 const orders = async () => (await import('./commands/orders.ts')).registerOrderCommands;
 const pricing = async () => (await import('./commands/pricing.ts')).registerPricingCommands;
 const simulator = async () => (await import('./commands/simulator.ts')).registerSimulatorCommand;
+const web = async () => (await import('./commands/web.ts')).registerWebCommands;
 
 export const TOP_COMMANDS: readonly TopCommand[] = [
   { name: 'start', summary: 'run the system: API, workers and bot (or the roles given)', load: start },
@@ -42,6 +43,7 @@ export const TOP_COMMANDS: readonly TopCommand[] = [
   { name: 'risk', summary: 'risk limits', load: pricing },
   { name: 'card-list', summary: 'the Telegram card list (ordered; fixed denominations or a range, in face minor units)', load: pricing },
   { name: 'simulator', summary: "run the Bamboo simulator as an HTTP server speaking Bamboo's protocol (state in this database)", load: simulator },
+  { name: 'web', summary: 'the web app at /app: sign-in links and partner users’ passwords', load: web },
 ];
 
 /** The top-level command `argv` asks for (`steller [--json] order show …`, `steller help order`), if any. */

@@ -1,6 +1,6 @@
 // Who is acting, and through which channel: passed to every service that changes something, so
 // rights can be checked and the audit log can say who did it.
-export const CHANNELS = ['telegram', 'api', 'cli', 'system'] as const;
+export const CHANNELS = ['telegram', 'api', 'cli', 'system', 'web'] as const;
 export type Channel = (typeof CHANNELS)[number];
 
 export interface Actor {

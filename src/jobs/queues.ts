@@ -12,6 +12,7 @@ import { webhookDeliverWorker, webhookDispatchWorker } from './handlers/webhooks
 import { reengagementQueue } from './handlers/reengagement.ts';
 import { requestLogCleanupQueue, requestLogFlushQueue } from './handlers/request-logs.ts';
 import { vendorBalanceQueue } from './handlers/vendor-balance.ts';
+import { webAccessCleanupQueue } from './handlers/web-access.ts';
 import type { QueueContract } from '../shared/queue-contract.ts';
 import type { QueueDefinition } from './registry.ts';
 
@@ -37,6 +38,7 @@ export const QUEUES: readonly QueueDefinition[] = [
   requestLogFlushQueue,
   requestLogCleanupQueue,
   vendorBalanceQueue,
+  webAccessCleanupQueue,
 ];
 
 /** The bound queue of a contract (what a worker runs for its jobs). */

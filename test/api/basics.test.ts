@@ -97,6 +97,17 @@ describe('API conventions', () => {
     const docs = await api.request('/docs');
     expect(docs.status).toBe(200);
     expect(docs.headers.get('content-type')).toContain('text/html');
-    expect(await docs.text()).toContain('/openapi.json');
+    const page = await docs.text();
+    expect(page).toContain('/openapi.json');
+    // Every script comes from us: nothing is loaded from another host (a machine offline renders it).
+    const sources = [...page.matchAll(/<script[^>]*\ssrc="([^"]+)"/g)].map((match) => match[1]);
+    expect(sources).toEqual(['/docs/assets/scalar.js']);
+    expect(page).not.toMatch(/https?:\/\/(?!example\.com)[^"'\s]*\.(js|css|woff2?)/);
+    const script = await api.request('/docs/assets/scalar.js');
+    expect(script.status).toBe(200);
+    expect(script.headers.get('content-type')).toContain('text/javascript');
+    expect((await script.text()).length).toBeGreaterThan(100_000);
+    const again = await api.request('/docs/assets/scalar.js', { headers: { 'if-none-match': script.headers.get('etag')! } });
+    expect(again.status).toBe(304);
   });
 });

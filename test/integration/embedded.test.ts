@@ -9,6 +9,8 @@ import { apiKeySecret, authenticateApiKey } from '../../src/domain/api-keys/api-
 import { checkLedgerConsistency } from '../../src/domain/ledger/consistency.ts';
 import { walletBalance } from '../../src/domain/ledger/ledger.ts';
 import { isDemoSeeded, seedOnStart } from '../../src/seed.ts';
+import { cardKeyring } from '../../src/domain/orders/card-crypto.ts';
+import { checkPartnerUserPassword } from '../../src/domain/web-access/passwords.ts';
 import { formatMoney } from '../../src/shared/money.ts';
 import { createTestDatabase } from '../support/db.ts';
 
@@ -82,6 +84,11 @@ describe('demo seed on start', () => {
     expect(principal.mode).toBe('test');
     expect(formatMoney(await walletBalance(db, principal.accountId))).toBe('1000.00 USD');
     expect((await checkLedgerConsistency(db)).ok).toBe(true);
+    // The demo partner user signs in to the web app with the password shown once.
+    const password = /demo@steller\.example, password \(shown once\): ([A-Za-z0-9_-]{20})/.exec(report.steps.join('\n'))?.[1];
+    expect(password).toBeDefined();
+    const user = await checkPartnerUserPassword(db, cardKeyring(embeddedDefault), { email: 'demo@steller.example', password: password as string });
+    expect(user.partnerId).not.toBe(principal.accountId); // the real partner, not its sandbox
 
     // Only the first start seeds and shows the key; later starts say how to get another.
     const later = await seedOnStart(db, embeddedDefault);

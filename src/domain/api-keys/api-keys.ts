@@ -9,7 +9,7 @@ import type { DB } from '../../db/schema.ts';
 import { withTransaction } from '../../db/transaction.ts';
 import { DomainError } from '../../shared/errors.ts';
 import { getAccount, insertAccount, requireAdmin, type Account } from '../accounts/accounts.ts';
-import { platformActor, type Actor } from '../actor.ts';
+import { platformActor, type Actor, type Channel } from '../actor.ts';
 import { writeAudit } from '../audit/audit.ts';
 import { serviceTarget, type EventContext, type ServiceTarget } from '../events.ts';
 import { assertPartnerApproved } from '../signups/approval-gate.ts';
@@ -329,7 +329,14 @@ export async function authenticateApiKey(
  * The partner replaces the key it calls with: a new key of the same mode now, the old one keeps
  * working for `graceSeconds`. A key already rotated cannot be rotated again (rotate the new one).
  */
-export async function rotateApiKey(db: Kysely<DB>, secret: string, principal: ApiPrincipal, graceSeconds: number, now = new Date()): Promise<IssuedApiKey> {
+export async function rotateApiKey(
+  db: Kysely<DB>,
+  secret: string,
+  principal: ApiPrincipal,
+  graceSeconds: number,
+  options: { now?: Date; channel?: Extract<Channel, 'api' | 'web'> } = {},
+): Promise<IssuedApiKey> {
+  const now = options.now ?? new Date();
   // The new key keeps the old key's mode, account, IP allowlist, scope and user.
   return withTransaction(db, async (trx) => {
     const old = await trx.selectFrom('api_keys').selectAll().where('id', '=', principal.keyId).forUpdate().executeTakeFirstOrThrow();
@@ -349,7 +356,7 @@ export async function rotateApiKey(db: Kysely<DB>, secret: string, principal: Ap
     const expiresAt = old.expires_at !== null && old.expires_at < graceEnd ? old.expires_at : graceEnd;
     await trx.updateTable('api_keys').set({ expires_at: expiresAt, replaced_by: issued.id }).where('id', '=', old.id).execute();
     await writeAudit(trx, {
-      actor: { accountId: principal.accountId, channel: 'api' },
+      actor: { accountId: principal.accountId, channel: options.channel ?? 'api' },
       action: 'api_key.rotated',
       subject: { type: 'api_key', id: old.id },
       after: { replacedBy: issued.id, expiresAt },

@@ -7,7 +7,7 @@ export interface AuditLogTable {
   id: Generated<bigint>;
   at: Timestamp;
   actor_account_id: string | null;
-  channel: 'telegram' | 'api' | 'cli' | 'system';
+  channel: 'telegram' | 'api' | 'cli' | 'system' | 'web';
   action: string;
   subject_type: string;
   subject_id: string;

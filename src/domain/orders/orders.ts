@@ -183,3 +183,10 @@ export async function listOrders(db: Kysely<DB>, actor: Actor, query: OrderListQ
   const page = rows.slice(0, limit);
   return { orders: page.map(toOrder), nextCursor: rows.length > limit ? String(page[page.length - 1]?.number) : null };
 }
+
+/** An order's steps (status changes with their time), for whoever may see the order (getOrderFor's rule). */
+export async function orderTimelineFor(db: Kysely<DB>, actor: Actor, orderId: string): Promise<{ order: Order; transitions: { status: string; at: Date }[] }> {
+  const order = await getOrderFor(db, actor, orderId);
+  const transitions = await db.selectFrom('order_transitions').select(['status', 'at']).where('order_id', '=', order.id).orderBy('id').execute();
+  return { order, transitions };
+}

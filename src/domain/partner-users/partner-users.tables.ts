@@ -15,6 +15,12 @@ export interface PartnerUsersTable {
   created_by: string | null;
   removed_at: NullableTimestamp;
   removed_by: string | null;
+  /** argon2id (PHC string) of the user's web password; null: no web sign-in yet. */
+  password_hash: Generated<string | null>;
+  password_set_at: NullableTimestamp;
+  /** The TOTP secret, encrypted like card codes (bound to the user id), and its key id; null: no TOTP. */
+  totp_secret: Generated<string | null>;
+  totp_key_id: Generated<string | null>;
 }
 export type PartnerUserRow = Selectable<PartnerUsersTable>;
 

@@ -90,7 +90,7 @@ export interface OnboardingView {
 }
 
 /** The onboarding of the partner behind a key (live or test). */
-export async function onboardingOf(db: Kysely<DB>, principal: ApiPrincipal): Promise<OnboardingView> {
+export async function onboardingOf(db: Kysely<DB>, principal: Pick<ApiPrincipal, 'ownerId'>): Promise<OnboardingView> {
   const signup = await findSignup(db, principal.ownerId);
   if (!signup)
     throw new DomainError('onboarding_not_found', 'this partner was set up by an operator: there is no self-service onboarding', {

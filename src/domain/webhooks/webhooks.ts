@@ -26,6 +26,8 @@ export const WEBHOOK_EVENT_TYPES = [
   'order.failed',
   'account.inactive',
   'wallet.low_balance',
+  /** Sent on request (the web app's Webhooks page), to check a receiver and its signature check. */
+  'webhook.test',
 ] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 
@@ -127,6 +129,20 @@ export async function enqueueWebhookEvent(
     .where('dedupe_key', '=', options.dedupeKey ?? '')
     .executeTakeFirstOrThrow();
   return existing.id;
+}
+
+/**
+ * A `webhook.test` event for the account's endpoint, queued for delivery now (`send` enqueues the
+ * job in the same transaction); without an endpoint, `webhook_endpoint_not_found`.
+ */
+export async function sendTestWebhookEvent(db: Kysely<DB>, accountId: string, send: (trx: Kysely<DB>, eventId: string) => Promise<unknown>): Promise<string> {
+  return withTransaction(db, async (trx) => {
+    await getWebhookEndpoint(trx, accountId);
+    const eventId = await enqueueWebhookEvent(trx, accountId, 'webhook.test', { message: 'A test event from Steller: your endpoint receives our webhooks.' });
+    await trx.updateTable('webhook_events').set({ queued_at: new Date() }).where('id', '=', eventId).execute();
+    await send(trx, eventId);
+    return eventId;
+  });
 }
 
 /**

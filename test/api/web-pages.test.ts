@@ -1,0 +1,213 @@
+// The web app's pages beyond sign-in (docs/web.md), over HTTP without a browser: each calls the
+// domain with the signed-in person's rights and the web channel in the audit log. Money moved from a
+// form is checked in the ledger, and a form sent twice moves it once.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { accountActor, platformActor } from '../../src/domain/actor.ts';
+import { apiKeySecret } from '../../src/domain/api-keys/api-keys.ts';
+import { addPartnerUser } from '../../src/domain/partner-users/partner-users.ts';
+import { issueWebLoginLink } from '../../src/domain/web-access/login-links.ts';
+import { setPartnerUserPassword } from '../../src/domain/web-access/passwords.ts';
+import { webhookDeliverQueue } from '../../src/domain/webhooks/queues.ts';
+import { saveCardList } from '../../src/domain/pricing/card-list.ts';
+import { listPricePlans } from '../../src/domain/pricing/pricing.ts';
+import { createApiHarness } from '../support/api.ts';
+import { insertProduct } from '../support/catalog.ts';
+import { balance, expectLedgerConsistent, makeAccount } from '../support/money.ts';
+import { signupClient, signupInput, type SignupBody } from '../support/signup.ts';
+import { createWebClient } from '../support/web.ts';
+
+const PASSWORD = 'pages test password';
+
+describe('web pages', () => {
+  let harness: Awaited<ReturnType<typeof createApiHarness>>;
+  let admin: ReturnType<typeof createWebClient>;
+
+  beforeAll(async () => {
+    harness = await createApiHarness();
+    const { token } = await issueWebLoginLink(harness.ctx.db, apiKeySecret(harness.ctx.config), accountActor(harness.admin.id, 'telegram'));
+    admin = createWebClient(harness.api);
+    await admin.get(`/app/login/link?token=${token}`);
+    expect((await admin.post('/app/login/link', { token })).response.status).toBe(303);
+  });
+
+  async function partnerUser(role: 'developer' | 'finance') {
+    const partner = await harness.makePartner();
+    const email = `${role}.${partner.account.id.slice(0, 8)}@partner.example`;
+    const user = await addPartnerUser(harness.ctx.db, platformActor('cli'), partner.account.id, { name: role, email, role });
+    await setPartnerUserPassword(harness.ctx.db, platformActor('cli'), partner.account.id, user.id, PASSWORD);
+    const web = createWebClient(harness.api);
+    await web.get('/app/login');
+    expect((await web.post('/app/login', { email, password: PASSWORD })).response.status).toBe(303);
+    return { web, partner };
+  }
+
+  it('the network: pause and resume an agent; credit a wallet once with a reason, audited as web', async () => {
+    const agent = await makeAccount(harness.ctx.db, 'agent', undefined, 'Agent <Kim>');
+    const network = await admin.get('/app/admin/network');
+    expect(network.response.status).toBe(200);
+    expect(network.text).toContain('Agent &lt;Kim&gt;');
+    const found = await admin.get('/app/admin/network?q=kim');
+    expect(found.text).toContain(`/app/admin/accounts/${agent.id}`);
+    expect((await admin.get('/app/admin/network?q=%25')).text).toContain('No account matches.'); // `%` is a character, not a wildcard
+
+    const paused = await admin.post(`/app/admin/accounts/${agent.id}/status`, { status: 'paused', back: '/app/admin/network' });
+    expect(paused.response.headers.get('location')).toBe('/app/admin/network?notice=paused');
+    expect((await harness.ctx.db.selectFrom('accounts').select('status').where('id', '=', agent.id).executeTakeFirstOrThrow()).status).toBe('paused');
+    // A `back` off the console is ignored (no open redirect).
+    const resumed = await admin.post(`/app/admin/accounts/${agent.id}/status`, { status: 'active', back: 'https://evil.example/' });
+    expect(resumed.response.headers.get('location')).toBe(`/app/admin/accounts/${agent.id}?notice=active`);
+
+    const page = await admin.get(`/app/admin/accounts/${agent.id}`);
+    const idempotencyKey = /name="idempotencyKey" value="([0-9a-f-]{36})"/.exec(page.text)?.[1];
+    expect(idempotencyKey).toBeDefined();
+    const form = { direction: 'credit', amount: '25.50', reason: 'bank transfer 42', idempotencyKey: idempotencyKey! };
+    expect((await admin.post(`/app/admin/accounts/${agent.id}/adjust`, form)).response.status).toBe(303);
+    expect((await admin.post(`/app/admin/accounts/${agent.id}/adjust`, form)).response.status).toBe(303); // sent twice
+    expect(await balance(harness.ctx.db, agent)).toBe('25.50');
+    const noReason = await admin.post(`/app/admin/accounts/${agent.id}/adjust`, { ...form, reason: ' ', idempotencyKey: crypto.randomUUID() });
+    expect(noReason.response.status).toBe(422);
+    const overdraw = await admin.post(`/app/admin/accounts/${agent.id}/adjust`, {
+      ...form,
+      direction: 'debit',
+      amount: '30.00',
+      idempotencyKey: crypto.randomUUID(),
+    });
+    expect(overdraw.response.status).toBe(402);
+    expect(await balance(harness.ctx.db, agent)).toBe('25.50');
+    await expectLedgerConsistent(harness.ctx.db);
+    const audit = await harness.ctx.db
+      .selectFrom('audit_log')
+      .select(['action', 'channel'])
+      .where('actor_account_id', '=', harness.admin.id)
+      .where('action', 'in', ['account.paused', 'account.resumed', 'ledger.transfer'])
+      .execute();
+    expect(audit.map((row) => row.action).sort()).toEqual(['account.paused', 'account.resumed', 'ledger.transfer']);
+    expect(new Set(audit.map((row) => row.channel))).toEqual(new Set(['web']));
+  });
+
+  it("users and roles: an admin adds a partner's user, sets the password, and removes the user (sessions end)", async () => {
+    const partner = await harness.makePartner('Roles Ltd');
+    expect((await admin.get(`/app/admin/accounts/${partner.sandboxId}`)).response.status).toBe(200); // a sandbox has no users
+    await admin.get(`/app/admin/accounts/${partner.account.id}`);
+    const added = await admin.post(`/app/admin/accounts/${partner.account.id}/users`, { name: 'Fatima', email: 'fatima@roles.example', role: 'finance' });
+    expect(added.response.headers.get('location')).toBe(`/app/admin/accounts/${partner.account.id}?notice=user_added`);
+    const user = await harness.ctx.db.selectFrom('partner_users').select(['id', 'role']).where('email', '=', 'fatima@roles.example').executeTakeFirstOrThrow();
+    expect(user.role).toBe('finance');
+    expect((await admin.post(`/app/admin/partners/${partner.account.id}/users/${user.id}/password`, { password: PASSWORD })).response.status).toBe(303);
+
+    const fatima = createWebClient(harness.api);
+    await fatima.get('/app/login');
+    expect((await fatima.post('/app/login', { email: 'fatima@roles.example', password: PASSWORD })).response.status).toBe(303);
+    expect((await fatima.get('/app/partner')).response.status).toBe(200);
+    expect((await admin.post(`/app/admin/accounts/${partner.account.id}/users/${user.id}/remove`, {})).response.status).toBe(303);
+    expect((await fatima.get('/app/partner')).response.headers.get('location')).toBe('/app/login');
+    // An admin revokes the partner's live key: it stops working at once.
+    const page = await admin.get(`/app/admin/accounts/${partner.account.id}`);
+    const keyId = /\/keys\/([0-9a-f-]{36})\/revoke/.exec(page.text)?.[1];
+    expect(keyId).toBeDefined();
+    expect((await harness.call(partner.liveKey, 'GET', '/v1/wallet')).status).toBe(200);
+    const [live] = await harness.ctx.db.selectFrom('api_keys').select('id').where('account_id', '=', partner.account.id).execute();
+    expect((await admin.post(`/app/admin/accounts/${partner.account.id}/keys/${live!.id}/revoke`, {})).response.status).toBe(303);
+    expect((await harness.call(partner.liveKey, 'GET', '/v1/wallet')).status).toBe(401);
+    expect((await admin.post(`/app/admin/accounts/${partner.account.id}/keys/${crypto.randomUUID()}/revoke`, {})).response.status).toBe(404);
+
+    const audit = await harness.ctx.db.selectFrom('audit_log').select(['action', 'channel']).where('subject_id', '=', user.id).orderBy('id').execute();
+    expect(audit).toEqual([
+      { action: 'partner_user.added', channel: 'web' },
+      { action: 'partner_user.password_set', channel: 'web' },
+      { action: 'web.signed_in', channel: 'web' },
+      { action: 'partner_user.removed', channel: 'web' },
+    ]);
+  });
+
+  it('signups: an admin approves one in the queue', async () => {
+    const signup = await signupClient(harness);
+    const created = (await (await signup(signupInput({ companyName: 'Queue & Co' }))).json()) as SignupBody;
+    const queue = await admin.get('/app/admin/signups');
+    expect(queue.text).toContain('Queue &amp; Co');
+    expect((await admin.post(`/app/admin/signups/${created.accountId}/approve`, {})).response.headers.get('location')).toBe(
+      '/app/admin/signups?notice=approved',
+    );
+    const row = await harness.ctx.db
+      .selectFrom('partner_signups')
+      .select(['status', 'decided_by'])
+      .where('account_id', '=', created.accountId)
+      .executeTakeFirstOrThrow();
+    expect(row).toEqual({ status: 'approved', decided_by: harness.admin.id });
+    expect((await admin.post(`/app/admin/signups/${created.accountId}/approve`, {})).response.status).toBe(409);
+  });
+
+  it('prices: a new plan, a role default and a product discount; the card list with its face values', async () => {
+    await insertProduct(harness.ctx.db, { id: 880001, minFace: 1000n, costMin: 900n });
+    await saveCardList(harness.ctx.db, platformActor('cli'), [{ productId: 880001n, denominations: [1000n] }], { maxEntries: 50 });
+    const prices = await admin.get('/app/admin/pricing');
+    expect(prices.text).toContain('Product 880001 (880001)');
+    expect(prices.text).toContain('10.00 USD');
+    expect((await admin.post('/app/admin/pricing/plans', { name: 'Gold', defaultDiscountBps: '12345' })).response.status).toBe(422);
+    expect((await admin.post('/app/admin/pricing/plans', { name: 'Gold', defaultDiscountBps: '250' })).response.headers.get('location')).toBe(
+      '/app/admin/pricing?notice=created',
+    );
+    const [plan] = await listPricePlans(harness.ctx.db, platformActor('cli'));
+    expect((await admin.post('/app/admin/pricing/role-default', { role: 'partner', planId: plan!.id })).response.status).toBe(303);
+    expect((await admin.post('/app/admin/pricing/discount', { planId: plan!.id, productId: '880001', discountBps: '500' })).response.status).toBe(303);
+    expect(await listPricePlans(harness.ctx.db, platformActor('cli'))).toEqual([
+      expect.objectContaining({ name: 'Gold', defaultDiscountBps: 250, roles: ['partner'], discounts: [{ productId: '880001', discountBps: 500 }] }),
+    ]);
+    const audit = await harness.ctx.db.selectFrom('audit_log').select(['action', 'channel']).where('action', 'like', 'price_plan.%').orderBy('id').execute();
+    expect(audit.length).toBeGreaterThanOrEqual(3);
+    expect(new Set(audit.map((row) => row.channel))).toEqual(new Set(['web']));
+  });
+
+  it('operations and metrics answer; retrying with nothing failed retries nothing', async () => {
+    const ops = await admin.get('/app/admin/ops');
+    expect(ops.response.status).toBe(200);
+    expect(ops.text).toContain('Orders needing attention');
+    expect((await admin.post('/app/admin/ops/retry', {})).response.headers.get('location')).toBe('/app/admin/ops?retried=0');
+    const metrics = await admin.get('/app/admin/metrics');
+    expect(metrics.response.status).toBe(200);
+    expect(metrics.text).toContain('<svg');
+  });
+
+  it("partner users see what their role may; the console and other roles' pages stay closed", async () => {
+    const developer = await partnerUser('developer');
+    await harness.call(developer.partner.liveKey, 'GET', '/v1/wallet'); // one request to log
+    await harness.ctx.requestLogs!.flush(harness.ctx.db);
+    const logs = await developer.web.get('/app/partner/logs');
+    expect(logs.response.status).toBe(200);
+    expect(logs.text).toContain('<code>/v1/wallet</code>');
+    // Without an endpoint a test event has nowhere to go; with one it is queued for delivery at once.
+    await developer.web.get('/app/partner/webhooks');
+    expect((await developer.web.post('/app/partner/webhooks/test', {})).response.status).toBe(404);
+    expect((await developer.web.post('/app/partner/webhooks', { url: 'https://hooks.partner.example/steller' })).response.status).toBe(303);
+    const webhooks = await developer.web.get('/app/partner/webhooks');
+    expect(webhooks.text).toContain('Send a test event');
+    expect((await developer.web.post('/app/partner/webhooks/test', {})).response.headers.get('location')).toBe('/app/partner/webhooks?mode=live&notice=test');
+    const events = await harness.ctx.db
+      .selectFrom('webhook_events')
+      .select(['id', 'type', 'queued_at'])
+      .where('account_id', '=', developer.partner.account.id)
+      .execute();
+    expect(events).toEqual([{ id: expect.any(String), type: 'webhook.test', queued_at: expect.any(Date) }]);
+    expect(await harness.boss.findJobs(webhookDeliverQueue.name, { data: { eventId: events[0]!.id } })).toHaveLength(1);
+    // The playground's polling keeps what it shows when a refresh fails (204: htmx swaps nothing).
+    const lost = await developer.web.get(`/app/partner/playground/orders/${crypto.randomUUID()}`, { 'hx-request': 'true' });
+    expect(lost.response.status).toBe(204);
+    expect((await developer.web.get(`/app/partner/playground/orders/${crypto.randomUUID()}`)).response.status).toBe(404);
+    const agent = await makeAccount(harness.ctx.db, 'agent');
+    const refused = await developer.web.post(`/app/admin/accounts/${agent.id}/adjust`, {
+      direction: 'credit',
+      amount: '5.00',
+      reason: 'x',
+      idempotencyKey: crypto.randomUUID(),
+    });
+    expect(refused.response.status).toBe(403);
+    expect(await balance(harness.ctx.db, agent)).toBe('0.00');
+
+    const finance = await partnerUser('finance');
+    expect((await finance.web.get('/app/partner/logs')).response.status).toBe(403);
+    expect((await finance.web.get('/app/partner/playground')).response.status).toBe(403);
+    const csv = await finance.web.get('/app/partner/transactions.csv');
+    expect(csv.response.headers.get('content-type')).toContain('text/csv');
+    expect(csv.text.split('\n')[0]).toBe('id,created_at,kind,amount,currency,transfer_id');
+  });
+});
