@@ -282,6 +282,9 @@ order-status-failed = ❌ فشل
 order-status-needs-attention = ⏳ قيد المراجعة
 error-daily-limit-exceeded = هذا الطلب يتجاوز حدك اليومي. جرّب طلباً أصغر أو غداً.
 error-profit-guard = لا يمكن بيع هذه البطاقة بهذا السعر الآن. يرجى التواصل معنا.
+error-vendor-float-exhausted = لا يستطيع مورّدنا تنفيذ هذا الطلب الآن. لم يُخصم أي مبلغ؛ يرجى المحاولة لاحقاً.
+error-sales-paused = بيع هذه البطاقة متوقف مؤقتاً الآن. لم يُخصم أي مبلغ؛ يرجى المحاولة لاحقاً.
+error-invalid-sales-pause = هذا الإيقاف غير صالح (منتج أو علامة تجارية غير معروفة، أو لا يوجد سبب).
 error-not-on-card-list = هذه البطاقة لم تعد معروضة للبيع.
 error-denomination-out-of-range = قيمة البطاقة هذه غير متاحة.
 error-product-not-found = هذه البطاقة لم تعد تباع.
@@ -400,6 +403,20 @@ signup-already-decided = تم البت في هذا التسجيل من قبل.
 vendor-low-balance-alert =
     ⚠️ رصيد المورّد منخفض (أقل من { $threshold } لكل حساب): { $accounts }
     اشحن حساب Bamboo قبل أن تفشل الطلبات.
+vendor-float-low-alert =
+    ⚠️ رصيد المورّد المتاح ينخفض: تبقّى { $left }، أي نحو { $hours } ساعة من المبيعات الأخيرة (التنبيه تحت { $threshold } ساعة).
+    تُرفض الطلبات التي لا يغطيها الرصيد. اشحن حساب Bamboo.
+vendor-breaker-open-alert =
+    🔴 Bamboo يتعطل ({ $failures } طلبات فاشلة خلال { $seconds } ثانية): أُوقف إرسال الطلبات مؤقتاً وسيُعاد بعد فترة تهدئة.
+vendor-breaker-closed-alert =
+    🟢 Bamboo يجيب من جديد: استؤنف إرسال الطلبات.
+sales-paused-alert =
+    ⏸ أُوقفت المبيعات ({ $scope } { $target }) بواسطة { $by }: { $reason }
+sales-resumed-alert =
+    ▶️ استؤنفت المبيعات ({ $scope } { $target }) بواسطة { $by }؛ كان سبب الإيقاف: { $reason }
+vendor-callback-problem-alert =
+    ⚠️ رابط الإشعار لدى Bamboo يحتاج إلى مراجعة ({ $day }): { $problems }
+    نفّذ: npx steller vendor notifications show
 order-needs-attention-alert =
     🛑 الطلب { $number } يحتاج إلى مراجعة ({ $reason }): يبقى مال المشتري محجوزاً.
     تحقّق من الطلب لدى Bamboo، ثم: npx steller order resolve { $number } --vendor-has (أو --vendor-lacks للاسترداد)

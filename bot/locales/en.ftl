@@ -282,6 +282,9 @@ order-status-failed = ❌ failed
 order-status-needs-attention = ⏳ being checked
 error-daily-limit-exceeded = This order is above your daily limit. Try a smaller order or tomorrow.
 error-profit-guard = This card cannot be sold at this price right now. Please contact us.
+error-vendor-float-exhausted = Our supplier cannot fill this order right now. No money was taken; please try again later.
+error-sales-paused = Sales of this card are paused right now. No money was taken; please try again later.
+error-invalid-sales-pause = This pause is not valid (an unknown product or brand, or no reason given).
 error-not-on-card-list = This card is no longer on sale.
 error-denomination-out-of-range = This card value is not available.
 error-product-not-found = This card is no longer sold.
@@ -401,6 +404,20 @@ signup-already-decided = This signup was already decided.
 vendor-low-balance-alert =
     ⚠️ Low vendor balance (below { $threshold } each): { $accounts }
     Top up the Bamboo account before orders fail.
+vendor-float-low-alert =
+    ⚠️ The vendor float is running low: { $left } left, about { $hours } hours of recent sales (alert below { $threshold } h).
+    Orders it cannot cover are refused. Top up the Bamboo account.
+vendor-breaker-open-alert =
+    🔴 Bamboo is failing ({ $failures } failed calls within { $seconds } s): placements are paused and will be retried after a cool-down.
+vendor-breaker-closed-alert =
+    🟢 Bamboo answers again: placements resumed.
+sales-paused-alert =
+    ⏸ Sales paused ({ $scope } { $target }) by { $by }: { $reason }
+sales-resumed-alert =
+    ▶️ Sales resumed ({ $scope } { $target }) by { $by }; the pause was: { $reason }
+vendor-callback-problem-alert =
+    ⚠️ Our Bamboo completion callback needs a look ({ $day }): { $problems }
+    Run: npx steller vendor notifications show
 order-needs-attention-alert =
     🛑 Order { $number } needs attention ({ $reason }): the buyer's money stays held.
     Check the order with Bamboo, then: npx steller order resolve { $number } --vendor-has (or --vendor-lacks to refund)

@@ -16,6 +16,7 @@ import type { RequestLogsTables } from '../domain/request-logs/request-logs.tabl
 import type { SignupsTables } from '../domain/signups/signups.tables.ts';
 import type { PartnerUsersTables } from '../domain/partner-users/partner-users.tables.ts';
 import type { OpsTables } from '../domain/ops/ops.tables.ts';
+import type { VendorTables } from '../domain/vendor/vendor.tables.ts';
 
 export type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 /** int8 money/count columns: bigint out, bigint or decimal string in. */
@@ -64,4 +65,5 @@ export interface DB
     RequestLogsTables,
     SignupsTables,
     PartnerUsersTables,
-    OpsTables {}
+    OpsTables,
+    VendorTables {}

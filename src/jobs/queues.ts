@@ -11,6 +11,7 @@ import { webhookDeliverWorker, webhookDispatchWorker } from './handlers/webhooks
 import { reengagementQueue } from './handlers/reengagement.ts';
 import { requestLogCleanupQueue, requestLogFlushQueue } from './handlers/request-logs.ts';
 import { vendorBalanceQueue } from './handlers/vendor-balance.ts';
+import { vendorCallbackCheckQueue, vendorFloatQueue } from './handlers/vendor-float.ts';
 import type { QueueContract } from '../shared/queue-contract.ts';
 import type { QueueDefinition } from './registry.ts';
 
@@ -35,6 +36,8 @@ export const QUEUES: readonly QueueDefinition[] = [
   requestLogFlushQueue,
   requestLogCleanupQueue,
   vendorBalanceQueue,
+  vendorFloatQueue,
+  vendorCallbackCheckQueue,
 ];
 
 /** The bound queue of a contract (what a worker runs for its jobs). */

@@ -1,7 +1,8 @@
 // Writing priced orders (src/domain/orders/intake-batch.ts): one `order_intake_batch` statement for
 // the whole batch and one job insert for the new orders, in one transaction; each order's outcome
 // mapped back to its order or its refusal.
-import { sql } from 'kysely';
+import { sql, type Kysely } from 'kysely';
+import type { DB } from '../../db/schema.ts';
 import { prepared } from '../../db/database.ts';
 import { withTransaction } from '../../db/transaction.ts';
 import type { Settled } from '../../shared/batcher.ts';
@@ -11,6 +12,8 @@ import type { Actor, Channel } from '../actor.ts';
 import { toJson } from '../json.ts';
 import { bookAccountId, insufficientFunds, ledgerRefusal, movement, walletId, type WalletShortfall } from '../ledger/ledger.ts';
 import { recordLowBalanceCrossing } from '../ledger/low-balance.ts';
+import { floatBookOf, floatExhausted, takeFloat } from '../vendor/float.ts';
+import type { FloatBook } from '../vendor/vendor.tables.ts';
 import type { PricedRequest } from './intake-pricing.ts';
 import { conflictOf, type IntakeResult, type OrderIntakeContext } from './intake-request.ts';
 import { formatOrderNumber, toOrder, type Order } from './orders.ts';
@@ -40,10 +43,12 @@ interface IntakeOutcome {
 }
 
 /**
- * Writes priced orders in one transaction: `order_intake_batch` (locks, replay check, rights,
- * limits, funds, inserts, holds, transitions for all of them; migration 2026_11_30_000000), then
- * the place jobs of the new ones in one insert. Throws only for a database error; refusals come back
- * per order.
+ * Writes priced orders in one transaction: the vendor float taken under its lock (an order it cannot
+ * cover is refused with `vendor_float_exhausted` and not written; src/domain/vendor/float.ts), then
+ * `order_intake_batch` (locks, replay check, rights, limits, funds, inserts, holds, transitions for
+ * all of them; migration 2026_11_30_000000), the new orders' vendor cost (what the float counts),
+ * and the place jobs of the new ones in one insert. Throws only for a database error; refusals come
+ * back per order.
  */
 export async function writeOrders(ctx: OrderIntakeContext, priced: PricedRequest[]): Promise<Settled<IntakeResult>[]> {
   const orders = priced.map(({ request, buyer, quote, total }, idx) => {
@@ -77,16 +82,28 @@ export async function writeOrders(ctx: OrderIntakeContext, priced: PricedRequest
       audit_entries: entries,
     };
   });
-  const rows = await withTransaction(ctx.db, async (trx) => {
-    const { rows: outcomes } = await sql<IntakeOutcome>`${prepared} select * from order_intake_batch(${toJson(orders)}::jsonb)`
+  const books = priced.map(({ buyer }) => floatBookOf(ctx.config, buyer.sandbox));
+  const { rows, uncovered } = await withTransaction(ctx.db, async (trx) => {
+    // The float lock is held until the commit: the next batch sees these orders held.
+    const covered = await takeFloat(
+      trx,
+      priced.map(({ vendorCost }, idx) => ({ book: books[idx] as FloatBook, cost: vendorCost })),
+    );
+    const toWrite = orders.filter((order) => covered[order.idx]);
+    if (toWrite.length === 0) return { rows: [] as IntakeOutcome[], uncovered: covered };
+    const { rows: outcomes } = await sql<IntakeOutcome>`${prepared} select * from order_intake_batch(${toJson(toWrite)}::jsonb)`
       .execute(trx)
       .catch((error: unknown) => {
         throw ledgerRefusal(
           error,
-          orders.flatMap((order) => [order.wallet, order.clearing]),
+          toWrite.flatMap((order) => [order.wallet, order.clearing]),
         );
       });
     const created = outcomes.filter((row) => row.outcome === 'created');
+    await recordVendorCosts(
+      trx,
+      created.map((row) => ({ orderId: row.order_id as string, book: books[row.idx] as FloatBook, cost: (priced[row.idx] as PricedRequest).vendorCost })),
+    );
     await ctx.jobs.enqueueMany(
       orderPlaceQueue,
       created.map((row) => ({ orderId: row.order_id as string })),
@@ -96,7 +113,7 @@ export async function writeOrders(ctx: OrderIntakeContext, priced: PricedRequest
     for (const hold of holdsByBuyer(created.map((row) => priced[row.idx] as PricedRequest))) {
       await recordLowBalanceCrossing(ctx, trx, hold.actor, hold.buyerId, hold.debited);
     }
-    return outcomes;
+    return { rows: outcomes, uncovered: covered };
   });
   const byIndex = new Map(rows.map((row) => [row.idx, row]));
   const replayed = rows.filter((row) => row.outcome === 'replayed').map((row) => row.order_id as string);
@@ -104,12 +121,23 @@ export async function writeOrders(ctx: OrderIntakeContext, priced: PricedRequest
     (replayed.length === 0 ? [] : await ctx.db.selectFrom('orders').selectAll().where('id', 'in', replayed).execute()).map((row) => [row.id, row]),
   );
   return priced.map((one, idx) => {
+    if (!uncovered[idx]) return { ok: false, error: floatExhausted() };
     const row = byIndex.get(idx);
     if (!row) return { ok: false, error: new Error(`order_intake_batch returned nothing for ${one.request.input.clientReference}`) };
     if (row.outcome === 'replayed') return { ok: true, value: { order: toOrder(replays.get(row.order_id as string) as OrderRow), created: false } };
     if (row.outcome !== 'created') return { ok: false, error: refusalOf(row, one) };
     return { ok: true, value: createdOrder(one, row) };
   });
+}
+
+/** The new orders' vendor cost and float, in one statement (what `takeFloat` counts while they are held). */
+async function recordVendorCosts(trx: Kysely<DB>, costs: { orderId: string; book: FloatBook; cost: Money }[]): Promise<void> {
+  if (costs.length === 0) return;
+  const rows = costs.map(({ orderId, book, cost }) => ({ id: orderId, book, minor: String(cost.amount), currency: cost.currency }));
+  await sql`
+    update orders o set vendor_cost_minor = c.minor, vendor_cost_currency = c.currency, float_book = c.book
+    from jsonb_to_recordset(${toJson(rows)}::jsonb) as c(id uuid, book text, minor bigint, currency text)
+    where o.id = c.id`.execute(trx);
 }
 
 /** The money the new orders held, per buyer and channel (several orders of one buyer cross a threshold once). */

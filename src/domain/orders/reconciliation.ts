@@ -4,6 +4,7 @@
 // no such order, left alone (and reported) while Bamboo still works or gives no usable answer.
 // Never both finished and refunded: both paths lock the order.
 // Also: Bamboo's completion callback, which only triggers a poll.
+import { sql } from 'kysely';
 import type { AppContext } from '../../context.ts';
 import { verifyOrderCallback } from '../../integrations/bamboo/callback.ts';
 import { formatMoney, money } from '../../shared/money.ts';
@@ -67,7 +68,13 @@ export async function handleVendorCallback(ctx: Pick<AppContext, 'db' | 'jobs' |
   const checked = verifyOrderCallback(body, ctx.config.BAMBOO_CALLBACK_SECRET ?? '');
   if (!checked.ok) return checked;
   if (!isUuid(checked.callback.requestId)) return { ok: true, orderId: null };
-  const order = await ctx.db.selectFrom('orders').select(['id', 'status']).where('vendor_request_id', '=', checked.callback.requestId).executeTakeFirst();
+  // The first callback of an order is recorded: the daily check alerts when none arrive (src/domain/vendor/notifications.ts).
+  const order = await ctx.db
+    .updateTable('orders')
+    .set({ vendor_callback_at: sql<Date>`coalesce(vendor_callback_at, now())` })
+    .where('vendor_request_id', '=', checked.callback.requestId)
+    .returning(['id', 'status'])
+    .executeTakeFirst();
   if (!order) return { ok: true, orderId: null };
   if (order.status === 'processing') await ctx.jobs.enqueue(orderPollQueue, { orderId: order.id });
   return { ok: true, orderId: order.id };
