@@ -132,6 +132,12 @@ export class BambooSimulator {
     this.#outage = undefined;
   }
 
+  /** Sets an account's balance (a decimal such as `30.00`): the float running out, or topped up. */
+  async setBalance(accountId: number, balance: string): Promise<void> {
+    await this.#ensureReady();
+    await this.#store.setBalance(accountId, balance);
+  }
+
   /** The handler: give it any request to a Bamboo host. */
   readonly fetch = (request: Request): Promise<Response> => this.handle(request);
 
