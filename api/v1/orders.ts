@@ -147,6 +147,7 @@ export function orderRoutes(ctx: AppContext) {
           409: 'The key or reference was used for a different order (`idempotency_conflict`)',
           422:
             'Refused: `max_price_exceeded`, `denomination_out_of_range`, `profit_guard`, `daily_limit_exceeded`, `reference_mismatch`, ' + '`invalid_amount`',
+          503: 'Refused for now, no money held: the vendor cannot fill it (`vendor_float_exhausted`, with Retry-After), sales of the product are paused (`sales_paused`), or a dependency is down (`service_unavailable`)',
         }),
       },
     }),

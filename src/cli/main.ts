@@ -12,8 +12,9 @@ import { registerOpsCommands } from './commands/ops.ts';
 import { registerMoneyCommands } from './commands/money.ts';
 import { registerOrderCommands } from './commands/orders.ts';
 import { registerPricingCommands } from './commands/pricing.ts';
-import { registerSimulatorCommand } from './commands/simulator.ts';
+import { registerSimulatorCommand, registerSimulatorStateCommands } from './commands/simulator.ts';
 import { registerStartCommand } from './commands/start.ts';
+import { registerVendorCommands } from './commands/vendor.ts';
 import { CliError } from './output.ts';
 
 export function buildProgram(): Command {
@@ -42,6 +43,8 @@ export function buildProgram(): Command {
   registerOrderCommands(program);
   registerPricingCommands(program);
   registerSimulatorCommand(program);
+  registerSimulatorStateCommands(program);
+  registerVendorCommands(program);
   return program;
 }
 

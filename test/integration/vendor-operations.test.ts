@@ -20,6 +20,7 @@ import { SIM_PRODUCTS } from '../../src/integrations/bamboo/simulator/index.ts';
 import { formatMoney, parseMoney } from '../../src/shared/money.ts';
 import { createMemoryState } from '../../src/shared-state/index.ts';
 import { insertProduct } from '../support/catalog.ts';
+import { cliRunner } from '../support/cli.ts';
 import { createTestContext } from '../support/context.ts';
 import { deliverRecordedEvents } from '../support/events.ts';
 import { balance, expectDomainError, expectLedgerConsistent, fund, makeAccount, operator } from '../support/money.ts';
@@ -250,5 +251,32 @@ describe('vendor operations', () => {
     expect((await checkVendorCallback(ctx, day)).alerted).toBe(false);
     const told = (await newEvents()).filter((event) => event.type === 'vendor.callback_problem');
     expect(told).toHaveLength(1);
+  });
+
+  it('the operator CLI: sales pause/pauses/resume, vendor float --refresh, vendor notifications set/show, simulator-state', async () => {
+    const steller = cliRunner(test.database.url, { PUBLIC_URL: 'https://steller.example', BAMBOO_CALLBACK_SECRET: CALLBACK_SECRET });
+    const paused = await steller('sales', 'pause', '--product', String(SIM_PRODUCTS.steam10), '--reason', 'recall');
+    expect(paused).toMatchObject({ scope: 'product', target: String(SIM_PRODUCTS.steam10), created: true, pausedBy: null });
+    expect(await steller('sales', 'pauses')).toEqual([expect.objectContaining({ reason: 'recall' })]);
+    await expectDomainError(order(await buyer()), 'sales_paused');
+    expect(await steller('sales', 'resume', '--product', String(SIM_PRODUCTS.steam10))).toEqual({ resumed: true });
+    expect(
+      (await db.selectFrom('audit_log').select('channel').where('action', '=', 'sales.resumed').orderBy('id', 'desc').executeTakeFirstOrThrow()).channel,
+    ).toBe('cli');
+
+    expect(await steller('simulator-state', 'balance', '--account', String(SIMULATOR_ACCOUNT_ID), '--amount', '777.00')).toEqual({
+      account: SIMULATOR_ACCOUNT_ID,
+      balance: '777.00',
+    });
+    const floats = (await steller('vendor', 'float', '--refresh')) as { book: string; balance: unknown }[];
+    expect(floats).toEqual([expect.objectContaining({ book: 'live', balance: { amount: '777.00', currency: 'USD' } })]);
+
+    expect(await steller('vendor', 'notifications', 'set')).toEqual({
+      notificationUrl: 'https://steller.example/bamboo/callback',
+      notificationUrlSandbox: 'https://steller.example/bamboo/callback',
+    });
+    const shown = await steller('vendor', 'notifications', 'show');
+    expect(shown).toMatchObject({ secretSet: true, differences: [] });
+    expect(JSON.stringify(shown)).not.toContain(CALLBACK_SECRET);
   });
 });
