@@ -12,12 +12,12 @@ import { placeWithVendor } from '../../src/domain/orders/fulfilment.ts';
 import { createOrder } from '../../src/domain/orders/intake.ts';
 import { orderPlaceQueue } from '../../src/domain/orders/queues.ts';
 import { handleVendorCallback } from '../../src/domain/orders/reconciliation.ts';
-import { floatViews, refreshVendorFloat } from '../../src/domain/vendor/float.ts';
+import { floatViews, refreshVendorFloat, takeFloat, type FloatTaken } from '../../src/domain/vendor/float.ts';
 import { checkVendorCallback, registerVendorCallback, showVendorCallback } from '../../src/domain/vendor/notifications.ts';
 import { pauseSales, resumeSales } from '../../src/domain/vendor/sales-pauses.ts';
 import { SIMULATOR_ACCOUNT_ID, simulatorOf } from '../../src/integrations/bamboo/index.ts';
 import { SIM_PRODUCTS } from '../../src/integrations/bamboo/simulator/index.ts';
-import { formatMoney, parseMoney } from '../../src/shared/money.ts';
+import { formatAmount, formatMoney, parseMoney } from '../../src/shared/money.ts';
 import { createMemoryState } from '../../src/shared-state/index.ts';
 import { insertProduct } from '../support/catalog.ts';
 import { cliRunner } from '../support/cli.ts';
@@ -45,7 +45,11 @@ const simulator = simulatorOf(db);
 await insertProduct(db, { id: SIM_PRODUCTS.steam10, minFace: 1000n, costMin: 947n });
 await insertProduct(db, { id: SIM_PRODUCTS.range, minFace: 500n, maxFace: 50_000n, costMin: 475n, costMax: 47_500n });
 
-const usd = (value: string) => parseMoney(value, 'USD');
+/** An amount in USD, plus `extra` minor units. */
+const usd = (value: string, extra = 0n) => {
+  const parsed = parseMoney(value, 'USD');
+  return { ...parsed, amount: parsed.amount + extra };
+};
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 let references = 0;
 
@@ -95,6 +99,8 @@ describe('vendor operations', () => {
     const balances = await Promise.all(buyers.map((account) => balance(db, account)));
     expect(balances.filter((value) => value === '20.00')).toHaveLength(5);
     expect(balances.filter((value) => value === '10.00')).toHaveLength(3);
+    // The reservations were replaced by the held orders at each commit: none is left.
+    expect(await db.selectFrom('vendor_float_reservations').selectAll().execute()).toEqual([]);
     const [live] = await floatViews(db);
     expect(formatMoney(live!.held)).toBe('28.41 USD');
     expect(formatMoney(live!.left)).toBe('1.59 USD');
@@ -121,10 +127,40 @@ describe('vendor operations', () => {
     await refreshVendorFloat(ctx);
     expect((await newEvents()).filter((event) => event.type === 'vendor.float_low')).toHaveLength(0);
 
+    // A reservation its intake never deleted (the process died) stops counting after 5 minutes and is swept.
+    await db
+      .insertInto('vendor_float_reservations')
+      .values({ book: 'live', currency: 'USD', amount_minor: 100n, created_at: new Date(Date.now() - 600_000) })
+      .execute();
+    expect(formatMoney((await floatViews(db))[0]!.left)).toBe('1.59 USD');
+    await refreshVendorFloat(ctx);
+    expect(await db.selectFrom('vendor_float_reservations').selectAll().execute()).toEqual([]);
+
     // Topped up: orders are accepted again.
     await vendorBalance('1000.00');
     expect((await order(await buyer())).created).toBe(true);
     await expectLedgerConsistent(db);
+  });
+
+  it('the float step waits for a batch in flight and then sees its reservation: never two takers of the last of it', async () => {
+    // 10.00 USD left beside what earlier orders hold: one card at 9.47, not two.
+    await vendorBalance('1000.00');
+    const { held } = (await floatViews(db))[0]!;
+    await vendorBalance(formatAmount(usd('10.00', held.amount)));
+    const demand = [{ book: 'live' as const, cost: usd('9.47') }];
+    let second: Promise<FloatTaken> | undefined;
+    let secondDone = false;
+    await db.transaction().execute(async (trx) => {
+      // A batch took the float and has not committed yet (its lock is held until it does).
+      expect((await takeFloat(trx, demand)).covered).toEqual([true]);
+      second = takeFloat(db, demand).finally(() => (secondDone = true));
+      await sleep(300);
+      expect(secondDone).toBe(false);
+    });
+    const taken = await second!;
+    expect(taken).toEqual({ covered: [false], reservations: [] });
+    await db.deleteFrom('vendor_float_reservations').execute();
+    await vendorBalance('1000.00');
   });
 
   it('sales pauses: all sales, a product, a brand; refused at intake, accepted orders finish, audited, admins told', async () => {

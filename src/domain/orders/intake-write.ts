@@ -1,8 +1,7 @@
 // Writing priced orders (src/domain/orders/intake-batch.ts): one `order_intake_batch` statement for
 // the whole batch and one job insert for the new orders, in one transaction; each order's outcome
 // mapped back to its order or its refusal.
-import { sql, type Kysely } from 'kysely';
-import type { DB } from '../../db/schema.ts';
+import { sql } from 'kysely';
 import { prepared } from '../../db/database.ts';
 import { withTransaction } from '../../db/transaction.ts';
 import type { Settled } from '../../shared/batcher.ts';
@@ -12,7 +11,7 @@ import type { Actor, Channel } from '../actor.ts';
 import { toJson } from '../json.ts';
 import { bookAccountId, insufficientFunds, ledgerRefusal, movement, walletId, type WalletShortfall } from '../ledger/ledger.ts';
 import { recordLowBalanceCrossing } from '../ledger/low-balance.ts';
-import { floatBookOf, floatExhausted, takeFloat } from '../vendor/float.ts';
+import { floatBookOf, floatExhausted, holdFloat, releaseFloat, takeFloat } from '../vendor/float.ts';
 import type { FloatBook } from '../vendor/vendor.tables.ts';
 import type { PricedRequest } from './intake-pricing.ts';
 import { conflictOf, type IntakeResult, type OrderIntakeContext } from './intake-request.ts';
@@ -43,11 +42,12 @@ interface IntakeOutcome {
 }
 
 /**
- * Writes priced orders in one transaction: the vendor float taken under its lock (an order it cannot
- * cover is refused with `vendor_float_exhausted` and not written; src/domain/vendor/float.ts), then
- * `order_intake_batch` (locks, replay check, rights, limits, funds, inserts, holds, transitions for
- * all of them; migration 2026_11_30_000000), the new orders' vendor cost (what the float counts),
- * and the place jobs of the new ones in one insert. Throws only for a database error; refusals come
+ * Writes priced orders: the vendor float taken first (a reservation under the float's lock; an order
+ * it cannot cover is refused with `vendor_float_exhausted` and not written; src/domain/vendor/float.ts),
+ * then in one transaction `order_intake_batch` (locks, replay check, rights, limits, funds, inserts,
+ * holds, transitions for all of them; migration 2026_11_30_000000), one statement that deletes the
+ * reservation and holds the new orders' vendor cost in the float (`holdFloat`), and the place jobs
+ * of the new ones in one insert. Throws only for a database error; refusals come
  * back per order.
  */
 export async function writeOrders(ctx: OrderIntakeContext, priced: PricedRequest[]): Promise<Settled<IntakeResult>[]> {
@@ -83,14 +83,19 @@ export async function writeOrders(ctx: OrderIntakeContext, priced: PricedRequest
     };
   });
   const books = priced.map(({ buyer }) => floatBookOf(ctx.config, buyer.sandbox));
-  const { rows, uncovered } = await withTransaction(ctx.db, async (trx) => {
-    // The float lock is held until the commit: the next batch sees these orders held.
-    const covered = await takeFloat(
-      trx,
-      priced.map(({ vendorCost }, idx) => ({ book: books[idx] as FloatBook, cost: vendorCost })),
-    );
-    const toWrite = orders.filter((order) => covered[order.idx]);
-    if (toWrite.length === 0) return { rows: [] as IntakeOutcome[], uncovered: covered };
+  // Reserved in a short transaction of its own; this transaction deletes the reservation as it
+  // writes the orders, so they replace it at the commit (src/domain/vendor/float.ts).
+  const float = await takeFloat(
+    ctx.db,
+    priced.map(({ vendorCost }, idx) => ({ book: books[idx] as FloatBook, cost: vendorCost })),
+  );
+  const covered = float.covered;
+  const toWrite = orders.filter((order) => covered[order.idx]);
+  const rows = await withTransaction(ctx.db, async (trx) => {
+    if (toWrite.length === 0) {
+      await releaseFloat(trx, float.reservations);
+      return [] as IntakeOutcome[];
+    }
     const { rows: outcomes } = await sql<IntakeOutcome>`${prepared} select * from order_intake_batch(${toJson(toWrite)}::jsonb)`
       .execute(trx)
       .catch((error: unknown) => {
@@ -100,8 +105,9 @@ export async function writeOrders(ctx: OrderIntakeContext, priced: PricedRequest
         );
       });
     const created = outcomes.filter((row) => row.outcome === 'created');
-    await recordVendorCosts(
+    await holdFloat(
       trx,
+      float.reservations,
       created.map((row) => ({ orderId: row.order_id as string, book: books[row.idx] as FloatBook, cost: (priced[row.idx] as PricedRequest).vendorCost })),
     );
     await ctx.jobs.enqueueMany(
@@ -113,7 +119,13 @@ export async function writeOrders(ctx: OrderIntakeContext, priced: PricedRequest
     for (const hold of holdsByBuyer(created.map((row) => priced[row.idx] as PricedRequest))) {
       await recordLowBalanceCrossing(ctx, trx, hold.actor, hold.buyerId, hold.debited);
     }
-    return { rows: outcomes, uncovered: covered };
+    return outcomes;
+  }).catch(async (error: unknown) => {
+    // Not written: the reservation goes back now rather than when it runs out.
+    await releaseFloat(ctx.db, float.reservations).catch((releaseError: unknown) =>
+      ctx.logger.warn({ err: releaseError }, 'a float reservation was not given back; it stops counting in minutes'),
+    );
+    throw error;
   });
   const byIndex = new Map(rows.map((row) => [row.idx, row]));
   const replayed = rows.filter((row) => row.outcome === 'replayed').map((row) => row.order_id as string);
@@ -121,23 +133,13 @@ export async function writeOrders(ctx: OrderIntakeContext, priced: PricedRequest
     (replayed.length === 0 ? [] : await ctx.db.selectFrom('orders').selectAll().where('id', 'in', replayed).execute()).map((row) => [row.id, row]),
   );
   return priced.map((one, idx) => {
-    if (!uncovered[idx]) return { ok: false, error: floatExhausted() };
+    if (!covered[idx]) return { ok: false, error: floatExhausted() };
     const row = byIndex.get(idx);
     if (!row) return { ok: false, error: new Error(`order_intake_batch returned nothing for ${one.request.input.clientReference}`) };
     if (row.outcome === 'replayed') return { ok: true, value: { order: toOrder(replays.get(row.order_id as string) as OrderRow), created: false } };
     if (row.outcome !== 'created') return { ok: false, error: refusalOf(row, one) };
     return { ok: true, value: createdOrder(one, row) };
   });
-}
-
-/** The new orders' vendor cost and float, in one statement (what `takeFloat` counts while they are held). */
-async function recordVendorCosts(trx: Kysely<DB>, costs: { orderId: string; book: FloatBook; cost: Money }[]): Promise<void> {
-  if (costs.length === 0) return;
-  const rows = costs.map(({ orderId, book, cost }) => ({ id: orderId, book, minor: String(cost.amount), currency: cost.currency }));
-  await sql`
-    update orders o set vendor_cost_minor = c.minor, vendor_cost_currency = c.currency, float_book = c.book
-    from jsonb_to_recordset(${toJson(rows)}::jsonb) as c(id uuid, book text, minor bigint, currency text)
-    where o.id = c.id`.execute(trx);
 }
 
 /** The money the new orders held, per buyer and channel (several orders of one buyer cross a threshold once). */

@@ -51,7 +51,7 @@ export interface OrdersTable {
   /** Who is talking to the vendor about this order, and until when (migration 2026_12_03_050000; fulfilment.ts). */
   vendor_lease_token: ColumnType<string | null, string | null | undefined, string | null>;
   vendor_lease_until: NullableTimestamp;
-  /** The vendor's cost of the order at intake and the float it draws on (migration 2026_12_04_01x00; src/domain/vendor/float.ts). */
+  /** The vendor's cost of the order at intake and the float it draws on (migration 2026_12_04_010000; src/domain/vendor/float.ts). */
   vendor_cost_minor: NullableInt8;
   vendor_cost_currency: ColumnType<string | null, string | null | undefined, string | null>;
   float_book: ColumnType<'live' | 'sandbox' | null, 'live' | 'sandbox' | null | undefined, 'live' | 'sandbox' | null>;

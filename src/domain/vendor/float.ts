@@ -5,19 +5,28 @@
 // left = the balance Bamboo last reported (per book and currency, `vendor_float`)
 //      − the vendor cost of orders bought since that balance was asked for (`vendor_bought_at`, set
 //        by a trigger when an order leaves pending/placing bought)
-//      − the vendor cost of orders held but not yet bought (`pending`, `placing`).
+//      − the vendor cost of orders held but not yet bought (`pending`, `placing`: `vendor_float_held`,
+//        a counter in 16 shards the intake adds to and a trigger takes from, so reading it costs the
+//        same however many orders wait for the vendor; `holdFloat`)
+//      − what intakes in flight reserved (`vendor_float_reservations`).
 // An order bought just before the accounts call may be counted twice until the next refresh; never
 // zero times, so every error is on the safe side. Without a reported balance (never refreshed) the
 // intake does not check: an unknown float is not an empty one.
 //
-// Exact under concurrency: each intake transaction takes an advisory lock per (book, currency) it
-// draws on before it reads the float and keeps it until it commits, so two batches (in any process)
-// cannot both take the last of it. Placements and refreshes need no lock: a placement moves an
-// order from held to bought (the float stays the same) and a refresh replaces the balance with a
-// newer one.
+// Exact under concurrency, without serializing the intake: before its transaction a batch reserves
+// what its orders take in one call of its own (`vendor_float_reserve`) under an advisory lock per
+// (book, currency), committed without waiting for the disk (a reservation lost in a crash goes with
+// the intake that needed it). Its intake transaction deletes the reservation and writes the held orders,
+// so at its commit the orders replace the reservation at once; a refused order's share goes back
+// the same way. Two batches in any processes therefore never both take the last of the float, while
+// their intake transactions (and their commits) still run side by side. A reservation its intake
+// never deleted (the process died between the two) stops counting after RESERVATION_TTL_MINUTES.
+// Placements and refreshes need no lock: a placement moves an order from held to bought (the float
+// stays the same) and a refresh replaces the balance with a newer one.
 import { sql, type Kysely } from 'kysely';
 import type { AppContext } from '../../context.ts';
 import type { DB } from '../../db/schema.ts';
+import { prepared } from '../../db/database.ts';
 import { withTransaction } from '../../db/transaction.ts';
 import type { Account, BambooClient } from '../../integrations/bamboo/index.ts';
 import { createPostgresKeyValueStore } from '../../shared-state/index.ts';
@@ -45,45 +54,64 @@ export interface FloatDemand {
   cost: Money;
 }
 
-const lockKey = (book: FloatBook, currency: string) => `vendor-float:${book}:${currency}`;
+/** A reservation older than this no longer counts (its intake died before deleting it); swept by the refresh. The same 5 minutes in `vendor_float_reserve`. */
+const RESERVATION_TTL_MINUTES = 5;
 
-/** What is left of each float asked for (absent: no balance known), read under nothing. */
-async function floatsLeft(db: Kysely<DB>, keys: { book: FloatBook; currency: string }[]): Promise<Map<string, bigint>> {
-  if (keys.length === 0) return new Map();
-  const { rows } = await sql<{ book: FloatBook; currency: string; left_minor: string }>`
-    select f.book, f.currency,
-      f.balance_minor - coalesce((
-        select sum(o.vendor_cost_minor) from orders o
-        where o.float_book = f.book and o.vendor_cost_currency = f.currency
-          and (o.status in ('pending', 'placing') or o.vendor_bought_at > f.requested_at)
-      ), 0) as left_minor
-    from vendor_float f
-    where (f.book, f.currency) in (${sql.join(keys.map((key) => sql`(${key.book}, ${key.currency})`))})`.execute(db);
-  return new Map(rows.map((row) => [lockKey(row.book, row.currency), BigInt(row.left_minor)]));
+/** What a batch took from the float: per demand whether it is covered, and the reservations its intake transaction deletes. */
+export interface FloatTaken {
+  covered: boolean[];
+  reservations: string[];
 }
 
 /**
- * In the intake's transaction, before its orders are written: locks the floats the demands draw on
- * (until the commit) and answers, per demand in order, whether the float covers it. Demands that fit
- * are counted against the float in order; one that does not is refused and takes nothing.
+ * Before the intake's transaction: answers, per demand in order, whether the float covers it, and
+ * reserves what the covered ones take, under the floats' locks, in one call of its own
+ * (`vendor_float_reserve`; outside a caller's transaction it commits at once, without waiting for
+ * the disk). Demands that fit are counted in order; one that does not is refused and takes nothing.
+ * The intake transaction deletes the reservations (`holdFloat`) as it writes the orders.
  */
-export async function takeFloat(trx: Kysely<DB>, demands: readonly FloatDemand[]): Promise<boolean[]> {
-  const keys = [
-    ...new Map(demands.map((demand) => [lockKey(demand.book, demand.cost.currency), { book: demand.book, currency: demand.cost.currency }])).entries(),
-  ]
-    .sort(([a], [b]) => (a < b ? -1 : 1))
-    .map(([, key]) => key);
-  // In one order everywhere (sorted), so two batches never wait for each other's second lock.
-  for (const key of keys) await sql`select pg_advisory_xact_lock(hashtextextended(${lockKey(key.book, key.currency)}, 0))`.execute(trx);
-  const left = await floatsLeft(trx, keys);
-  return demands.map((demand) => {
-    const key = lockKey(demand.book, demand.cost.currency);
-    const available = left.get(key);
-    if (available === undefined) return true;
-    if (demand.cost.amount > available) return false;
-    left.set(key, available - demand.cost.amount);
-    return true;
-  });
+export async function takeFloat(db: Kysely<DB>, demands: readonly FloatDemand[]): Promise<FloatTaken> {
+  const input = demands.map((demand) => ({ book: demand.book, currency: demand.cost.currency, amount: String(demand.cost.amount) }));
+  const { rows } = await sql<{
+    taken: FloatTaken;
+  }>`${prepared} select vendor_float_reserve(${JSON.stringify(input)}::jsonb, ${!db.isTransaction}) as taken`.execute(db);
+  return (rows[0] as { taken: FloatTaken }).taken;
+}
+
+/** Shards of the held counter: two intakes rarely update the same row at once. */
+const HELD_SHARDS = 16;
+
+/**
+ * In the intake's transaction, one statement: the batch's reservations deleted, the new orders'
+ * vendor cost and float recorded on them and added to the float's held counter (one shard per
+ * batch), so at the commit the held orders replace the reservations at once. A trigger takes each
+ * order out of the counter when it leaves pending/placing (`orders_float_held_release`).
+ */
+export async function holdFloat(trx: Kysely<DB>, reservations: readonly string[], orders: { orderId: string; book: FloatBook; cost: Money }[]): Promise<void> {
+  if (reservations.length === 0 && orders.length === 0) return;
+  const rows = orders.map(({ orderId, book, cost }) => ({ id: orderId, book, minor: String(cost.amount), currency: cost.currency }));
+  const shard = Math.floor(Math.random() * HELD_SHARDS);
+  await sql`${prepared}
+    with released as (delete from vendor_float_reservations where id = any(${[...reservations]}::uuid[])),
+    costed as (
+      update orders o set vendor_cost_minor = c.minor, vendor_cost_currency = c.currency, float_book = c.book
+      from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as c(id uuid, book text, minor bigint, currency text)
+      where o.id = c.id
+    )
+    insert into vendor_float_held (book, currency, shard, held_minor)
+    select c.book, c.currency, ${shard}, sum(c.minor)
+    from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as c(id uuid, book text, minor bigint, currency text)
+    group by c.book, c.currency
+    on conflict (book, currency, shard) do update set held_minor = vendor_float_held.held_minor + excluded.held_minor`.execute(trx);
+}
+
+/** Gives reservations back: in the intake's transaction (its orders replace them), or after it failed. */
+export async function releaseFloat(db: Kysely<DB>, reservations: readonly string[]): Promise<void> {
+  if (reservations.length === 0) return;
+  await db
+    .deleteFrom('vendor_float_reservations')
+    .where('id', 'in', [...reservations])
+    .execute();
 }
 
 /** The refusal of an order the float cannot cover (503 with Retry-After in the API). */
@@ -98,7 +126,7 @@ export interface FloatView {
   /** What Bamboo last reported, and when. */
   balance: Money;
   refreshedAt: Date;
-  /** Vendor cost of orders held, not yet bought. */
+  /** Vendor cost of orders held, not yet bought, and reserved by intakes in flight. */
   held: Money;
   /** Vendor cost of orders bought since the balance was asked for. */
   boughtSince: Money;
@@ -119,25 +147,27 @@ export async function floatViews(db: Kysely<DB>): Promise<FloatView[]> {
     held_minor: string;
     bought_since_minor: string;
     recent_minor: string;
+    reserved_minor: string;
   }>`
     select f.book, f.currency, f.balance_minor, f.refreshed_at,
-      coalesce((select sum(o.vendor_cost_minor) from orders o
-        where o.float_book = f.book and o.vendor_cost_currency = f.currency and o.status in ('pending', 'placing')), 0) as held_minor,
+      coalesce((select sum(h.held_minor) from vendor_float_held h where h.book = f.book and h.currency = f.currency), 0) as held_minor,
       coalesce((select sum(o.vendor_cost_minor) from orders o
         where o.float_book = f.book and o.vendor_cost_currency = f.currency and o.vendor_bought_at > f.requested_at), 0) as bought_since_minor,
       coalesce((select sum(o.vendor_cost_minor) from orders o
         where o.float_book = f.book and o.vendor_cost_currency = f.currency
-          and o.vendor_bought_at > now() - make_interval(hours => ${SALES_WINDOW_HOURS})), 0) as recent_minor
+          and o.vendor_bought_at > now() - make_interval(hours => ${SALES_WINDOW_HOURS})), 0) as recent_minor,
+      coalesce((select sum(r.amount_minor) from vendor_float_reservations r
+        where r.book = f.book and r.currency = f.currency and r.created_at > now() - make_interval(mins => ${RESERVATION_TTL_MINUTES})), 0) as reserved_minor
     from vendor_float f order by f.book, f.currency`.execute(db);
   return rows.map((row) => {
-    const left = BigInt(row.balance_minor) - BigInt(row.held_minor) - BigInt(row.bought_since_minor);
+    const left = BigInt(row.balance_minor) - BigInt(row.held_minor) - BigInt(row.bought_since_minor) - BigInt(row.reserved_minor);
     const hourly = BigInt(row.recent_minor) / BigInt(SALES_WINDOW_HOURS);
     return {
       book: row.book,
       currency: row.currency,
       balance: money(BigInt(row.balance_minor), row.currency),
       refreshedAt: row.refreshed_at,
-      held: money(BigInt(row.held_minor), row.currency),
+      held: money(BigInt(row.held_minor) + BigInt(row.reserved_minor), row.currency),
       boughtSince: money(BigInt(row.bought_since_minor), row.currency),
       left: money(left, row.currency),
       hourlySales: money(hourly, row.currency),
@@ -181,6 +211,10 @@ export async function refreshVendorFloat(ctx: FloatRefreshContext): Promise<Floa
       )
       .execute();
   }
+  await ctx.db
+    .deleteFrom('vendor_float_reservations')
+    .where('created_at', '<=', sql<Date>`now() - make_interval(mins => ${RESERVATION_TTL_MINUTES})`)
+    .execute();
   const views = await floatViews(ctx.db);
   await alertLowFloat(ctx, views);
   return views;
