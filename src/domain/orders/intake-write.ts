@@ -83,8 +83,8 @@ export async function writeOrders(ctx: OrderIntakeContext, priced: PricedRequest
     };
   });
   const books = priced.map(({ buyer }) => floatBookOf(ctx.config, buyer.sandbox));
-  // Reserved in a short transaction of its own; this transaction deletes the reservation as it
-  // writes the orders, so they replace it at the commit (src/domain/vendor/float.ts).
+  // Reserved in one call of its own (vendor_float_reserve); this transaction deletes the
+  // reservation as it writes the orders, so they replace it at the commit (src/domain/vendor/float.ts).
   const float = await takeFloat(
     ctx.db,
     priced.map(({ vendorCost }, idx) => ({ book: books[idx] as FloatBook, cost: vendorCost })),
