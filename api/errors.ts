@@ -35,6 +35,8 @@ const RETRY_AFTER_SECONDS = 2;
 /** The single error handler: known errors keep their code, a dependency outage is a 503, anything else is a 500 without details. */
 export function handleError(error: Error, c: Context<ApiEnv>) {
   if (error instanceof DomainError) {
+    // A refusal for now (no vendor float, sales paused) says when to come back.
+    if (typeof error.details.retryAfterSeconds === 'number') c.header('Retry-After', String(error.details.retryAfterSeconds));
     return problem(c, statusForDomainError(error), error.code, titleFromCode(error.code), { detail: error.message, ...error.details });
   }
   // An amount or currency the money rules refuse (too many decimals, unknown code): the caller's input.

@@ -13,6 +13,11 @@
 //   - Every 5–10 s a random process (api, a worker, the simulator) gets kill -9 and is started again;
 //     once, PostgreSQL stops with `pg_ctl -m immediate` and starts again on the same port, and a
 //     worker killed at that moment is started while PostgreSQL is still down (it must wait for it).
+//   - Two vendor phases inside the load (issue 23): Bamboo answers 503 to everything for 30 s
+//     (`simulator-state outage`: the breaker opens, placements wait, then resume by themselves),
+//     and later its balance drops to what the orders already held need plus 100 USD (`simulator-state
+//     balance`, `vendor float --refresh`): the intake refuses what the float cannot cover with
+//     503 vendor_float_exhausted, which the client takes as an answer.
 //   - Then the load stops, the system drains (every accepted order final, at most --drain seconds)
 //     and the processes are stopped with SIGTERM.
 // It asserts (exit code 1 when one fails): every accepted order reached a final state, one order per
@@ -23,7 +28,8 @@
 // kill (exit codes, and crash traces in the logs); each process stopped cleanly at the end. It prints
 // create → completed p50/p99 against the issue's target (p99 ≤ 30 s), as a check that does not fail.
 // Usage: npm run chaos [-- --seconds 90 | --minutes 10] [--rate 1] [--partners 3] [--drain 180] [--keep]
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { spawn, execFile, execFileSync, type ChildProcess } from 'node:child_process';
+import { promisify } from 'node:util';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { chmodSync, createWriteStream, mkdtempSync, readFileSync, rmSync, type WriteStream } from 'node:fs';
 import os from 'node:os';
@@ -41,6 +47,7 @@ import { apiKeySecret, issueApiKey } from '../src/domain/api-keys/api-keys.ts';
 import { creditWallet } from '../src/domain/funding/manual.ts';
 import { walletBalance } from '../src/domain/ledger/ledger.ts';
 import { FINAL_STATUSES } from '../src/domain/orders/orders.tables.ts';
+import { BOSS_SCHEMA } from '../src/jobs/boss.ts';
 import { setRiskLimits } from '../src/domain/orders/risk.ts';
 import { SANDBOX_CREDENTIAL } from '../src/integrations/bamboo/simulator/index.ts';
 import { createLogger } from '../src/logger.ts';
@@ -366,7 +373,9 @@ async function placeOrder(order: ClientOrder, body: string): Promise<void> {
         signal: AbortSignal.timeout(30_000),
       });
       const text = await response.text();
-      if (response.status < 500 && response.status !== 429) {
+      const code = response.status >= 500 ? ((JSON.parse(text) as { code?: string }).code ?? '') : '';
+      // No vendor float is an answer (the order was refused, nothing held), not an outage to retry.
+      if ((response.status < 500 && response.status !== 429) || code === 'vendor_float_exhausted') {
         order.status = response.status;
         order.answeredAt = Date.now();
         const parsed = JSON.parse(text) as { id?: string; code?: string };
@@ -376,7 +385,7 @@ async function placeOrder(order: ClientOrder, body: string): Promise<void> {
         } else order.code = parsed.code ?? String(response.status);
         return;
       }
-      reason = `${response.status}${response.status >= 500 ? ` ${(JSON.parse(text) as { code?: string }).code ?? ''}` : ''}`.trim();
+      reason = `${response.status} ${code}`.trim();
     } catch (error) {
       const cause = (error as { cause?: { code?: string } }).cause;
       reason = cause?.code ?? (error as Error).name;
@@ -433,6 +442,54 @@ async function runChaos(untilMs: number): Promise<void> {
 }
 
 // ---------------------------------------------------------------------------------------------
+// The vendor phases.
+
+const OUTAGE_SECONDS = 30;
+/** Above what the open orders still need when the float phase starts: a few orders' worth. */
+const FLOAT_MARGIN_USD = 100;
+const vendorPhase: { outageAt?: number; floatStartedAt?: number; floatSetAt?: number; floatBalance?: string } = {};
+const execFileAsync = promisify(execFile);
+
+/** `cli` without blocking the load (the phases run beside it); tried again while a kill or the PostgreSQL restart gets in the way. */
+async function cliAsync(args: string[], attempts = 5): Promise<string> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return (await execFileAsync(process.execPath, [BIN, ...args], { cwd: ROOT, env: childEnv, encoding: 'utf8', timeout: 60_000 })).stdout;
+    } catch (error) {
+      if (attempt >= attempts) throw error;
+      await sleep(2_000);
+    }
+  }
+}
+
+async function runVendorPhases(loadStarted: number, untilMs: number): Promise<void> {
+  const span = untilMs - loadStarted;
+  await sleep(loadStarted + span * 0.15 - Date.now());
+  await cliAsync(['simulator-state', 'outage', '--seconds', String(OUTAGE_SECONDS)]);
+  vendorPhase.outageAt = Date.now();
+  say(`vendor outage: every Bamboo call answers 503 for ${OUTAGE_SECONDS} s`);
+  await sleep(loadStarted + span * 0.65 - Date.now());
+  vendorPhase.floatStartedAt = Date.now();
+  const connection = await openDatabase(config, logger, { migrate: false });
+  let heldMinor: bigint;
+  try {
+    const row = await connection.db
+      .selectFrom('orders')
+      .select(sql<string>`coalesce(sum(vendor_cost_minor), 0)`.as('held'))
+      .where('status', 'in', ['pending', 'placing'])
+      .executeTakeFirstOrThrow();
+    heldMinor = BigInt(row.held);
+  } finally {
+    await connection.close();
+  }
+  vendorPhase.floatBalance = new Big(heldMinor.toString()).div(100).plus(FLOAT_MARGIN_USD).toFixed(2);
+  await cliAsync(['simulator-state', 'balance', '--account', '555', '--amount', vendorPhase.floatBalance]);
+  await cliAsync(['vendor', 'float', '--refresh']);
+  vendorPhase.floatSetAt = Date.now();
+  say(`vendor float: Bamboo's balance set to ${vendorPhase.floatBalance} USD (held ${(Number(heldMinor) / 100).toFixed(2)} + ${FLOAT_MARGIN_USD}) and read`);
+}
+
+// ---------------------------------------------------------------------------------------------
 // Checks.
 
 const failures: string[] = [];
@@ -457,11 +514,20 @@ async function verify(): Promise<void> {
       unanswered.length === 0,
       `every request got a 2xx/4xx answer in the end: ${sent.length} sent, ${accepted.length} accepted, ${refused.length} refused, ${unanswered.length} unanswered`,
     );
+    // The only refusal expected: no vendor float, once the float phase began.
+    const floatRefused = refused.filter(
+      (order) => order.code === 'vendor_float_exhausted' && vendorPhase.floatStartedAt !== undefined && order.answeredAt! >= vendorPhase.floatStartedAt,
+    );
+    const otherRefused = refused.filter((order) => !floatRefused.includes(order));
     const refusedCodes = new Map<string, number>();
-    for (const order of refused) refusedCodes.set(order.code ?? '?', (refusedCodes.get(order.code ?? '?') ?? 0) + 1);
+    for (const order of otherRefused) refusedCodes.set(order.code ?? '?', (refusedCodes.get(order.code ?? '?') ?? 0) + 1);
     check(
-      refused.length === 0,
-      `no order refused (the partners have funds and no limits)${refused.length ? `: ${[...refusedCodes].map(([c, n]) => `${c} ×${n}`).join(', ')}` : ''}`,
+      otherRefused.length === 0,
+      `no order refused but for the float (the partners have funds and no limits)${otherRefused.length ? `: ${[...refusedCodes].map(([c, n]) => `${c} ×${n}`).join(', ')}` : ''}`,
+    );
+    check(
+      floatRefused.length > 0,
+      `the float ran out: ${floatRefused.length} orders refused with 503 vendor_float_exhausted after Bamboo's balance dropped to ${vendorPhase.floatBalance ?? '?'} USD`,
     );
     const forked = accepted.filter((order) => order.orderIds.size > 1);
     check(forked.length === 0, `every retried key answered the same order (${forked.length} keys answered two)`);
@@ -482,6 +548,7 @@ async function verify(): Promise<void> {
         'cards_delivered',
         'created_at',
         'finished_at',
+        'failure_reason',
       ])
       .where('buyer_id', 'in', partnerIds)
       .execute();
@@ -505,6 +572,31 @@ async function verify(): Promise<void> {
     const notFinal = rows.filter((row) => !FINAL_STATUSES.includes(row.status));
     check(notFinal.length === 0, `every accepted order is final: ${[...statusCounts].map(([s, n]) => `${s} ${n}`).join(', ')}`);
     for (const row of notFinal.slice(0, 10)) console.log(`     not final: ${row.id} ${row.status} created ${row.created_at.toISOString()}`);
+
+    // No money held for an order the vendor cannot fill: once our float knew the lower balance, no
+    // accepted order failed at Bamboo for want of balance (earlier ones may, and were refunded).
+    const unfillable = rows.filter(
+      (row) =>
+        row.failure_reason === 'vendor_rejected:InsufficientBalance' &&
+        vendorPhase.floatSetAt !== undefined &&
+        row.created_at.getTime() > vendorPhase.floatSetAt,
+    );
+    const failedReasons = new Map<string, number>();
+    for (const row of rows.filter((one) => one.status === 'failed'))
+      failedReasons.set(row.failure_reason ?? '?', (failedReasons.get(row.failure_reason ?? '?') ?? 0) + 1);
+    check(
+      unfillable.length === 0,
+      `no order accepted after the float was read failed at Bamboo for want of balance (${unfillable.length}); failed orders: ${[...failedReasons].map(([r, n]) => `${r} ${n}`).join(', ') || 'none'}`,
+    );
+    // Admins told: the breaker's and the float's domain events were recorded (outbox jobs).
+    const told = await sql<{ type: string; state: string | null; n: string }>`
+      select data->>'type' as type, data->>'state' as state, count(*)::text as n from ${sql.table(`${BOSS_SCHEMA}.job`)}
+      where name = 'domain.event' and data->>'type' in ('vendor.breaker', 'vendor.float_low') group by 1, 2 order by 1, 2`.execute(db);
+    const toldOf = (type: string, state: string | null) => told.rows.some((row) => row.type === type && row.state === state);
+    check(
+      toldOf('vendor.breaker', 'open') && toldOf('vendor.breaker', 'closed') && toldOf('vendor.float_low', null),
+      `admins told: ${told.rows.map((row) => `${row.type}${row.state ? ` ${row.state}` : ''} ×${row.n}`).join(', ') || 'nothing'} (breaker open and closed, float low expected)`,
+    );
 
     // The vendor's side: bamboo_sim.orders, one row per (client, RequestId).
     const vendorRows = await sql<{ request_id: string; status: string | null }>`
@@ -622,8 +714,9 @@ try {
   await Promise.all(workers.map((worker) => startChild(worker)));
   say(`running: simulator, api, 2 workers; load ${RATE} order/s for ${SECONDS} s with a kill every 5–10 s`);
   phase = 'load';
-  const loadUntil = Date.now() + SECONDS * 1000;
-  const [inFlight] = await Promise.all([runLoad(loadUntil), runChaos(loadUntil)]);
+  const loadStarted = Date.now();
+  const loadUntil = loadStarted + SECONDS * 1000;
+  const [inFlight] = await Promise.all([runLoad(loadUntil), runChaos(loadUntil), runVendorPhases(loadStarted, loadUntil)]);
   phase = 'drain';
   say(`load stopped: ${sent.length} orders sent; draining (at most ${DRAIN_SECONDS} s)`);
   const drainUntil = Date.now() + DRAIN_SECONDS * 1000;

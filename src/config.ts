@@ -131,6 +131,17 @@ export const envSchema = z.object({
   SMTP_URL: optionalUrl(/^smtps?$/),
   /** The From of every email. */
   EMAIL_FROM: z.string().min(3).max(200).default('Steller <no-reply@steller.example>'),
+  /** Alert admins when the vendor float covers fewer hours than this of the last 24 h's sales (src/domain/vendor/float.ts). */
+  VENDOR_FLOAT_ALERT_HOURS: z.coerce
+    .number()
+    .min(0)
+    .max(24 * 30)
+    .default(12),
+  /** The vendor breaker opens after this many failed vendor calls (5xx, timeouts) within VENDOR_BREAKER_WINDOW_SECONDS (src/domain/vendor/breaker.ts). */
+  VENDOR_BREAKER_FAILURES: z.coerce.number().int().min(1).max(10_000).default(8),
+  VENDOR_BREAKER_WINDOW_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
+  /** How long placements pause once the breaker opens, before one probe is let through. */
+  VENDOR_BREAKER_COOLDOWN_SECONDS: z.coerce.number().int().min(1).max(3600).default(20),
   /** Server secret of the API key HMAC (see docs/decisions/0004-api-keys-and-sandbox.md); required in production. */
   API_KEY_SECRET: z.preprocess(emptyToUndefined, z.string().min(32, 'must be at least 32 characters').optional()),
   /** How long a rotated API key keeps working. */

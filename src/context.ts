@@ -19,6 +19,7 @@ import { createMetrics, type Metrics } from './metrics.ts';
 import { createSharedState, type RateLimiter, type SharedState } from './shared-state/index.ts';
 import { createRequestLogBuffer, type RequestLogBuffer } from './domain/request-logs/buffer.ts';
 import { vendorCallRecorder } from './ops/vendor.ts';
+import { createVendorBreaker, type VendorBreaker } from './domain/vendor/breaker.ts';
 import { createGenerationReader, type GenerationReader } from './db/generations.ts';
 import { createApiKeyCache, type ApiKeyCache } from './domain/api-keys/key-cache.ts';
 import { createPricedReads, type PricedReads } from './domain/pricing/priced-reads.ts';
@@ -88,6 +89,26 @@ export async function openDatabase(config: Config, logger: Logger, options: { mi
   }
 }
 
+/**
+ * The process's vendor and its breaker: each call's outcome goes to `record` (the ops error rate,
+ * when given) and to the breaker, which tells the admins through the outbox when it opens or closes.
+ */
+export function openVendor(
+  config: Config,
+  state: SharedState,
+  logger: Logger,
+  db: Database,
+  jobs: JobQueue,
+  record?: (call: { status: number | null }) => Promise<void>,
+): { vendor: BambooClient; vendorBreaker: VendorBreaker } {
+  const events = createEventPort(jobs, [], logger);
+  const vendorBreaker = createVendorBreaker({ state, config, logger, recordEvent: (event) => events.record(db, event) });
+  const onCall = async (call: { status: number | null }) => {
+    await Promise.all([record?.(call), vendorBreaker.onCall(call)]);
+  };
+  return { vendor: createVendor(config, state, logger, { onCall, db }), vendorBreaker };
+}
+
 /** What a context is made of: connections and clients opened by whoever builds it (the root, a test, a benchmark). */
 export interface AppContextParts {
   readonly config: Config;
@@ -104,6 +125,8 @@ export interface AppContextParts {
   readonly requestLogs?: RequestLogBuffer;
   /** How webhook deliveries resolve partner host names; absent: the system DNS (tests give their own). */
   readonly resolveHost?: ResolveHost;
+  /** The vendor breaker fed by `vendor`'s calls (`openVendor`); absent: one that no call feeds (a context without a live vendor). */
+  readonly vendorBreaker?: VendorBreaker;
 }
 
 /** The ports the adapters implement, passed in by the composition root (never assigned later). */
@@ -132,6 +155,8 @@ export interface AppContext extends AppContextParts {
   readonly telegramLimiters: TelegramLimiters;
   /** Read caches that are never behind a committed change (docs/api.md, Caching). */
   readonly reads: ReadCaches;
+  /** Pauses placements while Bamboo fails (src/domain/vendor/breaker.ts), shared by every process. */
+  readonly vendorBreaker: VendorBreaker;
 }
 
 /** Per-process read caches, checked against the database's generations (src/db/generations.ts). */
@@ -172,6 +197,9 @@ export function createAppContext(parts: AppContextParts, ports: AppPorts = {}): 
     refusalLimiter: createRefusalLimiter(parts.state),
     telegramLimiters: createTelegramLimiters(parts.state),
     reads: createReadCaches(parts),
+    vendorBreaker:
+      parts.vendorBreaker ??
+      createVendorBreaker({ state: parts.state, config: parts.config, logger: parts.logger, recordEvent: (event) => events.record(parts.db, event) }),
   };
   // Sinks read and write through the context they belong to, so they are made from it, last.
   if (ports.orderEvents) ctx.orderEvents = ports.orderEvents(ctx);
@@ -218,17 +246,19 @@ export async function openAppResources(
       registry: metrics.registry,
       logger,
     });
+    const jobs = createJobQueue(startedBoss);
     const ctx = createAppContext(
       {
         config,
         logger,
         db: database.db,
         state,
-        jobs: createJobQueue(startedBoss),
+        jobs,
         metrics,
-        // Every call's outcome is counted for the ops view's vendor error rate (src/ops/vendor.ts).
-        // VENDOR=simulator: the simulator whose state is this database's (every process shares it).
-        vendor: createVendor(config, state, logger, { onCall: vendorCallRecorder(database.db), db: database.db }),
+        // Every call's outcome is counted for the ops view's vendor error rate (src/ops/vendor.ts)
+        // and feeds the vendor breaker. VENDOR=simulator: the simulator whose state is this
+        // database's (every process shares it).
+        ...openVendor(config, state, logger, database.db, jobs, vendorCallRecorder(database.db)),
         ...sandboxVendorOf(config, state, logger, { db: database.db }),
         requestLogs,
       },

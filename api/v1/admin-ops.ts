@@ -12,6 +12,7 @@ import { defineRoute } from '../middleware/scopes.ts';
 import { createRouter } from '../router.ts';
 import { errorResponses, MoneySchema, SECURITY } from '../schemas.ts';
 import { adminActor, json } from './admin-helpers.ts';
+import { SalesPauseSchema, salesPauseJson } from './admin-vendor.ts';
 
 const QueueName = z
   .string()
@@ -49,6 +50,33 @@ const VendorViewSchema = z
       .nullable()
       .openapi({ description: 'Bamboo accounts now; null when Bamboo could not be asked (see accountsError).' }),
     accountsError: z.string().nullable(),
+    floats: z
+      .array(
+        z.object({
+          book: z.enum(['live', 'sandbox']),
+          currency: z.string(),
+          balance: MoneySchema.openapi({ description: 'What Bamboo last reported.' }),
+          refreshedAt: z.string().datetime(),
+          held: MoneySchema.openapi({ description: 'Vendor cost of orders accepted, not yet bought.' }),
+          boughtSince: MoneySchema.openapi({ description: 'Vendor cost of orders bought since that balance was read.' }),
+          left: MoneySchema.openapi({ description: 'What new orders may still take; an order it cannot cover is refused (`vendor_float_exhausted`).' }),
+          hourlySales: MoneySchema,
+          hoursLeft: z.number().nullable(),
+        }),
+      )
+      .openapi({ description: 'The vendor float per book and currency.' }),
+    breaker: z
+      .object({
+        state: z.enum(['closed', 'open', 'half_open']),
+        openUntil: z.string().datetime().nullable(),
+        trippedAt: z.string().datetime().nullable(),
+        failures: z.number().int(),
+        windowSeconds: z.number().int(),
+        cooldownSeconds: z.number().int(),
+      })
+      .nullable()
+      .openapi({ description: 'The vendor breaker: open pauses placements; null when its shared state could not be read.' }),
+    pauses: z.array(SalesPauseSchema).openapi({ description: 'Open sales pauses.' }),
     syncs: z
       .array(
         z.object({
@@ -181,7 +209,7 @@ export function adminOpsRoutes(ctx: AppContext, queues: readonly QueueContract[]
       method: 'get',
       path: '/ops/vendor',
       tags,
-      summary: 'Bamboo accounts and balances, the last catalog and FX syncs, the vendor error rate',
+      summary: 'Bamboo accounts and balances, the float, the breaker, sales pauses, the last catalog and FX syncs, the vendor error rate',
       security: SECURITY,
       responses: { 200: json(VendorViewSchema, 'The vendor now'), ...errorResponses() },
     }),
@@ -191,6 +219,21 @@ export function adminOpsRoutes(ctx: AppContext, queues: readonly QueueContract[]
         {
           accounts: view.accounts?.map((account) => ({ ...account, balance: toJsonMoney(account.balance) })) ?? null,
           accountsError: view.accountsError,
+          floats: view.floats.map((float) => ({
+            ...float,
+            balance: toJsonMoney(float.balance),
+            refreshedAt: float.refreshedAt.toISOString(),
+            held: toJsonMoney(float.held),
+            boughtSince: toJsonMoney(float.boughtSince),
+            left: toJsonMoney(float.left),
+            hourlySales: toJsonMoney(float.hourlySales),
+          })),
+          breaker: view.breaker && {
+            ...view.breaker,
+            openUntil: view.breaker.openUntil?.toISOString() ?? null,
+            trippedAt: view.breaker.trippedAt?.toISOString() ?? null,
+          },
+          pauses: view.pauses.map(salesPauseJson),
           syncs: view.syncs.map((run) => ({ ...run, startedAt: run.startedAt.toISOString(), finishedAt: run.finishedAt?.toISOString() ?? null })),
           errorRate: view.errorRate,
         },

@@ -21,6 +21,7 @@ import { adminSignupRoutes } from './admin-signups.ts';
 import type { QueueContract } from '#src/shared/queue-contract.ts';
 import { adminOpsRoutes } from './admin-ops.ts';
 import { agentRoutes } from './agents.ts';
+import { adminVendorRoutes } from './admin-vendor.ts';
 import { catalogRoutes } from './catalog.ts';
 import { keyRoutes } from './keys.ts';
 import { onboardingRoutes } from './onboarding.ts';
@@ -75,5 +76,6 @@ export function createV1Api(ctx: AppContext, options: { queues: readonly QueueCo
   v1.route('/', agentRoutes(ctx));
   v1.route('/admin', adminPartnerUserRoutes(ctx));
   v1.route('/admin', adminOpsRoutes(ctx, options.queues));
+  v1.route('/admin', adminVendorRoutes(ctx));
   return v1;
 }

@@ -148,6 +148,7 @@ export function orderRoutes(ctx: AppContext) {
           422:
             'Refused: `max_price_exceeded`, `denomination_out_of_range`, `profit_guard`, `daily_limit_exceeded`, `order_limit_exceeded`, `reference_mismatch`, ' +
             '`invalid_amount`',
+          503: 'Refused for now, no money held: the vendor cannot fill it (`vendor_float_exhausted`, with Retry-After), sales of the product are paused (`sales_paused`), or a dependency is down (`service_unavailable`)',
         }),
       },
     }),

@@ -10,4 +10,10 @@ export const opsCallbacks = {
   /** Retry one failed job (its queue is looked up by id: the data has room for the id only). */
   retry: defineCallback('ops:r', { jobId: field.uuid }),
   retryAll: defineCallback('ops:ra'),
+  /** The sales pauses (kill switches): the open ones with Resume, and Pause buttons. */
+  sales: defineCallback('ops:sales'),
+  /** Pause sales: all, a product or a brand (a flow asks the target and the reason). */
+  pause: defineCallback('ops:sp', { scope: field.oneOf('all', 'product', 'brand') }),
+  /** Lift one open pause (looked up by id: the admin sees what it was). */
+  resume: defineCallback('ops:sr', { pauseId: field.uuid }),
 };

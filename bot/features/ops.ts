@@ -1,15 +1,19 @@
 // Admin: the Operations screens (issue 8). Queue sizes with the oldest waiting job, failed and
 // dead-lettered jobs with their error and Retry / Retry all buttons (audited through
-// retryFailedWork), the vendor view (Bamboo balances, last syncs, error rate) and the orders
-// needing attention (resolved with the CLI, docs/orders.md). Button-only: no conversation.
-// Callback data: ops.callbacks.ts.
+// retryFailedWork), the vendor view (Bamboo balances, the float, the breaker, last syncs, error
+// rate), the orders needing attention (resolved with the CLI, docs/orders.md) and the sales pauses
+// (kill switches: a flow asks what to pause and why; Resume is one button; the domain checks the
+// admin and audits). Callback data: ops.callbacks.ts.
+import { createConversation } from '@grammyjs/conversations';
 import { Composer, InlineKeyboard } from 'grammy';
+import { listSalesPauses, pauseSales, resumeSales, type SalesPause } from '#src/domain/vendor/sales-pauses.ts';
 import { databaseJobControl, failedJobs, queueSummaries, retryFailedWork } from '#src/ops/jobs.ts';
 import { ordersNeedingAttention } from '#src/ops/orders.ts';
 import { vendorView } from '#src/ops/vendor.ts';
 import { formatMoney } from '#src/shared/money.ts';
-import type { BotContext } from '../context.ts';
-import { isActiveAdmin, telegramActor } from '../helpers.ts';
+import type { BotContext, ConvContext } from '../context.ts';
+import { cancelKeyboard, domainCall, waitText, type Flow } from '../flows.ts';
+import { enterFlow, isActiveAdmin, telegramActor } from '../helpers.ts';
 import type { Feature } from './index.ts';
 import { basicsCallbacks } from './basics.callbacks.ts';
 import { opsCallbacks } from './ops.callbacks.ts';
@@ -38,6 +42,7 @@ async function homeScreen(ctx: BotContext) {
     .text(ctx.t('ops-vendor-button'), opsCallbacks.vendor.build())
     .row()
     .text(ctx.t('ops-attention-button', { count: attention.count }), opsCallbacks.attention.build())
+    .text(ctx.t('ops-sales-button'), opsCallbacks.sales.build())
     .row()
     .text(ctx.t('button-menu'), basicsCallbacks.home.build());
   return { text: [ctx.t('ops-queues-title'), ...lines, '', ctx.t('ops-attention-line', { count: attention.count })].join('\n'), keyboard };
@@ -106,8 +111,74 @@ async function vendorScreen(ctx: BotContext) {
         .join(', '),
     }),
   );
+  const floats = view.floats.map((float) =>
+    ctx.t('ops-vendor-float', {
+      book: float.book,
+      left: formatMoney(float.left),
+      held: formatMoney(float.held),
+      hours: float.hoursLeft === null ? '—' : float.hoursLeft.toFixed(1),
+    }),
+  );
+  const breaker = view.breaker
+    ? ctx.t(`ops-breaker-${view.breaker.state.replace('_', '-')}`, { until: when(view.breaker.openUntil) })
+    : ctx.t('ops-breaker-unknown');
+  const pauses = view.pauses.length > 0 ? view.pauses.map((pause) => pauseLine(ctx, pause)) : [ctx.t('ops-sales-none')];
   const rate = ctx.t('ops-vendor-error-rate', { failures: view.errorRate.failures, calls: view.errorRate.calls });
-  return { text: [...accounts, '', ...syncs, rate].join('\n'), keyboard: new InlineKeyboard().text(ctx.t('button-back'), opsCallbacks.home.build()) };
+  return {
+    text: [...accounts, ...floats, breaker, ...pauses, '', ...syncs, rate].join('\n'),
+    keyboard: new InlineKeyboard().text(ctx.t('button-back'), opsCallbacks.home.build()),
+  };
+}
+
+const pauseLine = (ctx: { t: BotContext['t'] }, pause: SalesPause) =>
+  ctx.t('ops-sales-line', { scope: pause.scope, target: pause.target || '—', reason: shorten(pause.reason, 80), since: when(pause.pausedAt) });
+
+/** The open pauses, each with its Resume button, and the Pause buttons. */
+async function salesScreen(ctx: BotContext) {
+  const pauses = await listSalesPauses(ctx.deps.app.db, telegramActor(ctx.user!.account));
+  const keyboard = new InlineKeyboard();
+  for (const pause of pauses.slice(0, 10))
+    keyboard.text(ctx.t('ops-resume-button', { scope: pause.scope, target: pause.target }), opsCallbacks.resume.build({ pauseId: pause.id })).row();
+  keyboard
+    .text(ctx.t('ops-pause-all-button'), opsCallbacks.pause.build({ scope: 'all' }))
+    .row()
+    .text(ctx.t('ops-pause-product-button'), opsCallbacks.pause.build({ scope: 'product' }))
+    .text(ctx.t('ops-pause-brand-button'), opsCallbacks.pause.build({ scope: 'brand' }))
+    .row()
+    .text(ctx.t('button-back'), opsCallbacks.home.build());
+  const text = pauses.length === 0 ? ctx.t('ops-sales-none') : [ctx.t('ops-sales-title'), ...pauses.map((pause) => pauseLine(ctx, pause))].join('\n');
+  return { text, keyboard };
+}
+
+export const SALES_PAUSE_FLOW = 'ops-sales-pause';
+
+/** Pause sales: the product id or brand key (not for all sales), then the reason. */
+async function pauseFlow(conversation: Flow, ctx: ConvContext, scope: string): Promise<void> {
+  const admin = ctx.user?.account;
+  if (!admin || (scope !== 'all' && scope !== 'product' && scope !== 'brand')) return;
+  let target: string | undefined;
+  let asking = ctx;
+  if (scope !== 'all') {
+    await ctx.reply(ctx.t(scope === 'product' ? 'ops-pause-ask-product' : 'ops-pause-ask-brand'), { reply_markup: cancelKeyboard(ctx) });
+    const answer = await waitText(conversation);
+    target = answer.text;
+    asking = answer.ctx;
+  }
+  await asking.reply(asking.t('ops-pause-ask-reason'), { reply_markup: cancelKeyboard(asking) });
+  const reason = await waitText(conversation);
+  const pause = await domainCall(conversation, async () => {
+    const { pause: made } = await pauseSales(ctx.deps.app, telegramActor(admin), { scope, ...(target === undefined ? {} : { target }), reason: reason.text });
+    return { scope: made.scope, target: made.target, reason: made.reason };
+  });
+  await reason.ctx.reply(reason.ctx.t('ops-paused', { scope: pause.scope, target: pause.target || '—', reason: pause.reason }), {
+    reply_markup: new InlineKeyboard().text(reason.ctx.t('ops-sales-button'), opsCallbacks.sales.build()),
+  });
+}
+
+function flows(): Composer<BotContext> {
+  const composer = new Composer<BotContext>();
+  composer.use(createConversation<BotContext, ConvContext>(pauseFlow, SALES_PAUSE_FLOW));
+  return composer;
 }
 
 function handlers(): Composer<BotContext> {
@@ -134,6 +205,23 @@ function handlers(): Composer<BotContext> {
     await show(ctx, await attentionScreen(ctx));
   });
 
+  admins.callbackQuery(opsCallbacks.sales.pattern, async (ctx) => {
+    await ctx.answerCallbackQuery();
+    await show(ctx, await salesScreen(ctx));
+  });
+  admins.callbackQuery(opsCallbacks.pause.pattern, async (ctx) => {
+    await enterFlow(ctx, SALES_PAUSE_FLOW, opsCallbacks.pause.read(ctx.match).scope);
+    await ctx.answerCallbackQuery();
+  });
+  admins.callbackQuery(opsCallbacks.resume.pattern, async (ctx) => {
+    const { pauseId } = opsCallbacks.resume.read(ctx.match);
+    const actor = telegramActor(ctx.user!.account);
+    const pause = (await listSalesPauses(ctx.deps.app.db, actor)).find((open) => open.id === pauseId);
+    const resumed = pause ? await resumeSales(ctx.deps.app, actor, { scope: pause.scope, target: pause.target }) : false;
+    await ctx.answerCallbackQuery({ text: ctx.t(resumed ? 'ops-resumed' : 'ops-resume-gone') });
+    await show(ctx, await salesScreen(ctx));
+  });
+
   // Retries: the job's queue is looked up by id (callback data has room for the id only).
   const retry = async (ctx: BotContext, id: string | undefined) => {
     const { app } = ctx.deps;
@@ -155,4 +243,4 @@ function handlers(): Composer<BotContext> {
   return feature;
 }
 
-export const opsFeature: Feature = { flows: () => new Composer<BotContext>(), handlers };
+export const opsFeature: Feature = { flows, handlers };

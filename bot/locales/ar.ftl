@@ -289,6 +289,9 @@ error-daily-limit-exceeded = هذا الطلب يتجاوز حدك اليومي.
 error-order-limit-exceeded = هذا الطلب أكبر من أكبر طلب مسموح لحسابك. جرّب عدداً أقل من البطاقات أو قيمة أصغر.
 error-invalid-risk-limits = الحد مبلغ موجب أو عدد طلبات موجب، أو - لعدم وجود حد.
 error-profit-guard = لا يمكن بيع هذه البطاقة بهذا السعر الآن. يرجى التواصل معنا.
+error-vendor-float-exhausted = لا يستطيع مورّدنا تنفيذ هذا الطلب الآن. لم يُخصم أي مبلغ؛ يرجى المحاولة لاحقاً.
+error-sales-paused = بيع هذه البطاقة متوقف مؤقتاً الآن. لم يُخصم أي مبلغ؛ يرجى المحاولة لاحقاً.
+error-invalid-sales-pause = هذا الإيقاف غير صالح (منتج أو علامة تجارية غير معروفة، أو لا يوجد سبب).
 error-not-on-card-list = هذه البطاقة لم تعد معروضة للبيع.
 error-denomination-out-of-range = قيمة البطاقة هذه غير متاحة.
 error-product-not-found = هذه البطاقة لم تعد تباع.
@@ -413,6 +416,20 @@ signup-already-decided = تم البت في هذا التسجيل من قبل.
 vendor-low-balance-alert =
     ⚠️ رصيد المورّد منخفض (أقل من { $threshold } لكل حساب): { $accounts }
     اشحن حساب Bamboo قبل أن تفشل الطلبات.
+vendor-float-low-alert =
+    ⚠️ رصيد المورّد المتاح ينخفض: تبقّى { $left }، أي نحو { $hours } ساعة من المبيعات الأخيرة (التنبيه تحت { $threshold } ساعة).
+    تُرفض الطلبات التي لا يغطيها الرصيد. اشحن حساب Bamboo.
+vendor-breaker-open-alert =
+    🔴 Bamboo يتعطل ({ $failures } طلبات فاشلة خلال { $seconds } ثانية): أُوقف إرسال الطلبات مؤقتاً وسيُعاد بعد فترة تهدئة.
+vendor-breaker-closed-alert =
+    🟢 Bamboo يجيب من جديد: استؤنف إرسال الطلبات.
+sales-paused-alert =
+    ⏸ أُوقفت المبيعات ({ $scope } { $target }) بواسطة { $by }: { $reason }
+sales-resumed-alert =
+    ▶️ استؤنفت المبيعات ({ $scope } { $target }) بواسطة { $by }؛ كان سبب الإيقاف: { $reason }
+vendor-callback-problem-alert =
+    ⚠️ رابط الإشعار لدى Bamboo يحتاج إلى مراجعة ({ $day }): { $problems }
+    نفّذ: npx steller vendor notifications show
 order-needs-attention-alert =
     🛑 الطلب { $number } يحتاج إلى مراجعة ({ $reason }): يبقى مال المشتري محجوزاً.
     تحقّق من الطلب لدى Bamboo، ثم: npx steller order resolve { $number } --vendor-has (أو --vendor-lacks للاسترداد)
@@ -431,6 +448,25 @@ ops-vendor-account = #{ $id }: { $balance }{ $active }
 ops-vendor-inactive = (غير نشط)
 ops-vendor-unavailable = تعذّر الاتصال بالمورّد: { $error }
 ops-vendor-sync = { $kind }: { $status } في { $at } ({ $counts })
+ops-vendor-float = الرصيد المتاح ({ $book }): تبقّى { $left }، محجوز { $held } · نحو { $hours } ساعة من المبيعات الأخيرة
+ops-breaker-closed = قاطع المورّد: مغلق (تُرسل الطلبات إلى Bamboo)
+ops-breaker-open = قاطع المورّد: مفتوح حتى { $until } (الطلبات تنتظر)
+ops-breaker-half-open = قاطع المورّد: نصف مفتوح (طلب اختبار واحد في كل مرة)
+ops-breaker-unknown = قاطع المورّد: الحالة غير متاحة
+ops-sales-button = ⏸ المبيعات
+ops-sales-title = المبيعات الموقوفة (تُرفض الطلبات الجديدة؛ وتكتمل الطلبات المقبولة):
+ops-sales-line = ⏸ { $scope } { $target }: { $reason } (منذ { $since })
+ops-sales-none = المبيعات غير موقوفة.
+ops-resume-button = ▶️ استئناف { $scope } { $target }
+ops-pause-all-button = ⏸ إيقاف كل المبيعات
+ops-pause-product-button = ⏸ إيقاف منتج
+ops-pause-brand-button = ⏸ إيقاف علامة تجارية
+ops-pause-ask-product = أرسل رقم منتج المورّد المراد إيقافه.
+ops-pause-ask-brand = أرسل مفتاح العلامة التجارية المراد إيقافها.
+ops-pause-ask-reason = لماذا؟ أرسل السبب (يراه المشرفون، ويُبلَّغ المشترون بأن المبيعات موقوفة).
+ops-paused = تم الإيقاف: { $scope } { $target } ({ $reason }). تُرفض الطلبات الجديدة حتى الاستئناف.
+ops-resumed = استؤنفت المبيعات.
+ops-resume-gone = هذا الإيقاف لم يعد قائماً.
 ops-vendor-error-rate = طلبات المورّد الفاشلة في الساعة الأخيرة: { $failures } من { $calls }
 ops-failed-button = المهام الفاشلة
 ops-attention-line = طلبات تحتاج إلى مراجعة: { $count }

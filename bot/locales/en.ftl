@@ -289,6 +289,9 @@ error-daily-limit-exceeded = This order is above your daily limit. Try a smaller
 error-order-limit-exceeded = This order is larger than the largest order your account may place. Try fewer cards or a smaller value.
 error-invalid-risk-limits = A limit is a positive amount or number of orders, or - for none.
 error-profit-guard = This card cannot be sold at this price right now. Please contact us.
+error-vendor-float-exhausted = Our supplier cannot fill this order right now. No money was taken; please try again later.
+error-sales-paused = Sales of this card are paused right now. No money was taken; please try again later.
+error-invalid-sales-pause = This pause is not valid (an unknown product or brand, or no reason given).
 error-not-on-card-list = This card is no longer on sale.
 error-denomination-out-of-range = This card value is not available.
 error-product-not-found = This card is no longer sold.
@@ -414,6 +417,20 @@ signup-already-decided = This signup was already decided.
 vendor-low-balance-alert =
     ⚠️ Low vendor balance (below { $threshold } each): { $accounts }
     Top up the Bamboo account before orders fail.
+vendor-float-low-alert =
+    ⚠️ The vendor float is running low: { $left } left, about { $hours } hours of recent sales (alert below { $threshold } h).
+    Orders it cannot cover are refused. Top up the Bamboo account.
+vendor-breaker-open-alert =
+    🔴 Bamboo is failing ({ $failures } failed calls within { $seconds } s): placements are paused and will be retried after a cool-down.
+vendor-breaker-closed-alert =
+    🟢 Bamboo answers again: placements resumed.
+sales-paused-alert =
+    ⏸ Sales paused ({ $scope } { $target }) by { $by }: { $reason }
+sales-resumed-alert =
+    ▶️ Sales resumed ({ $scope } { $target }) by { $by }; the pause was: { $reason }
+vendor-callback-problem-alert =
+    ⚠️ Our Bamboo completion callback needs a look ({ $day }): { $problems }
+    Run: npx steller vendor notifications show
 order-needs-attention-alert =
     🛑 Order { $number } needs attention ({ $reason }): the buyer's money stays held.
     Check the order with Bamboo, then: npx steller order resolve { $number } --vendor-has (or --vendor-lacks to refund)
@@ -432,6 +449,25 @@ ops-vendor-account = #{ $id }: { $balance }{ $active }
 ops-vendor-inactive = (inactive)
 ops-vendor-unavailable = The vendor could not be asked: { $error }
 ops-vendor-sync = { $kind }: { $status } at { $at } ({ $counts })
+ops-vendor-float = Float ({ $book }): { $left } left, { $held } held · about { $hours } h of recent sales
+ops-breaker-closed = Breaker: closed (placements go to Bamboo)
+ops-breaker-open = Breaker: OPEN until { $until } (placements wait)
+ops-breaker-half-open = Breaker: half-open (one probe placement at a time)
+ops-breaker-unknown = Breaker: state unavailable
+ops-sales-button = ⏸ Sales
+ops-sales-title = Sales paused (new orders refused; accepted orders finish):
+ops-sales-line = ⏸ { $scope } { $target }: { $reason } (since { $since })
+ops-sales-none = Sales are not paused.
+ops-resume-button = ▶️ Resume { $scope } { $target }
+ops-pause-all-button = ⏸ Pause all sales
+ops-pause-product-button = ⏸ Pause a product
+ops-pause-brand-button = ⏸ Pause a brand
+ops-pause-ask-product = Send the vendor product id to pause.
+ops-pause-ask-brand = Send the brand key to pause.
+ops-pause-ask-reason = Why? Send the reason (admins see it, and buyers are told sales are paused).
+ops-paused = Paused: { $scope } { $target } ({ $reason }). New orders are refused until you resume.
+ops-resumed = Sales resumed.
+ops-resume-gone = That pause is no longer open.
 ops-vendor-error-rate = Failed vendor calls in the last hour: { $failures } of { $calls }
 ops-failed-button = Failed jobs
 ops-attention-line = Orders needing attention: { $count }

@@ -24,6 +24,8 @@ const orders = async () => (await import('./commands/orders.ts')).registerOrderC
 const pricing = async () => (await import('./commands/pricing.ts')).registerPricingCommands;
 const simulator = async () => (await import('./commands/simulator.ts')).registerSimulatorCommand;
 const web = async () => (await import('./commands/web.ts')).registerWebCommands;
+const simulatorState = async () => (await import('./commands/simulator.ts')).registerSimulatorStateCommands;
+const vendor = async () => (await import('./commands/vendor.ts')).registerVendorCommands;
 
 export const TOP_COMMANDS: readonly TopCommand[] = [
   { name: 'start', summary: 'run the system: API, workers and bot (or the roles given)', load: start },
@@ -43,6 +45,9 @@ export const TOP_COMMANDS: readonly TopCommand[] = [
   { name: 'risk', summary: 'risk limits', load: pricing },
   { name: 'card-list', summary: 'the Telegram card list (ordered; fixed denominations or a range, in face minor units)', load: pricing },
   { name: 'simulator', summary: "run the Bamboo simulator as an HTTP server speaking Bamboo's protocol (state in this database)", load: simulator },
+  { name: 'simulator-state', summary: "change the simulator's state (this database's bamboo_sim): an outage, a balance", load: simulatorState },
+  { name: 'vendor', summary: 'the vendor: float, our completion callback at Bamboo', load: vendor },
+  { name: 'sales', summary: 'kill switches: pause sales (all, a product, a brand) with a reason, resume, list', load: vendor },
   { name: 'web', summary: 'the web app at /app: sign-in links and partner users’ passwords', load: web },
 ];
 

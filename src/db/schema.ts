@@ -16,6 +16,7 @@ import type { RequestLogsTables } from '../domain/request-logs/request-logs.tabl
 import type { SignupsTables } from '../domain/signups/signups.tables.ts';
 import type { PartnerUsersTables } from '../domain/partner-users/partner-users.tables.ts';
 import type { OpsTables } from '../domain/ops/ops.tables.ts';
+import type { VendorTables } from '../domain/vendor/vendor.tables.ts';
 import type { WebAccessTables } from '../domain/web-access/web-access.tables.ts';
 
 export type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
@@ -66,4 +67,5 @@ export interface DB
     SignupsTables,
     PartnerUsersTables,
     OpsTables,
+    VendorTables,
     WebAccessTables {}

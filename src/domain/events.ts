@@ -80,6 +80,27 @@ function eventSchema<MoneyRead>(moneyField: z.ZodType<MoneyRead, z.input<typeof 
      * an order it may have accepted, or its card list contradicts the order. The money stays held.
      */
     z.object({ type: z.literal('order.needs_attention'), orderId: z.uuid(), number: z.string(), reason: z.string() }),
+    /** The live vendor float covers fewer hours of recent sales than VENDOR_FLOAT_ALERT_HOURS, or none (src/domain/vendor/float.ts). */
+    z.object({
+      type: z.literal('vendor.float_low'),
+      currency: z.string().length(3),
+      left: moneyField,
+      hoursLeft: z.number().nullable(),
+      thresholdHours: z.number(),
+    }),
+    /** The vendor breaker opened (placements pause) or closed again (src/domain/vendor/breaker.ts). */
+    z.object({ type: z.literal('vendor.breaker'), state: z.enum(['open', 'closed']), failures: z.number().int(), windowSeconds: z.number().int() }),
+    /** A sales pause was set or lifted (src/domain/vendor/sales-pauses.ts). */
+    z.object({
+      type: z.literal('sales.paused'),
+      action: z.enum(['paused', 'resumed']),
+      scope: z.enum(['all', 'product', 'brand']),
+      target: z.string(),
+      reason: z.string(),
+      by: z.string(),
+    }),
+    /** The daily callback check found our completion callback not registered as configured, or silent (src/domain/vendor/notifications.ts). */
+    z.object({ type: z.literal('vendor.callback_problem'), day: z.string(), problems: z.array(z.string()) }),
     /** A partner signed up on its own and waits for an admin's decision (src/domain/signups/). */
     z.object({ type: z.literal('signup.created'), accountId, companyName: z.string(), email: z.string(), useCase: z.string() }),
     /** An admin approved or rejected a signup (src/domain/signups/signups.ts). */

@@ -12,6 +12,7 @@ import { webhookDeliverWorker, webhookDispatchWorker } from './handlers/webhooks
 import { reengagementQueue } from './handlers/reengagement.ts';
 import { requestLogCleanupQueue, requestLogFlushQueue } from './handlers/request-logs.ts';
 import { vendorBalanceQueue } from './handlers/vendor-balance.ts';
+import { vendorCallbackCheckQueue, vendorFloatQueue } from './handlers/vendor-float.ts';
 import { webAccessCleanupQueue } from './handlers/web-access.ts';
 import type { QueueContract } from '../shared/queue-contract.ts';
 import type { QueueDefinition } from './registry.ts';
@@ -38,6 +39,8 @@ export const QUEUES: readonly QueueDefinition[] = [
   requestLogFlushQueue,
   requestLogCleanupQueue,
   vendorBalanceQueue,
+  vendorFloatQueue,
+  vendorCallbackCheckQueue,
   webAccessCleanupQueue,
 ];
 

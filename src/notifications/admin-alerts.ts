@@ -43,12 +43,38 @@ export async function alertAdminsOfOrderNeedingAttention(app: AppContext, orderN
     await notify(app, admin, { text: { key: 'order-needs-attention-alert', vars: { number: orderNumber, reason } } });
 }
 
+type VendorEvent = Extract<DomainEvent, { type: 'vendor.float_low' | 'vendor.breaker' | 'sales.paused' | 'vendor.callback_problem' }>;
+
+/** Vendor operations (docs/orders.md, Vendor operations): a low float, the breaker, a sales pause, our callback. */
+export async function alertAdminsOfVendorEvent(app: AppContext, event: VendorEvent): Promise<void> {
+  const text: { key: string; vars: Record<string, string | number> } =
+    event.type === 'vendor.float_low'
+      ? {
+          key: 'vendor-float-low-alert',
+          vars: { left: formatMoney(event.left), hours: event.hoursLeft === null ? '—' : String(event.hoursLeft), threshold: event.thresholdHours },
+        }
+      : event.type === 'vendor.breaker'
+        ? {
+            key: event.state === 'open' ? 'vendor-breaker-open-alert' : 'vendor-breaker-closed-alert',
+            vars: { failures: event.failures, seconds: event.windowSeconds },
+          }
+        : event.type === 'sales.paused'
+          ? {
+              key: event.action === 'paused' ? 'sales-paused-alert' : 'sales-resumed-alert',
+              vars: { scope: event.scope, target: event.target || '—', reason: event.reason, by: event.by },
+            }
+          : { key: 'vendor-callback-problem-alert', vars: { day: event.day, problems: event.problems.join('; ') } };
+  for (const admin of await telegramAdmins(app.db)) await notify(app, admin, { text });
+}
+
 /** The admins' sink of domain events: drift and risk alerts and orders needing attention become Telegram messages. */
 export function adminAlertSink(app: AppContext): DomainEventSink {
   return async (event) => {
     if (event.type === 'order.needs_attention') await alertAdminsOfOrderNeedingAttention(app, event.number, event.reason);
     else if (event.type === 'ledger.drift') await alertAdminsOfDrift(app, event);
     else if (event.type === 'risk.alert') await alertAdminsOfRisk(app, event.alert);
+    else if (event.type === 'vendor.float_low' || event.type === 'vendor.breaker' || event.type === 'sales.paused' || event.type === 'vendor.callback_problem')
+      await alertAdminsOfVendorEvent(app, event);
   };
 }
 

@@ -1,5 +1,7 @@
-// The vendor view for operators: Bamboo accounts and balances, the last catalog and FX sync runs,
-// the share of failed Bamboo calls over the last hour, and the low vendor balance alert.
+// The vendor view for operators: Bamboo accounts and balances, the vendor float (what orders held
+// and bought take from the balance), the breaker's state, the open sales pauses, the last catalog
+// and FX sync runs, the share of failed Bamboo calls over the last hour, and the low vendor balance
+// alert.
 //
 // Call outcomes are counted per minute in `vendor_call_minutes` (one upsert per call, written by
 // the client's `onCall` hook in every process), so any process can read the error rate. A call
@@ -10,6 +12,9 @@ import type { AppContext } from '../context.ts';
 import type { Database } from '../db/database.ts';
 import { requireAdmin } from '../domain/accounts/accounts.ts';
 import type { Actor } from '../domain/actor.ts';
+import type { BreakerView } from '../domain/vendor/breaker.ts';
+import { floatViews, type FloatView } from '../domain/vendor/float.ts';
+import { activeSalesPauses, type SalesPause } from '../domain/vendor/sales-pauses.ts';
 import type { Account, BambooClient } from '../integrations/bamboo/index.ts';
 import { BOSS_SCHEMA } from '../jobs/boss.ts';
 import { createPostgresKeyValueStore } from '../shared-state/index.ts';
@@ -107,12 +112,18 @@ export interface VendorView {
   /** Null when the vendor could not be asked (then `accountsError` says why). */
   accounts: Account[] | null;
   accountsError: string | null;
+  /** The float per book and currency (src/domain/vendor/float.ts). */
+  floats: FloatView[];
+  /** Null when the shared state could not be read. */
+  breaker: BreakerView | null;
+  /** Open sales pauses, newest first. */
+  pauses: SalesPause[];
   syncs: SyncRunView[];
   errorRate: VendorErrorRate;
 }
 
 /** What operators see of the vendor (active admins and the platform only: balances are the business's). */
-export async function vendorView(ctx: Pick<AppContext, 'db' | 'vendor'>, actor: Actor): Promise<VendorView> {
+export async function vendorView(ctx: Pick<AppContext, 'db' | 'vendor' | 'vendorBreaker'>, actor: Actor): Promise<VendorView> {
   await requireAdmin(ctx.db, actor);
   let accounts: Account[] | null = null;
   let accountsError: string | null = null;
@@ -122,7 +133,15 @@ export async function vendorView(ctx: Pick<AppContext, 'db' | 'vendor'>, actor: 
     accountsError = error instanceof Error ? error.message : String(error);
   }
   const fx = await lastFxSync(ctx.db);
-  return { accounts, accountsError, syncs: [...(await lastCatalogSyncs(ctx.db)), ...(fx ? [fx] : [])], errorRate: await vendorErrorRate(ctx.db) };
+  return {
+    accounts,
+    accountsError,
+    floats: await floatViews(ctx.db),
+    breaker: await ctx.vendorBreaker.view().catch(() => null),
+    pauses: await activeSalesPauses(ctx.db),
+    syncs: [...(await lastCatalogSyncs(ctx.db)), ...(fx ? [fx] : [])],
+    errorRate: await vendorErrorRate(ctx.db),
+  };
 }
 
 export interface VendorBalanceCheck {

@@ -3,10 +3,12 @@
 // (`error-<code-with-dashes>` in bot/locales; the others get the generic text). A code missing here
 // does not compile (DomainError takes an ErrorCode), and adding one forces both decisions.
 // The statuses: 404 for what does not exist (or is not the caller's to see), 403 for what the
-// caller may not do, 409 for a conflict with earlier state, 422 for a request understood but refused.
+// caller may not do, 409 for a conflict with earlier state, 422 for a request understood but refused,
+// 503 for a request refused for now by the state of the business (sales paused, no vendor float;
+// `details.retryAfterSeconds` becomes Retry-After).
 
 /** The HTTP statuses a refusal can have. */
-export type ErrorStatus = 400 | 401 | 402 | 403 | 404 | 409 | 422 | 429;
+export type ErrorStatus = 400 | 401 | 402 | 403 | 404 | 409 | 422 | 429 | 503;
 
 export interface ErrorCodeRule {
   readonly status: ErrorStatus;
@@ -52,6 +54,7 @@ export const ERROR_CODES = {
   invalid_reference: { status: 422, botExplains: false },
   invalid_risk_limits: { status: 422, botExplains: true },
   invalid_role: { status: 422, botExplains: false },
+  invalid_sales_pause: { status: 422, botExplains: true },
   invalid_status_filter: { status: 400, botExplains: false },
   invalid_telegram_id: { status: 422, botExplains: false },
   invalid_transfer: { status: 422, botExplains: false },
@@ -98,6 +101,7 @@ export const ERROR_CODES = {
   reference_mismatch: { status: 422, botExplains: false },
   role_cannot_order: { status: 422, botExplains: true },
   sandbox_account_cannot_have_children: { status: 422, botExplains: false },
+  sales_paused: { status: 503, botExplains: true },
   signup_already_decided: { status: 409, botExplains: false },
   signup_not_found: { status: 404, botExplains: false },
   sub_agent_cannot_have_children: { status: 422, botExplains: false },
@@ -110,6 +114,7 @@ export const ERROR_CODES = {
   transfer_not_found: { status: 404, botExplains: false },
   unauthorized: { status: 401, botExplains: false },
   vendor_bad_response: { status: 422, botExplains: false },
+  vendor_float_exhausted: { status: 503, botExplains: true },
   vendor_not_failed: { status: 422, botExplains: false },
   vendor_rate_limited: { status: 422, botExplains: false },
   vendor_rejected: { status: 422, botExplains: false },

@@ -7,7 +7,8 @@ import { dailySummaryQueue } from '../../src/jobs/handlers/daily-summary.ts';
 import { platformActor } from '../../src/domain/actor.ts';
 import { makeAdmin, makeBotAccount, newStore, startTestBot } from '../support/bot.ts';
 import { createTestContext } from '../support/context.ts';
-import { buttonData, callbackQuery, lastText } from '../support/telegram.ts';
+import { insertProduct } from '../support/catalog.ts';
+import { buttonData, callbackQuery, lastText, textMessage } from '../support/telegram.ts';
 
 const { ctx, boss } = await createTestContext();
 const store = newStore(ctx);
@@ -69,6 +70,45 @@ describe('admin operations in the bot', () => {
     expect(lastText(calls)).toContain('Failed vendor calls in the last hour: 0 of 0');
   });
 
+  it('kill switches: pause a product with a reason (a flow), see it on the vendor screen, resume in one press; audited; in Arabic too', async () => {
+    await insertProduct(ctx.db, { id: 439_685, minFace: 1000n, costMin: 947n });
+    const admin = await makeAdmin(ctx);
+    const { bot, calls } = startTestBot(ctx, store);
+    const user = admin.telegramUserId;
+    await bot.handleUpdate(callbackQuery(user, 'ops:home'));
+    await bot.handleUpdate(callbackQuery(user, buttonData(calls, '⏸ Sales')));
+    expect(lastText(calls)).toBe('Sales are not paused.');
+    await bot.handleUpdate(callbackQuery(user, buttonData(calls, '⏸ Pause a product')));
+    expect(lastText(calls)).toBe('Send the vendor product id to pause.');
+    await bot.handleUpdate(textMessage(user, '999'));
+    await bot.handleUpdate(textMessage(user, 'codes reported invalid'));
+    // An unknown product: the domain refuses, nothing is paused.
+    expect(lastText(calls)).toBe('This pause is not valid (an unknown product or brand, or no reason given).');
+    await bot.handleUpdate(callbackQuery(user, 'ops:sp:product'));
+    await bot.handleUpdate(textMessage(user, '439685'));
+    expect(lastText(calls)).toContain('Why? Send the reason');
+    await bot.handleUpdate(textMessage(user, 'codes reported invalid'));
+    expect(lastText(calls)).toBe('Paused: product 439685 (codes reported invalid). New orders are refused until you resume.');
+
+    await bot.handleUpdate(callbackQuery(user, 'ops:vendor'));
+    expect(lastText(calls)).toContain('Breaker: closed (placements go to Bamboo)');
+    expect(lastText(calls)).toMatch(/⏸ product 439685: codes reported invalid \(since \d{4}-\d{2}-\d{2} \d{2}:\d{2}\)/);
+    await bot.handleUpdate(callbackQuery(user, 'ops:sales'));
+    expect(lastText(calls)).toContain('Sales paused (new orders refused; accepted orders finish):');
+
+    await ctx.db.updateTable('accounts').set({ language: 'ar' }).where('id', '=', admin.account.id).execute();
+    await bot.handleUpdate(callbackQuery(user, 'ops:sales'));
+    expect(lastText(calls)).toContain('المبيعات الموقوفة');
+    await bot.handleUpdate(callbackQuery(user, buttonData(calls, '▶️ استئناف product 439685')));
+    expect(calls.some((call) => call.method === 'answerCallbackQuery' && (call.payload as { text?: string }).text === 'استؤنفت المبيعات.')).toBe(true);
+    expect(lastText(calls)).toBe('المبيعات غير موقوفة.');
+    const audit = await queryAuditLog(ctx.db, platformActor('cli'), { actorAccountId: admin.account.id });
+    expect(audit.filter((row) => row.subject_type === 'sales_pause').map((row) => [row.action, row.actor_account_id, row.channel])).toEqual([
+      ['sales.resumed', admin.account.id, 'telegram'],
+      ['sales.paused', admin.account.id, 'telegram'],
+    ]);
+  });
+
   it('is for admins only', async () => {
     const agent = await makeBotAccount(ctx, 'agent');
     const { bot, calls } = startTestBot(ctx, store);
@@ -76,5 +116,9 @@ describe('admin operations in the bot', () => {
     await bot.handleUpdate(callbackQuery(agent.telegramUserId, 'ops:ra'));
     expect(calls.some((call) => call.method === 'editMessageText' && String((call.payload as { text?: string }).text).includes('job'))).toBe(false);
     expect(await boss.findJobs(`${queue}.dead`, { data: { day: '2026-01-08' } })).toHaveLength(1);
+    // A forged pause button starts nothing for an agent.
+    await bot.handleUpdate(callbackQuery(agent.telegramUserId, 'ops:sp:all'));
+    await bot.handleUpdate(textMessage(agent.telegramUserId, 'take it down'));
+    expect(await ctx.db.selectFrom('sales_pauses').selectAll().where('resumed_at', 'is', null).execute()).toEqual([]);
   });
 });

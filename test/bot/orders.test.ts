@@ -11,6 +11,7 @@ import { telegramOrderEventSink } from '../../bot/order-events.ts';
 import { setAccountStatus } from '../../src/domain/accounts/accounts.ts';
 import { setAccountLanguage } from '../../src/domain/accounts/language.ts';
 import { saveCardList } from '../../src/domain/pricing/card-list.ts';
+import { pauseSales, resumeSales } from '../../src/domain/vendor/sales-pauses.ts';
 import { SIM_PRODUCTS } from '../../src/integrations/bamboo/simulator/index.ts';
 import { orderEventsQueue, orderPlaceQueue, orderPollQueue } from '../../src/domain/orders/queues.ts';
 import { mountSimulator, simulatorClient } from '../support/bamboo.ts';
@@ -19,7 +20,7 @@ import { insertProduct } from '../support/catalog.ts';
 import { createTestContext } from '../support/context.ts';
 import { balance, fund, operator } from '../support/money.ts';
 import { expectOrderMoneyConserved, runDueJobs } from '../support/orders.ts';
-import { buttonData, callbackQuery, lastText, textMessage, type RecordedCall } from '../support/telegram.ts';
+import { buttonData, callbackQuery, lastButtons, lastText, textMessage, type RecordedCall } from '../support/telegram.ts';
 import { domainEventSinks } from '../../src/main.ts';
 
 /** The order events as main.ts routes them (the sink keeps no state: a second one is a retried job). */
@@ -184,6 +185,42 @@ describe('ordering through the bot', () => {
     expect(calls.at(-1)?.payload).toMatchObject({ show_alert: true, text: 'Not enough funds: the balance is 5.00 USD.' });
     expect(await ordersOf(poor.account.id)).toEqual([]);
     expect(await balance(ctx.db, poor.account)).toBe('5.00');
+  });
+
+  it('vendor refusals: sales paused and no vendor float are explained plainly (en, ar) and hold nothing', async () => {
+    const agent = await fundedAgent();
+    const { bot, calls } = startTestBot(ctx, store);
+    const confirmSteam = async (user: number) => {
+      await bot.handleUpdate(callbackQuery(user, 'o:new'));
+      await bot.handleUpdate(callbackQuery(user, 'oc:0'));
+      await bot.handleUpdate(callbackQuery(user, 'od:1000'));
+      await bot.handleUpdate(textMessage(user, '1'));
+      await bot.handleUpdate(callbackQuery(user, lastButtons(calls)[0]!.callback_data!));
+    };
+    await pauseSales(ctx, operator, { scope: 'all', reason: 'vendor incident' });
+    await confirmSteam(agent.telegramUserId);
+    expect(calls.at(-1)?.payload).toMatchObject({
+      show_alert: true,
+      text: 'Sales of this card are paused right now. No money was taken; please try again later.',
+    });
+    await resumeSales(ctx, operator, { scope: 'all' });
+
+    // 5.00 USD left at the vendor: not enough for a card that costs us 9.47.
+    await ctx.db.insertInto('vendor_float').values({ book: 'live', currency: 'USD', balance_minor: 500n, requested_at: new Date() }).execute();
+    try {
+      await confirmSteam(agent.telegramUserId);
+      expect(calls.at(-1)?.payload).toMatchObject({
+        show_alert: true,
+        text: 'Our supplier cannot fill this order right now. No money was taken; please try again later.',
+      });
+      await setAccountLanguage(ctx.db, agent.account.id, 'ar');
+      await confirmSteam(agent.telegramUserId);
+      expect(calls.at(-1)?.payload).toMatchObject({ show_alert: true, text: 'لا يستطيع مورّدنا تنفيذ هذا الطلب الآن. لم يُخصم أي مبلغ؛ يرجى المحاولة لاحقاً.' });
+    } finally {
+      await ctx.db.deleteFrom('vendor_float').execute();
+    }
+    expect(await ordersOf(agent.account.id)).toEqual([]);
+    expect(await balance(ctx.db, agent.account)).toBe('100.00');
   });
 
   it('a sub-agent orders too; Arabic texts', async () => {

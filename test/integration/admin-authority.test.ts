@@ -33,6 +33,7 @@ import { QUEUES } from '../../src/jobs/queues.ts';
 import { databaseJobControl, failedJobs, queueSummaries, retryFailedWork } from '../../src/ops/jobs.ts';
 import { ordersNeedingAttention } from '../../src/ops/orders.ts';
 import { vendorView } from '../../src/ops/vendor.ts';
+import { listSalesPauses, pauseSales, resumeSales } from '../../src/domain/vendor/sales-pauses.ts';
 import { parseMoney } from '../../src/shared/money.ts';
 import { createTestContext } from '../support/context.ts';
 import { balance, expectDomainError, expectLedgerConsistent, fund, makeAccount, operator } from '../support/money.ts';
@@ -130,6 +131,9 @@ const ADMIN_SERVICES: Record<string, AdminService> = {
   'src/ops/jobs.ts#retryFailedWork': { call: (actor) => retryFailedWork(control, db, actor, { all: true }) },
   'src/ops/vendor.ts#vendorView': { call: (actor) => vendorView(ctx, actor) },
   'src/ops/orders.ts#ordersNeedingAttention': { call: (actor) => ordersNeedingAttention(db, actor) },
+  'src/domain/vendor/sales-pauses.ts#pauseSales': { call: (actor) => pauseSales(ctx, actor, { scope: 'all', reason: 'refused anyway' }) },
+  'src/domain/vendor/sales-pauses.ts#resumeSales': { call: (actor) => resumeSales(ctx, actor, { scope: 'all' }) },
+  'src/domain/vendor/sales-pauses.ts#listSalesPauses': { call: (actor) => listSalesPauses(db, actor) },
 };
 
 /** Domain functions admin adapters call that are not admin services, and why they need no admin check. */

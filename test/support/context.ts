@@ -1,8 +1,8 @@
 // An AppContext over a test database: real PostgreSQL, real pg-boss, memory or Redis state.
 import { afterAll } from 'vitest';
 import { createConfig, type Config } from '../../src/config.ts';
-import { createAppContext, type AppContext, type AppPorts } from '../../src/context.ts';
-import { createVendor, sandboxVendorOf } from '../../src/integrations/bamboo/index.ts';
+import { createAppContext, openVendor, type AppContext, type AppPorts } from '../../src/context.ts';
+import { sandboxVendorOf } from '../../src/integrations/bamboo/index.ts';
 import { createJobQueue, ensureQueues, startBoss } from '../../src/jobs/boss.ts';
 import { QUEUES } from '../../src/jobs/queues.ts';
 import { createLogger } from '../../src/logger.ts';
@@ -61,8 +61,9 @@ export async function createTestContext(options: { env?: Record<string, string>;
       state,
       jobs: createJobQueue(boss),
       metrics,
-      // The in-process simulator unless the test's env says otherwise (no network either way under msw).
-      vendor: createVendor(config, state, logger, { db: database.db }),
+      // The in-process simulator unless the test's env says otherwise (no network either way under
+      // msw), with the vendor breaker its calls feed.
+      ...openVendor(config, state, logger, database.db, createJobQueue(boss)),
       ...sandboxVendorOf(config, state, logger, { db: database.db }),
       requestLogs,
       // Tests never ask real DNS: every webhook host resolves to one public address, and msw answers

@@ -3,12 +3,11 @@ import { openDatabase } from '../../context.ts';
 import { startBoss } from '../../jobs/boss.ts';
 import { QUEUES } from '../../jobs/queues.ts';
 import { platformActor } from '../../domain/actor.ts';
-import { createVendor } from '../../integrations/bamboo/index.ts';
 import { failedJobs, queueSummaries, retryFailedWork } from '../../ops/jobs.ts';
-import { vendorCallRecorder, vendorView } from '../../ops/vendor.ts';
-import { createSharedState } from '../../shared-state/index.ts';
+import { vendorView } from '../../ops/vendor.ts';
 import { formatMoney } from '../../shared/money.ts';
 import { CliError, commandEnv, print, type CommandEnv } from '../output.ts';
+import { floatLine, withVendorContext } from './vendor.ts';
 
 async function withJobs<T>(
   env: CommandEnv,
@@ -50,32 +49,30 @@ export function registerOpsCommands(program: Command): void {
 
   ops
     .command('vendor')
-    .description('Bamboo accounts and balances, the last catalog and FX syncs, failed vendor calls in the last hour')
+    .description('Bamboo accounts and balances, the float, the breaker, sales pauses, the last catalog and FX syncs, failed vendor calls in the last hour')
     .action(async (_options: unknown, command: Command) => {
       const env = commandEnv(command);
-      const connection = await openDatabase(env.config, env.logger);
-      // The shared state: the vendor's rate limits are shared with the running processes.
-      const state = createSharedState(env.config);
-      try {
-        const vendor = createVendor(env.config, state, env.logger, { onCall: vendorCallRecorder(connection.db), db: connection.db });
-        const view = await vendorView({ db: connection.db, vendor }, platformActor('cli'));
-        const rate = view.errorRate;
-        print(env.json, view, [
-          ...(view.accounts
-            ? view.accounts.map((account) => `account #${account.id}  ${formatMoney(account.balance)}${account.isActive ? '' : '  (inactive)'}`)
-            : [`vendor unavailable: ${view.accountsError ?? ''}`]),
-          ...view.syncs.map(
-            (run) =>
-              `${run.kind.padEnd(14)} ${run.status.padEnd(10)} ${(run.finishedAt ?? run.startedAt).toISOString()}  ${Object.entries(run.counts)
-                .map(([name, count]) => `${name} ${count}`)
-                .join(', ')}${run.error ? `  error: ${run.error}` : ''}`,
-          ),
-          `failed vendor calls, last hour: ${rate.failures} of ${rate.calls}${rate.rate === null ? '' : ` (${(rate.rate * 100).toFixed(1)}%)`}`,
-        ]);
-      } finally {
-        await state.close();
-        await connection.close();
-      }
+      const view = await withVendorContext(env, (ctx) => vendorView(ctx, platformActor('cli')));
+      const rate = view.errorRate;
+      print(env.json, view, [
+        ...(view.accounts
+          ? view.accounts.map((account) => `account #${account.id}  ${formatMoney(account.balance)}${account.isActive ? '' : '  (inactive)'}`)
+          : [`vendor unavailable: ${view.accountsError ?? ''}`]),
+        ...view.floats.map(floatLine),
+        view.breaker
+          ? `breaker: ${view.breaker.state}${view.breaker.openUntil ? ` until ${view.breaker.openUntil.toISOString()}` : ''} (opens after ${view.breaker.failures} failures in ${view.breaker.windowSeconds} s)`
+          : 'breaker: state unavailable',
+        ...(view.pauses.length
+          ? view.pauses.map((pause) => `sales paused: ${pause.scope} ${pause.target} since ${pause.pausedAt.toISOString()} (${pause.reason})`)
+          : ['sales: not paused']),
+        ...view.syncs.map(
+          (run) =>
+            `${run.kind.padEnd(14)} ${run.status.padEnd(10)} ${(run.finishedAt ?? run.startedAt).toISOString()}  ${Object.entries(run.counts)
+              .map(([name, count]) => `${name} ${count}`)
+              .join(', ')}${run.error ? `  error: ${run.error}` : ''}`,
+        ),
+        `failed vendor calls, last hour: ${rate.failures} of ${rate.calls}${rate.rate === null ? '' : ` (${(rate.rate * 100).toFixed(1)}%)`}`,
+      ]);
     });
 
   ops

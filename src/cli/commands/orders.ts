@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
-import { openDatabase } from '../../context.ts';
+import { openDatabase, openVendor } from '../../context.ts';
 import { platformActor } from '../../domain/actor.ts';
 import { createEventPort } from '../../domain/events.ts';
 import { findOrders, orderTimeline, refundOrder, resolveOrder, retryOrder, showOrder } from '../../domain/orders/operator.ts';
 import type { FulfilmentContext } from '../../domain/orders/fulfilment.ts';
-import { createVendor, sandboxVendorOf } from '../../integrations/bamboo/index.ts';
+import { sandboxVendorOf } from '../../integrations/bamboo/index.ts';
 import { createJobQueue, startBoss } from '../../jobs/boss.ts';
 import { ordersNeedingAttention } from '../../ops/orders.ts';
 import { formatMoney } from '../../shared/money.ts';
@@ -23,7 +23,8 @@ async function withOrderContext<T>(env: CommandEnv, fn: (ctx: FulfilmentContext)
       // Events are recorded as jobs (outbox): a worker hands them to its sinks (the admins' alerts).
       events: createEventPort(jobs, [], env.logger),
       config: env.config,
-      vendor: createVendor(env.config, state, env.logger, { db: connection.db }),
+      // The operator's vendor calls feed the shared breaker like a worker's.
+      ...openVendor(env.config, state, env.logger, connection.db, jobs),
       ...sandboxVendorOf(env.config, state, env.logger, { db: connection.db }),
       logger: env.logger,
     });

@@ -121,3 +121,50 @@ export function registerSimulatorCommand(program: Command): void {
       process.once('SIGTERM', shutdown);
     });
 }
+
+/**
+ * `steller simulator-state outage|balance`: the simulator's state in this database, for trying the
+ * vendor operations by hand and for the chaos run: Bamboo down for a while (every request 503), or
+ * an account's balance (the float running out). Every simulator on the database sees it within a second.
+ */
+export function registerSimulatorStateCommands(program: Command): void {
+  const simState = program.command('simulator-state');
+  simState
+    .command('outage')
+    .description('every simulator request answers 503 for this long (0 ends an outage)')
+    .requiredOption('--seconds <n>', 'how long')
+    .action(async (options: { seconds: string }, command: Command) => {
+      const env = commandEnv(command);
+      const seconds = Number(options.seconds);
+      if (!Number.isFinite(seconds) || seconds < 0) throw new CliError('--seconds takes a number of seconds');
+      const connection = await openDatabase(env.config, env.logger);
+      try {
+        const until = Date.now() + seconds * 1000;
+        await new PostgresSimulatorStore(connection.db).setOutageUntil(until);
+        print(env.json, { outageUntil: new Date(until).toISOString() }, [`simulator down until ${new Date(until).toISOString()}`]);
+      } finally {
+        await connection.close();
+      }
+    });
+  simState
+    .command('balance')
+    .description("set a simulator account's balance")
+    .requiredOption('--account <id>', 'account id (555: sandbox USD, 1555: live USD)')
+    .requiredOption('--amount <decimal>', 'the new balance, e.g. 25.00')
+    .action(async (options: { account: string; amount: string }, command: Command) => {
+      const env = commandEnv(command);
+      const account = Number(options.account);
+      if (!Number.isInteger(account) || !/^\d{1,12}(\.\d{1,4})?$/.test(options.amount))
+        throw new CliError('--account takes an id and --amount a decimal such as 25.00');
+      const connection = await openDatabase(env.config, env.logger);
+      try {
+        const store = new PostgresSimulatorStore(connection.db);
+        // The accounts exist once a simulator ran on this database; before that, make them.
+        await store.ensureAccounts([SANDBOX_CREDENTIAL, LIVE_CREDENTIAL]);
+        await store.setBalance(account, options.amount);
+        print(env.json, { account, balance: options.amount }, [`simulator account #${account}: ${options.amount}`]);
+      } finally {
+        await connection.close();
+      }
+    });
+}

@@ -23,9 +23,9 @@ import { cardKeyring, encryptCardValue } from './card-crypto.ts';
 import type { OrderEventType } from './events.ts';
 import { formatOrderNumber, recordTransition } from './orders.ts';
 import { FINAL_STATUSES, type OrderRow, type OrderStatus } from './orders.tables.ts';
-import { orderEventsQueue, orderPollQueue } from './queues.ts';
+import { orderEventsQueue, orderPlaceQueue, orderPollQueue } from './queues.ts';
 
-export type FulfilmentContext = Pick<AppContext, 'db' | 'jobs' | 'config' | 'vendor' | 'sandboxVendor' | 'logger' | 'events'>;
+export type FulfilmentContext = Pick<AppContext, 'db' | 'jobs' | 'config' | 'vendor' | 'sandboxVendor' | 'logger' | 'events' | 'vendorBreaker'>;
 
 /**
  * The vendor an order is bought from: a sandbox order (test money) always from the simulator, never
@@ -54,7 +54,7 @@ async function lockOrder(trx: Transaction<DB>, orderId: string): Promise<OrderRo
 
 const isFinal = (status: OrderStatus) => FINAL_STATUSES.includes(status);
 
-export type PlaceOutcome = 'placed' | 'failed' | 'finished' | 'skipped';
+export type PlaceOutcome = 'placed' | 'failed' | 'finished' | 'skipped' | 'waiting_for_vendor';
 
 /**
  * How long a lease on talking to the vendor about an order lasts. Longer than the slowest step
@@ -87,6 +87,8 @@ type PlaceAnswer = { kind: 'has'; vendorOrder: VendorOrder } | { kind: 'accepted
  * reconciliation and operators off the order meanwhile.
  */
 export async function placeWithVendor(ctx: FulfilmentContext, orderId: string, leaseToken: string = randomUUID()): Promise<PlaceOutcome> {
+  const waiting = await waitForBreaker(ctx, orderId);
+  if (waiting) return waiting;
   const claim = await withTransaction(ctx.db, async (trx) => {
     const order = await lockOrder(trx, orderId);
     if (order?.status !== 'pending' && order?.status !== 'placing') return undefined;
@@ -108,6 +110,27 @@ export async function placeWithVendor(ctx: FulfilmentContext, orderId: string, l
     throw error;
   });
   return recordPlaceAnswer(ctx, orderId, leaseToken, answer);
+}
+
+/**
+ * While the vendor breaker holds placements (src/domain/vendor/breaker.ts), the order waits: its
+ * place job comes back when the cool-down ends (a new job, so waiting burns none of its retries).
+ * Its deadline counts: an order never sent to Bamboo by then is released (its money back), since
+ * the vendor could not fill it in time. An order already `placing` keeps waiting (Bamboo may have it).
+ * Undefined when the placement may go ahead (also for sandbox orders bought from the simulator).
+ */
+async function waitForBreaker(ctx: FulfilmentContext, orderId: string): Promise<PlaceOutcome | undefined> {
+  const order = await ctx.db.selectFrom('orders').select(['id', 'status', 'sandbox', 'deadline_at']).where('id', '=', orderId).executeTakeFirst();
+  if (!order || (order.status !== 'pending' && order.status !== 'placing') || vendorFor(ctx, order) !== ctx.vendor) return undefined;
+  const admission = await ctx.vendorBreaker.admit();
+  if (admission.allowed) return undefined;
+  if (order.status === 'pending' && new Date() >= order.deadline_at) {
+    return (await failOrder(ctx, orderId, 'vendor_unavailable', { onlyFrom: ['pending'] })) ? 'failed' : 'skipped';
+  }
+  const startAfter = Math.max(1, Math.ceil(admission.retryAfterMs / 1000));
+  await ctx.jobs.enqueue(orderPlaceQueue, { orderId }, { startAfter });
+  ctx.logger.info({ orderId, breaker: admission.state, startAfter }, 'vendor breaker holds placements: the order waits');
+  return 'waiting_for_vendor';
 }
 
 /** The vendor calls of one placement, outside any transaction; throws RetryLater when Bamboo cannot say. */

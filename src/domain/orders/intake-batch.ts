@@ -58,7 +58,14 @@ export async function intakeBatch(ctx: OrderIntakeContext, requests: IntakeReque
         for (const one of priced) written.push(await settle(async () => unwrap((await writeOrders(ctx, [one]))[0])));
       }
     }
-    priced.forEach((one, position) => (results[one.index] = written[position] as Settled<IntakeResult>));
+    for (const [position, one] of priced.entries()) {
+      const outcome = written[position] as Settled<IntakeResult>;
+      // A replay answers its first order even when the vendor float is exhausted now.
+      results[one.index] =
+        !outcome.ok && isDomainError(outcome.error, 'vendor_float_exhausted')
+          ? await settle(async () => replayOrThrow(ctx.db, one.request, outcome.error))
+          : outcome;
+    }
   }
   return results;
 }

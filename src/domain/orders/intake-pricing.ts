@@ -7,7 +7,8 @@ import { formatMoney, multiply, toJsonMoney, type Money } from '../../shared/mon
 import { settle, type Settled } from '../../shared/batcher.ts';
 import { findAccounts, type AccountWithBook } from '../accounts/accounts.ts';
 import { assertOnCardList } from '../pricing/card-list.ts';
-import { assertProfitGuard, productsWithDiscount, quotePrice, type PriceQuote, type ProductWithDiscount } from '../pricing/pricing.ts';
+import { assertProfitGuard, productsWithDiscount, quotePrice, vendorUnitCost, type PriceQuote, type ProductWithDiscount } from '../pricing/pricing.ts';
+import { activeSalesPauses, pauseCovering, salesPausedError } from '../vendor/sales-pauses.ts';
 import type { IntakeRequest, OrderIntakeContext } from './intake-request.ts';
 
 /** A request that priced: its place in the batch, the buyer, the quote for one card and the total. */
@@ -17,18 +18,20 @@ export interface PricedRequest {
   buyer: AccountWithBook;
   quote: PriceQuote;
   total: Money;
+  /** What Bamboo will charge for the order (its latest synced cost): what the order takes from the vendor float. */
+  vendorCost: Money;
 }
 
 /**
  * The buyer, the quote for one card and the total of each request, every pricing refusal (unknown
- * buyer or product, card list, guard, maxPrice) kept with its request. The buyers and the products
- * with their discounts are read once for the batch; FX rates and a sub-agent's parent price are read
+ * buyer or product, a sales pause, card list, guard, maxPrice) kept with its request. The buyers,
+ * the products with their discounts and the open sales pauses are read once for the batch; FX rates and a sub-agent's parent price are read
  * by `quotePrice` where they apply.
  */
 export async function priceRequests(ctx: OrderIntakeContext, requests: IntakeRequest[]): Promise<Settled<Omit<PricedRequest, 'index' | 'request'>>[]> {
   // The two reads go out side by side (two pooled connections): one round trip of waiting.
   const wellFormed = requests.filter((request) => isUuid(request.input.buyerId));
-  const [buyers, found] = await Promise.all([
+  const [buyers, found, pauses] = await Promise.all([
     findAccounts(
       ctx.db,
       requests.map((request) => request.input.buyerId),
@@ -37,6 +40,7 @@ export async function priceRequests(ctx: OrderIntakeContext, requests: IntakeReq
       ctx.db,
       wellFormed.map((request) => ({ accountId: request.input.buyerId, productId: request.input.productId })),
     ),
+    activeSalesPauses(ctx.db),
   ]);
   const products = new Map<IntakeRequest, ProductWithDiscount | undefined>(wellFormed.map((request, position) => [request, found[position]]));
   return Promise.all(
@@ -48,6 +52,8 @@ export async function priceRequests(ctx: OrderIntakeContext, requests: IntakeReq
         if (input.actor.channel === 'telegram') await assertOnCardList(ctx.db, BigInt(input.productId), input.face.amount);
         const productAndDiscount = products.get(request);
         if (!productAndDiscount) throw new DomainError('product_not_found', `no product ${input.productId}`, { productId: String(input.productId) });
+        const pause = pauseCovering(pauses, productAndDiscount.product.id, productAndDiscount.product.brand_key);
+        if (pause) throw salesPausedError(pause);
         const quote = await quotePrice(ctx.db, {
           accountId: buyer.id,
           account: buyer,
@@ -64,7 +70,7 @@ export async function priceRequests(ctx: OrderIntakeContext, requests: IntakeReq
             maxTotal: toJsonMoney(input.maxTotal),
           });
         }
-        return { buyer, quote, total };
+        return { buyer, quote, total, vendorCost: multiply(vendorUnitCost(productAndDiscount.product, input.face), BigInt(input.quantity)) };
       }),
     ),
   );

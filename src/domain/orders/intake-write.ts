@@ -11,6 +11,8 @@ import type { Actor, Channel } from '../actor.ts';
 import { toJson } from '../json.ts';
 import { bookAccountId, insufficientFunds, ledgerRefusal, movement, walletId, type WalletShortfall } from '../ledger/ledger.ts';
 import { recordLowBalanceCrossing } from '../ledger/low-balance.ts';
+import { floatBookOf, floatExhausted, holdFloat, releaseFloat, takeFloat } from '../vendor/float.ts';
+import type { FloatBook } from '../vendor/vendor.tables.ts';
 import type { PricedRequest } from './intake-pricing.ts';
 import { conflictOf, type IntakeResult, type OrderIntakeContext } from './intake-request.ts';
 import { formatOrderNumber, toOrder, type Order } from './orders.ts';
@@ -41,10 +43,13 @@ interface IntakeOutcome {
 }
 
 /**
- * Writes priced orders in one transaction: `order_intake_batch` (locks, replay check, rights,
- * limits, funds, inserts, holds, transitions for all of them; migration 2026_11_30_000000), then
- * the place jobs of the new ones in one insert. Throws only for a database error; refusals come back
- * per order.
+ * Writes priced orders: the vendor float taken first (a reservation under the float's lock; an order
+ * it cannot cover is refused with `vendor_float_exhausted` and not written; src/domain/vendor/float.ts),
+ * then in one transaction `order_intake_batch` (locks, replay check, rights, limits, funds, inserts,
+ * holds, transitions for all of them; migration 2026_11_30_000000), one statement that deletes the
+ * reservation and holds the new orders' vendor cost in the float (`holdFloat`), and the place jobs
+ * of the new ones in one insert. Throws only for a database error; refusals come
+ * back per order.
  */
 export async function writeOrders(ctx: OrderIntakeContext, priced: PricedRequest[]): Promise<Settled<IntakeResult>[]> {
   const orders = priced.map(({ request, buyer, quote, total }, idx) => {
@@ -78,16 +83,34 @@ export async function writeOrders(ctx: OrderIntakeContext, priced: PricedRequest
       audit_entries: entries,
     };
   });
+  const books = priced.map(({ buyer }) => floatBookOf(ctx.config, buyer.sandbox));
+  // Reserved in one call of its own (vendor_float_reserve); this transaction deletes the
+  // reservation as it writes the orders, so they replace it at the commit (src/domain/vendor/float.ts).
+  const float = await takeFloat(
+    ctx.db,
+    priced.map(({ vendorCost }, idx) => ({ book: books[idx] as FloatBook, cost: vendorCost })),
+  );
+  const covered = float.covered;
+  const toWrite = orders.filter((order) => covered[order.idx]);
   const rows = await withTransaction(ctx.db, async (trx) => {
-    const { rows: outcomes } = await sql<IntakeOutcome>`${prepared} select * from order_intake_batch(${toJson(orders)}::jsonb)`
+    if (toWrite.length === 0) {
+      await releaseFloat(trx, float.reservations);
+      return [] as IntakeOutcome[];
+    }
+    const { rows: outcomes } = await sql<IntakeOutcome>`${prepared} select * from order_intake_batch(${toJson(toWrite)}::jsonb)`
       .execute(trx)
       .catch((error: unknown) => {
         throw ledgerRefusal(
           error,
-          orders.flatMap((order) => [order.wallet, order.clearing]),
+          toWrite.flatMap((order) => [order.wallet, order.clearing]),
         );
       });
     const created = outcomes.filter((row) => row.outcome === 'created');
+    await holdFloat(
+      trx,
+      float.reservations,
+      created.map((row) => ({ orderId: row.order_id as string, book: books[row.idx] as FloatBook, cost: (priced[row.idx] as PricedRequest).vendorCost })),
+    );
     await ctx.jobs.enqueueMany(
       orderPlaceQueue,
       created.map((row) => ({ orderId: row.order_id as string })),
@@ -98,6 +121,12 @@ export async function writeOrders(ctx: OrderIntakeContext, priced: PricedRequest
       await recordLowBalanceCrossing(ctx, trx, hold.actor, hold.buyerId, hold.debited);
     }
     return outcomes;
+  }).catch(async (error: unknown) => {
+    // Not written: the reservation goes back now rather than when it runs out.
+    await releaseFloat(ctx.db, float.reservations).catch((releaseError: unknown) =>
+      ctx.logger.warn({ err: releaseError }, 'a float reservation was not given back; it stops counting in minutes'),
+    );
+    throw error;
   });
   const byIndex = new Map(rows.map((row) => [row.idx, row]));
   const replayed = rows.filter((row) => row.outcome === 'replayed').map((row) => row.order_id as string);
@@ -105,6 +134,7 @@ export async function writeOrders(ctx: OrderIntakeContext, priced: PricedRequest
     (replayed.length === 0 ? [] : await ctx.db.selectFrom('orders').selectAll().where('id', 'in', replayed).execute()).map((row) => [row.id, row]),
   );
   return priced.map((one, idx) => {
+    if (!covered[idx]) return { ok: false, error: floatExhausted() };
     const row = byIndex.get(idx);
     if (!row) return { ok: false, error: new Error(`order_intake_batch returned nothing for ${one.request.input.clientReference}`) };
     if (row.outcome === 'replayed') return { ok: true, value: { order: toOrder(replays.get(row.order_id as string) as OrderRow), created: false } };

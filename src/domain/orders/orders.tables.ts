@@ -53,6 +53,14 @@ export interface OrdersTable {
   vendor_lease_until: NullableTimestamp;
   /** Ms from `processing` to Bamboo's first completion callback (migration 2026_12_04_060000; times the first poll). */
   vendor_callback_ms: ColumnType<number | null, number | null | undefined, number | null>;
+  /** The vendor's cost of the order at intake and the float it draws on (migration 2026_12_04_010000; src/domain/vendor/float.ts). */
+  vendor_cost_minor: NullableInt8;
+  vendor_cost_currency: ColumnType<string | null, string | null | undefined, string | null>;
+  float_book: ColumnType<'live' | 'sandbox' | null, 'live' | 'sandbox' | null | undefined, 'live' | 'sandbox' | null>;
+  /** When the order left pending/placing bought (a trigger sets it). */
+  vendor_bought_at: NullableTimestamp;
+  /** When Bamboo's completion callback for it arrived. */
+  vendor_callback_at: NullableTimestamp;
 }
 export type OrderRow = Selectable<OrdersTable>;
 

@@ -70,10 +70,15 @@ export async function handleVendorCallback(ctx: Pick<AppContext, 'db' | 'jobs' |
   const checked = verifyOrderCallback(body, ctx.config.BAMBOO_CALLBACK_SECRET ?? '');
   if (!checked.ok) return checked;
   if (!isUuid(checked.callback.requestId)) return { ok: true, orderId: null };
+  // The callback's latency times later first polls (fulfilment.ts); its arrival is what the daily
+  // check counts (src/domain/vendor/notifications.ts). The first callback of an order is kept.
   const order = await ctx.db
     .updateTable('orders')
-    // 0 for a callback that beats our record of the placement (still `placing`): its first poll comes at once.
-    .set({ vendor_callback_ms: sql<number>`coalesce(vendor_callback_ms, (${callbackMsSinceProcessing}), 0)` })
+    .set({
+      // 0 for a callback that beats our record of the placement (still `placing`): its first poll comes at once.
+      vendor_callback_ms: sql<number>`coalesce(vendor_callback_ms, (${callbackMsSinceProcessing}), 0)`,
+      vendor_callback_at: sql<Date>`coalesce(vendor_callback_at, now())`,
+    })
     .where('vendor_request_id', '=', checked.callback.requestId)
     .returning(['id', 'status'])
     .executeTakeFirst();

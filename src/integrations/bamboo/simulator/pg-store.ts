@@ -163,6 +163,22 @@ export class PostgresSimulatorStore implements SimulatorStore {
         notification_url_sandbox = excluded.notification_url_sandbox, secret_key = excluded.secret_key`.execute(this.#db);
   }
 
+  async outageUntil(): Promise<number | undefined> {
+    const { rows } = await sql<{ until_ms: string }>`select until_ms from bamboo_sim.outages where id = 1`.execute(this.#db);
+    return rows[0] === undefined ? undefined : Number(rows[0].until_ms);
+  }
+
+  async setOutageUntil(untilMs: number): Promise<void> {
+    await sql`insert into bamboo_sim.outages (id, until_ms) values (1, ${untilMs}) on conflict (id) do update set until_ms = excluded.until_ms`.execute(
+      this.#db,
+    );
+  }
+
+  async setBalance(accountId: number, balance: string): Promise<void> {
+    const updated = await sql`update bamboo_sim.accounts set balance = ${balance}::numeric where id = ${accountId}`.execute(this.#db);
+    if (Number(updated.numAffectedRows ?? 0) === 0) throw new Error(`no simulator account ${accountId}`);
+  }
+
   async takeFirstTriggerAnswer(requestId: string): Promise<boolean> {
     const inserted = await sql`insert into bamboo_sim.trigger_answers (request_id) values (${requestId}) on conflict do nothing`.execute(this.#db);
     return Number(inserted.numAffectedRows ?? 0) === 1;

@@ -73,6 +73,9 @@ export interface SimulatorOptions extends TooManyOptions, FulfilmentTiming, Call
   maxPageSize?: number;
 }
 
+/** How often an instance reads the outage switch from its store. */
+const OUTAGE_READ_MS = 1_000;
+
 export class BambooSimulator {
   readonly brands: SimBrand[];
   readonly callbacks: CallbackRecord[];
@@ -112,6 +115,27 @@ export class BambooSimulator {
       callbacks: this.#callbacks,
       timing: options,
     });
+  }
+
+  /** The outage's end as last read from the store, and when it was read (read at most once a second). */
+  #outage: { until: number | undefined; readAt: number } | undefined;
+
+  async #inOutage(): Promise<boolean> {
+    const now = this.#clock.now();
+    if (this.#outage === undefined || now - this.#outage.readAt >= OUTAGE_READ_MS) this.#outage = { until: await this.#store.outageUntil(), readAt: now };
+    return this.#outage.until !== undefined && now < this.#outage.until;
+  }
+
+  /** Every request answers 503 for `ms` from now (every instance on the same store, within a second). */
+  async setOutage(ms: number): Promise<void> {
+    await this.#store.setOutageUntil(this.#clock.now() + ms);
+    this.#outage = undefined;
+  }
+
+  /** Sets an account's balance (a decimal such as `30.00`): the float running out, or topped up. */
+  async setBalance(accountId: number, balance: string): Promise<void> {
+    await this.#ensureReady();
+    await this.#store.setBalance(accountId, balance);
   }
 
   /** The handler: give it any request to a Bamboo host. */
@@ -209,6 +233,9 @@ export class BambooSimulator {
     if (!credential) return new Response(null, { status: 401, headers: { 'www-authenticate': 'Basic' } });
     if (credential.ipAllowed === false) return json({ error: 'Access denied: IP address is not whitelisted' }, 403);
     if (endpoint === 'unknown') return json({ message: 'Not found' }, 404);
+    // A vendor outage (setOutage): every endpoint answers 503 until it ends.
+    if (await this.#inOutage())
+      return new Response('<html><body><h1>503 Service Unavailable</h1></body></html>', { status: 503, headers: { 'content-type': 'text/html' } });
 
     // Checkout faults naming a RequestId wait for the body.
     const fault = this.#faults.takeForRequest(endpoint, endpoint === 'getOrder' ? getOrderRequestId(rest) : undefined);

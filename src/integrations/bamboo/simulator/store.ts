@@ -42,6 +42,11 @@ export interface SimulatorStore {
   setNotification(clientId: string, settings: NotificationSettings): Promise<void>;
   /** true exactly once per RequestId: the first checkout a fault trigger spoils (faults.ts). */
   takeFirstTriggerAnswer(requestId: string): Promise<boolean>;
+  /** Until when (ms on the simulator's clock) every request answers 503: the vendor is down. */
+  outageUntil(): Promise<number | undefined>;
+  setOutageUntil(untilMs: number): Promise<void>;
+  /** Sets an account's balance (a decimal): the float running out, or topped up. */
+  setBalance(accountId: number, balance: string): Promise<void>;
 }
 
 export const orderCost = (order: SimOrder) => order.lines.reduce((sum, line) => sum.plus(new Big(line.unitCost).times(line.quantity)), new Big(0));
@@ -147,6 +152,22 @@ export class MemorySimulatorStore implements SimulatorStore {
     if (this.#triggerAnswers.has(requestId)) return false;
     this.#triggerAnswers.add(requestId);
     return true;
+  }
+
+  #outageUntil: number | undefined;
+
+  async outageUntil(): Promise<number | undefined> {
+    return this.#outageUntil;
+  }
+
+  async setOutageUntil(untilMs: number): Promise<void> {
+    this.#outageUntil = untilMs;
+  }
+
+  async setBalance(accountId: number, balance: string): Promise<void> {
+    const account = this.#accounts.get(accountId);
+    if (!account) throw new Error(`no simulator account ${accountId}`);
+    account.balance = new Big(balance);
   }
 
   #book(key: string, type: SimTransaction['type'], amount: Big, account: SimAccount, at: number): void {
