@@ -19,7 +19,7 @@ import { parseMoney } from '#src/shared/money.ts';
 import type { WebEnv } from './env.ts';
 import { formOf } from './forms.ts';
 import { accountOf, requireKind, webActor } from './guards.ts';
-import { csrfField, page, showMoney, showTime, table, type Html } from './html.ts';
+import { csrfField, pageRenderer, showMoney, showTime, table } from './html.ts';
 
 const NOTICES: Record<string, string> = {
   paused: 'Account paused.',
@@ -51,12 +51,7 @@ export function adminNetworkRoutes(ctx: AppContext) {
   const app = new Hono<WebEnv>();
   app.use('*', requireKind('admin'));
   const actorOf = (c: Context<WebEnv>) => webActor(accountOf(c).accountId);
-  const render = (c: Context<WebEnv>, title: string, body: Html) => {
-    const notice = NOTICES[c.req.query('notice') ?? ''];
-    return c.html(
-      page({ title, identity: c.var.identity, csrfToken: c.var.csrfToken, path: c.req.path, body, notice: notice ? { kind: 'ok', text: notice } : undefined }),
-    );
-  };
+  const render = pageRenderer(NOTICES);
   const statusButton = (c: Context<WebEnv>, accountId: string, status: string, back: string) =>
     html`<form method="post" action="/app/admin/accounts/${accountId}/status" class="inline">
       ${csrfField(c.var.csrfToken)}<input type="hidden" name="back" value="${back}" /><input

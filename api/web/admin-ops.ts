@@ -14,17 +14,22 @@ import { DomainError } from '#src/shared/errors.ts';
 import type { WebEnv } from './env.ts';
 import { formOf } from './forms.ts';
 import { accountOf, requireKind, webActor } from './guards.ts';
-import { barChart, csrfField, page, showMoney, showTime, table, type Html } from './html.ts';
+import { barChart, csrfField, pageRenderer, showMoney, showTime, table, type Html } from './html.ts';
 
 export function adminOpsRoutes(ctx: AppContext, queues: readonly QueueContract[]) {
   const app = new Hono<WebEnv>();
   app.use('*', requireKind('admin'));
   const control = databaseJobControl(ctx.db, ctx.jobs, queues);
   const actorOf = (c: Context<WebEnv>) => webActor(accountOf(c).accountId);
+  const renderPage = pageRenderer();
   const render = (c: Context<WebEnv>, title: string, body: Html) => {
     const retried = c.req.query('retried');
-    const notice = retried !== undefined && /^\d{1,6}$/.test(retried) ? { kind: 'ok' as const, text: `${retried} job(s) put back to run.` } : undefined;
-    return c.html(page({ title, identity: c.var.identity, csrfToken: c.var.csrfToken, path: c.req.path, body, notice }));
+    return renderPage(
+      c,
+      title,
+      body,
+      retried !== undefined && /^\d{1,6}$/.test(retried) ? { kind: 'ok', text: `${retried} job(s) put back to run.` } : undefined,
+    );
   };
 
   app.get('/ops', async (c) => {

@@ -12,7 +12,7 @@ import { DomainError } from '#src/shared/errors.ts';
 import type { WebEnv } from './env.ts';
 import { formOf } from './forms.ts';
 import { accountOf, requireKind, webActor } from './guards.ts';
-import { csrfField, page, showMoney, table, type Html } from './html.ts';
+import { csrfField, pageRenderer, showMoney, table } from './html.ts';
 
 const NOTICES: Record<string, string> = { created: 'Price plan created.', assigned: 'Default plan set.', discount: 'Discount saved.' };
 const Bps = z.coerce.number().int().min(-9999).max(9999);
@@ -22,12 +22,7 @@ export function adminPricingRoutes(ctx: AppContext) {
   const app = new Hono<WebEnv>();
   app.use('*', requireKind('admin'));
   const actorOf = (c: Context<WebEnv>) => webActor(accountOf(c).accountId);
-  const render = (c: Context<WebEnv>, title: string, body: Html) => {
-    const notice = NOTICES[c.req.query('notice') ?? ''];
-    return c.html(
-      page({ title, identity: c.var.identity, csrfToken: c.var.csrfToken, path: c.req.path, body, notice: notice ? { kind: 'ok', text: notice } : undefined }),
-    );
-  };
+  const render = pageRenderer(NOTICES);
 
   app.get('/pricing', async (c) => {
     const plans = await listPricePlans(ctx.db, actorOf(c));

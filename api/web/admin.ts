@@ -18,7 +18,7 @@ import { DomainError } from '#src/shared/errors.ts';
 import type { WebEnv } from './env.ts';
 import { formOf } from './forms.ts';
 import { accountOf, requireKind, webActor } from './guards.ts';
-import { csrfField, page, showMoney, showTime, table, type Html } from './html.ts';
+import { csrfField, page, pageRenderer, showMoney, showTime, table } from './html.ts';
 import { telegramFile } from './telegram-files.ts';
 
 const NOTICES: Record<string, string> = {
@@ -33,12 +33,7 @@ export function adminRoutes(ctx: AppContext) {
   app.use('*', requireKind('admin'));
 
   const actorOf = (c: Context<WebEnv>) => webActor(accountOf(c).accountId);
-  const render = (c: Context<WebEnv>, title: string, body: Html) => {
-    const notice = NOTICES[c.req.query('notice') ?? ''];
-    return c.html(
-      page({ title, identity: c.var.identity, csrfToken: c.var.csrfToken, path: c.req.path, body, notice: notice ? { kind: 'ok', text: notice } : undefined }),
-    );
-  };
+  const render = pageRenderer(NOTICES);
 
   app.get('/', async (c) => {
     const pending = await listPendingTopups(ctx.db, actorOf(c), 51);

@@ -1,9 +1,11 @@
 // The page shell and small pieces every page uses. Pages are Hono `html` templates: every value is
 // escaped unless wrapped in `raw`, so hostile names and references render as text.
+import type { Context } from 'hono';
 import { html } from 'hono/html';
 import type { HtmlEscapedString } from 'hono/utils/html';
 import { formatMoney, type Money } from '#src/shared/money.ts';
 import type { WebIdentity } from '#src/domain/web-access/sessions.ts';
+import type { WebEnv } from './env.ts';
 
 /** Rendered markup; a plain string is text (escaped where it is interpolated). */
 /**
@@ -75,6 +77,19 @@ export interface PageOptions {
  * The whole document: our CSS and htmx (both served by us), a skip link, the navigation of the
  * signed-in person's role, and the CSRF token htmx sends as a header with every request it makes.
  */
+/**
+ * The pages of one area: `render(c, title, body)` answers a page in the app's shell for this
+ * request, with the notice that `?notice=<key>` names in `notices` (a redirect after a form says
+ * what happened that way), unless the caller passes its own.
+ */
+export function pageRenderer(notices: Record<string, string> = {}) {
+  return (c: Context<WebEnv>, title: string, body: Html, notice?: PageOptions['notice']) => {
+    const text = notices[c.req.query('notice') ?? ''];
+    const shown = notice ?? (text ? { kind: 'ok' as const, text } : undefined);
+    return c.html(page({ title, identity: c.var.identity, csrfToken: c.var.csrfToken, path: c.req.path, body, notice: shown }));
+  };
+}
+
 export function page(options: PageOptions): Html {
   const nav = navFor(options.identity);
   const who = options.identity ? (options.identity.kind === 'partner_user' ? options.identity.email : options.identity.name) : undefined;

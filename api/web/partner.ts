@@ -36,7 +36,7 @@ import { transactionsCsv } from '../v1/wallet.ts';
 import type { WebEnv } from './env.ts';
 import { formOf } from './forms.ts';
 import { assertPermission, mayDo, partnerOf, requireKind, webActor } from './guards.ts';
-import { barChart, csrfField, page, showMoney, showTime, table, type Html } from './html.ts';
+import { barChart, csrfField, pageRenderer, showMoney, showTime, table, type Html } from './html.ts';
 
 type Mode = 'live' | 'test';
 type PartnerIdentity = ReturnType<typeof partnerOf>;
@@ -94,8 +94,7 @@ export function partnerRoutes(ctx: AppContext) {
   const secret = apiKeySecret(ctx.config);
   app.use('*', requireKind('partner'));
 
-  const render = (c: Context<WebEnv>, title: string, body: Html, notice?: { kind: 'ok' | 'error'; text: string }) =>
-    c.html(page({ title, identity: c.var.identity, csrfToken: c.var.csrfToken, path: c.req.path, body, notice }));
+  const render = pageRenderer(NOTICES);
 
   // Overview: balance, today's orders, 30 days of spend, onboarding.
   app.get('/', async (c) => {
@@ -162,7 +161,7 @@ export function partnerRoutes(ctx: AppContext) {
     } catch (error) {
       if (!isDomainError(error, 'onboarding_not_found')) throw error;
     }
-    return render(c, 'Overview', html`<div class="grid">${parts}</div>`, noticeOf(c));
+    return render(c, 'Overview', html`<div class="grid">${parts}</div>`);
   });
 
   app.post('/low-balance', async (c) => {
@@ -513,7 +512,6 @@ export function partnerRoutes(ctx: AppContext) {
           Standard Webhooks.
         </p>
         ${table('Recent events', ['Type', 'Delivery', 'Attempts', 'Created', ''], eventRows(c, items, mode, canWrite), 'No events yet.')}`,
-      noticeOf(c),
     );
   });
 
@@ -645,7 +643,6 @@ export function partnerRoutes(ctx: AppContext) {
           </form>
         </section>
         <p class="hint">Forgot your password? An admin sets a new one for you.</p>`,
-      noticeOf(c),
     );
   });
 
@@ -702,8 +699,3 @@ const NOTICES: Record<string, string> = {
   test: 'A webhook.test event is on its way.',
   totp: 'Two-step sign-in is on.',
 };
-
-function noticeOf(c: Context<WebEnv>): { kind: 'ok'; text: string } | undefined {
-  const text = NOTICES[c.req.query('notice') ?? ''];
-  return text ? { kind: 'ok', text } : undefined;
-}
