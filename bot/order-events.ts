@@ -1,7 +1,7 @@
 // The Telegram adapter of the order events (OrderEventSink, src/domain/orders/events.ts), wired by
 // the root (src/main.ts): tells a bot buyer how the order ended. Completed or partly completed: one
-// message per card, the code masked (`•••• 7F3A`) with the Reveal button of features/orders.ts
-// (buyer only; the bot owns its callback format);
+// message per card, the code masked (`•••• 7F3A`) with the Reveal and Share buttons of
+// features/orders.ts (buyer only; the bot owns its callback format);
 // partly completed or failed: what was refunded. Card codes never leave here: the reveal decrypts
 // them on demand.
 //
@@ -45,7 +45,10 @@ export function telegramOrderEventSink(app: AppContext): OrderEventSink {
             {
               text: { key: 'order-card', vars: { ...common, position: card.index + 1, quantity: event.quantity, masked: card.masked } },
               buttons: [
-                [{ text: { key: 'order-reveal', vars: {} }, callbackData: orderCallbacks.reveal.build({ orderId: event.orderId, index: card.index }) }],
+                [
+                  { text: { key: 'order-reveal', vars: {} }, callbackData: orderCallbacks.reveal.build({ orderId: event.orderId, index: card.index }) },
+                  { text: { key: 'order-share', vars: {} }, callbackData: orderCallbacks.share.build({ orderId: event.orderId, index: card.index }) },
+                ],
               ],
             },
             { db: trx },

@@ -10,6 +10,10 @@ export const orderCallbacks = {
   ofBuyer: defineCallback('o:of', { buyerId: field.uuid, cursor: field.optional(field.digits(18)) }),
   view: defineCallback('o:view', { orderId: field.uuid }),
   reveal: defineCallback('o:rv', { orderId: field.uuid, index: field.int(3) }),
+  /** Share one card with a customer (also on the delivery message): shows the ways and languages. */
+  share: defineCallback('o:sh', { orderId: field.uuid, index: field.int(3) }),
+  /** The share itself: a forwardable message (`msg`) or a one-time claim link (`link`), in a language. */
+  shareAs: defineCallback('o:shs', { orderId: field.uuid, index: field.int(3), via: field.oneOf('msg', 'link'), language: field.oneOf('en', 'ar') }),
   // Inside the ordering flow: a card of the list, a page of the list, a fixed face value, Confirm / Cancel.
   pickCard: defineCallback('oc', { index: field.int(3) }),
   cardPage: defineCallback('oc:p', { page: field.int(3) }),

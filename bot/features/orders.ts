@@ -9,6 +9,7 @@ import { Composer, InlineKeyboard } from 'grammy';
 import { walletBalance } from '#src/domain/ledger/ledger.ts';
 import { createOrder } from '#src/domain/orders/intake.ts';
 import { formatOrderNumber, getOrderFor, listOrders, maskedOrderCards, revealOrderCards, type Order, type RevealedCard } from '#src/domain/orders/orders.ts';
+import { claimUrl, createCardClaim, SHARE_LANGUAGES, shareOrderCard, type CardVoucher, type ShareLanguage } from '#src/domain/orders/sharing.ts';
 import { readCardList } from '#src/domain/pricing/card-list.ts';
 import { quotePrice } from '#src/domain/pricing/pricing.ts';
 import { telegramDeleteQueue } from '#src/notifications/telegram-queues.ts';
@@ -214,6 +215,48 @@ function revealedText(ctx: BotContext, orderNumber: string, position: number, ca
   return lines.join('\n');
 }
 
+/** Telegram's limit for a message's text. */
+const MESSAGE_LIMIT = 4096;
+
+/** Cuts text to `room` characters (an ellipsis shows it was cut). */
+const cut = (text: string, room: number) => (text.length <= room ? text : `${text.slice(0, Math.max(room - 1, 0))}…`);
+
+/**
+ * The voucher for a customer, in the language the agent picked: brand, value, code, PIN and the
+ * brand's redemption instructions and terms (cut to fit one message: the code always fits).
+ */
+function voucherText(ctx: BotContext, language: ShareLanguage, voucher: CardVoucher): string {
+  const t = (key: string, vars: Record<string, string> = {}) => ctx.i18n.fluent.translate(language, key, vars);
+  const lines = [
+    t('voucher-title', { brand: voucher.brand, face: formatMoney(voucher.face) }),
+    voucher.product,
+    '',
+    t('voucher-code', { code: voucher.code ?? '—' }),
+  ];
+  if (voucher.pin) lines.push(t('voucher-pin', { pin: voucher.pin }));
+  if (voucher.serialNumber) lines.push(t('voucher-serial', { serial: voucher.serialNumber }));
+  if (voucher.expiresAt) lines.push(t('voucher-expiry', { expiry: voucher.expiresAt.toISOString().slice(0, 10) }));
+  let text = lines.join('\n');
+  for (const [key, value] of [
+    ['voucher-instructions', voucher.redemptionInstructions],
+    ['voucher-terms', voucher.terms],
+  ] as const) {
+    const heading = `\n\n${t(key)}\n`;
+    const room = MESSAGE_LIMIT - text.length - heading.length;
+    if (value?.trim() && room > 20) text += heading + cut(value.trim(), room);
+  }
+  return text;
+}
+
+/** A logo (https only) shown above a shared message as its link preview; no preview otherwise. */
+const logoPreview = (logoUrl: string | null) =>
+  logoUrl?.startsWith('https://') ? { url: logoUrl, show_above_text: true, prefer_small_media: true } : { is_disabled: true };
+
+/** A Bot API error carries the request payload (a code, a claim token): never let it reach the logs. */
+const scrubbed = (what: string) => () => {
+  throw new Error(`sending ${what} failed`);
+};
+
 /** A page of orders (the user's own, or a direct sub-agent's for its agent), each opening its detail. */
 async function showOrders(ctx: BotContext, buyerId: string | undefined, cursor: string | undefined): Promise<void> {
   const page = await listOrders(ctx.deps.app.db, telegramActor(ctx.user!.account), {
@@ -269,7 +312,10 @@ function handlers(): Composer<BotContext> {
     if (order.buyerId === account.id) {
       for (const card of await maskedOrderCards(app, order.id)) {
         lines.push(ctx.t('order-card-line', { position: card.index + 1, masked: card.masked }));
-        keyboard.text(`${ctx.t('order-reveal')} ${card.index + 1}`, orderCallbacks.reveal.build({ orderId: order.id, index: card.index })).row();
+        keyboard
+          .text(`${ctx.t('order-reveal')} ${card.index + 1}`, orderCallbacks.reveal.build({ orderId: order.id, index: card.index }))
+          .text(`${ctx.t('order-share')} ${card.index + 1}`, orderCallbacks.share.build({ orderId: order.id, index: card.index }))
+          .row();
       }
     }
     newRow(keyboard).text(
@@ -288,16 +334,59 @@ function handlers(): Composer<BotContext> {
     const { orderId, index } = orderCallbacks.reveal.read(ctx.match);
     const [card] = await revealOrderCards(app, telegramActor(ctx.user!.account), orderId, { index });
     const { number } = await app.db.selectFrom('orders').select('number').where('id', '=', orderId).executeTakeFirstOrThrow();
-    const sent = await ctx.reply(revealedText(ctx, formatOrderNumber(number), index + 1, card!), { protect_content: true }).catch(() => {
-      // A Bot API error carries the request payload (the code): never let it reach the logs.
-      throw new Error('sending a revealed card failed');
-    });
+    const sent = await ctx.reply(revealedText(ctx, formatOrderNumber(number), index + 1, card!), { protect_content: true }).catch(scrubbed('a revealed card'));
     await app.jobs.enqueue(
       telegramDeleteQueue,
       { chatId: String(sent.chat.id), messageId: sent.message_id },
       { startAfter: app.config.REVEAL_DELETE_AFTER_SECONDS },
     );
     await ctx.answerCallbackQuery();
+  });
+
+  // Share a card with a customer: the ways (a forwardable message, a one-time link) in each language.
+  buyers.callbackQuery(orderCallbacks.share.pattern, async (ctx) => {
+    const { orderId, index } = orderCallbacks.share.read(ctx.match);
+    const keyboard = new InlineKeyboard();
+    for (const via of ['msg', 'link'] as const) {
+      for (const language of SHARE_LANGUAGES) {
+        const name = ctx.i18n.fluent.translate(language, 'language-name');
+        keyboard.text(
+          ctx.t(via === 'msg' ? 'order-share-message' : 'order-share-link', { language: name }),
+          orderCallbacks.shareAs.build({ orderId, index, via, language }),
+        );
+      }
+      keyboard.row();
+    }
+    newRow(keyboard).text(ctx.t('button-cancel'), basicsCallbacks.home.build());
+    await ctx.answerCallbackQuery();
+    await ctx.reply(ctx.t('order-share-choose', { position: index + 1 }), { reply_markup: keyboard });
+  });
+
+  // The share: the buyer only (the domain refuses anyone else, as "no such order"), audited there.
+  // Sent from the handler (never through telegram.send, so neither the code nor a claim token is
+  // stored in a job), without protect_content: it is meant to be forwarded to the customer.
+  buyers.callbackQuery(orderCallbacks.shareAs.pattern, async (ctx) => {
+    const { app } = ctx.deps;
+    const { orderId, index, via, language } = orderCallbacks.shareAs.read(ctx.match);
+    const actor = telegramActor(ctx.user!.account);
+    if (via === 'msg') {
+      const voucher = await shareOrderCard(app, actor, orderId, { index, language });
+      await ctx.answerCallbackQuery();
+      await ctx.editMessageText(ctx.t('order-share-sent'));
+      await ctx.reply(voucherText(ctx, language, voucher), { link_preview_options: logoPreview(voucher.logoUrl) }).catch(scrubbed('a shared card'));
+      return;
+    }
+    const claim = await createCardClaim(app, actor, orderId, { index, language });
+    const expiry = claim.expiresAt.toISOString().slice(0, 16).replace('T', ' ');
+    const message = ctx.i18n.fluent.translate(language, 'claim-link-message', {
+      brand: claim.face.brand,
+      face: formatMoney(claim.face.face),
+      url: claimUrl(app.config, claim.token),
+      expiry,
+    });
+    await ctx.answerCallbackQuery();
+    await ctx.editMessageText(ctx.t('order-share-link-sent', { expiry }));
+    await ctx.reply(message, { link_preview_options: { is_disabled: true } }).catch(scrubbed('a claim link'));
   });
 
   return feature;

@@ -303,6 +303,26 @@ order-revealed-expiry = تاريخ الانتهاء: { $expiry }
 order-revealed-deleted = ستُحذف هذه الرسالة بعد { $seconds } ثانية.
 error-card-not-found = لا توجد بطاقة كهذه في هذا الطلب.
 order-card-line = البطاقة { $position }: { $masked }
+order-share = 📤 مشاركة
+order-share-choose =
+    📤 مشاركة البطاقة { $position } مع عميلك.
+    يمكن إعادة توجيه الرسالة كما هي؛ أما الرابط فيعرض البطاقة مرة واحدة على صفحة ويب وتنتهي صلاحيته.
+order-share-message = ✉️ رسالة · { $language }
+order-share-link = 🔗 رابط لمرة واحدة · { $language }
+order-share-sent = ✉️ الرسالة الخاصة بعميلك أدناه: أعد توجيهها إليه. أي شخص يراها يمكنه استخدام البطاقة.
+order-share-link-sent = 🔗 الرابط الخاص بعميلك أدناه: أعد توجيهه. يعرض البطاقة مرة واحدة وتنتهي صلاحيته في { $expiry } UTC؛ وسنخبرك عند فتحه.
+voucher-title = 🎁 بطاقة هدايا { $brand } · { $face }
+voucher-code = الرمز: { $code }
+voucher-pin = الرقم السري: { $pin }
+voucher-serial = الرقم التسلسلي: { $serial }
+voucher-expiry = صالحة حتى: { $expiry }
+voucher-instructions = طريقة الاستخدام:
+voucher-terms = الشروط:
+claim-link-message =
+    🎁 بطاقة هدايا { $brand } لك: { $face }.
+    افتحها من هنا (تُعرض البطاقة مرة واحدة): { $url }
+    تنتهي صلاحية الرابط في { $expiry } UTC.
+card-claim-opened = 🔗 فتح عميلك رابط البطاقة { $position } من الطلب { $number } ({ $card } { $face }) في { $at } UTC.
 network-orders = 🧾 الطلبات
 risk-alert-unusual-spend =
     ⚠️ إنفاق غير معتاد: { $name } ({ $role }) أنفق { $spent } اليوم؛ متوسط يومه { $average }.

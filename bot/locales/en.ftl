@@ -303,6 +303,26 @@ order-revealed-expiry = Expires: { $expiry }
 order-revealed-deleted = This message is deleted in { $seconds } seconds.
 error-card-not-found = This order has no such card.
 order-card-line = Card { $position }: { $masked }
+order-share = 📤 Share
+order-share-choose =
+    📤 Share card { $position } with your customer.
+    A message can be forwarded as it is; a link shows the card once, on a web page, and expires.
+order-share-message = ✉️ Message · { $language }
+order-share-link = 🔗 One-time link · { $language }
+order-share-sent = ✉️ The message for your customer is below: forward it to them. Anyone who sees it can use the card.
+order-share-link-sent = 🔗 The link for your customer is below: forward it. It shows the card once and expires on { $expiry } UTC; you will be told when it is opened.
+voucher-title = 🎁 { $brand } gift card · { $face }
+voucher-code = Code: { $code }
+voucher-pin = PIN: { $pin }
+voucher-serial = Serial: { $serial }
+voucher-expiry = Valid until: { $expiry }
+voucher-instructions = How to redeem:
+voucher-terms = Terms:
+claim-link-message =
+    🎁 A { $brand } gift card for you: { $face }.
+    Open it here (the card is shown once): { $url }
+    The link expires on { $expiry } UTC.
+card-claim-opened = 🔗 Your customer opened the link of card { $position } of { $number } ({ $card } { $face }) at { $at } UTC.
 network-orders = 🧾 Orders
 risk-alert-unusual-spend =
     ⚠️ Unusual spend: { $name } ({ $role }) spent { $spent } today; its average day is { $average }.

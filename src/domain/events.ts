@@ -74,6 +74,16 @@ function eventSchema<MoneyRead>(moneyField: z.ZodType<MoneyRead, z.input<typeof 
      * an order it may have accepted, or its card list contradicts the order. The money stays held.
      */
     z.object({ type: z.literal('order.needs_attention'), orderId: z.uuid(), number: z.string(), reason: z.string() }),
+    /** A customer opened a card's one-time claim link (src/domain/orders/sharing.ts): its agent is told. */
+    z.object({
+      type: z.literal('card.claim_opened'),
+      accountId,
+      orderNumber: z.string(),
+      position: z.number().int(),
+      card: z.string(),
+      face: moneyField,
+      openedAt: z.string(),
+    }),
     /** A partner signed up on its own and waits for an admin's decision (src/domain/signups/). */
     z.object({ type: z.literal('signup.created'), accountId, companyName: z.string(), email: z.string(), useCase: z.string() }),
   ]);

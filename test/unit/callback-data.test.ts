@@ -98,6 +98,7 @@ describe('the bot’s buttons', () => {
 
   it('the buttons notifications send keep their format (old messages carry them)', () => {
     expect(orderCallbacks.reveal.build({ orderId: ORDER_ID, index: 0 })).toBe(`o:rv:${ORDER_ID}:0`);
+    expect(orderCallbacks.share.build({ orderId: ORDER_ID, index: 0 })).toBe(`o:sh:${ORDER_ID}:0`);
     expect(signupCallbacks.list.build({ page: 0 })).toBe('sg:list:0');
   });
 });

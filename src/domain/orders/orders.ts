@@ -8,8 +8,8 @@ import { money, type Money } from '../../shared/money.ts';
 import { getAccount, resolvePrincipal } from '../accounts/accounts.ts';
 import type { Actor } from '../actor.ts';
 import { writeAudit } from '../audit/audit.ts';
-import { cardKeyring, decryptCardValue } from './card-crypto.ts';
-import type { OrderRow, OrderStatus } from './orders.tables.ts';
+import { cardKeyring, decryptCardValue, type CardKeyring } from './card-crypto.ts';
+import type { OrderCardRow, OrderRow, OrderStatus } from './orders.tables.ts';
 import { isUuid } from '../../shared/ids.ts';
 
 export const formatOrderNumber = (number: bigint): string => `ST-${number.toString().padStart(6, '0')}`;
@@ -121,15 +121,18 @@ export async function revealOrderCards(
     subject: { type: 'order', id: orderId },
     after: { cards: cards.length, ...(options.index === undefined ? {} : { index: options.index }) },
   });
-  return cards.map((card) => {
-    const boundTo = `${orderId}:${card.vendor_card_id}`;
-    return {
-      serialNumber: card.serial_number,
-      code: card.code_encrypted === null ? null : decryptCardValue(keyring, card.key_id, card.code_encrypted, `${boundTo}:code`),
-      pin: card.pin_encrypted === null ? null : decryptCardValue(keyring, card.key_id, card.pin_encrypted, `${boundTo}:pin`),
-      expiresAt: card.expires_at,
-    };
-  });
+  return cards.map((card) => decryptOrderCard(keyring, card));
+}
+
+/** One stored card with its code and PIN decrypted (for its buyer's reveal, a share, a claim link). */
+export function decryptOrderCard(keyring: CardKeyring, card: OrderCardRow): RevealedCard {
+  const boundTo = `${card.order_id}:${card.vendor_card_id}`;
+  return {
+    serialNumber: card.serial_number,
+    code: card.code_encrypted === null ? null : decryptCardValue(keyring, card.key_id, card.code_encrypted, `${boundTo}:code`),
+    pin: card.pin_encrypted === null ? null : decryptCardValue(keyring, card.key_id, card.pin_encrypted, `${boundTo}:pin`),
+    expiresAt: card.expires_at,
+  };
 }
 
 /** How many characters of a code a masked card shows (`•••• 7F3A`). */
