@@ -19,4 +19,6 @@ export const orderCallbacks = {
   cardPage: defineCallback('oc:p', { page: field.int(3) }),
   pickFace: defineCallback('od', { face: field.digits(18) }),
   confirm: defineCallback('or', { action: field.oneOf('ok', 'drop'), key: field.uuid }),
+  /** Another quantity, on the summary (inside the flow). */
+  quantity: defineCallback('oq', { quantity: field.int(3) }),
 };

@@ -8,20 +8,22 @@ import { createConversation } from '@grammyjs/conversations';
 import { Composer, InlineKeyboard } from 'grammy';
 import { walletBalance } from '#src/domain/ledger/ledger.ts';
 import { createOrder } from '#src/domain/orders/intake.ts';
+import { assertMayOrder } from '#src/domain/orders/may-order.ts';
 import { formatOrderNumber, getOrderFor, listOrders, maskedOrderCards, revealOrderCards, type Order, type RevealedCard } from '#src/domain/orders/orders.ts';
 import { claimUrl, createCardClaim, SHARE_LANGUAGES, shareOrderCard, type CardVoucher, type ShareLanguage } from '#src/domain/orders/sharing.ts';
 import { readCardList } from '#src/domain/pricing/card-list.ts';
 import { quotePrice } from '#src/domain/pricing/pricing.ts';
 import { telegramDeleteQueue } from '#src/notifications/telegram-queues.ts';
-import { formatMoney, money, multiply, subtract } from '#src/shared/money.ts';
+import { formatMoney, isNegative, money, multiply, subtract } from '#src/shared/money.ts';
 import type { BotContext, ConvContext } from '../context.ts';
-import { cancelKeyboard, domainCall, waitButton, waitConfirmation, waitText, type Flow } from '../flows.ts';
+import { cancelKeyboard, domainCall, remindButton, waitButton, waitText, type Flow } from '../flows.ts';
 import { enterFlow, isRole, newRow, parseAmount, showMoney, telegramActor } from '../helpers.ts';
 import type { Feature } from './index.ts';
 import { backHome } from './menus.ts';
 import { basicsCallbacks } from './basics.callbacks.ts';
 import { networkCallbacks } from './network.callbacks.ts';
 import { orderCallbacks } from './orders.callbacks.ts';
+import { topupCallbacks } from './topup.callbacks.ts';
 
 /** Cards per page in the ordering card picker. */
 export const CARD_PAGE_SIZE = 8;
@@ -83,14 +85,26 @@ async function askFace(conversation: Flow, ctx: ConvContext, card: CardChoice): 
   }
 }
 
-async function askQuantity(conversation: Flow, ctx: ConvContext, max: number): Promise<{ ctx: ConvContext; quantity: number }> {
-  await ctx.reply(ctx.t('order-ask-quantity', { max }), { reply_markup: cancelKeyboard(ctx) });
-  for (;;) {
-    const answer = await waitText(conversation);
-    const quantity = /^\d{1,3}$/.test(answer.text) ? Number(answer.text) : 0;
-    if (quantity >= 1 && quantity <= max) return { ctx: answer.ctx, quantity };
-    await answer.ctx.reply(answer.ctx.t('order-quantity-invalid', { max }), { reply_markup: cancelKeyboard(answer.ctx) });
+/** The quantities offered as buttons on the summary (typing any other from 1 to the maximum works too). */
+const QUANTITY_CHOICES = [1, 2, 3, 5, 10];
+
+interface Summary {
+  text: string;
+  /** The wallet covers the total: Confirm is offered; otherwise the way to more funds is. */
+  affordable: boolean;
+}
+
+/** The summary's buttons: Confirm (or the way to more funds when short), Cancel, and the other quantities. */
+function summaryKeyboard(ctx: ConvContext, key: string, quantity: number, max: number, summary: Summary): InlineKeyboard {
+  const keyboard = new InlineKeyboard();
+  if (summary.affordable) keyboard.text(ctx.t('button-confirm'), orderCallbacks.confirm.build({ action: 'ok', key }));
+  else if (ctx.user?.account.role === 'agent') keyboard.text(ctx.t('menu-topup'), topupCallbacks.start.build());
+  else keyboard.text(ctx.t('menu-ask-funds'), networkCallbacks.askFunds.build());
+  keyboard.text(ctx.t('button-cancel'), orderCallbacks.confirm.build({ action: 'drop', key })).row();
+  for (const choice of QUANTITY_CHOICES.filter((choice) => choice <= max && choice !== quantity)) {
+    keyboard.text(ctx.t('order-quantity-button', { quantity: choice }), orderCallbacks.quantity.build({ quantity: choice }));
   }
+  return keyboard;
 }
 
 async function orderFlow(conversation: Flow, ctx: ConvContext): Promise<void> {
@@ -121,7 +135,9 @@ async function orderFlow(conversation: Flow, ctx: ConvContext): Promise<void> {
   if (!card) return;
 
   let faceStep: { ctx: ConvContext; face: string };
-  if (card.denominations) {
+  if (card.denominations?.length === 1) {
+    faceStep = { ctx: picked.ctx, face: card.denominations[0]! }; // one value: nothing to choose
+  } else if (card.denominations) {
     const values = new InlineKeyboard();
     card.denominations.forEach((face, index) => {
       if (index > 0 && index % 3 === 0) values.row();
@@ -142,37 +158,72 @@ async function orderFlow(conversation: Flow, ctx: ConvContext): Promise<void> {
     faceStep = await askFace(conversation, picked.ctx, card);
   }
 
-  const counted = await askQuantity(conversation, faceStep.ctx, ctx.deps.app.config.BOT_MAX_QUANTITY);
+  // The summary comes at once with one card: other quantities are its buttons (or typed), and a
+  // wallet that cannot pay is told here, with the way to more funds instead of Confirm.
+  const max = ctx.deps.app.config.BOT_MAX_QUANTITY;
   const face = money(BigInt(faceStep.face), card.currency);
-  const summary = await domainCall(conversation, async () => {
-    const { app } = ctx.deps;
-    const quote = await quotePrice(app.db, {
-      accountId: account.id,
-      productId: BigInt(card.productId),
-      face,
-      orderFee: { amount: app.config.ORDER_FEE, currency: app.config.SETTLEMENT_CURRENCY },
-    });
-    const total = multiply(quote.unitPrice, BigInt(counted.quantity));
-    const balance = await walletBalance(app.db, account.id);
-    return {
-      key: randomUUID(),
-      vars: {
+  const key = await conversation.external(() => randomUUID());
+  const summarize = (quantity: number) =>
+    domainCall(conversation, async (): Promise<Summary & { vars: Record<string, string | number> }> => {
+      const { app } = ctx.deps;
+      const quote = await quotePrice(app.db, {
+        accountId: account.id,
+        productId: BigInt(card.productId),
+        face,
+        orderFee: { amount: app.config.ORDER_FEE, currency: app.config.SETTLEMENT_CURRENCY },
+      });
+      const total = multiply(quote.unitPrice, BigInt(quantity));
+      const balance = await walletBalance(app.db, account.id);
+      const after = subtract(balance, total);
+      const vars = {
         card: card.name,
         face: formatMoney(face),
-        quantity: counted.quantity,
+        quantity,
         unit: showMoney(quote.unitPrice),
         total: showMoney(total),
         balance: showMoney(balance),
-        after: showMoney(subtract(balance, total)),
+        after: showMoney(after),
+        missing: showMoney(subtract(total, balance)),
+      };
+      const affordable = !isNegative(after);
+      const text = affordable ? ctx.t('order-summary', vars) : `${ctx.t('order-summary', vars)}\n\n${ctx.t('order-summary-short', vars)}`;
+      return { text, affordable, vars };
+    });
+  let quantity = 1;
+  let summary = await summarize(quantity);
+  await faceStep.ctx.reply(summary.text, { reply_markup: summaryKeyboard(faceStep.ctx, key, quantity, max, summary) });
+  let confirmation: { ctx: ConvContext; action: 'ok' | 'drop' };
+  for (;;) {
+    const answer = await conversation.waitUntil(
+      (update) => {
+        const data = update.callbackQuery?.data;
+        if (data) return orderCallbacks.confirm.matching({ key }).test(data) || orderCallbacks.quantity.pattern.test(data);
+        return update.message?.text !== undefined && !update.message.text.startsWith('/');
       },
-    };
-  });
-  const confirm = new InlineKeyboard()
-    .text(counted.ctx.t('button-confirm'), orderCallbacks.confirm.build({ action: 'ok', key: summary.key }))
-    .text(counted.ctx.t('button-cancel'), orderCallbacks.confirm.build({ action: 'drop', key: summary.key }));
-  await counted.ctx.reply(counted.ctx.t('order-summary', summary.vars), { reply_markup: confirm });
-
-  const confirmation = await waitConfirmation(conversation, orderCallbacks.confirm, summary.key);
+      { otherwise: remindButton, next: true },
+    );
+    const data = answer.callbackQuery?.data;
+    if (data && orderCallbacks.confirm.pattern.test(data)) {
+      confirmation = { ctx: answer, action: orderCallbacks.confirm.read(data).action };
+      break;
+    }
+    const typed = answer.message?.text?.trim();
+    const wanted = data ? orderCallbacks.quantity.read(data).quantity : /^\d{1,3}$/.test(typed ?? '') ? Number(typed) : 0;
+    if (wanted < 1 || wanted > max) {
+      if (data) await answer.answerCallbackQuery();
+      else await answer.reply(answer.t('order-quantity-invalid', { max }), { reply_markup: summaryKeyboard(answer, key, quantity, max, summary) });
+      continue;
+    }
+    quantity = wanted;
+    summary = await summarize(quantity);
+    const keyboard = summaryKeyboard(answer, key, quantity, max, summary);
+    if (data) {
+      await answer.answerCallbackQuery();
+      await answer.editMessageText(summary.text, { reply_markup: keyboard });
+    } else {
+      await answer.reply(summary.text, { reply_markup: keyboard });
+    }
+  }
   if (confirmation.action !== 'ok') {
     await confirmation.ctx.answerCallbackQuery();
     await confirmation.ctx.editMessageText(confirmation.ctx.t('cancel-done'));
@@ -183,10 +234,10 @@ async function orderFlow(conversation: Flow, ctx: ConvContext): Promise<void> {
     const { order } = await createOrder(app, {
       buyerId: account.id,
       actor: telegramActor(account),
-      clientReference: `tg:${summary.key}`,
+      clientReference: `tg:${key}`,
       productId: BigInt(card.productId),
       face,
-      quantity: counted.quantity,
+      quantity,
     });
     return order.number;
   });
@@ -286,7 +337,9 @@ function handlers(): Composer<BotContext> {
   const feature = new Composer<BotContext>();
   const buyers = feature.filter((ctx) => isRole(ctx, 'agent', 'sub_agent'));
 
+  // Refusals that are known now come now: a paused account or a paused agent above it.
   buyers.callbackQuery(orderCallbacks.start.pattern, async (ctx) => {
+    await assertMayOrder(ctx.deps.app.db, ctx.user!.account.id);
     await enterFlow(ctx, ORDER_FLOW);
     await ctx.answerCallbackQuery();
   });

@@ -257,7 +257,8 @@ order-choose-card = أي بطاقة تريد؟
 order-choose-value = { $card }: اختر القيمة.
 order-ask-amount = اكتب قيمة البطاقة بعملة { $currency }، من { $min } إلى { $max }.
 order-amount-invalid = يجب أن تكون القيمة مبلغاً من { $min } إلى { $max }. حاول مرة أخرى.
-order-ask-quantity = كم بطاقة؟ (من 1 إلى { $max })
+order-quantity-button = × { $quantity }
+order-summary-short = ⚠️ الرصيد لا يكفي لهذا الطلب: يلزم { $missing } إضافية. أضف رصيدًا أو اختر عددًا أقل من البطاقات.
 order-quantity-invalid = اكتب عدداً صحيحاً من 1 إلى { $max }.
 order-summary =
     يرجى مراجعة طلبك:

@@ -257,7 +257,8 @@ order-choose-card = Which card do you want?
 order-choose-value = { $card }: choose the value.
 order-ask-amount = Type the card value in { $currency }, from { $min } to { $max }.
 order-amount-invalid = The value must be an amount from { $min } to { $max }. Try again.
-order-ask-quantity = How many cards? (1 to { $max })
+order-quantity-button = × { $quantity }
+order-summary-short = ⚠️ Not enough funds for this order: { $missing } more is needed. Add funds, or choose fewer cards.
 order-quantity-invalid = Type a whole number from 1 to { $max }.
 order-summary =
     Please check your order:

@@ -63,7 +63,6 @@ describe('bot logs', () => {
     await saveCardList(ctx.db, operator, [{ productId: BigInt(SIM_PRODUCTS.steam10), denominations: [1000n] }], { maxEntries: 10 });
     await bot.handleUpdate(callbackQuery(agentId, 'o:new'));
     await bot.handleUpdate(callbackQuery(agentId, 'oc:0'));
-    await bot.handleUpdate(callbackQuery(agentId, 'od:1000'));
     await bot.handleUpdate(textMessage(agentId, '1'));
     await bot.handleUpdate(callbackQuery(agentId, buttonData(calls, 'Confirm')));
     await runDueJobs(test, ctx, orderPlaceQueue);

@@ -19,7 +19,7 @@ import { insertProduct } from '../support/catalog.ts';
 import { createTestContext } from '../support/context.ts';
 import { balance, fund, operator } from '../support/money.ts';
 import { expectOrderMoneyConserved, runDueJobs } from '../support/orders.ts';
-import { buttonData, callbackQuery, lastText, textMessage, type RecordedCall } from '../support/telegram.ts';
+import { buttonData, callbackQuery, lastButtons, lastText, textMessage, type RecordedCall } from '../support/telegram.ts';
 import { domainEventSinks } from '../../src/main.ts';
 
 /** The order events as main.ts routes them (the sink keeps no state: a second one is a retried job). */
@@ -63,10 +63,13 @@ describe('ordering through the bot', () => {
     const user = agent.telegramUserId;
     await bot.handleUpdate(callbackQuery(user, 'o:new'));
     expect(lastText(calls)).toBe('Which card do you want?');
+    // One value: no value step; the summary comes at once, for one card, with other quantities as buttons.
     await bot.handleUpdate(callbackQuery(user, buttonData(calls, `Product ${SIM_PRODUCTS.steam10}`)));
-    expect(lastText(calls)).toContain('choose the value');
-    await bot.handleUpdate(callbackQuery(user, buttonData(calls, '10.00 USD')));
-    expect(lastText(calls)).toBe('How many cards? (1 to 10)');
+    expect(lastText(calls)).toContain('Quantity: 1\n');
+    expect(lastText(calls)).toContain('Total: 10.00 USD');
+    expect(lastButtons(calls).map((button) => button.text)).toEqual(['✅ Confirm', '✖️ Cancel', '× 2', '× 3', '× 5', '× 10']);
+    await bot.handleUpdate(callbackQuery(user, buttonData(calls, '× 3')));
+    expect(calls.at(-1)).toMatchObject({ method: 'editMessageText', payload: { text: expect.stringContaining('Total: 30.00 USD') } });
     await bot.handleUpdate(textMessage(user, '11'));
     expect(lastText(calls)).toBe('Type a whole number from 1 to 10.');
     await bot.handleUpdate(textMessage(user, '2'));
@@ -107,7 +110,6 @@ describe('ordering through the bot', () => {
     const user = agent.telegramUserId;
     await bot.handleUpdate(callbackQuery(user, 'o:new'));
     await bot.handleUpdate(callbackQuery(user, buttonData(calls, `Product ${SIM_PRODUCTS.steam10}`)));
-    await bot.handleUpdate(callbackQuery(user, buttonData(calls, '10.00 USD')));
     await bot.handleUpdate(textMessage(user, '1'));
     const confirm = buttonData(calls, 'Confirm');
     await bot.handleUpdate(callbackQuery(user, confirm));
@@ -122,7 +124,6 @@ describe('ordering through the bot', () => {
     // Another order from the already low wallet (15 → 5) says nothing new.
     await bot.handleUpdate(callbackQuery(user, 'o:new'));
     await bot.handleUpdate(callbackQuery(user, buttonData(calls, `Product ${SIM_PRODUCTS.steam10}`)));
-    await bot.handleUpdate(callbackQuery(user, buttonData(calls, '10.00 USD')));
     await bot.handleUpdate(textMessage(user, '1'));
     await bot.handleUpdate(callbackQuery(user, buttonData(calls, 'Confirm')));
     expect(await balance(ctx.db, agent.account)).toBe('5.00');
@@ -132,7 +133,6 @@ describe('ordering through the bot', () => {
     await fund(ctx.db, agent.account, '30.00');
     await bot.handleUpdate(callbackQuery(user, 'o:new'));
     await bot.handleUpdate(callbackQuery(user, buttonData(calls, `Product ${SIM_PRODUCTS.steam10}`)));
-    await bot.handleUpdate(callbackQuery(user, buttonData(calls, '10.00 USD')));
     await bot.handleUpdate(textMessage(user, '2'));
     await bot.handleUpdate(callbackQuery(user, buttonData(calls, 'Confirm')));
     expect(await balance(ctx.db, agent.account)).toBe('15.00');
@@ -177,13 +177,28 @@ describe('ordering through the bot', () => {
     const poor = await fundedAgent('5.00');
     await bot.handleUpdate(callbackQuery(poor.telegramUserId, 'o:new'));
     await bot.handleUpdate(callbackQuery(poor.telegramUserId, buttonData(calls, `Product ${SIM_PRODUCTS.steam10}`)));
-    await bot.handleUpdate(callbackQuery(poor.telegramUserId, buttonData(calls, '10.00 USD')));
-    await bot.handleUpdate(textMessage(poor.telegramUserId, '1'));
+    // Told at the summary, with Top up instead of Confirm; a forged Confirm is refused by the domain.
     expect(lastText(calls)).toContain('Balance after: -5.00 USD');
-    await bot.handleUpdate(callbackQuery(poor.telegramUserId, buttonData(calls, 'Confirm')));
+    expect(lastText(calls)).toContain('Not enough funds for this order: 5.00 USD more is needed.');
+    expect(lastButtons(calls).map((button) => button.callback_data)).toEqual(expect.arrayContaining(['tu:new', expect.stringMatching(/^or:drop:/)]));
+    expect(lastButtons(calls).some((button) => button.callback_data?.startsWith('or:ok:'))).toBe(false);
+    const forged = buttonData(calls, 'Cancel').replace('or:drop:', 'or:ok:');
+    await bot.handleUpdate(callbackQuery(poor.telegramUserId, forged));
     expect(calls.at(-1)?.payload).toMatchObject({ show_alert: true, text: 'Not enough funds: the balance is 5.00 USD.' });
     expect(await ordersOf(poor.account.id)).toEqual([]);
     expect(await balance(ctx.db, poor.account)).toBe('5.00');
+
+    // A sub-agent whose agent is paused is told at the first tap, not at Confirm; in Arabic too.
+    const parent = await fundedAgent();
+    const sub = await makeBotAccount(ctx, 'sub_agent', { parent: parent.account });
+    await fund(ctx.db, sub.account, '50.00');
+    await setAccountStatus(ctx.db, operator, parent.account.id, 'paused');
+    await bot.handleUpdate(callbackQuery(sub.telegramUserId, 'o:new'));
+    expect(calls.at(-1)?.payload).toMatchObject({ show_alert: true, text: "Your agent's account is paused, so this is not possible right now." });
+    await setAccountLanguage(ctx.db, sub.account.id, 'ar');
+    await bot.handleUpdate(callbackQuery(sub.telegramUserId, 'o:new'));
+    expect(calls.at(-1)?.payload).toMatchObject({ show_alert: true, text: expect.stringContaining('موقوف') });
+    expect(await ordersOf(sub.account.id)).toEqual([]);
   });
 
   it('a sub-agent orders too; Arabic texts', async () => {
@@ -197,8 +212,10 @@ describe('ordering through the bot', () => {
     await bot.handleUpdate(callbackQuery(sub.telegramUserId, 'o:new'));
     expect(lastText(calls)).toBe('أي بطاقة تريد؟');
     await bot.handleUpdate(callbackQuery(sub.telegramUserId, 'oc:0'));
-    await bot.handleUpdate(callbackQuery(sub.telegramUserId, 'od:1000'));
-    await bot.handleUpdate(textMessage(sub.telegramUserId, '1'));
+    await bot.handleUpdate(textMessage(sub.telegramUserId, '10')); // more than the wallet holds: said at the summary
+    expect(lastText(calls)).toContain('الرصيد لا يكفي لهذا الطلب: يلزم 50.00 USD إضافية.');
+    expect(lastButtons(calls).map((button) => button.callback_data)).toContain('fr:new'); // a sub-agent asks its agent
+    await bot.handleUpdate(callbackQuery(sub.telegramUserId, buttonData(calls, '× 1')));
     expect(lastText(calls)).toContain('الإجمالي: 10.00 USD');
     await bot.handleUpdate(callbackQuery(sub.telegramUserId, buttonData(calls, 'تأكيد')));
     expect(lastText(calls)).toMatch(/^تم قبول الطلب ST-\d{6}/);
@@ -227,7 +244,6 @@ describe('ordering through the bot', () => {
 async function orderSteam(bot: Bot<BotContext>, calls: RecordedCall[], user: number, quantity: number): Promise<string> {
   await bot.handleUpdate(callbackQuery(user, 'o:new'));
   await bot.handleUpdate(callbackQuery(user, 'oc:0'));
-  await bot.handleUpdate(callbackQuery(user, 'od:1000'));
   await bot.handleUpdate(textMessage(user, String(quantity)));
   await bot.handleUpdate(callbackQuery(user, buttonData(calls, 'Confirm')));
   const number = /Order (ST-\d{6}) accepted/.exec(lastText(calls))?.[1];

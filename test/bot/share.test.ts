@@ -51,7 +51,6 @@ async function deliveredOrder(quantity: number) {
   const user = agent.telegramUserId;
   await bot.handleUpdate(callbackQuery(user, 'o:new'));
   await bot.handleUpdate(callbackQuery(user, 'oc:0'));
-  await bot.handleUpdate(callbackQuery(user, 'od:1000'));
   await bot.handleUpdate(textMessage(user, String(quantity)));
   await bot.handleUpdate(callbackQuery(user, buttonData(calls, 'Confirm')));
   await runDueJobs(test, ctx, orderPlaceQueue);
