@@ -1,14 +1,17 @@
 // The Telegram sink of the domain events whose messages carry the bot's buttons (the bot owns its
 // callback formats; the core knows none), wired by the root (src/main.ts): a new top-up request to
 // every admin with Approve / Reject and the proof photo, a sub-agent's funding request to its agent
-// with Allocate / Decline, a partner signup to every admin with the pending list. Plain messages
-// (wallet, top-up decisions, payouts) are src/notifications/wallet-alerts.ts.
+// with Allocate / Decline, a partner signup to every admin with the pending list, an approved top-up
+// to its agent with Order cards. Plain messages (wallet, rejected top-ups, payouts) are
+// src/notifications/wallet-alerts.ts.
 import type { AppContext } from '#src/context.ts';
 import { telegramAdmins } from '#src/domain/accounts/language.ts';
 import type { DomainEvent, DomainEventSink } from '#src/domain/events.ts';
 import { notify, recipientOf } from '#src/notifications/notify.ts';
 import { formatMoney } from '#src/shared/money.ts';
+import { basicsCallbacks } from './features/basics.callbacks.ts';
 import { networkCallbacks } from './features/network.callbacks.ts';
+import { orderCallbacks } from './features/orders.callbacks.ts';
 import { signupCallbacks } from './features/signups.callbacks.ts';
 import { topupCallbacks } from './features/topup.callbacks.ts';
 import { topupRequestVars } from './features/topup.ts';
@@ -54,6 +57,21 @@ async function fundsRequested(app: AppContext, event: EventOf<'funds.requested'>
   });
 }
 
+/** The agent hears its top-up was approved, with the next step (ordering) one tap away. */
+async function topupApproved(app: AppContext, event: EventOf<'topup.decided'>): Promise<void> {
+  const agent = await recipientOf(app, event.accountId);
+  if (!agent || event.decision !== 'approved' || !event.balance) return;
+  await notify(app, agent, {
+    text: { key: 'topup-approved', vars: { amount: formatMoney(event.amount), balance: formatMoney(event.balance) } },
+    buttons: [
+      [
+        { text: { key: 'menu-order', vars: {} }, callbackData: orderCallbacks.start.build() },
+        { text: { key: 'button-menu', vars: {} }, callbackData: basicsCallbacks.home.build() },
+      ],
+    ],
+  });
+}
+
 /** Every admin hears of a new partner signup, with a button to the pending list. */
 async function signupCreated(app: AppContext, event: EventOf<'signup.created'>): Promise<void> {
   const vars = { company: event.companyName, email: event.email, useCase: event.useCase, accountId: event.accountId };
@@ -66,5 +84,6 @@ export function telegramEventSink(app: AppContext): DomainEventSink {
     if (event.type === 'topup.requested') await topupRequested(app, event);
     else if (event.type === 'funds.requested') await fundsRequested(app, event);
     else if (event.type === 'signup.created') await signupCreated(app, event);
+    else if (event.type === 'topup.decided') await topupApproved(app, event);
   };
 }

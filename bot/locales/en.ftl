@@ -21,6 +21,10 @@ error-unavailable = The service is briefly unavailable. Please try again in a mi
 
 ## Start and menus
 start-welcome = Welcome! Your account is ready.
+start-welcome-agent = Welcome! Your account is ready. To top up your wallet, send a photo of your payment proof here, with the amount as its caption (for example 100).
+outside-message = I did not understand that. Please choose from the menu.
+outside-message-agent = I did not understand that. Choose from the menu; to top up, send a photo of your payment proof with the amount as its caption.
+outside-photo-sub-agent = Your agent funds your wallet: to ask for funds, use “Ask for funds” below.
 start-already-registered = You already have an account; an invite link cannot be used again.
 menu-title-admin = Admin menu ({ $name })
 menu-title-agent = Agent menu ({ $name })
@@ -101,6 +105,7 @@ flow-amount-invalid = That is not a valid amount in { $currency }. Type a positi
 
 ## Top-up
 topup-ask-amount = How much do you want to top up, in { $currency }?
+topup-photo-ask-amount = 📷 Start a top-up with this as proof? Type the amount in { $currency }, or press Cancel.
 topup-ask-proof = Send the payment proof: a photo of the receipt, or the payment reference as text.
 topup-summary =
     Top-up request
