@@ -4,6 +4,7 @@ import type { Composer } from 'grammy';
 import type { BotContext } from '../context.ts';
 import { adminFeature } from './admin.ts';
 import { cardListFeature } from './card-list.ts';
+import { marginsFeature } from './margins.ts';
 import { networkFeature } from './network.ts';
 import { opsFeature } from './ops.ts';
 import { ordersFeature } from './orders.ts';
@@ -22,6 +23,7 @@ export const FEATURES: readonly Feature[] = [
   ordersFeature,
   topupFeature,
   networkFeature,
+  marginsFeature,
   adminFeature,
   cardListFeature,
   pricePlansFeature,

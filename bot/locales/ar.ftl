@@ -84,6 +84,7 @@ wallet-statement-text =
 ## أخطاء يمكن للمستخدم التصرف بشأنها
 error-account-paused = حسابك موقوف مؤقتًا، لذا لا يمكن تنفيذ ذلك الآن.
 error-parent-paused = حساب وكيلك موقوف مؤقتًا، لذا لا يمكن تنفيذ ذلك الآن.
+error-margin-out-of-bounds = هذا الهامش خارج الحدود التي حددها المشرفون.
 error-forbidden = غير مسموح لك بتنفيذ هذا.
 error-insufficient-funds = الرصيد غير كافٍ: الرصيد الحالي { $balance }.
 error-not-direct-child = يمكنك التصرف فقط في وكلائك الفرعيين المباشرين.
@@ -330,6 +331,17 @@ claim-link-message =
     تنتهي صلاحية الرابط في { $expiry } UTC.
 card-claim-opened = 🔗 فتح عميلك رابط البطاقة { $position } من الطلب { $number } ({ $card } { $face }) في { $at } UTC.
 network-orders = 🧾 الطلبات
+network-margin = 💹 الهامش
+margin-not-allowed = لم يسمح المشرفون للوكلاء بتحديد الهوامش بعد.
+margin-by-plan = سعر خطة الأسعار
+margin-ask =
+    هامش { $name }: حاليًا { $now }.
+    اكتب نسبة الزيادة على سعرك بالمئة من { $min } إلى { $max } (مثلًا 2.5)، أو - للعودة إلى خطة الأسعار.
+margin-invalid = اكتب نسبة مئوية من { $min } إلى { $max } (مثلًا 2.5)، أو -.
+margin-confirm = تحديد هامش { $name } بنسبة { $markup }% على سعرك؟ لكل بطاقة:
+margin-confirm-plan = العودة إلى تسعير { $name } حسب خطة الأسعار؟ لكل بطاقة:
+margin-preview-line = { $card } { $face }: تدفع { $agent } · يدفع { $sub } · تربح { $share }
+margin-saved = تم الحفظ: أسعار { $name } تتبع الهامش الجديد من الطلب التالي.
 risk-alert-unusual-spend =
     ⚠️ إنفاق غير معتاد: { $name } ({ $role }) أنفق { $spent } اليوم؛ متوسط يومه { $average }.
     الحساب: { $accountId }

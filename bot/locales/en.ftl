@@ -84,6 +84,7 @@ wallet-statement-text =
 ## Errors the user can act on
 error-account-paused = Your account is paused, so this is not possible right now.
 error-parent-paused = Your agent's account is paused, so this is not possible right now.
+error-margin-out-of-bounds = This margin is outside the bounds set by the admins.
 error-forbidden = You are not allowed to do this.
 error-insufficient-funds = Not enough funds: the balance is { $balance }.
 error-not-direct-child = You can only act on your own direct sub-agents.
@@ -330,6 +331,17 @@ claim-link-message =
     The link expires on { $expiry } UTC.
 card-claim-opened = 🔗 Your customer opened the link of card { $position } of { $number } ({ $card } { $face }) at { $at } UTC.
 network-orders = 🧾 Orders
+network-margin = 💹 Margin
+margin-not-allowed = The admins have not allowed agents to set margins yet.
+margin-by-plan = the price plan's price
+margin-ask =
+    Margin of { $name }: now { $now }.
+    Type a markup on your own price, in percent from { $min } to { $max } (for example 2.5), or - to use the price plan again.
+margin-invalid = Type a percent from { $min } to { $max } (for example 2.5), or -.
+margin-confirm = Set { $name }'s margin to { $markup }% on your price? Per card:
+margin-confirm-plan = Price { $name } by the price plan again? Per card:
+margin-preview-line = { $card } { $face }: you pay { $agent } · they pay { $sub } · you earn { $share }
+margin-saved = Saved: { $name }'s prices follow the new margin from the next order.
 risk-alert-unusual-spend =
     ⚠️ Unusual spend: { $name } ({ $role }) spent { $spent } today; its average day is { $average }.
     Account: { $accountId }

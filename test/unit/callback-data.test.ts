@@ -5,6 +5,7 @@ import { CALLBACK_DATA_MAX_BYTES, defineCallback, field, type Callback } from '.
 import { adminCallbacks } from '../../bot/features/admin.callbacks.ts';
 import { basicsCallbacks } from '../../bot/features/basics.callbacks.ts';
 import { cardListCallbacks } from '../../bot/features/card-list.callbacks.ts';
+import { marginCallbacks } from '../../bot/features/margins.callbacks.ts';
 import { networkCallbacks } from '../../bot/features/network.callbacks.ts';
 import { opsCallbacks } from '../../bot/features/ops.callbacks.ts';
 import { orderCallbacks } from '../../bot/features/orders.callbacks.ts';
@@ -26,6 +27,7 @@ const FEATURES = {
   pricePlanCallbacks,
   signupCallbacks,
   cardListCallbacks,
+  marginCallbacks,
 };
 const ALL: [string, Callback<any>][] = Object.entries(FEATURES).flatMap(([feature, callbacks]) =>
   Object.entries(callbacks).map(([name, callback]): [string, Callback<any>] => [`${feature}.${name}`, callback]),
