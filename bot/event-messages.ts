@@ -2,7 +2,7 @@
 // callback formats; the core knows none), wired by the root (src/main.ts): a new top-up request to
 // every admin with Approve / Reject and the proof photo, a sub-agent's funding request to its agent
 // with Allocate / Decline, a partner signup to every admin with the pending list, an approved top-up
-// to its agent with Order cards. Plain messages (wallet, rejected top-ups, payouts) are
+// to its agent with Order cards, a monthly statement with its CSV button. Plain messages (wallet, rejected top-ups, payouts) are
 // src/notifications/wallet-alerts.ts.
 import type { AppContext } from '#src/context.ts';
 import { telegramAdmins } from '#src/domain/accounts/language.ts';
@@ -15,6 +15,7 @@ import { orderCallbacks } from './features/orders.callbacks.ts';
 import { signupCallbacks } from './features/signups.callbacks.ts';
 import { topupCallbacks } from './features/topup.callbacks.ts';
 import { topupRequestVars } from './features/topup.ts';
+import { walletCallbacks } from './features/wallet.callbacks.ts';
 
 type EventOf<Type extends DomainEvent['type']> = Extract<DomainEvent, { type: Type }>;
 
@@ -72,6 +73,30 @@ async function topupApproved(app: AppContext, event: EventOf<'topup.decided'>): 
   });
 }
 
+/** An agent or sub-agent gets its statement of the month that ended, with the CSV one tap away. */
+async function monthlyStatement(app: AppContext, event: EventOf<'statement.monthly'>): Promise<void> {
+  const owner = await recipientOf(app, event.accountId);
+  if (!owner) return;
+  const parts = {
+    opening: event.opening,
+    credits: event.credits,
+    debits: event.debits,
+    orders: event.orders,
+    revenueShare: event.revenueShare,
+    closing: event.closing,
+  };
+  const vars = Object.fromEntries(Object.entries(parts).map(([name, value]) => [name, formatMoney(value)]));
+  await notify(app, owner, {
+    text: { key: 'monthly-statement', vars: { month: event.month, ...vars } },
+    buttons: [
+      [
+        { text: { key: 'wallet-statement-csv', vars: {} }, callbackData: walletCallbacks.statementCsv.build({ month: event.month }) },
+        { text: { key: 'button-menu', vars: {} }, callbackData: basicsCallbacks.home.build() },
+      ],
+    ],
+  });
+}
+
 /** Every admin hears of a new partner signup, with a button to the pending list. */
 async function signupCreated(app: AppContext, event: EventOf<'signup.created'>): Promise<void> {
   const vars = { company: event.companyName, email: event.email, useCase: event.useCase, accountId: event.accountId };
@@ -85,5 +110,6 @@ export function telegramEventSink(app: AppContext): DomainEventSink {
     else if (event.type === 'funds.requested') await fundsRequested(app, event);
     else if (event.type === 'signup.created') await signupCreated(app, event);
     else if (event.type === 'topup.decided') await topupApproved(app, event);
+    else if (event.type === 'statement.monthly') await monthlyStatement(app, event);
   };
 }

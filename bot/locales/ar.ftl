@@ -80,6 +80,18 @@ wallet-statement-text =
     الطلبات: { $orders }
     حصة الإيرادات: { $revenueShare }
     الرصيد الختامي: { $closing }
+wallet-statement-csv = 📄 كشف الحساب CSV
+wallet-sub-agents-csv = 📄 الوكلاء الفرعيون CSV
+report-statement-caption = 📄 كشف حساب شهر { $month } (CSV: الرصيد الافتتاحي وكل حركة والرصيد الختامي).
+report-sub-agents-caption = 📄 طلبات وكلائك الفرعيين في { $month } مع حصة الإيرادات التي ربحتها من كل طلب (CSV).
+monthly-statement =
+    📄 انتهى شهر { $month }. كشف حسابك:
+    الرصيد الافتتاحي: { $opening }
+    الإيداعات: { $credits }
+    الخصومات: { $debits }
+    الطلبات: { $orders }
+    حصة الإيرادات: { $revenueShare }
+    الرصيد الختامي: { $closing }
 
 ## أخطاء يمكن للمستخدم التصرف بشأنها
 error-account-paused = حسابك موقوف مؤقتًا، لذا لا يمكن تنفيذ ذلك الآن.

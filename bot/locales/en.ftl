@@ -80,6 +80,18 @@ wallet-statement-text =
     Orders: { $orders }
     Revenue share: { $revenueShare }
     Closing balance: { $closing }
+wallet-statement-csv = 📄 Statement CSV
+wallet-sub-agents-csv = 📄 Sub-agents CSV
+report-statement-caption = 📄 Statement for { $month } (CSV: opening balance, every movement, closing balance).
+report-sub-agents-caption = 📄 Your sub-agents' orders of { $month } with the revenue share each earned you (CSV).
+monthly-statement =
+    📄 { $month } has ended. Your statement:
+    Opening balance: { $opening }
+    Credits: { $credits }
+    Debits: { $debits }
+    Orders: { $orders }
+    Revenue share: { $revenueShare }
+    Closing balance: { $closing }
 
 ## Errors the user can act on
 error-account-paused = Your account is paused, so this is not possible right now.

@@ -74,6 +74,18 @@ function eventSchema<MoneyRead>(moneyField: z.ZodType<MoneyRead, z.input<typeof 
      * an order it may have accepted, or its card list contradicts the order. The money stays held.
      */
     z.object({ type: z.literal('order.needs_attention'), orderId: z.uuid(), number: z.string(), reason: z.string() }),
+    /** A month ended: an agent's or sub-agent's statement of it (src/domain/reports/monthly-reports.ts). */
+    z.object({
+      type: z.literal('statement.monthly'),
+      accountId,
+      month: z.string(),
+      opening: moneyField,
+      credits: moneyField,
+      debits: moneyField,
+      orders: moneyField,
+      revenueShare: moneyField,
+      closing: moneyField,
+    }),
     /** A customer opened a card's one-time claim link (src/domain/orders/sharing.ts): its agent is told. */
     z.object({
       type: z.literal('card.claim_opened'),

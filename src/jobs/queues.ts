@@ -9,6 +9,7 @@ import { ledgerCheckQueue } from './handlers/ledger-check.ts';
 import { telegramDeleteWorker, telegramSendWorker } from './handlers/telegram.ts';
 import { webhookDeliverWorker, webhookDispatchWorker } from './handlers/webhooks.ts';
 import { reengagementQueue } from './handlers/reengagement.ts';
+import { monthlyStatementsWorker } from './handlers/reports.ts';
 import { requestLogCleanupQueue, requestLogFlushQueue } from './handlers/request-logs.ts';
 import { vendorBalanceQueue } from './handlers/vendor-balance.ts';
 import type { QueueContract } from '../shared/queue-contract.ts';
@@ -32,6 +33,7 @@ export const QUEUES: readonly QueueDefinition[] = [
   orderVendorComparisonWorker,
   dailySummaryQueue,
   reengagementQueue,
+  monthlyStatementsWorker,
   requestLogFlushQueue,
   requestLogCleanupQueue,
   vendorBalanceQueue,
