@@ -10,6 +10,8 @@ export const orderCallbacks = {
   ofBuyer: defineCallback('o:of', { buyerId: field.uuid, cursor: field.optional(field.digits(18)) }),
   view: defineCallback('o:view', { orderId: field.uuid }),
   reveal: defineCallback('o:rv', { orderId: field.uuid, index: field.int(3) }),
+  /** Every card of an order as a CSV document (many-card orders; also on their delivery message). */
+  cardsCsv: defineCallback('o:csv', { orderId: field.uuid }),
   /** Share one card with a customer (also on the delivery message): shows the ways and languages. */
   share: defineCallback('o:sh', { orderId: field.uuid, index: field.int(3) }),
   /** The share itself: a forwardable message (`msg`) or a one-time claim link (`link`), in a language. */

@@ -5,11 +5,20 @@
 // the same key finds the same order in `createOrder` and never holds money twice.
 import { randomUUID } from 'node:crypto';
 import { createConversation } from '@grammyjs/conversations';
-import { Composer, InlineKeyboard } from 'grammy';
+import { Composer, InlineKeyboard, InputFile } from 'grammy';
 import { walletBalance } from '#src/domain/ledger/ledger.ts';
 import { createOrder } from '#src/domain/orders/intake.ts';
 import { assertMayOrder } from '#src/domain/orders/may-order.ts';
-import { formatOrderNumber, getOrderFor, listOrders, maskedOrderCards, revealOrderCards, type Order, type RevealedCard } from '#src/domain/orders/orders.ts';
+import {
+  formatOrderNumber,
+  getOrderFor,
+  listOrders,
+  maskedOrderCards,
+  orderCardsCsv,
+  revealOrderCards,
+  type Order,
+  type RevealedCard,
+} from '#src/domain/orders/orders.ts';
 import { claimUrl, createCardClaim, SHARE_LANGUAGES, shareOrderCard, type CardVoucher, type ShareLanguage } from '#src/domain/orders/sharing.ts';
 import { readCardList } from '#src/domain/pricing/card-list.ts';
 import { quotePrice } from '#src/domain/pricing/pricing.ts';
@@ -371,6 +380,9 @@ function handlers(): Composer<BotContext> {
           .row();
       }
     }
+    if (order.buyerId === account.id && (order.cardsDelivered ?? 0) > 1) {
+      newRow(keyboard).text(ctx.t('order-cards-csv'), orderCallbacks.cardsCsv.build({ orderId: order.id }));
+    }
     newRow(keyboard).text(
       ctx.t('button-back'),
       order.buyerId === account.id ? orderCallbacks.list.build() : orderCallbacks.ofBuyer.build({ buyerId: order.buyerId }),
@@ -391,6 +403,24 @@ function handlers(): Composer<BotContext> {
     await app.jobs.enqueue(
       telegramDeleteQueue,
       { chatId: String(sent.chat.id), messageId: sent.message_id },
+      { startAfter: app.config.REVEAL_DELETE_AFTER_SECONDS },
+    );
+    await ctx.answerCallbackQuery();
+  });
+
+  // Every card of an order as one CSV document: the buyer only (the domain refuses anyone else),
+  // audited as a reveal, sent from the handler (never a job row) and deleted like a reveal.
+  buyers.callbackQuery(orderCallbacks.cardsCsv.pattern, async (ctx) => {
+    const { app } = ctx.deps;
+    const document = await orderCardsCsv(app, telegramActor(ctx.user!.account), orderCallbacks.cardsCsv.read(ctx.match).orderId);
+    const sent = await ctx
+      .replyWithDocument(new InputFile(Buffer.from(document.content), document.filename), {
+        caption: ctx.t('order-cards-csv-caption', { seconds: app.config.REVEAL_DELETE_AFTER_SECONDS }),
+      })
+      .catch(scrubbed('a cards document'));
+    await app.jobs.enqueue(
+      telegramDeleteQueue,
+      { chatId: String(ctx.chat!.id), messageId: sent.message_id },
       { startAfter: app.config.REVEAL_DELETE_AFTER_SECONDS },
     );
     await ctx.answerCallbackQuery();

@@ -322,6 +322,13 @@ order-revealed-expiry = تاريخ الانتهاء: { $expiry }
 order-revealed-deleted = ستُحذف هذه الرسالة بعد { $seconds } ثانية.
 error-card-not-found = لا توجد بطاقة كهذه في هذا الطلب.
 order-card-line = البطاقة { $position }: { $masked }
+order-cards-many =
+    🎁 { $number } · سُلّمت { $delivered } من { $quantity } بطاقات
+    { $card } · { $face }
+    احصل عليها كلها في ملف CSV، أو افتح الطلب لإظهار بطاقة واحدة أو مشاركتها.
+order-cards-csv = 📄 ملف البطاقات CSV
+order-open = 🧾 فتح الطلب
+order-cards-csv-caption = 📄 رموز هذا الطلب. احفظ الملف: ستُحذف هذه الرسالة بعد { $seconds } ثانية.
 order-share = 📤 مشاركة
 order-share-choose =
     📤 مشاركة البطاقة { $position } مع عميلك.

@@ -322,6 +322,13 @@ order-revealed-expiry = Expires: { $expiry }
 order-revealed-deleted = This message is deleted in { $seconds } seconds.
 error-card-not-found = This order has no such card.
 order-card-line = Card { $position }: { $masked }
+order-cards-many =
+    🎁 { $number } · { $delivered } of { $quantity } cards delivered
+    { $card } · { $face }
+    Get them all as a CSV file, or open the order to reveal or share one card.
+order-cards-csv = 📄 Cards CSV
+order-open = 🧾 Open the order
+order-cards-csv-caption = 📄 The codes of this order. Save the file: this message is deleted in { $seconds } seconds.
 order-share = 📤 Share
 order-share-choose =
     📤 Share card { $position } with your customer.

@@ -12,6 +12,7 @@ import { orderEventsQueue, orderPlaceQueue, orderPollQueue } from '../../src/dom
 import { saveCardList } from '../../src/domain/pricing/card-list.ts';
 import { SIM_PRODUCTS } from '../../src/integrations/bamboo/simulator/index.ts';
 import { QUEUES } from '../../src/jobs/queues.ts';
+import { telegramDeleteQueue } from '../../src/notifications/telegram-queues.ts';
 import { domainEventSinks } from '../../src/main.ts';
 import { mountSimulator, simulatorClient } from '../support/bamboo.ts';
 import { makeBotAccount, newStore, queuedMessages, startTestBot } from '../support/bot.ts';
@@ -203,5 +204,29 @@ describe('sharing a card with a customer', () => {
     expect(await expired.text()).toContain('This link has expired');
     expect(await audited(orderId, 'order.card_claim_opened')).toHaveLength(0);
     expect(await audited(orderId, 'order.card_claim_created')).toHaveLength(2);
+  });
+
+  it('an order of many cards comes as one message with a Cards CSV button; the document is the buyer’s, audited and deleted like a reveal', async () => {
+    const { user, bot, calls, orderId } = await deliveredOrder(6);
+    const messages = (await queuedMessages(test.boss, user)).filter((queued) => 'key' in queued.text && queued.text.key.startsWith('order-card'));
+    expect(messages).toEqual([
+      expect.objectContaining({
+        text: { key: 'order-cards-many', vars: expect.objectContaining({ delivered: 6, quantity: 6, face: '10.00 USD' }) },
+        buttons: [[expect.objectContaining({ callbackData: `o:csv:${orderId}` }), expect.objectContaining({ callbackData: `o:view:${orderId}` })]],
+      }),
+    ]);
+
+    const other = await makeBotAccount(ctx, 'agent');
+    await bot.handleUpdate(callbackQuery(other.telegramUserId, `o:csv:${orderId}`));
+    expect(calls.at(-1)?.payload).toMatchObject({ show_alert: true, text: 'No such order.' });
+    expect(calls.filter((call) => call.method === 'sendDocument')).toHaveLength(0);
+
+    await bot.handleUpdate(callbackQuery(user, `o:view:${orderId}`));
+    expect(buttonData(calls, 'Cards CSV')).toBe(`o:csv:${orderId}`);
+    await bot.handleUpdate(callbackQuery(user, `o:csv:${orderId}`));
+    expect(calls.filter((call) => call.method === 'sendDocument')).toHaveLength(1);
+    expect(await audited(orderId, 'order.cards_revealed')).toEqual([expect.objectContaining({ after: { cards: 6, via: 'csv' } })]);
+    const [deletion] = await test.boss.findJobs<{ chatId: string }>(telegramDeleteQueue.name, { data: { chatId: String(user) } });
+    expect(deletion!.startAfter.getTime() - Date.now()).toBeGreaterThan(55_000);
   });
 });

@@ -4,7 +4,8 @@ import type { Kysely } from 'kysely';
 import type { AppContext } from '../../context.ts';
 import type { DB } from '../../db/schema.ts';
 import { DomainError } from '../../shared/errors.ts';
-import { money, type Money } from '../../shared/money.ts';
+import { textCell, toCsv, type CsvDocument } from '../../shared/csv.ts';
+import { formatAmount, money, type Money } from '../../shared/money.ts';
 import { getAccount, resolvePrincipal } from '../accounts/accounts.ts';
 import type { Actor } from '../actor.ts';
 import { writeAudit } from '../audit/audit.ts';
@@ -107,7 +108,7 @@ export async function revealOrderCards(
   ctx: Pick<AppContext, 'db' | 'config'>,
   actor: Actor,
   orderId: string,
-  options: { index?: number } = {},
+  options: { index?: number; via?: 'csv' } = {},
 ): Promise<RevealedCard[]> {
   const row = isUuid(orderId) ? await ctx.db.selectFrom('orders').select(['id', 'buyer_id']).where('id', '=', orderId).executeTakeFirst() : undefined;
   if (!row || actor.accountId !== row.buyer_id) throw new DomainError('order_not_found', `no order ${orderId}`);
@@ -119,7 +120,7 @@ export async function revealOrderCards(
     actor,
     action: 'order.cards_revealed',
     subject: { type: 'order', id: orderId },
-    after: { cards: cards.length, ...(options.index === undefined ? {} : { index: options.index }) },
+    after: { cards: cards.length, ...(options.index === undefined ? {} : { index: options.index }), ...(options.via ? { via: options.via } : {}) },
   });
   return cards.map((card) => decryptOrderCard(keyring, card));
 }
@@ -185,4 +186,36 @@ export async function listOrders(db: Kysely<DB>, actor: Actor, query: OrderListQ
     .execute();
   const page = rows.slice(0, limit);
   return { orders: page.map(toOrder), nextCursor: rows.length > limit ? String(page[page.length - 1]?.number) : null };
+}
+
+/**
+ * An order's delivered cards as one CSV document for its buyer (many-card orders: the API's
+ * `cards.csv`, the bot's document): a reveal of every card, audited as one (`via: csv`). Made on
+ * demand, never stored.
+ */
+export async function orderCardsCsv(ctx: Pick<AppContext, 'db' | 'config'>, actor: Actor, orderId: string): Promise<CsvDocument> {
+  const cards = await revealOrderCards(ctx, actor, orderId, { via: 'csv' });
+  const row = await ctx.db
+    .selectFrom('orders as o')
+    .leftJoin('catalog_products as p', 'p.id', 'o.product_id')
+    .select(['o.number', 'o.face_minor', 'o.face_currency', 'p.name'])
+    .where('o.id', '=', orderId)
+    .executeTakeFirstOrThrow();
+  const number = formatOrderNumber(row.number);
+  const face = formatAmount(money(row.face_minor, row.face_currency));
+  const content = toCsv(
+    ['order', 'position', 'card', 'face', 'currency', 'code', 'pin', 'serial', 'expires_at'],
+    cards.map((card, index) => [
+      number,
+      index + 1,
+      textCell(row.name ?? ''),
+      face,
+      row.face_currency,
+      card.code ?? '',
+      card.pin ?? '',
+      card.serialNumber ?? '',
+      card.expiresAt?.toISOString().slice(0, 10) ?? '',
+    ]),
+  );
+  return { filename: `${number}-cards.csv`, content };
 }

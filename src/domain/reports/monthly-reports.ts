@@ -3,11 +3,11 @@
 // documents; and the monthly statement message every agent and sub-agent gets after a month ends
 // (`announceMonthlyStatements`, the `reports.monthly-statements` job). Money is a decimal amount and
 // its currency in two columns; text from outside (names) cannot become a spreadsheet formula.
-import { stringify } from 'csv-stringify/sync';
 import { sql, type Kysely } from 'kysely';
 import type { AppContext } from '../../context.ts';
 import type { DB } from '../../db/schema.ts';
 import { withTransaction } from '../../db/transaction.ts';
+import { textCell, toCsv, type CsvDocument } from '../../shared/csv.ts';
 import { DomainError } from '../../shared/errors.ts';
 import { formatAmount, money } from '../../shared/money.ts';
 import { createPostgresKeyValueStore } from '../../shared-state/index.ts';
@@ -18,20 +18,6 @@ import { walletId } from '../ledger/ledger.ts';
 import { monthlyStatement } from '../ledger/statements.ts';
 import { monthOf, parseMonth } from '../month.ts';
 import { formatOrderNumber } from '../orders/orders.ts';
-
-export interface CsvDocument {
-  filename: string;
-  content: string;
-}
-
-const csv = (columns: string[], rows: (string | number)[][]) => stringify(rows, { header: true, columns });
-
-/**
- * Text from outside (a name) as a cell: one starting like a formula (`=`, `+`, `-`, `@`, tab, CR)
- * gets a leading `'`, so a spreadsheet shows it instead of running it. Only text: amounts keep
- * their minus sign.
- */
-const textCell = (value: string) => (/^[=+\-@\t\r]/.test(value) ? `'${value}` : value);
 
 /**
  * An account's statement of a month as CSV (its own, a direct child's, or an admin's view of
@@ -56,7 +42,7 @@ export async function statementCsv(db: Kysely<DB>, actor: Actor, accountId: stri
     order,
     transfer,
   ];
-  const content = csv(
+  const content = toCsv(
     ['date', 'kind', 'amount', 'currency', 'order', 'transfer_id'],
     [
       line(month.start, 'opening_balance', statement.opening.amount),
@@ -104,7 +90,7 @@ export async function subAgentOrdersCsv(db: Kysely<DB>, actor: Actor, label: str
     .orderBy('o.number')
     .execute();
   const amount = (minor: bigint, currency: string) => formatAmount(money(minor, currency));
-  const content = csv(
+  const content = toCsv(
     ['sub_agent', 'order', 'date', 'card', 'face', 'face_currency', 'quantity', 'delivered', 'unit_price', 'total', 'currency', 'status', 'earned_share'],
     orders.map((order) => [
       textCell(order.sub_agent),
