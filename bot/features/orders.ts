@@ -36,6 +36,8 @@ import { topupCallbacks } from './topup.callbacks.ts';
 
 /** Cards per page in the ordering card picker. */
 export const CARD_PAGE_SIZE = 8;
+/** A fixed card with at most this many values shows them in the picker (one tap for card and value). */
+const INLINE_VALUES_MAX = 3;
 
 export const ORDER_FLOW = 'order';
 const PAGE_SIZE = 8;
@@ -127,24 +129,41 @@ async function orderFlow(conversation: Flow, ctx: ConvContext): Promise<void> {
   const cardPage = (pageCtx: { t: BotContext['t'] }, page: number) => {
     const list = new InlineKeyboard();
     const start = page * CARD_PAGE_SIZE;
-    cards.slice(start, start + CARD_PAGE_SIZE).forEach((card, offset) => list.text(card.name, orderCallbacks.pickCard.build({ index: start + offset })).row());
+    cards.slice(start, start + CARD_PAGE_SIZE).forEach((card, offset) => {
+      const index = start + offset;
+      const values = card.denominations;
+      // A card of a few fixed values shows them on its row: card and value in one tap.
+      if (values && values.length > 1 && values.length <= INLINE_VALUES_MAX) {
+        values.forEach((face, position) => {
+          const label = position === 0 ? `${card.name} · ${showFace(face, card.currency)}` : showFace(face, card.currency);
+          list.text(label, orderCallbacks.pickCardValue.build({ index, face }));
+        });
+        list.row();
+      } else {
+        list.text(card.name, orderCallbacks.pickCard.build({ index })).row();
+      }
+    });
     if (page > 0) list.text(pageCtx.t('button-previous'), orderCallbacks.cardPage.build({ page: page - 1 }));
     if (cards.length > start + CARD_PAGE_SIZE) list.text(pageCtx.t('button-next'), orderCallbacks.cardPage.build({ page: page + 1 }));
     return newRow(list).text(pageCtx.t('button-cancel'), basicsCallbacks.cancelFlow.build());
   };
   await ctx.reply(ctx.t('order-choose-card'), { reply_markup: cardPage(ctx, 0) });
-  let picked = await waitButton(conversation, orderCallbacks.pickCard, orderCallbacks.cardPage);
+  const pickers = [orderCallbacks.pickCard, orderCallbacks.pickCardValue, orderCallbacks.cardPage];
+  let picked = await waitButton(conversation, ...pickers);
   for (let turn = orderCallbacks.cardPage.parse(picked.data); turn; turn = orderCallbacks.cardPage.parse(picked.data)) {
     await picked.ctx.answerCallbackQuery();
     await picked.ctx.editMessageReplyMarkup({ reply_markup: cardPage(picked.ctx, turn.page) });
-    picked = await waitButton(conversation, orderCallbacks.pickCard, orderCallbacks.cardPage);
+    picked = await waitButton(conversation, ...pickers);
   }
-  const card = cards[orderCallbacks.pickCard.read(picked.data).index];
+  const direct = orderCallbacks.pickCardValue.parse(picked.data);
+  const card = cards[direct ? direct.index : orderCallbacks.pickCard.read(picked.data).index];
   await picked.ctx.answerCallbackQuery();
   if (!card) return;
 
   let faceStep: { ctx: ConvContext; face: string };
-  if (card.denominations?.length === 1) {
+  if (direct && card.denominations?.includes(direct.face)) {
+    faceStep = { ctx: picked.ctx, face: direct.face };
+  } else if (card.denominations?.length === 1) {
     faceStep = { ctx: picked.ctx, face: card.denominations[0]! }; // one value: nothing to choose
   } else if (card.denominations) {
     const values = new InlineKeyboard();

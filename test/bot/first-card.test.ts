@@ -36,6 +36,8 @@ await saveCardList(
   [
     { productId: BigInt(SIM_PRODUCTS.steam10), denominations: [1000n] },
     { productId: BigInt(SIM_PRODUCTS.range), range: { min: 500n, max: 20_000n } },
+    // Several fixed values: shown on the card's row in the picker, so card and value are one tap.
+    { productId: BigInt(SIM_PRODUCTS.range), denominations: [1000n, 2500n, 5000n] },
   ],
   { maxEntries: 10 },
 );
@@ -51,7 +53,7 @@ const noticeButton = (message: Awaited<ReturnType<typeof queuedMessages>>[number
   message?.buttons?.flat().find((button) => 'key' in button.text && button.text.key === key)?.callbackData as string;
 
 describe('time to first card', () => {
-  it('a new agent gets its first card code in at most 8 taps, the admin’s approval included', async () => {
+  it('a new agent gets its first card code in at most 8 taps, the admin’s approval included (a card of several values)', async () => {
     const { clock } = mountSimulator({ rateLimits: false });
     ctx.vendor = simulatorClient({ clock });
     const admin = await makeAdmin(ctx);
@@ -79,8 +81,11 @@ describe('time to first card', () => {
 
     const approved = (await queuedMessages(test.boss, agentId)).find((message) => 'key' in message.text && message.text.key === 'topup-approved');
     await tap(callbackQuery(agentId, noticeButton(approved, 'menu-order'))); // 5: Order cards, on the notice
-    await tap(callbackQuery(agentId, buttonData(calls, `Product ${SIM_PRODUCTS.steam10}`))); // 6: the card (one value)
-    expect(lastText(calls)).toContain('Quantity: 1\n');
+    expect(lastButtons(calls).map((button) => button.text)).toEqual(
+      expect.arrayContaining([`Product ${SIM_PRODUCTS.range} · 10.00 USD`, '25.00 USD', '50.00 USD']),
+    );
+    await tap(callbackQuery(agentId, buttonData(calls, '25.00 USD'))); // 6: a card of several values and its value at once
+    expect(lastText(calls)).toContain(`Card: Product ${SIM_PRODUCTS.range} · 25.00 USD\nQuantity: 1\n`);
     await tap(callbackQuery(agentId, buttonData(calls, 'Confirm'))); // 7
     expect(lastText(calls)).toMatch(/^Order ST-\d{6} accepted/);
 
@@ -95,8 +100,8 @@ describe('time to first card', () => {
 
     expect(taps).toBeLessThanOrEqual(8);
     const [order] = await ctx.db.selectFrom('orders').selectAll().where('buyer_id', '=', agent.id).execute();
-    expect(order).toMatchObject({ status: 'completed', quantity: 1, total_minor: 1000n });
-    expect(await balance(ctx.db, agent)).toBe('90.00');
+    expect(order).toMatchObject({ status: 'completed', quantity: 1, face_minor: 2500n, total_minor: 2500n });
+    expect(await balance(ctx.db, agent)).toBe('75.00');
     await expectOrderMoneyConserved(ctx.db, [order!.id]);
     await expectLedgerConsistent(ctx.db);
   });

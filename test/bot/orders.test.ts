@@ -43,6 +43,7 @@ await saveCardList(
   [
     { productId: BigInt(SIM_PRODUCTS.steam10), denominations: [1000n] },
     { productId: BigInt(SIM_PRODUCTS.range), range: { min: 500n, max: 20_000n } },
+    { productId: BigInt(SIM_PRODUCTS.range), denominations: [500n, 1000n, 1500n, 2000n] },
   ],
   { maxEntries: 10 },
 );
@@ -143,6 +144,22 @@ describe('ordering through the bot', () => {
       ctx.db,
       orders.map((order) => order.id),
     );
+  });
+
+  it('a card of many values asks for the value; a forged value of another card is not taken', async () => {
+    const agent = await fundedAgent();
+    const { bot, calls } = startTestBot(ctx, store);
+    const user = agent.telegramUserId;
+    await bot.handleUpdate(callbackQuery(user, 'o:new'));
+    expect(buttonData(calls, `Product ${SIM_PRODUCTS.range}`)).toBe('oc:1');
+    await bot.handleUpdate(callbackQuery(user, 'ocv:2:999'));
+    expect(lastText(calls)).toContain('choose the value');
+    await bot.handleUpdate(callbackQuery(user, buttonData(calls, '15.00 USD')));
+    expect(lastText(calls)).toContain(`Card: Product ${SIM_PRODUCTS.range} · 15.00 USD\nQuantity: 1\n`);
+    await bot.handleUpdate(callbackQuery(user, buttonData(calls, 'Confirm')));
+    const orders = await ordersOf(agent.account.id);
+    expect(orders.map((order) => order.face_minor)).toEqual([1500n]);
+    await expectOrderMoneyConserved(ctx.db, [orders[0]!.id]);
   });
 
   it('range card: the bounds are shown, a value outside is refused; the flow survives a restart', async () => {
