@@ -95,6 +95,16 @@ describe('sub-agent margins', () => {
     await setMarginBounds(ctx.db, operator, { minBps: 0, maxBps: 100 });
     expect(await subPrice(sub.account.id)).toBe('9.70');
     await setMarginBounds(ctx.db, operator, { minBps: 0, maxBps: 1000 });
+
+    // `-`: back to the sub-agent's plan (none: face value), previewed the same way.
+    await bot.handleUpdate(callbackQuery(user, `mg:set:${sub.account.id}`));
+    expect(lastText(calls)).toContain('Margin of Sami: now 2.5%.');
+    await bot.handleUpdate(textMessage(user, '-'));
+    expect(lastText(calls)).toBe(
+      `Price Sami by the price plan again? Per card:\nProduct ${SIM_PRODUCTS.steam10} 10.00 USD: you pay 9.60 USD · they pay 10.00 USD · you earn 0.40 USD`,
+    );
+    await bot.handleUpdate(callbackQuery(user, buttonData(calls, 'Confirm')));
+    expect(await subPrice(sub.account.id)).toBe('10.00');
   });
 
   it('only the agent, only its own sub-agents, only within the bounds; in Arabic too', async () => {

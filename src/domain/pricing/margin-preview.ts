@@ -39,7 +39,9 @@ export async function marginPreview(
     const face = money('denominations' in entry ? entry.denominations[0]! : entry.range.min, product.face_currency);
     try {
       const quote = priceCard(proposed, product.id, face);
-      lines.push({ product: product.name, face, agentPrice: quote.platformUnitPrice, subAgentPrice: quote.unitPrice, share: quote.revenueShareUnit });
+      // The agent's own price: the sub-agent's at a zero markup (whatever prices the sub-agent now).
+      const agentPrice = priceCard({ ...facts, markupBps: 0 }, product.id, face).unitPrice;
+      lines.push({ product: product.name, face, agentPrice, subAgentPrice: quote.unitPrice, share: quote.revenueShareUnit });
     } catch (error) {
       if (error instanceof DomainError) continue; // not priceable now (no FX rate…): left out of the preview
       throw error;
