@@ -19,7 +19,15 @@ import {
   type Order,
   type RevealedCard,
 } from '#src/domain/orders/orders.ts';
-import { claimUrl, createCardClaim, SHARE_LANGUAGES, shareOrderCard, type CardVoucher, type ShareLanguage } from '#src/domain/orders/sharing.ts';
+import {
+  claimLinksAvailable,
+  claimUrl,
+  createCardClaim,
+  SHARE_LANGUAGES,
+  shareOrderCard,
+  type CardVoucher,
+  type ShareLanguage,
+} from '#src/domain/orders/sharing.ts';
 import { readCardList } from '#src/domain/pricing/card-list.ts';
 import { quotePrice } from '#src/domain/pricing/pricing.ts';
 import { telegramDeleteQueue } from '#src/notifications/telegram-queues.ts';
@@ -449,7 +457,8 @@ function handlers(): Composer<BotContext> {
   buyers.callbackQuery(orderCallbacks.share.pattern, async (ctx) => {
     const { orderId, index } = orderCallbacks.share.read(ctx.match);
     const keyboard = new InlineKeyboard();
-    for (const via of ['msg', 'link'] as const) {
+    // Without a public address (PUBLIC_URL in production) a link would lead nowhere: messages only.
+    for (const via of claimLinksAvailable(ctx.deps.app.config) ? (['msg', 'link'] as const) : (['msg'] as const)) {
       for (const language of SHARE_LANGUAGES) {
         const name = ctx.i18n.fluent.translate(language, 'language-name');
         keyboard.text(
@@ -478,6 +487,7 @@ function handlers(): Composer<BotContext> {
       await ctx.reply(voucherText(ctx, language, voucher), { link_preview_options: logoPreview(voucher.logoUrl) }).catch(scrubbed('a shared card'));
       return;
     }
+    if (!claimLinksAvailable(app.config)) return ctx.answerCallbackQuery({ text: ctx.t('button-stale'), show_alert: true });
     const claim = await createCardClaim(app, actor, orderId, { index, language });
     const expiry = claim.expiresAt.toISOString().slice(0, 16).replace('T', ' ');
     const message = ctx.i18n.fluent.translate(language, 'claim-link-message', {

@@ -20,7 +20,7 @@ import { insertProduct } from '../support/catalog.ts';
 import { createTestContext } from '../support/context.ts';
 import { fund, operator } from '../support/money.ts';
 import { expectOrderMoneyConserved, runDueJobs } from '../support/orders.ts';
-import { buttonData, callbackQuery, lastText, textMessage, type RecordedCall } from '../support/telegram.ts';
+import { buttonData, callbackQuery, lastButtons, lastText, textMessage, type RecordedCall } from '../support/telegram.ts';
 
 const orderEvents = (app: AppContext) => routeOrderEvents({ telegram: telegramOrderEventSink(app) }, loggingOrderEventSink(app.logger));
 const test = await createTestContext({ ports: { orderEvents, eventSinks: domainEventSinks }, env: { PUBLIC_URL: 'https://cards.example/' } });
@@ -204,6 +204,19 @@ describe('sharing a card with a customer', () => {
     expect(await expired.text()).toContain('This link has expired');
     expect(await audited(orderId, 'order.card_claim_opened')).toHaveLength(0);
     expect(await audited(orderId, 'order.card_claim_created')).toHaveLength(2);
+
+    // In production without PUBLIC_URL a link would lead nowhere: only messages are offered.
+    const config = ctx.config;
+    ctx.config = { ...config, NODE_ENV: 'production', PUBLIC_URL: undefined };
+    try {
+      await bot.handleUpdate(callbackQuery(user, `o:sh:${orderId}:0`));
+      expect(lastButtons(calls).map((button) => button.callback_data)).toEqual([`o:shs:${orderId}:0:msg:en`, `o:shs:${orderId}:0:msg:ar`, 'm:home']);
+      await bot.handleUpdate(callbackQuery(user, `o:shs:${orderId}:0:link:en`));
+      expect(calls.at(-1)?.payload).toMatchObject({ show_alert: true, text: expect.stringContaining('no longer valid') });
+      expect(await audited(orderId, 'order.card_claim_created')).toHaveLength(2);
+    } finally {
+      ctx.config = config;
+    }
   });
 
   it('an order of many cards comes as one message with a Cards CSV button; the document is the buyer’s, audited and deleted like a reveal', async () => {

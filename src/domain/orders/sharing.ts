@@ -103,6 +103,11 @@ const TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
 /** Where the api serves claim pages (api/claim-page.ts). */
 export const CLAIM_PATH = '/claim';
 
+/** Claim links need an address customers can reach: PUBLIC_URL, or in development the api's own. */
+export function claimLinksAvailable(config: Pick<AppContext['config'], 'PUBLIC_URL' | 'NODE_ENV'>): boolean {
+  return Boolean(config.PUBLIC_URL) || config.NODE_ENV !== 'production';
+}
+
 /** The link a customer opens: under PUBLIC_URL, else the api's own address (development). */
 export function claimUrl(config: Pick<AppContext['config'], 'PUBLIC_URL' | 'HOST' | 'PORT'>, token: string): string {
   const base = config.PUBLIC_URL ?? `http://${config.HOST}:${config.PORT}`;
