@@ -9,6 +9,7 @@ import type { PgBoss } from 'pg-boss';
 import type { AppContext } from '#src/context.ts';
 import { checkReadiness } from '#src/health.ts';
 import { bambooCallbackRoutes } from './bamboo-callback.ts';
+import { claimPageRoutes } from './claim-page.ts';
 import { peerAddress, resolveClientAddress, trustedProxies } from './client-address.ts';
 import { handleError } from './errors.ts';
 import { problem } from './problem.ts';
@@ -77,6 +78,7 @@ export function createApi({ ctx, boss, telegramWebhook, queues = [], requestCoun
 
   app.route('/v1', createV1Api(ctx, { queues, requestCounts }));
   app.route('/', bambooCallbackRoutes(ctx));
+  app.route('/', claimPageRoutes(ctx));
   // The web app (partner dashboard, admin console): HTML pages, not part of the OpenAPI document.
   app.route('/app', createWebApp(ctx, { queues }));
 

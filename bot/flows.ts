@@ -25,6 +25,9 @@ const remind =
     if (ctx.message && !ctx.message.text?.startsWith('/')) await ctx.reply(ctx.t(key, vars));
   };
 
+/** The reminder of a step that waits for a button (a `waitUntil` of its own passes it as `otherwise`). */
+export const remindButton = remind('flow-expect-button');
+
 /**
  * Waits for a text message; anything else is reminded (messages) or passed on (buttons, commands).
  * Text nothing can store (NUL, lone surrogates: the shared safeText rule) is asked again.
@@ -64,13 +67,13 @@ export async function waitConfirmation<A extends string>(
   confirm: ConfirmButtons<A>,
   key: string,
 ): Promise<{ ctx: ConvContext; action: A }> {
-  const answer = await conversation.waitForCallbackQuery(confirm.matching({ key }), { otherwise: remind('flow-expect-button'), next: true });
+  const answer = await conversation.waitForCallbackQuery(confirm.matching({ key }), { otherwise: remindButton, next: true });
   return { ctx: answer, action: confirm.read(answer.callbackQuery.data).action };
 }
 
 /** Waits for a press on one of `buttons` (a choice in a list, a page of it); the caller answers it. */
 export async function waitButton(conversation: Flow, ...buttons: Callback<any>[]): Promise<{ ctx: ConvContext; data: string }> {
-  const answer = await conversation.waitForCallbackQuery(anyOf(...buttons), { otherwise: remind('flow-expect-button'), next: true });
+  const answer = await conversation.waitForCallbackQuery(anyOf(...buttons), { otherwise: remindButton, next: true });
   return { ctx: answer, data: answer.callbackQuery.data };
 }
 

@@ -10,8 +10,9 @@
 //                      started it (chatless or userless updates have no key and start none)
 //   7. basics          /start, /help, /cancel, /language: before the flows, so /cancel always wins
 //   8. flows           the conversations (they see an update only when one is active)
-//   9. features        menus and buttons, guarded by role
-//  10. stale buttons   any callback nobody handled gets a clear "no longer valid"
+//   9. features        menus and buttons, guarded by role (an agent's photo outside a flow: a top-up)
+//  10. outside flows   a message nothing took, with no flow waiting: a useful answer and the menu
+//  11. stale buttons   any callback nobody handled gets a clear "no longer valid"
 import { autoRetry } from '@grammyjs/auto-retry';
 import { conversations } from '@grammyjs/conversations';
 import { run, sequentialize } from '@grammyjs/runner';
@@ -22,7 +23,7 @@ import type { QueueContract } from '#src/shared/queue-contract.ts';
 import type { KeyValueStore } from '#src/shared-state/index.ts';
 import { isDependencyUnavailable } from '#src/shared/unavailable.ts';
 import type { BotContext, ConvContext } from './context.ts';
-import { basicsFeature } from './features/basics.ts';
+import { basicsFeature, outsideFlowsFeature } from './features/basics.ts';
 import { createI18n, DEFAULT_LOCALE, supportedLocale } from './i18n.ts';
 import { FEATURES } from './features/index.ts';
 import { errorText } from './helpers.ts';
@@ -33,7 +34,7 @@ import { loadUser } from './middlewares/user.ts';
 import { conversationAdapter, createBotStore } from './storage.ts';
 
 /** Bump whenever a conversation's code changes: stored conversations of older code are dropped. */
-export const CONVERSATIONS_VERSION = 7;
+export const CONVERSATIONS_VERSION = 8;
 
 export interface BotOptions {
   token: string;
@@ -135,6 +136,7 @@ export function createBot(app: AppContext, options: BotOptions): Bot<BotContext>
   withChat.use(webFeature());
   for (const feature of FEATURES) withChat.use(feature.flows());
   for (const feature of FEATURES) withChat.use(feature.handlers());
+  withChat.use(outsideFlowsFeature());
 
   guarded.on('callback_query', (ctx) => ctx.answerCallbackQuery({ text: ctx.t('button-stale'), show_alert: true }));
 

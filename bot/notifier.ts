@@ -1,8 +1,10 @@
 // The TelegramGateway port (src/notifications/telegram.ts) over grammY's Api: renders texts from
-// the locale files and maps Telegram's refusals to the errors the send queue understands.
+// the locale files (a notice without buttons gets the menu button) and maps Telegram's refusals to
+// the errors the send queue understands.
 import { Api, GrammyError, InlineKeyboard } from 'grammy';
 import { TelegramPermanentError, TelegramRateLimitedError, type TelegramGateway, type textSchema } from '#src/notifications/telegram.ts';
 import type { z } from 'zod';
+import { basicsCallbacks } from './features/basics.callbacks.ts';
 import { DEFAULT_LOCALE, createI18n } from './i18n.ts';
 
 export interface GatewayOptions {
@@ -11,6 +13,9 @@ export interface GatewayOptions {
   /** Given in tests to record outgoing Bot API calls. */
   fetch?: typeof fetch;
 }
+
+/** The button under every notice that has none of its own. */
+const menuButton = { text: { key: 'button-menu', vars: {} }, callbackData: basicsCallbacks.home.build() };
 
 /** Telegram's limit for a photo caption. */
 const CAPTION_LIMIT = 1024;
@@ -34,11 +39,11 @@ export function createTelegramGateway(options: GatewayOptions): TelegramGateway 
   return {
     async send(message) {
       const locale = message.locale ?? DEFAULT_LOCALE;
-      const keyboard = message.buttons
-        ? InlineKeyboard.from(message.buttons.map((row) => row.map((button) => InlineKeyboard.text(render(button.text, locale), button.callbackData))))
-        : undefined;
+      // A notice without buttons of its own carries the menu button: the next step is one tap away.
+      const rows = message.buttons ?? [[menuButton]];
+      const keyboard = InlineKeyboard.from(rows.map((row) => row.map((button) => InlineKeyboard.text(render(button.text, locale), button.callbackData))));
       try {
-        const options = { protect_content: message.protectContent, ...(keyboard ? { reply_markup: keyboard } : {}) };
+        const options = { protect_content: message.protectContent, reply_markup: keyboard };
         const text = render(message.text, locale);
         const sent = message.photo
           ? await api.sendPhoto(Number(message.chatId), message.photo, { ...options, caption: text.slice(0, CAPTION_LIMIT) })

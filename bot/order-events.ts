@@ -1,8 +1,9 @@
 // The Telegram adapter of the order events (OrderEventSink, src/domain/orders/events.ts), wired by
 // the root (src/main.ts): tells a bot buyer how the order ended. Completed or partly completed: one
-// message per card, the code masked (`•••• 7F3A`) with the Reveal button of features/orders.ts
-// (buyer only; the bot owns its callback format);
-// partly completed or failed: what was refunded. Card codes never leave here: the reveal decrypts
+// message per card, the code masked (`•••• 7F3A`) with the Reveal and Share buttons of
+// features/orders.ts (buyer only; the bot owns its callback format);
+// more than CARD_MESSAGES_MAX cards: one message with the Cards CSV button instead; partly completed
+// or failed: what was refunded. Card codes never leave here: the reveal decrypts
 // them on demand.
 //
 // Idempotent: a retried event job must not message twice. A marker row (`order-event:<order>`, in
@@ -16,6 +17,9 @@ import { notify, recipientOf } from '#src/notifications/notify.ts';
 import { createPostgresKeyValueStore } from '#src/shared-state/index.ts';
 import { formatMoney, money, parseMoney } from '#src/shared/money.ts';
 import { orderCallbacks } from './features/orders.callbacks.ts';
+
+/** Orders of more cards get one message with the CSV document's button instead of a message per card. */
+export const CARD_MESSAGES_MAX = 5;
 
 /** Long enough to outlive every retry of an event job (pg-boss gives up well within a day). */
 const MARKER_TTL_MS = 30 * 24 * 3600 * 1000;
@@ -38,14 +42,34 @@ export function telegramOrderEventSink(app: AppContext): OrderEventSink {
       await withTransaction(app.db, async (trx) => {
         const firstDelivery = await createPostgresKeyValueStore(trx).setIfAbsent(`order-event:${event.orderId}`, event.type, MARKER_TTL_MS);
         if (!firstDelivery) return;
-        for (const card of cards) {
+        // Many cards: one message with the CSV and the order's screen (reveal or share one card there).
+        if (cards.length > CARD_MESSAGES_MAX) {
+          await notify(
+            app,
+            buyer,
+            {
+              text: { key: 'order-cards-many', vars: { ...common, delivered: cards.length, quantity: event.quantity } },
+              buttons: [
+                [
+                  { text: { key: 'order-cards-csv', vars: {} }, callbackData: orderCallbacks.cardsCsv.build({ orderId: event.orderId }) },
+                  { text: { key: 'order-open', vars: {} }, callbackData: orderCallbacks.view.build({ orderId: event.orderId }) },
+                ],
+              ],
+            },
+            { db: trx },
+          );
+        }
+        for (const card of cards.length > CARD_MESSAGES_MAX ? [] : cards) {
           await notify(
             app,
             buyer,
             {
               text: { key: 'order-card', vars: { ...common, position: card.index + 1, quantity: event.quantity, masked: card.masked } },
               buttons: [
-                [{ text: { key: 'order-reveal', vars: {} }, callbackData: orderCallbacks.reveal.build({ orderId: event.orderId, index: card.index }) }],
+                [
+                  { text: { key: 'order-reveal', vars: {} }, callbackData: orderCallbacks.reveal.build({ orderId: event.orderId, index: card.index }) },
+                  { text: { key: 'order-share', vars: {} }, callbackData: orderCallbacks.share.build({ orderId: event.orderId, index: card.index }) },
+                ],
               ],
             },
             { db: trx },

@@ -193,6 +193,13 @@ export const envSchema = z.object({
     .min(5)
     .max(48 * 3600)
     .default(60),
+  /** How long a card's one-time claim link (shared with a customer) stays valid, in hours. */
+  CLAIM_LINK_TTL_HOURS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(30 * 24)
+    .default(72),
   /** How long an order may wait for the vendor before reconciliation takes over. */
   ORDER_DEADLINE_SECONDS: z.coerce
     .number()

@@ -1,8 +1,9 @@
-// Admin endpoints for price plans and the Telegram card list (admin key), over the same audited,
+// Admin endpoints for price plans, the bounds of agents' margins and the Telegram card list (admin key), over the same audited,
 // admin-checked domain functions the CLI uses (src/domain/pricing).
 import { z } from '@hono/zod-openapi';
 import type { AppContext } from '#src/context.ts';
 import { readCardList, saveCardList, type CardListEntry, type CardListEntryInput } from '#src/domain/pricing/card-list.ts';
+import { setMarginBounds } from '#src/domain/pricing/margins.ts';
 import { assignPricePlan, createPricePlan, getProduct, listPricePlans, setProductDiscount } from '#src/domain/pricing/pricing.ts';
 import { money, parseMoney, toJsonMoney } from '#src/shared/money.ts';
 import { defineRoute } from '../middleware/scopes.ts';
@@ -11,6 +12,12 @@ import { AmountSchema, errorResponses, MoneySchema, SECURITY } from '../schemas.
 import { adminActor, body, json } from './admin-helpers.ts';
 
 const Bps = z.number().int().min(-9999).max(9999).openapi({ description: 'Basis points off the face value (400 = 4 %); negative is a markup.', example: 400 });
+// The upper limit (5000) is the domain's (`margin_out_of_bounds`).
+const MarginBps = z.number().int().min(0);
+const MarginBoundsSchema = z
+  .object({ minBps: MarginBps.openapi({ example: 0 }), maxBps: MarginBps.openapi({ example: 1000 }) })
+  .strict()
+  .openapi('MarginBounds');
 const PlanParams = z.object({
   id: z
     .string()
@@ -158,6 +165,22 @@ export function adminPricingRoutes(ctx: AppContext) {
       await assignPricePlan(ctx.db, adminActor(c), target, id);
       return c.json({ planId: id, ...target }, 200);
     },
+  );
+
+  router.openapi(
+    defineRoute({
+      permission: 'admin',
+      method: 'put',
+      path: '/margin-bounds',
+      tags,
+      summary: "The bounds of the markups agents may set on their sub-agents' prices",
+      description:
+        "Basis points on the agent's own price (100 = 1 %), 0 ≤ min ≤ max ≤ 5000; until set, agents can set no markup. A margin outside bounds narrowed later is priced at the nearest bound. Audited.",
+      security: SECURITY,
+      request: body(MarginBoundsSchema),
+      responses: { 200: json(MarginBoundsSchema, 'The bounds now'), ...errorResponses({ 422: 'Refused (`margin_out_of_bounds`)' }) },
+    }),
+    async (c) => c.json(await setMarginBounds(ctx.db, adminActor(c), c.req.valid('json')), 200),
   );
 
   router.openapi(

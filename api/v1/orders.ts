@@ -1,4 +1,4 @@
-// POST /v1/orders, GET /v1/orders/{id}, GET /v1/orders: thin routes over the order engine
+// POST /v1/orders, GET /v1/orders/{id}, GET /v1/orders/{id}/cards.csv, GET /v1/orders: thin routes over the order engine
 // (src/domain/orders). The engine holds the money, enforces idempotency on (buyer, reference) and
 // places the order with the vendor in the background; these routes validate and present.
 import { z } from '@hono/zod-openapi';
@@ -7,7 +7,7 @@ import type { AppContext } from '#src/context.ts';
 import { accountActor } from '#src/domain/actor.ts';
 import { createOrder } from '#src/domain/orders/intake.ts';
 import { MAX_QUANTITY, MAX_REFERENCE_LENGTH } from '#src/domain/orders/intake-request.ts';
-import { getOrderFor, listOrders, revealOrderCards, type Order, type RevealedCard } from '#src/domain/orders/orders.ts';
+import { getOrderFor, listOrders, orderCardsCsv, revealOrderCards, type Order, type RevealedCard } from '#src/domain/orders/orders.ts';
 import { ORDER_STATUSES } from '#src/domain/orders/orders.tables.ts';
 import { DomainError } from '#src/shared/errors.ts';
 import { parseMoney, toJsonMoney } from '#src/shared/money.ts';
@@ -198,6 +198,40 @@ export function orderRoutes(ctx: AppContext) {
       const delivered = order.status === 'completed' || order.status === 'partially_completed';
       const cards = delivered && order.buyerId === principal.accountId ? await revealOrderCards(ctx, actor, order.id) : null;
       return c.json(presentOrder(order, cards), 200);
+    },
+  );
+
+  router.openapi(
+    defineRoute({
+      permission: 'orders:read',
+      method: 'get',
+      path: '/orders/{id}/cards.csv',
+      tags: ['Orders'],
+      summary: "An order's delivered cards as CSV",
+      description:
+        'For orders of many cards: every delivered card (position, card, face, code, PIN, serial, expiry) of an order of yours, decrypted; audited like `GET /v1/orders/{id}` (`order.cards_revealed`, via csv). Not cached.',
+      security: SECURITY,
+      request: { params: OrderIdParams },
+      responses: {
+        200: {
+          description: 'The cards',
+          content: { 'text/csv': { schema: z.string().openapi({ example: 'order,position,card,face,currency,code,pin,serial,expires_at\n' }) } },
+        },
+        ...errorResponses({ 404: 'No such order of yours, or no delivered card yet (`order_not_found`, `card_not_found`)' }),
+      },
+    }),
+    async (c) => {
+      const principal = partnerPrincipal(c);
+      const actor = accountActor(principal.accountId, 'api');
+      const order = await getOrderFor(ctx.db, actor, c.req.valid('param').id);
+      // The buyer only: its parent may see the order, never the codes (revealOrderCards refuses it too).
+      if (order.buyerId !== principal.accountId) throw new DomainError('order_not_found', `no order ${order.id}`);
+      const document = await orderCardsCsv(ctx, actor, order.id);
+      return c.body(document.content, 200, {
+        'content-type': 'text/csv; charset=utf-8',
+        'content-disposition': `attachment; filename="${document.filename}"`,
+        'cache-control': 'no-store',
+      });
     },
   );
 

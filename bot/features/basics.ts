@@ -51,7 +51,7 @@ async function redeem(ctx: BotContext, token: string, locales: readonly string[]
   }
   ctx.user = await findTelegramUser(app.db, from.id);
   await ctx.i18n.renegotiateLocale();
-  await ctx.reply(ctx.t('start-welcome'));
+  await ctx.reply(ctx.t(ctx.user?.account.role === 'agent' ? 'start-welcome-agent' : 'start-welcome'));
   await showMenu(ctx, 'reply');
 }
 
@@ -101,5 +101,28 @@ export function basicsFeature(locales: readonly string[]): Composer<BotContext> 
     await ctx.editMessageText(ctx.t('language-set'));
   });
 
+  return feature;
+}
+
+/**
+ * The last word on a message nothing else took, outside any flow (installed after every feature):
+ * a useful answer with the menu instead of silence. A photo an agent sends starts a top-up
+ * (topup.ts); a sub-agent's photo points to asking its agent for funds. While a flow waits, its own
+ * reminder answers and this stays quiet.
+ */
+export function outsideFlowsFeature(): Composer<BotContext> {
+  const feature = new Composer<BotContext>();
+  feature.on('message', async (ctx) => {
+    // Only in the sender's own chat (a private chat is one person's; never answer one user in another's).
+    if (Object.keys(ctx.conversation.active()).length > 0 || ctx.chat.id !== ctx.from?.id) return;
+    if (!ctx.user) {
+      await ctx.reply(ctx.t('start-unknown'));
+      return;
+    }
+    const { text, keyboard } = mainMenu(ctx, ctx.user);
+    const role = ctx.user.account.role;
+    const hint = ctx.message.photo && role === 'sub_agent' ? 'outside-photo-sub-agent' : role === 'agent' ? 'outside-message-agent' : 'outside-message';
+    await ctx.reply(`${ctx.t(hint)}\n\n${text}`, { reply_markup: keyboard });
+  });
   return feature;
 }

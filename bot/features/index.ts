@@ -5,6 +5,7 @@ import type { BotContext } from '../context.ts';
 import { adminFeature } from './admin.ts';
 import { cardListFeature } from './card-list.ts';
 import { controlFeature } from './control.ts';
+import { marginsFeature } from './margins.ts';
 import { networkFeature } from './network.ts';
 import { opsFeature } from './ops.ts';
 import { ordersFeature } from './orders.ts';
@@ -23,6 +24,7 @@ export const FEATURES: readonly Feature[] = [
   ordersFeature,
   topupFeature,
   networkFeature,
+  marginsFeature,
   adminFeature,
   cardListFeature,
   pricePlansFeature,

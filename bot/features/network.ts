@@ -18,6 +18,7 @@ import { enterFlow, isRole, showMoney, telegramActor, newRow } from '../helpers.
 import type { Feature } from './index.ts';
 import { backHome } from './menus.ts';
 import { basicsCallbacks } from './basics.callbacks.ts';
+import { marginCallbacks } from './margins.callbacks.ts';
 import { networkCallbacks } from './network.callbacks.ts';
 import { controlCallbacks } from './control.callbacks.ts';
 import { orderCallbacks } from './orders.callbacks.ts';
@@ -106,6 +107,8 @@ async function showSubAgent(ctx: BotContext, childId: string): Promise<void> {
       networkCallbacks.setStatus.build({ action: child.status === 'active' ? 'pause' : 'resume', childId: child.id }),
     )
     .text(ctx.t('network-orders'), orderCallbacks.ofBuyer.build({ buyerId: child.id }))
+    .row()
+    .text(ctx.t('network-margin'), marginCallbacks.set.build({ childId: child.id }))
     .row()
     .text(ctx.t('button-back'), networkCallbacks.list.build({ page: 0 }));
   const text = ctx.t('network-sub-agent', { name: child.name, balance: showMoney(balance), status: child.status });

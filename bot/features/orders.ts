@@ -5,25 +5,47 @@
 // the same key finds the same order in `createOrder` and never holds money twice.
 import { randomUUID } from 'node:crypto';
 import { createConversation } from '@grammyjs/conversations';
-import { Composer, InlineKeyboard } from 'grammy';
+import { Composer, InlineKeyboard, InputFile } from 'grammy';
 import { walletBalance } from '#src/domain/ledger/ledger.ts';
 import { createOrder } from '#src/domain/orders/intake.ts';
-import { formatOrderNumber, getOrderFor, listOrders, maskedOrderCards, revealOrderCards, type Order, type RevealedCard } from '#src/domain/orders/orders.ts';
+import { assertMayOrder } from '#src/domain/orders/may-order.ts';
+import {
+  formatOrderNumber,
+  getOrderFor,
+  listOrders,
+  maskedOrderCards,
+  orderCardsCsv,
+  revealOrderCards,
+  type Order,
+  type RevealedCard,
+} from '#src/domain/orders/orders.ts';
+import {
+  claimLinksAvailable,
+  claimUrl,
+  createCardClaim,
+  SHARE_LANGUAGES,
+  shareOrderCard,
+  type CardVoucher,
+  type ShareLanguage,
+} from '#src/domain/orders/sharing.ts';
 import { readCardList } from '#src/domain/pricing/card-list.ts';
 import { quotePrice } from '#src/domain/pricing/pricing.ts';
 import { telegramDeleteQueue } from '#src/notifications/telegram-queues.ts';
-import { formatMoney, money, multiply, subtract } from '#src/shared/money.ts';
+import { formatMoney, isNegative, money, multiply, subtract } from '#src/shared/money.ts';
 import type { BotContext, ConvContext } from '../context.ts';
-import { cancelKeyboard, domainCall, waitButton, waitConfirmation, waitText, type Flow } from '../flows.ts';
+import { cancelKeyboard, domainCall, remindButton, waitButton, waitText, type Flow } from '../flows.ts';
 import { enterFlow, isRole, newRow, parseAmount, showMoney, telegramActor } from '../helpers.ts';
 import type { Feature } from './index.ts';
 import { backHome } from './menus.ts';
 import { basicsCallbacks } from './basics.callbacks.ts';
 import { networkCallbacks } from './network.callbacks.ts';
 import { orderCallbacks } from './orders.callbacks.ts';
+import { topupCallbacks } from './topup.callbacks.ts';
 
 /** Cards per page in the ordering card picker. */
 export const CARD_PAGE_SIZE = 8;
+/** A fixed card with at most this many values shows them in the picker (one tap for card and value). */
+const INLINE_VALUES_MAX = 3;
 
 export const ORDER_FLOW = 'order';
 const PAGE_SIZE = 8;
@@ -82,14 +104,26 @@ async function askFace(conversation: Flow, ctx: ConvContext, card: CardChoice): 
   }
 }
 
-async function askQuantity(conversation: Flow, ctx: ConvContext, max: number): Promise<{ ctx: ConvContext; quantity: number }> {
-  await ctx.reply(ctx.t('order-ask-quantity', { max }), { reply_markup: cancelKeyboard(ctx) });
-  for (;;) {
-    const answer = await waitText(conversation);
-    const quantity = /^\d{1,3}$/.test(answer.text) ? Number(answer.text) : 0;
-    if (quantity >= 1 && quantity <= max) return { ctx: answer.ctx, quantity };
-    await answer.ctx.reply(answer.ctx.t('order-quantity-invalid', { max }), { reply_markup: cancelKeyboard(answer.ctx) });
+/** The quantities offered as buttons on the summary (typing any other from 1 to the maximum works too). */
+const QUANTITY_CHOICES = [1, 2, 3, 5, 10];
+
+interface Summary {
+  text: string;
+  /** The wallet covers the total: Confirm is offered; otherwise the way to more funds is. */
+  affordable: boolean;
+}
+
+/** The summary's buttons: Confirm (or the way to more funds when short), Cancel, and the other quantities. */
+function summaryKeyboard(ctx: ConvContext, key: string, quantity: number, max: number, summary: Summary): InlineKeyboard {
+  const keyboard = new InlineKeyboard();
+  if (summary.affordable) keyboard.text(ctx.t('button-confirm'), orderCallbacks.confirm.build({ action: 'ok', key }));
+  else if (ctx.user?.account.role === 'agent') keyboard.text(ctx.t('menu-topup'), topupCallbacks.start.build());
+  else keyboard.text(ctx.t('menu-ask-funds'), networkCallbacks.askFunds.build());
+  keyboard.text(ctx.t('button-cancel'), orderCallbacks.confirm.build({ action: 'drop', key })).row();
+  for (const choice of QUANTITY_CHOICES.filter((choice) => choice <= max && choice !== quantity)) {
+    keyboard.text(ctx.t('order-quantity-button', { quantity: choice }), orderCallbacks.quantity.build({ quantity: choice }));
   }
+  return keyboard;
 }
 
 async function orderFlow(conversation: Flow, ctx: ConvContext): Promise<void> {
@@ -103,24 +137,43 @@ async function orderFlow(conversation: Flow, ctx: ConvContext): Promise<void> {
   const cardPage = (pageCtx: { t: BotContext['t'] }, page: number) => {
     const list = new InlineKeyboard();
     const start = page * CARD_PAGE_SIZE;
-    cards.slice(start, start + CARD_PAGE_SIZE).forEach((card, offset) => list.text(card.name, orderCallbacks.pickCard.build({ index: start + offset })).row());
+    cards.slice(start, start + CARD_PAGE_SIZE).forEach((card, offset) => {
+      const index = start + offset;
+      const values = card.denominations;
+      // A card of a few fixed values shows them on its row: card and value in one tap.
+      if (values && values.length > 1 && values.length <= INLINE_VALUES_MAX) {
+        values.forEach((face, position) => {
+          const label = position === 0 ? `${card.name} · ${showFace(face, card.currency)}` : showFace(face, card.currency);
+          list.text(label, orderCallbacks.pickCardValue.build({ index, face }));
+        });
+        list.row();
+      } else {
+        list.text(card.name, orderCallbacks.pickCard.build({ index })).row();
+      }
+    });
     if (page > 0) list.text(pageCtx.t('button-previous'), orderCallbacks.cardPage.build({ page: page - 1 }));
     if (cards.length > start + CARD_PAGE_SIZE) list.text(pageCtx.t('button-next'), orderCallbacks.cardPage.build({ page: page + 1 }));
     return newRow(list).text(pageCtx.t('button-cancel'), basicsCallbacks.cancelFlow.build());
   };
   await ctx.reply(ctx.t('order-choose-card'), { reply_markup: cardPage(ctx, 0) });
-  let picked = await waitButton(conversation, orderCallbacks.pickCard, orderCallbacks.cardPage);
+  const pickers = [orderCallbacks.pickCard, orderCallbacks.pickCardValue, orderCallbacks.cardPage];
+  let picked = await waitButton(conversation, ...pickers);
   for (let turn = orderCallbacks.cardPage.parse(picked.data); turn; turn = orderCallbacks.cardPage.parse(picked.data)) {
     await picked.ctx.answerCallbackQuery();
     await picked.ctx.editMessageReplyMarkup({ reply_markup: cardPage(picked.ctx, turn.page) });
-    picked = await waitButton(conversation, orderCallbacks.pickCard, orderCallbacks.cardPage);
+    picked = await waitButton(conversation, ...pickers);
   }
-  const card = cards[orderCallbacks.pickCard.read(picked.data).index];
+  const direct = orderCallbacks.pickCardValue.parse(picked.data);
+  const card = cards[direct ? direct.index : orderCallbacks.pickCard.read(picked.data).index];
   await picked.ctx.answerCallbackQuery();
   if (!card) return;
 
   let faceStep: { ctx: ConvContext; face: string };
-  if (card.denominations) {
+  if (direct && card.denominations?.includes(direct.face)) {
+    faceStep = { ctx: picked.ctx, face: direct.face };
+  } else if (card.denominations?.length === 1) {
+    faceStep = { ctx: picked.ctx, face: card.denominations[0]! }; // one value: nothing to choose
+  } else if (card.denominations) {
     const values = new InlineKeyboard();
     card.denominations.forEach((face, index) => {
       if (index > 0 && index % 3 === 0) values.row();
@@ -141,37 +194,72 @@ async function orderFlow(conversation: Flow, ctx: ConvContext): Promise<void> {
     faceStep = await askFace(conversation, picked.ctx, card);
   }
 
-  const counted = await askQuantity(conversation, faceStep.ctx, ctx.deps.app.config.BOT_MAX_QUANTITY);
+  // The summary comes at once with one card: other quantities are its buttons (or typed), and a
+  // wallet that cannot pay is told here, with the way to more funds instead of Confirm.
+  const max = ctx.deps.app.config.BOT_MAX_QUANTITY;
   const face = money(BigInt(faceStep.face), card.currency);
-  const summary = await domainCall(conversation, async () => {
-    const { app } = ctx.deps;
-    const quote = await quotePrice(app.db, {
-      accountId: account.id,
-      productId: BigInt(card.productId),
-      face,
-      orderFee: { amount: app.config.ORDER_FEE, currency: app.config.SETTLEMENT_CURRENCY },
-    });
-    const total = multiply(quote.unitPrice, BigInt(counted.quantity));
-    const balance = await walletBalance(app.db, account.id);
-    return {
-      key: randomUUID(),
-      vars: {
+  const key = await conversation.external(() => randomUUID());
+  const summarize = (quantity: number) =>
+    domainCall(conversation, async (): Promise<Summary & { vars: Record<string, string | number> }> => {
+      const { app } = ctx.deps;
+      const quote = await quotePrice(app.db, {
+        accountId: account.id,
+        productId: BigInt(card.productId),
+        face,
+        orderFee: { amount: app.config.ORDER_FEE, currency: app.config.SETTLEMENT_CURRENCY },
+      });
+      const total = multiply(quote.unitPrice, BigInt(quantity));
+      const balance = await walletBalance(app.db, account.id);
+      const after = subtract(balance, total);
+      const vars = {
         card: card.name,
         face: formatMoney(face),
-        quantity: counted.quantity,
+        quantity,
         unit: showMoney(quote.unitPrice),
         total: showMoney(total),
         balance: showMoney(balance),
-        after: showMoney(subtract(balance, total)),
+        after: showMoney(after),
+        missing: showMoney(subtract(total, balance)),
+      };
+      const affordable = !isNegative(after);
+      const text = affordable ? ctx.t('order-summary', vars) : `${ctx.t('order-summary', vars)}\n\n${ctx.t('order-summary-short', vars)}`;
+      return { text, affordable, vars };
+    });
+  let quantity = 1;
+  let summary = await summarize(quantity);
+  await faceStep.ctx.reply(summary.text, { reply_markup: summaryKeyboard(faceStep.ctx, key, quantity, max, summary) });
+  let confirmation: { ctx: ConvContext; action: 'ok' | 'drop' };
+  for (;;) {
+    const answer = await conversation.waitUntil(
+      (update) => {
+        const data = update.callbackQuery?.data;
+        if (data) return orderCallbacks.confirm.matching({ key }).test(data) || orderCallbacks.quantity.pattern.test(data);
+        return update.message?.text !== undefined && !update.message.text.startsWith('/');
       },
-    };
-  });
-  const confirm = new InlineKeyboard()
-    .text(counted.ctx.t('button-confirm'), orderCallbacks.confirm.build({ action: 'ok', key: summary.key }))
-    .text(counted.ctx.t('button-cancel'), orderCallbacks.confirm.build({ action: 'drop', key: summary.key }));
-  await counted.ctx.reply(counted.ctx.t('order-summary', summary.vars), { reply_markup: confirm });
-
-  const confirmation = await waitConfirmation(conversation, orderCallbacks.confirm, summary.key);
+      { otherwise: remindButton, next: true },
+    );
+    const data = answer.callbackQuery?.data;
+    if (data && orderCallbacks.confirm.pattern.test(data)) {
+      confirmation = { ctx: answer, action: orderCallbacks.confirm.read(data).action };
+      break;
+    }
+    const typed = answer.message?.text?.trim();
+    const wanted = data ? orderCallbacks.quantity.read(data).quantity : /^\d{1,3}$/.test(typed ?? '') ? Number(typed) : 0;
+    if (wanted < 1 || wanted > max) {
+      if (data) await answer.answerCallbackQuery();
+      else await answer.reply(answer.t('order-quantity-invalid', { max }), { reply_markup: summaryKeyboard(answer, key, quantity, max, summary) });
+      continue;
+    }
+    quantity = wanted;
+    summary = await summarize(quantity);
+    const keyboard = summaryKeyboard(answer, key, quantity, max, summary);
+    if (data) {
+      await answer.answerCallbackQuery();
+      await answer.editMessageText(summary.text, { reply_markup: keyboard });
+    } else {
+      await answer.reply(summary.text, { reply_markup: keyboard });
+    }
+  }
   if (confirmation.action !== 'ok') {
     await confirmation.ctx.answerCallbackQuery();
     await confirmation.ctx.editMessageText(confirmation.ctx.t('cancel-done'));
@@ -182,10 +270,10 @@ async function orderFlow(conversation: Flow, ctx: ConvContext): Promise<void> {
     const { order } = await createOrder(app, {
       buyerId: account.id,
       actor: telegramActor(account),
-      clientReference: `tg:${summary.key}`,
+      clientReference: `tg:${key}`,
       productId: BigInt(card.productId),
       face,
-      quantity: counted.quantity,
+      quantity,
     });
     return order.number;
   });
@@ -213,6 +301,48 @@ function revealedText(ctx: BotContext, orderNumber: string, position: number, ca
   lines.push(ctx.t('order-revealed-deleted', { seconds: ctx.deps.app.config.REVEAL_DELETE_AFTER_SECONDS }));
   return lines.join('\n');
 }
+
+/** Telegram's limit for a message's text. */
+const MESSAGE_LIMIT = 4096;
+
+/** Cuts text to `room` characters (an ellipsis shows it was cut). */
+const cut = (text: string, room: number) => (text.length <= room ? text : `${text.slice(0, Math.max(room - 1, 0))}…`);
+
+/**
+ * The voucher for a customer, in the language the agent picked: brand, value, code, PIN and the
+ * brand's redemption instructions and terms (cut to fit one message: the code always fits).
+ */
+function voucherText(ctx: BotContext, language: ShareLanguage, voucher: CardVoucher): string {
+  const t = (key: string, vars: Record<string, string> = {}) => ctx.i18n.fluent.translate(language, key, vars);
+  const lines = [
+    t('voucher-title', { brand: voucher.brand, face: formatMoney(voucher.face) }),
+    voucher.product,
+    '',
+    t('voucher-code', { code: voucher.code ?? '—' }),
+  ];
+  if (voucher.pin) lines.push(t('voucher-pin', { pin: voucher.pin }));
+  if (voucher.serialNumber) lines.push(t('voucher-serial', { serial: voucher.serialNumber }));
+  if (voucher.expiresAt) lines.push(t('voucher-expiry', { expiry: voucher.expiresAt.toISOString().slice(0, 10) }));
+  let text = lines.join('\n');
+  for (const [key, value] of [
+    ['voucher-instructions', voucher.redemptionInstructions],
+    ['voucher-terms', voucher.terms],
+  ] as const) {
+    const heading = `\n\n${t(key)}\n`;
+    const room = MESSAGE_LIMIT - text.length - heading.length;
+    if (value?.trim() && room > 20) text += heading + cut(value.trim(), room);
+  }
+  return text;
+}
+
+/** A logo (https only) shown above a shared message as its link preview; no preview otherwise. */
+const logoPreview = (logoUrl: string | null) =>
+  logoUrl?.startsWith('https://') ? { url: logoUrl, show_above_text: true, prefer_small_media: true } : { is_disabled: true };
+
+/** A Bot API error carries the request payload (a code, a claim token): never let it reach the logs. */
+const scrubbed = (what: string) => () => {
+  throw new Error(`sending ${what} failed`);
+};
 
 /** A page of orders (the user's own, or a direct sub-agent's for its agent), each opening its detail. */
 async function showOrders(ctx: BotContext, buyerId: string | undefined, cursor: string | undefined): Promise<void> {
@@ -243,7 +373,9 @@ function handlers(): Composer<BotContext> {
   const feature = new Composer<BotContext>();
   const buyers = feature.filter((ctx) => isRole(ctx, 'agent', 'sub_agent'));
 
+  // Refusals that are known now come now: a paused account or a paused agent above it.
   buyers.callbackQuery(orderCallbacks.start.pattern, async (ctx) => {
+    await assertMayOrder(ctx.deps.app.db, ctx.user!.account.id);
     await enterFlow(ctx, ORDER_FLOW);
     await ctx.answerCallbackQuery();
   });
@@ -269,8 +401,14 @@ function handlers(): Composer<BotContext> {
     if (order.buyerId === account.id) {
       for (const card of await maskedOrderCards(app, order.id)) {
         lines.push(ctx.t('order-card-line', { position: card.index + 1, masked: card.masked }));
-        keyboard.text(`${ctx.t('order-reveal')} ${card.index + 1}`, orderCallbacks.reveal.build({ orderId: order.id, index: card.index })).row();
+        keyboard
+          .text(`${ctx.t('order-reveal')} ${card.index + 1}`, orderCallbacks.reveal.build({ orderId: order.id, index: card.index }))
+          .text(`${ctx.t('order-share')} ${card.index + 1}`, orderCallbacks.share.build({ orderId: order.id, index: card.index }))
+          .row();
       }
+    }
+    if (order.buyerId === account.id && (order.cardsDelivered ?? 0) > 1) {
+      newRow(keyboard).text(ctx.t('order-cards-csv'), orderCallbacks.cardsCsv.build({ orderId: order.id }));
     }
     newRow(keyboard).text(
       ctx.t('button-back'),
@@ -288,16 +426,79 @@ function handlers(): Composer<BotContext> {
     const { orderId, index } = orderCallbacks.reveal.read(ctx.match);
     const [card] = await revealOrderCards(app, telegramActor(ctx.user!.account), orderId, { index });
     const { number } = await app.db.selectFrom('orders').select('number').where('id', '=', orderId).executeTakeFirstOrThrow();
-    const sent = await ctx.reply(revealedText(ctx, formatOrderNumber(number), index + 1, card!), { protect_content: true }).catch(() => {
-      // A Bot API error carries the request payload (the code): never let it reach the logs.
-      throw new Error('sending a revealed card failed');
-    });
+    const sent = await ctx.reply(revealedText(ctx, formatOrderNumber(number), index + 1, card!), { protect_content: true }).catch(scrubbed('a revealed card'));
     await app.jobs.enqueue(
       telegramDeleteQueue,
       { chatId: String(sent.chat.id), messageId: sent.message_id },
       { startAfter: app.config.REVEAL_DELETE_AFTER_SECONDS },
     );
     await ctx.answerCallbackQuery();
+  });
+
+  // Every card of an order as one CSV document: the buyer only (the domain refuses anyone else),
+  // audited as a reveal, sent from the handler (never a job row) and deleted like a reveal.
+  buyers.callbackQuery(orderCallbacks.cardsCsv.pattern, async (ctx) => {
+    const { app } = ctx.deps;
+    const document = await orderCardsCsv(app, telegramActor(ctx.user!.account), orderCallbacks.cardsCsv.read(ctx.match).orderId);
+    const sent = await ctx
+      .replyWithDocument(new InputFile(Buffer.from(document.content), document.filename), {
+        caption: ctx.t('order-cards-csv-caption', { seconds: app.config.REVEAL_DELETE_AFTER_SECONDS }),
+      })
+      .catch(scrubbed('a cards document'));
+    await app.jobs.enqueue(
+      telegramDeleteQueue,
+      { chatId: String(ctx.chat!.id), messageId: sent.message_id },
+      { startAfter: app.config.REVEAL_DELETE_AFTER_SECONDS },
+    );
+    await ctx.answerCallbackQuery();
+  });
+
+  // Share a card with a customer: the ways (a forwardable message, a one-time link) in each language.
+  buyers.callbackQuery(orderCallbacks.share.pattern, async (ctx) => {
+    const { orderId, index } = orderCallbacks.share.read(ctx.match);
+    const keyboard = new InlineKeyboard();
+    // Without a public address (PUBLIC_URL in production) a link would lead nowhere: messages only.
+    for (const via of claimLinksAvailable(ctx.deps.app.config) ? (['msg', 'link'] as const) : (['msg'] as const)) {
+      for (const language of SHARE_LANGUAGES) {
+        const name = ctx.i18n.fluent.translate(language, 'language-name');
+        keyboard.text(
+          ctx.t(via === 'msg' ? 'order-share-message' : 'order-share-link', { language: name }),
+          orderCallbacks.shareAs.build({ orderId, index, via, language }),
+        );
+      }
+      keyboard.row();
+    }
+    newRow(keyboard).text(ctx.t('button-cancel'), basicsCallbacks.home.build());
+    await ctx.answerCallbackQuery();
+    await ctx.reply(ctx.t('order-share-choose', { position: index + 1 }), { reply_markup: keyboard });
+  });
+
+  // The share: the buyer only (the domain refuses anyone else, as "no such order"), audited there.
+  // Sent from the handler (never through telegram.send, so neither the code nor a claim token is
+  // stored in a job), without protect_content: it is meant to be forwarded to the customer.
+  buyers.callbackQuery(orderCallbacks.shareAs.pattern, async (ctx) => {
+    const { app } = ctx.deps;
+    const { orderId, index, via, language } = orderCallbacks.shareAs.read(ctx.match);
+    const actor = telegramActor(ctx.user!.account);
+    if (via === 'msg') {
+      const voucher = await shareOrderCard(app, actor, orderId, { index, language });
+      await ctx.answerCallbackQuery();
+      await ctx.editMessageText(ctx.t('order-share-sent'));
+      await ctx.reply(voucherText(ctx, language, voucher), { link_preview_options: logoPreview(voucher.logoUrl) }).catch(scrubbed('a shared card'));
+      return;
+    }
+    if (!claimLinksAvailable(app.config)) return ctx.answerCallbackQuery({ text: ctx.t('button-stale'), show_alert: true });
+    const claim = await createCardClaim(app, actor, orderId, { index, language });
+    const expiry = claim.expiresAt.toISOString().slice(0, 16).replace('T', ' ');
+    const message = ctx.i18n.fluent.translate(language, 'claim-link-message', {
+      brand: claim.face.brand,
+      face: formatMoney(claim.face.face),
+      url: claimUrl(app.config, claim.token),
+      expiry,
+    });
+    await ctx.answerCallbackQuery();
+    await ctx.editMessageText(ctx.t('order-share-link-sent', { expiry }));
+    await ctx.reply(message, { link_preview_options: { is_disabled: true } }).catch(scrubbed('a claim link'));
   });
 
   return feature;

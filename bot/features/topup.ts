@@ -1,4 +1,5 @@
-// Top-ups (docs/product.md#top-ups-and-allocation). Agent: amount → proof (photo or reference) → summary → send; every admin gets
+// Top-ups (docs/product.md#top-ups-and-allocation). Agent: amount → proof (photo or reference) → summary → send (or a photo
+// sent outside any flow, its caption the amount → summary → send); every admin gets
 // the request with the proof and Approve / Reject buttons. The request id in those buttons is the
 // idempotency key: approving credits the wallet with the ledger key `topup:<id>` after a
 // conditional update, so a double tap or a second admin moves money once.
@@ -17,8 +18,8 @@ import {
 } from '#src/domain/funding/topups.ts';
 import type { BotContext, ConvContext } from '../context.ts';
 import { cancelKeyboard, askAmount, waitConfirmation, waitText, domainCall, type Flow } from '../flows.ts';
-import type { Money } from '#src/shared/money.ts';
-import { enterFlow, isActiveAdmin, isRole, showMoney, telegramActor, newRow } from '../helpers.ts';
+import { money, type Money } from '#src/shared/money.ts';
+import { enterFlow, isActiveAdmin, isRole, parseAmount, showMoney, telegramActor, newRow } from '../helpers.ts';
 import type { Feature } from './index.ts';
 import { backHome } from './menus.ts';
 import { basicsCallbacks } from './basics.callbacks.ts';
@@ -38,27 +39,40 @@ export function topupRequestVars(request: { amount: Money; proof: { kind: 'photo
   };
 }
 
-async function topupFlow(conversation: Flow, ctx: ConvContext): Promise<void> {
+/**
+ * The agent's top-up. Started from the menu it asks the amount, then the proof. Started by a photo
+ * sent outside any flow (`photoFileId`), that photo is the proof: it asks only the amount, or
+ * nothing when the photo's caption was one (`presetAmount`, minor units): straight to the summary.
+ */
+async function topupFlow(conversation: Flow, ctx: ConvContext, photoFileId = '', photoUniqueId = '', presetAmount = ''): Promise<void> {
   const account = ctx.user?.account;
   if (!account) return;
-  const asked = await askAmount(conversation, ctx, account.currency, 'topup-ask-amount');
-  await asked.ctx.reply(asked.ctx.t('topup-ask-proof'), { reply_markup: cancelKeyboard(asked.ctx) });
-  const proofMessage = await conversation.waitFor(['message:photo', 'message:text'], {
-    otherwise: async (other) => {
-      if (other.message) await other.reply(other.t('topup-ask-proof'));
-    },
-    next: true,
-  });
-  const photo = proofMessage.message.photo?.at(-1); // the largest size
-  const proof: TopupProof = photo
-    ? { kind: 'photo', fileId: photo.file_id, fileUniqueId: photo.file_unique_id }
-    : { kind: 'reference', text: proofMessage.message.text ?? '' };
+  const givenPhoto: TopupProof | undefined = photoFileId ? { kind: 'photo', fileId: photoFileId, fileUniqueId: photoUniqueId } : undefined;
+  const asked = presetAmount
+    ? { ctx, amount: money(BigInt(presetAmount), account.currency) }
+    : await askAmount(conversation, ctx, account.currency, givenPhoto ? 'topup-photo-ask-amount' : 'topup-ask-amount');
+  let proofCtx = asked.ctx;
+  let proof: TopupProof;
+  if (givenPhoto) {
+    proof = givenPhoto;
+  } else {
+    await asked.ctx.reply(asked.ctx.t('topup-ask-proof'), { reply_markup: cancelKeyboard(asked.ctx) });
+    const proofMessage = await conversation.waitFor(['message:photo', 'message:text'], {
+      otherwise: async (other) => {
+        if (other.message) await other.reply(other.t('topup-ask-proof'));
+      },
+      next: true,
+    });
+    const photo = proofMessage.message.photo?.at(-1); // the largest size
+    proof = photo ? { kind: 'photo', fileId: photo.file_id, fileUniqueId: photo.file_unique_id } : { kind: 'reference', text: proofMessage.message.text ?? '' };
+    proofCtx = proofMessage;
+  }
 
   const key = await conversation.external(() => randomUUID());
   const summary = new InlineKeyboard()
-    .text(proofMessage.t('topup-send'), topupCallbacks.confirm.build({ action: 'send', key }))
-    .text(proofMessage.t('button-cancel'), topupCallbacks.confirm.build({ action: 'drop', key }));
-  await proofMessage.reply(proofMessage.t('topup-summary', { amount: showMoney(asked.amount), proof: proof.kind === 'photo' ? '📷' : proof.text }), {
+    .text(proofCtx.t('topup-send'), topupCallbacks.confirm.build({ action: 'send', key }))
+    .text(proofCtx.t('button-cancel'), topupCallbacks.confirm.build({ action: 'drop', key }));
+  await proofCtx.reply(proofCtx.t('topup-summary', { amount: showMoney(asked.amount), proof: proof.kind === 'photo' ? '📷' : proof.text }), {
     reply_markup: summary,
   });
   const confirmation = await waitConfirmation(conversation, topupCallbacks.confirm, key);
@@ -77,7 +91,8 @@ async function topupFlow(conversation: Flow, ctx: ConvContext): Promise<void> {
   await confirmation.ctx.editMessageText(confirmation.ctx.t('topup-sent', { amount: amountText }), { reply_markup: backHome(confirmation.ctx) });
 }
 
-async function rejectFlow(conversation: Flow, ctx: ConvContext, requestId: string): Promise<void> {
+/** `requestMessageId`: the request message whose Reject was pressed; it loses its buttons once decided (0: none). */
+async function rejectFlow(conversation: Flow, ctx: ConvContext, requestId: string, requestMessageId: number): Promise<void> {
   const admin = ctx.user?.account;
   if (!admin) return;
   await ctx.reply(ctx.t('topup-ask-reason'), { reply_markup: cancelKeyboard(ctx) });
@@ -87,6 +102,8 @@ async function rejectFlow(conversation: Flow, ctx: ConvContext, requestId: strin
     const rejected = await rejectTopup(app, telegramActor(admin), requestId, answer.text);
     return showMoney(rejected.amount);
   });
+  // The decision is made: no more buttons on the request, as after an approval (a message too old to edit keeps them).
+  if (requestMessageId > 0) await answer.ctx.api.editMessageReplyMarkup(answer.ctx.chat!.id, requestMessageId).catch(() => undefined);
   await answer.ctx.reply(answer.ctx.t('topup-rejected-admin', { amount: amountText }), { reply_markup: backHome(answer.ctx) });
 }
 
@@ -108,6 +125,17 @@ function handlers(): Composer<BotContext> {
     await ctx.answerCallbackQuery();
   });
 
+  // A photo sent outside any flow is most likely a payment proof: a top-up starts with it (asking
+  // only the amount, or nothing when the caption is one: "100", "100 USD").
+  agents.on('message:photo', async (ctx, next) => {
+    if (Object.keys(ctx.conversation.active()).length > 0) return next();
+    const photo = ctx.message.photo.at(-1)!; // the largest size
+    const { currency } = ctx.user!.account;
+    const caption = (ctx.message.caption ?? '').replace(new RegExp(`\\b${currency}\\b`, 'i'), '').trim();
+    const amount = caption ? parseAmount(caption, currency) : undefined;
+    await enterFlow(ctx, TOPUP_FLOW, photo.file_id, photo.file_unique_id, amount ? String(amount.amount) : '');
+  });
+
   const admins = feature.filter((ctx) => isActiveAdmin(ctx));
 
   admins.callbackQuery(topupCallbacks.approve.pattern, async (ctx) => {
@@ -123,7 +151,7 @@ function handlers(): Composer<BotContext> {
   admins.callbackQuery(topupCallbacks.reject.pattern, async (ctx) => {
     const request = await getTopupRequest(ctx.deps.app.db, telegramActor(ctx.user!.account), topupCallbacks.reject.read(ctx.match).requestId);
     if (request.status !== 'pending') return ctx.answerCallbackQuery({ text: ctx.t('error-topup-already-decided'), show_alert: true });
-    await enterFlow(ctx, TOPUP_REJECT_FLOW, request.id);
+    await enterFlow(ctx, TOPUP_REJECT_FLOW, request.id, ctx.callbackQuery.message?.message_id ?? 0);
     await ctx.answerCallbackQuery();
   });
 

@@ -1,9 +1,11 @@
 // Wallet (agent, sub-agent): balance, recent transactions (paginated by the ledger's cursor) and
-// the monthly statement. Everything is read from the ledger through the domain.
-import { Composer, InlineKeyboard } from 'grammy';
+// the monthly statement, and both as CSV documents (with an agent's sub-agents' orders). Everything
+// is read from the ledger through the domain.
+import { Composer, InlineKeyboard, InputFile } from 'grammy';
 import { walletBalance } from '#src/domain/ledger/ledger.ts';
 import { monthlyStatement, walletTransactions } from '#src/domain/ledger/statements.ts';
 import { monthOf, parseMonth } from '#src/domain/month.ts';
+import { statementCsv, subAgentOrdersCsv } from '#src/domain/reports/monthly-reports.ts';
 import type { BotContext } from '../context.ts';
 import { isRole, showMoney, telegramActor } from '../helpers.ts';
 import { basicsCallbacks } from './basics.callbacks.ts';
@@ -61,6 +63,8 @@ function handlers(): Composer<BotContext> {
     const keyboard = new InlineKeyboard().text(ctx.t('button-previous-month'), walletCallbacks.statement.build({ month: previousMonth(month) }));
     if (month < monthOf(new Date()).label)
       keyboard.text(ctx.t('button-next-month'), walletCallbacks.statement.build({ month: monthOf(parseMonth(month).end).label }));
+    keyboard.row().text(ctx.t('wallet-statement-csv'), walletCallbacks.statementCsv.build({ month }));
+    if (account.role === 'agent') keyboard.text(ctx.t('wallet-sub-agents-csv'), walletCallbacks.subAgentsCsv.build({ month }));
     keyboard.row().text(ctx.t('button-back'), walletCallbacks.home.build());
     await ctx.answerCallbackQuery();
     await ctx.editMessageText(
@@ -75,6 +79,22 @@ function handlers(): Composer<BotContext> {
       }),
       { reply_markup: keyboard },
     );
+  });
+
+  // Reports as files: the document is made on demand from the ledger and the orders (never stored).
+  wallet.callbackQuery(walletCallbacks.statementCsv.pattern, async (ctx) => {
+    const { account } = ctx.user!;
+    const { month } = walletCallbacks.statementCsv.read(ctx.match);
+    const document = await statementCsv(ctx.deps.app.db, telegramActor(account), account.id, month);
+    await ctx.answerCallbackQuery();
+    await ctx.replyWithDocument(new InputFile(Buffer.from(document.content), document.filename), { caption: ctx.t('report-statement-caption', { month }) });
+  });
+
+  wallet.callbackQuery(walletCallbacks.subAgentsCsv.pattern, async (ctx) => {
+    const { month } = walletCallbacks.subAgentsCsv.read(ctx.match);
+    const document = await subAgentOrdersCsv(ctx.deps.app.db, telegramActor(ctx.user!.account), month);
+    await ctx.answerCallbackQuery();
+    await ctx.replyWithDocument(new InputFile(Buffer.from(document.content), document.filename), { caption: ctx.t('report-sub-agents-caption', { month }) });
   });
 
   return feature;

@@ -25,6 +25,10 @@ error-unavailable = الخدمة غير متاحة مؤقتًا. يرجى الم
 
 ## البداية والقوائم
 start-welcome = أهلًا بك! حسابك جاهز.
+start-welcome-agent = أهلًا بك! حسابك جاهز. لشحن محفظتك، أرسل هنا صورة إثبات الدفع مع كتابة المبلغ في وصفها (مثلًا 100).
+outside-message = لم أفهم ذلك. يُرجى الاختيار من القائمة.
+outside-message-agent = لم أفهم ذلك. اختر من القائمة؛ وللشحن أرسل صورة إثبات الدفع مع كتابة المبلغ في وصفها.
+outside-photo-sub-agent = وكيلك هو من يشحن محفظتك: لطلب رصيد استخدم «طلب رصيد» أدناه.
 start-already-registered = لديك حساب بالفعل؛ لا يمكن استخدام رابط دعوة مرة أخرى.
 menu-title-admin = قائمة المشرف ({ $name })
 menu-title-agent = قائمة الوكيل ({ $name })
@@ -80,10 +84,23 @@ wallet-statement-text =
     الطلبات: { $orders }
     حصة الإيرادات: { $revenueShare }
     الرصيد الختامي: { $closing }
+wallet-statement-csv = 📄 كشف الحساب CSV
+wallet-sub-agents-csv = 📄 الوكلاء الفرعيون CSV
+report-statement-caption = 📄 كشف حساب شهر { $month } (CSV: الرصيد الافتتاحي وكل حركة والرصيد الختامي).
+report-sub-agents-caption = 📄 طلبات وكلائك الفرعيين في { $month } مع حصة الإيرادات التي ربحتها من كل طلب (CSV).
+monthly-statement =
+    📄 انتهى شهر { $month }. كشف حسابك:
+    الرصيد الافتتاحي: { $opening }
+    الإيداعات: { $credits }
+    الخصومات: { $debits }
+    الطلبات: { $orders }
+    حصة الإيرادات: { $revenueShare }
+    الرصيد الختامي: { $closing }
 
 ## أخطاء يمكن للمستخدم التصرف بشأنها
 error-account-paused = حسابك موقوف مؤقتًا، لذا لا يمكن تنفيذ ذلك الآن.
 error-parent-paused = حساب وكيلك موقوف مؤقتًا، لذا لا يمكن تنفيذ ذلك الآن.
+error-margin-out-of-bounds = هذا الهامش خارج الحدود التي حددها المشرفون.
 error-forbidden = غير مسموح لك بتنفيذ هذا.
 error-insufficient-funds = الرصيد غير كافٍ: الرصيد الحالي { $balance }.
 error-not-direct-child = يمكنك التصرف فقط في وكلائك الفرعيين المباشرين.
@@ -106,6 +123,7 @@ flow-amount-invalid = هذا ليس مبلغًا صالحًا بعملة { $curr
 
 ## شحن الرصيد
 topup-ask-amount = كم تريد أن تشحن، بعملة { $currency }؟
+topup-photo-ask-amount = 📷 هل تريد بدء شحن بهذه الصورة كإثبات؟ اكتب المبلغ بعملة { $currency }، أو اضغط إلغاء.
 topup-ask-proof = أرسل إثبات الدفع: صورة الإيصال، أو مرجع الدفع كنص.
 topup-summary =
     طلب شحن
@@ -262,7 +280,8 @@ order-choose-card = أي بطاقة تريد؟
 order-choose-value = { $card }: اختر القيمة.
 order-ask-amount = اكتب قيمة البطاقة بعملة { $currency }، من { $min } إلى { $max }.
 order-amount-invalid = يجب أن تكون القيمة مبلغاً من { $min } إلى { $max }. حاول مرة أخرى.
-order-ask-quantity = كم بطاقة؟ (من 1 إلى { $max })
+order-quantity-button = × { $quantity }
+order-summary-short = ⚠️ الرصيد لا يكفي لهذا الطلب: يلزم { $missing } إضافية. أضف رصيدًا أو اختر عددًا أقل من البطاقات.
 order-quantity-invalid = اكتب عدداً صحيحاً من 1 إلى { $max }.
 order-summary =
     يرجى مراجعة طلبك:
@@ -313,7 +332,45 @@ order-revealed-expiry = تاريخ الانتهاء: { $expiry }
 order-revealed-deleted = ستُحذف هذه الرسالة بعد { $seconds } ثانية.
 error-card-not-found = لا توجد بطاقة كهذه في هذا الطلب.
 order-card-line = البطاقة { $position }: { $masked }
+order-cards-many =
+    🎁 { $number } · سُلّمت { $delivered } من { $quantity } بطاقات
+    { $card } · { $face }
+    احصل عليها كلها في ملف CSV، أو افتح الطلب لإظهار بطاقة واحدة أو مشاركتها.
+order-cards-csv = 📄 ملف البطاقات CSV
+order-open = 🧾 فتح الطلب
+order-cards-csv-caption = 📄 رموز هذا الطلب. احفظ الملف: ستُحذف هذه الرسالة بعد { $seconds } ثانية.
+order-share = 📤 مشاركة
+order-share-choose =
+    📤 مشاركة البطاقة { $position } مع عميلك.
+    يمكن إعادة توجيه الرسالة كما هي؛ أما الرابط فيعرض البطاقة مرة واحدة على صفحة ويب وتنتهي صلاحيته.
+order-share-message = ✉️ رسالة · { $language }
+order-share-link = 🔗 رابط لمرة واحدة · { $language }
+order-share-sent = ✉️ الرسالة الخاصة بعميلك أدناه: أعد توجيهها إليه. أي شخص يراها يمكنه استخدام البطاقة.
+order-share-link-sent = 🔗 الرابط الخاص بعميلك أدناه: أعد توجيهه. يعرض البطاقة مرة واحدة وتنتهي صلاحيته في { $expiry } UTC؛ وسنخبرك عند فتحه.
+voucher-title = 🎁 بطاقة هدايا { $brand } · { $face }
+voucher-code = الرمز: { $code }
+voucher-pin = الرقم السري: { $pin }
+voucher-serial = الرقم التسلسلي: { $serial }
+voucher-expiry = صالحة حتى: { $expiry }
+voucher-instructions = طريقة الاستخدام:
+voucher-terms = الشروط:
+claim-link-message =
+    🎁 بطاقة هدايا { $brand } لك: { $face }.
+    افتحها من هنا (تُعرض البطاقة مرة واحدة): { $url }
+    تنتهي صلاحية الرابط في { $expiry } UTC.
+card-claim-opened = 🔗 فتح عميلك رابط البطاقة { $position } من الطلب { $number } ({ $card } { $face }) في { $at } UTC.
 network-orders = 🧾 الطلبات
+network-margin = 💹 الهامش
+margin-not-allowed = لم يسمح المشرفون للوكلاء بتحديد الهوامش بعد.
+margin-by-plan = سعر خطة الأسعار
+margin-ask =
+    هامش { $name }: حاليًا { $now }.
+    اكتب نسبة الزيادة على سعرك بالمئة من { $min } إلى { $max } (مثلًا 2.5)، أو - للعودة إلى خطة الأسعار.
+margin-invalid = اكتب نسبة مئوية من { $min } إلى { $max } (مثلًا 2.5)، أو -.
+margin-confirm = تحديد هامش { $name } بنسبة { $markup }% على سعرك؟ لكل بطاقة:
+margin-confirm-plan = العودة إلى تسعير { $name } حسب خطة الأسعار؟ لكل بطاقة:
+margin-preview-line = { $card } { $face }: تدفع { $agent } · يدفع { $sub } · تربح { $share }
+margin-saved = تم الحفظ: أسعار { $name } تتبع الهامش الجديد من الطلب التالي.
 risk-alert-unusual-spend =
     ⚠️ إنفاق غير معتاد: { $name } ({ $role }) أنفق { $spent } اليوم؛ متوسط يومه { $average }.
     الحساب: { $accountId }

@@ -25,6 +25,10 @@ error-unavailable = The service is briefly unavailable. Please try again in a mi
 
 ## Start and menus
 start-welcome = Welcome! Your account is ready.
+start-welcome-agent = Welcome! Your account is ready. To top up your wallet, send a photo of your payment proof here, with the amount as its caption (for example 100).
+outside-message = I did not understand that. Please choose from the menu.
+outside-message-agent = I did not understand that. Choose from the menu; to top up, send a photo of your payment proof with the amount as its caption.
+outside-photo-sub-agent = Your agent funds your wallet: to ask for funds, use “Ask for funds” below.
 start-already-registered = You already have an account; an invite link cannot be used again.
 menu-title-admin = Admin menu ({ $name })
 menu-title-agent = Agent menu ({ $name })
@@ -80,10 +84,23 @@ wallet-statement-text =
     Orders: { $orders }
     Revenue share: { $revenueShare }
     Closing balance: { $closing }
+wallet-statement-csv = 📄 Statement CSV
+wallet-sub-agents-csv = 📄 Sub-agents CSV
+report-statement-caption = 📄 Statement for { $month } (CSV: opening balance, every movement, closing balance).
+report-sub-agents-caption = 📄 Your sub-agents' orders of { $month } with the revenue share each earned you (CSV).
+monthly-statement =
+    📄 { $month } has ended. Your statement:
+    Opening balance: { $opening }
+    Credits: { $credits }
+    Debits: { $debits }
+    Orders: { $orders }
+    Revenue share: { $revenueShare }
+    Closing balance: { $closing }
 
 ## Errors the user can act on
 error-account-paused = Your account is paused, so this is not possible right now.
 error-parent-paused = Your agent's account is paused, so this is not possible right now.
+error-margin-out-of-bounds = This margin is outside the bounds set by the admins.
 error-forbidden = You are not allowed to do this.
 error-insufficient-funds = Not enough funds: the balance is { $balance }.
 error-not-direct-child = You can only act on your own direct sub-agents.
@@ -106,6 +123,7 @@ flow-amount-invalid = That is not a valid amount in { $currency }. Type a positi
 
 ## Top-up
 topup-ask-amount = How much do you want to top up, in { $currency }?
+topup-photo-ask-amount = 📷 Start a top-up with this as proof? Type the amount in { $currency }, or press Cancel.
 topup-ask-proof = Send the payment proof: a photo of the receipt, or the payment reference as text.
 topup-summary =
     Top-up request
@@ -262,7 +280,8 @@ order-choose-card = Which card do you want?
 order-choose-value = { $card }: choose the value.
 order-ask-amount = Type the card value in { $currency }, from { $min } to { $max }.
 order-amount-invalid = The value must be an amount from { $min } to { $max }. Try again.
-order-ask-quantity = How many cards? (1 to { $max })
+order-quantity-button = × { $quantity }
+order-summary-short = ⚠️ Not enough funds for this order: { $missing } more is needed. Add funds, or choose fewer cards.
 order-quantity-invalid = Type a whole number from 1 to { $max }.
 order-summary =
     Please check your order:
@@ -313,7 +332,45 @@ order-revealed-expiry = Expires: { $expiry }
 order-revealed-deleted = This message is deleted in { $seconds } seconds.
 error-card-not-found = This order has no such card.
 order-card-line = Card { $position }: { $masked }
+order-cards-many =
+    🎁 { $number } · { $delivered } of { $quantity } cards delivered
+    { $card } · { $face }
+    Get them all as a CSV file, or open the order to reveal or share one card.
+order-cards-csv = 📄 Cards CSV
+order-open = 🧾 Open the order
+order-cards-csv-caption = 📄 The codes of this order. Save the file: this message is deleted in { $seconds } seconds.
+order-share = 📤 Share
+order-share-choose =
+    📤 Share card { $position } with your customer.
+    A message can be forwarded as it is; a link shows the card once, on a web page, and expires.
+order-share-message = ✉️ Message · { $language }
+order-share-link = 🔗 One-time link · { $language }
+order-share-sent = ✉️ The message for your customer is below: forward it to them. Anyone who sees it can use the card.
+order-share-link-sent = 🔗 The link for your customer is below: forward it. It shows the card once and expires on { $expiry } UTC; you will be told when it is opened.
+voucher-title = 🎁 { $brand } gift card · { $face }
+voucher-code = Code: { $code }
+voucher-pin = PIN: { $pin }
+voucher-serial = Serial: { $serial }
+voucher-expiry = Valid until: { $expiry }
+voucher-instructions = How to redeem:
+voucher-terms = Terms:
+claim-link-message =
+    🎁 A { $brand } gift card for you: { $face }.
+    Open it here (the card is shown once): { $url }
+    The link expires on { $expiry } UTC.
+card-claim-opened = 🔗 Your customer opened the link of card { $position } of { $number } ({ $card } { $face }) at { $at } UTC.
 network-orders = 🧾 Orders
+network-margin = 💹 Margin
+margin-not-allowed = The admins have not allowed agents to set margins yet.
+margin-by-plan = the price plan's price
+margin-ask =
+    Margin of { $name }: now { $now }.
+    Type a markup on your own price, in percent from { $min } to { $max } (for example 2.5), or - to use the price plan again.
+margin-invalid = Type a percent from { $min } to { $max } (for example 2.5), or -.
+margin-confirm = Set { $name }'s margin to { $markup }% on your price? Per card:
+margin-confirm-plan = Price { $name } by the price plan again? Per card:
+margin-preview-line = { $card } { $face }: you pay { $agent } · they pay { $sub } · you earn { $share }
+margin-saved = Saved: { $name }'s prices follow the new margin from the next order.
 risk-alert-unusual-spend =
     ⚠️ Unusual spend: { $name } ({ $role }) spent { $spent } today; its average day is { $average }.
     Account: { $accountId }

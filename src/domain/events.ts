@@ -101,6 +101,28 @@ function eventSchema<MoneyRead>(moneyField: z.ZodType<MoneyRead, z.input<typeof 
     }),
     /** The daily callback check found our completion callback not registered as configured, or silent (src/domain/vendor/notifications.ts). */
     z.object({ type: z.literal('vendor.callback_problem'), day: z.string(), problems: z.array(z.string()) }),
+    /** A month ended: an agent's or sub-agent's statement of it (src/domain/reports/monthly-reports.ts). */
+    z.object({
+      type: z.literal('statement.monthly'),
+      accountId,
+      month: z.string(),
+      opening: moneyField,
+      credits: moneyField,
+      debits: moneyField,
+      orders: moneyField,
+      revenueShare: moneyField,
+      closing: moneyField,
+    }),
+    /** A customer opened a card's one-time claim link (src/domain/orders/sharing.ts): its agent is told. */
+    z.object({
+      type: z.literal('card.claim_opened'),
+      accountId,
+      orderNumber: z.string(),
+      position: z.number().int(),
+      card: z.string(),
+      face: moneyField,
+      openedAt: z.string(),
+    }),
     /** A partner signed up on its own and waits for an admin's decision (src/domain/signups/). */
     z.object({ type: z.literal('signup.created'), accountId, companyName: z.string(), email: z.string(), useCase: z.string() }),
     /** An admin approved or rejected a signup (src/domain/signups/signups.ts). */

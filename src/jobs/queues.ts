@@ -10,6 +10,7 @@ import { ledgerCheckQueue } from './handlers/ledger-check.ts';
 import { telegramDeleteWorker, telegramSendWorker } from './handlers/telegram.ts';
 import { webhookDeliverWorker, webhookDispatchWorker } from './handlers/webhooks.ts';
 import { reengagementQueue } from './handlers/reengagement.ts';
+import { monthlyStatementsWorker } from './handlers/reports.ts';
 import { requestLogCleanupQueue, requestLogFlushQueue } from './handlers/request-logs.ts';
 import { vendorBalanceQueue } from './handlers/vendor-balance.ts';
 import { vendorCallbackCheckQueue, vendorFloatQueue } from './handlers/vendor-float.ts';
@@ -36,6 +37,7 @@ export const QUEUES: readonly QueueDefinition[] = [
   orderVendorComparisonWorker,
   dailySummaryQueue,
   reengagementQueue,
+  monthlyStatementsWorker,
   requestLogFlushQueue,
   requestLogCleanupQueue,
   vendorBalanceQueue,

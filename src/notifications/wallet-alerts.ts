@@ -1,7 +1,8 @@
 // Wallet messages to the wallet's owner in Telegram, from domain events (`walletAlertSink`,
 // subscribed by the root): an admin's credit or debit made in the bot, a debit made in the bot that
 // took the wallet below LOW_BALANCE_THRESHOLD (decided in src/domain/ledger/low-balance.ts), money
-// from the parent, a declined funding request, a top-up decision and a revenue-share payout.
+// from the parent, a declined funding request, a rejected top-up and a revenue-share payout; and,
+// to a card's buyer, that a customer opened the card's claim link.
 // Nothing when the owner is not bound to Telegram. Messages with buttons are the bot's
 // (bot/event-messages.ts): the core knows no callback format.
 import type { AppContext } from '../context.ts';
@@ -28,15 +29,25 @@ function walletMessage(event: DomainEvent): { accountId: string; text: TelegramM
     case 'funds.declined':
       return { accountId: event.subAgentId, text: { key: 'funds-declined', vars: { amount: formatMoney(event.amount) } } };
     case 'topup.decided':
-      if (event.decision === 'approved' && event.balance) {
-        return {
-          accountId: event.accountId,
-          text: { key: 'topup-approved', vars: { amount: formatMoney(event.amount), balance: formatMoney(event.balance) } },
-        };
-      }
+      // An approval carries the Order cards button: the bot's message (bot/event-messages.ts).
+      if (event.decision === 'approved') return undefined;
       return { accountId: event.accountId, text: { key: 'topup-rejected', vars: { amount: formatMoney(event.amount), reason: event.reason ?? '' } } };
     case 'revenue_share.paid':
       return { accountId: event.accountId, text: { key: 'revenue-share-paid', vars: { month: event.month, amount: formatMoney(event.amount) } } };
+    case 'card.claim_opened':
+      return {
+        accountId: event.accountId,
+        text: {
+          key: 'card-claim-opened',
+          vars: {
+            number: event.orderNumber,
+            position: event.position,
+            card: event.card,
+            face: formatMoney(event.face),
+            at: event.openedAt.slice(0, 16).replace('T', ' '),
+          },
+        },
+      };
     default:
       return undefined;
   }

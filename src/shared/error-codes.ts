@@ -69,6 +69,7 @@ export const ERROR_CODES = {
   ledger_account_not_found: { status: 404, botExplains: false },
   live_key_exists: { status: 409, botExplains: false },
   max_price_exceeded: { status: 422, botExplains: false },
+  margin_out_of_bounds: { status: 422, botExplains: true },
   month_not_over: { status: 422, botExplains: true },
   no_wallet: { status: 422, botExplains: true },
   not_a_sub_agent: { status: 422, botExplains: false },

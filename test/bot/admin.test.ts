@@ -134,12 +134,16 @@ describe('admin', () => {
     expect(lastText(calls)).toContain('digits only');
     await bot.handleUpdate(textMessage(admin.telegramUserId, String(newAdminId)));
     expect(lastText(calls)).toBe(`admin ${newAdminId} is now an admin.`);
-    await bot.handleUpdate(textMessage(newAdminId, '/start'));
-    expect(lastText(calls)).toContain('Admin menu');
+    // Known only by its id until it writes: then by its Telegram name (a name set otherwise would stay).
+    const start = textMessage(newAdminId, '/start');
+    start.message!.from = { ...start.message!.from!, first_name: 'Layla', last_name: 'Haddad' };
+    await bot.handleUpdate(start);
+    expect(lastText(calls)).toBe('Admin menu (Layla Haddad)');
 
     await bot.handleUpdate(callbackQuery(admin.telegramUserId, 'adm:admins'));
-    await bot.handleUpdate(callbackQuery(admin.telegramUserId, buttonData(calls, `Demote admin ${newAdminId}`)));
-    expect(lastText(calls)).toBe(`admin ${newAdminId} is no longer an admin.`);
+    expect(lastText(calls)).toContain('Layla Haddad');
+    await bot.handleUpdate(callbackQuery(admin.telegramUserId, buttonData(calls, 'Demote Layla Haddad')));
+    expect(lastText(calls)).toBe('Layla Haddad is no longer an admin.');
     await bot.handleUpdate(callbackQuery(newAdminId, 'adm:tree:0'));
     expect(calls.at(-1)?.payload).toMatchObject({ show_alert: true, text: 'Your account is paused, so this is not possible right now.' });
     expect(lastButtons(calls).some((button) => button.callback_data?.startsWith(`adm:demote:${admin.account.id}`))).toBe(false);

@@ -19,7 +19,7 @@ describe('/start with an invite', () => {
     const user = await findTelegramUser(ctx.db, userId);
     expect(user?.account.role).toBe('agent');
     expect(user?.language).toBe('ar');
-    expect(sentTexts(calls)[0]).toBe('أهلًا بك! حسابك جاهز.');
+    expect(sentTexts(calls)[0]).toBe('أهلًا بك! حسابك جاهز. لشحن محفظتك، أرسل هنا صورة إثبات الدفع مع كتابة المبلغ في وصفها (مثلًا 100).'); // an agent learns how to top up
     expect(lastText(calls)).toContain('قائمة الوكيل');
 
     // The same link again, by someone else and by the same user.

@@ -1,6 +1,7 @@
 // No secret in any log line of a full flow: invite tokens, the bot token, links carrying tokens,
-// card codes and PINs (an order through the bot, delivered and revealed).
+// card codes and PINs (an order through the bot, delivered, revealed and shared with a customer).
 import { describe, expect, it } from 'vitest';
+import { createApi } from '../../api/index.ts';
 import { createAppContext } from '../../src/context.ts';
 import { findTelegramUser } from '../../src/domain/accounts/language.ts';
 import { revealOrderCards } from '../../src/domain/orders/orders.ts';
@@ -62,7 +63,6 @@ describe('bot logs', () => {
     await saveCardList(ctx.db, operator, [{ productId: BigInt(SIM_PRODUCTS.steam10), denominations: [1000n] }], { maxEntries: 10 });
     await bot.handleUpdate(callbackQuery(agentId, 'o:new'));
     await bot.handleUpdate(callbackQuery(agentId, 'oc:0'));
-    await bot.handleUpdate(callbackQuery(agentId, 'od:1000'));
     await bot.handleUpdate(textMessage(agentId, '1'));
     await bot.handleUpdate(callbackQuery(agentId, buttonData(calls, 'Confirm')));
     await runDueJobs(test, ctx, orderPlaceQueue);
@@ -77,6 +77,14 @@ describe('bot logs', () => {
     expect(revealed).toContain(`Code: ${card!.code}`); // the reveal really showed it
     expect(revealed).toContain(`PIN: ${card!.pin}`);
     secrets.push(card!.code!);
+    // Shared with a customer, as a message and as a claim link opened on the api: neither the code nor the link's token is logged.
+    await bot.handleUpdate(callbackQuery(agentId, `o:shs:${order.id}:0:msg:en`));
+    expect(calls.filter((call) => call.method === 'sendMessage').at(-1)?.payload.text).toContain(`Code: ${card!.code}`);
+    await bot.handleUpdate(callbackQuery(agentId, `o:shs:${order.id}:0:link:ar`));
+    const claimToken = /\/claim\/([A-Za-z0-9_-]{43})/.exec(String(calls.filter((call) => call.method === 'sendMessage').at(-1)?.payload.text))?.[1] as string;
+    secrets.push(claimToken);
+    const api = createApi({ ctx, boss: test.boss });
+    expect(await (await api.request(`/claim/${claimToken}`, { method: 'POST' })).text()).toContain(card!.code!);
     // A PIN is short (digits could appear anywhere): no line may carry it as a value or in the message.
     const pinShapes = [`"${card!.pin}"`, `PIN: ${card!.pin}`];
 

@@ -86,8 +86,8 @@ describe('my network (agent)', () => {
     expect(lastText(calls)).toContain('⏸ paused');
     await bot.handleUpdate(callbackQuery(sub.telegramUserId, 'fr:new'));
     expect(calls.at(-1)?.payload).toMatchObject({ show_alert: true, text: 'Your account is paused, so this is not possible right now.' });
-    await bot.handleUpdate(textMessage(sub.telegramUserId, '5')); // no flow started: nothing asked, nothing answered
-    expect(calls.at(-1)?.method).toBe('answerCallbackQuery');
+    await bot.handleUpdate(textMessage(sub.telegramUserId, '5')); // no flow started: nothing asked, only the menu offered
+    expect(lastText(calls)).toMatch(/^I did not understand that\. Please choose from the menu\.\n\nSub-agent menu/);
     await bot.handleUpdate(callbackQuery(agent.telegramUserId, `net:resume:${sub.account.id}`));
     expect((await getAccount(ctx.db, sub.account.id)).status).toBe('active');
   });

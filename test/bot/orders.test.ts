@@ -44,6 +44,7 @@ await saveCardList(
   [
     { productId: BigInt(SIM_PRODUCTS.steam10), denominations: [1000n] },
     { productId: BigInt(SIM_PRODUCTS.range), range: { min: 500n, max: 20_000n } },
+    { productId: BigInt(SIM_PRODUCTS.range), denominations: [500n, 1000n, 1500n, 2000n] },
   ],
   { maxEntries: 10 },
 );
@@ -64,10 +65,13 @@ describe('ordering through the bot', () => {
     const user = agent.telegramUserId;
     await bot.handleUpdate(callbackQuery(user, 'o:new'));
     expect(lastText(calls)).toBe('Which card do you want?');
+    // One value: no value step; the summary comes at once, for one card, with other quantities as buttons.
     await bot.handleUpdate(callbackQuery(user, buttonData(calls, `Product ${SIM_PRODUCTS.steam10}`)));
-    expect(lastText(calls)).toContain('choose the value');
-    await bot.handleUpdate(callbackQuery(user, buttonData(calls, '10.00 USD')));
-    expect(lastText(calls)).toBe('How many cards? (1 to 10)');
+    expect(lastText(calls)).toContain('Quantity: 1\n');
+    expect(lastText(calls)).toContain('Total: 10.00 USD');
+    expect(lastButtons(calls).map((button) => button.text)).toEqual(['✅ Confirm', '✖️ Cancel', '× 2', '× 3', '× 5', '× 10']);
+    await bot.handleUpdate(callbackQuery(user, buttonData(calls, '× 3')));
+    expect(calls.at(-1)).toMatchObject({ method: 'editMessageText', payload: { text: expect.stringContaining('Total: 30.00 USD') } });
     await bot.handleUpdate(textMessage(user, '11'));
     expect(lastText(calls)).toBe('Type a whole number from 1 to 10.');
     await bot.handleUpdate(textMessage(user, '2'));
@@ -108,7 +112,6 @@ describe('ordering through the bot', () => {
     const user = agent.telegramUserId;
     await bot.handleUpdate(callbackQuery(user, 'o:new'));
     await bot.handleUpdate(callbackQuery(user, buttonData(calls, `Product ${SIM_PRODUCTS.steam10}`)));
-    await bot.handleUpdate(callbackQuery(user, buttonData(calls, '10.00 USD')));
     await bot.handleUpdate(textMessage(user, '1'));
     const confirm = buttonData(calls, 'Confirm');
     await bot.handleUpdate(callbackQuery(user, confirm));
@@ -123,7 +126,6 @@ describe('ordering through the bot', () => {
     // Another order from the already low wallet (15 → 5) says nothing new.
     await bot.handleUpdate(callbackQuery(user, 'o:new'));
     await bot.handleUpdate(callbackQuery(user, buttonData(calls, `Product ${SIM_PRODUCTS.steam10}`)));
-    await bot.handleUpdate(callbackQuery(user, buttonData(calls, '10.00 USD')));
     await bot.handleUpdate(textMessage(user, '1'));
     await bot.handleUpdate(callbackQuery(user, buttonData(calls, 'Confirm')));
     expect(await balance(ctx.db, agent.account)).toBe('5.00');
@@ -133,7 +135,6 @@ describe('ordering through the bot', () => {
     await fund(ctx.db, agent.account, '30.00');
     await bot.handleUpdate(callbackQuery(user, 'o:new'));
     await bot.handleUpdate(callbackQuery(user, buttonData(calls, `Product ${SIM_PRODUCTS.steam10}`)));
-    await bot.handleUpdate(callbackQuery(user, buttonData(calls, '10.00 USD')));
     await bot.handleUpdate(textMessage(user, '2'));
     await bot.handleUpdate(callbackQuery(user, buttonData(calls, 'Confirm')));
     expect(await balance(ctx.db, agent.account)).toBe('15.00');
@@ -144,6 +145,22 @@ describe('ordering through the bot', () => {
       ctx.db,
       orders.map((order) => order.id),
     );
+  });
+
+  it('a card of many values asks for the value; a forged value of another card is not taken', async () => {
+    const agent = await fundedAgent();
+    const { bot, calls } = startTestBot(ctx, store);
+    const user = agent.telegramUserId;
+    await bot.handleUpdate(callbackQuery(user, 'o:new'));
+    expect(buttonData(calls, `Product ${SIM_PRODUCTS.range}`)).toBe('oc:1');
+    await bot.handleUpdate(callbackQuery(user, 'ocv:2:999'));
+    expect(lastText(calls)).toContain('choose the value');
+    await bot.handleUpdate(callbackQuery(user, buttonData(calls, '15.00 USD')));
+    expect(lastText(calls)).toContain(`Card: Product ${SIM_PRODUCTS.range} · 15.00 USD\nQuantity: 1\n`);
+    await bot.handleUpdate(callbackQuery(user, buttonData(calls, 'Confirm')));
+    const orders = await ordersOf(agent.account.id);
+    expect(orders.map((order) => order.face_minor)).toEqual([1500n]);
+    await expectOrderMoneyConserved(ctx.db, [orders[0]!.id]);
   });
 
   it('range card: the bounds are shown, a value outside is refused; the flow survives a restart', async () => {
@@ -178,13 +195,28 @@ describe('ordering through the bot', () => {
     const poor = await fundedAgent('5.00');
     await bot.handleUpdate(callbackQuery(poor.telegramUserId, 'o:new'));
     await bot.handleUpdate(callbackQuery(poor.telegramUserId, buttonData(calls, `Product ${SIM_PRODUCTS.steam10}`)));
-    await bot.handleUpdate(callbackQuery(poor.telegramUserId, buttonData(calls, '10.00 USD')));
-    await bot.handleUpdate(textMessage(poor.telegramUserId, '1'));
+    // Told at the summary, with Top up instead of Confirm; a forged Confirm is refused by the domain.
     expect(lastText(calls)).toContain('Balance after: -5.00 USD');
-    await bot.handleUpdate(callbackQuery(poor.telegramUserId, buttonData(calls, 'Confirm')));
+    expect(lastText(calls)).toContain('Not enough funds for this order: 5.00 USD more is needed.');
+    expect(lastButtons(calls).map((button) => button.callback_data)).toEqual(expect.arrayContaining(['tu:new', expect.stringMatching(/^or:drop:/)]));
+    expect(lastButtons(calls).some((button) => button.callback_data?.startsWith('or:ok:'))).toBe(false);
+    const forged = buttonData(calls, 'Cancel').replace('or:drop:', 'or:ok:');
+    await bot.handleUpdate(callbackQuery(poor.telegramUserId, forged));
     expect(calls.at(-1)?.payload).toMatchObject({ show_alert: true, text: 'Not enough funds: the balance is 5.00 USD.' });
     expect(await ordersOf(poor.account.id)).toEqual([]);
     expect(await balance(ctx.db, poor.account)).toBe('5.00');
+
+    // A sub-agent whose agent is paused is told at the first tap, not at Confirm; in Arabic too.
+    const parent = await fundedAgent();
+    const sub = await makeBotAccount(ctx, 'sub_agent', { parent: parent.account });
+    await fund(ctx.db, sub.account, '50.00');
+    await setAccountStatus(ctx.db, operator, parent.account.id, 'paused');
+    await bot.handleUpdate(callbackQuery(sub.telegramUserId, 'o:new'));
+    expect(calls.at(-1)?.payload).toMatchObject({ show_alert: true, text: "Your agent's account is paused, so this is not possible right now." });
+    await setAccountLanguage(ctx.db, sub.account.id, 'ar');
+    await bot.handleUpdate(callbackQuery(sub.telegramUserId, 'o:new'));
+    expect(calls.at(-1)?.payload).toMatchObject({ show_alert: true, text: expect.stringContaining('موقوف') });
+    expect(await ordersOf(sub.account.id)).toEqual([]);
   });
 
   it('vendor refusals: sales paused and no vendor float are explained plainly (en, ar) and hold nothing', async () => {
@@ -234,8 +266,10 @@ describe('ordering through the bot', () => {
     await bot.handleUpdate(callbackQuery(sub.telegramUserId, 'o:new'));
     expect(lastText(calls)).toBe('أي بطاقة تريد؟');
     await bot.handleUpdate(callbackQuery(sub.telegramUserId, 'oc:0'));
-    await bot.handleUpdate(callbackQuery(sub.telegramUserId, 'od:1000'));
-    await bot.handleUpdate(textMessage(sub.telegramUserId, '1'));
+    await bot.handleUpdate(textMessage(sub.telegramUserId, '10')); // more than the wallet holds: said at the summary
+    expect(lastText(calls)).toContain('الرصيد لا يكفي لهذا الطلب: يلزم 50.00 USD إضافية.');
+    expect(lastButtons(calls).map((button) => button.callback_data)).toContain('fr:new'); // a sub-agent asks its agent
+    await bot.handleUpdate(callbackQuery(sub.telegramUserId, buttonData(calls, '× 1')));
     expect(lastText(calls)).toContain('الإجمالي: 10.00 USD');
     await bot.handleUpdate(callbackQuery(sub.telegramUserId, buttonData(calls, 'تأكيد')));
     expect(lastText(calls)).toMatch(/^تم قبول الطلب ST-\d{6}/);
@@ -264,7 +298,6 @@ describe('ordering through the bot', () => {
 async function orderSteam(bot: Bot<BotContext>, calls: RecordedCall[], user: number, quantity: number): Promise<string> {
   await bot.handleUpdate(callbackQuery(user, 'o:new'));
   await bot.handleUpdate(callbackQuery(user, 'oc:0'));
-  await bot.handleUpdate(callbackQuery(user, 'od:1000'));
   await bot.handleUpdate(textMessage(user, String(quantity)));
   await bot.handleUpdate(callbackQuery(user, buttonData(calls, 'Confirm')));
   const number = /Order (ST-\d{6}) accepted/.exec(lastText(calls))?.[1];

@@ -26,6 +26,7 @@ import { findOrders, orderTimeline, refundOrder, retryOrder, showOrder } from '.
 import { accountRiskLimits, setAccountRiskLimits, setRiskLimits } from '../../src/domain/orders/risk.ts';
 import { saveCardList } from '../../src/domain/pricing/card-list.ts';
 import { assignPricePlan, createPricePlan, listPricePlans, setProductDiscount } from '../../src/domain/pricing/pricing.ts';
+import { setMarginBounds } from '../../src/domain/pricing/margins.ts';
 import { closeRevenueShareMonth, previewRevenueShareMonth } from '../../src/domain/revenue-share/revenue-share.ts';
 import { approveSignup, listSignups, rejectSignup, viewSignup } from '../../src/domain/signups/signups.ts';
 import { platformMetrics } from '../../src/domain/usage/platform-metrics.ts';
@@ -91,6 +92,7 @@ const ADMIN_SERVICES: Record<string, AdminService> = {
   'src/domain/pricing/pricing.ts#createPricePlan': { call: (actor) => createPricePlan(db, actor, { name: 'Refused plan', defaultDiscountBps: 0 }) },
   'src/domain/pricing/pricing.ts#setProductDiscount': { call: (actor) => setProductDiscount(db, actor, { planId: plan.id, productId: 1n, discountBps: 50 }) },
   'src/domain/pricing/pricing.ts#assignPricePlan': { call: (actor) => assignPricePlan(db, actor, { role: 'agent' }, plan.id) },
+  'src/domain/pricing/margins.ts#setMarginBounds': { call: (actor) => setMarginBounds(db, actor, { minBps: 0, maxBps: 100 }) },
   'src/domain/pricing/card-list.ts#saveCardList': { call: (actor) => saveCardList(db, actor, [], { maxEntries: 10 }) },
   'src/domain/orders/operator.ts#showOrder': { call: (actor) => showOrder(db, actor, 'ST-000001') },
   'src/domain/orders/operator.ts#retryOrder': { call: (actor) => retryOrder(ctx, actor, 'ST-000001') },

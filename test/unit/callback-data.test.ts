@@ -5,6 +5,7 @@ import { CALLBACK_DATA_MAX_BYTES, defineCallback, field, type Callback } from '.
 import { adminCallbacks } from '../../bot/features/admin.callbacks.ts';
 import { basicsCallbacks } from '../../bot/features/basics.callbacks.ts';
 import { cardListCallbacks } from '../../bot/features/card-list.callbacks.ts';
+import { marginCallbacks } from '../../bot/features/margins.callbacks.ts';
 import { networkCallbacks } from '../../bot/features/network.callbacks.ts';
 import { opsCallbacks } from '../../bot/features/ops.callbacks.ts';
 import { orderCallbacks } from '../../bot/features/orders.callbacks.ts';
@@ -26,6 +27,7 @@ const FEATURES = {
   pricePlanCallbacks,
   signupCallbacks,
   cardListCallbacks,
+  marginCallbacks,
 };
 const ALL: [string, Callback<any>][] = Object.entries(FEATURES).flatMap(([feature, callbacks]) =>
   Object.entries(callbacks).map(([name, callback]): [string, Callback<any>] => [`${feature}.${name}`, callback]),
@@ -98,6 +100,7 @@ describe('the bot’s buttons', () => {
 
   it('the buttons notifications send keep their format (old messages carry them)', () => {
     expect(orderCallbacks.reveal.build({ orderId: ORDER_ID, index: 0 })).toBe(`o:rv:${ORDER_ID}:0`);
+    expect(orderCallbacks.share.build({ orderId: ORDER_ID, index: 0 })).toBe(`o:sh:${ORDER_ID}:0`);
     expect(signupCallbacks.list.build({ page: 0 })).toBe('sg:list:0');
   });
 });

@@ -16,6 +16,18 @@ const vars = {
   proof: 'REF',
   duplicate: 'no',
   number: 'ST-000123',
+  card: 'Steam',
+  face: '10.00 USD',
+  position: 1,
+  quantity: 6,
+  delivered: 6,
+  at: '2026-12-01 10:00',
+  opening: '0.00 USD',
+  credits: '1.00 USD',
+  debits: '0.00 USD',
+  orders: '0.00 USD',
+  revenueShare: '0.00 USD',
+  closing: '1.00 USD',
 };
 const NOTIFICATION_KEYS = [
   'topup-admin-request',
@@ -34,6 +46,15 @@ const NOTIFICATION_KEYS = [
   'ledger-drift-alert',
   'vendor-low-balance-alert',
   'order-needs-attention-alert',
+  'card-claim-opened',
+  'monthly-statement',
+  'wallet-statement-csv',
+  'order-cards-many',
+  'order-cards-csv',
+  'order-open',
+  'order-share',
+  'menu-order',
+  'button-menu',
 ];
 
 describe('notification texts', () => {

@@ -5,6 +5,7 @@ import type { Database } from '../../db/database.ts';
 import { platformActor } from '../../domain/actor.ts';
 import { accountRiskLimits, jsonLimit, setRiskLimits, type RiskLimitTarget } from '../../domain/orders/risk.ts';
 import { readCardList, saveCardList, type CardListEntryInput } from '../../domain/pricing/card-list.ts';
+import { setMarginBounds } from '../../domain/pricing/margins.ts';
 import { assignPricePlan, createPricePlan, setProductDiscount } from '../../domain/pricing/pricing.ts';
 import { formatMoney, parseMoney, toJsonMoney, type Money } from '../../shared/money.ts';
 import { CliError, commandEnv, print, type CommandEnv } from '../output.ts';
@@ -65,6 +66,16 @@ export function registerPricingCommands(program: Command): void {
         setProductDiscount(db, operator, { planId: options.plan, productId: BigInt(wholeNumber('--product', options.product)), discountBps }),
       );
       print(commandEnv(command).json, { planId: options.plan, productId: options.product, discountBps }, ['saved']);
+    });
+  plan
+    .command('margin-bounds')
+    .description("the bounds of the markups agents may set on their sub-agents' prices (basis points on the agent's price)")
+    .requiredOption('--min-bps <n>', 'e.g. 0')
+    .requiredOption('--max-bps <n>', 'e.g. 1000 for 10 %')
+    .action(async (options: { minBps: string; maxBps: string }, command: Command) => {
+      const bounds = { minBps: wholeNumber('--min-bps', options.minBps), maxBps: wholeNumber('--max-bps', options.maxBps) };
+      const saved = await withDatabase(command, (db) => setMarginBounds(db, operator, bounds));
+      print(commandEnv(command).json, saved, [`margins from ${saved.minBps} to ${saved.maxBps} bps`]);
     });
   plan
     .command('assign')

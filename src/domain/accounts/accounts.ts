@@ -13,6 +13,7 @@ import { writeAudit } from '../audit/audit.ts';
 import { createWallet } from '../ledger/ledger.ts';
 import type { AccountRole, AccountRow, AccountStatus } from './accounts.tables.ts';
 import { isUuid } from '../../shared/ids.ts';
+import { unsafeTextReason } from '../../shared/text.ts';
 
 export interface Account {
   id: string;
@@ -312,6 +313,27 @@ export async function setAccountStatus(db: Kysely<DB>, actor: Actor, accountId: 
   });
 }
 
+/** The name of an admin made from a Telegram id alone (configuration, a promotion) until its user writes. */
+const placeholderAdminName = (telegramUserId: string | bigint) => `admin ${telegramUserId.toString()}`;
+
+/**
+ * Names an admin after its Telegram name when it still has the placeholder (the first update of a
+ * configured or promoted admin), so lists show people, not ids. A name set any other way stays.
+ */
+export async function nameAdminFromTelegram(db: Kysely<DB>, account: Account, telegramName: string): Promise<Account> {
+  const name = telegramName.trim().slice(0, 128);
+  if (account.role !== 'admin' || account.telegramUserId === null || account.name !== placeholderAdminName(account.telegramUserId)) return account;
+  if (!name || unsafeTextReason(name)) return account; // nothing storable: keep the placeholder
+  const row = await db
+    .updateTable('accounts')
+    .set({ name, updated_at: new Date() })
+    .where('id', '=', account.id)
+    .where('name', '=', account.name)
+    .returningAll()
+    .executeTakeFirst();
+  return row ? toAccount(row) : account;
+}
+
 /**
  * Makes the Telegram user an admin: a new admin account, or nothing when it already is one.
  * Only the platform or an admin may promote.
@@ -330,7 +352,7 @@ export async function addAdmin(
     }
     const account = await insertAccount(trx, actor, {
       role: 'admin',
-      name: input.name ?? `admin ${input.telegramUserId.toString()}`,
+      name: input.name ?? placeholderAdminName(input.telegramUserId),
       currency: input.currency,
       telegramUserId: input.telegramUserId,
     });

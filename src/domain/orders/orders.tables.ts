@@ -1,5 +1,6 @@
 // Tables of the orders area (migrations 2026_11_28_030100_create_orders, 2026_11_29_000000 for the day totals,
-// 2026_12_03_010000 for `needs_attention`, 2026_12_03_050000 for the vendor lease, 2026_12_04_060000 for the callback latency).
+// 2026_12_03_010000 for `needs_attention`, 2026_12_03_050000 for the vendor lease, 2026_12_04_060000 for the callback latency,
+// 2026_12_04_050000 for the claim links of shared cards).
 import type { ColumnType, Generated, Selectable } from 'kysely';
 import type { Int8 } from '../../db/schema.ts';
 import type { NullableTimestamp, Timestamp } from '../columns.ts';
@@ -105,10 +106,25 @@ export interface OrderDayTotalsTable {
   order_count: number;
 }
 
+/** A one-time claim link for one delivered card (sharing.ts); the token itself is never stored. */
+export interface CardClaimsTable {
+  id: Generated<string>;
+  /** SHA-256 of the link’s token, hex. */
+  token_hash: string;
+  order_card_id: string;
+  created_by: string;
+  /** The page's language (a bot locale: en, ar). */
+  language: string;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  opened_at: NullableTimestamp;
+}
+
 export interface OrdersTables {
   orders: OrdersTable;
   order_transitions: OrderTransitionsTable;
   order_cards: OrderCardsTable;
   risk_limits: RiskLimitsTable;
   order_day_totals: OrderDayTotalsTable;
+  card_claims: CardClaimsTable;
 }

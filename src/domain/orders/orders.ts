@@ -4,12 +4,13 @@ import type { Kysely } from 'kysely';
 import type { AppContext } from '../../context.ts';
 import type { DB } from '../../db/schema.ts';
 import { DomainError } from '../../shared/errors.ts';
-import { money, type Money } from '../../shared/money.ts';
+import { textCell, toCsv, type CsvDocument } from '../../shared/csv.ts';
+import { formatAmount, money, type Money } from '../../shared/money.ts';
 import { getAccount, resolvePrincipal } from '../accounts/accounts.ts';
 import type { Actor } from '../actor.ts';
 import { writeAudit } from '../audit/audit.ts';
-import { cardKeyring, decryptCardValue } from './card-crypto.ts';
-import type { OrderRow, OrderStatus } from './orders.tables.ts';
+import { cardKeyring, decryptCardValue, type CardKeyring } from './card-crypto.ts';
+import type { OrderCardRow, OrderRow, OrderStatus } from './orders.tables.ts';
 import { isUuid } from '../../shared/ids.ts';
 
 export const formatOrderNumber = (number: bigint): string => `ST-${number.toString().padStart(6, '0')}`;
@@ -107,7 +108,7 @@ export async function revealOrderCards(
   ctx: Pick<AppContext, 'db' | 'config'>,
   actor: Actor,
   orderId: string,
-  options: { index?: number } = {},
+  options: { index?: number; via?: 'csv' } = {},
 ): Promise<RevealedCard[]> {
   const row = isUuid(orderId) ? await ctx.db.selectFrom('orders').select(['id', 'buyer_id']).where('id', '=', orderId).executeTakeFirst() : undefined;
   if (!row || actor.accountId !== row.buyer_id) throw new DomainError('order_not_found', `no order ${orderId}`);
@@ -119,17 +120,20 @@ export async function revealOrderCards(
     actor,
     action: 'order.cards_revealed',
     subject: { type: 'order', id: orderId },
-    after: { cards: cards.length, ...(options.index === undefined ? {} : { index: options.index }) },
+    after: { cards: cards.length, ...(options.index === undefined ? {} : { index: options.index }), ...(options.via ? { via: options.via } : {}) },
   });
-  return cards.map((card) => {
-    const boundTo = `${orderId}:${card.vendor_card_id}`;
-    return {
-      serialNumber: card.serial_number,
-      code: card.code_encrypted === null ? null : decryptCardValue(keyring, card.key_id, card.code_encrypted, `${boundTo}:code`),
-      pin: card.pin_encrypted === null ? null : decryptCardValue(keyring, card.key_id, card.pin_encrypted, `${boundTo}:pin`),
-      expiresAt: card.expires_at,
-    };
-  });
+  return cards.map((card) => decryptOrderCard(keyring, card));
+}
+
+/** One stored card with its code and PIN decrypted (for its buyer's reveal, a share, a claim link). */
+export function decryptOrderCard(keyring: CardKeyring, card: OrderCardRow): RevealedCard {
+  const boundTo = `${card.order_id}:${card.vendor_card_id}`;
+  return {
+    serialNumber: card.serial_number,
+    code: card.code_encrypted === null ? null : decryptCardValue(keyring, card.key_id, card.code_encrypted, `${boundTo}:code`),
+    pin: card.pin_encrypted === null ? null : decryptCardValue(keyring, card.key_id, card.pin_encrypted, `${boundTo}:pin`),
+    expiresAt: card.expires_at,
+  };
 }
 
 /** How many characters of a code a masked card shows (`•••• 7F3A`). */
@@ -189,4 +193,36 @@ export async function orderTimelineFor(db: Kysely<DB>, actor: Actor, orderId: st
   const order = await getOrderFor(db, actor, orderId);
   const transitions = await db.selectFrom('order_transitions').select(['status', 'at']).where('order_id', '=', order.id).orderBy('id').execute();
   return { order, transitions };
+}
+
+/**
+ * An order's delivered cards as one CSV document for its buyer (many-card orders: the API's
+ * `cards.csv`, the bot's document): a reveal of every card, audited as one (`via: csv`). Made on
+ * demand, never stored.
+ */
+export async function orderCardsCsv(ctx: Pick<AppContext, 'db' | 'config'>, actor: Actor, orderId: string): Promise<CsvDocument> {
+  const cards = await revealOrderCards(ctx, actor, orderId, { via: 'csv' });
+  const row = await ctx.db
+    .selectFrom('orders as o')
+    .leftJoin('catalog_products as p', 'p.id', 'o.product_id')
+    .select(['o.number', 'o.face_minor', 'o.face_currency', 'p.name'])
+    .where('o.id', '=', orderId)
+    .executeTakeFirstOrThrow();
+  const number = formatOrderNumber(row.number);
+  const face = formatAmount(money(row.face_minor, row.face_currency));
+  const content = toCsv(
+    ['order', 'position', 'card', 'face', 'currency', 'code', 'pin', 'serial', 'expires_at'],
+    cards.map((card, index) => [
+      number,
+      index + 1,
+      textCell(row.name ?? ''),
+      face,
+      row.face_currency,
+      card.code ?? '',
+      card.pin ?? '',
+      card.serialNumber ?? '',
+      card.expiresAt?.toISOString().slice(0, 10) ?? '',
+    ]),
+  );
+  return { filename: `${number}-cards.csv`, content };
 }

@@ -1,4 +1,4 @@
-// Tables of the pricing area (migration 2026_11_28_030000_create_pricing).
+// Tables of the pricing area (migrations 2026_11_28_030000_create_pricing, 2026_12_04_050100_sub_agent_margins).
 import type { ColumnType, Generated, Selectable } from 'kysely';
 import type { Int8 } from '../../db/schema.ts';
 import type { Timestamp } from '../columns.ts';
@@ -40,10 +40,28 @@ export interface CardListEntriesTable {
 }
 export type CardListEntryRow = Selectable<CardListEntriesTable>;
 
+/** The bounds of the markups agents may set on their sub-agents (one row; none: no markup may be set). */
+export interface MarginBoundsTable {
+  singleton: Generated<boolean>;
+  min_bps: number;
+  max_bps: number;
+  updated_at: Timestamp;
+}
+
+/** A sub-agent's price set by its agent: a markup on the agent's own price (margins.ts). */
+export interface SubAgentMarginsTable {
+  sub_agent_id: string;
+  agent_id: string;
+  markup_bps: number;
+  updated_at: Timestamp;
+}
+
 export interface PricingTables {
   price_plans: PricePlansTable;
   price_plan_discounts: PricePlanDiscountsTable;
   role_price_plans: RolePricePlansTable;
   account_price_plans: AccountPricePlansTable;
   card_list_entries: CardListEntriesTable;
+  margin_bounds: MarginBoundsTable;
+  sub_agent_margins: SubAgentMarginsTable;
 }

@@ -2,7 +2,8 @@
 // charging. Buyer price per card = face × (1 − discount) half up in the face currency, then converted
 // to the wallet currency with the newest stored FX rate (the rate is returned so the order records
 // it). For a sub-agent the platform's price is the parent agent's price; the spread above it is the
-// agent's revenue share. Totals are unit prices × quantity, so refunding n cards is exact.
+// agent's revenue share. An agent may price its sub-agent itself: a markup on its own price
+// (margins.ts), which replaces the sub-agent's plan. Totals are unit prices × quantity, so refunding n cards is exact.
 import Big from 'big.js';
 import { sql, type Kysely } from 'kysely';
 import { prepared } from '../../db/database.ts';
@@ -15,6 +16,7 @@ import type { Actor } from '../actor.ts';
 import { writeAudit } from '../audit/audit.ts';
 import type { CatalogProductRow } from '../catalog/catalog.tables.ts';
 import { convertWithRate, latestRates, rateKey, type StoredRate } from '../catalog/fx.ts';
+import { effectiveMarkupBps } from './margins.ts';
 
 export interface PricePlan {
   id: string;
@@ -277,8 +279,11 @@ export interface FxUsed {
 export interface PriceQuote {
   productId: bigint;
   face: Money;
+  /** The buyer's plan and its discount (not what a sub-agent with a margin pays: `markupBps` decides that). */
   planId: string | null;
   discountBps: number;
+  /** A sub-agent's markup on its agent's price (margins.ts), when the agent set one. */
+  markupBps: number | null;
   /** What the buyer pays per card, in the wallet currency. */
   unitPrice: Money;
   /** The platform's price per card: the buyer's, or for a sub-agent the parent agent's. */
@@ -324,6 +329,8 @@ export interface PricingFacts {
   /** The newest stored rate per currency pair (`rateKey`), undefined where none is stored. */
   rates: ReadonlyMap<string, StoredRate | undefined>;
   orderFee: Money;
+  /** A sub-agent's markup on its agent's price set by the agent, inside the admins' bounds (margins.ts); null: its plan prices it. */
+  markupBps: number | null;
 }
 
 const parentAgentId = (account: Account) => (account.role === 'sub_agent' && account.parentId ? account.parentId : null);
@@ -353,7 +360,11 @@ export async function loadPricingFacts(
     ...unknown.map((productId) => ({ accountId: account.id, productId })),
     ...(agentId ? ids.map((productId) => ({ accountId: agentId, productId })) : []),
   ];
-  const [found, agent] = await Promise.all([productsWithDiscount(db, pairs), agentId ? getAccount(db, agentId) : null]);
+  const [found, agent, markupBps] = await Promise.all([
+    productsWithDiscount(db, pairs),
+    agentId ? getAccount(db, agentId) : null,
+    agentId ? subAgentMarkupBps(db, account.id, agentId) : null,
+  ]);
   const products = new Map<bigint, ProductWithDiscount>();
   const agentDiscounts = new Map<bigint, Discount>();
   for (const id of ids) {
@@ -375,7 +386,20 @@ export async function loadPricingFacts(
     if (agent) wanted.push({ from: product.face_currency, to: agent.currency }, { from: agent.currency, to: account.currency });
   }
   const rates = await latestRates(db, wanted);
-  return { account, agent, products, agentDiscounts, rates, orderFee };
+  return { account, agent, products, agentDiscounts, rates, orderFee, markupBps };
+}
+
+/** The markup the agent set on this sub-agent, held inside the current bounds (margins.ts), or null. */
+async function subAgentMarkupBps(db: Kysely<DB>, subAgentId: string, agentId: string): Promise<number | null> {
+  const row = await db
+    .selectFrom('sub_agent_margins as m')
+    .leftJoin('margin_bounds as b', (join) => join.onTrue())
+    .select(['m.markup_bps', 'b.min_bps', 'b.max_bps'])
+    .where('m.sub_agent_id', '=', subAgentId)
+    .where('m.agent_id', '=', agentId)
+    .executeTakeFirst();
+  if (!row) return null;
+  return effectiveMarkupBps(row.markup_bps, { minBps: row.min_bps ?? 0, maxBps: row.max_bps ?? 0 });
 }
 
 function toCurrency(facts: PricingFacts, value: Money, currency: string): { value: Money; fx: FxUsed | null } {
@@ -397,13 +421,15 @@ export function priceCard(facts: PricingFacts, productId: number | bigint, face:
   if (!product.active) throw new DomainError('product_not_found', `product ${product.id} is no longer sold`, { productId: String(product.id) });
   assertDenomination(product, face);
 
-  const own = toCurrency(facts, applyDiscountBps(face, discount.discountBps), account.currency);
+  let own = toCurrency(facts, applyDiscountBps(face, discount.discountBps), account.currency);
   let platformUnitPrice = own.value;
   let revenueShareUnit = money(0n, account.currency);
   if (agent) {
     const agentDiscount = facts.agentDiscounts.get(product.id) ?? { planId: null, discountBps: 0 };
     const agentPrice = toCurrency(facts, applyDiscountBps(face, agentDiscount.discountBps), agent.currency);
     const { value: agentUnitPrice } = toCurrency(facts, agentPrice.value, account.currency);
+    // The agent's margin replaces the sub-agent's plan: its own price plus the markup (a negative discount).
+    if (facts.markupBps !== null) own = { value: applyDiscountBps(agentUnitPrice, -facts.markupBps), fx: agentPrice.fx };
     platformUnitPrice = agentUnitPrice;
     const spread = own.value.amount - agentUnitPrice.amount;
     revenueShareUnit = money(spread > 0n ? spread : 0n, account.currency);
@@ -417,6 +443,7 @@ export function priceCard(facts: PricingFacts, productId: number | bigint, face:
     face,
     planId: discount.planId,
     discountBps: discount.discountBps,
+    markupBps: agent ? facts.markupBps : null,
     unitPrice: own.value,
     platformUnitPrice,
     revenueShareUnit,
