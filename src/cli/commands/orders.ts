@@ -1,37 +1,28 @@
 import type { Command } from 'commander';
-import { openDatabase } from '../../context.ts';
 import { platformActor } from '../../domain/actor.ts';
-import { createEventPort } from '../../domain/events.ts';
 import { findOrders, orderTimeline, refundOrder, resolveOrder, retryOrder, showOrder } from '../../domain/orders/operator.ts';
 import type { FulfilmentContext } from '../../domain/orders/fulfilment.ts';
 import { createVendor, sandboxVendorOf } from '../../integrations/bamboo/index.ts';
-import { createJobQueue, startBoss } from '../../jobs/boss.ts';
 import { ordersNeedingAttention } from '../../ops/orders.ts';
 import { formatMoney } from '../../shared/money.ts';
 import { createSharedState } from '../../shared-state/index.ts';
+import { withEventContext } from '../context.ts';
 import { CliError, commandEnv, print, type CommandEnv } from '../output.ts';
 
+/** The event context (src/cli/context.ts) with the vendors an order step calls. */
 async function withOrderContext<T>(env: CommandEnv, fn: (ctx: FulfilmentContext) => Promise<T>): Promise<T> {
-  const connection = await openDatabase(env.config, env.logger);
-  const state = createSharedState(env.config);
-  const boss = await startBoss({ connectionString: connection.url, worker: false, logger: env.logger });
-  try {
-    const jobs = createJobQueue(boss);
-    return await fn({
-      db: connection.db,
-      jobs,
-      // Events are recorded as jobs (outbox): a worker hands them to its sinks (the admins' alerts).
-      events: createEventPort(jobs, [], env.logger),
-      config: env.config,
-      vendor: createVendor(env.config, state, env.logger, { db: connection.db }),
-      ...sandboxVendorOf(env.config, state, env.logger, { db: connection.db }),
-      logger: env.logger,
-    });
-  } finally {
-    await boss.stop({ graceful: false });
-    await state.close();
-    await connection.close();
-  }
+  return withEventContext(env, async (ctx) => {
+    const state = createSharedState(env.config);
+    try {
+      return await fn({
+        ...ctx,
+        vendor: createVendor(env.config, state, env.logger, { db: ctx.db }),
+        ...sandboxVendorOf(env.config, state, env.logger, { db: ctx.db }),
+      });
+    } finally {
+      await state.close();
+    }
+  });
 }
 
 const operator = platformActor('cli');
