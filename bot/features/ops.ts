@@ -1,7 +1,8 @@
 // Admin: the Operations screens (issue 8). Queue sizes with the oldest waiting job, failed and
 // dead-lettered jobs with their error and Retry / Retry all buttons (audited through
 // retryFailedWork), the vendor view (Bamboo balances, last syncs, error rate) and the orders
-// needing attention (resolved with the CLI, docs/orders.md). Button-only: no conversation.
+// needing attention (each opens its order tools, where an admin decides it; docs/orders.md).
+// Button-only: no conversation.
 // Callback data: ops.callbacks.ts.
 import { Composer, InlineKeyboard } from 'grammy';
 import { databaseJobControl, failedJobs, queueSummaries, retryFailedWork } from '#src/ops/jobs.ts';
@@ -12,6 +13,7 @@ import type { BotContext } from '../context.ts';
 import { isActiveAdmin, telegramActor } from '../helpers.ts';
 import type { Feature } from './index.ts';
 import { basicsCallbacks } from './basics.callbacks.ts';
+import { controlCallbacks } from './control.callbacks.ts';
 import { opsCallbacks } from './ops.callbacks.ts';
 
 /** Failed jobs listed on one screen, and how many get their own Retry button. */
@@ -79,7 +81,10 @@ async function attentionScreen(ctx: BotContext) {
           ),
           ...(view.count > view.orders.length ? ['…'] : []),
         ].join('\n');
-  return { text, keyboard: new InlineKeyboard().text(ctx.t('button-back'), opsCallbacks.home.build()) };
+  // Each order opens its tools, where the admin decides it (vendor has it / lacks it).
+  const keyboard = new InlineKeyboard();
+  for (const order of view.orders) keyboard.text(order.number, controlCallbacks.order.build({ orderId: order.id })).row();
+  return { text, keyboard: keyboard.text(ctx.t('button-back'), opsCallbacks.home.build()) };
 }
 
 async function vendorScreen(ctx: BotContext) {

@@ -140,11 +140,14 @@ export function registerOrderCommands(program: Command): void {
     .argument('<number>', 'order number (ST-000123) or id')
     .option('--vendor-has', 'Bamboo has the order: back to polling, the cards are delivered and settled normally')
     .option('--vendor-lacks', 'Bamboo does not have the order: fail it and refund the buyer')
-    .action(async (number: string, options: { vendorHas?: boolean; vendorLacks?: boolean }, command: Command) => {
+    .requiredOption('--reason <text>', 'why (what Bamboo said; kept in the audit log)')
+    .action(async (number: string, options: { vendorHas?: boolean; vendorLacks?: boolean; reason: string }, command: Command) => {
       const env = commandEnv(command);
       if (Boolean(options.vendorHas) === Boolean(options.vendorLacks)) throw new CliError('give exactly one of --vendor-has and --vendor-lacks');
       const decision = options.vendorHas ? 'vendor_has' : 'vendor_lacks';
-      const status = await withOrderContext(env, async (ctx) => resolveOrder(ctx, operator, (await showOrder(ctx.db, operator, number)).order.id, decision));
+      const status = await withOrderContext(env, async (ctx) =>
+        resolveOrder(ctx, operator, (await showOrder(ctx.db, operator, number)).order.id, decision, options.reason),
+      );
       print(env.json, { status }, [`${number}: ${status}`]);
     });
 }

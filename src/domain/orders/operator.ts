@@ -55,7 +55,7 @@ async function orderDetails(db: Kysely<DB>, idOrNumber: string): Promise<OrderDe
 
 function assertNotNeedingAttention(order: Order): void {
   if (order.status === 'needs_attention')
-    throw new DomainError('order_needs_attention', `order ${order.number} needs attention: resolve it (order resolve --vendor-has | --vendor-lacks)`);
+    throw new DomainError('order_needs_attention', `order ${order.number} needs attention: resolve it (vendor has it | vendor lacks it)`);
 }
 
 /** Runs the order's next step now: place (pending/placing) or poll (processing); audited (`order.retried`). */
@@ -222,12 +222,20 @@ export async function orderTimeline(db: Kysely<DB>, actor: Actor, idOrNumber: st
 export type ResolveDecision = 'vendor_has' | 'vendor_lacks';
 
 /**
- * Resolves a `needs_attention` order, once, audited (`order.resolved`): `vendor_has` (the operator
- * checked that Bamboo has it) puts it back to polling, so its cards are delivered and settled the
- * normal way; `vendor_lacks` fails it and refunds the whole hold (the order's one money-back key).
- * An order not (or no longer) in `needs_attention` is refused: a second resolve changes nothing.
+ * Resolves a `needs_attention` order, once, with the operator's reason, audited (`order.resolved`):
+ * `vendor_has` (the operator checked that Bamboo has it) puts it back to polling, so its cards are
+ * delivered and settled the normal way; `vendor_lacks` fails it and refunds the whole hold (the
+ * order's one money-back key). An order not (or no longer) in `needs_attention` is refused: a second
+ * decision, from any channel, changes nothing (the state change is conditional, in one transaction).
  */
-export async function resolveOrder(ctx: FulfilmentContext, actor: Actor, orderId: string, decision: ResolveDecision): Promise<'processing' | 'failed'> {
+export async function resolveOrder(
+  ctx: FulfilmentContext,
+  actor: Actor,
+  orderId: string,
+  decision: ResolveDecision,
+  reason: string,
+): Promise<'processing' | 'failed'> {
+  const why = requireReason(reason);
   const { order } = await showOrder(ctx.db, actor, orderId);
   return withTransaction(ctx.db, async (trx) => {
     const step: FulfilmentContext = { ...ctx, db: trx };
@@ -245,7 +253,7 @@ export async function resolveOrder(ctx: FulfilmentContext, actor: Actor, orderId
       action: 'order.resolved',
       subject: { type: 'order', id: order.id },
       before: { status: 'needs_attention' },
-      after: { status, decision },
+      after: { status, decision, reason: why },
     });
     return status;
   });
