@@ -7,7 +7,7 @@ import { z } from '@hono/zod-openapi';
 import type { AppContext } from '#src/context.ts';
 import { findOrders, orderTimeline, refundOrder, resolveOrder, retryOrder, showOrder, type OrderTimeline } from '#src/domain/orders/operator.ts';
 import type { Order } from '#src/domain/orders/orders.ts';
-import { ORDER_STATUSES } from '#src/domain/orders/orders.tables.ts';
+import { ORDER_MESSAGE_KINDS, ORDER_STATUSES } from '#src/domain/orders/orders.tables.ts';
 import { toJsonMoney } from '#src/shared/money.ts';
 import { defineRoute } from '../middleware/scopes.ts';
 import { createRouter } from '../router.ts';
@@ -69,6 +69,21 @@ const TimelineSchema = z
       .array(z.object({ kind: z.string().openapi({ example: 'order_hold' }), key: z.string(), at }))
       .openapi({ description: 'The transfers of the order: its hold, its settlement, its one money-back transfer.' }),
     webhookEvents: z.array(z.object({ type: z.string(), status: z.string(), attempts: z.number().int(), deliveredAt: at.nullable(), createdAt: at })),
+    telegramMessages: z
+      .array(
+        z.object({
+          kind: z.enum(ORDER_MESSAGE_KINDS),
+          cardIndex: z.number().int().nullable().openapi({ description: 'Which card (0-based) a `card` message showed, masked.' }),
+          status: z.enum(['queued', 'sent', 'undeliverable']),
+          queuedAt: at,
+          sentAt: at.nullable(),
+          problem: z.string().nullable().openapi({ description: 'Why Telegram refused it for good (`undeliverable`).' }),
+        }),
+      )
+      .openapi({
+        description:
+          'The Telegram messages that told the buyer how the order ended: one per card (masked; never a code), the failure, the partial delivery. Recorded when queued, marked when sent.',
+      }),
     actions: z
       .array(z.object({ action: z.string(), channel: z.string(), actorAccountId: z.string().nullable(), at, after: z.unknown() }))
       .openapi({ description: 'Operator actions on the order (refunds with their reason, retries, resolutions).' }),
@@ -86,6 +101,11 @@ const presentTimeline = (timeline: OrderTimeline) => ({
     ...event,
     deliveredAt: event.deliveredAt?.toISOString() ?? null,
     createdAt: event.createdAt.toISOString(),
+  })),
+  telegramMessages: timeline.telegramMessages.map((message) => ({
+    ...message,
+    queuedAt: message.queuedAt.toISOString(),
+    sentAt: message.sentAt?.toISOString() ?? null,
   })),
   actions: timeline.actions.map((action) => ({ ...action, at: action.at.toISOString(), after: action.after ?? null })),
 });
@@ -129,7 +149,8 @@ export function adminOrderRoutes(ctx: AppContext) {
       method: 'get',
       path: '/orders/{id}',
       tags,
-      summary: "An order's timeline: transitions, vendor ids and polls, money moved, webhook events, operator actions (never card codes)",
+      summary:
+        "An order's timeline: transitions, vendor ids and polls, money moved, events sent (webhooks, Telegram messages), operator actions (never card codes)",
       security: SECURITY,
       request: { params: OrderRef },
       responses: { 200: json(TimelineSchema, 'The order and what happened to it'), ...errorResponses(notFound) },

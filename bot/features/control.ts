@@ -12,6 +12,7 @@ import { listInvites, revokeInvite } from '#src/domain/accounts/invites.ts';
 import { accountOverview, findAccounts } from '#src/domain/accounts/listing.ts';
 import { approveTopup, findTopupRequest, listPendingTopups, rejectTopup } from '#src/domain/funding/topups.ts';
 import { findOrders, orderTimeline, refundOrder, resolveOrder, retryOrder, type ResolveDecision } from '#src/domain/orders/operator.ts';
+import type { OrderMessageRecord } from '#src/domain/orders/order-messages.ts';
 import { FINAL_STATUSES } from '#src/domain/orders/orders.tables.ts';
 import { accountRiskLimits, setAccountRiskLimits, type AccountRiskLimits } from '#src/domain/orders/risk.ts';
 import { isUuid, shortId } from '#src/shared/ids.ts';
@@ -88,6 +89,18 @@ async function limitsFlow(conversation: Flow, ctx: ConvContext, accountId: strin
   }
 }
 
+/** The buyer's Telegram messages as steps: one per kind and status, at the first one's time. */
+function telegramSteps(messages: readonly OrderMessageRecord[]): { what: string; at: Date; count: number }[] {
+  const steps = new Map<string, { what: string; at: Date; count: number }>();
+  for (const message of messages) {
+    const what = `telegram ${message.kind} (${message.status})`;
+    const step = steps.get(what);
+    if (step) step.count += 1;
+    else steps.set(what, { what, at: message.queuedAt, count: 1 });
+  }
+  return [...steps.values()];
+}
+
 async function orderScreen(ctx: BaseContext, idOrNumber: string): Promise<{ text: string; keyboard: InlineKeyboard }> {
   const timeline = await orderTimeline(ctx.deps.app.db, telegramActor(ctx.user!.account), idOrNumber);
   const { order, vendor } = timeline;
@@ -96,6 +109,8 @@ async function orderScreen(ctx: BaseContext, idOrNumber: string): Promise<{ text
     ...timeline.transitions.map((transition) => ctx.t('order-tools-step', { at: time(transition.at), what: transition.status })),
     ...timeline.money.map((transfer) => ctx.t('order-tools-step', { at: time(transfer.at), what: transfer.kind })),
     ...timeline.webhookEvents.map((event) => ctx.t('order-tools-step', { at: time(event.createdAt), what: `${event.type} (${event.status})` })),
+    // The buyer's Telegram messages, one line per kind and status (an order of 50 cards is one line).
+    ...telegramSteps(timeline.telegramMessages).map(({ what, at, count }) => ctx.t('order-tools-step', { at: time(at), what: `${what} ×${count}` })),
     ...timeline.actions.map((action) => {
       const reason = (action.after as { reason?: string } | null)?.reason;
       return ctx.t('order-tools-step', { at: time(action.at), what: reason ? `${action.action}: ${reason}` : action.action });

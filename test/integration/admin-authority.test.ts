@@ -22,7 +22,7 @@ import { apiKeySecret, issueApiKey, listApiKeys, revokeApiKey } from '../../src/
 import { queryAuditLog } from '../../src/domain/audit/query.ts';
 import { creditWallet, debitWallet } from '../../src/domain/funding/manual.ts';
 import { approveTopup, createTopupRequest, findTopupRequest, getTopupRequest, listPendingTopups, rejectTopup } from '../../src/domain/funding/topups.ts';
-import { findOrders, orderTimeline, refundOrder, retryOrder, showOrder } from '../../src/domain/orders/operator.ts';
+import { findOrders, orderTimeline, refundOrder, resolveOrder, retryOrder, showOrder } from '../../src/domain/orders/operator.ts';
 import { accountRiskLimits, setAccountRiskLimits, setRiskLimits } from '../../src/domain/orders/risk.ts';
 import { saveCardList } from '../../src/domain/pricing/card-list.ts';
 import { assignPricePlan, createPricePlan, listPricePlans, setProductDiscount } from '../../src/domain/pricing/pricing.ts';
@@ -94,6 +94,7 @@ const ADMIN_SERVICES: Record<string, AdminService> = {
   'src/domain/orders/operator.ts#showOrder': { call: (actor) => showOrder(db, actor, 'ST-000001') },
   'src/domain/orders/operator.ts#retryOrder': { call: (actor) => retryOrder(ctx, actor, 'ST-000001') },
   'src/domain/orders/operator.ts#refundOrder': { call: (actor) => refundOrder(ctx, actor, 'ST-000001', 'test refund') },
+  'src/domain/orders/operator.ts#resolveOrder': { call: (actor) => resolveOrder(ctx, actor, 'ST-000001', 'vendor_lacks', 'test decision') },
   'src/domain/orders/risk.ts#setRiskLimits': {
     call: (actor) => setRiskLimits(db, actor, { accountId: agent.id }, { dailySpend: 10_000n, dailyOrderCount: null }),
   },

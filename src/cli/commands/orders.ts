@@ -100,7 +100,7 @@ export function registerOrderCommands(program: Command): void {
 
   order
     .command('timeline')
-    .description('what happened to an order: transitions, vendor ids and polls, money moved, webhook events, operator actions')
+    .description('what happened to an order: transitions, vendor ids and polls, money moved, events sent (webhooks, Telegram messages), operator actions')
     .requiredOption('--id <id>', 'order id or number (ST-000123)')
     .action(async (options: { id: string }, command: Command) => {
       const env = commandEnv(command);
@@ -112,6 +112,10 @@ export function registerOrderCommands(program: Command): void {
         ...timeline.transitions.map((transition) => `  ${transition.at.toISOString()}  ${transition.status}  ${JSON.stringify(transition.detail ?? {})}`),
         ...timeline.money.map((transfer) => `  ${transfer.at.toISOString()}  money: ${transfer.kind}`),
         ...timeline.webhookEvents.map((event) => `  ${event.createdAt.toISOString()}  webhook ${event.type}: ${event.status} (${event.attempts} attempts)`),
+        ...timeline.telegramMessages.map(
+          (message) =>
+            `  ${message.queuedAt.toISOString()}  telegram ${message.kind}${message.cardIndex === null ? '' : ` #${message.cardIndex + 1}`}: ${message.status}${message.problem ? ` (${message.problem})` : ''}`,
+        ),
         ...timeline.actions.map((action) => `  ${action.at.toISOString()}  ${action.action} via ${action.channel}  ${JSON.stringify(action.after)}`),
       ]);
     });
