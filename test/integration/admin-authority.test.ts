@@ -146,6 +146,8 @@ const NOT_ADMIN_SERVICES: Record<string, string> = {
   'src/domain/pricing/pricing.ts#getProduct': 'a catalog product: public to every buyer',
   'src/domain/pricing/card-list.ts#readCardList': 'the card list every bot buyer orders from',
   'src/domain/funding/topups.ts#createTopupRequest': "an agent's own request (topup.ts also serves agents); checks its actor",
+  'src/domain/funding/topups.ts#assertMayRequestTopup':
+    "whether an account may ask for a top-up (the agent's menu); a rule on a value, createTopupRequest checks it again",
   'src/domain/accounts/language.ts#telegramAdmins': 'who is told about a new request: active admins only',
   'src/domain/api-keys/api-keys.ts#findSandboxAccountId': 'an id, read beside listApiKeys (which checks the actor) in the same route',
 };
