@@ -1,12 +1,13 @@
 // Admin order tools over REST (admin key, src/domain/orders/operator.ts): find orders by number,
 // id, partner reference or buyer; one order's timeline (never card codes); refund (a cancel when
 // never sent) with a reason, when the vendor's answer allows it, money back once, audited; retry
-// a stuck order now (audited).
+// a stuck order now (audited); resolve an order needing attention (the admin's decision, with a
+// reason, once, audited).
 import { z } from '@hono/zod-openapi';
 import type { AppContext } from '#src/context.ts';
-import { findOrders, orderTimeline, refundOrder, retryOrder, showOrder, type OrderTimeline } from '#src/domain/orders/operator.ts';
+import { findOrders, orderTimeline, refundOrder, resolveOrder, retryOrder, showOrder, type OrderTimeline } from '#src/domain/orders/operator.ts';
 import type { Order } from '#src/domain/orders/orders.ts';
-import { ORDER_STATUSES } from '#src/domain/orders/orders.tables.ts';
+import { ORDER_MESSAGE_KINDS, ORDER_STATUSES } from '#src/domain/orders/orders.tables.ts';
 import { toJsonMoney } from '#src/shared/money.ts';
 import { defineRoute } from '../middleware/scopes.ts';
 import { createRouter } from '../router.ts';
@@ -68,6 +69,21 @@ const TimelineSchema = z
       .array(z.object({ kind: z.string().openapi({ example: 'order_hold' }), key: z.string(), at }))
       .openapi({ description: 'The transfers of the order: its hold, its settlement, its one money-back transfer.' }),
     webhookEvents: z.array(z.object({ type: z.string(), status: z.string(), attempts: z.number().int(), deliveredAt: at.nullable(), createdAt: at })),
+    telegramMessages: z
+      .array(
+        z.object({
+          kind: z.enum(ORDER_MESSAGE_KINDS),
+          cardIndex: z.number().int().nullable().openapi({ description: 'Which card (0-based) a `card` message showed, masked.' }),
+          status: z.enum(['queued', 'sent', 'undeliverable']),
+          queuedAt: at,
+          sentAt: at.nullable(),
+          problem: z.string().nullable().openapi({ description: 'Why Telegram refused it for good (`undeliverable`).' }),
+        }),
+      )
+      .openapi({
+        description:
+          'The Telegram messages that told the buyer how the order ended: one per card (masked; never a code), the failure, the partial delivery. Recorded when queued, marked when sent.',
+      }),
     actions: z
       .array(z.object({ action: z.string(), channel: z.string(), actorAccountId: z.string().nullable(), at, after: z.unknown() }))
       .openapi({ description: 'Operator actions on the order (refunds with their reason, retries, resolutions).' }),
@@ -85,6 +101,11 @@ const presentTimeline = (timeline: OrderTimeline) => ({
     ...event,
     deliveredAt: event.deliveredAt?.toISOString() ?? null,
     createdAt: event.createdAt.toISOString(),
+  })),
+  telegramMessages: timeline.telegramMessages.map((message) => ({
+    ...message,
+    queuedAt: message.queuedAt.toISOString(),
+    sentAt: message.sentAt?.toISOString() ?? null,
   })),
   actions: timeline.actions.map((action) => ({ ...action, at: action.at.toISOString(), after: action.after ?? null })),
 });
@@ -128,7 +149,8 @@ export function adminOrderRoutes(ctx: AppContext) {
       method: 'get',
       path: '/orders/{id}',
       tags,
-      summary: "An order's timeline: transitions, vendor ids and polls, money moved, webhook events, operator actions (never card codes)",
+      summary:
+        "An order's timeline: transitions, vendor ids and polls, money moved, events sent (webhooks, Telegram messages), operator actions (never card codes)",
       security: SECURITY,
       request: { params: OrderRef },
       responses: { 200: json(TimelineSchema, 'The order and what happened to it'), ...errorResponses(notFound) },
@@ -147,7 +169,7 @@ export function adminOrderRoutes(ctx: AppContext) {
         "The vendor's answer decides: an order Bamboo still works on or completed is refused (`vendor_not_failed`, `order_final`); no usable answer " +
         'is `vendor_unavailable` (try again). The money comes back once, whoever else refunds the order at the same time. `outcome`: `failed` (cancelled ' +
         'before it was sent, or refunded), `finished` (Bamboo reported it failed: refunded), `needs_attention` (Bamboo has no such order after it may have ' +
-        'accepted it: resolve it with `steller order resolve`), `unchanged` (another step moved it first).',
+        'accepted it: resolve it with `POST /v1/admin/orders/{id}/resolve`), `unchanged` (another step moved it first).',
       security: SECURITY,
       request: { params: OrderRef, ...body(z.object({ reason: z.string().min(1).max(500) })) },
       responses: {
@@ -186,6 +208,36 @@ export function adminOrderRoutes(ctx: AppContext) {
       const { order } = await showOrder(ctx.db, actor, c.req.valid('param').id);
       const outcome = await retryOrder(ctx, actor, order.id);
       return c.json({ outcome, order: presentOrder((await showOrder(ctx.db, actor, order.id)).order) }, 200);
+    },
+  );
+
+  router.openapi(
+    defineRoute({
+      permission: 'admin',
+      method: 'post',
+      path: '/orders/{id}/resolve',
+      tags,
+      summary: 'Decide an order that needs attention, once, with a reason (audited): the vendor has it, or lacks it',
+      description:
+        '`vendor_has` (you checked that Bamboo has the order): back to `processing`, polled again, its cards delivered and settled normally. ' +
+        '`vendor_lacks`: `failed`, the whole hold refunded once. An order not (or no longer) needing attention is refused ' +
+        '(`order_not_needing_attention`): a second decision, from any channel, changes nothing.',
+      security: SECURITY,
+      request: {
+        params: OrderRef,
+        ...body(z.object({ decision: z.enum(['vendor_has', 'vendor_lacks']), reason: z.string().min(1).max(500) })),
+      },
+      responses: {
+        200: json(z.object({ status: z.enum(['processing', 'failed']), order: AdminOrderSchema }), 'The decision taken, and the order now'),
+        ...errorResponses({ ...notFound, 409: 'Nothing to decide (`order_not_needing_attention`)', 422: 'No reason (`reason_required`)' }),
+      },
+    }),
+    async (c) => {
+      const actor = adminActor(c);
+      const { decision, reason } = c.req.valid('json');
+      const { order } = await showOrder(ctx.db, actor, c.req.valid('param').id);
+      const status = await resolveOrder(ctx, actor, order.id, decision, reason);
+      return c.json({ status, order: presentOrder((await showOrder(ctx.db, actor, order.id)).order) }, 200);
     },
   );
 

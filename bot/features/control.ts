@@ -1,5 +1,6 @@
 // Admin control (issue 20): an account's risk limits (shown with today's use, set in one typed
-// line), an order's tools (its timeline; refund or cancel with a reason, confirmed; retry), the
+// line), an order's tools (its timeline; refund or cancel with a reason, confirmed; retry; the
+// decision on an order needing attention, vendor has it or lacks it, with a reason, confirmed), the
 // invites with their state (revoke an unused one), and the typed commands for admins who prefer
 // them: /topups, /approve <id>, /reject <id> <reason>, /order <number>, /find <name>,
 // /limits <account>. Agents use the invites screen too, for the invites they made. Commands and buttons call the same domain services, which check the rights
@@ -10,7 +11,8 @@ import { Composer, InlineKeyboard } from 'grammy';
 import { listInvites, revokeInvite } from '#src/domain/accounts/invites.ts';
 import { accountOverview, findAccounts } from '#src/domain/accounts/listing.ts';
 import { approveTopup, findTopupRequest, listPendingTopups, rejectTopup } from '#src/domain/funding/topups.ts';
-import { findOrders, orderTimeline, refundOrder, retryOrder } from '#src/domain/orders/operator.ts';
+import { findOrders, orderTimeline, refundOrder, resolveOrder, retryOrder, type ResolveDecision } from '#src/domain/orders/operator.ts';
+import type { OrderMessageRecord } from '#src/domain/orders/order-messages.ts';
 import { FINAL_STATUSES } from '#src/domain/orders/orders.tables.ts';
 import { accountRiskLimits, setAccountRiskLimits, type AccountRiskLimits } from '#src/domain/orders/risk.ts';
 import { isUuid, shortId } from '#src/shared/ids.ts';
@@ -27,6 +29,7 @@ import { topupCallbacks } from './topup.callbacks.ts';
 
 export const LIMITS_FLOW = 'admin-limits';
 export const REFUND_FLOW = 'admin-refund';
+export const RESOLVE_FLOW = 'admin-resolve';
 const INVITES_PAGE_SIZE = 8;
 const LIST_SIZE = 10;
 
@@ -86,6 +89,18 @@ async function limitsFlow(conversation: Flow, ctx: ConvContext, accountId: strin
   }
 }
 
+/** The buyer's Telegram messages as steps: one per kind and status, at the first one's time. */
+function telegramSteps(messages: readonly OrderMessageRecord[]): { what: string; at: Date; count: number }[] {
+  const steps = new Map<string, { what: string; at: Date; count: number }>();
+  for (const message of messages) {
+    const what = `telegram ${message.kind} (${message.status})`;
+    const step = steps.get(what);
+    if (step) step.count += 1;
+    else steps.set(what, { what, at: message.queuedAt, count: 1 });
+  }
+  return [...steps.values()];
+}
+
 async function orderScreen(ctx: BaseContext, idOrNumber: string): Promise<{ text: string; keyboard: InlineKeyboard }> {
   const timeline = await orderTimeline(ctx.deps.app.db, telegramActor(ctx.user!.account), idOrNumber);
   const { order, vendor } = timeline;
@@ -94,6 +109,8 @@ async function orderScreen(ctx: BaseContext, idOrNumber: string): Promise<{ text
     ...timeline.transitions.map((transition) => ctx.t('order-tools-step', { at: time(transition.at), what: transition.status })),
     ...timeline.money.map((transfer) => ctx.t('order-tools-step', { at: time(transfer.at), what: transfer.kind })),
     ...timeline.webhookEvents.map((event) => ctx.t('order-tools-step', { at: time(event.createdAt), what: `${event.type} (${event.status})` })),
+    // The buyer's Telegram messages, one line per kind and status (an order of 50 cards is one line).
+    ...telegramSteps(timeline.telegramMessages).map(({ what, at, count }) => ctx.t('order-tools-step', { at: time(at), what: `${what} ×${count}` })),
     ...timeline.actions.map((action) => {
       const reason = (action.after as { reason?: string } | null)?.reason;
       return ctx.t('order-tools-step', { at: time(action.at), what: reason ? `${action.action}: ${reason}` : action.action });
@@ -115,6 +132,12 @@ async function orderScreen(ctx: BaseContext, idOrNumber: string): Promise<{ text
     keyboard
       .text(ctx.t('order-tools-refund'), controlCallbacks.refund.build({ orderId: order.id }))
       .text(ctx.t('order-tools-retry'), controlCallbacks.retry.build({ orderId: order.id }))
+      .row();
+  }
+  if (order.status === 'needs_attention') {
+    keyboard
+      .text(ctx.t('order-tools-vendor-has'), controlCallbacks.resolve.build({ orderId: order.id, decision: 'has' }))
+      .text(ctx.t('order-tools-vendor-lacks'), controlCallbacks.resolve.build({ orderId: order.id, decision: 'lacks' }))
       .row();
   }
   keyboard.text(ctx.t('button-menu'), basicsCallbacks.home.build());
@@ -146,10 +169,40 @@ async function refundFlow(conversation: Flow, ctx: ConvContext, orderId: string)
   });
 }
 
+/**
+ * The decision on an order needing attention: reason → confirm. The domain takes it once (a second
+ * decision, from any admin or channel, is refused) and audits it with the reason.
+ */
+async function resolveFlow(conversation: Flow, ctx: ConvContext, orderId: string, choice: 'has' | 'lacks'): Promise<void> {
+  const admin = ctx.user?.account;
+  if (!admin) return;
+  const decision: ResolveDecision = choice === 'has' ? 'vendor_has' : 'vendor_lacks';
+  const number = await domainCall(conversation, async () => (await orderTimeline(ctx.deps.app.db, telegramActor(admin), orderId)).order.number);
+  await ctx.reply(ctx.t('order-resolve-reason', { number, decision }), { reply_markup: cancelKeyboard(ctx) });
+  const reason = await waitText(conversation);
+  const key = await conversation.external(() => randomUUID());
+  const keyboard = new InlineKeyboard()
+    .text(reason.ctx.t('button-confirm'), controlCallbacks.confirmResolve.build({ action: 'ok', key }))
+    .text(reason.ctx.t('button-cancel'), controlCallbacks.confirmResolve.build({ action: 'drop', key }));
+  await reason.ctx.reply(reason.ctx.t('order-resolve-confirm', { number, decision, reason: reason.text }), { reply_markup: keyboard });
+  const confirmation = await waitConfirmation(conversation, controlCallbacks.confirmResolve, key);
+  if (confirmation.action !== 'ok') {
+    await confirmation.ctx.answerCallbackQuery();
+    await confirmation.ctx.editMessageText(confirmation.ctx.t('cancel-done'));
+    return;
+  }
+  const status = await domainCall(conversation, () => resolveOrder(ctx.deps.app, telegramActor(admin), orderId, decision, reason.text));
+  await confirmation.ctx.answerCallbackQuery();
+  await confirmation.ctx.editMessageText(confirmation.ctx.t('order-resolve-done', { number, status }), {
+    reply_markup: new InlineKeyboard().text(confirmation.ctx.t('button-back'), controlCallbacks.order.build({ orderId })),
+  });
+}
+
 function flows(): Composer<BotContext> {
   const composer = new Composer<BotContext>();
   composer.use(createConversation<BotContext, ConvContext>(limitsFlow, LIMITS_FLOW));
   composer.use(createConversation<BotContext, ConvContext>(refundFlow, REFUND_FLOW));
+  composer.use(createConversation<BotContext, ConvContext>(resolveFlow, RESOLVE_FLOW));
   return composer;
 }
 
@@ -206,6 +259,11 @@ function handlers(): Composer<BotContext> {
   });
   admins.callbackQuery(controlCallbacks.refund.pattern, async (ctx) => {
     await enterFlow(ctx, REFUND_FLOW, controlCallbacks.refund.read(ctx.match).orderId);
+    await ctx.answerCallbackQuery();
+  });
+  admins.callbackQuery(controlCallbacks.resolve.pattern, async (ctx) => {
+    const { orderId, decision } = controlCallbacks.resolve.read(ctx.match);
+    await enterFlow(ctx, RESOLVE_FLOW, orderId, decision);
     await ctx.answerCallbackQuery();
   });
   admins.callbackQuery(controlCallbacks.retry.pattern, async (ctx) => {

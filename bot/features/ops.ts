@@ -1,9 +1,9 @@
 // Admin: the Operations screens (issue 8). Queue sizes with the oldest waiting job, failed and
 // dead-lettered jobs with their error and Retry / Retry all buttons (audited through
 // retryFailedWork), the vendor view (Bamboo balances, the float, the breaker, last syncs, error
-// rate), the orders needing attention (resolved with the CLI, docs/orders.md) and the sales pauses
-// (kill switches: a flow asks what to pause and why; Resume is one button; the domain checks the
-// admin and audits). Callback data: ops.callbacks.ts.
+// rate), the orders needing attention (each opens its order tools, where an admin decides it;
+// docs/orders.md) and the sales pauses (kill switches: a flow asks what to pause and why; Resume is
+// one button; the domain checks the admin and audits). Callback data: ops.callbacks.ts.
 import { createConversation } from '@grammyjs/conversations';
 import { Composer, InlineKeyboard } from 'grammy';
 import { listSalesPauses, pauseSales, resumeSales, type SalesPause } from '#src/domain/vendor/sales-pauses.ts';
@@ -16,6 +16,7 @@ import { cancelKeyboard, domainCall, waitText, type Flow } from '../flows.ts';
 import { enterFlow, isActiveAdmin, telegramActor } from '../helpers.ts';
 import type { Feature } from './index.ts';
 import { basicsCallbacks } from './basics.callbacks.ts';
+import { controlCallbacks } from './control.callbacks.ts';
 import { opsCallbacks } from './ops.callbacks.ts';
 
 /** Failed jobs listed on one screen, and how many get their own Retry button. */
@@ -84,7 +85,10 @@ async function attentionScreen(ctx: BotContext) {
           ),
           ...(view.count > view.orders.length ? ['…'] : []),
         ].join('\n');
-  return { text, keyboard: new InlineKeyboard().text(ctx.t('button-back'), opsCallbacks.home.build()) };
+  // Each order opens its tools, where the admin decides it (vendor has it / lacks it).
+  const keyboard = new InlineKeyboard();
+  for (const order of view.orders) keyboard.text(order.number, controlCallbacks.order.build({ orderId: order.id })).row();
+  return { text, keyboard: keyboard.text(ctx.t('button-back'), opsCallbacks.home.build()) };
 }
 
 async function vendorScreen(ctx: BotContext) {

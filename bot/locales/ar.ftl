@@ -316,6 +316,7 @@ error-denomination-out-of-range = قيمة البطاقة هذه غير متاح
 error-product-not-found = هذه البطاقة لم تعد تباع.
 error-invalid-quantity = هذه الكمية غير مسموح بها.
 error-role-cannot-order = لا يمكن لحسابك طلب البطاقات.
+error-order-not-needing-attention = هذا الطلب لا يحتاج إلى قرار (بعد الآن): قرّر فيه غيرك أو تقدّم. افتحه من جديد لترى حالته.
 error-order-not-found = لا يوجد طلب كهذا.
 order-card =
     🎁 { $number } · البطاقة { $position } من { $quantity }
@@ -489,7 +490,7 @@ vendor-callback-problem-alert =
     نفّذ: npx steller vendor notifications show
 order-needs-attention-alert =
     🛑 الطلب { $number } يحتاج إلى مراجعة ({ $reason }): يبقى مال المشتري محجوزاً.
-    تحقّق من الطلب لدى Bamboo، ثم: npx steller order resolve { $number } --vendor-has (أو --vendor-lacks للاسترداد)
+    تحقّق من الطلب لدى Bamboo، ثم قرّر: /order { $number } (أو npx steller order resolve)
 ops-button = ⚙️ العمليات
 ops-queues-title = الطوابير (بانتظار · قيد التنفيذ · فاشلة · أقدم مهمة منتظرة):
 ops-queue-line = { $queue }: { $waiting } · { $active } · { $failed } · { $oldest }
@@ -528,7 +529,7 @@ ops-vendor-error-rate = طلبات المورّد الفاشلة في الساع
 ops-failed-button = المهام الفاشلة
 ops-attention-line = طلبات تحتاج إلى مراجعة: { $count }
 ops-attention-button = تحتاج إلى مراجعة ({ $count })
-ops-attention-title = طلبات تحتاج إلى مراجعة، الأقدم أولاً (الحل: npx steller order resolve <number> --vendor-has | --vendor-lacks):
+ops-attention-title = طلبات تحتاج إلى مراجعة، الأقدم أولاً (افتح طلباً لتقرّر فيه):
 ops-attention-order = { $number }: { $total } محجوز، { $reason }{ $problem } منذ { $since }
 ops-no-attention = لا توجد طلبات تحتاج إلى مراجعة.
 menu-invites = ✉️ الدعوات
@@ -564,8 +565,25 @@ order-refund-confirm =
 order-refund-done = { $number }: { $outcome ->
         [failed] أُلغي، وعاد المال إلى محفظة المشتري.
         [finished] أفاد Bamboo بأنه فشل: تم الاسترداد.
-        [needs_attention] لا يعرف Bamboo هذا الطلب: يحتاج إلى قرارك (npx steller order resolve).
+        [needs_attention] لا يعرف Bamboo هذا الطلب: يحتاج إلى قرارك (افتح الطلب).
        *[other] لم يتغير ({ $outcome }): تقدّم في هذه الأثناء.
+    }
+order-tools-vendor-has = ✅ الطلب لدى المورّد
+order-tools-vendor-lacks = ❌ الطلب ليس لدى المورّد
+order-resolve-reason = { $decision ->
+        [vendor_has] { $number }: الطلب لدى Bamboo، سيُستعلم عنه مجدداً ويُسلَّم.
+       *[vendor_lacks] { $number }: الطلب ليس لدى Bamboo، سيُعدّ فاشلاً ويستردّ المشتري ماله.
+    }
+    اكتب السبب (ما قاله Bamboo؛ يُحفظ في سجل التدقيق).
+order-resolve-confirm =
+    القرار في { $number }: { $decision ->
+        [vendor_has] الطلب لدى المورّد (استعلام من جديد).
+       *[vendor_lacks] الطلب ليس لدى المورّد (فشل واسترداد).
+    }
+    السبب: { $reason }
+order-resolve-done = { $number }: { $status ->
+        [processing] عاد إلى المعالجة: يُستعلم عنه مجدداً، وتُسلَّم بطاقاته وتُسوّى كالمعتاد.
+       *[failed] فشل، وعاد المال إلى محفظة المشتري.
     }
 order-retried = أُعيدت المحاولة: { $outcome }
 orders-found = وُجد { $count } طلبات:

@@ -316,6 +316,7 @@ error-denomination-out-of-range = This card value is not available.
 error-product-not-found = This card is no longer sold.
 error-invalid-quantity = That quantity is not allowed.
 error-role-cannot-order = Your account cannot order cards.
+error-order-not-needing-attention = This order does not need a decision (any more): someone decided it, or it moved on. Open it again to see where it is.
 error-order-not-found = No such order.
 order-card =
     🎁 { $number } · card { $position } of { $quantity }
@@ -490,7 +491,7 @@ vendor-callback-problem-alert =
     Run: npx steller vendor notifications show
 order-needs-attention-alert =
     🛑 Order { $number } needs attention ({ $reason }): the buyer's money stays held.
-    Check the order with Bamboo, then: npx steller order resolve { $number } --vendor-has (or --vendor-lacks to refund)
+    Check the order with Bamboo, then decide it: /order { $number } (or npx steller order resolve)
 ops-button = ⚙️ Operations
 ops-queues-title = Queues (waiting · active · failed · oldest waiting):
 ops-queue-line = { $queue }: { $waiting } · { $active } · { $failed } · { $oldest }
@@ -529,7 +530,7 @@ ops-vendor-error-rate = Failed vendor calls in the last hour: { $failures } of {
 ops-failed-button = Failed jobs
 ops-attention-line = Orders needing attention: { $count }
 ops-attention-button = Needs attention ({ $count })
-ops-attention-title = Orders needing attention, oldest first (resolve: npx steller order resolve <number> --vendor-has | --vendor-lacks):
+ops-attention-title = Orders needing attention, oldest first (open one to decide it):
 ops-attention-order = { $number }: { $total } held, { $reason }{ $problem } since { $since }
 ops-no-attention = No orders need attention.
 menu-invites = ✉️ Invites
@@ -565,8 +566,25 @@ order-refund-confirm =
 order-refund-done = { $number }: { $outcome ->
         [failed] cancelled, the money is back in the buyer's wallet.
         [finished] Bamboo reported it failed: refunded.
-        [needs_attention] Bamboo has no such order: it needs your decision (npx steller order resolve).
+        [needs_attention] Bamboo has no such order: it needs your decision (open the order).
        *[other] unchanged ({ $outcome }): it moved on in the meantime.
+    }
+order-tools-vendor-has = ✅ Vendor has it
+order-tools-vendor-lacks = ❌ Vendor lacks it
+order-resolve-reason = { $decision ->
+        [vendor_has] { $number }: Bamboo has the order, it will be polled again and delivered.
+       *[vendor_lacks] { $number }: Bamboo does not have the order, it will fail and the buyer gets the money back.
+    }
+    Type the reason (what Bamboo said; it is kept in the audit log).
+order-resolve-confirm =
+    Decide { $number }: { $decision ->
+        [vendor_has] the vendor has it (poll again).
+       *[vendor_lacks] the vendor lacks it (fail and refund).
+    }
+    Reason: { $reason }
+order-resolve-done = { $number }: { $status ->
+        [processing] back to processing: it is polled again, its cards delivered and settled normally.
+       *[failed] failed, the money is back in the buyer's wallet.
     }
 order-retried = Retried: { $outcome }
 orders-found = { $count } orders found:

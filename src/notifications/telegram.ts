@@ -22,6 +22,11 @@ export const telegramMessageSchema = z.object({
   photo: z.string().min(1).max(256).optional(),
   /** Telegram's content protection (no forwarding or saving), for card codes. */
   protectContent: z.boolean().default(false),
+  /** The recorded order message this is (order_messages, src/domain/orders/order-messages.ts): marked sent or undeliverable. */
+  orderMessageId: z
+    .string()
+    .regex(/^\d{1,18}$/)
+    .optional(),
   /** Deletes the message after this many seconds (revealed card codes). */
   deleteAfterSeconds: z
     .number()

@@ -81,7 +81,7 @@ export const ERROR_CODES = {
   order_limit_exceeded: { status: 422, botExplains: true },
   order_needs_attention: { status: 409, botExplains: false },
   order_not_found: { status: 404, botExplains: true },
-  order_not_needing_attention: { status: 409, botExplains: false },
+  order_not_needing_attention: { status: 409, botExplains: true },
   parent_paused: { status: 422, botExplains: true },
   partner_not_approved: { status: 403, botExplains: false },
   partner_user_exists: { status: 409, botExplains: false },

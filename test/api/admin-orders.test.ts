@@ -1,16 +1,33 @@
 // Admin order tools and invites over REST (admin key): find an order by reference, its timeline,
 // cancel it with a reason (money back once, audited), retry a stuck one; list invites with their
-// state and revoke one. Partner keys are refused. Responses are checked against OpenAPI.
+// state and revoke one. Partner keys are refused. Responses are checked against OpenAPI. The
+// timeline's events sent include the buyer's Telegram messages (REST and CLI), as recorded when queued
+// and marked by the telegram.send worker.
 import { describe, expect, it } from 'vitest';
+import { telegramOrderEventSink } from '../../bot/order-events.ts';
+import type { AppContext } from '../../src/context.ts';
 import { createInvite, redeemInvite } from '../../src/domain/accounts/invites.ts';
-import { platformActor } from '../../src/domain/actor.ts';
+import { accountActor, platformActor } from '../../src/domain/actor.ts';
+import { loggingOrderEventSink, routeOrderEvents } from '../../src/domain/orders/events.ts';
+import { createOrder } from '../../src/domain/orders/intake.ts';
+import { orderEventsQueue } from '../../src/domain/orders/queues.ts';
+import { saveCardList } from '../../src/domain/pricing/card-list.ts';
 import { SIM_PRODUCTS } from '../../src/integrations/bamboo/simulator/index.ts';
+import { TelegramPermanentError } from '../../src/notifications/telegram.ts';
+import { telegramSendQueue } from '../../src/notifications/telegram-queues.ts';
+import { parseMoney } from '../../src/shared/money.ts';
 import { createApiHarness, expectProblem } from '../support/api.ts';
+import { makeBotAccount } from '../support/bot.ts';
 import { insertProduct } from '../support/catalog.ts';
+import { cliRunner } from '../support/cli.ts';
 import { balance, expectLedgerConsistent, fund } from '../support/money.ts';
-import { expectOrderMoneyConserved } from '../support/orders.ts';
+import { expectOrderMoneyConserved, runDueJobs } from '../support/orders.ts';
 
-const { ctx, call, adminKey, makePartner } = await createApiHarness();
+// Order results reach bot buyers as main.ts routes them.
+const orderEvents = (app: AppContext) => routeOrderEvents({ telegram: telegramOrderEventSink(app) }, loggingOrderEventSink(app.logger));
+const harness = await createApiHarness({ ports: { orderEvents } });
+const { ctx, call, adminKey, makePartner } = harness;
+const steller = cliRunner(harness.database.url);
 await insertProduct(ctx.db, { id: SIM_PRODUCTS.steam10, minFace: 1000n, costMin: 947n });
 
 const placeOrder = (key: string, reference: string) =>
@@ -79,6 +96,52 @@ describe('admin order tools API', () => {
     expect(timeline.vendor.requestId).toEqual(expect.any(String));
     expect(timeline.actions.map((action) => action.action)).toEqual(['order.retried']);
     await expectLedgerConsistent(ctx.db);
+  });
+});
+
+describe('order timeline: the Telegram messages sent', () => {
+  it("lists the buyer's Telegram messages about the order (REST, CLI), recorded once when queued, then as Telegram answered", async () => {
+    await saveCardList(ctx.db, platformActor('cli'), [{ productId: BigInt(SIM_PRODUCTS.steam10), denominations: [1000n] }], { maxEntries: 10 });
+    const agent = await makeBotAccount(ctx, 'agent', { name: 'Telegram Tara' });
+    await fund(ctx.db, agent.account, '30.00');
+    const { order } = await createOrder(ctx, {
+      buyerId: agent.account.id,
+      actor: accountActor(agent.account.id, 'telegram'),
+      clientReference: 'tg-timeline-1',
+      productId: SIM_PRODUCTS.steam10,
+      face: parseMoney('10.00', 'USD'),
+      quantity: 1,
+    });
+    const timeline = async () =>
+      ((await (await call(adminKey, 'GET', `/v1/admin/orders/${order.number}`)).json()) as { telegramMessages: unknown[] }).telegramMessages;
+    expect(await timeline()).toEqual([]);
+
+    // Cancelled before it was sent: the buyer is told it failed, once, however often the event job runs.
+    expect(await (await call(adminKey, 'POST', `/v1/admin/orders/${order.id}/refund`, { reason: 'duplicate order' })).json()).toMatchObject({
+      outcome: 'failed',
+    });
+    await runDueJobs(harness, ctx, orderEventsQueue);
+    await ctx.jobs.enqueue(orderEventsQueue, { orderId: order.id, type: 'order.failed' }); // a retried event job
+    await runDueJobs(harness, ctx, orderEventsQueue);
+    const queued = [{ kind: 'failed', cardIndex: null, status: 'queued', queuedAt: expect.any(String), sentAt: null, problem: null }];
+    expect(await timeline()).toEqual(queued);
+
+    // The buyer blocked the bot: Telegram refuses for good, and the timeline says so.
+    const blocked = {
+      ...ctx,
+      telegram: {
+        send: async () => {
+          throw new TelegramPermanentError('Forbidden: bot was blocked by the user');
+        },
+        deleteMessage: async () => {},
+      },
+    };
+    expect(await runDueJobs(harness, blocked, telegramSendQueue)).toEqual([{ undeliverable: 'Forbidden: bot was blocked by the user' }]);
+    const refused = { ...queued[0], status: 'undeliverable', problem: 'Forbidden: bot was blocked by the user' };
+    expect(await timeline()).toEqual([refused]);
+    expect((await steller('order', 'timeline', '--id', order.number)).telegramMessages).toEqual([refused]);
+    expect(await balance(ctx.db, agent.account)).toBe('30.00');
+    await expectOrderMoneyConserved(ctx.db, [order.id]);
   });
 });
 

@@ -6,7 +6,9 @@ import type { BotContext } from '../../bot/context.ts';
 import type { AppContext } from '../../src/context.ts';
 import { queryAuditLog } from '../../src/domain/audit/query.ts';
 import { loggingOrderEventSink, routeOrderEvents } from '../../src/domain/orders/events.ts';
+import { formatOrderNumber } from '../../src/domain/orders/orders.ts';
 import { telegramDeleteWorker } from '../../src/jobs/handlers/telegram.ts';
+import { telegramSendQueue } from '../../src/notifications/telegram-queues.ts';
 import { telegramOrderEventSink } from '../../bot/order-events.ts';
 import { setAccountStatus } from '../../src/domain/accounts/accounts.ts';
 import { setAccountLanguage } from '../../src/domain/accounts/language.ts';
@@ -15,7 +17,7 @@ import { pauseSales, resumeSales } from '../../src/domain/vendor/sales-pauses.ts
 import { SIM_PRODUCTS } from '../../src/integrations/bamboo/simulator/index.ts';
 import { orderEventsQueue, orderPlaceQueue, orderPollQueue } from '../../src/domain/orders/queues.ts';
 import { mountSimulator, simulatorClient } from '../support/bamboo.ts';
-import { makeBotAccount, newStore, queuedMessages, startTestBot } from '../support/bot.ts';
+import { makeAdmin, makeBotAccount, newStore, queuedMessages, startTestBot } from '../support/bot.ts';
 import { insertProduct } from '../support/catalog.ts';
 import { createTestContext } from '../support/context.ts';
 import { balance, fund, operator } from '../support/money.ts';
@@ -363,6 +365,14 @@ describe('delivery and reveal', () => {
     expect(String(reveal.payload.text)).toMatch(new RegExp(`Code: \\S*${masked}\\n`));
     expect(String(reveal.payload.text)).toContain('deleted in 60 seconds');
     expect(await audited()).toHaveLength(1);
+    // The messages are recorded for the order's timeline (once, despite the second delivery), never with a code.
+    const recorded = await ctx.db.selectFrom('order_messages').selectAll().where('order_id', '=', orderId).orderBy('position').execute();
+    expect(recorded.map(({ kind, card_index, chat_id, sent_at }) => ({ kind, card_index, chat_id, sent_at }))).toEqual([
+      { kind: 'card', card_index: 0, chat_id: String(agent.telegramUserId), sent_at: null },
+      { kind: 'card', card_index: 1, chat_id: String(agent.telegramUserId), sent_at: null },
+    ]);
+    const code = /Code: (\S+)/.exec(String(reveal.payload.text))![1]!;
+    expect(JSON.stringify(recorded, (_key, value: unknown) => (typeof value === 'bigint' ? String(value) : value))).not.toContain(code);
 
     // Reveal again from My orders (audited again).
     await bot.handleUpdate(callbackQuery(agent.telegramUserId, 'o:list'));
@@ -411,5 +421,20 @@ describe('delivery and reveal', () => {
       ]),
     );
     expect(await balance(ctx.db, agent.account)).toBe('90.00');
+
+    // Telegram takes them; an admin's /order shows what the buyer was sent (events sent), per kind.
+    let messageId = 0;
+    const gateway = { send: async () => ({ chatId: String(agent.telegramUserId), messageId: (messageId += 1) }), deleteMessage: async () => {} };
+    await runDueJobs(test, { ...ctx, telegram: gateway }, telegramSendQueue);
+    const admin = await makeAdmin(ctx);
+    const partial = await ctx.db
+      .selectFrom('orders')
+      .select('number')
+      .where('buyer_id', '=', agent.account.id)
+      .where('quantity', '=', 3)
+      .executeTakeFirstOrThrow();
+    await bot.handleUpdate(textMessage(admin.telegramUserId, `/order ${formatOrderNumber(partial.number)}`));
+    expect(lastText(calls)).toContain('telegram card (sent) ×1');
+    expect(lastText(calls)).toContain('telegram partly_delivered (sent) ×1');
   });
 });

@@ -22,7 +22,7 @@ import { apiKeySecret, issueApiKey, listApiKeys, revokeApiKey } from '../../src/
 import { queryAuditLog } from '../../src/domain/audit/query.ts';
 import { creditWallet, debitWallet } from '../../src/domain/funding/manual.ts';
 import { approveTopup, createTopupRequest, findTopupRequest, getTopupRequest, listPendingTopups, rejectTopup } from '../../src/domain/funding/topups.ts';
-import { findOrders, orderTimeline, refundOrder, retryOrder, showOrder } from '../../src/domain/orders/operator.ts';
+import { findOrders, orderTimeline, refundOrder, resolveOrder, retryOrder, showOrder } from '../../src/domain/orders/operator.ts';
 import { accountRiskLimits, setAccountRiskLimits, setRiskLimits } from '../../src/domain/orders/risk.ts';
 import { saveCardList } from '../../src/domain/pricing/card-list.ts';
 import { assignPricePlan, createPricePlan, listPricePlans, setProductDiscount } from '../../src/domain/pricing/pricing.ts';
@@ -97,6 +97,7 @@ const ADMIN_SERVICES: Record<string, AdminService> = {
   'src/domain/orders/operator.ts#showOrder': { call: (actor) => showOrder(db, actor, 'ST-000001') },
   'src/domain/orders/operator.ts#retryOrder': { call: (actor) => retryOrder(ctx, actor, 'ST-000001') },
   'src/domain/orders/operator.ts#refundOrder': { call: (actor) => refundOrder(ctx, actor, 'ST-000001', 'test refund') },
+  'src/domain/orders/operator.ts#resolveOrder': { call: (actor) => resolveOrder(ctx, actor, 'ST-000001', 'vendor_lacks', 'test decision') },
   'src/domain/orders/risk.ts#setRiskLimits': {
     call: (actor) => setRiskLimits(db, actor, { accountId: agent.id }, { dailySpend: 10_000n, dailyOrderCount: null }),
   },
@@ -151,7 +152,8 @@ const NOT_ADMIN_SERVICES: Record<string, string> = {
   'src/domain/pricing/pricing.ts#getProduct': 'a catalog product: public to every buyer',
   'src/domain/pricing/card-list.ts#readCardList': 'the card list every bot buyer orders from',
   'src/domain/funding/topups.ts#createTopupRequest': "an agent's own request (topup.ts also serves agents); checks its actor",
-  'src/domain/funding/topups.ts#assertMayRequestTopup': "whether an agent may ask for a top-up at all (a partner's agent may not); checks its actor",
+  'src/domain/funding/topups.ts#assertMayRequestTopup':
+    "whether an account may ask for a top-up (the agent's menu); a rule on a value, createTopupRequest checks it again",
   'src/domain/accounts/language.ts#telegramAdmins': 'who is told about a new request: active admins only',
   'src/domain/api-keys/api-keys.ts#findSandboxAccountId': 'an id, read beside listApiKeys (which checks the actor) in the same route',
 };

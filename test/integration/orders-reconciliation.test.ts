@@ -119,7 +119,7 @@ describe('order engine: duplicates, crashes and reconciliation', () => {
     expect(await getOrderFor(db, operator, lost.id)).toMatchObject({ status: 'needs_attention', failureReason: null });
     await reconcileOrders(ctx, later);
     expect(await balance(db, account)).toBe('80.00');
-    expect(await resolveOrder(ctx, operator, lost.id, 'vendor_lacks')).toBe('failed');
+    expect(await resolveOrder(ctx, operator, lost.id, 'vendor_lacks', 'checked the Bamboo portal')).toBe('failed');
     expect(await getOrderFor(db, operator, lost.id)).toMatchObject({ status: 'failed', failureReason: 'vendor_lacks_order:resolved_by_operator' });
     expect(await balance(db, account)).toBe('90.00');
     await expectOrderMoneyConserved(db, [held.id, lost.id]);

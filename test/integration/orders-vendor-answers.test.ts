@@ -154,19 +154,19 @@ describe('vendor answers: "not found" after acceptance goes to an operator', () 
 
     // Only an active admin or the platform resolves it.
     const partner = await makeAccount(db, 'partner');
-    await expectDomainError(resolveOrder(ctx, accountActor(partner.id, 'telegram'), created.id, 'vendor_has'), 'forbidden');
+    await expectDomainError(resolveOrder(ctx, accountActor(partner.id, 'telegram'), created.id, 'vendor_has', 'checked'), 'forbidden');
 
     // The operator checked Bamboo's portal: it has the order. Back to polling; delivered and settled normally.
     vendorForgot = false;
     await dropQueued(orderPollQueue, created.id);
-    expect(await resolveOrder(ctx, operator, created.number, 'vendor_has')).toBe('processing');
-    await expectDomainError(resolveOrder(ctx, operator, created.id, 'vendor_lacks'), 'order_not_needing_attention');
+    expect(await resolveOrder(ctx, operator, created.number, 'vendor_has', 'checked the Bamboo portal')).toBe('processing');
+    await expectDomainError(resolveOrder(ctx, operator, created.id, 'vendor_lacks', 'checked the Bamboo portal'), 'order_not_needing_attention');
     expect(await queuedFor(test, orderPollQueue, created.id)).toBe(1);
     await runDueJobs(test, ctx, orderPollQueue);
     expect(await getOrderFor(db, operator, created.id)).toMatchObject({ status: 'completed', cardsDelivered: 1 });
     expect(await balance(db, account)).toBe('90.00');
     const audit = await db.selectFrom('audit_log').select(['action', 'after']).where('subject_id', '=', created.id).execute();
-    expect(audit).toEqual([{ action: 'order.resolved', after: { status: 'processing', decision: 'vendor_has' } }]);
+    expect(audit).toEqual([{ action: 'order.resolved', after: { status: 'processing', decision: 'vendor_has', reason: 'checked the Bamboo portal' } }]);
     expect((await showOrder(db, operator, created.id)).transitions.map((transition) => transition.status)).toEqual([
       'pending',
       'placing',
@@ -194,11 +194,11 @@ describe('vendor answers: "not found" after acceptance goes to an operator', () 
     expect(await pollVendorOrder(ctx, created.id, undefined, afterDeadline())).toBe('needs_attention');
     expect(await balance(db, account)).toBe('80.00');
 
-    expect(await resolveOrder(ctx, operator, created.id, 'vendor_lacks')).toBe('failed');
+    expect(await resolveOrder(ctx, operator, created.id, 'vendor_lacks', 'checked the Bamboo portal')).toBe('failed');
     expect(await getOrderFor(db, operator, created.id)).toMatchObject({ status: 'failed', failureReason: 'vendor_lacks_order:resolved_by_operator' });
     expect(await balance(db, account)).toBe('100.00');
-    await expectDomainError(resolveOrder(ctx, operator, created.id, 'vendor_lacks'), 'order_not_needing_attention');
-    await expectDomainError(resolveOrder(ctx, operator, created.id, 'vendor_has'), 'order_not_needing_attention');
+    await expectDomainError(resolveOrder(ctx, operator, created.id, 'vendor_lacks', 'checked the Bamboo portal'), 'order_not_needing_attention');
+    await expectDomainError(resolveOrder(ctx, operator, created.id, 'vendor_has', 'checked the Bamboo portal'), 'order_not_needing_attention');
     expect(await balance(db, account)).toBe('100.00');
     await expectOrderMoneyConserved(db, [created.id]);
   });
@@ -247,7 +247,7 @@ describe('vendor answers: which cards count as delivered', () => {
     expect(await balance(db, account)).toBe('80.00');
     expect((await attentionEvents(created.id)).map((event) => event.type)).toEqual(['order.needs_attention']);
     await expectOrderMoneyConserved(db, [created.id]);
-    expect(await resolveOrder(ctx, operator, created.id, 'vendor_lacks')).toBe('failed');
+    expect(await resolveOrder(ctx, operator, created.id, 'vendor_lacks', 'checked the Bamboo portal')).toBe('failed');
     expect(await balance(db, account)).toBe('100.00');
     await expectOrderMoneyConserved(db, [created.id]);
   });

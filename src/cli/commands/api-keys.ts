@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { platformActor } from '../../domain/actor.ts';
 import { apiKeySecret, issueApiKey, listApiKeys, revokeApiKey } from '../../domain/api-keys/api-keys.ts';
+import { runWithEvents } from '../context.ts';
 import { print } from '../output.ts';
 import { withDatabase } from './money.ts';
 
@@ -17,8 +18,9 @@ export function registerApiKeyCommands(program: Command): void {
     .option('--test', "a sandbox key (sk_test_) acting on the partner's test wallet")
     .option('--ip-allow <list>', 'comma-separated IP addresses or CIDR blocks the key may be used from')
     .action(async (options: { account: string; test?: boolean; ipAllow?: string }, command: Command) => {
-      await withDatabase(command, async (db, { config, json }) => {
-        const issued = await issueApiKey(db, apiKeySecret(config), operator, {
+      // A partner's first live key records `partner.live_access_granted` (emailed), as over the API.
+      await runWithEvents(command, async (ctx, { config, json }) => {
+        const issued = await issueApiKey(ctx, apiKeySecret(config), operator, {
           accountId: options.account,
           mode: options.test ? 'test' : 'live',
           ipAllowlist: options.ipAllow ? options.ipAllow.split(',') : null,

@@ -11,22 +11,18 @@ import { apiKeySecret, isSandboxAccount, issueApiKey } from '../../domain/api-ke
 import { creditWallet, debitWallet } from '../../domain/funding/manual.ts';
 import { checkLedgerConsistency } from '../../domain/ledger/consistency.ts';
 import { walletBalance } from '../../domain/ledger/ledger.ts';
-import { DomainError } from '../../shared/errors.ts';
-import { MoneyError, formatMoney, parseMoney, toJsonMoney } from '../../shared/money.ts';
+import { formatMoney, parseMoney, toJsonMoney } from '../../shared/money.ts';
+import { refusalsAsCliErrors, runWithEvents } from '../context.ts';
 import { CliError, commandEnv, print, type CommandEnv } from '../output.ts';
 
 const operator = platformActor('cli');
 
-/** Opens the database for one command; domain refusals become CLI errors (message, exit 1). */
+/** Opens the database for a command that records no domain event (`runWithEvents` for one that may); refusals become CLI errors. */
 export async function withDatabase(command: Command, run: (db: Database, env: CommandEnv) => Promise<void>): Promise<void> {
   const env = commandEnv(command);
   const connection = await openDatabase(env.config, env.logger);
   try {
-    await run(connection.db, env);
-  } catch (error) {
-    if (error instanceof DomainError) throw new CliError(`${error.code}: ${error.message}`);
-    if (error instanceof MoneyError) throw new CliError(error.message);
-    throw error;
+    await refusalsAsCliErrors(() => run(connection.db, env));
   } finally {
     await connection.close();
   }
@@ -48,10 +44,12 @@ export function registerMoneyCommands(program: Command): void {
     .option('--live', 'a partner gets a live API key instead of a sandbox (sk_test_) key')
     .action(async (options: { role: string; name: string; parent?: string; currency?: string; telegramId?: string; live?: boolean }, command: Command) => {
       if (!ACCOUNT_ROLES.includes(options.role as AccountRole)) throw new CliError(`--role must be one of ${ACCOUNT_ROLES.join(', ')}`);
-      await withDatabase(command, async (db, { config, json }) => {
+      await runWithEvents(command, async (ctx, { config, json }) => {
         // A partner is created with its first API key (shown once), both or neither; with a test key
-        // its sandbox wallet gets the same test money as a self-signup (SIGNUP_SANDBOX_FUNDS).
-        const { created, apiKey, sandboxFunds } = await db.transaction().execute(async (trx) => {
+        // its sandbox wallet gets the same test money as a self-signup (SIGNUP_SANDBOX_FUNDS). A live
+        // key is the partner's first: `partner.live_access_granted` is recorded (the partner is emailed).
+        const { created, apiKey, sandboxFunds } = await ctx.db.transaction().execute(async (trx) => {
+          const inTransaction = { ...ctx, db: trx };
           const account = await createAccount(trx, operator, {
             role: options.role as AccountRole,
             name: options.name,
@@ -61,11 +59,11 @@ export function registerMoneyCommands(program: Command): void {
           });
           const key =
             account.role === 'partner'
-              ? await issueApiKey(trx, apiKeySecret(config), operator, { accountId: account.id, mode: options.live ? 'live' : 'test' })
+              ? await issueApiKey(inTransaction, apiKeySecret(config), operator, { accountId: account.id, mode: options.live ? 'live' : 'test' })
               : null;
           const funds = key?.mode === 'test' ? parseMoney(config.SIGNUP_SANDBOX_FUNDS, account.currency, 'half-up') : null;
           if (key && funds && funds.amount > 0n) {
-            await creditWallet(trx, operator, {
+            await creditWallet(inTransaction, operator, {
               accountId: key.accountId,
               amount: funds,
               reason: 'sandbox test funds',
@@ -124,7 +122,8 @@ export function registerMoneyCommands(program: Command): void {
       .requiredOption('--reason <text>', 'why (kept in the ledger and the audit log)')
       .option('--idempotency-key <key>', 'reuse to make a retried command safe (default: a new key)')
       .action(async (options: { account: string; amount: string; reason: string; idempotencyKey?: string }, command: Command) => {
-        await withDatabase(command, async (db, { json }) => {
+        await runWithEvents(command, async (ctx, { json }) => {
+          const { db } = ctx;
           const target = await getAccount(db, options.account);
           const input = {
             accountId: target.id,
@@ -132,7 +131,7 @@ export function registerMoneyCommands(program: Command): void {
             reason: options.reason,
             idempotencyKey: options.idempotencyKey ?? randomUUID(),
           };
-          const result = direction === 'credit' ? await creditWallet(db, operator, input) : await debitWallet(db, operator, input);
+          const result = direction === 'credit' ? await creditWallet(ctx, operator, input) : await debitWallet(ctx, operator, input);
           const balance = await walletBalance(db, target.id);
           // Say which wallet moved: a partner's sandbox (test money, what its sk_test_ keys act on) or a live one.
           const walletKind = (await isSandboxAccount(db, target.id)) ? 'sandbox' : 'live';

@@ -7,7 +7,8 @@ import { failedJobs, queueSummaries, retryFailedWork } from '../../ops/jobs.ts';
 import { vendorView } from '../../ops/vendor.ts';
 import { formatMoney } from '../../shared/money.ts';
 import { CliError, commandEnv, print, type CommandEnv } from '../output.ts';
-import { floatLine, withVendorContext } from './vendor.ts';
+import { withVendorContext } from '../context.ts';
+import { floatLine } from './vendor.ts';
 
 async function withJobs<T>(
   env: CommandEnv,

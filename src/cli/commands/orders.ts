@@ -1,39 +1,10 @@
 import type { Command } from 'commander';
-import { openDatabase, openVendor } from '../../context.ts';
 import { platformActor } from '../../domain/actor.ts';
-import { createEventPort } from '../../domain/events.ts';
 import { findOrders, orderTimeline, refundOrder, resolveOrder, retryOrder, showOrder } from '../../domain/orders/operator.ts';
-import type { FulfilmentContext } from '../../domain/orders/fulfilment.ts';
-import { sandboxVendorOf } from '../../integrations/bamboo/index.ts';
-import { createJobQueue, startBoss } from '../../jobs/boss.ts';
 import { ordersNeedingAttention } from '../../ops/orders.ts';
 import { formatMoney } from '../../shared/money.ts';
-import { createSharedState } from '../../shared-state/index.ts';
-import { CliError, commandEnv, print, type CommandEnv } from '../output.ts';
-
-async function withOrderContext<T>(env: CommandEnv, fn: (ctx: FulfilmentContext) => Promise<T>): Promise<T> {
-  const connection = await openDatabase(env.config, env.logger);
-  const state = createSharedState(env.config);
-  const boss = await startBoss({ connectionString: connection.url, worker: false, logger: env.logger });
-  try {
-    const jobs = createJobQueue(boss);
-    return await fn({
-      db: connection.db,
-      jobs,
-      // Events are recorded as jobs (outbox): a worker hands them to its sinks (the admins' alerts).
-      events: createEventPort(jobs, [], env.logger),
-      config: env.config,
-      // The operator's vendor calls feed the shared breaker like a worker's.
-      ...openVendor(env.config, state, env.logger, connection.db, jobs),
-      ...sandboxVendorOf(env.config, state, env.logger, { db: connection.db }),
-      logger: env.logger,
-    });
-  } finally {
-    await boss.stop({ graceful: false });
-    await state.close();
-    await connection.close();
-  }
-}
+import { withVendorContext } from '../context.ts';
+import { CliError, commandEnv, print } from '../output.ts';
 
 const operator = platformActor('cli');
 
@@ -46,7 +17,7 @@ export function registerOrderCommands(program: Command): void {
     .requiredOption('--id <id>', 'order id or number (ST-000123)')
     .action(async (options: { id: string }, command: Command) => {
       const env = commandEnv(command);
-      const details = await withOrderContext(env, (ctx) => showOrder(ctx.db, operator, options.id));
+      const details = await withVendorContext(env, (ctx) => showOrder(ctx.db, operator, options.id));
       const { order: o } = details;
       print(env.json, details, [
         `${o.number}  ${o.id}  ${o.status}`,
@@ -63,7 +34,7 @@ export function registerOrderCommands(program: Command): void {
     .requiredOption('--id <id>', 'order id or number')
     .action(async (options: { id: string }, command: Command) => {
       const env = commandEnv(command);
-      const outcome = await withOrderContext(env, async (ctx) => retryOrder(ctx, operator, (await showOrder(ctx.db, operator, options.id)).order.id));
+      const outcome = await withVendorContext(env, async (ctx) => retryOrder(ctx, operator, (await showOrder(ctx.db, operator, options.id)).order.id));
       print(env.json, { outcome }, [outcome]);
     });
 
@@ -74,7 +45,7 @@ export function registerOrderCommands(program: Command): void {
     .requiredOption('--reason <text>', 'why (kept in the audit log)')
     .action(async (options: { id: string; reason: string }, command: Command) => {
       const env = commandEnv(command);
-      const outcome = await withOrderContext(env, async (ctx) =>
+      const outcome = await withVendorContext(env, async (ctx) =>
         refundOrder(ctx, operator, (await showOrder(ctx.db, operator, options.id)).order.id, options.reason),
       );
       print(env.json, { outcome }, [outcome]);
@@ -86,7 +57,7 @@ export function registerOrderCommands(program: Command): void {
     .argument('<text>')
     .action(async (text: string, _options: unknown, command: Command) => {
       const env = commandEnv(command);
-      const found = await withOrderContext(env, (ctx) => findOrders(ctx.db, operator, text));
+      const found = await withVendorContext(env, (ctx) => findOrders(ctx.db, operator, text));
       print(
         env.json,
         found.map(({ order: o, buyerName }) => ({
@@ -110,11 +81,11 @@ export function registerOrderCommands(program: Command): void {
 
   order
     .command('timeline')
-    .description('what happened to an order: transitions, vendor ids and polls, money moved, webhook events, operator actions')
+    .description('what happened to an order: transitions, vendor ids and polls, money moved, events sent (webhooks, Telegram messages), operator actions')
     .requiredOption('--id <id>', 'order id or number (ST-000123)')
     .action(async (options: { id: string }, command: Command) => {
       const env = commandEnv(command);
-      const timeline = await withOrderContext(env, (ctx) => orderTimeline(ctx.db, operator, options.id));
+      const timeline = await withVendorContext(env, (ctx) => orderTimeline(ctx.db, operator, options.id));
       const { order: o, vendor } = timeline;
       print(env.json, timeline, [
         `${o.number}  ${o.id}  ${o.status}  ${formatMoney(o.total)}  buyer ${timeline.buyer.name} (${timeline.buyer.role})`,
@@ -122,6 +93,10 @@ export function registerOrderCommands(program: Command): void {
         ...timeline.transitions.map((transition) => `  ${transition.at.toISOString()}  ${transition.status}  ${JSON.stringify(transition.detail ?? {})}`),
         ...timeline.money.map((transfer) => `  ${transfer.at.toISOString()}  money: ${transfer.kind}`),
         ...timeline.webhookEvents.map((event) => `  ${event.createdAt.toISOString()}  webhook ${event.type}: ${event.status} (${event.attempts} attempts)`),
+        ...timeline.telegramMessages.map(
+          (message) =>
+            `  ${message.queuedAt.toISOString()}  telegram ${message.kind}${message.cardIndex === null ? '' : ` #${message.cardIndex + 1}`}: ${message.status}${message.problem ? ` (${message.problem})` : ''}`,
+        ),
         ...timeline.actions.map((action) => `  ${action.at.toISOString()}  ${action.action} via ${action.channel}  ${JSON.stringify(action.after)}`),
       ]);
     });
@@ -134,7 +109,7 @@ export function registerOrderCommands(program: Command): void {
       const env = commandEnv(command);
       const limit = Number(options.limit);
       if (!Number.isInteger(limit) || limit < 1) throw new CliError('--limit takes a positive number');
-      const view = await withOrderContext(env, (ctx) => ordersNeedingAttention(ctx.db, operator, { limit }));
+      const view = await withVendorContext(env, (ctx) => ordersNeedingAttention(ctx.db, operator, { limit }));
       print(env.json, view, [
         `${view.count} order(s) need attention`,
         ...view.orders.map(
@@ -150,11 +125,14 @@ export function registerOrderCommands(program: Command): void {
     .argument('<number>', 'order number (ST-000123) or id')
     .option('--vendor-has', 'Bamboo has the order: back to polling, the cards are delivered and settled normally')
     .option('--vendor-lacks', 'Bamboo does not have the order: fail it and refund the buyer')
-    .action(async (number: string, options: { vendorHas?: boolean; vendorLacks?: boolean }, command: Command) => {
+    .requiredOption('--reason <text>', 'why (what Bamboo said; kept in the audit log)')
+    .action(async (number: string, options: { vendorHas?: boolean; vendorLacks?: boolean; reason: string }, command: Command) => {
       const env = commandEnv(command);
       if (Boolean(options.vendorHas) === Boolean(options.vendorLacks)) throw new CliError('give exactly one of --vendor-has and --vendor-lacks');
       const decision = options.vendorHas ? 'vendor_has' : 'vendor_lacks';
-      const status = await withOrderContext(env, async (ctx) => resolveOrder(ctx, operator, (await showOrder(ctx.db, operator, number)).order.id, decision));
+      const status = await withVendorContext(env, async (ctx) =>
+        resolveOrder(ctx, operator, (await showOrder(ctx.db, operator, number)).order.id, decision, options.reason),
+      );
       print(env.json, { status }, [`${number}: ${status}`]);
     });
 }

@@ -2,44 +2,13 @@
 // completion callback at Bamboo, and the sales pauses (kill switches). Operators act as the platform;
 // every change is audited and the admins are told through the outbox like any other.
 import type { Command } from 'commander';
-import { openDatabase, openVendor, type AppContext } from '../../context.ts';
 import { platformActor } from '../../domain/actor.ts';
-import { createEventPort } from '../../domain/events.ts';
 import { floatViews, refreshVendorFloat, type FloatView } from '../../domain/vendor/float.ts';
 import { registerVendorCallback, showVendorCallback } from '../../domain/vendor/notifications.ts';
 import { listSalesPauses, pauseSales, resumeSales, type SalesPauseTarget } from '../../domain/vendor/sales-pauses.ts';
-import { sandboxVendorOf } from '../../integrations/bamboo/index.ts';
-import { createJobQueue, startBoss } from '../../jobs/boss.ts';
-import { vendorCallRecorder } from '../../ops/vendor.ts';
-import { createSharedState } from '../../shared-state/index.ts';
 import { formatMoney } from '../../shared/money.ts';
-import { CliError, commandEnv, print, type CommandEnv } from '../output.ts';
-
-export type VendorCommandContext = Pick<AppContext, 'db' | 'config' | 'vendor' | 'sandboxVendor' | 'vendorBreaker' | 'events' | 'logger' | 'jobs'>;
-
-/** The database, the shared state, the vendor (its calls counted and feeding the breaker) and the outbox, for one command. */
-export async function withVendorContext<T>(env: CommandEnv, fn: (ctx: VendorCommandContext) => Promise<T>): Promise<T> {
-  const connection = await openDatabase(env.config, env.logger);
-  // The shared state: the vendor's rate limits and breaker are shared with the running processes.
-  const state = createSharedState(env.config);
-  const boss = await startBoss({ connectionString: connection.url, worker: false, logger: env.logger });
-  try {
-    const jobs = createJobQueue(boss);
-    return await fn({
-      db: connection.db,
-      config: env.config,
-      jobs,
-      events: createEventPort(jobs, [], env.logger),
-      logger: env.logger,
-      ...openVendor(env.config, state, env.logger, connection.db, jobs, vendorCallRecorder(connection.db)),
-      ...sandboxVendorOf(env.config, state, env.logger, { db: connection.db }),
-    });
-  } finally {
-    await boss.stop({ graceful: false });
-    await state.close();
-    await connection.close();
-  }
-}
+import { withVendorContext } from '../context.ts';
+import { CliError, commandEnv, print } from '../output.ts';
 
 const operator = platformActor('cli');
 

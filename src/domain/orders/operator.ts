@@ -1,7 +1,7 @@
 // Operator tools (`npx steller order show|find|timeline|retry|refund|resolve`, the admin REST routes
 // under /v1/admin/orders and the bot's order screen). Finding an order by number, partner reference
-// or buyer; its timeline (transitions, vendor ids, polls, money moved, webhook events, operator
-// actions). A refund (cancel, for an order never sent) needs a reason and is only for an order the
+// or buyer; its timeline (transitions, vendor ids, polls, money moved, events sent: webhook events
+// and the buyer's Telegram messages; operator actions). A refund (cancel, for an order never sent) needs a reason and is only for an order the
 // vendor confirms failed or never received; it goes through the same locked steps as the workers, so
 // an operator and a worker racing on one order still produce one final state, and the money comes
 // back once (the `order-return:<id>` transfer key). An order in `needs_attention` is only resolved,
@@ -17,6 +17,7 @@ import { requireAdmin } from '../accounts/accounts.ts';
 import type { Actor } from '../actor.ts';
 import { writeAudit } from '../audit/audit.ts';
 import { failOrder, placeWithVendor, pollVendorOrder, resolveWithVendor, resumePolling, type FulfilmentContext } from './fulfilment.ts';
+import { orderMessages, type OrderMessageRecord } from './order-messages.ts';
 import { toOrder, type Order } from './orders.ts';
 import { FINAL_STATUSES } from './orders.tables.ts';
 import { requireReason } from '../funding/wallet-account.ts';
@@ -55,7 +56,7 @@ async function orderDetails(db: Kysely<DB>, idOrNumber: string): Promise<OrderDe
 
 function assertNotNeedingAttention(order: Order): void {
   if (order.status === 'needs_attention')
-    throw new DomainError('order_needs_attention', `order ${order.number} needs attention: resolve it (order resolve --vendor-has | --vendor-lacks)`);
+    throw new DomainError('order_needs_attention', `order ${order.number} needs attention: resolve it (vendor has it | vendor lacks it)`);
 }
 
 /** Runs the order's next step now: place (pending/placing) or poll (processing); audited (`order.retried`). */
@@ -153,6 +154,8 @@ export interface OrderTimeline extends OrderDetails {
   /** The order's transfers (hold, settle, the one money-back transfer), oldest first. */
   money: { kind: string; key: string; at: Date }[];
   webhookEvents: { type: string; status: string; attempts: number; deliveredAt: Date | null; createdAt: Date }[];
+  /** The Telegram messages that told the buyer how the order ended (cards masked, failure, partial delivery), in order. */
+  telegramMessages: OrderMessageRecord[];
   /** Operator actions on it (refunds, retries, resolutions), oldest first. */
   actions: { action: string; channel: string; actorAccountId: string | null; at: Date; after: unknown }[];
 }
@@ -184,6 +187,7 @@ export async function orderTimeline(db: Kysely<DB>, actor: Actor, idOrNumber: st
     )
     .orderBy('created_at')
     .execute();
+  const telegramMessages = await orderMessages(db, order.id);
   const actions = await db
     .selectFrom('audit_log')
     .select(['action', 'channel', 'actor_account_id', 'at', 'after'])
@@ -208,6 +212,7 @@ export async function orderTimeline(db: Kysely<DB>, actor: Actor, idOrNumber: st
       deliveredAt: event.delivered_at,
       createdAt: event.created_at,
     })),
+    telegramMessages,
     actions: actions.map((action) => ({
       action: action.action,
       channel: action.channel,
@@ -222,12 +227,20 @@ export async function orderTimeline(db: Kysely<DB>, actor: Actor, idOrNumber: st
 export type ResolveDecision = 'vendor_has' | 'vendor_lacks';
 
 /**
- * Resolves a `needs_attention` order, once, audited (`order.resolved`): `vendor_has` (the operator
- * checked that Bamboo has it) puts it back to polling, so its cards are delivered and settled the
- * normal way; `vendor_lacks` fails it and refunds the whole hold (the order's one money-back key).
- * An order not (or no longer) in `needs_attention` is refused: a second resolve changes nothing.
+ * Resolves a `needs_attention` order, once, with the operator's reason, audited (`order.resolved`):
+ * `vendor_has` (the operator checked that Bamboo has it) puts it back to polling, so its cards are
+ * delivered and settled the normal way; `vendor_lacks` fails it and refunds the whole hold (the
+ * order's one money-back key). An order not (or no longer) in `needs_attention` is refused: a second
+ * decision, from any channel, changes nothing (the state change is conditional, in one transaction).
  */
-export async function resolveOrder(ctx: FulfilmentContext, actor: Actor, orderId: string, decision: ResolveDecision): Promise<'processing' | 'failed'> {
+export async function resolveOrder(
+  ctx: FulfilmentContext,
+  actor: Actor,
+  orderId: string,
+  decision: ResolveDecision,
+  reason: string,
+): Promise<'processing' | 'failed'> {
+  const why = requireReason(reason);
   const { order } = await showOrder(ctx.db, actor, orderId);
   return withTransaction(ctx.db, async (trx) => {
     const step: FulfilmentContext = { ...ctx, db: trx };
@@ -245,7 +258,7 @@ export async function resolveOrder(ctx: FulfilmentContext, actor: Actor, orderId
       action: 'order.resolved',
       subject: { type: 'order', id: order.id },
       before: { status: 'needs_attention' },
-      after: { status, decision },
+      after: { status, decision, reason: why },
     });
     return status;
   });

@@ -120,6 +120,25 @@ export interface CardClaimsTable {
   opened_at: NullableTimestamp;
 }
 
+export const ORDER_MESSAGE_KINDS = ['card', 'cards_csv', 'failed', 'partly_delivered'] as const;
+export type OrderMessageKind = (typeof ORDER_MESSAGE_KINDS)[number];
+
+/** A Telegram message that told the buyer how the order ended (migration 2026_12_04_070000; order-messages.ts). Never a card code. */
+export interface OrderMessagesTable {
+  id: ColumnType<bigint, never, never>;
+  order_id: string;
+  /** The message's place among the order's messages (0, 1, …): unique per order, so an event is told once. */
+  position: number;
+  kind: OrderMessageKind;
+  /** For a card message: which card of the order (0-based). */
+  card_index: number | null;
+  chat_id: string;
+  queued_at: Timestamp;
+  sent_at: NullableTimestamp;
+  /** Telegram refused it for good (blocked, chat gone): why. */
+  undeliverable: ColumnType<string | null, string | null | undefined, string | null>;
+}
+
 export interface OrdersTables {
   orders: OrdersTable;
   order_transitions: OrderTransitionsTable;
@@ -127,4 +146,5 @@ export interface OrdersTables {
   risk_limits: RiskLimitsTable;
   order_day_totals: OrderDayTotalsTable;
   card_claims: CardClaimsTable;
+  order_messages: OrderMessagesTable;
 }

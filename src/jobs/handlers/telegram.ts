@@ -2,6 +2,7 @@
 // Throttled through the shared limiters (one per chat, one global) and retried with backoff;
 // Telegram's own 429 blocks the global limiter for its retry_after.
 import type { AppContext } from '../../context.ts';
+import { markOrderMessage } from '../../domain/orders/order-messages.ts';
 import { TelegramPermanentError, TelegramRateLimitedError } from '../../notifications/telegram.ts';
 import { telegramDeleteQueue, telegramSendQueue } from '../../notifications/telegram-queues.ts';
 import { bindQueue } from '../registry.ts';
@@ -26,6 +27,18 @@ async function takeSlot(ctx: AppContext, chatId: string): Promise<void> {
   }
 }
 
+/**
+ * Notes what became of a recorded order message (its timeline). Best effort: once Telegram has the
+ * message, failing here must not fail the job (a retry would send it again); the row stays `queued`.
+ */
+async function markSent(ctx: AppContext, id: string, outcome: Parameters<typeof markOrderMessage>[2]): Promise<void> {
+  try {
+    await markOrderMessage(ctx.db, id, outcome);
+  } catch (error) {
+    ctx.logger.warn({ err: error, orderMessageId: id }, 'order message outcome not recorded');
+  }
+}
+
 export const telegramDeleteWorker = bindQueue(telegramDeleteQueue, async (ctx, data) => {
   if (!ctx.telegram) return { skipped: 'bot not configured' };
   await ctx.telegram.deleteMessage(data.chatId, data.messageId);
@@ -40,6 +53,7 @@ export const telegramSendWorker = bindQueue(telegramSendQueue, async (ctx, messa
   await takeSlot(ctx, message.chatId);
   try {
     const sent = await ctx.telegram.send(message);
+    if (message.orderMessageId) await markSent(ctx, message.orderMessageId, { sent: new Date() });
     if (message.deleteAfterSeconds) {
       await ctx.jobs.enqueue(telegramDeleteQueue, { chatId: sent.chatId, messageId: sent.messageId }, { startAfter: message.deleteAfterSeconds });
     }
@@ -50,6 +64,7 @@ export const telegramSendWorker = bindQueue(telegramSendQueue, async (ctx, messa
     }
     if (error instanceof TelegramPermanentError) {
       ctx.logger.warn({ chatId: message.chatId, reason: error.message }, 'telegram message not deliverable');
+      if (message.orderMessageId) await markSent(ctx, message.orderMessageId, { undeliverable: error.message });
       return { undeliverable: error.message };
     }
     throw error;
