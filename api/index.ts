@@ -81,6 +81,8 @@ export function createApi({ ctx, boss, telegramWebhook, queues = [], requestCoun
   app.route('/', claimPageRoutes(ctx));
   // The web app (partner dashboard, admin console): HTML pages, not part of the OpenAPI document.
   app.route('/app', createWebApp(ctx, { queues }));
+  // Routes are strict about a trailing slash; the app's own address typed with one still leads in.
+  app.get('/app/', (c) => c.redirect('/app', 301));
 
   if (telegramWebhook) app.post(telegramWebhook.path, (c) => telegramWebhook.handler(c));
 

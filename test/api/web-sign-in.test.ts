@@ -36,6 +36,9 @@ describe('web sign-in', () => {
     const start = await web.get('/app');
     expect(start.response.status).toBe(303);
     expect(start.response.headers.get('location')).toBe('/app/login');
+    // Typed with a trailing slash, the address still leads in.
+    const slashed = await web.get('/app/');
+    expect(slashed.response.headers.get('location')).toBe('/app');
 
     const login = await web.get('/app/login');
     expect(login.response.status).toBe(200);
