@@ -233,6 +233,14 @@ describe('vendor operations', () => {
       'vendor_unavailable',
     );
 
+    // A worker killed while placing `first` left its lease (its job's id) for ten minutes. That job's
+    // retry meets the open breaker and waits as a new job: the lease must go with it, or the new job
+    // would find the order "with another worker" until the lease ran out.
+    await sql`update orders set vendor_lease_token = 'job-killed-mid-call', vendor_lease_until = now() + interval '10 minutes' where id = ${first.id}`.execute(
+      db,
+    );
+    expect(await placeWithVendor(ctx, first.id, 'job-killed-mid-call')).toBe('waiting_for_vendor');
+
     // The vendor is back and the cool-down over: one probe goes, its answer closes the breaker.
     await sleep(2_600);
     expect(await placeWithVendor(ctx, second.id)).toBe('placed');

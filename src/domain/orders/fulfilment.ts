@@ -87,7 +87,7 @@ type PlaceAnswer = { kind: 'has'; vendorOrder: VendorOrder } | { kind: 'accepted
  * reconciliation and operators off the order meanwhile.
  */
 export async function placeWithVendor(ctx: FulfilmentContext, orderId: string, leaseToken: string = randomUUID()): Promise<PlaceOutcome> {
-  const waiting = await waitForBreaker(ctx, orderId);
+  const waiting = await waitForBreaker(ctx, orderId, leaseToken);
   if (waiting) return waiting;
   const claim = await withTransaction(ctx.db, async (trx) => {
     const order = await lockOrder(trx, orderId);
@@ -116,10 +116,13 @@ export async function placeWithVendor(ctx: FulfilmentContext, orderId: string, l
  * While the vendor breaker holds placements (src/domain/vendor/breaker.ts), the order waits: its
  * place job comes back when the cool-down ends (a new job, so waiting burns none of its retries).
  * Its deadline counts: an order never sent to Bamboo by then is released (its money back), since
- * the vendor could not fill it in time. An order already `placing` keeps waiting (Bamboo may have it).
- * Undefined when the placement may go ahead (also for sandbox orders bought from the simulator).
+ * the vendor could not fill it in time. An order already `placing` keeps waiting (Bamboo may have it);
+ * a lease this job still holds on it (its worker was killed mid-call, and this is the retry) is given
+ * back, since the job that comes back has another id and would find the order leased to "another
+ * worker" for the rest of the lease. Undefined when the placement may go ahead (also for sandbox
+ * orders bought from the simulator).
  */
-async function waitForBreaker(ctx: FulfilmentContext, orderId: string): Promise<PlaceOutcome | undefined> {
+async function waitForBreaker(ctx: FulfilmentContext, orderId: string, leaseToken: string): Promise<PlaceOutcome | undefined> {
   const order = await ctx.db.selectFrom('orders').select(['id', 'status', 'sandbox', 'deadline_at']).where('id', '=', orderId).executeTakeFirst();
   if (!order || (order.status !== 'pending' && order.status !== 'placing') || vendorFor(ctx, order) !== ctx.vendor) return undefined;
   const admission = await ctx.vendorBreaker.admit();
@@ -128,6 +131,7 @@ async function waitForBreaker(ctx: FulfilmentContext, orderId: string): Promise<
     return (await failOrder(ctx, orderId, 'vendor_unavailable', { onlyFrom: ['pending'] })) ? 'failed' : 'skipped';
   }
   const startAfter = Math.max(1, Math.ceil(admission.retryAfterMs / 1000));
+  await releaseLease(ctx, orderId, leaseToken);
   await ctx.jobs.enqueue(orderPlaceQueue, { orderId }, { startAfter });
   ctx.logger.info({ orderId, breaker: admission.state, startAfter }, 'vendor breaker holds placements: the order waits');
   return 'waiting_for_vendor';
