@@ -3,8 +3,8 @@
 // setting them writes the account's override (audited, src/domain/orders/risk.ts).
 import { z } from '@hono/zod-openapi';
 import type { AppContext } from '#src/context.ts';
-import { accountRiskLimits, jsonLimit, setAccountRiskLimits, type AccountRiskLimits } from '#src/domain/orders/risk.ts';
-import { parseMoney, toJsonMoney } from '#src/shared/money.ts';
+import { accountRiskLimits, riskLimitsJson, setAccountRiskLimits } from '#src/domain/orders/risk.ts';
+import { parseMoney } from '#src/shared/money.ts';
 import { defineRoute } from '../middleware/scopes.ts';
 import { createRouter } from '../router.ts';
 import { AmountSchema, errorResponses, MoneySchema, SECURITY } from '../schemas.ts';
@@ -34,15 +34,6 @@ const SetRiskLimitsSchema = z.object({
   maxOrder: limitAmount('The largest single order.'),
 });
 
-const present = (view: AccountRiskLimits) => ({
-  accountId: view.account.id,
-  source: view.source,
-  dailySpend: jsonLimit(view.dailySpend),
-  dailyOrderCount: view.dailyOrderCount,
-  maxOrder: jsonLimit(view.maxOrder),
-  today: { spent: toJsonMoney(view.today.spent), orders: view.today.orders },
-});
-
 export function adminLimitRoutes(ctx: AppContext) {
   const router = createRouter();
   const tags = ['Admin'];
@@ -61,7 +52,7 @@ export function adminLimitRoutes(ctx: AppContext) {
         ...errorResponses({ 404: 'No such account (`account_not_found`)' }),
       },
     }),
-    async (c) => c.json(present(await accountRiskLimits(ctx.db, adminActor(c), c.req.valid('param').id)), 200),
+    async (c) => c.json(riskLimitsJson(await accountRiskLimits(ctx.db, adminActor(c), c.req.valid('param').id)), 200),
   );
 
   router.openapi(
@@ -91,7 +82,7 @@ export function adminLimitRoutes(ctx: AppContext) {
         dailyOrderCount: input.dailyOrderCount,
         maxOrder: amount(input.maxOrder),
       });
-      return c.json(present(view), 200);
+      return c.json(riskLimitsJson(view), 200);
     },
   );
 

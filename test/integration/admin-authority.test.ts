@@ -142,7 +142,7 @@ const ADMIN_SERVICES: Record<string, AdminService> = {
 /** Domain functions admin adapters call that are not admin services, and why they need no admin check. */
 const NOT_ADMIN_SERVICES: Record<string, string> = {
   'src/domain/actor.ts#accountActor': 'builds the actor value, reads nothing',
-  'src/domain/orders/risk.ts#jsonLimit': 'formats a value, reads nothing',
+  'src/domain/orders/risk.ts#riskLimitsJson': 'formats a view the caller read, reads nothing',
   'src/domain/accounts/invites.ts#inviteState': 'computes a state from a value, reads nothing',
   'src/domain/month.ts#monthOf': 'date arithmetic',
   'src/domain/month.ts#parseMonth': 'date arithmetic',

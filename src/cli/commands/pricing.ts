@@ -3,11 +3,11 @@ import { z } from 'zod';
 import { openDatabase } from '../../context.ts';
 import type { Database } from '../../db/database.ts';
 import { platformActor } from '../../domain/actor.ts';
-import { accountRiskLimits, jsonLimit, setRiskLimits, type RiskLimitTarget } from '../../domain/orders/risk.ts';
+import { accountRiskLimits, riskLimitsJson, setRiskLimits, type RiskLimitTarget } from '../../domain/orders/risk.ts';
 import { readCardList, saveCardList, type CardListEntryInput } from '../../domain/pricing/card-list.ts';
 import { setMarginBounds } from '../../domain/pricing/margins.ts';
 import { assignPricePlan, createPricePlan, setProductDiscount } from '../../domain/pricing/pricing.ts';
-import { formatMoney, parseMoney, toJsonMoney, type Money } from '../../shared/money.ts';
+import { formatMoney, parseMoney, type Money } from '../../shared/money.ts';
 import { CliError, commandEnv, print, type CommandEnv } from '../output.ts';
 
 const operator = platformActor('cli');
@@ -119,16 +119,8 @@ export function registerPricingCommands(program: Command): void {
     .requiredOption('--account <id>')
     .action(async (options: { account: string }, command: Command) => {
       const view = await withDatabase(command, (db) => accountRiskLimits(db, operator, options.account));
-      const json = {
-        accountId: view.account.id,
-        source: view.source,
-        dailySpend: jsonLimit(view.dailySpend),
-        dailyOrderCount: view.dailyOrderCount,
-        maxOrder: jsonLimit(view.maxOrder),
-        today: { spent: toJsonMoney(view.today.spent), orders: view.today.orders },
-      };
       const shown = (value: Money | null) => (value === null ? 'none' : formatMoney(value));
-      print(commandEnv(command).json, json, [
+      print(commandEnv(command).json, riskLimitsJson(view), [
         `${view.account.name} (${view.account.role}), limits from: ${view.source}`,
         `daily spend ${shown(view.dailySpend)} (today ${formatMoney(view.today.spent)})`,
         `daily orders ${view.dailyOrderCount ?? 'none'} (today ${view.today.orders})`,

@@ -164,8 +164,18 @@ export async function setAccountRiskLimits(
   return accountRiskLimits(db, actor, accountId);
 }
 
-/** JSON of Money limits (API, CLI): `{ amount, currency }` or null. */
-export const jsonLimit = (value: Money | null) => (value === null ? null : toJsonMoney(value));
+/** An account's limits as the API and the CLI's --json show them (money as `{amount, currency}`, null for none). */
+export function riskLimitsJson(view: AccountRiskLimits) {
+  const limit = (value: Money | null) => (value === null ? null : toJsonMoney(value));
+  return {
+    accountId: view.account.id,
+    source: view.source,
+    dailySpend: limit(view.dailySpend),
+    dailyOrderCount: view.dailyOrderCount,
+    maxOrder: limit(view.maxOrder),
+    today: { spent: toJsonMoney(view.today.spent), orders: view.today.orders },
+  };
+}
 
 type RiskDefaultsConfig = Pick<
   Config,
