@@ -8,7 +8,8 @@ import { createAccount, setAccountStatus } from '../../src/domain/accounts/accou
 import { apiKeySecret } from '../../src/domain/api-keys/api-keys.ts';
 import { addPartnerUser, removePartnerUser } from '../../src/domain/partner-users/partner-users.ts';
 import { issueWebLoginLink } from '../../src/domain/web-access/login-links.ts';
-import { setPartnerUserPassword } from '../../src/domain/web-access/passwords.ts';
+import { cardKeyring } from '../../src/domain/orders/card-crypto.ts';
+import { checkPartnerUserPassword, enableTotp, newTotpSecret, setPartnerUserPassword } from '../../src/domain/web-access/passwords.ts';
 import { startWebSession } from '../../src/domain/web-access/sessions.ts';
 import { webAccessCleanupQueue } from '../../src/jobs/handlers/web-access.ts';
 import { boundQueue } from '../../src/jobs/queues.ts';
@@ -211,16 +212,47 @@ describe('web sign-in', () => {
     const missing = await again.post('/app/login', { email: 'fin@partner.example', password: PASSWORD });
     expect(missing.response.status).toBe(401);
     expect(missing.text).toContain('one-time code');
-    const withCode = await again.post('/app/login', {
-      email: 'fin@partner.example',
-      password: PASSWORD,
-      totp: new TOTP({ secret: Secret.fromBase32(secret!) }).generate(),
-    });
+    const totp = new TOTP({ secret: Secret.fromBase32(secret!) });
+    // The code that turned TOTP on was used: it cannot sign in too.
+    const enablingCode = await again.post('/app/login', { email: 'fin@partner.example', password: PASSWORD, totp: code });
+    expect(enablingCode.response.status).toBe(401);
+    expect(enablingCode.text).toContain('one-time code');
+    // The next period's code (accepted for clocks that drift) is a later step: it signs in, once.
+    const nextCode = totp.generate({ timestamp: Date.now() + 30_000 });
+    const withCode = await again.post('/app/login', { email: 'fin@partner.example', password: PASSWORD, totp: nextCode });
     expect(withCode.response.status).toBe(303);
+    const replay = createWebClient(harness.api);
+    await replay.get('/app/login');
+    expect((await replay.post('/app/login', { email: 'fin@partner.example', password: PASSWORD, totp: nextCode })).response.status).toBe(401);
+    // An earlier step (the last period's code) is refused as well once a later one was accepted.
+    const previous = totp.generate({ timestamp: Date.now() - 30_000 });
+    expect((await replay.post('/app/login', { email: 'fin@partner.example', password: PASSWORD, totp: previous })).response.status).toBe(401);
     // Finance sees the balance and transactions (its scope), not the keys it cannot create.
     const overview = await again.get('/app/partner');
     expect(overview.text).toContain('<h2>Balance</h2>');
     expect((await again.get('/app/partner/transactions')).response.status).toBe(200);
+  });
+
+  it('two sign-ins racing with one fresh TOTP code: exactly one passes', async () => {
+    const racer = await addPartnerUser(harness.ctx.db, platformActor('cli'), partner.account.id, {
+      name: 'Racer',
+      email: 'racer@partner.example',
+      role: 'developer',
+    });
+    await setPartnerUserPassword(harness.ctx.db, platformActor('cli'), partner.account.id, racer.id, PASSWORD);
+    const keyring = cardKeyring(harness.ctx.config);
+    const { secret } = newTotpSecret('racer');
+    const totp = new TOTP({ secret: Secret.fromBase32(secret) });
+    await enableTotp(harness.ctx.db, keyring, accountActor(partner.account.id, 'web'), racer.id, secret, totp.generate({ timestamp: Date.now() - 30_000 }));
+    const code = totp.generate({ timestamp: Date.now() + 30_000 });
+    const input = { email: 'racer@partner.example', password: PASSWORD, totpCode: code };
+    const outcomes = await Promise.allSettled([
+      checkPartnerUserPassword(harness.ctx.db, keyring, input),
+      checkPartnerUserPassword(harness.ctx.db, keyring, input),
+    ]);
+    expect(outcomes.filter((outcome) => outcome.status === 'fulfilled')).toHaveLength(1);
+    expect(outcomes.find((outcome) => outcome.status === 'rejected')).toMatchObject({ reason: { code: 'totp_invalid' } });
+    await expect(checkPartnerUserPassword(harness.ctx.db, keyring, input)).rejects.toMatchObject({ code: 'totp_invalid' });
   });
 
   it('signs an admin in once with a bot link within 5 minutes; agents too, partners never', async () => {

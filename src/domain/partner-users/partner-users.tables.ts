@@ -21,6 +21,8 @@ export interface PartnerUsersTable {
   /** The TOTP secret, encrypted like card codes (bound to the user id), and its key id; null: no TOTP. */
   totp_secret: Generated<string | null>;
   totp_key_id: Generated<string | null>;
+  /** The TOTP time step (30 s periods since the epoch) of the last code accepted: only a later one is accepted. */
+  totp_last_step: Generated<bigint | null>;
 }
 export type PartnerUserRow = Selectable<PartnerUsersTable>;
 

@@ -2,7 +2,7 @@
 // defaults: 19 MiB, 2 passes, the OWASP minimum), set or reset by an admin (audited; every session
 // of the user ends), checked at sign-in with the same work whether or not the email exists. An
 // optional TOTP (RFC 6238, otpauth) is a second factor; its secret is encrypted at rest with the
-// card keyring, bound to the user.
+// card keyring, bound to the user; each code is accepted once (the last accepted time step is kept).
 import { hash, verify } from '@node-rs/argon2';
 import type { Kysely } from 'kysely';
 import { Secret, TOTP } from 'otpauth';
@@ -90,19 +90,43 @@ export async function checkPartnerUserPassword(
     if (user.status === 'paused') throw new DomainError('account_paused', 'this partner is paused', { accountId: user.account_id });
     if (user.totp_secret !== null && user.totp_key_id !== null) {
       const secret = decryptCardValue(keyring, user.totp_key_id, user.totp_secret, `totp:${user.id}`);
-      if (!input.totpCode || !totpMatches(secret, input.totpCode)) throw new DomainError('totp_invalid', 'the one-time code is missing or not right');
+      const step = input.totpCode ? totpStep(secret, input.totpCode) : null;
+      if (step === null || !(await acceptTotpStep(db, user.id, step))) throw new DomainError('totp_invalid', 'the one-time code is missing or not right');
     }
     return { partnerId: user.account_id, userId: user.id };
   }
   throw new DomainError('invalid_credentials', INVALID);
 }
 
-const totpFor = (secret: string) => new TOTP({ issuer: 'Steller', secret: Secret.fromBase32(secret), algorithm: 'SHA1', digits: 6, period: 30 });
+const TOTP_PERIOD_SECONDS = 30;
+const totpFor = (secret: string) =>
+  new TOTP({ issuer: 'Steller', secret: Secret.fromBase32(secret), algorithm: 'SHA1', digits: 6, period: TOTP_PERIOD_SECONDS });
 
-/** Whether a 6-digit code matches the secret now (one period either side, for clocks that drift). */
-export function totpMatches(secret: string, code: string, timestamp = Date.now()): boolean {
+/**
+ * The time step (30-second periods since the epoch) a 6-digit code is valid for, now or one period
+ * either side (for clocks that drift); null when it matches none.
+ */
+export function totpStep(secret: string, code: string, timestamp = Date.now()): number | null {
   const token = code.replace(/\s/g, '');
-  return /^\d{6}$/.test(token) && totpFor(secret).validate({ token, window: 1, timestamp }) !== null;
+  if (!/^\d{6}$/.test(token)) return null;
+  const delta = totpFor(secret).validate({ token, window: 1, timestamp });
+  return delta === null ? null : Math.floor(timestamp / 1000 / TOTP_PERIOD_SECONDS) + delta;
+}
+
+/**
+ * Records `step` as the user's last accepted one if it is later than the last (a conditional update:
+ * of two sign-ins with the same code at once, the second waits for the first's row lock, then finds
+ * the step taken). False: this code (or a later one) was already used, so it is refused.
+ */
+async function acceptTotpStep(db: Kysely<DB>, userId: string, step: number): Promise<boolean> {
+  const accepted = await db
+    .updateTable('partner_users')
+    .set({ totp_last_step: BigInt(step) })
+    .where('id', '=', userId)
+    .where((eb) => eb.or([eb('totp_last_step', 'is', null), eb('totp_last_step', '<', BigInt(step))]))
+    .returning('id')
+    .executeTakeFirst();
+  return accepted !== undefined;
 }
 
 /** A new TOTP secret (base32) and its otpauth:// URI for an authenticator app; nothing is stored yet. */
@@ -118,10 +142,16 @@ export function newTotpSecret(label: string): { secret: string; uri: string } {
  * secret). Turning it on again replaces the secret.
  */
 export async function enableTotp(db: Kysely<DB>, keyring: CardKeyring, actor: Actor, userId: string, secret: string, code: string): Promise<void> {
-  if (!totpMatches(secret, code)) throw new DomainError('totp_invalid', 'the one-time code does not match this secret');
+  const step = totpStep(secret, code);
+  if (step === null) throw new DomainError('totp_invalid', 'the one-time code does not match this secret');
   const stored = encryptCardValue(keyring, secret, `totp:${userId}`);
   await withTransaction(db, async (trx) => {
-    await trx.updateTable('partner_users').set({ totp_secret: stored, totp_key_id: keyring.currentKeyId }).where('id', '=', userId).execute();
+    // The code that turned it on counts as used: it cannot also sign in.
+    await trx
+      .updateTable('partner_users')
+      .set({ totp_secret: stored, totp_key_id: keyring.currentKeyId, totp_last_step: BigInt(step) })
+      .where('id', '=', userId)
+      .execute();
     await writeAudit(trx, { actor, action: 'partner_user.totp_enabled', subject: { type: 'partner_user', id: userId }, after: { totp: true } });
   });
 }

@@ -26,7 +26,18 @@ export interface WebLoginLinksTable {
   used_at: NullableTimestamp;
 }
 
+/** A password-reset link sent by email (migration 2026_12_05_030000): the HMAC of its token, used once. */
+export interface WebPasswordResetsTable {
+  id: Generated<string>;
+  token_hash: string;
+  partner_user_id: string;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  used_at: NullableTimestamp;
+}
+
 export interface WebAccessTables {
   web_sessions: WebSessionsTable;
   web_login_links: WebLoginLinksTable;
+  web_password_resets: WebPasswordResetsTable;
 }
