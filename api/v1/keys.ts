@@ -1,8 +1,8 @@
 // GET /v1/keys lists the partner's keys; POST /v1/keys/rotate: the partner replaces the key it calls with; the old key keeps working for
-// the configured grace period (API_KEY_ROTATION_GRACE_SECONDS).
+// the configured grace period (API_KEY_ROTATION_GRACE_SECONDS); POST /v1/keys/{id}/revoke: one of the keys GET /v1/keys lists stops now.
 import { z } from '@hono/zod-openapi';
 import type { AppContext } from '#src/context.ts';
-import { apiKeySecret, listOwnApiKeys, rotateApiKey, type ApiKeyInfo, type IssuedApiKey } from '#src/domain/api-keys/api-keys.ts';
+import { apiKeySecret, listOwnApiKeys, revokeOwnApiKey, rotateApiKey, type ApiKeyInfo, type IssuedApiKey } from '#src/domain/api-keys/api-keys.ts';
 import { partnerPrincipal } from '../middleware/auth.ts';
 import { defineRoute } from '../middleware/scopes.ts';
 import { createRouter } from '../router.ts';
@@ -91,6 +91,31 @@ export function keyRoutes(ctx: AppContext) {
       const issued = await rotateApiKey(ctx.db, apiKeySecret(ctx.config), principal, ctx.config.API_KEY_ROTATION_GRACE_SECONDS);
       return c.json(presentIssuedKey(issued), 201);
     },
+  );
+  router.openapi(
+    defineRoute({
+      permission: 'keys:rotate',
+      method: 'post',
+      path: '/keys/{id}/revoke',
+      tags: ['Keys'],
+      summary: 'Revoke one of your keys now',
+      description:
+        "A key `GET /v1/keys` lists (a partner user's key: only that user's keys). It stops working at once, also for requests in flight elsewhere; revoking twice changes nothing.",
+      security: SECURITY,
+      request: {
+        params: z.object({
+          id: z
+            .string()
+            .uuid()
+            .openapi({ param: { name: 'id', in: 'path' } }),
+        }),
+      },
+      responses: {
+        200: { description: 'The revoked key', content: { 'application/json': { schema: ApiKeySchema } } },
+        ...errorResponses({ 404: 'No such key of yours (`api_key_not_found`)' }),
+      },
+    }),
+    async (c) => c.json(presentApiKey(await revokeOwnApiKey(ctx.db, partnerPrincipal(c), c.req.valid('param').id)), 200),
   );
   return router;
 }

@@ -7,7 +7,7 @@ import { Hono, type Context } from 'hono';
 import { html } from 'hono/html';
 import { z } from 'zod';
 import type { AppContext } from '#src/context.ts';
-import { apiKeySecret, findSandboxAccountId, listOwnApiKeys, rotateApiKey, type ApiPrincipal } from '#src/domain/api-keys/api-keys.ts';
+import { apiKeySecret, findSandboxAccountId, listOwnApiKeys, revokeOwnApiKey, rotateApiKey, type ApiPrincipal } from '#src/domain/api-keys/api-keys.ts';
 import { listCatalog } from '#src/domain/catalog/catalog-read.ts';
 import { walletTransactions } from '#src/domain/ledger/statements.ts';
 import { setLowBalanceThreshold, walletWithThreshold } from '#src/domain/ledger/low-balance.ts';
@@ -407,11 +407,15 @@ export function partnerRoutes(ctx: AppContext) {
       showTime(key.createdAt),
       showTime(key.lastUsedAt),
       key.revokedAt ? html`revoked ${showTime(key.revokedAt)}` : key.expiresAt ? html`expires ${showTime(key.expiresAt)}` : html`active`,
-      key.revokedAt || key.expiresAt || !mayDo(identity, 'keys:rotate')
+      key.revokedAt || !mayDo(identity, 'keys:rotate')
         ? html``
-        : html`<form method="post" action="/app/partner/keys/${key.id}/rotate">
-            ${csrfField(c.var.csrfToken)}<button type="submit" aria-label="Rotate key ${key.prefix}">Rotate</button>
-          </form>`,
+        : html`${
+              key.expiresAt
+                ? ''
+                : html`<form method="post" action="/app/partner/keys/${key.id}/rotate" class="inline">
+                    ${csrfField(c.var.csrfToken)}<button type="submit" aria-label="Rotate key ${key.prefix}">Rotate</button>
+                  </form>`
+            } <a href="/app/partner/keys/${key.id}/revoke" aria-label="Revoke key ${key.prefix}">Revoke</a>`,
     ]);
     return render(
       c,
@@ -435,7 +439,7 @@ export function partnerRoutes(ctx: AppContext) {
         </form>
         <p class="hint">
           A key has your role (${identity.role}) as its scope. Rotating keeps the old key working for the grace period
-          (${Math.round(ctx.config.API_KEY_ROTATION_GRACE_SECONDS / 3600)} h); an admin revokes keys.
+          (${Math.round(ctx.config.API_KEY_ROTATION_GRACE_SECONDS / 3600)} h); revoking stops a key at once.
         </p>
         ${table('Your keys', ['Key', 'Mode', 'Scope', 'Created', 'Last used', 'State', ''], rows, 'No keys yet.')}`,
     );
@@ -449,20 +453,49 @@ export function partnerRoutes(ctx: AppContext) {
     const issued = await issuePartnerUserKey(ctx.db, secret, webActor(identity.partnerId), identity.partnerId, identity.userId, { mode });
     return keysPage(c, { key: issued.key, mode });
   });
-  app.post('/keys/:id/rotate', async (c) => {
-    const identity = partnerOf(c);
-    assertPermission(identity, 'keys:rotate');
+  /** One of the user's keys, live or test (what the page lists); any other is not found. */
+  const ownKey = async (identity: PartnerIdentity, keyId: string) => {
     const sandboxId = await findSandboxAccountId(ctx.db, identity.partnerId);
     const own = [
       ...(await listOwnApiKeys(ctx.db, userPrincipal(identity, identity.partnerId, 'live', ''))),
       ...(sandboxId ? await listOwnApiKeys(ctx.db, userPrincipal(identity, sandboxId, 'test', '')) : []),
     ];
-    const key = own.find((candidate) => candidate.id === c.req.param('id'));
+    const key = own.find((candidate) => candidate.id === keyId);
     if (!key) throw new DomainError('api_key_not_found', 'no such key of yours');
+    return key;
+  };
+  app.post('/keys/:id/rotate', async (c) => {
+    const identity = partnerOf(c);
+    assertPermission(identity, 'keys:rotate');
+    const key = await ownKey(identity, c.req.param('id'));
     const issued = await rotateApiKey(ctx.db, secret, userPrincipal(identity, key.accountId, key.mode, key.id), ctx.config.API_KEY_ROTATION_GRACE_SECONDS, {
       channel: 'web',
     });
     return keysPage(c, { key: issued.key, mode: key.mode });
+  });
+  // Revoking asks first (a page with the key and a button): it cannot be undone.
+  app.get('/keys/:id/revoke', async (c) => {
+    const identity = partnerOf(c);
+    assertPermission(identity, 'keys:rotate');
+    const key = await ownKey(identity, c.req.param('id'));
+    if (key.revokedAt) return c.redirect('/app/partner/keys', 303);
+    return render(
+      c,
+      'Revoke a key',
+      html`<form method="post" action="/app/partner/keys/${key.id}/revoke" class="card narrow">
+        ${csrfField(c.var.csrfToken)}
+        <p>Revoke the ${key.mode} key <code>${key.prefix}…</code>? Every request with it is refused from now on. This cannot be undone.</p>
+        <button type="submit">Revoke key ${key.prefix}</button>
+        <a href="/app/partner/keys">Keep it</a>
+      </form>`,
+    );
+  });
+  app.post('/keys/:id/revoke', async (c) => {
+    const identity = partnerOf(c);
+    assertPermission(identity, 'keys:rotate');
+    const key = await ownKey(identity, c.req.param('id'));
+    await revokeOwnApiKey(ctx.db, userPrincipal(identity, key.accountId, key.mode, ''), key.id, { channel: 'web' });
+    return c.redirect('/app/partner/keys?notice=revoked', 303);
   });
 
   const eventRows = (c: Context<WebEnv>, events: WebhookEvent[], mode: Mode, canWrite: boolean) =>
@@ -698,4 +731,5 @@ const NOTICES: Record<string, string> = {
   queued: 'Queued for delivery.',
   test: 'A webhook.test event is on its way.',
   totp: 'Two-step sign-in is on.',
+  revoked: 'The key is revoked.',
 };

@@ -275,6 +275,35 @@ describe('user management by the owner key', () => {
       .execute();
     expect(keys.map((key) => key.expires_at)).toEqual([null]);
   });
+
+  it("a user key revokes only its user's keys; the owner key any key of its account; audited, at once", async () => {
+    const { partner, developer, developerKey, financeKey } = await partnerWithUsers();
+    const second = await userKey(partner, developer);
+    const listed = (await (await call(financeKey, 'GET', '/v1/keys')).json()) as { data: IssuedKey[] };
+    const financeKeyId = listed.data[0]!.id;
+    // Another user's key, or another partner's, is not found for a user key.
+    await expectProblem(await call(developerKey, 'POST', `/v1/keys/${financeKeyId}/revoke`), 404, 'api_key_not_found');
+    const other = await harness.makePartner();
+    const otherKeys = await ctx.db.selectFrom('api_keys').select('id').where('account_id', '=', other.account.id).execute();
+    await expectProblem(await call(partner.liveKey, 'POST', `/v1/keys/${otherKeys[0]!.id}/revoke`), 404, 'api_key_not_found');
+
+    const revoked = await call(developerKey, 'POST', `/v1/keys/${second.id}/revoke`);
+    expect(revoked.status).toBe(200);
+    expect(((await revoked.json()) as { revokedAt: string | null }).revokedAt).not.toBeNull();
+    await expectProblem(await call(second.key, 'GET', '/v1/catalog'), 401, 'unauthorized');
+    expect((await call(developerKey, 'POST', `/v1/keys/${second.id}/revoke`)).status).toBe(200); // twice: nothing changes
+
+    expect((await call(partner.liveKey, 'POST', `/v1/keys/${financeKeyId}/revoke`)).status).toBe(200);
+    await expectProblem(await call(financeKey, 'GET', '/v1/wallet'), 401, 'unauthorized');
+    const audit = await ctx.db
+      .selectFrom('audit_log')
+      .select(['subject_id', 'actor_account_id', 'channel'])
+      .where('action', '=', 'api_key.revoked')
+      .where('subject_id', 'in', [second.id, financeKeyId])
+      .execute();
+    expect(audit).toHaveLength(2);
+    expect(audit.every((row) => row.actor_account_id === partner.account.id && row.channel === 'api')).toBe(true);
+  });
 });
 
 describe('cross-tenant isolation', () => {

@@ -9,6 +9,9 @@ import { createAppContext } from '../../src/context.ts';
 import { createDatabase } from '../../src/db/database.ts';
 import { syncCatalog } from '../../src/domain/catalog/catalog-sync.ts';
 import { syncFxRates } from '../../src/domain/catalog/fx.ts';
+import { platformActor } from '../../src/domain/actor.ts';
+import { addPartnerUser } from '../../src/domain/partner-users/partner-users.ts';
+import { setPartnerUserPassword } from '../../src/domain/web-access/passwords.ts';
 import { assignPricePlan, createPricePlan } from '../../src/domain/pricing/pricing.ts';
 import type { CatalogBrand, CatalogPage } from '../../src/integrations/bamboo/model.ts';
 import { createMetrics } from '../../src/metrics.ts';
@@ -18,6 +21,7 @@ import { createApiHarness, expectProblem } from '../support/api.ts';
 import { insertProduct, insertRate } from '../support/catalog.ts';
 import { testRedisPrefix } from '../support/db.ts';
 import { operator } from '../support/money.ts';
+import { createWebClient } from '../support/web.ts';
 
 // Rotation with no grace, so a rotated key is refused at once.
 const harness = await createApiHarness({ redis: true, env: { API_KEY_ROTATION_GRACE_SECONDS: '0' } });
@@ -201,6 +205,31 @@ describe('API key cache', () => {
     await expectProblem(await call(partner.liveKey, 'GET', '/v1/wallet'), 401, 'unauthorized');
     // The partner's other key is untouched.
     expect((await callSecond(partner.testKey, '/v1/wallet')).status).toBe(200);
+  });
+
+  it("a key the partner's user revokes on the web is refused by the next request through either process", async () => {
+    const partner = await harness.makePartner();
+    const user = await addPartnerUser(ctx.db, platformActor('cli'), partner.account.id, { name: 'Dev', email: 'dev@cache.example', role: 'developer' });
+    await setPartnerUserPassword(ctx.db, platformActor('cli'), partner.account.id, user.id, 'correct horse battery');
+    const web = createWebClient(harness.api);
+    await web.get('/app/login');
+    expect((await web.post('/app/login', { email: 'dev@cache.example', password: 'correct horse battery' })).response.status).toBe(303);
+    await web.get('/app/partner/keys'); // the session's CSRF token
+    const created = await web.post('/app/partner/keys', { mode: 'test' });
+    const key = /sk_test_[A-Za-z0-9_-]{32}/.exec(created.text)![0];
+    expect((await callSecond(key, '/v1/catalog')).status).toBe(200);
+    expect((await call(key, 'GET', '/v1/catalog')).status).toBe(200);
+    const { id } = await ctx.db.selectFrom('api_keys').select('id').where('partner_user_id', '=', user.id).executeTakeFirstOrThrow();
+    const confirm = await web.get(`/app/partner/keys/${id}/revoke`);
+    expect(confirm.text).toContain('This cannot be undone');
+    // Another partner's key (or any key not the user's own) is not found from here.
+    const stranger = await harness.makePartner();
+    const strangerKey = await ctx.db.selectFrom('api_keys').select('id').where('account_id', '=', stranger.account.id).executeTakeFirstOrThrow();
+    expect((await web.post(`/app/partner/keys/${strangerKey.id}/revoke`, {})).response.status).toBe(404);
+    expect((await callSecond(stranger.liveKey, '/v1/catalog')).status).toBe(200);
+    expect((await web.post(`/app/partner/keys/${id}/revoke`, {})).response.status).toBe(303);
+    await expectProblem(await callSecond(key, '/v1/catalog'), 401, 'unauthorized');
+    await expectProblem(await call(key, 'GET', '/v1/catalog'), 401, 'unauthorized');
   });
 
   it('a key rotated through one process is refused by the other at once (no grace here); the new key works in both', async () => {

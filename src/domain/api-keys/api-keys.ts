@@ -388,6 +388,48 @@ export async function revokeApiKey(db: Kysely<DB>, actor: Actor, keyId: string):
   });
 }
 
+/**
+ * The partner revokes one of its own keys (`POST /v1/keys/{id}/revoke`, the web's API keys page): a
+ * key of the account the calling key acts on and, for a partner user, one of that user's keys (what
+ * `listOwnApiKeys` shows). It stops working at once (the key cache is never behind it); audited.
+ * Revoking twice changes nothing; any other key is not found.
+ */
+export async function revokeOwnApiKey(
+  db: Kysely<DB>,
+  principal: ApiPrincipal,
+  keyId: string,
+  options: { channel?: Extract<Channel, 'api' | 'web'> } = {},
+): Promise<ApiKeyInfo> {
+  return withTransaction(db, async (trx) => {
+    const existing = isUuid(keyId)
+      ? await trx
+          .selectFrom('api_keys')
+          .selectAll()
+          .where('id', '=', keyId)
+          .where('account_id', '=', principal.accountId)
+          .$if(principal.userId !== null, (query) => query.where('partner_user_id', '=', principal.userId))
+          .forUpdate()
+          .executeTakeFirst()
+      : undefined;
+    if (!existing) throw new DomainError('api_key_not_found', `no API key ${keyId}`, { keyId });
+    if (existing.revoked_at !== null) return toInfo(existing);
+    const row = await trx
+      .updateTable('api_keys')
+      .set({ revoked_at: new Date(), revoked_by: principal.ownerId })
+      .where('id', '=', existing.id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await writeAudit(trx, {
+      actor: { accountId: principal.ownerId, channel: options.channel ?? 'api' },
+      action: 'api_key.revoked',
+      subject: { type: 'api_key', id: existing.id },
+      before: { revokedAt: null },
+      after: { revokedAt: row.revoked_at, byKeyId: principal.keyId || null, userId: principal.userId },
+    });
+    return toInfo(row);
+  });
+}
+
 async function findKeyRow(db: Kysely<DB>, keyId: string): Promise<ApiKeyRow> {
   const row = isUuid(keyId) ? await db.selectFrom('api_keys').selectAll().where('id', '=', keyId).executeTakeFirst() : undefined;
   if (!row) throw new DomainError('api_key_not_found', `no API key ${keyId}`, { keyId });
