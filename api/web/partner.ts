@@ -675,7 +675,7 @@ export function partnerRoutes(ctx: AppContext) {
             ><input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" required maxlength="10" /><button type="submit">Turn on</button>
           </form>
         </section>
-        <p class="hint">Forgot your password? An admin sets a new one for you.</p>`,
+        <p class="hint">Forgot your password? The sign-in page sends you a link when email is set up; otherwise an admin sets a new one.</p>`,
     );
   });
 

@@ -1,6 +1,6 @@
 // Signing in and out (docs/web.md, Sign-in): partner users with email, password and (when set up)
-// a TOTP code, rate limited per email and per address; admins and agents with the one-time link
-// the bot sends on /web. Opening a link shows a button: the sign-in happens on the POST, so a
+// a TOTP code, rate limited per email and per address, and a forgotten password reset by an emailed
+// link when SMTP is configured; admins and agents with the one-time link the bot sends on /web. Opening a link shows a button: the sign-in happens on the POST, so a
 // link preview (Telegram fetches links it shows) cannot use the link up.
 import { html } from 'hono/html';
 import { Hono } from 'hono';
@@ -9,7 +9,8 @@ import type { AppContext } from '#src/context.ts';
 import { apiKeySecret } from '#src/domain/api-keys/api-keys.ts';
 import { cardKeyring } from '#src/domain/orders/card-crypto.ts';
 import { redeemWebLoginLink } from '#src/domain/web-access/login-links.ts';
-import { PASSWORD_MAX_LENGTH, signInPartnerUser } from '#src/domain/web-access/passwords.ts';
+import { passwordResetUsable, requestPasswordReset, resetPasswordWithLink } from '#src/domain/web-access/password-resets.ts';
+import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, signInPartnerUser } from '#src/domain/web-access/passwords.ts';
 import { endWebSession } from '#src/domain/web-access/sessions.ts';
 import { DomainError, isDomainError } from '#src/shared/errors.ts';
 import type { WebEnv } from './env.ts';
@@ -18,6 +19,14 @@ import { clearSessionCookie, homeOf, setSessionCookie } from './session.ts';
 import { formOf } from './forms.ts';
 
 const LOGIN_WINDOW_MS = 15 * 60_000;
+const RESET_WINDOW_MS = 60 * 60_000;
+
+const ForgotForm = z.object({ email: z.string().trim().min(3).max(320) });
+const ResetForm = z.object({
+  token: z.string().min(20).max(100),
+  password: z.string().max(PASSWORD_MAX_LENGTH),
+  confirm: z.string().max(PASSWORD_MAX_LENGTH),
+});
 
 const LoginForm = z.object({
   email: z.string().trim().min(3).max(320),
@@ -31,14 +40,19 @@ export function signInRoutes(ctx: AppContext) {
   const keyring = cardKeyring(ctx.config);
   const perEmail = ctx.state.createRateLimiter({ name: 'web:login:email', points: 10, durationMs: LOGIN_WINDOW_MS });
   const perAddress = ctx.state.createRateLimiter({ name: 'web:login:address', points: 50, durationMs: LOGIN_WINDOW_MS });
+  const resetsPerEmail = ctx.state.createRateLimiter({ name: 'web:reset:email', points: 3, durationMs: RESET_WINDOW_MS });
+  const resetsPerAddress = ctx.state.createRateLimiter({ name: 'web:reset:address', points: 20, durationMs: RESET_WINDOW_MS });
+  const emailConfigured = ctx.config.SMTP_URL !== undefined;
+  // Links are built from our configured address, never from the request's Host (which a caller picks).
+  const publicBase = (ctx.config.PUBLIC_URL ?? `http://localhost:${ctx.config.PORT}`).replace(/\/$/, '');
 
-  const loginPage = (c: { var: WebEnv['Variables'] }, notice?: string, email = '') =>
+  const loginPage = (c: { var: WebEnv['Variables'] }, error?: string, email = '', done?: string) =>
     page({
       title: 'Sign in',
       identity: undefined,
       csrfToken: c.var.csrfToken,
       path: '/app/login',
-      notice: notice ? { kind: 'error', text: notice } : undefined,
+      notice: error ? { kind: 'error', text: error } : done ? { kind: 'ok', text: done } : undefined,
       body: html`<form class="card narrow" method="post" action="/app/login">
           ${csrfField(c.var.csrfToken)}
           <label for="email">Email</label>
@@ -48,6 +62,7 @@ export function signInRoutes(ctx: AppContext) {
           <label for="totp">One-time code <span class="hint">(only if you set up an authenticator)</span></label>
           <input id="totp" name="totp" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 ]*" maxlength="10" />
           <button type="submit">Sign in</button>
+          <p><a href="/app/login/forgot">Forgot your password?</a></p>
         </form>
         <p class="hint">Partners sign in with the email an admin registered. Admins and agents: send <code>/web</code> to the bot for a sign-in link.</p>`,
     });
@@ -75,6 +90,113 @@ export function signInRoutes(ctx: AppContext) {
       }
       throw error;
     }
+  });
+
+  // Forgotten password: with email configured, a one-time link by email; the answer is the same
+  // whether or not the address is known. Without email, an admin sets a new password.
+  const SENT = 'If this email belongs to a partner user, a link to choose a new password is on its way. It works once, within 30 minutes.';
+  const forgotPage = (c: { var: WebEnv['Variables'] }, notice?: { kind: 'error' | 'ok'; text: string }) =>
+    page({
+      title: 'Forgot your password?',
+      identity: undefined,
+      csrfToken: c.var.csrfToken,
+      path: '/app/login/forgot',
+      notice,
+      body: emailConfigured
+        ? html`<form class="card narrow" method="post" action="/app/login/forgot">
+              ${csrfField(c.var.csrfToken)}
+              <p>Enter the email you sign in with: we send you a link to choose a new password.</p>
+              <label for="email">Email</label>
+              <input id="email" name="email" type="email" autocomplete="username" required />
+              <button type="submit">Send the link</button>
+            </form>
+            <p><a href="/app/login">Back to sign-in</a></p>`
+        : html`<p class="card narrow">Ask an admin of Steller (or your contact there) to set a new password for you.</p>
+            <p><a href="/app/login">Back to sign-in</a></p>`,
+    });
+
+  app.get('/login/forgot', (c) => c.html(forgotPage(c)));
+
+  app.post('/login/forgot', async (c) => {
+    if (!emailConfigured) return c.html(forgotPage(c), 404);
+    const parsed = ForgotForm.safeParse(await formOf(c));
+    if (!parsed.success) return c.html(forgotPage(c, { kind: 'error', text: 'Enter your email.' }), 400);
+    const email = parsed.data.email.toLowerCase();
+    const [byEmail, byAddress] = await Promise.all([resetsPerEmail.consume(email), resetsPerAddress.consume(c.var.clientAddress ?? 'unknown')]);
+    if (!byEmail.allowed || !byAddress.allowed) {
+      const seconds = Math.ceil(Math.max(byEmail.retryAfterMs, byAddress.retryAfterMs) / 1000);
+      c.header('Retry-After', String(seconds));
+      return c.html(forgotPage(c, { kind: 'error', text: `Too many requests. Try again in ${Math.ceil(seconds / 60)} minutes.` }), 429);
+    }
+    await requestPasswordReset(ctx, secret, { email, baseUrl: publicBase });
+    return c.html(forgotPage(c, { kind: 'ok', text: SENT }));
+  });
+
+  const resetPage = (c: { var: WebEnv['Variables'] }, token: string, error?: string) =>
+    page({
+      title: 'Choose a new password',
+      identity: undefined,
+      csrfToken: c.var.csrfToken,
+      path: '/app/login/reset',
+      notice: error ? { kind: 'error', text: error } : undefined,
+      body: html`<form class="card narrow" method="post" action="/app/login/reset">
+        ${csrfField(c.var.csrfToken)}
+        <input type="hidden" name="token" value="${token}" />
+        <label for="password">New password <span class="hint">(${PASSWORD_MIN_LENGTH} to ${PASSWORD_MAX_LENGTH} characters)</span></label>
+        <input
+          id="password"
+          name="password"
+          type="password"
+          autocomplete="new-password"
+          required
+          minlength="${PASSWORD_MIN_LENGTH}"
+          maxlength="${PASSWORD_MAX_LENGTH}"
+        />
+        <label for="confirm">The same again</label>
+        <input
+          id="confirm"
+          name="confirm"
+          type="password"
+          autocomplete="new-password"
+          required
+          minlength="${PASSWORD_MIN_LENGTH}"
+          maxlength="${PASSWORD_MAX_LENGTH}"
+        />
+        <button type="submit">Set the password</button>
+      </form>`,
+    });
+  const resetRefused = (c: { var: WebEnv['Variables'] }, text: string) =>
+    page({
+      title: 'Reset link not valid',
+      identity: undefined,
+      csrfToken: c.var.csrfToken,
+      path: '',
+      notice: { kind: 'error', text },
+      body: html`<p><a href="/app/login/forgot">Ask for a new link</a></p>`,
+    });
+
+  // Opening the link only shows the form (a mail scanner fetching it uses nothing up).
+  app.get('/login/reset', async (c) => {
+    const token = c.req.query('token') ?? '';
+    if (!(await passwordResetUsable(ctx.db, secret, token))) {
+      return c.html(resetRefused(c, 'This reset link was used, has expired or is not valid: ask for a new one.'), 401);
+    }
+    return c.html(resetPage(c, token));
+  });
+
+  app.post('/login/reset', async (c) => {
+    const parsed = ResetForm.safeParse(await formOf(c));
+    if (!parsed.success) return c.html(resetRefused(c, 'This reset link is not valid: ask for a new one.'), 400);
+    const { token, password, confirm } = parsed.data;
+    if (password !== confirm) return c.html(resetPage(c, token, 'The two passwords differ.'), 422);
+    try {
+      await resetPasswordWithLink(ctx.db, secret, token, password);
+    } catch (error) {
+      if (isDomainError(error, 'password_too_weak')) return c.html(resetPage(c, token, error.message), 422);
+      if (isDomainError(error, 'password_reset_invalid')) return c.html(resetRefused(c, error.message), 401);
+      throw error;
+    }
+    return c.html(loginPage(c, undefined, '', 'Your password is set: sign in with it.'));
   });
 
   app.get('/login/link', (c) => {

@@ -88,6 +88,7 @@ export const ERROR_CODES = {
   partner_user_not_found: { status: 404, botExplains: false },
   partner_user_removed: { status: 409, botExplains: false },
   partner_users_not_allowed: { status: 422, botExplains: false },
+  password_reset_invalid: { status: 401, botExplains: false },
   password_too_weak: { status: 422, botExplains: false },
   price_plan_name_taken: { status: 409, botExplains: false },
   price_plan_not_found: { status: 404, botExplains: true },

@@ -164,6 +164,10 @@ describe('web sign-in', () => {
     const live = await startWebSession(db, secret, { accountId: harness.admin.id, partnerUserId: null });
     await issueWebLoginLink(db, secret, accountActor(harness.admin.id, 'telegram'), { now: new Date(Date.now() - hour) });
     const fresh = await issueWebLoginLink(db, secret, accountActor(harness.admin.id, 'telegram'));
+    await db
+      .insertInto('web_password_resets')
+      .values({ token_hash: 'expired-reset', partner_user_id: userId, created_at: new Date(Date.now() - hour), expires_at: new Date(Date.now() - hour / 2) })
+      .execute();
     const sessions = () => db.selectFrom('web_sessions').select('csrf_token').where('account_id', '=', harness.admin.id).execute();
     expect((await sessions()).map((row) => row.csrf_token)).toEqual(expect.arrayContaining([old.csrfToken, live.csrfToken]));
     const jobInfo = { id: 'cleanup-1', retryCount: 0, signal: new AbortController().signal };
@@ -175,6 +179,20 @@ describe('web sign-in', () => {
     const links = await db.selectFrom('web_login_links').select('expires_at').where('account_id', '=', harness.admin.id).execute();
     expect(links.every((link) => link.expires_at > new Date())).toBe(true);
     expect(links.some((link) => link.expires_at.getTime() === fresh.expiresAt.getTime())).toBe(true);
+    expect(await db.selectFrom('web_password_resets').select('id').where('token_hash', '=', 'expired-reset').execute()).toEqual([]);
+  });
+
+  it('without email configured, a forgotten password is for an admin: no form, no link', async () => {
+    expect(harness.ctx.config.SMTP_URL).toBeUndefined();
+    const web = createWebClient(harness.api);
+    expect((await web.get('/app/login')).text).toContain('href="/app/login/forgot"');
+    const forgot = await web.get('/app/login/forgot');
+    expect(forgot.response.status).toBe(200);
+    expect(forgot.text).toContain('Ask an admin');
+    expect(forgot.text).not.toContain('action="/app/login/forgot"');
+    await web.get('/app/login');
+    expect((await web.post('/app/login/forgot', { email })).response.status).toBe(404);
+    expect(await harness.ctx.db.selectFrom('web_password_resets').select('id').execute()).toEqual([]);
   });
 
   it('limits sign-in attempts per email', async () => {

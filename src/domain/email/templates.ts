@@ -1,7 +1,7 @@
 // The emails the system sends, by template name: the data each needs (zod) and its English text.
 // Plain text only (no HTML to escape). A new email is a new entry here, sent through the
 // `email.send` queue (queues.ts) by whoever needs it: partner notices (src/notifications/partner-emails.ts)
-// today, a password-reset link tomorrow. Text from outside (a company name, a webhook error) goes
+// and the web's password-reset link (src/domain/web-access/password-resets.ts). Text from outside (a company name, a webhook error) goes
 // through `oneLine`, so it can never add a header line or forge a paragraph.
 import { z } from 'zod';
 
@@ -86,6 +86,17 @@ export const EMAIL_TEMPLATES = {
           ? `We have not seen an order or an API request from you since ${lastActivityAt.slice(0, 10)}`
           : 'You have not made an order or an API request yet') +
         ` (${inactiveDays} days or more). Your sandbox and your keys are ready; reply to this email if something stands in your way.` +
+        SIGNATURE,
+    }),
+  }),
+  'partner_user.password_reset': template({
+    data: z.object({ name: text(200), partnerName: text(200), link: z.url().max(2048), validMinutes: z.number().int().positive() }).strict(),
+    render: ({ name, partnerName, link, validMinutes }) => ({
+      subject: 'Reset your Steller password',
+      text:
+        `Hello ${oneLine(name)},\n\nSomeone (we hope you) asked to reset your password for ${oneLine(partnerName)} on Steller. ` +
+        `Open this link within ${validMinutes} minutes to choose a new one; it works once:\n\n${oneLine(link)}\n\n` +
+        'If you did not ask, ignore this email: your password stays as it is.' +
         SIGNATURE,
     }),
   }),

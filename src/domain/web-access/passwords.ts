@@ -19,7 +19,7 @@ import { endPartnerUserSessions, startWebSession, type StartedSession } from './
 export const PASSWORD_MIN_LENGTH = 12;
 export const PASSWORD_MAX_LENGTH = 200;
 
-function assertPasswordAcceptable(password: string): void {
+export function assertPasswordAcceptable(password: string): void {
   if (password.length < PASSWORD_MIN_LENGTH || password.length > PASSWORD_MAX_LENGTH) {
     throw new DomainError('password_too_weak', `a password has ${PASSWORD_MIN_LENGTH} to ${PASSWORD_MAX_LENGTH} characters`);
   }

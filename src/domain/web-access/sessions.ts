@@ -105,9 +105,10 @@ export async function endPartnerUserSessions(db: Kysely<DB>, partnerUserId: stri
   await db.deleteFrom('web_sessions').where('partner_user_id', '=', partnerUserId).execute();
 }
 
-/** Removes sessions and login links that ended (the daily clean-up; a job may call it). */
+/** Removes sessions, login links and password-reset links that ended (the hourly clean-up job). */
 export async function deleteExpiredWebAccess(db: Kysely<DB>, now = new Date()): Promise<number> {
   const sessions = await db.deleteFrom('web_sessions').where('expires_at', '<=', now).executeTakeFirst();
   const links = await db.deleteFrom('web_login_links').where('expires_at', '<=', now).executeTakeFirst();
-  return Number(sessions.numDeletedRows + links.numDeletedRows);
+  const resets = await db.deleteFrom('web_password_resets').where('expires_at', '<=', now).executeTakeFirst();
+  return Number(sessions.numDeletedRows + links.numDeletedRows + resets.numDeletedRows);
 }
