@@ -38,6 +38,8 @@ export type Permission = (typeof PERMISSIONS)[number];
 
 export const SCOPE_PERMISSIONS: Record<ApiKeyScope, ReadonlySet<Permission>> = {
   owner: new Set(PERMISSIONS),
+  // A partner user who runs the account: what an owner key may do, managing users included.
+  manager: new Set(PERMISSIONS),
   developer: new Set<Permission>([
     'catalog:read',
     'orders:read',

@@ -23,7 +23,7 @@ export const ApiKeySchema = z
       .nullable()
       .openapi({ description: 'Addresses or CIDR blocks the key works from; null: anywhere.', example: ['203.0.113.0/24'] }),
     scope: z
-      .enum(['owner', 'developer', 'finance'])
+      .enum(['owner', 'manager', 'developer', 'finance'])
       .openapi({ description: '`owner`: full access; otherwise the role of the partner user the key belongs to (see the scope matrix).' }),
     userId: z.string().uuid().nullable().openapi({ description: 'The partner user the key belongs to; null for owner keys.' }),
   })

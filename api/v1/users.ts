@@ -1,10 +1,11 @@
-// Partner users (issue 8): `/v1/users…` for the partner's owner key (the scope map in
-// middleware/scopes.ts gives `users:manage` to owner keys only) and `/v1/admin/accounts/{id}/users…`
-// for admins. A user key is shown once; with an owner key its mode follows the calling key's mode.
+// Partner users (issue 8): `/v1/users…` for the partner's owner key and its managers' keys (the
+// scope map in middleware/scopes.ts gives `users:manage` to `owner` and `manager` only; the domain
+// checks a manager's role again and keeps the partner's last manager) and
+// `/v1/admin/accounts/{id}/users…` for admins. A user key is shown once; with an owner key its mode follows the calling key's mode.
 import { z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { AppContext } from '#src/context.ts';
-import { accountActor } from '#src/domain/actor.ts';
+import { accountActor, type Actor } from '#src/domain/actor.ts';
 import { apiKeySecret } from '#src/domain/api-keys/api-keys.ts';
 import {
   addPartnerUser,
@@ -12,6 +13,7 @@ import {
   listPartnerUsers,
   PARTNER_USER_ROLES,
   removePartnerUser,
+  setPartnerUserRole,
   type PartnerUser,
 } from '#src/domain/partner-users/partner-users.ts';
 import type { ApiEnv } from '../env.ts';
@@ -64,8 +66,18 @@ const KEY_ERRORS = {
   422: 'A bad allowlist (`invalid_ip_allowlist`), or the account is not a partner (`partner_users_not_allowed`)',
 };
 
-/** The partner the owner key belongs to (the real partner, also for a test key) acting through the API. */
-const ownerActor = (c: Context<ApiEnv>) => accountActor(partnerPrincipal(c).ownerId, 'api');
+/** The partner the key belongs to (the real partner, also for a test key) acting through the API; with a manager's key, that user. */
+const ownerActor = (c: Context<ApiEnv>): Actor => {
+  const principal = partnerPrincipal(c);
+  const actor = accountActor(principal.ownerId, 'api');
+  return principal.userId === null ? actor : { ...actor, partnerUserId: principal.userId };
+};
+
+const RoleSchema = z.object({ role: z.enum(PARTNER_USER_ROLES) });
+const ROLE_ERRORS = {
+  ...USER_ERRORS,
+  409: 'The user was removed (`partner_user_removed`), or is the last manager (`last_user_manager`: make someone else a manager first)',
+};
 
 /** `/v1/users…`: the partner manages its own users with an owner key. */
 export function partnerUserRoutes(ctx: AppContext) {
@@ -94,7 +106,7 @@ export function partnerUserRoutes(ctx: AppContext) {
       method: 'post',
       path: '/users',
       tags,
-      summary: 'Add a user (developer or finance)',
+      summary: 'Add a user (manager, developer or finance)',
       security: SECURITY,
       request: body(NewUserSchema),
       responses: { 201: json(PartnerUserSchema, 'The new user'), ...errorResponses({ 409: 'A current user has this email (`partner_user_exists`)' }) },
@@ -114,11 +126,31 @@ export function partnerUserRoutes(ctx: AppContext) {
       summary: 'Remove a user; their keys are revoked at once',
       security: SECURITY,
       request: { params: z.object({ id: uuidParam('id') }) },
-      responses: { 200: json(PartnerUserSchema, 'The removed user'), ...errorResponses(USER_ERRORS) },
+      responses: {
+        200: json(PartnerUserSchema, 'The removed user'),
+        ...errorResponses({ ...USER_ERRORS, 409: 'The last manager (`last_user_manager`: make someone else a manager first)' }),
+      },
     }),
     async (c) => {
       const actor = ownerActor(c);
       return c.json(presentUser(await removePartnerUser(ctx.db, actor, actor.accountId!, c.req.valid('param').id)), 200);
+    },
+  );
+
+  router.openapi(
+    defineRoute({
+      permission: 'users:manage',
+      method: 'patch',
+      path: '/users/{id}',
+      tags,
+      summary: "Change a user's role; their keys take it as their scope at once",
+      security: SECURITY,
+      request: { params: z.object({ id: uuidParam('id') }), ...body(RoleSchema) },
+      responses: { 200: json(PartnerUserSchema, 'The user'), ...errorResponses(ROLE_ERRORS) },
+    }),
+    async (c) => {
+      const actor = ownerActor(c);
+      return c.json(presentUser(await setPartnerUserRole(ctx.db, actor, actor.accountId!, c.req.valid('param').id, c.req.valid('json').role)), 200);
     },
   );
 
@@ -207,6 +239,23 @@ export function adminPartnerUserRoutes(ctx: AppContext) {
     async (c) => {
       const { id, userId } = c.req.valid('param');
       return c.json(presentUser(await removePartnerUser(ctx.db, adminActor(c), id, userId)), 200);
+    },
+  );
+
+  router.openapi(
+    defineRoute({
+      permission: 'admin',
+      method: 'patch',
+      path: '/accounts/{id}/users/{userId}',
+      tags,
+      summary: "Change a partner's user's role (their keys follow)",
+      security: SECURITY,
+      request: { params: UserParams, ...body(RoleSchema) },
+      responses: { 200: json(PartnerUserSchema, 'The user'), ...errorResponses({ ...ACCOUNT_ERRORS, 409: 'The user was removed (`partner_user_removed`)' }) },
+    }),
+    async (c) => {
+      const { id, userId } = c.req.valid('param');
+      return c.json(presentUser(await setPartnerUserRole(ctx.db, adminActor(c), id, userId, c.req.valid('json').role)), 200);
     },
   );
 

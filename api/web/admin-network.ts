@@ -12,7 +12,7 @@ import { accountOverview, findAccounts } from '#src/domain/accounts/listing.ts';
 import { childSummaries } from '#src/domain/accounts/network.ts';
 import { creditWallet, debitWallet } from '#src/domain/funding/manual.ts';
 import { monthOf } from '#src/domain/month.ts';
-import { addPartnerUser, listPartnerUsers, removePartnerUser } from '#src/domain/partner-users/partner-users.ts';
+import { addPartnerUser, listPartnerUsers, PARTNER_USER_ROLES, removePartnerUser } from '#src/domain/partner-users/partner-users.ts';
 import { approveSignup, listSignups, rejectSignup } from '#src/domain/signups/signups.ts';
 import { DomainError, isDomainError } from '#src/shared/errors.ts';
 import { parseMoney } from '#src/shared/money.ts';
@@ -20,6 +20,7 @@ import type { WebEnv } from './env.ts';
 import { formOf } from './forms.ts';
 import { accountOf, requireKind, webActor } from './guards.ts';
 import { csrfField, pageRenderer, showMoney, showTime, table } from './html.ts';
+import { roleOptions } from './partner-users.ts';
 
 const NOTICES: Record<string, string> = {
   paused: 'Account paused.',
@@ -204,8 +205,7 @@ export function adminNetworkRoutes(ctx: AppContext) {
                 <label for="user-name">Name</label><input id="user-name" name="name" required maxlength="200" /> <label for="user-email">Email</label
                 ><input id="user-email" name="email" type="email" required maxlength="320" /> <label for="user-role">Role</label
                 ><select id="user-role" name="role">
-                  <option value="developer">Developer (keys, orders, webhooks, logs)</option>
-                  <option value="finance">Finance (wallet, transactions, orders)</option>
+                  ${roleOptions()}
                 </select>
                 <button type="submit">Add</button>
               </form>`
@@ -216,7 +216,7 @@ export function adminNetworkRoutes(ctx: AppContext) {
 
   app.post('/accounts/:id/users', async (c) => {
     const form = await formOf(c);
-    const role = form['role'] === 'finance' ? 'finance' : 'developer';
+    const role = z.enum(PARTNER_USER_ROLES).catch('developer').parse(form['role']);
     await addPartnerUser(ctx.db, actorOf(c), c.req.param('id'), { name: form['name'] ?? '', email: form['email'] ?? '', role });
     return c.redirect(`/app/admin/accounts/${c.req.param('id')}?notice=user_added`, 303);
   });

@@ -47,3 +47,6 @@ export const mayDo = (identity: PartnerIdentity, permission: Permission) => SCOP
 
 /** The actor of a web action on an account (the audit log says channel `web`). */
 export const webActor = (accountId: string): Actor => accountActor(accountId, 'web');
+
+/** A partner's user acting for their partner on the web: services that check the user's role see who it is. */
+export const webUserActor = (identity: PartnerIdentity): Actor => ({ ...webActor(identity.partnerId), partnerUserId: identity.userId });

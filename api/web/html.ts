@@ -38,6 +38,7 @@ const PARTNER_NAV: NavItem[] = [
   { href: '/app/partner/webhooks', label: 'Webhooks' },
   { href: '/app/partner/logs', label: 'Request logs' },
   { href: '/app/partner/playground', label: 'Playground' },
+  { href: '/app/partner/users', label: 'Users' },
   { href: '/app/partner/security', label: 'Security' },
 ];
 

@@ -19,6 +19,7 @@ import { adminPricingRoutes } from './admin-pricing.ts';
 import type { WebEnv } from './env.ts';
 import { page } from './html.ts';
 import { partnerRoutes } from './partner.ts';
+import { partnerUserRoutes } from './partner-users.ts';
 import { homeOf, loadSession, requireCsrf } from './session.ts';
 import { signInRoutes } from './sign-in.ts';
 
@@ -46,6 +47,7 @@ export function createWebApp(ctx: AppContext, options: { queues: readonly QueueC
   app.get('/', (c) => c.redirect(c.var.identity ? homeOf(c.var.identity) : '/app/login', 303));
   app.route('/', signInRoutes(ctx));
   app.route('/partner', partnerRoutes(ctx));
+  app.route('/partner', partnerUserRoutes(ctx));
   app.route('/admin', adminRoutes(ctx));
   app.route('/admin', adminNetworkRoutes(ctx));
   app.route('/admin', adminOpsRoutes(ctx, options.queues));

@@ -35,7 +35,7 @@ import { formatAmount, parseMoney } from '#src/shared/money.ts';
 import { transactionsCsv } from '../v1/wallet.ts';
 import type { WebEnv } from './env.ts';
 import { formOf } from './forms.ts';
-import { assertPermission, mayDo, partnerOf, requireKind, webActor } from './guards.ts';
+import { assertPermission, mayDo, partnerOf, requireKind, webActor, webUserActor } from './guards.ts';
 import { barChart, csrfField, pageRenderer, showMoney, showTime, table, type Html } from './html.ts';
 
 type Mode = 'live' | 'test';
@@ -450,7 +450,7 @@ export function partnerRoutes(ctx: AppContext) {
     const identity = partnerOf(c);
     assertPermission(identity, 'keys:read');
     const mode: Mode = (await formOf(c))['mode'] === 'live' ? 'live' : 'test';
-    const issued = await issuePartnerUserKey(ctx.db, secret, webActor(identity.partnerId), identity.partnerId, identity.userId, { mode });
+    const issued = await issuePartnerUserKey(ctx.db, secret, webUserActor(identity), identity.partnerId, identity.userId, { mode });
     return keysPage(c, { key: issued.key, mode });
   });
   /** One of the user's keys, live or test (what the page lists); any other is not found. */

@@ -7,6 +7,11 @@ export interface Actor {
   /** The acting account; null for the platform itself (a CLI operator or a scheduled job). */
   accountId: string | null;
   channel: Channel;
+  /**
+   * The partner's user acting for the partner (signed in to the web, or calling with their key);
+   * services check that user's role where it matters (managing the partner's users).
+   */
+  partnerUserId?: string;
 }
 
 /** The platform acting on its own behalf: full rights (operators on the machine, workers). */

@@ -35,14 +35,14 @@ function partnerNotice(event: DomainEvent): Notice | undefined {
         accountId: event.accountId,
         template: 'partner.low_balance',
         data: (companyName) => ({ companyName, balance: toJsonMoney(event.balance), threshold: toJsonMoney(event.threshold) }),
-        roles: ['finance'],
+        roles: ['manager', 'finance'],
       };
     case 'webhook.endpoint_failing':
       return {
         accountId: event.accountId,
         template: 'partner.webhook_failing',
         data: (companyName) => ({ companyName, url: event.url, failingSince: event.failingSince, lastError: event.lastError }),
-        roles: ['developer'],
+        roles: ['manager', 'developer'],
       };
     case 'partner.inactive':
       return {

@@ -4,7 +4,7 @@ import type { NullableTimestamp, Timestamp } from '../columns.ts';
 
 export type ApiKeyMode = 'live' | 'test';
 /** What a key may do (docs/api.md, scopes): `owner` everything; a partner user's key its user's role. */
-export type ApiKeyScope = 'owner' | 'developer' | 'finance';
+export type ApiKeyScope = 'owner' | 'manager' | 'developer' | 'finance';
 
 export interface ApiKeysTable {
   id: Generated<string>;

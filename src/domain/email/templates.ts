@@ -100,6 +100,17 @@ export const EMAIL_TEMPLATES = {
         SIGNATURE,
     }),
   }),
+  'partner_user.invited': template({
+    data: z.object({ name: text(200), partnerName: text(200), link: z.url().max(2048), validMinutes: z.number().int().positive() }).strict(),
+    render: ({ name, partnerName, link, validMinutes }) => ({
+      subject: `You are invited to ${oneLine(partnerName)} on Steller`,
+      text:
+        `Hello ${oneLine(name)},\n\nYou were added as a user of ${oneLine(partnerName)} on Steller. ` +
+        `Open this link within ${Math.round(validMinutes / 60)} hours to choose your password; it works once:\n\n${oneLine(link)}\n\n` +
+        'Then sign in with this email address.' +
+        SIGNATURE,
+    }),
+  }),
 } as const;
 
 export type EmailTemplateName = keyof typeof EMAIL_TEMPLATES;

@@ -2,7 +2,8 @@
 import type { Generated, Selectable } from 'kysely';
 import type { NullableTimestamp, Timestamp } from '../columns.ts';
 
-export type PartnerUserRole = 'developer' | 'finance';
+/** `manager`: everything an owner key may do, managing the partner's users included. */
+export type PartnerUserRole = 'manager' | 'developer' | 'finance';
 
 export interface PartnerUsersTable {
   id: Generated<string>;

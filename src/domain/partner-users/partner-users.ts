@@ -1,7 +1,10 @@
-// People of a partner (issue 8): each has a role, `developer` or `finance`, and their own API keys,
-// whose scope is that role (the permission matrix lives in api/middleware/scopes.ts and docs/api.md).
-// The partner itself (its owner keys) or an admin manages them. Removing a user revokes their keys at
-// once. Users belong to the real partner account; their test keys act on its sandbox account.
+// People of a partner (issue 8): each has a role, `manager`, `developer` or `finance`, and their own
+// API keys, whose scope is that role (the permission matrix lives in api/middleware/scopes.ts and
+// docs/api.md). The partner itself (its owner keys), its managers (on the web or with their keys) or
+// an admin manages them: a partner's user who is not a manager cannot, and the partner keeps at least
+// one manager once it has one (only an admin takes the last one away). Removing a user revokes their
+// keys at once; a new role re-scopes them. Users belong to the real partner account; their test keys
+// act on its sandbox account.
 import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.ts';
 import { withTransaction } from '../../db/transaction.ts';
@@ -15,7 +18,10 @@ import { assertPartnerApproved } from '../signups/approval-gate.ts';
 import type { PartnerUserRole, PartnerUserRow } from './partner-users.tables.ts';
 import { isUuid } from '../../shared/ids.ts';
 
-export const PARTNER_USER_ROLES = ['developer', 'finance'] as const satisfies readonly PartnerUserRole[];
+export const PARTNER_USER_ROLES = ['manager', 'developer', 'finance'] as const satisfies readonly PartnerUserRole[];
+
+/** The role whose users manage the partner's users (the scope matrix gives it `users:manage`); no role is above it. */
+export const USER_MANAGER_ROLE = 'manager' satisfies PartnerUserRole;
 
 export interface PartnerUser {
   id: string;
@@ -32,17 +38,61 @@ function toPartnerUser(row: PartnerUserRow): PartnerUser {
 }
 
 /**
- * The partner whose users `actor` manages: the partner acting for itself, or an admin (or the
- * platform) acting on any partner. A sandbox account has no users of its own.
+ * The partner whose users `actor` manages: the partner acting for itself (an owner key, or one of its
+ * managers: a partner's user of another role is refused, except on themselves where `self` allows
+ * it), or an admin (or the platform) acting on any partner. A sandbox account has no users of its own.
  */
-async function managedPartner(db: Kysely<DB>, actor: Actor, partnerId: string): Promise<Account> {
+async function managedPartner(db: Kysely<DB>, actor: Actor, partnerId: string, options: { self?: string } = {}): Promise<Account> {
   if (actor.accountId !== partnerId) await requireAdmin(db, actor);
+  // On the web a partner is always one of its users: never the partner as a whole.
+  else if (actor.partnerUserId === undefined && actor.channel === 'web') throw new DomainError('forbidden', 'sign in as one of the partner’s users');
+  else if (actor.partnerUserId !== undefined && actor.partnerUserId !== options.self) await assertUserManager(db, partnerId, actor.partnerUserId);
   const account = await getAccount(db, partnerId);
   const isSandbox = await db.selectFrom('api_sandbox_accounts').select('partner_id').where('sandbox_account_id', '=', partnerId).executeTakeFirst();
   if (account.role !== 'partner' || isSandbox) {
     throw new DomainError('partner_users_not_allowed', 'only a partner account (not its sandbox) has users', { accountId: partnerId });
   }
   return account;
+}
+
+/** Refuses unless `actor` manages this partner's users (see `managedPartner`). */
+export async function assertManagesPartnerUsers(db: Kysely<DB>, actor: Actor, partnerId: string): Promise<void> {
+  await managedPartner(db, actor, partnerId);
+}
+
+/** Refuses unless the acting user is a current manager of this partner (read fresh: a demotion counts at once). */
+async function assertUserManager(db: Kysely<DB>, partnerId: string, actingUserId: string): Promise<void> {
+  const acting = await db
+    .selectFrom('partner_users')
+    .select('role')
+    .where('id', '=', actingUserId)
+    .where('account_id', '=', partnerId)
+    .where('removed_at', 'is', null)
+    .executeTakeFirst();
+  if (acting?.role !== USER_MANAGER_ROLE) throw new DomainError('forbidden', "only a manager manages the partner's users");
+}
+
+/** Serialises changes to one partner's users (so two of them cannot both pass a check on the others). */
+async function lockPartnerUsers(trx: Kysely<DB>, partnerId: string): Promise<void> {
+  await trx.selectFrom('accounts').select('id').where('id', '=', partnerId).forUpdate().execute();
+}
+
+/**
+ * The partner acting for itself keeps at least one manager: taking the role from the last current
+ * one (removing or demoting them) is refused. An admin may (they are the way back in).
+ */
+async function assertKeepsAManager(trx: Kysely<DB>, actor: Actor, user: PartnerUserRow): Promise<void> {
+  if (actor.accountId !== user.account_id || user.role !== USER_MANAGER_ROLE || user.removed_at !== null) return;
+  const managers = await trx
+    .selectFrom('partner_users')
+    .select((eb) => eb.fn.countAll<string>().as('count'))
+    .where('account_id', '=', user.account_id)
+    .where('role', '=', USER_MANAGER_ROLE)
+    .where('removed_at', 'is', null)
+    .executeTakeFirstOrThrow();
+  if (Number(managers.count) <= 1) {
+    throw new DomainError('last_user_manager', 'this is the last manager of the partner: make someone else a manager first', { userId: user.id });
+  }
 }
 
 /** A user of this partner, locked for the rest of the transaction; another partner's user is not found. */
@@ -78,11 +128,13 @@ export async function addPartnerUser(db: Kysely<DB>, actor: Actor, partnerId: st
   const name = input.name.trim();
   const email = input.email.trim().toLowerCase();
   if (name.length < 1 || name.length > 200) throw new DomainError('invalid_name', 'a name of 1 to 200 characters is required');
+  // The address is where sign-in links go: one plausible mailbox, no spaces or line breaks.
+  if (email.length > 254 || !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) throw new DomainError('invalid_email', 'a valid email address is required');
   if (!PARTNER_USER_ROLES.includes(input.role)) throw new DomainError('invalid_role', `role must be one of ${PARTNER_USER_ROLES.join(', ')}`);
   return withTransaction(db, async (trx) => {
     const partner = await managedPartner(trx, actor, partnerId);
-    // Serialises user changes of one partner, so two adds of one email cannot both pass the check.
-    await trx.selectFrom('accounts').select('id').where('id', '=', partner.id).forUpdate().execute();
+    // Two adds of one email cannot both pass the check.
+    await lockPartnerUsers(trx, partner.id);
     const existing = await trx
       .selectFrom('partner_users')
       .select('id')
@@ -100,7 +152,7 @@ export async function addPartnerUser(db: Kysely<DB>, actor: Actor, partnerId: st
       actor,
       action: 'partner_user.added',
       subject: { type: 'partner_user', id: row.id },
-      after: { accountId: partner.id, name, email, role: row.role },
+      after: { accountId: partner.id, name, email, role: row.role, byUserId: actor.partnerUserId ?? null },
     });
     return toPartnerUser(row);
   });
@@ -110,8 +162,10 @@ export async function addPartnerUser(db: Kysely<DB>, actor: Actor, partnerId: st
 export async function removePartnerUser(db: Kysely<DB>, actor: Actor, partnerId: string, userId: string): Promise<PartnerUser> {
   return withTransaction(db, async (trx) => {
     await managedPartner(trx, actor, partnerId);
+    await lockPartnerUsers(trx, partnerId);
     const row = await lockUser(trx, partnerId, userId);
     if (row.removed_at !== null) return toPartnerUser(row);
+    await assertKeepsAManager(trx, actor, row);
     const now = new Date();
     const removed = await trx
       .updateTable('partner_users')
@@ -131,9 +185,41 @@ export async function removePartnerUser(db: Kysely<DB>, actor: Actor, partnerId:
       action: 'partner_user.removed',
       subject: { type: 'partner_user', id: row.id },
       before: { removedAt: null },
-      after: { removedAt: now, revokedKeyIds: revoked.map((key) => key.id) },
+      after: { removedAt: now, revokedKeyIds: revoked.map((key) => key.id), byUserId: actor.partnerUserId ?? null },
     });
     return toPartnerUser(removed);
+  });
+}
+
+/**
+ * Gives a user another role; their keys (not revoked) take it as their scope in the same
+ * transaction, so a demoted user's key loses the rights at once (the key cache follows the change).
+ */
+export async function setPartnerUserRole(db: Kysely<DB>, actor: Actor, partnerId: string, userId: string, role: PartnerUserRole): Promise<PartnerUser> {
+  if (!PARTNER_USER_ROLES.includes(role)) throw new DomainError('invalid_role', `role must be one of ${PARTNER_USER_ROLES.join(', ')}`);
+  return withTransaction(db, async (trx) => {
+    await managedPartner(trx, actor, partnerId);
+    await lockPartnerUsers(trx, partnerId);
+    const row = await lockUser(trx, partnerId, userId);
+    if (row.removed_at !== null) throw new DomainError('partner_user_removed', 'this user was removed', { userId });
+    if (row.role === role) return toPartnerUser(row);
+    await assertKeepsAManager(trx, actor, row);
+    const changed = await trx.updateTable('partner_users').set({ role }).where('id', '=', row.id).returningAll().executeTakeFirstOrThrow();
+    const rescoped = await trx
+      .updateTable('api_keys')
+      .set({ scope: role })
+      .where('partner_user_id', '=', row.id)
+      .where('revoked_at', 'is', null)
+      .returning('id')
+      .execute();
+    await writeAudit(trx, {
+      actor,
+      action: 'partner_user.role_changed',
+      subject: { type: 'partner_user', id: row.id },
+      before: { role: row.role },
+      after: { role, rescopedKeyIds: rescoped.map((key) => key.id), byUserId: actor.partnerUserId ?? null },
+    });
+    return toPartnerUser(changed);
   });
 }
 
@@ -151,7 +237,8 @@ export async function issuePartnerUserKey(
 ): Promise<IssuedApiKey> {
   const ipAllowlist = parseIpAllowlist(input.ipAllowlist);
   return withTransaction(db, async (trx) => {
-    const partner = await managedPartner(trx, actor, partnerId);
+    // A user issues keys for themselves; for someone else, only as a manager.
+    const partner = await managedPartner(trx, actor, partnerId, { self: userId });
     assertActive(partner);
     // Locked so a concurrent removal cannot miss a key issued at the same moment.
     const user = await lockUser(trx, partnerId, userId);

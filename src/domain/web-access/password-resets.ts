@@ -1,4 +1,4 @@
-// Password reset by an emailed link (docs/web.md, Sign-in), when email is configured: a partner user
+// Password links by email (docs/web.md, Sign-in), when email is configured: a partner user
 // asks with their email and always gets the same answer (nothing says whether the address is
 // known); a current user of an active partner is emailed a link whose random token's HMAC is stored.
 // The link works once (a conditional update), for 30 minutes; setting the new password ends every
@@ -9,12 +9,17 @@ import type { DB } from '../../db/schema.ts';
 import { withTransaction } from '../../db/transaction.ts';
 import { DomainError } from '../../shared/errors.ts';
 import type { JobQueue } from '../../shared/queue-contract.ts';
+import type { Actor } from '../actor.ts';
 import { writeAudit } from '../audit/audit.ts';
+import { isUuid } from '../../shared/ids.ts';
 import { enqueueEmails } from '../email/email.ts';
+import { assertManagesPartnerUsers } from '../partner-users/partner-users.ts';
 import { assertPasswordAcceptable } from './passwords.ts';
 import { endPartnerUserSessions, hashWebToken, randomToken } from './sessions.ts';
 
 export const PASSWORD_RESET_TTL_MS = 30 * 60_000;
+/** A link a manager sends a new user to choose their first password lasts longer: they may read it tomorrow. */
+export const PASSWORD_INVITE_TTL_MS = 24 * 3600_000;
 
 /** The path of the page a reset link opens (joined to PUBLIC_URL by the caller). */
 export const passwordResetPath = (token: string) => `/app/login/reset?token=${encodeURIComponent(token)}`;
@@ -45,30 +50,72 @@ export async function requestPasswordReset(
       .orderBy('u.created_at')
       .limit(5)
       .execute();
-    const expiresAt = new Date(now.getTime() + PASSWORD_RESET_TTL_MS);
-    for (const user of users) {
-      const token = randomToken();
-      await trx
-        .insertInto('web_password_resets')
-        .values({ token_hash: hashWebToken(secret, `reset:${token}`), partner_user_id: user.id, created_at: now, expires_at: expiresAt })
-        .execute();
-      await enqueueEmails(
-        deps.jobs,
-        [
-          {
-            to: user.email.toLowerCase(),
-            template: 'partner_user.password_reset',
-            data: {
-              name: user.name,
-              partnerName: user.partner_name,
-              link: `${input.baseUrl}${passwordResetPath(token)}`,
-              validMinutes: PASSWORD_RESET_TTL_MS / 60_000,
-            },
-          },
-        ],
-        { db: trx },
-      );
-    }
+    for (const user of users) await emailPasswordLink(trx, deps.jobs, secret, { ...user, invite: false }, input.baseUrl, now);
+  });
+}
+
+/** Stores a new link for the user and queues its email in the same transaction (outbox). */
+async function emailPasswordLink(
+  trx: Kysely<DB>,
+  jobs: JobQueue,
+  secret: string,
+  user: { id: string; name: string; email: string; partner_name: string; invite: boolean },
+  baseUrl: string,
+  now: Date,
+): Promise<string> {
+  const token = randomToken();
+  const ttl = user.invite ? PASSWORD_INVITE_TTL_MS : PASSWORD_RESET_TTL_MS;
+  const link = await trx
+    .insertInto('web_password_resets')
+    .values({ token_hash: hashWebToken(secret, `reset:${token}`), partner_user_id: user.id, created_at: now, expires_at: new Date(now.getTime() + ttl) })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  const data = { name: user.name, partnerName: user.partner_name, link: `${baseUrl}${passwordResetPath(token)}`, validMinutes: ttl / 60_000 };
+  await enqueueEmails(
+    jobs,
+    [
+      user.invite
+        ? { to: user.email.toLowerCase(), template: 'partner_user.invited', data }
+        : { to: user.email.toLowerCase(), template: 'partner_user.password_reset', data },
+    ],
+    { db: trx },
+  );
+  return link.id;
+}
+
+/**
+ * Whoever manages the partner's users (a manager on the web, an admin) emails one of them a link to
+ * choose a password: their first one (an invitation, valid 24 hours) or a new one (30 minutes).
+ * Audited `partner_user.password_link_sent` (never the link).
+ */
+export async function sendPasswordLink(
+  deps: { db: Kysely<DB>; jobs: JobQueue },
+  secret: string,
+  actor: Actor,
+  input: { partnerId: string; userId: string; baseUrl: string },
+  now = new Date(),
+): Promise<void> {
+  await withTransaction(deps.db, async (trx) => {
+    await assertManagesPartnerUsers(trx, actor, input.partnerId);
+    const user = isUuid(input.userId)
+      ? await trx
+          .selectFrom('partner_users as u')
+          .innerJoin('accounts as a', 'a.id', 'u.account_id')
+          .select(['u.id', 'u.name', 'u.email', 'u.password_hash', 'u.removed_at', 'a.name as partner_name'])
+          .where('u.id', '=', input.userId)
+          .where('u.account_id', '=', input.partnerId)
+          .executeTakeFirst()
+      : undefined;
+    if (!user) throw new DomainError('partner_user_not_found', `no user ${input.userId}`, { userId: input.userId });
+    if (user.removed_at !== null) throw new DomainError('partner_user_removed', 'this user was removed', { userId: user.id });
+    const invite = user.password_hash === null;
+    const linkId = await emailPasswordLink(trx, deps.jobs, secret, { ...user, invite }, input.baseUrl, now);
+    await writeAudit(trx, {
+      actor,
+      action: 'partner_user.password_link_sent',
+      subject: { type: 'partner_user', id: user.id },
+      after: { linkId, invite, byUserId: actor.partnerUserId ?? null },
+    });
   });
 }
 
