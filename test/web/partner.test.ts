@@ -1,6 +1,8 @@
 // A partner in a real browser (issue 21): signs in with email and password (by keyboard), creates
 // a test key, points the sandbox webhook at a receiver, places a sandbox order in the playground
-// and sees it complete with its webhook delivered; the order's cards are revealed (audited). The
+// and sees it complete with its webhook delivered; the order's cards are revealed (audited); the key
+// is revoked after a confirmation. A manager who forgot their password gets a link by email (a real
+// SMTP server), chooses a new one and sees the partner's users. The
 // app runs as `npm start` runs it (api and worker roles, the simulator as vendor); every page is
 // checked with axe-core, loads nothing from another host, ships at most ~100 KB of script, and
 // fits a phone's width.
@@ -20,10 +22,12 @@ import { insertProduct } from '../support/catalog.ts';
 import { createTestDatabase } from '../support/db.ts';
 import { fund, makeAccount } from '../support/money.ts';
 import { expectOrderMoneyConserved } from '../support/orders.ts';
+import { startSmtpServer } from '../support/smtp.ts';
 import { expectAccessible, openBrowser, screenshot, scriptBytes, type WebBrowser } from './browser.ts';
 
 const PASSWORD = 'sandbox playground 42';
 const EMAIL = 'dev@acme.example';
+const MANAGER_EMAIL = 'manager@acme.example';
 
 /** A partner's webhook endpoint: records what arrives, answers 200. */
 async function webhookReceiver() {
@@ -49,11 +53,20 @@ describe('the partner dashboard in a browser', () => {
   let base: string;
   let browser: WebBrowser;
   let receiver: Awaited<ReturnType<typeof webhookReceiver>>;
+  let smtp: Awaited<ReturnType<typeof startSmtpServer>>;
 
   beforeAll(async () => {
     const { url } = await createTestDatabase();
     receiver = await webhookReceiver();
-    const config = createConfig({ DATABASE_URL: url, PORT: '0', LOG_LEVEL: 'silent', APP_ROLES: 'api,worker', WEBHOOK_ALLOW_PRIVATE_URLS: 'true' });
+    smtp = await startSmtpServer();
+    const config = createConfig({
+      DATABASE_URL: url,
+      PORT: '0',
+      LOG_LEVEL: 'silent',
+      APP_ROLES: 'api,worker',
+      WEBHOOK_ALLOW_PRIVATE_URLS: 'true',
+      SMTP_URL: smtp.url,
+    });
     app = await startApp(config, createLogger({ level: 'silent', pretty: false }), { roles: config.APP_ROLES });
     base = app.apiUrl as string;
     const { db } = app.resources;
@@ -63,6 +76,8 @@ describe('the partner dashboard in a browser', () => {
     const user = await addPartnerUser(db, platformActor('cli'), partner.id, { name: 'Dana Dev', email: EMAIL, role: 'developer' });
     const { account: admin } = await addAdmin(db, platformActor('cli'), { telegramUserId: '800100', currency: 'USD' });
     await setPartnerUserPassword(db, accountActor(admin.id, 'web'), partner.id, user.id, PASSWORD);
+    const manager = await addPartnerUser(db, platformActor('cli'), partner.id, { name: 'Mo Manager', email: MANAGER_EMAIL, role: 'manager' });
+    await setPartnerUserPassword(db, accountActor(admin.id, 'web'), partner.id, manager.id, 'a password long forgotten');
     browser = await openBrowser(base);
   });
 
@@ -96,6 +111,8 @@ describe('the partner dashboard in a browser', () => {
     await page.getByLabel('New key').selectOption('test');
     await page.getByRole('button', { name: 'Create key' }).click();
     await expect.poll(() => page.locator('#new-key').textContent()).toMatch(/^sk_test_[A-Za-z0-9_-]{32}$/);
+    const testKey = (await page.locator('#new-key').textContent())!;
+    expect((await fetch(`${base}/v1/catalog`, { headers: { authorization: `Bearer ${testKey}` } })).status).toBe(200);
     await expectAccessible(page);
     await screenshot(page, 'partner-keys');
 
@@ -158,6 +175,17 @@ describe('the partner dashboard in a browser', () => {
     await page.goto(`${base}/app/partner/orders?mode=test`);
     await screenshot(page, 'partner-orders');
 
+    // Revoking the key asks first (a confirmation page); then the API refuses it at once.
+    await page.goto(`${base}/app/partner/keys`);
+    const key = (await page.locator('table code').first().textContent())!.replace('…', '');
+    await page.getByRole('link', { name: `Revoke key ${key}` }).click();
+    await expectAccessible(page);
+    await page.getByRole('button', { name: `Revoke key ${key}` }).click();
+    await expect.poll(() => page.getByRole('status').textContent()).toBe('The key is revoked.');
+    expect(await page.locator('table').textContent()).toContain('revoked');
+    expect((await fetch(`${base}/v1/catalog`, { headers: { authorization: `Bearer ${testKey}` } })).status).toBe(401);
+    await expectAccessible(page);
+
     // A phone's width: nothing wider than the screen.
     await page.setViewportSize({ width: 375, height: 800 });
     for (const path of ['/app/partner', '/app/partner/orders?mode=test', '/app/partner/playground']) {
@@ -166,6 +194,38 @@ describe('the partner dashboard in a browser', () => {
     }
     await page.goto(`${base}/app/partner`);
     await screenshot(page, 'partner-overview-phone');
+    expect(browser.foreign).toEqual([]);
+  });
+
+  it('a manager who forgot their password sets a new one from the emailed link, then manages the users', async () => {
+    const { page } = browser;
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.context().clearCookies();
+    await page.goto(`${base}/app/login`);
+    await page.getByRole('link', { name: 'Forgot your password?' }).click();
+    await expectAccessible(page);
+    await page.getByLabel('Email').fill(MANAGER_EMAIL);
+    await page.getByRole('button', { name: 'Send the link' }).click();
+    await expect.poll(() => page.getByRole('status').textContent()).toContain('If this email belongs to a partner user');
+    // The worker sends it (the email.send queue).
+    await expect.poll(() => smtp.received.find((email) => email.to.includes(MANAGER_EMAIL))?.text, { timeout: 30_000 }).toContain('/app/login/reset?token=');
+    const link = /http:\/\/\S+\/app\/login\/reset\?token=[A-Za-z0-9_-]+/.exec(smtp.received.find((email) => email.to.includes(MANAGER_EMAIL))!.text)![0];
+    await page.goto(`${base}${new URL(link).pathname}${new URL(link).search}`);
+    await expectAccessible(page);
+    await page.getByLabel('New password').fill('a fresh manager password');
+    await page.getByLabel('The same again').fill('a fresh manager password');
+    await page.getByRole('button', { name: 'Set the password' }).click();
+    await expect.poll(() => page.getByRole('status').textContent()).toBe('Your password is set: sign in with it.');
+    await page.getByLabel('Email').fill(MANAGER_EMAIL);
+    await page.getByLabel('Password').fill('a fresh manager password');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(`${base}/app/partner`);
+
+    await page.getByRole('link', { name: 'Users' }).click();
+    await expect.poll(() => page.locator('h1').textContent()).toBe('Users');
+    expect(await page.locator('table').textContent()).toContain(EMAIL);
+    await expectAccessible(page);
+    await screenshot(page, 'partner-users');
     expect(browser.foreign).toEqual([]);
   });
 
