@@ -156,6 +156,8 @@ describe('key scopes', () => {
     expect(wrong).toEqual([]);
     expect([...SCOPE_PERMISSIONS.developer].filter((permission) => !SCOPE_PERMISSIONS.owner.has(permission))).toEqual([]);
     expect([...SCOPE_PERMISSIONS.finance].filter((permission) => !SCOPE_PERMISSIONS.owner.has(permission))).toEqual([]);
+    // A manager may do what an owner key may (decision 0016).
+    expect([...SCOPE_PERMISSIONS.manager]).toEqual([...SCOPE_PERMISSIONS.owner]);
   });
 
   it('keys made before partner users are owner keys (the column default)', async () => {

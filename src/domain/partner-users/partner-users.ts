@@ -72,8 +72,12 @@ async function assertUserManager(db: Kysely<DB>, partnerId: string, actingUserId
   if (acting?.role !== USER_MANAGER_ROLE) throw new DomainError('forbidden', "only a manager manages the partner's users");
 }
 
-/** Serialises changes to one partner's users (so two of them cannot both pass a check on the others). */
+/**
+ * Serialises changes to one partner's users: taken before the acting user's role is read, so a
+ * manager demoted a moment ago cannot still act, and two changes cannot both pass a check on the others.
+ */
 async function lockPartnerUsers(trx: Kysely<DB>, partnerId: string): Promise<void> {
+  if (!isUuid(partnerId)) return; // nothing to lock: managedPartner finds no such account
   await trx.selectFrom('accounts').select('id').where('id', '=', partnerId).forUpdate().execute();
 }
 
@@ -132,9 +136,9 @@ export async function addPartnerUser(db: Kysely<DB>, actor: Actor, partnerId: st
   if (email.length > 254 || !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) throw new DomainError('invalid_email', 'a valid email address is required');
   if (!PARTNER_USER_ROLES.includes(input.role)) throw new DomainError('invalid_role', `role must be one of ${PARTNER_USER_ROLES.join(', ')}`);
   return withTransaction(db, async (trx) => {
+    // First, so the acting user's role and the email check both hold until the commit.
+    await lockPartnerUsers(trx, partnerId);
     const partner = await managedPartner(trx, actor, partnerId);
-    // Two adds of one email cannot both pass the check.
-    await lockPartnerUsers(trx, partner.id);
     const existing = await trx
       .selectFrom('partner_users')
       .select('id')
@@ -161,8 +165,8 @@ export async function addPartnerUser(db: Kysely<DB>, actor: Actor, partnerId: st
 /** Removes a user and revokes every key of theirs now (live and test). Removing twice changes nothing. */
 export async function removePartnerUser(db: Kysely<DB>, actor: Actor, partnerId: string, userId: string): Promise<PartnerUser> {
   return withTransaction(db, async (trx) => {
-    await managedPartner(trx, actor, partnerId);
     await lockPartnerUsers(trx, partnerId);
+    await managedPartner(trx, actor, partnerId);
     const row = await lockUser(trx, partnerId, userId);
     if (row.removed_at !== null) return toPartnerUser(row);
     await assertKeepsAManager(trx, actor, row);
@@ -198,8 +202,8 @@ export async function removePartnerUser(db: Kysely<DB>, actor: Actor, partnerId:
 export async function setPartnerUserRole(db: Kysely<DB>, actor: Actor, partnerId: string, userId: string, role: PartnerUserRole): Promise<PartnerUser> {
   if (!PARTNER_USER_ROLES.includes(role)) throw new DomainError('invalid_role', `role must be one of ${PARTNER_USER_ROLES.join(', ')}`);
   return withTransaction(db, async (trx) => {
-    await managedPartner(trx, actor, partnerId);
     await lockPartnerUsers(trx, partnerId);
+    await managedPartner(trx, actor, partnerId);
     const row = await lockUser(trx, partnerId, userId);
     if (row.removed_at !== null) throw new DomainError('partner_user_removed', 'this user was removed', { userId });
     if (row.role === role) return toPartnerUser(row);
@@ -238,6 +242,7 @@ export async function issuePartnerUserKey(
   const ipAllowlist = parseIpAllowlist(input.ipAllowlist);
   return withTransaction(db, async (trx) => {
     // A user issues keys for themselves; for someone else, only as a manager.
+    await lockPartnerUsers(trx, partnerId);
     const partner = await managedPartner(trx, actor, partnerId, { self: userId });
     assertActive(partner);
     // Locked so a concurrent removal cannot miss a key issued at the same moment.
