@@ -80,7 +80,7 @@ export function adminOpsRoutes(ctx: AppContext, queues: readonly QueueContract[]
         ${
           vendor.accounts
             ? table(
-                'Bamboo accounts',
+                html`Bamboo accounts, as read ${showTime(vendor.accountsReadAt)} (at most 15 s ago)`,
                 ['Account', 'Balance', 'Active', 'Sandbox'],
                 vendor.accounts.map((account) => [
                   html`${account.id}`,

@@ -108,10 +108,39 @@ async function lastFxSync(db: Database): Promise<SyncRunView | null> {
   };
 }
 
+/**
+ * How long one answer of the vendor's accounts serves operators' views. Bamboo allows one accounts
+ * call a second, which the float refresh and the balance check need too: asking it on every view made
+ * ten admins (or a refreshing page) wait in line for seconds and crowd out those jobs.
+ */
+export const VENDOR_ACCOUNTS_SHOWN_FOR_MS = 15_000;
+
+interface AccountsAnswer {
+  accounts: Account[] | null;
+  accountsError: string | null;
+  accountsReadAt: Date;
+}
+
+const recentAccountAnswers = new WeakMap<Pick<BambooClient, 'getAccounts'>, { askedAt: number; answer: Promise<AccountsAnswer> }>();
+
+/** The vendor's accounts, or why they could not be read: one call per client every 15 s, shared by the views asking meanwhile. */
+function recentVendorAccounts(vendor: Pick<BambooClient, 'getAccounts'>, now = Date.now()): Promise<AccountsAnswer> {
+  const held = recentAccountAnswers.get(vendor);
+  if (held && now - held.askedAt < VENDOR_ACCOUNTS_SHOWN_FOR_MS) return held.answer;
+  const answer = vendor.getAccounts().then(
+    (accounts) => ({ accounts, accountsError: null, accountsReadAt: new Date() }),
+    (error: unknown) => ({ accounts: null, accountsError: error instanceof Error ? error.message : String(error), accountsReadAt: new Date() }),
+  );
+  recentAccountAnswers.set(vendor, { askedAt: now, answer });
+  return answer;
+}
+
 export interface VendorView {
   /** Null when the vendor could not be asked (then `accountsError` says why). */
   accounts: Account[] | null;
   accountsError: string | null;
+  /** When the vendor answered (or failed): at most VENDOR_ACCOUNTS_SHOWN_FOR_MS ago. */
+  accountsReadAt: Date;
   /** The float per book and currency (src/domain/vendor/float.ts). */
   floats: FloatView[];
   /** Null when the shared state could not be read. */
@@ -125,17 +154,10 @@ export interface VendorView {
 /** What operators see of the vendor (active admins and the platform only: balances are the business's). */
 export async function vendorView(ctx: Pick<AppContext, 'db' | 'vendor' | 'vendorBreaker'>, actor: Actor): Promise<VendorView> {
   await requireAdmin(ctx.db, actor);
-  let accounts: Account[] | null = null;
-  let accountsError: string | null = null;
-  try {
-    accounts = await ctx.vendor.getAccounts();
-  } catch (error) {
-    accountsError = error instanceof Error ? error.message : String(error);
-  }
+  const accounts = await recentVendorAccounts(ctx.vendor);
   const fx = await lastFxSync(ctx.db);
   return {
-    accounts,
-    accountsError,
+    ...accounts,
     floats: await floatViews(ctx.db),
     breaker: await ctx.vendorBreaker.view().catch(() => null),
     pauses: await activeSalesPauses(ctx.db),
