@@ -4,6 +4,7 @@
 // bot and the web), always validated against the synced catalog, under the list's lock, audited.
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { DB } from '../../db/schema.ts';
+import type { CardListEntryRow } from './pricing.tables.ts';
 import { withTransaction } from '../../db/transaction.ts';
 import { DomainError } from '../../shared/errors.ts';
 import { money, parseMoney } from '../../shared/money.ts';
@@ -118,13 +119,28 @@ export async function editCardList(db: Kysely<DB>, actor: Actor, edit: CardListE
   });
 }
 
+const entryOf = (row: CardListEntryRow): CardListEntry =>
+  row.denominations !== null
+    ? { position: row.position, productId: row.product_id, denominations: row.denominations.map((value) => BigInt(value)) }
+    : { position: row.position, productId: row.product_id, range: { min: row.range_min_minor as bigint, max: row.range_max_minor as bigint } };
+
 export async function readCardList(db: Kysely<DB>): Promise<CardListEntry[]> {
   const rows = await db.selectFrom('card_list_entries').selectAll().orderBy('position').execute();
-  return rows.map((row) =>
-    row.denominations !== null
-      ? { position: row.position, productId: row.product_id, denominations: row.denominations.map((value) => BigInt(value)) }
-      : { position: row.position, productId: row.product_id, range: { min: row.range_min_minor as bigint, max: row.range_max_minor as bigint } },
-  );
+  return rows.map(entryOf);
+}
+
+/** A card list entry with what its product is called and its face currency (one query for the whole list). */
+export type CardListViewEntry = CardListEntry & { productName: string; faceCurrency: string; productKind: 'fixed' | 'range' };
+
+export async function cardListView(db: Kysely<DB>): Promise<CardListViewEntry[]> {
+  const rows = await db
+    .selectFrom('card_list_entries as e')
+    .innerJoin('catalog_products as p', 'p.id', 'e.product_id')
+    .selectAll('e')
+    .select(['p.name', 'p.face_currency', 'p.kind'])
+    .orderBy('e.position')
+    .execute();
+  return rows.map((row) => ({ ...entryOf(row), productName: row.name, faceCurrency: row.face_currency, productKind: row.kind }));
 }
 
 /**
