@@ -5,7 +5,7 @@ import { Hono, type Context } from 'hono';
 import { html } from 'hono/html';
 import type { AppContext } from '#src/context.ts';
 import { resolveMetricsPeriod } from '#src/domain/growth/metrics.ts';
-import { platformMetrics } from '#src/domain/usage/platform-metrics.ts';
+import { recentPlatformMetrics } from '#src/domain/usage/platform-metrics.ts';
 import { databaseJobControl, failedJobs, queueSummaries, retryFailedWork } from '#src/ops/jobs.ts';
 import { ordersNeedingAttention } from '#src/ops/orders.ts';
 import { vendorView } from '#src/ops/vendor.ts';
@@ -130,7 +130,7 @@ export function adminOpsRoutes(ctx: AppContext, queues: readonly QueueContract[]
   });
 
   app.get('/metrics', async (c) => {
-    const metrics = await platformMetrics(ctx.db, actorOf(c), { period: resolveMetricsPeriod({ days: 30 }) });
+    const metrics = await recentPlatformMetrics(ctx.db, actorOf(c), resolveMetricsPeriod({ days: 30 }));
     const days = (() => {
       const list: string[] = [];
       for (
@@ -149,7 +149,7 @@ export function adminOpsRoutes(ctx: AppContext, queues: readonly QueueContract[]
     return render(
       c,
       'Growth and health',
-      html`<p>${metrics.period.from} to ${metrics.period.to}; real money only (sandbox left out).</p>
+      html`<p>${metrics.period.from} to ${metrics.period.to}; real money only (sandbox left out). Read ${showTime(metrics.at)} (kept 30 s).</p>
         <div class="grid">
           <section class="card">
             <h2>Orders</h2>

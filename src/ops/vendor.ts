@@ -19,6 +19,7 @@ import type { Account, BambooClient } from '../integrations/bamboo/index.ts';
 import { BOSS_SCHEMA } from '../jobs/boss.ts';
 import { createPostgresKeyValueStore } from '../shared-state/index.ts';
 import { formatMoney, parseMoney } from '../shared/money.ts';
+import { RecentAnswers } from '../shared/recent-answers.ts';
 
 export const VENDOR = 'bamboo';
 /** Per-minute counters older than this are deleted by the vendor balance check. */
@@ -121,18 +122,18 @@ interface AccountsAnswer {
   accountsReadAt: Date;
 }
 
-const recentAccountAnswers = new WeakMap<Pick<BambooClient, 'getAccounts'>, { askedAt: number; answer: Promise<AccountsAnswer> }>();
+const recentAccountAnswers = new WeakMap<Pick<BambooClient, 'getAccounts'>, RecentAnswers<AccountsAnswer>>();
 
-/** The vendor's accounts, or why they could not be read: one call per client every 15 s, shared by the views asking meanwhile. */
-function recentVendorAccounts(vendor: Pick<BambooClient, 'getAccounts'>, now = Date.now()): Promise<AccountsAnswer> {
-  const held = recentAccountAnswers.get(vendor);
-  if (held && now - held.askedAt < VENDOR_ACCOUNTS_SHOWN_FOR_MS) return held.answer;
-  const answer = vendor.getAccounts().then(
-    (accounts) => ({ accounts, accountsError: null, accountsReadAt: new Date() }),
-    (error: unknown) => ({ accounts: null, accountsError: error instanceof Error ? error.message : String(error), accountsReadAt: new Date() }),
+/** The vendor's accounts, or why they could not be read (also kept: a vendor that is down is not asked on every view). */
+function recentVendorAccounts(vendor: Pick<BambooClient, 'getAccounts'>): Promise<AccountsAnswer> {
+  let answers = recentAccountAnswers.get(vendor);
+  if (!answers) recentAccountAnswers.set(vendor, (answers = new RecentAnswers(VENDOR_ACCOUNTS_SHOWN_FOR_MS, 1)));
+  return answers.get('accounts', () =>
+    vendor.getAccounts().then(
+      (accounts) => ({ accounts, accountsError: null, accountsReadAt: new Date() }),
+      (error: unknown) => ({ accounts: null, accountsError: error instanceof Error ? error.message : String(error), accountsReadAt: new Date() }),
+    ),
   );
-  recentAccountAnswers.set(vendor, { askedAt: now, answer });
-  return answer;
 }
 
 export interface VendorView {

@@ -29,7 +29,7 @@ import { assignPricePlan, createPricePlan, listPricePlans, setProductDiscount } 
 import { setMarginBounds } from '../../src/domain/pricing/margins.ts';
 import { closeRevenueShareMonth, previewRevenueShareMonth } from '../../src/domain/revenue-share/revenue-share.ts';
 import { approveSignup, listSignups, rejectSignup, viewSignup } from '../../src/domain/signups/signups.ts';
-import { platformMetrics } from '../../src/domain/usage/platform-metrics.ts';
+import { platformMetrics, recentPlatformMetrics } from '../../src/domain/usage/platform-metrics.ts';
 import { QUEUES } from '../../src/jobs/queues.ts';
 import { databaseJobControl, failedJobs, queueSummaries, retryFailedWork } from '../../src/ops/jobs.ts';
 import { ordersNeedingAttention } from '../../src/ops/orders.ts';
@@ -125,6 +125,7 @@ const ADMIN_SERVICES: Record<string, AdminService> = {
   'src/domain/api-keys/api-keys.ts#listApiKeys': { call: (actor) => listApiKeys(db, actor, partner.id) },
   'src/domain/api-keys/api-keys.ts#revokeApiKey': { call: (actor) => revokeApiKey(db, actor, partnerKey.id) },
   'src/domain/usage/platform-metrics.ts#platformMetrics': { call: (actor) => platformMetrics(db, actor) },
+  'src/domain/usage/platform-metrics.ts#recentPlatformMetrics': { call: (actor) => recentPlatformMetrics(db, actor, { from: '2026-01-01', to: '2026-01-31' }) },
   'src/ops/jobs.ts#queueSummaries': {
     call: (actor) =>
       queueSummaries(
