@@ -10,7 +10,7 @@ import { setPartnerUserPassword } from '../../src/domain/web-access/passwords.ts
 import { webhookDeliverQueue } from '../../src/domain/webhooks/queues.ts';
 import { readCardList, saveCardList } from '../../src/domain/pricing/card-list.ts';
 import { activeSalesPauses } from '../../src/domain/vendor/sales-pauses.ts';
-import { listPricePlans } from '../../src/domain/pricing/pricing.ts';
+import { assignPricePlan, createPricePlan, listPricePlans } from '../../src/domain/pricing/pricing.ts';
 import { createApiHarness } from '../support/api.ts';
 import { insertProduct } from '../support/catalog.ts';
 import { balance, expectLedgerConsistent, makeAccount } from '../support/money.ts';
@@ -211,6 +211,17 @@ describe('web pages', () => {
       .execute();
     expect(audit.map((row) => row.action)).toEqual([...Array<string>(5).fill('card_list.saved'), 'sales.paused', 'sales.resumed']);
     expect(new Set(audit.map((row) => row.actor_account_id))).toEqual(new Set([harness.admin.id]));
+  });
+
+  it("the catalog page's cached prices follow a price change at once", async () => {
+    await insertProduct(harness.ctx.db, { id: 880201, minFace: 1000n, costMin: 900n });
+    const { web, partner } = await partnerUser('developer');
+    const before = await web.get('/app/partner/catalog?q=880201');
+    expect(before.text).toContain('880201');
+    expect(before.text).not.toContain('9.50 USD');
+    const plan = await createPricePlan(harness.ctx.db, platformActor('cli'), { name: 'Five off', defaultDiscountBps: 500 });
+    await assignPricePlan(harness.ctx.db, platformActor('cli'), { accountId: partner.account.id }, plan.id);
+    expect((await web.get('/app/partner/catalog?q=880201')).text).toContain('9.50 USD');
   });
 
   it('operations and metrics answer; retrying with nothing failed retries nothing', async () => {
