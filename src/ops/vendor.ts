@@ -155,16 +155,17 @@ export interface VendorView {
 /** What operators see of the vendor (active admins and the platform only: balances are the business's). */
 export async function vendorView(ctx: Pick<AppContext, 'db' | 'vendor' | 'vendorBreaker'>, actor: Actor): Promise<VendorView> {
   await requireAdmin(ctx.db, actor);
-  const accounts = await recentVendorAccounts(ctx.vendor);
-  const fx = await lastFxSync(ctx.db);
-  return {
-    ...accounts,
-    floats: await floatViews(ctx.db),
-    breaker: await ctx.vendorBreaker.view().catch(() => null),
-    pauses: await activeSalesPauses(ctx.db),
-    syncs: [...(await lastCatalogSyncs(ctx.db)), ...(fx ? [fx] : [])],
-    errorRate: await vendorErrorRate(ctx.db),
-  };
+  // Independent reads, asked at once: the view waits for the slowest, not the sum.
+  const [accounts, fx, floats, breaker, pauses, catalogSyncs, errorRate] = await Promise.all([
+    recentVendorAccounts(ctx.vendor),
+    lastFxSync(ctx.db),
+    floatViews(ctx.db),
+    ctx.vendorBreaker.view().catch(() => null),
+    activeSalesPauses(ctx.db),
+    lastCatalogSyncs(ctx.db),
+    vendorErrorRate(ctx.db),
+  ]);
+  return { ...accounts, floats, breaker, pauses, syncs: [...catalogSyncs, ...(fx ? [fx] : [])], errorRate };
 }
 
 export interface VendorBalanceCheck {
