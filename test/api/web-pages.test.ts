@@ -229,6 +229,26 @@ describe('web pages', () => {
     expect(ops.response.status).toBe(200);
     expect(ops.text).toContain('Orders needing attention');
     expect((await admin.post('/app/admin/ops/retry', {})).response.headers.get('location')).toBe('/app/admin/ops?retried=0');
+    expect(ops.text).toContain('Bamboo accounts, as read');
+    expect(ops.text).toContain('No sales are paused.');
+    // Sales pauses from the operations page: all sales, with a reason; resumed with one button.
+    expect((await admin.post('/app/admin/ops/sales-pause', { scope: 'everything', target: '', reason: 'x' })).response.status).toBe(422);
+    expect((await admin.post('/app/admin/ops/sales-pause', { scope: 'all', target: '', reason: 'vendor incident' })).response.status).toBe(303);
+    expect(await activeSalesPauses(harness.ctx.db)).toEqual([expect.objectContaining({ scope: 'all', target: '', reason: 'vendor incident' })]);
+    expect((await admin.get('/app/admin/ops')).text).toContain('vendor incident');
+    expect((await admin.post('/app/admin/ops/sales-resume', { scope: 'all', target: '' })).response.status).toBe(303);
+    expect(await activeSalesPauses(harness.ctx.db)).toEqual([]);
+    const audit = await harness.ctx.db
+      .selectFrom('audit_log')
+      .select(['action', 'channel'])
+      .where('action', 'in', ['sales.paused', 'sales.resumed'])
+      .orderBy('id', 'desc')
+      .limit(2)
+      .execute();
+    expect(audit).toEqual([
+      { action: 'sales.resumed', channel: 'web' },
+      { action: 'sales.paused', channel: 'web' },
+    ]);
     const metrics = await admin.get('/app/admin/metrics');
     expect(metrics.response.status).toBe(200);
     expect(metrics.text).toContain('<svg');
