@@ -224,6 +224,20 @@ describe('web pages', () => {
     expect((await web.get('/app/partner/catalog?q=880201')).text).toContain('9.50 USD');
   });
 
+  it('the audit log filters by action, actor and subject', async () => {
+    const agent = await makeAccount(harness.ctx.db, 'agent');
+    expect((await admin.post(`/app/admin/accounts/${agent.id}/status`, { status: 'paused' })).response.status).toBe(303);
+    const byAction = await admin.get('/app/admin/audit?action=account.paused&actor=');
+    expect(byAction.response.status).toBe(200);
+    expect(byAction.text).toContain(agent.id.slice(0, 12));
+    expect(byAction.text).not.toContain('web.signed_in');
+    const bySubject = await admin.get(`/app/admin/audit?subjectType=account&subjectId=${agent.id}&actor=${harness.admin.id}`);
+    expect(bySubject.text).toContain('account.paused');
+    expect((await admin.get('/app/admin/audit?action=nothing.like_this')).text).toContain('No entries match.');
+    expect((await admin.get('/app/admin/audit?actor=not-a-uuid')).response.status).toBe(422);
+    expect((await admin.get('/app/admin/audit?subjectType=account')).response.status).toBe(422);
+  });
+
   it('operations and metrics answer; retrying with nothing failed retries nothing', async () => {
     const ops = await admin.get('/app/admin/ops');
     expect(ops.response.status).toBe(200);
