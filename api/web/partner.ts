@@ -496,12 +496,14 @@ export function partnerRoutes(ctx: AppContext) {
     assertPermission(identity, 'webhooks:read');
     const mode = modeOf(c);
     const accountId = await accountFor(ctx, identity, mode);
-    const endpoint = await getWebhookEndpoint(ctx.db, accountId).catch((error: unknown) => {
-      if (isDomainError(error, 'webhook_endpoint_not_found')) return undefined;
-      throw error;
-    });
+    const [endpoint, { items }] = await Promise.all([
+      getWebhookEndpoint(ctx.db, accountId).catch((error: unknown) => {
+        if (isDomainError(error, 'webhook_endpoint_not_found')) return undefined;
+        throw error;
+      }),
+      listWebhookEvents(ctx.db, accountId, { limit: 50 }),
+    ]);
     const canWrite = mayDo(identity, 'webhooks:write');
-    const { items } = await listWebhookEvents(ctx.db, accountId, { limit: 50 });
     return render(
       c,
       'Webhooks',
@@ -571,8 +573,7 @@ export function partnerRoutes(ctx: AppContext) {
     if (!sandboxId) {
       return render(c, 'Sandbox playground', html`<p>Your sandbox opens with your first test key. <a href="/app/partner/keys">Create a test key</a>.</p>`);
     }
-    const { balance } = await walletWithThreshold(ctx.db, sandboxId);
-    const { items } = await listCatalog(ctx.db, { limit: 50 });
+    const [{ balance }, { items }] = await Promise.all([walletWithThreshold(ctx.db, sandboxId), listCatalog(ctx.db, { limit: 50 })]);
     const products = items.map(
       (item) =>
         html`<option value="${item.id}" data-currency="${item.currency}">
