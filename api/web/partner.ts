@@ -19,7 +19,7 @@ import { issuePartnerUserKey } from '#src/domain/partner-users/partner-users.ts'
 import { catalogPrices } from '#src/domain/pricing/pricing.ts';
 import { listRequestLogs } from '#src/domain/request-logs/request-logs.ts';
 import { onboardingOf } from '#src/domain/signups/onboarding.ts';
-import { usageFor } from '#src/domain/usage/usage.ts';
+import { spendPerDay } from '#src/domain/usage/usage.ts';
 import { enableTotp, newTotpSecret } from '#src/domain/web-access/passwords.ts';
 import {
   getWebhookEndpoint,
@@ -102,7 +102,7 @@ export function partnerRoutes(ctx: AppContext) {
     // The three reads are independent: asked at once, the page waits for the slowest, not the sum.
     const [wallet, usage, onboarding] = await Promise.all([
       mayDo(identity, 'wallet:read') ? walletWithThreshold(ctx.db, identity.partnerId) : undefined,
-      mayDo(identity, 'usage:read') ? usageFor(ctx.db, identity.partnerId, { days: 30 }) : undefined,
+      mayDo(identity, 'usage:read') ? spendPerDay(ctx.db, identity.partnerId, { days: 30 }) : undefined,
       onboardingOf(ctx.db, { ownerId: identity.partnerId }).catch((error: unknown) => {
         if (isDomainError(error, 'onboarding_not_found')) return undefined;
         throw error;
