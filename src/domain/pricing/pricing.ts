@@ -132,7 +132,11 @@ export async function listPricePlans(db: Kysely<DB>, actor: Actor): Promise<Pric
   const [plans, roles, accounts, discounts] = await Promise.all([
     db.selectFrom('price_plans').selectAll().orderBy('name').orderBy('id').execute(),
     db.selectFrom('role_price_plans').selectAll().execute(),
-    db.selectFrom('account_price_plans').select(['plan_id', sql<string>`count(*)`.as('count')]).groupBy('plan_id').execute(),
+    db
+      .selectFrom('account_price_plans')
+      .select(['plan_id', sql<string>`count(*)`.as('count')])
+      .groupBy('plan_id')
+      .execute(),
     db.selectFrom('price_plan_discounts').selectAll().orderBy('product_id').execute(),
   ]);
   return plans.map((plan) => ({
