@@ -48,7 +48,10 @@ const VendorViewSchema = z
     accounts: z
       .array(z.object({ id: z.number().int(), balance: MoneySchema, isActive: z.boolean(), sandboxMode: z.boolean() }))
       .nullable()
-      .openapi({ description: 'Bamboo accounts now; null when Bamboo could not be asked (see accountsError).' }),
+      .openapi({
+        description:
+          'Bamboo accounts as read at most 15 s ago (one read serves every view meanwhile); null when Bamboo could not be asked (see accountsError).',
+      }),
     accountsError: z.string().nullable(),
     floats: z
       .array(

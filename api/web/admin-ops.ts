@@ -3,12 +3,14 @@
 // the bot's Operations screens), and the platform's growth and health as charts.
 import { Hono, type Context } from 'hono';
 import { html } from 'hono/html';
+import { z } from 'zod';
 import type { AppContext } from '#src/context.ts';
 import { resolveMetricsPeriod } from '#src/domain/growth/metrics.ts';
-import { platformMetrics } from '#src/domain/usage/platform-metrics.ts';
+import { recentPlatformMetrics } from '#src/domain/usage/platform-metrics.ts';
 import { databaseJobControl, failedJobs, queueSummaries, retryFailedWork } from '#src/ops/jobs.ts';
 import { ordersNeedingAttention } from '#src/ops/orders.ts';
 import { vendorView } from '#src/ops/vendor.ts';
+import { MAX_PAUSE_REASON_LENGTH, pauseSales, resumeSales, SALES_PAUSE_SCOPES } from '#src/domain/vendor/sales-pauses.ts';
 import type { QueueContract } from '#src/shared/queue-contract.ts';
 import { DomainError } from '#src/shared/errors.ts';
 import type { WebEnv } from './env.ts';
@@ -21,7 +23,7 @@ export function adminOpsRoutes(ctx: AppContext, queues: readonly QueueContract[]
   app.use('*', requireKind('admin'));
   const control = databaseJobControl(ctx.db, ctx.jobs, queues);
   const actorOf = (c: Context<WebEnv>) => webActor(accountOf(c).accountId);
-  const renderPage = pageRenderer();
+  const renderPage = pageRenderer({ paused: 'Sales paused.', resumed: 'Sales resumed.' });
   const render = (c: Context<WebEnv>, title: string, body: Html) => {
     const retried = c.req.query('retried');
     return renderPage(
@@ -80,7 +82,7 @@ export function adminOpsRoutes(ctx: AppContext, queues: readonly QueueContract[]
         ${
           vendor.accounts
             ? table(
-                'Bamboo accounts',
+                html`Bamboo accounts, as read ${showTime(vendor.accountsReadAt)} (at most 15 s ago)`,
                 ['Account', 'Balance', 'Active', 'Sandbox'],
                 vendor.accounts.map((account) => [
                   html`${account.id}`,
@@ -91,7 +93,59 @@ export function adminOpsRoutes(ctx: AppContext, queues: readonly QueueContract[]
               )
             : html`<p class="notice error">Balances unavailable: ${vendor.accountsError ?? 'no answer'}</p>`
         }
-        <p>Vendor calls in the last hour: ${vendor.errorRate.calls} (${vendor.errorRate.failures} failed).</p>
+        ${table(
+          'The float: what is left of the vendor balance for new orders',
+          ['Book', 'Balance (refreshed)', 'Held', 'Bought since', 'Left', 'Hours left'],
+          vendor.floats.map((float) => [
+            html`${float.book} ${float.currency}`,
+            html`${showMoney(float.balance)} (${showTime(float.refreshedAt)})`,
+            html`${showMoney(float.held)}`,
+            html`${showMoney(float.boughtSince)}`,
+            html`${showMoney(float.left)}`,
+            html`${float.hoursLeft === null ? '—' : float.hoursLeft.toFixed(1)}`,
+          ]),
+          'No float yet (the first refresh runs within a minute of the worker starting).',
+        )}
+        <p>
+          Vendor breaker:
+          ${
+            vendor.breaker
+              ? html`<strong>${vendor.breaker.state.replaceAll('_', ' ')}</strong
+                  >${vendor.breaker.openUntil ? html`, probing after ${showTime(vendor.breaker.openUntil)}` : ''}`
+              : 'unknown (shared state unreachable)'
+          }.
+          Vendor calls in the last hour: ${vendor.errorRate.calls} (${vendor.errorRate.failures} failed).
+        </p>
+        ${table(
+          'Open sales pauses (a paused product is refused in every channel)',
+          ['Scope', 'Target', 'Reason', 'Since', ''],
+          vendor.pauses.map((pause) => [
+            html`${pause.scope}`,
+            html`${pause.target || 'all sales'}`,
+            html`${pause.reason}`,
+            showTime(pause.pausedAt),
+            html`<form method="post" action="/app/admin/ops/sales-resume">
+              ${csrfField(c.var.csrfToken)}<input type="hidden" name="scope" value="${pause.scope}" /><input
+                type="hidden"
+                name="target"
+                value="${pause.target}"
+              /><button type="submit">Resume</button>
+            </form>`,
+          ]),
+          'No sales are paused.',
+        )}
+        <form method="post" action="/app/admin/ops/sales-pause" class="inline">
+          ${csrfField(c.var.csrfToken)}
+          <label for="pause-scope">Pause</label
+          ><select id="pause-scope" name="scope">
+            <option value="all">All sales</option>
+            <option value="product">A product (its id)</option>
+            <option value="brand">A brand (its key)</option>
+          </select>
+          <label for="pause-target">Product id or brand key</label><input id="pause-target" name="target" maxlength="100" />
+          <label for="pause-reason">Reason</label><input id="pause-reason" name="reason" required maxlength="${MAX_PAUSE_REASON_LENGTH}" />
+          <button type="submit">Pause sales</button>
+        </form>
         ${table(
           'Last syncs',
           ['Kind', 'Status', 'Started', 'Finished', 'Error'],
@@ -129,8 +183,24 @@ export function adminOpsRoutes(ctx: AppContext, queues: readonly QueueContract[]
     return c.redirect(`/app/admin/ops?retried=${retried.length}`, 303);
   });
 
+  app.post('/ops/sales-pause', async (c) => {
+    const form = await formOf(c);
+    const scope = z.enum(SALES_PAUSE_SCOPES).safeParse(form['scope']);
+    if (!scope.success) throw new DomainError('invalid_sales_pause', 'pause all sales, a product or a brand');
+    await pauseSales(ctx, actorOf(c), { scope: scope.data, target: form['target'] ?? '', reason: form['reason'] ?? '' });
+    return c.redirect('/app/admin/ops?notice=paused', 303);
+  });
+
+  app.post('/ops/sales-resume', async (c) => {
+    const form = await formOf(c);
+    const scope = z.enum(SALES_PAUSE_SCOPES).safeParse(form['scope']);
+    if (!scope.success) throw new DomainError('invalid_sales_pause', 'resume all sales, a product or a brand');
+    await resumeSales(ctx, actorOf(c), { scope: scope.data, target: form['target'] ?? '' });
+    return c.redirect('/app/admin/ops?notice=resumed', 303);
+  });
+
   app.get('/metrics', async (c) => {
-    const metrics = await platformMetrics(ctx.db, actorOf(c), { period: resolveMetricsPeriod({ days: 30 }) });
+    const metrics = await recentPlatformMetrics(ctx.db, actorOf(c), resolveMetricsPeriod({ days: 30 }));
     const days = (() => {
       const list: string[] = [];
       for (
@@ -149,7 +219,7 @@ export function adminOpsRoutes(ctx: AppContext, queues: readonly QueueContract[]
     return render(
       c,
       'Growth and health',
-      html`<p>${metrics.period.from} to ${metrics.period.to}; real money only (sandbox left out).</p>
+      html`<p>${metrics.period.from} to ${metrics.period.to}; real money only (sandbox left out). Read ${showTime(metrics.at)} (kept 30 s).</p>
         <div class="grid">
           <section class="card">
             <h2>Orders</h2>

@@ -21,6 +21,34 @@ import { accountOf, requireKind, webActor } from './guards.ts';
 import { csrfField, page, pageRenderer, showMoney, showTime, table } from './html.ts';
 import { telegramFile } from './telegram-files.ts';
 
+/** The audit log's filters (empty fields are no filter); unknown query parameters are ignored. */
+const blank = (value: string | undefined) => (value === '' ? undefined : value);
+const AuditFilter = z.object({
+  action: z
+    .string()
+    .trim()
+    .max(100)
+    .regex(/^[a-z_.]*$/)
+    .optional()
+    .transform(blank),
+  actor: z
+    .union([z.literal(''), z.string().trim().uuid()])
+    .optional()
+    .transform(blank),
+  subjectType: z
+    .string()
+    .trim()
+    .max(50)
+    .regex(/^[a-z_]*$/)
+    .optional()
+    .transform(blank),
+  subjectId: z.string().trim().max(200).optional().transform(blank),
+  before: z
+    .string()
+    .regex(/^\d{1,18}$/)
+    .optional(),
+});
+
 const NOTICES: Record<string, string> = {
   approved: 'Top-up approved: the wallet was credited.',
   rejected: 'Top-up rejected; the requester is told.',
@@ -213,22 +241,42 @@ export function adminRoutes(ctx: AppContext) {
   });
 
   app.get('/audit', async (c) => {
-    const before = c.req.query('before');
-    const rows = await queryAuditLog(ctx.db, actorOf(c), { limit: 50, ...(before && /^\d{1,18}$/.test(before) ? { beforeId: BigInt(before) } : {}) });
+    const filter = AuditFilter.safeParse(c.req.query());
+    if (!filter.success)
+      throw new DomainError('invalid_filter', 'an action is letters, dots and underscores; an actor is an account id; a subject needs its type and id');
+    const { action, actor, subjectType, subjectId, before } = filter.data;
+    if ((subjectType === undefined) !== (subjectId === undefined)) throw new DomainError('invalid_filter', 'a subject needs its type and its id');
+    const rows = await queryAuditLog(ctx.db, actorOf(c), {
+      limit: 50,
+      ...(action ? { action } : {}),
+      ...(actor ? { actorAccountId: actor } : {}),
+      ...(subjectType && subjectId ? { subject: { type: subjectType, id: subjectId } } : {}),
+      ...(before ? { beforeId: BigInt(before) } : {}),
+    });
+    const kept = new URLSearchParams(Object.entries({ action, actor, subjectType, subjectId }).filter((pair): pair is [string, string] => Boolean(pair[1])));
     return render(
       c,
       'Audit log',
-      html`${table(
-        'Newest first',
-        ['When', 'Action', 'Channel', 'Actor', 'Subject'],
-        rows.map((row) => [
-          showTime(row.at),
-          html`${row.action}`,
-          html`${row.channel}`,
-          html`<code>${row.actor_account_id?.slice(0, 8) ?? 'platform'}</code>`,
-          html`${row.subject_type} <code>${row.subject_id.slice(0, 12)}</code>`,
-        ]),
-      )}${rows.length === 50 ? html`<p><a href="/app/admin/audit?before=${rows.at(-1)!.id}">Older</a></p>` : ''}`,
+      html`<form method="get" class="inline" role="search" aria-label="Filter the audit log">
+          <label for="audit-action">Action</label><input id="audit-action" name="action" value="${action ?? ''}" placeholder="card_list.saved" />
+          <label for="audit-actor">Actor account id</label><input id="audit-actor" name="actor" value="${actor ?? ''}" />
+          <label for="audit-subject-type">Subject type</label
+          ><input id="audit-subject-type" name="subjectType" value="${subjectType ?? ''}" placeholder="account" />
+          <label for="audit-subject-id">Subject id</label><input id="audit-subject-id" name="subjectId" value="${subjectId ?? ''}" />
+          <button type="submit">Filter</button>
+        </form>
+        ${table(
+          'Newest first',
+          ['When', 'Action', 'Channel', 'Actor', 'Subject'],
+          rows.map((row) => [
+            showTime(row.at),
+            html`${row.action}`,
+            html`${row.channel}`,
+            html`<code>${row.actor_account_id?.slice(0, 8) ?? 'platform'}</code>`,
+            html`${row.subject_type} <code>${row.subject_id.slice(0, 12)}</code>`,
+          ]),
+          'No entries match.',
+        )}${rows.length === 50 ? html`<p><a href="/app/admin/audit?${kept.toString()}${kept.size > 0 ? '&' : ''}before=${rows.at(-1)!.id}">Older</a></p>` : ''}`,
     );
   });
 

@@ -144,7 +144,7 @@ export const showTime = (date: Date | null) =>
   date === null ? '—' : html`<time datetime="${date.toISOString()}">${date.toISOString().slice(0, 16).replace('T', ' ')}</time>`;
 
 /** A table with a caption; `rows` are already rendered cells. */
-export function table(caption: string, headings: readonly string[], rows: readonly Html[][], empty = 'Nothing yet.'): Html {
+export function table(caption: Html, headings: readonly string[], rows: readonly Html[][], empty = 'Nothing yet.'): Html {
   if (rows.length === 0) return html`<p class="empty">${empty}</p>`;
   return html`<div class="table-wrap">
     <table>

@@ -4,7 +4,7 @@
 // (what a test key reaches); the playground always works there.
 import { randomUUID } from 'node:crypto';
 import { Hono, type Context } from 'hono';
-import { html } from 'hono/html';
+import { html, raw } from 'hono/html';
 import { z } from 'zod';
 import type { AppContext } from '#src/context.ts';
 import { apiKeySecret, findSandboxAccountId, listOwnApiKeys, revokeOwnApiKey, rotateApiKey, type ApiPrincipal } from '#src/domain/api-keys/api-keys.ts';
@@ -19,7 +19,7 @@ import { issuePartnerUserKey } from '#src/domain/partner-users/partner-users.ts'
 import { catalogPrices } from '#src/domain/pricing/pricing.ts';
 import { listRequestLogs } from '#src/domain/request-logs/request-logs.ts';
 import { onboardingOf } from '#src/domain/signups/onboarding.ts';
-import { usageFor } from '#src/domain/usage/usage.ts';
+import { spendPerDay } from '#src/domain/usage/usage.ts';
 import { enableTotp, newTotpSecret } from '#src/domain/web-access/passwords.ts';
 import {
   getWebhookEndpoint,
@@ -99,9 +99,18 @@ export function partnerRoutes(ctx: AppContext) {
   // Overview: balance, today's orders, 30 days of spend, onboarding.
   app.get('/', async (c) => {
     const identity = partnerOf(c);
+    // The three reads are independent: asked at once, the page waits for the slowest, not the sum.
+    const [wallet, usage, onboarding] = await Promise.all([
+      mayDo(identity, 'wallet:read') ? walletWithThreshold(ctx.db, identity.partnerId) : undefined,
+      mayDo(identity, 'usage:read') ? spendPerDay(ctx.db, identity.partnerId, { days: 30 }) : undefined,
+      onboardingOf(ctx.db, { ownerId: identity.partnerId }).catch((error: unknown) => {
+        if (isDomainError(error, 'onboarding_not_found')) return undefined;
+        throw error;
+      }),
+    ]);
     const parts: Html[] = [];
-    if (mayDo(identity, 'wallet:read')) {
-      const { balance, lowBalanceThreshold } = await walletWithThreshold(ctx.db, identity.partnerId);
+    if (wallet) {
+      const { balance, lowBalanceThreshold } = wallet;
       parts.push(
         html`<section class="card">
           <h2>Balance</h2>
@@ -121,8 +130,7 @@ export function partnerRoutes(ctx: AppContext) {
         </section>`,
       );
     }
-    if (mayDo(identity, 'usage:read')) {
-      const usage = await usageFor(ctx.db, identity.partnerId, { days: 30 });
+    if (usage) {
       const today = usage.days.at(-1);
       parts.push(
         html`<section class="card">
@@ -142,8 +150,7 @@ export function partnerRoutes(ctx: AppContext) {
         </section>`,
       );
     }
-    try {
-      const onboarding = await onboardingOf(ctx.db, { ownerId: identity.partnerId });
+    if (onboarding) {
       parts.push(
         html`<section class="card wide">
           <h2>Getting started</h2>
@@ -158,8 +165,6 @@ export function partnerRoutes(ctx: AppContext) {
           <p><strong>Next:</strong> ${onboarding.nextStep}</p>
         </section>`,
       );
-    } catch (error) {
-      if (!isDomainError(error, 'onboarding_not_found')) throw error;
     }
     return render(c, 'Overview', html`<div class="grid">${parts}</div>`);
   });
@@ -177,34 +182,42 @@ export function partnerRoutes(ctx: AppContext) {
     const identity = partnerOf(c);
     assertPermission(identity, 'catalog:read');
     const search = (c.req.query('q') ?? '').slice(0, 100);
-    const cursor = c.req.query('cursor');
-    const { items, nextCursor } = await listCatalog(ctx.db, { ...(search ? { search } : {}), ...(cursor ? { cursor } : {}), limit: 50 });
-    const orderFee = { amount: ctx.config.ORDER_FEE, currency: ctx.config.SETTLEMENT_CURRENCY };
-    const prices =
-      items.length > 0 ? await catalogPrices(ctx.db, { accountId: identity.partnerId, productIds: items.map((item) => BigInt(item.id)), orderFee }) : [];
-    const priceOf = new Map(prices.map((price) => [String(price.productId), price]));
-    const rows = items.flatMap((item) => {
-      const price = priceOf.get(item.id);
-      if (!price) return [];
-      const range = (low: string, high: string) => (low === high ? low : `${low} – ${high}`);
-      return [
-        [
-          html`${item.id}`,
-          html`${item.name}`,
-          html`${item.country}`,
-          html`${range(showMoney(item.minFaceValue), showMoney(item.maxFaceValue))}`,
-          html`${range(showMoney(price.minPrice), showMoney(price.maxPrice))}${price.orderable ? '' : ' (not orderable now)'}`,
-        ],
-      ];
-    });
+    const cursor = (c.req.query('cursor') ?? '').slice(0, 200);
+    // The priced table is what /v1/catalog serves, rendered: cached the same way (the priced reads, until
+    // prices change), so a page view is the session and the generations, not a catalog read and its pricing.
+    const load = async () => {
+      const { items, nextCursor } = await listCatalog(ctx.db, { ...(search ? { search } : {}), ...(cursor ? { cursor } : {}), limit: 50 });
+      const orderFee = { amount: ctx.config.ORDER_FEE, currency: ctx.config.SETTLEMENT_CURRENCY };
+      const prices =
+        items.length > 0 ? await catalogPrices(ctx.db, { accountId: identity.partnerId, productIds: items.map((item) => BigInt(item.id)), orderFee }) : [];
+      const priceOf = new Map(prices.map((price) => [String(price.productId), price]));
+      const rows = items.flatMap((item) => {
+        const price = priceOf.get(item.id);
+        if (!price) return [];
+        const range = (low: string, high: string) => (low === high ? low : `${low} – ${high}`);
+        return [
+          [
+            html`${item.id}`,
+            html`${item.name}`,
+            html`${item.country}`,
+            html`${range(showMoney(item.minFaceValue), showMoney(item.maxFaceValue))}`,
+            html`${range(showMoney(price.minPrice), showMoney(price.maxPrice))}${price.orderable ? '' : ' (not orderable now)'}`,
+          ],
+        ];
+      });
+      return String(
+        await html`${table('Products with your price per card', ['ID', 'Product', 'Country', 'Face value', 'Your price'], rows, 'No products match.')}
+        ${nextCursor ? html`<p><a href="/app/partner/catalog?q=${encodeURIComponent(search)}&cursor=${encodeURIComponent(nextCursor)}">Next page</a></p>` : ''}`,
+      );
+    };
+    const priced = await ctx.reads.priced.forAccount(identity.partnerId, `web-catalog:${search}\n${cursor}`, load);
     return render(
       c,
       'Catalog',
       html`<form method="get" class="inline" role="search">
           <label for="q">Search</label><input id="q" name="q" type="search" value="${search}" /><button type="submit">Search</button>
         </form>
-        ${table('Products with your price per card', ['ID', 'Product', 'Country', 'Face value', 'Your price'], rows, 'No products match.')}
-        ${nextCursor ? html`<p><a href="/app/partner/catalog?q=${encodeURIComponent(search)}&cursor=${encodeURIComponent(nextCursor)}">Next page</a></p>` : ''}`,
+        ${raw(priced.body)}`,
     );
   });
 
@@ -516,12 +529,14 @@ export function partnerRoutes(ctx: AppContext) {
     assertPermission(identity, 'webhooks:read');
     const mode = modeOf(c);
     const accountId = await accountFor(ctx, identity, mode);
-    const endpoint = await getWebhookEndpoint(ctx.db, accountId).catch((error: unknown) => {
-      if (isDomainError(error, 'webhook_endpoint_not_found')) return undefined;
-      throw error;
-    });
+    const [endpoint, { items }] = await Promise.all([
+      getWebhookEndpoint(ctx.db, accountId).catch((error: unknown) => {
+        if (isDomainError(error, 'webhook_endpoint_not_found')) return undefined;
+        throw error;
+      }),
+      listWebhookEvents(ctx.db, accountId, { limit: 50 }),
+    ]);
     const canWrite = mayDo(identity, 'webhooks:write');
-    const { items } = await listWebhookEvents(ctx.db, accountId, { limit: 50 });
     return render(
       c,
       'Webhooks',
@@ -591,8 +606,7 @@ export function partnerRoutes(ctx: AppContext) {
     if (!sandboxId) {
       return render(c, 'Sandbox playground', html`<p>Your sandbox opens with your first test key. <a href="/app/partner/keys">Create a test key</a>.</p>`);
     }
-    const { balance } = await walletWithThreshold(ctx.db, sandboxId);
-    const { items } = await listCatalog(ctx.db, { limit: 50 });
+    const [{ balance }, { items }] = await Promise.all([walletWithThreshold(ctx.db, sandboxId), listCatalog(ctx.db, { limit: 50 })]);
     const products = items.map(
       (item) =>
         html`<option value="${item.id}" data-currency="${item.currency}">

@@ -1,13 +1,14 @@
 // Admin: the Telegram card list (docs/product.md#catalog-and-the-card-list). Shown in its order with buttons to move an entry up or
 // remove it, and an "add" flow: product id → fixed values ("10, 25, 50") or a range ("5-200").
-// Every change saves the whole list through `saveCardList` (admin-only, validated against the synced
-// product, audited). The buttons name the entry's position and product, so a button shown before
-// another admin's change is refused instead of acting on a different entry.
+// Every change is one `editCardList` (admin-only, validated against the synced product, audited,
+// under the list's lock). The buttons name the entry's position and product, so a button shown
+// before another admin's change is refused (`card_list_changed`) instead of acting on a different entry.
 import { createConversation } from '@grammyjs/conversations';
 import { Composer, InlineKeyboard } from 'grammy';
-import { readCardList, saveCardList, type CardListEntry, type CardListEntryInput } from '#src/domain/pricing/card-list.ts';
+import { editCardList, parseCardListFaces, readCardList } from '#src/domain/pricing/card-list.ts';
 import { getProduct } from '#src/domain/pricing/pricing.ts';
-import { formatMoney, money, parseMoney } from '#src/shared/money.ts';
+import { DomainError } from '#src/shared/errors.ts';
+import { formatMoney, money } from '#src/shared/money.ts';
 import type { BotContext, ConvContext } from '../context.ts';
 import { cancelKeyboard, domainCall, waitText, type Flow } from '../flows.ts';
 import { enterFlow, isActiveAdmin, newRow, telegramActor } from '../helpers.ts';
@@ -16,27 +17,6 @@ import { basicsCallbacks } from './basics.callbacks.ts';
 import { cardListCallbacks } from './card-list.callbacks.ts';
 
 export const CARD_LIST_ADD_FLOW = 'card-list-add';
-
-const withoutPosition = (entry: CardListEntry): CardListEntryInput =>
-  'denominations' in entry ? { productId: entry.productId, denominations: entry.denominations } : { productId: entry.productId, range: entry.range };
-
-/** Face values an admin typed: "10, 25" (fixed values) or "5-200" (a range), in the product's currency. */
-export function parseFaces(text: string, currency: string): { denominations: bigint[] } | { range: { min: bigint; max: bigint } } | undefined {
-  const parse = (value: string) => {
-    try {
-      return parseMoney(value.trim(), currency).amount;
-    } catch {
-      return undefined;
-    }
-  };
-  const range = /^\s*([\d.]+)\s*-\s*([\d.]+)\s*$/.exec(text);
-  if (range) {
-    const [min, max] = [parse(range[1] as string), parse(range[2] as string)];
-    return min !== undefined && max !== undefined ? { range: { min, max } } : undefined;
-  }
-  const values = text.split(',').map(parse);
-  return values.length > 0 && values.every((value) => value !== undefined && value > 0n) ? { denominations: values as bigint[] } : undefined;
-}
 
 /** Entries per page of the admin's card list (each has up to two buttons). */
 export const CARD_LIST_PAGE_SIZE = 8;
@@ -84,17 +64,21 @@ async function addFlow(conversation: Flow, ctx: ConvContext): Promise<void> {
   });
   for (;;) {
     const answer = await waitText(conversation);
-    const faces = parseFaces(answer.text, product.currency);
+    const faces = parseCardListFaces(answer.text, product.currency);
     if (!faces) {
       await answer.ctx.reply(answer.ctx.t('card-list-faces-invalid'), { reply_markup: cancelKeyboard(answer.ctx) });
       continue;
     }
     const count = await domainCall(conversation, async () => {
       const { app } = ctx.deps;
-      const current = (await readCardList(app.db)).map(withoutPosition);
-      const saved = await saveCardList(app.db, telegramActor(admin), [...current, { productId: BigInt(product.id), ...faces }], {
-        maxEntries: app.config.CARD_LIST_MAX_ENTRIES,
-      });
+      const saved = await editCardList(
+        app.db,
+        telegramActor(admin),
+        { action: 'add', productId: BigInt(product.id), faces },
+        {
+          maxEntries: app.config.CARD_LIST_MAX_ENTRIES,
+        },
+      );
       return saved.length;
     });
     await answer.ctx.reply(answer.ctx.t('card-list-added', { name: product.name, count }), {
@@ -133,14 +117,16 @@ function handlers(): Composer<BotContext> {
   admins.callbackQuery(cardListCallbacks.change.pattern, async (ctx) => {
     const { app } = ctx.deps;
     const { action, position, productId: productDigits } = cardListCallbacks.change.read(ctx.match);
-    const productId = BigInt(productDigits);
-    const entries = (await readCardList(app.db)).map(withoutPosition);
-    if (entries[position]?.productId !== productId || (action === 'up' && position === 0)) {
-      return ctx.answerCallbackQuery({ text: ctx.t('card-list-changed'), show_alert: true });
+    const edit = { action: action === 'up' ? ('up' as const) : ('remove' as const), position, productId: BigInt(productDigits) };
+    let entries;
+    try {
+      entries = await editCardList(app.db, telegramActor(ctx.user!.account), edit, { maxEntries: app.config.CARD_LIST_MAX_ENTRIES });
+    } catch (error) {
+      if (error instanceof DomainError && error.code === 'card_list_changed') {
+        return ctx.answerCallbackQuery({ text: ctx.t('error-card-list-changed'), show_alert: true });
+      }
+      throw error;
     }
-    const [entry] = entries.splice(position, 1);
-    if (action === 'up') entries.splice(position - 1, 0, entry!);
-    await saveCardList(app.db, telegramActor(ctx.user!.account), entries, { maxEntries: app.config.CARD_LIST_MAX_ENTRIES });
     await ctx.answerCallbackQuery();
     await showCardList(ctx, Math.floor(Math.max(0, action === 'up' ? position - 1 : Math.min(position, entries.length - 1)) / CARD_LIST_PAGE_SIZE));
   });

@@ -396,7 +396,7 @@ card-list-ask-fixed = { $name }: type the values to sell, separated by commas (e
 card-list-ask-range = { $name } takes { $min } to { $max }: type the range to sell, e.g. 5-200, or fixed values separated by commas. Currency: { $currency }.
 card-list-faces-invalid = Type values separated by commas (10, 25) or a range (5-200).
 card-list-added = { $name } added. The card list now has { $count } card(s).
-card-list-changed = The card list changed in the meantime. Open it again.
+error-card-list-changed = The card list changed in the meantime. Open it again.
 error-invalid-card-list = This card list change is not valid (a value outside the product's range, a duplicate, or too many cards).
 daily-summary =
     📊 Daily summary for { $day } (UTC)

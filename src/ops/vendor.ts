@@ -19,6 +19,7 @@ import type { Account, BambooClient } from '../integrations/bamboo/index.ts';
 import { BOSS_SCHEMA } from '../jobs/boss.ts';
 import { createPostgresKeyValueStore } from '../shared-state/index.ts';
 import { formatMoney, parseMoney } from '../shared/money.ts';
+import { RecentAnswers } from '../shared/recent-answers.ts';
 
 export const VENDOR = 'bamboo';
 /** Per-minute counters older than this are deleted by the vendor balance check. */
@@ -108,10 +109,39 @@ async function lastFxSync(db: Database): Promise<SyncRunView | null> {
   };
 }
 
+/**
+ * How long one answer of the vendor's accounts serves operators' views. Bamboo allows one accounts
+ * call a second, which the float refresh and the balance check need too: asking it on every view made
+ * ten admins (or a refreshing page) wait in line for seconds and crowd out those jobs.
+ */
+export const VENDOR_ACCOUNTS_SHOWN_FOR_MS = 15_000;
+
+interface AccountsAnswer {
+  accounts: Account[] | null;
+  accountsError: string | null;
+  accountsReadAt: Date;
+}
+
+const recentAccountAnswers = new WeakMap<Pick<BambooClient, 'getAccounts'>, RecentAnswers<AccountsAnswer>>();
+
+/** The vendor's accounts, or why they could not be read (also kept: a vendor that is down is not asked on every view). */
+function recentVendorAccounts(vendor: Pick<BambooClient, 'getAccounts'>): Promise<AccountsAnswer> {
+  let answers = recentAccountAnswers.get(vendor);
+  if (!answers) recentAccountAnswers.set(vendor, (answers = new RecentAnswers(VENDOR_ACCOUNTS_SHOWN_FOR_MS, 1)));
+  return answers.get('accounts', () =>
+    vendor.getAccounts().then(
+      (accounts) => ({ accounts, accountsError: null, accountsReadAt: new Date() }),
+      (error: unknown) => ({ accounts: null, accountsError: error instanceof Error ? error.message : String(error), accountsReadAt: new Date() }),
+    ),
+  );
+}
+
 export interface VendorView {
   /** Null when the vendor could not be asked (then `accountsError` says why). */
   accounts: Account[] | null;
   accountsError: string | null;
+  /** When the vendor answered (or failed): at most VENDOR_ACCOUNTS_SHOWN_FOR_MS ago. */
+  accountsReadAt: Date;
   /** The float per book and currency (src/domain/vendor/float.ts). */
   floats: FloatView[];
   /** Null when the shared state could not be read. */
@@ -125,23 +155,17 @@ export interface VendorView {
 /** What operators see of the vendor (active admins and the platform only: balances are the business's). */
 export async function vendorView(ctx: Pick<AppContext, 'db' | 'vendor' | 'vendorBreaker'>, actor: Actor): Promise<VendorView> {
   await requireAdmin(ctx.db, actor);
-  let accounts: Account[] | null = null;
-  let accountsError: string | null = null;
-  try {
-    accounts = await ctx.vendor.getAccounts();
-  } catch (error) {
-    accountsError = error instanceof Error ? error.message : String(error);
-  }
-  const fx = await lastFxSync(ctx.db);
-  return {
-    accounts,
-    accountsError,
-    floats: await floatViews(ctx.db),
-    breaker: await ctx.vendorBreaker.view().catch(() => null),
-    pauses: await activeSalesPauses(ctx.db),
-    syncs: [...(await lastCatalogSyncs(ctx.db)), ...(fx ? [fx] : [])],
-    errorRate: await vendorErrorRate(ctx.db),
-  };
+  // Independent reads, asked at once: the view waits for the slowest, not the sum.
+  const [accounts, fx, floats, breaker, pauses, catalogSyncs, errorRate] = await Promise.all([
+    recentVendorAccounts(ctx.vendor),
+    lastFxSync(ctx.db),
+    floatViews(ctx.db),
+    ctx.vendorBreaker.view().catch(() => null),
+    activeSalesPauses(ctx.db),
+    lastCatalogSyncs(ctx.db),
+    vendorErrorRate(ctx.db),
+  ]);
+  return { ...accounts, floats, breaker, pauses, syncs: [...catalogSyncs, ...(fx ? [fx] : [])], errorRate };
 }
 
 export interface VendorBalanceCheck {

@@ -22,6 +22,7 @@ export const ERROR_CODES = {
   api_key_not_allowed: { status: 422, botExplains: false },
   api_key_not_found: { status: 404, botExplains: false },
   cannot_demote_self: { status: 422, botExplains: true },
+  card_list_changed: { status: 409, botExplains: true },
   card_not_found: { status: 404, botExplains: true },
   catalog_shrank: { status: 422, botExplains: false },
   currency_mismatch: { status: 422, botExplains: false },

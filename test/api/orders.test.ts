@@ -6,10 +6,12 @@ import { http, HttpResponse } from 'msw';
 import { Webhook } from 'standardwebhooks';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { routeOrderEvents, loggingOrderEventSink, type OrderEvent } from '../../src/domain/orders/events.ts';
+import { spendPerDay } from '../../src/domain/usage/usage.ts';
 import { webhookOrderEventSink } from '../../src/domain/webhooks/order-events.ts';
 import { type ManualClock, SIM_PRODUCTS } from '../../src/integrations/bamboo/simulator/index.ts';
 import { orderEventsQueue, orderPlaceQueue, orderPollQueue } from '../../src/domain/orders/queues.ts';
 import { webhookDeliverWorker } from '../../src/jobs/handlers/webhooks.ts';
+import { formatAmount } from '../../src/shared/money.ts';
 import { mswServer } from '../setup/msw.ts';
 import { createApiHarness, expectProblem, type Partner } from '../support/api.ts';
 import { mountSimulator, simulatorClient } from '../support/bamboo.ts';
@@ -383,6 +385,11 @@ describe('GET /v1/usage', () => {
       { productId: String(SIM_PRODUCTS.steam10), orders: 1, cards: 2, spend: { amount: '20.00', currency: 'USD' } },
       { productId: String(SIM_PRODUCTS.outOfStock), orders: 1, cards: 0, spend: { amount: '0.00', currency: 'USD' } },
     ]);
+    // The web overview's lighter read gives the same days (without requests) and totals.
+    const spend = await spendPerDay(db, partner.account.id, { days: 30 });
+    expect({ from: spend.from, to: spend.to }).toEqual({ from: usage.from, to: usage.to });
+    expect(spend.days.map((day) => [day.date, day.orders, formatAmount(day.spend)])).toEqual(usage.days.map((day) => [day.date, day.orders, day.spend.amount]));
+    expect({ orders: spend.totals.orders, spend: formatAmount(spend.totals.spend) }).toEqual({ orders: 2, spend: '20.00' });
     const week = (await (await call(partner.liveKey, 'GET', '/v1/usage?days=7')).json()) as { days: unknown[] };
     expect(week.days).toHaveLength(7);
     await expectProblem(await call(partner.liveKey, 'GET', '/v1/usage?days=91'), 400, 'validation_failed');

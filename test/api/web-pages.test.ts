@@ -8,8 +8,9 @@ import { addPartnerUser } from '../../src/domain/partner-users/partner-users.ts'
 import { issueWebLoginLink } from '../../src/domain/web-access/login-links.ts';
 import { setPartnerUserPassword } from '../../src/domain/web-access/passwords.ts';
 import { webhookDeliverQueue } from '../../src/domain/webhooks/queues.ts';
-import { saveCardList } from '../../src/domain/pricing/card-list.ts';
-import { listPricePlans } from '../../src/domain/pricing/pricing.ts';
+import { readCardList, saveCardList } from '../../src/domain/pricing/card-list.ts';
+import { activeSalesPauses } from '../../src/domain/vendor/sales-pauses.ts';
+import { assignPricePlan, createPricePlan, listPricePlans } from '../../src/domain/pricing/pricing.ts';
 import { createApiHarness } from '../support/api.ts';
 import { insertProduct } from '../support/catalog.ts';
 import { balance, expectLedgerConsistent, makeAccount } from '../support/money.ts';
@@ -142,7 +143,7 @@ describe('web pages', () => {
     await saveCardList(harness.ctx.db, platformActor('cli'), [{ productId: 880001n, denominations: [1000n] }], { maxEntries: 50 });
     const prices = await admin.get('/app/admin/pricing');
     expect(prices.text).toContain('Product 880001 (880001)');
-    expect(prices.text).toContain('10.00 USD');
+    expect(prices.text).toContain('value="10.00"');
     expect((await admin.post('/app/admin/pricing/plans', { name: 'Gold', defaultDiscountBps: '12345' })).response.status).toBe(422);
     expect((await admin.post('/app/admin/pricing/plans', { name: 'Gold', defaultDiscountBps: '250' })).response.headers.get('location')).toBe(
       '/app/admin/pricing?notice=created',
@@ -158,11 +159,110 @@ describe('web pages', () => {
     expect(new Set(audit.map((row) => row.channel))).toEqual(new Set(['web']));
   });
 
+  it('the card list: add, change face values, move, remove; a stale or invalid form is refused; pause and resume a product, audited as web', async () => {
+    await insertProduct(harness.ctx.db, { id: 880101, minFace: 1000n, costMin: 900n });
+    await insertProduct(harness.ctx.db, { id: 880102, minFace: 500n, maxFace: 20_000n, costMin: 475n, costMax: 19_000n });
+    await saveCardList(harness.ctx.db, platformActor('cli'), [], { maxEntries: 50 });
+    const listed = async () => (await readCardList(harness.ctx.db)).map((entry) => ({ ...entry, productId: String(entry.productId) }));
+    const edit = (fields: Record<string, string>) => admin.post('/app/admin/pricing/card-list', fields);
+
+    await admin.get('/app/admin/pricing');
+    expect((await edit({ action: 'add', productId: '880101', faces: '10' })).response.headers.get('location')).toBe(
+      '/app/admin/pricing?notice=card-list#card-list',
+    );
+    expect((await edit({ action: 'add', productId: '880102', faces: '5 - 150' })).response.status).toBe(303);
+    expect(await listed()).toEqual([
+      { position: 0, productId: '880101', denominations: [1000n] },
+      { position: 1, productId: '880102', range: { min: 500n, max: 15_000n } },
+    ]);
+    const page = await admin.get('/app/admin/pricing');
+    expect(page.text).toContain('value="5.00-150.00"');
+    expect(page.text).toContain('aria-label="Move up 2: Product 880102 (880102)"');
+
+    expect((await edit({ action: 'set_faces', position: '1', productId: '880102', faces: '5, 25' })).response.status).toBe(303);
+    expect((await edit({ action: 'up', position: '1', productId: '880102' })).response.status).toBe(303);
+    expect((await listed()).map((entry) => entry.productId)).toEqual(['880102', '880101']);
+    expect((await listed())[0]).toEqual({ position: 0, productId: '880102', denominations: [500n, 2500n] });
+    // A form drawn before that move names what was at position 1 then: refused, nothing changes.
+    const stale = await edit({ action: 'remove', position: '1', productId: '880102' });
+    expect(stale.response.status).toBe(409);
+    expect(stale.text).toContain('the card list changed in the meantime');
+    // Face values the product cannot have, or that do not read as amounts, change nothing either.
+    expect((await edit({ action: 'set_faces', position: '1', productId: '880101', faces: '25' })).response.status).toBe(422);
+    expect((await edit({ action: 'add', productId: '880101', faces: 'ten' })).response.status).toBe(422);
+    expect((await edit({ action: 'add', productId: 'x', faces: '10' })).response.status).toBe(422);
+    expect((await edit({ action: 'add', productId: '999999999', faces: '10' })).response.status).toBe(404);
+    expect((await edit({ action: 'remove', position: '0', productId: '880102' })).response.status).toBe(303);
+    expect(await listed()).toEqual([{ position: 0, productId: '880101', denominations: [1000n] }]);
+
+    expect((await admin.post('/app/admin/pricing/sales-pause', { productId: '880101', reason: 'supplier recall' })).response.status).toBe(303);
+    expect(await activeSalesPauses(harness.ctx.db)).toEqual([expect.objectContaining({ scope: 'product', target: '880101', reason: 'supplier recall' })]);
+    expect((await admin.get('/app/admin/pricing')).text).toContain('Paused: supplier recall');
+    expect((await admin.post('/app/admin/pricing/sales-pause', { productId: '880101', reason: ' ' })).response.status).toBe(422);
+    expect((await admin.post('/app/admin/pricing/sales-resume', { productId: '880101' })).response.status).toBe(303);
+    expect(await activeSalesPauses(harness.ctx.db)).toEqual([]);
+
+    const audit = await harness.ctx.db
+      .selectFrom('audit_log')
+      .select(['action', 'channel', 'actor_account_id'])
+      .where((eb) => eb.or([eb('action', '=', 'card_list.saved'), eb('action', 'like', 'sales.%')]))
+      .where('channel', '=', 'web')
+      .orderBy('id')
+      .execute();
+    expect(audit.map((row) => row.action)).toEqual([...Array<string>(5).fill('card_list.saved'), 'sales.paused', 'sales.resumed']);
+    expect(new Set(audit.map((row) => row.actor_account_id))).toEqual(new Set([harness.admin.id]));
+  });
+
+  it("the catalog page's cached prices follow a price change at once", async () => {
+    await insertProduct(harness.ctx.db, { id: 880201, minFace: 1000n, costMin: 900n });
+    const { web, partner } = await partnerUser('developer');
+    const before = await web.get('/app/partner/catalog?q=880201');
+    expect(before.text).toContain('880201');
+    expect(before.text).not.toContain('9.50 USD');
+    const plan = await createPricePlan(harness.ctx.db, platformActor('cli'), { name: 'Five off', defaultDiscountBps: 500 });
+    await assignPricePlan(harness.ctx.db, platformActor('cli'), { accountId: partner.account.id }, plan.id);
+    expect((await web.get('/app/partner/catalog?q=880201')).text).toContain('9.50 USD');
+  });
+
+  it('the audit log filters by action, actor and subject', async () => {
+    const agent = await makeAccount(harness.ctx.db, 'agent');
+    expect((await admin.post(`/app/admin/accounts/${agent.id}/status`, { status: 'paused' })).response.status).toBe(303);
+    const byAction = await admin.get('/app/admin/audit?action=account.paused&actor=');
+    expect(byAction.response.status).toBe(200);
+    expect(byAction.text).toContain(agent.id.slice(0, 12));
+    expect(byAction.text).not.toContain('web.signed_in');
+    const bySubject = await admin.get(`/app/admin/audit?subjectType=account&subjectId=${agent.id}&actor=${harness.admin.id}`);
+    expect(bySubject.text).toContain('account.paused');
+    expect((await admin.get('/app/admin/audit?action=nothing.like_this')).text).toContain('No entries match.');
+    expect((await admin.get('/app/admin/audit?actor=not-a-uuid')).response.status).toBe(422);
+    expect((await admin.get('/app/admin/audit?subjectType=account')).response.status).toBe(422);
+  });
+
   it('operations and metrics answer; retrying with nothing failed retries nothing', async () => {
     const ops = await admin.get('/app/admin/ops');
     expect(ops.response.status).toBe(200);
     expect(ops.text).toContain('Orders needing attention');
     expect((await admin.post('/app/admin/ops/retry', {})).response.headers.get('location')).toBe('/app/admin/ops?retried=0');
+    expect(ops.text).toContain('Bamboo accounts, as read');
+    expect(ops.text).toContain('No sales are paused.');
+    // Sales pauses from the operations page: all sales, with a reason; resumed with one button.
+    expect((await admin.post('/app/admin/ops/sales-pause', { scope: 'everything', target: '', reason: 'x' })).response.status).toBe(422);
+    expect((await admin.post('/app/admin/ops/sales-pause', { scope: 'all', target: '', reason: 'vendor incident' })).response.status).toBe(303);
+    expect(await activeSalesPauses(harness.ctx.db)).toEqual([expect.objectContaining({ scope: 'all', target: '', reason: 'vendor incident' })]);
+    expect((await admin.get('/app/admin/ops')).text).toContain('vendor incident');
+    expect((await admin.post('/app/admin/ops/sales-resume', { scope: 'all', target: '' })).response.status).toBe(303);
+    expect(await activeSalesPauses(harness.ctx.db)).toEqual([]);
+    const audit = await harness.ctx.db
+      .selectFrom('audit_log')
+      .select(['action', 'channel'])
+      .where('action', 'in', ['sales.paused', 'sales.resumed'])
+      .orderBy('id', 'desc')
+      .limit(2)
+      .execute();
+    expect(audit).toEqual([
+      { action: 'sales.resumed', channel: 'web' },
+      { action: 'sales.paused', channel: 'web' },
+    ]);
     const metrics = await admin.get('/app/admin/metrics');
     expect(metrics.response.status).toBe(200);
     expect(metrics.text).toContain('<svg');

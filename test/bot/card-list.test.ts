@@ -5,7 +5,8 @@ import { queryAuditLog } from '../../src/domain/audit/query.ts';
 import { readCardList, saveCardList } from '../../src/domain/pricing/card-list.ts';
 import { platformActor } from '../../src/domain/actor.ts';
 import { fund } from '../support/money.ts';
-import { CARD_LIST_PAGE_SIZE, parseFaces } from '../../bot/features/card-list.ts';
+import { CARD_LIST_PAGE_SIZE } from '../../bot/features/card-list.ts';
+import { parseCardListFaces } from '../../src/domain/pricing/card-list.ts';
 import { CARD_PAGE_SIZE } from '../../bot/features/orders.ts';
 import { makeAdmin, makeBotAccount, newStore, startTestBot } from '../support/bot.ts';
 import { insertProduct } from '../support/catalog.ts';
@@ -19,10 +20,10 @@ await insertProduct(ctx.db, { id: 5002, minFace: 500n, maxFace: 50_000n, costMin
 
 describe('admin card list', () => {
   it('parses typed values and ranges', () => {
-    expect(parseFaces('10, 25.50', 'USD')).toEqual({ denominations: [1000n, 2550n] });
-    expect(parseFaces('5 - 200', 'USD')).toEqual({ range: { min: 500n, max: 20_000n } });
-    expect(parseFaces('ten', 'USD')).toBeUndefined();
-    expect(parseFaces('10.001', 'USD')).toBeUndefined();
+    expect(parseCardListFaces('10, 25.50', 'USD')).toEqual({ denominations: [1000n, 2550n] });
+    expect(parseCardListFaces('5 - 200', 'USD')).toEqual({ range: { min: 500n, max: 20_000n } });
+    expect(parseCardListFaces('ten', 'USD')).toBeUndefined();
+    expect(parseCardListFaces('10.001', 'USD')).toBeUndefined();
   });
 
   it('adds a fixed card and a range card, moves one up, removes one; a stale button is refused', async () => {

@@ -24,12 +24,12 @@ import { creditWallet, debitWallet } from '../../src/domain/funding/manual.ts';
 import { approveTopup, createTopupRequest, findTopupRequest, getTopupRequest, listPendingTopups, rejectTopup } from '../../src/domain/funding/topups.ts';
 import { findOrders, orderTimeline, refundOrder, resolveOrder, retryOrder, showOrder } from '../../src/domain/orders/operator.ts';
 import { accountRiskLimits, setAccountRiskLimits, setRiskLimits } from '../../src/domain/orders/risk.ts';
-import { saveCardList } from '../../src/domain/pricing/card-list.ts';
+import { editCardList, saveCardList } from '../../src/domain/pricing/card-list.ts';
 import { assignPricePlan, createPricePlan, listPricePlans, setProductDiscount } from '../../src/domain/pricing/pricing.ts';
 import { setMarginBounds } from '../../src/domain/pricing/margins.ts';
 import { closeRevenueShareMonth, previewRevenueShareMonth } from '../../src/domain/revenue-share/revenue-share.ts';
 import { approveSignup, listSignups, rejectSignup, viewSignup } from '../../src/domain/signups/signups.ts';
-import { platformMetrics } from '../../src/domain/usage/platform-metrics.ts';
+import { platformMetrics, recentPlatformMetrics } from '../../src/domain/usage/platform-metrics.ts';
 import { QUEUES } from '../../src/jobs/queues.ts';
 import { databaseJobControl, failedJobs, queueSummaries, retryFailedWork } from '../../src/ops/jobs.ts';
 import { ordersNeedingAttention } from '../../src/ops/orders.ts';
@@ -94,6 +94,9 @@ const ADMIN_SERVICES: Record<string, AdminService> = {
   'src/domain/pricing/pricing.ts#assignPricePlan': { call: (actor) => assignPricePlan(db, actor, { role: 'agent' }, plan.id) },
   'src/domain/pricing/margins.ts#setMarginBounds': { call: (actor) => setMarginBounds(db, actor, { minBps: 0, maxBps: 100 }) },
   'src/domain/pricing/card-list.ts#saveCardList': { call: (actor) => saveCardList(db, actor, [], { maxEntries: 10 }) },
+  'src/domain/pricing/card-list.ts#editCardList': {
+    call: (actor) => editCardList(db, actor, { action: 'remove', position: 0, productId: 1n }, { maxEntries: 10 }),
+  },
   'src/domain/orders/operator.ts#showOrder': { call: (actor) => showOrder(db, actor, 'ST-000001') },
   'src/domain/orders/operator.ts#retryOrder': { call: (actor) => retryOrder(ctx, actor, 'ST-000001') },
   'src/domain/orders/operator.ts#refundOrder': { call: (actor) => refundOrder(ctx, actor, 'ST-000001', 'test refund') },
@@ -122,6 +125,7 @@ const ADMIN_SERVICES: Record<string, AdminService> = {
   'src/domain/api-keys/api-keys.ts#listApiKeys': { call: (actor) => listApiKeys(db, actor, partner.id) },
   'src/domain/api-keys/api-keys.ts#revokeApiKey': { call: (actor) => revokeApiKey(db, actor, partnerKey.id) },
   'src/domain/usage/platform-metrics.ts#platformMetrics': { call: (actor) => platformMetrics(db, actor) },
+  'src/domain/usage/platform-metrics.ts#recentPlatformMetrics': { call: (actor) => recentPlatformMetrics(db, actor, { from: '2026-01-01', to: '2026-01-31' }) },
   'src/ops/jobs.ts#queueSummaries': {
     call: (actor) =>
       queueSummaries(
@@ -151,6 +155,7 @@ const NOT_ADMIN_SERVICES: Record<string, string> = {
   'src/ops/jobs.ts#databaseJobControl': 'builds the job control handed to retryFailedWork, which checks the actor',
   'src/domain/pricing/pricing.ts#getProduct': 'a catalog product: public to every buyer',
   'src/domain/pricing/card-list.ts#readCardList': 'the card list every bot buyer orders from',
+  'src/domain/pricing/card-list.ts#parseCardListFaces': 'reads typed face values; changes nothing',
   'src/domain/funding/topups.ts#createTopupRequest': "an agent's own request (topup.ts also serves agents); checks its actor",
   'src/domain/funding/topups.ts#assertMayRequestTopup':
     "whether an account may ask for a top-up (the agent's menu); a rule on a value, createTopupRequest checks it again",

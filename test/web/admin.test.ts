@@ -9,6 +9,8 @@ import { accountActor, platformActor } from '../../src/domain/actor.ts';
 import { addAdmin } from '../../src/domain/accounts/accounts.ts';
 import { createTopupRequest } from '../../src/domain/funding/topups.ts';
 import { createOrder } from '../../src/domain/orders/intake.ts';
+import { readCardList } from '../../src/domain/pricing/card-list.ts';
+import { activeSalesPauses } from '../../src/domain/vendor/sales-pauses.ts';
 import { SIM_PRODUCTS } from '../../src/integrations/bamboo/simulator/index.ts';
 import { createConfig } from '../../src/config.ts';
 import { freePort } from '../../src/db/embedded.ts';
@@ -186,9 +188,26 @@ describe('the admin console in a browser', () => {
       if (path.endsWith('/ops')) await screenshot(page, 'admin-operations');
     }
     await screenshot(page, 'admin-audit-log');
+
+    // The card list, by keyboard: add the card, then pause its sales with a reason.
+    await page.goto(`${base}/app/admin/pricing`);
+    await page.getByLabel('Product id (from the catalog)').fill(String(SIM_PRODUCTS.steam10));
+    await page.getByLabel(/^Face values in the product's currency/).fill('10');
+    await page.getByLabel(/^Face values in the product's currency/).press('Enter');
+    await expect.poll(() => page.getByRole('status').textContent()).toBe('Card list saved.');
+    expect(await readCardList(ctx.db)).toEqual([{ position: 0, productId: BigInt(SIM_PRODUCTS.steam10), denominations: [1000n] }]);
+    await page.getByLabel(/^Why pause/).fill('supplier recall');
+    await page.getByLabel(/^Why pause/).press('Enter');
+    await expect.poll(() => page.getByRole('status').textContent()).toBe("The product's sales are paused.");
+    expect(await activeSalesPauses(ctx.db)).toEqual([expect.objectContaining({ scope: 'product', target: String(SIM_PRODUCTS.steam10) })]);
+    await expectAccessible(page);
+    await screenshot(page, 'admin-card-list');
+
     await page.setViewportSize({ width: 375, height: 800 });
-    await page.goto(`${base}/app/admin/orders`);
-    expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(375);
+    for (const path of ['/app/admin/orders', '/app/admin/pricing']) {
+      await page.goto(`${base}${path}`);
+      expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(375);
+    }
     expect(browser.foreign).toEqual([]);
   });
 });

@@ -128,16 +128,23 @@ export interface PricePlanOverview extends PricePlan {
 /** Every price plan with where it applies (admins: which account pays what is theirs to see). */
 export async function listPricePlans(db: Kysely<DB>, actor: Actor): Promise<PricePlanOverview[]> {
   await requireAdmin(db, actor);
-  const plans = await db.selectFrom('price_plans').selectAll().orderBy('name').orderBy('id').execute();
-  const roles = await db.selectFrom('role_price_plans').selectAll().execute();
-  const accounts = await db.selectFrom('account_price_plans').select(['plan_id']).execute();
-  const discounts = await db.selectFrom('price_plan_discounts').selectAll().orderBy('product_id').execute();
+  // Independent reads, asked at once; accounts are counted per plan in the database, not fetched.
+  const [plans, roles, accounts, discounts] = await Promise.all([
+    db.selectFrom('price_plans').selectAll().orderBy('name').orderBy('id').execute(),
+    db.selectFrom('role_price_plans').selectAll().execute(),
+    db
+      .selectFrom('account_price_plans')
+      .select(['plan_id', sql<string>`count(*)`.as('count')])
+      .groupBy('plan_id')
+      .execute(),
+    db.selectFrom('price_plan_discounts').selectAll().orderBy('product_id').execute(),
+  ]);
   return plans.map((plan) => ({
     id: plan.id,
     name: plan.name,
     defaultDiscountBps: plan.default_discount_bps,
     roles: roles.filter((row) => row.plan_id === plan.id).map((row) => row.role),
-    accounts: accounts.filter((row) => row.plan_id === plan.id).length,
+    accounts: Number(accounts.find((row) => row.plan_id === plan.id)?.count ?? 0),
     discounts: discounts.filter((row) => row.plan_id === plan.id).map((row) => ({ productId: String(row.product_id), discountBps: row.discount_bps })),
   }));
 }

@@ -10,6 +10,7 @@ import { requireAdmin } from '../accounts/accounts.ts';
 import type { Actor } from '../actor.ts';
 import { growthMetrics, resolveMetricsPeriod, type GrowthMetrics, type MetricsPeriod } from '../growth/metrics.ts';
 import { OPEN_STATUSES } from '../orders/orders.tables.ts';
+import { RecentAnswers } from '../../shared/recent-answers.ts';
 
 export interface PlatformMetrics extends GrowthMetrics {
   at: Date;
@@ -86,4 +87,20 @@ export async function platformMetrics(db: Kysely<DB>, actor: Actor, options: { p
     webhookEvents: webhooks.map((row) => ({ status: row.status, count: Number(row.count) })),
     walletBalances: wallets.map((row) => money(BigInt(row.total), row.currency)),
   };
+}
+
+/** How long the console's metrics page shows one reading; the API reads afresh. */
+export const RECENT_METRICS_MS = 30_000;
+const recentReadings = new WeakMap<Kysely<DB>, RecentAnswers<PlatformMetrics>>();
+
+/**
+ * platformMetrics as read at most 30 s ago, shared by the admins asking meanwhile: a page many admins
+ * keep open costs one set of aggregate queries per period every 30 s, not one per view. The admin
+ * check is made on every call.
+ */
+export async function recentPlatformMetrics(db: Kysely<DB>, actor: Actor, period: MetricsPeriod): Promise<PlatformMetrics> {
+  await requireAdmin(db, actor);
+  let readings = recentReadings.get(db);
+  if (!readings) recentReadings.set(db, (readings = new RecentAnswers(RECENT_METRICS_MS, 20)));
+  return readings.get(`${period.from}/${period.to}`, () => platformMetrics(db, actor, { period }));
 }

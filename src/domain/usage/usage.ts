@@ -47,23 +47,76 @@ export async function addApiRequests(db: Kysely<DB>, counts: readonly { accountI
     .execute();
 }
 
+/** The window of the last `days` UTC days up to and including today. */
+function windowOf(options: { days: number; now?: Date }): { from: string; to: string; fromDate: Date } {
+  const days = Math.min(Math.max(Math.trunc(options.days), 1), MAX_USAGE_DAYS);
+  const to = dayOf(options.now ?? new Date());
+  const fromDate = new Date(`${to}T00:00:00.000Z`);
+  fromDate.setUTCDate(fromDate.getUTCDate() - (days - 1));
+  return { from: dayOf(fromDate), to, fromDate };
+}
+
+const charged = sql<string>`coalesce(sum(case when status in ('completed', 'partially_completed') then unit_price_minor * coalesce(cards_delivered, 0) else 0 end), 0)`;
+
+const ordersOf = (db: Kysely<DB>, accountId: string, currency: string, fromDate: Date) =>
+  db.selectFrom('orders').where('buyer_id', '=', accountId).where('currency', '=', currency).where('created_at', '>=', fromDate);
+
+const perDayOf = (db: Kysely<DB>, accountId: string, currency: string, fromDate: Date) =>
+  ordersOf(db, accountId, currency, fromDate)
+    .select([sql<string>`to_char(created_at at time zone 'UTC', 'YYYY-MM-DD')`.as('day'), sql<string>`count(*)`.as('orders'), charged.as('spend')])
+    .groupBy('day')
+    .execute();
+
+function seriesOf(
+  window: { to: string; fromDate: Date },
+  currency: string,
+  perDay: readonly { day: string; orders: string; spend: string }[],
+  requestsByDay: ReadonlyMap<string, number> = new Map(),
+): UsageDay[] {
+  const ordersByDay = new Map(perDay.map((row) => [row.day, row]));
+  const series: UsageDay[] = [];
+  for (const date = new Date(window.fromDate); dayOf(date) <= window.to; date.setUTCDate(date.getUTCDate() + 1)) {
+    const day = dayOf(date);
+    const row = ordersByDay.get(day);
+    series.push({ date: day, requests: requestsByDay.get(day) ?? 0, orders: Number(row?.orders ?? 0), spend: money(BigInt(row?.spend ?? 0), currency) });
+  }
+  return series;
+}
+
+const spendOf = (series: readonly UsageDay[], currency: string) =>
+  money(
+    series.reduce((sum, day) => sum + day.spend.amount, 0n),
+    currency,
+  );
+
+/**
+ * Orders and spend per day only (the web overview's chart): two queries, where `usageFor` needs five.
+ * `requests` is 0 in each day (not read).
+ */
+export async function spendPerDay(
+  db: Kysely<DB>,
+  accountId: string,
+  options: { days: number; now?: Date },
+): Promise<Pick<Usage, 'from' | 'to' | 'days'> & { totals: Pick<Usage['totals'], 'orders' | 'spend'> }> {
+  const account = await getAccount(db, accountId);
+  const window = windowOf(options);
+  const series = seriesOf(window, account.currency, await perDayOf(db, accountId, account.currency, window.fromDate));
+  return {
+    from: window.from,
+    to: window.to,
+    days: series,
+    totals: { orders: series.reduce((sum, day) => sum + day.orders, 0), spend: spendOf(series, account.currency) },
+  };
+}
+
 /** The last `days` UTC days up to and including today, for one account. */
 export async function usageFor(db: Kysely<DB>, accountId: string, options: { days: number; now?: Date }): Promise<Usage> {
   const account = await getAccount(db, accountId);
-  const days = Math.min(Math.max(Math.trunc(options.days), 1), MAX_USAGE_DAYS);
-  const now = options.now ?? new Date();
-  const to = dayOf(now);
-  const fromDate = new Date(`${to}T00:00:00.000Z`);
-  fromDate.setUTCDate(fromDate.getUTCDate() - (days - 1));
-  const from = dayOf(fromDate);
-
-  const charged = sql<string>`coalesce(sum(case when status in ('completed', 'partially_completed') then unit_price_minor * coalesce(cards_delivered, 0) else 0 end), 0)`;
-  const orders = db.selectFrom('orders').where('buyer_id', '=', accountId).where('currency', '=', account.currency).where('created_at', '>=', fromDate);
+  const window = windowOf(options);
+  const { from, to, fromDate } = window;
+  const orders = ordersOf(db, accountId, account.currency, fromDate);
   const [perDay, requestRows, totalsRow, top] = await Promise.all([
-    orders
-      .select([sql<string>`to_char(created_at at time zone 'UTC', 'YYYY-MM-DD')`.as('day'), sql<string>`count(*)`.as('orders'), charged.as('spend')])
-      .groupBy('day')
-      .execute(),
+    perDayOf(db, accountId, account.currency, fromDate),
     db
       .selectFrom('api_usage_days')
       .select([sql<string>`to_char(day, 'YYYY-MM-DD')`.as('day'), 'requests'])
@@ -87,19 +140,7 @@ export async function usageFor(db: Kysely<DB>, accountId: string, options: { day
       .execute(),
   ]);
 
-  const ordersByDay = new Map(perDay.map((row) => [row.day, row]));
-  const requestsByDay = new Map(requestRows.map((row) => [row.day, Number(row.requests)]));
-  const series: UsageDay[] = [];
-  for (const date = new Date(fromDate); dayOf(date) <= to; date.setUTCDate(date.getUTCDate() + 1)) {
-    const day = dayOf(date);
-    const row = ordersByDay.get(day);
-    series.push({
-      date: day,
-      requests: requestsByDay.get(day) ?? 0,
-      orders: Number(row?.orders ?? 0),
-      spend: money(BigInt(row?.spend ?? 0), account.currency),
-    });
-  }
+  const series = seriesOf(window, account.currency, perDay, new Map(requestRows.map((row) => [row.day, Number(row.requests)])));
   const completed = Number(totalsRow.completed);
   const partiallyCompleted = Number(totalsRow.partial);
   const failed = Number(totalsRow.failed);
@@ -114,10 +155,7 @@ export async function usageFor(db: Kysely<DB>, accountId: string, options: { day
       completed,
       partiallyCompleted,
       failed,
-      spend: money(
-        series.reduce((sum, day) => sum + day.spend.amount, 0n),
-        account.currency,
-      ),
+      spend: spendOf(series, account.currency),
       successRate: finished === 0 ? null : completed / finished,
     },
     topProducts: top.map((row) => ({
