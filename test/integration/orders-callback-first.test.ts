@@ -97,12 +97,15 @@ describe('the completion callback first, a poll only when it is late', () => {
   it('finishes each order by its callback with one Get Order; the first poll, due later, asks Bamboo nothing', async () => {
     const { calls, vendorFinishes } = await vendorWithCallbacks({ callbacks: true });
     const orders = [];
-    for (let index = 0; index < 5; index += 1) orders.push(await placed(1 + (index % 3)));
-    for (const { created } of orders) {
-      // No callback history yet: the minimum, not at once.
-      const { dueInSeconds } = await firstPoll(created.id);
-      expect(dueInSeconds).toBeGreaterThan(1);
+    for (let index = 0; index < 5; index += 1) {
+      // No callback history yet: the minimum after the order went to the vendor, not at once. Timed
+      // from both ends of the placement, so a slow machine cannot make it look early or late.
+      const before = Date.now();
+      const placedOrder = await placed(1 + (index % 3));
+      const { job, dueInSeconds } = await firstPoll(placedOrder.created.id);
+      expect((job.startAfter.getTime() - before) / 1000).toBeGreaterThan(1);
       expect(dueInSeconds).toBeLessThanOrEqual(2);
+      orders.push(placedOrder);
     }
     expect(calls.getOrder).toBe(0);
 
