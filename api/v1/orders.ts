@@ -63,14 +63,9 @@ const CreateCartSchema = z
       .min(1)
       .max(MAX_CART_ITEMS)
       .openapi({ description: `1 to ${MAX_CART_ITEMS} items; each is one order of its own (\`items[].orderId\` in the answer).` }),
-    referenceId: z
-      .string()
-      .min(1)
-      .max(MAX_REFERENCE_LENGTH)
-      .optional()
-      .openapi({
-        description: 'Your reference for the cart; an alternative to the Idempotency-Key header. (Sandbox fault triggers act on single orders only.)',
-      }),
+    referenceId: z.string().min(1).max(MAX_REFERENCE_LENGTH).optional().openapi({
+      description: 'Your reference for the cart; an alternative to the Idempotency-Key header. (Sandbox fault triggers act on single orders only.)',
+    }),
     maxPrice: MoneyInputSchema.optional().openapi({
       description: 'Refuse the whole cart (`max_price_exceeded`) when its total would be higher. In your wallet currency.',
     }),
