@@ -154,6 +154,8 @@ describe('carts', () => {
     await expectDomainError(cart(account, [steam(2), range('12.00', 2)], { ref: 'acme-cart-1' }), 'idempotency_conflict');
     await order(account, { ref: 'acme-single-1' });
     await expectDomainError(cart(account, [steam(1)], { ref: 'acme-single-1' }), 'idempotency_conflict');
+    const single = await expectDomainError(order(account, { ref: 'acme-cart-1' }), 'idempotency_conflict');
+    expect(single.details.cartId).toBe(first.cart.id);
     expect(await balance(db, account)).toBe('56.00'); // 34.00 for the cart once, 10.00 for the single order
     expect(await cartsOf(account)).toHaveLength(1);
     // Two identical requests at once: one cart.

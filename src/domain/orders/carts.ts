@@ -141,6 +141,9 @@ async function writeCart(ctx: CreateOrderContext, input: CreateCartInput): Promi
         .returning(['id', 'number', 'created_at'])
         .executeTakeFirst();
       if (!group) return undefined;
+      // The buyer's intake lock (the one `order_intake` takes): single orders of this buyer are
+      // written under it, so the check below sees every one of them.
+      await sql`select pg_advisory_xact_lock(hashtextextended(${`order-intake:${input.buyerId}`}, 0))`.execute(trx);
       // One key, one intended purchase: a key a single order already used is not a cart's.
       const single = await trx
         .selectFrom('orders')
