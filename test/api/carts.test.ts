@@ -104,6 +104,32 @@ describe('POST /v1/orders with items, GET /v1/carts/{id}', () => {
     );
   });
 
+  it("a test key's cart is paid from the sandbox wallet and bought from the simulator, its items sandbox orders", async () => {
+    const partner = await harness.makePartner();
+    await fund(db, { ...partner.account, id: partner.sandboxId }, '50.00');
+    await fund(db, partner.account, '5.00');
+    const created = await call(partner.testKey, 'POST', '/v1/orders', { items: [steam(1), steam(2)] });
+    expect(created.status).toBe(202);
+    const cart = (await created.json()) as CartBody;
+    expect(await wallet(partner.testKey)).toBe('20.00');
+    expect(await wallet(partner.liveKey)).toBe('5.00');
+    // The live key's account sees no such cart.
+    await expectProblem(await call(partner.liveKey, 'GET', `/v1/carts/${cart.id}`), 404, 'cart_not_found');
+    const items = await db.selectFrom('orders').select(['id', 'sandbox', 'buyer_id']).where('group_id', '=', cart.id).execute();
+    expect(items.map((item) => [item.sandbox, item.buyer_id])).toEqual([
+      [true, partner.sandboxId],
+      [true, partner.sandboxId],
+    ]);
+    await runDueJobs(harness, ctx, orderPlaceQueue);
+    clock.advance(1500);
+    await runDueJobs(harness, ctx, orderPollQueue);
+    expect(((await (await call(partner.testKey, 'GET', `/v1/carts/${cart.id}`)).json()) as CartBody).status).toBe('completed');
+    await expectOrderMoneyConserved(
+      db,
+      items.map((item) => item.id),
+    );
+  });
+
   it('refusals of the whole cart name the item; invalid carts get the cart shape errors; single orders are unchanged', async () => {
     const partner = await partnerWith('30.00');
     const poor = await expectProblem(await call(partner.liveKey, 'POST', '/v1/orders', { items: [steam(2), outOfStock] }), 402, 'insufficient_funds');
