@@ -8,7 +8,6 @@
 // float) rolls the whole cart back, so nothing is held.
 import { sql, type Kysely } from 'kysely';
 import type { DB } from '../../db/schema.ts';
-import { withTransaction } from '../../db/transaction.ts';
 import { DomainError, isDomainError } from '../../shared/errors.ts';
 import { isUuid } from '../../shared/ids.ts';
 import { add, formatMoney, money, toJsonMoney, type Money } from '../../shared/money.ts';
@@ -16,7 +15,7 @@ import type { Actor } from '../actor.ts';
 import { insufficientFunds, walletBalance } from '../ledger/ledger.ts';
 import { RISK_REFUSALS, type CreateOrderContext } from './intake.ts';
 import { priceRequests, type PricedRequest } from './intake-pricing.ts';
-import { intakeRequest, MAX_REFERENCE_LENGTH, type IntakeResult } from './intake-request.ts';
+import { intakeRequest, MAX_REFERENCE_LENGTH, referenceConflict, type IntakeResult } from './intake-request.ts';
 import { writeOrders } from './intake-write.ts';
 import { maySeeOrdersOf, toOrder, type Order } from './orders.ts';
 import { FINAL_STATUSES, type OrderGroupRow, type OrderRow } from './orders.tables.ts';
@@ -80,7 +79,7 @@ export async function createCart(ctx: CreateOrderContext, input: CreateCartInput
   try {
     return await writeCart(ctx, input);
   } catch (error) {
-    if (isDomainError(error) && RISK_REFUSALS.has(error.code) && !ctx.db.isTransaction) {
+    if (isDomainError(error) && RISK_REFUSALS.has(error.code)) {
       await countRefusal(ctx, input.buyerId, error.code).catch((alertError: unknown) => ctx.logger.error({ err: alertError }, 'risk monitoring failed'));
     }
     throw error;
@@ -88,6 +87,9 @@ export async function createCart(ctx: CreateOrderContext, input: CreateCartInput
 }
 
 async function writeCart(ctx: CreateOrderContext, input: CreateCartInput): Promise<{ cart: Cart; created: boolean }> {
+  // All or none needs the cart's own transaction: inside a caller's, a refused item would leave the
+  // items written before it to whatever the caller does next.
+  if (ctx.db.isTransaction) throw new Error('createCart writes in a transaction of its own; call it outside one');
   if (input.actor.accountId !== input.buyerId) throw new DomainError('forbidden', 'orders are placed by the buyer itself');
   if (input.items.length < 1 || input.items.length > MAX_CART_ITEMS) {
     throw new DomainError('invalid_cart', `a cart has 1 to ${MAX_CART_ITEMS} items`, { max: MAX_CART_ITEMS });
@@ -124,7 +126,7 @@ async function writeCart(ctx: CreateOrderContext, input: CreateCartInput): Promi
 
   let written: { group: Pick<OrderGroupRow, 'id' | 'number' | 'created_at'>; results: IntakeResult[] } | undefined;
   try {
-    written = await withTransaction(ctx.db, async (trx) => {
+    written = await ctx.db.transaction().execute(async (trx) => {
       // A twin request in flight holds this key until it commits; then this one finds its cart.
       const group = await trx
         .insertInto('order_groups')
@@ -184,13 +186,11 @@ async function writeCart(ctx: CreateOrderContext, input: CreateCartInput): Promi
   }
   const { group, results } = written;
   const last = results.at(-1)!;
-  if (!ctx.db.isTransaction) {
-    // Risk monitoring after the commit, as for single orders; it never changes the outcome.
-    await checkUnusualSpend(ctx, last.order, last.spentToday ?? 0n).catch((alertError: unknown) =>
-      ctx.logger.error({ err: alertError }, 'risk monitoring failed'),
-    );
-    await checkLimitUsage(ctx, last.order).catch((alertError: unknown) => ctx.logger.error({ err: alertError }, 'risk monitoring failed'));
-  }
+  // Risk monitoring after the commit, as for single orders; it never changes the outcome.
+  await checkUnusualSpend(ctx, last.order, last.spentToday ?? 0n).catch((alertError: unknown) =>
+    ctx.logger.error({ err: alertError }, 'risk monitoring failed'),
+  );
+  await checkLimitUsage(ctx, last.order).catch((alertError: unknown) => ctx.logger.error({ err: alertError }, 'risk monitoring failed'));
   const zero = money(0n, total.currency);
   return {
     cart: {
@@ -253,9 +253,6 @@ function itemRefusal(error: unknown, position: number): unknown {
   if (!isDomainError(error)) return error;
   return new DomainError(error.code, `item ${position + 1}: ${error.message}`, { ...error.details, item: position });
 }
-
-const referenceConflict = (reference: string, details: Record<string, unknown>) =>
-  new DomainError('idempotency_conflict', `reference ${reference} was already used for a different order`, details);
 
 async function findCartRow(db: Kysely<DB>, buyerId: string, clientReference: string): Promise<OrderGroupRow | undefined> {
   return db.selectFrom('order_groups').selectAll().where('buyer_id', '=', buyerId).where('client_reference', '=', clientReference).executeTakeFirst();

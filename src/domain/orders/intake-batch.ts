@@ -7,10 +7,10 @@
 import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.ts';
 import { Batcher, settle, type Settled } from '../../shared/batcher.ts';
-import { DomainError, isDomainError } from '../../shared/errors.ts';
+import { isDomainError } from '../../shared/errors.ts';
 import { isUuid } from '../../shared/ids.ts';
 import { priceRequests, type PricedRequest } from './intake-pricing.ts';
-import { conflictOf, type IntakeRequest, type IntakeResult, type OrderIntakeContext } from './intake-request.ts';
+import { conflictOf, referenceConflict, type IntakeRequest, type IntakeResult, type OrderIntakeContext } from './intake-request.ts';
 import { writeOrders } from './intake-write.ts';
 import { toOrder } from './orders.ts';
 
@@ -41,11 +41,7 @@ export async function intakeBatch(ctx: OrderIntakeContext, requests: IntakeReque
     const outcome = pricing[index] as Settled<Omit<PricedRequest, 'index' | 'request'>>;
     const cartId = cartReferences.get(`${request.input.buyerId} ${request.input.clientReference}`);
     // One key, one intended purchase: a key a cart already used is not a single order's (carts.ts).
-    if (cartId)
-      results[index] = {
-        ok: false,
-        error: new DomainError('idempotency_conflict', `reference ${request.input.clientReference} was already used for a different order`, { cartId }),
-      };
+    if (cartId) results[index] = { ok: false, error: referenceConflict(request.input.clientReference, { cartId }) };
     else if (outcome.ok) priced.push({ index, request, ...outcome.value });
     // A replay answers its first order even when the product or the price changed since, so a
     // pricing refusal first looks for one.
