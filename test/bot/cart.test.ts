@@ -48,12 +48,12 @@ describe('the cart in the bot', () => {
   it('two cards in one cart: each item on the summary with the total and balance after; one Confirm; each item delivered as its own order', async () => {
     const { clock } = mountSimulator({ rateLimits: false });
     ctx.vendor = simulatorClient({ clock });
-    const agent = await fundedAgent('100.00');
+    const agent = await fundedAgent('200.00');
     const user = agent.telegramUserId;
     const { bot, calls } = startTestBot(ctx, store);
     await bot.handleUpdate(callbackQuery(user, 'o:new'));
     await bot.handleUpdate(callbackQuery(user, buttonData(calls, `Product ${SIM_PRODUCTS.steam10}`)));
-    await bot.handleUpdate(callbackQuery(user, buttonData(calls, '× 2')));
+    await bot.handleUpdate(textMessage(user, '6'));
     await bot.handleUpdate(callbackQuery(user, buttonData(calls, 'Add another card')));
     expect(lastText(calls)).toBe('Which card do you want to add to the cart?');
     expect(lastButtons(calls).map((button) => button.text)).toContain('🧺 Review cart (1)');
@@ -62,11 +62,11 @@ describe('the cart in the bot', () => {
     expect(lastText(calls)).toBe(
       [
         'Please check your cart:',
-        `1. Product ${SIM_PRODUCTS.steam10} · 10.00 USD × 2 = 20.00 USD`,
+        `1. Product ${SIM_PRODUCTS.steam10} · 10.00 USD × 6 = 60.00 USD`,
         `2. Product ${SIM_PRODUCTS.range} · 25.50 USD × 1 = 25.50 USD`,
-        'Total: 45.50 USD',
-        'Balance now: 100.00 USD',
-        'Balance after: 54.50 USD',
+        'Total: 85.50 USD',
+        'Balance now: 200.00 USD',
+        'Balance after: 114.50 USD',
         '',
         'The × buttons change card 2.',
       ].join('\n'),
@@ -74,30 +74,31 @@ describe('the cart in the bot', () => {
     // The quantity buttons change the last item.
     await bot.handleUpdate(callbackQuery(user, buttonData(calls, '× 3')));
     expect(lastText(calls)).toContain(`2. Product ${SIM_PRODUCTS.range} · 25.50 USD × 3 = 76.50 USD`);
-    expect(lastText(calls)).toContain('Balance after: 3.50 USD');
+    expect(lastText(calls)).toContain('Balance after: 63.50 USD');
     const confirm = buttonData(calls, 'Confirm');
     await bot.handleUpdate(callbackQuery(user, confirm));
-    expect(lastText(calls)).toMatch(/^Cart SC-\d{6} accepted: 2 orders \(ST-\d{6}, ST-\d{6}\), 96\.50 USD\./);
+    expect(lastText(calls)).toMatch(/^Cart SC-\d{6} accepted: 2 orders \(ST-\d{6}, ST-\d{6}\), 136\.50 USD\./);
     await bot.handleUpdate(callbackQuery(user, confirm)); // double tap
     expect(calls.at(-1)?.payload.text).toContain('no longer valid');
 
     const [cart] = await cartsOf(agent.account.id);
-    expect(cart).toMatchObject({ channel: 'telegram', client_reference: `tg:${confirm.split(':')[2]}`, total_minor: 9650n, item_count: 2 });
+    expect(cart).toMatchObject({ channel: 'telegram', client_reference: `tg:${confirm.split(':')[2]}`, total_minor: 13_650n, item_count: 2 });
     const orders = await ordersOf(agent.account.id);
     expect(orders.map((order) => [order.group_id, order.quantity, order.total_minor])).toEqual([
-      [cart!.id, 2, 2000n],
+      [cart!.id, 6, 6000n],
       [cart!.id, 3, 7650n],
     ]);
-    expect(await balance(ctx.db, agent.account)).toBe('3.50');
+    expect(await balance(ctx.db, agent.account)).toBe('63.50');
 
     await runDueJobs(test, ctx, orderPlaceQueue);
     clock.advance(1500);
     await runDueJobs(test, ctx, orderPollQueue);
     await runDueJobs(test, ctx, orderEventsQueue);
-    // Each item's cards arrive as its own order's: five card messages, each naming its order.
+    // Each item's cards arrive as its own order's: the six cards of the first as one Cards CSV
+    // message (a many-card order), the three of the second one message each.
     const messages = (await queuedMessages(test.boss, user)).map((message) => JSON.stringify(message.text));
     const numbers = orders.map((order) => `ST-${String(order.number).padStart(6, '0')}`);
-    expect(messages.filter((text) => text.includes(numbers[0]!))).toHaveLength(2);
+    expect(messages.filter((text) => text.includes(numbers[0]!))).toEqual([expect.stringContaining('order-cards-many')]);
     expect(messages.filter((text) => text.includes(numbers[1]!))).toHaveLength(3);
     await expectOrderMoneyConserved(
       ctx.db,
