@@ -192,4 +192,40 @@ describe('carts', () => {
       rows.map((row) => row.id),
     );
   });
+
+  it('carts and single orders of several buyers at once, with the vendor float counted: all accepted, no lock waits in a cycle', async () => {
+    vendor();
+    const buyers = await Promise.all([0, 1, 2].map(() => buyer('200.00')));
+    await db.insertInto('vendor_float').values({ book: 'live', currency: 'USD', balance_minor: 1_000_000n, requested_at: new Date() }).execute();
+    try {
+      const answers = await Promise.allSettled(
+        buyers.flatMap((account) => [
+          cart(account, [steam(1), range('5.00', 1)]),
+          order(account),
+          cart(account, [steam(2), steam(1)]),
+          order(account),
+          order(account),
+        ]),
+      );
+      expect(answers.filter((answer) => answer.status === 'rejected')).toEqual([]);
+      for (const account of buyers) expect(await balance(db, account)).toBe('125.00'); // 15.00 + 30.00 for the carts, 3 × 10.00
+      expect(await db.selectFrom('vendor_float_reservations').selectAll().execute()).toEqual([]);
+    } finally {
+      await db.deleteFrom('vendor_float').execute();
+    }
+    const rows = await db
+      .selectFrom('orders')
+      .select('id')
+      .where(
+        'buyer_id',
+        'in',
+        buyers.map((account) => account.id),
+      )
+      .execute();
+    expect(rows).toHaveLength(21);
+    await expectOrderMoneyConserved(
+      db,
+      rows.map((row) => row.id),
+    );
+  });
 });

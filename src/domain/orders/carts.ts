@@ -143,17 +143,6 @@ async function writeCart(ctx: CreateOrderContext, input: CreateCartInput): Promi
         .returning(['id', 'number', 'created_at'])
         .executeTakeFirst();
       if (!group) return undefined;
-      // The buyer's intake lock (the one `order_intake` takes): single orders of this buyer are
-      // written under it, so the check below sees every one of them.
-      await sql`select pg_advisory_xact_lock(hashtextextended(${`order-intake:${input.buyerId}`}, 0))`.execute(trx);
-      // One key, one intended purchase: a key a single order already used is not a cart's.
-      const single = await trx
-        .selectFrom('orders')
-        .select('id')
-        .where('buyer_id', '=', input.buyerId)
-        .where('client_reference', '=', input.clientReference)
-        .executeTakeFirst();
-      if (single) throw referenceConflict(input.clientReference, { orderId: single.id });
       const items = priced.map((item, position) => ({
         ...item,
         index: position,
@@ -165,6 +154,17 @@ async function writeCart(ctx: CreateOrderContext, input: CreateCartInput): Promi
         if (!outcome.value.created) throw new Error(`cart item ${position} answered an existing order`);
         return outcome.value;
       });
+      // One key, one intended purchase: a key a single order already used is not a cart's. Checked
+      // now, under the buyer's intake lock that `order_intake_batch` took (single orders are written
+      // under it, so none is missed); taken earlier it would come before the vendor float's lock,
+      // against the order every batch takes them in.
+      const single = await trx
+        .selectFrom('orders')
+        .select('id')
+        .where('buyer_id', '=', input.buyerId)
+        .where('client_reference', '=', input.clientReference)
+        .executeTakeFirst();
+      if (single) throw referenceConflict(input.clientReference, { orderId: single.id });
       // Positions are 0-based; `with ordinality` counts from 1.
       await sql`update orders o set group_id = ${group.id}, group_position = item.n - 1
         from unnest(${results.map((result) => result.order.id)}::uuid[]) with ordinality as item(id, n)
