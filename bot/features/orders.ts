@@ -270,7 +270,7 @@ async function orderFlow(conversation: Flow, ctx: ConvContext): Promise<void> {
       return { text, affordable, vars };
     });
 
-  const key = await conversation.external(() => randomUUID());
+  let key = '';
   const lines: CartLine[] = [];
   let stepCtx = ctx;
   let current: CartLine;
@@ -279,6 +279,9 @@ async function orderFlow(conversation: Flow, ctx: ConvContext): Promise<void> {
   cart: for (;;) {
     const picked = await pickItem(conversation, stepCtx, cards, lines.length);
     if (!picked) return;
+    // Drawn once, after the first card, where the flow has always drawn it: a conversation replayed
+    // across a deploy meets its steps in the order it recorded them.
+    if (!key) key = await conversation.external(() => randomUUID());
     current = 'review' in picked ? lines.pop()! : { card: picked.card, face: picked.face, quantity: 1 };
     const canAdd = () => lines.length + 1 < MAX_CART_ITEMS;
     summary = await summarize([...lines, current]);
