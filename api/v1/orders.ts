@@ -5,7 +5,7 @@ import { z } from '@hono/zod-openapi';
 import { randomUUID } from 'node:crypto';
 import type { AppContext } from '#src/context.ts';
 import { accountActor } from '#src/domain/actor.ts';
-import { createCart, getCartFor, MAX_CART_ITEMS, type Cart } from '#src/domain/orders/carts.ts';
+import { CART_STATUSES, createCart, getCartFor, MAX_CART_ITEMS, type Cart } from '#src/domain/orders/carts.ts';
 import { createOrder } from '#src/domain/orders/intake.ts';
 import { MAX_QUANTITY, MAX_REFERENCE_LENGTH } from '#src/domain/orders/intake-request.ts';
 import { getOrderFor, listOrders, orderCardsCsv, revealOrderCards, type Order, type RevealedCard } from '#src/domain/orders/orders.ts';
@@ -111,7 +111,7 @@ const CartSchema = z
     number: z.string().openapi({ example: 'SC-000042' }),
     referenceId: z.string(),
     status: z
-      .enum(['open', 'completed', 'partially_completed', 'failed'])
+      .enum(CART_STATUSES)
       .openapi({ description: '`open` while any item is; then `completed` (all items), `failed` (all items) or `partially_completed`.' }),
     total: MoneySchema.openapi({ description: "Held from your wallet at creation: the sum of the items' totals." }),
     refunded: MoneySchema.openapi({ description: 'What went back to your wallet for undelivered cards, over all items.' }),

@@ -51,7 +51,8 @@ export interface CartItem {
 }
 
 /** Open while any item is; then how the items ended together. */
-export type CartStatus = 'open' | 'completed' | 'partially_completed' | 'failed';
+export const CART_STATUSES = ['open', 'completed', 'partially_completed', 'failed'] as const;
+export type CartStatus = (typeof CART_STATUSES)[number];
 
 export interface Cart {
   id: string;
