@@ -16,7 +16,7 @@ import { insufficientFunds, walletBalance } from '../ledger/ledger.ts';
 import { RISK_REFUSALS, type CreateOrderContext } from './intake.ts';
 import { priceRequests, type PricedRequest } from './intake-pricing.ts';
 import { intakeRequest, MAX_REFERENCE_LENGTH, referenceConflict, type IntakeResult } from './intake-request.ts';
-import { writeOrders } from './intake-write.ts';
+import { releaseFloatOrWarn, writeOrders } from './intake-write.ts';
 import { maySeeOrdersOf, toOrder, type Order } from './orders.ts';
 import { FINAL_STATUSES, type OrderGroupRow, type OrderRow } from './orders.tables.ts';
 import { riskLimitsOf } from './risk.ts';
@@ -126,6 +126,7 @@ async function writeCart(ctx: CreateOrderContext, input: CreateCartInput): Promi
   await assertCartWithinLimits(ctx.db, buyer, total, input.maxTotal);
 
   let written: { group: Pick<OrderGroupRow, 'id' | 'number' | 'created_at'>; results: IntakeResult[] } | undefined;
+  let floatReservations: readonly string[] = [];
   try {
     written = await ctx.db.transaction().execute(async (trx) => {
       // A twin request in flight holds this key until it commits; then this one finds its cart.
@@ -149,7 +150,9 @@ async function writeCart(ctx: CreateOrderContext, input: CreateCartInput): Promi
         index: position,
         request: { ...item.request, input: { ...item.request.input, clientReference: itemReference(group.id, position) } },
       }));
-      const outcomes = await writeOrders({ ...ctx, db: trx }, items);
+      // The vendor float is reserved in a call of its own before the items are written here (as a
+      // batch does), so no lock of the float is held through this transaction.
+      const outcomes = await writeOrders(ctx, items, { trx, floatTaken: (reservations) => (floatReservations = reservations) });
       const results = outcomes.map((outcome, position) => {
         if (!outcome.ok) throw itemRefusal(outcome.error, position);
         if (!outcome.value.created) throw new Error(`cart item ${position} answered an existing order`);
@@ -173,6 +176,9 @@ async function writeCart(ctx: CreateOrderContext, input: CreateCartInput): Promi
       return { group, results };
     });
   } catch (error) {
+    // Rolled back: the float reservation the items' write deleted is back; it goes back now rather
+    // than when it runs out.
+    await releaseFloatOrWarn(ctx, floatReservations);
     // Said for the whole cart: what the wallet has and what the cart needs.
     if (isDomainError(error, 'insufficient_funds')) {
       const balance = await walletBalance(ctx.db, input.buyerId);

@@ -1,7 +1,8 @@
 // Writing priced orders (src/domain/orders/intake-batch.ts): one `order_intake_batch` statement for
 // the whole batch and one job insert for the new orders, in one transaction; each order's outcome
 // mapped back to its order or its refusal.
-import { sql } from 'kysely';
+import { sql, type Transaction } from 'kysely';
+import type { DB } from '../../db/schema.ts';
 import { prepared } from '../../db/database.ts';
 import { withTransaction } from '../../db/transaction.ts';
 import type { Settled } from '../../shared/batcher.ts';
@@ -50,8 +51,16 @@ interface IntakeOutcome {
  * reservation and holds the new orders' vendor cost in the float (`holdFloat`), and the place jobs
  * of the new ones in one insert. Throws only for a database error; refusals come
  * back per order.
+ *
+ * `within`: a cart's transaction (carts.ts) to write in instead of one of its own; the float is still
+ * reserved before it, in its call of its own, and `within.floatTaken` gets the reservations so the
+ * cart can give them back if its transaction then rolls back.
  */
-export async function writeOrders(ctx: OrderIntakeContext, priced: PricedRequest[]): Promise<Settled<IntakeResult>[]> {
+export async function writeOrders(
+  ctx: OrderIntakeContext,
+  priced: PricedRequest[],
+  within?: { trx: Transaction<DB>; floatTaken: (reservations: readonly string[]) => void },
+): Promise<Settled<IntakeResult>[]> {
   const orders = priced.map(({ request, buyer, quote, total }, idx) => {
     const wallet = walletId(buyer.id);
     // A sandbox account's hold goes to the sandbox clearing account: test money stays apart.
@@ -90,9 +99,10 @@ export async function writeOrders(ctx: OrderIntakeContext, priced: PricedRequest
     ctx.db,
     priced.map(({ vendorCost }, idx) => ({ book: books[idx] as FloatBook, cost: vendorCost })),
   );
+  within?.floatTaken(float.reservations);
   const covered = float.covered;
   const toWrite = orders.filter((order) => covered[order.idx]);
-  const rows = await withTransaction(ctx.db, async (trx) => {
+  const rows = await withTransaction(within?.trx ?? ctx.db, async (trx) => {
     if (toWrite.length === 0) {
       await releaseFloat(trx, float.reservations);
       return [] as IntakeOutcome[];
@@ -122,10 +132,9 @@ export async function writeOrders(ctx: OrderIntakeContext, priced: PricedRequest
     }
     return outcomes;
   }).catch(async (error: unknown) => {
-    // Not written: the reservation goes back now rather than when it runs out.
-    await releaseFloat(ctx.db, float.reservations).catch((releaseError: unknown) =>
-      ctx.logger.warn({ err: releaseError }, 'a float reservation was not given back; it stops counting in minutes'),
-    );
+    // Not written: the reservation goes back now rather than when it runs out. (In a cart's
+    // transaction, still open here, the cart gives it back after its rollback.)
+    if (!within) await releaseFloatOrWarn(ctx, float.reservations);
     throw error;
   });
   const byIndex = new Map(rows.map((row) => [row.idx, row]));
@@ -141,6 +150,13 @@ export async function writeOrders(ctx: OrderIntakeContext, priced: PricedRequest
     if (row.outcome !== 'created') return { ok: false, error: refusalOf(row, one) };
     return { ok: true, value: createdOrder(one, row) };
   });
+}
+
+/** Gives float reservations back after their intake failed; one left behind stops counting in minutes. */
+export async function releaseFloatOrWarn(ctx: Pick<OrderIntakeContext, 'db' | 'logger'>, reservations: readonly string[]): Promise<void> {
+  await releaseFloat(ctx.db, reservations).catch((releaseError: unknown) =>
+    ctx.logger.warn({ err: releaseError }, 'a float reservation was not given back; it stops counting in minutes'),
+  );
 }
 
 /** The money the new orders held, per buyer and channel (several orders of one buyer cross a threshold once). */
