@@ -16,11 +16,12 @@ import { insufficientFunds, walletBalance } from '../ledger/ledger.ts';
 import { RISK_REFUSALS, type CreateOrderContext } from './intake.ts';
 import { priceRequests, type PricedRequest } from './intake-pricing.ts';
 import { intakeRequest, MAX_REFERENCE_LENGTH, referenceConflict, type IntakeResult } from './intake-request.ts';
-import { releaseFloatOrWarn, writeOrders } from './intake-write.ts';
+import { releaseFloatOrWarn, reserveFloat, writeOrders } from './intake-write.ts';
 import { maySeeOrdersOf, toOrder, type Order } from './orders.ts';
 import { FINAL_STATUSES, type OrderGroupRow, type OrderRow } from './orders.tables.ts';
 import { riskLimitsOf } from './risk.ts';
 import { checkLimitUsage, checkUnusualSpend, countRefusal } from './risk-alerts.ts';
+import { floatExhausted } from '../vendor/float.ts';
 
 /** At most this many items (lines of product, value and quantity) in one cart; each item's quantity within the per-order maximum. */
 export const MAX_CART_ITEMS = 20;
@@ -125,8 +126,15 @@ async function writeCart(ctx: CreateOrderContext, input: CreateCartInput): Promi
   const total = priced.map((item) => item.total).reduce((sum, each) => add(sum, each));
   await assertCartWithinLimits(ctx.db, buyer, total, input.maxTotal);
 
+  // The vendor float is reserved in a call of its own before the cart's transaction, as a batch's
+  // is: no float lock is held through the write, and no connection is asked for while it runs.
+  const float = await reserveFloat(ctx, priced);
+  const uncovered = float.covered.indexOf(false);
+  if (uncovered >= 0) {
+    await releaseFloatOrWarn(ctx, float.reservations);
+    throw itemRefusal(floatExhausted(), uncovered);
+  }
   let written: { group: Pick<OrderGroupRow, 'id' | 'number' | 'created_at'>; results: IntakeResult[] } | undefined;
-  let floatReservations: readonly string[] = [];
   try {
     written = await ctx.db.transaction().execute(async (trx) => {
       // A twin request in flight holds this key until it commits; then this one finds its cart.
@@ -150,9 +158,7 @@ async function writeCart(ctx: CreateOrderContext, input: CreateCartInput): Promi
         index: position,
         request: { ...item.request, input: { ...item.request.input, clientReference: itemReference(group.id, position) } },
       }));
-      // The vendor float is reserved in a call of its own before the items are written here (as a
-      // batch does), so no lock of the float is held through this transaction.
-      const outcomes = await writeOrders(ctx, items, { trx, floatTaken: (reservations) => (floatReservations = reservations) });
+      const outcomes = await writeOrders(ctx, items, { trx, float });
       const results = outcomes.map((outcome, position) => {
         if (!outcome.ok) throw itemRefusal(outcome.error, position);
         if (!outcome.value.created) throw new Error(`cart item ${position} answered an existing order`);
@@ -176,9 +182,9 @@ async function writeCart(ctx: CreateOrderContext, input: CreateCartInput): Promi
       return { group, results };
     });
   } catch (error) {
-    // Rolled back: the float reservation the items' write deleted is back; it goes back now rather
-    // than when it runs out.
-    await releaseFloatOrWarn(ctx, floatReservations);
+    // Rolled back: the float reservation (deleted by the items' write) is back; it goes back now
+    // rather than when it runs out.
+    await releaseFloatOrWarn(ctx, float.reservations);
     // Said for the whole cart: what the wallet has and what the cart needs.
     if (isDomainError(error, 'insufficient_funds')) {
       const balance = await walletBalance(ctx.db, input.buyerId);
@@ -187,6 +193,7 @@ async function writeCart(ctx: CreateOrderContext, input: CreateCartInput): Promi
     throw error;
   }
   if (!written) {
+    await releaseFloatOrWarn(ctx, float.reservations); // a twin wrote the cart: nothing was held here
     const twin = await findCartRow(ctx.db, input.buyerId, input.clientReference);
     if (!twin) throw new Error(`cart ${input.clientReference} was neither written nor found`);
     return { cart: await replayOf(ctx.db, twin, input, fingerprint), created: false };

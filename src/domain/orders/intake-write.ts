@@ -12,7 +12,7 @@ import type { Actor, Channel } from '../actor.ts';
 import { toJson } from '../json.ts';
 import { bookAccountId, insufficientFunds, ledgerRefusal, movement, walletId, type WalletShortfall } from '../ledger/ledger.ts';
 import { recordLowBalanceCrossing } from '../ledger/low-balance.ts';
-import { floatBookOf, floatExhausted, holdFloat, releaseFloat, takeFloat } from '../vendor/float.ts';
+import { floatBookOf, floatExhausted, holdFloat, releaseFloat, takeFloat, type FloatTaken } from '../vendor/float.ts';
 import type { FloatBook } from '../vendor/vendor.tables.ts';
 import type { PricedRequest } from './intake-pricing.ts';
 import { conflictOf, type IntakeResult, type OrderIntakeContext } from './intake-request.ts';
@@ -52,14 +52,14 @@ interface IntakeOutcome {
  * of the new ones in one insert. Throws only for a database error; refusals come
  * back per order.
  *
- * `within`: a cart's transaction (carts.ts) to write in instead of one of its own; the float is still
- * reserved before it, in its call of its own, and `within.floatTaken` gets the reservations so the
- * cart can give them back if its transaction then rolls back.
+ * `within`: a cart's transaction (carts.ts) to write in instead of one of its own, with the float the
+ * cart reserved before opening it (`reserveFloat`; a call on another connection from inside the
+ * transaction could wait for a pooled connection that concurrent carts hold).
  */
 export async function writeOrders(
   ctx: OrderIntakeContext,
   priced: PricedRequest[],
-  within?: { trx: Transaction<DB>; floatTaken: (reservations: readonly string[]) => void },
+  within?: { trx: Transaction<DB>; float: FloatTaken },
 ): Promise<Settled<IntakeResult>[]> {
   const orders = priced.map(({ request, buyer, quote, total }, idx) => {
     const wallet = walletId(buyer.id);
@@ -92,14 +92,10 @@ export async function writeOrders(
       audit_entries: entries,
     };
   });
-  const books = priced.map(({ buyer }) => floatBookOf(ctx.config, buyer.sandbox));
+  const books = floatBooks(ctx, priced);
   // Reserved in one call of its own (vendor_float_reserve); this transaction deletes the
   // reservation as it writes the orders, so they replace it at the commit (src/domain/vendor/float.ts).
-  const float = await takeFloat(
-    ctx.db,
-    priced.map(({ vendorCost }, idx) => ({ book: books[idx] as FloatBook, cost: vendorCost })),
-  );
-  within?.floatTaken(float.reservations);
+  const float = within?.float ?? (await reserveFloat(ctx, priced));
   const covered = float.covered;
   const toWrite = orders.filter((order) => covered[order.idx]);
   const rows = await withTransaction(within?.trx ?? ctx.db, async (trx) => {
@@ -150,6 +146,17 @@ export async function writeOrders(
     if (row.outcome !== 'created') return { ok: false, error: refusalOf(row, one) };
     return { ok: true, value: createdOrder(one, row) };
   });
+}
+
+const floatBooks = (ctx: Pick<OrderIntakeContext, 'config'>, priced: PricedRequest[]) => priced.map(({ buyer }) => floatBookOf(ctx.config, buyer.sandbox));
+
+/** What priced orders take from the vendor float, reserved in one call of its own before their intake transaction (`takeFloat`). */
+export async function reserveFloat(ctx: Pick<OrderIntakeContext, 'db' | 'config'>, priced: PricedRequest[]): Promise<FloatTaken> {
+  const books = floatBooks(ctx, priced);
+  return takeFloat(
+    ctx.db,
+    priced.map(({ vendorCost }, idx) => ({ book: books[idx] as FloatBook, cost: vendorCost })),
+  );
 }
 
 /** Gives float reservations back after their intake failed; one left behind stops counting in minutes. */
