@@ -1,4 +1,6 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import type { ZodError } from 'zod';
 import type { ApiEnv } from './env.ts';
 import { findUnsafeText } from '#src/shared/text.ts';
 import { invalidInputProblem, validationProblem } from './errors.ts';
@@ -9,11 +11,15 @@ import { invalidInputProblem, validationProblem } from './errors.ts';
  * string of every route's query, path, headers and body, so no route can forget it.
  */
 export function createRouter() {
-  return new OpenAPIHono<ApiEnv>({
-    defaultHook: (result, c) => {
-      if (!result.success) return validationProblem(c, result.error, result.target);
-      const unsafe = findUnsafeText(result.data);
-      return unsafe.length > 0 ? invalidInputProblem(c, result.target, unsafe) : undefined;
-    },
-  });
+  return new OpenAPIHono<ApiEnv>({ defaultHook: validationHook });
+}
+
+/** Every route's validation answer (a route with its own hook ends with this one). */
+export function validationHook(
+  result: { success: true; data: unknown; target: string } | { success: false; error: ZodError; target: string },
+  c: Context<ApiEnv>,
+) {
+  if (!result.success) return validationProblem(c, result.error, result.target);
+  const unsafe = findUnsafeText(result.data);
+  return unsafe.length > 0 ? invalidInputProblem(c, result.target, unsafe) : undefined;
 }

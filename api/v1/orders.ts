@@ -1,19 +1,20 @@
-// POST /v1/orders, GET /v1/orders/{id}, GET /v1/orders/{id}/cards.csv, GET /v1/orders: thin routes over the order engine
+// POST /v1/orders (one product or a cart of `items`), GET /v1/carts/{id}, GET /v1/orders/{id}, GET /v1/orders/{id}/cards.csv, GET /v1/orders: thin routes over the order engine
 // (src/domain/orders). The engine holds the money, enforces idempotency on (buyer, reference) and
 // places the order with the vendor in the background; these routes validate and present.
 import { z } from '@hono/zod-openapi';
 import { randomUUID } from 'node:crypto';
 import type { AppContext } from '#src/context.ts';
 import { accountActor } from '#src/domain/actor.ts';
+import { CART_STATUSES, createCart, getCartFor, MAX_CART_ITEMS, type Cart } from '#src/domain/orders/carts.ts';
 import { createOrder } from '#src/domain/orders/intake.ts';
 import { MAX_QUANTITY, MAX_REFERENCE_LENGTH } from '#src/domain/orders/intake-request.ts';
 import { getOrderFor, listOrders, orderCardsCsv, revealOrderCards, type Order, type RevealedCard } from '#src/domain/orders/orders.ts';
 import { ORDER_STATUSES } from '#src/domain/orders/orders.tables.ts';
 import { DomainError } from '#src/shared/errors.ts';
-import { parseMoney, toJsonMoney } from '#src/shared/money.ts';
+import { parseMoney, toJsonMoney, type Money } from '#src/shared/money.ts';
 import { partnerPrincipal } from '../middleware/auth.ts';
 import { defineRoute } from '../middleware/scopes.ts';
-import { createRouter } from '../router.ts';
+import { createRouter, validationHook } from '../router.ts';
 import { AmountSchema, errorResponses, MoneySchema, SECURITY } from '../schemas.ts';
 
 const MoneyInputSchema = z.object({
@@ -24,14 +25,18 @@ const MoneyInputSchema = z.object({
     .openapi({ example: 'USD' }),
 });
 
+const ProductIdSchema = z
+  .string()
+  .regex(/^\d{1,18}$/, 'a catalog product id')
+  .openapi({ example: '120394' });
+const FaceValueSchema = MoneyInputSchema.openapi({ description: "The card's face value in the product's currency (one of its denominations)." });
+const QuantitySchema = z.number().int().min(1).max(MAX_QUANTITY).openapi({ example: 2 });
+
 const CreateOrderSchema = z
   .object({
-    productId: z
-      .string()
-      .regex(/^\d{1,18}$/, 'a catalog product id')
-      .openapi({ example: '120394' }),
-    faceValue: MoneyInputSchema.openapi({ description: "The card's face value in the product's currency (one of its denominations)." }),
-    quantity: z.number().int().min(1).max(MAX_QUANTITY).openapi({ example: 2 }),
+    productId: ProductIdSchema,
+    faceValue: FaceValueSchema,
+    quantity: QuantitySchema,
     referenceId: z
       .string()
       .min(1)
@@ -50,6 +55,24 @@ const CreateOrderSchema = z
   })
   .refine((input) => !(input.maxPrice && input.expectedTotal), { message: 'give maxPrice or expectedTotal, not both', path: ['expectedTotal'] })
   .openapi('CreateOrder');
+
+const CreateCartSchema = z
+  .object({
+    items: z
+      .array(z.object({ productId: ProductIdSchema, faceValue: FaceValueSchema, quantity: QuantitySchema }).openapi('CartItemInput'))
+      .min(1)
+      .max(MAX_CART_ITEMS)
+      .openapi({ description: `1 to ${MAX_CART_ITEMS} items; each is one order of its own (\`items[].orderId\` in the answer).` }),
+    referenceId: z.string().min(1).max(MAX_REFERENCE_LENGTH).optional().openapi({
+      description: 'Your reference for the cart; an alternative to the Idempotency-Key header. (Sandbox fault triggers act on single orders only.)',
+    }),
+    maxPrice: MoneyInputSchema.optional().openapi({
+      description: 'Refuse the whole cart (`max_price_exceeded`) when its total would be higher. In your wallet currency.',
+    }),
+    expectedTotal: MoneyInputSchema.optional().openapi({ description: 'The same as `maxPrice` (give one of them).' }),
+  })
+  .refine((input) => !(input.maxPrice && input.expectedTotal), { message: 'give maxPrice or expectedTotal, not both', path: ['expectedTotal'] })
+  .openapi('CreateCart');
 
 const CardSchema = z
   .object({
@@ -81,6 +104,75 @@ const OrderSchema = z
       .openapi({ description: 'The delivered cards, decrypted, in `GET /v1/orders/{id}` of a completed or partially completed order; null otherwise.' }),
   })
   .openapi('Order');
+
+const CartSchema = z
+  .object({
+    id: z.string().uuid(),
+    number: z.string().openapi({ example: 'SC-000042' }),
+    referenceId: z.string(),
+    status: z
+      .enum(CART_STATUSES)
+      .openapi({ description: '`open` while any item is; then `completed` (all items), `failed` (all items) or `partially_completed`.' }),
+    total: MoneySchema.openapi({ description: "Held from your wallet at creation: the sum of the items' totals." }),
+    refunded: MoneySchema.openapi({ description: 'What went back to your wallet for undelivered cards, over all items.' }),
+    createdAt: z.string().datetime(),
+    items: z.array(
+      z
+        .object({
+          orderId: z.string().uuid(),
+          orderNumber: z.string().openapi({ example: 'ST-000123' }),
+          status: z.enum(ORDER_STATUSES),
+          productId: z.string(),
+          faceValue: MoneySchema,
+          quantity: z.number().int(),
+          unitPrice: MoneySchema,
+          total: MoneySchema,
+          cardsDelivered: z.number().int().nullable(),
+          refunded: MoneySchema.openapi({ description: 'Unit price × undelivered cards once the item is final; zero before.' }),
+          failureReason: z.string().nullable(),
+        })
+        .openapi('CartItem'),
+    ),
+  })
+  .openapi('Cart');
+
+export function presentCart(cart: Cart) {
+  return {
+    id: cart.id,
+    number: cart.number,
+    referenceId: cart.clientReference,
+    status: cart.status,
+    total: toJsonMoney(cart.total),
+    refunded: toJsonMoney(cart.refunded),
+    createdAt: cart.createdAt.toISOString(),
+    items: cart.items.map(({ order, refunded }) => ({
+      orderId: order.id,
+      orderNumber: order.number,
+      status: order.status,
+      productId: String(order.productId),
+      faceValue: toJsonMoney(order.face),
+      quantity: order.quantity,
+      unitPrice: toJsonMoney(order.unitPrice),
+      total: toJsonMoney(order.total),
+      cardsDelivered: order.cardsDelivered,
+      refunded: toJsonMoney(refunded),
+      failureReason: order.failureReason,
+    })),
+  };
+}
+
+/**
+ * The validation answer of `POST /v1/orders`: a body that fits neither shape is told what its own
+ * shape lacks (a body with `items` is a cart), not the union's "invalid input". The validator passes
+ * the raw body as `data` also on failure. (Typed loosely: the router's hook type wants the route's own responses.)
+ */
+const orderOrCartHook = ((result: Parameters<typeof validationHook>[0] & { data?: unknown }, c: Parameters<typeof validationHook>[1]) => {
+  if (result.success || result.target !== 'json') return validationHook(result, c);
+  const body = result.data;
+  const isCart = typeof body === 'object' && body !== null && 'items' in body;
+  const own = (isCart ? CreateCartSchema : CreateOrderSchema).safeParse(body);
+  return validationHook(own.success ? result : { success: false, error: own.error, target: result.target }, c);
+}) as never;
 
 export const OrderPageSchema = z.object({ data: z.array(OrderSchema), nextCursor: z.string().nullable() }).openapi('OrderPage');
 
@@ -119,10 +211,13 @@ export function orderRoutes(ctx: AppContext) {
       method: 'post',
       path: '/orders',
       tags: ['Orders'],
-      summary: 'Order cards',
+      summary: 'Order cards (one product, or a cart of several)',
       description:
         'Holds the total from your wallet and places the order in the background (`202`); poll `GET /v1/orders/{id}` or wait for the webhook. ' +
-        'Idempotent on the `Idempotency-Key` header or `referenceId` (kept forever): the same request again answers the same order ' +
+        `With \`items\` (1 to ${MAX_CART_ITEMS} products and values) it is a cart: every item is checked and the whole total held at once, or nothing ` +
+        'is (a refusal names the item in `item`, 0-based); the answer is the cart (`GET /v1/carts/{id}`), each item an order of its own with its ' +
+        'own status, cards, refund and webhooks. ' +
+        'Idempotent on the `Idempotency-Key` header or `referenceId` (kept forever): the same request again answers the same order or cart ' +
         '(`Idempotent-Replayed: true`), a different one with the same key is `409 idempotency_conflict`.',
       security: SECURITY,
       request: {
@@ -137,16 +232,19 @@ export function orderRoutes(ctx: AppContext) {
               description: `One key per intended order (up to ${MAX_REFERENCE_LENGTH} characters).`,
             }),
         }),
-        body: { required: true, content: { 'application/json': { schema: CreateOrderSchema } } },
+        body: { required: true, content: { 'application/json': { schema: z.union([CreateOrderSchema, CreateCartSchema]) } } },
       },
       responses: {
-        202: { description: 'The order (new, or the original for a replay)', content: { 'application/json': { schema: OrderSchema } } },
+        202: {
+          description: 'The order, or the cart for a body with `items` (new, or the original for a replay)',
+          content: { 'application/json': { schema: z.union([OrderSchema, CartSchema]) } },
+        },
         ...errorResponses({
           402: 'Not enough money in the wallet (`insufficient_funds`, with `balance` and `required`)',
           404: 'No such product (`product_not_found`)',
           409: 'The key or reference was used for a different order (`idempotency_conflict`)',
           422:
-            'Refused: `max_price_exceeded`, `denomination_out_of_range`, `profit_guard`, `daily_limit_exceeded`, `order_limit_exceeded`, `reference_mismatch`, ' +
+            'Refused: `invalid_cart`, `max_price_exceeded`, `denomination_out_of_range`, `profit_guard`, `daily_limit_exceeded`, `order_limit_exceeded`, `reference_mismatch`, ' +
             '`invalid_amount`',
           503: 'Refused for now, no money held: the vendor cannot fill it (`vendor_float_exhausted`, with Retry-After), sales of the product are paused (`sales_paused`), or a dependency is down (`service_unavailable`)',
         }),
@@ -162,17 +260,58 @@ export function orderRoutes(ctx: AppContext) {
         throw new DomainError('reference_mismatch', 'Idempotency-Key and referenceId differ: send one of them, or the same value');
       }
       const limit = input.maxPrice ?? input.expectedTotal;
-      const { order, created } = await createOrder(ctx, {
+      const common = {
         buyerId: principal.accountId,
         actor: accountActor(principal.accountId, 'api'),
         // Without a key or reference every request is a new order.
         clientReference: input.referenceId ?? headerKey ?? `auto:${randomUUID()}`,
-        productId: BigInt(input.productId),
-        face: parseMoney(input.faceValue.amount, input.faceValue.currency),
-        quantity: input.quantity,
         ...(limit ? { maxTotal: parseMoney(limit.amount, limit.currency) } : {}),
+      };
+      const face = (value: { amount: string; currency: string }): Money => parseMoney(value.amount, value.currency);
+      if ('items' in input) {
+        const { cart, created } = await createCart(ctx, {
+          ...common,
+          items: input.items.map((item) => ({ productId: BigInt(item.productId), face: face(item.faceValue), quantity: item.quantity })),
+        });
+        return c.json(presentCart(cart), 202, created ? {} : { 'idempotent-replayed': 'true' });
+      }
+      const { order, created } = await createOrder(ctx, {
+        ...common,
+        productId: BigInt(input.productId),
+        face: face(input.faceValue),
+        quantity: input.quantity,
       });
       return c.json(presentOrder(order), 202, created ? {} : { 'idempotent-replayed': 'true' });
+    },
+    orderOrCartHook,
+  );
+
+  router.openapi(
+    defineRoute({
+      permission: 'orders:read',
+      method: 'get',
+      path: '/carts/{id}',
+      tags: ['Orders'],
+      summary: "One cart, with every item's order, status and refund",
+      description: 'The items are orders: their cards are read with `GET /v1/orders/{orderId}` or `GET /v1/orders/{orderId}/cards.csv`.',
+      security: SECURITY,
+      request: {
+        params: z.object({
+          id: z
+            .string()
+            .max(40)
+            .openapi({ param: { name: 'id', in: 'path' }, description: 'The cart id (UUID) or its number (SC-000042).' }),
+        }),
+      },
+      responses: {
+        200: { description: 'The cart', content: { 'application/json': { schema: CartSchema } } },
+        ...errorResponses({ 404: 'No such cart of yours (`cart_not_found`)' }),
+      },
+    }),
+    async (c) => {
+      const principal = partnerPrincipal(c);
+      const cart = await getCartFor(ctx.db, accountActor(principal.accountId, 'api'), c.req.valid('param').id);
+      return c.json(presentCart(cart), 200);
     },
   );
 

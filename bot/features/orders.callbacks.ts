@@ -23,6 +23,10 @@ export const orderCallbacks = {
   cardPage: defineCallback('oc:p', { page: field.int(3) }),
   pickFace: defineCallback('od', { face: field.digits(18) }),
   confirm: defineCallback('or', { action: field.oneOf('ok', 'drop'), key: field.uuid }),
+  /** Keep the summary's item in the cart and pick another card (inside the flow). */
+  addItem: defineCallback('oa', { key: field.uuid }),
+  /** Back from the card picker to the cart's summary without another card. */
+  reviewCart: defineCallback('ocr'),
   /** Another quantity, on the summary (inside the flow). */
   quantity: defineCallback('oq', { quantity: field.int(3) }),
 };

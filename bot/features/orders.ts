@@ -1,12 +1,15 @@
 // Ordering (docs/product.md#catalog-and-the-card-list, docs/product.md#orders) for agents and sub-agents: card list → card → denomination (buttons for
 // fixed values, a typed amount for a range) → quantity → confirmation (price from `quotePrice`,
-// balance after) → Confirm. The Confirm button carries a random key drawn inside the flow; the order's
-// client reference is `tg:<key>`, so a double tap (a stale button after the first) or any replay of
-// the same key finds the same order in `createOrder` and never holds money twice.
+// balance after) → Confirm, or "Add another card" → the next card → the cart's summary (every item,
+// the total, the balance after) → one Confirm for the cart (`createCart`). The Confirm button carries a
+// random key drawn inside the flow; the order's (or cart's) client reference is `tg:<key>`, so a double
+// tap (a stale button after the first) or any replay of the same key finds the same order or cart
+// and never holds money twice.
 import { randomUUID } from 'node:crypto';
 import { createConversation } from '@grammyjs/conversations';
 import { Composer, InlineKeyboard, InputFile } from 'grammy';
 import { walletBalance } from '#src/domain/ledger/ledger.ts';
+import { createCart, MAX_CART_ITEMS } from '#src/domain/orders/carts.ts';
 import { createOrder } from '#src/domain/orders/intake.ts';
 import { assertMayOrder } from '#src/domain/orders/may-order.ts';
 import {
@@ -31,7 +34,7 @@ import {
 import { readCardList } from '#src/domain/pricing/card-list.ts';
 import { quotePrice } from '#src/domain/pricing/pricing.ts';
 import { telegramDeleteQueue } from '#src/notifications/telegram-queues.ts';
-import { formatMoney, isNegative, money, multiply, subtract } from '#src/shared/money.ts';
+import { add, formatMoney, isNegative, money, multiply, subtract } from '#src/shared/money.ts';
 import type { BotContext, ConvContext } from '../context.ts';
 import { cancelKeyboard, domainCall, remindButton, waitButton, waitText, type Flow } from '../flows.ts';
 import { enterFlow, isRole, newRow, parseAmount, showMoney, telegramActor } from '../helpers.ts';
@@ -113,8 +116,21 @@ interface Summary {
   affordable: boolean;
 }
 
-/** The summary's buttons: Confirm (or the way to more funds when short), Cancel, and the other quantities. */
-function summaryKeyboard(ctx: ConvContext, key: string, quantity: number, max: number, summary: Summary): InlineKeyboard {
+/** One item of the cart as the flow keeps it (plain values: the replay log stores them). */
+interface CartLine {
+  card: CardChoice;
+  /** The face value in minor units of the card's currency. */
+  face: string;
+  quantity: number;
+}
+
+const faceOf = (line: CartLine) => money(BigInt(line.face), line.card.currency);
+
+/**
+ * The summary's buttons: Confirm (or the way to more funds when short), Cancel, the other
+ * quantities (of the last item), and Add another card while the cart has room.
+ */
+function summaryKeyboard(ctx: ConvContext, key: string, quantity: number, max: number, summary: Summary, canAdd: boolean): InlineKeyboard {
   const keyboard = new InlineKeyboard();
   if (summary.affordable) keyboard.text(ctx.t('button-confirm'), orderCallbacks.confirm.build({ action: 'ok', key }));
   else if (ctx.user?.account.role === 'agent') keyboard.text(ctx.t('menu-topup'), topupCallbacks.start.build());
@@ -123,17 +139,17 @@ function summaryKeyboard(ctx: ConvContext, key: string, quantity: number, max: n
   for (const choice of QUANTITY_CHOICES.filter((choice) => choice <= max && choice !== quantity)) {
     keyboard.text(ctx.t('order-quantity-button', { quantity: choice }), orderCallbacks.quantity.build({ quantity: choice }));
   }
+  if (canAdd) newRow(keyboard).text(ctx.t('order-add-item'), orderCallbacks.addItem.build({ key }));
   return keyboard;
 }
 
-async function orderFlow(conversation: Flow, ctx: ConvContext): Promise<void> {
-  const account = ctx.user?.account;
-  if (!account) return;
-  const cards = await domainCall(conversation, () => cardChoices(ctx));
-  if (cards.length === 0) {
-    await ctx.reply(ctx.t('order-no-cards'), { reply_markup: backHome(ctx) });
-    return;
-  }
+type Picked = { ctx: ConvContext; card: CardChoice; face: string } | { ctx: ConvContext; review: true };
+
+/**
+ * The card picker, then the value when the card has several: a card and its face value. With items
+ * in the cart it also offers Review cart (back to the summary without another card).
+ */
+async function pickItem(conversation: Flow, ctx: ConvContext, cards: CardChoice[], cartSize: number): Promise<Picked | undefined> {
   const cardPage = (pageCtx: { t: BotContext['t'] }, page: number) => {
     const list = new InlineKeyboard();
     const start = page * CARD_PAGE_SIZE;
@@ -153,111 +169,170 @@ async function orderFlow(conversation: Flow, ctx: ConvContext): Promise<void> {
     });
     if (page > 0) list.text(pageCtx.t('button-previous'), orderCallbacks.cardPage.build({ page: page - 1 }));
     if (cards.length > start + CARD_PAGE_SIZE) list.text(pageCtx.t('button-next'), orderCallbacks.cardPage.build({ page: page + 1 }));
+    if (cartSize > 0) newRow(list).text(pageCtx.t('order-cart-review', { count: cartSize }), orderCallbacks.reviewCart.build());
     return newRow(list).text(pageCtx.t('button-cancel'), basicsCallbacks.cancelFlow.build());
   };
-  await ctx.reply(ctx.t('order-choose-card'), { reply_markup: cardPage(ctx, 0) });
-  const pickers = [orderCallbacks.pickCard, orderCallbacks.pickCardValue, orderCallbacks.cardPage];
+  await ctx.reply(ctx.t(cartSize > 0 ? 'order-choose-another' : 'order-choose-card'), { reply_markup: cardPage(ctx, 0) });
+  const pickers = [orderCallbacks.pickCard, orderCallbacks.pickCardValue, orderCallbacks.cardPage, ...(cartSize > 0 ? [orderCallbacks.reviewCart] : [])];
   let picked = await waitButton(conversation, ...pickers);
   for (let turn = orderCallbacks.cardPage.parse(picked.data); turn; turn = orderCallbacks.cardPage.parse(picked.data)) {
     await picked.ctx.answerCallbackQuery();
     await picked.ctx.editMessageReplyMarkup({ reply_markup: cardPage(picked.ctx, turn.page) });
     picked = await waitButton(conversation, ...pickers);
   }
+  await picked.ctx.answerCallbackQuery();
+  if (orderCallbacks.reviewCart.parse(picked.data)) return { ctx: picked.ctx, review: true };
   const direct = orderCallbacks.pickCardValue.parse(picked.data);
   const card = cards[direct ? direct.index : orderCallbacks.pickCard.read(picked.data).index];
-  await picked.ctx.answerCallbackQuery();
-  if (!card) return;
+  if (!card) return undefined;
 
-  let faceStep: { ctx: ConvContext; face: string };
-  if (direct && card.denominations?.includes(direct.face)) {
-    faceStep = { ctx: picked.ctx, face: direct.face };
-  } else if (card.denominations?.length === 1) {
-    faceStep = { ctx: picked.ctx, face: card.denominations[0]! }; // one value: nothing to choose
-  } else if (card.denominations) {
-    const values = new InlineKeyboard();
-    card.denominations.forEach((face, index) => {
-      if (index > 0 && index % 3 === 0) values.row();
-      values.text(showFace(face, card.currency), orderCallbacks.pickFace.build({ face }));
-    });
-    newRow(values).text(picked.ctx.t('button-cancel'), basicsCallbacks.cancelFlow.build());
-    await picked.ctx.reply(picked.ctx.t('order-choose-value', { card: card.name }), { reply_markup: values });
-    for (;;) {
-      const value = await waitButton(conversation, orderCallbacks.pickFace);
-      await value.ctx.answerCallbackQuery();
-      const { face } = orderCallbacks.pickFace.read(value.data);
-      if (card.denominations.includes(face)) {
-        faceStep = { ctx: value.ctx, face };
-        break;
-      }
-    }
-  } else {
-    faceStep = await askFace(conversation, picked.ctx, card);
+  if (direct && card.denominations?.includes(direct.face)) return { ctx: picked.ctx, card, face: direct.face };
+  if (card.denominations?.length === 1) return { ctx: picked.ctx, card, face: card.denominations[0]! }; // one value: nothing to choose
+  if (!card.denominations) return { card, ...(await askFace(conversation, picked.ctx, card)) };
+  const values = new InlineKeyboard();
+  card.denominations.forEach((face, index) => {
+    if (index > 0 && index % 3 === 0) values.row();
+    values.text(showFace(face, card.currency), orderCallbacks.pickFace.build({ face }));
+  });
+  newRow(values).text(picked.ctx.t('button-cancel'), basicsCallbacks.cancelFlow.build());
+  await picked.ctx.reply(picked.ctx.t('order-choose-value', { card: card.name }), { reply_markup: values });
+  for (;;) {
+    const value = await waitButton(conversation, orderCallbacks.pickFace);
+    await value.ctx.answerCallbackQuery();
+    const { face } = orderCallbacks.pickFace.read(value.data);
+    if (card.denominations.includes(face)) return { ctx: value.ctx, card, face };
   }
+}
 
+/**
+ * Ordering: a card, its value, then the summary (quantity buttons, Confirm). "Add another card"
+ * keeps the item in a cart and picks the next; the summary then lists every item with the total and
+ * the balance after, and one Confirm places the whole cart (`createCart`: all items held, or none).
+ */
+async function orderFlow(conversation: Flow, ctx: ConvContext): Promise<void> {
+  const account = ctx.user?.account;
+  if (!account) return;
+  const cards = await domainCall(conversation, () => cardChoices(ctx));
+  if (cards.length === 0) {
+    await ctx.reply(ctx.t('order-no-cards'), { reply_markup: backHome(ctx) });
+    return;
+  }
+  const max = ctx.deps.app.config.BOT_MAX_QUANTITY;
   // The summary comes at once with one card: other quantities are its buttons (or typed), and a
   // wallet that cannot pay is told here, with the way to more funds instead of Confirm.
-  const max = ctx.deps.app.config.BOT_MAX_QUANTITY;
-  const face = money(BigInt(faceStep.face), card.currency);
-  const key = await conversation.external(() => randomUUID());
-  const summarize = (quantity: number) =>
+  const summarize = (lines: CartLine[]) =>
     domainCall(conversation, async (): Promise<Summary & { vars: Record<string, string | number> }> => {
       const { app } = ctx.deps;
-      const quote = await quotePrice(app.db, {
-        accountId: account.id,
-        productId: BigInt(card.productId),
-        face,
-        orderFee: { amount: app.config.ORDER_FEE, currency: app.config.SETTLEMENT_CURRENCY },
-      });
-      const total = multiply(quote.unitPrice, BigInt(quantity));
+      const priced = [];
+      for (const line of lines) {
+        const quote = await quotePrice(app.db, {
+          accountId: account.id,
+          productId: BigInt(line.card.productId),
+          face: faceOf(line),
+          orderFee: { amount: app.config.ORDER_FEE, currency: app.config.SETTLEMENT_CURRENCY },
+        });
+        priced.push({ line, unit: quote.unitPrice, total: multiply(quote.unitPrice, BigInt(line.quantity)) });
+      }
+      const total = priced.map((item) => item.total).reduce((sum, each) => add(sum, each));
       const balance = await walletBalance(app.db, account.id);
       const after = subtract(balance, total);
+      const last = priced.at(-1)!;
       const vars = {
-        card: card.name,
-        face: formatMoney(face),
-        quantity,
-        unit: showMoney(quote.unitPrice),
+        card: last.line.card.name,
+        face: formatMoney(faceOf(last.line)),
+        quantity: last.line.quantity,
+        unit: showMoney(last.unit),
         total: showMoney(total),
         balance: showMoney(balance),
         after: showMoney(after),
         missing: showMoney(subtract(total, balance)),
       };
       const affordable = !isNegative(after);
-      const text = affordable ? ctx.t('order-summary', vars) : `${ctx.t('order-summary', vars)}\n\n${ctx.t('order-summary-short', vars)}`;
+      const body =
+        priced.length === 1
+          ? ctx.t('order-summary', vars)
+          : [
+              ctx.t('order-cart-summary-title'),
+              ...priced.map((item, index) =>
+                ctx.t('order-cart-line', {
+                  position: index + 1,
+                  card: item.line.card.name,
+                  face: formatMoney(faceOf(item.line)),
+                  quantity: item.line.quantity,
+                  total: showMoney(item.total),
+                }),
+              ),
+              ctx.t('order-cart-summary-totals', vars),
+              '',
+              ctx.t('order-cart-quantity-hint', { position: priced.length }),
+            ].join('\n');
+      const text = affordable ? body : `${body}\n\n${ctx.t('order-summary-short', vars)}`;
       return { text, affordable, vars };
     });
-  let quantity = 1;
-  let summary = await summarize(quantity);
-  await faceStep.ctx.reply(summary.text, { reply_markup: summaryKeyboard(faceStep.ctx, key, quantity, max, summary) });
+
+  let key = '';
+  const lines: CartLine[] = [];
+  let stepCtx = ctx;
+  let current: CartLine;
   let confirmation: { ctx: ConvContext; action: 'ok' | 'drop' };
-  for (;;) {
-    const answer = await conversation.waitUntil(
-      (update) => {
-        const data = update.callbackQuery?.data;
-        if (data) return orderCallbacks.confirm.matching({ key }).test(data) || orderCallbacks.quantity.pattern.test(data);
-        return update.message?.text !== undefined && !update.message.text.startsWith('/');
-      },
-      { otherwise: remindButton, next: true },
-    );
-    const data = answer.callbackQuery?.data;
-    if (data && orderCallbacks.confirm.pattern.test(data)) {
-      confirmation = { ctx: answer, action: orderCallbacks.confirm.read(data).action };
-      break;
-    }
-    const typed = answer.message?.text?.trim();
-    const wanted = data ? orderCallbacks.quantity.read(data).quantity : /^\d{1,3}$/.test(typed ?? '') ? Number(typed) : 0;
-    if (wanted < 1 || wanted > max) {
-      if (data) await answer.answerCallbackQuery();
-      else await answer.reply(answer.t('order-quantity-invalid', { max }), { reply_markup: summaryKeyboard(answer, key, quantity, max, summary) });
-      continue;
-    }
-    quantity = wanted;
-    summary = await summarize(quantity);
-    const keyboard = summaryKeyboard(answer, key, quantity, max, summary);
-    if (data) {
-      await answer.answerCallbackQuery();
-      await answer.editMessageText(summary.text, { reply_markup: keyboard });
-    } else {
-      await answer.reply(summary.text, { reply_markup: keyboard });
+  let summary: Summary & { vars: Record<string, string | number> };
+  cart: for (;;) {
+    const picked = await pickItem(conversation, stepCtx, cards, lines.length);
+    if (!picked) return;
+    // Drawn once, after the first card, where the flow has always drawn it: a conversation replayed
+    // across a deploy meets its steps in the order it recorded them.
+    if (!key) key = await conversation.external(() => randomUUID());
+    current = 'review' in picked ? lines.pop()! : { card: picked.card, face: picked.face, quantity: 1 };
+    const canAdd = () => lines.length + 1 < MAX_CART_ITEMS;
+    summary = await summarize([...lines, current]);
+    await picked.ctx.reply(summary.text, { reply_markup: summaryKeyboard(picked.ctx, key, current.quantity, max, summary, canAdd()) });
+    for (;;) {
+      const answer = await conversation.waitUntil(
+        (update) => {
+          const data = update.callbackQuery?.data;
+          if (data) {
+            return (
+              orderCallbacks.confirm.matching({ key }).test(data) ||
+              orderCallbacks.addItem.matching({ key }).test(data) ||
+              orderCallbacks.quantity.pattern.test(data)
+            );
+          }
+          return update.message?.text !== undefined && !update.message.text.startsWith('/');
+        },
+        { otherwise: remindButton, next: true },
+      );
+      const data = answer.callbackQuery?.data;
+      if (data && orderCallbacks.confirm.pattern.test(data)) {
+        confirmation = { ctx: answer, action: orderCallbacks.confirm.read(data).action };
+        break cart;
+      }
+      if (data && orderCallbacks.addItem.pattern.test(data)) {
+        await answer.answerCallbackQuery();
+        if (!canAdd()) continue;
+        await answer.editMessageReplyMarkup(); // the summary's buttons belong to the cart as it was
+        lines.push(current);
+        stepCtx = answer;
+        continue cart;
+      }
+      const typed = answer.message?.text?.trim();
+      const wanted = data ? orderCallbacks.quantity.read(data).quantity : /^\d{1,3}$/.test(typed ?? '') ? Number(typed) : 0;
+      if (wanted < 1 || wanted > max) {
+        if (data) await answer.answerCallbackQuery();
+        else
+          await answer.reply(answer.t('order-quantity-invalid', { max }), {
+            reply_markup: summaryKeyboard(answer, key, current.quantity, max, summary, canAdd()),
+          });
+        continue;
+      }
+      current.quantity = wanted;
+      summary = await summarize([...lines, current]);
+      const keyboard = summaryKeyboard(answer, key, current.quantity, max, summary, canAdd());
+      if (data) {
+        await answer.answerCallbackQuery();
+        await answer.editMessageText(summary.text, { reply_markup: keyboard });
+      } else {
+        await answer.reply(summary.text, { reply_markup: keyboard });
+      }
     }
   }
   if (confirmation.action !== 'ok') {
@@ -265,20 +340,27 @@ async function orderFlow(conversation: Flow, ctx: ConvContext): Promise<void> {
     await confirmation.ctx.editMessageText(confirmation.ctx.t('cancel-done'));
     return;
   }
-  const number = await domainCall(conversation, async () => {
-    const { app } = ctx.deps;
-    const { order } = await createOrder(app, {
-      buyerId: account.id,
-      actor: telegramActor(account),
-      clientReference: `tg:${key}`,
-      productId: BigInt(card.productId),
-      face,
-      quantity,
+  const items = [...lines, current];
+  const { app } = ctx.deps;
+  const request = { buyerId: account.id, actor: telegramActor(account), clientReference: `tg:${key}` };
+  if (items.length === 1) {
+    const number = await domainCall(conversation, async () => {
+      const { order } = await createOrder(app, { ...request, productId: BigInt(current.card.productId), face: faceOf(current), quantity: current.quantity });
+      return order.number;
     });
-    return order.number;
+    await confirmation.ctx.answerCallbackQuery();
+    await confirmation.ctx.editMessageText(confirmation.ctx.t('order-accepted', { number, ...summary.vars }), { reply_markup: backHome(confirmation.ctx) });
+    return;
+  }
+  const accepted = await domainCall(conversation, async () => {
+    const { cart } = await createCart(app, {
+      ...request,
+      items: items.map((line) => ({ productId: BigInt(line.card.productId), face: faceOf(line), quantity: line.quantity })),
+    });
+    return { number: cart.number, count: cart.items.length, orders: cart.items.map((item) => item.order.number).join(', '), total: showMoney(cart.total) };
   });
   await confirmation.ctx.answerCallbackQuery();
-  await confirmation.ctx.editMessageText(confirmation.ctx.t('order-accepted', { number, ...summary.vars }), { reply_markup: backHome(confirmation.ctx) });
+  await confirmation.ctx.editMessageText(confirmation.ctx.t('order-cart-accepted', accepted), { reply_markup: backHome(confirmation.ctx) });
 }
 
 /** One line of "My orders": number, card count and face, total, status. */

@@ -294,6 +294,19 @@ order-summary =
 order-accepted =
     تم قبول الطلب { $number }: { $quantity } × { $card } { $face }، { $total }.
     ستصلك البطاقات هنا خلال لحظات.
+order-add-item = ➕ أضف بطاقة أخرى
+order-cart-review = 🧺 مراجعة السلة ({ $count })
+order-choose-another = أي بطاقة تريد إضافتها إلى السلة؟
+order-cart-summary-title = يرجى مراجعة سلتك:
+order-cart-line = { $position }. { $card } · { $face } × { $quantity } = { $total }
+order-cart-summary-totals =
+    الإجمالي: { $total }
+    الرصيد الحالي: { $balance }
+    الرصيد بعد الطلب: { $after }
+order-cart-quantity-hint = أزرار × تغيّر البطاقة { $position }.
+order-cart-accepted =
+    تم قبول السلة { $number }: { $count } طلبات ({ $orders })، { $total }.
+    ستصلك البطاقات هنا خلال لحظات، طلبًا بعد طلب.
 order-list-title = طلباتك، الأحدث أولاً:
 order-list-none = ليس لديك طلبات بعد.
 order-line = { $number } · { $quantity } × { $face } · { $total } · { $status }

@@ -294,6 +294,19 @@ order-summary =
 order-accepted =
     Order { $number } accepted: { $quantity } × { $card } { $face }, { $total }.
     Your cards arrive here in a moment.
+order-add-item = ➕ Add another card
+order-cart-review = 🧺 Review cart ({ $count })
+order-choose-another = Which card do you want to add to the cart?
+order-cart-summary-title = Please check your cart:
+order-cart-line = { $position }. { $card } · { $face } × { $quantity } = { $total }
+order-cart-summary-totals =
+    Total: { $total }
+    Balance now: { $balance }
+    Balance after: { $after }
+order-cart-quantity-hint = The × buttons change card { $position }.
+order-cart-accepted =
+    Cart { $number } accepted: { $count } orders ({ $orders }), { $total }.
+    Your cards arrive here in a moment, order by order.
 order-list-title = Your orders, newest first:
 order-list-none = You have no orders yet.
 order-line = { $number } · { $quantity } × { $face } · { $total } · { $status }

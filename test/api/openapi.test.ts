@@ -21,6 +21,8 @@ describe('OpenAPI document of /v1', () => {
         'GET /v1/transactions',
         'GET /v1/catalog',
         'GET /v1/catalog/{productId}',
+        'POST /v1/orders',
+        'GET /v1/carts/{id}',
         'GET /v1/webhook-endpoint',
         'PUT /v1/webhook-endpoint',
         'GET /v1/webhook-events',

@@ -71,7 +71,7 @@ describe('ordering through the bot', () => {
     await bot.handleUpdate(callbackQuery(user, buttonData(calls, `Product ${SIM_PRODUCTS.steam10}`)));
     expect(lastText(calls)).toContain('Quantity: 1\n');
     expect(lastText(calls)).toContain('Total: 10.00 USD');
-    expect(lastButtons(calls).map((button) => button.text)).toEqual(['✅ Confirm', '✖️ Cancel', '× 2', '× 3', '× 5', '× 10']);
+    expect(lastButtons(calls).map((button) => button.text)).toEqual(['✅ Confirm', '✖️ Cancel', '× 2', '× 3', '× 5', '× 10', '➕ Add another card']);
     await bot.handleUpdate(callbackQuery(user, buttonData(calls, '× 3')));
     expect(calls.at(-1)).toMatchObject({ method: 'editMessageText', payload: { text: expect.stringContaining('Total: 30.00 USD') } });
     await bot.handleUpdate(textMessage(user, '11'));

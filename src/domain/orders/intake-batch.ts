@@ -8,8 +8,9 @@ import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.ts';
 import { Batcher, settle, type Settled } from '../../shared/batcher.ts';
 import { isDomainError } from '../../shared/errors.ts';
+import { isUuid } from '../../shared/ids.ts';
 import { priceRequests, type PricedRequest } from './intake-pricing.ts';
-import { conflictOf, type IntakeRequest, type IntakeResult, type OrderIntakeContext } from './intake-request.ts';
+import { conflictOf, referenceConflict, type IntakeRequest, type IntakeResult, type OrderIntakeContext } from './intake-request.ts';
 import { writeOrders } from './intake-write.ts';
 import { toOrder } from './orders.ts';
 
@@ -35,10 +36,13 @@ export function createIntakeBatcher(ctx: OrderIntakeContext): IntakeBatcher {
 export async function intakeBatch(ctx: OrderIntakeContext, requests: IntakeRequest[]): Promise<Settled<IntakeResult>[]> {
   const results: Settled<IntakeResult>[] = new Array(requests.length);
   const priced: PricedRequest[] = [];
-  const pricing = await priceRequests(ctx, requests);
+  const [pricing, cartReferences] = await Promise.all([priceRequests(ctx, requests), referencesOfCarts(ctx.db, requests)]);
   for (const [index, request] of requests.entries()) {
     const outcome = pricing[index] as Settled<Omit<PricedRequest, 'index' | 'request'>>;
-    if (outcome.ok) priced.push({ index, request, ...outcome.value });
+    const cartId = cartReferences.get(`${request.input.buyerId} ${request.input.clientReference}`);
+    // One key, one intended purchase: a key a cart already used is not a single order's (carts.ts).
+    if (cartId) results[index] = { ok: false, error: referenceConflict(request.input.clientReference, { cartId }) };
+    else if (outcome.ok) priced.push({ index, request, ...outcome.value });
     // A replay answers its first order even when the product or the price changed since, so a
     // pricing refusal first looks for one.
     else results[index] = await settle(async () => replayOrThrow(ctx.db, request, outcome.error));
@@ -68,6 +72,22 @@ export async function intakeBatch(ctx: OrderIntakeContext, requests: IntakeReque
     }
   }
   return results;
+}
+
+/**
+ * The carts (docs/orders.md, Carts) that already used a reference of these requests, by
+ * `<buyer> <reference>`. Only partners' own keys can meet one: the bot's and the API's drawn
+ * references (`tg:`, `auto:`) are random, so they cost no read.
+ */
+async function referencesOfCarts(db: Kysely<DB>, requests: IntakeRequest[]): Promise<Map<string, string>> {
+  const chosen = requests.filter(({ input }) => input.actor.channel === 'api' && !input.clientReference.startsWith('auto:') && isUuid(input.buyerId));
+  if (chosen.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('order_groups')
+    .select(['id', 'buyer_id', 'client_reference'])
+    .where((eb) => eb.or(chosen.map(({ input }) => eb.and([eb('buyer_id', '=', input.buyerId), eb('client_reference', '=', input.clientReference)]))))
+    .execute();
+  return new Map(rows.map((row) => [`${row.buyer_id} ${row.client_reference}`, row.id]));
 }
 
 /** After a pricing refusal: the order this reference already made (a replay), else the refusal. */

@@ -70,6 +70,8 @@ export function intakeRequest(ctx: OrderIntakeContext, input: CreateOrderInput):
   };
 }
 
-/** The refusal of a reference already used for a different order. */
-export const conflictOf = (input: CreateOrderInput, orderId: string) =>
-  new DomainError('idempotency_conflict', `reference ${input.clientReference} was already used for a different order`, { orderId });
+/** The refusal of a reference already used for a different order (or cart: `details.cartId`). */
+export const referenceConflict = (reference: string, details: { orderId: string } | { cartId: string }) =>
+  new DomainError('idempotency_conflict', `reference ${reference} was already used for a different order`, details);
+
+export const conflictOf = (input: CreateOrderInput, orderId: string) => referenceConflict(input.clientReference, { orderId });

@@ -1,7 +1,8 @@
 // Writing priced orders (src/domain/orders/intake-batch.ts): one `order_intake_batch` statement for
 // the whole batch and one job insert for the new orders, in one transaction; each order's outcome
 // mapped back to its order or its refusal.
-import { sql } from 'kysely';
+import { sql, type Transaction } from 'kysely';
+import type { DB } from '../../db/schema.ts';
 import { prepared } from '../../db/database.ts';
 import { withTransaction } from '../../db/transaction.ts';
 import type { Settled } from '../../shared/batcher.ts';
@@ -11,7 +12,7 @@ import type { Actor, Channel } from '../actor.ts';
 import { toJson } from '../json.ts';
 import { bookAccountId, insufficientFunds, ledgerRefusal, movement, walletId, type WalletShortfall } from '../ledger/ledger.ts';
 import { recordLowBalanceCrossing } from '../ledger/low-balance.ts';
-import { floatBookOf, floatExhausted, holdFloat, releaseFloat, takeFloat } from '../vendor/float.ts';
+import { floatBookOf, floatExhausted, holdFloat, releaseFloat, takeFloat, type FloatTaken } from '../vendor/float.ts';
 import type { FloatBook } from '../vendor/vendor.tables.ts';
 import type { PricedRequest } from './intake-pricing.ts';
 import { conflictOf, type IntakeResult, type OrderIntakeContext } from './intake-request.ts';
@@ -50,8 +51,16 @@ interface IntakeOutcome {
  * reservation and holds the new orders' vendor cost in the float (`holdFloat`), and the place jobs
  * of the new ones in one insert. Throws only for a database error; refusals come
  * back per order.
+ *
+ * `within`: a cart's transaction (carts.ts) to write in instead of one of its own, with the float the
+ * cart reserved before opening it (`reserveFloat`; a call on another connection from inside the
+ * transaction could wait for a pooled connection that concurrent carts hold).
  */
-export async function writeOrders(ctx: OrderIntakeContext, priced: PricedRequest[]): Promise<Settled<IntakeResult>[]> {
+export async function writeOrders(
+  ctx: OrderIntakeContext,
+  priced: PricedRequest[],
+  within?: { trx: Transaction<DB>; float: FloatTaken },
+): Promise<Settled<IntakeResult>[]> {
   const orders = priced.map(({ request, buyer, quote, total }, idx) => {
     const wallet = walletId(buyer.id);
     // A sandbox account's hold goes to the sandbox clearing account: test money stays apart.
@@ -83,16 +92,13 @@ export async function writeOrders(ctx: OrderIntakeContext, priced: PricedRequest
       audit_entries: entries,
     };
   });
-  const books = priced.map(({ buyer }) => floatBookOf(ctx.config, buyer.sandbox));
+  const books = floatBooks(ctx, priced);
   // Reserved in one call of its own (vendor_float_reserve); this transaction deletes the
   // reservation as it writes the orders, so they replace it at the commit (src/domain/vendor/float.ts).
-  const float = await takeFloat(
-    ctx.db,
-    priced.map(({ vendorCost }, idx) => ({ book: books[idx] as FloatBook, cost: vendorCost })),
-  );
+  const float = within?.float ?? (await reserveFloat(ctx, priced));
   const covered = float.covered;
   const toWrite = orders.filter((order) => covered[order.idx]);
-  const rows = await withTransaction(ctx.db, async (trx) => {
+  const rows = await withTransaction(within?.trx ?? ctx.db, async (trx) => {
     if (toWrite.length === 0) {
       await releaseFloat(trx, float.reservations);
       return [] as IntakeOutcome[];
@@ -122,10 +128,9 @@ export async function writeOrders(ctx: OrderIntakeContext, priced: PricedRequest
     }
     return outcomes;
   }).catch(async (error: unknown) => {
-    // Not written: the reservation goes back now rather than when it runs out.
-    await releaseFloat(ctx.db, float.reservations).catch((releaseError: unknown) =>
-      ctx.logger.warn({ err: releaseError }, 'a float reservation was not given back; it stops counting in minutes'),
-    );
+    // Not written: the reservation goes back now rather than when it runs out. (In a cart's
+    // transaction, still open here, the cart gives it back after its rollback.)
+    if (!within) await releaseFloatOrWarn(ctx, float.reservations);
     throw error;
   });
   const byIndex = new Map(rows.map((row) => [row.idx, row]));
@@ -141,6 +146,24 @@ export async function writeOrders(ctx: OrderIntakeContext, priced: PricedRequest
     if (row.outcome !== 'created') return { ok: false, error: refusalOf(row, one) };
     return { ok: true, value: createdOrder(one, row) };
   });
+}
+
+const floatBooks = (ctx: Pick<OrderIntakeContext, 'config'>, priced: PricedRequest[]) => priced.map(({ buyer }) => floatBookOf(ctx.config, buyer.sandbox));
+
+/** What priced orders take from the vendor float, reserved in one call of its own before their intake transaction (`takeFloat`). */
+export async function reserveFloat(ctx: Pick<OrderIntakeContext, 'db' | 'config'>, priced: PricedRequest[]): Promise<FloatTaken> {
+  const books = floatBooks(ctx, priced);
+  return takeFloat(
+    ctx.db,
+    priced.map(({ vendorCost }, idx) => ({ book: books[idx] as FloatBook, cost: vendorCost })),
+  );
+}
+
+/** Gives float reservations back after their intake failed; one left behind stops counting in minutes. */
+export async function releaseFloatOrWarn(ctx: Pick<OrderIntakeContext, 'db' | 'logger'>, reservations: readonly string[]): Promise<void> {
+  await releaseFloat(ctx.db, reservations).catch((releaseError: unknown) =>
+    ctx.logger.warn({ err: releaseError }, 'a float reservation was not given back; it stops counting in minutes'),
+  );
 }
 
 /** The money the new orders held, per buyer and channel (several orders of one buyer cross a threshold once). */

@@ -20,7 +20,7 @@ import { checkLimitUsage, checkUnusualSpend, countRefusal } from './risk-alerts.
 export type CreateOrderContext = OrderIntakeContext & Pick<AppContext, 'intakeBatcher' | 'refusalLimiter' | 'events'>;
 
 /** Refusals that count towards a burst alert (not input mistakes like a bad quantity). */
-const RISK_REFUSALS = new Set([
+export const RISK_REFUSALS: ReadonlySet<string> = new Set([
   'insufficient_funds',
   'daily_limit_exceeded',
   'order_limit_exceeded',

@@ -1,6 +1,6 @@
 // Tables of the orders area (migrations 2026_11_28_030100_create_orders, 2026_11_29_000000 for the day totals,
 // 2026_12_03_010000 for `needs_attention`, 2026_12_03_050000 for the vendor lease, 2026_12_04_060000 for the callback latency,
-// 2026_12_04_050000 for the claim links of shared cards).
+// 2026_12_04_050000 for the claim links of shared cards, 2026_12_05_020000 for carts).
 import type { ColumnType, Generated, Selectable } from 'kysely';
 import type { Int8 } from '../../db/schema.ts';
 import type { NullableTimestamp, Timestamp } from '../columns.ts';
@@ -62,6 +62,9 @@ export interface OrdersTable {
   vendor_bought_at: NullableTimestamp;
   /** When Bamboo's completion callback for it arrived. */
   vendor_callback_at: NullableTimestamp;
+  /** The cart this order is an item of, and its place there (0, 1, …; migration 2026_12_05_020000; carts.ts). */
+  group_id: ColumnType<string | null, string | null | undefined, string | null>;
+  group_position: ColumnType<number | null, number | null | undefined, number | null>;
 }
 export type OrderRow = Selectable<OrdersTable>;
 
@@ -139,7 +142,24 @@ export interface OrderMessagesTable {
   undeliverable: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
+/** A cart: several orders (its items, `orders.group_id`) created and held together (migration 2026_12_05_020000; carts.ts). */
+export interface OrderGroupsTable {
+  id: Generated<string>;
+  number: ColumnType<bigint, undefined, never>;
+  buyer_id: string;
+  channel: string;
+  client_reference: string;
+  request_fingerprint: string;
+  currency: string;
+  /** What the items held together, in the wallet currency. */
+  total_minor: Int8;
+  item_count: number;
+  created_at: Timestamp;
+}
+export type OrderGroupRow = Selectable<OrderGroupsTable>;
+
 export interface OrdersTables {
+  order_groups: OrderGroupsTable;
   orders: OrdersTable;
   order_transitions: OrderTransitionsTable;
   order_cards: OrderCardsTable;

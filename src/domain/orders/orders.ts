@@ -84,13 +84,15 @@ export async function getOrderFor(db: Kysely<DB>, actor: Actor, orderId: string)
     .$if(number !== undefined, (query) => query.where('number', '=', BigInt(number ?? 0)))
     .$if(number === undefined, (query) => query.where('id', '=', orderId))
     .executeTakeFirst();
-  if (!row) throw new DomainError('order_not_found', `no order ${orderId}`);
-  const principal = await resolvePrincipal(db, actor);
-  if (principal.kind === 'account' && row.buyer_id !== principal.account.id) {
-    const buyer = await getAccount(db, row.buyer_id);
-    if (buyer.parentId !== principal.account.id) throw new DomainError('order_not_found', `no order ${orderId}`);
-  }
+  if (!row || !(await maySeeOrdersOf(db, actor, row.buyer_id))) throw new DomainError('order_not_found', `no order ${orderId}`);
   return toOrder(row);
+}
+
+/** Whether `actor` may see the orders (and carts) of `buyerId`: the buyer, its direct parent, admins and the platform. */
+export async function maySeeOrdersOf(db: Kysely<DB>, actor: Actor, buyerId: string): Promise<boolean> {
+  const principal = await resolvePrincipal(db, actor);
+  if (principal.kind !== 'account' || buyerId === principal.account.id) return true;
+  return (await getAccount(db, buyerId)).parentId === principal.account.id;
 }
 
 export interface RevealedCard {
