@@ -56,6 +56,12 @@ export interface BambooRateLimiterOptions {
   /** Replaces MIN_GAP_MS (tests: 0 for no gaps). */
   minGapMs?: Partial<Record<EndpointClass, number>>;
   checkoutPerProduct?: { points: number; durationMs: number };
+  /**
+   * At most one checkout per product this often (default: the product's minute spread evenly,
+   * 60 s / 6 = 10 s; none when that is under a second, as in tests), so a busy product's orders
+   * wait at most one pace for a vendor order instead of the rest of a minute after a burst of six.
+   */
+  checkoutProductPaceMs?: number;
   sleep?: (ms: number) => Promise<void>;
   /** A fake clock (tests); the shared windows then count on it too. */
   now?: () => number;
@@ -77,7 +83,12 @@ interface Windows {
   /** A minimum gap G is a sliding window of one call per G. */
   gaps: Partial<Record<EndpointClass, RateLimiter>>;
   perProduct: RateLimiter;
+  /** One checkout per product per pace (undefined: no pace). */
+  productPace: RateLimiter | undefined;
 }
+
+/** What the planner may do now about a checkout of one product (`BambooRateLimiter.tryCheckout`). */
+export type CheckoutTurn = { taken: true } | { taken: false; waitMs: number; scope: 'product' | 'checkout' };
 
 export class BambooRateLimiter {
   readonly #key: string;
@@ -111,6 +122,20 @@ export class BambooRateLimiter {
       if (this.#now() + waitMs > deadline) throw new BambooRateLimitError(endpoint, waitMs);
       await this.#sleep(waitMs);
     }
+  }
+
+  /**
+   * The planner's question (docs/orders.md, Coalescing): may a checkout of `productId` go now? If
+   * so the turn is taken (gap, checkout rate, the product's minute and pace all counted, as
+   * `acquire` would) and the caller sends Place Order with `turnTaken`. If not, nothing is spent:
+   * the product's windows are looked at first without counting, so a product not yet due costs no
+   * checkout slot; `scope` says whether the product or the checkout rate is what makes it wait.
+   */
+  async tryCheckout(productId: number): Promise<CheckoutTurn> {
+    return this.#withSharedState(
+      () => tryCheckout(this.#shared, this.#key, productId),
+      () => tryCheckout(this.#local, this.#key, productId),
+    );
   }
 
   /** After a 429: nobody calls this endpoint class until `ms` have passed (rounded up to whole seconds). */
@@ -159,6 +184,8 @@ function windows(state: SharedState, options: BambooRateLimiterOptions, processe
     return state.createRateLimiter({ name, points, durationMs, window: 'sliding', ...(options.now ? { now: options.now } : {}) });
   };
   const limits = { ...BAMBOO_LIMITS, ...options.limits };
+  const perProduct = options.checkoutPerProduct ?? CHECKOUT_PER_PRODUCT;
+  const paceMs = options.checkoutProductPaceMs ?? Math.ceil(perProduct.durationMs / perProduct.points);
   return {
     limiters: Object.fromEntries(Object.entries(limits).map(([endpoint, limit]) => [endpoint, sliding(`bamboo:${endpoint}`, limit)])) as Record<
       EndpointClass,
@@ -169,8 +196,20 @@ function windows(state: SharedState, options: BambooRateLimiterOptions, processe
         .filter(([, gapMs]) => gapMs > 0)
         .map(([endpoint, gapMs]) => [endpoint, sliding(`bamboo:gap:${endpoint}`, { points: 1, durationMs: gapMs }, 0)]),
     ),
-    perProduct: sliding('bamboo:checkout-product', options.checkoutPerProduct ?? CHECKOUT_PER_PRODUCT),
+    perProduct: sliding('bamboo:checkout-product', perProduct),
+    productPace: paceMs >= 1_000 ? sliding('bamboo:checkout-product-pace', { points: 1, durationMs: paceMs }, 0) : undefined,
   };
+}
+
+async function tryCheckout(windows: Windows, key: string, productId: number): Promise<CheckoutTurn> {
+  for (const window of [windows.perProduct, windows.productPace]) {
+    if (!window) continue;
+    // Cost 0 counts nothing: it says whether one more call would fit, and when it will.
+    const look = await window.consume(`${key}:${productId}`, 0);
+    if (!look.allowed || look.remaining === 0) return { taken: false, waitMs: Math.max(1, look.retryAfterMs), scope: 'product' };
+  }
+  const waitMs = await tryAcquire(windows, key, 'checkout', [productId]);
+  return waitMs === 0 ? { taken: true } : { taken: false, waitMs, scope: 'checkout' };
 }
 
 /** 0 when the call may go now on these windows; otherwise how long to wait before trying again. */
@@ -186,6 +225,8 @@ async function tryAcquire(windows: Windows, key: string, endpoint: EndpointClass
   for (const productId of new Set(productIds)) {
     const product = await windows.perProduct.consume(`${key}:${productId}`);
     if (!product.allowed) return product.retryAfterMs;
+    const pace = await windows.productPace?.consume(`${key}:${productId}`);
+    if (pace && !pace.allowed) return pace.retryAfterMs;
   }
   return 0;
 }
