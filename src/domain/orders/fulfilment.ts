@@ -98,8 +98,8 @@ const SLEEP_FOR_TURN_MS = 1_500;
 export async function placeWithVendor(ctx: FulfilmentContext, orderId: string, leaseToken: string = randomUUID()): Promise<PlaceOutcome> {
   const waiting = await waitForBreaker(ctx, orderId, leaseToken);
   if (waiting) return waiting;
-  await resumeOwnVendorOrders(ctx, orderId, leaseToken);
   const order = await ctx.db.selectFrom('orders').selectAll().where('id', '=', orderId).executeTakeFirst();
+  await resumeOwnVendorOrders(ctx, order?.vendor_request_id ?? null, leaseToken);
   if (order?.status === 'placing') return placeAgain(ctx, order, leaseToken);
   if (order?.status !== 'pending') return 'skipped';
   // Sandbox orders (test money, the simulator) are bought alone: a partner's fault trigger names its own order.
@@ -160,13 +160,13 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * placed a vendor order for other buyers' orders: that vendor order is placed again first (Get
  * Order, then the same RequestId), so nothing it held waits for its lease to run out.
  */
-async function resumeOwnVendorOrders(ctx: FulfilmentContext, orderId: string, leaseToken: string): Promise<void> {
+async function resumeOwnVendorOrders(ctx: FulfilmentContext, ownRequestId: string | null, leaseToken: string): Promise<void> {
   const left = await ctx.db
     .selectFrom('orders')
     .selectAll()
     .where('status', '=', 'placing')
     .where('vendor_lease_token', '=', leaseToken)
-    .where('id', '!=', orderId)
+    .$if(ownRequestId !== null, (query) => query.where('vendor_request_id', '!=', ownRequestId))
     .execute();
   const seen = new Set<string>();
   for (const member of left) {
@@ -196,8 +196,7 @@ async function placeAgain(ctx: FulfilmentContext, order: OrderRow, leaseToken: s
     return { requestId: order.vendor_request_id as string, key: self, quantity, members: placing };
   });
   if (!claim) return 'skipped';
-  const outcome = await sendVendorOrder(ctx, claim, leaseToken, { firstAttempt: false });
-  return outcome;
+  return sendVendorOrder(ctx, claim, leaseToken, { firstAttempt: false });
 }
 
 /** Asks Bamboo to place a claimed vendor order and records the answer; the lease is given back if Bamboo gave none. */
@@ -241,7 +240,11 @@ async function waitForBreaker(ctx: FulfilmentContext, orderId: string, leaseToke
 }
 
 /** The vendor calls of one placement, outside any transaction; throws RetryLater when Bamboo cannot say. */
-async function askVendorToPlace(ctx: FulfilmentContext, claim: VendorOrderClaim, options: { firstAttempt: boolean; turnTaken?: boolean }): Promise<PlaceAnswer> {
+async function askVendorToPlace(
+  ctx: FulfilmentContext,
+  claim: VendorOrderClaim,
+  options: { firstAttempt: boolean; turnTaken?: boolean },
+): Promise<PlaceAnswer> {
   const { requestId, key } = claim;
   const vendor = vendorFor(ctx, key);
   if (!options.firstAttempt) {
@@ -474,7 +477,8 @@ async function settleMember(ctx: FulfilmentContext, trx: Transaction<DB>, order:
   const orderId = order.id;
   const cards = share.cards;
   const delivered = cards.length;
-  const status: 'completed' | 'partially_completed' | 'failed' = delivered === order.quantity ? 'completed' : delivered === 0 ? 'failed' : 'partially_completed';
+  const status: 'completed' | 'partially_completed' | 'failed' =
+    delivered === order.quantity ? 'completed' : delivered === 0 ? 'failed' : 'partially_completed';
 
   for (const card of cards) {
     const boundTo = `${orderId}:${card.id}`;

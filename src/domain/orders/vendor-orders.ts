@@ -113,7 +113,12 @@ export async function formVendorOrder(
   for (const member of members) {
     await recordTransition(trx, member.id, 'placing', members.length > 1 ? { requestId, coalesced: members.length, cards: quantity } : { requestId });
   }
-  return { requestId, key: { product_id: key.product_id, face_minor: key.face_minor, face_currency: key.face_currency, sandbox: key.sandbox }, quantity, members: members.map((member) => ({ ...member, status: 'placing', vendor_request_id: requestId })) };
+  return {
+    requestId,
+    key: { product_id: key.product_id, face_minor: key.face_minor, face_currency: key.face_currency, sandbox: key.sandbox },
+    quantity,
+    members: members.map((member) => ({ ...member, status: 'placing', vendor_request_id: requestId })),
+  };
 }
 
 /**
