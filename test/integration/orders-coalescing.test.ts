@@ -21,7 +21,7 @@ const { test, ctx, db, vendor, buyer, order, statusOf } = await createOrderEngin
 function gated(gate: { open: boolean }): AppContext {
   const real = ctx.vendor;
   const vendor = Object.create(real) as typeof real;
-  vendor.tryCheckout = async (productId) => (gate.open ? real.tryCheckout(productId) : { taken: false, waitMs: 5_000, scope: 'product' });
+  vendor.tryCheckout = async (productId, options) => (gate.open ? real.tryCheckout(productId, options) : { taken: false, waitMs: 5_000, scope: 'product' });
   vendor.placeOrder = (request, options) => real.placeOrder(request, options);
   vendor.lookupOrder = (requestId) => real.lookupOrder(requestId);
   return { ...ctx, vendor };
@@ -186,7 +186,8 @@ describe('coalescing', () => {
     const real = ctx.vendor;
     let turns = 1;
     const oneTurn = gated({ open: true });
-    oneTurn.vendor.tryCheckout = async (productId) => (turns-- > 0 ? real.tryCheckout(productId) : { taken: false, waitMs: 5_000, scope: 'checkout' });
+    oneTurn.vendor.tryCheckout = async (productId, options) =>
+      turns-- > 0 ? real.tryCheckout(productId, options) : { taken: false, waitMs: 5_000, scope: 'checkout' };
     expect(await placeWithVendor(oneTurn, newer as string)).toBe('waiting_for_checkout');
     expect(await statusOf(older as string)).toBe('processing');
     expect(await statusOf(newer as string)).toBe('pending');

@@ -242,7 +242,7 @@ describe('place holds the order lock across the vendor call', () => {
       await checkoutGate;
       return ctx.vendor.placeOrder(request, options);
     };
-    slowVendor.tryCheckout = (productId) => ctx.vendor.tryCheckout(productId);
+    slowVendor.tryCheckout = (productId, options) => ctx.vendor.tryCheckout(productId, options);
     const placing = placeWithVendor({ ...ctx, vendor: slowVendor }, created.id);
     await new Promise((resolve) => setTimeout(resolve, 50)); // the claim is committed, the call waits
     expect(await statusOf(created.id)).toBe('placing');

@@ -77,6 +77,13 @@ const isOpen = (order: OrderRow) => order.status === 'placing' || order.status =
 /** What Bamboo answered a placement, to be recorded under the lease. */
 type PlaceAnswer = { kind: 'has'; vendorOrder: VendorOrder } | { kind: 'accepted' } | { kind: 'rejected'; reason: string };
 
+/**
+ * A product with this many orders waiting (another's turn, not this one's) spreads its checkouts
+ * out (BambooRateLimiter.tryCheckout, `paced`); with fewer, a lone order goes whenever its product's
+ * minute has room.
+ */
+const PACED_FROM_WAITING = 2;
+
 /** A wait for a checkout turn this short is slept in the job; a longer one sends the job back to the queue. */
 const SLEEP_FOR_TURN_MS = 1_500;
 
@@ -118,11 +125,19 @@ export async function placeWithVendor(ctx: FulfilmentContext, orderId: string, l
  * a new job when the limiter says a turn frees.
  */
 async function planCheckout(ctx: FulfilmentContext, order: OrderRow, leaseToken: string): Promise<PlaceOutcome> {
+  let selfWaiting = order.checkout_waiting_since !== null;
   for (let round = 0; ; round += 1) {
-    const keys = (await waitingKeys(ctx.db)).filter((key) => !sameKey(key, order));
+    const waitingNow = await waitingKeys(ctx.db);
+    const own = waitingNow.find((key) => sameKey(key, order));
+    // A product is paced while several of its orders wait (this one not counted).
+    const ownPaced = (own?.waiting ?? 0) - (selfWaiting ? 1 : 0) >= PACED_FROM_WAITING;
+    const keys = [
+      ...waitingNow.filter((key) => key !== own).map((key) => ({ key, paced: key.waiting >= PACED_FROM_WAITING })),
+      { key: order, paced: ownPaced },
+    ];
     let waitMs = 60_000;
-    for (const key of [...keys, order]) {
-      const turn = await ctx.vendor.tryCheckout(Number(key.product_id));
+    for (const { key, paced } of keys) {
+      const turn = await ctx.vendor.tryCheckout(Number(key.product_id), { paced });
       if (!turn.taken) {
         waitMs = Math.min(waitMs, turn.waitMs);
         // The checkout rate itself is busy: no product goes before it frees.
@@ -144,6 +159,7 @@ async function planCheckout(ctx: FulfilmentContext, order: OrderRow, leaseToken:
       .where('status', '=', 'pending')
       .executeTakeFirst();
     if (stillPending.numUpdatedRows === 0n) return 'skipped';
+    selfWaiting = true;
     if (waitMs <= SLEEP_FOR_TURN_MS && round < 4) {
       await sleep(waitMs);
       continue;

@@ -32,13 +32,14 @@ export interface VendorOrderClaim {
 }
 
 /**
- * The products whose orders wait for a checkout turn, the one with the oldest waiting order first:
- * the planner offers the next turn to them in this order, so no product's orders starve.
+ * The products whose orders wait for a checkout turn (with how many), the one with the oldest
+ * waiting order first: the planner offers the next turn to them in this order, so no product's
+ * orders starve.
  */
-export async function waitingKeys(db: Kysely<DB>, limit = 20): Promise<VendorOrderKey[]> {
-  return db
+export async function waitingKeys(db: Kysely<DB>, limit = 20): Promise<(VendorOrderKey & { waiting: number })[]> {
+  const keys = await db
     .selectFrom('orders')
-    .select(['product_id', 'face_minor', 'face_currency', 'sandbox'])
+    .select(['product_id', 'face_minor', 'face_currency', 'sandbox', (eb) => eb.fn.countAll<string>().as('waiting')])
     .where('status', '=', 'pending')
     .where('checkout_waiting_since', 'is not', null)
     .where('sandbox', '=', false)
@@ -46,6 +47,7 @@ export async function waitingKeys(db: Kysely<DB>, limit = 20): Promise<VendorOrd
     .orderBy(sql`min(created_at)`)
     .limit(limit)
     .execute();
+  return keys.map((key) => ({ ...key, waiting: Number(key.waiting) }));
 }
 
 export const sameKey = (a: VendorOrderKey, b: VendorOrderKey) =>

@@ -233,8 +233,8 @@ export class BambooClient {
   }
 
   /** The planner's turn for a checkout of one product (BambooRateLimiter.tryCheckout). */
-  tryCheckout(productId: number): Promise<CheckoutTurn> {
-    return this.#options.limiter.tryCheckout(productId);
+  tryCheckout(productId: number, options: { paced?: boolean } = {}): Promise<CheckoutTurn> {
+    return this.#options.limiter.tryCheckout(productId, options);
   }
 
   /**

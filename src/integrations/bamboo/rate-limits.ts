@@ -57,9 +57,10 @@ export interface BambooRateLimiterOptions {
   minGapMs?: Partial<Record<EndpointClass, number>>;
   checkoutPerProduct?: { points: number; durationMs: number };
   /**
-   * At most one checkout per product this often (default: the product's minute spread evenly,
-   * 60 s / 6 = 10 s; none when that is under a second, as in tests), so a busy product's orders
-   * wait at most one pace for a vendor order instead of the rest of a minute after a burst of six.
+   * While a product has orders waiting, at most one checkout of it this often (`tryCheckout` with
+   * `paced`; default: the product's minute spread evenly, 60 s / 6 = 10 s; none when that is under
+   * a second, as in tests), so a busy product's orders wait about one pace for a vendor order
+   * instead of the rest of a minute after a burst of six.
    */
   checkoutProductPaceMs?: number;
   sleep?: (ms: number) => Promise<void>;
@@ -83,7 +84,7 @@ interface Windows {
   /** A minimum gap G is a sliding window of one call per G. */
   gaps: Partial<Record<EndpointClass, RateLimiter>>;
   perProduct: RateLimiter;
-  /** One checkout per product per pace (undefined: no pace). */
+  /** One paced checkout per product per pace (undefined: no pace). */
   productPace: RateLimiter | undefined;
 }
 
@@ -126,15 +127,18 @@ export class BambooRateLimiter {
 
   /**
    * The planner's question (docs/orders.md, Coalescing): may a checkout of `productId` go now? If
-   * so the turn is taken (gap, checkout rate, the product's minute and pace all counted, as
-   * `acquire` would) and the caller sends Place Order with `turnTaken`. If not, nothing is spent:
+   * so the turn is taken (gap, checkout rate and the product's minute counted, as `acquire` would,
+   * and the product's pace started) and the caller sends Place Order with `turnTaken`. `paced`
+   * (the product has orders waiting) also waits for the product's pace: a busy product's six a
+   * minute are spread out, not spent in a burst that leaves its queue waiting the rest of the minute. If not, nothing is spent:
    * the product's windows are looked at first without counting, so a product not yet due costs no
    * checkout slot; `scope` says whether the product or the checkout rate is what makes it wait.
    */
-  async tryCheckout(productId: number): Promise<CheckoutTurn> {
+  async tryCheckout(productId: number, options: { paced?: boolean } = {}): Promise<CheckoutTurn> {
+    const paced = options.paced === true;
     return this.#withSharedState(
-      () => tryCheckout(this.#shared, this.#key, productId),
-      () => tryCheckout(this.#local, this.#key, productId),
+      () => tryCheckout(this.#shared, this.#key, productId, paced),
+      () => tryCheckout(this.#local, this.#key, productId, paced),
     );
   }
 
@@ -201,15 +205,18 @@ function windows(state: SharedState, options: BambooRateLimiterOptions, processe
   };
 }
 
-async function tryCheckout(windows: Windows, key: string, productId: number): Promise<CheckoutTurn> {
-  for (const window of [windows.perProduct, windows.productPace]) {
+async function tryCheckout(windows: Windows, key: string, productId: number, paced: boolean): Promise<CheckoutTurn> {
+  for (const window of [windows.perProduct, paced ? windows.productPace : undefined]) {
     if (!window) continue;
     // Cost 0 counts nothing: it says whether one more call would fit, and when it will.
     const look = await window.consume(`${key}:${productId}`, 0);
     if (!look.allowed || look.remaining === 0) return { taken: false, waitMs: Math.max(1, look.retryAfterMs), scope: 'product' };
   }
   const waitMs = await tryAcquire(windows, key, 'checkout', [productId]);
-  return waitMs === 0 ? { taken: true } : { taken: false, waitMs, scope: 'checkout' };
+  if (waitMs > 0) return { taken: false, waitMs, scope: 'checkout' };
+  // Every turn starts the product's pace (refused when one is running: that unpaced turn is counted by the product's window anyway).
+  await windows.productPace?.consume(`${key}:${productId}`);
+  return { taken: true };
 }
 
 /** 0 when the call may go now on these windows; otherwise how long to wait before trying again. */
@@ -225,8 +232,6 @@ async function tryAcquire(windows: Windows, key: string, endpoint: EndpointClass
   for (const productId of new Set(productIds)) {
     const product = await windows.perProduct.consume(`${key}:${productId}`);
     if (!product.allowed) return product.retryAfterMs;
-    const pace = await windows.productPace?.consume(`${key}:${productId}`);
-    if (pace && !pace.allowed) return pace.retryAfterMs;
   }
   return 0;
 }

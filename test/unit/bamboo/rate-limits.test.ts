@@ -65,6 +65,29 @@ describe('our Bamboo rate limiter', () => {
     expect(clock.now() - before).toBeLessThan(1_500);
   });
 
+  it('the planner’s turn: taken only when every window has room, a refused one spends nothing, a paced product waits its pace', async () => {
+    const clock = new ManualClock();
+    const { limiter } = pacedLimiter(clock);
+    expect(await limiter.tryCheckout(SIM_PRODUCTS.steam10)).toEqual({ taken: true });
+    // The gap: the checkout rate is what waits; asked again and again, nothing is spent.
+    for (let ask = 0; ask < 3; ask += 1) expect(await limiter.tryCheckout(SIM_PRODUCTS.itunes100)).toMatchObject({ taken: false, scope: 'checkout' });
+    clock.advance(600);
+    // Unpaced, a product may go again while its minute has room; paced, it waits for its pace (60 s / 6).
+    expect(await limiter.tryCheckout(SIM_PRODUCTS.steam10, { paced: true })).toMatchObject({ taken: false, scope: 'product' });
+    const paced = await limiter.tryCheckout(SIM_PRODUCTS.steam10, { paced: true });
+    expect(paced.taken ? 0 : paced.waitMs).toBeGreaterThan(9_000);
+    expect(await limiter.tryCheckout(SIM_PRODUCTS.steam10)).toEqual({ taken: true });
+    // Turns count like acquire's: four more fill the product's minute, then it waits for the minute.
+    for (let turn = 0; turn < 4; turn += 1) {
+      clock.advance(600);
+      expect(await limiter.tryCheckout(SIM_PRODUCTS.steam10)).toEqual({ taken: true });
+    }
+    clock.advance(600);
+    expect(await limiter.tryCheckout(SIM_PRODUCTS.steam10)).toMatchObject({ taken: false, scope: 'product' });
+    // …and the other product's turn was never spent by the refusals.
+    expect(await limiter.tryCheckout(SIM_PRODUCTS.itunes100)).toEqual({ taken: true });
+  });
+
   it('refuses to wait longer than maxWaitMs', async () => {
     const clock = new ManualClock();
     const { limiter } = pacedLimiter(clock, undefined, { maxWaitMs: 60_000 });
