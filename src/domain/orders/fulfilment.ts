@@ -112,7 +112,7 @@ export async function placeWithVendor(ctx: FulfilmentContext, orderId: string, l
   // Sandbox orders (test money, the simulator) are bought alone: a partner's fault trigger names its own order.
   if (vendorFor(ctx, order) !== ctx.vendor || order.sandbox) {
     const claim = await withTransaction(ctx.db, (trx) => formVendorOrder(trx, order, order.id, leaseToken, leaseUntil(), { alone: true }));
-    return claim ? sendVendorOrder(ctx, claim, leaseToken, { firstAttempt: true }) : 'skipped';
+    return claim && 'requestId' in claim ? sendVendorOrder(ctx, claim, leaseToken, { firstAttempt: true }) : 'skipped';
   }
   return planCheckout(ctx, order, leaseToken);
 }
@@ -137,18 +137,23 @@ async function planCheckout(ctx: FulfilmentContext, order: OrderRow, leaseToken:
     ];
     let waitMs = 60_000;
     for (const { key, paced } of keys) {
-      const turn = await ctx.vendor.tryCheckout(Number(key.product_id), { paced });
-      if (!turn.taken) {
-        waitMs = Math.min(waitMs, turn.waitMs);
-        // The checkout rate itself is busy: no product goes before it frees.
-        if (turn.scope === 'checkout') break;
+      const formed = await withTransaction(ctx.db, (trx) =>
+        formVendorOrder(trx, key, order.id, leaseToken, leaseUntil(), { takeTurn: () => ctx.vendor.tryCheckout(Number(key.product_id), { paced }) }),
+      );
+      // Nothing of this product left to buy now (another job holds or took them): no turn was
+      // spent; ask again in a moment.
+      if (!formed) {
+        waitMs = Math.min(waitMs, 1_000);
         continue;
       }
-      const claim = await withTransaction(ctx.db, (trx) => formVendorOrder(trx, key, order.id, leaseToken, leaseUntil()));
-      // Nothing left to buy (another job took them meanwhile): the turn is lost, the next key waits for the next one.
-      if (!claim) continue;
-      const outcome = await sendVendorOrder(ctx, claim, leaseToken, { firstAttempt: true, turnTaken: true });
-      if (claim.members.some((member) => member.id === order.id)) return outcome;
+      if (!('requestId' in formed)) {
+        waitMs = Math.min(waitMs, formed.waitMs);
+        // The checkout rate itself is busy: no product goes before it frees.
+        if (formed.scope === 'checkout') break;
+        continue;
+      }
+      const outcome = await sendVendorOrder(ctx, formed, leaseToken, { firstAttempt: true, turnTaken: true });
+      if (formed.members.some((member) => member.id === order.id)) return outcome;
       waitMs = 0;
       break;
     }
@@ -384,7 +389,19 @@ export type PollOutcome = 'finished' | 'waiting' | 'past_deadline' | 'needs_atte
 export async function pollVendorOrder(ctx: FulfilmentContext, orderId: string, pollCount: number | undefined, now = new Date()): Promise<PollOutcome> {
   const order = await ctx.db.selectFrom('orders').selectAll().where('id', '=', orderId).executeTakeFirst();
   if (!order || order.status !== 'processing' || !order.vendor_request_id) return 'skipped';
-  const lookup = await vendorFor(ctx, order).lookupOrder(order.vendor_request_id);
+  // Bamboo's callback came a moment ago, while the order was `processing` (so it sent a poll of its
+  // own): that poll asks Bamboo (and may still be finishing a large vendor order); this link of the
+  // chain asks nothing and only comes again later.
+  const callbackPolling =
+    pollCount !== undefined &&
+    (order.vendor_callback_ms ?? 0) > 0 &&
+    order.vendor_callback_at !== null &&
+    now.getTime() - order.vendor_callback_at.getTime() < CALLBACK_POLL_GRACE_MS;
+  const lookup = callbackPolling ? undefined : await vendorFor(ctx, order).lookupOrder(order.vendor_request_id);
+  if (!lookup) {
+    await schedulePoll(ctx, orderId, pollCount as number);
+    return 'waiting';
+  }
   if (lookup.kind === 'found' && lookup.order.final) {
     return (await finishOrder(ctx, orderId, lookup.order)) === 'needs_attention' ? 'needs_attention' : 'finished';
   }
@@ -395,20 +412,26 @@ export async function pollVendorOrder(ctx: FulfilmentContext, orderId: string, p
     return 'past_deadline';
   }
   if (lookup.kind === 'not_found') ctx.logger.warn({ orderId }, 'Bamboo does not show an order it accepted (yet); polling again');
-  if (pollCount !== undefined) {
-    await withTransaction(ctx.db, async (trx) => {
-      const advanced = await trx
-        .updateTable('orders')
-        .set({ poll_count: pollCount + 1 })
-        .where('id', '=', orderId)
-        .where('poll_count', '=', pollCount)
-        .where('status', '=', 'processing')
-        .executeTakeFirst();
-      if (advanced.numUpdatedRows === 0n) return;
-      await ctx.jobs.enqueue(orderPollQueue, { orderId, pollCount: pollCount + 1 }, { db: trx, startAfter: pollDelaySeconds(pollCount) });
-    });
-  }
+  if (pollCount !== undefined) await schedulePoll(ctx, orderId, pollCount);
   return 'waiting';
+}
+
+/** How long after Bamboo's callback the poll chain leaves Get Order to the callback's poll. */
+const CALLBACK_POLL_GRACE_MS = 15_000;
+
+/** The next link of the poll chain, only from the run that advances `poll_count` from `pollCount`. */
+async function schedulePoll(ctx: FulfilmentContext, orderId: string, pollCount: number): Promise<void> {
+  await withTransaction(ctx.db, async (trx) => {
+    const advanced = await trx
+      .updateTable('orders')
+      .set({ poll_count: pollCount + 1 })
+      .where('id', '=', orderId)
+      .where('poll_count', '=', pollCount)
+      .where('status', '=', 'processing')
+      .executeTakeFirst();
+    if (advanced.numUpdatedRows === 0n) return;
+    await ctx.jobs.enqueue(orderPollQueue, { orderId, pollCount: pollCount + 1 }, { db: trx, startAfter: pollDelaySeconds(pollCount) });
+  });
 }
 
 const isStatus = (card: Card, status: 'Sold' | 'Failed') => card.status.trim().toLowerCase() === status.toLowerCase();

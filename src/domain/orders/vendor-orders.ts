@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { DB } from '../../db/schema.ts';
-import type { Card } from '../../integrations/bamboo/index.ts';
+import type { Card, CheckoutTurn } from '../../integrations/bamboo/index.ts';
 import { money, type Money } from '../../shared/money.ts';
 import { recordTransition } from './orders.ts';
 import type { OrderRow } from './orders.tables.ts';
@@ -57,8 +57,9 @@ export const sameKey = (a: VendorOrderKey, b: VendorOrderKey) =>
  * Forms a vendor order for `key` in `trx`: `orderId` (if it is pending and of that key) and the
  * pending orders of the key that already waited for a checkout turn, oldest first, up to 500 cards;
  * `alone` takes only `orderId` (sandbox orders, never coalesced). Rows another transaction holds are
- * skipped, never waited for. The members become `placing` with the new RequestId and `leaseToken`.
- * Undefined when nothing is left to buy.
+ * skipped, never waited for. With `takeTurn` (the planner's checkout turn) it is taken once there
+ * is something to buy, and a refused turn is returned (nothing formed). The members become
+ * `placing` with the new RequestId and `leaseToken`. Undefined when nothing is left to buy.
  */
 export async function formVendorOrder(
   trx: Transaction<DB>,
@@ -66,8 +67,8 @@ export async function formVendorOrder(
   orderId: string | undefined,
   leaseToken: string,
   leaseUntil: Date,
-  options: { alone?: boolean } = {},
-): Promise<VendorOrderClaim | undefined> {
+  options: { alone?: boolean; takeTurn?: () => Promise<CheckoutTurn> } = {},
+): Promise<VendorOrderClaim | Extract<CheckoutTurn, { taken: false }> | undefined> {
   const candidates = await trx
     .selectFrom('orders')
     .selectAll()
@@ -96,6 +97,10 @@ export async function formVendorOrder(
     quantity += order.quantity;
   }
   if (members.length === 0) return undefined;
+  // The checkout turn is taken only once there is something to buy (the rows stay locked meanwhile):
+  // a turn is never spent on nothing.
+  const turn = options.takeTurn ? await options.takeTurn() : ({ taken: true } as const);
+  if (!turn.taken) return turn;
   const requestId = randomUUID();
   const vendorOrder = await trx
     .insertInto('vendor_orders')

@@ -84,6 +84,8 @@ interface Windows {
   /** A minimum gap G is a sliding window of one call per G. */
   gaps: Partial<Record<EndpointClass, RateLimiter>>;
   perProduct: RateLimiter;
+  /** How many checkouts of one product `perProduct` allows per window (this share of the limit). */
+  perProductPoints: number;
   /** One paced checkout per product per pace (undefined: no pace). */
   productPace: RateLimiter | undefined;
 }
@@ -201,16 +203,20 @@ function windows(state: SharedState, options: BambooRateLimiterOptions, processe
         .map(([endpoint, gapMs]) => [endpoint, sliding(`bamboo:gap:${endpoint}`, { points: 1, durationMs: gapMs }, 0)]),
     ),
     perProduct: sliding('bamboo:checkout-product', perProduct),
+    perProductPoints: Math.max(1, Math.floor(perProduct.points / processes)),
     productPace: paceMs >= 1_000 ? sliding('bamboo:checkout-product-pace', { points: 1, durationMs: paceMs }, 0) : undefined,
   };
 }
 
 async function tryCheckout(windows: Windows, key: string, productId: number, paced: boolean): Promise<CheckoutTurn> {
-  for (const window of [windows.perProduct, paced ? windows.productPace : undefined]) {
-    if (!window) continue;
-    // Cost 0 counts nothing: it says whether one more call would fit, and when it will.
-    const look = await window.consume(`${key}:${productId}`, 0);
-    if (!look.allowed || look.remaining === 0) return { taken: false, waitMs: Math.max(1, look.retryAfterMs), scope: 'product' };
+  // Cost 0 counts nothing: it says whether one more call would fit, and when it will.
+  const minute = await windows.perProduct.consume(`${key}:${productId}`, 0);
+  if (!minute.allowed || minute.remaining === 0) return { taken: false, waitMs: Math.max(1, minute.retryAfterMs), scope: 'product' };
+  // Unpaced only while the product's minute is nearly unused: a burst spends slots a busy product
+  // then misses at the end of its minute.
+  if (windows.productPace && (paced || minute.remaining < windows.perProductPoints - 1)) {
+    const pace = await windows.productPace.consume(`${key}:${productId}`, 0);
+    if (!pace.allowed || pace.remaining === 0) return { taken: false, waitMs: Math.max(1, pace.retryAfterMs), scope: 'product' };
   }
   const waitMs = await tryAcquire(windows, key, 'checkout', [productId]);
   if (waitMs > 0) return { taken: false, waitMs, scope: 'checkout' };

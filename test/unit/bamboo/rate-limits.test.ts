@@ -72,17 +72,20 @@ describe('our Bamboo rate limiter', () => {
     // The gap: the checkout rate is what waits; asked again and again, nothing is spent.
     for (let ask = 0; ask < 3; ask += 1) expect(await limiter.tryCheckout(SIM_PRODUCTS.itunes100)).toMatchObject({ taken: false, scope: 'checkout' });
     clock.advance(600);
-    // Unpaced, a product may go again while its minute has room; paced, it waits for its pace (60 s / 6).
+    // Paced, a product waits for its pace (60 s / 6); unpaced, it may go again while its minute is nearly unused.
     expect(await limiter.tryCheckout(SIM_PRODUCTS.steam10, { paced: true })).toMatchObject({ taken: false, scope: 'product' });
     const paced = await limiter.tryCheckout(SIM_PRODUCTS.steam10, { paced: true });
     expect(paced.taken ? 0 : paced.waitMs).toBeGreaterThan(9_000);
     expect(await limiter.tryCheckout(SIM_PRODUCTS.steam10)).toEqual({ taken: true });
-    // Turns count like acquire's: four more fill the product's minute, then it waits for the minute.
+    // From the third of a minute on, every turn is paced: no burst that leaves the end of the minute empty.
+    clock.advance(600);
+    expect(await limiter.tryCheckout(SIM_PRODUCTS.steam10)).toMatchObject({ taken: false, scope: 'product' });
     for (let turn = 0; turn < 4; turn += 1) {
-      clock.advance(600);
+      clock.advance(10_000);
       expect(await limiter.tryCheckout(SIM_PRODUCTS.steam10)).toEqual({ taken: true });
     }
-    clock.advance(600);
+    // Six in the minute: the seventh waits for the minute, paced or not.
+    clock.advance(10_000);
     expect(await limiter.tryCheckout(SIM_PRODUCTS.steam10)).toMatchObject({ taken: false, scope: 'product' });
     // …and the other product's turn was never spent by the refusals.
     expect(await limiter.tryCheckout(SIM_PRODUCTS.itunes100)).toEqual({ taken: true });
