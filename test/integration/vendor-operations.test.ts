@@ -208,12 +208,13 @@ describe('vendor operations', () => {
 
   it('the breaker: repeated 5xx open it, orders wait and resume by themselves, the deadline counts, admins told on open and close', async () => {
     const partner = await buyer();
-    // A product of its own: the Steam card's checkouts of the earlier tests have it paced now (docs/orders.md, Coalescing).
+    // A product of its own for `first`: the Steam card's checkouts of the earlier tests have it paced now (docs/orders.md, Coalescing).
     const own = { productId: SIM_PRODUCTS.limitedStock };
     const [first, second, late] = [
       (await order(partner, own)).order,
       (await order(partner, { productId: SIM_PRODUCTS.range })).order,
-      (await order(partner, own)).order,
+      // Not `first`'s product: it would be bought with `first` once that waited for a turn.
+      (await order(partner)).order,
     ];
     await simulator.setOutage(2_500);
     await newEvents();

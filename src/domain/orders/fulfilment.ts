@@ -24,7 +24,17 @@ import type { OrderEventType } from './events.ts';
 import { formatOrderNumber, recordTransition } from './orders.ts';
 import { FINAL_STATUSES, type OrderRow, type OrderStatus } from './orders.tables.ts';
 import { orderEventsQueue, orderPlaceQueue, orderPollQueue } from './queues.ts';
-import { allocateCards, formVendorOrder, lockVendorOrder, sameKey, waitingKeys, type MemberShare, type VendorOrderClaim } from './vendor-orders.ts';
+import {
+  allocateCards,
+  formVendorOrder,
+  lockVendorOrder,
+  oldestWaiting,
+  sameKey,
+  waitingKeys,
+  type MemberShare,
+  type VendorOrderClaim,
+  type VendorOrderKey,
+} from './vendor-orders.ts';
 
 export type FulfilmentContext = Pick<AppContext, 'db' | 'jobs' | 'config' | 'vendor' | 'sandboxVendor' | 'logger' | 'events' | 'vendorBreaker'>;
 
@@ -153,6 +163,7 @@ async function planCheckout(ctx: FulfilmentContext, order: OrderRow, leaseToken:
         continue;
       }
       const outcome = await sendVendorOrder(ctx, formed, leaseToken, { firstAttempt: true, turnTaken: true });
+      await handOnTheTurn(ctx, key);
       if (formed.members.some((member) => member.id === order.id)) return outcome;
       waitMs = 0;
       break;
@@ -165,7 +176,10 @@ async function planCheckout(ctx: FulfilmentContext, order: OrderRow, leaseToken:
       .executeTakeFirst();
     if (stillPending.numUpdatedRows === 0n) return 'skipped';
     selfWaiting = true;
-    if (waitMs <= SLEEP_FOR_TURN_MS && round < 4) {
+    // Only the product's oldest waiting order keeps asking; the others are bought with it (and the
+    // job that buys it hands the asking on, `handOnTheTurn`), so the jobs asking are one per product.
+    if ((await oldestWaiting(ctx.db, order)) !== order.id) return 'waiting_for_checkout';
+    if (waitMs <= SLEEP_FOR_TURN_MS && round < 2) {
       await sleep(waitMs);
       continue;
     }
@@ -175,6 +189,17 @@ async function planCheckout(ctx: FulfilmentContext, order: OrderRow, leaseToken:
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * After a vendor order of `key` is formed (and committed): orders of the key still waiting (past
+ * 500 cards, or held by another transaction meanwhile) get a place job for their oldest, which asks
+ * for the next turn. Read after the commit, so an order marked waiting while the vendor order was
+ * formed is seen here, or saw the vendor order's members no longer waiting and asks itself.
+ */
+async function handOnTheTurn(ctx: FulfilmentContext, key: VendorOrderKey): Promise<void> {
+  const next = await oldestWaiting(ctx.db, key);
+  if (next) await ctx.jobs.enqueue(orderPlaceQueue, { orderId: next }, { startAfter: 1 });
+}
 
 /**
  * A run of a place job whose earlier run (same job id, so same lease token) was killed while it

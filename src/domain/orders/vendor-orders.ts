@@ -50,12 +50,34 @@ export async function waitingKeys(db: Kysely<DB>, limit = 20): Promise<(VendorOr
   return keys.map((key) => ({ ...key, waiting: Number(key.waiting) }));
 }
 
+/**
+ * The oldest order of `key` that waits for a checkout turn: the one whose place job keeps asking for
+ * the key (the others' jobs stop asking; their orders are bought with it).
+ */
+export async function oldestWaiting(db: Kysely<DB>, key: VendorOrderKey): Promise<string | undefined> {
+  const row = await db
+    .selectFrom('orders')
+    .select('id')
+    .where('status', '=', 'pending')
+    .where('checkout_waiting_since', 'is not', null)
+    .where('product_id', '=', key.product_id)
+    .where('face_minor', '=', key.face_minor)
+    .where('face_currency', '=', key.face_currency)
+    .where('sandbox', '=', key.sandbox)
+    .orderBy('created_at')
+    .orderBy('id')
+    .limit(1)
+    .executeTakeFirst();
+  return row?.id;
+}
+
 export const sameKey = (a: VendorOrderKey, b: VendorOrderKey) =>
   a.product_id === b.product_id && a.face_minor === b.face_minor && a.face_currency === b.face_currency && a.sandbox === b.sandbox;
 
 /**
- * Forms a vendor order for `key` in `trx`: `orderId` (if it is pending and of that key) and the
- * pending orders of the key that already waited for a checkout turn, oldest first, up to 500 cards;
+ * Forms a vendor order for `key` in `trx`: `orderId` (if it is pending and of that key) and, once
+ * an order of the key has waited for a checkout turn, every pending order of it, oldest first, up
+ * to 500 cards;
  * `alone` takes only `orderId` (sandbox orders, never coalesced). Rows another transaction holds are
  * skipped, never waited for. With `takeTurn` (the planner's checkout turn) it is taken once there
  * is something to buy, and a refused turn is returned (nothing formed). The members become
@@ -78,9 +100,24 @@ export async function formVendorOrder(
     .where('face_currency', '=', key.face_currency)
     .where('sandbox', '=', key.sandbox)
     .$if(options.alone === true, (query) => query.where('id', '=', orderId ?? null))
+    // Once any order of the product waits for a turn, every pending order of it waits in fact (its
+    // job may not even have run yet): all are bought together.
     .$if(options.alone !== true, (query) =>
       query.where((eb) =>
-        orderId === undefined ? eb('checkout_waiting_since', 'is not', null) : eb.or([eb('id', '=', orderId), eb('checkout_waiting_since', 'is not', null)]),
+        eb.or([
+          eb('id', '=', orderId ?? null),
+          eb.exists(
+            eb
+              .selectFrom('orders as waiting')
+              .select(sql.lit(1).as('one'))
+              .where('waiting.status', '=', 'pending')
+              .where('waiting.checkout_waiting_since', 'is not', null)
+              .where('waiting.product_id', '=', key.product_id)
+              .where('waiting.face_minor', '=', key.face_minor)
+              .where('waiting.face_currency', '=', key.face_currency)
+              .where('waiting.sandbox', '=', key.sandbox),
+          ),
+        ]),
       ),
     )
     .orderBy('created_at')
