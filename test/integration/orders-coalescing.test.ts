@@ -5,14 +5,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { finishOrder, placeWithVendor, pollVendorOrder, RetryLater } from '../../src/domain/orders/fulfilment.ts';
-import { orderPollQueue } from '../../src/domain/orders/queues.ts';
-import { handleVendorCallback } from '../../src/domain/orders/reconciliation.ts';
+import { orderPlaceQueue, orderPollQueue } from '../../src/domain/orders/queues.ts';
+import { handleVendorCallback, reconcileOrders } from '../../src/domain/orders/reconciliation.ts';
 import { allocateCards } from '../../src/domain/orders/vendor-orders.ts';
 import { SIM_PRODUCTS } from '../../src/integrations/bamboo/simulator/index.ts';
 import type { AppContext } from '../../src/context.ts';
 import type { Card } from '../../src/integrations/bamboo/index.ts';
 import { money } from '../../src/shared/money.ts';
-import { expectOrderMoneyConserved, runDueJobs } from '../support/orders.ts';
+import { expectOrderMoneyConserved, queuedFor, runDueJobs } from '../support/orders.ts';
 import { CALLBACK_SECRET, createOrderEngineTest } from '../support/order-engine.ts';
 
 const { test, ctx, db, vendor, buyer, order, statusOf } = await createOrderEngineTest();
@@ -177,6 +177,28 @@ describe('coalescing', () => {
     await expectOrderMoneyConserved(db, ids);
   });
 
+  it('reconciliation asks Bamboo once per vendor order and finishes every member', async () => {
+    const { clock } = vendor();
+    const gate = { open: false };
+    const ids = await waitingOrders(gated(gate), [{ quantity: 2 }, { quantity: 1 }, { quantity: 1 }]);
+    gate.open = true;
+    await placeWithVendor(gated(gate), ids[0] as string);
+    clock.advance(1500);
+    const [requestId] = (await vendorOrdersOf(ids)).map((member) => member.request_id);
+    const counting = gated(gate);
+    const lookups: string[] = [];
+    counting.vendor.lookupOrder = (asked) => {
+      lookups.push(asked);
+      return ctx.vendor.lookupOrder(asked);
+    };
+    const later = new Date(Date.now() + ctx.config.ORDER_DEADLINE_SECONDS * 1000 + 1000);
+    const report = await reconcileOrders(counting, later);
+    expect(report.finished).toBeGreaterThanOrEqual(1);
+    expect(lookups.filter((asked) => asked === requestId)).toHaveLength(1);
+    expect(await Promise.all(ids.map(statusOf))).toEqual(['completed', 'completed', 'completed']);
+    await expectOrderMoneyConserved(db, ids);
+  });
+
   it('fairness: the next turn goes to the product whose order waited longest, whoever’s job takes it; no order starves', async () => {
     vendor();
     const gate = { open: false };
@@ -192,6 +214,28 @@ describe('coalescing', () => {
     expect(await statusOf(older as string)).toBe('processing');
     expect(await statusOf(newer as string)).toBe('pending');
     expect(await placeWithVendor(ctx, newer as string)).toBe('placed');
+  });
+
+  it('a vendor order formed by another product’s job whose placement fails is not orphaned: one of its members gets a place job', async () => {
+    vendor();
+    const gate = { open: false };
+    const [older] = await waitingOrders(gated(gate), [{ quantity: 1 }]);
+    const [newer] = await waitingOrders(gated(gate), [{ quantity: 1, productId: SIM_PRODUCTS.range }]);
+    const failing = gated({ open: true });
+    failing.vendor.placeOrder = async () => ({ kind: 'unknown', cause: 'HTTP 503' });
+    failing.vendor.lookupOrder = async () => ({ kind: 'unknown', cause: 'HTTP 503' });
+    const queued = await queuedFor(test, orderPlaceQueue, older as string);
+    // The newer order's job takes the turn for the older product, and Bamboo cannot say.
+    await expect(placeWithVendor(failing, newer as string, 'job-of-newer')).rejects.toBeInstanceOf(RetryLater);
+    const stuck = await db
+      .selectFrom('orders')
+      .select(['status', 'vendor_lease_token'])
+      .where('id', '=', older as string)
+      .executeTakeFirstOrThrow();
+    expect(stuck).toEqual({ status: 'placing', vendor_lease_token: null });
+    expect(await queuedFor(test, orderPlaceQueue, older as string)).toBe(queued + 1);
+    // That job (here run at once) asks Get Order and sends the same RequestId again.
+    expect(await placeWithVendor(ctx, older as string)).toBe('placed');
   });
 
   it('a vendor order holds at most 500 cards: the oldest go first, the rest in the next vendor order', async () => {

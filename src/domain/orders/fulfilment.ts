@@ -780,7 +780,18 @@ export async function resolveWithVendor(
   });
 }
 
-/** Gives a lease back without recording anything (the vendor call failed before it answered). */
+/** Gives a lease back without recording anything (the vendor call failed before it answered, or the breaker holds placements). */
 async function releaseLease(ctx: FulfilmentContext, leaseToken: string): Promise<void> {
-  await ctx.db.updateTable('orders').set(noLease).where('vendor_lease_token', '=', leaseToken).execute();
+  const released = await ctx.db
+    .updateTable('orders')
+    .set(noLease)
+    .where('vendor_lease_token', '=', leaseToken)
+    .returning(['id', 'status', 'vendor_request_id'])
+    .execute();
+  // A vendor order left `placing` may have been formed for other buyers' orders (their own jobs
+  // have ended): a place job for one member takes it up (Get Order, then the same RequestId).
+  const placing = new Map(
+    released.filter((order) => order.status === 'placing' && order.vendor_request_id).map((order) => [order.vendor_request_id, order.id]),
+  );
+  for (const orderId of placing.values()) await ctx.jobs.enqueue(orderPlaceQueue, { orderId }, { startAfter: 2 });
 }
