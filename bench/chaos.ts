@@ -625,7 +625,7 @@ async function verify(): Promise<void> {
     const coalesced = [...membersOf.values()].filter((members) => members.length > 1).length;
     check(
       notInOne === 0 && notOnce === 0 && twice === 0 && orphans === 0,
-      `each buyer order in one vendor order, each vendor order one Bamboo order (bamboo_sim.orders): ${sentOrders.length} buyer orders sentOrders in ${membersOf.size} vendor orders (${coalesced} coalesced), ${vendorRows.rows.length} at Bamboo; ${notInOne} buyer orders not in exactly one, ${notOnce} delivered vendor orders without exactly one Bamboo order, ${twice} RequestIds twice at Bamboo, ${orphans} Bamboo orders we do not know`,
+      `each buyer order in one vendor order, each vendor order one Bamboo order (bamboo_sim.orders): ${sentOrders.length} buyer orders sent in ${membersOf.size} vendor orders (${coalesced} coalesced), ${vendorRows.rows.length} at Bamboo; ${notInOne} buyer orders not in exactly one, ${notOnce} delivered vendor orders without exactly one Bamboo order, ${twice} RequestIds twice at Bamboo, ${orphans} Bamboo orders we do not know`,
     );
 
     // What the vendor charged (its transactions: orders negative, refunds positive) = what we
