@@ -21,8 +21,9 @@
 //   - Then the load stops, the system drains (every accepted order final, at most --drain seconds)
 //     and the processes are stopped with SIGTERM.
 // It asserts (exit code 1 when one fails): every accepted order reached a final state, one order per
-// key (none lost, none duplicated); one vendor order per order, counted in the simulator's own tables
-// (bamboo_sim.orders), and no vendor order we do not know; the vendor charged each order what we
+// key (none lost, none duplicated); each order sent in exactly one vendor order (coalescing) and each
+// vendor order exactly one Bamboo order, counted in the simulator's own tables (bamboo_sim.orders), and
+// no vendor order we do not know; the vendor charged each vendor order what its members recorded
 // recorded (bamboo_sim.transactions); per partner, funds − charged for delivered
 // cards = wallet balance, to the cent; `steller ledger check` clean; no process died that we did not
 // kill (exit codes, and crash traces in the logs); each process stopped cleanly at the end. It prints
@@ -598,38 +599,55 @@ async function verify(): Promise<void> {
       `admins told: ${told.rows.map((row) => `${row.type}${row.state ? ` ${row.state}` : ''} ×${row.n}`).join(', ') || 'nothing'} (breaker open and closed, float low expected)`,
     );
 
-    // The vendor's side: bamboo_sim.orders, one row per (client, RequestId).
+    // Our side: each buyer order sentOrders to the vendor is in exactly one vendor order (coalescing,
+    // docs/orders.md), under that vendor order's RequestId.
+    const memberRows = await sql<{ order_id: string; request_id: string }>`
+      select m.order_id, v.request_id from vendor_order_members m join vendor_orders v on v.id = m.vendor_order_id`.execute(db);
+    const vendorOrderOf = new Map<string, string[]>();
+    for (const row of memberRows.rows) vendorOrderOf.set(row.order_id, [...(vendorOrderOf.get(row.order_id) ?? []), row.request_id]);
+    const sentOrders = rows.filter((row) => row.vendor_request_id !== null);
+    const notInOne = sentOrders.filter((row) => {
+      const requests = vendorOrderOf.get(row.id) ?? [];
+      return requests.length !== 1 || requests[0] !== row.vendor_request_id;
+    }).length;
+    const ourRequests = new Set(memberRows.rows.map((row) => row.request_id));
+    const membersOf = new Map<string, typeof rows>();
+    for (const row of sentOrders) membersOf.set(row.vendor_request_id as string, [...(membersOf.get(row.vendor_request_id as string) ?? []), row]);
+    // The vendor's side: bamboo_sim.orders, one row per (client, RequestId): each vendor order is one Bamboo order.
     const vendorRows = await sql<{ request_id: string; status: string | null }>`
       select request_id, document->>'status' as status from bamboo_sim.orders where client_id = ${SANDBOX_CREDENTIAL.clientId}`.execute(db);
     const vendorByRequest = new Map<string, number>();
     for (const row of vendorRows.rows) vendorByRequest.set(row.request_id, (vendorByRequest.get(row.request_id) ?? 0) + 1);
-    const ourRequests = new Set(rows.map((row) => row.vendor_request_id).filter((id): id is string => id !== null));
     const delivered = rows.filter((row) => row.status === 'completed' || row.status === 'partially_completed');
-    const notOnce = delivered.filter((row) => !row.vendor_request_id || vendorByRequest.get(row.vendor_request_id) !== 1).length;
-    const twice = rows.filter((row) => row.vendor_request_id && (vendorByRequest.get(row.vendor_request_id) ?? 0) > 1).length;
+    const notOnce = [...new Set(delivered.map((row) => row.vendor_request_id))].filter((id) => !id || vendorByRequest.get(id) !== 1).length;
+    const twice = [...vendorByRequest.values()].filter((count) => count > 1).length;
     const orphans = [...vendorByRequest.keys()].filter((id) => !ourRequests.has(id)).length;
+    const coalesced = [...membersOf.values()].filter((members) => members.length > 1).length;
     check(
-      notOnce === 0 && twice === 0 && orphans === 0,
-      `one vendor order per order (bamboo_sim.orders): ${vendorRows.rows.length} vendor orders for ${rows.length} orders; ${notOnce} delivered orders without exactly one, ${twice} with more than one, ${orphans} vendor orders we do not know`,
+      notInOne === 0 && notOnce === 0 && twice === 0 && orphans === 0,
+      `each buyer order in one vendor order, each vendor order one Bamboo order (bamboo_sim.orders): ${sentOrders.length} buyer orders sent in ${membersOf.size} vendor orders (${coalesced} coalesced), ${vendorRows.rows.length} at Bamboo; ${notInOne} buyer orders not in exactly one, ${notOnce} delivered vendor orders without exactly one Bamboo order, ${twice} RequestIds twice at Bamboo, ${orphans} Bamboo orders we do not know`,
     );
 
-    // What the vendor charged (its transactions: orders negative, refunds positive) = what we recorded.
+    // What the vendor charged (its transactions: orders negative, refunds positive) = what we
+    // recorded, per vendor order: its members' shares add up to Bamboo's net charge.
     const charges = await sql<{ request_id: string; net: string }>`
       select request_id, (-sum(amount))::text as net from bamboo_sim.transactions
       where client_id = ${SANDBOX_CREDENTIAL.clientId} group by request_id`.execute(db);
     const netByRequest = new Map(charges.rows.map((row) => [row.request_id, row.net]));
-    const mischarged = delivered.filter((row) => {
-      const net = row.vendor_request_id ? netByRequest.get(row.vendor_request_id) : undefined;
-      return (
-        net === undefined ||
-        row.vendor_total_minor === null ||
-        BigInt(new Big(net).times(100).round(0, Big.roundHalfUp).toFixed(0)) !== BigInt(row.vendor_total_minor)
-      );
+    const deliveredRequests = new Set(delivered.map((row) => row.vendor_request_id as string));
+    const mischarged = [...deliveredRequests].filter((requestId) => {
+      const net = netByRequest.get(requestId);
+      const members = membersOf.get(requestId) ?? [];
+      if (net === undefined || members.some((row) => !FINAL_STATUSES.includes(row.status))) return net === undefined;
+      const recorded = members.reduce((sum, row) => sum + ((row.cards_delivered ?? 0) > 0 ? BigInt(row.vendor_total_minor ?? 0) : 0n), 0n);
+      return BigInt(new Big(net).times(100).round(0, Big.roundHalfUp).toFixed(0)) !== recorded;
     });
-    const chargedFailed = rows.filter((row) => row.status === 'failed' && row.vendor_request_id && Number(netByRequest.get(row.vendor_request_id) ?? 0) !== 0);
+    const chargedFailed = [...membersOf].filter(
+      ([requestId, members]) => members.every((row) => row.status === 'failed') && Number(netByRequest.get(requestId) ?? 0) !== 0,
+    );
     check(
       mischarged.length === 0 && chargedFailed.length === 0,
-      `the vendor charged what we recorded (bamboo_sim.transactions): ${mischarged.length} delivered orders differ, ${chargedFailed.length} failed orders charged`,
+      `the vendor charged what we recorded (bamboo_sim.transactions): ${mischarged.length} delivered vendor orders differ, ${chargedFailed.length} failed vendor orders charged`,
     );
 
     // Money: funds − charged for delivered cards (− held for orders still open) = wallet balance.

@@ -15,7 +15,7 @@
 // and cards per vendor order (bamboo_sim.orders), Get Order calls per vendor order and the vendor's
 // 429s (the simulator's request log: what reached "Bamboo"), and the orders still open at the end.
 // Not in CI. Usage: [DATABASE_URL=postgres://…] npm run bench:vendor-throughput -- [--rate 10]
-//   [--seconds 600] [--products mixed|one] [--partners 3] [--drain 300] [--keep]
+//   [--seconds 600] [--products mixed|one] [--partners 3] [--drain 300] [--keep] [--timeline]
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { chmodSync, createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -331,6 +331,22 @@ async function report(sent: number, loadSeconds: number): Promise<void> {
       `  completed: ${completed.length} (${((completed.length / Math.max(1, lastFinished - firstCreated)) * 60_000).toFixed(0)}/min, first create → last completion)`,
     );
     console.log(`  create → completed: p50 ${seconds(percentile(latencies, 50))}, p99 ${seconds(p99)}, max ${seconds(latencies.at(-1) ?? NaN)}`);
+    // Where the time goes: waiting for a checkout turn (create → the vendor order's placing), then the vendor and us.
+    const split = await sql<{ to_placing_ms: number; placing_to_done_ms: number }>`
+      select extract(epoch from p.at - o.created_at) * 1000 as to_placing_ms, extract(epoch from o.finished_at - p.at) * 1000 as placing_to_done_ms
+      from orders o join order_transitions p on p.order_id = o.id and p.status = 'placing'
+      where o.status = 'completed'`.execute(db);
+    const toPlacing = split.rows.map((row) => Number(row.to_placing_ms)).sort((a, b) => a - b);
+    const placingToDone = split.rows.map((row) => Number(row.placing_to_done_ms)).sort((a, b) => a - b);
+    console.log(
+      `    of which create → in a vendor order: p50 ${seconds(percentile(toPlacing, 50))}, p99 ${seconds(percentile(toPlacing, 99))}; vendor order → completed: p50 ${seconds(percentile(placingToDone, 50))}, p99 ${seconds(percentile(placingToDone, 99))}`,
+    );
+    const timeline = await sql<{ at: Date; members: string; cards: number }>`
+      select v.created_at as at, count(*)::text as members, v.quantity as cards from vendor_orders v join vendor_order_members m on m.vendor_order_id = v.id
+      group by v.id order by v.created_at`.execute(db);
+    if (process.argv.includes('--timeline'))
+      for (const row of timeline.rows)
+        console.log(`    vendor order at ${row.at.toISOString().slice(11, 23)}: ${row.members} buyer orders, ${row.cards} cards`);
     console.log(`vendor orders: ${vendorOrders}, cards per vendor order ${(vendorCards / Math.max(1, vendorOrders)).toFixed(2)}`);
     console.log(
       `Get Order calls: ${getOrder.calls} (${(getOrder.calls / Math.max(1, vendorOrders)).toFixed(2)} per vendor order); checkouts ${calls.get('checkout')?.calls ?? 0}`,

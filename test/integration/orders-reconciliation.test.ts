@@ -238,10 +238,11 @@ describe('place holds the order lock across the vendor call', () => {
     let releaseCheckout!: () => void;
     const checkoutGate = new Promise<void>((resolve) => (releaseCheckout = resolve));
     const slowVendor = Object.create(ctx.vendor) as typeof ctx.vendor;
-    slowVendor.placeOrder = async (request) => {
+    slowVendor.placeOrder = async (request, options) => {
       await checkoutGate;
-      return ctx.vendor.placeOrder(request);
+      return ctx.vendor.placeOrder(request, options);
     };
+    slowVendor.tryCheckout = (productId, options) => ctx.vendor.tryCheckout(productId, options);
     const placing = placeWithVendor({ ...ctx, vendor: slowVendor }, created.id);
     await new Promise((resolve) => setTimeout(resolve, 50)); // the claim is committed, the call waits
     expect(await statusOf(created.id)).toBe('placing');

@@ -1,6 +1,6 @@
 // Tables of the orders area (migrations 2026_11_28_030100_create_orders, 2026_11_29_000000 for the day totals,
 // 2026_12_03_010000 for `needs_attention`, 2026_12_03_050000 for the vendor lease, 2026_12_04_060000 for the callback latency,
-// 2026_12_04_050000 for the claim links of shared cards, 2026_12_05_020000 for carts).
+// 2026_12_04_050000 for the claim links of shared cards, 2026_12_05_010000 for vendor orders, 2026_12_05_020000 for carts).
 import type { ColumnType, Generated, Selectable } from 'kysely';
 import type { Int8 } from '../../db/schema.ts';
 import type { NullableTimestamp, Timestamp } from '../columns.ts';
@@ -65,6 +65,8 @@ export interface OrdersTable {
   /** The cart this order is an item of, and its place there (0, 1, …; migration 2026_12_05_020000; carts.ts). */
   group_id: ColumnType<string | null, string | null | undefined, string | null>;
   group_position: ColumnType<number | null, number | null | undefined, number | null>;
+  /** When its place job was first told to wait for a checkout turn; from then on it may be coalesced (migration 2026_12_05_010000). */
+  checkout_waiting_since: NullableTimestamp;
 }
 export type OrderRow = Selectable<OrdersTable>;
 
@@ -158,9 +160,31 @@ export interface OrderGroupsTable {
 }
 export type OrderGroupRow = Selectable<OrderGroupsTable>;
 
+/** What was sent to Bamboo under one RequestId: the cards of one or more buyers' orders (migration 2026_12_05_010000; vendor-orders.ts). */
+export interface VendorOrdersTable {
+  id: Generated<string>;
+  request_id: string;
+  product_id: Int8;
+  face_minor: Int8;
+  face_currency: string;
+  sandbox: boolean;
+  /** The members' quantities added up: what Place Order asked for. */
+  quantity: number;
+  created_at: Generated<Date>;
+}
+
+/** A buyer's order in a vendor order (one at most: `order_id` is unique); `position` 0 is the oldest, served first. */
+export interface VendorOrderMembersTable {
+  vendor_order_id: string;
+  order_id: string;
+  position: number;
+}
+
 export interface OrdersTables {
   order_groups: OrderGroupsTable;
   orders: OrdersTable;
+  vendor_orders: VendorOrdersTable;
+  vendor_order_members: VendorOrderMembersTable;
   order_transitions: OrderTransitionsTable;
   order_cards: OrderCardsTable;
   risk_limits: RiskLimitsTable;

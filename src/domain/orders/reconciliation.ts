@@ -35,7 +35,13 @@ export async function reconcileOrders(ctx: FulfilmentContext, now = new Date(), 
     .orderBy('deadline_at')
     .limit(limit)
     .execute();
+  // One vendor order answers for all its members: asked once per RequestId.
+  const asked = new Set<string>();
   for (const order of open) {
+    if (order.vendor_request_id && order.status !== 'pending') {
+      if (asked.has(order.vendor_request_id)) continue;
+      asked.add(order.vendor_request_id);
+    }
     if (order.status === 'pending' || !order.vendor_request_id) {
       // Never sent to Bamboo: placing it is safe (the place job claims it under a lock).
       await ctx.jobs.enqueue(orderPlaceQueue, { orderId: order.id });
@@ -72,7 +78,7 @@ export async function handleVendorCallback(ctx: Pick<AppContext, 'db' | 'jobs' |
   if (!isUuid(checked.callback.requestId)) return { ok: true, orderId: null };
   // The callback's latency times later first polls (fulfilment.ts); its arrival is what the daily
   // check counts (src/domain/vendor/notifications.ts). The first callback of an order is kept.
-  const order = await ctx.db
+  const members = await ctx.db
     .updateTable('orders')
     .set({
       // 0 for a callback that beats our record of the placement (still `placing`): its first poll comes at once.
@@ -81,9 +87,12 @@ export async function handleVendorCallback(ctx: Pick<AppContext, 'db' | 'jobs' |
     })
     .where('vendor_request_id', '=', checked.callback.requestId)
     .returning(['id', 'status'])
-    .executeTakeFirst();
+    .execute();
+  // The members of one vendor order share its RequestId: one poll finishes them all.
+  const [order] = members.sort((a, b) => a.id.localeCompare(b.id));
   if (!order) return { ok: true, orderId: null };
-  if (order.status === 'processing') await ctx.jobs.enqueue(orderPollQueue, { orderId: order.id });
+  const processing = members.find((member) => member.status === 'processing');
+  if (processing) await ctx.jobs.enqueue(orderPollQueue, { orderId: processing.id });
   return { ok: true, orderId: order.id };
 }
 
@@ -135,7 +144,19 @@ export async function compareWithVendorTransactions(ctx: FulfilmentContext, day:
       ]),
     )
     .execute();
-  const byRequest = new Map(ours.map((order) => [(order.vendor_request_id as string).toLowerCase(), order]));
+  // A vendor order's members share its RequestId; their recorded shares add up to Bamboo's total.
+  const byRequest = new Map<string, { id: string; final: boolean; recorded: bigint; currency: string | null; cardsDelivered: number }>();
+  for (const order of ours) {
+    const requestId = (order.vendor_request_id as string).toLowerCase();
+    const sum = byRequest.get(requestId) ?? { id: order.id, final: true, recorded: 0n, currency: null, cardsDelivered: 0 };
+    sum.final &&= ['completed', 'partially_completed', 'failed'].includes(order.status);
+    if ((order.cards_delivered ?? 0) > 0) {
+      sum.recorded += order.vendor_total_minor ?? 0n;
+      sum.currency ??= order.vendor_currency;
+    }
+    sum.cardsDelivered += order.cards_delivered ?? 0;
+    byRequest.set(requestId, sum);
+  }
   const differences: VendorDifference[] = [];
   const show = (amount: bigint, currency: string) => formatMoney(money(amount, currency));
   for (const [requestId, vendor] of charged) {
@@ -145,27 +166,26 @@ export async function compareWithVendorTransactions(ctx: FulfilmentContext, day:
       continue;
     }
     // Orders still open are settled later: compared on the day they are created once final.
-    if (!['completed', 'partially_completed', 'failed'].includes(order.status)) continue;
-    const recorded = (order.cards_delivered ?? 0) > 0 ? (order.vendor_total_minor ?? 0n) : 0n;
-    if (recorded !== vendor.amount || (recorded !== 0n && order.vendor_currency !== vendor.currency)) {
+    if (!order.final) continue;
+    const recorded = order.recorded;
+    if (recorded !== vendor.amount || (recorded !== 0n && order.currency !== vendor.currency)) {
       differences.push({
         kind: 'amount_mismatch',
         requestId,
         orderId: order.id,
         vendorCharged: show(vendor.amount, vendor.currency),
-        weRecorded: show(recorded, order.vendor_currency ?? vendor.currency),
+        weRecorded: show(recorded, order.currency ?? vendor.currency),
       });
     }
   }
-  for (const order of ours) {
-    const requestId = (order.vendor_request_id as string).toLowerCase();
-    if (charged.has(requestId) || (order.cards_delivered ?? 0) === 0) continue;
+  for (const [requestId, order] of byRequest) {
+    if (charged.has(requestId) || order.cardsDelivered === 0) continue;
     differences.push({
       kind: 'missing_at_vendor',
       requestId,
       orderId: order.id,
       vendorCharged: null,
-      weRecorded: show(order.vendor_total_minor ?? 0n, order.vendor_currency ?? 'USD'),
+      weRecorded: show(order.recorded, order.currency ?? 'USD'),
     });
   }
   if (differences.length > 0) ctx.logger.error({ day, differences }, `orders and Bamboo's transactions differ on ${day}`);

@@ -27,7 +27,7 @@ import {
   type VendorOrder,
   type VendorTransaction,
 } from './model.ts';
-import { parseRetryAfterMs, type BambooRateLimiter, type EndpointClass } from './rate-limits.ts';
+import { parseRetryAfterMs, type BambooRateLimiter, type CheckoutTurn, type EndpointClass } from './rate-limits.ts';
 import {
   wireAccounts,
   wireCatalogPage,
@@ -175,7 +175,10 @@ export class BambooClient {
    * Places an order (v1, by ProductId). Never throws for what Bamboo answers: the outcome is
    * accepted, rejected (definitely not created) or unknown (resolve with getOrder(requestId)).
    */
-  async placeOrder(order: { requestId: string; lines: readonly PlaceOrderLine[]; accountId?: number }): Promise<PlaceOrderResult> {
+  async placeOrder(
+    order: { requestId: string; lines: readonly PlaceOrderLine[]; accountId?: number },
+    options: { turnTaken?: boolean } = {},
+  ): Promise<PlaceOrderResult> {
     const body = JSON.stringify({
       RequestId: order.requestId,
       AccountId: order.accountId ?? this.accountId,
@@ -189,7 +192,8 @@ export class BambooClient {
     const productIds = order.lines.map((line) => line.productId);
     // Rate-limit waits happen before anything is sent: a wait too long means "not sent, retry later".
     try {
-      await this.#options.limiter.acquire('checkout', { productIds });
+      // A planner that took the turn (`tryCheckout`) already counted this call.
+      if (!options.turnTaken) await this.#options.limiter.acquire('checkout', { productIds });
     } catch (error) {
       if (!(error instanceof BambooRateLimitError)) throw error;
       return { kind: 'rejected', reason: 'RateLimited', message: error.message, retryable: true, retryAfterMs: error.retryAfterMs };
@@ -226,6 +230,11 @@ export class BambooClient {
       return { kind: 'unknown', cause: reason === 'OrderAlreadyExists' ? reason : `HTTP 400: ${errorMessage(text).slice(0, 100)}` };
     }
     return { kind: 'unknown', cause: `HTTP ${status}` };
+  }
+
+  /** The planner's turn for a checkout of one product (BambooRateLimiter.tryCheckout). */
+  tryCheckout(productId: number, options: { paced?: boolean } = {}): Promise<CheckoutTurn> {
+    return this.#options.limiter.tryCheckout(productId, options);
   }
 
   /**

@@ -4,7 +4,7 @@
 import { http, HttpResponse } from 'msw';
 import { describe, expect, it } from 'vitest';
 import { BambooRateLimitError } from '../../../src/integrations/bamboo/errors.ts';
-import { ARRIVAL_MARGIN_MS, BambooRateLimiter } from '../../../src/integrations/bamboo/rate-limits.ts';
+import { ARRIVAL_MARGIN_MS, BambooRateLimiter, PACE_SLACK_MS } from '../../../src/integrations/bamboo/rate-limits.ts';
 import { ManualClock, SANDBOX_CREDENTIAL, SIM_PRODUCTS } from '../../../src/integrations/bamboo/simulator/index.ts';
 import { money } from '../../../src/shared/money.ts';
 import { mswServer } from '../../setup/msw.ts';
@@ -63,6 +63,32 @@ describe('our Bamboo rate limiter', () => {
     clock.advance(500);
     await limiter.acquire('checkout', { productIds: [SIM_PRODUCTS.itunes100] });
     expect(clock.now() - before).toBeLessThan(1_500);
+  });
+
+  it('the planner’s turn: taken only when every window has room, a refused one spends nothing, a paced product waits its pace', async () => {
+    const clock = new ManualClock();
+    const { limiter } = pacedLimiter(clock);
+    expect(await limiter.tryCheckout(SIM_PRODUCTS.steam10)).toEqual({ taken: true });
+    // The gap: the checkout rate is what waits; asked again and again, nothing is spent.
+    for (let ask = 0; ask < 3; ask += 1) expect(await limiter.tryCheckout(SIM_PRODUCTS.itunes100)).toMatchObject({ taken: false, scope: 'checkout' });
+    clock.advance(600);
+    // Paced, a product waits for its pace (60 s / 6); unpaced, it may go again while its minute is nearly unused.
+    expect(await limiter.tryCheckout(SIM_PRODUCTS.steam10, { paced: true })).toMatchObject({ taken: false, scope: 'product' });
+    const paced = await limiter.tryCheckout(SIM_PRODUCTS.steam10, { paced: true });
+    expect(paced.taken ? 0 : paced.waitMs).toBeGreaterThan(9_000);
+    expect(await limiter.tryCheckout(SIM_PRODUCTS.steam10)).toEqual({ taken: true });
+    // From the third of a minute on, every turn is paced: no burst that leaves the end of the minute empty.
+    clock.advance(600);
+    expect(await limiter.tryCheckout(SIM_PRODUCTS.steam10)).toMatchObject({ taken: false, scope: 'product' });
+    for (let turn = 0; turn < 4; turn += 1) {
+      clock.advance(10_000 + PACE_SLACK_MS);
+      expect(await limiter.tryCheckout(SIM_PRODUCTS.steam10)).toEqual({ taken: true });
+    }
+    // Six in the minute: the seventh waits for the minute, paced or not.
+    clock.advance(10_000);
+    expect(await limiter.tryCheckout(SIM_PRODUCTS.steam10)).toMatchObject({ taken: false, scope: 'product' });
+    // …and the other product's turn was never spent by the refusals.
+    expect(await limiter.tryCheckout(SIM_PRODUCTS.itunes100)).toEqual({ taken: true });
   });
 
   it('refuses to wait longer than maxWaitMs', async () => {
