@@ -99,7 +99,9 @@ export function signupRoutes(ctx: AppContext) {
           stage: 'signed_up' as const,
           apiKey: presentIssuedKey(result.apiKey),
           sandboxBalance: toJsonMoney(result.sandboxFunds),
-          nextStep: 'Place a test order with your sk_test_ key (POST /v1/orders); an admin reviews your signup for live access.',
+          nextStep:
+            'Place a test order with your sk_test_ key (POST /v1/orders); an admin reviews your signup for live access. ' +
+            'The web dashboard is at /app: your email is its first user; choose a password with "Forgot your password?".',
         },
         201,
       );

@@ -10,6 +10,7 @@ import { apiKeySecret } from '../../src/domain/api-keys/api-keys.ts';
 import { emailSendQueue } from '../../src/domain/email/queues.ts';
 import { cardKeyring } from '../../src/domain/orders/card-crypto.ts';
 import { addPartnerUser } from '../../src/domain/partner-users/partner-users.ts';
+import { signUpPartner } from '../../src/domain/signups/signups.ts';
 import { requestPasswordReset, resetPasswordWithLink } from '../../src/domain/web-access/password-resets.ts';
 import { enableTotp, newTotpSecret, setPartnerUserPassword } from '../../src/domain/web-access/passwords.ts';
 import { createApiHarness } from '../support/api.ts';
@@ -118,6 +119,32 @@ describe('password reset by an emailed link', () => {
     expect(audit[0]).toMatchObject({ actor_account_id: partnerId, channel: 'web' });
     expect(JSON.stringify(audit)).not.toContain(NEW_PASSWORD);
     expect(JSON.stringify(audit)).not.toContain(sent!.token);
+  });
+
+  it("a signed-up partner's email is its first user, a manager, who chooses a password through the same link", async () => {
+    const signup = await signUpPartner(
+      ctx.db,
+      { companyName: 'Self Served', email: 'Founder@selfserved.example', useCase: 'gift cards for our customers' },
+      { currency: 'USD', sandboxFunds: '100.00', apiKeySecret: secret },
+    );
+    const web = createWebClient(harness.api);
+    await web.get('/app/login');
+    const from = smtp.received.length;
+    expect((await web.post('/app/login/forgot', { email: 'founder@selfserved.example' })).response.status).toBe(200);
+    const [sent, ...others] = await sentLinks(from);
+    expect(others).toEqual([]);
+    expect(sent!.to).toEqual(['founder@selfserved.example']);
+    expect((await web.post('/app/login/reset', { token: sent!.token, password: NEW_PASSWORD, confirm: NEW_PASSWORD })).response.status).toBe(200);
+    expect((await web.post('/app/login', { email: 'founder@selfserved.example', password: NEW_PASSWORD })).response.status).toBe(303);
+    const users = await web.get('/app/partner/users');
+    expect(users.response.status).toBe(200);
+    expect(users.text).toContain('founder@selfserved.example');
+    const user = await ctx.db
+      .selectFrom('partner_users')
+      .select(['role', 'account_id'])
+      .where('email', '=', 'founder@selfserved.example')
+      .executeTakeFirstOrThrow();
+    expect(user).toEqual({ role: 'manager', account_id: signup.account.id });
   });
 
   it('refuses an expired link, a made-up one, and links of a user removed since', async () => {

@@ -99,6 +99,13 @@ export async function signUpPartner(target: ServiceTarget, input: SignupInput, s
         if ((error as { code?: string }).code === '23505') throw emailTaken();
         throw error;
       });
+    // The signup's email is the partner's first web user, a manager (no password yet: "Forgot your
+    // password?" on the sign-in page mails it a link, proving the mailbox), who adds the others.
+    const firstUser = await trx
+      .insertInto('partner_users')
+      .values({ account_id: account.id, name: account.name, email: input.email.trim().toLowerCase(), role: 'manager', created_by: account.id })
+      .returning('id')
+      .executeTakeFirstOrThrow();
     const sandbox = await ensureSandboxAccount(trx, account);
     const apiKey = await insertKey(trx, settings.apiKeySecret, { accountId: sandbox.id, mode: 'test', createdBy: account.id, ipAllowlist: null });
     const sandboxFunds = parseMoney(settings.sandboxFunds, settings.currency, 'half-up');
@@ -120,6 +127,7 @@ export async function signUpPartner(target: ServiceTarget, input: SignupInput, s
         email: input.email,
         useCase: input.useCase.trim(),
         sandboxAccountId: sandbox.id,
+        firstUserId: firstUser.id,
         clientAddress: input.clientAddress ?? null,
       },
     });

@@ -28,8 +28,9 @@ const INVALID = 'this reset link was used, has expired or is not valid: ask for 
 
 /**
  * Emails a reset link to each current user with this email (one address may serve several
- * partners), of an active partner, who has a password; nothing for anyone else, and the caller
- * answers the same either way. The email jobs are written in the transaction of the links (outbox).
+ * partners), of an active partner; nothing for anyone else, and the caller answers the same either
+ * way. A user who never chose a password (a signup's first user, an invitation gone stale) chooses
+ * one the same way: the link proves the mailbox, as an invitation does. The email jobs are written in the transaction of the links (outbox).
  */
 export async function requestPasswordReset(
   deps: { db: Kysely<DB>; jobs: JobQueue },
@@ -45,7 +46,6 @@ export async function requestPasswordReset(
       .select(['u.id', 'u.name', 'u.email', 'a.name as partner_name'])
       .where((eb) => eb(eb.fn('lower', ['u.email']), '=', email))
       .where('u.removed_at', 'is', null)
-      .where('u.password_hash', 'is not', null)
       .where('a.status', '=', 'active')
       .orderBy('u.created_at')
       .limit(5)
