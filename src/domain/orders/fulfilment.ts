@@ -322,15 +322,7 @@ async function recordPlaceAnswer(ctx: FulfilmentContext, requestId: string, leas
     // Someone took over after our lease ran out: their answer counts, ours is stale.
     const ours = members.filter((member) => member.status === 'placing' && member.vendor_lease_token === leaseToken);
     if (ours.length === 0) return 'skipped';
-    await trx
-      .updateTable('orders')
-      .set(noLease)
-      .where(
-        'id',
-        'in',
-        ours.map((member) => member.id),
-      )
-      .execute();
+    await giveBackLease(trx, ours);
     const step: FulfilmentContext = { ...ctx, db: trx };
     if (answer.kind === 'rejected') {
       for (const member of ours) await failOrder(step, member.id, `vendor_rejected:${answer.reason}`, { onlyFrom: ['placing'] });
@@ -611,6 +603,20 @@ async function settleMember(ctx: FulfilmentContext, trx: Transaction<DB>, order:
   return status;
 }
 
+/** The lease of these members (taken by this caller) given back, in the caller's transaction. */
+async function giveBackLease(trx: Transaction<DB>, members: readonly OrderRow[]): Promise<void> {
+  if (members.length === 0) return;
+  await trx
+    .updateTable('orders')
+    .set(noLease)
+    .where(
+      'id',
+      'in',
+      members.map((member) => member.id),
+    )
+    .execute();
+}
+
 /** The one money-back transfer of an order (clearing → wallet); its key makes it happen at most once. */
 async function returnMoney(trx: Kysely<DB>, order: OrderRow, amount: bigint, kind: 'order_refund' | 'order_release'): Promise<void> {
   await transfer(trx, {
@@ -747,15 +753,7 @@ export async function resolveWithVendor(
     const current = members.find((member) => member.id === orderId);
     if (!current || current.vendor_lease_token !== leaseToken || current.status !== order.status) return 'skipped';
     const ours = members.filter((member) => isOpen(member) && member.vendor_lease_token === leaseToken);
-    await trx
-      .updateTable('orders')
-      .set(noLease)
-      .where(
-        'id',
-        'in',
-        ours.map((member) => member.id),
-      )
-      .execute();
+    await giveBackLease(trx, ours);
     const step: FulfilmentContext = { ...ctx, db: trx };
     if (lookup.kind === 'unknown') {
       ctx.logger.warn({ orderId, cause: lookup.cause }, 'Get Order gave no usable answer; the order is left as it is');
