@@ -23,7 +23,7 @@ import { partnerPrincipal } from '../middleware/auth.ts';
 import { defineRoute } from '../middleware/scopes.ts';
 import { createRouter } from '../router.ts';
 import { AmountSchema, errorResponses, MoneySchema, SECURITY } from '../schemas.ts';
-import { OrderPageSchema, presentOrder } from './orders.ts';
+import { OrderPageSchema, presentOrders } from './orders.ts';
 
 const DEFAULT_INVITE_DAYS = 7;
 
@@ -296,7 +296,7 @@ export function agentRoutes(ctx: AppContext) {
         ...(query.cursor !== undefined ? { cursor: query.cursor } : {}),
         ...(query.status ? { status: query.status } : {}),
       });
-      return c.json({ data: page.orders.map((order) => presentOrder(order)), nextCursor: page.nextCursor }, 200);
+      return c.json({ data: await presentOrders(ctx.db, page.orders), nextCursor: page.nextCursor }, 200);
     },
   );
 

@@ -10,6 +10,7 @@ import { createOrder } from '#src/domain/orders/intake.ts';
 import { MAX_QUANTITY, MAX_REFERENCE_LENGTH } from '#src/domain/orders/intake-request.ts';
 import { getOrderFor, listOrders, orderCardsCsv, revealOrderCards, type Order, type RevealedCard } from '#src/domain/orders/orders.ts';
 import { ORDER_STATUSES } from '#src/domain/orders/orders.tables.ts';
+import { orderQueueEstimates, type QueueEstimate } from '#src/domain/orders/queue-estimate.ts';
 import { DomainError } from '#src/shared/errors.ts';
 import { parseMoney, toJsonMoney, type Money } from '#src/shared/money.ts';
 import { partnerPrincipal } from '../middleware/auth.ts';
@@ -102,6 +103,15 @@ const OrderSchema = z
       .array(CardSchema)
       .nullable()
       .openapi({ description: 'The delivered cards, decrypted, in `GET /v1/orders/{id}` of a completed or partially completed order; null otherwise.' }),
+    queuePosition: z.number().int().min(1).nullable().openapi({
+      description:
+        "While the order waits for a checkout turn at the vendor (its product is busy): 1 for the oldest order of that product and value waiting, 2 for the next, …; null otherwise.",
+      example: 3,
+    }),
+    estimatedCompletionAt: z.string().datetime().nullable().openapi({
+      description:
+        "An estimate of when an open order is done: its product's checkout turns still ahead (about one each 10 s for a busy product, up to 500 cards each) plus how long the vendor took for recent orders. Null once the order is final or waits for an operator. An estimate, not a promise.",
+    }),
   })
   .openapi('Order');
 
@@ -176,7 +186,7 @@ const orderOrCartHook = ((result: Parameters<typeof validationHook>[0] & { data?
 
 export const OrderPageSchema = z.object({ data: z.array(OrderSchema), nextCursor: z.string().nullable() }).openapi('OrderPage');
 
-export function presentOrder(order: Order, cards: RevealedCard[] | null = null) {
+export function presentOrder(order: Order, estimate: QueueEstimate, cards: RevealedCard[] | null = null) {
   return {
     id: order.id,
     number: order.number,
@@ -192,7 +202,21 @@ export function presentOrder(order: Order, cards: RevealedCard[] | null = null) 
     createdAt: order.createdAt.toISOString(),
     finishedAt: order.finishedAt?.toISOString() ?? null,
     cards: cards?.map((card) => ({ ...card, expiresAt: card.expiresAt?.toISOString() ?? null })) ?? null,
+    queuePosition: estimate.queuePosition,
+    estimatedCompletionAt: estimate.estimatedCompletionAt?.toISOString() ?? null,
   };
+}
+
+/** A page of orders as answered, each with its queue estimate. */
+export async function presentOrders(db: AppContext['db'], orders: Order[]) {
+  const estimates = await orderQueueEstimates(db, orders);
+  return orders.map((order) => presentOrder(order, estimates.get(order.id) as QueueEstimate));
+}
+
+/** One order as answered, with its queue estimate (and its cards when given). */
+async function presentOneOrder(db: AppContext['db'], order: Order, cards: RevealedCard[] | null = null) {
+  const estimates = await orderQueueEstimates(db, [order]);
+  return presentOrder(order, estimates.get(order.id) as QueueEstimate, cards);
 }
 
 const OrderIdParams = z.object({
@@ -281,7 +305,7 @@ export function orderRoutes(ctx: AppContext) {
         face: face(input.faceValue),
         quantity: input.quantity,
       });
-      return c.json(presentOrder(order), 202, created ? {} : { 'idempotent-replayed': 'true' });
+      return c.json(await presentOneOrder(ctx.db, order), 202, created ? {} : { 'idempotent-replayed': 'true' });
     },
     orderOrCartHook,
   );
@@ -336,7 +360,7 @@ export function orderRoutes(ctx: AppContext) {
       const order = await getOrderFor(ctx.db, actor, c.req.valid('param').id);
       const delivered = order.status === 'completed' || order.status === 'partially_completed';
       const cards = delivered && order.buyerId === principal.accountId ? await revealOrderCards(ctx, actor, order.id) : null;
-      return c.json(presentOrder(order, cards), 200);
+      return c.json(await presentOneOrder(ctx.db, order, cards), 200);
     },
   );
 
@@ -407,7 +431,7 @@ export function orderRoutes(ctx: AppContext) {
         ...(query.from ? { from: new Date(query.from) } : {}),
         ...(query.to ? { to: new Date(query.to) } : {}),
       });
-      return c.json({ data: page.orders.map((order) => presentOrder(order)), nextCursor: page.nextCursor }, 200);
+      return c.json({ data: await presentOrders(ctx.db, page.orders), nextCursor: page.nextCursor }, 200);
     },
   );
 

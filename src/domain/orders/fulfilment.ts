@@ -24,6 +24,7 @@ import type { OrderEventType } from './events.ts';
 import { formatOrderNumber, recordTransition } from './orders.ts';
 import { FINAL_STATUSES, type OrderRow, type OrderStatus } from './orders.tables.ts';
 import { orderEventsQueue, orderPlaceQueue, orderPollQueue } from './queues.ts';
+import { recentCompletionLatency } from './queue-estimate.ts';
 import {
   allocateCards,
   formVendorOrder,
@@ -358,9 +359,6 @@ async function markProcessing(ctx: FulfilmentContext, trx: Transaction<DB>, memb
   await ctx.jobs.enqueue(orderPollQueue, { orderId: lead.id, pollCount: 0 }, { db: trx, ...(delay > 0 ? { startAfter: delay } : {}) });
 }
 
-/** How many recent callbacks (of the last hour) time the first poll; fewer than the minimum say nothing yet. */
-const CALLBACK_SAMPLE = { size: 50, minimum: 5 } as const;
-
 /**
  * Seconds from `processing` to the first poll: 1.5 × the p90 of how long Bamboo's completion
  * callback took for the last orders (of the same sandbox-ness: another vendor), plus a second for
@@ -379,19 +377,9 @@ export async function firstPollDelaySeconds(
   const order = await db.selectFrom('orders').select(['sandbox', 'vendor_callback_ms']).where('id', '=', orderId).executeTakeFirstOrThrow();
   // Bamboo's callback came before we recorded the placement (handleVendorCallback): poll at once.
   if (order.vendor_callback_ms !== null) return 0;
-  const { rows } = await sql<{ p90: number | null; samples: string }>`
-    select percentile_cont(0.9) within group (order by vendor_callback_ms) as p90, count(*) as samples
-    from (
-      select vendor_callback_ms from orders
-      where sandbox = ${order.sandbox}
-        and vendor_callback_ms is not null
-        and created_at > now() - interval '1 hour'
-      order by id desc
-      limit ${CALLBACK_SAMPLE.size}
-    ) recent`.execute(db);
-  const [recent] = rows;
-  if (!recent || recent.p90 === null || Number(recent.samples) < CALLBACK_SAMPLE.minimum) return min;
-  return Math.min(max, Math.max(min, Math.ceil((1.5 * recent.p90 + 1000) / 1000)));
+  const recent = await recentCompletionLatency(db, order.sandbox);
+  if (!recent) return min;
+  return Math.min(max, Math.max(min, Math.ceil((1.5 * recent.p90Ms + 1000) / 1000)));
 }
 
 export type PollOutcome = 'finished' | 'waiting' | 'past_deadline' | 'needs_attention' | 'skipped';

@@ -13,7 +13,7 @@ import { BambooSimulator, PostgresSimulatorStore, SANDBOX_CREDENTIAL } from './s
 export { BambooClient, type BambooClientOptions, type CatalogQuery, type FetchFunction } from './client.ts';
 export { BambooError, BambooRateLimitError } from './errors.ts';
 export * from './model.ts';
-export { BAMBOO_LIMITS, BambooRateLimiter, parseRetryAfterMs, type CheckoutTurn, type EndpointClass } from './rate-limits.ts';
+export { BAMBOO_LIMITS, BambooRateLimiter, CHECKOUT_PACE_MS, parseRetryAfterMs, type CheckoutTurn, type EndpointClass } from './rate-limits.ts';
 export { wireOrderCallback } from './wire.ts';
 
 /** The simulator's sandbox account: what VENDOR=simulator orders are paid from. */

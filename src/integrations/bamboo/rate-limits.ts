@@ -76,6 +76,9 @@ export interface BambooRateLimiterOptions {
 /** Added to the product's pace (a minute / 6): slack for late arrivals at Bamboo. */
 export const PACE_SLACK_MS = 250;
 
+/** A paced product's gap between checkouts by default: its minute spread evenly, plus the slack (10.25 s). */
+export const CHECKOUT_PACE_MS = Math.ceil(CHECKOUT_PER_PRODUCT.durationMs / CHECKOUT_PER_PRODUCT.points) + PACE_SLACK_MS;
+
 /** After the shared state failed, how long a limiter paces in process before it asks the shared state again. */
 export const SHARED_STATE_RETRY_MS = 5_000;
 
