@@ -105,7 +105,7 @@ const OrderSchema = z
       .openapi({ description: 'The delivered cards, decrypted, in `GET /v1/orders/{id}` of a completed or partially completed order; null otherwise.' }),
     queuePosition: z.number().int().min(1).nullable().openapi({
       description:
-        "While the order waits for a checkout turn at the vendor (its product is busy): 1 for the oldest order of that product and value waiting, 2 for the next, …; null otherwise.",
+        'While the order waits for a checkout turn at the vendor (its product is busy): 1 for the oldest order of that product and value waiting, 2 for the next, …; null otherwise.',
       example: 3,
     }),
     estimatedCompletionAt: z.string().datetime().nullable().openapi({

@@ -9,6 +9,7 @@ import { routeOrderEvents, loggingOrderEventSink, type OrderEvent } from '../../
 import { spendPerDay } from '../../src/domain/usage/usage.ts';
 import { webhookOrderEventSink } from '../../src/domain/webhooks/order-events.ts';
 import { type ManualClock, SIM_PRODUCTS } from '../../src/integrations/bamboo/simulator/index.ts';
+import { placeWithVendor } from '../../src/domain/orders/fulfilment.ts';
 import { orderEventsQueue, orderPlaceQueue, orderPollQueue } from '../../src/domain/orders/queues.ts';
 import { webhookDeliverWorker } from '../../src/jobs/handlers/webhooks.ts';
 import { formatAmount } from '../../src/shared/money.ts';
@@ -431,5 +432,55 @@ describe('GET /v1/admin/metrics', () => {
     expect(usd(after.chargedLast24h)).toBeCloseTo(usd(before.chargedLast24h) + 20, 2);
     await expectProblem(await call(partner.liveKey, 'GET', '/v1/admin/metrics'), 403, 'forbidden');
     await expectOrderMoneyConserved(db, [order.id]);
+  });
+});
+
+describe('Buyers see the queue (queuePosition, estimatedCompletionAt)', () => {
+  interface QueuedBody {
+    id: string;
+    status: string;
+    queuePosition: number | null;
+    estimatedCompletionAt: string | null;
+  }
+
+  it('orders waiting for a checkout turn of one product: later ones show higher positions, and a later checkout a later estimate', async () => {
+    const partner = await partnerWith('20000.00');
+    const created = await call(partner.liveKey, 'POST', '/v1/orders', steam(500));
+    expect(created.status).toBe(202);
+    // Nothing waits yet: it goes at once, no position, done after the default latency.
+    const fresh = (await created.json()) as QueuedBody;
+    expect(fresh.queuePosition).toBeNull();
+    expect(Date.parse(fresh.estimatedCompletionAt ?? '')).toBeGreaterThan(Date.now());
+    const ids = [fresh.id];
+    for (const quantity of [500, 1]) ids.push(((await (await call(partner.liveKey, 'POST', '/v1/orders', steam(quantity))).json()) as QueuedBody).id);
+
+    // The product's checkout turn is refused ("not your turn"): the place job marks the order waiting.
+    const real = ctx.vendor;
+    const refusing = Object.create(real) as typeof real;
+    refusing.tryCheckout = async () => ({ taken: false, waitMs: 5_000, scope: 'product' });
+    expect(await placeWithVendor({ ...ctx, vendor: refusing }, ids[0] as string)).toBe('waiting_for_checkout');
+
+    const read = async (id: string) => (await (await call(partner.liveKey, 'GET', `/v1/orders/${id}`)).json()) as QueuedBody;
+    const [first, second, third] = await Promise.all(ids.map(read));
+    expect([first, second, third].map((order) => order?.queuePosition)).toEqual([1, 2, 3]);
+    const estimates = [first, second, third].map((order) => Date.parse(order?.estimatedCompletionAt ?? ''));
+    // 500 cards a vendor order: each order is in a checkout of its own, one pace (10.25 s) apart.
+    expect(estimates[1]! - estimates[0]!).toBeGreaterThanOrEqual(10_000);
+    expect(estimates[2]! - estimates[1]!).toBeGreaterThanOrEqual(10_000);
+    // The list carries them too.
+    const list = (await (await call(partner.liveKey, 'GET', '/v1/orders')).json()) as { data: QueuedBody[] };
+    expect(list.data.map((order) => order.queuePosition)).toEqual([3, 2, 1]);
+
+    // Bought and finished: no position, no estimate.
+    expect(await placeWithVendor(ctx, ids[0] as string)).toBe('placed');
+    const placed = await read(ids[0] as string);
+    expect(placed.queuePosition).toBeNull();
+    expect(placed.estimatedCompletionAt).not.toBeNull();
+    clock.advance(1500);
+    await runDueJobs(harness, ctx, orderPollQueue);
+    expect(await read(ids[0] as string)).toMatchObject({ status: 'completed', queuePosition: null, estimatedCompletionAt: null });
+    // Nothing of the product waits any more (the next order's own job asks for its turn): no position.
+    expect(await read(ids[1] as string)).toMatchObject({ status: 'pending', queuePosition: null });
+    await expectOrderMoneyConserved(db, ids);
   });
 });

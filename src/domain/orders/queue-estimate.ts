@@ -54,7 +54,7 @@ export function checkoutsUntilLast(quantities: number[], maxCards = MAX_CARDS_PE
   const last = quantities.length - 1;
   for (let checkout = 1; ; checkout += 1) {
     let cards = 0;
-    for (let at = 0; at < remaining.length; ) {
+    for (let at = 0; at < remaining.length;) {
       const order = remaining[at] as (typeof remaining)[number];
       if (cards + order.quantity <= maxCards) {
         cards += order.quantity;
