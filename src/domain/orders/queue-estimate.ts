@@ -120,7 +120,8 @@ async function pendingQueueOf(db: Kysely<DB>, order: Order): Promise<Pick<QueueF
   if (!waiting) return { productWaiting: false, quantitiesAhead: [] };
   const ahead = await sameKey
     .select('quantity')
-    .where(sql<boolean>`(created_at, id) < (${order.createdAt}, ${order.id}::uuid)`)
+    // Its own row's time, not order.createdAt: a JS Date drops the microseconds.
+    .where(sql<boolean>`(created_at, id) < (select own.created_at, own.id from orders own where own.id = ${order.id})`)
     .orderBy('created_at')
     .orderBy('id')
     .limit(AHEAD_READ_LIMIT)
