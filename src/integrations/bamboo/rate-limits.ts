@@ -76,8 +76,11 @@ export interface BambooRateLimiterOptions {
 /** Added to the product's pace (a minute / 6): slack for late arrivals at Bamboo. */
 export const PACE_SLACK_MS = 250;
 
-/** A paced product's gap between checkouts by default: its minute spread evenly, plus the slack (10.25 s). */
-export const CHECKOUT_PACE_MS = Math.ceil(CHECKOUT_PER_PRODUCT.durationMs / CHECKOUT_PER_PRODUCT.points) + PACE_SLACK_MS;
+/** A paced product's gap between checkouts: its minute spread evenly, plus the slack. */
+const paceMsOf = (perProduct: { points: number; durationMs: number }) => Math.ceil(perProduct.durationMs / perProduct.points) + PACE_SLACK_MS;
+
+/** Bamboo's paced product gets a checkout every 10.25 s (the queue estimate counts on it). */
+export const CHECKOUT_PACE_MS = paceMsOf(CHECKOUT_PER_PRODUCT);
 
 /** After the shared state failed, how long a limiter paces in process before it asks the shared state again. */
 export const SHARED_STATE_RETRY_MS = 5_000;
@@ -199,7 +202,7 @@ function windows(state: SharedState, options: BambooRateLimiterOptions, processe
   const perProduct = options.checkoutPerProduct ?? CHECKOUT_PER_PRODUCT;
   // A pace exactly 1/6 of the minute puts every seventh checkout on the window's edge, where an
   // arrival a little late (a loaded machine, measured up to ~250 ms) meets a 429: a quarter second more.
-  const paceMs = options.checkoutProductPaceMs ?? Math.ceil(perProduct.durationMs / perProduct.points) + PACE_SLACK_MS;
+  const paceMs = options.checkoutProductPaceMs ?? paceMsOf(perProduct);
   return {
     limiters: Object.fromEntries(Object.entries(limits).map(([endpoint, limit]) => [endpoint, sliding(`bamboo:${endpoint}`, limit)])) as Record<
       EndpointClass,
