@@ -20,7 +20,7 @@ import type { WebEnv } from './env.ts';
 import { formOf } from './forms.ts';
 import { accountOf, requireKind, webActor } from './guards.ts';
 import { csrfField, pageRenderer, showMoney, showTime, table } from './html.ts';
-import { roleOptions } from './partner-users.ts';
+import { addUserForm } from './partner-users.ts';
 
 const NOTICES: Record<string, string> = {
   paused: 'Account paused.',
@@ -197,20 +197,7 @@ export function adminNetworkRoutes(ctx: AppContext) {
             : ''
         }
         ${account.role === 'partner' ? table('Users (they sign in at /app/login with their email and this password)', ['Name', 'Email', 'Role', 'Web password', ''], userRows, 'No users yet.') : ''}
-        ${
-          account.role === 'partner'
-            ? html`<form method="post" action="/app/admin/accounts/${account.id}/users" class="card">
-                ${csrfField(c.var.csrfToken)}
-                <h2>Add a user</h2>
-                <label for="user-name">Name</label><input id="user-name" name="name" required maxlength="200" /> <label for="user-email">Email</label
-                ><input id="user-email" name="email" type="email" required maxlength="320" /> <label for="user-role">Role</label
-                ><select id="user-role" name="role">
-                  ${roleOptions()}
-                </select>
-                <button type="submit">Add</button>
-              </form>`
-            : ''
-        }`,
+        ${account.role === 'partner' ? addUserForm(`/app/admin/accounts/${account.id}/users`, c.var.csrfToken) : ''}`,
     );
   });
 

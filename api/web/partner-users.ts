@@ -27,6 +27,19 @@ export const ROLE_LABELS: Record<PartnerUserRole, string> = {
 export const roleOptions = (selected: PartnerUserRole = 'developer') =>
   PARTNER_USER_ROLES.map((role) => html`<option value="${role}" ${role === selected ? 'selected' : ''}>${ROLE_LABELS[role]}</option>`);
 
+/** The "Add a user" form of a partner's users (the partner's manager, an admin on the account page). */
+export const addUserForm = (action: string, csrfToken: string) =>
+  html`<form method="post" action="${action}" class="card">
+    ${csrfField(csrfToken)}
+    <h2>Add a user</h2>
+    <label for="user-name">Name</label><input id="user-name" name="name" required maxlength="200" /> <label for="user-email">Email</label
+    ><input id="user-email" name="email" type="email" required maxlength="254" /> <label for="user-role">Role</label
+    ><select id="user-role" name="role">
+      ${roleOptions()}
+    </select>
+    <button type="submit">Add</button>
+  </form>`;
+
 // Name and email are checked by the domain (addPartnerUser), which says what is wrong.
 const NewUserForm = z.object({ name: z.string().max(300).default(''), email: z.string().max(320).default(''), role: z.enum(PARTNER_USER_ROLES) });
 const RoleForm = z.object({ role: z.enum(PARTNER_USER_ROLES) });
@@ -83,17 +96,7 @@ export function partnerUserRoutes(ctx: AppContext) {
     return render(
       c,
       'Users',
-      html`${table('Your users', ['Name', 'Email', 'Role', 'State', ''], rows, 'No users yet.')}
-        <form method="post" action="/app/partner/users" class="card">
-          ${csrfField(c.var.csrfToken)}
-          <h2>Add a user</h2>
-          <label for="user-name">Name</label><input id="user-name" name="name" required maxlength="200" /> <label for="user-email">Email</label
-          ><input id="user-email" name="email" type="email" required maxlength="254" /> <label for="user-role">Role</label
-          ><select id="user-role" name="role">
-            ${roleOptions()}
-          </select>
-          <button type="submit">Add</button>
-        </form>
+      html`${table('Your users', ['Name', 'Email', 'Role', 'State', ''], rows, 'No users yet.')} ${addUserForm('/app/partner/users', c.var.csrfToken)}
         <p class="hint">
           ${
             emailConfigured
