@@ -380,6 +380,8 @@ export class BambooClient {
     const headers: Record<string, string> = { authorization: this.#authorization, accept: 'application/json' };
     if (body !== undefined) headers['content-type'] = 'application/json';
     const request = new Request(this.#options.baseUrl + pathAndQuery, { method, headers, body, signal: AbortSignal.timeout(timeoutMs) });
+    // The gap to the next call of this class counts from now, not from when this one was granted.
+    await this.#options.limiter.leaving(endpoint);
     const started = performance.now();
     try {
       const response = await this.#options.fetch(request);

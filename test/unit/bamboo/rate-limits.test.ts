@@ -91,6 +91,25 @@ describe('our Bamboo rate limiter', () => {
     expect(await limiter.tryCheckout(SIM_PRODUCTS.itunes100)).toEqual({ taken: true });
   });
 
+  it('a turn that leaves late starts the gap again when it leaves: the next checkout cannot reach Bamboo closer behind it', async () => {
+    const clock = new ManualClock();
+    const { limiter } = pacedLimiter(clock);
+    expect(await limiter.tryCheckout(SIM_PRODUCTS.steam10)).toEqual({ taken: true });
+    // A loaded process sends its granted checkout 300 ms after the turn…
+    clock.advance(300);
+    await limiter.leaving('checkout');
+    // …so the next turn waits a whole gap from then, not from the grant (600 ms after it).
+    clock.advance(300);
+    expect(await limiter.tryCheckout(SIM_PRODUCTS.itunes100)).toMatchObject({ taken: false, scope: 'checkout' });
+    clock.advance(299);
+    expect(await limiter.tryCheckout(SIM_PRODUCTS.itunes100)).toMatchObject({ taken: false, scope: 'checkout' });
+    clock.advance(1);
+    expect(await limiter.tryCheckout(SIM_PRODUCTS.itunes100)).toEqual({ taken: true });
+    // A class without a gap (Get Order, counted per minute) is not held by a call leaving.
+    await limiter.leaving('getOrder');
+    await limiter.acquire('getOrder');
+  });
+
   it('refuses to wait longer than maxWaitMs', async () => {
     const clock = new ManualClock();
     const { limiter } = pacedLimiter(clock, undefined, { maxWaitMs: 60_000 });
