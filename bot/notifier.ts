@@ -2,7 +2,7 @@
 // the locale files (a notice without buttons gets the menu button) and maps Telegram's refusals to
 // the errors the send queue understands.
 import { Api, GrammyError, InlineKeyboard } from 'grammy';
-import { TelegramPermanentError, TelegramRateLimitedError, type TelegramGateway, type textSchema } from '#src/notifications/telegram.ts';
+import { TelegramPermanentError, TelegramRateLimitedError, textSchema, type buttonSchema, type TelegramGateway } from '#src/notifications/telegram.ts';
 import type { z } from 'zod';
 import { basicsCallbacks } from './features/basics.callbacks.ts';
 import { DEFAULT_LOCALE, createI18n } from './i18n.ts';
@@ -24,7 +24,10 @@ function translateError(error: unknown): unknown {
   if (!(error instanceof GrammyError)) return error;
   if (error.error_code === 429) return new TelegramRateLimitedError(error.parameters.retry_after ?? 1);
   // Blocked by the user, deactivated, or a chat that does not exist: retrying cannot help.
-  if (error.error_code === 403 || (error.error_code === 400 && /chat not found|message to delete not found/i.test(error.description))) {
+  if (
+    error.error_code === 403 ||
+    (error.error_code === 400 && /chat not found|message to delete not found|message to edit not found|message can't be edited/i.test(error.description))
+  ) {
     return new TelegramPermanentError(error.description);
   }
   return error;
@@ -33,15 +36,21 @@ function translateError(error: unknown): unknown {
 export function createTelegramGateway(options: GatewayOptions): TelegramGateway {
   const api = new Api(options.token, { apiRoot: options.apiRoot, ...(options.fetch ? { fetch: options.fetch as never } : {}) });
   const i18n = createI18n();
-  const render = (text: z.output<typeof textSchema>, locale: string) =>
-    'raw' in text ? text.raw : i18n.translate(i18n.locales.includes(locale) ? locale : DEFAULT_LOCALE, text.key, text.vars);
+  const translate = (key: string, vars: Record<string, string | number>, locale: string) =>
+    i18n.translate(i18n.locales.includes(locale) ? locale : DEFAULT_LOCALE, key, vars);
+  const render = (text: z.output<typeof textSchema>, locale: string) => {
+    if ('raw' in text) return text.raw;
+    if ('lines' in text) return text.lines.map((line) => translate(line.key, line.vars, locale)).join('\n');
+    return translate(text.key, text.vars, locale);
+  };
+  const keyboardOf = (rows: z.output<typeof buttonSchema>[][], locale: string) =>
+    InlineKeyboard.from(rows.map((row) => row.map((button) => InlineKeyboard.text(render(button.text, locale), button.callbackData))));
 
   return {
     async send(message) {
       const locale = message.locale ?? DEFAULT_LOCALE;
       // A notice without buttons of its own carries the menu button: the next step is one tap away.
-      const rows = message.buttons ?? [[menuButton]];
-      const keyboard = InlineKeyboard.from(rows.map((row) => row.map((button) => InlineKeyboard.text(render(button.text, locale), button.callbackData))));
+      const keyboard = keyboardOf(message.buttons ?? [[menuButton]], locale);
       try {
         const options = { protect_content: message.protectContent, reply_markup: keyboard };
         const text = render(message.text, locale);
@@ -50,6 +59,16 @@ export function createTelegramGateway(options: GatewayOptions): TelegramGateway 
           : await api.sendMessage(Number(message.chatId), text, options);
         return { chatId: message.chatId, messageId: sent.message_id };
       } catch (error) {
+        throw translateError(error);
+      }
+    },
+    async editMessage(edit) {
+      const locale = edit.locale ?? DEFAULT_LOCALE;
+      try {
+        const text = render(textSchema.parse(edit.text), locale);
+        await api.editMessageText(Number(edit.chatId), edit.messageId, text, { reply_markup: keyboardOf([[menuButton]], locale) });
+      } catch (error) {
+        if (error instanceof GrammyError && /message is not modified/i.test(error.description)) return;
         throw translateError(error);
       }
     },

@@ -84,6 +84,19 @@ const CardSchema = z
   })
   .openapi('Card');
 
+/** Where an open order stands (docs/orders.md, Buyers see the queue): on an order and on a cart's item. */
+const queueFields = {
+  queuePosition: z.number().int().min(1).nullable().openapi({
+    description:
+      'While the order waits for a checkout turn at the vendor (its product is busy): 1 for the oldest order of that product and value waiting, 2 for the next, …; null otherwise.',
+    example: 3,
+  }),
+  estimatedCompletionAt: z.string().datetime().nullable().openapi({
+    description:
+      "An estimate of when an open order is done: its product's checkout turns still ahead (about one each 10 s for a busy product, up to 500 cards each) plus how long the vendor took for recent orders. Null once the order is final or waits for an operator. An estimate, not a promise.",
+  }),
+};
+
 const OrderSchema = z
   .object({
     id: z.string().uuid(),
@@ -103,15 +116,7 @@ const OrderSchema = z
       .array(CardSchema)
       .nullable()
       .openapi({ description: 'The delivered cards, decrypted, in `GET /v1/orders/{id}` of a completed or partially completed order; null otherwise.' }),
-    queuePosition: z.number().int().min(1).nullable().openapi({
-      description:
-        'While the order waits for a checkout turn at the vendor (its product is busy): 1 for the oldest order of that product and value waiting, 2 for the next, …; null otherwise.',
-      example: 3,
-    }),
-    estimatedCompletionAt: z.string().datetime().nullable().openapi({
-      description:
-        "An estimate of when an open order is done: its product's checkout turns still ahead (about one each 10 s for a busy product, up to 500 cards each) plus how long the vendor took for recent orders. Null once the order is final or waits for an operator. An estimate, not a promise.",
-    }),
+    ...queueFields,
   })
   .openapi('Order');
 
@@ -140,13 +145,26 @@ const CartSchema = z
           cardsDelivered: z.number().int().nullable(),
           refunded: MoneySchema.openapi({ description: 'Unit price × undelivered cards once the item is final; zero before.' }),
           failureReason: z.string().nullable(),
+          ...queueFields,
         })
         .openapi('CartItem'),
     ),
+    estimatedCompletionAt: z
+      .string()
+      .datetime()
+      .nullable()
+      .openapi({ description: "The latest of its open items' estimates (`items[].estimatedCompletionAt`); null once no item has one." }),
   })
   .openapi('Cart');
 
-export function presentCart(cart: Cart) {
+/** A cart as answered, each item with its queue estimate. */
+export async function presentCart(db: AppContext['db'], cart: Cart) {
+  const estimates = await orderQueueEstimates(
+    db,
+    cart.items.map((item) => item.order),
+  );
+  const done = cart.items.flatMap(({ order }) => estimates.get(order.id)?.estimatedCompletionAt ?? []);
+  const latest = done.length > 0 ? new Date(Math.max(...done.map((at) => at.getTime()))) : null;
   return {
     id: cart.id,
     number: cart.number,
@@ -167,7 +185,10 @@ export function presentCart(cart: Cart) {
       cardsDelivered: order.cardsDelivered,
       refunded: toJsonMoney(refunded),
       failureReason: order.failureReason,
+      queuePosition: estimates.get(order.id)?.queuePosition ?? null,
+      estimatedCompletionAt: estimates.get(order.id)?.estimatedCompletionAt?.toISOString() ?? null,
     })),
+    estimatedCompletionAt: latest?.toISOString() ?? null,
   };
 }
 
@@ -297,7 +318,7 @@ export function orderRoutes(ctx: AppContext) {
           ...common,
           items: input.items.map((item) => ({ productId: BigInt(item.productId), face: face(item.faceValue), quantity: item.quantity })),
         });
-        return c.json(presentCart(cart), 202, created ? {} : { 'idempotent-replayed': 'true' });
+        return c.json(await presentCart(ctx.db, cart), 202, created ? {} : { 'idempotent-replayed': 'true' });
       }
       const { order, created } = await createOrder(ctx, {
         ...common,
@@ -335,7 +356,7 @@ export function orderRoutes(ctx: AppContext) {
     async (c) => {
       const principal = partnerPrincipal(c);
       const cart = await getCartFor(ctx.db, accountActor(principal.accountId, 'api'), c.req.valid('param').id);
-      return c.json(presentCart(cart), 200);
+      return c.json(await presentCart(ctx.db, cart), 200);
     },
   );
 

@@ -11,6 +11,8 @@ import { Composer, InlineKeyboard, InputFile } from 'grammy';
 import { walletBalance } from '#src/domain/ledger/ledger.ts';
 import { createCart, MAX_CART_ITEMS } from '#src/domain/orders/carts.ts';
 import { createOrder } from '#src/domain/orders/intake.ts';
+import type { StatusLine } from '#src/domain/orders/orders.tables.ts';
+import { recordOrderStatusMessage } from '#src/domain/orders/queue-messages.ts';
 import { assertMayOrder } from '#src/domain/orders/may-order.ts';
 import {
   formatOrderNumber,
@@ -344,23 +346,45 @@ async function orderFlow(conversation: Flow, ctx: ConvContext): Promise<void> {
   const { app } = ctx.deps;
   const request = { buyerId: account.id, actor: telegramActor(account), clientReference: `tg:${key}` };
   if (items.length === 1) {
-    const number = await domainCall(conversation, async () => {
+    const { number, orderId } = await domainCall(conversation, async () => {
       const { order } = await createOrder(app, { ...request, productId: BigInt(current.card.productId), face: faceOf(current), quantity: current.quantity });
-      return order.number;
+      return { number: order.number, orderId: order.id };
     });
+    const vars = { number, ...summary.vars };
     await confirmation.ctx.answerCallbackQuery();
-    await confirmation.ctx.editMessageText(confirmation.ctx.t('order-accepted', { number, ...summary.vars }), { reply_markup: backHome(confirmation.ctx) });
+    await confirmation.ctx.editMessageText(confirmation.ctx.t('order-accepted', vars), { reply_markup: backHome(confirmation.ctx) });
+    await keepShowingQueue(conversation, confirmation.ctx, { key: 'order-accepted-title', vars }, [orderId]);
     return;
   }
-  const accepted = await domainCall(conversation, async () => {
+  const { orderIds, ...accepted } = await domainCall(conversation, async () => {
     const { cart } = await createCart(app, {
       ...request,
       items: items.map((line) => ({ productId: BigInt(line.card.productId), face: faceOf(line), quantity: line.quantity })),
     });
-    return { number: cart.number, count: cart.items.length, orders: cart.items.map((item) => item.order.number).join(', '), total: showMoney(cart.total) };
+    const orderIds = cart.items.map((item) => item.order.id);
+    return {
+      orderIds,
+      number: cart.number,
+      count: orderIds.length,
+      orders: cart.items.map((item) => item.order.number).join(', '),
+      total: showMoney(cart.total),
+    };
   });
   await confirmation.ctx.answerCallbackQuery();
   await confirmation.ctx.editMessageText(confirmation.ctx.t('order-cart-accepted', accepted), { reply_markup: backHome(confirmation.ctx) });
+  await keepShowingQueue(conversation, confirmation.ctx, { key: 'order-cart-accepted-title', vars: accepted }, orderIds);
+}
+
+/**
+ * The message that accepted the orders becomes their status message: while one of them waits for
+ * a checkout turn, it shows each one's place and estimate (src/domain/orders/queue-messages.ts).
+ */
+async function keepShowingQueue(conversation: Flow, ctx: ConvContext, header: StatusLine, orderIds: string[]): Promise<void> {
+  const chatId = ctx.chat?.id;
+  const messageId = ctx.callbackQuery?.message?.message_id;
+  if (chatId === undefined || messageId === undefined) return;
+  const locale = await ctx.i18n.getLocale();
+  await domainCall(conversation, () => recordOrderStatusMessage(ctx.deps.app, { chatId: String(chatId), messageId, locale, header, orderIds }));
 }
 
 /** One line of "My orders": number, card count and face, total, status. */

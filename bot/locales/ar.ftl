@@ -292,8 +292,13 @@ order-summary =
     الرصيد الحالي: { $balance }
     الرصيد بعد الطلب: { $after }
 order-accepted =
-    تم قبول الطلب { $number }: { $quantity } × { $card } { $face }، { $total }.
+    { order-accepted-title }
     ستصلك البطاقات هنا خلال لحظات.
+order-accepted-title = تم قبول الطلب { $number }: { $quantity } × { $card } { $face }، { $total }.
+order-queue-waiting = ⏳ { $number }: رقم { $position } في قائمة الانتظار لهذه البطاقة، جاهز خلال { $minutes } دقيقة تقريبًا.
+order-queue-buying = 🛒 { $number }: جارٍ الشراء الآن؛ ستصلك البطاقات هنا خلال لحظات.
+order-queue-finished = ✅ { $number }: اكتمل؛ انظر الرسائل أدناه.
+order-queue-attention = ⚠️ { $number }: يستغرق وقتًا أطول من المعتاد؛ فريقنا يتابعه.
 order-add-item = ➕ أضف بطاقة أخرى
 order-cart-review = 🧺 مراجعة السلة ({ $count })
 order-choose-another = أي بطاقة تريد إضافتها إلى السلة؟
@@ -305,8 +310,9 @@ order-cart-summary-totals =
     الرصيد بعد الطلب: { $after }
 order-cart-quantity-hint = أزرار × تغيّر البطاقة { $position }.
 order-cart-accepted =
-    تم قبول السلة { $number }: { $count } طلبات ({ $orders })، { $total }.
+    { order-cart-accepted-title }
     ستصلك البطاقات هنا خلال لحظات، طلبًا بعد طلب.
+order-cart-accepted-title = تم قبول السلة { $number }: { $count } طلبات ({ $orders })، { $total }.
 order-list-title = طلباتك، الأحدث أولاً:
 order-list-none = ليس لديك طلبات بعد.
 order-line = { $number } · { $quantity } × { $face } · { $total } · { $status }

@@ -292,8 +292,13 @@ order-summary =
     Balance now: { $balance }
     Balance after: { $after }
 order-accepted =
-    Order { $number } accepted: { $quantity } × { $card } { $face }, { $total }.
+    { order-accepted-title }
     Your cards arrive here in a moment.
+order-accepted-title = Order { $number } accepted: { $quantity } × { $card } { $face }, { $total }.
+order-queue-waiting = ⏳ { $number }: number { $position } in the queue for this card, ready in about { $minutes } min.
+order-queue-buying = 🛒 { $number }: being bought now; your cards arrive here in a moment.
+order-queue-finished = ✅ { $number }: finished; see the messages below.
+order-queue-attention = ⚠️ { $number }: taking longer than usual; our team is on it.
 order-add-item = ➕ Add another card
 order-cart-review = 🧺 Review cart ({ $count })
 order-choose-another = Which card do you want to add to the cart?
@@ -305,8 +310,9 @@ order-cart-summary-totals =
     Balance after: { $after }
 order-cart-quantity-hint = The × buttons change card { $position }.
 order-cart-accepted =
-    Cart { $number } accepted: { $count } orders ({ $orders }), { $total }.
+    { order-cart-accepted-title }
     Your cards arrive here in a moment, order by order.
+order-cart-accepted-title = Cart { $number } accepted: { $count } orders ({ $orders }), { $total }.
 order-list-title = Your orders, newest first:
 order-list-none = You have no orders yet.
 order-line = { $number } · { $quantity } × { $face } · { $total } · { $status }

@@ -7,7 +7,7 @@ import { heartbeatQueue } from './handlers/heartbeat.ts';
 import { kvSweepQueue } from './handlers/kv-sweep.ts';
 import { orderEventsWorker, orderPlaceWorker, orderPollWorker, orderReconcileWorker, orderVendorComparisonWorker } from './handlers/orders.ts';
 import { ledgerCheckQueue } from './handlers/ledger-check.ts';
-import { telegramDeleteWorker, telegramSendWorker } from './handlers/telegram.ts';
+import { orderQueueMessagesWorker, telegramDeleteWorker, telegramSendWorker } from './handlers/telegram.ts';
 import { webhookDeliverWorker, webhookDispatchWorker } from './handlers/webhooks.ts';
 import { reengagementQueue } from './handlers/reengagement.ts';
 import { monthlyStatementsWorker } from './handlers/reports.ts';
@@ -23,6 +23,7 @@ export const QUEUES: readonly QueueDefinition[] = [
   kvSweepQueue,
   telegramSendWorker,
   telegramDeleteWorker,
+  orderQueueMessagesWorker,
   emailSendWorker,
   domainEventWorker,
   ledgerCheckQueue,

@@ -5,9 +5,13 @@
 import { z } from 'zod';
 import type { RateLimiter, SharedState } from '../shared-state/index.ts';
 
+const keyTextSchema = z.object({ key: z.string().min(1), vars: z.record(z.string(), z.union([z.string(), z.number()])).default({}) });
+
 export const textSchema = z.union([
-  z.object({ key: z.string().min(1), vars: z.record(z.string(), z.union([z.string(), z.number()])).default({}) }),
+  keyTextSchema,
   z.object({ raw: z.string().min(1).max(4096) }),
+  /** Several texts of the locale files, one per line (a message that lists its orders). */
+  z.object({ lines: z.array(keyTextSchema).min(1).max(30) }),
 ]);
 
 export const buttonSchema = z.object({ text: textSchema, callbackData: z.string().min(1).max(64) });
@@ -57,8 +61,18 @@ export class TelegramPermanentError extends Error {
   override name = 'TelegramPermanentError';
 }
 
+/** A message sent earlier, its text replaced (its buttons become the Menu button). */
+export interface TelegramEdit {
+  chatId: string;
+  messageId: number;
+  text: z.input<typeof textSchema>;
+  locale?: string;
+}
+
 export interface TelegramGateway {
   send(message: z.output<typeof telegramMessageSchema>): Promise<SentMessage>;
+  /** Telegram's "message is not modified" is success: the message already says it. */
+  editMessage(edit: TelegramEdit): Promise<void>;
   deleteMessage(chatId: string, messageId: number): Promise<void>;
 }
 

@@ -138,6 +138,7 @@ describe('order timeline: the Telegram messages sent', () => {
         send: async () => {
           throw new TelegramPermanentError('Forbidden: bot was blocked by the user');
         },
+        editMessage: async () => {},
         deleteMessage: async () => {},
       },
     };

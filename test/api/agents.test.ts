@@ -108,9 +108,9 @@ describe('partner agent networks', () => {
     expect(await retry.json()).toMatchObject({ transferId: body.transferId, replayed: true, agentBalance: { amount: '30.00', currency: 'USD' } });
     await expectProblem(await move(partner, agentId, 'allocate', '31.00', 'alloc-1'), 409, 'idempotency_conflict');
     // The agent hears of it in the bot, as from a platform parent.
-    expect((await queuedMessages(boss, telegramUserId)).map((message) => ('key' in message.text ? message.text.key : message.text.raw))).toContain(
-      'funds-received',
-    );
+    expect(
+      (await queuedMessages(boss, telegramUserId)).map((message) => ('key' in message.text ? message.text.key : 'raw' in message.text ? message.text.raw : '')),
+    ).toContain('funds-received');
 
     const reclaimed = await move(partner, agentId, 'reclaim', '12.50', 'alloc-1'); // its own key space: reclaim ≠ allocate
     expect(await reclaimed.json()).toMatchObject({

@@ -33,7 +33,17 @@ interface CartBody {
   status: string;
   total: { amount: string };
   refunded: { amount: string };
-  items: { orderId: string; orderNumber: string; status: string; quantity: number; cardsDelivered: number | null; refunded: { amount: string } }[];
+  estimatedCompletionAt: string | null;
+  items: {
+    orderId: string;
+    orderNumber: string;
+    status: string;
+    quantity: number;
+    cardsDelivered: number | null;
+    refunded: { amount: string };
+    queuePosition: number | null;
+    estimatedCompletionAt: string | null;
+  }[];
 }
 
 const steam = (quantity: number) => ({ productId: String(SIM_PRODUCTS.steam10), faceValue: { amount: '10.00', currency: 'USD' }, quantity });
@@ -63,6 +73,11 @@ describe('POST /v1/orders with items, GET /v1/carts/{id}', () => {
       ['pending', 1],
     ]);
     expect(await wallet(partner.liveKey)).toBe('55.00');
+    // Each open item carries its estimate (nobody waits for these products: no queue position); the cart the latest.
+    expect(cart.items.map((item) => item.queuePosition)).toEqual([null, null]);
+    const estimates = cart.items.map((item) => Date.parse(item.estimatedCompletionAt ?? ''));
+    expect(estimates.every((at) => at > Date.now())).toBe(true);
+    expect(Date.parse(cart.estimatedCompletionAt ?? '')).toBe(Math.max(...estimates));
 
     const replay = await call(partner.liveKey, 'POST', '/v1/orders', body, { 'idempotency-key': 'acme-cart-1' });
     expect(replay.status).toBe(202);
@@ -85,6 +100,7 @@ describe('POST /v1/orders with items, GET /v1/carts/{id}', () => {
       ['failed', 0, '25.00'],
     ]);
     expect(done.refunded.amount).toBe('25.00');
+    expect([done.estimatedCompletionAt, ...done.items.map((one) => one.estimatedCompletionAt)]).toEqual([null, null, null]);
     expect(await wallet(partner.liveKey)).toBe('80.00');
     // An item is an order: its cards come with GET /v1/orders/{id}.
     const item = (await (await call(partner.liveKey, 'GET', `/v1/orders/${done.items[0]!.orderId}`)).json()) as { cards: unknown[] };

@@ -393,6 +393,7 @@ describe('delivery and reveal', () => {
       ...ctx,
       telegram: {
         send: async () => ({ chatId: '', messageId: 0 }),
+        editMessage: async () => {},
         deleteMessage: async (chatId: string, messageId: number) => void deleted.push([chatId, messageId]),
       },
     };
@@ -424,7 +425,11 @@ describe('delivery and reveal', () => {
 
     // Telegram takes them; an admin's /order shows what the buyer was sent (events sent), per kind.
     let messageId = 0;
-    const gateway = { send: async () => ({ chatId: String(agent.telegramUserId), messageId: (messageId += 1) }), deleteMessage: async () => {} };
+    const gateway = {
+      send: async () => ({ chatId: String(agent.telegramUserId), messageId: (messageId += 1) }),
+      editMessage: async () => {},
+      deleteMessage: async () => {},
+    };
     await runDueJobs(test, { ...ctx, telegram: gateway }, telegramSendQueue);
     const admin = await makeAdmin(ctx);
     const partial = await ctx.db

@@ -25,6 +25,7 @@ import { formatOrderNumber, recordTransition } from './orders.ts';
 import { FINAL_STATUSES, type OrderRow, type OrderStatus } from './orders.tables.ts';
 import { orderEventsQueue, orderPlaceQueue, orderPollQueue } from './queues.ts';
 import { recentCompletionLatency } from './queue-estimate.ts';
+import { orderStartedWaiting } from './queue-messages.ts';
 import {
   allocateCards,
   formVendorOrder,
@@ -176,6 +177,7 @@ async function planCheckout(ctx: FulfilmentContext, order: OrderRow, leaseToken:
       .where('status', '=', 'pending')
       .executeTakeFirst();
     if (stillPending.numUpdatedRows === 0n) return 'skipped';
+    if (!selfWaiting) await orderStartedWaiting(ctx, order);
     selfWaiting = true;
     // Only the product's oldest waiting order keeps asking; the others are bought with it (and the
     // job that buys it hands the asking on, `handOnTheTurn`), so the jobs asking are one per product.

@@ -144,6 +144,29 @@ export interface OrderMessagesTable {
   undeliverable: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
+/** One line of a status message: a text key of the bot's locale files and its variables. */
+export interface StatusLine {
+  key: string;
+  vars: Record<string, string | number>;
+}
+
+/** The bot message that accepted an order or a cart, kept up to date while its orders wait (migration 2026_12_06_010000; queue-messages.ts). */
+export interface OrderStatusMessagesTable {
+  id: ColumnType<bigint, never, never>;
+  chat_id: string;
+  message_id: number;
+  locale: string | null;
+  /** Its first line as the bot wrote it. */
+  header: ColumnType<StatusLine, string, string>;
+  order_ids: ColumnType<string[], string[], never>;
+  /** The status lines last written into it; null while it was never edited. */
+  shown: ColumnType<StatusLine[] | null, string | null | undefined, string | null>;
+  edited_at: NullableTimestamp;
+  /** Nothing more will be written into it: its orders are final and it says so, or they never waited. */
+  closed_at: NullableTimestamp;
+  created_at: Generated<Date>;
+}
+
 /** A cart: several orders (its items, `orders.group_id`) created and held together (migration 2026_12_05_020000; carts.ts). */
 export interface OrderGroupsTable {
   id: Generated<string>;
@@ -191,4 +214,5 @@ export interface OrdersTables {
   order_day_totals: OrderDayTotalsTable;
   card_claims: CardClaimsTable;
   order_messages: OrderMessagesTable;
+  order_status_messages: OrderStatusMessagesTable;
 }

@@ -76,3 +76,19 @@ export const orderVendorComparisonQueue = defineQueueContract({
   deadLetter: true,
   schedule: { cron: '30 2 * * *', data: {} },
 });
+
+/**
+ * Keeps the bot messages of waiting orders showing their place and estimate (`queueMessageEdits`).
+ * One run at a time and one waiting ('stately'): a send while one waits is dropped, and a run
+ * queues the next itself while a message still needs it.
+ */
+export const orderQueueMessagesQueue = defineQueueContract({
+  name: 'order.queue-messages',
+  payload: z.object({}).strict(),
+  policy: 'stately',
+  retry: { limit: 3, delaySeconds: 5, backoff: true },
+  expireInSeconds: 60,
+  deadLetter: false,
+  pollingIntervalSeconds: 1,
+  notify: true,
+});

@@ -3,6 +3,8 @@
 // Telegram's own 429 blocks the global limiter for its retry_after.
 import type { AppContext } from '../../context.ts';
 import { markOrderMessage } from '../../domain/orders/order-messages.ts';
+import { markQueueMessageShown, QUEUE_MESSAGES_EVERY_SECONDS, queueMessageEdits } from '../../domain/orders/queue-messages.ts';
+import { orderQueueMessagesQueue } from '../../domain/orders/queues.ts';
 import { TelegramPermanentError, TelegramRateLimitedError } from '../../notifications/telegram.ts';
 import { telegramDeleteQueue, telegramSendQueue } from '../../notifications/telegram-queues.ts';
 import { bindQueue } from '../registry.ts';
@@ -38,6 +40,49 @@ async function markSent(ctx: AppContext, id: string, outcome: Parameters<typeof 
     ctx.logger.warn({ err: error, orderMessageId: id }, 'order message outcome not recorded');
   }
 }
+
+/** Takes a slot of both limiters if both have one now (a status edit that finds none waits for the next run). */
+async function slotNow(ctx: AppContext, chatId: string): Promise<boolean> {
+  if (!(await ctx.telegramLimiters.chat.consume(chatId)).allowed) return false;
+  return (await ctx.telegramLimiters.global.consume('all')).allowed;
+}
+
+/**
+ * Buyers see the queue (src/domain/orders/queue-messages.ts): edits the bot messages of waiting
+ * orders in place, one run at a time (so a message's edits never overtake each other), and runs
+ * again shortly while a message still needs it. A message Telegram no longer has is closed; a
+ * failed edit is tried again on a later run.
+ */
+export const orderQueueMessagesWorker = bindQueue(orderQueueMessagesQueue, async (ctx) => {
+  if (!ctx.telegram) return { skipped: 'bot not configured' };
+  const { edits, again } = await queueMessageEdits(ctx.db);
+  let edited = 0;
+  for (const edit of edits) {
+    if (!(await slotNow(ctx, edit.chatId))) continue;
+    try {
+      await ctx.telegram.editMessage({
+        chatId: edit.chatId,
+        messageId: edit.messageId,
+        text: { lines: edit.lines },
+        ...(edit.locale ? { locale: edit.locale } : {}),
+      });
+      await markQueueMessageShown(ctx.db, edit);
+      edited += 1;
+    } catch (error) {
+      if (error instanceof TelegramPermanentError) {
+        await markQueueMessageShown(ctx.db, edit, { closed: true });
+        continue;
+      }
+      if (error instanceof TelegramRateLimitedError) {
+        await ctx.telegramLimiters.global.block('all', error.retryAfterSeconds * 1000);
+        break;
+      }
+      ctx.logger.warn({ err: error, chatId: edit.chatId }, 'queue message not edited; tried again on the next run');
+    }
+  }
+  if (again || edited < edits.length) await ctx.jobs.enqueue(orderQueueMessagesQueue, {}, { startAfter: QUEUE_MESSAGES_EVERY_SECONDS });
+  return { edited, waiting: edits.length - edited };
+});
 
 export const telegramDeleteWorker = bindQueue(telegramDeleteQueue, async (ctx, data) => {
   if (!ctx.telegram) return { skipped: 'bot not configured' };
