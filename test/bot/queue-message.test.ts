@@ -20,7 +20,7 @@ import type { RateLimiter } from '../../src/shared-state/types.ts';
 import { money } from '../../src/shared/money.ts';
 import { createTelegramGateway } from '../../bot/notifier.ts';
 import { telegramOrderEventSink } from '../../bot/order-events.ts';
-import { mountSimulator, simulatorClient } from '../support/bamboo.ts';
+import { gatedVendor, mountSimulator, simulatorClient } from '../support/bamboo.ts';
 import { makeBotAccount, newStore, startTestBot } from '../support/bot.ts';
 import { insertProduct } from '../support/catalog.ts';
 import { createTestContext } from '../support/context.ts';
@@ -53,12 +53,7 @@ const unlimited: RateLimiter = { consume: async () => ({ allowed: true, remainin
 
 /** The context's vendor, except that the planner's turn is given only while `gate.open` (or for `gate.openFor`). */
 function gated(gate: { open: boolean; openFor?: number }): AppContext {
-  const real = ctx.vendor;
-  const vendor = Object.create(real) as typeof real;
-  vendor.tryCheckout = async (productId, options) =>
-    gate.open || productId === gate.openFor ? real.tryCheckout(productId, options) : { taken: false, waitMs: 5_000, scope: 'product' };
-  vendor.placeOrder = (request, options) => real.placeOrder(request, options);
-  vendor.lookupOrder = (requestId) => real.lookupOrder(requestId);
+  const vendor = gatedVendor(ctx.vendor, (productId) => gate.open || productId === gate.openFor);
   return { ...ctx, vendor, telegramLimiters: { chat: unlimited, global: unlimited } };
 }
 

@@ -12,6 +12,7 @@ import { SIM_PRODUCTS } from '../../src/integrations/bamboo/simulator/index.ts';
 import type { AppContext } from '../../src/context.ts';
 import type { Card } from '../../src/integrations/bamboo/index.ts';
 import { money } from '../../src/shared/money.ts';
+import { gatedVendor } from '../support/bamboo.ts';
 import { expectOrderMoneyConserved, queuedFor, runDueJobs } from '../support/orders.ts';
 import { CALLBACK_SECRET, createOrderEngineTest } from '../support/order-engine.ts';
 
@@ -19,12 +20,7 @@ const { test, ctx, db, vendor, buyer, order, statusOf } = await createOrderEngin
 
 /** The context's vendor, except that the planner's turn is given only while `gate.open`. */
 function gated(gate: { open: boolean }): AppContext {
-  const real = ctx.vendor;
-  const vendor = Object.create(real) as typeof real;
-  vendor.tryCheckout = async (productId, options) => (gate.open ? real.tryCheckout(productId, options) : { taken: false, waitMs: 5_000, scope: 'product' });
-  vendor.placeOrder = (request, options) => real.placeOrder(request, options);
-  vendor.lookupOrder = (requestId) => real.lookupOrder(requestId);
-  return { ...ctx, vendor };
+  return { ...ctx, vendor: gatedVendor(ctx.vendor, () => gate.open) };
 }
 
 /** Orders whose place jobs were told to wait for a checkout turn, oldest first. */

@@ -58,6 +58,19 @@ export function simulatorClient(
 }
 
 /**
+ * `real`, except that the planner's turn (`tryCheckout`) is given only while `isOpen(productId)`:
+ * a test closes and opens a product's checkout turns by hand.
+ */
+export function gatedVendor(real: BambooClient, isOpen: (productId: number) => boolean): BambooClient {
+  const vendor = Object.create(real) as BambooClient;
+  vendor.tryCheckout = async (productId, options) =>
+    isOpen(productId) ? real.tryCheckout(productId, options) : { taken: false, waitMs: 5_000, scope: 'product' };
+  vendor.placeOrder = (request, options) => real.placeOrder(request, options);
+  vendor.lookupOrder = (requestId) => real.lookupOrder(requestId);
+  return vendor;
+}
+
+/**
  * SharedState on a fake clock: fixed- and sliding-window limiters and TTLs read `clock.now()`.
  * Behaves like the memory implementation, so pacing logic can be tested without sleeping.
  */

@@ -107,29 +107,39 @@ export async function recentCompletionLatency(db: Kysely<DB>, sandbox: boolean):
   return { p50Ms: Number(recent.p50), p90Ms: Number(recent.p90) };
 }
 
-/** The facts of one pending order's product queue: is it waiting, and what is ahead of it. */
-async function pendingQueueOf(db: Kysely<DB>, order: Order): Promise<Pick<QueueFacts, 'productWaiting' | 'quantitiesAhead'>> {
-  const sameKey = db
-    .selectFrom('orders')
-    .where('status', '=', 'pending')
-    .where('product_id', '=', order.productId)
-    .where('face_minor', '=', order.face.amount)
-    .where('face_currency', '=', order.face.currency)
-    .where('sandbox', '=', order.sandbox);
-  const waiting = await sameKey.select('id').where('checkout_waiting_since', 'is not', null).limit(1).executeTakeFirst();
-  if (!waiting) return { productWaiting: false, quantitiesAhead: [] };
-  const ahead = await sameKey
-    .select('quantity')
-    // Its own row's time, not order.createdAt: a JS Date drops the microseconds.
-    .where(sql<boolean>`(created_at, id) < (select own.created_at, own.id from orders own where own.id = ${order.id})`)
-    .orderBy('created_at')
-    .orderBy('id')
-    .limit(AHEAD_READ_LIMIT)
-    .execute();
-  return { productWaiting: true, quantitiesAhead: ahead.map((row) => row.quantity) };
+/** The queues of these pending orders: per product key (product, face value, sandbox-ness) two reads, whatever the number of orders. */
+async function pendingQueuesOf(db: Kysely<DB>, orders: Order[]): Promise<Map<string, Pick<QueueFacts, 'productWaiting' | 'quantitiesAhead'>>> {
+  const byKey = new Map<string, Order[]>();
+  for (const order of orders) {
+    const key = `${order.productId}:${order.face.amount}:${order.face.currency}:${order.sandbox}`;
+    byKey.set(key, [...(byKey.get(key) ?? []), order]);
+  }
+  const queues = new Map<string, Pick<QueueFacts, 'productWaiting' | 'quantitiesAhead'>>();
+  for (const sameKeyOrders of byKey.values()) {
+    const [first] = sameKeyOrders as [Order];
+    const sameKey = db
+      .selectFrom('orders')
+      .where('status', '=', 'pending')
+      .where('product_id', '=', first.productId)
+      .where('face_minor', '=', first.face.amount)
+      .where('face_currency', '=', first.face.currency)
+      .where('sandbox', '=', first.sandbox);
+    const waiting = await sameKey.select('id').where('checkout_waiting_since', 'is not', null).limit(1).executeTakeFirst();
+    if (!waiting) {
+      for (const order of sameKeyOrders) queues.set(order.id, { productWaiting: false, quantitiesAhead: [] });
+      continue;
+    }
+    const queue = await sameKey.select(['id', 'quantity']).orderBy('created_at').orderBy('id').limit(AHEAD_READ_LIMIT).execute();
+    const quantities = queue.map((row) => row.quantity);
+    const place = new Map(queue.map((row, index) => [row.id, index]));
+    // Past the rows read (or no longer pending by now): everything read is ahead of it.
+    for (const order of sameKeyOrders)
+      queues.set(order.id, { productWaiting: true, quantitiesAhead: quantities.slice(0, place.get(order.id) ?? quantities.length) });
+  }
+  return queues;
 }
 
-/** The estimates of `orders` (by id), read now: the latency once per sandbox-ness, the queue per pending order. */
+/** The estimates of `orders` (by id), read now: the latency once per sandbox-ness, the queues once per product key of the pending ones. */
 export async function orderQueueEstimates(db: Kysely<DB>, orders: Order[], now = new Date()): Promise<Map<string, QueueEstimate>> {
   const estimates = new Map<string, QueueEstimate>();
   const latencies = new Map<boolean, Promise<CompletionLatency | null>>();
@@ -137,8 +147,12 @@ export async function orderQueueEstimates(db: Kysely<DB>, orders: Order[], now =
     if (!latencies.has(sandbox)) latencies.set(sandbox, recentCompletionLatency(db, sandbox));
     return latencies.get(sandbox) as Promise<CompletionLatency | null>;
   };
+  const queues = await pendingQueuesOf(
+    db,
+    orders.filter((order) => order.status === 'pending'),
+  );
   for (const order of orders) {
-    const queue = order.status === 'pending' ? await pendingQueueOf(db, order) : { productWaiting: false, quantitiesAhead: [] };
+    const queue = queues.get(order.id) ?? { productWaiting: false, quantitiesAhead: [] };
     const latency = isBeingFilled(order.status) ? await latencyFor(order.sandbox) : null;
     estimates.set(order.id, estimateQueue({ status: order.status, quantity: order.quantity, ...queue, latency }, now));
   }

@@ -90,8 +90,8 @@ export interface QueueMessageEdit {
  * What the open status messages should show now: the edits to make (a message whose orders wait,
  * or waited, whose text changed and was not edited in the last QUEUE_MESSAGE_EDIT_MS; the final
  * one without waiting), and whether the job must run again (an open message still has orders
- * being filled). A message never edited whose orders can no longer wait (none pending) is closed
- * here, unedited.
+ * being filled). A message never edited whose orders can no longer wait (none pending), or
+ * already showing its final lines, is closed here without an edit.
  */
 export async function queueMessageEdits(db: Kysely<DB>, now = new Date()): Promise<{ edits: QueueMessageEdit[]; again: boolean }> {
   const messages = await db.selectFrom('order_status_messages').selectAll().where('closed_at', 'is', null).orderBy('id').limit(MESSAGES_PER_RUN).execute();
@@ -112,7 +112,7 @@ export async function queueMessageEdits(db: Kysely<DB>, now = new Date()): Promi
     now,
   );
   const edits: QueueMessageEdit[] = [];
-  const closeUnedited: bigint[] = [];
+  const closeNow: bigint[] = [];
   let again = false;
   for (const message of messages) {
     const own = message.order_ids.map((id) => orders.get(id)).filter((order) => order !== undefined);
@@ -120,12 +120,15 @@ export async function queueMessageEdits(db: Kysely<DB>, now = new Date()): Promi
     const waiting = own.some((order) => estimates.get(order.id)?.queuePosition != null);
     if (!waiting && message.shown === null) {
       // Nothing to show: the message as the bot wrote it stays true. Only a pending order can still wait.
-      if (!own.some((order) => order.status === 'pending')) closeUnedited.push(message.id);
+      if (!own.some((order) => order.status === 'pending')) closeNow.push(message.id);
       continue;
     }
     if (!final) again = true;
     const lines = own.map((order) => statusLineOf(order, estimates.get(order.id), now));
-    if (message.shown && sameLines(lines, message.shown)) continue;
+    if (message.shown && sameLines(lines, message.shown)) {
+      if (final) closeNow.push(message.id); // it says so already
+      continue;
+    }
     if (!final && message.edited_at && now.getTime() - message.edited_at.getTime() < QUEUE_MESSAGE_EDIT_MS) continue;
     edits.push({
       id: message.id.toString(),
@@ -136,7 +139,7 @@ export async function queueMessageEdits(db: Kysely<DB>, now = new Date()): Promi
       final,
     });
   }
-  if (closeUnedited.length > 0) await db.updateTable('order_status_messages').set({ closed_at: now }).where('id', 'in', closeUnedited).execute();
+  if (closeNow.length > 0) await db.updateTable('order_status_messages').set({ closed_at: now }).where('id', 'in', closeNow).execute();
   return { edits, again: again || messages.length === MESSAGES_PER_RUN };
 }
 
