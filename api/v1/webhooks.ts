@@ -6,6 +6,7 @@ import {
   getWebhookEndpoint,
   listWebhookEvents,
   redeliverWebhookEvent,
+  sendTestWebhookEvent,
   setWebhookEndpoint,
   WEBHOOK_EVENT_TYPES,
   type WebhookEndpoint,
@@ -170,6 +171,26 @@ export function webhookRoutes(ctx: AppContext) {
     }),
     async (c) => {
       const event = await redeliverWebhookEvent(ctx.db, partnerPrincipal(c).accountId, c.req.valid('param').id, sendWebhookDelivery(ctx.jobs));
+      return c.json(presentEvent(event), 202);
+    },
+  );
+
+  router.openapi(
+    defineRoute({
+      permission: 'webhooks:write',
+      method: 'post',
+      path: '/webhook-endpoint/test',
+      tags,
+      summary: 'Send a webhook.test event to your endpoint',
+      description: 'Queued for delivery at once, signed and retried like any event; it shows in `GET /v1/webhook-events`.',
+      security: SECURITY,
+      responses: {
+        202: { description: 'Queued', content: { 'application/json': { schema: EventSchema } } },
+        ...errorResponses({ 404: 'No endpoint is set (`webhook_endpoint_not_found`)' }),
+      },
+    }),
+    async (c) => {
+      const event = await sendTestWebhookEvent(ctx.db, partnerPrincipal(c).accountId, sendWebhookDelivery(ctx.jobs));
       return c.json(presentEvent(event), 202);
     },
   );

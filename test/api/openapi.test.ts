@@ -27,6 +27,7 @@ describe('OpenAPI document of /v1', () => {
         'PUT /v1/webhook-endpoint',
         'GET /v1/webhook-events',
         'POST /v1/webhook-events/{id}/redeliver',
+        'POST /v1/webhook-endpoint/test',
         'GET /v1/keys',
         'POST /v1/keys/rotate',
         'GET /v1/admin/accounts',

@@ -426,6 +426,30 @@ describe('events list and redelivery', () => {
   });
 });
 
+describe('a test event on demand', () => {
+  it('POST /v1/webhook-endpoint/test queues a signed webhook.test event at once; without an endpoint, 404', async () => {
+    const partner = await harness.makePartner();
+    await expectProblem(await call(partner.liveKey, 'POST', '/v1/webhook-endpoint/test'), 404, 'webhook_endpoint_not_found');
+    const { secret } = await setEndpoint(partner, 'https://acme.example/hooks/test-event');
+    const received = receiver('https://acme.example/hooks/test-event');
+    const sent = await call(partner.liveKey, 'POST', '/v1/webhook-endpoint/test');
+    expect(sent.status).toBe(202);
+    const event = (await sent.json()) as { id: string; type: string; status: string };
+    expect(event).toMatchObject({ type: 'webhook.test', status: 'pending' });
+    const jobs = await boss.fetch<{ eventId: string }>(webhookDeliverWorker.name, { batchSize: 50 });
+    expect(jobs.map((job) => job.data.eventId)).toContain(event.id);
+    for (const job of jobs) {
+      await webhookDeliverWorker.handle(ctx, job.data, jobInfo()).catch(() => undefined);
+      await boss.complete(webhookDeliverWorker.name, job.id);
+    }
+    const [delivery] = received;
+    expect(delivery?.headers['webhook-id']).toBe(event.id);
+    expect(new Webhook(secret).verify(delivery!.body, delivery!.headers)).toMatchObject({ type: 'webhook.test' });
+    const listed = (await (await call(partner.liveKey, 'GET', '/v1/webhook-events')).json()) as { data: { id: string; status: string }[] };
+    expect(listed.data[0]).toMatchObject({ id: event.id, status: 'delivered' });
+  });
+});
+
 describe('dispatcher', () => {
   it('each run queues the next one a few seconds later; the queue never holds more than one waiting run', async () => {
     const waiting = async () => {

@@ -135,13 +135,17 @@ export async function enqueueWebhookEvent(
  * A `webhook.test` event for the account's endpoint, queued for delivery now (`send` enqueues the
  * job in the same transaction); without an endpoint, `webhook_endpoint_not_found`.
  */
-export async function sendTestWebhookEvent(db: Kysely<DB>, accountId: string, send: (trx: Kysely<DB>, eventId: string) => Promise<unknown>): Promise<string> {
+export async function sendTestWebhookEvent(
+  db: Kysely<DB>,
+  accountId: string,
+  send: (trx: Kysely<DB>, eventId: string) => Promise<unknown>,
+): Promise<WebhookEvent> {
   return withTransaction(db, async (trx) => {
     await getWebhookEndpoint(trx, accountId);
     const eventId = await enqueueWebhookEvent(trx, accountId, 'webhook.test', { message: 'A test event from Steller: your endpoint receives our webhooks.' });
-    await trx.updateTable('webhook_events').set({ queued_at: new Date() }).where('id', '=', eventId).execute();
+    const row = await trx.updateTable('webhook_events').set({ queued_at: new Date() }).where('id', '=', eventId).returningAll().executeTakeFirstOrThrow();
     await send(trx, eventId);
-    return eventId;
+    return toEvent(row);
   });
 }
 
