@@ -103,8 +103,9 @@ describe('POST /v1/orders with items, GET /v1/carts/{id}', () => {
     expect([done.estimatedCompletionAt, ...done.items.map((one) => one.estimatedCompletionAt)]).toEqual([null, null, null]);
     expect(await wallet(partner.liveKey)).toBe('80.00');
     // An item is an order: its cards come with GET /v1/orders/{id}.
-    const item = (await (await call(partner.liveKey, 'GET', `/v1/orders/${done.items[0]!.orderId}`)).json()) as { cards: unknown[] };
+    const item = (await (await call(partner.liveKey, 'GET', `/v1/orders/${done.items[0]!.orderId}`)).json()) as { cards: unknown[]; cartId: string | null };
     expect(item.cards).toHaveLength(2);
+    expect(item.cartId).toBe(cart.id);
     // Webhooks stay per item order.
     await runDueJobs(harness, ctx, orderEventsQueue);
     expect(events.filter((event) => done.items.some((one) => one.orderId === event.orderId)).map((event) => event.type)).toEqual(

@@ -217,7 +217,7 @@ async function writeCart(ctx: CreateOrderContext, input: CreateCartInput): Promi
       refunded: zero,
       status: 'open',
       createdAt: group.created_at,
-      items: results.map((result) => ({ order: result.order, refunded: zero })),
+      items: results.map((result) => ({ order: { ...result.order, cartId: group.id }, refunded: zero })),
     },
     created: true,
   };

@@ -201,6 +201,7 @@ function createdOrder({ request, buyer, quote, total }: PricedRequest, row: Inta
     createdAt: row.created_at as Date,
     finishedAt: null,
     sandbox: row.sandbox as boolean,
+    cartId: null, // a cart's transaction sets it on its items after writing them (carts.ts)
   };
   return { order, created: true, spentToday: row.spent_today as bigint };
 }

@@ -38,6 +38,8 @@ export interface Order {
   finishedAt: Date | null;
   /** Made with test money by a sandbox account (an `sk_test_` key): bought from the simulator. */
   sandbox: boolean;
+  /** The cart it is an item of (carts.ts); null for an order placed alone. */
+  cartId: string | null;
 }
 
 export function toOrder(row: OrderRow): Order {
@@ -63,6 +65,7 @@ export function toOrder(row: OrderRow): Order {
     createdAt: row.created_at,
     finishedAt: row.finished_at,
     sandbox: row.sandbox,
+    cartId: row.group_id,
   };
 }
 
