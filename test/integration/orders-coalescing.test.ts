@@ -7,7 +7,9 @@ import { describe, expect, it } from 'vitest';
 import { finishOrder, placeWithVendor, pollVendorOrder, RetryLater } from '../../src/domain/orders/fulfilment.ts';
 import { orderPlaceQueue, orderPollQueue } from '../../src/domain/orders/queues.ts';
 import { handleVendorCallback, reconcileOrders } from '../../src/domain/orders/reconciliation.ts';
+import { resolveOrder } from '../../src/domain/orders/operator.ts';
 import { allocateCards } from '../../src/domain/orders/vendor-orders.ts';
+import { platformActor } from '../../src/domain/actor.ts';
 import { SIM_PRODUCTS } from '../../src/integrations/bamboo/simulator/index.ts';
 import type { AppContext } from '../../src/context.ts';
 import type { Card } from '../../src/integrations/bamboo/index.ts';
@@ -69,6 +71,31 @@ describe('coalescing', () => {
     const totals = await db.selectFrom('orders').select(['vendor_total_minor']).where('id', 'in', ids).execute();
     expect(totals.reduce((sum, row) => sum + (row.vendor_total_minor ?? 0n), 0n)).toBe(4n * 947n);
     expect(await db.selectFrom('order_cards').select('id').where('order_id', 'in', ids).execute()).toHaveLength(4);
+    await expectOrderMoneyConserved(db, ids);
+  });
+
+  it('an operator’s “Bamboo lacks it” on one member fails every member waiting for an operator, each refunded and audited', async () => {
+    vendor();
+    const gate = { open: false };
+    const ids = await waitingOrders(gated(gate), [{ quantity: 1 }, { quantity: 2 }, { quantity: 1 }]);
+    gate.open = true;
+    expect(await placeWithVendor(gated(gate), ids[0] as string)).toBe('placed');
+    // Bamboo's answers about the vendor order contradicted ours: every member waits for an operator.
+    await db.updateTable('orders').set({ status: 'needs_attention' }).where('id', 'in', ids).execute();
+    expect(await resolveOrder(ctx, platformActor('cli'), ids[1] as string, 'vendor_lacks', 'Bamboo support: no such RequestId')).toBe('failed');
+    expect(await Promise.all(ids.map(statusOf))).toEqual(['failed', 'failed', 'failed']);
+    const audits = await db
+      .selectFrom('audit_log')
+      .select(['subject_id', 'after'])
+      .where('action', '=', 'order.resolved')
+      .where('subject_id', 'in', ids)
+      .execute();
+    expect(audits.map((row) => row.subject_id).sort()).toEqual([...ids].sort());
+    expect(audits.filter((row) => (row.after as { withOrder?: string }).withOrder === ids[1])).toHaveLength(2);
+    // Nothing left to decide for the others.
+    await expect(resolveOrder(ctx, platformActor('cli'), ids[0] as string, 'vendor_has', 'second thoughts')).rejects.toMatchObject({
+      code: 'order_not_needing_attention',
+    });
     await expectOrderMoneyConserved(db, ids);
   });
 

@@ -20,6 +20,7 @@ import { failOrder, placeWithVendor, pollVendorOrder, resolveWithVendor, resumeP
 import { orderMessages, type OrderMessageRecord } from './order-messages.ts';
 import { toOrder, type Order } from './orders.ts';
 import { FINAL_STATUSES } from './orders.tables.ts';
+import { lockVendorOrder } from './vendor-orders.ts';
 import { requireReason } from '../funding/wallet-account.ts';
 import { money, type Money } from '../../shared/money.ts';
 
@@ -232,6 +233,11 @@ export type ResolveDecision = 'vendor_has' | 'vendor_lacks';
  * delivered and settled the normal way; `vendor_lacks` fails it and refunds the whole hold (the
  * order's one money-back key). An order not (or no longer) in `needs_attention` is refused: a second
  * decision, from any channel, changes nothing (the state change is conditional, in one transaction).
+ *
+ * "Bamboo lacks it" is said of a RequestId, so it holds for every buyer's order bought in the same
+ * vendor order (docs/orders.md, Coalescing): the others waiting for an operator are failed and
+ * refunded with it, each audited. Otherwise a later "Bamboo has it" on another member would finish
+ * the vendor order and allocate cards to the failed one, which would never store them.
  */
 export async function resolveOrder(
   ctx: FulfilmentContext,
@@ -244,22 +250,30 @@ export async function resolveOrder(
   const { order } = await showOrder(ctx.db, actor, orderId);
   return withTransaction(ctx.db, async (trx) => {
     const step: FulfilmentContext = { ...ctx, db: trx };
-    const done =
+    const status = decision === 'vendor_has' ? 'processing' : 'failed';
+    const resolve = (orderId: string) =>
       decision === 'vendor_has'
-        ? await resumePolling(step, order.id, { resolvedBy: 'operator', decision })
-        : await failOrder(step, order.id, 'vendor_lacks_order:resolved_by_operator', { onlyFrom: ['needs_attention'] });
-    if (!done) {
+        ? resumePolling(step, orderId, { resolvedBy: 'operator', decision })
+        : failOrder(step, orderId, 'vendor_lacks_order:resolved_by_operator', { onlyFrom: ['needs_attention'] });
+    const audit = (orderId: string, after: Record<string, unknown> = {}) =>
+      writeAudit(trx, {
+        actor,
+        action: 'order.resolved',
+        subject: { type: 'order', id: orderId },
+        before: { status: 'needs_attention' },
+        after: { status, decision, reason: why, ...after },
+      });
+    // Every member locked first, in id order (as every path that locks several does), then decided.
+    const { members } = order.vendorRequestId ? await lockVendorOrder(trx, order.vendorRequestId) : { members: [] };
+    if (!(await resolve(order.id))) {
       const now = await trx.selectFrom('orders').select('status').where('id', '=', order.id).executeTakeFirstOrThrow();
       throw new DomainError('order_not_needing_attention', `order ${order.number} is ${now.status}: nothing to resolve`);
     }
-    const status = decision === 'vendor_has' ? 'processing' : 'failed';
-    await writeAudit(trx, {
-      actor,
-      action: 'order.resolved',
-      subject: { type: 'order', id: order.id },
-      before: { status: 'needs_attention' },
-      after: { status, decision, reason: why },
-    });
+    await audit(order.id);
+    if (decision === 'vendor_lacks') {
+      const others = members.filter((member) => member.id !== order.id && member.status === 'needs_attention');
+      for (const member of others) if (await resolve(member.id)) await audit(member.id, { withOrder: order.id });
+    }
     return status;
   });
 }
