@@ -6,7 +6,11 @@ import { describe, expect, it } from 'vitest';
 import { accountActor } from '../../src/domain/actor.ts';
 import type { Account } from '../../src/domain/accounts/accounts.ts';
 import { createCart, getCartFor, MAX_CART_ITEMS, type CartItemInput } from '../../src/domain/orders/carts.ts';
+import { intakeRequest } from '../../src/domain/orders/intake-request.ts';
+import { priceRequests } from '../../src/domain/orders/intake-pricing.ts';
+import { writeOrders } from '../../src/domain/orders/intake-write.ts';
 import { orderEventsQueue, orderPlaceQueue, orderPollQueue } from '../../src/domain/orders/queues.ts';
+import type { DomainError } from '../../src/shared/errors.ts';
 import { setRiskLimits } from '../../src/domain/orders/risk.ts';
 import { pauseSales, resumeSales } from '../../src/domain/vendor/sales-pauses.ts';
 import { SIM_PRODUCTS } from '../../src/integrations/bamboo/simulator/index.ts';
@@ -171,6 +175,40 @@ describe('carts', () => {
     const stranger = await buyer('1.00');
     await expectDomainError(getCartFor(db, accountActor(stranger.id, 'api'), first.cart.id), 'cart_not_found');
     expect((await getCartFor(db, operator, first.cart.id)).items).toHaveLength(2);
+  });
+
+  it('a key a cart takes after the intake looked is refused under the buyer’s lock: never a cart and an order on one key', async () => {
+    vendor();
+    const account = await buyer('100.00');
+    const request = intakeRequest(ctx, {
+      buyerId: account.id,
+      actor: accountActor(account.id, 'api'),
+      clientReference: 'acme-late-cart',
+      productId: SIM_PRODUCTS.steam10,
+      face: usd('10.00'),
+      quantity: 1,
+    });
+    const [pricing] = await priceRequests(ctx, [request]);
+    if (!pricing?.ok) throw new Error('the request was not priced');
+    // Between the single order's look for a cart (intake-batch.ts) and its write, a cart takes the key.
+    const raced = await cart(account, [steam(1)], { ref: 'acme-late-cart' });
+    const [outcome] = await writeOrders(ctx, [{ index: 0, request, ...pricing.value }]);
+    expect(outcome?.ok).toBe(false);
+    const refusal = (outcome as { ok: false; error: DomainError }).error;
+    expect(refusal).toMatchObject({ code: 'idempotency_conflict', details: { cartId: raced.cart.id } });
+    expect(await balance(db, account)).toBe('90.00'); // the cart's item only
+    expect(await ordersOf(account)).toHaveLength(1);
+    // Sent at the same instant, a single order and a cart with one key: exactly one of them is accepted.
+    for (let round = 0; round < 5; round += 1) {
+      const key = `acme-same-instant-${round}`;
+      const answers = await Promise.allSettled([order(account, { ref: key }), cart(account, [steam(1)], { ref: key })]);
+      expect(answers.filter((answer) => answer.status === 'fulfilled')).toHaveLength(1);
+    }
+    expect(await balance(db, account)).toBe('40.00');
+    await expectOrderMoneyConserved(
+      db,
+      (await ordersOf(account)).map((row) => row.id),
+    );
   });
 
   it('concurrent carts against one balance: each is held whole or refused whole', async () => {

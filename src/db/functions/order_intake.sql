@@ -28,6 +28,12 @@ begin
       null::jsonb, v_existing.id, v_existing.number, v_existing.created_at, v_existing.deadline_at, null::bigint, null::boolean;
     return;
   end if;
+  -- One key, one intended purchase: a key a cart used is not an order's (checked under the lock a cart's items take too).
+  select g.id into v_existing from order_groups g where g.buyer_id = p_buyer and g.client_reference = p_reference;
+  if found then
+    return query select 'cart_reference', jsonb_build_object('cartId', v_existing.id), null::uuid, null::bigint, null::timestamptz, null::timestamptz, null::bigint, null::boolean;
+    return;
+  end if;
 
   select a.role, a.status, a.parent_id into v_account from accounts a where a.id = p_buyer;
   if not found then

@@ -48,9 +48,11 @@ begin
       select q.idx, q.buyer, q.wallet, q.fingerprint, q.deadline_seconds, q.unit_price * q.quantity as total,
         o.id as existing_id, o.number as existing_number, o.request_fingerprint as existing_fingerprint,
         o.created_at as existing_created_at, o.deadline_at as existing_deadline_at,
-        count(*) over (partition by q.buyer, q.reference) as uses_of_reference
+        count(*) over (partition by q.buyer, q.reference) as uses_of_reference,
+        g.id as cart_id
       from unnest(v_requests) q
       left join orders o on o.buyer_id = q.buyer and o.client_reference = q.reference
+      left join order_groups g on g.buyer_id = q.buyer and g.client_reference = q.reference
     ),
     buyers as (
       select b.buyer, a.role, a.status, paused.id as paused_parent_id, paused.name as paused_parent_name,
@@ -76,6 +78,7 @@ begin
       select r.*, b.role, b.status, b.paused_parent_id, b.paused_parent_name, b.spent, b.counted,
         b.daily_spend_minor, b.daily_order_count, b.max_order_minor, b.balance, b.sandbox, case
           when r.existing_id is not null then case when r.existing_fingerprint = r.fingerprint then 'replayed' else 'idempotency_conflict' end
+          when r.cart_id is not null then 'cart_reference'
           when b.role is null then 'account_not_found'
           when b.role = 'admin' then 'role_cannot_order'
           when b.status = 'paused' then 'account_paused'
@@ -101,7 +104,8 @@ begin
       case when bool_or(f.refused or f.uses_of_reference > 1) over (partition by f.buyer) then 'alone'
            when f.verdict = 'new' then 'created'
            else f.verdict end as outcome,
-      case when f.verdict = 'parent_paused' then jsonb_build_object('parentId', f.paused_parent_id, 'parentName', f.paused_parent_name) end as detail
+      case when f.verdict = 'parent_paused' then jsonb_build_object('parentId', f.paused_parent_id, 'parentName', f.paused_parent_name)
+           when f.verdict = 'cart_reference' then jsonb_build_object('cartId', f.cart_id) end as detail
     from refusals f
     order by f.wallet, f.idx
   ) d;

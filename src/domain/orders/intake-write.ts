@@ -15,18 +15,19 @@ import { recordLowBalanceCrossing } from '../ledger/low-balance.ts';
 import { floatBookOf, floatExhausted, holdFloat, releaseFloat, takeFloat, type FloatTaken } from '../vendor/float.ts';
 import type { FloatBook } from '../vendor/vendor.tables.ts';
 import type { PricedRequest } from './intake-pricing.ts';
-import { conflictOf, type IntakeResult, type OrderIntakeContext } from './intake-request.ts';
+import { conflictOf, referenceConflict, type IntakeResult, type OrderIntakeContext } from './intake-request.ts';
 import { formatOrderNumber, toOrder, type Order } from './orders.ts';
 import type { OrderRow } from './orders.tables.ts';
 import { orderPlaceQueue } from './queues.ts';
 
-/** What `order_intake_batch` answers per order (migrations 2026_11_28_080000, 2026_11_29_000000 and 2026_11_30_000000). */
+/** What `order_intake_batch` answers per order (migrations 2026_11_28_080000, 2026_11_29_000000, 2026_11_30_000000 and 2026_12_06_020000). */
 interface IntakeOutcome {
   idx: number;
   outcome:
     | 'created'
     | 'replayed'
     | 'idempotency_conflict'
+    | 'cart_reference'
     | 'account_not_found'
     | 'role_cannot_order'
     | 'account_paused'
@@ -211,6 +212,9 @@ function refusalOf(row: IntakeOutcome, { request, buyer }: PricedRequest): unkno
   switch (row.outcome) {
     case 'idempotency_conflict':
       return conflictOf(request.input, row.order_id as string);
+    case 'cart_reference':
+      // A cart took this key between the intake's own look (intake-batch.ts) and this write.
+      return referenceConflict(request.input.clientReference, { cartId: String(detail.cartId) });
     case 'daily_limit_exceeded':
       return dailyLimitRefusal(detail, buyer.currency);
     case 'order_limit_exceeded': {
