@@ -1,6 +1,6 @@
 // Admin console, the network and its money (docs/web.md, Admin pages): the tree level by level with
-// pause/resume, an account with its balance, credit/debit with a reason and (partners) its users'
-// passwords, and the signup queue. The same services as the bot's admin screens and /v1/admin.
+// pause/resume, an account with its balance, credit/debit with a reason, its risk limits and
+// (partners) its users' passwords, and the signup queue. The same services as the bot's admin screens and /v1/admin.
 import { randomUUID } from 'node:crypto';
 import { Hono, type Context } from 'hono';
 import { html } from 'hono/html';
@@ -11,11 +11,12 @@ import { listApiKeys, revokeApiKey } from '#src/domain/api-keys/api-keys.ts';
 import { accountOverview, findAccounts } from '#src/domain/accounts/listing.ts';
 import { childSummaries } from '#src/domain/accounts/network.ts';
 import { creditWallet, debitWallet } from '#src/domain/funding/manual.ts';
+import { accountRiskLimits, setAccountRiskLimits, type AccountRiskLimits } from '#src/domain/orders/risk.ts';
 import { monthOf } from '#src/domain/month.ts';
 import { addPartnerUser, listPartnerUsers, PARTNER_USER_ROLES, removePartnerUser } from '#src/domain/partner-users/partner-users.ts';
 import { approveSignup, listSignups, rejectSignup } from '#src/domain/signups/signups.ts';
 import { DomainError, isDomainError } from '#src/shared/errors.ts';
-import { parseMoney } from '#src/shared/money.ts';
+import { formatAmount, parseMoney, type Money } from '#src/shared/money.ts';
 import type { WebEnv } from './env.ts';
 import { formOf } from './forms.ts';
 import { accountOf, requireKind, webActor } from './guards.ts';
@@ -33,7 +34,19 @@ const NOTICES: Record<string, string> = {
   password: 'Password set. Tell the user through a channel you trust; their other sessions ended.',
   approved: 'Signup approved: the partner may issue its live key.',
   rejected: 'Signup rejected; its keys were revoked.',
+  limits: 'Risk limits saved for this account.',
 };
+
+/** The roles whose accounts order cards, and so have risk limits. */
+const ORDERING_ROLES = new Set(['agent', 'sub_agent', 'partner']);
+
+/** A limit field: empty = no limit. */
+const optionalAmount = z.union([z.literal(''), z.string().regex(/^\d{1,12}(\.\d{1,4})?$/)]);
+const RiskLimitsForm = z.object({
+  dailySpend: optionalAmount,
+  dailyOrderCount: z.union([z.literal(''), z.string().regex(/^\d{1,9}$/)]),
+  maxOrder: optionalAmount,
+});
 
 const PAGE_SIZE = 25;
 
@@ -47,6 +60,23 @@ const Adjustment = z.object({
   // One key per form shown: a resent form cannot move the money twice.
   idempotencyKey: z.string().uuid(),
 });
+
+/** The account's risk limits (docs/orders.md, Risk), its use of them today, and the form that sets them for this account. */
+function riskLimitsForm(c: Context<WebEnv>, accountId: string, limits: AccountRiskLimits) {
+  const field = (value: Money | null) => (value === null ? '' : formatAmount(value));
+  const from = { account: 'set for this account', role: 'the defaults of its role', none: 'none set' }[limits.source];
+  return html`<form method="post" action="/app/admin/accounts/${accountId}/limits" class="card">
+    ${csrfField(c.var.csrfToken)}
+    <h2>Risk limits</h2>
+    <p>Now: ${from}. Today (UTC): ${showMoney(limits.today.spent)} in ${limits.today.orders} orders. Empty means no limit.</p>
+    <label for="dailySpend">Daily spend (${limits.account.currency})</label
+    ><input id="dailySpend" name="dailySpend" inputmode="decimal" value="${field(limits.dailySpend)}" /> <label for="dailyOrderCount">Orders a day</label
+    ><input id="dailyOrderCount" name="dailyOrderCount" inputmode="numeric" value="${limits.dailyOrderCount ?? ''}" />
+    <label for="maxOrder">Largest order (${limits.account.currency})</label
+    ><input id="maxOrder" name="maxOrder" inputmode="decimal" value="${field(limits.maxOrder)}" />
+    <button type="submit">Save for this account</button>
+  </form>`;
+}
 
 export function adminNetworkRoutes(ctx: AppContext) {
   const app = new Hono<WebEnv>();
@@ -131,6 +161,7 @@ export function adminNetworkRoutes(ctx: AppContext) {
           ).filter((user) => user.removedAt === null)
         : [];
     const keys = account.role === 'partner' || account.role === 'admin' ? await listApiKeys(ctx.db, actor, account.id) : [];
+    const limits = ORDERING_ROLES.has(account.role) ? await accountRiskLimits(ctx.db, actor, account.id) : null;
     const userRows = users.map((user) => [
       html`${user.name}`,
       html`${user.email}`,
@@ -176,6 +207,7 @@ export function adminNetworkRoutes(ctx: AppContext) {
               </form>`
             : ''
         }
+        ${limits ? riskLimitsForm(c, account.id, limits) : ''}
         ${
           keys.length > 0
             ? table(
@@ -228,6 +260,20 @@ export function adminNetworkRoutes(ctx: AppContext) {
     await setAccountStatus(ctx.db, actorOf(c), c.req.param('id'), status);
     const back = (form['back'] ?? '').startsWith('/app/admin/') ? (form['back'] as string) : `/app/admin/accounts/${c.req.param('id')}`;
     return c.redirect(`${back}${back.includes('?') ? '&' : '?'}notice=${status}`, 303);
+  });
+
+  app.post('/accounts/:id/limits', async (c) => {
+    const actor = actorOf(c);
+    const parsed = RiskLimitsForm.safeParse(await formOf(c));
+    if (!parsed.success) throw new DomainError('invalid_risk_limits', 'a limit is a positive amount or order count, or empty for none');
+    const { account } = await accountOverview(ctx.db, actor, c.req.param('id'));
+    const amount = (value: string) => (value === '' ? null : parseMoney(value, account.currency));
+    await setAccountRiskLimits(ctx.db, actor, account.id, {
+      dailySpend: amount(parsed.data.dailySpend),
+      dailyOrderCount: parsed.data.dailyOrderCount === '' ? null : Number(parsed.data.dailyOrderCount),
+      maxOrder: amount(parsed.data.maxOrder),
+    });
+    return c.redirect(`/app/admin/accounts/${account.id}?notice=limits`, 303);
   });
 
   app.post('/accounts/:id/adjust', async (c) => {

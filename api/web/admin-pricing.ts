@@ -1,5 +1,5 @@
 // Admin console, prices (docs/web.md, Admin pages): price plans with where they apply, a new plan, a
-// role's default plan, a per-product discount; the Telegram card list: add an entry, move it, change
+// role's default plan, a per-product discount, the bounds of agents' margins; the Telegram card list: add an entry, move it, change
 // its face values, remove it, and pause or resume a listed product's sales. The same services as
 // /v1/admin/price-plans, /v1/admin/card-list, /v1/admin/sales-pauses and the bot's screens.
 import { Hono, type Context } from 'hono';
@@ -7,6 +7,7 @@ import { html } from 'hono/html';
 import { z } from 'zod';
 import type { AppContext } from '#src/context.ts';
 import { cardListView, editCardList, parseCardListFaces, type CardListEdit, type CardListViewEntry } from '#src/domain/pricing/card-list.ts';
+import { marginBounds, MAX_MARKUP_BPS, setMarginBounds } from '#src/domain/pricing/margins.ts';
 import { assignPricePlan, createPricePlan, getProduct, listPricePlans, setProductDiscount } from '#src/domain/pricing/pricing.ts';
 import { listSalesPauses, MAX_PAUSE_REASON_LENGTH, pauseSales, resumeSales } from '#src/domain/vendor/sales-pauses.ts';
 import { formatAmount, money } from '#src/shared/money.ts';
@@ -23,6 +24,7 @@ const NOTICES: Record<string, string> = {
   'card-list': 'Card list saved.',
   paused: "The product's sales are paused.",
   resumed: "The product's sales are resumed.",
+  margins: "Agents' margin bounds saved.",
 };
 const Bps = z.coerce.number().int().min(-9999).max(9999);
 const percent = (bps: number) => `${(bps / 100).toFixed(2)} %`;
@@ -50,7 +52,12 @@ export function adminPricingRoutes(ctx: AppContext) {
 
   app.get('/pricing', async (c) => {
     const actor = actorOf(c);
-    const [plans, cardList, pauses] = await Promise.all([listPricePlans(ctx.db, actor), cardListView(ctx.db), listSalesPauses(ctx.db, actor)]);
+    const [plans, cardList, pauses, bounds] = await Promise.all([
+      listPricePlans(ctx.db, actor),
+      cardListView(ctx.db),
+      listSalesPauses(ctx.db, actor),
+      marginBounds(ctx.db),
+    ]);
     const pauseOf = (productId: bigint) => pauses.find((pause) => pause.scope === 'product' && pause.target === String(productId));
     const csrf = csrfField(c.var.csrfToken);
     const planOptions = plans.map((plan) => html`<option value="${plan.id}">${plan.name}</option>`);
@@ -107,6 +114,14 @@ export function adminPricingRoutes(ctx: AppContext) {
                   </form>`
               : ''
           }
+          <form method="post" action="/app/admin/pricing/margin-bounds" class="card">
+            ${csrfField(c.var.csrfToken)}
+            <h2>Agents' margins on their sub-agents</h2>
+            <p>The markup an agent may put on its own price for a sub-agent (basis points, 100 = 1 %, at most ${MAX_MARKUP_BPS}).</p>
+            <label for="margin-min">Lowest</label><input id="margin-min" name="minBps" inputmode="numeric" required value="${bounds.minBps}" />
+            <label for="margin-max">Highest</label><input id="margin-max" name="maxBps" inputmode="numeric" required value="${bounds.maxBps}" />
+            <button type="submit">Save</button>
+          </form>
         </div>
         <h2 id="card-list">The Telegram card list</h2>
         ${table(
@@ -187,6 +202,14 @@ export function adminPricingRoutes(ctx: AppContext) {
     if (!role.success) throw new DomainError('role_cannot_order', 'choose partners, agents or sub-agents');
     await assignPricePlan(ctx.db, actorOf(c), { role: role.data }, form['planId'] ?? '');
     return c.redirect('/app/admin/pricing?notice=assigned', 303);
+  });
+
+  app.post('/pricing/margin-bounds', async (c) => {
+    const form = await formOf(c);
+    const bounds = z.object({ minBps: z.coerce.number().int(), maxBps: z.coerce.number().int() }).safeParse(form);
+    if (!bounds.success) throw new DomainError('margin_out_of_bounds', `bounds are whole basis points, 0 ≤ lowest ≤ highest ≤ ${MAX_MARKUP_BPS}`);
+    await setMarginBounds(ctx.db, actorOf(c), bounds.data);
+    return c.redirect('/app/admin/pricing?notice=margins', 303);
   });
 
   app.post('/pricing/discount', async (c) => {

@@ -8,7 +8,9 @@ import { addPartnerUser } from '../../src/domain/partner-users/partner-users.ts'
 import { issueWebLoginLink } from '../../src/domain/web-access/login-links.ts';
 import { setPartnerUserPassword } from '../../src/domain/web-access/passwords.ts';
 import { webhookDeliverQueue } from '../../src/domain/webhooks/queues.ts';
+import { accountRiskLimits } from '../../src/domain/orders/risk.ts';
 import { readCardList, saveCardList } from '../../src/domain/pricing/card-list.ts';
+import { marginBounds } from '../../src/domain/pricing/margins.ts';
 import { activeSalesPauses } from '../../src/domain/vendor/sales-pauses.ts';
 import { assignPricePlan, createPricePlan, listPricePlans } from '../../src/domain/pricing/pricing.ts';
 import { createApiHarness } from '../support/api.ts';
@@ -83,6 +85,40 @@ describe('web pages', () => {
       .where('action', 'in', ['account.paused', 'account.resumed', 'ledger.transfer'])
       .execute();
     expect(audit.map((row) => row.action).sort()).toEqual(['account.paused', 'account.resumed', 'ledger.transfer']);
+    expect(new Set(audit.map((row) => row.channel))).toEqual(new Set(['web']));
+  });
+
+  it("an account's risk limits and the agents' margin bounds are set from the console, validated by the domain and audited as web", async () => {
+    const agent = await makeAccount(harness.ctx.db, 'agent');
+    const page = await admin.get(`/app/admin/accounts/${agent.id}`);
+    expect(page.text).toContain('Risk limits');
+    const saved = await admin.post(`/app/admin/accounts/${agent.id}/limits`, { dailySpend: '250.00', dailyOrderCount: '', maxOrder: '40' });
+    expect(saved.response.headers.get('location')).toBe(`/app/admin/accounts/${agent.id}?notice=limits`);
+    expect(await accountRiskLimits(harness.ctx.db, platformActor('cli'), agent.id)).toMatchObject({
+      source: 'account',
+      dailySpend: { amount: 25_000n, currency: 'USD' },
+      dailyOrderCount: null,
+      maxOrder: { amount: 4_000n, currency: 'USD' },
+    });
+    const shown = await admin.get(`/app/admin/accounts/${agent.id}`);
+    expect(shown.text).toContain('Now: set for this account.');
+    expect(shown.text).toContain('value="250.00"');
+    expect((await admin.post(`/app/admin/accounts/${agent.id}/limits`, { dailySpend: '-5', dailyOrderCount: '', maxOrder: '' })).response.status).toBe(422);
+    expect((await admin.post(`/app/admin/accounts/${agent.id}/limits`, { dailySpend: '', dailyOrderCount: '0', maxOrder: '' })).response.status).toBe(422);
+
+    expect((await admin.get('/app/admin/pricing')).text).toContain("Agents' margins on their sub-agents");
+    expect((await admin.post('/app/admin/pricing/margin-bounds', { minBps: '100', maxBps: '1500' })).response.status).toBe(303);
+    expect(await marginBounds(harness.ctx.db)).toEqual({ minBps: 100, maxBps: 1500 });
+    expect((await admin.post('/app/admin/pricing/margin-bounds', { minBps: '900', maxBps: '100' })).response.status).toBe(422);
+    expect((await admin.post('/app/admin/pricing/margin-bounds', { minBps: 'x', maxBps: '100' })).response.status).toBe(422);
+    expect(await marginBounds(harness.ctx.db)).toEqual({ minBps: 100, maxBps: 1500 });
+    const audit = await harness.ctx.db
+      .selectFrom('audit_log')
+      .select(['action', 'channel'])
+      .where('actor_account_id', '=', harness.admin.id)
+      .where('action', 'in', ['risk_limits.set', 'pricing.margin_bounds_set'])
+      .execute();
+    expect(audit.map((row) => row.action).sort()).toEqual(['pricing.margin_bounds_set', 'risk_limits.set']);
     expect(new Set(audit.map((row) => row.channel))).toEqual(new Set(['web']));
   });
 
