@@ -17,7 +17,7 @@ export async function down(db: Kysely<any>): Promise<void> {
   await sql`alter table risk_limits drop column max_order_minor`.execute(db);
 }
 
-const ORDER_INTAKE = `CREATE OR REPLACE FUNCTION public.order_intake(p_order_id uuid, p_buyer uuid, p_reference text, p_fingerprint text, p_channel text, p_product bigint, p_face_currency text, p_face_minor bigint, p_quantity integer, p_currency text, p_unit_price bigint, p_platform_unit_price bigint, p_revenue_share_unit bigint, p_discount_bps integer, p_plan uuid, p_fx_rate numeric, p_fx_source_time timestamp with time zone, p_deadline_seconds integer, p_wallet text, p_clearing text, p_total_text text, p_audit_entries jsonb)
+export const ORDER_INTAKE = `CREATE OR REPLACE FUNCTION public.order_intake(p_order_id uuid, p_buyer uuid, p_reference text, p_fingerprint text, p_channel text, p_product bigint, p_face_currency text, p_face_minor bigint, p_quantity integer, p_currency text, p_unit_price bigint, p_platform_unit_price bigint, p_revenue_share_unit bigint, p_discount_bps integer, p_plan uuid, p_fx_rate numeric, p_fx_source_time timestamp with time zone, p_deadline_seconds integer, p_wallet text, p_clearing text, p_total_text text, p_audit_entries jsonb)
  RETURNS TABLE(outcome text, detail jsonb, order_id uuid, order_number bigint, created_at timestamp with time zone, deadline_at timestamp with time zone, spent_today bigint, sandbox boolean)
  LANGUAGE plpgsql
 AS $function$
@@ -142,7 +142,7 @@ end
 $function$;
 `;
 
-const ORDER_INTAKE_BATCH = `CREATE OR REPLACE FUNCTION public.order_intake_batch(p_orders jsonb)
+export const ORDER_INTAKE_BATCH = `CREATE OR REPLACE FUNCTION public.order_intake_batch(p_orders jsonb)
  RETURNS TABLE(idx integer, outcome text, detail jsonb, order_id uuid, order_number bigint, created_at timestamp with time zone, deadline_at timestamp with time zone, spent_today bigint, sandbox boolean)
  LANGUAGE plpgsql
  SET plan_cache_mode TO 'force_generic_plan'
