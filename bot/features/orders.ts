@@ -11,8 +11,9 @@ import { Composer, InlineKeyboard, InputFile } from 'grammy';
 import { walletBalance } from '#src/domain/ledger/ledger.ts';
 import { createCart, MAX_CART_ITEMS } from '#src/domain/orders/carts.ts';
 import { createOrder } from '#src/domain/orders/intake.ts';
-import type { StatusLine } from '#src/domain/orders/orders.tables.ts';
-import { recordOrderStatusMessage } from '#src/domain/orders/queue-messages.ts';
+import { FINAL_STATUSES, type StatusLine } from '#src/domain/orders/orders.tables.ts';
+import { orderQueueEstimates } from '#src/domain/orders/queue-estimate.ts';
+import { recordOrderStatusMessage, statusLineOf } from '#src/domain/orders/queue-messages.ts';
 import { assertMayOrder } from '#src/domain/orders/may-order.ts';
 import {
   formatOrderNumber,
@@ -497,13 +498,18 @@ function handlers(): Composer<BotContext> {
       return showOrders(ctx, buyerId, cursor);
     });
 
-  // One order: status, and for its buyer the cards (masked) with Reveal buttons, to reveal again.
+  // One order: status (while open, where it stands), and for its buyer the cards (masked) with Reveal buttons, to reveal again.
   buyers.callbackQuery(orderCallbacks.view.pattern, async (ctx) => {
     const { app } = ctx.deps;
     const account = ctx.user!.account;
     const order = await getOrderFor(app.db, telegramActor(account), orderCallbacks.view.read(ctx.match).orderId);
     const keyboard = new InlineKeyboard();
     const lines = [orderLine(ctx, order)];
+    if (!FINAL_STATUSES.includes(order.status)) {
+      // Where it stands, as its order message shows it (its place in the queue, or being bought).
+      const status = statusLineOf(order, (await orderQueueEstimates(app.db, [order])).get(order.id), new Date());
+      lines.push(ctx.t(status.key, status.vars));
+    }
     if (order.buyerId === account.id) {
       for (const card of await maskedOrderCards(app, order.id)) {
         lines.push(ctx.t('order-card-line', { position: card.index + 1, masked: card.masked }));

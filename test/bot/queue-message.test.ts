@@ -26,7 +26,8 @@ import { insertProduct } from '../support/catalog.ts';
 import { createTestContext } from '../support/context.ts';
 import { fund, operator } from '../support/money.ts';
 import { expectOrderMoneyConserved, runDueJobs } from '../support/orders.ts';
-import { BOT_TOKEN, buttonData, callbackQuery, recordingFetch, textMessage, type RecordedCall } from '../support/telegram.ts';
+import { orderCallbacks } from '../../bot/features/orders.callbacks.ts';
+import { BOT_TOKEN, buttonData, callbackQuery, lastText, recordingFetch, textMessage, type RecordedCall } from '../support/telegram.ts';
 
 const orderEvents = (app: AppContext) => routeOrderEvents({ telegram: telegramOrderEventSink(app) }, loggingOrderEventSink(app.logger));
 /** What the job's edits send to Telegram (the bot's own replies are recorded by each test bot). */
@@ -123,6 +124,9 @@ describe('the queue in the agent’s order message', () => {
     expect(text.split('\n')[1]).toBe(`⏳ ${number}: number 3 in the queue for this card, ready in about 1 min.`);
     // The Menu button stays under it.
     expect(waiting?.payload.reply_markup).toEqual({ inline_keyboard: [[{ text: '⬅️ Menu', callback_data: 'm:home' }]] });
+    // The order's screen ("My orders") says the same.
+    await bot.handleUpdate(callbackQuery(user, orderCallbacks.view.build({ orderId: order!.id })));
+    expect(lastText(calls).split('\n')[1]).toBe(`⏳ ${number}: number 3 in the queue for this card, ready in about 1 min.`);
     // Its place job is told to wait too (bought with the two before it). The same text is not
     // sent again, and a changed one waits for the throttle.
     await runDueJobs(test, gateCtx, orderPlaceQueue);
