@@ -237,14 +237,17 @@ describe('place holds the order lock across the vendor call', () => {
     // The checkout answers slowly; meanwhile reconciliation (past the deadline) looks at the order.
     let releaseCheckout!: () => void;
     const checkoutGate = new Promise<void>((resolve) => (releaseCheckout = resolve));
+    let checkoutCalled!: () => void;
+    const called = new Promise<void>((resolve) => (checkoutCalled = resolve));
     const slowVendor = Object.create(ctx.vendor) as typeof ctx.vendor;
     slowVendor.placeOrder = async (request, options) => {
+      checkoutCalled();
       await checkoutGate;
       return ctx.vendor.placeOrder(request, options);
     };
     slowVendor.tryCheckout = (productId, options) => ctx.vendor.tryCheckout(productId, options);
     const placing = placeWithVendor({ ...ctx, vendor: slowVendor }, created.id);
-    await new Promise((resolve) => setTimeout(resolve, 50)); // the claim is committed, the call waits
+    await called; // the claim is committed, the call waits (not a timed sleep: a loaded machine is slow)
     expect(await statusOf(created.id)).toBe('placing');
     const later = new Date(Date.now() + ctx.config.ORDER_DEADLINE_SECONDS * 1000 + 1000);
     const reconciling = reconcileOrders(ctx, later);
