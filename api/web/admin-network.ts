@@ -61,7 +61,7 @@ const Adjustment = z.object({
   idempotencyKey: z.string().uuid(),
 });
 
-/** The account's risk limits (docs/orders.md, Risk), its use of them today, and the form that sets them for this account. */
+/** The account's risk limits (docs/orders.md, Create: risk limits), its use of them today, and the form that sets them for this account. */
 function riskLimitsForm(c: Context<WebEnv>, accountId: string, limits: AccountRiskLimits) {
   const field = (value: Money | null) => (value === null ? '' : formatAmount(value));
   const from = { account: 'set for this account', role: 'the defaults of its role', none: 'none set' }[limits.source];
