@@ -158,6 +158,23 @@ const CartSchema = z
   })
   .openapi('Cart');
 
+/** What was bought and how it went: the same on an order and on a cart's item. */
+const purchaseFields = (order: Order) => ({
+  status: order.status,
+  productId: String(order.productId),
+  faceValue: toJsonMoney(order.face),
+  quantity: order.quantity,
+  unitPrice: toJsonMoney(order.unitPrice),
+  total: toJsonMoney(order.total),
+  cardsDelivered: order.cardsDelivered,
+});
+
+/** `queueFields` as answered (none known: nulls). */
+const queueFieldsOf = (estimate: QueueEstimate | undefined) => ({
+  queuePosition: estimate?.queuePosition ?? null,
+  estimatedCompletionAt: estimate?.estimatedCompletionAt?.toISOString() ?? null,
+});
+
 /** A cart as answered, each item with its queue estimate. */
 export async function presentCart(db: AppContext['db'], cart: Cart) {
   const estimates = await orderQueueEstimates(
@@ -177,17 +194,10 @@ export async function presentCart(db: AppContext['db'], cart: Cart) {
     items: cart.items.map(({ order, refunded }) => ({
       orderId: order.id,
       orderNumber: order.number,
-      status: order.status,
-      productId: String(order.productId),
-      faceValue: toJsonMoney(order.face),
-      quantity: order.quantity,
-      unitPrice: toJsonMoney(order.unitPrice),
-      total: toJsonMoney(order.total),
-      cardsDelivered: order.cardsDelivered,
+      ...purchaseFields(order),
       refunded: toJsonMoney(refunded),
       failureReason: order.failureReason,
-      queuePosition: estimates.get(order.id)?.queuePosition ?? null,
-      estimatedCompletionAt: estimates.get(order.id)?.estimatedCompletionAt?.toISOString() ?? null,
+      ...queueFieldsOf(estimates.get(order.id)),
     })),
     estimatedCompletionAt: latest?.toISOString() ?? null,
   };
@@ -214,19 +224,12 @@ export function presentOrder(order: Order, estimate: QueueEstimate, cards: Revea
     number: order.number,
     referenceId: order.clientReference,
     cartId: order.cartId,
-    status: order.status,
-    productId: String(order.productId),
-    faceValue: toJsonMoney(order.face),
-    quantity: order.quantity,
-    unitPrice: toJsonMoney(order.unitPrice),
-    total: toJsonMoney(order.total),
-    cardsDelivered: order.cardsDelivered,
+    ...purchaseFields(order),
     failureReason: order.failureReason,
     createdAt: order.createdAt.toISOString(),
     finishedAt: order.finishedAt?.toISOString() ?? null,
     cards: cards?.map((card) => ({ ...card, expiresAt: card.expiresAt?.toISOString() ?? null })) ?? null,
-    queuePosition: estimate.queuePosition,
-    estimatedCompletionAt: estimate.estimatedCompletionAt?.toISOString() ?? null,
+    ...queueFieldsOf(estimate),
   };
 }
 

@@ -34,6 +34,18 @@ const LoginForm = z.object({
   totp: z.string().trim().max(10).optional(),
 });
 
+/** A field for a new password, with the domain's length bounds. */
+const newPasswordInput = (name: string) =>
+  html`<input
+    id="${name}"
+    name="${name}"
+    type="password"
+    autocomplete="new-password"
+    required
+    minlength="${PASSWORD_MIN_LENGTH}"
+    maxlength="${PASSWORD_MAX_LENGTH}"
+  />`;
+
 export function signInRoutes(ctx: AppContext) {
   const app = new Hono<WebEnv>();
   const secret = apiKeySecret(ctx.config);
@@ -143,25 +155,9 @@ export function signInRoutes(ctx: AppContext) {
         ${csrfField(c.var.csrfToken)}
         <input type="hidden" name="token" value="${token}" />
         <label for="password">New password <span class="hint">(${PASSWORD_MIN_LENGTH} to ${PASSWORD_MAX_LENGTH} characters)</span></label>
-        <input
-          id="password"
-          name="password"
-          type="password"
-          autocomplete="new-password"
-          required
-          minlength="${PASSWORD_MIN_LENGTH}"
-          maxlength="${PASSWORD_MAX_LENGTH}"
-        />
+        ${newPasswordInput('password')}
         <label for="confirm">The same again</label>
-        <input
-          id="confirm"
-          name="confirm"
-          type="password"
-          autocomplete="new-password"
-          required
-          minlength="${PASSWORD_MIN_LENGTH}"
-          maxlength="${PASSWORD_MAX_LENGTH}"
-        />
+        ${newPasswordInput('confirm')}
         <button type="submit">Set the password</button>
       </form>`,
     });

@@ -112,7 +112,9 @@ async function pendingQueuesOf(db: Kysely<DB>, orders: Order[]): Promise<Map<str
   const byKey = new Map<string, Order[]>();
   for (const order of orders) {
     const key = `${order.productId}:${order.face.amount}:${order.face.currency}:${order.sandbox}`;
-    byKey.set(key, [...(byKey.get(key) ?? []), order]);
+    const group = byKey.get(key);
+    if (group) group.push(order);
+    else byKey.set(key, [order]);
   }
   const queues = new Map<string, Pick<QueueFacts, 'productWaiting' | 'quantitiesAhead'>>();
   for (const sameKeyOrders of byKey.values()) {
