@@ -176,7 +176,7 @@ const queueFieldsOf = (estimate: QueueEstimate | undefined) => ({
 });
 
 /** A cart as answered, each item with its queue estimate. */
-export async function presentCart(db: AppContext['db'], cart: Cart) {
+async function presentCart(db: AppContext['db'], cart: Cart) {
   const estimates = await orderQueueEstimates(
     db,
     cart.items.map((item) => item.order),

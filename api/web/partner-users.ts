@@ -17,14 +17,14 @@ import { formOf } from './forms.ts';
 import { assertPermission, partnerOf, requireKind, webUserActor } from './guards.ts';
 import { csrfField, pageRenderer, showTime, table } from './html.ts';
 
-export const ROLE_LABELS: Record<PartnerUserRole, string> = {
+const ROLE_LABELS: Record<PartnerUserRole, string> = {
   manager: 'Manager (everything, users included)',
   developer: 'Developer (keys, orders, webhooks, logs)',
   finance: 'Finance (wallet, transactions, orders)',
 };
 
 /** The `<option>`s of a role select, `selected` chosen. */
-export const roleOptions = (selected: PartnerUserRole = 'developer') =>
+const roleOptions = (selected: PartnerUserRole = 'developer') =>
   PARTNER_USER_ROLES.map((role) => html`<option value="${role}" ${role === selected ? 'selected' : ''}>${ROLE_LABELS[role]}</option>`);
 
 /** The "Add a user" form of a partner's users (the partner's manager, an admin on the account page). */

@@ -114,7 +114,7 @@ async function lastFxSync(db: Database): Promise<SyncRunView | null> {
  * call a second, which the float refresh and the balance check need too: asking it on every view made
  * ten admins (or a refreshing page) wait in line for seconds and crowd out those jobs.
  */
-export const VENDOR_ACCOUNTS_SHOWN_FOR_MS = 15_000;
+const VENDOR_ACCOUNTS_SHOWN_FOR_MS = 15_000;
 
 interface AccountsAnswer {
   accounts: Account[] | null;

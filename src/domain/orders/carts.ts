@@ -26,7 +26,7 @@ import { floatExhausted } from '../vendor/float.ts';
 /** At most this many items (lines of product, value and quantity) in one cart; each item's quantity within the per-order maximum. */
 export const MAX_CART_ITEMS = 20;
 
-export const formatCartNumber = (number: bigint): string => `SC-${number.toString().padStart(6, '0')}`;
+const formatCartNumber = (number: bigint): string => `SC-${number.toString().padStart(6, '0')}`;
 
 export interface CartItemInput {
   productId: bigint | number;

@@ -13,7 +13,7 @@ import { orderQueueEstimates, type QueueEstimate } from './queue-estimate.ts';
 import { orderQueueMessagesQueue } from './queues.ts';
 
 /** A message is edited at most this often (Telegram allows about one message a second per chat). */
-export const QUEUE_MESSAGE_EDIT_MS = 10_000;
+const QUEUE_MESSAGE_EDIT_MS = 10_000;
 
 /** While a message needs it, the job runs again this many seconds later. */
 export const QUEUE_MESSAGES_EVERY_SECONDS = 5;

@@ -21,7 +21,7 @@ import { isUuid } from '../../shared/ids.ts';
 export const PARTNER_USER_ROLES = ['manager', 'developer', 'finance'] as const satisfies readonly PartnerUserRole[];
 
 /** The role whose users manage the partner's users (the scope matrix gives it `users:manage`); no role is above it. */
-export const USER_MANAGER_ROLE = 'manager' satisfies PartnerUserRole;
+const USER_MANAGER_ROLE = 'manager' satisfies PartnerUserRole;
 
 export interface PartnerUser {
   id: string;

@@ -90,7 +90,7 @@ export async function platformMetrics(db: Kysely<DB>, actor: Actor, options: { p
 }
 
 /** How long the console's metrics page shows one reading; the API reads afresh. */
-export const RECENT_METRICS_MS = 30_000;
+const RECENT_METRICS_MS = 30_000;
 const recentReadings = new WeakMap<Kysely<DB>, RecentAnswers<PlatformMetrics>>();
 
 /**

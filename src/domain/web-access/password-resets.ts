@@ -17,12 +17,12 @@ import { assertManagesPartnerUsers } from '../partner-users/partner-users.ts';
 import { assertPasswordAcceptable } from './passwords.ts';
 import { endPartnerUserSessions, hashWebToken, randomToken } from './sessions.ts';
 
-export const PASSWORD_RESET_TTL_MS = 30 * 60_000;
+const PASSWORD_RESET_TTL_MS = 30 * 60_000;
 /** A link a manager sends a new user to choose their first password lasts longer: they may read it tomorrow. */
-export const PASSWORD_INVITE_TTL_MS = 24 * 3600_000;
+const PASSWORD_INVITE_TTL_MS = 24 * 3600_000;
 
 /** The path of the page a reset link opens (joined to PUBLIC_URL by the caller). */
-export const passwordResetPath = (token: string) => `/app/login/reset?token=${encodeURIComponent(token)}`;
+const passwordResetPath = (token: string) => `/app/login/reset?token=${encodeURIComponent(token)}`;
 
 const INVALID = 'this reset link was used, has expired or is not valid: ask for a new one';
 

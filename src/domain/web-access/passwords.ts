@@ -106,7 +106,7 @@ const totpFor = (secret: string) =>
  * The time step (30-second periods since the epoch) a 6-digit code is valid for, now or one period
  * either side (for clocks that drift); null when it matches none.
  */
-export function totpStep(secret: string, code: string, timestamp = Date.now()): number | null {
+function totpStep(secret: string, code: string, timestamp = Date.now()): number | null {
   const token = code.replace(/\s/g, '');
   if (!/^\d{6}$/.test(token)) return null;
   const delta = totpFor(secret).validate({ token, window: 1, timestamp });
